@@ -1,0 +1,126 @@
+"""Dialogue plumbing: parsing agent actions, transcript events and observation rendering."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_TOOL_RESULT_CHARS = 8_000
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the transcript.
+
+    ``role`` is ``user``, ``agent``, ``tool``, ``error`` or ``system``; ``name`` is the tool's
+    name for tool events and tool-call events of the agent; ``data`` holds structured extras
+    (the tool's arguments for an agent call, the user's dialogue acts).
+    """
+
+    role: str
+    content: str
+    name: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def render(self) -> str:
+        if self.role == "tool":
+            return f"tool {self.name}: {self.content}"
+        if self.role == "agent" and self.name:
+            return f"agent -> {self.name}: {self.content}"
+        return f"{self.role}: {self.content}"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.name is not None:
+            out["name"] = self.name
+        if self.data:
+            out["data"] = self.data
+        return out
+
+
+def render_events(events: list[Event]) -> str:
+    return "\n".join(e.render() for e in events)
+
+
+def dumps(value: Any) -> str:
+    """Compact, deterministic JSON for tool results."""
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
+    if len(text) > MAX_TOOL_RESULT_CHARS:
+        text = text[:MAX_TOOL_RESULT_CHARS] + f" ... [truncated, {len(text)} characters in all]"
+    return text
+
+
+@dataclass(frozen=True)
+class ToolCallAction:
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MessageAction:
+    text: str
+
+
+@dataclass(frozen=True)
+class InvalidAction:
+    error: str
+
+
+Action = ToolCallAction | MessageAction | InvalidAction
+
+_TOOL_FORM = 'a tool call is {"name": TOOL, "arguments": {...}}; anything else is a message to the user'
+
+
+def parse_action(action: Any, max_length: int) -> Action:
+    """Read an agent action. Never raises: a bad action becomes ``InvalidAction``."""
+    if isinstance(action, dict):
+        return _tool_call_from_obj(action)
+    if not isinstance(action, str):
+        return InvalidAction(f"action must be a string or a dict, got {type(action).__name__}")
+    if len(action) > max_length:
+        return InvalidAction(
+            f"action is too long ({len(action)} characters; at most {max_length}); send a shorter message"
+        )
+    text = action.strip()
+    if not text:
+        return InvalidAction("empty action: send a message to the user or a tool call")
+    if text.startswith("{") and (text.endswith("}") or '"name"' in text[:200]):
+        try:
+            obj = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as e:
+            return InvalidAction(f"malformed JSON tool call: {e.msg} at line {e.lineno} column {e.colno}" if isinstance(e, json.JSONDecodeError) else "malformed JSON tool call: nested too deeply")
+        if not isinstance(obj, dict):
+            return InvalidAction(f"malformed tool call: expected a JSON object; {_TOOL_FORM}")
+        return _tool_call_from_obj(obj)
+    if "\x00" in text:
+        return InvalidAction("message contains a NUL character")
+    return MessageAction(text)
+
+
+def _tool_call_from_obj(obj: dict[str, Any]) -> Action:
+    if "function" in obj and isinstance(obj["function"], dict) and "name" not in obj:
+        obj = obj["function"]  # the OpenAI tool_call shape {"type": "function", "function": {...}}
+    name = obj.get("name")
+    if not isinstance(name, str) or not name:
+        return InvalidAction(f'malformed tool call: missing "name"; {_TOOL_FORM}')
+    extra = sorted(k for k in obj if k not in ("name", "arguments", "id", "type"))
+    if extra:
+        return InvalidAction(f"malformed tool call: unexpected key {extra[0]!r}; {_TOOL_FORM}")
+    arguments = obj.get("arguments", {})
+    if isinstance(arguments, str):
+        # OpenAI sends arguments as a JSON string.
+        try:
+            arguments = json.loads(arguments) if arguments.strip() else {}
+        except (json.JSONDecodeError, RecursionError):
+            return InvalidAction(f"malformed tool call: arguments of {name[:60]} are not valid JSON")
+    if arguments is None:
+        arguments = {}
+    if not isinstance(arguments, dict):
+        return InvalidAction(f"malformed tool call: arguments of {name[:60]} must be a JSON object")
+    return ToolCallAction(name, arguments)
+
+
+def format_tool_call(name: str, arguments: dict[str, Any]) -> str:
+    """The canonical string form of a tool call action."""
+    return json.dumps({"name": name, "arguments": arguments}, ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,486 @@
+"""UtilityEnv: the shared reset/step loop of every domain, with grading, rewards and forks."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+from gymnasium.wrappers import OrderEnforcing, TimeLimit
+
+from utility_gym.core.dialogue import (
+    Event,
+    InvalidAction,
+    MessageAction,
+    ToolCallAction,
+    dumps,
+    format_tool_call,
+    parse_action,
+    render_events,
+)
+from utility_gym.core.grading import EpisodeRecord, Grade, checkpoints_for, grade
+from utility_gym.core.nlu import DEFAULT_LEXICON, Lexicon, understand
+from utility_gym.core.spaces import UnicodeText
+from utility_gym.core.tasks import (
+    SPLITS,
+    TEST_SEED_BASE,
+    NoTask,
+    Task,
+    TaskTemplate,
+    _norm_text,
+    fixed_test_split,
+    parse_task_id,
+    task_id_for,
+)
+from utility_gym.core.tools import Toolbox, ToolContext, ToolSpec
+from utility_gym.core.users import AgendaUser, Progress
+from utility_gym.core.world import World, WorldBuilder, WorldTemplate, build_template, change_facts
+
+REWARD_MODES = ("success", "partial", "shaped")
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Everything that makes a domain: world builder, tools, policy and task templates."""
+
+    name: str
+    builder: WorldBuilder
+    tracked_tables: tuple[str, ...]
+    tools: tuple[ToolSpec, ...]
+    policy: str
+    templates: tuple[TaskTemplate, ...]
+    n_test: int = 100
+    generator_version: str = "1"
+    lexicon: Lexicon = DEFAULT_LEXICON
+    ignored_columns: frozenset[tuple[str, str]] = frozenset()
+
+    def template(self, name: str) -> TaskTemplate:
+        for t in self.templates:
+            if t.name == name:
+                return t
+        raise KeyError(f"unknown template {name!r} for {self.name}; known: {', '.join(t.name for t in self.templates)}")
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A task's expected outcome, computed once by replaying its oracle plan on a fresh world."""
+
+    changes: frozenset[tuple[str, str, str, Any]]
+    per_intent: tuple[frozenset[tuple[str, str, str, Any]], ...]
+
+
+@dataclass
+class Snapshot:
+    """Everything needed to resume an episode exactly: database bytes and episode state."""
+
+    domain: str
+    world_key: tuple[str, int, str]
+    data: bytes
+    episode: dict[str, Any] = field(default_factory=dict)
+
+
+class UtilityEnv(gym.Env[str, str]):
+    """Base class; each domain subclasses it with ``domain = Domain(...)`` and its docstring."""
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    domain: Domain
+
+    def __init__(
+        self,
+        render_mode: str | None = None,
+        *,
+        world_seed: int = 0,
+        size: str = "default",
+        split: str = "train",
+        reward_mode: str = "success",
+        max_length: int = 100_000,
+    ) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
+        if split not in SPLITS:
+            raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+        if reward_mode not in REWARD_MODES:
+            raise ValueError(f"unknown reward_mode {reward_mode!r}; choose one of {', '.join(REWARD_MODES)}")
+        self.render_mode = render_mode
+        self.world_seed = int(world_seed)
+        self.size = size
+        self.split = split
+        self.reward_mode = reward_mode
+        self.max_length = int(max_length)
+        self.observation_space = UnicodeText(self.max_length)
+        self.action_space = UnicodeText(self.max_length)
+        self.template: WorldTemplate = build_template(
+            self.domain.name, self.world_seed, size, self.domain.builder, self.domain.tracked_tables
+        )
+        self.world = World(self.template)
+        self.toolbox = Toolbox(self.domain.tools)
+        self.user = AgendaUser()
+        self.task: Task | None = None
+        self._test_pairs = fixed_test_split(self.domain.templates, self.domain.n_test)
+        self._train_templates = [t for t in self.domain.templates if not t.heldout]
+        self._heldout_templates = [t for t in self.domain.templates if t.heldout]
+        self._episode: dict[str, Any] = {}
+        # Used when the env is built outside gym.make (no spec); the registry's cap wins otherwise.
+        self.step_cap: int | None = None
+
+    # -- public API ---------------------------------------------------------------------------
+    def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        ep = self._episode
+        if not ep:
+            raise gym.error.ResetNeeded("call reset() before step()")
+        if ep["done"]:
+            events = [Event("error", "the episode is over; call reset() to start a new one")]
+            return self._observe(events), 0.0, True, False, {"events": [e.to_dict() for e in events], "task_id": ep["task_id"]}
+        ep["steps"] += 1
+        events: list[Event] = []
+        parsed = parse_action(action, self.max_length)
+        terminated = False
+        if isinstance(parsed, InvalidAction):
+            events.append(Event("error", parsed.error))
+        elif isinstance(parsed, ToolCallAction):
+            terminated = self._run_tool(parsed, events)
+        else:
+            terminated = self._run_message(parsed, events)
+        ep["transcript"].extend(events)
+
+        cap = self.spec.max_episode_steps if self.spec is not None and self.spec.max_episode_steps else self.step_cap
+        truncated = not terminated and cap is not None and ep["steps"] >= cap
+        reward = 0.0
+        info: dict[str, Any] = {"events": [e.to_dict() for e in events], "task_id": ep["task_id"], "turn": ep["steps"]}
+        if self.reward_mode == "shaped":
+            phi = self._potential()
+            reward += phi - ep["phi"]
+            ep["phi"] = phi
+        if terminated or truncated:
+            if truncated:
+                ep["record"].outcome = "truncated"
+            g = self._grade()
+            ep["done"] = True
+            ep["grade"] = g
+            info["grade"] = g.to_dict()
+            if self.reward_mode == "success":
+                reward = 1.0 if g.success else 0.0
+            elif self.reward_mode == "partial":
+                reward = g.partial
+            else:
+                reward += (1.0 if g.success else 0.0) - ep["phi"]
+        return self._observe(events), float(reward), terminated, truncated, info
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+        super().reset(seed=seed)
+        options = dict(options or {})
+        if "fork" in options:
+            return self._restore(options.pop("fork"))
+        task = self._pick_task(options)
+        self.world.reset()
+        self._start_episode(task)
+        ep = self._episode
+        info = {
+            "task_id": task.task_id,
+            "split": task.split,
+            "domain": self.domain.name,
+            "tools": self.toolbox.schemas,
+            "policy": self.domain.policy,
+            "events": [e.to_dict() for e in ep["transcript"]],
+            "turn": 0,
+        }
+        return self._observe(ep["transcript"]), info
+
+    def render(self) -> str | None:
+        if self.render_mode != "ansi":
+            return None
+        transcript = self._episode.get("transcript", [])
+        return render_events(transcript) + "\n"
+
+    def close(self) -> None:
+        self.world.close()
+
+    # -- tasks --------------------------------------------------------------------------------
+    def task_ids(self, split: str | None = None) -> list[str]:
+        """The ids of a finite split (``test``); ``train``/``heldout`` are unlimited."""
+        split = split or self.split
+        if split != "test":
+            raise ValueError(f"the {split} split is unlimited; only 'test' has a fixed list of task ids")
+        return [task_id_for(self.domain.name, t, s) for t, s in self._test_pairs]
+
+    def make_task(self, template_name: str, seed: int, split: str | None = None) -> Task:
+        """Generate (or fetch from the per-process cache) the task ``template_name/seed``."""
+        key = (self.domain.name, self.world_seed, self.size, template_name, int(seed))
+        cached = _TASK_CACHE.get(key)
+        if cached is not None:
+            return cached
+        template = self.domain.template(template_name)
+        rng = random.Random(f"{self.domain.name}/{template_name}/{seed}")
+        scratch = World(self.template)
+        try:
+            draft = template.generate(scratch.conn, rng, self.template.meta.get("now", ""))
+        finally:
+            scratch.close()
+        if split is None:
+            split = "heldout" if template.heldout else ("test" if seed >= TEST_SEED_BASE else "train")
+        task = Task(
+            task_id=task_id_for(self.domain.name, template_name, seed),
+            domain=self.domain.name,
+            template=template_name,
+            seed=int(seed),
+            split=split,
+            generator_version=self.domain.generator_version,
+            goal=draft.goal,
+            plan=draft.plan,
+            ask_required=draft.ask_required,
+            summary=draft.summary,
+        )
+        _TASK_CACHE[key] = task
+        return task
+
+    def expected(self, task: Task) -> Expected:
+        """The task's expected change set, by replaying its oracle plan on a fresh copy (cached)."""
+        key = (self.domain.name, self.world_seed, self.size, task.task_id)
+        cached = _EXPECTED_CACHE.get(key)
+        if cached is not None:
+            return cached
+        scratch = World(self.template)
+        ctx = ToolContext(scratch.conn, {}, self.template.meta.get("now", ""))
+        per_intent = []
+        try:
+            for index in range(len(task.goal.intents)):
+                since = scratch.change_seq()
+                for step in task.plan:
+                    if step.intent != index or step.call is None:
+                        continue
+                    out = self.toolbox.call(ctx, step.call.name, dict(step.call.arguments))
+                    if not out.ok:
+                        raise RuntimeError(f"oracle plan of {task.task_id} fails at {step.call.name}: {out.error}")
+                per_intent.append(change_facts(scratch.changes(since)))
+            result = Expected(change_facts(scratch.changes()), tuple(per_intent))
+        finally:
+            scratch.close()
+        _EXPECTED_CACHE[key] = result
+        return result
+
+    def _pick_task(self, options: dict[str, Any]) -> Task:
+        if "task_id" in options:
+            domain, template, seed = parse_task_id(str(options["task_id"]))
+            if domain != self.domain.name:
+                raise ValueError(f"task {options['task_id']!r} belongs to {domain!r}, not {self.domain.name!r}")
+            return self.make_task(template, seed)
+        rng = self.np_random
+        if self.split == "test":
+            template, seed = self._test_pairs[int(rng.integers(len(self._test_pairs)))]
+            return self.make_task(template, seed, "test")
+        pool = self._train_templates if self.split == "train" else self._heldout_templates
+        for _ in range(20):
+            template = pool[int(rng.integers(len(pool)))]
+            seed = int(rng.integers(TEST_SEED_BASE))
+            try:
+                return self.make_task(template.name, seed, self.split)
+            except NoTask:
+                continue
+        raise RuntimeError(f"no template of the {self.split} split could make a task in this world")
+
+    # -- episode ------------------------------------------------------------------------------
+    def _start_episode(self, task: Task) -> None:
+        self.task = task
+        user_rng = random.Random(int(self.np_random.integers(2**63)))
+        opening = self.user.start(task.goal, user_rng)
+        expected = self.expected(task)
+        self._episode = {
+            "task_id": task.task_id,
+            "steps": 0,
+            "done": False,
+            "transcript": [Event("user", opening, data={"acts": ["inform_intent"]})],
+            "record": EpisodeRecord(set(), set(), set(), []),
+            "tool_state": {},
+            "confirmed": False,
+            "expected": expected,
+            "phi": 0.0,
+            "grade": None,
+            "change_seq": self.world.change_seq(),
+            "agent_text": "",
+        }
+        self._ctx = ToolContext(self.world.conn, self._episode["tool_state"], self.template.meta.get("now", ""))
+
+    def _run_tool(self, call: ToolCallAction, events: list[Event]) -> bool:
+        ep = self._episode
+        args_text = format_tool_call(call.name, call.arguments) if _jsonable(call.arguments) else repr(call.arguments)
+        ep["transcript"].append(Event("agent", args_text, name=call.name, data={"arguments": call.arguments} if _jsonable(call.arguments) else {}))
+        out = self.toolbox.call(self._ctx, call.name, call.arguments)
+        if not out.ok:
+            events.append(Event("error", str(out.error)))
+            return False
+        events.append(Event("tool", dumps(out.result), name=call.name))
+        if out.wrote:
+            if not ep["confirmed"]:
+                ep["record"].unconfirmed_writes.append(f"{call.name}({_short_args(call.arguments)})")
+            ep["confirmed"] = False
+        spec = self.toolbox.tools[call.name]
+        if spec.terminal:
+            ep["record"].outcome = "transferred" if "transfer" in call.name else "agent_ended"
+            return True
+        return False
+
+    def _run_message(self, message: MessageAction, events: list[Event]) -> bool:
+        ep = self._episode
+        text = message.text
+        ep["transcript"].append(Event("agent", text))
+        reading = understand(text, self.domain.lexicon)
+        record: EpisodeRecord = ep["record"]
+        for act in reading.acts:
+            if act.kind == "request" and act.slot:
+                record.asked_slots.add(act.slot)
+        progress = self._progress(reading, text)
+        turn = self.user.respond(reading, progress)
+        if "affirm" in turn.acts and any(a.kind == "confirm" for a in reading.acts):
+            ep["confirmed"] = True
+        elif "deny" in turn.acts or "deny_change" in turn.acts:
+            ep["confirmed"] = False
+        user_event = Event("user", turn.text, data={"acts": list(turn.acts)})
+        events.append(user_event)
+        if turn.done:
+            record.outcome = turn.outcome or "satisfied"
+            return True
+        return False
+
+    def _progress(self, reading: Any, text: str) -> Progress:
+        """Update what the agent has told and refused, then say which intents are done."""
+        ep = self._episode
+        task = self.task
+        assert task is not None
+        record: EpisodeRecord = ep["record"]
+        grounding = reading.grounding
+        normalized = _norm_text(text)
+        fact_index = 0
+        done: list[bool] = []
+        actual = None
+        refused = any(a.kind == "refuse" for a in reading.acts)
+        open_found = False
+        for i, intent in enumerate(task.goal.intents):
+            for fact in intent.facts:
+                if fact_index not in record.told_facts and fact.told_in(grounding, normalized):
+                    record.told_facts.add(fact_index)
+                fact_index += 1
+            if intent.outcome == "refuse":
+                if refused and not open_found and i not in record.refused_intents:
+                    record.refused_intents.add(i)
+                is_done = i in record.refused_intents
+            elif intent.outcome == "write":
+                if actual is None:
+                    actual = change_facts(self.world.changes(ep["change_seq"]))
+                is_done = ep["expected"].per_intent[i] <= actual
+            elif intent.outcome == "inform":
+                first = fact_index - len(intent.facts)
+                is_done = all(j in record.told_facts for j in range(first, fact_index))
+            else:  # "transfer": only the transfer tool ends it
+                is_done = False
+            if not is_done:
+                open_found = True
+            done.append(is_done)
+        return Progress(tuple(done))
+
+    def _actual(self) -> frozenset:
+        return change_facts(self.world.changes(self._episode["change_seq"]))
+
+    def _grade(self) -> Grade:
+        ep = self._episode
+        assert self.task is not None
+        return grade(self.task, ep["expected"].changes, self._actual(), ep["record"], self.domain.ignored_columns)
+
+    def _potential(self) -> float:
+        """Shaping potential: the fraction of positive milestones reached (0 at the start)."""
+        ep = self._episode
+        assert self.task is not None
+        checks, _ = checkpoints_for(self.task, ep["expected"].changes, self._actual(), ep["record"], self.domain.ignored_columns)
+        milestones = [c for c in checks if c.name.startswith(("write ", "told ", "refused ", "asked for "))]
+        if not milestones:
+            return 0.0
+        return sum(c.passed for c in milestones) / len(milestones)
+
+    def _observe(self, events: Sequence[Event]) -> str:
+        text = render_events(list(events))
+        if len(text) > self.max_length:
+            note = " ... [observation truncated]"
+            text = text[: self.max_length - len(note)] + note
+        return text
+
+    # -- snapshots ----------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """Capture the world and the whole episode state; ``reset(options={"fork": snap})`` resumes it."""
+        if not self._episode:
+            raise gym.error.ResetNeeded("call reset() before snapshot()")
+        ep = self._episode
+        episode = {k: v for k, v in ep.items() if k not in ("expected",)}
+        episode = copy.deepcopy(episode)
+        episode["user"] = self.user.state()
+        episode["np_random"] = copy.deepcopy(self.np_random.bit_generator.state)
+        return Snapshot(self.domain.name, (self.domain.name, self.world_seed, self.size), self.world.snapshot(), episode)
+
+    def _restore(self, snap: Snapshot) -> tuple[str, dict[str, Any]]:
+        if not isinstance(snap, Snapshot):
+            raise TypeError(f"options['fork'] must be a Snapshot from env.unwrapped.snapshot(), got {type(snap).__name__}")
+        if snap.world_key != (self.domain.name, self.world_seed, self.size):
+            raise ValueError(f"snapshot is of world {snap.world_key}, this env has {(self.domain.name, self.world_seed, self.size)}")
+        self.world.restore(snap.data)
+        episode = copy.deepcopy({k: v for k, v in snap.episode.items() if k not in ("user", "np_random")})
+        _, template, seed = parse_task_id(episode["task_id"])
+        task = self.make_task(template, seed)
+        self.task = task
+        self.user.goal = task.goal
+        self.user.load_state(snap.episode["user"])
+        self.np_random.bit_generator.state = copy.deepcopy(snap.episode["np_random"])
+        episode["expected"] = self.expected(task)
+        self._episode = episode
+        self._ctx = ToolContext(self.world.conn, episode["tool_state"], self.template.meta.get("now", ""))
+        info = {
+            "task_id": task.task_id,
+            "split": task.split,
+            "domain": self.domain.name,
+            "tools": self.toolbox.schemas,
+            "policy": self.domain.policy,
+            "events": [e.to_dict() for e in episode["transcript"]],
+            "turn": episode["steps"],
+            "forked": True,
+        }
+        return self._observe(episode["transcript"][-1:]), info
+
+
+_TASK_CACHE: dict[tuple, Task] = {}
+_EXPECTED_CACHE: dict[tuple, Expected] = {}
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _short_args(arguments: dict[str, Any]) -> str:
+    text = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
+    return text if len(text) < 120 else text[:117] + "..."
+
+
+def vector_env_factory(env_cls: type[UtilityEnv]) -> Callable[..., gym.vector.VectorEnv]:
+    """A ``vector_entry_point`` for ``env_cls``: worker processes, strings passed by pipe.
+
+    Gymnasium's shared-memory path is not used for text observations (see ``core.spaces``).
+    """
+
+    def make_vector_env(num_envs: int = 1, max_episode_steps: int | None = None, **kwargs: Any) -> gym.vector.VectorEnv:
+        def make_one() -> gym.Env:
+            inner = env_cls(**kwargs)
+            inner.step_cap = max_episode_steps
+            env: gym.Env = OrderEnforcing(inner)
+            if max_episode_steps is not None:
+                env = TimeLimit(env, max_episode_steps)
+            return env
+
+        return gym.vector.AsyncVectorEnv([make_one for _ in range(num_envs)], shared_memory=False)
+
+    return make_vector_env
+
+

@@ -1,0 +1,122 @@
+"""Grading: compare change sets, told facts and transcript rules; success, partial credit, reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from utility_gym.core.tasks import Fact, Task
+
+ChangeFact = tuple[str, str, str, Any]
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    name: str
+    passed: bool
+
+
+@dataclass(frozen=True)
+class Grade:
+    """The verdict on an episode. ``partial = 0.5 * checkpoint fraction + 0.5 * success``."""
+
+    success: bool
+    partial: float
+    checkpoints: tuple[Checkpoint, ...]
+    reasons: tuple[str, ...]
+    outcome: str  # how the episode ended: "satisfied", "gave_up", "agent_ended", "transferred", "truncated"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "success": self.success,
+            "partial": self.partial,
+            "outcome": self.outcome,
+            "checkpoints": [{"name": c.name, "passed": c.passed} for c in self.checkpoints],
+            "reasons": list(self.reasons),
+        }
+
+
+def describe_change(fact: ChangeFact) -> str:
+    table, pk, column, value = fact
+    if column == "<deleted>":
+        return f"{table} row {pk} deleted"
+    return f"{table}.{column}={value} for #{pk}"
+
+
+@dataclass
+class EpisodeRecord:
+    """What the environment observed during an episode, as the grader needs it."""
+
+    told_facts: set[int]  # indices into task.required_facts told so far
+    refused_intents: set[int]
+    asked_slots: set[str]
+    unconfirmed_writes: list[str]  # descriptions of write calls made without a confirmation
+    outcome: str = "running"
+
+
+def checkpoints_for(
+    task: Task,
+    expected: frozenset[ChangeFact],
+    actual: frozenset[ChangeFact],
+    record: EpisodeRecord,
+    ignored_columns: frozenset[tuple[str, str]] = frozenset(),
+) -> tuple[list[Checkpoint], list[str]]:
+    """Every checkpoint of the task and the reasons for each failed one."""
+    checks: list[Checkpoint] = []
+    reasons: list[str] = []
+
+    def add(name: str, passed: bool, reason: str) -> None:
+        checks.append(Checkpoint(name, passed))
+        if not passed:
+            reasons.append(reason)
+
+    actual = frozenset(f for f in actual if (f[0], f[2]) not in ignored_columns)
+    expected = frozenset(f for f in expected if (f[0], f[2]) not in ignored_columns)
+    for fact in sorted(expected, key=repr):
+        add(f"write {describe_change(fact)}", fact in actual, f"required write missing: {describe_change(fact)}")
+    extra = sorted(actual - expected, key=repr)
+    if expected:
+        add("no other writes", not extra, "unexpected write: " + "; ".join(describe_change(f) for f in extra[:5]))
+    else:
+        add(
+            "no writes (this task needs none)",
+            not extra,
+            "this task expects no write, but the agent wrote: "
+            + "; ".join(describe_change(f) for f in extra[:5]),
+        )
+    if expected or record.unconfirmed_writes:
+        add(
+            "explicit confirmation before every write",
+            not record.unconfirmed_writes,
+            "wrote without the user's explicit confirmation: " + "; ".join(record.unconfirmed_writes[:5]),
+        )
+    for i, fact in enumerate(task.required_facts):
+        add(f"told {fact.describe()}", i in record.told_facts, f"required fact not told to the user: {fact.describe()}")
+    for i, intent in enumerate(task.goal.intents):
+        if intent.outcome == "refuse":
+            add(
+                f"refused {intent.name}",
+                i in record.refused_intents,
+                f"the request '{intent.name}' is against policy and had to be refused and explained",
+            )
+    for slot in task.ask_required:
+        add(f"asked for {slot}", slot in record.asked_slots, f"did not ask the user for their {slot} (the request was ambiguous)")
+    return checks, reasons
+
+
+def grade(
+    task: Task,
+    expected: frozenset[ChangeFact],
+    actual: frozenset[ChangeFact],
+    record: EpisodeRecord,
+    ignored_columns: frozenset[tuple[str, str]] = frozenset(),
+) -> Grade:
+    checks, reasons = checkpoints_for(task, expected, actual, record, ignored_columns)
+    success = not reasons
+    frac = sum(c.passed for c in checks) / len(checks) if checks else 1.0
+    return Grade(success, round(0.5 * frac + 0.5 * success, 6), tuple(checks), tuple(reasons), record.outcome)
+
+
+def facts_told(facts: Iterable[Fact], grounding: Any, normalized_text: str) -> list[int]:
+    return [i for i, f in enumerate(facts) if f.told_in(grounding, normalized_text)]

@@ -1,0 +1,173 @@
+"""Tasks: goals, oracle plans, templates, splits and expected change sets by replay."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from utility_gym.core.nlu import Grounding
+
+SPLITS = ("train", "test", "heldout")
+TEST_SEED_BASE = 1_000_000_000  # train seeds are drawn below this, so train never repeats test
+
+
+class NoTask(Exception):
+    """A template cannot make a task from this world and seed (e.g. no matching order)."""
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    name: str
+    arguments: Mapping[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "arguments": dict(self.arguments)}
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """One step of the oracle script: a tool call or a message to the user, for an intent."""
+
+    intent: int
+    call: ToolCall | None = None
+    say: str | None = None
+    essential: bool = True  # dropping it must make the episode fail (validity tests)
+
+    def action(self) -> str | dict[str, Any]:
+        return self.call.to_dict() if self.call is not None else str(self.say)
+
+
+def _norm_text(text: str) -> str:
+    return " ".join(re.sub(r"[^\w$.#@-]+", " ", text.casefold()).split())
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A typed value the agent must tell the user (checked on normalized values, not substrings)."""
+
+    kind: str  # "amount" | "id" | "date" | "number" | "text"
+    value: Any
+    label: str
+
+    def told_in(self, grounding: Grounding, normalized_text: str) -> bool:
+        if self.kind == "amount":
+            return round(float(self.value), 2) in grounding.amounts
+        if self.kind == "id":
+            return str(self.value).lstrip("#").upper() in grounding.ids
+        if self.kind == "date":
+            return str(self.value) in grounding.dates
+        if self.kind == "number":
+            return int(self.value) in grounding.numbers or _word_in(str(self.value), normalized_text)
+        if self.kind == "text":
+            return _word_in(_norm_text(str(self.value)), normalized_text)
+        raise ValueError(f"unknown fact kind {self.kind!r}")
+
+    def describe(self) -> str:
+        shown = f"${float(self.value):,.2f}" if self.kind == "amount" else str(self.value)
+        return f"{self.label} {shown}"
+
+
+def _word_in(phrase: str, text: str) -> bool:
+    return re.search(r"(?<![\w])" + re.escape(phrase) + r"(?![\w])", text) is not None
+
+
+@dataclass(frozen=True)
+class Persona:
+    style: str = "plain"  # "terse" | "plain" | "chatty" | "formal"
+    patience: int = 10  # unproductive agent turns tolerated before the user leaves
+    cooperative: bool = True  # pushes back on a refusal only when False
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One thing the user wants from the conversation."""
+
+    name: str
+    request: str  # how the user asks for it
+    outcome: str  # "write" | "refuse" | "inform" | "transfer"
+    action: str | None = None  # NLU action class the agent's proposal should name
+    targets: tuple[str, ...] = ()  # ids a proposal must mention (normalized, no '#')
+    facts: tuple[Fact, ...] = ()  # what the agent must tell for this intent
+    change_mind: str | None = None  # said at the first proposal: the user revises the request
+    offer_accept: tuple[str, ...] = ()  # actions the user accepts when offered
+
+
+@dataclass(frozen=True)
+class UserGoal:
+    intents: tuple[Intent, ...]
+    known: Mapping[str, str]  # slot -> value the user can tell when asked
+    unknown: tuple[str, ...] = ()  # slots the user does not know ("I don't know")
+    opening: str = ""  # first message; defaults to the first intent's request
+    persona: Persona = field(default_factory=Persona)
+
+
+@dataclass(frozen=True)
+class TaskDraft:
+    """What a template returns; the environment turns it into a Task."""
+
+    goal: UserGoal
+    plan: tuple[PlanStep, ...]
+    ask_required: tuple[str, ...] = ()  # slots the agent must ask for (ambiguous requests)
+    summary: str = ""  # one line for people reading a task list
+
+
+@dataclass(frozen=True)
+class Task:
+    """A complete, graded task. Private: never shown to the agent through obs or info."""
+
+    task_id: str
+    domain: str
+    template: str
+    seed: int
+    split: str
+    generator_version: str
+    goal: UserGoal
+    plan: tuple[PlanStep, ...]
+    ask_required: tuple[str, ...]
+    summary: str
+
+    @property
+    def tool_calls(self) -> tuple[ToolCall, ...]:
+        return tuple(s.call for s in self.plan if s.call is not None)
+
+    @property
+    def required_facts(self) -> tuple[Fact, ...]:
+        return tuple(f for i in self.goal.intents for f in i.facts)
+
+
+@dataclass(frozen=True)
+class TaskTemplate:
+    """A seeded task family. ``generate(db, rng, now)`` returns a TaskDraft or raises NoTask."""
+
+    name: str
+    description: str
+    generate: Callable[[sqlite3.Connection, random.Random, str], TaskDraft]
+    heldout: bool = False
+    tags: tuple[str, ...] = ()
+
+
+def task_id_for(domain: str, template: str, seed: int) -> str:
+    return f"{domain}/{template}/{seed}"
+
+
+def parse_task_id(task_id: str) -> tuple[str, str, int]:
+    parts = task_id.split("/")
+    if len(parts) != 3 or not parts[2].isdigit():
+        raise ValueError(f"malformed task id {task_id!r}; expected DOMAIN/TEMPLATE/SEED")
+    return parts[0], parts[1], int(parts[2])
+
+
+def fixed_test_split(templates: Iterable[TaskTemplate], n: int) -> tuple[tuple[str, int], ...]:
+    """The fixed leaderboard split: ``n`` (template, seed) pairs, round-robin over templates."""
+    names = [t.name for t in templates if not t.heldout]
+    return tuple((names[i % len(names)], TEST_SEED_BASE + i) for i in range(n))
+
+
+def task_set_hash(task_ids: Iterable[str]) -> str:
+    return hashlib.sha256(json.dumps(sorted(task_ids)).encode()).hexdigest()[:16]

@@ -1,0 +1,220 @@
+"""Simulated users: the UserSimulator protocol and AgendaUser, the rule-based default."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Protocol
+
+from utility_gym.core.nlu import SLOT_LABELS, Reading, render_user
+from utility_gym.core.tasks import Intent, UserGoal
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The environment's view of the goal, recomputed after each agent message.
+
+    The environment, not the simulator's wording, decides when an intent is done.
+    """
+
+    intents_done: tuple[bool, ...]
+
+    @property
+    def all_done(self) -> bool:
+        return all(self.intents_done)
+
+    def first_open(self) -> int | None:
+        for i, done in enumerate(self.intents_done):
+            if not done:
+                return i
+        return None
+
+
+@dataclass(frozen=True)
+class UserTurn:
+    text: str
+    acts: tuple[str, ...]
+    done: bool = False
+    outcome: str | None = None  # "satisfied" | "gave_up" when done
+
+
+class UserSimulator(Protocol):
+    def start(self, goal: UserGoal, rng: random.Random) -> str:
+        """Begin an episode; return the user's opening message."""
+
+    def respond(self, reading: Reading, progress: Progress) -> UserTurn:
+        """Answer one agent message (already read by the NLU)."""
+
+    def state(self) -> dict:
+        """Picklable episode state, for snapshots."""
+
+    def load_state(self, state: dict) -> None: ...
+
+
+class AgendaUser:
+    """Agenda-based customer: a goal, a stack of intents, a persona and its own seeded RNG.
+
+    It answers requests for facts it knows and says "I don't know" for the rest, checks a
+    proposed action against its goal before agreeing, pushes back on a refusal it does not
+    expect (once), and leaves when its patience runs out. It never invents ids: every value
+    it says comes from the goal.
+    """
+
+    def __init__(self) -> None:
+        self.goal: UserGoal | None = None
+        self.rng = random.Random(0)
+        self._s: dict = {}
+
+    # -- protocol -------------------------------------------------------------------------
+    def start(self, goal: UserGoal, rng: random.Random) -> str:
+        self.goal = goal
+        self.rng = rng
+        self._s = {
+            "patience": goal.persona.patience,
+            "given": [],
+            "current": 0,
+            "mind_changed": [],
+            "pushed": [],
+            "refusals": {},
+            "turns": 0,
+        }
+        return goal.opening or goal.intents[0].request
+
+    def state(self) -> dict:
+        return {"s": {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v) for k, v in self._s.items()}, "rng": self.rng.getstate()}
+
+    def load_state(self, state: dict) -> None:
+        self._s = {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v) for k, v in state["s"].items()}
+        self.rng.setstate(state["rng"])
+
+    def respond(self, reading: Reading, progress: Progress) -> UserTurn:
+        assert self.goal is not None, "call start() first"
+        s = self._s
+        s["turns"] += 1
+        kinds = {a.kind for a in reading.acts}
+        open_index = progress.first_open()
+        if open_index is None:
+            return UserTurn(self._say("thanks_bye"), ("thanks", "bye"), done=True, outcome="satisfied")
+        intent = self.goal.intents[open_index]
+        if open_index != s["current"]:
+            s["current"] = open_index
+            return UserTurn(self._say("thanks_next", request=_lower_first(intent.request)), ("thanks", "inform_intent"))
+
+        parts: list[str] = []
+        acts: list[str] = []
+        productive = False
+
+        if "confirm" in kinds:
+            text, act, productive = self._answer_proposal(intent, reading, open_index)
+            parts.append(text)
+            acts.append(act)
+        elif "refuse" in kinds:
+            text, act, done = self._answer_refusal(intent, open_index)
+            if done:
+                return UserTurn(text, (act,), done=True, outcome="gave_up")
+            parts.append(text)
+            acts.append(act)
+            productive = act == "accept_refusal"
+        elif "offer" in kinds:
+            offered = {a.action for a in reading.acts if a.kind == "offer"}
+            if offered & set(intent.offer_accept):
+                parts.append(self._say("accept_offer"))
+                acts.append("affirm")
+            else:
+                parts.append(self._say("decline_offer"))
+                acts.append("deny")
+            productive = True
+
+        requested = [a.slot for a in reading.acts if a.kind == "request" and a.slot]
+        if requested and "confirm" not in kinds:
+            text, wasted = self._answer_requests(requested)
+            parts.append(text)
+            acts.append("inform")
+            productive = productive or not wasted
+
+        if not parts:
+            if "wait" in kinds:
+                parts.append(self._say("wait_ack"))
+                acts.append("acknowledge")
+                productive = True
+            elif "greet" in kinds or "ask_more" in kinds:
+                parts.append(self._say("repeat_request", request=_lower_first(intent.request)))
+                acts.append("inform_intent")
+                productive = s["turns"] <= 1
+            elif "inform" in kinds or "transfer" in kinds or "apologize" in kinds or "thank" in kinds:
+                parts.append(self._say("acknowledge") + " " + self._say("repeat_request", request=_lower_first(intent.request)))
+                acts.append("inform_intent")
+            elif "bye" in kinds:
+                parts.append(self._say("repeat_request", request=_lower_first(intent.request)))
+                acts.append("inform_intent")
+            else:
+                parts.append(self._say("clarify_unknown", request=intent.request))
+                acts.append("clarify")
+
+        if not productive:
+            s["patience"] -= 1
+            if s["patience"] <= 0:
+                return UserTurn(self._say("give_up"), ("bye",), done=True, outcome="gave_up")
+        return UserTurn(" ".join(parts), tuple(acts))
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _say(self, key: str, **values: str) -> str:
+        return render_user(key, self.rng, **values)
+
+    def _answer_requests(self, slots: list[str]) -> tuple[str, bool]:
+        assert self.goal is not None
+        given = self._s["given"]
+        out: list[str] = []
+        wasted = True
+        seen: set[str] = set()
+        for slot in slots:
+            if slot in seen:
+                continue
+            seen.add(slot)
+            label = SLOT_LABELS.get(slot, slot.replace("_", " "))
+            value = self.goal.known.get(slot)
+            if value is None:
+                out.append(self._say("dont_know", slot_label=label))
+                wasted = wasted and slot in given
+                if slot not in given:
+                    given.append(slot)
+            elif slot in given:
+                out.append(self._say("already_said", value=value))
+            else:
+                out.append(self._say("inform_slot", slot_label=label, value=value))
+                given.append(slot)
+                wasted = False
+        return " ".join(out), wasted
+
+    def _answer_proposal(self, intent: Intent, reading: Reading, index: int) -> tuple[str, str, bool]:
+        s = self._s
+        if intent.change_mind and index not in s["mind_changed"]:
+            s["mind_changed"].append(index)
+            return intent.change_mind, "deny_change", True
+        named = {a.action for a in reading.acts if a.kind == "confirm" and a.action}
+        if intent.action and named and intent.action not in named:
+            return self._say("deny_correct", value=_lower_first(intent.request)), "deny", False
+        mentioned = set(reading.grounding.ids)
+        if intent.targets and mentioned and not set(intent.targets) <= mentioned:
+            return self._say("deny_correct", value=", ".join("#" + t for t in intent.targets)), "deny", False
+        foreign = [i for i in mentioned if i not in intent.targets and i not in self.goal.known.values()]  # type: ignore[union-attr]
+        if intent.targets and foreign:
+            return self._say("deny_correct", value=", ".join("#" + t for t in intent.targets)), "deny", False
+        return self._say("affirm"), "affirm", True
+
+    def _answer_refusal(self, intent: Intent, index: int) -> tuple[str, str, bool]:
+        s = self._s
+        if intent.outcome == "refuse":
+            if not self.goal.persona.cooperative and index not in s["pushed"]:  # type: ignore[union-attr]
+                s["pushed"].append(index)
+                return self._say("push_back"), "push_back", False
+            return self._say("accept_refusal"), "accept_refusal", False
+        count = s["refusals"].get(str(index), 0) + 1
+        s["refusals"][str(index)] = count
+        if count >= 2:
+            return self._say("give_up"), "bye", True
+        return self._say("push_back"), "push_back", False
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != "I " and text[:2] != "I'" else text

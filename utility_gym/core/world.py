@@ -1,0 +1,231 @@
+"""SQLite worlds: seeded build, per-process template cache, snapshot/restore and change capture."""
+
+from __future__ import annotations
+
+import gc
+import json
+import random
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+from faker import Faker
+
+SIZES = ("small", "default", "large")
+CHANGES_TABLE = "_changes"
+META_TABLE = "_meta"
+
+WorldBuilder = Callable[[sqlite_utils.Database, Faker, random.Random, str], None]
+"""Fills an empty database: ``builder(db, fake, rng, size)``. Must draw all randomness from
+``fake`` and ``rng`` (both seeded from the world seed)."""
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """The net change of one row over an episode."""
+
+    table: str
+    pk: str
+    op: str  # "insert" | "update" | "delete"
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    def columns(self) -> dict[str, Any]:
+        """The columns whose value differs (new values; a delete maps to ``{}``)."""
+        if self.op == "delete" or self.after is None:
+            return {}
+        if self.before is None:
+            return dict(self.after)
+        return {k: v for k, v in self.after.items() if self.before.get(k) != v}
+
+
+def change_facts(changes: Iterable[RowChange]) -> frozenset[tuple[str, str, str, Any]]:
+    """A change set as hashable facts ``(table, pk, column, new value)``; a delete is
+    ``(table, pk, "<deleted>", True)``. Grading compares these sets."""
+    facts: set[tuple[str, str, str, Any]] = set()
+    for ch in changes:
+        if ch.op == "delete":
+            facts.add((ch.table, ch.pk, "<deleted>", True))
+            continue
+        for col, value in ch.columns().items():
+            facts.add((ch.table, ch.pk, col, _hashable(value)))
+    return frozenset(facts)
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return round(value, 2)
+    if isinstance(value, float):
+        return round(value, 2)
+    return value
+
+
+def install_change_capture(conn: sqlite3.Connection, tables: Iterable[str]) -> None:
+    """Create the change log and AFTER INSERT/UPDATE/DELETE triggers on each tracked table."""
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {CHANGES_TABLE} (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, "
+        "op TEXT NOT NULL, pk TEXT NOT NULL, before TEXT, after TEXT)"
+    )
+    for table in tables:
+        cols = [row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")]
+        pks = [row[1] for row in sorted(conn.execute(f"PRAGMA table_info([{table}])"), key=lambda r: r[5]) if row[5]]
+        if not cols:
+            raise ValueError(f"cannot track table {table!r}: it does not exist")
+        if not pks:
+            pks = ["rowid"]
+
+        def obj(prefix: str, cols: list[str] = cols) -> str:
+            return "json_object(" + ", ".join(f"'{c}', {prefix}.[{c}]" for c in cols) + ")"
+
+        def pk(prefix: str, pks: list[str] = pks) -> str:
+            if len(pks) == 1:
+                return f"CAST({prefix}.[{pks[0]}] AS TEXT)"
+            return "json_array(" + ", ".join(f"{prefix}.[{p}]" for p in pks) + ")"
+
+        conn.executescript(
+            f"""
+            CREATE TRIGGER IF NOT EXISTS _cc_{table}_ins AFTER INSERT ON [{table}] BEGIN
+              INSERT INTO {CHANGES_TABLE}(tbl, op, pk, before, after)
+              VALUES ('{table}', 'insert', {pk("NEW")}, NULL, {obj("NEW")});
+            END;
+            CREATE TRIGGER IF NOT EXISTS _cc_{table}_upd AFTER UPDATE ON [{table}] BEGIN
+              INSERT INTO {CHANGES_TABLE}(tbl, op, pk, before, after)
+              VALUES ('{table}', 'update', {pk("NEW")}, {obj("OLD")}, {obj("NEW")});
+            END;
+            CREATE TRIGGER IF NOT EXISTS _cc_{table}_del AFTER DELETE ON [{table}] BEGIN
+              INSERT INTO {CHANGES_TABLE}(tbl, op, pk, before, after)
+              VALUES ('{table}', 'delete', {pk("OLD")}, {obj("OLD")}, NULL);
+            END;
+            """
+        )
+
+
+@dataclass(frozen=True)
+class WorldTemplate:
+    """A built world kept as serialized bytes; every episode starts from a copy."""
+
+    domain: str
+    world_seed: int
+    size: str
+    data: bytes
+    tracked_tables: tuple[str, ...]
+    meta: dict[str, str]
+
+
+_TEMPLATES: dict[tuple[str, int, str], WorldTemplate] = {}
+
+
+def build_template(
+    domain: str,
+    world_seed: int,
+    size: str,
+    builder: WorldBuilder,
+    tracked_tables: Iterable[str],
+) -> WorldTemplate:
+    """Build (once per process) the world for ``(domain, world_seed, size)``.
+
+    The builder runs on an in-memory database with Faker and ``random.Random`` seeded from
+    ``world_seed``; change capture is installed afterwards, so the template's log is empty.
+    """
+    if size not in SIZES:
+        raise ValueError(f"unknown world size {size!r}; choose one of {', '.join(SIZES)}")
+    key = (domain, int(world_seed), size)
+    cached = _TEMPLATES.get(key)
+    if cached is not None:
+        return cached
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    fake = Faker("en_US")
+    fake.seed_instance(int(world_seed))
+    rng = random.Random(f"{domain}:{world_seed}:{size}")
+    conn.execute(f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    builder(db, fake, rng, size)
+    tracked = tuple(tracked_tables)
+    install_change_capture(conn, tracked)
+    conn.execute("VACUUM")
+    meta = dict(conn.execute(f"SELECT key, value FROM {META_TABLE}").fetchall())
+    template = WorldTemplate(domain, int(world_seed), size, conn.serialize(), tracked, meta)
+    conn.close()
+    _TEMPLATES[key] = template
+    # The template is long-lived: freeze it out of the collector's generations so that
+    # later collections do not rescan it (and everything built before it) on every reset.
+    gc.collect()
+    gc.freeze()
+    return template
+
+
+class World:
+    """One live episode database, restored from template bytes with ``deserialize``."""
+
+    def __init__(self, template: WorldTemplate) -> None:
+        self.template = template
+        self.conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        self.restore(template.data)
+
+    def restore(self, data: bytes) -> None:
+        """Replace the whole database with ``data`` (a template or a snapshot)."""
+        self.conn.deserialize(data)
+
+    def reset(self) -> None:
+        self.restore(self.template.data)
+
+    def snapshot(self) -> bytes:
+        return self.conn.serialize()
+
+    @property
+    def now(self) -> str:
+        return self.template.meta.get("now", "")
+
+    def change_seq(self) -> int:
+        row = self.conn.execute(f"SELECT coalesce(max(seq), 0) FROM {CHANGES_TABLE}").fetchone()
+        return int(row[0])
+
+    def clear_changes(self) -> None:
+        """Forget the change log (the world keeps its state); used between stream episodes."""
+        self.conn.execute(f"DELETE FROM {CHANGES_TABLE}")
+
+    def changes(self, since: int = 0) -> list[RowChange]:
+        """Net row changes recorded after log position ``since``, in first-touched order.
+
+        Costs what the episode changed, not what the world holds: only the log is read.
+        """
+        rows = self.conn.execute(
+            f"SELECT tbl, op, pk, before, after FROM {CHANGES_TABLE} WHERE seq > ? ORDER BY seq",
+            (since,),
+        ).fetchall()
+        net: dict[tuple[str, str], list[Any]] = {}
+        for tbl, op, pk, before, after in rows:
+            key = (tbl, pk)
+            entry = net.get(key)
+            if entry is None:
+                net[key] = [op, json.loads(before) if before else None, json.loads(after) if after else None]
+            else:
+                entry[2] = json.loads(after) if after else None
+                if op == "delete":
+                    entry[0] = "delete" if entry[0] != "insert" else "noop"
+                elif op == "insert" and entry[0] == "delete":
+                    entry[0] = "update"
+        out = []
+        for (tbl, pk), (op, before, after) in net.items():
+            if op == "noop":
+                continue
+            change = RowChange(tbl, pk, op, before, after)
+            if op == "update" and not change.columns():
+                continue
+            out.append(change)
+        return out
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def query_one(conn: sqlite3.Connection, sql: str, params: tuple | dict = ()) -> dict[str, Any] | None:
+    row = conn.execute(sql, params).fetchone()
+    return dict(row) if row is not None else None
+
+
+def query_all(conn: sqlite3.Connection, sql: str, params: tuple | dict = ()) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(sql, params).fetchall()]
