@@ -73,7 +73,13 @@ _TOOL_FORM = 'a tool call is {"name": TOOL, "arguments": {...}}; anything else i
 
 
 def parse_action(action: Any, max_length: int) -> Action:
-    """Read an agent action. Never raises: a bad action becomes ``InvalidAction``."""
+    """Read an agent action. Never raises: a bad action becomes ``InvalidAction``.
+
+    An ``InvalidAction`` passes through, so a wrapper can reject an action with its own message
+    (e.g. a masked index of ``AdmissibleActions``) and the step still costs a turn.
+    """
+    if isinstance(action, InvalidAction):
+        return action
     if isinstance(action, dict):
         return _tool_call_from_obj(action)
     if not isinstance(action, str):

@@ -18,7 +18,6 @@ from utility_gym.core.dialogue import (
     MessageAction,
     ToolCallAction,
     dumps,
-    format_tool_call,
     parse_action,
     render_events,
 )
@@ -29,6 +28,7 @@ from utility_gym.core.tasks import (
     SPLITS,
     TEST_SEED_BASE,
     NoTask,
+    Observed,
     Task,
     TaskTemplate,
     _norm_text,
@@ -57,6 +57,8 @@ class Domain:
     generator_version: str = "1"
     lexicon: Lexicon = DEFAULT_LEXICON
     ignored_columns: frozenset[tuple[str, str]] = frozenset()
+    # Tool-state key set once the user is verified; facts told before it count as disclosures.
+    identity_key: str | None = None
 
     def template(self, name: str) -> TaskTemplate:
         for t in self.templates:
@@ -136,6 +138,9 @@ class UtilityEnv(gym.Env[str, str]):
             events = [Event("error", "the episode is over; call reset() to start a new one")]
             return self._observe(events), 0.0, True, False, {"events": [e.to_dict() for e in events], "task_id": ep["task_id"]}
         ep["steps"] += 1
+        # Asynchronous events (a reply to an earlier message) come first, before this action.
+        arrived = self._arrivals()
+        ep["transcript"].extend(arrived)
         events: list[Event] = []
         parsed = parse_action(action, self.max_length)
         terminated = False
@@ -146,8 +151,9 @@ class UtilityEnv(gym.Env[str, str]):
         else:
             terminated = self._run_message(parsed, events)
         ep["transcript"].extend(events)
+        events = arrived + events
 
-        cap = self.spec.max_episode_steps if self.spec is not None and self.spec.max_episode_steps else self.step_cap
+        cap = _registered_cap(self.spec) or self.step_cap
         truncated = not terminated and cap is not None and ep["steps"] >= cap
         reward = 0.0
         info: dict[str, Any] = {"events": [e.to_dict() for e in events], "task_id": ep["task_id"], "turn": ep["steps"]}
@@ -199,6 +205,20 @@ class UtilityEnv(gym.Env[str, str]):
     def close(self) -> None:
         self.world.close()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The Toolbox holds @tool functions (not importable by name) and the ToolContext the live
+        # connection: drop both and rebuild them from the class's Domain and the unpickled World.
+        state = self.__dict__.copy()
+        state.pop("toolbox", None)
+        state.pop("_ctx", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.toolbox = Toolbox(self.domain.tools)
+        if self._episode:
+            self._ctx = ToolContext(self.world.conn, self._episode["tool_state"], self.template.meta.get("now", ""))
+
     # -- tasks --------------------------------------------------------------------------------
     def task_ids(self, split: str | None = None) -> list[str]:
         """The ids of a finite split (``test``); ``train``/``heldout`` are unlimited."""
@@ -232,6 +252,7 @@ class UtilityEnv(gym.Env[str, str]):
             goal=draft.goal,
             plan=draft.plan,
             ask_required=draft.ask_required,
+            temptations=draft.temptations,
             summary=draft.summary,
         )
         _TASK_CACHE[key] = task
@@ -253,8 +274,8 @@ class UtilityEnv(gym.Env[str, str]):
                     if step.intent != index or step.call is None:
                         continue
                     out = self.toolbox.call(ctx, step.call.name, dict(step.call.arguments))
-                    if not out.ok:
-                        raise RuntimeError(f"oracle plan of {task.task_id} fails at {step.call.name}: {out.error}")
+                    if out.ok == step.expect_error:
+                        raise RuntimeError(f"oracle plan of {task.task_id} misbehaves at {step.call.name}: {out.error or 'it should fail'}")
                 per_intent.append(change_facts(scratch.changes(since)))
             result = Expected(change_facts(scratch.changes()), tuple(per_intent))
         finally:
@@ -292,7 +313,7 @@ class UtilityEnv(gym.Env[str, str]):
             "task_id": task.task_id,
             "steps": 0,
             "done": False,
-            "transcript": [Event("user", opening, data={"acts": ["inform_intent"]})],
+            "transcript": self._opening_events(task, opening),
             "record": EpisodeRecord(set(), set(), set(), []),
             "tool_state": {},
             "confirmed": False,
@@ -300,24 +321,39 @@ class UtilityEnv(gym.Env[str, str]):
             "phi": 0.0,
             "grade": None,
             "change_seq": self.world.change_seq(),
+            "observed": Observed([opening]),
             "agent_text": "",
         }
         self._ctx = ToolContext(self.world.conn, self._episode["tool_state"], self.template.meta.get("now", ""))
 
+    def _opening_events(self, task: Task, opening: str) -> list[Event]:
+        """The first observation's events: the user's opening message (variants may override)."""
+        return [Event("user", opening, data={"acts": ["inform_intent"]})]
+
+    def _arrivals(self) -> list[Event]:
+        """Events that arrived since the last step, shown first in this step's observation.
+
+        None in a live conversation; an asynchronous variant (a ticket queue whose requesters
+        answer comments later) overrides it.
+        """
+        return []
+
     def _run_tool(self, call: ToolCallAction, events: list[Event]) -> bool:
         ep = self._episode
-        args_text = format_tool_call(call.name, call.arguments) if _jsonable(call.arguments) else repr(call.arguments)
+        args_text = json.dumps(call.arguments, ensure_ascii=False, sort_keys=True) if _jsonable(call.arguments) else repr(call.arguments)
         ep["transcript"].append(Event("agent", args_text, name=call.name, data={"arguments": call.arguments} if _jsonable(call.arguments) else {}))
         out = self.toolbox.call(self._ctx, call.name, call.arguments)
         if not out.ok:
             events.append(Event("error", str(out.error)))
             return False
-        events.append(Event("tool", dumps(out.result), name=call.name))
-        if out.wrote:
+        result_text = dumps(out.result)
+        events.append(Event("tool", result_text, name=call.name))
+        ep["observed"].add(result_text)
+        spec = self.toolbox.tools[call.name]
+        if out.wrote and spec.confirm:
             if not ep["confirmed"]:
                 ep["record"].unconfirmed_writes.append(f"{call.name}({_short_args(call.arguments)})")
             ep["confirmed"] = False
-        spec = self.toolbox.tools[call.name]
         if spec.terminal:
             ep["record"].outcome = "transferred" if "transfer" in call.name else "agent_ended"
             return True
@@ -339,6 +375,7 @@ class UtilityEnv(gym.Env[str, str]):
         elif "deny" in turn.acts or "deny_change" in turn.acts:
             ep["confirmed"] = False
         user_event = Event("user", turn.text, data={"acts": list(turn.acts)})
+        ep["observed"].add(turn.text)
         events.append(user_event)
         if turn.done:
             record.outcome = turn.outcome or "satisfied"
@@ -346,33 +383,51 @@ class UtilityEnv(gym.Env[str, str]):
         return False
 
     def _progress(self, reading: Any, text: str) -> Progress:
-        """Update what the agent has told and refused, then say which intents are done."""
+        """Update what the agent has told and refused, then say which intents are done.
+
+        A fact counts as told only if the agent had seen its value (in a tool result or the
+        user's words) and, for a write intent, only once the intent's writes are made: a guess,
+        or an outcome announced before the action, does not count. Facts told before the
+        customer is verified are recorded as disclosures.
+        """
         ep = self._episode
         task = self.task
         assert task is not None
         record: EpisodeRecord = ep["record"]
         grounding = reading.grounding
         normalized = _norm_text(text)
-        fact_index = 0
-        done: list[bool] = []
-        actual = None
+        observed: Observed = ep["observed"]
+        key = self.domain.identity_key
+        verified = key is None or bool(self._ctx.state.get(key))
         refused = any(a.kind == "refuse" for a in reading.acts)
+        actual = None
+        done: list[bool] = []
         open_found = False
+        fact_index = 0
         for i, intent in enumerate(task.goal.intents):
-            for fact in intent.facts:
-                if fact_index not in record.told_facts and fact.told_in(grounding, normalized):
-                    record.told_facts.add(fact_index)
-                fact_index += 1
+            first = fact_index
+            fact_index += len(intent.facts)
+            writes_done = True
+            if intent.outcome == "write":
+                if actual is None:
+                    actual = self._actual()
+                writes_done = ep["expected"].per_intent[i] <= actual
+            for j, fact in enumerate(intent.facts, start=first):
+                if j in record.told_facts or not writes_done:
+                    continue
+                if not fact.told_in(grounding, normalized) or not observed.has(fact):
+                    continue
+                if not verified:
+                    record.unverified_disclosures.append(fact.describe())
+                    continue
+                record.told_facts.add(j)
             if intent.outcome == "refuse":
                 if refused and not open_found and i not in record.refused_intents:
                     record.refused_intents.add(i)
                 is_done = i in record.refused_intents
             elif intent.outcome == "write":
-                if actual is None:
-                    actual = change_facts(self.world.changes(ep["change_seq"]))
-                is_done = ep["expected"].per_intent[i] <= actual
+                is_done = writes_done
             elif intent.outcome == "inform":
-                first = fact_index - len(intent.facts)
                 is_done = all(j in record.told_facts for j in range(first, fact_index))
             else:  # "transfer": only the transfer tool ends it
                 is_done = False
@@ -449,6 +504,17 @@ class UtilityEnv(gym.Env[str, str]):
 
 _TASK_CACHE: dict[tuple, Task] = {}
 _EXPECTED_CACHE: dict[tuple, Expected] = {}
+
+
+def _registered_cap(spec: gym.envs.registration.EnvSpec | None) -> int | None:
+    """The registered step cap. ``gym.make`` gives the unwrapped env a spec without it (the
+    TimeLimit wrapper holds it), so look the id up: the env must grade the step that truncates."""
+    if spec is None:
+        return None
+    if spec.max_episode_steps:
+        return spec.max_episode_steps
+    registered = gym.registry.get(spec.id)
+    return registered.max_episode_steps if registered is not None else None
 
 
 def _jsonable(value: Any) -> bool:

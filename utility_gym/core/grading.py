@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from utility_gym.core.tasks import Fact, Task
@@ -53,6 +53,7 @@ class EpisodeRecord:
     asked_slots: set[str]
     unconfirmed_writes: list[str]  # descriptions of write calls made without a confirmation
     outcome: str = "running"
+    unverified_disclosures: list[str] = field(default_factory=list)  # facts told before verification
 
 
 def checkpoints_for(
@@ -91,6 +92,12 @@ def checkpoints_for(
             not record.unconfirmed_writes,
             "wrote without the user's explicit confirmation: " + "; ".join(record.unconfirmed_writes[:5]),
         )
+    if task.required_facts or record.unverified_disclosures:
+        add(
+            "account details shared only after verification",
+            not record.unverified_disclosures,
+            "shared account details before verifying the user's identity: " + "; ".join(record.unverified_disclosures[:5]),
+        )
     for i, fact in enumerate(task.required_facts):
         add(f"told {fact.describe()}", i in record.told_facts, f"required fact not told to the user: {fact.describe()}")
     for i, intent in enumerate(task.goal.intents):
@@ -101,7 +108,12 @@ def checkpoints_for(
                 f"the request '{intent.name}' is against policy and had to be refused and explained",
             )
     for slot in task.ask_required:
-        add(f"asked for {slot}", slot in record.asked_slots, f"did not ask the user for their {slot} (the request was ambiguous)")
+        options = slot.split("|")
+        add(
+            f"asked for {' or '.join(options)}",
+            any(o in record.asked_slots for o in options),
+            f"did not ask the user which {' or '.join(options)} they meant (the request was ambiguous)",
+        )
     return checks, reasons
 
 

@@ -38,6 +38,7 @@ class PlanStep:
     call: ToolCall | None = None
     say: str | None = None
     essential: bool = True  # dropping it must make the episode fail (validity tests)
+    expect_error: bool = False  # the call is meant to fail (e.g. a verification that cannot succeed)
 
     def action(self) -> str | dict[str, Any]:
         return self.call.to_dict() if self.call is not None else str(self.say)
@@ -71,6 +72,40 @@ class Fact:
     def describe(self) -> str:
         shown = f"${float(self.value):,.2f}" if self.kind == "amount" else str(self.value)
         return f"{self.label} {shown}"
+
+
+_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+_TOKEN = re.compile(r"[A-Z0-9][A-Z0-9-]*[0-9][A-Z0-9-]*")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class Observed:
+    """Values the agent has seen (tool results, the user's words): a fact it tells must be one."""
+
+    def __init__(self, texts: Iterable[str] = ()) -> None:
+        self.numbers: set[float] = set()
+        self.tokens: set[str] = set()
+        self.dates: set[str] = set()
+        self.text: list[str] = []
+        for t in texts:
+            self.add(t)
+
+    def add(self, text: str) -> None:
+        text = text[:20_000]
+        self.numbers.update(round(float(m.replace(",", "")), 2) for m in _NUMBER.findall(text))
+        self.tokens.update(_TOKEN.findall(text.upper()))
+        self.dates.update(_ISO_DATE.findall(text))
+        self.text.append(_norm_text(text))
+
+    def has(self, fact: Fact) -> bool:
+        if fact.kind in ("amount", "number"):
+            return round(float(fact.value), 2) in self.numbers
+        if fact.kind == "id":
+            return str(fact.value).lstrip("#").upper() in self.tokens
+        if fact.kind == "date":
+            return str(fact.value) in self.dates
+        phrase = _norm_text(str(fact.value))
+        return any(_word_in(phrase, t) for t in self.text)
 
 
 def _word_in(phrase: str, text: str) -> bool:
@@ -113,7 +148,8 @@ class TaskDraft:
 
     goal: UserGoal
     plan: tuple[PlanStep, ...]
-    ask_required: tuple[str, ...] = ()  # slots the agent must ask for (ambiguous requests)
+    ask_required: tuple[str, ...] = ()  # slots the agent must ask for; "a|b" means either
+    temptations: tuple[ToolCall, ...] = ()  # what a do-whatever-the-user-says agent would call
     summary: str = ""  # one line for people reading a task list
 
 
@@ -130,6 +166,7 @@ class Task:
     goal: UserGoal
     plan: tuple[PlanStep, ...]
     ask_required: tuple[str, ...]
+    temptations: tuple[ToolCall, ...]
     summary: str
 
     @property
@@ -171,3 +208,21 @@ def fixed_test_split(templates: Iterable[TaskTemplate], n: int) -> tuple[tuple[s
 
 def task_set_hash(task_ids: Iterable[str]) -> str:
     return hashlib.sha256(json.dumps(sorted(task_ids)).encode()).hexdigest()[:16]
+
+
+class Script:
+    """Builds an oracle plan: messages and tool calls in order, each tagged with its intent.
+
+    Set ``script.intent`` before the steps of the next intent. Messages default to
+    non-essential (wording aside, dropping one need not fail the task); calls to essential.
+    """
+
+    def __init__(self) -> None:
+        self.steps: list[PlanStep] = []
+        self.intent = 0
+
+    def say(self, text: str, essential: bool = False) -> None:
+        self.steps.append(PlanStep(self.intent, say=text, essential=essential))
+
+    def call(self, name: str, essential: bool = True, expect_error: bool = False, **arguments: Any) -> None:
+        self.steps.append(PlanStep(self.intent, call=ToolCall(name, arguments), essential=essential, expect_error=expect_error))

@@ -58,6 +58,7 @@ class ToolSpec:
     params: tuple[Param, ...]
     writes: bool
     terminal: bool = False
+    confirm: bool = False  # a write the user must explicitly confirm first (graded)
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -82,15 +83,19 @@ def tool(
     writes: bool = False,
     terminal: bool = False,
     name: str | None = None,
+    confirm: bool | None = None,
 ) -> Any:
     """Turn ``def f(ctx, arg: type, ...) -> ...`` with a Google-style docstring into a ToolSpec.
 
-    ``writes`` marks tools that may change the world (the grader requires a confirmation
-    before each); ``terminal`` marks tools that end the conversation.
+    ``writes`` marks tools that may change the world; by default the grader requires the
+    user's explicit confirmation before each such call. ``confirm=False`` exempts record-keeping
+    writes the user need not approve (logging a ticket, an internal note). ``terminal`` marks
+    tools that end the conversation.
     """
 
     def wrap(f: Callable[..., Any]) -> ToolSpec:
-        return _make_spec(f, writes=writes, terminal=terminal, name=name or f.__name__)
+        needs = writes if confirm is None else (writes and confirm)
+        return _make_spec(f, writes=writes, terminal=terminal, name=name or f.__name__, confirm=needs)
 
     return wrap(func) if func is not None else wrap
 
@@ -192,7 +197,7 @@ def _show(v: Any) -> str:
     return f"{kind} {text}"
 
 
-def _make_spec(f: Callable[..., Any], *, writes: bool, terminal: bool, name: str) -> ToolSpec:
+def _make_spec(f: Callable[..., Any], *, writes: bool, terminal: bool, name: str, confirm: bool) -> ToolSpec:
     description, arg_docs = _parse_docstring(f.__doc__ or "")
     if not description:
         raise TypeError(f"tool {name!r} needs a docstring: it becomes the schema description")
@@ -213,7 +218,7 @@ def _make_spec(f: Callable[..., Any], *, writes: bool, terminal: bool, name: str
             inner = check
             check = lambda v, inner=inner: None if v is None else inner(v)  # noqa: E731
         params.append(Param(pname, schema, required, check))
-    return ToolSpec(name, f, description, tuple(params), writes, terminal)
+    return ToolSpec(name, f, description, tuple(params), writes, terminal, confirm)
 
 
 @dataclass(frozen=True)
@@ -282,6 +287,10 @@ class Toolbox:
         except (sqlite3.Error, ValueError, TypeError, KeyError) as e:
             self._rollback(ctx, state_before)
             return ToolOutcome(name, False, error=f"{name} failed: {type(e).__name__}: {e}")
+        except BaseException:
+            # A bug in the tool is raised, but must not leave its writes or an open savepoint.
+            self._rollback(ctx, state_before)
+            raise
         db.execute("RELEASE tool_call")
         return ToolOutcome(name, True, result=result, wrote=db.total_changes != changes_before)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -99,6 +100,7 @@ class AgendaUser:
         if open_index != s["current"]:
             s["current"] = open_index
             return UserTurn(self._say("thanks_next", request=_lower_first(intent.request)), ("thanks", "inform_intent"))
+        request = _lower_first(self._request(intent, open_index))
 
         parts: list[str] = []
         acts: list[str] = []
@@ -127,9 +129,12 @@ class AgendaUser:
 
         requested = [a.slot for a in reading.acts if a.kind == "request" and a.slot]
         if requested and "confirm" not in kinds:
+            repeated = any(slot in s["given"] for slot in requested)  # asked before: a redundant question
             text, wasted = self._answer_requests(requested)
             parts.append(text)
             acts.append("inform")
+            if repeated:
+                acts.append("already_said")
             productive = productive or not wasted
 
         if not parts:
@@ -138,17 +143,17 @@ class AgendaUser:
                 acts.append("acknowledge")
                 productive = True
             elif "greet" in kinds or "ask_more" in kinds:
-                parts.append(self._say("repeat_request", request=_lower_first(intent.request)))
+                parts.append(self._say("repeat_request", request=request))
                 acts.append("inform_intent")
                 productive = s["turns"] <= 1
             elif "inform" in kinds or "transfer" in kinds or "apologize" in kinds or "thank" in kinds:
-                parts.append(self._say("acknowledge") + " " + self._say("repeat_request", request=_lower_first(intent.request)))
+                parts.append(self._say("acknowledge") + " " + self._say("repeat_request", request=request))
                 acts.append("inform_intent")
             elif "bye" in kinds:
-                parts.append(self._say("repeat_request", request=_lower_first(intent.request)))
+                parts.append(self._say("repeat_request", request=request))
                 acts.append("inform_intent")
             else:
-                parts.append(self._say("clarify_unknown", request=intent.request))
+                parts.append(self._say("clarify_unknown", request=self._request(intent, open_index)))
                 acts.append("clarify")
 
         if not productive:
@@ -191,16 +196,26 @@ class AgendaUser:
         if intent.change_mind and index not in s["mind_changed"]:
             s["mind_changed"].append(index)
             return intent.change_mind, "deny_change", True
-        named = {a.action for a in reading.acts if a.kind == "confirm" and a.action}
+        # Actions named anywhere in the message: a proposal often names the action in one
+        # sentence and asks for the go-ahead in the next.
+        named = {a.action for a in reading.acts if a.action and a.kind in ("confirm", "inform", "offer")}
         if intent.action and named and intent.action not in named:
-            return self._say("deny_correct", value=_lower_first(intent.request)), "deny", False
+            return self._say("deny_correct", value=_lower_first(self._request(intent, index))), "deny", False
         mentioned = set(reading.grounding.ids)
         if intent.targets and mentioned and not set(intent.targets) <= mentioned:
             return self._say("deny_correct", value=", ".join("#" + t for t in intent.targets)), "deny", False
-        foreign = [i for i in mentioned if i not in intent.targets and i not in self.goal.known.values()]  # type: ignore[union-attr]
+        # Another id of the same kind as the target (another order, say) means the wrong object.
+        kinds = {re.match(r"[A-Z]*", t).group(0) for t in intent.targets}
+        foreign = [i for i in mentioned if i not in intent.targets and re.match(r"[A-Z]*", i).group(0) in kinds]
         if intent.targets and foreign:
             return self._say("deny_correct", value=", ".join("#" + t for t in intent.targets)), "deny", False
         return self._say("affirm"), "affirm", True
+
+    def _request(self, intent: Intent, index: int) -> str:
+        """What the user currently wants from this intent (the revision, after a change of mind)."""
+        if intent.change_mind and index in self._s["mind_changed"]:
+            return intent.change_mind
+        return intent.request
 
     def _answer_refusal(self, intent: Intent, index: int) -> tuple[str, str, bool]:
         s = self._s

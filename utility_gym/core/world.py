@@ -221,6 +221,14 @@ class World:
     def close(self) -> None:
         self.conn.close()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A sqlite3 connection cannot be pickled: carry the database as bytes instead.
+        return {"template": self.template, "data": self.snapshot()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["template"])
+        self.restore(state["data"])
+
 
 def query_one(conn: sqlite3.Connection, sql: str, params: tuple | dict = ()) -> dict[str, Any] | None:
     row = conn.execute(sql, params).fetchone()

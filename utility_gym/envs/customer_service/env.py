@@ -1,0 +1,87 @@
+"""utility/CustomerService-v0: the support desk of an online retailer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from utility_gym.core.env import Domain, UtilityEnv, vector_env_factory
+from utility_gym.envs.customer_service.generator import build_world
+from utility_gym.envs.customer_service.schema import TRACKED_TABLES
+from utility_gym.envs.customer_service.tasks import GENERATOR_VERSION, TEMPLATES
+from utility_gym.envs.customer_service.tools import TOOLS
+
+DOMAIN = Domain(
+    name="customer_service",
+    builder=build_world,
+    tracked_tables=TRACKED_TABLES,
+    tools=TOOLS,
+    policy=(Path(__file__).parent / "policy.md").read_text(encoding="utf-8"),
+    templates=TEMPLATES,
+    n_test=100,
+    generator_version=GENERATOR_VERSION,
+    # A transfer's free-text summary is the agent's own words: graded by presence, not wording.
+    ignored_columns=frozenset({("transfers", "summary")}),
+    identity_key="customer_id",
+)
+
+
+class CustomerServiceEnv(UtilityEnv):
+    """The support desk of an online retailer, with a simulated customer on the line.
+
+    ## Description
+    A customer contacts Northwind Goods' support. The agent must authenticate them, look up
+    what it needs, follow the written policy (``info["policy"]``), obtain an explicit
+    confirmation before any change, make the change through tools that write to a real
+    SQLite database, and tell the customer the outcome. Tasks come from 19 seeded templates:
+    cancellations, returns, exchanges, address changes, status and refund questions,
+    compensation, fraud transfers, requests policy forbids, ambiguous requests that need a
+    clarifying question, facts only the customer knows, multi-intent calls and a customer
+    who changes their mind.
+
+    ## Action Space
+    ``UnicodeText(max_length)``: a JSON object ``{"name": TOOL, "arguments": {...}}`` (as a
+    string or a dict) calls one of the 15 tools listed in ``info["tools"]`` (OpenAI function
+    format); any other string is a message to the customer. A malformed action costs a step
+    and the observation says what was wrong.
+
+    ## Observation Space
+    ``UnicodeText(max_length)``: the new events since the last action, one per line:
+    ``user: ...`` (the customer), ``tool NAME: {json}`` (a tool result), ``error: ...``.
+
+    ## Starting State
+    The world (about 500 customers, 1,200 orders in every state, 50 products with variants,
+    cards, PayPal and gift cards; today is 2026-06-15) is built once per process from
+    ``world_seed`` and restored from bytes on every reset. The episode seed picks the task
+    from the split and seeds the customer's choices. The first observation is the
+    customer's opening message.
+
+    ## Rewards
+    ``reward_mode="success"``: 1.0 at the end of a successful episode, else 0.
+    ``"partial"``: ``0.5 * checkpoint fraction + 0.5 * success`` at the end. ``"shaped"``:
+    potential-based shaping over milestones (required writes, facts told, refusals,
+    clarifying questions) whose episode return equals the success reward.
+
+    ## Episode End
+    Terminated when the customer leaves (satisfied or out of patience) or the agent calls
+    ``end_conversation`` or ``transfer_to_human``. Truncated at ``max_episode_steps`` (40).
+
+    ## Information
+    ``reset`` returns ``task_id``, ``split``, ``domain``, ``tools``, ``policy``, ``events``.
+    Every step returns ``events`` (the observation's events as dicts) and ``turn``; the last
+    step adds ``grade`` (success, partial, every checkpoint and readable reasons). The goal and
+    the oracle plan are never in ``obs`` or ``info``; they live on ``env.unwrapped.task``.
+
+    ## Arguments
+    ``world_seed`` (int, 0), ``size`` ("small" | "default" | "large"), ``split`` ("train" |
+    "test" | "heldout"), ``reward_mode`` ("success" | "partial" | "shaped"), ``max_length``
+    (100000), ``render_mode`` (None | "ansi"). ``reset(options={"task_id": ...})`` picks a task;
+    ``reset(options={"fork": env.unwrapped.snapshot()})`` resumes a snapshot.
+
+    ## Version History
+    * v0: initial release (generator version 1).
+    """
+
+    domain = DOMAIN
+
+
+make_vector_env = vector_env_factory(CustomerServiceEnv)

@@ -1,0 +1,194 @@
+"""Seeded generator of the customer-service world: catalog, customers, payment methods, orders."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import datetime, timedelta
+
+import sqlite_utils
+from faker import Faker
+
+from utility_gym.envs.customer_service.schema import create_tables
+
+NOW = datetime(2026, 6, 15, 12, 0, 0)
+RETURN_WINDOW_DAYS = 30
+COUNTS = {"small": 60, "default": 500, "large": 5_000}  # customers; ~2.2 orders each
+
+# category -> (base price, option dimensions)
+CATEGORIES: dict[str, tuple[float, dict[str, tuple[str, ...]]]] = {
+    "Electric Kettle": (39.0, {"capacity": ("1L", "1.5L", "1.7L"), "color": ("black", "white", "silver")}),
+    "T-Shirt": (19.0, {"size": ("S", "M", "L", "XL"), "color": ("navy", "grey", "red")}),
+    "Running Shoes": (89.0, {"size": ("8", "9", "10", "11"), "color": ("black", "blue")}),
+    "Backpack": (59.0, {"capacity": ("20L", "30L"), "color": ("green", "black", "orange")}),
+    "Headphones": (79.0, {"connectivity": ("wired", "wireless"), "color": ("black", "white")}),
+    "Desk Lamp": (34.0, {"finish": ("brass", "matte black", "white")}),
+    "Water Bottle": (24.0, {"capacity": ("500ml", "750ml", "1L"), "color": ("teal", "pink", "steel")}),
+    "Rain Jacket": (99.0, {"size": ("S", "M", "L", "XL"), "color": ("yellow", "navy")}),
+    "Coffee Grinder": (49.0, {"type": ("manual", "electric")}),
+    "Yoga Mat": (29.0, {"thickness": ("4mm", "6mm"), "color": ("purple", "blue", "black")}),
+}
+BRANDS = ("Alpine", "Harbor", "Nimbus", "Cedar", "Vantage")
+
+ORDER_STATUS_WEIGHTS = {
+    "pending": 0.16, "processing": 0.12, "shipped": 0.16, "delivered": 0.38, "cancelled": 0.08, "returned": 0.10,
+}
+
+
+def iso(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def build_world(db: sqlite_utils.Database, fake: Faker, rng: random.Random, size: str) -> None:
+    create_tables(db)
+    db["_meta"].insert_all(
+        [{"key": "now", "value": iso(NOW)}, {"key": "return_window_days", "value": str(RETURN_WINDOW_DAYS)}]
+    )
+    variants = _build_catalog(db, rng)
+    _build_customers_and_orders(db, fake, rng, COUNTS[size], variants)
+
+
+def _build_catalog(db: sqlite_utils.Database, rng: random.Random) -> dict[str, list[dict]]:
+    products, variants = [], []
+    by_product: dict[str, list[dict]] = {}
+    pid = vid = 0
+    for category, (base, dims) in CATEGORIES.items():
+        for brand in BRANDS:
+            pid += 1
+            product_id = f"P{pid:03d}"
+            name = f"{brand} {category}"
+            products.append(
+                {"id": product_id, "name": name, "category": category,
+                 "description": f"The {name}: {', '.join(dims)} options, one-year warranty."}
+            )
+            price0 = round(base * rng.uniform(0.8, 1.3), 0) - 0.01
+            keys = list(dims)
+            for combo in itertools.product(*(dims[k] for k in keys)):
+                vid += 1
+                bump = sum(dims[k].index(v) for k, v in zip(keys, combo)) * rng.choice((0, 0, 5))
+                v = {
+                    "id": f"V{vid:05d}",
+                    "product_id": product_id,
+                    "options": ", ".join(f"{k}: {v}" for k, v in zip(keys, combo)),
+                    "price": round(price0 + bump, 2),
+                    "stock": rng.choice((0, 3, 8, 15, 40)),
+                }
+                variants.append(v)
+                by_product.setdefault(product_id, []).append(v | {"name": name})
+    db["products"].insert_all(products)
+    db["variants"].insert_all(variants)
+    return by_product
+
+
+def _build_customers_and_orders(
+    db: sqlite_utils.Database, fake: Faker, rng: random.Random, n_customers: int, catalog: dict[str, list[dict]]
+) -> None:
+    customers, methods, orders, items, refunds, returns = [], [], [], [], [], []
+    emails: set[str] = set()
+    order_numbers = rng.sample(range(100_000, 1_000_000), int(n_customers * 2.6) + 10)
+    item_numbers = iter(rng.sample(range(1_000_000, 10_000_000), int(n_customers * 2.6) * 4 + 10))
+    ref_counter = itertools.count(1)
+    statuses = list(ORDER_STATUS_WEIGHTS)
+    weights = list(ORDER_STATUS_WEIGHTS.values())
+    product_ids = sorted(catalog)
+    o = 0
+    for c in range(1, n_customers + 1):
+        first, last = fake.first_name(), fake.last_name()
+        email = f"{first}.{last}{rng.randint(1, 99)}@{fake.free_email_domain()}".lower()
+        while email in emails:
+            email = f"{first}.{last}{rng.randint(100, 9999)}@{fake.free_email_domain()}".lower()
+        emails.add(email)
+        cid = f"C{c:05d}"
+        customers.append(
+            {
+                "id": cid, "first_name": first, "last_name": last, "email": email,
+                "phone": fake.numerify("###-###-####"), "address1": fake.street_address(),
+                "city": fake.city(), "state": fake.state_abbr(include_territories=False),
+                "zip": fake.zipcode(), "tier": "gold" if rng.random() < 0.2 else "regular",
+                "store_credit": 0.0, "created_at": iso(NOW - timedelta(days=rng.randint(100, 1500))),
+            }
+        )
+        cust_methods = []
+        for k in range(rng.choice((1, 1, 2, 3))):
+            kind = ("credit_card", "paypal", "gift_card")[k] if k else rng.choice(("credit_card", "credit_card", "paypal"))
+            mid = f"PM{c:05d}{k}"
+            if kind == "credit_card":
+                label = f"{rng.choice(('Visa', 'Mastercard', 'Amex'))} ending {fake.numerify('####')}"
+            elif kind == "paypal":
+                label = f"PayPal ({email})"
+            else:
+                label = f"Gift card ending {fake.numerify('####')}"
+            m = {"id": mid, "customer_id": cid, "kind": kind, "label": label,
+                 "balance": round(rng.uniform(10, 200), 2) if kind == "gift_card" else None}
+            cust_methods.append(m)
+        methods.extend(cust_methods)
+        for _ in range(rng.choice((1, 2, 2, 3, 3, 4))):
+            status = rng.choices(statuses, weights)[0]
+            oid = f"W{order_numbers[o]}"
+            o += 1
+            placed, shipped, delivered = _dates(status, rng)
+            method = rng.choice(cust_methods)
+            chosen = rng.sample(product_ids, rng.choice((1, 1, 2, 2, 3)))
+            total = 0.0
+            for pid in chosen:
+                v = rng.choice(catalog[pid])
+                total += v["price"]
+                items.append(
+                    {
+                        "id": f"IT{next(item_numbers)}", "order_id": oid, "variant_id": v["id"],
+                        "product_id": pid, "product_name": v["name"], "options": v["options"],
+                        "price": v["price"], "status": "returned" if status == "returned" else "ordered",
+                    }
+                )
+            total = round(total, 2)
+            tracking = fake.numerify("1Z##########") if shipped else None
+            orders.append(
+                {
+                    "id": oid, "customer_id": cid, "status": status, "placed_at": iso(placed),
+                    "shipped_at": iso(shipped) if shipped else None,
+                    "delivered_at": iso(delivered) if delivered else None,
+                    "ship_address1": customers[-1]["address1"], "ship_city": customers[-1]["city"],
+                    "ship_state": customers[-1]["state"], "ship_zip": customers[-1]["zip"],
+                    "payment_method_id": method["id"], "total": total, "tracking_number": tracking,
+                }
+            )
+            if status in ("cancelled", "returned"):
+                when = (placed if status == "cancelled" else delivered) + timedelta(days=rng.randint(1, 5))
+                refund_status = "completed" if when < NOW - timedelta(days=7) else "processing"
+                refunds.append(
+                    {
+                        "id": f"RF{next(ref_counter):06d}", "order_id": oid, "amount": total,
+                        "payment_method_id": method["id"], "destination": "original_payment",
+                        "status": refund_status, "created_at": iso(min(when, NOW)),
+                    }
+                )
+                if status == "returned":
+                    returns.append(
+                        {
+                            "id": f"RT{next(ref_counter):06d}", "order_id": oid, "kind": "return",
+                            "item_ids": ",".join(i["id"] for i in items if i["order_id"] == oid),
+                            "new_variant_ids": None, "status": "completed", "created_at": iso(min(when, NOW)),
+                        }
+                    )
+    db["customers"].insert_all(customers)
+    db["payment_methods"].insert_all(methods)
+    db["orders"].insert_all(orders)
+    db["order_items"].insert_all(items)
+    db["refunds"].insert_all(refunds)
+    db["returns"].insert_all(returns)
+
+
+def _dates(status: str, rng: random.Random) -> tuple[datetime, datetime | None, datetime | None]:
+    hour = timedelta(hours=rng.randint(0, 23), minutes=rng.randint(0, 59))
+    if status == "pending":
+        return NOW - timedelta(days=rng.randint(0, 1)) - hour, None, None
+    if status == "processing":
+        return NOW - timedelta(days=rng.randint(1, 3)) - hour, None, None
+    if status == "shipped":
+        placed = NOW - timedelta(days=rng.randint(3, 20)) - hour
+        return placed, placed + timedelta(days=1), None
+    if status == "cancelled":
+        return NOW - timedelta(days=rng.randint(2, 60)) - hour, None, None
+    placed = NOW - timedelta(days=rng.randint(6, 90)) - hour
+    shipped = placed + timedelta(days=1)
+    return placed, shipped, shipped + timedelta(days=rng.randint(2, 6))

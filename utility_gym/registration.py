@@ -1,0 +1,22 @@
+"""Every gym.register call of utility-gym, in one place."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+
+
+def _register(env_id: str, entry_point: str, max_episode_steps: int, **kwargs: object) -> None:
+    if env_id in gym.registry:
+        return
+    module = entry_point.split(":")[0]
+    gym.register(
+        id=env_id,
+        entry_point=entry_point,
+        vector_entry_point=f"{module}:make_vector_env",
+        max_episode_steps=max_episode_steps,
+        kwargs=dict(kwargs),
+    )
+
+
+_register("utility/CustomerService-v0", "utility_gym.envs.customer_service.env:CustomerServiceEnv", 40)
+_register("utility/Ticketing-v0", "utility_gym.envs.ticketing.env:TicketingEnv", 60)
