@@ -18,14 +18,16 @@ _ORDER = re.compile(r"#?\b(W\d{6})\b", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ZIP = re.compile(r"(?<![\d-])(\d{5})(?![\d-])")
 _NAME = re.compile(r"\bname(?: is|:)\s+([A-Z][\w'-]+)\s+([A-Z][\w'-]+)")
+_CAPS = re.compile(r"\b([A-Z][a-z][\w'-]*)\s+([A-Z][a-z][\w'-]*)\b")
+_NOT_NAMES = {"My", "It", "It's", "Its", "Same", "As", "I", "Sure", "The", "Yes", "Name", "Zip", "Code", "Hi", "Hello", "Thanks", "Okay", "Well", "That", "This", "Like", "Already", "Gave", "Told", "Sorry"}
 _ADDRESS = re.compile(r"(\d+ [A-Za-z0-9 .'-]+?),\s*([A-Za-z .'-]+?),\s*([A-Z]{2})\s+(\d{5})")
 _DATE_LINE = re.compile(r"Today's date is (\d{4}-\d{2}-\d{2})")
 
 INTENT_WORDS = [
     ("fraud", ("never placed", "unauthorized", "hacked", "fraud", "didn't place", "did not place", "not mine")),
     ("discount", ("discount", "price-match", "price match", "coupon", "cheaper on another")),
-    ("modify", ("change the", "switch the", "instead?")),
     ("exchange", ("exchange", "swap")),
+    ("modify", ("change the", "switch the", "instead?")),
     ("return", ("return",)),
     ("cancel", ("cancel",)),
     ("address", ("address", "moved", "ship it to", "shipped to")),
@@ -118,6 +120,11 @@ class CustomerServiceHeuristicAgent:
         m = _NAME.search(text)
         if m:
             self.name = (m.group(1), m.group(2))
+        elif self.awaiting == "name_zip":
+            for first, last in _CAPS.findall(text):
+                if first not in _NOT_NAMES and last not in _NOT_NAMES:
+                    self.name = (first, last)
+                    break
         low = text.lower()
         if "zip" in low or self.awaiting == "name_zip":
             zips = _ZIP.findall(text)
@@ -145,7 +152,7 @@ class CustomerServiceHeuristicAgent:
         low = text.lower()
         kind = None
         for k, words in INTENT_WORDS:
-            if _has(low, words):
+            if any(re.search(r"(?<![a-z])" + re.escape(w), low) for w in words):
                 kind = k
                 break
         if kind is None:
@@ -263,7 +270,8 @@ class CustomerServiceHeuristicAgent:
                   "refund": ("cancelled", "returned")}.get(intent["kind"], ())
         candidates = [o for o in self.listing if o["status"] in wanted] or list(self.listing)
         hint = (intent.get("item_hint") or intent["text"]).lower()
-        named = [o for o in candidates if any(_product_words(i) <= set(re.findall(r"[a-z0-9-]+", hint)) for i in o["items"])]
+        exact = [o for o in candidates if any(i.split(" (")[0].lower() in hint for i in o["items"])]
+        named = exact or [o for o in candidates if any(_product_words(i) <= set(re.findall(r"[a-z0-9-]+", hint)) for i in o["items"])]
         if len(named) == 1:
             intent["order_id"] = named[0]["id"]
             return self._advance()

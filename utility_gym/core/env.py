@@ -254,6 +254,7 @@ class UtilityEnv(gym.Env[str, str]):
             ask_required=draft.ask_required,
             temptations=draft.temptations,
             summary=draft.summary,
+            extras=draft.extras,
         )
         _TASK_CACHE[key] = task
         return task

@@ -285,6 +285,7 @@ _DEFAULT_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:credit|debit|bank|new|other|different) cards?",
         r"card (?:number|details|info|information|on file|ending)|billing (?:method|details|info|information)",
         r"paypal|apple pay|google pay",
+        r"(?:the )?last (?:4|four)(?: digits)? (?:of|on) (?:your |the )?card|your card(?! ending)",
     ),
     "quantity": (
         r"quantit(?:y|ies)|how many",
@@ -306,6 +307,7 @@ _DEFAULT_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:phone|laptop|device|computer) (?:model|make|type)|model (?:number|#)",
         r"(?:the )?(?:model|make|name|type) of (?:the |your )?(?:" + _DEVICE_NOUNS + r"|phone)",
         r"asset (?:tag|number|id|#)s?|serial (?:number|no|#)s?|host ?names?",
+        r"(?:which|what)(?:'s| is)? (?:the )?(?:model|make)",
         _DEVICE_NOUNS + r"|hardware",
     ),
     "error_message": (
@@ -409,7 +411,7 @@ _DEFAULT_ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "create_ticket": (
         r"(?:creat|open|log|rais|fil|submit|generat)[a-z]* (?:a |an |the |this |that |your )?"
-        r"(?:(?:new|support|it|service|helpdesk|help desk) )?(?:tickets?|cases?|incidents?|service requests?|reports?)",
+        r"(?:(?:new|support|it|service|helpdesk|help desk|warranty) )?(?:tickets?|cases?|incidents?|service requests?|reports?|claims?)",
         r"tickets?|incidents?|(?:support|service) (?:case|request)s?",
     ),
     "escalate": (
@@ -489,7 +491,8 @@ _ABBREVIATIONS = {
     "ok'd": "approved", "appologize": "apologize", "apologise": "apologize",
     "sincerely": "sincerely", "recived": "received", "adresss": "address", "plase": "please",
     "plese": "please", "cancelation": "cancellation", "refnd": "refund",
-    "double check": "double-check", "re check": "re-check", "e mail": "email", "log in": "log-in",
+    "double check": "double-check", "unable 2": "unable to", "able 2": "able to", "tmrw": "tomorrow",
+    "tmr": "tomorrow", "b/c": "because", "bc": "because", "re check": "re-check", "e mail": "email", "log in": "log-in",
 }
 _ABBREV_RX = re.compile(
     r"(?<![a-z0-9'])(?:" + "|".join(sorted((re.escape(k) for k in _ABBREVIATIONS), key=len, reverse=True)) + r")(?![a-z0-9'])"
@@ -653,7 +656,7 @@ _DEVICE_CTX_RX = re.compile(r"\b(?:" + _DEVICE_PART + r"|laptops?|monitors?|comp
 _COORDINATORS = frozenset(("and", "or", "&", "+", "plus", "also", "well", "then", "including"))
 _VERIFY_RX = re.compile(r"\s*(?:is|are|=|:|is still|still is|on file is)\s+[^\s?]")
 _VERIFY_CUE_RX = re.compile(r"\b(?:confirm|verify|correct|right|still)\b")
-_PREPS = frozenset(("for", "on", "with", "to", "about", "in", "from", "at", "by", "into", "via", "under", "through", "associated"))
+_PREPS = frozenset(("for", "on", "with", "to", "about", "in", "from", "at", "by", "into", "via", "under", "through", "associated", "if", "whether", "when", "once", "unless"))
 _DETERMINERS = frozenset(("the", "your", "a", "an", "this", "that", "my", "our", "their", "new", "same", "old", "these", "those"))
 
 _CONFIRM_STRONG_RX = re.compile(
@@ -663,25 +666,26 @@ _CONFIRM_STRONG_RX = re.compile(
     r"do i have your (?:permission|consent|go-ahead|ok|approval)|(?:can|may) i have your (?:permission|consent|go-ahead|ok|approval|confirmation)|"
     r"(?:would|do) you (?:like|want|wish) to (?:proceed|go ahead|continue|confirm)|(?:want|like|wish) to (?:proceed|go ahead|continue)|"
     r"would (?:that|this) (?:work|be ok|be okay|suit you|be acceptable)|"
-    r"proceed\s*\?|go ahead\s*\?|(?:reply|respond|answer|say|type|write)(?: with)?(?: a)? \"?'?(?:yes|y|ok|confirm)\b|yes or no|yes/no|\(y/n\)|"
+    r"proceed\s*\?|go ahead\s*\?|(?:reply|respond|answer|say|type|write|text)(?: with)?(?: a)? \"?'?(?:yes|y|ok|confirm)\b|"
+    r"(?:reply|respond|type|text|say)(?: with)? [\"']?[a-z]+[\"']? to (?:confirm|proceed|cancel|continue|approve|accept|go ahead|apply)\b|yes or no|yes/no|\(y/n\)|"
     r"ready (?:for me )?to (?:proceed|go|check ?out|place|continue|submit|order|confirm)|are you sure|are you ok(?:ay)? with|"
     r"sounds? good\s*\?|does (?:that|this|everything|it) (?:sound|look|work)|"
     r"(?:is|are) (?:that|this|everything|these|those|the details|all of that|all that) (?:right|correct|ok|okay|accurate|fine|alright|good)|"
     r"(?:correct|right|ok|okay|yes|agreed|good to go)\s*\?|happy (?:for me )?to (?:proceed|go ahead)|good to go|"
-    r"(?:confirm|say yes) to (?:proceed|continue|go ahead)|(?:shall|should) (?:i|we) go ahead)"
+    r"(?:confirm|say yes) to (?:proceed|continue|go ahead)|(?:shall|should) (?:i|we) go ahead)(?![a-z0-9])"
 )
 _CONFIRM_WEAK_RX = re.compile(
     r"\b(?:just to (?:confirm|double[- ]check|be sure|be clear|clarify|verify|make sure)|"
     r"(?<!need )(?<!have )(?<!want )(?<!able )(?<!going )to (?:confirm|recap|summari[sz]e|be clear)|"
     r"so i'm clear|(?<!need to )(?<!have to )(?<!must )(?<!want to )(?<!able to )(?<!'ll )(?<!will )"
     r"(?:please |can you |could you |kindly )?confirm (?:that|if|whether|you|this|it|the following|for me)|"
-    r"please confirm|once you confirm|(?:with|after|upon|on) your (?:confirmation|approval|permission|ok|go-ahead)|"
+    r"please confirm(?! (?:your|the (?!following)))|once you confirm|(?:with|after|upon|on) your (?:confirmation|approval|permission|ok|go-ahead)|"
     r"before i (?:proceed|go ahead|submit|finali[sz]e|process|place|cancel|make)|let me (?:just )?(?:confirm|recap)|"
     r"if (?:that|this|everything) (?:looks|sounds|is) (?:good|right|correct|ok|okay|fine)|"
     r"let me know if (?:you'd like|you want|you'd prefer) (?:me|us) to|let me know if (?:that|this) works|"
     r"here(?:'s| is) (?:a |the |your )?(?:quick |brief |short )?(?:summary|recap|plan)|here(?:'s| is) what (?:i'll|i will|we'll|i'm going to|i can|i'd|will happen|happens)|"
     r"in summary|(?:order |request |change )?summary\b|"
-    r"confirm(?:ing)? (?:the|your|this) (?:cancel[a-z]*|return|exchange|refund|change|modification|request|purchase|details|swap))"
+    r"confirm(?:ing)? (?:the|your|this) (?:cancel[a-z]*|return|exchange|refund|change|modification|request|purchase|details|swap))\b"
 )
 _WANT_RX = re.compile(r"\b(?:do|would|will|did) you (?:still |also )?(?:like|want|wish|need)\b(?! me\b| us\b)")
 _OFFER_RX = re.compile(
@@ -698,7 +702,8 @@ _OFFER_RX = re.compile(
     r"as a (?:goodwill |one-time |one time )?(?:gesture|courtesy)|goodwill gesture|"
     r"i can (?:give|issue|send|provide|apply|extend|knock|take) you|"
     r"would (?:a|an|some) [^ ]+(?: [^ ]+){0,4} (?:help|work|do|suffice|be (?:ok|okay|acceptable|helpful))|"
-    r"would (?:either|any) of (?:those|these|them) work)\b"
+    r"would (?:either|any) of (?:those|these|them) work|(?:do )?any of (?:these|those|them) (?:catch|interest|appeal|work|suit)|"
+    r"we (?:have|carry|stock) (?:a few|some|two|three|four|several|a couple of|\d+) (?:options|choices|alternatives|models))\b"
 )
 _REFUSE_RX = re.compile(
     r"\b(?:can't|cannot|can not|couldn't|could not|unable to|not able to|won't be able to|will not be able to|"
@@ -712,7 +717,7 @@ _REFUSE_RX = re.compile(
     r"|\b(?:impossible|ineligible|non-?(?:returnable|refundable|cancell?able)|final sale|out of stock|sold out|unavailable|"
     r"no can do|not in a position to|nothing (?:more |else )?(?:i|we) can do|i'm afraid not|"
     r"beyond (?:my|our) (?:control|authority|ability)|against (?:our |the |company )?polic(?:y|ies)|denied|rejected|declined)\b"
-    r"|\b(?:doesn't|does not|don't|do not|won't|will not)\s+(?:allow|permit|support|offer|accept|cover|qualify|do|honou?r|"
+    r"|\b(?:doesn't|does not|don't|do not|won't|will not)\s+(?:allow|permit|support|offer|accept|cover|qualify|do|honou?r|ship|deliver|sell|"
     r"provide|have (?:the )?(?:ability|permissions?|access|authority|rights))\b"
     r"|\b(?:don't|do not|doesn't|does not) (?:have|carry|stock|sell) (?:that|this|it|them|those|these|any)\b(?: [a-z]+){0,3} in stock\b"
     r"|\b(?:outside|past|beyond|after)\s+(?:of\s+)?(?:the|our|your)\s+(?:[a-z0-9-]+\s+){0,3}?(?:window|period|timeframe|deadline|policy)\b"
@@ -726,7 +731,7 @@ _GREET_ANY_RX = re.compile(
     r"\b(?:how (?:can|may|might|could) (?:i|we) (?:help|assist)(?: you)?(?! with anything else| further)|"
     r"what can (?:i|we) (?:do for you|help (?:you )?with)|how can (?:i|we) be of (?:help|assistance)|what brings you|"
     r"thanks? (?:you )?for (?:contacting|reaching out to|reaching out|calling|getting in touch|choosing|visiting|writing in|messaging)|"
-    r"welcome (?:to|back)|you're (?:chatting|speaking|talking) with|you(?:'ve| have) reached)"
+    r"welcome (?:to|back)|you're (?:chatting|speaking|talking) with|you(?:'ve| have) reached)(?![a-z0-9])"
 )
 _THANK_RX = re.compile(
     r"\b(?:thanks|thank you|thankyou|thx|ty|many thanks|much appreciated|cheers|grateful)\b|\bthank\b|"
@@ -779,7 +784,7 @@ _STATUS_RX = re.compile(
     r"disabled|back in stock|in stock|active|eligible|expired|assigned|opened|logged|raised|ordered)\b"
 )
 _STATE_RX = re.compile(
-    r"\b(?:(?:i|we) (?:can )?(?:see|show|notice)|i'm (?:not )?(?:seeing|showing)|(?:looks|seems|appears) (?:like|that|to be)|"
+    r"\b(?:(?:i|we) (?:can )?(?:see|show|notice) (?!what|if|how|why|whether)(?=[a-z0-9#$])|i'm (?:not )?(?:seeing|showing)|(?:looks|seems|appears) (?:like|that|to be)|"
     r"according to|per (?:our|my|the) (?:records|system)|here(?:'s| is| are)|there(?:'s| is| are| was| were)|good news|fyi|"
     r"please note|note that|just so you know|heads up|for your (?:information|reference|records)|"
     r"(?:is|are) (?:due|scheduled|expected|estimated))\b"
@@ -788,12 +793,12 @@ _ENTITY_RX = re.compile(
     r"\b(?:orders?|items?|packages?|parcels?|shipments?|deliver(?:y|ies)|refunds?|tickets?|incidents?|cases?|requests?|"
     r"accounts?|passwords?|status|total|balance|prices?|costs?|amounts?|payments?|charges?|cards?|subscriptions?|"
     r"licen[cs]es?|access|credits?|vouchers?|warranty|laptops?|devices?|products?|exchanges?|returns?|labels?|tracking|"
-    r"stock|eta|plans?|models?|replacements?|confirmation|fees?|invoices?|promo(?:tion)?s?|codes?|coupons?)\b"
+    r"stock|eta|plans?|models?|replacements?|confirmation|fees?|invoices?|promo(?:tion)?s?|codes?|coupons?|carts?|baskets?)\b"
 )
 _COPULA_RX = re.compile(
     r"\b(?:is|are|was|were|'s|'re|shows?|contains?|includes?|costs?|comes? to|totals?|remains?|posts?|arrives?|ships?|"
     r"expires?|expired|qualifies|needs|requires|takes?|runs?|starts?|ends?|goes|renews?|begins?|applies|lasts?|covers?|"
-    r"stays?|went|came|arrived|left|ran)\b"
+    r"stays?|went|came|arrived|left|ran|works|is valid|only works)\b"
 )
 _FUTURE_RX = re.compile(
     r"\b(?:will|'ll|should|is going to|are going to|'s going to|can expect to)\s+"
@@ -814,7 +819,6 @@ _NOTFOUND_RX = re.compile(
 )
 _GROUND_HINT_RX = re.compile(r"#?\b[a-z]{1,6}-?\d{3,}|[$\u20ac\u00a3]\s?\d|\d{4}-\d{2}-\d{2}|\b\d{1,2}/\d{1,2}/\d{4}|@|\b\d+ (?:items?|units?)\b")
 _WHICH_ONE_RX = re.compile(r"\b(?:which|what) (?:one|of (?:these|those|them|the two|the following|your orders))\b|\bwhich would you\b|\beither\b")
-_SUMMARY_INTRO_RX = re.compile(r"(?:summary|recap|what (?:i'll|i will|we'll|i'm going to) do|following|changes|plan)\s*:?\s*$")
 
 _MARKER_TABLE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("greet", _GREET_ANY_RX),
@@ -1145,6 +1149,14 @@ def _decide(clauses: list[_Clause], grounding: Grounding) -> Reading:
             for a in actions:
                 emit(_CAN_RX.search(text).start(), Act("offer", action=a))  # type: ignore[union-attr]
             proposal_emitted = True
+
+        elif any_refuse and refuse_pos is None and not requests and not q and not c.cond and actions:
+            able = _unique(a for p, a, _ in c.actions if _CAPABILITY_RX.search(text[max(0, p - 24):p]))
+            if able and _CAN_RX.search(text):
+                # "...not returnable. I can file a warranty claim for you.": the alternative.
+                for a in able:
+                    emit(c.lead, Act("offer", action=a))
+                proposal_emitted = True
 
         # ---- transfer / wait ---------------------------------------------------------------
         is_wait = "wait" in marks and not c.cond

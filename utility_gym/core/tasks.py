@@ -151,6 +151,7 @@ class TaskDraft:
     ask_required: tuple[str, ...] = ()  # slots the agent must ask for; "a|b" means either
     temptations: tuple[ToolCall, ...] = ()  # what a do-whatever-the-user-says agent would call
     summary: str = ""  # one line for people reading a task list
+    extras: Mapping[str, Any] = field(default_factory=dict)  # domain data for the domain's own grading
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ class Task:
     ask_required: tuple[str, ...]
     temptations: tuple[ToolCall, ...]
     summary: str
+    extras: Mapping[str, Any] = field(default_factory=dict)  # e.g. WebShop's purchase targets
 
     @property
     def tool_calls(self) -> tuple[ToolCall, ...]:

@@ -99,8 +99,8 @@ class AgendaUser:
         intent = self.goal.intents[open_index]
         if open_index != s["current"]:
             s["current"] = open_index
-            return UserTurn(self._say("thanks_next", request=_lower_first(intent.request)), ("thanks", "inform_intent"))
-        request = _lower_first(self._request(intent, open_index))
+            return UserTurn(self._say("thanks_next", request=_strip_greeting(intent.request)), ("thanks", "inform_intent"))
+        request = _strip_greeting(self._request(intent, open_index))
 
         parts: list[str] = []
         acts: list[str] = []
@@ -180,6 +180,9 @@ class AgendaUser:
             value = self.goal.known.get(slot)
             if value is None:
                 out.append(self._say("dont_know", slot_label=label))
+                alternative = _ALTERNATIVES.get(slot)
+                if alternative and alternative in self.goal.known and alternative not in seen:
+                    out.append(f"It's the one with the {self.goal.known[alternative]}.")
                 wasted = wasted and slot in given
                 if slot not in given:
                     given.append(slot)
@@ -199,8 +202,11 @@ class AgendaUser:
         # Actions named anywhere in the message: a proposal often names the action in one
         # sentence and asks for the go-ahead in the next.
         named = {a.action for a in reading.acts if a.action and a.kind in ("confirm", "inform", "offer")}
-        if intent.action and named and intent.action not in named:
-            return self._say("deny_correct", value=_lower_first(self._request(intent, index))), "deny", False
+        # Refunds, look-ups and payment words accompany most proposals; only another primary
+        # action (cancel instead of return, say) is a mismatch.
+        conflicting = named - {intent.action} - _AUXILIARY_ACTIONS
+        if intent.action and conflicting and intent.action not in named:
+            return self._say("deny_correct", value=_strip_greeting(self._request(intent, index))), "deny", False
         mentioned = set(reading.grounding.ids)
         if intent.targets and mentioned and not set(intent.targets) <= mentioned:
             return self._say("deny_correct", value=", ".join("#" + t for t in intent.targets)), "deny", False
@@ -229,6 +235,16 @@ class AgendaUser:
         if count >= 2:
             return self._say("give_up"), "bye", True
         return self._say("push_back"), "push_back", False
+
+
+# What a user offers instead of a fact they lack ("I don't know the order number, but ...").
+_ALTERNATIVES = {"order_id": "item"}
+_AUXILIARY_ACTIONS = frozenset({"refund", "lookup", "compensate", "change_payment", "transfer"})
+_GREETING = re.compile(r"^(?:hi|hello|hey there|hey|good morning|good afternoon)[,!.]?\s+", re.I)
+
+
+def _strip_greeting(text: str) -> str:
+    return _lower_first(_GREETING.sub("", text)).rstrip(".!")
 
 
 def _lower_first(text: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import sqlite_utils
 from faker import Faker
 
-SIZES = ("small", "default", "large")
+SIZES = ("small", "default", "large", "xl")  # "xl": benchmark scale, for domains that define it
 CHANGES_TABLE = "_changes"
 META_TABLE = "_meta"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from utility_gym.core.tools import ToolContext, Toolbox
+from utility_gym.core.tools import Toolbox, ToolContext
 from utility_gym.core.world import World, build_template, change_facts
 from utility_gym.envs.customer_service.generator import build_world
 from utility_gym.envs.customer_service.schema import TRACKED_TABLES

@@ -18,7 +18,12 @@ from utility_gym.core.tasks import (
     ToolCall,
     UserGoal,
 )
-from utility_gym.envs.customer_service.tools import COMPENSATION, DELAY_DAYS, RETURN_WINDOW_DAYS, next_id
+from utility_gym.envs.customer_service.tools import (
+    COMPENSATION,
+    DELAY_DAYS,
+    RETURN_WINDOW_DAYS,
+    next_id,
+)
 
 GENERATOR_VERSION = "1"
 

@@ -346,7 +346,8 @@ def exchange_delivered_order_items(ctx: ToolContext, order_id: str, item_ids: li
         if v is not None and v["price"] > item["price"]:
             raise ToolError(f"variant {vid} costs more than the item; exchanges are for equal or lower price only")
     delta = _swap_variants(ctx, items, new_variant_ids)
-    ctx.db.execute("UPDATE order_items SET status = 'exchanged' WHERE id IN (%s)" % ",".join("?" * len(items)), [i["id"] for i in items])
+    for item in items:
+        ctx.db.execute("UPDATE order_items SET status = 'exchanged' WHERE id = ?", (item["id"],))
     rid = _next_id(ctx, "returns", "RT")
     ctx.db.execute(
         "INSERT INTO returns (id, order_id, kind, item_ids, new_variant_ids, status, created_at) VALUES (?, ?, 'exchange', ?, ?, 'requested', ?)",
@@ -387,7 +388,7 @@ def issue_compensation(ctx: ToolContext, order_id: str, amount: float) -> dict:
 
 
 # -- ending -------------------------------------------------------------------------------------
-@tool(writes=True, terminal=True)
+@tool(writes=True, terminal=True, confirm=False)
 def transfer_to_human(ctx: ToolContext, summary: str) -> dict:
     """Hand the conversation to a human agent, with a summary of the issue. Ends the conversation.
 
