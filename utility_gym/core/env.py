@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -235,11 +236,7 @@ class UtilityEnv(gym.Env[str, str]):
             return cached
         template = self.domain.template(template_name)
         rng = random.Random(f"{self.domain.name}/{template_name}/{seed}")
-        scratch = World(self.template)
-        try:
-            draft = template.generate(scratch.conn, rng, self.template.meta.get("now", ""))
-        finally:
-            scratch.close()
+        draft = template.generate(_reference_db(self.template), rng, self.template.meta.get("now", ""))
         if split is None:
             split = "heldout" if template.heldout else ("test" if seed >= TEST_SEED_BASE else "train")
         task = Task(
@@ -256,7 +253,7 @@ class UtilityEnv(gym.Env[str, str]):
             summary=draft.summary,
             extras=draft.extras,
         )
-        _TASK_CACHE[key] = task
+        _bounded_put(_TASK_CACHE, key, task)
         return task
 
     def expected(self, task: Task) -> Expected:
@@ -265,7 +262,8 @@ class UtilityEnv(gym.Env[str, str]):
         cached = _EXPECTED_CACHE.get(key)
         if cached is not None:
             return cached
-        scratch = World(self.template)
+        scratch = _scratch_world(self.template)
+        scratch.reset()
         ctx = ToolContext(scratch.conn, {}, self.template.meta.get("now", ""))
         per_intent = []
         try:
@@ -280,8 +278,8 @@ class UtilityEnv(gym.Env[str, str]):
                 per_intent.append(change_facts(scratch.changes(since)))
             result = Expected(change_facts(scratch.changes()), tuple(per_intent))
         finally:
-            scratch.close()
-        _EXPECTED_CACHE[key] = result
+            scratch.reset()
+        _bounded_put(_EXPECTED_CACHE, key, result)
         return result
 
     def _pick_task(self, options: dict[str, Any]) -> Task:
@@ -504,6 +502,38 @@ class UtilityEnv(gym.Env[str, str]):
 
 
 _TASK_CACHE: dict[tuple, Task] = {}
+_CACHE_LIMIT = 50_000  # train resets draw fresh tasks forever; keep memory bounded
+
+
+def _bounded_put(cache: dict, key: tuple, value: Any) -> None:
+    if len(cache) >= _CACHE_LIMIT:
+        del cache[next(iter(cache))]  # oldest first: dicts keep insertion order
+    cache[key] = value
+
+_REFERENCE: dict[tuple[str, int, str], World] = {}
+
+
+_SCRATCH: dict[tuple[str, int, str], World] = {}
+
+
+def _scratch_world(template: WorldTemplate) -> World:
+    """One reusable world per process for replaying oracle plans (restored before each use)."""
+    key = (template.domain, template.world_seed, template.size)
+    world = _SCRATCH.get(key)
+    if world is None:
+        world = _SCRATCH[key] = World(template)
+    return world
+
+
+def _reference_db(template: WorldTemplate) -> sqlite3.Connection:
+    """A read-only copy of the pristine world, kept per process, that task templates query."""
+    key = (template.domain, template.world_seed, template.size)
+    world = _REFERENCE.get(key)
+    if world is None:
+        world = World(template)
+        world.conn.execute("PRAGMA query_only = ON")
+        _REFERENCE[key] = world
+    return world.conn
 _EXPECTED_CACHE: dict[tuple, Expected] = {}
 
 

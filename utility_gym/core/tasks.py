@@ -80,32 +80,28 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class Observed:
-    """Values the agent has seen (tool results, the user's words): a fact it tells must be one."""
+    """Values the agent has seen (tool results, the user's words): a fact it tells must be one.
+
+    Texts are only stored on the hot path; they are scanned when a fact is told, which is rare.
+    """
 
     def __init__(self, texts: Iterable[str] = ()) -> None:
-        self.numbers: set[float] = set()
-        self.tokens: set[str] = set()
-        self.dates: set[str] = set()
-        self.text: list[str] = []
-        for t in texts:
-            self.add(t)
+        self.texts: list[str] = list(texts)
 
     def add(self, text: str) -> None:
-        text = text[:20_000]
-        self.numbers.update(round(float(m.replace(",", "")), 2) for m in _NUMBER.findall(text))
-        self.tokens.update(_TOKEN.findall(text.upper()))
-        self.dates.update(_ISO_DATE.findall(text))
-        self.text.append(_norm_text(text))
+        self.texts.append(text)
 
     def has(self, fact: Fact) -> bool:
         if fact.kind in ("amount", "number"):
-            return round(float(fact.value), 2) in self.numbers
+            target = round(float(fact.value), 2)
+            return any(round(float(m.replace(",", "")), 2) == target for t in self.texts for m in _NUMBER.findall(t))
         if fact.kind == "id":
-            return str(fact.value).lstrip("#").upper() in self.tokens
+            target = str(fact.value).lstrip("#").upper()
+            return any(target in _TOKEN.findall(t.upper()) for t in self.texts)
         if fact.kind == "date":
-            return str(fact.value) in self.dates
+            return any(str(fact.value) in _ISO_DATE.findall(t) for t in self.texts)
         phrase = _norm_text(str(fact.value))
-        return any(_word_in(phrase, t) for t in self.text)
+        return any(_word_in(phrase, _norm_text(t)) for t in self.texts)
 
 
 def _word_in(phrase: str, text: str) -> bool:
@@ -189,6 +185,18 @@ class TaskTemplate:
     generate: Callable[[sqlite3.Connection, random.Random, str], TaskDraft]
     heldout: bool = False
     tags: tuple[str, ...] = ()
+
+
+_MEMO: dict[tuple[int, Any], Any] = {}
+
+
+def memo(db: sqlite3.Connection, key: Any, compute: Callable[[], Any]) -> Any:
+    """Cache ``compute()`` per reference database: task generation reads a pristine world that
+    never changes within a process, so candidate lists need computing once, not per reset."""
+    k = (id(db), key)
+    if k not in _MEMO:
+        _MEMO[k] = compute()
+    return _MEMO[k]
 
 
 def task_id_for(domain: str, template: str, seed: int) -> str:

@@ -17,6 +17,7 @@ from utility_gym.core.tasks import (
     TaskTemplate,
     ToolCall,
     UserGoal,
+    memo,
 )
 from utility_gym.envs.customer_service.tools import (
     COMPENSATION,
@@ -46,7 +47,8 @@ class Script:
 
 
 def _rows(db: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict]:
-    return [dict(r) for r in db.execute(sql, params).fetchall()]
+    """Rows of the pristine reference world; memoized, so callers must not mutate them."""
+    return memo(db, ("rows", sql, params), lambda: [dict(r) for r in db.execute(sql, params).fetchall()])
 
 
 def _choose(rng: random.Random, rows: list[dict]) -> dict:
@@ -211,6 +213,10 @@ def return_outside_window(db: sqlite3.Connection, rng: random.Random, now: str) 
 
 
 def _swappable(db: sqlite3.Connection, order_id: str, cheaper_only: bool) -> list[tuple[dict, dict]]:
+    return memo(db, ("swappable", order_id, cheaper_only), lambda: _find_swappable(db, order_id, cheaper_only))
+
+
+def _find_swappable(db: sqlite3.Connection, order_id: str, cheaper_only: bool) -> list[tuple[dict, dict]]:
     pairs = []
     for item in _items(db, order_id):
         for v in _rows(db, "SELECT * FROM variants WHERE product_id = ? AND id != ? AND stock > 0 ORDER BY id", (item["product_id"], item["variant_id"])):
@@ -220,7 +226,7 @@ def _swappable(db: sqlite3.Connection, order_id: str, cheaper_only: bool) -> lis
 
 
 def exchange_item(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    candidates = [o for o in _returnable(db, now, inside=True) if _swappable(db, o["id"], True)]
+    candidates = memo(db, "exchangeable", lambda: [o for o in _returnable(db, now, inside=True) if _swappable(db, o["id"], True)])
     o = _choose(rng, candidates)
     item, v = rng.choice(_swappable(db, o["id"], True))
     request = f"{_greeting(rng)} I need to exchange the {item['product_name']} from order #{o['id']} for a different option: {v['options']}.".strip()
@@ -322,18 +328,22 @@ def ambiguous_cancel(db: sqlite3.Connection, rng: random.Random, now: str) -> Ta
     return _draft([intent], known, s, rng, f"cancel {o['id']} among {len(pending)} pending", ask_required=("order_id|item",), temptations=(temptation,))
 
 
-def return_unknown_order(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    rows = _returnable(db, now, inside=True)
-    # the user names the product; it must identify one order of theirs unambiguously
-    candidates = []
-    for o in rows:
+def _uniquely_named_items(db: sqlite3.Connection, now: str) -> list[tuple[dict, dict]]:
+    """Returnable items whose product name identifies one order of their customer."""
+    out = []
+    for o in _returnable(db, now, inside=True):
         for item in _items(db, o["id"]):
             same = db.execute(
                 "SELECT count(*) FROM order_items i JOIN orders o ON o.id = i.order_id WHERE o.customer_id = ? AND i.product_name = ?",
                 (o["customer_id"], item["product_name"]),
             ).fetchone()[0]
             if same == 1:
-                candidates.append((o, item))
+                out.append((o, item))
+    return out
+
+
+def return_unknown_order(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
+    candidates = memo(db, "uniquely_named", lambda: _uniquely_named_items(db, now))
     if not candidates:
         raise NoTask("no uniquely named item")
     o, item = rng.choice(candidates)
