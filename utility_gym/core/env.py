@@ -42,6 +42,8 @@ from utility_gym.core.users import AgendaUser, Progress
 from utility_gym.core.world import World, WorldBuilder, WorldTemplate, build_template, change_facts
 
 REWARD_MODES = ("success", "partial", "shaped")
+# An env built outside gym.make has no registered cap; an episode must still end.
+DEFAULT_STEP_CAP = 200
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ class UtilityEnv(gym.Env[str, str]):
         split: str = "train",
         reward_mode: str = "success",
         max_length: int = 100_000,
+        user: str = "agenda",
+        user_options: dict[str, Any] | None = None,
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
@@ -121,7 +125,9 @@ class UtilityEnv(gym.Env[str, str]):
         )
         self.world = World(self.template)
         self.toolbox = Toolbox(self.domain.tools)
-        self.user = AgendaUser()
+        self.user = make_user(user, user_options)
+        # An LLM-voiced user makes transcripts depend on the model, not only on the seeds.
+        self.nondeterministic = user != "agenda"
         self.task: Task | None = None
         self._test_pairs = fixed_test_split(self.domain.templates, self.domain.n_test)
         self._train_templates = [t for t in self.domain.templates if not t.heldout]
@@ -154,7 +160,7 @@ class UtilityEnv(gym.Env[str, str]):
         ep["transcript"].extend(events)
         events = arrived + events
 
-        cap = _registered_cap(self.spec) or self.step_cap
+        cap = _registered_cap(self.spec) or self.step_cap or DEFAULT_STEP_CAP
         truncated = not terminated and cap is not None and ep["steps"] >= cap
         reward = 0.0
         info: dict[str, Any] = {"events": [e.to_dict() for e in events], "task_id": ep["task_id"], "turn": ep["steps"]}
@@ -275,12 +281,18 @@ class UtilityEnv(gym.Env[str, str]):
                     out = self.toolbox.call(ctx, step.call.name, dict(step.call.arguments))
                     if out.ok == step.expect_error:
                         raise RuntimeError(f"oracle plan of {task.task_id} misbehaves at {step.call.name}: {out.error or 'it should fail'}")
-                per_intent.append(change_facts(scratch.changes(since)))
-            result = Expected(change_facts(scratch.changes()), tuple(per_intent))
+                per_intent.append(self._graded(change_facts(scratch.changes(since))))
+            result = Expected(self._graded(change_facts(scratch.changes())), tuple(per_intent))
         finally:
             scratch.reset()
         _bounded_put(_EXPECTED_CACHE, key, result)
         return result
+
+    def _graded(self, facts: frozenset) -> frozenset:
+        """Drop the domain's ignored columns (the agent's own wording): an intent is done, and
+        graded, by the values that matter, not by matching the oracle's free text."""
+        ignored = self.domain.ignored_columns
+        return frozenset(f for f in facts if (f[0], f[2]) not in ignored) if ignored else facts
 
     def _pick_task(self, options: dict[str, Any]) -> Task:
         if "task_id" in options:
@@ -363,6 +375,9 @@ class UtilityEnv(gym.Env[str, str]):
         text = message.text
         ep["transcript"].append(Event("agent", text))
         reading = understand(text, self.domain.lexicon)
+        hear = getattr(self.user, "hear", None)
+        if hear is not None:  # a user that writes its own words (LLMUser) wants the agent's words
+            hear(text)
         record: EpisodeRecord = ep["record"]
         for act in reading.acts:
             if act.kind == "request" and act.slot:
@@ -499,6 +514,23 @@ class UtilityEnv(gym.Env[str, str]):
             "forked": True,
         }
         return self._observe(episode["transcript"][-1:]), info
+
+
+USERS = ("agenda", "llm")
+
+
+def make_user(user: str, options: dict[str, Any] | None = None) -> Any:
+    """The simulated user an env kwarg names: ``"agenda"`` (AgendaUser) or ``"llm"`` (LLMUser)."""
+    if user == "agenda":
+        if options:
+            raise ValueError(f"user_options apply to user='llm' only, got {sorted(options)}")
+        return AgendaUser()
+    if user == "llm":
+        # The 'llm' extra: imported only when asked for.
+        from utility_gym.core.llm_user import LLMUser
+
+        return LLMUser(**dict(options or {}))
+    raise ValueError(f"unknown user {user!r}; choose one of {', '.join(USERS)}")
 
 
 _TASK_CACHE: dict[tuple, Task] = {}

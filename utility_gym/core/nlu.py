@@ -18,12 +18,19 @@ alternative, refusal, outcome, social formulas). Fixed priorities then turn feat
 acts: a refusal beats an outcome in the same clause ("I cannot cancel this order" is
 ``refuse(cancel)``), a slot asked for in a proposal only counts when it is governed by a
 request verb ("Can you confirm your email?" is ``request(email)``), a summary followed by
-"shall I proceed?" is one ``confirm`` carrying the summarized actions, and so on.
+"shall I proceed?" is one ``confirm`` carrying the summarized actions, and so on. An act names
+at most one action: a message naming several ("cancel ... and refund ...") gets one act per
+action, in order of mention.
 
 Domains add slots and actions with `Lexicon.extend`; fragments are regular expressions
 matched, with word boundaries, against the normalized lower-case text. Compiled forms are
-cached on the `Lexicon` instance. `understand` never raises on a `str`, runs in tens of
-microseconds on a typical message and in linear time on long ones.
+cached on the `Lexicon` instance, and so are the readings of recent messages (templated agents
+repeat themselves). `understand` never raises on a `str`, runs in tens of microseconds on a
+typical message and in linear time on long ones.
+
+Speed comes from trigger keys: every pattern is analysed once (from its parsed form) for the
+token prefixes a match can start with, and a message only tries the patterns whose keys occur
+in it, at those tokens (see `_trigger_keys` and `_Dispatch`).
 
 The second half of the module is the user's side: `USER_TEMPLATES`, a paraphrase bank for the
 simulated user's answers, `SLOT_LABELS`, and `render_user`.
@@ -38,6 +45,9 @@ import re
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from re import _constants as _sre_constants  # type: ignore[attr-defined]
+from re import _parser as _sre_parser  # type: ignore[attr-defined]
 
 __all__ = [
     "ACTIONS",
@@ -45,6 +55,7 @@ __all__ = [
     "DEFAULT_LEXICON",
     "MAX_ACT_CHARS",
     "MAX_GROUNDING_CHARS",
+    "MEMO_SIZE",
     "SLOTS",
     "SLOT_LABELS",
     "TEMPLATE_PLACEHOLDERS",
@@ -78,8 +89,11 @@ ACTIONS = (
 MAX_ACT_CHARS = 2000
 """Only this many leading characters of a message are read for acts."""
 
-MAX_GROUNDING_CHARS = 20000
+MAX_GROUNDING_CHARS = 10000
 """Only this many leading characters of a message are scanned for typed values."""
+
+MEMO_SIZE = 4096
+"""Readings of this many recent distinct messages (up to MAX_ACT_CHARS long) are kept per lexicon."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -133,22 +147,263 @@ class Reading:
 _BOUNDARY_L = r"(?<![a-z0-9_])"
 _BOUNDARY_R = r"(?![a-z0-9_])"
 
+# ---- trigger keys ---------------------------------------------------------------------------
+# Python's regex engine tries every alternative at every position, which is slow for large
+# alternations. Each pattern therefore gets a set of "trigger keys": the possible first four
+# characters of the first token (a run of [a-z0-9]) of a match, or the whole token when it is
+# shorter. A message tries a pattern only at tokens whose key is among the pattern's keys (and,
+# for patterns that can start on punctuation such as "'re", a few characters before). Keys are
+# derived from the parsed regex itself, so domain fragments get them too; a pattern whose start
+# cannot be bounded (it can match the empty string, or starts with a wide class) is scanned
+# everywhere instead.
 
-def _compile_table(table: Mapping[str, tuple[str, ...]]) -> tuple[re.Pattern[str], dict[str, str]]:
-    """One alternation with a named group per key; earlier keys win ties at the same position."""
-    parts: list[str] = []
-    names: dict[str, str] = {}
-    for i, (key, frags) in enumerate(table.items()):
+_KEY_LEN = 4
+_MAX_KEYS = 3000
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_TOKEN_RX = re.compile(r"[a-z0-9]+")
+_NONTOKEN = "\x00"  # stands for "some character that ends a token"
+
+
+class _Unbounded(Exception):
+    pass
+
+
+def _trigger_keys(pattern: str) -> frozenset[str] | None:
+    """Possible leading token prefixes of a match of `pattern` (None: could start anywhere)."""
+    try:
+        parsed = _sre_parser.parse(pattern)
+        out: set[str] = set()
+        _walk(((list(parsed), 0),), "", out, 0)
+        return frozenset(out)
+    except (_Unbounded, RecursionError, re.error, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _walk(stack: tuple, prefix: str, out: set[str], depth: int) -> None:
+    if depth > 400 or len(out) > _MAX_KEYS:
+        raise _Unbounded
+    while stack and stack[-1][1] >= len(stack[-1][0]):
+        stack = stack[:-1]
+    if not stack:
+        if not prefix:
+            raise _Unbounded  # the pattern can match the empty string
+        out.add(prefix)
+        return
+    seq, idx = stack[-1]
+    rest = stack[:-1] + ((seq, idx + 1),)
+    op, av = seq[idx]
+    c = _sre_constants
+    if op is c.LITERAL:
+        _step(chr(av), rest, prefix, out, depth)
+    elif op is c.IN:
+        for ch in _in_chars(av):
+            _step(ch, rest, prefix, out, depth)
+    elif op is c.BRANCH:
+        for alt in av[1]:
+            _walk(rest + ((list(alt), 0),), prefix, out, depth + 1)
+    elif op is c.SUBPATTERN:
+        _walk(rest + ((list(av[3]), 0),), prefix, out, depth + 1)
+    elif op is getattr(c, "ATOMIC_GROUP", None):
+        _walk(rest + ((list(av), 0),), prefix, out, depth + 1)
+    elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)):
+        lo, hi, sub = av
+        if lo == 0:
+            _walk(rest, prefix, out, depth + 1)
+        if hi != 0:
+            again = rest
+            if hi is c.MAXREPEAT or hi > 1:
+                nxt = (op, (max(lo - 1, 0), hi if hi is c.MAXREPEAT else hi - 1, sub))
+                again = rest + (([nxt], 0),)
+            _walk(again + ((list(sub), 0),), prefix, out, depth + 1)
+    elif op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+        _walk(rest, prefix, out, depth + 1)  # zero-width: lookarounds only narrow the match
+    else:
+        raise _Unbounded
+
+
+def _in_chars(items: list) -> list[str]:
+    c = _sre_constants
+    chars: list[str] = []
+    for op, av in items:
+        if op is c.LITERAL:
+            chars.append(chr(av))
+        elif op is c.RANGE:
+            lo, hi = av
+            if hi - lo > 40:
+                raise _Unbounded
+            chars.extend(chr(x) for x in range(lo, hi + 1))
+        elif op is c.CATEGORY and av in (c.CATEGORY_SPACE, c.CATEGORY_UNI_SPACE):
+            chars.append(_NONTOKEN)
+        elif op is c.CATEGORY and av in (c.CATEGORY_DIGIT, c.CATEGORY_UNI_DIGIT):
+            chars.extend("0123456789")
+        else:
+            raise _Unbounded
+    return [ch if ch in _TOKEN_CHARS else _NONTOKEN for ch in dict.fromkeys(chars)]
+
+
+def _step(ch: str, rest: tuple, prefix: str, out: set[str], depth: int) -> None:
+    if ch in _TOKEN_CHARS:
+        key = prefix + ch
+        if len(key) >= _KEY_LEN:
+            out.add(key)
+        else:
+            _walk(rest, key, out, depth + 1)
+    elif prefix:
+        out.add(prefix)  # the first token ended early ("ok to", "i'm")
+    else:
+        # Leading punctuation ("'re", "(y/n)", "$5"): the key is the first token inside the match,
+        # which starts a token of the message too, since punctuation splits tokens.
+        out.add(_PUNCT_LEAD)
+        _walk(rest, "", out, depth + 1)
+
+
+_PUNCT_LEAD = "\x00lead"  # marker in a key set: some match starts on punctuation before its key
+
+
+class _Index:
+    """Token start positions of a normalized message, by trigger key."""
+
+    __slots__ = ("norm", "pos", "key", "keys")
+
+    def __init__(self, norm: str, words: list[str] | None = None) -> None:
+        self.norm = norm
+        self.pos = [m.start() for m in _TOKEN_RX.finditer(norm)]
+        self.key = [w[:_KEY_LEN] for w in (_TOKEN_RX.findall(norm) if words is None else words)]
+        self.keys = frozenset(self.key)
+
+
+class _Gated:
+    """A compiled pattern tried only at token starts whose key can begin a match."""
+
+    __slots__ = ("rx", "keys", "lead")
+
+    def __init__(self, rx: re.Pattern[str]) -> None:
+        self.rx = rx
+        keys = _trigger_keys(rx.pattern)
+        self.lead = keys is not None and _PUNCT_LEAD in keys
+        self.keys = None if keys is None else frozenset(k for k in keys if k != _PUNCT_LEAD)
+
+    def _starts(self, norm: str, p: int) -> Iterable[int]:
+        if self.lead:
+            q = p
+            while q > 0 and p - q < 3 and norm[q - 1] not in _TOKEN_CHARS and not norm[q - 1].isspace():
+                q -= 1
+            yield from range(q, p)
+        yield p
+
+    def first_in(self, ix: _Index, lo: int, hi: int, start: int, end: int) -> re.Match[str] | None:
+        """First match starting at one of tokens lo..hi-1, confined to norm[start:end]."""
+        if self.keys is None:
+            return self.rx.search(ix.norm, start, end)
+        keys = self.keys
+        norm = ix.norm
+        for i in range(lo, hi):
+            if ix.key[i] in keys:
+                for q in self._starts(norm, ix.pos[i]):
+                    if q >= start:
+                        m = self.rx.match(norm, q, end)
+                        if m:
+                            return m
+        return None
+
+
+def _compile_table(table: Mapping[str, tuple[str, ...]]) -> tuple[tuple[str, _Gated], ...]:
+    """One gated regex per key, in priority order (earlier keys win ties at the same position)."""
+    entries: list[tuple[str, _Gated]] = []
+    for key, frags in table.items():
         if not frags:
             continue
         for frag in frags:
             re.compile(frag)  # raise early, with the offending fragment in the traceback
-        group = f"g{i}"
-        names[group] = key
-        parts.append(f"(?P<{group}>{_BOUNDARY_L}(?:{'|'.join(frags)}){_BOUNDARY_R})")
-    if not parts:
-        return re.compile(r"(?!x)x"), names
-    return re.compile("|".join(parts)), names
+        entries.append((key, _Gated(re.compile(f"{_BOUNDARY_L}(?:{'|'.join(frags)}){_BOUNDARY_R}"))))
+    return tuple(entries)
+
+
+class _Dispatch:
+    """Gated patterns of one reading pass, tried token by token in a single loop.
+
+    Patterns come in groups. Within a group, matches are exclusive: leftmost wins and, at one
+    position, the earlier entry wins (a table of slots, say); each group's result is a list of
+    non-overlapping (start, priority, end, name, text). At a token, a group's entries whose trigger keys
+    contain the token's key are tried as one alternation, compiled on first use for that key.
+    """
+
+    __slots__ = ("groups", "combos", "unbounded", "has_unbounded")
+
+    def __init__(self, groups: list[list[tuple[str, _Gated]]]) -> None:
+        self.groups = groups
+        self.combos: dict[str, tuple] = {}
+        self.unbounded = [[(prio, name, g) for prio, (name, g) in enumerate(entries) if g.keys is None] for entries in groups]
+        self.has_unbounded = [gi for gi, extra in enumerate(self.unbounded) if extra]
+
+    def _combo(self, key: str) -> tuple:
+        """Per group with entries for `key`: (group index, match function, names by group name, lead)."""
+        out = []
+        for gi, entries in enumerate(self.groups):
+            hits = [(prio, name, g) for prio, (name, g) in enumerate(entries) if g.keys is not None and key in g.keys]
+            if not hits:
+                continue
+            lead = any(g.lead for _, _, g in hits)
+            if len(hits) == 1:
+                prio, name, g = hits[0]
+                out.append((gi, g.rx.match, {None: (prio, name)}, lead))
+                continue
+            try:
+                rx = re.compile("|".join(f"(?P<_e{prio}>{g.rx.pattern})" for prio, _, g in hits))
+                names = {f"_e{prio}": (prio, name) for prio, name, _ in hits}
+                out.append((gi, rx.match, names, lead))
+            except re.error:  # e.g. two fragments reuse a group name: try them one by one
+                for prio, name, g in hits:
+                    out.append((gi, g.rx.match, {None: (prio, name)}, g.lead))
+        combo = tuple(out)
+        self.combos[key] = combo
+        return combo
+
+    def run(self, ix: _Index) -> list[list[tuple[int, int, int, str, str]]]:
+        """Per group: non-overlapping (start, priority, end, name, text), left to right."""
+        n = len(self.groups)
+        found: list[list[tuple[int, int, int, str, str]]] = [[] for _ in range(n)]
+        last = [-1] * n
+        norm = ix.norm
+        combos = self.combos
+        for p, k in zip(ix.pos, ix.key):
+            combo = combos.get(k)
+            if combo is None:
+                combo = self._combo(k)
+            for gi, match, names, lead in combo:
+                if p < last[gi]:
+                    continue
+                m = match(norm, p)
+                if m is None and lead:
+                    q = p
+                    while q > 0 and p - q < 3 and norm[q - 1] not in _TOKEN_CHARS and not norm[q - 1].isspace():
+                        q -= 1
+                        m = match(norm, q)
+                        if m is not None:
+                            break
+                if m is not None:
+                    prio, name = names[m.lastgroup if len(names) > 1 else None]
+                    found[gi].append((m.start(), prio, m.end(), name, m.group()))
+                    last[gi] = m.end()
+        for gi in self.has_unbounded:
+            got = found[gi]
+            for prio, name, g in self.unbounded[gi]:
+                got.extend((m.start(), prio, m.end(), name, m.group()) for m in g.rx.finditer(norm))
+            found[gi] = _resolve(got)
+        return found
+
+
+def _resolve(found: list[tuple[int, int, int, str, str]]) -> list[tuple[int, int, int, str, str]]:
+    """Leftmost, non-overlapping matches; ties at one position go to the earlier table key."""
+    if len(found) > 1:
+        found.sort()
+    out: list[tuple[int, int, int, str, str]] = []
+    last_end = -1
+    for item in found:
+        if item[0] >= last_end:
+            out.append(item)
+            last_end = item[2]
+    return out
 
 
 @dataclass(frozen=True)
@@ -163,22 +418,27 @@ class Lexicon:
 
     slot_patterns: dict[str, tuple[str, ...]]
     action_patterns: dict[str, tuple[str, ...]]
-    _slot_rx: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    _slot_names: dict[str, str] = field(init=False, repr=False, compare=False)
-    _action_rx: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    _action_names: dict[str, str] = field(init=False, repr=False, compare=False)
+    _slot_table: tuple[tuple[str, _Gated], ...] = field(init=False, repr=False, compare=False)
+    _action_table: tuple[tuple[str, _Gated], ...] = field(init=False, repr=False, compare=False)
+    _dispatch_cache: list = field(init=False, repr=False, compare=False)
+    _memo: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         slots = {str(k): _as_tuple(v) for k, v in self.slot_patterns.items()}
         actions = {str(k): _as_tuple(v) for k, v in self.action_patterns.items()}
         object.__setattr__(self, "slot_patterns", slots)
         object.__setattr__(self, "action_patterns", actions)
-        slot_rx, slot_names = _compile_table(slots)
-        action_rx, action_names = _compile_table(actions)
-        object.__setattr__(self, "_slot_rx", slot_rx)
-        object.__setattr__(self, "_slot_names", slot_names)
-        object.__setattr__(self, "_action_rx", action_rx)
-        object.__setattr__(self, "_action_names", action_names)
+        object.__setattr__(self, "_slot_table", _compile_table(slots))
+        object.__setattr__(self, "_action_table", _compile_table(actions))
+        object.__setattr__(self, "_dispatch_cache", [])
+        object.__setattr__(self, "_memo", {})
+
+    def _dispatch(self) -> _Dispatch:
+        """Markers + slots + actions in one token-keyed dispatcher (built on first use)."""
+        if not self._dispatch_cache:
+            groups = [[entry] for entry in _MARKER_TABLE] + [list(self._slot_table), list(self._action_table)]
+            self._dispatch_cache.append(_Dispatch(groups))
+        return self._dispatch_cache[0]
 
     def extend(
         self,
@@ -233,10 +493,10 @@ _DEFAULT_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
     "order_id": (
         r"order (?:number|no|num|id|#|code|reference|ref|confirmation|details)s?",
         r"order ?#|order ?no",
-        r"(?:which|what) (?:one )?of (?:your|the|these|those) orders",
+        r"(?:which|what) (?:one )?of (?:your|the|these|those) (?:[a-z]+ )?orders",
         r"(?:which|what) orders?",
         r"confirmation (?:number|code|#)|reference (?:number|code|#)|(?:po|invoice) (?:number|#)",
-        r"(?:the |your )?orders? (?:you(?:'d| would)? (?:like|want|wish|need)|in question|that you(?:'d)? (?:like|want))",
+        r"orders? (?:you(?:'d| would)? (?:like|want|wish|need)|in question|that you(?:'d)? (?:like|want))",
         r"which order it is",
     ),
     "item": (
@@ -244,7 +504,7 @@ _DEFAULT_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:which|what) (?:[a-z]+ )?(?:items?|products?|articles?)",
         r"(?:items?|products?|articles?) (?:name|names|description|title|code|id)s?",
         r"name of the (?:item|product)|skus?",
-        r"(?:the |your )?(?:items?|products?) (?:you(?:'d| would| are|'re)? ?(?:like|want|wish|need|trying|hoping|planning|looking|having)|that you(?:'d)? (?:like|want|wish))",
+        r"(?:items?|products?) (?:you(?:'d| would| are|'re)? ?(?:like|want|wish|need|trying|hoping|planning|looking|having)|that you(?:'d)? (?:like|want|wish))",
         r"what (?:did you|you) (?:order|ordered|buy|bought|purchase|purchased)",
         r"what (?:would you like|do you want|are you (?:looking|hoping|trying|wanting)) to (?:return|exchange|buy|purchase|order|find|get|send back)",
         r"what (?:are|were) you (?:looking|shopping|searching) for",
@@ -254,10 +514,9 @@ _DEFAULT_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "zip": (r"zip(?: ?codes?)?|postal ?codes?|post ?codes?|postcodes?",),
     "phone": (
-        r"(?:(?:the )?last (?:4|four|few) digits of (?:your |the )?)?(?:phone|mobile|cell|telephone|contact|callback|call-?back|home|work)(?: phone)? (?:number|no|#)s?",
+        r"(?:last (?:4|four|few) digits of (?:your |the )?)?(?:phone|mobile|cell|telephone|contact|callback|call-?back|home|work)(?: phone)? (?:number|no|#)s?",
         r"(?:best |good )?number (?:to|where|we|i) (?:can |could )?(?:reach|call|contact|text)",
         r"contact (?:details|info|information)",
-        r"phone",
     ),
     "name": (
         r"who (?:am i|i am|i'm) (?:speaking|talking|chatting) (?:with|to)",
@@ -285,7 +544,7 @@ _DEFAULT_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:credit|debit|bank|new|other|different) cards?",
         r"card (?:number|details|info|information|on file|ending)|billing (?:method|details|info|information)",
         r"paypal|apple pay|google pay",
-        r"(?:the )?last (?:4|four)(?: digits)? (?:of|on) (?:your |the )?card|your card(?! ending)",
+        r"last (?:4|four)(?: digits)? (?:of|on) (?:your |the )?card|(?<=your )card(?! ending)",
     ),
     "quantity": (
         r"quantit(?:y|ies)|how many",
@@ -304,8 +563,9 @@ _DEFAULT_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "device": (
         r"(?:which|what) (?:kind|type|make|model) of (?:[a-z]+ )?(?:phone|device|laptop|computer|machine|printer)",
+        r"(?:which|what) phones?",
         r"(?:phone|laptop|device|computer) (?:model|make|type)|model (?:number|#)",
-        r"(?:the )?(?:model|make|name|type) of (?:the |your )?(?:" + _DEVICE_NOUNS + r"|phone)",
+        r"(?:model|make|name|type) of (?:the |your )?(?:" + _DEVICE_NOUNS + r"|phone)",
         r"asset (?:tag|number|id|#)s?|serial (?:number|no|#)s?|host ?names?",
         r"(?:which|what)(?:'s| is)? (?:the )?(?:model|make)",
         _DEVICE_NOUNS + r"|hardware",
@@ -318,8 +578,9 @@ _DEFAULT_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"screenshots?",
     ),
     "application": (
-        r"(?:(?:the )?name of (?:the |your ))?(?:applications?|apps?|software|programs?)",
+        r"(?:name of (?:the |your ))?(?:applications?|apps?|software|programs?)",
         r"(?:which|what) (?:system|tool|platform|site|website|portal)s?",
+        r"(?:which|what) (?:version of )?(?:windows|macos|mac os|os|operating system|ios|android|browser)",
         r"systems? (?:are you|you(?:'re| are)? (?:trying|using|locked|having))",
     ),
     "budget": (
@@ -328,8 +589,7 @@ _DEFAULT_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:max(?:imum)?|upper) (?:price|budget|spend)|willing to (?:spend|pay)|looking to spend|want to spend",
     ),
     "details": (
-        r"(?:(?:more|further|additional|some|any|full|a few|a bit (?:more|of)|a little (?:more|bit)) )?"
-        r"(?:details?|information|info|context|description)",
+        r"(?<!a few )(?<!couple of )(?<!couple more )(?:details?|information|info|context|description)",
         r"describe|explain|elaborate|walk me through|tell me (?:more|a (?:bit|little) more)|more about",
         r"what (?:happened|exactly happened|went wrong|is going on|'s going on|is happening|'s happening)",
         r"what(?:'s| is| was| seems to be| appears to be) (?:the )?(?:problem|issue|matter|trouble)",
@@ -370,13 +630,13 @@ _DEFAULT_ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
     "exchange": (
         r"exchang[a-z]*|swap(?:s|ped|ping)?",
         r"trade (?:it|them|[a-z]+) (?:in|for)",
-        r"(?:a |send (?:you )?a )replacement(?! (?:" + _DEVICE_PART + r"))",
+        r"(?<=a )replacement(?! (?:" + _DEVICE_PART + r"))",
         r"replace (?:it|them|the item) with",
     ),
     "compensate": (
         r"compensat[a-z]*|store credits?|(?:courtesy |goodwill |account )?credits?(?! cards?| (?:back )?to your (?:card|original|payment|bank))",
         r"vouchers?|coupons?|gift (?:cards?|certificates?)|goodwill|gesture",
-        r"discount(?:s|ed)?(?: codes?)?|promo(?:tional)? codes?|[0-9]+ ?% off|percent off",
+        r"discount(?:s|ed)?(?: codes?)?|promo(?:tional)? codes?|[0-9]{1,3} ?% off|percent off",
         r"(?:knock|take) (?:[a-z0-9%$]+ )?off|price adjustment",
     ),
     "refund": (
@@ -403,7 +663,7 @@ _DEFAULT_ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
         r"access (?:to|request|rights|permissions?)",
         r"(?:read|write|admin|administrator|vpn|remote|edit|full|drive|folder|network|database|repo|repository) (?:access|rights|permissions?)",
         r"permissions?|provision[a-z]*|grant[a-z]*",
-        r"add (?:you )?to (?:the )?(?:[a-z]+ )?(?:group|team|channel|distribution list|dl)",
+        r"add(?:ed|ing)? (?:you |them |him |her )?to (?:the )?(?:[a-z-]+ )?(?:group|team|channel|distribution list|dl)",
     ),
     "request_approval": (
         r"approv[a-z]*|sign-?off|authori[sz]ation (?:from|request)",
@@ -498,29 +758,59 @@ _ABBREV_RX = re.compile(
     r"(?<![a-z0-9'])(?:" + "|".join(sorted((re.escape(k) for k in _ABBREVIATIONS), key=len, reverse=True)) + r")(?![a-z0-9'])"
 )
 _SPACES_RX = re.compile(r"[^\S\n]+")
+_ASCII_FIX_RX = re.compile(r"[\x00-\x09\x0b-\x1f\x7f*`~]")
+_ABBREV_FIRST = frozenset(re.findall(r"[a-z0-9]+", k)[0] for k in _ABBREVIATIONS)
 
 
 def _normalize(text: str) -> str:
-    t = text.translate(_TRANSLATION).lower().replace("(s)", "s")
-    t = _ABBREV_RX.sub(lambda m: _ABBREVIATIONS[m.group()], t)
-    return _SPACES_RX.sub(" ", t)
+    """Lower case, straight quotes, no emphasis marks or control characters, single spaces."""
+    return _normalize_words(text)[0]
+
+
+def _normalize_words(text: str) -> tuple[str, list[str]]:
+    """`_normalize`, plus the message's tokens (reused by the token index)."""
+    t = text.lower()
+    if not t.isascii():
+        t = t.translate(_TRANSLATION)
+        if not t.isascii():
+            t = _SPACES_RX.sub(" ", t)  # unicode spaces
+    elif _ASCII_FIX_RX.search(t):
+        t = t.translate(_TRANSLATION)
+    if "(s)" in t:
+        t = t.replace("(s)", "s")
+    if "  " in t:
+        t = _SPACES_RX.sub(" ", t)
+    words = _TOKEN_RX.findall(t)
+    if not _ABBREV_FIRST.isdisjoint(words):
+        fixed = _ABBREV_RX.sub(_expand_abbreviation, t)
+        if fixed != t:
+            t = fixed
+            words = _TOKEN_RX.findall(t)
+    return t, words
+
+
+def _expand_abbreviation(m: re.Match[str]) -> str:
+    return _ABBREVIATIONS[m.group()]
 
 
 # Sentence delimiters: terminal punctuation before a space/end, line breaks, semicolons,
-# table pipes, bullets and spaced dashes (not the dash in "5-7 days").
-_SENT_RX = re.compile(r"[.!?]+(?=[\s\"')\]]|$)|\?+|[\n;|\u2022]+|[\u2190-\u2bff\U0001f000-\U0001faff\ufe0f]+|\s[-\u2013\u2014]+\s|(?<=[^\d\s])[\u2013\u2014]+(?=[^\d])")
+# table pipes, bullets, emoji/symbols and spaced dashes (not the dash in "5-7 days"). One
+# character class finds candidates fast; `_is_delimiter` decides.
+_DELIM_CAND_RX = re.compile(r"[.!?\n;|\u2022\u2013\u2014\u2190-\u2bff\U0001f000-\U0001faff\ufe0f-]+")
+_AFTER_STOP = frozenset(" \t\n\"')]")
 # Sub-clause starts inside a sentence.
 _SUBCLAUSE_RX = re.compile(
     r",?\s+(?=(?:but|however|although|though|whereas|otherwise)\b)"
     r"|,\s*(?=(?:would|could|can|shall|should|may|do|does|did|will|is|are|want|anything|any other|or would|or do)\b)"
 )
+_BULLET_FIRST = frozenset("-+>#\u20220123456789")
 _BULLET_RX = re.compile(r"\s*(?:[-+>#\u2022]+|\d{1,3}[.)]|[a-z][.)](?=\s))\s*")
 
 
 class _Clause:
     __slots__ = (
         "start", "end", "text", "qmark", "bullet", "colon", "lead", "opener_q", "wh", "cond",
-        "imp", "imp_strong", "slots", "actions", "marks", "sent", "ids",
+        "imp", "imp_strong", "slots", "actions", "marks", "sent", "ids", "toks",
     )
 
     def __init__(self, start: int, end: int, text: str, qmark: bool, bullet: bool, sent: int) -> None:
@@ -542,17 +832,38 @@ def _split(norm: str) -> list[_Clause]:
     n = len(norm)
     sent_index = 0
     line_start = True
-    for m in _SENT_RX.finditer(norm):
-        # "1. Refund ..." at the start of a line is a list marker, not a full stop.
-        if line_start and m.group()[0] == "." and norm[pos:m.start()].strip().isdigit():
+    for m in _DELIM_CAND_RX.finditer(norm):
+        run = m.group()
+        a, b = m.span()
+        if not _is_delimiter(norm, run, a, b, n):
             continue
-        _add_sentence(norm, pos, m.start(), "?" in m.group(), line_start, sent_index, clauses)
+        # "1. Refund ..." at the start of a line is a list marker, not a full stop.
+        if line_start and run[0] == "." and norm[pos:a].strip().isdigit():
+            continue
+        _add_sentence(norm, pos, a, "?" in run, line_start, sent_index, clauses)
         sent_index += 1
-        line_start = "\n" in m.group() or "\u2022" in m.group() or "|" in m.group()
-        pos = m.end()
+        line_start = "\n" in run or "\u2022" in run or "|" in run
+        # Keep a bullet ("-", "\u2022") that follows a line break with the next line.
+        pos = a + run.rindex("\n") + 1 if "\n" in run else b
     if pos < n:
         _add_sentence(norm, pos, n, False, line_start, sent_index, clauses)
     return clauses
+
+
+def _is_delimiter(norm: str, run: str, a: int, b: int, n: int) -> bool:
+    """Does this run of candidate characters end a sentence?"""
+    if "?" in run or "\n" in run or ";" in run or "|" in run or "\u2022" in run:
+        return True
+    first = run[0]
+    if first in ".!":
+        return b == n or norm[b] in _AFTER_STOP  # not the dot in "$52.10" or "a.b@c.com"
+    if first in "-\u2013\u2014":
+        before = norm[a - 1] if a else " "
+        after = norm[b] if b < n else " "
+        if before == " " and after == " ":
+            return True  # "Sure - I can"
+        return first != "-" and not before.isdigit() and before != " " and not after.isdigit()  # "Sure\u2014I can"
+    return True  # emoji and symbols ("Done \u2705 Anything else?")
 
 
 def _add_sentence(norm: str, start: int, end: int, qmark: bool, line_start: bool, sent: int, out: list[_Clause]) -> None:
@@ -560,16 +871,17 @@ def _add_sentence(norm: str, start: int, end: int, qmark: bool, line_start: bool
     if not seg.strip():
         return
     bullet = False
-    if line_start:
+    if line_start and (seg.lstrip()[:1] in _BULLET_FIRST or seg.lstrip()[1:2] in (".", ")")):
         b = _BULLET_RX.match(seg)
         if b and b.end() > 0 and b.group().strip():
             bullet = True
             start += b.end()
             seg = norm[start:end]
     cuts = [0]
-    for m in _SUBCLAUSE_RX.finditer(seg):
-        if m.end() > cuts[-1] and m.start() > 0:
-            cuts.append(m.end())
+    if "," in seg or " but " in seg or "however" in seg or "though" in seg or "whereas" in seg or "otherwise" in seg:
+        for m in _SUBCLAUSE_RX.finditer(seg):
+            if m.end() > cuts[-1] and m.start() > 0:
+                cuts.append(m.end())
     cuts.append(len(seg))
     pieces = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
     for i, (a, b) in enumerate(pieces):
@@ -613,6 +925,16 @@ _IMP_START_RX = re.compile(
     r"pick|paste|upload|attach|fill in|input|spell|repeat|double[- ]?check|re-?check|let (?:me|us) know|reply|respond|"
     r"indicate|state|mention|drop (?:me|us)|write|submit|forward|supply|clarify|elaborate|rephrase)\b"
 )
+# One anchored match classifies how a clause opens (after fillers): a wh-question, an
+# auxiliary question, a condition or an imperative request. Order matters: "how about" is an
+# offer, not a question; "should you need" is a condition, not a question.
+_OPENER_RX = re.compile(
+    r"(?P<offer>how about|what about)\b"
+    r"|(?P<cond>" + _COND_RX.pattern + r")"
+    r"|(?P<wh>" + _WH_RX.pattern + r")"
+    r"|(?P<aux>" + _AUX_Q_RX.pattern + r")"
+    r"|(?P<imp>" + _IMP_START_RX.pattern + r")"
+)
 _IMP_ANY_RX = re.compile(
     r"\b(?:i|we)(?:'ll| will|'d| would)? (?:just |also |first |still |now |only |really )?(?:need|require)\b"
     r"(?! to (?!(?:get|have|know|see|confirm|verify|ask|check|grab)\b))"
@@ -643,7 +965,7 @@ _GAP_RX = re.compile(
     r"(?:(?:the|your|a|an|this|that|any|my|our|its|his|her|their|new|correct|full|exact|best|preferred|desired|"
     r"current|updated|last|first|registered|primary|same|complete|whole|valid|old|original|billing|shipping|"
     r"affected|specific|following|actual|good|rough|approximate|long|\d+|four|reason|manager's|main|"
-    r"delivery|mailing|home|work|full)\s+){0,4}"
+    r"delivery|mailing|home|work|full|more|further|additional|some|few|bit|little|of|extra|any)\s+){0,5}"
 )
 _LIST_GAP_RX = re.compile(
     r"[\s,/&+]*(?:(?:and|or|plus|as well as|along with|then|also)\b[\s,]*)?(?:\d[.)]\s*|[a-z][.)]\s+)?"
@@ -653,6 +975,7 @@ _CAN_RX = re.compile(r"\b(?:i|we|you) (?:can|could)\b(?! ?not\b|'t)")
 _CAPABILITY_RX = re.compile(r"\b(?:can|could|able to|would|may|might)(?: [a-z]+)?(?: and)? $")
 _CONTRAST_RX = re.compile(r"(?:but|however),? (?!(?:i|we) (?:can't|cannot|won't|don't|am not|'m not))")
 _DEVICE_CTX_RX = re.compile(r"\b(?:" + _DEVICE_PART + r"|laptops?|monitors?|computers?|phones?)\b")
+_DEVICE_KEYS = frozenset(w[:4] for w in (_DEVICE_PART + "|laptops|monitors|computers|phones").split("|"))
 _COORDINATORS = frozenset(("and", "or", "&", "+", "plus", "also", "well", "then", "including"))
 _VERIFY_RX = re.compile(r"\s*(?:is|are|=|:|is still|still is|on file is)\s+[^\s?]")
 _VERIFY_CUE_RX = re.compile(r"\b(?:confirm|verify|correct|right|still)\b")
@@ -671,7 +994,7 @@ _CONFIRM_STRONG_RX = re.compile(
     r"ready (?:for me )?to (?:proceed|go|check ?out|place|continue|submit|order|confirm)|are you sure|are you ok(?:ay)? with|"
     r"sounds? good\s*\?|does (?:that|this|everything|it) (?:sound|look|work)|"
     r"(?:is|are) (?:that|this|everything|these|those|the details|all of that|all that) (?:right|correct|ok|okay|accurate|fine|alright|good)|"
-    r"(?:correct|right|ok|okay|yes|agreed|good to go)\s*\?|happy (?:for me )?to (?:proceed|go ahead)|good to go|"
+    r"(?:correct|right|ok|okay|yes|agreed|good to go)\s*\?|is (?:that|this|it) the (?:one|right one|correct one|right order|correct order)|happy (?:for me )?to (?:proceed|go ahead)|good to go|"
     r"(?:confirm|say yes) to (?:proceed|continue|go ahead)|(?:shall|should) (?:i|we) go ahead)(?![a-z0-9])"
 )
 _CONFIRM_WEAK_RX = re.compile(
@@ -702,7 +1025,7 @@ _OFFER_RX = re.compile(
     r"as a (?:goodwill |one-time |one time )?(?:gesture|courtesy)|goodwill gesture|"
     r"i can (?:give|issue|send|provide|apply|extend|knock|take) you|"
     r"would (?:a|an|some) [^ ]+(?: [^ ]+){0,4} (?:help|work|do|suffice|be (?:ok|okay|acceptable|helpful))|"
-    r"would (?:either|any) of (?:those|these|them) work|(?:do )?any of (?:these|those|them) (?:catch|interest|appeal|work|suit)|"
+    r"would (?:either|any) of (?:those|these|them) work|(?:i|we) can,? however|interested\s*\?|(?:do )?any of (?:these|those|them) (?:catch|interest|appeal|work|suit)|"
     r"we (?:have|carry|stock) (?:a few|some|two|three|four|several|a couple of|\d+) (?:options|choices|alternatives|models))\b"
 )
 _REFUSE_RX = re.compile(
@@ -755,7 +1078,7 @@ _WAIT_RX = re.compile(
     r"\b(?:one (?:moment|sec(?:ond)?|minute|min)|just a (?:moment|sec(?:ond)?|minute|min|tick|mo)|"
     r"(?:give|allow) me (?:a|one|just a|a few) (?:moment|sec(?:ond)?|minute|min|tick)s?|a (?:moment|few moments|few minutes|minute) while|"
     r"bear with me|hold on|hang on|hang tight|please (?:hold|wait|stand by)|stand by|"
-    r"let me (?:just |quickly |now |go |first )?(?:check|look|see|pull|verify|find|search|review|take a look|have a look|dig|double-check|get that|look into)|"
+    r"let me (?:just |quickly |now |go |first )?(?:check|look|see|pull|verify|find|search|review|take a look|have a look|dig|double-check|get that|look into|track|locate)|"
     r"i'll (?:just |quickly |now )?(?:check|look into|look that up|see what|take a look|have a look|pull (?:that|it) up|pull up)|"
     r"i'm (?:just |now |currently |still )?(?:checking|looking|pulling|reviewing|searching|verifying|waiting)|"
     r"checking (?:now|on|that|your|the|this|with)|looking (?:that|it|this) up|looking into|"
@@ -820,20 +1143,40 @@ _NOTFOUND_RX = re.compile(
 _GROUND_HINT_RX = re.compile(r"#?\b[a-z]{1,6}-?\d{3,}|[$\u20ac\u00a3]\s?\d|\d{4}-\d{2}-\d{2}|\b\d{1,2}/\d{1,2}/\d{4}|@|\b\d+ (?:items?|units?)\b")
 _WHICH_ONE_RX = re.compile(r"\b(?:which|what) (?:one|of (?:these|those|them|the two|the following|your orders))\b|\bwhich would you\b|\beither\b")
 
-_MARKER_TABLE: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("greet", _GREET_ANY_RX),
-    ("thank", _THANK_RX),
-    ("apologize", _APOLOGY_RX),
-    ("bye", _BYE_RX),
-    ("ask_more", _ASK_MORE_RX),
-    ("wait", _WAIT_RX),
-    ("transfer", _TRANSFER_RX),
-    ("confirm", _CONFIRM_STRONG_RX),
-    ("confirm_weak", _CONFIRM_WEAK_RX),
-    ("want", _WANT_RX),
-    ("offer", _OFFER_RX),
-    ("refuse", _REFUSE_RX),
+_MARKER_TABLE: tuple[tuple[str, _Gated], ...] = tuple(
+    (kind, _Gated(rx))
+    for kind, rx in (
+        ("greet", _GREET_ANY_RX),
+        ("thank", _THANK_RX),
+        ("apologize", _APOLOGY_RX),
+        ("bye", _BYE_RX),
+        ("ask_more", _ASK_MORE_RX),
+        ("wait", _WAIT_RX),
+        ("transfer", _TRANSFER_RX),
+        ("confirm", _CONFIRM_STRONG_RX),
+        ("confirm_weak", _CONFIRM_WEAK_RX),
+        ("want", _WANT_RX),
+        ("offer", _OFFER_RX),
+        ("refuse", _REFUSE_RX),
+    )
 )
+# Clause-level evidence patterns, gated per message.
+_EVIDENCE: dict[str, _Gated] = {
+    name: _Gated(rx)
+    for name, rx in (
+        ("done", _DONE_RX),
+        ("status", _STATUS_RX),
+        ("state", _STATE_RX),
+        ("future", _FUTURE_RX),
+        ("self_future", _SELF_FUTURE_RX),
+        ("notfound", _NOTFOUND_RX),
+        ("entity", _ENTITY_RX),
+        ("copula", _COPULA_RX),
+        ("imp_any", _IMP_ANY_RX),
+        ("please", _PLEASE_RX),
+        ("which_one", _WHICH_ONE_RX),
+    )
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -848,19 +1191,32 @@ def understand(text: str, lexicon: Lexicon = DEFAULT_LEXICON) -> Reading:
     """
     if not isinstance(text, str):
         text = "" if text is None else str(text)
+    memo = lexicon._memo
+    reading = memo.get(text)
+    if reading is not None:
+        return reading
     try:
-        return _understand(text, lexicon)
+        reading = _understand(text, lexicon)
     except Exception:  # pragma: no cover - defensive: the RL loop must not die on odd input
         try:
             grounding = extract_grounding(text)
         except Exception:
             grounding = Grounding()
         return Reading((), grounding, "?" in text[:MAX_ACT_CHARS])
+    if len(text) <= MAX_ACT_CHARS:
+        # Templated agents repeat themselves; readings are immutable, so repeats are free.
+        if len(memo) >= MEMO_SIZE:
+            try:
+                del memo[next(iter(memo))]
+            except (KeyError, StopIteration, RuntimeError):
+                memo.clear()
+        memo[text] = reading
+    return reading
 
 
 def _understand(text: str, lexicon: Lexicon) -> Reading:
     grounding = extract_grounding(text)
-    norm = _normalize(text[:MAX_ACT_CHARS])
+    norm, words = _normalize_words(text[:MAX_ACT_CHARS])
     clauses = _split(norm)
     if not clauses:
         return Reading((), grounding, False)
@@ -873,24 +1229,29 @@ def _understand(text: str, lexicon: Lexicon) -> Reading:
         c = clauses[i]
         return c if pos < c.end else None
 
-    for kind, rx in _MARKER_TABLE:
-        for m in rx.finditer(norm):
-            c = owner(m.start())
+    ix = _Index(norm, words)
+    results = lexicon._dispatch().run(ix)
+    one = len(clauses) == 1
+    for found in results[:-2]:
+        for start, _prio, _end, kind, matched in found:
+            c = clauses[0] if one else owner(start)
             if c is not None:
-                c.marks.setdefault(kind, []).append((m.start() - c.start, m.group()))
-    slot_names = lexicon._slot_names
-    for m in lexicon._slot_rx.finditer(norm):
-        c = owner(m.start())
+                c.marks.setdefault(kind, []).append((start - c.start, matched))
+    for start, _prio, end, slot, matched in results[-2]:
+        c = clauses[0] if one else owner(start)
         if c is not None:
-            c.slots.append((m.start() - c.start, m.end() - c.start, slot_names[m.lastgroup or ""], m.group()))
-    action_names = lexicon._action_names
-    for m in lexicon._action_rx.finditer(norm):
-        c = owner(m.start())
+            c.slots.append((start - c.start, end - c.start, slot, matched))
+    for start, _prio, _end, action, matched in results[-1]:
+        c = clauses[0] if one else owner(start)
         if c is not None:
-            c.actions.append((m.start() - c.start, action_names[m.lastgroup or ""], m.group()))
+            c.actions.append((start - c.start, action, matched))
 
+    tok_pos = ix.pos
     for c in clauses:
-        _clause_features(c)
+        c.toks = (bisect.bisect_left(tok_pos, c.start), bisect.bisect_left(tok_pos, c.end))
+    ev = _Evidence(ix)
+    for c in clauses:
+        _clause_features(c, ev)
 
     # Bullet lines under "could you provide:" / "here are your options:" inherit the intro.
     inherit: str | None = None
@@ -909,28 +1270,57 @@ def _understand(text: str, lexicon: Lexicon) -> Reading:
             elif (c.imp or c.opener_q or c.qmark) and not c.marks.get("confirm_weak"):
                 inherit = "imp"
 
-    if _DEVICE_CTX_RX.search(norm):
+    if not _DEVICE_KEYS.isdisjoint(ix.keys) and _DEVICE_CTX_RX.search(norm):
         # "a replacement" in an IT conversation is a device replacement, not a retail exchange.
         for c in clauses:
             c.actions = [(p, "replace_device" if a == "exchange" and "replac" in t else a, t) for p, a, t in c.actions]
-    return _decide(clauses, grounding)
+    return _decide(clauses, grounding, ev)
 
 
-def _clause_features(c: _Clause) -> None:
+class _Evidence:
+    """Clause-level evidence patterns, tried only where their trigger keys occur."""
+
+    __slots__ = ("ix", "cache", "clause_keys")
+
+    def __init__(self, ix: _Index) -> None:
+        self.ix = ix
+        self.cache: dict[tuple[str, int], bool] = {}
+        self.clause_keys: dict[int, frozenset[str]] = {}
+
+    def has(self, name: str, c: _Clause) -> bool:
+        key = (name, c.start)
+        got = self.cache.get(key)
+        if got is None:
+            gated = _EVIDENCE[name]
+            lo, hi = c.toks
+            if gated.keys is not None:
+                ckeys = self.clause_keys.get(c.start)
+                if ckeys is None:
+                    ckeys = self.clause_keys[c.start] = frozenset(self.ix.key[lo:hi])
+                if gated.keys.isdisjoint(ckeys):
+                    self.cache[key] = False
+                    return False
+            got = gated.first_in(self.ix, lo, hi, c.start, c.end) is not None
+            self.cache[key] = got
+        return got
+
+
+def _clause_features(c: _Clause, ev: _Evidence) -> None:
     text = c.text
     f = _FILLER_RX.match(text)
     lead = f.end() if f else 0
     c.lead = lead
-    rest = text[lead:]
-    wh = bool(_WH_RX.match(rest)) and not (_WH_DECL_RX.match(rest) and not c.qmark)
-    if rest.startswith(("how about", "what about")):
-        wh = False
+    o = _OPENER_RX.match(text, lead)
+    kind = o.lastgroup if o else None
+    if kind == "cond" and c.qmark and text.startswith("when", lead):
+        kind = "wh"  # "When did it start?"
+    wh = kind == "wh" and not (c.qmark is False and _WH_DECL_RX.match(text, lead))
     c.wh = wh
-    c.opener_q = wh or bool(_AUX_Q_RX.match(rest))
-    c.cond = bool(_COND_RX.match(rest))
-    imp_strong = bool(_IMP_START_RX.match(rest)) or bool(_IMP_ANY_RX.search(text))
+    c.opener_q = wh or kind == "aux"
+    c.cond = kind == "cond"
+    imp_strong = kind == "imp" or ev.has("imp_any", c)
     c.imp_strong = imp_strong
-    c.imp = imp_strong or bool(_PLEASE_RX.search(text))
+    c.imp = imp_strong or ev.has("please", c)
 
 
 def _word_before(text: str, pos: int) -> str:
@@ -958,7 +1348,7 @@ def _strong_slot(c: _Clause, s_start: int, s_text: str, prev_strong_end: int | N
     ):
         return True
     last = None
-    for m in _CUE_RX.finditer(text, 0, s_start):
+    for m in _CUE_RX.finditer(text, max(0, s_start - 90), s_start):
         last = m
     if last is None:
         return False
@@ -993,7 +1383,7 @@ def _id_slot(ids: tuple[str, ...]) -> str | None:
     return max(counts, key=lambda k: counts[k])
 
 
-def _decide(clauses: list[_Clause], grounding: Grounding) -> Reading:
+def _decide(clauses: list[_Clause], grounding: Grounding, ev: _Evidence) -> Reading:
     acts: list[tuple[int, int, Act]] = []  # (clause index, local pos, act)
     inform_types: dict[int, str] = {}  # clause index -> "done" | "state" | "future"
     free_actions: list[tuple[int, list[str]]] = []  # clauses with actions but no speech act
@@ -1006,13 +1396,11 @@ def _decide(clauses: list[_Clause], grounding: Grounding) -> Reading:
     for ci, c in enumerate(clauses):
         marks = c.marks
         text = c.text
-        actions = _unique(a for _, a, _ in c.actions)
+        actions = _unique(a for _, a, _ in c.actions) if c.actions else []
         q = c.qmark or c.opener_q
         requestish = q or c.imp or (c.colon and bool(c.slots))
         emitted: list[tuple[int, Act]] = []
-
-        def emit(pos: int, act: Act, _e: list[tuple[int, Act]] = emitted) -> None:
-            _e.append((pos, act))
+        emit = emitted.append
 
         # ---- social formulas -------------------------------------------------------------
         greet_pos = None
@@ -1021,10 +1409,11 @@ def _decide(clauses: list[_Clause], grounding: Grounding) -> Reading:
         elif "greet" in marks and not marks.get("ask_more"):
             greet_pos = marks["greet"][0][0]
         if greet_pos is not None and not (ci > 0 and "bye" in marks):
-            emit(greet_pos, Act("greet"))
-        for kind in ("thank", "apologize", "bye", "ask_more"):
-            if kind in marks:
-                emit(marks[kind][0][0], Act(kind))
+            emit((greet_pos, _act("greet")))
+        if marks:
+            for kind in ("thank", "apologize", "bye", "ask_more"):
+                if kind in marks:
+                    emit((marks[kind][0][0], _act(kind)))
         ask_more = "ask_more" in marks
 
         # ---- refusal ---------------------------------------------------------------------
@@ -1053,7 +1442,7 @@ def _decide(clauses: list[_Clause], grounding: Grounding) -> Reading:
         requests: list[tuple[int, str]] = []
         any_strong = False
         verify = False
-        if requestish and not ask_more:
+        if requestish and not ask_more and (c.slots or c.wh):
             proposal = conf_strong or conf_weak or any(not t.startswith("instead") for _, t in offer_marks)
             strong_flags: list[bool] = []
             prev_end: int | None = None
@@ -1098,7 +1487,7 @@ def _decide(clauses: list[_Clause], grounding: Grounding) -> Reading:
                 offer_marks = [om for om in offer_marks if not om[1].startswith("instead")]
                 want = False
         for pos, slot in _unique_pairs(requests):
-            emit(pos, Act("request", slot=slot))
+            emit((pos, _act("request", slot=slot)))
 
         # ---- refuse / offer / confirm ------------------------------------------------------
         proposal_emitted = False
@@ -1109,20 +1498,20 @@ def _decide(clauses: list[_Clause], grounding: Grounding) -> Reading:
                 before = _unique(a for p, a, _ in c.actions if p < offer_pos)
                 after = _unique(a for p, a, _ in c.actions if p >= offer_pos)
                 for a in before or [None]:
-                    emit(refuse_pos, Act("refuse", action=a))
+                    emit((refuse_pos, _act("refuse", action=a)))
                 for a in after or [None]:
-                    emit(offer_pos, Act("offer", action=a))
+                    emit((offer_pos, _act("offer", action=a)))
                 proposal_emitted = True
             else:
                 for a in actions or [None]:
-                    emit(refuse_pos, Act("refuse", action=a))
+                    emit((refuse_pos, _act("refuse", action=a)))
                     if a:
                         refused.add(a)
         elif offer_marks and not ask_more and not (
-            all(t.startswith("instead") for _, t in offer_marks) and _DONE_RX.search(text)
+            all(t.startswith("instead") for _, t in offer_marks) and ev.has("done", c)
         ):
             for a in actions or [None]:
-                emit(offer_marks[0][0], Act("offer", action=a))
+                emit((offer_marks[0][0], _act("offer", action=a)))
             proposal_emitted = True
         elif (conf_strong or conf_weak or verify) and not (requests and not conf_strong):
             pos = min((p for k in ("confirm", "confirm_weak") for p, _ in marks.get(k, ())), default=c.lead)
@@ -1134,20 +1523,20 @@ def _decide(clauses: list[_Clause], grounding: Grounding) -> Reading:
                         for t in strong_texts)
             )
             for a in actions or [None]:
-                emit(pos, Act("offer" if as_offer else "confirm", action=a))
+                emit((pos, _act("offer" if as_offer else "confirm", action=a)))
             proposal_emitted = True
         elif want and not requests:
             pos = marks["want"][0][0]
             alternatives = len(actions) >= 2 and " or " in text
             kind = "offer" if ((any_refuse and not any_offer) or alternatives) else "confirm"
             for a in actions or [None]:
-                emit(pos, Act(kind, action=a))
+                emit((pos, _act(kind, action=a)))
             proposal_emitted = True
 
         elif not requests and len(actions) >= 2 and " or " in text and _CAN_RX.search(text) and not q:
             # "I can send a replacement or issue a full refund": a choice of alternatives.
             for a in actions:
-                emit(_CAN_RX.search(text).start(), Act("offer", action=a))  # type: ignore[union-attr]
+                emit((_CAN_RX.search(text).start(), _act("offer", action=a)))  # type: ignore[union-attr]
             proposal_emitted = True
 
         elif any_refuse and refuse_pos is None and not requests and not q and not c.cond and actions:
@@ -1155,15 +1544,15 @@ def _decide(clauses: list[_Clause], grounding: Grounding) -> Reading:
             if able and _CAN_RX.search(text):
                 # "...not returnable. I can file a warranty claim for you.": the alternative.
                 for a in able:
-                    emit(c.lead, Act("offer", action=a))
+                    emit((c.lead, _act("offer", action=a)))
                 proposal_emitted = True
 
         # ---- transfer / wait ---------------------------------------------------------------
         is_wait = "wait" in marks and not c.cond
         if is_wait:
-            emit(marks["wait"][0][0], Act("wait"))
+            emit((marks["wait"][0][0], _act("wait")))
         if "transfer" in marks and refuse_pos is None and not proposal_emitted and not c.cond:
-            emit(marks["transfer"][0][0], Act("transfer"))
+            emit((marks["transfer"][0][0], _act("transfer")))
             actions = [a for a in actions if a != "transfer"]
             proposal_emitted = True  # no separate inform for the handoff itself
 
@@ -1181,17 +1570,15 @@ def _decide(clauses: list[_Clause], grounding: Grounding) -> Reading:
             kind = None
             if notfound:
                 kind = "state"
-            elif _DONE_RX.search(text):
+            elif ev.has("done", c):
                 kind = "done"
-            elif _FUTURE_RX.search(text):
+            elif ev.has("future", c):
                 kind = "future"
-            elif _STATUS_RX.search(text) or _STATE_RX.search(text) or _NOTFOUND_RX.search(text):
+            elif ev.has("status", c) or ev.has("state", c) or ev.has("notfound", c):
                 kind = "state"
-            elif actions and not is_wait and set(actions) != {"lookup"} and _SELF_FUTURE_RX.search(text):
+            elif actions and not is_wait and set(actions) != {"lookup"} and ev.has("self_future", c):
                 kind = "future"
-            elif (_ENTITY_RX.search(text) and _COPULA_RX.search(text)) or (
-                _GROUND_HINT_RX.search(text) and _COPULA_RX.search(text)
-            ):
+            elif ev.has("copula", c) and (ev.has("entity", c) or _GROUND_HINT_RX.search(text)):
                 kind = "state"
             if kind and c.imp and kind not in ("done",) and not notfound:
                 kind = None  # "Please try again in a few minutes."
@@ -1202,7 +1589,7 @@ def _decide(clauses: list[_Clause], grounding: Grounding) -> Reading:
                 # "I can cancel it" states a capability, not an outcome.
                 told = _unique(a for p, a, _ in c.actions if not _CAPABILITY_RX.search(text[max(0, p - 24):p]))
                 for a in told or [None]:
-                    emit(c.lead, Act("inform", action=a))
+                    emit((c.lead, _act("inform", action=a)))
             elif actions and not is_wait:
                 free_actions.append((ci, actions))
         elif actions and not emitted and not c.cond:
@@ -1226,6 +1613,8 @@ def _postprocess(
     inform_types: dict[int, str],
     free_actions: list[tuple[int, list[str]]],
 ) -> tuple[Act, ...]:
+    if not acts or (len(acts) == 1 and acts[0][2].kind != "confirm"):
+        return tuple(a for _, _, a in acts)
     confirm_idx = [i for i, (_, _, a) in enumerate(acts) if a.kind == "confirm"]
     if confirm_idx:
         first_confirm_clause = acts[confirm_idx[0]][0]
@@ -1259,31 +1648,47 @@ def _postprocess(
             out: list[tuple[int, int, Act]] = []
             for ci, pos, a in acts:
                 if a.kind == "confirm" and a.action is None:
-                    out.extend((ci, pos, Act("confirm", action=b)) for b in borrowed)
+                    out.extend((ci, pos, _act("confirm", action=b)) for b in borrowed)
                 else:
                     out.append((ci, pos, a))
             acts = out
-    ordered = [a for _, _, a in sorted(acts, key=lambda t: (t[0], t[1]))]
-    # Drop action-less duplicates of a kind that also has a named action; drop exact repeats.
-    named_kinds = {a.kind for a in ordered if a.action}
+    acts.sort(key=_clause_pos)
+    # Drop action-less duplicates of a kind that also has a named action; drop exact repeats
+    # (acts are interned, so identity is equality).
+    named_kinds = {a.kind for _, _, a in acts if a.action}
     result: list[Act] = []
-    seen: set[Act] = set()
-    for a in ordered:
-        if a.kind in ("confirm", "inform", "offer", "refuse") and a.action is None and a.kind in named_kinds:
+    seen: set[int] = set()
+    for _, _, a in acts:
+        if a.action is None and a.kind in named_kinds and a.kind in _ACTION_KINDS:
             continue
-        if a in seen:
+        if id(a) in seen:
             continue
-        seen.add(a)
+        seen.add(id(a))
         result.append(a)
     return tuple(result)
 
 
+def _clause_pos(t: tuple[int, int, Act]) -> tuple[int, int]:
+    return t[0], t[1]
+
+
+_ACTION_KINDS = frozenset(("confirm", "inform", "offer", "refuse"))
+
+
+_ACTS: dict[tuple[str, str | None, str | None], Act] = {}
+
+
+def _act(kind: str, slot: str | None = None, action: str | None = None) -> Act:
+    """Interned acts (frozen dataclass construction is comparatively slow)."""
+    key = (kind, slot, action)
+    act = _ACTS.get(key)
+    if act is None:
+        act = _ACTS[key] = Act(kind, slot, action)
+    return act
+
+
 def _unique(items: Iterable[str]) -> list[str]:
-    out: list[str] = []
-    for x in items:
-        if x not in out:
-            out.append(x)
-    return out
+    return list(dict.fromkeys(items))
 
 
 def _unique_pairs(items: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -1300,27 +1705,36 @@ def _unique_pairs(items: list[tuple[int, str]]) -> list[tuple[int, str]]:
 # Grounding: typed values
 # --------------------------------------------------------------------------------------------
 
+_NO_GROUNDING = Grounding()
 _HAS_DIGIT_RX = re.compile(r"\d")
+_DIGIT3_RX = re.compile(r"\d\d\d")
+_MONTH_HINT_RX = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
+_CUR_CODE_RX = re.compile(r"usd|cad|aud|eur|gbp|nzd|us\$|c\$|a\$")
+_CUR_WORD_RX = re.compile(r"dollar|usd|buck|euro|eur|gbp|pound|quid")
 _ID_RX = re.compile(
     r"(?<![\w@/.-])#?(?P<id>[A-Za-z]{1,6}-?\d{3,20}[A-Za-z0-9]{0,10})(?![\w@]|-\w)"
     r"|(?<![\w@/.-])#(?P<hid>\d{3,20})(?!\w)"
     r"|(?<![\w])(?:order|ticket|case|incident|request|reference|ref|confirmation|invoice|employee|asset)s?"
-    r"(?:\s+(?:number|no\.?|num|id|#))?\s*[:#]?\s*(?P<kid>\d{3,20})(?![\w.,]\d|\w)",
+    r"(?:\s{1,3}(?:number|no\.?|num|id|#))?(?:\s{0,3}[:#])?\s{0,3}(?P<kid>\d{3,20})(?![\w.,]\d|\w)",
     re.IGNORECASE,
 )
 _NOT_ID_PREFIXES = frozenset(("USD", "EUR", "GBP", "CAD", "AUD", "US", "RS", "INR", "JPY", "CHF", "NZD", "HKD", "SGD", "MXN"))
 _AMOUNT_PRE_RX = re.compile(
     r"(?:(?<![A-Za-z])(?:US\$|USD|CAD|AUD|EUR|GBP|NZD|C\$|A\$)|[$\u20ac\u00a3])\s?"
-    r"(?P<int>\d{1,3}(?:,\d{3})+|\d{1,12})(?P<frac>\.\d{1,2})?(?![\d,]\d|\d)",
+    r"(?P<int>\d{1,3}(?:,\d{3})+|\d{1,12})(?P<frac>\.\d{1,4})?(?![\d,]\d|\d)",
     re.IGNORECASE,
 )
 _AMOUNT_SUF_RX = re.compile(
-    r"(?<![\d.,$\u20ac\u00a3])(?P<int>\d{1,3}(?:,\d{3})+|\d{1,12})(?P<frac>\.\d{1,2})?\s?"
+    r"(?<![\d.,$\u20ac\u00a3])(?P<int>\d{1,3}(?:,\d{3})+|\d{1,12})(?P<frac>\.\d{1,4})?\s?"
     r"(?:dollars?|usd|bucks|euros?|eur|gbp|pounds?|quid|\u20ac)(?![A-Za-z])",
     re.IGNORECASE,
 )
 _AMOUNT_EU_RX = re.compile(
     r"(?<![\d.,])(?P<int>\d{1,3}(?:\.\d{3})+|\d{1,12}),(?P<frac>\d{1,2})\s?(?:\u20ac|eur|euros?)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_AMOUNT_EU_PRE_RX = re.compile(
+    r"(?:\u20ac|(?<![A-Za-z])eur)\s?(?P<int>\d{1,3}(?:\.\d{3})+|\d{1,12}),(?P<frac>\d{1,2})(?![\d,.]\d|\d)",
     re.IGNORECASE,
 )
 _LOCAL_RX = re.compile(r"[A-Za-z0-9._%+-]{1,64}$")
@@ -1332,10 +1746,10 @@ _MONTH = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|ju
 _DATE_ISO_RX = re.compile(r"(?<![\d-])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d])")
 _DATE_SLASH_RX = re.compile(r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})(?![\d/])")
 _DATE_MDY_RX = re.compile(
-    r"(?<![A-Za-z])" + _MONTH + r"\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})(?!\d)", re.IGNORECASE
+    r"(?<![A-Za-z])" + _MONTH + r"\.?\s{1,3}(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s{1,3}(?P<y>\d{4})(?!\d)", re.IGNORECASE
 )
 _DATE_DMY_RX = re.compile(
-    r"(?<![\d])(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"\.?,?\s+(?P<y>\d{4})(?!\d)", re.IGNORECASE
+    r"(?<![\d])(?P<d>\d{1,2})(?:st|nd|rd|th)?\s{1,3}(?:of\s{1,3})?" + _MONTH + r"\.?,?\s{1,3}(?P<y>\d{4})(?!\d)", re.IGNORECASE
 )
 _PHONE_RX = re.compile(r"(?<![\w+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]?\d{3}[\s.-]\d{4}(?!\d)|(?<![\w+])\+\d[\d\s.-]{7,16}\d(?!\d)")
 _TIME_RX = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)")
@@ -1352,7 +1766,7 @@ def extract_grounding(text: str) -> Grounding:
     has_digit = _HAS_DIGIT_RX.search(t) is not None
     emails = _emails(t) if "@" in t else []
     if not has_digit:
-        return Grounding(emails=tuple(_dedupe(e for _, _, e in emails)))
+        return Grounding(emails=tuple(_dedupe(e for _, _, e in emails))) if emails else _NO_GROUNDING
     mask = bytearray(len(t))
 
     def free(a: int, b: int) -> bool:
@@ -1363,9 +1777,26 @@ def extract_grounding(text: str) -> Grounding:
 
     for a, b, _ in emails:
         cover(a, b)
+    low = t.lower()
+    has3 = _DIGIT3_RX.search(t) is not None
+    # Cheap gates: most messages need only a few of the patterns below.
+    date_rxs = []
+    if "-" in t:
+        date_rxs.append(_DATE_ISO_RX)
+    if "/" in t:
+        date_rxs.append(_DATE_SLASH_RX)
+    if _MONTH_HINT_RX.search(low):
+        date_rxs += [_DATE_MDY_RX, _DATE_DMY_RX]
+    amount_rxs: list[tuple[re.Pattern[str], bool]] = []
+    if "\u20ac" in t or "eur" in low:
+        amount_rxs += [(_AMOUNT_EU_RX, True), (_AMOUNT_EU_PRE_RX, True)]
+    if "$" in t or "\u20ac" in t or "\u00a3" in t or _CUR_CODE_RX.search(low):
+        amount_rxs.append((_AMOUNT_PRE_RX, False))
+    if _CUR_WORD_RX.search(low) or "\u20ac" in t:
+        amount_rxs.append((_AMOUNT_SUF_RX, False))
     # Dates before ids/amounts so "2026-11-28" is never an id or a number list.
     dates: list[tuple[int, str]] = []
-    for rx in (_DATE_ISO_RX, _DATE_SLASH_RX, _DATE_MDY_RX, _DATE_DMY_RX):
+    for rx in date_rxs:
         for m in rx.finditer(t):
             if not free(m.start(), m.end()):
                 continue
@@ -1374,7 +1805,7 @@ def extract_grounding(text: str) -> Grounding:
                 dates.append((m.start(), iso))
                 cover(m.start(), m.end())
     amounts: list[tuple[int, float]] = []
-    for rx, eu in ((_AMOUNT_EU_RX, True), (_AMOUNT_PRE_RX, False), (_AMOUNT_SUF_RX, False)):
+    for rx, eu in amount_rxs:
         for m in rx.finditer(t):
             if not free(m.start(), m.end()):
                 continue
@@ -1383,7 +1814,7 @@ def extract_grounding(text: str) -> Grounding:
                 amounts.append((m.start(), value))
                 cover(m.start(), m.end())
     ids: list[tuple[int, str]] = []
-    for m in _ID_RX.finditer(t):
+    for m in _ID_RX.finditer(t) if has3 else ():
         grp = "id" if m.group("id") else "hid" if m.group("hid") else "kid"
         a, b = m.span(grp)
         if not free(a, b):
@@ -1395,11 +1826,16 @@ def extract_grounding(text: str) -> Grounding:
                 continue
         ids.append((a, value))
         cover(m.start(), b)
-    for rx in (_PHONE_RX, _TIME_RX, _LIST_MARK_RX):
+    mask_rxs = [_PHONE_RX] if has3 else []
+    if ":" in t:
+        mask_rxs.append(_TIME_RX)
+    if "\n" in t or t.lstrip()[:1].isdigit():
+        mask_rxs.append(_LIST_MARK_RX)
+    for rx in mask_rxs:
         for m in rx.finditer(t):
             cover(m.start(), m.end())
     zips: list[tuple[int, str]] = []
-    for m in _ZIP_RX.finditer(t):
+    for m in _ZIP_RX.finditer(t) if has3 else ():
         if free(m.start(), m.end()):
             zips.append((m.start(), m.group("zip")))
             cover(m.start(), m.end())
@@ -1431,7 +1867,9 @@ def _emails(t: str) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     i = t.find("@")
     last_end = 0
-    while i != -1 and len(out) < 1000:
+    tries = 0
+    while i != -1 and tries < 300:  # bounded work on "@@@@..." floods
+        tries += 1
         left = _LOCAL_RX.search(t, max(last_end, i - 64), i)
         right = _DOMAIN_RX.match(t, i + 1, min(len(t), i + 1 + 320))
         if left and right:
@@ -1463,15 +1901,18 @@ def _iso_date(m: re.Match[str]) -> str | None:
 
 
 def _amount(int_part: str, frac: str | None, eu: bool) -> float | None:
+    """Normalize to a float rounded half-up to cents ("1.234,50" in the EU form)."""
     try:
         if eu:
-            whole = int(int_part.replace(".", ""))
-            cents = frac or "0"
-            return round(whole + int(cents.ljust(2, "0")) / 100, 2)
-        value = float(int_part.replace(",", "") + (frac or ""))
-        return round(value, 2)
-    except ValueError:
+            digits = int_part.replace(".", "") + "." + (frac or "0")
+        else:
+            digits = int_part.replace(",", "") + (frac or "")
+        return float(Decimal(digits).quantize(_CENT, rounding=ROUND_HALF_UP))
+    except (ValueError, ArithmeticError):
         return None
+
+
+_CENT = Decimal("0.01")
 
 
 # --------------------------------------------------------------------------------------------
