@@ -20,3 +20,4 @@ def _register(env_id: str, entry_point: str, max_episode_steps: int, **kwargs: o
 
 _register("utility/CustomerService-v0", "utility_gym.envs.customer_service.env:CustomerServiceEnv", 40)
 _register("utility/Ticketing-v0", "utility_gym.envs.ticketing.env:TicketingEnv", 60)
+_register("utility/TicketingQueue-v0", "utility_gym.envs.ticketing.queue_env:TicketingQueueEnv", 60)

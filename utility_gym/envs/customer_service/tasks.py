@@ -5,14 +5,13 @@ from __future__ import annotations
 import random
 import sqlite3
 from datetime import datetime, timedelta
-from typing import Any
 
 from utility_gym.core.tasks import (
     Fact,
     Intent,
     NoTask,
     Persona,
-    PlanStep,
+    Script,
     TaskDraft,
     TaskTemplate,
     ToolCall,
@@ -30,22 +29,6 @@ GENERATOR_VERSION = "1"
 
 
 # -- building blocks ------------------------------------------------------------------------------
-class Script:
-    """Collects the oracle's plan: messages and tool calls, each tagged with its intent."""
-
-    def __init__(self) -> None:
-        self.steps: list[PlanStep] = []
-        self.intent = 0
-
-    def say(self, text: str, essential: bool = False) -> None:
-        self.steps.append(PlanStep(self.intent, say=text, essential=essential))
-
-    def call(self, name: str, essential: bool = True, expect_error: bool = False, **arguments: Any) -> None:
-        self.steps.append(
-            PlanStep(self.intent, call=ToolCall(name, arguments), essential=essential, expect_error=expect_error)
-        )
-
-
 def _rows(db: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict]:
     """Rows of the pristine reference world; memoized, so callers must not mutate them."""
     return memo(db, ("rows", sql, params), lambda: [dict(r) for r in db.execute(sql, params).fetchall()])

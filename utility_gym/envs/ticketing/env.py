@@ -1,0 +1,108 @@
+"""utility/Ticketing-v0: an IT service desk with a ticket system and an employee on the line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from utility_gym.core.env import Domain, UtilityEnv, vector_env_factory
+from utility_gym.envs.ticketing.generator import build_world
+from utility_gym.envs.ticketing.schema import IGNORED_COLUMNS, TRACKED_TABLES
+from utility_gym.envs.ticketing.tasks import GENERATOR_VERSION, LEXICON, TEMPLATES
+from utility_gym.envs.ticketing.tools import TOOLS
+
+POLICY = (Path(__file__).parent / "policy.md").read_text(encoding="utf-8")
+
+DOMAIN = Domain(
+    name="ticketing",
+    builder=build_world,
+    tracked_tables=TRACKED_TABLES,
+    tools=TOOLS,
+    policy=POLICY,
+    templates=TEMPLATES,
+    n_test=100,
+    generator_version=GENERATOR_VERSION,
+    lexicon=LEXICON,
+    # Short descriptions, notes and summaries are the agent's own words: graded by presence.
+    ignored_columns=IGNORED_COLUMNS,
+)
+
+
+class TicketingEnv(UtilityEnv):
+    """An IT service desk: an employee calls, the agent works the company's ticket system.
+
+    ## Description
+    An employee of Lumen Analytics calls the IT service desk. The agent works the ticket system
+    the way a service-desk analyst does (ServiceNow-style incidents and requests): identify the
+    caller, find or open the right ticket, triage it by the written rules (kind, category, an
+    impact x urgency priority matrix, assignment group), resolve what the desk may resolve
+    (password resets and unlocks after identity verification, standard application access,
+    knowledge-base fixes), request manager approvals for sensitive applications, order
+    hardware replacements only under warranty or with a damage report, link duplicates to the
+    open parent instead of working them twice, escalate overdue tickets, reopen recent ones,
+    route everything else, transfer security incidents, and keep the caller informed (ticket
+    numbers, approvers, due dates). The policy is in ``info["policy"]``. Tasks come from 21
+    seeded templates, 4 of them held out: resets with and without successful verification,
+    unlocks, access with and without approval, hardware in and out of warranty and with a
+    damage report, a KB walk-through, a vague report that needs clarifying questions,
+    duplicates (a new report, an existing ticket), follow-ups (status, overdue), a reopen,
+    forbidden requests, security incidents and multi-issue calls. Several expect a ticket
+    left in an exact state (kind, category, impact, urgency, priority, group, status,
+    resolution code).
+
+    ## Action Space
+    ``UnicodeText(max_length)``: a JSON object ``{"name": TOOL, "arguments": {...}}`` (as a
+    string or a dict) calls one of the 24 tools listed in ``info["tools"]`` (OpenAI function
+    format): employee lookup and identity verification, full-text knowledge-base search
+    (SQLite FTS5) and articles, ticket search, get, create, update, assign, comment, link
+    duplicate, resolve, reopen, escalate, password reset, account unlock, application catalog,
+    access grant, approval request, asset lookup, replacement order, ``transfer_to_human`` and
+    ``end_conversation``. Any other string is a message to the caller. A malformed action
+    costs a step and the observation says what was wrong.
+
+    ## Observation Space
+    ``UnicodeText(max_length)``: the new events since the last action, one per line:
+    ``user: ...`` (the caller), ``tool NAME: {json}`` (a tool result), ``error: ...``.
+
+    ## Starting State
+    The world (about 300 employees in 10 departments with managers; their laptops, phones,
+    monitors, docks and headsets with warranty dates and damage reports; 15 applications, six
+    of them sensitive, with access grants and approvals; 44 knowledge-base procedures; seven
+    assignment groups with SLA targets; about 500 open and closed tickets including major
+    incidents with linked and not-yet-linked near-duplicates; it is 2026-06-15 10:00) is built
+    once per process from ``world_seed`` and restored from bytes on every reset. The episode
+    seed picks the task from the split and seeds the caller's choices. The first observation
+    is the caller's opening message.
+
+    ## Rewards
+    ``reward_mode="success"``: 1.0 at the end of a successful episode, else 0.
+    ``"partial"``: ``0.5 * checkpoint fraction + 0.5 * success`` at the end. ``"shaped"``:
+    potential-based shaping over milestones (required writes, facts told, refusals,
+    clarifying questions) whose episode return equals the success reward. Success needs every
+    required write (exact ticket state), no other write, the caller's explicit "yes" before
+    each confirmable action (reset, unlock, grant, approval request, replacement, reopen,
+    escalation), every required fact told, and every required refusal and clarifying question.
+
+    ## Episode End
+    Terminated when the caller leaves (satisfied or out of patience) or the agent calls
+    ``end_conversation`` or ``transfer_to_human``. Truncated at ``max_episode_steps`` (60).
+
+    ## Information
+    ``reset`` returns ``task_id``, ``split``, ``domain``, ``tools``, ``policy``, ``events``.
+    Every step returns ``events`` (the observation's events as dicts) and ``turn``; the last
+    step adds ``grade`` (success, partial, every checkpoint and readable reasons). The goal and
+    the oracle plan are never in ``obs`` or ``info``; they live on ``env.unwrapped.task``.
+
+    ## Arguments
+    ``world_seed`` (int, 0), ``size`` ("small" | "default" | "large"), ``split`` ("train" |
+    "test" | "heldout"), ``reward_mode`` ("success" | "partial" | "shaped"), ``max_length``
+    (100000), ``render_mode`` (None | "ansi"). ``reset(options={"task_id": ...})`` picks a task;
+    ``reset(options={"fork": env.unwrapped.snapshot()})`` resumes a snapshot.
+
+    ## Version History
+    * v0: initial release (generator version 1).
+    """
+
+    domain = DOMAIN
+
+
+make_vector_env = vector_env_factory(TicketingEnv)
