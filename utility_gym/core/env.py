@@ -351,8 +351,12 @@ class UtilityEnv(gym.Env[str, str]):
 
     def _run_tool(self, call: ToolCallAction, events: list[Event]) -> bool:
         ep = self._episode
-        args_text = json.dumps(call.arguments, ensure_ascii=False, sort_keys=True) if _jsonable(call.arguments) else repr(call.arguments)
-        ep["transcript"].append(Event("agent", args_text, name=call.name, data={"arguments": call.arguments} if _jsonable(call.arguments) else {}))
+        try:
+            args_text = json.dumps(call.arguments, ensure_ascii=False, sort_keys=True)
+            data = {"arguments": call.arguments}
+        except (TypeError, ValueError):  # e.g. a lone surrogate or a non-JSON value from a dict action
+            args_text, data = repr(call.arguments), {}
+        ep["transcript"].append(Event("agent", args_text, name=call.name, data=data))
         out = self.toolbox.call(self._ctx, call.name, call.arguments)
         if not out.ok:
             events.append(Event("error", str(out.error)))
@@ -578,14 +582,6 @@ def _registered_cap(spec: gym.envs.registration.EnvSpec | None) -> int | None:
         return spec.max_episode_steps
     registered = gym.registry.get(spec.id)
     return registered.max_episode_steps if registered is not None else None
-
-
-def _jsonable(value: Any) -> bool:
-    try:
-        json.dumps(value)
-        return True
-    except (TypeError, ValueError):
-        return False
 
 
 def _short_args(arguments: dict[str, Any]) -> str:
