@@ -21,3 +21,5 @@ def _register(env_id: str, entry_point: str, max_episode_steps: int, **kwargs: o
 _register("utility/CustomerService-v0", "utility_gym.envs.customer_service.env:CustomerServiceEnv", 40)
 _register("utility/Ticketing-v0", "utility_gym.envs.ticketing.env:TicketingEnv", 60)
 _register("utility/TicketingQueue-v0", "utility_gym.envs.ticketing.queue_env:TicketingQueueEnv", 60)
+_register("utility/WebShop-v0", "utility_gym.envs.web_shop.env:WebShopEnv", 50)
+_register("utility/WebShopBrowser-v0", "utility_gym.envs.web_shop.browser_env:WebShopBrowserEnv", 50, backend="browser")

@@ -1,0 +1,384 @@
+"""WebShopHeuristicAgent: a careful shopping assistant for the web shop, with no privileged access.
+
+It reads only what a person would: the shopper's words and the pages of the site. It knows the
+shop's public vocabulary (departments, product types, attribute words and option values, the
+same words the site shows), parses the request with it, asks the shopper for whatever a
+product needs and the request left out (options, a budget when they were vague), searches,
+checks candidates on their product pages, and buys the first one that meets every
+constraint — the cheapest, best-rated or most-reviewed one when asked for that.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from utility_gym.agents.base import Action
+from utility_gym.envs.web_shop.vocab import BRANDS, MAX_QUANTITY, TYPE_BY_NAME, ProductType, plural
+
+_MONEY = r"\$\s?(\d[\d,]*(?:\.\d+)?)"
+_RESULT = re.compile(r"^\[(\d+)\] (.+)\n(P\d{6}) · \$([\d,]+\.\d\d) · ([\d.]+) out of 5 \((\d+) reviews?\)$", re.M)
+_BYLINE = re.compile(r"^(P\d{6}) · (.+?) · (.+?) › (.+)$", re.M)
+_FEATURES = re.compile(r"^Features: (.+)$", re.M)
+_PRICE = re.compile(r"^Price: \$([\d,]+\.\d\d)", re.M)
+_OPTION_LINE = re.compile(r"^([a-z]+): ((?:\[\d+\] [^\[]+?\s*)+)$", re.M)
+_OPTION_ITEM = re.compile(r"\[(\d+)\] ([^\[]+?)(?=\s*\[|\s*$)")
+_NEXT = re.compile(r"\[(\d+)\] Next >")
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+                 "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20}
+RELATIVES = {
+    "son": "kids'", "daughter": "kids'", "nephew": "kids'", "niece": "kids'", "grandson": "kids'", "granddaughter": "kids'",
+    "kid": "kids'", "kids": "kids'", "child": "kids'", "wife": "women's", "mother": "women's", "mom": "women's",
+    "sister": "women's", "aunt": "women's", "husband": "men's", "father": "men's", "dad": "men's", "brother": "men's",
+    "uncle": "men's",
+}
+VAGUE_BUDGET = ("too expensive", "spend too much", "not too pricey", "cheap-ish", "reasonable price", "affordable")
+MAX_PAGES = 10
+MAX_CHECKS = 24
+
+
+@dataclass
+class Want:
+    """One product the shopper wants, as far as the agent understood."""
+
+    type: ProductType
+    attributes: list[str] = field(default_factory=list)
+    options: dict[str, str] = field(default_factory=dict)
+    quantity: int = 1
+    budget: float | None = None
+    min_price: float | None = None
+    brand: str | None = None
+    best: str | None = None  # "cheapest" | "rating" | "reviews"
+    title: str | None = None  # a product named by its title
+
+
+class WebShopHeuristicAgent:
+    """A rule-based shopping assistant for utility/WebShop-v0 and WebShopBrowser-v0."""
+
+    name = "heuristic"
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def config(self) -> dict[str, Any]:
+        return {"name": self.name, "domain": "web_shop"}
+
+    def reset(self) -> None:
+        self.wants: list[Want] = []
+        self.current = 0
+        self.page = ""
+        self.asked = False
+        self.pending_ask: list[str] = []  # slots asked for, answered in the next user turn
+        self.vague_budget = False
+        self.refuse: str | None = None
+        self.queue: list[Action] = []
+        self.phase = "start"
+        self.candidates: list[dict[str, Any]] = []
+        self.checked: set[str] = set()
+        self.pages_seen = 0
+        self.in_cart = 0
+        self.gave_up = False
+        self.asked_again = False
+
+    # -- protocol ---------------------------------------------------------------------------------
+    def act(self, obs: str, info: dict[str, Any]) -> Action:
+        user = self._read(obs, info)
+        if self.phase == "start":
+            self._understand(user)
+            self.phase = "ask"
+        elif self.pending_ask and user:
+            self._answers(user)
+        if self.refuse:
+            text, self.refuse = self.refuse, None
+            self.phase = "done"
+            return text
+        if self.phase == "done":
+            return {"name": "end_conversation", "arguments": {}}
+        if self.phase == "ask":
+            question = self._question()
+            self.phase = "search"
+            if question:
+                return question
+        if self.queue:
+            return self.queue.pop(0)
+        return self._shop()
+
+    # -- reading ----------------------------------------------------------------------------------
+    def _read(self, obs: str, info: dict[str, Any]) -> str:
+        user = []
+        events = info.get("events")
+        if isinstance(events, list) and events:
+            for e in events:
+                if e.get("role") == "page":
+                    self.page = e.get("content", "")
+                elif e.get("role") == "user":
+                    user.append(e.get("content", ""))
+        else:
+            for block in re.split(r"\n(?=(?:user|page|error): )", obs):
+                if block.startswith("page: "):
+                    self.page = block[6:]
+                elif block.startswith("user: "):
+                    user.append(block[6:])
+        return " ".join(user)
+
+    def _understand(self, text: str) -> None:
+        low = text.lower()
+        kinds = self._types_in(low)
+        if not kinds:
+            self.wants = []
+            return
+        quantity = self._quantity(low)
+        if quantity > MAX_QUANTITY:
+            self.refuse = (f"I'm sorry, but I can't do that: the shop allows at most {MAX_QUANTITY} of an item per order, "
+                           f"so I can't order {quantity} of them.")
+            return
+        # A two-item request: the second item's words start after the last "and" before its type.
+        parts = [low]
+        if len(kinds) > 1:
+            second = kinds[1][0]
+            cut = max(low.rfind(" and ", kinds[0][0], second), low.rfind("together with", kinds[0][0], second))
+            cut = cut if cut > 0 else second
+            parts = [low[:cut], low[cut:]]
+            quantity = 1
+        for (_, kind), part in zip(kinds, parts):
+            self.wants.append(self._want(kind, part, text, quantity))
+        self.vague_budget = any(v in low for v in VAGUE_BUDGET)
+
+    def _types_in(self, low: str) -> list[tuple[int, ProductType]]:
+        found: list[tuple[int, ProductType]] = []
+        taken: list[tuple[int, int]] = []
+        for name in sorted(TYPE_BY_NAME, key=len, reverse=True):
+            forms = "|".join(re.escape(f) for f in sorted({name, plural(name)}, key=len, reverse=True))
+            for m in re.finditer(r"(?<![\w-])(?:" + forms + r")(?![\w-])", low):
+                if any(a < m.end() and m.start() < b for a, b in taken):
+                    continue
+                taken.append((m.start(), m.end()))
+                found.append((m.start(), TYPE_BY_NAME[name]))
+                break
+        return sorted(found, key=lambda x: x[0])
+
+    def _quantity(self, low: str) -> int:
+        m = re.search(r"\b(\d+|" + "|".join(_NUMBER_WORDS) + r")\s+(?:units|of the|of them|pieces of)\b", low)
+        if m is None:
+            m = re.search(r"\b(?:need|buy|order|want|get)\s+(\d+|" + "|".join(_NUMBER_WORDS) + r")\s+(?!pack\b|bags\b|pieces\b)", low)
+        if m is None:
+            return 1
+        word = m.group(1)
+        return int(word) if word.isdigit() else _NUMBER_WORDS[word]
+
+    def _want(self, kind: ProductType, part: str, full: str, quantity: int) -> Want:
+        w = Want(kind, quantity=quantity)
+        for a in sorted(kind.attributes, key=len, reverse=True):
+            if re.search(r"(?<![\w-])" + re.escape(a) + r"(?![\w-])", part):
+                if not any(a in b for b in w.attributes):
+                    w.attributes.append(a)
+        if kind.audience:
+            for aud in ("men's", "women's", "kids'"):
+                if aud in part and not ("women's" in part and aud == "men's" and "men's" not in part.replace("women's", "")):
+                    w.attributes.insert(0, aud)
+                    break
+            else:
+                for word, aud in RELATIVES.items():
+                    if re.search(rf"\bmy {word}\b", part):
+                        w.attributes.insert(0, aud)
+                        break
+        for brand in sorted(BRANDS, key=len, reverse=True):
+            # Brands are proper names: look for them capitalized, as the shopper wrote them.
+            at = part.find(brand.lower())
+            if at >= 0 and re.search(r"(?<![\w])" + re.escape(brand) + r"(?![\w])", full):
+                w.brand = brand
+                break
+        for dim, values in kind.options.items():
+            value = self._option_in(dim, values, part)
+            if value is not None:
+                w.options[dim] = value
+        between = re.search(r"between " + _MONEY + r" and " + _MONEY, part)
+        if between:
+            w.min_price, w.budget = _num(between.group(1)), _num(between.group(2))
+        else:
+            m = re.search(r"(?:under|below|at most|no more than|budget is|less than|up to|for)\s+" + _MONEY, part)
+            if m:
+                w.budget = _num(m.group(1))
+        if "cheapest" in part:
+            w.best = "cheapest"
+        elif "best-rated" in part or "highest-rated" in part or "best rated" in part:
+            w.best = "rating"
+        elif "most reviews" in part:
+            w.best = "reviews"
+        title = re.search(r"\bthe ((?:" + "|".join(re.escape(b.lower()) for b in BRANDS) + r") [^,(]+?" + re.escape(kind.name) + r")\b", part)
+        if title:
+            start = full.lower().find(title.group(1))
+            w.title = full[start : start + len(title.group(1))] if start >= 0 else title.group(1)
+        return w
+
+    @staticmethod
+    def _option_in(dim: str, values: tuple[str, ...], text: str) -> str | None:
+        for v in sorted(values, key=len, reverse=True):
+            lv = v.lower()
+            if dim == "size" and (len(v) <= 3 or v.isdigit()):
+                pattern = r"\bsize " + re.escape(lv) + r"(?![\w.])"
+            else:
+                pattern = r"(?<![\w-])" + re.escape(lv) + r"(?![\w-])"
+            if re.search(pattern, text):
+                return v
+        return None
+
+    def _question(self) -> str | None:
+        if not self.wants:
+            return "Sorry, I didn't catch what you'd like to buy. Which product are you looking for?"
+        w = self.wants[0]
+        if w.title:
+            return None
+        missing = [d for d in w.type.options if d not in w.options]
+        slots = list(missing)
+        if self.vague_budget and w.budget is None and not w.best:
+            slots.insert(0, "budget")
+        if not slots:
+            return None
+        self.pending_ask = slots
+        names = ["budget" if s == "budget" else s for s in slots]
+        if len(names) == 1:
+            return f"Happy to help! Which {names[0]} would you like?" if names[0] != "budget" else "Happy to help! What's your budget?"
+        return "Happy to help! Could you tell me your " + ", ".join(names[:-1]) + " and " + names[-1] + "?"
+
+    def _answers(self, text: str) -> None:
+        low = text.lower()
+        w = self.wants[0] if self.wants else None
+        if w is None:
+            return
+        for slot in self.pending_ask:
+            if slot == "budget":
+                m = re.search(_MONEY, text)
+                if m:
+                    w.budget = _num(m.group(1))
+                continue
+            values = w.type.options.get(slot, ())
+            value = self._option_in(slot, values, low) or self._bare_value(slot, values, text)
+            if value is not None:
+                w.options[slot] = value
+        self.pending_ask = []
+
+    @staticmethod
+    def _bare_value(dim: str, values: tuple[str, ...], text: str) -> str | None:
+        # "It's M." / "My size is XL.": a short value said on its own.
+        for v in sorted(values, key=len, reverse=True):
+            if re.search(r"(?:\bis|\bit's|:|^)\s*" + re.escape(v) + r"(?![\w])", text, re.I):
+                return v
+        return None
+
+    # -- shopping ---------------------------------------------------------------------------------
+    def _shop(self) -> Action:
+        if not self.wants or self.current >= len(self.wants):
+            return {"name": "end_conversation", "arguments": {}}
+        w = self.wants[self.current]
+        if self.phase == "search":
+            self.phase = "results"
+            self.candidates, self.checked, self.pages_seen = [], set(), 0
+            return f"search[{self._query(w)}]"
+        if self.phase == "results":
+            self._collect(w)
+            nxt = _NEXT.search(self.page)
+            if nxt and self.pages_seen < MAX_PAGES and (w.best is not None or not self._viable(w)):
+                self.pages_seen += 1
+                return f"click[{nxt.group(1)}]"
+            self.phase = "check"
+        if self.phase == "check":
+            return self._check_next(w)
+        if self.phase == "product":
+            return self._on_product(w)
+        return {"name": "end_conversation", "arguments": {}}
+
+    def _query(self, w: Want) -> str:
+        if w.title:
+            return w.title.replace("'", "")
+        words = [a.replace("'", "") for a in w.attributes] + [w.type.name]
+        if w.brand:
+            words.insert(0, w.brand)
+        return " ".join(words)
+
+    def _collect(self, w: Want) -> None:
+        for _eid, title, pid, price, rating, reviews in _RESULT.findall(self.page):
+            if any(c["pid"] == pid for c in self.candidates):
+                continue
+            self.candidates.append({"pid": pid, "title": title, "price": _num(price), "rating": float(rating),
+                                    "reviews": int(reviews), "order": len(self.candidates)})
+
+    def _viable(self, w: Want) -> list[dict[str, Any]]:
+        out = []
+        for c in self.candidates:
+            if c["pid"] in self.checked:
+                continue
+            if w.budget is not None and c["price"] > w.budget + 1e-9:
+                continue
+            if w.min_price is not None and c["price"] < w.min_price - 1e-9:
+                continue
+            if w.title and c["title"].lower() != w.title.lower():
+                continue
+            out.append(c)
+        if w.best == "cheapest":
+            out.sort(key=lambda c: (c["price"], c["order"]))
+        elif w.best == "rating":
+            out.sort(key=lambda c: (-c["rating"], -c["reviews"], c["order"]))
+        elif w.best == "reviews":
+            out.sort(key=lambda c: (-c["reviews"], c["order"]))
+        return out
+
+    def _check_next(self, w: Want) -> Action:
+        viable = self._viable(w)
+        if not viable or len(self.checked) >= MAX_CHECKS:
+            self.phase = "done"
+            return "I'm sorry, I couldn't find a product that matches everything you asked for."
+        c = viable[0]
+        self.checked.add(c["pid"])
+        self.phase = "product"
+        if c["pid"] in self.page:
+            return f"click[{c['pid']}]"
+        # Found on another results page: look it up by its title, then open it.
+        self.queue = [f"click[{c['pid']}]"]
+        return f"search[{c['title']}]"
+
+    def _on_product(self, w: Want) -> Action:
+        page = self.page
+        byline = _BYLINE.search(page)
+        features = _FEATURES.search(page)
+        if byline is None or byline.group(4).strip() != w.type.name:
+            self.phase = "check"
+            return "back"
+        attrs = [a.strip() for a in features.group(1).split(",")] if features else []
+        if any(a not in attrs for a in w.attributes) or (w.brand and byline.group(2) != w.brand):
+            self.phase = "check"
+            return "back"
+        if "Out of stock" in page or "Currently unavailable" in page:
+            self.phase = "check"
+            return "back"
+        offered = {m.group(1): [v.strip() for _, v in _OPTION_ITEM.findall(m.group(2))] for m in _OPTION_LINE.finditer(page)}
+        if any(v not in offered.get(d, []) for d, v in w.options.items()):
+            self.phase = "check"
+            return "back"
+        if w.quantity > 1 and str(w.quantity) not in offered.get("quantity", []):
+            self.phase = "check"
+            return "back"
+        missing = [d for d in offered if d != "quantity" and d not in w.options]
+        if missing and not self.asked_again:
+            # The request left an option of this product open: ask rather than guess.
+            self.asked_again = True
+            self.pending_ask = missing
+            return "Which " + " and ".join(missing) + " would you like?"
+        actions: list[Action] = [f"select[{d}: {v}]" for d, v in w.options.items()]
+        if w.quantity != 1:
+            actions.append(f"select[quantity {w.quantity}]")
+        if len(self.wants) == 1:
+            actions.append("click[Buy Now]")
+        else:
+            actions.append("click[Add to Cart]")
+            if self.current + 1 == len(self.wants):
+                actions += ["click[Proceed to checkout]", "click[Place order]"]
+        self.current += 1
+        self.phase = "search"
+        self.queue = actions[1:]
+        return actions[0]
+
+
+def _num(text: str) -> float:
+    return float(text.replace(",", ""))

@@ -1,0 +1,231 @@
+"""utility/WebShop-v0: shop on a real web shop, as text, for a simulated shopper."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from utility_gym.core.dialogue import Event, MessageAction, ToolCallAction, format_tool_call
+from utility_gym.core.env import Domain, UtilityEnv, vector_env_factory
+from utility_gym.core.grading import Checkpoint, Grade
+from utility_gym.core.tasks import Task
+from utility_gym.envs.web_shop.actions import parse_web_action
+from utility_gym.envs.web_shop.generator import GENERATOR_VERSION, build_world
+from utility_gym.envs.web_shop.lexicon import LEXICON
+from utility_gym.envs.web_shop.navigator import Navigator, navigator_for
+from utility_gym.envs.web_shop.page import Page
+from utility_gym.envs.web_shop.reward import PurchaseGrade, Wanted, bought_lines, purchase_score
+from utility_gym.envs.web_shop.schema import IGNORED_COLUMNS, TRACKED_TABLES
+from utility_gym.envs.web_shop.site.shop import order_count
+from utility_gym.envs.web_shop.tasks import TEMPLATES
+from utility_gym.envs.web_shop.tools import TOOLS, WEB_TOOL_NAMES
+
+DOMAIN = Domain(
+    name="web_shop",
+    builder=build_world,
+    tracked_tables=TRACKED_TABLES,
+    tools=TOOLS,
+    policy=(Path(__file__).parent / "policy.md").read_text(encoding="utf-8"),
+    templates=TEMPLATES,
+    n_test=100,
+    generator_version=GENERATOR_VERSION,
+    lexicon=LEXICON,
+    # What the cart holds at the end is not graded; orders and stock are.
+    ignored_columns=IGNORED_COLUMNS,
+)
+
+ASK_TEMPLATE = "ask[<question>]"
+SEARCH_TEMPLATE = "search[<query>]"
+
+
+class WebShopEnv(UtilityEnv):
+    """A simulated shopper asks the agent to buy something on Utility Shop, a real web shop.
+
+    ## Description
+    The shopper (an agenda-based simulated user) wants one product, or two in one order, and
+    says so in their own words ("a waterproof rain jacket for my son, nothing too expensive").
+    The agent uses the shop's website, rendered as text, to search (SQLite FTS5 with BM25
+    ranking, ten results a page, price and department filters, sorting), open product pages,
+    choose every option (size, color, capacity, ...) and buy, either at once ("Buy Now") or
+    through the cart and checkout. It may ask the shopper questions, and must when the request
+    leaves out something it needs. Every page comes from the same WSGI application that
+    ``WebShopBrowser-v0`` serves to Chromium and ``web_shop.site.serve`` serves to people;
+    carts, orders and stock live in the episode's SQLite world. The catalog (200, 1,000,
+    10,000 or 100,000 products in ten departments, each with its own attributes and option
+    dimensions) and the goals are generated from ``world_seed``; every goal is built from a
+    real product and is met by exactly one product in stock. Tasks come from 14 templates
+    (12 in train and test, 2 held out): named products, attributes and budget, missing
+    options that must be asked for, vague budgets, cheapest / best-rated / most-reviewed,
+    quantities, brands, two items in one cart, and orders over the per-item limit that policy
+    forbids.
+
+    ## Action Space
+    ``UnicodeText(max_length)``. Web actions in bracket form: ``search[query]``,
+    ``click[N or label]`` (an element number, its label, or a product id), ``select[option]``
+    (``M``, ``size: M``, ``quantity 2``), ``back``, ``fill[N, text]``; ``ask[question]`` or any
+    other text is a message to the shopper. The same actions exist as tools in the JSON form
+    ``{"name": "click", "arguments": {"target": "5"}}`` (schemas in ``info["tools"]``), with
+    ``end_conversation`` and ``transfer_to_human``. A malformed action costs a step and the
+    observation says what was wrong.
+
+    ## Observation Space
+    ``UnicodeText(max_length)``: the new events since the last action, one per line group:
+    ``page: ...`` (the page as text; interactive elements numbered ``[N] label``),
+    ``user: ...`` (the shopper), ``error: ...``.
+
+    ## Starting State
+    The world is built once per process from ``world_seed`` and ``size``. The catalog
+    (products, reviews and the FTS5 index) never changes during an episode, so it is built
+    once per process and attached read-only to every episode's connection; the episode
+    tables (stock, carts, orders) are restored from bytes on every reset and tracked by
+    change capture. (A 100,000-product catalog with its index is about 100 MB: copying it on
+    every reset would cost more than the episode.) The first observation is the shopper's
+    request followed by the shop's home page.
+
+    ## Rewards
+    ``reward_mode="success"``: 1.0 at the end when the order is exactly the target (product,
+    every option, quantity) and every required clarifying question was asked, else 0.
+    ``"partial"``: WebShop's graded purchase score at the end, ``type match * (attributes
+    matched + options matched + price within budget) / (attributes + options + 1)``, averaged
+    over wanted items (1.0 only for the exact target); for a request policy forbids, the core's
+    ``0.5 * checkpoint fraction + 0.5 * success``. ``"shaped"``: potential-based shaping over
+    milestones, whose episode return equals the success reward.
+
+    ## Episode End
+    Terminated when an order is placed, when the shopper leaves (satisfied after a correct
+    refusal, or out of patience), or when the agent calls ``end_conversation`` or
+    ``transfer_to_human``. Truncated at ``max_episode_steps`` (50).
+
+    ## Information
+    ``reset`` returns ``task_id``, ``split``, ``domain``, ``tools``, ``policy``, ``events`` and
+    ``valid_actions``; every step returns ``events``, ``turn`` and ``valid_actions`` (the
+    admissible actions on the current page; ``search[<query>]`` and ``ask[<question>]`` are
+    templates to fill in). The last step adds ``grade``: success, partial, every checkpoint,
+    readable reasons, and ``purchase`` (the score and, per wanted item, what was bought and
+    why it falls short). The goal and the oracle plan are never in ``obs`` or ``info``.
+
+    ## Arguments
+    ``world_seed`` (int, 0), ``size`` ("small" 200 products, "default" 1,000, "large" 10,000,
+    "xl" 100,000), ``split`` ("train" | "test" | "heldout"), ``reward_mode`` ("success" |
+    "partial" | "shaped"), ``max_length`` (100000), ``render_mode`` (None | "ansi").
+    ``reset(options={"task_id": ...})`` picks a task; ``reset(options={"fork": snap})`` resumes
+    ``env.unwrapped.snapshot()``.
+
+    ## Version History
+    * v0: initial release (generator version 1).
+    """
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    domain = DOMAIN
+
+    def __init__(
+        self,
+        render_mode: str | None = None,
+        *,
+        world_seed: int = 0,
+        size: str = "default",
+        split: str = "train",
+        reward_mode: str = "success",
+        max_length: int = 100_000,
+    ) -> None:
+        super().__init__(
+            render_mode, world_seed=world_seed, size=size, split=split, reward_mode=reward_mode, max_length=max_length
+        )
+
+    def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        obs, reward, terminated, truncated, info = super().step(action)
+        info["valid_actions"] = self.valid_actions()
+        return obs, reward, terminated, truncated, info
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+        obs, info = super().reset(seed=seed, options=options)
+        info["valid_actions"] = self.valid_actions()
+        return obs, info
+
+    # -- the page and its actions -------------------------------------------------------------
+    def navigator(self) -> Navigator:
+        """How web actions reach the shop in this env (in-process here; Chromium in the browser env)."""
+        return navigator_for(self._ctx)
+
+    def page(self) -> Page:
+        """The page the agent is on."""
+        return self.navigator().page()
+
+    def valid_actions(self) -> list[str]:
+        """The admissible actions on the current page (``<...>`` marks a template to fill in)."""
+        if not self._episode or self._episode.get("done"):
+            return []
+        page = self.page()
+        actions: list[str] = []
+        if page.search_input() is not None:
+            actions.append(SEARCH_TEMPLATE)
+        actions.extend(page.actions)
+        if len(self._ctx.state.get("history", ())) > 1:
+            actions.append("back")
+        actions.append(ASK_TEMPLATE)
+        return actions
+
+    # -- episode hooks ------------------------------------------------------------------------
+    def _start_episode(self, task: Task) -> None:
+        super()._start_episode(task)
+        self._episode["orders_at_start"] = order_count(self.world.conn)
+        page = self._open_site()
+        self._episode["transcript"].append(Event("page", page.text, name="start"))
+
+    def _open_site(self) -> Page:
+        """Start the episode's session on the site and return the first page (in-process here)."""
+        return self.page()
+
+    def _run_message(self, message: MessageAction, events: list[Event]) -> bool:
+        parsed = parse_web_action(message.text)
+        if parsed is None:
+            return super()._run_message(message, events)
+        if isinstance(parsed, str):
+            self._episode["transcript"].append(Event("agent", message.text))
+            events.append(Event("error", parsed))
+            return False
+        if parsed.name == "ask":
+            return super()._run_message(MessageAction(parsed.arguments["question"]), events)
+        return self._run_web(ToolCallAction(parsed.name, parsed.arguments), events, message.text.strip())
+
+    def _run_tool(self, call: ToolCallAction, events: list[Event]) -> bool:
+        if call.name in WEB_TOOL_NAMES:
+            return self._run_web(call, events, None)
+        return super()._run_tool(call, events)
+
+    def _run_web(self, call: ToolCallAction, events: list[Event], shown: str | None) -> bool:
+        ep = self._episode
+        if shown is None:
+            try:
+                shown = format_tool_call(call.name, call.arguments)
+            except (TypeError, ValueError):
+                shown = repr(call.arguments)
+        ep["transcript"].append(Event("agent", shown, name=call.name, data={"arguments": dict(call.arguments)}))
+        out = self.toolbox.call(self._ctx, call.name, call.arguments)
+        if not out.ok:
+            events.append(Event("error", str(out.error)))
+            return False
+        events.append(Event("page", str(out.result), name=call.name))
+        if order_count(self.world.conn) > ep.get("orders_at_start", 0):
+            ep["record"].outcome = "purchased"
+            return True
+        return False
+
+    def _grade(self) -> Grade:
+        g = super()._grade()
+        assert self.task is not None
+        targets = [Wanted.from_dict(t) for t in self.task.extras.get("targets", ())]
+        if not targets:
+            return g
+        orders = [c.pk for c in self.world.changes(self._episode["change_seq"]) if c.table == "orders" and c.op == "insert"]
+        score, items = purchase_score(targets, bought_lines(self.world.conn, orders))
+        checkpoints = (*g.checkpoints, Checkpoint("the purchase matches the request", score == 1.0))
+        reasons = g.reasons
+        if score < 1.0:
+            why = "; ".join(f"{i['wanted']}: {i['notes']}" for i in items)
+            reasons = (*reasons, f"purchase score {score:.2f} ({why})")
+        return PurchaseGrade(g.success and score == 1.0, score, checkpoints, reasons, g.outcome,
+                             {"score": score, "items": items})
+
+
+make_vector_env = vector_env_factory(WebShopEnv)

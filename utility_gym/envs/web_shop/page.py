@@ -1,0 +1,202 @@
+"""A page as an agent sees it: text with numbered interactive elements, and what each one does.
+
+The text environment builds a `Page` from the HTML the web application returned
+(`parse_html`); the browser environment builds it from the live DOM, with the same rules written
+in JavaScript (``site/static/shop.js``, ``pageSnapshot``). The rules, shared by both:
+
+* only ``<body>`` counts; ``script``, ``style``, ``template``, ``noscript`` and hidden inputs
+  are skipped;
+* links with an ``href``, buttons, and visible inputs are numbered 1, 2, ... in document order
+  and shown as ``[N] label`` (an input as ``[N] aria-label: value``);
+* block elements (``p``, ``li``, ``h1`` ...) start and end lines; runs of spaces, tabs and
+  newlines inside text become one space; empty lines are dropped.
+"""
+
+from __future__ import annotations
+
+import functools
+import html as htmllib
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+
+BLOCK_TAGS = (
+    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "fieldset", "figcaption",
+    "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "legend", "li", "main",
+    "nav", "ol", "p", "pre", "section", "table", "tr", "ul",
+)
+
+
+@dataclass(frozen=True)
+class Element:
+    """One numbered interactive element of a page."""
+
+    eid: int
+    kind: str  # "link" | "button" | "input"
+    label: str
+    href: str = ""
+    form: int = -1  # index of its form in ``Page.forms``, or -1
+    name: str = ""
+    value: str = ""
+    option: str = ""  # the option dimension a link selects (``data-option``), e.g. "size"
+    key: str = ""  # a stable key to click it by (``data-key``), e.g. a product id
+
+    def describe(self) -> str:
+        return f"[{self.eid}] {self.label}"
+
+
+@dataclass(frozen=True)
+class Form:
+    action: str
+    method: str  # "GET" | "POST"
+    fields: tuple[tuple[str, str, int], ...]  # (name, value, eid of a visible input or 0), in order
+
+
+@dataclass(frozen=True)
+class Page:
+    """A rendered page: where it is, what it says and what can be done on it."""
+
+    url: str
+    status: int
+    text: str
+    elements: tuple[Element, ...]
+    forms: tuple[Form, ...]
+
+    def element(self, eid: int) -> Element | None:
+        return self.elements[eid - 1] if 1 <= eid <= len(self.elements) else None
+
+    @functools.cached_property
+    def folded_labels(self) -> tuple[str, ...]:
+        """Each element's label, case-folded with single spaces (for matching by label)."""
+        return tuple(" ".join(e.label.casefold().split()) for e in self.elements)
+
+    @functools.cached_property
+    def actions(self) -> tuple[str, ...]:
+        """The page's own admissible actions: ``select[dim: value]`` for options, ``click[N]`` else."""
+        out = []
+        for e in self.elements:
+            if e.option:
+                out.append(f"select[{e.option}: {e.label}]")
+            elif e.kind in ("link", "button"):
+                out.append(f"click[{e.eid}]")
+        return tuple(out)
+
+    def search_input(self) -> Element | None:
+        for e in self.elements:
+            if e.kind == "input" and e.name == "q":
+                return e
+        return None
+
+
+_BODY = re.compile(r"<body\b[^>]*>(.*?)(?:</body\s*>|\Z)", re.S | re.I)
+_SKIP = re.compile(r"<(script|style|template|noscript)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.S | re.I)
+_FORM = re.compile(r"<form\b([^>]*)>(.*?)</form\s*>", re.S | re.I)
+_INPUT = re.compile(r"<input\b([^>]*)>", re.I)
+_INTERACTIVE = re.compile(r"<(a|button)\b([^>]*)>(.*?)</\1\s*>|<input\b([^>]*)>", re.S | re.I)
+_ATTR = re.compile(r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
+_WS = re.compile(r"[ \t\n\r\f]+")
+_BLOCK = re.compile(r"</?(?:" + "|".join(BLOCK_TAGS) + r")\b[^>]*>", re.I)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def attributes(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, dq, sq, bare in _ATTR.findall(text):
+        name = name.lower()
+        if name not in out:
+            value = dq or sq or bare
+            out[name] = htmllib.unescape(value) if "&" in value else value
+    return out
+
+
+def clean_text(fragment: str) -> str:
+    """Visible text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed."""
+    if "<" in fragment:
+        fragment = _TAG.sub("", fragment)
+    if "&" in fragment:
+        fragment = htmllib.unescape(fragment)
+    return _WS.sub(" ", fragment).strip(" ")
+
+
+_CACHE: OrderedDict[tuple[str, int, str], Page] = OrderedDict()
+_CACHE_SIZE = 2048
+
+
+def parse_html(html: str, url: str, status: int = 200) -> Page:
+    """The `Page` of an HTML document (cached: the same document gives the same page)."""
+    key = (url, status, html)
+    page = _CACHE.get(key)
+    if page is not None:
+        _CACHE.move_to_end(key)
+        return page
+    page = _parse(html, url, status)
+    _CACHE[key] = page
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return page
+
+
+def _parse(html: str, url: str, status: int) -> Page:
+    m = _BODY.search(html)
+    body = m.group(1) if m else html
+    body = _SKIP.sub("", body)
+    spans: list[tuple[int, int]] = []
+    forms: list[Form] = []
+    form_fields: list[list[tuple[str, str, int]]] = []
+    for fm in _FORM.finditer(body):
+        attrs = attributes(fm.group(1))
+        spans.append((fm.start(), fm.end()))
+        forms.append(Form(attrs.get("action", url) or url, (attrs.get("method") or "get").upper(), ()))
+        form_fields.append([])
+    elements: list[Element] = []
+
+    def form_of(pos: int) -> int:
+        for i, (a, b) in enumerate(spans):
+            if a <= pos < b:
+                return i
+        return -1
+
+    def hidden_input(pos: int, attrs: dict[str, str]) -> None:
+        f = form_of(pos)
+        if f >= 0 and attrs.get("name"):
+            form_fields[f].append((attrs["name"], attrs.get("value", ""), 0))
+
+    def number(m: re.Match[str]) -> str:
+        if m.group(1) is not None:  # <a> or <button>
+            tag = m.group(1).lower()
+            attrs = attributes(m.group(2))
+            inner = m.group(3)
+            # Hidden inputs inside a button never happen in our templates; inputs in forms are
+            # collected from the whole form below.
+            if tag == "a" and "href" not in attrs:
+                return inner
+            label = clean_text(inner)
+            eid = len(elements) + 1
+            if tag == "a":
+                elements.append(Element(eid, "link", label, href=attrs["href"], option=attrs.get("data-option", ""), key=attrs.get("data-key", "")))
+            else:
+                f = form_of(m.start())
+                elements.append(Element(eid, "button", label, form=f, name=attrs.get("name", ""), value=attrs.get("value", "")))
+            return f"[{eid}] " + htmllib.escape(label, quote=False)
+        attrs = attributes(m.group(4))
+        kind = attrs.get("type", "text").lower()
+        if kind == "hidden":
+            hidden_input(m.start(), attrs)
+            return ""
+        eid = len(elements) + 1
+        f = form_of(m.start())
+        value = attrs.get("value", "")
+        label = _WS.sub(" ", attrs.get("aria-label") or attrs.get("name", "") or "field").strip(" ")
+        elements.append(Element(eid, "input", label, form=f, name=attrs.get("name", ""), value=value))
+        if f >= 0 and attrs.get("name"):
+            form_fields[f].append((attrs["name"], value, eid))
+        return f"[{eid}] " + htmllib.escape(f"{label}: {_WS.sub(' ', value)}", quote=False)
+
+    body = _INTERACTIVE.sub(number, body)
+    body = _WS.sub(" ", body)
+    body = _BLOCK.sub("\n", body)
+    body = htmllib.unescape(_TAG.sub("", body))
+    lines = (line.strip(" ") for line in body.split("\n"))
+    text = "\n".join(line for line in lines if line)
+    forms = [Form(f.action, f.method, tuple(fields)) for f, fields in zip(forms, form_fields)]
+    return Page(url, status, text, tuple(elements), tuple(forms))

@@ -1,0 +1,146 @@
+"""Product search: SQLite FTS5 with BM25 ranking, filters, sorting and a per-process result cache."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from utility_gym.envs.web_shop.schema import FTS_WEIGHTS
+
+MAX_RESULTS = 100  # ten pages of ten; like a real shop, nobody pages further
+PAGE_SIZE = 10
+MAX_TERMS = 16
+SORTS = ("relevance", "price_asc", "price_desc", "rating")
+PRICE_BANDS = ((0.0, 25.0), (25.0, 50.0), (50.0, 100.0), (100.0, 200.0), (200.0, None))
+
+# Words that carry no product meaning in a shopper's query; dropped before matching.
+STOPWORDS = frozenset(
+    """a an the and or for with without of in on to from my me i we our your you it its this that these those
+    is are be some any please buy need want looking look find get getting under over below above than less more
+    most not too very really something anything one pair set which what who under around about up at by as
+    dollars dollar usd price priced cost costs costing cheap cheaper budget max maximum""".split()
+)
+_PRICE_EXPR = re.compile(r"\$\s*\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?\s*(?:dollars?|usd|bucks)\b", re.I)
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What a search asks for; every field comes from the URL's query string."""
+
+    text: str = ""
+    category: str = ""
+    min_price: float | None = None
+    max_price: float | None = None
+    min_rating: float | None = None
+    sort: str = "relevance"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    nums: tuple[int, ...]  # product row numbers, best first, at most MAX_RESULTS
+    more: bool  # more products matched than MAX_RESULTS
+    relaxed: bool  # no product matched every word: these match any word
+    categories: tuple[str, ...] = ()  # departments of the results, in order of first appearance
+
+
+def query_terms(text: str) -> tuple[str, ...]:
+    """The words of a query that are matched: lower case, no prices, no stopwords, deduplicated."""
+    text = _PRICE_EXPR.sub(" ", text[:500])
+    seen: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        if word in STOPWORDS or len(word) > 40 or word in seen or word == "_":
+            continue
+        seen.append(word)
+        if len(seen) == MAX_TERMS:
+            break
+    return tuple(seen)
+
+
+class Searcher:
+    """Runs searches against one catalog; results are cached (the catalog never changes)."""
+
+    def __init__(self, cache_size: int = 4096) -> None:
+        self._cache: OrderedDict[tuple, SearchResult] = OrderedDict()
+        self._cache_size = cache_size
+
+    def search(self, conn: sqlite3.Connection, catalog_key: str, q: SearchQuery) -> SearchResult:
+        terms = query_terms(q.text)
+        key = (catalog_key, terms, q.category, q.min_price, q.max_price, q.min_rating, q.sort)
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit
+        result = self._run(conn, terms, q)
+        if result.nums:
+            cats = conn.execute(
+                f"SELECT num, category FROM products WHERE num IN ({', '.join('?' * len(result.nums))})", result.nums
+            ).fetchall()
+            by_num = dict(cats)
+            seen: dict[str, None] = {}
+            for n in result.nums:
+                seen.setdefault(by_num[n], None)
+            result = SearchResult(result.nums, result.more, result.relaxed, tuple(seen))
+        self._cache[key] = result
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return result
+
+    def _run(self, conn: sqlite3.Connection, terms: tuple[str, ...], q: SearchQuery) -> SearchResult:
+        where, params = _filters(q)
+        if not terms:
+            if not q.category:
+                return SearchResult((), False, False)
+            order = {
+                "relevance": "p.rating DESC, p.n_reviews DESC",
+                "rating": "p.rating DESC, p.n_reviews DESC",
+                "price_asc": "p.price ASC",
+                "price_desc": "p.price DESC",
+            }[q.sort]
+            sql = f"SELECT p.num FROM products p WHERE 1 {where} ORDER BY {order}, p.num LIMIT ?"
+            rows = conn.execute(sql, (*params, MAX_RESULTS + 1)).fetchall()
+            return SearchResult(tuple(r[0] for r in rows[:MAX_RESULTS]), len(rows) > MAX_RESULTS, False)
+        weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+        if q.sort == "relevance" and not where:
+            # The common case needs no join: rank inside the index (about twice as fast).
+            sql = f"SELECT rowid FROM products_fts WHERE products_fts MATCH ? ORDER BY bm25(products_fts, {weights}), rowid LIMIT ?"
+        else:
+            order = {
+                "relevance": f"bm25(products_fts, {weights})",
+                "rating": "p.rating DESC, p.n_reviews DESC",
+                "price_asc": "p.price ASC",
+                "price_desc": "p.price DESC",
+            }[q.sort]
+            sql = (
+                "SELECT p.num FROM products_fts JOIN products p ON p.num = products_fts.rowid "
+                f"WHERE products_fts MATCH ? {where} ORDER BY {order}, p.num LIMIT ?"
+            )
+        # Every word must match; when nothing does, any word may (ranked by BM25, so products
+        # matching more and rarer words still come first).
+        all_words = " ".join(f'"{t}"' for t in terms)
+        rows = conn.execute(sql, (all_words, *params, MAX_RESULTS + 1)).fetchall()
+        relaxed = False
+        if not rows and len(terms) > 1:
+            relaxed = True
+            rows = conn.execute(sql, (" OR ".join(f'"{t}"' for t in terms), *params, MAX_RESULTS + 1)).fetchall()
+        return SearchResult(tuple(r[0] for r in rows[:MAX_RESULTS]), len(rows) > MAX_RESULTS, relaxed)
+
+
+def _filters(q: SearchQuery) -> tuple[str, list]:
+    clauses: list[str] = []
+    params: list = []
+    if q.category:
+        clauses.append("AND p.category = ?")
+        params.append(q.category)
+    if q.min_price is not None:
+        clauses.append("AND p.price >= ?")
+        params.append(q.min_price)
+    if q.max_price is not None:
+        clauses.append("AND p.price <= ?")
+        params.append(q.max_price)
+    if q.min_rating is not None:
+        clauses.append("AND p.rating >= ?")
+        params.append(q.min_rating)
+    return " ".join(clauses), params

@@ -1,0 +1,1 @@
+"""The web shop's site: one WSGI application (``app``), its state machine (``shop``), templates and server."""
