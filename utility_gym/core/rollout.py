@@ -62,7 +62,7 @@ def run_episode(
             obs, reward, terminated, truncated, info = env.step(action)
             total += reward
             turns += 1
-            if isinstance(action, dict) or (isinstance(action, str) and action.lstrip().startswith("{")):
+            if is_tool_call(action, info):
                 tool_calls += 1
             if record:
                 steps.append(
@@ -105,3 +105,15 @@ def user_acts(info: dict[str, Any]) -> list[str]:
         if event.get("role") == "user":
             acts.extend(event.get("data", {}).get("acts", ()))
     return acts
+
+
+# Event roles that answer a tool call: ``tool``, and ``page`` for the web shop's page actions.
+TOOL_RESULT_ROLES = frozenset({"tool", "page"})
+
+
+def is_tool_call(action: Any, info: dict[str, Any]) -> bool:
+    """Whether a step's action was a tool call: the JSON form (dict or ``{...}`` string), or a
+    text action the env answered with a tool result (the web shop's ``search[...]``, ...)."""
+    if isinstance(action, dict) or (isinstance(action, str) and action.lstrip().startswith("{")):
+        return True
+    return any(event.get("role") in TOOL_RESULT_ROLES for event in info.get("events", ()))

@@ -1,0 +1,506 @@
+"""``utility-bench run``: plan the episodes, run them on workers, write results and trajectories.
+
+An episode is fully described by ``(env_id, make kwargs, task_id, trial, seed, agent class)``;
+the seed is derived from the run's base seed (``episode_seed``), never drawn at run time, so a
+run can be replayed and checked episode by episode (``verify``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import gzip
+import hashlib
+import inspect
+import json
+import os
+import platform
+import re
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+from gymnasium.envs.registration import load_env_creator
+
+from utility_gym.bench.agents import agent_config, agent_path, agent_usage, build_agent, redact
+from utility_gym.bench.execution import Runner, progress_bar
+from utility_gym.bench.metrics import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, summarize
+from utility_gym.core.tasks import task_set_hash
+
+FORMAT = "utility-bench/1"
+RESULTS_FILE = "results.json"
+TRAJECTORIES_FILE = "trajectories.jsonl"
+# Tasks drawn for the unlimited splits (train, heldout) when --limit is not given.
+DEFAULT_UNLIMITED_TASKS = 100
+SEED_RULE = (
+    "int.from_bytes(sha256(f'{seed}|{env_id}|{task_id}|{trial}').digest()[:4], 'big') & 0x7fffffff"
+)
+QUESTION_ACT = "inform"  # the user answered a request for information
+REDUNDANT_ACT = "already_said"  # ... that it had answered before in the episode
+
+
+class EnvNotFound(ValueError):
+    """``--env`` names no registered environment (a user input error)."""
+
+
+# -- choosing envs, tasks and seeds ------------------------------------------------------------
+def registered_env_ids() -> list[str]:
+    """Every registered ``utility/*`` id that runs isolated episodes (stream variants excluded)."""
+    import utility_gym  # noqa: F401  (registers utility/*)
+
+    ids = []
+    for env_id, spec in gym.registry.items():
+        if not env_id.startswith("utility/"):
+            continue
+        if spec.kwargs.get("mode") == "stream" or "Stream" in env_id:
+            continue
+        ids.append(env_id)
+    return sorted(ids)
+
+
+def select_envs(names: Sequence[str]) -> list[str]:
+    """Expand ``all`` (every env), ``text`` (every env without a browser) and short ids."""
+    from utility_gym.testing.registry import needs_browser
+
+    known = registered_env_ids()
+    chosen: list[str] = []
+    for raw in names:
+        for name in (n.strip() for n in raw.split(",")):
+            if not name:
+                continue
+            if name == "all":
+                ids = known
+            elif name == "text":
+                ids = [i for i in known if not needs_browser(i)]
+            else:
+                env_id = name if name.startswith("utility/") else f"utility/{name}"
+                if env_id not in gym.registry:
+                    raise EnvNotFound(
+                        f"unknown env {name!r}; registered: {', '.join(known) or 'none'} (or 'all', 'text')"
+                    )
+                ids = [env_id]
+            chosen.extend(i for i in ids if i not in chosen)
+    if not chosen:
+        raise EnvNotFound(
+            "no env selected; pass --env all or an id such as utility/CustomerService-v0"
+        )
+    return chosen
+
+
+def make_kwargs_for(env_id: str, split: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The kwargs to make ``env_id`` with: ``split`` (where the env takes one) plus ``extra``."""
+    kwargs = dict(extra or {})
+    creator = load_env_creator(gym.spec(env_id).entry_point)
+    try:
+        params = inspect.signature(creator).parameters
+    except (TypeError, ValueError):
+        params = {}
+    if "split" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        kwargs.setdefault("split", split)
+    return kwargs
+
+
+def task_ids_for(env: gym.Env, split: str, limit: int | None) -> list[str]:
+    """The tasks of a run: the fixed ``test`` list, or the first distinct tasks seeds 0, 1, ... draw."""
+    base = env.unwrapped
+    if split == "test":
+        ids = list(base.task_ids("test"))
+        return ids[:limit] if limit is not None else ids
+    wanted = limit if limit is not None else DEFAULT_UNLIMITED_TASKS
+    ids: list[str] = []
+    for seed in range(wanted * 5):
+        _, info = env.reset(seed=seed)
+        if info["task_id"] not in ids:
+            ids.append(info["task_id"])
+        if len(ids) == wanted:
+            break
+    return ids
+
+
+def episode_seed(base_seed: int, env_id: str, task_id: str, trial: int) -> int:
+    """The reset seed of one episode (see ``SEED_RULE``): fixed by the run's base seed."""
+    digest = hashlib.sha256(f"{base_seed}|{env_id}|{task_id}|{trial}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def agent_label(name: str) -> str:
+    """A short name for an agent, also its results folder: ``heuristic``, ``MyAgent``, ..."""
+    label = name.rpartition(":")[2] if ":" in name else name
+    return re.sub(r"[^\w.-]+", "_", label) or "agent"
+
+
+# -- one episode, in a worker ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Episode:
+    index: int
+    env_id: str
+    make_kwargs: str  # JSON, so the episode is hashable and cheap to send to a worker
+    task_id: str
+    trial: int
+    seed: int
+    agent: str  # label
+    agent_path: str
+    agent_options: str = "{}"  # JSON of --agent-arg keyword arguments
+
+
+_ENV_CACHE: dict[tuple[str, str], gym.Env] = {}
+
+
+def cached_env(env_id: str, make_kwargs: str) -> gym.Env:
+    """One env per (id, kwargs) per worker process: a reset restores everything an episode needs."""
+    key = (env_id, make_kwargs)
+    env = _ENV_CACHE.get(key)
+    if env is None:
+        import utility_gym  # noqa: F401  (registers utility/* in a fresh worker, e.g. on Ray)
+
+        env = gym.make(env_id, **json.loads(make_kwargs))
+        _ENV_CACHE[key] = env
+    return env
+
+
+def run_one(episode: Episode) -> dict[str, Any]:
+    """Run one episode and return its trajectory record (the line of trajectories.jsonl)."""
+    from utility_gym.core.rollout import EpisodeResult, run_episode
+
+    env = cached_env(episode.env_id, episode.make_kwargs)
+    usage = None
+    start = time.perf_counter()
+    try:
+        agent = build_agent(
+            episode.agent_path, env, episode.seed, json.loads(episode.agent_options)
+        )
+    except Exception as exc:
+        result = EpisodeResult(episode.task_id, episode.seed, False, 0.0, 0.0, 0, 0, {})
+        result.error = (
+            f"{type(exc).__name__} in building the agent: {' '.join(str(exc).split())[:500]}"
+        )
+    else:
+        result = run_episode(
+            env,
+            agent,
+            seed=episode.seed,
+            options={"task_id": episode.task_id},
+            record=True,
+            catch_errors=True,
+        )
+        try:
+            usage = agent_usage(agent)
+        except Exception:  # a broken usage() must not turn a finished episode into an error
+            usage = None
+    return trajectory_record(episode, result, usage, time.perf_counter() - start)
+
+
+def run_group(episodes: Sequence[Episode]) -> list[dict[str, Any]]:
+    """Run the trials of one task in one worker, so each worker generates each task at most once."""
+    return [run_one(episode) for episode in episodes]
+
+
+def group_by_task(episodes: Sequence[Episode]) -> list[tuple[Episode, ...]]:
+    """Consecutive episodes of the same (env, task), in order: the unit of work of a worker."""
+    groups: list[list[Episode]] = []
+    for episode in episodes:
+        if groups and (groups[-1][0].env_id, groups[-1][0].task_id) == (
+            episode.env_id,
+            episode.task_id,
+        ):
+            groups[-1].append(episode)
+        else:
+            groups.append([episode])
+    return [tuple(g) for g in groups]
+
+
+def trajectory_record(
+    episode: Episode, result: Any, usage: dict[str, Any] | None, seconds: float
+) -> dict[str, Any]:
+    questions, redundant = count_questions(result.steps)
+    return {
+        "env_id": episode.env_id,
+        "task_id": episode.task_id,
+        "trial": episode.trial,
+        "seed": episode.seed,
+        "agent": episode.agent,
+        "success": result.success,
+        "partial": result.partial,
+        "reward": result.reward,
+        "turns": result.turns,
+        "tool_calls": result.tool_calls,
+        "questions": questions,
+        "redundant_questions": redundant,
+        "error": result.error,
+        "usage": usage,
+        "seconds": seconds,
+        "grade": result.grade or None,
+        "steps": result.steps,
+    }
+
+
+def count_questions(steps: Sequence[dict[str, Any]]) -> tuple[int, int]:
+    """(questions the user answered, of which repeats) from the user's acts, step by step."""
+    questions = redundant = 0
+    for step in steps:
+        acts = step.get("user_acts") or ()
+        if QUESTION_ACT in acts:
+            questions += 1
+            if REDUNDANT_ACT in acts:
+                redundant += 1
+    return questions, redundant
+
+
+# -- a whole run -----------------------------------------------------------------------------
+@dataclass
+class EnvPlan:
+    env_id: str
+    make_kwargs: dict[str, Any]
+    spec: dict[str, Any]
+    task_ids: list[str]
+    user_simulator: dict[str, Any]
+
+
+@dataclass
+class AgentRun:
+    label: str
+    name: str  # as given to --agent
+    paths: dict[str, str]  # env_id -> module:Class
+    options: dict[str, Any] = field(default_factory=dict)  # --agent-arg keyword arguments
+    configs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class RunSettings:
+    agents: list[str]
+    env_ids: list[str]
+    split: str = "test"
+    trials: int = 1
+    workers: int = 1
+    backend: str = "local"
+    out: Path = Path("runs/latest")
+    limit: int | None = None
+    seed: int = 0
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+    resamples: int = BOOTSTRAP_RESAMPLES
+    quiet: bool = False
+    compress: bool = False
+    command: list[str] = field(default_factory=list)
+
+
+def plan_envs(
+    env_ids: Sequence[str], split: str, limit: int | None, env_kwargs: dict[str, Any]
+) -> list[EnvPlan]:
+    """Make each env once here: its spec, its task list and its user simulator, for provenance."""
+    plans = []
+    for env_id in env_ids:
+        kwargs = make_kwargs_for(env_id, split, env_kwargs)
+        env = gym.make(env_id, **kwargs)
+        try:
+            plans.append(
+                EnvPlan(
+                    env_id=env_id,
+                    make_kwargs=kwargs,
+                    spec=json.loads(env.spec.to_json()),
+                    task_ids=task_ids_for(env, split, limit),
+                    user_simulator=describe_user(env),
+                )
+            )
+        finally:
+            env.close()
+    return plans
+
+
+def plan_agent(
+    name: str, envs: Sequence[EnvPlan], options: dict[str, Any] | None = None
+) -> AgentRun:
+    """Resolve ``name`` for every env and build one agent per env to read its ``config()``."""
+    run = AgentRun(label=agent_label(name), name=name, paths={}, options=dict(options or {}))
+    for plan in envs:
+        path = agent_path(name, plan.env_id)
+        run.paths[plan.env_id] = path
+        env = gym.make(plan.env_id, **plan.make_kwargs)
+        try:
+            agent = build_agent(path, env, 0, run.options)
+            run.configs[plan.env_id] = agent_config(agent, path, run.options)
+        finally:
+            env.close()
+    return run
+
+
+def describe_user(env: gym.Env) -> dict[str, Any]:
+    user = getattr(env.unwrapped, "user", None)
+    if user is None:
+        return {"class": None}
+    info: dict[str, Any] = {"class": f"{type(user).__module__}:{type(user).__qualname__}"}
+    getter = getattr(user, "config", None)
+    if callable(getter):
+        extra = getter()
+        if isinstance(extra, dict):
+            info.update(extra)
+    return info
+
+
+def plan_episodes(
+    agent: AgentRun, envs: Sequence[EnvPlan], trials: int, base_seed: int
+) -> list[Episode]:
+    """Every (env, task, trial) of the run, in a fixed order, each with its derived seed."""
+    episodes = []
+    for plan in envs:
+        kwargs = json.dumps(plan.make_kwargs, sort_keys=True)
+        for task_id in plan.task_ids:
+            for trial in range(trials):
+                episodes.append(
+                    Episode(
+                        index=len(episodes),
+                        env_id=plan.env_id,
+                        make_kwargs=kwargs,
+                        task_id=task_id,
+                        trial=trial,
+                        seed=episode_seed(base_seed, plan.env_id, task_id, trial),
+                        agent=agent.label,
+                        agent_path=agent.paths[plan.env_id],
+                        agent_options=json.dumps(agent.options, sort_keys=True),
+                    )
+                )
+    return episodes
+
+
+def results_document(
+    agent: AgentRun,
+    envs: Sequence[EnvPlan],
+    trajectories: Sequence[dict[str, Any]],
+    settings: RunSettings,
+    wall_seconds: float,
+    started_at: str,
+) -> dict[str, Any]:
+    """results.json: the summary per env and overall, and the provenance of the run."""
+    env_docs: dict[str, Any] = {}
+    for plan in envs:
+        rows = [t for t in trajectories if t["env_id"] == plan.env_id]
+        env_docs[plan.env_id] = {
+            "spec": plan.spec,
+            "make_kwargs": plan.make_kwargs,
+            "task_set_hash": task_set_hash(plan.task_ids),
+            "task_ids": plan.task_ids,
+            "user_simulator": plan.user_simulator,
+            "agent_class": agent.paths[plan.env_id],
+            "agent_config": agent.configs.get(plan.env_id, {}),
+            "metrics": summarize(
+                rows, trials=settings.trials, resamples=settings.resamples, seed=BOOTSTRAP_SEED
+            ),
+        }
+    all_ids = [f"{plan.env_id}::{t}" for plan in envs for t in plan.task_ids]
+    return {
+        "format": FORMAT,
+        "agent": {
+            "name": agent.label,
+            "spec": agent.name,
+            "classes": agent.paths,
+            "options": redact(agent.options),
+        },
+        "split": settings.split,
+        "trials": settings.trials,
+        "limit": settings.limit,
+        "seed": settings.seed,
+        "seed_rule": SEED_RULE,
+        "overall": summarize(
+            trajectories, trials=settings.trials, resamples=settings.resamples, seed=BOOTSTRAP_SEED
+        ),
+        "envs": env_docs,
+        "provenance": provenance(settings, wall_seconds, started_at, task_set_hash(all_ids)),
+    }
+
+
+def provenance(
+    settings: RunSettings, wall_seconds: float, started_at: str, overall_hash: str
+) -> dict[str, Any]:
+    import numpy
+
+    import utility_gym
+
+    return {
+        "package": "utility-gym",
+        "version": utility_gym.__version__,
+        "gymnasium": gym.__version__,
+        "numpy": numpy.__version__,
+        "task_set_hash": overall_hash,
+        "backend": settings.backend,
+        "workers": settings.workers,
+        "started_at": started_at,
+        "wall_seconds": wall_seconds,
+        "command": settings.command,
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "implementation": platform.python_implementation(),
+            "processor": platform.machine(),
+            "cpu_count": os.cpu_count(),
+        },
+    }
+
+
+@dataclass
+class RunOutcome:
+    agent: AgentRun
+    out: Path
+    results: dict[str, Any]
+
+
+def run_benchmark(
+    settings: RunSettings, envs: Sequence[EnvPlan], agents: Sequence[AgentRun]
+) -> list[RunOutcome]:
+    """Run every agent on every env; write ``results.json`` and ``trajectories.jsonl`` per agent."""
+    outcomes = []
+    with Runner(settings.workers, settings.backend) as runner:
+        for agent in agents:
+            out = settings.out if len(agents) == 1 else settings.out / agent.label
+            episodes = plan_episodes(agent, envs, settings.trials, settings.seed)
+            started_at = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+            start = time.perf_counter()
+            groups = group_by_task(episodes)
+            with progress_bar(len(episodes), agent.label, quiet=settings.quiet) as bar:
+                done = runner.map(run_group, groups, bar, weight=len)
+            trajectories = [record for group in done for record in group]
+            wall = time.perf_counter() - start
+            results = results_document(agent, envs, trajectories, settings, wall, started_at)
+            write_run(out, results, trajectories, compress=settings.compress)
+            outcomes.append(RunOutcome(agent, out, results))
+    return outcomes
+
+
+def write_run(
+    out: Path,
+    results: dict[str, Any],
+    trajectories: Sequence[dict[str, Any]],
+    *,
+    compress: bool = False,
+) -> None:
+    """Write results.json and trajectories.jsonl (``.gz`` with ``compress``: 10x smaller, same lines)."""
+    out.mkdir(parents=True, exist_ok=True)
+    plain, packed = out / TRAJECTORIES_FILE, out / (TRAJECTORIES_FILE + ".gz")
+    lines = "".join(
+        json.dumps(record, ensure_ascii=False, default=str) + "\n" for record in trajectories
+    )
+    if compress:
+        with open(packed, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:
+            f.write(lines.encode("utf-8"))
+        plain.unlink(missing_ok=True)
+    else:
+        plain.write_text(lines, encoding="utf-8")
+        packed.unlink(missing_ok=True)
+    (out / RESULTS_FILE).write_text(
+        json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+
+
+def read_trajectories(directory: Path) -> list[dict[str, Any]]:
+    """The records of ``trajectories.jsonl`` (or ``trajectories.jsonl.gz``) in ``directory``."""
+    plain, packed = directory / TRAJECTORIES_FILE, directory / (TRAJECTORIES_FILE + ".gz")
+    if not plain.exists() and packed.exists():
+        with gzip.open(packed, "rt", encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.strip()]
+    with open(plain, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def eprint(*parts: object) -> None:
+    print(*parts, file=sys.stderr)
