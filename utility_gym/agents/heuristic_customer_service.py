@@ -398,7 +398,7 @@ class CustomerServiceHeuristicAgent:
         address = self.intent.get("address")
         if not address:
             self.awaiting = "address"
-            return "Sure. What is the new shipping address (street, city, state and zip code)?"
+            return "Sure. What is the new shipping address?"
         street, city, state, zip_code = address
         return self._propose(
             f"I will change the shipping address of order #{order['order_id']} to {street}, {city}, {state} {zip_code}.",

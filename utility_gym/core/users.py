@@ -192,7 +192,7 @@ class AgendaUser:
                 out.append(self._say("inform_slot", slot_label=label, value=value))
                 given.append(slot)
                 wasted = False
-        return " ".join(out), wasted
+        return " ".join(p if p[-1:] in ".!?" else p + "." for p in out), wasted
 
     def _answer_proposal(self, intent: Intent, reading: Reading, index: int) -> tuple[str, str, bool]:
         s = self._s
