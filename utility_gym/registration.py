@@ -23,3 +23,8 @@ _register("utility/Ticketing-v0", "utility_gym.envs.ticketing.env:TicketingEnv",
 _register("utility/TicketingQueue-v0", "utility_gym.envs.ticketing.queue_env:TicketingQueueEnv", 60)
 _register("utility/WebShop-v0", "utility_gym.envs.web_shop.env:WebShopEnv", 50)
 _register("utility/WebShopBrowser-v0", "utility_gym.envs.web_shop.browser_env:WebShopBrowserEnv", 50, backend="browser")
+
+# Streams: one persistent world across episodes (reset(seed) starts a stream, reset() goes on).
+_register("utility/CustomerServiceStream-v0", "utility_gym.envs.customer_service.env:CustomerServiceEnv", 40, mode="stream")
+_register("utility/TicketingStream-v0", "utility_gym.envs.ticketing.env:TicketingEnv", 60, mode="stream")
+_register("utility/WebShopStream-v0", "utility_gym.envs.web_shop.env:WebShopEnv", 50, mode="stream")

@@ -35,6 +35,7 @@ from utility_gym.core.tasks import (
     _norm_text,
     fixed_test_split,
     parse_task_id,
+    register_reference,
     task_id_for,
 )
 from utility_gym.core.tools import Toolbox, ToolContext, ToolSpec
@@ -42,6 +43,15 @@ from utility_gym.core.users import AgendaUser, Progress
 from utility_gym.core.world import World, WorldBuilder, WorldTemplate, build_template, change_facts
 
 REWARD_MODES = ("success", "partial", "shaped")
+MODES = ("episodic", "stream")
+
+
+class OraclePlanError(RuntimeError):
+    """A task's oracle plan does not run as scripted in the world it is replayed on."""
+
+
+class StreamExhausted(RuntimeError):
+    """A stream's last task is done: ``reset(seed=...)`` starts a new stream."""
 # An env built outside gym.make has no registered cap; an episode must still end.
 DEFAULT_STEP_CAP = 200
 
@@ -105,6 +115,8 @@ class UtilityEnv(gym.Env[str, str]):
         max_length: int = 100_000,
         user: str = "agenda",
         user_options: dict[str, Any] | None = None,
+        mode: str = "episodic",
+        stream_length: int = 20,
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
@@ -112,7 +124,14 @@ class UtilityEnv(gym.Env[str, str]):
             raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
         if reward_mode not in REWARD_MODES:
             raise ValueError(f"unknown reward_mode {reward_mode!r}; choose one of {', '.join(REWARD_MODES)}")
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        if int(stream_length) < 1:
+            raise ValueError(f"stream_length must be at least 1, got {stream_length}")
         self.render_mode = render_mode
+        self.mode = mode
+        self.stream_length = int(stream_length)
+        self._stream: dict[str, Any] | None = None
         self.world_seed = int(world_seed)
         self.size = size
         self.split = split
@@ -175,6 +194,7 @@ class UtilityEnv(gym.Env[str, str]):
             ep["done"] = True
             ep["grade"] = g
             info["grade"] = g.to_dict()
+            info["feedback"] = _feedback(g)
             if self.reward_mode == "success":
                 reward = 1.0 if g.success else 0.0
             elif self.reward_mode == "partial":
@@ -188,8 +208,11 @@ class UtilityEnv(gym.Env[str, str]):
         options = dict(options or {})
         if "fork" in options:
             return self._restore(options.pop("fork"))
-        task = self._pick_task(options)
-        self.world.reset()
+        if self.mode == "stream":
+            task = self._next_stream_task(seed, options)
+        else:
+            task = self._pick_task(options)
+            self.world.reset()
         self._start_episode(task)
         ep = self._episode
         info = {
@@ -201,7 +224,81 @@ class UtilityEnv(gym.Env[str, str]):
             "events": [e.to_dict() for e in ep["transcript"]],
             "turn": 0,
         }
+        if self._stream is not None and self.mode == "stream":
+            info["stream"] = self._stream_info()
         return self._observe(ep["transcript"]), info
+
+    # -- streams ------------------------------------------------------------------------------
+    def _next_stream_task(self, seed: int | None, options: dict[str, Any]) -> Task:
+        """``reset(seed=s)`` starts stream ``s`` in a pristine world; a plain ``reset()`` serves
+        the next task of the same stream in the same world (what earlier episodes did stays)."""
+        named = None
+        if "task_id" in options:
+            domain, template_name, task_seed = parse_task_id(str(options["task_id"]))
+            if domain != self.domain.name:
+                raise ValueError(f"task {options['task_id']!r} belongs to {domain!r}, not {self.domain.name!r}")
+            self.domain.template(template_name)  # an unknown template is a clear KeyError here
+            named = (template_name, task_seed)
+        stream = self._stream
+        if seed is not None or stream is None:
+            stream_seed = int(seed) if seed is not None else int(self.np_random.integers(2**31))
+            self.world.reset()
+            stream = self._stream = {
+                "seed": stream_seed,
+                "position": 0,
+                "plan": self.stream_plan(stream_seed, self.stream_length),
+            }
+        else:
+            if stream["position"] + 1 >= len(stream["plan"]):
+                raise StreamExhausted(
+                    f"stream {stream['seed']} has no task after position {stream['position']}; "
+                    "call reset(seed=...) to start a new stream"
+                )
+            stream["position"] += 1
+        if named is not None:
+            # A named task takes this position (e.g. to replay a stream in another order).
+            stream["plan"][stream["position"]] = named
+        template, task_seed = stream["plan"][stream["position"]]
+        # Tasks are generated on the world as this stream has left it, so they stay valid. If
+        # earlier episodes used up what a template needs, the next seeds, then the stream's
+        # other templates, are tried in a fixed order; the plan records what was served.
+        view = _stream_view(self.template)
+        view.restore(self.world.snapshot())
+        fallbacks = [template] if named else [template] + [t for t, _ in stream["plan"] if t != template]
+        try:
+            for name in dict.fromkeys(fallbacks):
+                for k in range(1 if named else 8):
+                    candidate = task_seed if k == 0 else (task_seed + 104_729 * k) % TEST_SEED_BASE
+                    try:
+                        task = self._build_task(name, candidate, None, view.conn)
+                        self.expected(task, view.snapshot())  # its plan must work in this world
+                    except (NoTask, OraclePlanError):
+                        continue
+                    stream["plan"][stream["position"]] = (name, candidate)
+                    return task
+        finally:
+            view.reset()
+        if named is not None:
+            raise NoTask(f"task {options['task_id']!r} cannot be made in this stream's world at position {stream['position']}")
+        raise RuntimeError(f"no template of stream {stream['seed']} can make a task at position {stream['position']}")
+
+    def stream_plan(self, stream_seed: int, length: int) -> list[tuple[str, int]]:
+        """The (template, seed) of each position. Templates recur: a few problems come back."""
+        rng = random.Random(f"{self.domain.name}/stream/{stream_seed}")
+        names = [t.name for t in self._train_templates]
+        recurring = rng.sample(names, min(len(names), max(2, length // 3)))
+        return [(rng.choice(recurring), rng.randrange(TEST_SEED_BASE)) for _ in range(length)]
+
+    def _stream_info(self) -> dict[str, Any]:
+        stream = self._stream
+        assert stream is not None
+        return {
+            "seed": stream["seed"],
+            "position": stream["position"],
+            "length": len(stream["plan"]),
+            "template": stream["plan"][stream["position"]][0],
+            "events": [],
+        }
 
     def render(self) -> str | None:
         if self.render_mode != "ansi":
@@ -240,12 +337,17 @@ class UtilityEnv(gym.Env[str, str]):
         cached = _TASK_CACHE.get(key)
         if cached is not None:
             return cached
+        task = self._build_task(template_name, seed, split, _reference_db(self.template))
+        _bounded_put(_TASK_CACHE, key, task)
+        return task
+
+    def _build_task(self, template_name: str, seed: int, split: str | None, db: sqlite3.Connection) -> Task:
         template = self.domain.template(template_name)
         rng = random.Random(f"{self.domain.name}/{template_name}/{seed}")
-        draft = template.generate(_reference_db(self.template), rng, self.template.meta.get("now", ""))
+        draft = template.generate(db, rng, self.template.meta.get("now", ""))
         if split is None:
             split = "heldout" if template.heldout else ("test" if seed >= TEST_SEED_BASE else "train")
-        task = Task(
+        return Task(
             task_id=task_id_for(self.domain.name, template_name, seed),
             domain=self.domain.name,
             template=template_name,
@@ -259,18 +361,18 @@ class UtilityEnv(gym.Env[str, str]):
             summary=draft.summary,
             extras=draft.extras,
         )
-        _bounded_put(_TASK_CACHE, key, task)
-        return task
 
-    def expected(self, task: Task) -> Expected:
-        """The task's expected change set, by replaying its oracle plan on a fresh copy (cached)."""
+    def expected(self, task: Task, base: bytes | None = None) -> Expected:
+        """The task's expected change set, by replaying its oracle plan on a fresh copy of the
+        pristine world (cached), or of ``base`` (a stream's current world; not cached)."""
         key = (self.domain.name, self.world_seed, self.size, task.task_id)
-        cached = _EXPECTED_CACHE.get(key)
+        cached = _EXPECTED_CACHE.get(key) if base is None else None
         if cached is not None:
             return cached
         scratch = _scratch_world(self.template)
-        scratch.reset()
+        scratch.restore(base if base is not None else self.template.data)
         ctx = ToolContext(scratch.conn, {}, self.template.meta.get("now", ""))
+        start = scratch.change_seq()  # a stream's world already carries earlier episodes' log
         per_intent = []
         try:
             for index in range(len(task.goal.intents)):
@@ -280,12 +382,13 @@ class UtilityEnv(gym.Env[str, str]):
                         continue
                     out = self.toolbox.call(ctx, step.call.name, dict(step.call.arguments))
                     if out.ok == step.expect_error:
-                        raise RuntimeError(f"oracle plan of {task.task_id} misbehaves at {step.call.name}: {out.error or 'it should fail'}")
+                        raise OraclePlanError(f"oracle plan of {task.task_id} misbehaves at {step.call.name}: {out.error or 'it should fail'}")
                 per_intent.append(self._graded(change_facts(scratch.changes(since))))
-            result = Expected(self._graded(change_facts(scratch.changes())), tuple(per_intent))
+            result = Expected(self._graded(change_facts(scratch.changes(start))), tuple(per_intent))
         finally:
             scratch.reset()
-        _bounded_put(_EXPECTED_CACHE, key, result)
+        if base is None:
+            _bounded_put(_EXPECTED_CACHE, key, result)
         return result
 
     def _graded(self, facts: frozenset) -> frozenset:
@@ -319,7 +422,7 @@ class UtilityEnv(gym.Env[str, str]):
         self.task = task
         user_rng = random.Random(int(self.np_random.integers(2**63)))
         opening = self.user.start(task.goal, user_rng)
-        expected = self.expected(task)
+        expected = self.expected(task, self.world.snapshot() if self.mode == "stream" else None)
         self._episode = {
             "task_id": task.task_id,
             "steps": 0,
@@ -489,6 +592,10 @@ class UtilityEnv(gym.Env[str, str]):
         episode = copy.deepcopy(episode)
         episode["user"] = self.user.state()
         episode["np_random"] = copy.deepcopy(self.np_random.bit_generator.state)
+        # Immutable records, kept by reference: a stream's task depends on the world it was made in.
+        episode["task"] = self.task
+        episode["expected"] = ep["expected"]
+        episode["stream"] = copy.deepcopy(self._stream)
         return Snapshot(self.domain.name, (self.domain.name, self.world_seed, self.size), self.world.snapshot(), episode)
 
     def _restore(self, snap: Snapshot) -> tuple[str, dict[str, Any]]:
@@ -497,14 +604,18 @@ class UtilityEnv(gym.Env[str, str]):
         if snap.world_key != (self.domain.name, self.world_seed, self.size):
             raise ValueError(f"snapshot is of world {snap.world_key}, this env has {(self.domain.name, self.world_seed, self.size)}")
         self.world.restore(snap.data)
-        episode = copy.deepcopy({k: v for k, v in snap.episode.items() if k not in ("user", "np_random")})
-        _, template, seed = parse_task_id(episode["task_id"])
-        task = self.make_task(template, seed)
+        kept = ("user", "np_random", "task", "expected", "stream")
+        episode = copy.deepcopy({k: v for k, v in snap.episode.items() if k not in kept})
+        task = snap.episode.get("task")
+        if task is None:  # a snapshot from before tasks were stored in it
+            _, template, seed = parse_task_id(episode["task_id"])
+            task = self.make_task(template, seed)
         self.task = task
         self.user.goal = task.goal
         self.user.load_state(snap.episode["user"])
         self.np_random.bit_generator.state = copy.deepcopy(snap.episode["np_random"])
-        episode["expected"] = self.expected(task)
+        episode["expected"] = snap.episode.get("expected") or self.expected(task)
+        self._stream = copy.deepcopy(snap.episode.get("stream"))
         self._episode = episode
         self._ctx = ToolContext(self.world.conn, episode["tool_state"], self.template.meta.get("now", ""))
         info = {
@@ -517,6 +628,8 @@ class UtilityEnv(gym.Env[str, str]):
             "turn": episode["steps"],
             "forked": True,
         }
+        if self._stream is not None and self.mode == "stream":
+            info["stream"] = self._stream_info()
         return self._observe(episode["transcript"][-1:]), info
 
 
@@ -561,6 +674,18 @@ def _scratch_world(template: WorldTemplate) -> World:
     return world
 
 
+_STREAM_VIEW: dict[tuple[str, int, str], World] = {}
+
+
+def _stream_view(template: WorldTemplate) -> World:
+    """A reusable world per process on which stream tasks are generated from the live state."""
+    key = (template.domain, template.world_seed, template.size)
+    world = _STREAM_VIEW.get(key)
+    if world is None:
+        world = _STREAM_VIEW[key] = World(template)
+    return world
+
+
 def _reference_db(template: WorldTemplate) -> sqlite3.Connection:
     """A read-only copy of the pristine world, kept per process, that task templates query."""
     key = (template.domain, template.world_seed, template.size)
@@ -568,9 +693,17 @@ def _reference_db(template: WorldTemplate) -> sqlite3.Connection:
     if world is None:
         world = World(template)
         world.conn.execute("PRAGMA query_only = ON")
+        register_reference(world.conn)
         _REFERENCE[key] = world
     return world.conn
 _EXPECTED_CACHE: dict[tuple, Expected] = {}
+
+
+def _feedback(g: Grade) -> str:
+    """What a worker learns after the fact: the grade's reasons in plain words."""
+    if g.success:
+        return "Success: every required change was made and every required fact was told."
+    return "Not successful: " + "; ".join(g.reasons) + "."
 
 
 def _registered_cap(spec: gym.envs.registration.EnvSpec | None) -> int | None:

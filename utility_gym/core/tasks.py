@@ -188,11 +188,20 @@ class TaskTemplate:
 
 
 _MEMO: dict[tuple[int, Any], Any] = {}
+_REFERENCE_DBS: set[int] = set()
+
+
+def register_reference(db: sqlite3.Connection) -> None:
+    """Mark ``db`` as a pristine, never-changing world whose query results ``memo`` may keep."""
+    _REFERENCE_DBS.add(id(db))
 
 
 def memo(db: sqlite3.Connection, key: Any, compute: Callable[[], Any]) -> Any:
     """Cache ``compute()`` per reference database: task generation reads a pristine world that
-    never changes within a process, so candidate lists need computing once, not per reset."""
+    never changes within a process, so candidate lists need computing once, not per reset.
+    On any other database (a stream's live world) it just computes."""
+    if id(db) not in _REFERENCE_DBS:
+        return compute()
     k = (id(db), key)
     if k not in _MEMO:
         _MEMO[k] = compute()

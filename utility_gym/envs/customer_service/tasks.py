@@ -414,7 +414,7 @@ def cancel_and_status(db: sqlite3.Connection, rng: random.Random, now: str) -> T
 
 def compensation_delay(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     cutoff = (datetime.fromisoformat(now) - timedelta(days=DELAY_DAYS)).isoformat()
-    o = _choose(rng, _orders(db, "o.status = 'shipped' AND o.shipped_at < ?", (cutoff,)))
+    o = _choose(rng, _orders(db, "o.status = 'shipped' AND o.shipped_at < ? AND o.id NOT IN (SELECT order_id FROM compensations)", (cutoff,)))
     amount = COMPENSATION[o["tier"]]
     request = f"{_greeting(rng)} my order #{o['id']} shipped ages ago and still hasn't arrived. This is really frustrating. Can you do anything for me?".strip()
     known = {"order_id": o["id"]}

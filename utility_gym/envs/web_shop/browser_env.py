@@ -80,13 +80,15 @@ class WebShopBrowserEnv(WebShopEnv):
         transport: str = "inprocess",
         viewport: tuple[int, int] = (800, 600),
         backend: str = "browser",
+        **kwargs: Any,
     ) -> None:
         if backend != "browser":
             raise ValueError(f"WebShopBrowser-v0 only has the 'browser' backend, got {backend!r}; use WebShop-v0 for text")
         if transport not in TRANSPORTS:
             raise ValueError(f"unknown transport {transport!r}; choose one of {', '.join(TRANSPORTS)}")
         super().__init__(
-            render_mode, world_seed=world_seed, size=size, split=split, reward_mode=reward_mode, max_length=max_length
+            render_mode, world_seed=world_seed, size=size, split=split, reward_mode=reward_mode,
+            max_length=max_length, **kwargs,  # user, user_options, mode, stream_length
         )
         self.transport = transport
         self.viewport = (int(viewport[0]), int(viewport[1]))

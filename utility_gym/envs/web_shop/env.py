@@ -118,20 +118,6 @@ class WebShopEnv(UtilityEnv):
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
     domain = DOMAIN
 
-    def __init__(
-        self,
-        render_mode: str | None = None,
-        *,
-        world_seed: int = 0,
-        size: str = "default",
-        split: str = "train",
-        reward_mode: str = "success",
-        max_length: int = 100_000,
-    ) -> None:
-        super().__init__(
-            render_mode, world_seed=world_seed, size=size, split=split, reward_mode=reward_mode, max_length=max_length
-        )
-
     def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
         obs, reward, terminated, truncated, info = super().step(action)
         info["valid_actions"] = self.valid_actions()
