@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import gymnasium as gym
 import pytest
 
 import utility_gym  # noqa: F401
-from utility_gym.agents import (
-    DoNothingAgent,
-    OracleAgent,
-    RandomAgent,
-    RefuseEverythingAgent,
-    TransferAtOnceAgent,
-)
-from utility_gym.core.rollout import run_episode
-from utility_gym.core.tasks import ToolCall
 from utility_gym.envs.ticketing.catalog import GROUP_FOR_CATEGORY
+from utility_gym.testing import validity
 
 ENV_ID = "utility/TicketingQueue-v0"
 FREE_TEXT = {"short_description", "description", "public_note", "justification", "reason", "summary", "body"}
-
-
-@pytest.fixture(scope="module")
-def env():
-    e = gym.make(ENV_ID, split="test")
-    yield e
-    e.close()
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +20,6 @@ def small():
     e = gym.make(ENV_ID, size="small", split="test")
     yield e
     e.close()
-
-
-@pytest.fixture(scope="module")
-def test_ids(env):
-    return env.unwrapped.task_ids("test")
 
 
 def _call(name, **arguments):
@@ -112,21 +91,11 @@ def test_ticketing__queue_fork_keeps_a_pending_answer(small):
 
 def test_ticketing__queue_test_split_has_100_tasks_from_every_train_template(env, test_ids):
     assert len(test_ids) == 100 == len(set(test_ids))
-    templates = {t.name for t in env.unwrapped.domain.templates if not t.heldout}
-    seen = set()
-    for task_id in test_ids:
-        env.reset(options={"task_id": task_id})
-        seen.add(env.unwrapped.task.template)
-    assert seen == templates
+    assert validity.templates_of(env, test_ids) == validity.train_templates(env)
 
 
 def test_ticketing__queue_oracle_solves_every_test_and_heldout_task(env, test_ids):
-    failures = []
-    heldout = [f"ticketing/{t.name}/{s}" for t in env.unwrapped.domain.templates if t.heldout for s in range(4)]
-    for task_id in list(test_ids) + heldout:
-        result = run_episode(env, OracleAgent(env), seed=7, options={"task_id": task_id})
-        if not result.success:
-            failures.append((task_id, result.grade.get("reasons")))
+    failures = validity.oracle_failures(env, list(test_ids) + validity.heldout_task_ids(env, per_template=4))
     assert not failures, failures[:5]
 
 
@@ -150,59 +119,29 @@ class AcceptAsFiledAgent:
         return _call("end_conversation")
 
 
-@pytest.mark.parametrize(
-    "make_agent",
-    [lambda env: DoNothingAgent(), lambda env: RefuseEverythingAgent(), lambda env: TransferAtOnceAgent(),
-     lambda env: RandomAgent(seed=1), lambda env: AcceptAsFiledAgent()],
-    ids=["do-nothing", "refuse-everything", "transfer-at-once", "random", "accept-as-filed"],
-)
-def test_ticketing__queue_degenerate_agents_fail(env, test_ids, make_agent):
+QUEUE_AGENTS = {a: make for a, make in validity.DEGENERATE_AGENTS.items() if a != "agree-to-everything"}
+QUEUE_AGENTS["accept-as-filed"] = lambda env: AcceptAsFiledAgent()
+
+
+@pytest.mark.parametrize("agent", list(QUEUE_AGENTS))
+def test_ticketing__queue_degenerate_agents_fail(env, test_ids, agent):
     # The agree-to-everything agent has no meaning here: no requester asks for an action
     # in conversation; accepting each ticket as filed is the queue's naive policy instead.
-    agent = make_agent(env)
-    passed = [t for t in test_ids if run_episode(env, agent, seed=11, options={"task_id": t}).success]
+    passed = validity.degenerate_successes(env, test_ids, QUEUE_AGENTS[agent](env))
     assert not passed, passed[:5]
 
 
 def test_ticketing__queue_oracle_with_an_essential_step_dropped_fails(env, test_ids):
-    survived = []
-    for task_id in test_ids[:40]:
-        env.reset(options={"task_id": task_id})
-        task = env.unwrapped.task
-        for i, step in enumerate(task.plan):
-            if step.essential and run_episode(env, OracleAgent(env, skip=[i]), seed=3, options={"task_id": task_id}).success:
-                survived.append((task_id, i, step.call.name if step.call else step.say))
+    survived = validity.dropped_step_survivors(env, test_ids[:40])
     assert not survived, survived[:5]
 
 
-def _mutations(value, schema):
-    if "enum" in schema:
-        return [v for v in schema["enum"] if v != value][:1]
-    if isinstance(value, int):
-        return [value + 1]
-    if isinstance(value, str):
-        return [value + "9", value[::-1]]
-    return []
+def _essential_write(env, step) -> bool:
+    # A non-essential write is a no-op (an update to the values already filed): a broken one changes nothing.
+    return validity.writes(env, step) and step.essential
 
 
 def test_ticketing__queue_oracle_with_a_write_argument_changed_fails(env, test_ids):
-    toolbox = env.unwrapped.toolbox
-    survived = []
-    mutated = 0
-    for task_id in test_ids[:40]:
-        env.reset(options={"task_id": task_id})
-        for i, step in enumerate(env.unwrapped.task.plan):
-            # A non-essential write is a no-op (an update to the values already filed): a broken one changes nothing.
-            if step.call is None or not toolbox.tools[step.call.name].writes or not step.essential:
-                continue
-            schema = toolbox.tools[step.call.name].schema["function"]["parameters"]["properties"]
-            for arg, value in step.call.arguments.items():
-                if arg in FREE_TEXT and "enum" not in schema[arg]:
-                    continue
-                for new in _mutations(value, schema[arg]):
-                    replaced = dataclasses.replace(step, call=ToolCall(step.call.name, dict(step.call.arguments) | {arg: new}))
-                    mutated += 1
-                    if run_episode(env, OracleAgent(env, replace={i: replaced}), seed=3, options={"task_id": task_id}).success:
-                        survived.append((task_id, step.call.name, arg, new))
-    assert mutated >= 150
+    survived = validity.mutated_argument_survivors(env, test_ids[:40], steps=_essential_write, free_text=FREE_TEXT)
+    assert survived.checked >= 150
     assert not survived, survived[:5]
