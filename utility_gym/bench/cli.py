@@ -185,6 +185,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--world-seed", type=int, default=0)
     serve.add_argument("--size", default="default", help="small, default, large or xl")
 
+    stream = sub.add_parser("stream", help="persistent vs isolated runs of task streams: the familiarity gain")
+    stream.add_argument("--agent", required=True, help="heuristic, random, oracle, or package.module:Class")
+    stream.add_argument("--env", required=True, help="a registered utility/* id")
+    stream.add_argument("--streams", type=_positive, default=5)
+    stream.add_argument("--length", type=_positive, default=20)
+    stream.add_argument("--permutations", type=int, default=0, help="extra runs of stream 0 in shuffled orders")
+    stream.add_argument("--seed", type=int, default=0, help="the first stream's seed")
+    stream.add_argument("--size", default="default")
+    stream.add_argument("--world-seed", type=int, default=0)
+    stream.add_argument("--out", type=Path, default=None, help="write stream.json (and learning_curve.png) here")
+
     sub.add_parser("list", help="registered envs, splits and test task counts")
     return parser
 
@@ -199,6 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "leaderboard": cmd_leaderboard,
             "play": cmd_play,
             "serve": cmd_serve,
+            "stream": cmd_stream,
             "list": cmd_list,
         }[args.command]
         return handler(args, args_list)
@@ -404,6 +416,38 @@ def cmd_serve(args: argparse.Namespace, argv: list[str]) -> int:
         serve(args.host, args.port, world_seed=args.world_seed, size=args.size)
     except ValueError as e:  # a non-loopback host or an unknown size
         raise UsageError(str(e)) from None
+    return 0
+
+
+def cmd_stream(args: argparse.Namespace, argv: list[str]) -> int:
+    import gymnasium as gym
+
+    from utility_gym.bench.agents import AgentNotFound
+    from utility_gym.bench.stream import (
+        format_summary,
+        plot_learning_curve,
+        run_stream_benchmark,
+        write_stream_results,
+    )
+
+    if not args.env.startswith("utility/") or args.env not in gym.registry:
+        raise UsageError(f"unknown env {args.env!r}; see `{PROG} list`")
+    if args.permutations < 0:
+        raise UsageError("--permutations must be 0 or more")
+    try:
+        episodes, summary, _ = run_stream_benchmark(
+            args.env, args.agent, args.streams, args.length, size=args.size, world_seed=args.world_seed,
+            permutations=args.permutations, seed=args.seed,
+        )
+    except AgentNotFound as e:
+        raise UsageError(str(e)) from None
+    print(format_summary(args.env, args.agent, summary))
+    if args.out is not None:
+        write_stream_results(args.out, args.env, args.agent, episodes, summary)
+        if plot_learning_curve(args.out / "learning_curve.png", episodes, f"{args.env} ({args.agent})"):
+            print(f"  learning curve: {args.out / 'learning_curve.png'}")
+        else:
+            print("  (no plot: install the `plot` extra for matplotlib)")
     return 0
 
 

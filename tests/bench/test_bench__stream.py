@@ -1,0 +1,60 @@
+"""utility-bench stream: paired persistent/isolated runs and their metrics."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from bench_helpers import bench_main
+
+from utility_gym.bench.stream import StreamEpisode, summarize_streams
+
+
+def _ep(stream, position, template, persistent, isolated, events=()):
+    return StreamEpisode(stream, position, f"d/{template}/{position}", template, persistent, isolated, tuple(events))
+
+
+def test_bench__stream_metrics_match_hand_computed_values() -> None:
+    episodes = [
+        _ep(0, 0, "a", False, False),
+        _ep(0, 1, "a", True, False),
+        _ep(0, 2, "b", True, True, events=("policy revised",)),
+        _ep(0, 3, "b", False, True),
+        _ep(1, 0, "a", True, True),
+        _ep(1, 1, "c", True, False),
+        _ep(1, 2, "a", True, True),
+        _ep(1, 3, "c", True, True),
+    ]
+    s = summarize_streams(episodes, [0.5, 0.75])
+    assert s["persistent_success"] == pytest.approx(6 / 8)
+    assert s["isolated_success"] == pytest.approx(5 / 8)
+    # per-stream gains: stream 0 (0+1+0-1)/4 = 0, stream 1 (0+1+0+0)/4 = 0.25
+    assert s["familiarity_gain"] == pytest.approx(0.125)
+    low, high = s["familiarity_gain_ci"]
+    assert 0.0 <= low <= 0.125 <= high <= 0.25
+    # first occurrences: s0 a(F) b(T), s1 a(T) c(T) -> 3/4; repeats: s0 a(T) b(F), s1 a(T) c(T) -> 3/4
+    assert s["repeat_template_gain"] == pytest.approx(0.0)
+    # after the event at s0 position 2: position 3 failed persistent but succeeded isolated
+    assert s["stale_knowledge_errors"] == 1
+    assert s["order_success_mean"] == pytest.approx(0.625)
+    assert s["order_success_std"] == pytest.approx(0.125)
+
+
+def test_bench__stream_command_writes_results(tmp_path) -> None:
+    out = tmp_path / "stream"
+    code = bench_main(
+        "stream", "--agent", "oracle", "--env", "utility/CustomerService-v0",
+        "--streams", "2", "--length", "4", "--size", "small", "--out", str(out),
+    )
+    assert code == 0
+    data = json.loads((out / "stream.json").read_text())
+    assert data["summary"]["episodes"] == 8
+    assert data["summary"]["persistent_success"] == 1.0
+    assert len({e["stream"] for e in data["episodes"]}) == 2
+
+
+def test_bench__stream_command_rejects_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench_main("stream", "--agent", "heuristic", "--env", "utility/Nope-v0") == 2
+    assert "unknown env" in capsys.readouterr().err
+    assert bench_main("stream", "--agent", "nobody", "--env", "utility/CustomerService-v0", "--size", "small", "--length", "2", "--streams", "1") == 2
+    assert bench_main("stream", "--agent", "oracle", "--env", "utility/CustomerService-v0", "--length", "0") == 2
