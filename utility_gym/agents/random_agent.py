@@ -1,67 +1,47 @@
-"""RandomAgent: uniform over admissible actions (tool calls on entities seen, canned dialogue acts)."""
+"""RandomAgent: uniform over the admissible actions of the current step.
+
+It lists actions exactly as ``utility_gym.wrappers.AdmissibleActions`` does (tool calls on the
+entities seen in the episode, asking for facts, proposing a change, telling what a tool found,
+refusing, asking whether there is anything else) and picks one uniformly, so the random
+baseline of the text envs and of the RL view are the same policy.
+"""
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 
 from utility_gym.agents.base import Action
-
-_ID = re.compile(r"\b(?:[A-Z]{1,4}-?\d{3,}|[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,})\b")
-CANNED = (
-    "Hello! How can I help you today?",
-    "Could you please give me your email address?",
-    "Could you tell me your full name and zip code?",
-    "Which order do you mean?",
-    "Shall I go ahead? Please confirm.",
-    "Done. Is there anything else I can help you with?",
-    "I'm sorry, but I can't do that.",
-)
+from utility_gym.wrappers.admissible import ActionListing, ToolInfo
 
 
 class RandomAgent:
-    """Picks uniformly among admissible actions, with arguments from entities seen this episode."""
+    """Uniform over the admissible actions (``AdmissibleActions``' listing) of each step.
+
+    With ``env`` it knows which tools write (so it may propose a change before one) and the
+    domain's lexicon; without it, it reads the tools from ``info["tools"]`` at the first step.
+    """
 
     name = "random"
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, env: gym.Env | None = None, seed: int = 0, per_tool: int = 4) -> None:
         self.rng = np.random.default_rng(seed)
-        self.entities: list[str] = []
-        self.tools: list[dict[str, Any]] = []
+        self.per_tool = per_tool
+        self.listing = ActionListing.for_env(env, per_tool=per_tool) if env is not None else None
+        self._started = False
 
     def reset(self) -> None:
-        self.entities = []
+        self._started = False
 
     def act(self, obs: str, info: dict[str, Any]) -> Action:
-        if "tools" in info:
-            self.tools = info["tools"]
-        for m in _ID.findall(obs):
-            if m not in self.entities:
-                self.entities.append(m)
-        n_tools = len(self.tools)
-        k = int(self.rng.integers(n_tools + len(CANNED)))
-        if k >= n_tools:
-            return CANNED[k - n_tools]
-        fn = self.tools[k]["function"]
-        args: dict[str, Any] = {}
-        for pname, schema in fn["parameters"]["properties"].items():
-            args[pname] = self._value(schema)
-        return json.dumps({"name": fn["name"], "arguments": args})
-
-    def _value(self, schema: dict[str, Any]) -> Any:
-        if "enum" in schema:
-            return schema["enum"][int(self.rng.integers(len(schema["enum"])))]
-        kind = schema.get("type")
-        pick = self.entities[int(self.rng.integers(len(self.entities)))] if self.entities else "unknown"
-        if kind == "array":
-            return [pick]
-        if kind == "number":
-            return float(self.rng.choice([5.0, 10.0, 25.0]))
-        if kind == "integer":
-            return int(self.rng.integers(1, 4))
-        if kind == "boolean":
-            return bool(self.rng.integers(2))
-        return pick
+        if self.listing is None:
+            tools = [ToolInfo.from_schema(t) for t in info.get("tools", [])]
+            self.listing = ActionListing(tools, policy=info.get("policy", ""), per_tool=self.per_tool)
+        events = info.get("events") or [{"role": "user", "content": obs}]
+        valid = info.get("valid_actions")
+        strings = self.listing.observe(events, valid) if self._started else self.listing.reset(events, valid)
+        self._started = True
+        options = [i for i, s in enumerate(strings) if s]
+        return self.listing.take(options[int(self.rng.integers(len(options)))])
