@@ -298,3 +298,22 @@ def test_tools__calls_nest_inside_an_outer_transaction(toolbox, ctx):
     assert ctx.db.in_transaction
     ctx.db.execute("COMMIT")
     assert statuses(ctx) == {"W1": "cancelled", "W2": "shipped", "W3": "pending"}
+
+
+@tool
+def failing_lookup(ctx: ToolContext, order_id: str) -> dict:
+    """A read-only look-up that sets session state, then fails.
+
+    Args:
+        order_id: The order.
+    """
+    ctx.state["looked_at"] = order_id
+    raise ToolError(f"order {order_id!r} not found")
+
+
+def test_tools__a_failing_read_only_tool_restores_the_session_state(ctx):
+    box = Toolbox([failing_lookup])
+    before = dict(ctx.state)
+    out = box.call(ctx, "failing_lookup", {"order_id": "W9"})
+    assert not out.ok and out.error == "order 'W9' not found"
+    assert ctx.state == before
