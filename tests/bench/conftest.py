@@ -6,29 +6,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from bench_helpers import CS, QUICK, bench_main
+from bench_helpers import run_small_oracle
 
 
 @pytest.fixture(scope="module")
 def oracle_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small verified-to-be run: the oracle on 3 tasks x 2 trials."""
     out = tmp_path_factory.mktemp("oracle_run")
-    code = bench_main(
-        "run",
-        "--agent",
-        "oracle",
-        "--env",
-        CS,
-        "--limit",
-        "3",
-        "--trials",
-        "2",
-        "--workers",
-        "1",
-        "--out",
-        str(out),
-        *QUICK,
-    )
+    code = run_small_oracle(out)
     assert code == 0
     return out
 

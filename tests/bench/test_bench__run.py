@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from bench_helpers import CS, QUICK, bench_cli, bench_main, comparable
+from bench_helpers import CS, QUICK, bench_cli, bench_main, comparable, run_small_oracle
 
 from utility_gym.bench.agents import HEURISTIC_AGENTS, agent_path
 from utility_gym.bench.runner import episode_seed
@@ -180,23 +180,7 @@ def test_bench__run_with_limit_and_several_agents_prints_a_table(
 
 def test_bench__gzip_trajectories_verify_like_plain_ones(tmp_path: Path, oracle_run: Path) -> None:
     out = tmp_path / "gz"
-    code = bench_main(
-        "run",
-        "--agent",
-        "oracle",
-        "--env",
-        CS,
-        "--limit",
-        "3",
-        "--trials",
-        "2",
-        "--workers",
-        "1",
-        "--gzip",
-        "--out",
-        str(out),
-        *QUICK,
-    )
+    code = run_small_oracle(out, "--gzip")
     assert code == 0
     assert (out / "trajectories.jsonl.gz").is_file() and not (out / "trajectories.jsonl").exists()
     assert bench_main("verify", str(out), "--workers", "1", "--quiet") == 0

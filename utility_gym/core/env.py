@@ -132,6 +132,7 @@ class UtilityEnv(gym.Env[str, str]):
         self.mode = mode
         self.stream_length = int(stream_length)
         self._stream: dict[str, Any] | None = None
+        self._stream_expected: tuple[Task, Expected] | None = None
         self.world_seed = int(world_seed)
         self.size = size
         self.split = split
@@ -179,7 +180,7 @@ class UtilityEnv(gym.Env[str, str]):
         ep["transcript"].extend(events)
         events = arrived + events
 
-        cap = _registered_cap(self.spec) or self.step_cap or DEFAULT_STEP_CAP
+        cap = ep.get("cap") or self._step_cap()
         truncated = not terminated and cap is not None and ep["steps"] >= cap
         reward = 0.0
         info: dict[str, Any] = {"events": [e.to_dict() for e in events], "task_id": ep["task_id"], "turn": ep["steps"]}
@@ -271,7 +272,8 @@ class UtilityEnv(gym.Env[str, str]):
                     candidate = task_seed if k == 0 else (task_seed + 104_729 * k) % TEST_SEED_BASE
                     try:
                         task = self._build_task(name, candidate, None, view.conn)
-                        self.expected(task, view.snapshot())  # its plan must work in this world
+                        # Its plan must work in this world; the replay is kept for _start_episode.
+                        self._stream_expected = (task, self.expected(task, view.snapshot()))
                     except (NoTask, OraclePlanError):
                         continue
                     stream["plan"][stream["position"]] = (name, candidate)
@@ -418,11 +420,18 @@ class UtilityEnv(gym.Env[str, str]):
         raise RuntimeError(f"no template of the {self.split} split could make a task in this world")
 
     # -- episode ------------------------------------------------------------------------------
+    def _step_cap(self) -> int:
+        return _registered_cap(self.spec) or self.step_cap or DEFAULT_STEP_CAP
+
     def _start_episode(self, task: Task) -> None:
         self.task = task
         user_rng = random.Random(int(self.np_random.integers(2**63)))
         opening = self.user.start(task.goal, user_rng)
-        expected = self.expected(task, self.world.snapshot() if self.mode == "stream" else None)
+        pending, self._stream_expected = self._stream_expected, None
+        if pending is not None and pending[0] is task:
+            expected = pending[1]
+        else:
+            expected = self.expected(task, self.world.snapshot() if self.mode == "stream" else None)
         self._episode = {
             "task_id": task.task_id,
             "steps": 0,
@@ -435,8 +444,8 @@ class UtilityEnv(gym.Env[str, str]):
             "phi": 0.0,
             "grade": None,
             "change_seq": self.world.change_seq(),
+            "cap": self._step_cap(),  # looked up once, not on every step
             "observed": Observed([opening]),
-            "agent_text": "",
         }
         self._ctx = ToolContext(self.world.conn, self._episode["tool_state"], self.template.meta.get("now", ""))
 
