@@ -451,7 +451,8 @@ REQUIRED_TEMPLATE_KEYS = (
     "repeat_request", "acknowledge", "accept_refusal", "push_back", "already_said", "clarify_unknown",
     "accept_offer", "decline_offer", "wait_ack",
 )
-SAMPLE_VALUES = {"slot_label": "zip code", "value": "90210", "request": "I need to return a kettle."}
+SAMPLE_VALUES = {"slot_label": "zip code", "value": "90210", "request": "I need to return a kettle.",
+                 "reference": "the address I gave you last time"}
 
 
 def test_every_template_key_has_paraphrases() -> None:

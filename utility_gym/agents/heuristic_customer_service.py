@@ -22,6 +22,7 @@ _CAPS = re.compile(r"\b([A-Z][a-z][\w'-]*)\s+([A-Z][a-z][\w'-]*)\b")
 _NOT_NAMES = {"My", "It", "It's", "Its", "Same", "As", "I", "Sure", "The", "Yes", "Name", "Zip", "Code", "Hi", "Hello", "Thanks", "Okay", "Well", "That", "This", "Like", "Already", "Gave", "Told", "Sorry"}
 _ADDRESS = re.compile(r"(\d+ [A-Za-z0-9 .'-]+?),\s*([A-Za-z .'-]+?),\s*([A-Z]{2})\s+(\d{5})")
 _DATE_LINE = re.compile(r"Today's date is (\d{4}-\d{2}-\d{2})")
+_WINDOW = re.compile(r"within \*\*(\d+) days\*\*")
 
 INTENT_WORDS = [
     ("fraud", ("never placed", "unauthorized", "hacked", "fraud", "didn't place", "did not place", "not mine")),
@@ -62,6 +63,7 @@ class CustomerServiceHeuristicAgent:
 
     def reset(self) -> None:
         self.today = datetime(2026, 6, 15, 12)
+        self.window_days = 30
         self.email: str | None = None
         self.name: tuple[str, str] | None = None
         self.zip: str | None = None
@@ -86,6 +88,9 @@ class CustomerServiceHeuristicAgent:
             m = _DATE_LINE.search(info["policy"])
             if m:
                 self.today = datetime.fromisoformat(m.group(1) + "T12:00:00")
+            windows = _WINDOW.findall(info["policy"])
+            if windows:  # the last one stated is in force (a revision comes after the original)
+                self.window_days = int(windows[-1])
         user_text = self._ingest(obs)
         return self._decide(user_text)
 
@@ -309,8 +314,10 @@ class CustomerServiceHeuristicAgent:
         if order["status"] != "delivered":
             return f"order #{order['order_id']} is {order['status']}, and only delivered orders can be returned or exchanged"
         delivered = datetime.fromisoformat(order["delivered_at"])
-        if self.today - delivered > timedelta(days=30):
-            return f"order #{order['order_id']} was delivered on {order['delivered_at'][:10]}, more than 30 days ago, and returns are only possible within 30 days of delivery"
+        days = self.window_days
+        if self.today - delivered > timedelta(days=days):
+            return (f"order #{order['order_id']} was delivered on {order['delivered_at'][:10]}, more than {days} days ago, "
+                    f"and returns are only possible within {days} days of delivery")
         return None
 
     def _do_return(self, order: dict) -> Action:

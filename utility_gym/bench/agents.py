@@ -22,6 +22,7 @@ HEURISTIC_AGENTS: dict[str, str] = {
 NAMED_AGENTS: dict[str, str] = {
     "random": "utility_gym.agents.random_agent:RandomAgent",
     "oracle": "utility_gym.agents.oracle:OracleAgent",
+    "memory": "utility_gym.agents.memory:MemoryHeuristicAgent",
     "llm": "utility_gym.agents.llm:LLMAgent",
     "do-nothing": "utility_gym.agents.degenerate:DoNothingAgent",
     "refuse-everything": "utility_gym.agents.degenerate:RefuseEverythingAgent",

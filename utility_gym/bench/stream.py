@@ -29,7 +29,10 @@ class StreamEpisode:
     template: str
     persistent: bool
     isolated: bool
-    events: tuple[str, ...]
+    events: tuple[str, ...]  # world events at the start of this position
+    follows: int | None = None  # a follow-up: the position of the earlier episode it refers to
+    anchor: bool = False  # a later follow-up refers to this episode
+    world_events: tuple[str, ...] = ()  # every world event so far (the isolated twin has them too)
 
 
 def _learn(agent: Any, result: Any) -> None:
@@ -40,35 +43,44 @@ def _learn(agent: Any, result: Any) -> None:
 
 def run_stream(
     env_id: str, agent: str, stream_seed: int, length: int, *, size: str = "default", world_seed: int = 0,
-    order: list[str] | None = None,
+    order: list[str | None] | None = None,
 ) -> list[StreamEpisode]:
-    """One stream, persistent then isolated. ``order`` replays given task ids in that order."""
+    """One stream, persistent then isolated. ``order`` replays given task ids in that order
+    (``None`` keeps the stream's own task at that position)."""
     path = agent_path(agent, env_id)
     kwargs = {"size": size, "world_seed": world_seed}
     stream_env = gym.make(env_id, mode="stream", stream_length=length, **kwargs)
     persistent_agent = build_agent(path, stream_env, stream_seed)
     persistent = []
-    events: list[tuple[str, ...]] = []
+    served: list[tuple[Any, dict[str, Any]]] = []
     for position in range(length):
-        options = {"task_id": order[position]} if order else None
+        options = {"task_id": order[position]} if order and order[position] else None
         result = run_episode(
             stream_env, persistent_agent, seed=stream_seed if position == 0 else None, options=options, catch_errors=True
         )
         _learn(persistent_agent, result)
         persistent.append(result)
-        events.append(tuple(stream_env.unwrapped._stream_info().get("events", ())))
+        unwrapped = stream_env.unwrapped
+        entry = unwrapped._stream["plan"][position]
+        twin, _ = unwrapped.isolated_twin()
+        served.append((twin, {**unwrapped._stream_info(), "anchor": "anchor_for" in entry}))
     stream_env.close()
+    # The isolated twins: each task exactly as the stream served it, alone in the pristine world
+    # with the same world events, with a fresh agent that remembers nothing.
     isolated_env = gym.make(env_id, mode="episodic", **kwargs)
     out = []
-    for position, result in enumerate(persistent):
+    for position, (result, (task, info)) in enumerate(zip(persistent, served, strict=True)):
         fresh = build_agent(path, isolated_env, stream_seed)
         twin = run_episode(
-            isolated_env, fresh, seed=stream_seed * 1_000 + position, options={"task_id": result.task_id}, catch_errors=True
+            isolated_env, fresh, seed=stream_seed * 1_000 + position,
+            options={"task": task, "world_events": info["world_events"]}, catch_errors=True,
         )
         out.append(
             StreamEpisode(
                 stream_seed, position, result.task_id, result.task_id.split("/")[1],
-                result.success and result.error is None, twin.success and twin.error is None, events[position],
+                result.success and result.error is None, twin.success and twin.error is None,
+                tuple(e["name"] for e in info["events"]), info["follows_position"], info["anchor"],
+                tuple(info["world_events"]),
             )
         )
     isolated_env.close()
@@ -100,6 +112,7 @@ def summarize_streams(episodes: list[StreamEpisode], permutation_success: list[f
             after_event = after_event or bool(e.events)
             if after_event and e.isolated and not e.persistent:
                 stale += 1
+    follow_ups = [e for e in episodes if e.follows is not None]
     gain_values = gains if len(gains) > 1 else [float(e.persistent - e.isolated) for e in episodes]
     low, high = bootstrap_mean_ci(gain_values)
     out = {
@@ -113,6 +126,9 @@ def summarize_streams(episodes: list[StreamEpisode], permutation_success: list[f
         "repeat_template_gain": (float(np.mean(repeat)) - float(np.mean(first))) if repeat and first else None,
         "stale_knowledge_errors": stale,
         "world_events": sum(bool(e.events) for e in episodes),
+        "follow_ups": len(follow_ups),
+        "follow_up_persistent_success": float(np.mean([e.persistent for e in follow_ups])) if follow_ups else None,
+        "follow_up_isolated_success": float(np.mean([e.isolated for e in follow_ups])) if follow_ups else None,
     }
     if permutation_success:
         out["order_success_mean"] = float(np.mean(permutation_success))
@@ -128,11 +144,16 @@ def run_stream_benchmark(
     for s in range(streams):
         episodes += run_stream(env_id, agent, seed + s, length, size=size, world_seed=world_seed)
     orders: list[float] = []
-    first = [e.task_id for e in episodes if e.stream == seed]
+    first = [e for e in episodes if e.stream == seed]
+    # Follow-ups and the episodes they refer to keep their positions; the rest are shuffled.
+    free = [i for i, e in enumerate(first) if e.follows is None and not e.anchor]
     rng = random.Random(f"orders/{seed}")
     for _ in range(permutations):
-        order = first[:]
-        rng.shuffle(order)
+        shuffled = [first[i].task_id for i in free]
+        rng.shuffle(shuffled)
+        order: list[str | None] = [None] * len(first)
+        for i, task_id in zip(free, shuffled, strict=True):
+            order[i] = task_id
         try:
             replay = run_stream(env_id, agent, seed, length, size=size, world_seed=world_seed, order=order)
         except Exception:  # a task the shuffled world cannot make counts as a failed order
@@ -190,6 +211,9 @@ def format_summary(env_id: str, agent: str, s: dict[str, Any]) -> str:
         f"  repeat-template gain    {pct(s['repeat_template_gain'])} pts",
         f"  stale-knowledge errors  {s['stale_knowledge_errors']} (after {s['world_events']} episodes with world events)",
     ]
+    if s.get("follow_ups"):
+        lines.append(f"  follow-ups              {s['follow_ups']}: persistent {pct(s['follow_up_persistent_success'])} %, "
+                     f"isolated {pct(s['follow_up_isolated_success'])} %")
     if "order_success_mean" in s:
         lines.append(f"  order robustness        {pct(s['order_success_mean'])} % ± {pct(s['order_success_std'])} over permutations")
     return "\n".join(lines)

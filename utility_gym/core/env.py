@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from utility_gym.core.dialogue import (
 from utility_gym.core.grading import EpisodeRecord, Grade, checkpoints_for, grade
 from utility_gym.core.nlu import DEFAULT_LEXICON, Lexicon, understand
 from utility_gym.core.spaces import UnicodeText
+from utility_gym.core.streams import WorldEvent, build_plan, revised_policy
 from utility_gym.core.tasks import (
     SPLITS,
     TEST_SEED_BASE,
@@ -36,6 +38,7 @@ from utility_gym.core.tasks import (
     fixed_test_split,
     parse_task_id,
     register_reference,
+    substitute_ids,
     task_id_for,
 )
 from utility_gym.core.tools import Toolbox, ToolContext, ToolSpec
@@ -52,6 +55,8 @@ class OraclePlanError(RuntimeError):
 
 class StreamExhausted(RuntimeError):
     """A stream's last task is done: ``reset(seed=...)`` starts a new stream."""
+# The ids a plan may refer to (INC0000512, RT000041): letters and digits, not bare row numbers.
+_ID = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9-]{4,}")
 # An env built outside gym.make has no registered cap; an episode must still end.
 DEFAULT_STEP_CAP = 200
 
@@ -72,12 +77,24 @@ class Domain:
     ignored_columns: frozenset[tuple[str, str]] = frozenset()
     # Tool-state key set once the user is verified; facts told before it count as disclosures.
     identity_key: str | None = None
+    # Streams only: templates that follow up an earlier episode (``TaskTemplate.follows``), and
+    # the world events a stream may schedule.
+    follow_ups: tuple[TaskTemplate, ...] = ()
+    world_events: tuple[WorldEvent, ...] = ()
 
     def template(self, name: str) -> TaskTemplate:
-        for t in self.templates:
+        for t in self.templates + self.follow_ups:
             if t.name == name:
                 return t
-        raise KeyError(f"unknown template {name!r} for {self.name}; known: {', '.join(t.name for t in self.templates)}")
+        known = ", ".join(t.name for t in self.templates + self.follow_ups)
+        raise KeyError(f"unknown template {name!r} for {self.name}; known: {known}")
+
+    def event(self, name: str) -> WorldEvent:
+        for e in self.world_events:
+            if e.name == name:
+                return e
+        known = ", ".join(e.name for e in self.world_events) or "none"
+        raise KeyError(f"unknown world event {name!r} for {self.name}; known: {known}")
 
 
 @dataclass(frozen=True)
@@ -133,6 +150,7 @@ class UtilityEnv(gym.Env[str, str]):
         self.stream_length = int(stream_length)
         self._stream: dict[str, Any] | None = None
         self._stream_expected: tuple[Task, Expected] | None = None
+        self._isolation_bases: dict[tuple[str, ...], bytes] = {}  # world events applied -> world bytes
         self.world_seed = int(world_seed)
         self.size = size
         self.split = split
@@ -209,25 +227,64 @@ class UtilityEnv(gym.Env[str, str]):
         options = dict(options or {})
         if "fork" in options:
             return self._restore(options.pop("fork"))
-        if self.mode == "stream":
+        revisions: list[tuple[int, WorldEvent]] = []
+        if "task" in options:
+            task = self._isolated_task(options, revisions)
+        elif self.mode == "stream":
             task = self._next_stream_task(seed, options)
+            revisions = [(p, self.domain.event(n)) for p, n in self._stream["applied"]]
         else:
             task = self._pick_task(options)
             self.world.reset()
         self._start_episode(task)
         ep = self._episode
+        ep["policy"] = revised_policy(self.domain.policy, revisions)
         info = {
             "task_id": task.task_id,
             "split": task.split,
             "domain": self.domain.name,
             "tools": self.toolbox.schemas,
-            "policy": self.domain.policy,
+            "policy": ep["policy"],
             "events": [e.to_dict() for e in ep["transcript"]],
             "turn": 0,
         }
         if self._stream is not None and self.mode == "stream":
             info["stream"] = self._stream_info()
         return self._observe(ep["transcript"]), info
+
+    def _isolated_task(self, options: dict[str, Any], revisions: list[tuple[int, WorldEvent]]) -> Task:
+        """``reset(options={"task": task, "world_events": [...]})``: this exact Task (e.g. one a
+        stream served) alone, in the pristine world with only the named world events applied:
+        the isolated twin of a stream episode."""
+        task = options["task"]
+        if not isinstance(task, Task):
+            raise TypeError(f"options['task'] must be a Task (e.g. env.unwrapped.task of a stream), got {type(task).__name__}")
+        if task.domain != self.domain.name:
+            raise ValueError(f"task {task.task_id!r} belongs to {task.domain!r}, not {self.domain.name!r}")
+        if self.mode == "stream":
+            raise ValueError("options['task'] runs one task in isolation; use an env with mode='episodic'")
+        names = [str(n) for n in options.get("world_events", ())]
+        self.world.restore(self._isolation_base(names))
+        revisions += [(0, self.domain.event(n)) for n in names]
+        self._stream_expected = (task, self.expected(task, self.world.snapshot()))
+        return task
+
+    def _isolation_base(self, event_names: Sequence[str]) -> bytes:
+        """The pristine world with ``event_names`` applied (what an isolated twin starts from)."""
+        key = tuple(event_names)
+        if not key:
+            return self.template.data
+        cache = self._isolation_bases
+        if key not in cache:
+            scratch = _scratch_world(self.template)
+            scratch.restore(self.template.data)
+            try:
+                for name in key:
+                    self.domain.event(name).apply(scratch.conn)
+                cache[key] = scratch.snapshot()
+            finally:
+                scratch.reset()
+        return cache[key]
 
     # -- streams ------------------------------------------------------------------------------
     def _next_stream_task(self, seed: int | None, options: dict[str, Any]) -> Task:
@@ -248,6 +305,9 @@ class UtilityEnv(gym.Env[str, str]):
                 "seed": stream_seed,
                 "position": 0,
                 "plan": self.stream_plan(stream_seed, self.stream_length),
+                "tasks": {},  # position -> Task, kept for the follow-ups that refer to it
+                "applied": [],  # (position, world event name), in order
+                "new_events": [],
             }
         else:
             if stream["position"] + 1 >= len(stream["plan"]):
@@ -256,50 +316,108 @@ class UtilityEnv(gym.Env[str, str]):
                     "call reset(seed=...) to start a new stream"
                 )
             stream["position"] += 1
+        position = stream["position"]
+        entry = stream["plan"][position]
         if named is not None:
-            # A named task takes this position (e.g. to replay a stream in another order).
-            stream["plan"][stream["position"]] = named
-        template, task_seed = stream["plan"][stream["position"]]
+            # A named task takes this position (e.g. to replay a stream in another order); the
+            # world events scheduled here still happen.
+            entry = stream["plan"][position] = {"template": named[0], "seed": named[1], **{
+                k: v for k, v in entry.items() if k == "events"}}
+        stream["new_events"] = []
+        for name in entry.get("events", ()):
+            event = self.domain.event(name)
+            event.apply(self.world.conn)
+            stream["applied"].append((position, name))
+            stream["new_events"].append({"name": name, "description": event.description, "position": position})
+        earlier = stream["tasks"].get(entry["after"]) if "after" in entry else None
         # Tasks are generated on the world as this stream has left it, so they stay valid. If
         # earlier episodes used up what a template needs, the next seeds, then the stream's
-        # other templates, are tried in a fixed order; the plan records what was served.
+        # other templates, are tried in a fixed order; the plan records what was served. A task
+        # must also run in isolation (the pristine world with the same world events), so every
+        # stream episode has an isolated twin.
+        live = self.world.snapshot()
+        isolated = self._isolation_base([n for _, n in stream["applied"]])
         view = _stream_view(self.template)
-        view.restore(self.world.snapshot())
-        fallbacks = [template] if named else [template] + [t for t, _ in stream["plan"] if t != template]
+        view.restore(live)
+        follow_ups = {t.name for t in self.domain.follow_ups}
+        template = entry["template"]
+        others = [e["template"] for e in stream["plan"] if e["template"] != template and e["template"] not in follow_ups]
+        fallbacks = [template] if named else [template] + others
         try:
             for name in dict.fromkeys(fallbacks):
                 for k in range(1 if named else 8):
-                    candidate = task_seed if k == 0 else (task_seed + 104_729 * k) % TEST_SEED_BASE
+                    candidate = entry["seed"] if k == 0 else (entry["seed"] + 104_729 * k) % TEST_SEED_BASE
                     try:
-                        task = self._build_task(name, candidate, None, view.conn)
-                        # Its plan must work in this world; the replay is kept for _start_episode.
-                        self._stream_expected = (task, self.expected(task, view.snapshot()))
+                        task = self._build_task(name, candidate, None, view.conn, earlier if name == template else None)
+                        if entry.get("anchor_for") and name == template:
+                            # The follow-up planned later must be possible after this episode.
+                            self._build_task(entry["anchor_for"], candidate, None, view.conn, task)
+                        # Its plan must work in this world and in isolation; the replay is kept,
+                        # and the isolated twin gets the ids the pristine world gives new rows.
+                        expected, created, _ = self._replay(task, live)
+                        twin = self._twin(task, expected, created, isolated)
+                        self._stream_expected = (task, expected)
                     except (NoTask, OraclePlanError):
                         continue
-                    stream["plan"][stream["position"]] = (name, candidate)
+                    stream["twin"] = twin
+                    served = {"template": name, "seed": candidate, **{k: v for k, v in entry.items() if k == "events"}}
+                    if name == template:
+                        served.update({k: v for k, v in entry.items() if k in ("after", "anchor_for")})
+                    stream["plan"][position] = served
+                    if "anchor_for" in served:
+                        stream["tasks"][position] = task
                     return task
         finally:
             view.reset()
         if named is not None:
-            raise NoTask(f"task {options['task_id']!r} cannot be made in this stream's world at position {stream['position']}")
-        raise RuntimeError(f"no template of stream {stream['seed']} can make a task at position {stream['position']}")
+            raise NoTask(f"task {options['task_id']!r} cannot be made in this stream's world at position {position}")
+        raise RuntimeError(f"no template of stream {stream['seed']} can make a task at position {position}")
 
-    def stream_plan(self, stream_seed: int, length: int) -> list[tuple[str, int]]:
-        """The (template, seed) of each position. Templates recur: a few problems come back."""
-        rng = random.Random(f"{self.domain.name}/stream/{stream_seed}")
-        names = [t.name for t in self._train_templates]
-        recurring = rng.sample(names, min(len(names), max(2, length // 3)))
-        return [(rng.choice(recurring), rng.randrange(TEST_SEED_BASE)) for _ in range(length)]
+    def _twin(self, task: Task, expected: Expected, created: list[list[tuple[str, str]]], isolated: bytes) -> Task:
+        """``task`` as it is alone in the ``isolated`` world (pristine plus world events), or
+        OraclePlanError if it is not the same task there: its plan must run, make the same
+        changes (up to the ids of new rows) and show every fact the agent must tell."""
+        outputs: list[str] = []
+        alone, _, mapping = self._replay(task, isolated, like=created, outputs=outputs)
+        twin = substitute_ids(task, mapping)
+        if substitute_ids(expected, mapping) != alone:
+            raise OraclePlanError(f"{task.task_id} changes the world differently in isolation")
+        seen = Observed([*outputs, *twin.goal.known.values(), *(i.request for i in twin.goal.intents), twin.goal.opening])
+        missing = [f for f in twin.required_facts if not seen.has(f)]
+        if missing:
+            raise OraclePlanError(f"{task.task_id} has other facts in isolation: {', '.join(f.describe() for f in missing)}")
+        return twin
+
+    def isolated_twin(self) -> tuple[Task, list[str]]:
+        """The current stream task as it would be alone: the same task (with the ids the pristine
+        world gives new rows) and the world events so far. ``reset(options={"task": twin,
+        "world_events": events})`` on an episodic env of this domain runs it."""
+        if self.mode != "stream" or self._stream is None or self.task is None:
+            raise RuntimeError("isolated_twin() needs a stream episode: make the env with mode='stream' and reset it")
+        return self._stream.get("twin", self.task), [n for _, n in self._stream["applied"]]
+
+    def stream_plan(self, stream_seed: int, length: int) -> list[dict[str, Any]]:
+        """Each position's template and seed, follow-ups of earlier positions and world events
+        (see ``utility_gym.core.streams.build_plan``)."""
+        train = {t.name for t in self._train_templates}
+        pairs = [(t.name, t.follows) for t in self.domain.follow_ups if t.follows in train]
+        return build_plan(
+            self.domain.name, stream_seed, length, [t.name for t in self._train_templates],
+            pairs, [e.name for e in self.domain.world_events],
+        )
 
     def _stream_info(self) -> dict[str, Any]:
         stream = self._stream
         assert stream is not None
+        entry = stream["plan"][stream["position"]]
         return {
             "seed": stream["seed"],
             "position": stream["position"],
             "length": len(stream["plan"]),
-            "template": stream["plan"][stream["position"]][0],
-            "events": [],
+            "template": entry["template"],
+            "follows_position": entry.get("after"),
+            "events": list(stream["new_events"]),
+            "world_events": [n for _, n in stream["applied"]],
         }
 
     def render(self) -> str | None:
@@ -317,6 +435,7 @@ class UtilityEnv(gym.Env[str, str]):
         state = self.__dict__.copy()
         state.pop("toolbox", None)
         state.pop("_ctx", None)
+        state["_isolation_bases"] = {}  # a cache, rebuilt on demand
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -343,10 +462,18 @@ class UtilityEnv(gym.Env[str, str]):
         _bounded_put(_TASK_CACHE, key, task)
         return task
 
-    def _build_task(self, template_name: str, seed: int, split: str | None, db: sqlite3.Connection) -> Task:
+    def _build_task(
+        self, template_name: str, seed: int, split: str | None, db: sqlite3.Connection, earlier: Task | None = None,
+    ) -> Task:
         template = self.domain.template(template_name)
         rng = random.Random(f"{self.domain.name}/{template_name}/{seed}")
-        draft = template.generate(db, rng, self.template.meta.get("now", ""))
+        now = self.template.meta.get("now", "")
+        if template.follows is None:
+            draft = template.generate(db, rng, now)
+        elif earlier is None or earlier.template != template.follows:
+            raise NoTask(f"{template_name} follows up an earlier {template.follows} episode: it exists only in a stream")
+        else:
+            draft = template.generate(db, rng, now, earlier)
         if split is None:
             split = "heldout" if template.heldout else ("test" if seed >= TEST_SEED_BASE else "train")
         return Task(
@@ -371,27 +498,55 @@ class UtilityEnv(gym.Env[str, str]):
         cached = _EXPECTED_CACHE.get(key) if base is None else None
         if cached is not None:
             return cached
+        result = self._replay(task, base if base is not None else self.template.data)[0]
+        if base is None:
+            _bounded_put(_EXPECTED_CACHE, key, result)
+        return result
+
+    def _replay(
+        self, task: Task, base: bytes, like: list[list[tuple[str, str]]] | None = None, outputs: list[str] | None = None,
+    ) -> tuple[Expected, list[list[tuple[str, str]]], dict[str, str]]:
+        """Replay ``task``'s oracle plan on a copy of ``base``: the expected changes, the rows
+        each call inserted (table, key) and, given ``like`` (those of a replay on another world),
+        how the ids this world gave new rows map from those: ``{other id: this world's id}``.
+        Ids of new rows (ticket numbers, return ids) depend on the world's history; a plan made
+        for one world runs on the other with the ids mapped as they are created."""
         scratch = _scratch_world(self.template)
-        scratch.restore(base if base is not None else self.template.data)
+        scratch.restore(base)
         ctx = ToolContext(scratch.conn, {}, self.template.meta.get("now", ""))
         start = scratch.change_seq()  # a stream's world already carries earlier episodes' log
         per_intent = []
+        created: list[list[tuple[str, str]]] = []
+        mapping: dict[str, str] = {}
         try:
             for index in range(len(task.goal.intents)):
                 since = scratch.change_seq()
                 for step in task.plan:
                     if step.intent != index or step.call is None:
                         continue
-                    out = self.toolbox.call(ctx, step.call.name, dict(step.call.arguments))
+                    arguments = dict(step.call.arguments)
+                    if mapping:
+                        arguments = substitute_ids(arguments, mapping)
+                    before = scratch.change_seq()
+                    out = self.toolbox.call(ctx, step.call.name, arguments)
                     if out.ok == step.expect_error:
                         raise OraclePlanError(f"oracle plan of {task.task_id} misbehaves at {step.call.name}: {out.error or 'it should fail'}")
+                    if outputs is not None:
+                        outputs.append(dumps(out.result) if out.ok else str(out.error))
+                    if like is None and base is self.template.data:
+                        continue  # the pristine replay: no ids to track
+                    inserted = [(c.table, c.pk) for c in scratch.changes(before) if c.op == "insert"]
+                    if like is not None:
+                        theirs = like[len(created)] if len(created) < len(like) else []
+                        if [t for t, _ in theirs] != [t for t, _ in inserted]:
+                            raise OraclePlanError(f"oracle plan of {task.task_id} creates other rows in this world at {step.call.name}")
+                        mapping.update({a: b for (_, a), (_, b) in zip(theirs, inserted, strict=True) if a != b and _ID.fullmatch(a)})
+                    created.append(inserted)
                 per_intent.append(self._graded(change_facts(scratch.changes(since))))
             result = Expected(self._graded(change_facts(scratch.changes(start))), tuple(per_intent))
         finally:
             scratch.reset()
-        if base is None:
-            _bounded_put(_EXPECTED_CACHE, key, result)
-        return result
+        return result, created, mapping
 
     def _graded(self, facts: frozenset) -> frozenset:
         """Drop the domain's ignored columns (the agent's own wording): an intent is done, and
@@ -632,7 +787,7 @@ class UtilityEnv(gym.Env[str, str]):
             "split": task.split,
             "domain": self.domain.name,
             "tools": self.toolbox.schemas,
-            "policy": self.domain.policy,
+            "policy": episode.get("policy", self.domain.policy),
             "events": [e.to_dict() for e in episode["transcript"]],
             "turn": episode["steps"],
             "forked": True,

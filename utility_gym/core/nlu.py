@@ -1942,6 +1942,7 @@ SLOT_LABELS: dict[str, str] = {
 TEMPLATE_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "inform_slot": ("slot_label", "value"),
     "dont_know": ("slot_label",),
+    "refer_back": ("reference",),
     "affirm": (),
     "deny": (),
     "deny_correct": ("value",),
@@ -1975,6 +1976,12 @@ USER_TEMPLATES: dict[str, tuple[str, ...]] = {
         "Hmm, I'm not sure what my {slot_label} is.",
         "Sorry, no idea what the {slot_label} is.",
         "I'm afraid I can't find my {slot_label} right now.",
+    ),
+    "refer_back": (
+        "I don't have it in front of me, sorry: it's {reference}.",
+        "It's {reference}. Don't you have it on file?",
+        "I told you already: {reference}.",
+        "Same as before: {reference}. I don't have it with me now.",
     ),
     "affirm": (
         "Yes, please go ahead.",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-import random
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
@@ -136,6 +136,9 @@ class UserGoal:
     unknown: tuple[str, ...] = ()  # slots the user does not know ("I don't know")
     opening: str = ""  # first message; defaults to the first intent's request
     persona: Persona = field(default_factory=Persona)
+    # Slots the user gave in an earlier conversation of a stream and will not repeat: slot -> how
+    # they refer to it ("the address I gave you last time").
+    referred: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -178,13 +181,18 @@ class Task:
 
 @dataclass(frozen=True)
 class TaskTemplate:
-    """A seeded task family. ``generate(db, rng, now)`` returns a TaskDraft or raises NoTask."""
+    """A seeded task family. ``generate(db, rng, now)`` returns a TaskDraft or raises NoTask.
+
+    A follow-up template (``follows`` names the template of the earlier episode it refers to) is
+    served in streams only; its ``generate(db, rng, now, earlier)`` also gets that earlier Task.
+    """
 
     name: str
     description: str
-    generate: Callable[[sqlite3.Connection, random.Random, str], TaskDraft]
+    generate: Callable[..., TaskDraft]
     heldout: bool = False
     tags: tuple[str, ...] = ()
+    follows: str | None = None
 
 
 _MEMO: dict[tuple[int, Any], Any] = {}
@@ -206,6 +214,31 @@ def memo(db: sqlite3.Connection, key: Any, compute: Callable[[], Any]) -> Any:
     if k not in _MEMO:
         _MEMO[k] = compute()
     return _MEMO[k]
+
+
+def substitute_ids(obj: Any, mapping: Mapping[str, str]) -> Any:
+    """``obj`` (a Task, plan, arguments, text...) with every whole-token id of ``mapping``
+    replaced by its value; dataclasses, tuples, lists and mappings are rebuilt, the rest kept."""
+    if not mapping:
+        return obj
+    rx = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(re.escape(k) for k in sorted(mapping, key=len, reverse=True)) + r")(?![A-Za-z0-9])")
+
+    def sub(value: Any) -> Any:
+        if isinstance(value, str):
+            return rx.sub(lambda m: mapping[m.group(1)], value)
+        if isinstance(value, tuple):
+            return tuple(sub(v) for v in value)
+        if isinstance(value, frozenset):
+            return frozenset(sub(v) for v in value)
+        if isinstance(value, list):
+            return [sub(v) for v in value]
+        if isinstance(value, Mapping):
+            return {sub(k): sub(v) for k, v in value.items()}
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return dataclasses.replace(value, **{f.name: sub(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init})
+        return value
+
+    return sub(obj)
 
 
 def task_id_for(domain: str, template: str, seed: int) -> str:

@@ -178,7 +178,12 @@ class AgendaUser:
             seen.add(slot)
             label = SLOT_LABELS.get(slot, slot.replace("_", " "))
             value = self.goal.known.get(slot)
-            if value is None:
+            if value is None and slot in self.goal.referred:
+                out.append(self._say("refer_back", reference=self.goal.referred[slot]))
+                wasted = wasted and slot in given
+                if slot not in given:
+                    given.append(slot)
+            elif value is None:
                 out.append(self._say("dont_know", slot_label=label))
                 alternative = _ALTERNATIVES.get(slot)
                 if alternative and alternative in self.goal.known and alternative not in seen:

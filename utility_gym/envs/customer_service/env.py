@@ -7,7 +7,12 @@ from pathlib import Path
 from utility_gym.core.env import Domain, UtilityEnv, vector_env_factory
 from utility_gym.envs.customer_service.generator import build_world
 from utility_gym.envs.customer_service.schema import TRACKED_TABLES
-from utility_gym.envs.customer_service.tasks import GENERATOR_VERSION, TEMPLATES
+from utility_gym.envs.customer_service.tasks import (
+    FOLLOW_UPS,
+    GENERATOR_VERSION,
+    TEMPLATES,
+    WORLD_EVENTS,
+)
 from utility_gym.envs.customer_service.tools import TOOLS
 
 DOMAIN = Domain(
@@ -22,6 +27,8 @@ DOMAIN = Domain(
     # A transfer's free-text summary is the agent's own words: graded by presence, not wording.
     ignored_columns=frozenset({("transfers", "summary")}),
     identity_key="customer_id",
+    follow_ups=FOLLOW_UPS,
+    world_events=WORLD_EVENTS,
 )
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import sqlite3
 from datetime import datetime, timedelta
 
+from utility_gym.core.streams import WorldEvent, write_setting
 from utility_gym.core.tasks import (
     Fact,
     Intent,
     NoTask,
     Persona,
     Script,
+    Task,
     TaskDraft,
     TaskTemplate,
     ToolCall,
@@ -21,8 +24,8 @@ from utility_gym.core.tasks import (
 from utility_gym.envs.customer_service.tools import (
     COMPENSATION,
     DELAY_DAYS,
-    RETURN_WINDOW_DAYS,
     next_id,
+    return_window_days,
 )
 
 GENERATOR_VERSION = "1"
@@ -148,7 +151,7 @@ def cancel_not_pending(db: sqlite3.Connection, rng: random.Random, now: str) -> 
 
 
 def _returnable(db: sqlite3.Connection, now: str, inside: bool) -> list[dict]:
-    cutoff = (datetime.fromisoformat(now) - timedelta(days=RETURN_WINDOW_DAYS)).isoformat()
+    cutoff = (datetime.fromisoformat(now) - timedelta(days=return_window_days(db))).isoformat()
     op = ">=" if inside else "<"
     return _orders(db, f"o.status = 'delivered' AND o.delivered_at {op} ?", (cutoff,))
 
@@ -185,9 +188,10 @@ def return_outside_window(db: sqlite3.Connection, rng: random.Random, now: str) 
     _verify(s, o, rng, known)
     s.call("get_order_details", order_id=o["id"])
     delivered = o["delivered_at"][:10]
+    window = return_window_days(db)
     s.say(
         f"I'm sorry, but I can't process this return: order #{o['id']} was delivered on {delivered}, which is more than "
-        f"{RETURN_WINDOW_DAYS} days ago, and returns are only possible within {RETURN_WINDOW_DAYS} days of delivery. {_anything_else()}",
+        f"{window} days ago, and returns are only possible within {window} days of delivery. {_anything_else()}",
         essential=True,
     )
     intent = Intent("return outside the window", request, "refuse", "return", (o["id"],), (Fact("date", delivered, "delivery date"),))
@@ -274,6 +278,15 @@ def change_address(db: sqlite3.Connection, rng: random.Random, now: str) -> Task
     address = f"{street}, {city}, {state} {zip_code}"
     request = f"{_greeting(rng)} I've moved. Can you send order #{o['id']} to my new address?".strip()
     known = {"order_id": o["id"], "address": address}
+    s = _address_script(o, (street, city, state, zip_code), rng, known)
+    intent = Intent("change shipping address", request, "write", "change_address", (o["id"],), (Fact("text", zip_code, "new zip code"),))
+    return _draft([intent], known, s, rng, f"change address of {o['id']}")
+
+
+def _address_script(o: dict, parts: tuple[str, str, str, str], rng: random.Random, known: dict[str, str]) -> Script:
+    """Verify, look up the order, ask for the address, confirm, change it, tell the outcome."""
+    street, city, state, zip_code = parts
+    address = f"{street}, {city}, {state} {zip_code}"
     s = Script()
     _verify(s, o, rng, known)
     s.call("get_order_details", essential=False, order_id=o["id"])
@@ -281,8 +294,7 @@ def change_address(db: sqlite3.Connection, rng: random.Random, now: str) -> Task
     s.say(f"Thank you. I will change the shipping address of order #{o['id']} to {address}. Shall I go ahead and update the address? Please confirm.", essential=True)
     s.call("modify_order_address", order_id=o["id"], address1=street, city=city, state=state, zip=zip_code)
     s.say(f"Done: order #{o['id']} will now ship to {address}. {_anything_else()}", essential=True)
-    intent = Intent("change shipping address", request, "write", "change_address", (o["id"],), (Fact("text", zip_code, "new zip code"),))
-    return _draft([intent], known, s, rng, f"change address of {o['id']}")
+    return s
 
 
 def ambiguous_cancel(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
@@ -572,4 +584,50 @@ TEMPLATES = (
     TaskTemplate("return_two_items", "Return two items as store credit.", return_two_items, heldout=True, tags=("write",)),
     TaskTemplate("address_then_cancel", "Change one order's address and cancel another.", address_then_cancel, heldout=True, tags=("write", "multi-intent")),
     TaskTemplate("exchange_pricier_refuse", "Refuse an exchange to a pricier variant.", exchange_pricier_refuse, heldout=True, tags=("policy-refusal",)),
+)
+
+
+# -- streams: follow-ups of earlier episodes and world events ---------------------------------------
+def same_address_again(db: sqlite3.Connection, rng: random.Random, now: str, earlier: Task) -> TaskDraft:
+    """A returning customer: another open order to the address they gave in ``earlier`` (a
+    change_address episode of this stream), which they refer to but do not repeat."""
+    call = next((c for c in earlier.tool_calls if c.name == "modify_order_address"), None)
+    if call is None:
+        raise NoTask("the earlier episode changed no address")
+    first = str(call.arguments["order_id"])
+    owner = db.execute("SELECT customer_id FROM orders WHERE id = ?", (first,)).fetchone()
+    if owner is None:
+        raise NoTask(f"order {first} is not in this world")
+    o = _choose(rng, _orders(db, "o.customer_id = ? AND o.id != ? AND o.status IN ('pending', 'processing')", (owner[0], first)))
+    parts = tuple(str(call.arguments[k]) for k in ("address1", "city", "state", "zip"))
+    request = (f"{_greeting(rng)} it's me again. Last time you changed the shipping address of one of my orders to my new "
+               f"address; please send order #{o['id']} to that same new address too.").strip()
+    known = {"order_id": o["id"]}
+    s = _address_script(o, parts, rng, known)  # type: ignore[arg-type]
+    zip_code = parts[3]
+    intent = Intent("same new address again", request, "write", "change_address", (o["id"],), (Fact("text", zip_code, "new zip code"),))
+    draft = _draft([intent], known, s, rng, f"returning customer: {o['id']} to the address given for {first}")
+    goal = dataclasses.replace(draft.goal, referred={"address": "the new address I gave you last time"})
+    return dataclasses.replace(draft, goal=goal)
+
+
+FOLLOW_UPS = (
+    TaskTemplate("same_address_again", "Streams only: a returning customer wants another order sent to the address they gave "
+                 "in an earlier conversation, and does not repeat it.", same_address_again, tags=("write", "follow-up"),
+                 follows="change_address"),
+)
+
+
+def _shorten_return_window(db: sqlite3.Connection) -> None:
+    write_setting(db, "return_window_days", 14)
+
+
+WORLD_EVENTS = (
+    WorldEvent(
+        "return_window_14_days",
+        "Policy revision: the return and exchange window is shortened from 30 to 14 days after delivery.",
+        "Returns and exchanges: only **delivered** orders, and only within **14 days** of delivery (it was 30 days). "
+        "Outside the window, refuse and tell the customer the delivery date.",
+        _shorten_return_window,
+    ),
 )

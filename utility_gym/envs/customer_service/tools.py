@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
+from utility_gym.core.streams import read_setting
 from utility_gym.core.tools import ToolContext, ToolError, tool
 
 RETURN_WINDOW_DAYS = 30
@@ -294,11 +295,17 @@ def _check_return_window(ctx: ToolContext, order: dict) -> None:
     if order["status"] != "delivered":
         raise ToolError(f"order {order['id']} is {order['status']}; only delivered orders can be returned or exchanged")
     delivered = datetime.fromisoformat(order["delivered_at"])
-    if datetime.fromisoformat(ctx.now) - delivered > timedelta(days=RETURN_WINDOW_DAYS):
+    window = return_window_days(ctx.db)
+    if datetime.fromisoformat(ctx.now) - delivered > timedelta(days=window):
         raise ToolError(
             f"order {order['id']} was delivered on {order['delivered_at'][:10]}, more than "
-            f"{RETURN_WINDOW_DAYS} days ago; it is outside the return window"
+            f"{window} days ago; it is outside the return window"
         )
+
+
+def return_window_days(db) -> int:
+    """The return window in force (a stream's world event may shorten it)."""
+    return read_setting(db, "return_window_days", RETURN_WINDOW_DAYS)
 
 
 @tool(writes=True)

@@ -7,7 +7,13 @@ from pathlib import Path
 from utility_gym.core.env import Domain, UtilityEnv, vector_env_factory
 from utility_gym.envs.ticketing.generator import build_world
 from utility_gym.envs.ticketing.schema import IGNORED_COLUMNS, TRACKED_TABLES
-from utility_gym.envs.ticketing.tasks import GENERATOR_VERSION, LEXICON, TEMPLATES
+from utility_gym.envs.ticketing.tasks import (
+    FOLLOW_UPS,
+    GENERATOR_VERSION,
+    LEXICON,
+    TEMPLATES,
+    WORLD_EVENTS,
+)
 from utility_gym.envs.ticketing.tools import TOOLS
 
 POLICY = (Path(__file__).parent / "policy.md").read_text(encoding="utf-8")
@@ -24,6 +30,8 @@ DOMAIN = Domain(
     lexicon=LEXICON,
     # Short descriptions, notes and summaries are the agent's own words: graded by presence.
     ignored_columns=IGNORED_COLUMNS,
+    follow_ups=FOLLOW_UPS,
+    world_events=WORLD_EVENTS,
 )
 
 

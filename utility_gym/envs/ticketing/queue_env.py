@@ -18,7 +18,8 @@ from utility_gym.envs.ticketing.queue_tasks import QUEUE_TEMPLATES
 QUEUE_POLICY = POLICY.rstrip() + "\n" + (Path(__file__).parent / "queue_policy.md").read_text(encoding="utf-8")
 
 # Same world, tools and vocabulary as the live desk; the tasks are queues.
-QUEUE_DOMAIN = replace(DOMAIN, policy=QUEUE_POLICY, templates=QUEUE_TEMPLATES)
+# The queue has no caller to return or colleague to name, and its own templates: no follow-ups.
+QUEUE_DOMAIN = replace(DOMAIN, policy=QUEUE_POLICY, templates=QUEUE_TEMPLATES, follow_ups=(), world_events=())
 
 NO_CALLER = (
     "no caller is on the line in the queue: to reach a requester, post a public comment with "

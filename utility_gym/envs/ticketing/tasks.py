@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from utility_gym.core.nlu import DEFAULT_LEXICON
+from utility_gym.core.streams import WorldEvent, read_setting, write_setting
 from utility_gym.core.tasks import (
     Fact,
     Intent,
     NoTask,
     Persona,
     Script,
+    Task,
     TaskDraft,
     TaskTemplate,
     ToolCall,
@@ -26,7 +29,7 @@ from utility_gym.envs.ticketing.catalog import (
     STANDARD_APPS,
     WALKTHROUGH_ARTICLES,
 )
-from utility_gym.envs.ticketing.generator import IMPACT_CUES, TRUTH_TABLE, URGENCY_CUES
+from utility_gym.envs.ticketing.generator import IMPACT_CUES, REOPEN_DAYS, TRUTH_TABLE, URGENCY_CUES
 
 GENERATOR_VERSION = "1"
 
@@ -357,10 +360,17 @@ def _single_asset(db: sqlite3.Connection, rng: random.Random, where: str, params
     return _rows(db, "SELECT * FROM assets WHERE id = ?", (rng.choice(ids),))[0]
 
 
-def _replacement_steps(s: Script, a: dict, tid: str, order_id: str, reason: str, rng: random.Random, lookup: bool = True) -> Intent:
+def _replacement_steps(s: Script, a: dict, tid: str, order_id: str, reason: str, rng: random.Random, lookup: bool = True,
+                       urgency: int | None = None, said: str | None = None) -> Intent:
+    """Look up, log, confirm, order the replacement and route; ``urgency`` and ``said`` (what
+    the ticket records of the problem) are drawn unless given."""
     kind = a["kind"]
-    urgency, cue = _urgency(rng, (1, 2) if kind == "laptop" else (2,))
-    said = rng.choice(SYMPTOMS[kind]) if reason == "warranty" else DAMAGE[kind] + "; I filed a damage report already"
+    if urgency is None:
+        urgency, cue = _urgency(rng, (1, 2) if kind == "laptop" else (2,))
+    else:
+        cue = rng.choice(URGENCY_CUES[urgency])
+    if said is None:
+        said = rng.choice(SYMPTOMS[kind]) if reason == "warranty" else DAMAGE[kind] + "; I filed a damage report already"
     request = f"{_greeting(rng)} {said}. {_sentence(cue)}.".strip()
     if lookup:
         s.call("get_employee", essential=False, employee_id=a["employee_id"])
@@ -570,16 +580,21 @@ def followup_breached(db: sqlite3.Connection, rng: random.Random, now: str) -> T
 
 
 def reopen_recent(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    t = _choose(rng, _rows(
+    days = read_setting(db, "reopen_days", REOPEN_DAYS)
+    rows = _rows(
         db,
         "SELECT t.* FROM tickets t JOIN employees e ON e.id = t.requester_id WHERE e.status = 'active' AND t.status = 'resolved' "
         "AND t.resolution_code != 'duplicate' AND t.assignment_group != 'service-desk' ORDER BY t.id",
-    ))
+    )
+    if days != REOPEN_DAYS:  # a stream's world event shortened the window
+        limit = datetime.fromisoformat(now) - timedelta(days=days)
+        rows = [r for r in rows if datetime.fromisoformat(r["resolved_at"]) >= limit]
+    t = _choose(rng, rows)
     group = _group_name(t["assignment_group"])
     request = f"{_greeting(rng)} the problem from my ticket {t['id']} is back: {t['description']}.".strip()
     s = Script()
     s.call("get_ticket", essential=False, ticket_id=t["id"])
-    s.say(f"I'm sorry it came back. {t['id']} was resolved on {t['resolved_at'][:10]}, within the last 14 days, so I can reopen it. "
+    s.say(f"I'm sorry it came back. {t['id']} was resolved on {t['resolved_at'][:10]}, within the last {days} days, so I can reopen it. "
           f"Shall I reopen {t['id']} and send it back to {group}?", essential=True)
     s.call("reopen_ticket", ticket_id=t["id"], reason="The requester reports the problem is back.")
     s.say(f"Done: {t['id']} is reopened and back with {group}. {_anything_else()}")
@@ -691,4 +706,56 @@ TEMPLATES = (
     TaskTemplate("colleague_password_refuse", "Refuse to reset a colleague's password.", colleague_password_refuse, heldout=True, tags=("policy-refusal", "no-write")),
     TaskTemplate("damaged_device", "A damage report is on file: replace the device with reason 'damage'.", damaged_device, heldout=True, tags=("write", "exact-state")),
     TaskTemplate("multi_unlock_and_hardware", "Two issues: an unlock, then a warranty replacement.", multi_unlock_and_hardware, heldout=True, tags=("write", "multi-intent")),
+)
+
+
+# -- streams: follow-ups of earlier episodes and world events ---------------------------------------
+def colleague_same_problem(db: sqlite3.Connection, rng: random.Random, now: str, earlier: Task) -> TaskDraft:
+    """A recurring problem with the same fix: a colleague of the caller of ``earlier`` (a
+    hardware_in_warranty episode of this stream) has the same problem with the same kind of
+    device, and only says so, by name: their device is under warranty, so it is replaced."""
+    asset = next((c for c in earlier.tool_calls if c.name == "order_replacement"), None)
+    first = _rows(db, "SELECT a.kind, e.* FROM assets a JOIN employees e ON e.id = a.employee_id WHERE a.id = ?",
+                  (asset.arguments["asset_id"],)) if asset is not None else []
+    if not first:
+        raise NoTask("the earlier episode replaced no device in this world")
+    a = first[0]
+    logged = next(c for c in earlier.tool_calls if c.name == "create_ticket").arguments
+    b = _single_asset(db, rng, "a.kind = ? AND a.warranty_until >= ? AND e.department_id = ? AND e.id != ? "
+                               "AND NOT EXISTS (SELECT 1 FROM damage_reports d WHERE d.asset_id = a.id)",
+                      (a["kind"], now[:10], a["department_id"], a["id"]))
+    opening = (f"{_greeting(rng)} my colleague {_name(a)} called you this morning with a problem and you sorted it out for "
+               f"them. I have exactly the same problem now; can you help me the same way? {_sentence(rng.choice(URGENCY_CUES[logged['urgency']]))}.")
+    ids = _Ids(db)
+    s = Script()
+    _ask_id(s, rng)
+    intent = _replacement_steps(s, b, ids.ticket("incident"), ids.order(), "warranty", rng, urgency=int(logged["urgency"]),
+                                said=str(logged["description"]))
+    intent = dataclasses.replace(intent, request=opening.strip())
+    draft = _draft([intent], {"employee_id": b["employee_id"], "device": b["kind"]}, s, rng,
+                   f"{b['employee_id']} has the problem {_name(a)} had: warranty replacement of {b['id']}")
+    reference = f"exactly what {a['first_name']} told you this morning"
+    goal = dataclasses.replace(draft.goal, referred={"details": reference, "error_message": reference})
+    return dataclasses.replace(draft, goal=goal)
+
+
+FOLLOW_UPS = (
+    TaskTemplate("colleague_same_problem", "Streams only: a colleague of an earlier caller has the same device problem and "
+                 "says only that; replace their device under warranty.", colleague_same_problem, tags=("write", "follow-up"),
+                 follows="hardware_in_warranty"),
+)
+
+
+def _shorten_reopen_window(db: sqlite3.Connection) -> None:
+    write_setting(db, "reopen_days", 7)
+
+
+WORLD_EVENTS = (
+    WorldEvent(
+        "reopen_window_7_days",
+        "Policy revision: resolved tickets can be reopened for 7 days after resolution (was 14).",
+        "Reopening: a resolved ticket whose problem came back is reopened (`reopen_ticket`) only within **7 days** of its "
+        "resolution (it was 14 days). After that, open a new ticket that mentions the old one.",
+        _shorten_reopen_window,
+    ),
 )

@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Literal
 
+from utility_gym.core.streams import read_setting
 from utility_gym.core.tools import ToolContext, ToolError, tool
 from utility_gym.envs.ticketing.catalog import GROUPS, RESOLVE_HOURS
 from utility_gym.envs.ticketing.schema import OPEN_STATUSES, PRIORITY
@@ -476,8 +477,9 @@ def reopen_ticket(ctx: ToolContext, ticket_id: str, reason: str) -> dict:
         raise ToolError(f"ticket {t['id']} is {t['status']}; only resolved tickets can be reopened{hint}")
     if t["resolution_code"] == "duplicate":
         raise ToolError(f"{t['id']} is a duplicate of {t['parent_id']}; follow the parent instead")
-    if datetime.fromisoformat(ctx.now) - datetime.fromisoformat(t["resolved_at"]) > timedelta(days=REOPEN_DAYS):
-        raise ToolError(f"{t['id']} was resolved more than {REOPEN_DAYS} days ago; open a new ticket that mentions it")
+    days = read_setting(ctx.db, "reopen_days", REOPEN_DAYS)  # a stream's world event may shorten it
+    if datetime.fromisoformat(ctx.now) - datetime.fromisoformat(t["resolved_at"]) > timedelta(days=days):
+        raise ToolError(f"{t['id']} was resolved more than {days} days ago; open a new ticket that mentions it")
     status = "in_progress" if t["assignment_group"] == "service-desk" else "assigned"
     ctx.db.execute(
         "UPDATE tickets SET status = ?, reopen_count = reopen_count + 1, resolution_code = NULL, resolution_note = NULL, "

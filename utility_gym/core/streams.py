@@ -1,0 +1,88 @@
+"""Stream structure: which task comes where, follow-ups of earlier episodes, and world events.
+
+A stream (DESIGN.md, "Streams") is a seeded plan of positions. Each position names a task
+template and a seed; some positions are *follow-ups* of an earlier position (a returning customer
+who refers to that conversation, a colleague with the same problem), their earlier position an
+*anchor*; and some positions start with a scheduled *world event* (a policy window shortened, a
+knowledge-base procedure revised) after which old habits are wrong. Everything here is pure data
+and seeded choice; ``UtilityEnv`` serves the plan.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from utility_gym.core.tasks import TEST_SEED_BASE
+
+
+@dataclass(frozen=True)
+class WorldEvent:
+    """Something that happens to the world between two episodes of a stream.
+
+    ``apply`` changes the live database (deterministically, no RNG); ``policy_revision`` is
+    appended to the policy every later episode shows, so an agent that reads the policy can know.
+    """
+
+    name: str
+    description: str  # one line for info["stream"]["events"]
+    policy_revision: str  # a policy section, Markdown, appended from this position on
+    apply: Callable[[sqlite3.Connection], None]
+
+
+def read_setting(db: sqlite3.Connection, key: str, default: Any) -> Any:
+    """A value of the world's ``_meta`` table (cast to the type of ``default``), or ``default``."""
+    row = db.execute("SELECT value FROM _meta WHERE key = ?", (key,)).fetchone()
+    return default if row is None else type(default)(row[0])
+
+
+def write_setting(db: sqlite3.Connection, key: str, value: Any) -> None:
+    db.execute("DELETE FROM _meta WHERE key = ?", (key,))
+    db.execute("INSERT INTO _meta (key, value) VALUES (?, ?)", (key, str(value)))
+
+
+def build_plan(
+    domain: str, stream_seed: int, length: int, templates: Sequence[str],
+    follow_ups: Sequence[tuple[str, str]] = (), events: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """The positions of stream ``stream_seed``: ``{"template", "seed"}`` and, where they apply,
+    ``"after"`` (a follow-up's anchor position), ``"anchor_for"`` (the follow-up template an
+    anchor must allow) and ``"events"`` (world events at the start of that position).
+
+    Templates recur (a few problems come back); about one position in five is a follow-up of an
+    earlier one (``follow_ups`` lists (follow-up template, anchor template) pairs); one world
+    event falls in the middle third of a stream of four or more positions.
+    """
+    rng = random.Random(f"{domain}/stream/{stream_seed}")
+    names = list(templates)
+    recurring = rng.sample(names, min(len(names), max(2, length // 3)))
+    plan: list[dict[str, Any]] = [
+        {"template": rng.choice(recurring), "seed": rng.randrange(TEST_SEED_BASE)} for _ in range(length)
+    ]
+    used: set[int] = set()
+    for _ in range(length // 5 if follow_ups else 0):
+        follow_up, anchor = follow_ups[rng.randrange(len(follow_ups))]
+        pairs = [(a, b) for a in range(length) for b in range(a + 2, length) if a not in used and b not in used]
+        if not pairs:
+            break
+        a, b = pairs[rng.randrange(len(pairs))]
+        used.update((a, b))
+        plan[a] = {"template": anchor, "seed": rng.randrange(TEST_SEED_BASE), "anchor_for": follow_up}
+        plan[b] = {"template": follow_up, "seed": rng.randrange(TEST_SEED_BASE), "after": a}
+    if events and length >= 4:
+        position = rng.randrange(max(1, length // 3), max(2, 2 * length // 3 + 1))
+        plan[position]["events"] = [events[rng.randrange(len(events))]]
+    return plan
+
+
+def revised_policy(policy: str, revisions: Sequence[tuple[int, WorldEvent]]) -> str:
+    """The policy as of now: the original text and, in order, every revision since."""
+    if not revisions:
+        return policy
+    parts = [policy.rstrip("\n"), ""]
+    for position, event in revisions:
+        parts += [f"## Policy revision (in effect from stream position {position})", "", event.policy_revision.strip(), ""]
+    return "\n".join(parts)
