@@ -92,13 +92,16 @@ def test_streams__fork_restores_world_bytes_and_episode_state() -> None:
 def test_streams__the_same_tasks_in_isolation_see_the_pristine_world() -> None:
     stream = _stream_env()
     run_episode(stream, OracleAgent(stream), seed=9)
-    _, info = stream.reset()
-    task_id = info["task_id"]
+    run_episode(stream, OracleAgent(stream))
+    twin, events = stream.unwrapped.isolated_twin()
+    assert twin.task_id == stream.unwrapped.task.task_id and events == []
     isolated = gym.make(ENV_ID, size="small")
-    _, iso_info = isolated.reset(options={"task_id": task_id})
-    assert iso_info["task_id"] == task_id
+    _, iso_info = isolated.reset(options={"task": twin, "world_events": events})
+    assert iso_info["task_id"] == twin.task_id
+    assert isolated.unwrapped.task is twin
     assert isolated.unwrapped.world.changes(0) == []
     assert isolated.unwrapped.world.snapshot() == isolated.unwrapped.template.data
+    assert run_episode(isolated, OracleAgent(isolated), options={"task": twin}).success
     stream.close()
     isolated.close()
 
@@ -107,11 +110,11 @@ _SCRIPT = """
 import json, gymnasium as gym, utility_gym
 from utility_gym.agents import OracleAgent
 from utility_gym.core.rollout import run_episode
-env = gym.make("utility/CustomerService-v0", size="small", mode="stream", stream_length=4)
+env = gym.make("utility/CustomerService-v0", size="small", mode="stream", stream_length=10)
 out = []
-for i in range(4):
+for i in range(10):
     r = run_episode(env, OracleAgent(env), seed=21 if i == 0 else None, record=True)
-    out.append([r.task_id, r.success, [s.get("observation") for s in r.steps]])
+    out.append([r.task_id, r.success, [s.get("observation") for s in r.steps], env.unwrapped._stream_info()])
 print(json.dumps(out))
 """
 
@@ -127,6 +130,7 @@ def test_streams__same_seed_same_stream_across_processes() -> None:
         runs.append(json.loads(proc.stdout))
     assert runs[0] == runs[1]
     assert len({r[0] for r in runs[0]}) >= 2
+    assert any(r[3]["events"] for r in runs[0]) and any(r[3]["follows_position"] is not None for r in runs[0])
 
 
 def test_streams__bad_stream_arguments_are_explained() -> None:

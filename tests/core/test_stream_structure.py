@@ -1,0 +1,174 @@
+"""Stream structure: follow-ups of earlier episodes, world events, isolated twins, recall."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import gymnasium as gym
+import pytest
+
+import utility_gym  # noqa: F401
+from utility_gym.agents import OracleAgent
+from utility_gym.agents.memory import RECALLED, MemoryAgent
+from utility_gym.bench.stream import run_stream_benchmark
+from utility_gym.core.rollout import run_episode
+from utility_gym.core.streams import build_plan, read_setting, revised_policy
+from utility_gym.core.tasks import NoTask, substitute_ids
+
+STREAM_IDS = ("utility/CustomerService-v0", "utility/Ticketing-v0")
+
+
+def test_plan__follow_ups_come_after_their_anchor_and_one_event_falls_mid_stream() -> None:
+    for seed in range(20):
+        plan = build_plan("d", seed, 10, ["a", "b", "c"], [("f", "a")], ["e1", "e2"])
+        assert plan == build_plan("d", seed, 10, ["a", "b", "c"], [("f", "a")], ["e1", "e2"])  # seeded
+        follow_ups = [(i, p) for i, p in enumerate(plan) if "after" in p]
+        assert len(follow_ups) == 2
+        for i, p in follow_ups:
+            anchor = plan[p["after"]]
+            assert p["template"] == "f" and anchor["template"] == "a" and anchor["anchor_for"] == "f"
+            assert i - p["after"] >= 2
+        events = [i for i, p in enumerate(plan) if "events" in p]
+        assert len(events) == 1 and 3 <= events[0] <= 6
+    assert all("events" not in p for p in build_plan("d", 0, 3, ["a"], [], ["e1"]))  # too short for an event
+
+
+@pytest.mark.parametrize("domain_id", STREAM_IDS)
+def test_streams__oracle_solves_every_position_and_its_isolated_twin(domain_id: str) -> None:
+    stream = gym.make(domain_id, size="small", mode="stream", stream_length=10)
+    isolated = gym.make(domain_id, size="small")
+    seen_follow_up = seen_event = False
+    for position in range(10):
+        result = run_episode(stream, OracleAgent(stream), seed=4 if position == 0 else None)
+        info = stream.unwrapped._stream_info()
+        assert result.success, (position, result.task_id, result.grade)
+        twin, events = stream.unwrapped.isolated_twin()
+        assert twin.task_id == result.task_id and events == info["world_events"]
+        alone = run_episode(isolated, OracleAgent(isolated), seed=position, options={"task": twin, "world_events": events})
+        assert alone.success, (position, twin.task_id, alone.grade)
+        seen_follow_up |= info["follows_position"] is not None
+        seen_event |= bool(info["events"])
+    assert seen_follow_up and seen_event
+    stream.close()
+    isolated.close()
+
+
+def test_world_event__revises_the_policy_and_the_tools_enforce_it() -> None:
+    env = gym.make("utility/CustomerService-v0", size="small", mode="stream", stream_length=10)
+    u = env.unwrapped
+    plan = u.stream_plan(7, 10)
+    at = next(i for i, p in enumerate(plan) if "events" in p)
+    for position in range(at + 1):
+        obs, info = env.reset(seed=7) if position == 0 else env.reset()
+        if position < at:
+            assert info["stream"]["events"] == [] and "Policy revision" not in info["policy"]
+    assert [e["name"] for e in info["stream"]["events"]] == ["return_window_14_days"]
+    assert "within **14 days**" in info["policy"] and info["policy"].startswith(u.domain.policy.rstrip("\n"))
+    assert read_setting(u.world.conn, "return_window_days", 30) == 14
+    # An order delivered 20 days ago: returnable in the pristine world, not after the revision.
+    now = datetime.fromisoformat(u.template.meta["now"])
+    row = u.world.conn.execute(
+        "SELECT o.id, o.customer_id FROM orders o WHERE o.status = 'delivered' AND o.delivered_at BETWEEN ? AND ? LIMIT 1",
+        ((now - timedelta(days=25)).isoformat(), (now - timedelta(days=15)).isoformat()),
+    ).fetchone()
+    assert row is not None
+    u._episode["tool_state"]["customer_id"] = row[1]
+    item = u.world.conn.execute("SELECT id FROM order_items WHERE order_id = ? AND status = 'ordered'", (row[0],)).fetchone()[0]
+    out = u.toolbox.call(u._ctx, "return_delivered_order_items", {"order_id": row[0], "item_ids": [item], "refund_to": "original_payment"})
+    assert not out.ok and "14 days" in out.error
+    # The next episode still shows the revision; the event is not repeated.
+    _, info = env.reset()
+    assert info["stream"]["events"] == [] and info["stream"]["world_events"] == ["return_window_14_days"]
+    assert "within **14 days**" in info["policy"]
+    assert revised_policy("P", []) == "P"
+    env.close()
+
+
+def test_follow_up__exists_only_in_a_stream_and_the_user_refers_back_instead_of_repeating() -> None:
+    env = gym.make("utility/CustomerService-v0", size="small")
+    with pytest.raises(NoTask, match="only in a stream"):
+        env.unwrapped.make_task("same_address_again", 3)
+    with pytest.raises(NoTask, match="only in a stream"):
+        env.reset(options={"task_id": "customer_service/same_address_again/3"})
+    stream = gym.make("utility/CustomerService-v0", size="small", mode="stream", stream_length=10, render_mode="ansi")
+    plan = stream.unwrapped.stream_plan(4, 10)
+    target = next(i for i, p in enumerate(plan) if "after" in p)
+    for position in range(target):
+        run_episode(stream, OracleAgent(stream), seed=4 if position == 0 else None)
+    obs, info = stream.reset()
+    task = stream.unwrapped.task
+    assert task.template == "same_address_again" and "address" in task.goal.referred
+    obs, *_ = stream.step(_verification(task))
+    obs, *_ = stream.step("Sure. What is the new shipping address?")
+    address_call = next(c for c in task.tool_calls if c.name == "modify_order_address")
+    assert "last time" in obs and address_call.arguments["zip"] not in obs
+    stream.close()
+    env.close()
+
+
+def _verification(task):
+    call = task.tool_calls[0]
+    return {"name": call.name, "arguments": dict(call.arguments)}
+
+
+def test_substitute_ids__maps_whole_ids_only() -> None:
+    got = substitute_ids({"t": ("INC0000012 and INC00000123", ["RT1"])}, {"INC0000012": "INC0000009"})
+    assert got == {"t": ("INC0000009 and INC00000123", ["RT1"])}
+
+
+class _Echo:
+    """Says back the user's lines it sees, so a test can read what the wrapped agent got."""
+
+    name = "echo"
+
+    def reset(self) -> None:
+        self.seen: list[str] = []
+
+    def act(self, obs, info):
+        self.seen.append(obs)
+        return "ok"
+
+
+def test_memory_agent__recalls_what_the_same_user_said_in_an_earlier_conversation() -> None:
+    inner = _Echo()
+    memory = MemoryAgent(inner)
+    memory.reset()
+    memory.act("user: I've moved, please change the address of order #W100.", {"events": [
+        {"role": "user", "content": "I've moved, please change the address of order #W100."}]})
+    memory.act("user: ann@example.com", {"events": [{"role": "user", "content": "ann@example.com"}]})
+    memory.act("", {"events": [{"role": "tool", "name": "find", "content": '{"customer_id": "C1", "email": "ann@example.com"}'}]})
+    memory._ep.last_message = "What is the new shipping address?"
+    memory.act("user: 12 Oak Street, Austin, TX 78701", {"events": [{"role": "user", "content": "12 Oak Street, Austin, TX 78701"}]})
+    memory.learn({"success": True})
+    assert len(memory.conversations) == 1 and "c1" in memory.conversations[0].identities
+
+    for recall in (True, False):
+        memory.recall_conversations = recall
+        memory.reset()
+        memory.act("user: Please send order #W200 to the same new address as last time.", {"events": [
+            {"role": "user", "content": "Please send order #W200 to the same new address as last time."}]})
+        memory.act("", {"events": [{"role": "tool", "name": "find", "content": '{"customer_id": "C1"}'}]})
+        memory._ep.last_message = "Sure. What is the new shipping address?"
+        memory.act("user: It's the one I gave you last time.", {"events": [
+            {"role": "user", "content": "It's the one I gave you last time."}]})
+        recalled = [o for o in inner.seen if RECALLED in o]
+        assert bool(recalled) == recall
+        if recall:
+            assert "12 Oak Street, Austin, TX 78701" in recalled[0] and memory.stats.recalls == 1
+    # A stranger who refers to "last time" gets nothing recalled.
+    memory.recall_conversations = True
+    memory.reset()
+    memory.act("user: same address as last time please", {"events": [{"role": "user", "content": "same address as last time please"}]})
+    assert not any(RECALLED in o for o in inner.seen)
+
+
+@pytest.mark.parametrize("domain_id", ("utility/CustomerServiceStream-v0", "utility/TicketingStream-v0"))
+def test_stream_benchmark__memory_gains_from_familiarity_and_the_heuristic_does_not(domain_id: str) -> None:
+    _, heuristic, _ = run_stream_benchmark(domain_id, "heuristic", 3, 10, size="small")
+    _, memory, _ = run_stream_benchmark(domain_id, "memory", 3, 10, size="small")
+    assert heuristic["familiarity_gain_ci"][0] <= 0.0 <= heuristic["familiarity_gain_ci"][1]
+    assert heuristic["follow_up_persistent_success"] == 0.0
+    assert memory["familiarity_gain_ci"][0] > 0.0
+    assert memory["follow_up_persistent_success"] > 0.5 and memory["follow_up_isolated_success"] == 0.0
+    assert memory["isolated_success"] == pytest.approx(heuristic["isolated_success"])
+    assert run_stream_benchmark(domain_id, "memory", 3, 10, size="small")[1] == memory
