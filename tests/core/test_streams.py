@@ -93,10 +93,11 @@ def test_streams__the_same_tasks_in_isolation_see_the_pristine_world() -> None:
     stream = _stream_env()
     run_episode(stream, OracleAgent(stream), seed=9)
     run_episode(stream, OracleAgent(stream))
-    twin, events = stream.unwrapped.isolated_twin()
-    assert twin.task_id == stream.unwrapped.task.task_id and events == []
+    alone = stream.unwrapped.isolated_options()
+    twin = alone["task"]
+    assert twin.task_id == stream.unwrapped.task.task_id and alone["world_events"] == []
     isolated = gym.make(ENV_ID, size="small")
-    _, iso_info = isolated.reset(options={"task": twin, "world_events": events})
+    _, iso_info = isolated.reset(options=alone)
     assert iso_info["task_id"] == twin.task_id
     assert isolated.unwrapped.task is twin
     assert isolated.unwrapped.world.changes(0) == []

@@ -571,7 +571,9 @@ class TicketingHeuristicAgent:
         text = self._text()
         category = category_of(" ".join(intent.get("answers", [])) or text)
         if "ticket" not in intent:
-            return self._ticket_call("incident", category, impact_of(text), urgency_of(text), text[:80])
+            # The short description says what happens: the caller's answer when the opening was vague.
+            short = _symptom(intent["answers"][-1]) if intent.get("answers") else text
+            return self._ticket_call("incident", category, impact_of(text), urgency_of(text), short[:80])
         tid = intent["ticket"]
         group = GROUP_FOR[category]
         if group != "service-desk" and not self._result("assign_ticket"):

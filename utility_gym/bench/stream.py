@@ -62,19 +62,15 @@ def run_stream(
         persistent.append(result)
         unwrapped = stream_env.unwrapped
         entry = unwrapped._stream["plan"][position]
-        twin, _ = unwrapped.isolated_twin()
-        served.append((twin, {**unwrapped._stream_info(), "anchor": "anchor_for" in entry}))
+        served.append((unwrapped.isolated_options(), {**unwrapped._stream_info(), "anchor": "anchor_for" in entry}))
     stream_env.close()
     # The isolated twins: each task exactly as the stream served it, alone in the pristine world
     # with the same world events, with a fresh agent that remembers nothing.
     isolated_env = gym.make(env_id, mode="episodic", **kwargs)
     out = []
-    for position, (result, (task, info)) in enumerate(zip(persistent, served, strict=True)):
+    for position, (result, (alone, info)) in enumerate(zip(persistent, served, strict=True)):
         fresh = build_agent(path, isolated_env, stream_seed)
-        twin = run_episode(
-            isolated_env, fresh, seed=stream_seed * 1_000 + position,
-            options={"task": task, "world_events": info["world_events"]}, catch_errors=True,
-        )
+        twin = run_episode(isolated_env, fresh, seed=stream_seed * 1_000 + position, options=alone, catch_errors=True)
         out.append(
             StreamEpisode(
                 stream_seed, position, result.task_id, result.task_id.split("/")[1],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import random
 import re
@@ -264,10 +265,29 @@ class UtilityEnv(gym.Env[str, str]):
         if self.mode == "stream":
             raise ValueError("options['task'] runs one task in isolation; use an env with mode='episodic'")
         names = [str(n) for n in options.get("world_events", ())]
-        self.world.restore(self._isolation_base(names))
+        self.world.restore(self._isolated_world(task, names))
         revisions += [(0, self.domain.event(n)) for n in names]
         self._stream_expected = (task, self.expected(task, self.world.snapshot()))
         return task
+
+    def _isolated_world(self, task: Task, event_names: Sequence[str]) -> bytes:
+        """Where ``task`` runs alone: the pristine world, the world events, and the rows of the
+        stream's world it refers to (``extras["carried_rows"]``, e.g. a ticket an earlier
+        episode opened that it duplicates)."""
+        base = self._isolation_base(event_names)
+        rows = task.extras.get("carried_rows") or ()
+        if not rows:
+            return base
+        scratch = _scratch_world(self.template)
+        scratch.restore(base)
+        try:
+            for table, row in rows:
+                columns = ", ".join(f'"{c}"' for c in row)
+                marks = ", ".join("?" for _ in row)
+                scratch.conn.execute(f'INSERT OR REPLACE INTO "{table}" ({columns}) VALUES ({marks})', tuple(row.values()))
+            return scratch.snapshot()
+        finally:
+            scratch.reset()
 
     def _isolation_base(self, event_names: Sequence[str]) -> bytes:
         """The pristine world with ``event_names`` applied (what an isolated twin starts from)."""
@@ -336,7 +356,7 @@ class UtilityEnv(gym.Env[str, str]):
         # must also run in isolation (the pristine world with the same world events), so every
         # stream episode has an isolated twin.
         live = self.world.snapshot()
-        isolated = self._isolation_base([n for _, n in stream["applied"]])
+        applied = [n for _, n in stream["applied"]]
         view = _stream_view(self.template)
         view.restore(live)
         follow_ups = {t.name for t in self.domain.follow_ups}
@@ -349,13 +369,16 @@ class UtilityEnv(gym.Env[str, str]):
                     candidate = entry["seed"] if k == 0 else (entry["seed"] + 104_729 * k) % TEST_SEED_BASE
                     try:
                         task = self._build_task(name, candidate, None, view.conn, earlier if name == template else None)
+                        task = _with_carried_rows(task, view.conn)
                         if entry.get("anchor_for") and name == template:
-                            # The follow-up planned later must be possible after this episode.
-                            self._build_task(entry["anchor_for"], candidate, None, view.conn, task)
+                            # The follow-up planned later must be possible after this episode
+                            # (checked on the world its oracle plan leaves).
+                            follow_up = entry["anchor_for"]
+                            self._replay(task, live, inspect=lambda db, t=task, f=follow_up, c=candidate: self._build_task(f, c, None, db, t))
                         # Its plan must work in this world and in isolation; the replay is kept,
                         # and the isolated twin gets the ids the pristine world gives new rows.
                         expected, created, _ = self._replay(task, live)
-                        twin = self._twin(task, expected, created, isolated)
+                        twin = self._twin(task, expected, created, self._isolated_world(task, applied))
                         self._stream_expected = (task, expected)
                     except (NoTask, OraclePlanError):
                         continue
@@ -388,13 +411,13 @@ class UtilityEnv(gym.Env[str, str]):
             raise OraclePlanError(f"{task.task_id} has other facts in isolation: {', '.join(f.describe() for f in missing)}")
         return twin
 
-    def isolated_twin(self) -> tuple[Task, list[str]]:
-        """The current stream task as it would be alone: the same task (with the ids the pristine
-        world gives new rows) and the world events so far. ``reset(options={"task": twin,
-        "world_events": events})`` on an episodic env of this domain runs it."""
+    def isolated_options(self) -> dict[str, Any]:
+        """How to run the current stream task alone: ``reset(options=...)`` of an episodic env of
+        this domain with these options runs its isolated twin (the same task with the ids the
+        pristine world gives new rows, in the pristine world with the world events so far)."""
         if self.mode != "stream" or self._stream is None or self.task is None:
-            raise RuntimeError("isolated_twin() needs a stream episode: make the env with mode='stream' and reset it")
-        return self._stream.get("twin", self.task), [n for _, n in self._stream["applied"]]
+            raise RuntimeError("isolated_options() needs a stream episode: make the env with mode='stream' and reset it")
+        return {"task": self._stream.get("twin", self.task), "world_events": [n for _, n in self._stream["applied"]]}
 
     def stream_plan(self, stream_seed: int, length: int) -> list[dict[str, Any]]:
         """Each position's template and seed, follow-ups of earlier positions and world events
@@ -505,10 +528,12 @@ class UtilityEnv(gym.Env[str, str]):
 
     def _replay(
         self, task: Task, base: bytes, like: list[list[tuple[str, str]]] | None = None, outputs: list[str] | None = None,
+        inspect: Callable[[sqlite3.Connection], Any] | None = None,
     ) -> tuple[Expected, list[list[tuple[str, str]]], dict[str, str]]:
         """Replay ``task``'s oracle plan on a copy of ``base``: the expected changes, the rows
         each call inserted (table, key) and, given ``like`` (those of a replay on another world),
-        how the ids this world gave new rows map from those: ``{other id: this world's id}``.
+        how the ids this world gave new rows map from those: ``{other id: this world's id}``;
+        ``inspect(db)`` is called on the world the plan leaves, before it is reset.
         Ids of new rows (ticket numbers, return ids) depend on the world's history; a plan made
         for one world runs on the other with the ids mapped as they are created."""
         scratch = _scratch_world(self.template)
@@ -544,6 +569,8 @@ class UtilityEnv(gym.Env[str, str]):
                     created.append(inserted)
                 per_intent.append(self._graded(change_facts(scratch.changes(since))))
             result = Expected(self._graded(change_facts(scratch.changes(start))), tuple(per_intent))
+            if inspect is not None:
+                inspect(scratch.conn)  # e.g. whether a follow-up can be made in the world the plan leaves
         finally:
             scratch.reset()
         return result, created, mapping
@@ -861,6 +888,22 @@ def _reference_db(template: WorldTemplate) -> sqlite3.Connection:
         _REFERENCE[key] = world
     return world.conn
 _EXPECTED_CACHE: dict[tuple, Expected] = {}
+
+
+def _with_carried_rows(task: Task, db: sqlite3.Connection) -> Task:
+    """``task`` with the rows its ``extras["carry"]`` names ((table, key) pairs of the stream's
+    world) copied into ``extras["carried_rows"]``, for its isolated twin."""
+    carry = task.extras.get("carry")
+    if not carry:
+        return task
+    rows = []
+    for table, key in carry:
+        pk = next(r[1] for r in db.execute(f'PRAGMA table_info("{table}")') if r[5] == 1)
+        row = db.execute(f'SELECT * FROM "{table}" WHERE "{pk}" = ?', (key,)).fetchone()
+        if row is None:
+            raise NoTask(f"{task.task_id} refers to {table} {key}, which this world does not have")
+        rows.append((table, dict(zip([d[0] for d in db.execute(f'SELECT * FROM "{table}" LIMIT 0').description], row, strict=True))))
+    return dataclasses.replace(task, extras={**task.extras, "carried_rows": tuple(rows)})
 
 
 def _feedback(g: Grade) -> str:

@@ -53,7 +53,8 @@ def build_plan(
     anchor must allow) and ``"events"`` (world events at the start of that position).
 
     Templates recur (a few problems come back); about one position in five is a follow-up of an
-    earlier one (``follow_ups`` lists (follow-up template, anchor template) pairs); one world
+    earlier one (``follow_ups`` lists (follow-up template, anchor template) pairs, served in
+    turn); one world
     event falls in the middle third of a stream of four or more positions.
     """
     rng = random.Random(f"{domain}/stream/{stream_seed}")
@@ -63,8 +64,10 @@ def build_plan(
         {"template": rng.choice(recurring), "seed": rng.randrange(TEST_SEED_BASE)} for _ in range(length)
     ]
     used: set[int] = set()
-    for _ in range(length // 5 if follow_ups else 0):
-        follow_up, anchor = follow_ups[rng.randrange(len(follow_ups))]
+    kinds = list(follow_ups)
+    rng.shuffle(kinds)  # every kind of follow-up in turn, from a seeded first one
+    for k in range(length // 5 if follow_ups else 0):
+        follow_up, anchor = kinds[k % len(kinds)]
         pairs = [(a, b) for a in range(length) for b in range(a + 2, length) if a not in used and b not in used]
         if not pairs:
             break

@@ -30,6 +30,7 @@ from utility_gym.envs.ticketing.catalog import (
     WALKTHROUGH_ARTICLES,
 )
 from utility_gym.envs.ticketing.generator import IMPACT_CUES, REOPEN_DAYS, TRUTH_TABLE, URGENCY_CUES
+from utility_gym.envs.ticketing.schema import OPEN_STATUSES
 
 GENERATOR_VERSION = "1"
 
@@ -739,7 +740,49 @@ def colleague_same_problem(db: sqlite3.Connection, rng: random.Random, now: str,
     return dataclasses.replace(draft, goal=goal)
 
 
+def duplicate_of_stream_ticket(db: sqlite3.Connection, rng: random.Random, now: str, earlier: Task) -> TaskDraft:
+    """A duplicate of a ticket opened earlier in the stream: a teammate of the caller of
+    ``earlier`` (a vague_report_triage episode whose problem hit a few people) reports the same
+    problem; the ticket that episode opened is the parent to link to, not a second one to work."""
+    logged = next((c.arguments for c in earlier.tool_calls if c.name == "create_ticket"), None)
+    if logged is None or int(logged["impact"]) > 2:
+        raise NoTask("the earlier episode opened no ticket for a problem of several people")
+    p = next((x for x in ROUTED_PROBLEMS if x.short == logged["short_description"]), None)
+    if p is None:
+        raise NoTask("the earlier episode's problem is not a routed one")
+    # The parent is the ticket the earlier episode opened, as it is in this world (the agent's).
+    parents = [r for r in db.execute(
+        "SELECT id FROM tickets WHERE requester_id = ? AND opened_at = ? AND parent_id IS NULL "
+        f"AND status IN ({','.join('?' * len(OPEN_STATUSES))}) ORDER BY id", (logged["requester_id"], now, *OPEN_STATUSES))]
+    if not parents:
+        raise NoTask("the ticket of the earlier episode is not open in this world")
+    parent = _rows(db, "SELECT * FROM tickets WHERE id = ?", (parents[-1][0],))[0]
+    a = _rows(db, "SELECT * FROM employees WHERE id = ?", (logged["requester_id"],))[0]
+    e = _employee(db, rng, "e.department_id = ? AND e.id != ?", (a["department_id"], a["id"]))
+    urgency, cue = _urgency(rng, (2, 3))
+    tid = _Ids(db).ticket("incident")
+    said = p.detail
+    request = (f"{_greeting(rng)} {said}. {_name(a)} on my team reported the same thing earlier today, I think. "
+               f"{_sentence(cue)}.").strip()
+    s = Script()
+    _ask_id(s, rng)
+    s.call("search_tickets", essential=False, query=p.short)
+    s.call("create_ticket", **_ticket_args(e["id"], "incident", p.category, 3, urgency, p.short, said))
+    s.call("link_duplicate", ticket_id=tid, parent_id=parent["id"])
+    s.say(f"This is already being worked on: it is tracked in ticket {parent['id']}, which {a['first_name']} opened earlier today. "
+          f"I've logged your report as {tid} and linked it to {parent['id']}, so you'll get the updates. {_anything_else()}", essential=True)
+    facts = (Fact("id", parent["id"], "parent ticket"), Fact("id", tid, "ticket number"))
+    intent = Intent("report a known problem", request, "write", "create_ticket", (), facts)
+    draft = _draft([intent], {"employee_id": e["id"], "name": _name(e), "details": said}, s, rng,
+                   f"{e['id']} duplicates {parent['id']}, opened earlier in the stream")
+    # The isolated twin needs the parent: it is copied from this world (see UtilityEnv._isolated_world).
+    return dataclasses.replace(draft, extras={**draft.extras, "carry": (("tickets", parent["id"]),)})
+
+
 FOLLOW_UPS = (
+    TaskTemplate("duplicate_of_stream_ticket", "Streams only: a teammate reports the problem a ticket opened earlier in the "
+                 "stream tracks; log it and link it to that ticket.", duplicate_of_stream_ticket, tags=("write", "duplicates", "follow-up"),
+                 follows="vague_report_triage"),
     TaskTemplate("colleague_same_problem", "Streams only: a colleague of an earlier caller has the same device problem and "
                  "says only that; replace their device under warranty.", colleague_same_problem, tags=("write", "follow-up"),
                  follows="hardware_in_warranty"),
