@@ -172,3 +172,24 @@ def test_stream_benchmark__memory_gains_from_familiarity_and_the_heuristic_does_
     assert memory["follow_up_persistent_success"] >= memory["follow_up_isolated_success"] + 0.4
     assert memory["isolated_success"] == pytest.approx(heuristic["isolated_success"])
     assert run_stream_benchmark(domain_id, "memory", 3, 10, size="small")[1] == memory
+
+
+def test_web_shop_world_event__lowers_the_quantity_limit_for_the_site_and_the_tasks() -> None:
+    from utility_gym.envs.web_shop.site.shop import max_quantity
+
+    env = gym.make("utility/WebShop-v0", size="small", mode="stream", stream_length=10)
+    u = env.unwrapped
+    at = next(i for i, p in enumerate(u.stream_plan(2, 10)) if "events" in p)
+    for position in range(at):
+        env.reset(seed=2) if position == 0 else env.reset()
+    assert max_quantity(u.world.conn) == 5
+    _, info = env.reset(options={"task_id": "web_shop/refuse_over_limit/11"})
+    assert [e["name"] for e in info["stream"]["events"]] == ["quantity_limit_3"]
+    assert max_quantity(u.world.conn) == 3 and "at most 3 units" in info["policy"]
+    assert "(limit 3)" in u.task.summary and 4 <= int(u.task.goal.known["quantity"]) <= 9
+    # The site refuses a fourth unit of any item now.
+    from utility_gym.envs.web_shop.site.shop import ShopError, check_choice
+
+    with pytest.raises(ShopError, match="between 1 and 3"):
+        check_choice(type("P", (), {"options": {}})(), {}, 4, max_quantity(u.world.conn))
+    env.close()

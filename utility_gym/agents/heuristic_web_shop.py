@@ -17,6 +17,8 @@ from typing import Any
 from utility_gym.agents.base import Action
 from utility_gym.envs.web_shop.vocab import BRANDS, MAX_QUANTITY, TYPE_BY_NAME, ProductType, plural
 
+_LIMIT = re.compile(r"at most (\d+) units of an item per order")
+
 _MONEY = r"\$\s?(\d[\d,]*(?:\.\d+)?)"
 _RESULT = re.compile(r"^\[(\d+)\] (.+)\n(P\d{6}) · \$([\d,]+\.\d\d) · ([\d.]+) out of 5 \((\d+) reviews?\)$", re.M)
 _BYLINE = re.compile(r"^(P\d{6}) · (.+?) · (.+?) › (.+)$", re.M)
@@ -80,9 +82,13 @@ class WebShopHeuristicAgent:
         self.in_cart = 0
         self.gave_up = False
         self.asked_again = False
+        self.limit = MAX_QUANTITY
 
     # -- protocol ---------------------------------------------------------------------------------
     def act(self, obs: str, info: dict[str, Any]) -> Action:
+        limits = _LIMIT.findall(info.get("policy", ""))
+        if limits:  # the last one stated is in force (a revision comes after the original)
+            self.limit = int(limits[-1])
         user = self._read(obs, info)
         if self.phase == "start":
             self._understand(user)
@@ -129,8 +135,8 @@ class WebShopHeuristicAgent:
             self.wants = []
             return
         quantity = self._quantity(low)
-        if quantity > MAX_QUANTITY:
-            self.refuse = (f"I'm sorry, but I can't do that: the shop allows at most {MAX_QUANTITY} of an item per order, "
+        if quantity > self.limit:
+            self.refuse = (f"I'm sorry, but I can't do that: the shop allows at most {self.limit} of an item per order, "
                            f"so I can't order {quantity} of them.")
             return
         # A two-item request: the second item's words start after the last "and" before its type.

@@ -17,7 +17,7 @@ from utility_gym.envs.web_shop.page import Page
 from utility_gym.envs.web_shop.reward import PurchaseGrade, Wanted, bought_lines, purchase_score
 from utility_gym.envs.web_shop.schema import IGNORED_COLUMNS, TRACKED_TABLES
 from utility_gym.envs.web_shop.site.shop import order_count
-from utility_gym.envs.web_shop.tasks import TEMPLATES
+from utility_gym.envs.web_shop.tasks import TEMPLATES, WORLD_EVENTS
 from utility_gym.envs.web_shop.tools import TOOLS, WEB_TOOL_NAMES
 
 DOMAIN = Domain(
@@ -32,6 +32,7 @@ DOMAIN = Domain(
     lexicon=LEXICON,
     # What the cart holds at the end is not graded; orders and stock are.
     ignored_columns=IGNORED_COLUMNS,
+    world_events=WORLD_EVENTS,
 )
 
 ASK_TEMPLATE = "ask[<question>]"

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from utility_gym.core.streams import WorldEvent, write_setting
 from utility_gym.core.tasks import (
     Intent,
     NoTask,
@@ -31,7 +32,8 @@ from utility_gym.envs.web_shop.generator import GENERATOR_VERSION
 from utility_gym.envs.web_shop.navigator import shop_app
 from utility_gym.envs.web_shop.reward import Wanted
 from utility_gym.envs.web_shop.search import PAGE_SIZE, SearchQuery
-from utility_gym.envs.web_shop.vocab import MAX_QUANTITY, UNCOUNTED_TYPES, WITH_ATTRIBUTES, plural
+from utility_gym.envs.web_shop.site.shop import max_quantity
+from utility_gym.envs.web_shop.vocab import UNCOUNTED_TYPES, WITH_ATTRIBUTES, plural
 
 __all__ = ["GENERATOR_VERSION", "TEMPLATES"]
 
@@ -480,7 +482,7 @@ def most_reviewed(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskD
 
 
 def quantity(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    q = rng.randint(2, MAX_QUANTITY)
+    q = rng.randint(2, max_quantity(db))
     _, spec = _attributes_spec(db, rng, quantity=q)
     request = rng.choice((
         f"{_greeting(rng)} I need {describe(spec)}, {_budget_phrase(rng, spec.budget)} each.",
@@ -542,20 +544,21 @@ def two_items(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft
 def refuse_over_limit(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     cat = _catalog(db)
     item = _pick_items(cat, rng)[0]
-    n = rng.randint(MAX_QUANTITY + 1, 3 * MAX_QUANTITY)
+    limit = max_quantity(db)
+    n = rng.randint(limit + 1, 3 * limit)
     spec = Spec(item, [], _random_options(rng, item), n)
     request = rng.choice((
         f"{_greeting(rng)} I need {n} of the {item.title} ({', '.join(f'{d} {v}' for d, v in spec.options.items())}) for our team. Can you order them in one go?",
         f"{_greeting(rng)} Please buy {n} units of the {item.title}, {', '.join(option_phrase(d, v) for d, v in spec.options.items())}, in a single order.",
     )).strip()
     s = Script()
-    s.say(f"I'm sorry, but I can't place that order: the shop's policy allows at most {MAX_QUANTITY} of an item per order, "
+    s.say(f"I'm sorry, but I can't place that order: the shop's policy allows at most {limit} of an item per order, "
           f"so {n} is not possible.")
     intent = Intent("buy more than the per-order limit", request, "refuse", "purchase", (item.id,))
     known = _known(spec)
     known["quantity"] = str(n)
     goal = UserGoal((intent,), known, (), "", _persona(rng))
-    return TaskDraft(goal, tuple(s.steps), (), (), f"refuse {n} x {item.id} (limit {MAX_QUANTITY})", {"targets": []})
+    return TaskDraft(goal, tuple(s.steps), (), (), f"refuse {n} x {item.id} (limit {limit})", {"targets": []})
 
 
 # -- held-out templates (never in train) ----------------------------------------------------------
@@ -609,4 +612,20 @@ TEMPLATES: tuple[TaskTemplate, ...] = (
     TaskTemplate("refuse_over_limit", "The shopper wants more than the per-order limit: refuse and explain.", refuse_over_limit, tags=("policy",)),
     TaskTemplate("gift_for_relative", "A gift for a relative: ask every option.", gift_for_relative, heldout=True, tags=("clarify",)),
     TaskTemplate("price_range", "Buy the product within a price range.", price_range, heldout=True),
+)
+
+
+# -- streams: world events -------------------------------------------------------------------------
+def _lower_quantity_limit(db: sqlite3.Connection) -> None:
+    write_setting(db, "max_quantity", 3)
+
+
+WORLD_EVENTS = (
+    WorldEvent(
+        "quantity_limit_3",
+        "Policy revision: the shop now sells at most 3 units of an item per order (was 5).",
+        "The shop now sells at most 3 units of an item per order (it was 5). If the shopper wants more, do not place a "
+        "partial order: tell them it is not possible and why.",
+        _lower_quantity_limit,
+    ),
 )

@@ -35,7 +35,7 @@ from utility_gym.envs.web_shop.search import (
 )
 from utility_gym.envs.web_shop.site import shop
 from utility_gym.envs.web_shop.site.shop import Product, ShopError
-from utility_gym.envs.web_shop.vocab import CATEGORIES, CATEGORY_BY_NAME, MAX_QUANTITY
+from utility_gym.envs.web_shop.vocab import CATEGORIES, CATEGORY_BY_NAME
 
 HERE = Path(__file__).parent
 MAX_BODY = 64 * 1024
@@ -281,13 +281,14 @@ class ShopApp:
         if p is None:
             raise HTTPError(404, "There is no such product.")
         chosen = {d: r.query[d] for d in p.options if r.query.get(d) in p.options[d]}
-        qty = _int(r.query, "qty", 1, MAX_QUANTITY, default=1)
+        limit = shop.max_quantity(r.db)
+        qty = _int(r.query, "qty", 1, limit, default=1)
         left = shop.stock_of(r.db, p.id)
         error = _ERRORS.get(r.query.get("error", ""), "")
         if error:
-            error = error.format(dim=r.query.get("error", ""), max=MAX_QUANTITY, left=left)
+            error = error.format(dim=r.query.get("error", ""), max=limit, left=left)
         count = shop.cart_count(r.db)
-        memo = ("product", r.catalog, p.num, tuple(sorted(chosen.items())), qty, left, error, count)
+        memo = ("product", r.catalog, p.num, tuple(sorted(chosen.items())), qty, left, error, count, limit)
         hit = self._memo(memo)
         if hit is not None:
             return hit
@@ -306,7 +307,7 @@ class ShopApp:
             return base + "&".join(parts)
 
         option_links = [(dim, [(v, url(dim, v), chosen.get(dim) == v) for v in values]) for dim, values in p.options.items()]
-        max_qty = max(1, min(MAX_QUANTITY, left))
+        max_qty = max(1, min(limit, left))
         option_links.append(("quantity", [(str(n), url("qty", str(n)), n == qty) for n in range(1, max_qty + 1)]))
         selected = [f"{d} {chosen[d]}" if d in chosen else f"{d} (choose one)" for d in p.options]
         selected.append(f"quantity {qty}")
@@ -362,7 +363,7 @@ class ShopApp:
         p = shop.get_product(r.db, pid, r.catalog)
         if p is None:
             raise HTTPError(400, "Unknown product.")
-        qty = _int(r.form, "qty", 1, MAX_QUANTITY, default=1, status=400)
+        qty = _int(r.form, "qty", 1, shop.max_quantity(r.db), default=1, status=400)
         chosen = {}
         for name, value in r.form.items():
             if name in ("product_id", "qty"):

@@ -11,6 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from utility_gym.core.streams import read_setting
 from utility_gym.envs.web_shop.catalog import product_num
 from utility_gym.envs.web_shop.vocab import MAX_QUANTITY
 
@@ -104,7 +105,12 @@ def options_key(options: dict[str, str]) -> str:
     return json.dumps(dict(sorted(options.items())), ensure_ascii=False, separators=(",", ":"))
 
 
-def check_choice(product: Product, chosen: dict[str, str], quantity: int) -> None:
+def max_quantity(db: sqlite3.Connection) -> int:
+    """The most units of an item per order (a stream's world event may lower it)."""
+    return read_setting(db, "max_quantity", MAX_QUANTITY)
+
+
+def check_choice(product: Product, chosen: dict[str, str], quantity: int, limit: int = MAX_QUANTITY) -> None:
     """Raise ShopError unless every option of ``product`` is chosen and the quantity is allowed."""
     for dim, values in product.options.items():
         value = chosen.get(dim)
@@ -115,8 +121,8 @@ def check_choice(product: Product, chosen: dict[str, str], quantity: int) -> Non
     extra = [d for d in chosen if d not in product.options]
     if extra:
         raise ShopError(f"This product has no {extra[0]} option.", extra[0])
-    if not 1 <= quantity <= MAX_QUANTITY:
-        raise ShopError(f"Quantity must be between 1 and {MAX_QUANTITY}.", "quantity")
+    if not 1 <= quantity <= limit:
+        raise ShopError(f"Quantity must be between 1 and {limit}.", "quantity")
 
 
 def cart_count(db: sqlite3.Connection) -> int:
@@ -136,15 +142,16 @@ def cart_lines(db: sqlite3.Connection) -> list[dict[str, Any]]:
 
 
 def add_to_cart(db: sqlite3.Connection, product: Product, chosen: dict[str, str], quantity: int) -> None:
-    check_choice(product, chosen, quantity)
+    limit = max_quantity(db)
+    check_choice(product, chosen, quantity, limit)
     if stock_of(db, product.id) <= 0:
         raise ShopError("Sorry, this product is out of stock.", "stock")
     key = options_key(chosen)
     row = db.execute("SELECT id, quantity FROM cart_items WHERE product_id = ? AND options = ?", (product.id, key)).fetchone()
     if row is not None:
         total = row[1] + quantity
-        if total > MAX_QUANTITY:
-            raise ShopError(f"You can buy at most {MAX_QUANTITY} of an item per order; your cart already holds {row[1]}.", "quantity")
+        if total > limit:
+            raise ShopError(f"You can buy at most {limit} of an item per order; your cart already holds {row[1]}.", "quantity")
         db.execute("UPDATE cart_items SET quantity = ? WHERE id = ?", (total, row[0]))
         return
     seq = db.execute("SELECT coalesce(max(added_seq), 0) + 1 FROM cart_items").fetchone()[0]
@@ -168,8 +175,9 @@ def place_order(db: sqlite3.Connection, lines: list[tuple[Product, dict[str, str
     if not lines:
         raise ShopError("Your cart is empty.", "cart")
     merged: dict[tuple[str, str], list] = {}
+    limit = max_quantity(db)
     for product, chosen, quantity in lines:
-        check_choice(product, chosen, quantity)
+        check_choice(product, chosen, quantity, limit)
         key = (product.id, options_key(chosen))
         if key in merged:
             merged[key][2] += quantity
@@ -182,8 +190,8 @@ def place_order(db: sqlite3.Connection, lines: list[tuple[Product, dict[str, str
         total = 0.0
         items = 0
         for k, ((pid, okey), (product, _chosen, quantity)) in enumerate(sorted(merged.items(), key=lambda kv: kv[0]), 1):
-            if quantity > MAX_QUANTITY:
-                raise ShopError(f"You can buy at most {MAX_QUANTITY} of an item per order.", "quantity")
+            if quantity > limit:
+                raise ShopError(f"You can buy at most {limit} of an item per order.", "quantity")
             left = stock_of(db, pid)
             if left < quantity:
                 raise ShopError(
