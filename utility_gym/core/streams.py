@@ -10,6 +10,7 @@ and seeded choice; ``UtilityEnv`` serves the plan.
 
 from __future__ import annotations
 
+import functools
 import random
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -31,6 +32,12 @@ class WorldEvent:
     description: str  # one line for info["stream"]["events"]
     policy_revision: str  # a policy section, Markdown, appended from this position on
     apply: Callable[[sqlite3.Connection], None]
+
+    @classmethod
+    def setting(cls, name: str, description: str, policy_revision: str, key: str, value: Any) -> WorldEvent:
+        """An event that sets the world's ``_meta`` rule ``key`` (which the tools and the task
+        templates read with ``read_setting``) to ``value``."""
+        return cls(name, description, policy_revision, functools.partial(write_setting, key=key, value=value))
 
 
 def read_setting(db: sqlite3.Connection, key: str, default: Any) -> Any:

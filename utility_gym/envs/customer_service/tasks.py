@@ -7,7 +7,7 @@ import random
 import sqlite3
 from datetime import datetime, timedelta
 
-from utility_gym.core.streams import WorldEvent, write_setting
+from utility_gym.core.streams import WorldEvent
 from utility_gym.core.tasks import (
     Fact,
     Intent,
@@ -618,16 +618,12 @@ FOLLOW_UPS = (
 )
 
 
-def _shorten_return_window(db: sqlite3.Connection) -> None:
-    write_setting(db, "return_window_days", 14)
-
-
 WORLD_EVENTS = (
-    WorldEvent(
+    WorldEvent.setting(
         "return_window_14_days",
         "Policy revision: the return and exchange window is shortened from 30 to 14 days after delivery.",
         "Returns and exchanges: only **delivered** orders, and only within **14 days** of delivery (it was 30 days). "
         "Outside the window, refuse and tell the customer the delivery date.",
-        _shorten_return_window,
+        "return_window_days", 14,
     ),
 )

@@ -8,7 +8,7 @@ import sqlite3
 from datetime import datetime, timedelta
 
 from utility_gym.core.nlu import DEFAULT_LEXICON
-from utility_gym.core.streams import WorldEvent, read_setting, write_setting
+from utility_gym.core.streams import WorldEvent, read_setting
 from utility_gym.core.tasks import (
     Fact,
     Intent,
@@ -789,16 +789,12 @@ FOLLOW_UPS = (
 )
 
 
-def _shorten_reopen_window(db: sqlite3.Connection) -> None:
-    write_setting(db, "reopen_days", 7)
-
-
 WORLD_EVENTS = (
-    WorldEvent(
+    WorldEvent.setting(
         "reopen_window_7_days",
         "Policy revision: resolved tickets can be reopened for 7 days after resolution (was 14).",
         "Reopening: a resolved ticket whose problem came back is reopened (`reopen_ticket`) only within **7 days** of its "
         "resolution (it was 14 days). After that, open a new ticket that mentions the old one.",
-        _shorten_reopen_window,
+        "reopen_days", 7,
     ),
 )

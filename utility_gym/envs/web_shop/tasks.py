@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from utility_gym.core.streams import WorldEvent, write_setting
+from utility_gym.core.streams import WorldEvent
 from utility_gym.core.tasks import (
     Intent,
     NoTask,
@@ -616,16 +616,12 @@ TEMPLATES: tuple[TaskTemplate, ...] = (
 
 
 # -- streams: world events -------------------------------------------------------------------------
-def _lower_quantity_limit(db: sqlite3.Connection) -> None:
-    write_setting(db, "max_quantity", 3)
-
-
 WORLD_EVENTS = (
-    WorldEvent(
+    WorldEvent.setting(
         "quantity_limit_3",
         "Policy revision: the shop now sells at most 3 units of an item per order (was 5).",
         "The shop now sells at most 3 units of an item per order (it was 5). If the shopper wants more, do not place a "
         "partial order: tell them it is not possible and why.",
-        _lower_quantity_limit,
+        "max_quantity", 3,
     ),
 )
