@@ -84,6 +84,11 @@ class CustomerServiceEnv(UtilityEnv):
     (100000), ``render_mode`` (None | "ansi"). ``reset(options={"task_id": ...})`` picks a task;
     ``reset(options={"fork": env.unwrapped.snapshot()})`` resumes a snapshot.
 
+    ``mode`` ("episodic" | "stream") and ``stream_length`` (20): ``mode="stream"`` serves a seeded
+    stream of tasks in one persistent world (``utility/...Stream-v0``; docs/streams.md). In streams a returning customer asks for another order to go to the address they gave in an earlier
+    conversation (``same_address_again``), and the return window may shrink to 14 days
+    (``return_window_14_days``).
+
     ## Version History
     * v0: initial release (generator version 1).
     """

@@ -106,6 +106,12 @@ class TicketingEnv(UtilityEnv):
     (100000), ``render_mode`` (None | "ansi"). ``reset(options={"task_id": ...})`` picks a task;
     ``reset(options={"fork": env.unwrapped.snapshot()})`` resumes a snapshot.
 
+    ``mode`` ("episodic" | "stream") and ``stream_length`` (20): ``mode="stream"`` serves a seeded
+    stream of tasks in one persistent world (``utility/...Stream-v0``; docs/streams.md). In streams a colleague of an earlier caller has the same device problem
+    (``colleague_same_problem``), a teammate duplicates a ticket opened earlier in the stream
+    (``duplicate_of_stream_ticket``), and the reopen window may shrink to 7 days
+    (``reopen_window_7_days``).
+
     ## Version History
     * v0: initial release (generator version 1).
     """

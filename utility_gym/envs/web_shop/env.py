@@ -112,6 +112,9 @@ class WebShopEnv(UtilityEnv):
     ``reset(options={"task_id": ...})`` picks a task; ``reset(options={"fork": snap})`` resumes
     ``env.unwrapped.snapshot()``.
 
+    ``mode`` ("episodic" | "stream") and ``stream_length`` (20): ``mode="stream"`` serves a seeded
+    stream of tasks in one persistent world (``utility/...Stream-v0``; docs/streams.md). In streams the per-order limit may drop to 3 units (``quantity_limit_3``).
+
     ## Version History
     * v0: initial release (generator version 1).
     """
