@@ -72,6 +72,9 @@ class Domain:
     ignored_columns: frozenset[tuple[str, str]] = frozenset()
     # Tool-state key set once the user is verified; facts told before it count as disclosures.
     identity_key: str | None = None
+    # Reset worlds by rolling back the episode's transaction (see World); off for a domain
+    # whose tools ATTACH a database, which SQLite cannot do inside a transaction.
+    rollback_reset: bool = True
 
     def template(self, name: str) -> TaskTemplate:
         for t in self.templates:
@@ -143,7 +146,7 @@ class UtilityEnv(gym.Env[str, str]):
         self.template: WorldTemplate = build_template(
             self.domain.name, self.world_seed, size, self.domain.builder, self.domain.tracked_tables
         )
-        self.world = World(self.template)
+        self.world = World(self.template, rollback_reset=self.domain.rollback_reset)
         self.toolbox = Toolbox(self.domain.tools)
         self.user = make_user(user, user_options)
         # An LLM-voiced user makes transcripts depend on the model, not only on the seeds.
@@ -371,7 +374,7 @@ class UtilityEnv(gym.Env[str, str]):
         cached = _EXPECTED_CACHE.get(key) if base is None else None
         if cached is not None:
             return cached
-        scratch = _scratch_world(self.template)
+        scratch = _scratch_world(self.template, self.domain.rollback_reset)
         scratch.restore(base if base is not None else self.template.data)
         ctx = ToolContext(scratch.conn, {}, self.template.meta.get("now", ""))
         start = scratch.change_seq()  # a stream's world already carries earlier episodes' log
@@ -674,12 +677,12 @@ _REFERENCE: dict[tuple[str, int, str], World] = {}
 _SCRATCH: dict[tuple[str, int, str], World] = {}
 
 
-def _scratch_world(template: WorldTemplate) -> World:
+def _scratch_world(template: WorldTemplate, rollback_reset: bool) -> World:
     """One reusable world per process for replaying oracle plans (restored before each use)."""
     key = (template.domain, template.world_seed, template.size)
     world = _SCRATCH.get(key)
     if world is None:
-        world = _SCRATCH[key] = World(template)
+        world = _SCRATCH[key] = World(template, rollback_reset=rollback_reset)
     return world
 
 
