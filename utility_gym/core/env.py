@@ -54,6 +54,9 @@ class StreamExhausted(RuntimeError):
     """A stream's last task is done: ``reset(seed=...)`` starts a new stream."""
 # An env built outside gym.make has no registered cap; an episode must still end.
 DEFAULT_STEP_CAP = 200
+# A tool call's arguments as the transcript shows them; json.dumps with options would build a
+# new encoder on every step.
+_ARGUMENTS_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -467,7 +470,7 @@ class UtilityEnv(gym.Env[str, str]):
     def _run_tool(self, call: ToolCallAction, events: list[Event]) -> bool:
         ep = self._episode
         try:
-            args_text = json.dumps(call.arguments, ensure_ascii=False, sort_keys=True)
+            args_text = _ARGUMENTS_ENCODER.encode(call.arguments)
             data = {"arguments": call.arguments}
         except (TypeError, ValueError):  # e.g. a lone surrogate or a non-JSON value from a dict action
             args_text, data = repr(call.arguments), {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timedelta
 from typing import Literal
@@ -91,6 +92,7 @@ def next_ticket_id(ctx: ToolContext, kind: str) -> str:
     return _next_id(ctx, "tickets", "INC" if kind == "incident" else "REQ", 7)
 
 
+@functools.lru_cache(maxsize=4096)  # called with the world's clock over and over; strftime is slow
 def _due(opened_at: str, priority: int) -> str:
     return (datetime.fromisoformat(opened_at) + timedelta(hours=RESOLVE_HOURS[priority])).strftime("%Y-%m-%dT%H:%M:%S")
 
