@@ -82,5 +82,8 @@ def create_tables(db: sqlite_utils.Database) -> None:
     db["order_items"].create_index(["order_id"])
     db["payment_methods"].create_index(["customer_id"])
     db["refunds"].create_index(["order_id"])
+    db["variants"].create_index(["product_id"])
     db["customers"].create_index(["email"], unique=True)
     db["customers"].create_index(["last_name", "first_name"])
+    # find_customer_by_name_zip compares lower-cased names, which no index serves: the zip does.
+    db["customers"].create_index(["zip"])
