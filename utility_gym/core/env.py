@@ -370,14 +370,21 @@ class UtilityEnv(gym.Env[str, str]):
             extras=draft.extras,
         )
 
-    def expected(self, task: Task, base: bytes | None = None) -> Expected:
+    def expected(self, task: Task, base: bytes | None = None, *, on: World | None = None) -> Expected:
         """The task's expected change set, by replaying its oracle plan on a fresh copy of the
-        pristine world (cached), or of ``base`` (a stream's current world; not cached)."""
+        pristine world (cached), or of ``base`` (a stream's current world; not cached).
+
+        ``on``: a world that rolls back to the template (``rollback_reset``) to replay on instead
+        of the per-process scratch world; it is reset to the template afterwards.
+        """
         key = (self.domain.name, self.world_seed, self.size, task.task_id)
         cached = _EXPECTED_CACHE.get(key) if base is None else None
         if cached is not None:
             return cached
-        scratch = _scratch_world(self.template, self.domain.rollback_reset)
+        if on is not None and on.rollback_reset:
+            scratch = on
+        else:
+            scratch = _scratch_world(self.template, self.domain.rollback_reset)
         scratch.restore(base if base is not None else self.template.data)
         ctx = ToolContext(scratch.conn, {}, self.template.meta.get("now", ""))
         start = scratch.change_seq()  # a stream's world already carries earlier episodes' log
@@ -436,8 +443,12 @@ class UtilityEnv(gym.Env[str, str]):
         pending, self._stream_expected = self._stream_expected, None
         if pending is not None and pending[0] is task:
             expected = pending[1]
+        elif self.mode == "stream":
+            expected = self.expected(task, self.world.snapshot())
         else:
-            expected = self.expected(task, self.world.snapshot() if self.mode == "stream" else None)
+            # The world was just reset to the template: a new task's plan is replayed on it and
+            # rolled back, so the episode's first calls find its statements and pages warm.
+            expected = self.expected(task, on=self.world)
         self._episode = {
             "task_id": task.task_id,
             "steps": 0,
