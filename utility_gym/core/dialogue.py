@@ -43,9 +43,13 @@ def render_events(events: list[Event]) -> str:
     return "\n".join(e.render() for e in events)
 
 
+# One encoder for every call: json.dumps with options builds a new JSONEncoder each time.
+_RESULT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), default=str)
+
+
 def dumps(value: Any) -> str:
     """Compact, deterministic JSON for tool results."""
-    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
+    text = _RESULT_ENCODER.encode(value)
     if len(text) > MAX_TOOL_RESULT_CHARS:
         text = text[:MAX_TOOL_RESULT_CHARS] + f" ... [truncated, {len(text)} characters in all]"
     return text

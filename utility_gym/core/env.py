@@ -60,6 +60,9 @@ class StreamExhausted(RuntimeError):
 _ID = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9-]{4,}")
 # An env built outside gym.make has no registered cap; an episode must still end.
 DEFAULT_STEP_CAP = 200
+# A tool call's arguments as the transcript shows them; json.dumps with options would build a
+# new encoder on every step.
+_ARGUMENTS_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,9 @@ class Domain:
     # the world events a stream may schedule.
     follow_ups: tuple[TaskTemplate, ...] = ()
     world_events: tuple[WorldEvent, ...] = ()
+    # Reset worlds by rolling back the episode's transaction (see World); off for a domain
+    # whose tools ATTACH a database, which SQLite cannot do inside a transaction.
+    rollback_reset: bool = True
 
     def template(self, name: str) -> TaskTemplate:
         for t in self.templates + self.follow_ups:
@@ -162,7 +168,7 @@ class UtilityEnv(gym.Env[str, str]):
         self.template: WorldTemplate = build_template(
             self.domain.name, self.world_seed, size, self.domain.builder, self.domain.tracked_tables
         )
-        self.world = World(self.template)
+        self.world = World(self.template, rollback_reset=self.domain.rollback_reset)
         self.toolbox = Toolbox(self.domain.tools)
         self.user = make_user(user, user_options)
         # An LLM-voiced user makes transcripts depend on the model, not only on the seeds.
@@ -278,7 +284,7 @@ class UtilityEnv(gym.Env[str, str]):
         rows = task.extras.get("carried_rows") or ()
         if not rows:
             return base
-        scratch = _scratch_world(self.template)
+        scratch = _scratch_world(self.template, self.domain.rollback_reset)
         scratch.restore(base)
         try:
             for table, row in rows:
@@ -296,7 +302,7 @@ class UtilityEnv(gym.Env[str, str]):
             return self.template.data
         cache = self._isolation_bases
         if key not in cache:
-            scratch = _scratch_world(self.template)
+            scratch = _scratch_world(self.template, self.domain.rollback_reset)
             scratch.restore(self.template.data)
             try:
                 for name in key:
@@ -514,29 +520,36 @@ class UtilityEnv(gym.Env[str, str]):
             extras=draft.extras,
         )
 
-    def expected(self, task: Task, base: bytes | None = None) -> Expected:
+    def expected(self, task: Task, base: bytes | None = None, *, on: World | None = None) -> Expected:
         """The task's expected change set, by replaying its oracle plan on a fresh copy of the
-        pristine world (cached), or of ``base`` (a stream's current world; not cached)."""
+        pristine world (cached), or of ``base`` (a stream's current world; not cached).
+
+        ``on``: a world that rolls back to the template (``rollback_reset``) to replay on instead
+        of the per-process scratch world; it is reset to the template afterwards.
+        """
         key = (self.domain.name, self.world_seed, self.size, task.task_id)
         cached = _EXPECTED_CACHE.get(key) if base is None else None
         if cached is not None:
             return cached
-        result = self._replay(task, base if base is not None else self.template.data)[0]
+        result = self._replay(task, base if base is not None else self.template.data, on=on)[0]
         if base is None:
             _bounded_put(_EXPECTED_CACHE, key, result)
         return result
 
     def _replay(
         self, task: Task, base: bytes, like: list[list[tuple[str, str]]] | None = None, outputs: list[str] | None = None,
-        inspect: Callable[[sqlite3.Connection], Any] | None = None,
+        inspect: Callable[[sqlite3.Connection], Any] | None = None, on: World | None = None,
     ) -> tuple[Expected, list[list[tuple[str, str]]], dict[str, str]]:
         """Replay ``task``'s oracle plan on a copy of ``base``: the expected changes, the rows
         each call inserted (table, key) and, given ``like`` (those of a replay on another world),
         how the ids this world gave new rows map from those: ``{other id: this world's id}``;
-        ``inspect(db)`` is called on the world the plan leaves, before it is reset.
-        Ids of new rows (ticket numbers, return ids) depend on the world's history; a plan made
-        for one world runs on the other with the ids mapped as they are created."""
-        scratch = _scratch_world(self.template)
+        ``inspect(db)`` is called on the world the plan leaves, before it is reset; ``on`` as in
+        ``expected``. Ids of new rows (ticket numbers, return ids) depend on the world's history;
+        a plan made for one world runs on the other with the ids mapped as they are created."""
+        if on is not None and on.rollback_reset:
+            scratch = on
+        else:
+            scratch = _scratch_world(self.template, self.domain.rollback_reset)
         scratch.restore(base)
         ctx = ToolContext(scratch.conn, {}, self.template.meta.get("now", ""))
         start = scratch.change_seq()  # a stream's world already carries earlier episodes' log
@@ -612,8 +625,12 @@ class UtilityEnv(gym.Env[str, str]):
         pending, self._stream_expected = self._stream_expected, None
         if pending is not None and pending[0] is task:
             expected = pending[1]
+        elif self.mode == "stream":
+            expected = self.expected(task, self.world.snapshot())
         else:
-            expected = self.expected(task, self.world.snapshot() if self.mode == "stream" else None)
+            # The world was just reset to the template: a new task's plan is replayed on it and
+            # rolled back, so the episode's first calls find its statements and pages warm.
+            expected = self.expected(task, on=self.world)
         self._episode = {
             "task_id": task.task_id,
             "steps": 0,
@@ -646,7 +663,7 @@ class UtilityEnv(gym.Env[str, str]):
     def _run_tool(self, call: ToolCallAction, events: list[Event]) -> bool:
         ep = self._episode
         try:
-            args_text = json.dumps(call.arguments, ensure_ascii=False, sort_keys=True)
+            args_text = _ARGUMENTS_ENCODER.encode(call.arguments)
             data = {"arguments": call.arguments}
         except (TypeError, ValueError):  # e.g. a lone surrogate or a non-JSON value from a dict action
             args_text, data = repr(call.arguments), {}
@@ -856,12 +873,12 @@ _REFERENCE: dict[tuple[str, int, str], World] = {}
 _SCRATCH: dict[tuple[str, int, str], World] = {}
 
 
-def _scratch_world(template: WorldTemplate) -> World:
+def _scratch_world(template: WorldTemplate, rollback_reset: bool) -> World:
     """One reusable world per process for replaying oracle plans (restored before each use)."""
     key = (template.domain, template.world_seed, template.size)
     world = _SCRATCH.get(key)
     if world is None:
-        world = _SCRATCH[key] = World(template)
+        world = _SCRATCH[key] = World(template, rollback_reset=rollback_reset)
     return world
 
 

@@ -241,6 +241,11 @@ def substitute_ids(obj: Any, mapping: Mapping[str, str]) -> Any:
     return sub(obj)
 
 
+def memo_rows(db: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
+    """A query's rows as dicts, through ``memo``: shared between calls, so callers must not mutate them."""
+    return memo(db, ("rows", sql, params), lambda: [dict(r) for r in db.execute(sql, params).fetchall()])
+
+
 def task_id_for(domain: str, template: str, seed: int) -> str:
     return f"{domain}/{template}/{seed}"
 

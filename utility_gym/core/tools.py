@@ -243,6 +243,7 @@ class Toolbox:
             self.tools[t.name] = t
         self.schemas: list[dict[str, Any]] = [t.schema for t in self.tools.values()]
         self._available = ", ".join(sorted(self.tools))
+        self._param_names = {t.name: frozenset(p.name for p in t.params) for t in self.tools.values()}
 
     def __contains__(self, name: str) -> bool:
         return name in self.tools
@@ -254,7 +255,7 @@ class Toolbox:
             return f"unknown tool {_clip(name)!r}; available: {self._available}"
         if not isinstance(arguments, dict):
             return f"arguments of {name} must be a JSON object, got {_show(arguments)}"
-        known = {p.name for p in spec.params}
+        known = self._param_names[name]
         extra = [k for k in arguments if k not in known]
         if extra:
             expected = ", ".join(p.name for p in spec.params) or "no arguments"

@@ -82,5 +82,12 @@ def create_tables(db: sqlite_utils.Database) -> None:
     db["order_items"].create_index(["order_id"])
     db["payment_methods"].create_index(["customer_id"])
     db["refunds"].create_index(["order_id"])
+    db["variants"].create_index(["product_id"])
     db["customers"].create_index(["email"], unique=True)
     db["customers"].create_index(["last_name", "first_name"])
+    # find_customer_by_name_zip compares lower-cased names, which no index serves: the zip does.
+    db["customers"].create_index(["zip"])
+    # tools.next_id takes max(CAST(substr(id, 3) AS INTEGER)): indexing that expression makes it a
+    # seek, not a scan of the table.
+    for table in ("refunds", "returns", "compensations", "transfers"):
+        db.execute(f"CREATE INDEX idx_{table}_number ON {table} (CAST(substr(id, 3) AS INTEGER))")

@@ -20,6 +20,7 @@ from utility_gym.core.tasks import (
     ToolCall,
     UserGoal,
     memo,
+    memo_rows,
 )
 from utility_gym.envs.customer_service.tools import (
     COMPENSATION,
@@ -32,11 +33,6 @@ GENERATOR_VERSION = "1"
 
 
 # -- building blocks ------------------------------------------------------------------------------
-def _rows(db: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict]:
-    """Rows of the pristine reference world; memoized, so callers must not mutate them."""
-    return memo(db, ("rows", sql, params), lambda: [dict(r) for r in db.execute(sql, params).fetchall()])
-
-
 def _choose(rng: random.Random, rows: list[dict]) -> dict:
     if not rows:
         raise NoTask("no matching record in this world")
@@ -44,7 +40,7 @@ def _choose(rng: random.Random, rows: list[dict]) -> dict:
 
 
 def _orders(db: sqlite3.Connection, where: str, params: tuple = ()) -> list[dict]:
-    return _rows(
+    return memo_rows(
         db,
         "SELECT o.*, c.email, c.first_name, c.last_name, c.zip AS customer_zip, c.tier, "
         "p.label AS payment_label FROM orders o JOIN customers c ON c.id = o.customer_id "
@@ -54,7 +50,7 @@ def _orders(db: sqlite3.Connection, where: str, params: tuple = ()) -> list[dict
 
 
 def _items(db: sqlite3.Connection, order_id: str) -> list[dict]:
-    return _rows(db, "SELECT * FROM order_items WHERE order_id = ? ORDER BY id", (order_id,))
+    return memo_rows(db, "SELECT * FROM order_items WHERE order_id = ? ORDER BY id", (order_id,))
 
 
 def _persona(rng: random.Random) -> Persona:
@@ -206,7 +202,7 @@ def _swappable(db: sqlite3.Connection, order_id: str, cheaper_only: bool) -> lis
 def _find_swappable(db: sqlite3.Connection, order_id: str, cheaper_only: bool) -> list[tuple[dict, dict]]:
     pairs = []
     for item in _items(db, order_id):
-        for v in _rows(db, "SELECT * FROM variants WHERE product_id = ? AND id != ? AND stock > 0 ORDER BY id", (item["product_id"], item["variant_id"])):
+        for v in memo_rows(db, "SELECT * FROM variants WHERE product_id = ? AND id != ? AND stock > 0 ORDER BY id", (item["product_id"], item["variant_id"])):
             if not cheaper_only or v["price"] <= item["price"]:
                 pairs.append((item, v))
     return pairs
@@ -255,7 +251,7 @@ def order_status(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDr
 
 def refund_status(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     o = _choose(rng, _orders(db, "o.status IN ('cancelled', 'returned') AND o.id IN (SELECT order_id FROM refunds)"))
-    r = _rows(db, "SELECT * FROM refunds WHERE order_id = ? ORDER BY id", (o["id"],))[0]
+    r = memo_rows(db, "SELECT * FROM refunds WHERE order_id = ? ORDER BY id", (o["id"],))[0]
     request = f"{_greeting(rng)} I'm still waiting for my refund for order #{o['id']}. What's going on with it?".strip()
     known = {"order_id": o["id"]}
     s = Script()
@@ -298,7 +294,7 @@ def _address_script(o: dict, parts: tuple[str, str, str, str], rng: random.Rando
 
 
 def ambiguous_cancel(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    customers = _rows(db, "SELECT customer_id FROM orders WHERE status = 'pending' GROUP BY customer_id HAVING count(*) >= 2 ORDER BY customer_id")
+    customers = memo_rows(db, "SELECT customer_id FROM orders WHERE status = 'pending' GROUP BY customer_id HAVING count(*) >= 2 ORDER BY customer_id")
     cid = _choose(rng, customers)["customer_id"]
     pending = _orders(db, "o.customer_id = ? AND o.status = 'pending'", (cid,))
     o = rng.choice(pending)
@@ -394,7 +390,7 @@ def change_mind(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDra
 
 
 def cancel_and_status(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    customers = _rows(
+    customers = memo_rows(
         db,
         "SELECT customer_id FROM orders GROUP BY customer_id HAVING sum(status = 'pending') >= 1 AND sum(status = 'shipped') >= 1 ORDER BY customer_id",
     )
@@ -513,7 +509,7 @@ def return_two_items(db: sqlite3.Connection, rng: random.Random, now: str) -> Ta
 
 
 def address_then_cancel(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    customers = _rows(db, "SELECT customer_id FROM orders GROUP BY customer_id HAVING sum(status = 'processing') >= 1 AND sum(status = 'pending') >= 1 ORDER BY customer_id")
+    customers = memo_rows(db, "SELECT customer_id FROM orders GROUP BY customer_id HAVING sum(status = 'processing') >= 1 AND sum(status = 'pending') >= 1 ORDER BY customer_id")
     cid = _choose(rng, customers)["customer_id"]
     a = rng.choice(_orders(db, "o.customer_id = ? AND o.status = 'processing'", (cid,)))
     b = rng.choice(_orders(db, "o.customer_id = ? AND o.status = 'pending'", (cid,)))

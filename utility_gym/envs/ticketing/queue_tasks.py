@@ -20,6 +20,7 @@ from utility_gym.core.tasks import (
     TaskDraft,
     TaskTemplate,
     UserGoal,
+    memo_rows,
 )
 from utility_gym.envs.ticketing.catalog import ARTICLE_BY_ID
 from utility_gym.envs.ticketing.generator import TRUTH_TABLE
@@ -28,15 +29,13 @@ SCENARIOS = ("duplicate", "kb", "route", "vague")
 
 
 def _queued(db: sqlite3.Connection, scenario: str) -> list[dict]:
-    return [
-        dict(r)
-        for r in db.execute(
-            "SELECT x.*, t.short_description, t.description, t.opened_at, t.requester_id, t.category AS filed_category, "
-            f"t.impact AS filed_impact, t.urgency AS filed_urgency FROM tickets t JOIN {TRUTH_TABLE} x ON x.ticket_id = t.id "
-            "WHERE t.status = 'new' AND x.scenario = ? ORDER BY t.id",
-            (scenario,),
-        ).fetchall()
-    ]
+    return memo_rows(
+        db,
+        "SELECT x.*, t.short_description, t.description, t.opened_at, t.requester_id, t.category AS filed_category, "
+        f"t.impact AS filed_impact, t.urgency AS filed_urgency FROM tickets t JOIN {TRUTH_TABLE} x ON x.ticket_id = t.id "
+        "WHERE t.status = 'new' AND x.scenario = ? ORDER BY t.id",
+        (scenario,),
+    )
 
 
 def _pick(db: sqlite3.Connection, rng: random.Random, scenarios: tuple[str, ...]) -> list[dict]:

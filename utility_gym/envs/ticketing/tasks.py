@@ -20,6 +20,8 @@ from utility_gym.core.tasks import (
     TaskTemplate,
     ToolCall,
     UserGoal,
+    memo,
+    memo_rows,
 )
 from utility_gym.envs.ticketing.catalog import (
     APP_BY_ID,
@@ -48,10 +50,6 @@ LEXICON = DEFAULT_LEXICON.extend(
 
 
 # -- building blocks ------------------------------------------------------------------------------
-def _rows(db: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict]:
-    return [dict(r) for r in db.execute(sql, params).fetchall()]
-
-
 def _choose(rng: random.Random, rows: list[dict]) -> dict:
     if not rows:
         raise NoTask("no matching record in this world")
@@ -62,11 +60,11 @@ class _Ids:
     """The ids the world will give the next tickets and orders, in creation order."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
-        self.n = {
+        self.n = dict(memo(db, "last_numbers", lambda: {
             "INC": _max_number(db, "tickets", "INC"),
             "REQ": _max_number(db, "tickets", "REQ"),
             "RO": _max_number(db, "replacement_orders", "RO"),
-        }
+        }))
 
     def ticket(self, kind: str) -> str:
         prefix = "INC" if kind == "incident" else "REQ"
@@ -123,10 +121,11 @@ def _draft(intents: list[Intent], known: dict[str, str], s: Script, rng: random.
 
 def _employee(db: sqlite3.Connection, rng: random.Random, where: str = "1", params: tuple = ()) -> dict:
     """A random active employee matching ``where`` (ids first, then one row: cheap on big worlds)."""
-    ids = [r[0] for r in db.execute(f"SELECT e.id FROM employees e WHERE e.status = 'active' AND ({where}) ORDER BY e.id", params)]
+    sql = f"SELECT e.id FROM employees e WHERE e.status = 'active' AND ({where}) ORDER BY e.id"
+    ids = memo(db, ("ids", sql, params), lambda: [r[0] for r in db.execute(sql, params)])
     if not ids:
         raise NoTask("no matching employee in this world")
-    return _rows(db, "SELECT * FROM employees WHERE id = ?", (rng.choice(ids),))[0]
+    return memo_rows(db, "SELECT * FROM employees WHERE id = ?", (rng.choice(ids),))[0]
 
 
 def _urgency(rng: random.Random, levels: tuple[int, ...] = (1, 2)) -> tuple[int, str]:
@@ -263,7 +262,7 @@ def _standard_access_steps(s: Script, e: dict, app: str, tid: str, rng: random.R
 
 def access_standard(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     e = _employee(db, rng)
-    have = {r["application_id"] for r in _rows(db, "SELECT application_id FROM access_grants WHERE employee_id = ?", (e["id"],))}
+    have = {r["application_id"] for r in memo_rows(db, "SELECT application_id FROM access_grants WHERE employee_id = ?", (e["id"],))}
     apps = [a for a in STANDARD_APPS if a not in have]
     if not apps:
         raise NoTask("the employee has every standard application")
@@ -275,7 +274,8 @@ def access_standard(db: sqlite3.Connection, rng: random.Random, now: str) -> Tas
     return _draft([intent], known, s, rng, f"grant {app} to {e['id']}")
 
 
-def access_needs_approval(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
+def _approval_candidates(db: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(employee, sensitive application) pairs with neither access nor an approval yet."""
     apps = tuple(sorted(SENSITIVE_APPS))
     marks = ",".join("?" * len(apps))
     taken = set(map(tuple, db.execute(
@@ -283,13 +283,17 @@ def access_needs_approval(db: sqlite3.Connection, rng: random.Random, now: str) 
         f"UNION SELECT employee_id, application_id FROM approvals WHERE application_id IN ({marks})", apps + apps,
     )))
     staff = [r[0] for r in db.execute("SELECT id FROM employees WHERE status = 'active' AND manager_id IS NOT NULL ORDER BY id")]
-    pairs = [(eid, app) for eid in staff for app in apps if (eid, app) not in taken]
+    return [(eid, app) for eid in staff for app in apps if (eid, app) not in taken]
+
+
+def access_needs_approval(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
+    pairs = memo(db, "approval_candidates", lambda: _approval_candidates(db))
     if not pairs:
         raise NoTask("everyone has or awaits every sensitive application")
     eid, app_id = rng.choice(pairs)
-    e = _rows(db, "SELECT * FROM employees WHERE id = ?", (eid,))[0]
+    e = memo_rows(db, "SELECT * FROM employees WHERE id = ?", (eid,))[0]
     app = APP_BY_ID[app_id]
-    manager = _rows(db, "SELECT * FROM employees WHERE id = ?", (e["manager_id"],))[0]
+    manager = memo_rows(db, "SELECT * FROM employees WHERE id = ?", (e["manager_id"],))[0]
     tid = _Ids(db).ticket("request")
     urgency, cue = _urgency(rng, (2, 3))
     why = rng.choice(("for the month-end close", "to cover for a colleague", "for my new role", "for an audit next week"))
@@ -311,7 +315,7 @@ def access_needs_approval(db: sqlite3.Connection, rng: random.Random, now: str) 
 
 
 def access_approved_fulfil(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    rows = _rows(
+    rows = memo_rows(
         db,
         "SELECT p.*, t.status AS ticket_status FROM approvals p JOIN tickets t ON t.id = p.ticket_id "
         "JOIN employees e ON e.id = p.employee_id WHERE p.status = 'approved' AND e.status = 'active' "
@@ -319,7 +323,7 @@ def access_approved_fulfil(db: sqlite3.Connection, rng: random.Random, now: str)
         "AND g.application_id = p.application_id) ORDER BY p.id",
     )
     p = _choose(rng, rows)
-    e = _rows(db, "SELECT * FROM employees WHERE id = ?", (p["employee_id"],))[0]
+    e = memo_rows(db, "SELECT * FROM employees WHERE id = ?", (p["employee_id"],))[0]
     app = APP_BY_ID[p["application_id"]]
     request = f"{_greeting(rng)} my manager has approved my {app.name} access, ticket {p['ticket_id']}. Can you set it up now?".strip()
     known = {"employee_id": e["id"], "ticket_id": p["ticket_id"], "application": app.name, "name": _name(e)}
@@ -350,15 +354,15 @@ DAMAGE = {
 
 def _single_asset(db: sqlite3.Connection, rng: random.Random, where: str, params: tuple = ()) -> dict:
     """A random in-use asset that is its owner's only one of its kind (so the caller's words are unambiguous)."""
-    ids = [r[0] for r in db.execute(
+    sql = (
         "SELECT a.id FROM assets a JOIN employees e ON e.id = a.employee_id "
         "WHERE e.status = 'active' AND a.status = 'in_use' AND (SELECT count(*) FROM assets b WHERE b.employee_id = a.employee_id "
-        f"AND b.kind = a.kind) = 1 AND ({where}) ORDER BY a.id",
-        params,
-    )]
+        f"AND b.kind = a.kind) = 1 AND ({where}) ORDER BY a.id"
+    )
+    ids = memo(db, ("ids", sql, params), lambda: [r[0] for r in db.execute(sql, params)])
     if not ids:
         raise NoTask("no matching asset in this world")
-    return _rows(db, "SELECT * FROM assets WHERE id = ?", (rng.choice(ids),))[0]
+    return memo_rows(db, "SELECT * FROM assets WHERE id = ?", (rng.choice(ids),))[0]
 
 
 def _replacement_steps(s: Script, a: dict, tid: str, order_id: str, reason: str, rng: random.Random, lookup: bool = True,
@@ -462,7 +466,7 @@ def vague_report_triage(db: sqlite3.Connection, rng: random.Random, now: str) ->
     p = rng.choice(ROUTED_PROBLEMS)
     impact = rng.choice((3, 3, 2))
     urgency = rng.choice((1, 2, 2, 3))
-    dept = {r["id"]: r["name"] for r in _rows(db, "SELECT id, name FROM departments")}[e["department_id"]]
+    dept = {r["id"]: r["name"] for r in memo_rows(db, "SELECT id, name FROM departments")}[e["department_id"]]
     cue_i = rng.choice(IMPACT_CUES[impact]).format(dept=dept, loc=e["location"])
     cue_u = rng.choice(URGENCY_CUES[urgency])
     detail = f"{p.detail}; {cue_i}, and {cue_u}"
@@ -482,7 +486,7 @@ def vague_report_triage(db: sqlite3.Connection, rng: random.Random, now: str) ->
 
 
 def _parents(db: sqlite3.Connection) -> list[dict]:
-    return _rows(
+    return memo_rows(
         db,
         "SELECT * FROM tickets WHERE impact <= 2 AND status IN ('in_progress', 'assigned') AND parent_id IS NULL "
         "AND EXISTS (SELECT 1 FROM tickets c WHERE c.parent_id = tickets.id) ORDER BY id",
@@ -511,14 +515,14 @@ def duplicate_new_report(db: sqlite3.Connection, rng: random.Random, now: str) -
 
 
 def duplicate_existing_ticket(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    rows = _rows(
+    rows = memo_rows(
         db,
         f"SELECT t.*, x.parent_id AS true_parent FROM tickets t JOIN {TRUTH_TABLE} x ON x.ticket_id = t.id "
         "JOIN employees e ON e.id = t.requester_id WHERE x.scenario = 'duplicate' AND t.status = 'new' "
         "AND e.status = 'active' ORDER BY t.id",
     )
     t = _choose(rng, rows)
-    parent = _rows(db, "SELECT * FROM tickets WHERE id = ?", (t["true_parent"],))[0]
+    parent = memo_rows(db, "SELECT * FROM tickets WHERE id = ?", (t["true_parent"],))[0]
     request = f"{_greeting(rng)} I raised ticket {t['id']} a little while ago: {t['description'].split('.')[0].lower()}. Has anyone looked at it?".strip()
     s = Script()
     s.call("get_ticket", essential=False, ticket_id=t["id"])
@@ -535,7 +539,7 @@ def duplicate_existing_ticket(db: sqlite3.Connection, rng: random.Random, now: s
 # -- existing tickets ----------------------------------------------------------------------------------
 def _routed_open(db: sqlite3.Connection, breached: bool, now: str) -> list[dict]:
     op = "<" if breached else ">="
-    return _rows(
+    return memo_rows(
         db,
         "SELECT t.* FROM tickets t JOIN employees e ON e.id = t.requester_id WHERE e.status = 'active' "
         f"AND t.status IN ('assigned', 'in_progress') AND t.assignment_group != 'service-desk' AND t.escalated = 0 "
@@ -582,7 +586,7 @@ def followup_breached(db: sqlite3.Connection, rng: random.Random, now: str) -> T
 
 def reopen_recent(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     days = read_setting(db, "reopen_days", REOPEN_DAYS)
-    rows = _rows(
+    rows = memo_rows(
         db,
         "SELECT t.* FROM tickets t JOIN employees e ON e.id = t.requester_id WHERE e.status = 'active' AND t.status = 'resolved' "
         "AND t.resolution_code != 'duplicate' AND t.assignment_group != 'service-desk' ORDER BY t.id",
@@ -658,7 +662,7 @@ def security_transfer(db: sqlite3.Connection, rng: random.Random, now: str) -> T
 # -- multi-issue calls ------------------------------------------------------------------------------
 def multi_reset_and_access(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     e = _employee(db, rng, "e.account_locked = 0")
-    have = {r["application_id"] for r in _rows(db, "SELECT application_id FROM access_grants WHERE employee_id = ?", (e["id"],))}
+    have = {r["application_id"] for r in memo_rows(db, "SELECT application_id FROM access_grants WHERE employee_id = ?", (e["id"],))}
     apps = [a for a in STANDARD_APPS if a not in have]
     if not apps:
         raise NoTask("the employee has every standard application")
@@ -675,7 +679,7 @@ def multi_reset_and_access(db: sqlite3.Connection, rng: random.Random, now: str)
 def multi_unlock_and_hardware(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     a = _single_asset(db, rng, "e.account_locked = 1 AND a.kind IN ('monitor', 'phone', 'dock') AND a.warranty_until >= ? "
                                "AND NOT EXISTS (SELECT 1 FROM damage_reports d WHERE d.asset_id = a.id)", (now[:10],))
-    e = _rows(db, "SELECT * FROM employees WHERE id = ?", (a["employee_id"],))[0]
+    e = memo_rows(db, "SELECT * FROM employees WHERE id = ?", (a["employee_id"],))[0]
     ids = _Ids(db)
     s = Script()
     first = _unlock_steps(s, e, ids.ticket("incident"), rng)
@@ -716,7 +720,7 @@ def colleague_same_problem(db: sqlite3.Connection, rng: random.Random, now: str,
     hardware_in_warranty episode of this stream) has the same problem with the same kind of
     device, and only says so, by name: their device is under warranty, so it is replaced."""
     asset = next((c for c in earlier.tool_calls if c.name == "order_replacement"), None)
-    first = _rows(db, "SELECT a.kind, e.* FROM assets a JOIN employees e ON e.id = a.employee_id WHERE a.id = ?",
+    first = memo_rows(db, "SELECT a.kind, e.* FROM assets a JOIN employees e ON e.id = a.employee_id WHERE a.id = ?",
                   (asset.arguments["asset_id"],)) if asset is not None else []
     if not first:
         raise NoTask("the earlier episode replaced no device in this world")
@@ -756,8 +760,8 @@ def duplicate_of_stream_ticket(db: sqlite3.Connection, rng: random.Random, now: 
         f"AND status IN ({','.join('?' * len(OPEN_STATUSES))}) ORDER BY id", (logged["requester_id"], now, *OPEN_STATUSES))]
     if not parents:
         raise NoTask("the ticket of the earlier episode is not open in this world")
-    parent = _rows(db, "SELECT * FROM tickets WHERE id = ?", (parents[-1][0],))[0]
-    a = _rows(db, "SELECT * FROM employees WHERE id = ?", (logged["requester_id"],))[0]
+    parent = memo_rows(db, "SELECT * FROM tickets WHERE id = ?", (parents[-1][0],))[0]
+    a = memo_rows(db, "SELECT * FROM employees WHERE id = ?", (logged["requester_id"],))[0]
     e = _employee(db, rng, "e.department_id = ? AND e.id != ?", (a["department_id"], a["id"]))
     urgency, cue = _urgency(rng, (2, 3))
     tid = _Ids(db).ticket("incident")

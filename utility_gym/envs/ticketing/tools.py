@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from utility_gym.core.streams import read_setting
@@ -33,9 +34,17 @@ def _norm_id(value: str) -> str:
     return value.strip().lstrip("#").strip().upper()
 
 
-def _employee(ctx: ToolContext, employee_id: str) -> dict:
+# get_employee's profile row: the employee with their department's and manager's names, in one query.
+_PROFILE_SQL = (
+    "SELECT e.*, d.name AS department_name, m.id AS manager_found, m.first_name AS manager_first_name, "
+    "m.last_name AS manager_last_name FROM employees e LEFT JOIN departments d ON d.id = e.department_id "
+    "LEFT JOIN employees m ON m.id = e.manager_id WHERE e.id = ?"
+)
+
+
+def _employee(ctx: ToolContext, employee_id: str, sql: str = "SELECT * FROM employees WHERE id = ?") -> dict:
     eid = _norm_id(employee_id)
-    row = ctx.one("SELECT * FROM employees WHERE id = ?", (eid,))
+    row = ctx.one(sql, (eid,))
     if row is None:
         raise ToolError(f"no employee {employee_id!r}; employee ids look like E12345 (find_employee searches by name or email)")
     return row
@@ -92,6 +101,7 @@ def next_ticket_id(ctx: ToolContext, kind: str) -> str:
     return _next_id(ctx, "tickets", "INC" if kind == "incident" else "REQ", 7)
 
 
+@functools.lru_cache(maxsize=4096)  # called with the world's clock over and over; strftime is slow
 def _due(opened_at: str, priority: int) -> str:
     return (datetime.fromisoformat(opened_at) + timedelta(hours=RESOLVE_HOURS[priority])).strftime("%Y-%m-%dT%H:%M:%S")
 
@@ -157,9 +167,10 @@ def get_employee(ctx: ToolContext, employee_id: str) -> dict:
     Args:
         employee_id: The employee id, such as E12345.
     """
-    e = _employee(ctx, employee_id)
-    dept = ctx.one("SELECT name FROM departments WHERE id = ?", (e["department_id"],))
-    manager = ctx.one("SELECT id, first_name, last_name FROM employees WHERE id = ?", (e["manager_id"],)) if e["manager_id"] else None
+    e = _employee(ctx, employee_id, _PROFILE_SQL)
+    manager = None
+    if e["manager_id"] and e["manager_found"] is not None:
+        manager = {"employee_id": e["manager_found"], "name": f"{e['manager_first_name']} {e['manager_last_name']}"}
     assets = ctx.all("SELECT id, kind, model, warranty_until, status FROM assets WHERE employee_id = ? ORDER BY kind, id", (e["id"],))
     access = [r["application_id"] for r in ctx.all("SELECT application_id FROM access_grants WHERE employee_id = ? ORDER BY application_id", (e["id"],))]
     approvals = ctx.all(
@@ -167,9 +178,9 @@ def get_employee(ctx: ToolContext, employee_id: str) -> dict:
     )
     return {
         "employee_id": e["id"], "name": f"{e['first_name']} {e['last_name']}", "email": e["email"],
-        "phone": e["phone"], "title": e["title"], "department": dept["name"] if dept else None,
+        "phone": e["phone"], "title": e["title"], "department": e["department_name"],
         "location": e["location"], "status": e["status"], "vip": bool(e["vip"]),
-        "manager": {"employee_id": manager["id"], "name": f"{manager['first_name']} {manager['last_name']}"} if manager else None,
+        "manager": manager,
         "account_locked": bool(e["account_locked"]), "password_changed_at": e["password_changed_at"],
         "assets": assets, "access": access, "approvals": approvals,
     }
@@ -197,8 +208,16 @@ def verify_identity(ctx: ToolContext, employee_id: str, date_of_birth: str) -> d
     return {"employee_id": e["id"], "name": f"{e['first_name']} {e['last_name']}", "verified": True}
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _parse_date(text: str) -> str | None:
     text = text.strip().rstrip(".")
+    if _ISO_DATE.fullmatch(text):
+        try:  # the usual answer, read without strptime (slow); the same date as its first format
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            pass
     for fmt in ("%Y-%m-%d", "%m/%d/%Y", "%B %d, %Y", "%d %B %Y", "%b %d, %Y", "%d %b %Y"):
         try:
             return datetime.strptime(text, fmt).date().isoformat()

@@ -33,6 +33,7 @@ DOMAIN = Domain(
     # What the cart holds at the end is not graded; orders and stock are.
     ignored_columns=IGNORED_COLUMNS,
     world_events=WORLD_EVENTS,
+    rollback_reset=False,  # the world ATTACHes the shared catalog database
 )
 
 ASK_TEMPLATE = "ask[<question>]"
