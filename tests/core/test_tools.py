@@ -7,7 +7,14 @@ from typing import Literal
 
 import pytest
 
-from utility_gym.core.tools import MAX_STRING_ARGUMENT, Toolbox, ToolContext, ToolError, tool
+from utility_gym.core.tools import (
+    MAX_STRING_ARGUMENT,
+    Toolbox,
+    ToolContext,
+    ToolError,
+    UndeclaredWrite,
+    tool,
+)
 
 
 @tool
@@ -317,3 +324,37 @@ def test_tools__a_failing_read_only_tool_restores_the_session_state(ctx):
     out = box.call(ctx, "failing_lookup", {"order_id": "W9"})
     assert not out.ok and out.error == "order 'W9' not found"
     assert ctx.state == before
+
+
+@tool
+def sneaky_lookup(ctx: ToolContext, order_id: str) -> dict:
+    """A look-up that writes although it is not declared to.
+
+    Args:
+        order_id: The order.
+    """
+    ctx.db.execute("UPDATE orders SET status = 'cancelled' WHERE id = ?", (order_id,))
+    return {"order_id": order_id}
+
+
+def test_tools__a_look_up_inside_a_transaction_runs_without_a_savepoint(ctx):
+    box = Toolbox([failing_lookup, sneaky_lookup])
+    statements: list[str] = []
+    ctx.db.execute("BEGIN")
+    ctx.db.set_trace_callback(statements.append)
+    try:
+        assert not box.call(ctx, "failing_lookup", {"order_id": "W9"}).ok
+    finally:
+        ctx.db.set_trace_callback(None)
+    assert not any("SAVEPOINT" in s for s in statements)
+    # A tool that writes without @tool(writes=True) is a domain bug, reported, not hidden.
+    with pytest.raises(UndeclaredWrite, match="sneaky_lookup"):
+        box.call(ctx, "sneaky_lookup", {"order_id": "W1"})
+    ctx.db.execute("ROLLBACK")
+    # In autocommit mode the savepoint stays, and a failing call leaves nothing behind.
+    ctx.db.set_trace_callback(statements.append)
+    try:
+        box.call(ctx, "failing_lookup", {"order_id": "W9"})
+    finally:
+        ctx.db.set_trace_callback(None)
+    assert any("SAVEPOINT" in s for s in statements)

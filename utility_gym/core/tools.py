@@ -221,6 +221,10 @@ def _make_spec(f: Callable[..., Any], *, writes: bool, terminal: bool, name: str
     return ToolSpec(name, f, description, tuple(params), writes, terminal, confirm)
 
 
+class UndeclaredWrite(RuntimeError):
+    """A tool not declared ``@tool(writes=True)`` changed the world: a bug in the domain."""
+
+
 @dataclass(frozen=True)
 class ToolOutcome:
     """What a call did: a JSON-able result, or an error message; and whether it wrote."""
@@ -279,28 +283,39 @@ class Toolbox:
         db = ctx.db
         state_before = dict(ctx.state)
         changes_before = db.total_changes
-        db.execute("SAVEPOINT tool_call")
+        # A look-up inside an open transaction (an episode of a rollback-reset world) needs no
+        # savepoint: it has nothing to undo. In autocommit mode the savepoint stays: it saves
+        # a lock per statement.
+        guarded = spec.writes or not db.in_transaction
+        if guarded:
+            db.execute("SAVEPOINT tool_call")
         try:
             result = spec.func(ctx, **arguments)
         except ToolError as e:
-            self._rollback(ctx, state_before)
+            self._rollback(ctx, name, state_before, guarded, changes_before)
             return ToolOutcome(name, False, error=str(e))
         except (sqlite3.Error, ValueError, TypeError, KeyError) as e:
-            self._rollback(ctx, state_before)
+            self._rollback(ctx, name, state_before, guarded, changes_before)
             return ToolOutcome(name, False, error=f"{name} failed: {type(e).__name__}: {e}")
         except BaseException:
             # A bug in the tool is raised, but must not leave its writes or an open savepoint.
-            self._rollback(ctx, state_before)
+            self._rollback(ctx, name, state_before, guarded, changes_before)
             raise
-        db.execute("RELEASE tool_call")
+        if guarded:
+            db.execute("RELEASE tool_call")
+        elif db.total_changes != changes_before:
+            raise UndeclaredWrite(f"tool {name} changed the world but is not declared @tool(writes=True)")
         return ToolOutcome(name, True, result=result, wrote=db.total_changes != changes_before)
 
     @staticmethod
-    def _rollback(ctx: ToolContext, state_before: dict[str, Any]) -> None:
-        ctx.db.execute("ROLLBACK TO tool_call")
-        ctx.db.execute("RELEASE tool_call")
+    def _rollback(ctx: ToolContext, name: str, state_before: dict[str, Any], guarded: bool, changes_before: int) -> None:
         ctx.state.clear()
         ctx.state.update(state_before)
+        if guarded:
+            ctx.db.execute("ROLLBACK TO tool_call")
+            ctx.db.execute("RELEASE tool_call")
+        elif ctx.db.total_changes != changes_before:
+            raise UndeclaredWrite(f"tool {name} changed the world but is not declared @tool(writes=True)")
 
 
 def _clip(text: str, n: int = 60) -> str:
