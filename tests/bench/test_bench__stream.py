@@ -58,3 +58,26 @@ def test_bench__stream_command_rejects_bad_input(capsys: pytest.CaptureFixture[s
     assert "unknown env" in capsys.readouterr().err
     assert bench_main("stream", "--agent", "nobody", "--env", "utility/CustomerService-v0", "--size", "small", "--length", "2", "--streams", "1") == 2
     assert bench_main("stream", "--agent", "oracle", "--env", "utility/CustomerService-v0", "--length", "0") == 2
+
+
+def test_bench__stream_command_passes_agent_args(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "memory"
+    code = bench_main(
+        "stream", "--agent", "memory", "--agent-arg", "replay=true", "--env", "utility/CustomerServiceStream-v0",
+        "--streams", "1", "--length", "5", "--size", "small", "--out", str(out),
+    )
+    assert code == 0
+    assert "agent=memory" in capsys.readouterr().out
+    assert json.loads((out / "stream.json").read_text())["summary"]["episodes"] == 5
+    # An argument the agent does not take is a usage error, not a traceback.
+    assert bench_main(
+        "stream", "--agent", "memory", "--agent-arg", "nonsense=1", "--env", "utility/CustomerServiceStream-v0",
+        "--streams", "1", "--length", "2", "--size", "small",
+    ) == 2
+    assert "nonsense" in capsys.readouterr().err
+
+
+def test_bench__stream_command_explains_a_bad_size(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench_main("stream", "--agent", "heuristic", "--env", "utility/CustomerServiceStream-v0", "--size", "huge",
+                      "--streams", "1", "--length", "2") == 2
+    assert "cannot make the env" in capsys.readouterr().err

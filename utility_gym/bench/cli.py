@@ -195,6 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     stream.add_argument("--size", default="default")
     stream.add_argument("--world-seed", type=int, default=0)
     stream.add_argument("--out", type=Path, default=None, help="write stream.json (and learning_curve.png) here")
+    stream.add_argument(
+        "--agent-arg", type=_env_arg, action="append", default=[], metavar="KEY=VALUE",
+        help="keyword argument for the agent's constructor (JSON values), e.g. replay=true; repeatable",
+    )
 
     sub.add_parser("list", help="registered envs, splits and test task counts")
     return parser
@@ -422,7 +426,7 @@ def cmd_serve(args: argparse.Namespace, argv: list[str]) -> int:
 def cmd_stream(args: argparse.Namespace, argv: list[str]) -> int:
     import gymnasium as gym
 
-    from utility_gym.bench.agents import AgentNotFound
+    from utility_gym.bench.agents import AgentNotFound, agent_path, build_agent
     from utility_gym.bench.stream import (
         format_summary,
         plot_learning_curve,
@@ -435,9 +439,23 @@ def cmd_stream(args: argparse.Namespace, argv: list[str]) -> int:
     if args.permutations < 0:
         raise UsageError("--permutations must be 0 or more")
     try:
+        path = agent_path(args.agent, args.env)
+    except AgentNotFound as e:
+        raise UsageError(str(e)) from None
+    try:
+        probe = gym.make(args.env, mode="stream", size=args.size, world_seed=args.world_seed)
+    except (TypeError, ValueError, KeyError) as e:  # e.g. an unknown --size
+        raise UsageError(f"cannot make the env: {type(e).__name__}: {' '.join(str(e).split())}") from None
+    try:  # built once up front, so a bad --agent-arg is a usage error, not a traceback mid-stream
+        build_agent(path, probe, 0, dict(args.agent_arg))
+    except Exception as e:
+        raise UsageError(f"cannot build agent {args.agent!r}: {type(e).__name__}: {' '.join(str(e).split())}") from None
+    finally:
+        probe.close()
+    try:
         episodes, summary, _ = run_stream_benchmark(
             args.env, args.agent, args.streams, args.length, size=args.size, world_seed=args.world_seed,
-            permutations=args.permutations, seed=args.seed,
+            permutations=args.permutations, seed=args.seed, agent_options=dict(args.agent_arg),
         )
     except AgentNotFound as e:
         raise UsageError(str(e)) from None

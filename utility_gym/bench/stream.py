@@ -43,14 +43,14 @@ def _learn(agent: Any, result: Any) -> None:
 
 def run_stream(
     env_id: str, agent: str, stream_seed: int, length: int, *, size: str = "default", world_seed: int = 0,
-    order: list[str | None] | None = None,
+    order: list[str | None] | None = None, agent_options: dict[str, Any] | None = None,
 ) -> list[StreamEpisode]:
     """One stream, persistent then isolated. ``order`` replays given task ids in that order
     (``None`` keeps the stream's own task at that position)."""
     path = agent_path(agent, env_id)
     kwargs = {"size": size, "world_seed": world_seed}
     stream_env = gym.make(env_id, mode="stream", stream_length=length, **kwargs)
-    persistent_agent = build_agent(path, stream_env, stream_seed)
+    persistent_agent = build_agent(path, stream_env, stream_seed, agent_options)
     persistent = []
     served: list[tuple[Any, dict[str, Any]]] = []
     for position in range(length):
@@ -69,7 +69,7 @@ def run_stream(
     isolated_env = gym.make(env_id, mode="episodic", **kwargs)
     out = []
     for position, (result, (alone, info)) in enumerate(zip(persistent, served, strict=True)):
-        fresh = build_agent(path, isolated_env, stream_seed)
+        fresh = build_agent(path, isolated_env, stream_seed, agent_options)
         twin = run_episode(isolated_env, fresh, seed=stream_seed * 1_000 + position, options=alone, catch_errors=True)
         out.append(
             StreamEpisode(
@@ -134,11 +134,11 @@ def summarize_streams(episodes: list[StreamEpisode], permutation_success: list[f
 
 def run_stream_benchmark(
     env_id: str, agent: str, streams: int, length: int, *, size: str = "default", world_seed: int = 0,
-    permutations: int = 0, seed: int = 0,
+    permutations: int = 0, seed: int = 0, agent_options: dict[str, Any] | None = None,
 ) -> tuple[list[StreamEpisode], dict[str, Any], list[float]]:
     episodes: list[StreamEpisode] = []
     for s in range(streams):
-        episodes += run_stream(env_id, agent, seed + s, length, size=size, world_seed=world_seed)
+        episodes += run_stream(env_id, agent, seed + s, length, size=size, world_seed=world_seed, agent_options=agent_options)
     orders: list[float] = []
     first = [e for e in episodes if e.stream == seed]
     # Follow-ups and the episodes they refer to keep their positions; the rest are shuffled.
@@ -151,7 +151,8 @@ def run_stream_benchmark(
         for i, task_id in zip(free, shuffled, strict=True):
             order[i] = task_id
         try:
-            replay = run_stream(env_id, agent, seed, length, size=size, world_seed=world_seed, order=order)
+            replay = run_stream(env_id, agent, seed, length, size=size, world_seed=world_seed, order=order,
+                                agent_options=agent_options)
         except Exception:  # a task the shuffled world cannot make counts as a failed order
             orders.append(0.0)
             continue
