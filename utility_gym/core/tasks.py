@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from utility_gym.core.nlu import Grounding
+from utility_gym.core.world import row_dicts
 
 SPLITS = ("train", "test", "heldout")
 TEST_SEED_BASE = 1_000_000_000  # train seeds are drawn below this, so train never repeats test
@@ -243,7 +244,7 @@ def substitute_ids(obj: Any, mapping: Mapping[str, str]) -> Any:
 
 def memo_rows(db: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
     """A query's rows as dicts, through ``memo``: shared between calls, so callers must not mutate them."""
-    return memo(db, ("rows", sql, params), lambda: [dict(r) for r in db.execute(sql, params).fetchall()])
+    return memo(db, ("rows", sql, params), lambda: row_dicts(db.execute(sql, params).fetchall()))
 
 
 def task_id_for(domain: str, template: str, seed: int) -> str:

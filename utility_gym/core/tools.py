@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from utility_gym.core.world import row_dict, row_dicts
+
 MAX_STRING_ARGUMENT = 2_000
 
 
@@ -34,10 +36,10 @@ class ToolContext:
 
     def one(self, sql: str, params: tuple | dict = ()) -> dict[str, Any] | None:
         row = self.db.execute(sql, params).fetchone()
-        return dict(row) if row is not None else None
+        return row_dict(row) if row is not None else None
 
     def all(self, sql: str, params: tuple | dict = ()) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.db.execute(sql, params).fetchall()]
+        return row_dicts(self.db.execute(sql, params).fetchall())
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from faker import Faker
 
 SIZES = ("small", "default", "large", "xl")  # "xl": benchmark scale, for domains that define it
 CHANGES_TABLE = "_changes"
+CHANGE_COLUMNS_TABLE = "_change_columns"  # each tracked table's columns, in the order the log holds them
 META_TABLE = "_meta"
 
 WorldBuilder = Callable[[sqlite_utils.Database, Faker, random.Random, str], None]
@@ -63,11 +64,16 @@ def _hashable(value: Any) -> Any:
 
 
 def install_change_capture(conn: sqlite3.Connection, tables: Iterable[str]) -> None:
-    """Create the change log and AFTER INSERT/UPDATE/DELETE triggers on each tracked table."""
+    """Create the change log and AFTER INSERT/UPDATE/DELETE triggers on each tracked table.
+
+    The log holds a row's values as a JSON array (cheaper to build in a trigger than an object
+    with every column's name); the names are kept once per table, in ``_change_columns``.
+    """
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {CHANGES_TABLE} (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, "
         "op TEXT NOT NULL, pk TEXT NOT NULL, before TEXT, after TEXT)"
     )
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {CHANGE_COLUMNS_TABLE} (tbl TEXT PRIMARY KEY, columns TEXT NOT NULL)")
     for table in tables:
         cols = [row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")]
         pks = [row[1] for row in sorted(conn.execute(f"PRAGMA table_info([{table}])"), key=lambda r: r[5]) if row[5]]
@@ -77,13 +83,14 @@ def install_change_capture(conn: sqlite3.Connection, tables: Iterable[str]) -> N
             pks = ["rowid"]
 
         def obj(prefix: str, cols: list[str] = cols) -> str:
-            return "json_object(" + ", ".join(f"'{c}', {prefix}.[{c}]" for c in cols) + ")"
+            return "json_array(" + ", ".join(f"{prefix}.[{c}]" for c in cols) + ")"
 
         def pk(prefix: str, pks: list[str] = pks) -> str:
             if len(pks) == 1:
                 return f"CAST({prefix}.[{pks[0]}] AS TEXT)"
             return "json_array(" + ", ".join(f"{prefix}.[{p}]" for p in pks) + ")"
 
+        conn.execute(f"INSERT OR IGNORE INTO {CHANGE_COLUMNS_TABLE} VALUES (?, ?)", (table, json.dumps(cols)))
         conn.executescript(
             f"""
             CREATE TRIGGER IF NOT EXISTS _cc_{table}_ins AFTER INSERT ON [{table}] BEGIN
@@ -221,14 +228,19 @@ class World:
             f"SELECT tbl, op, pk, before, after FROM {CHANGES_TABLE} WHERE seq > ? ORDER BY seq",
             (since,),
         ).fetchall()
+        columns = self._change_columns() if rows else {}
+
+        def values(tbl: str, text: str | None) -> dict[str, Any] | None:
+            return dict(zip(columns[tbl], json.loads(text), strict=True)) if text else None
+
         net: dict[tuple[str, str], list[Any]] = {}
         for tbl, op, pk, before, after in rows:
             key = (tbl, pk)
             entry = net.get(key)
             if entry is None:
-                net[key] = [op, json.loads(before) if before else None, json.loads(after) if after else None]
+                net[key] = [op, values(tbl, before), values(tbl, after)]
             else:
-                entry[2] = json.loads(after) if after else None
+                entry[2] = values(tbl, after)
                 if op == "delete":
                     entry[0] = "delete" if entry[0] != "insert" else "noop"
                 elif op == "insert" and entry[0] == "delete":
@@ -243,6 +255,9 @@ class World:
             out.append(change)
         return out
 
+    def _change_columns(self) -> dict[str, list[str]]:
+        return {tbl: json.loads(cols) for tbl, cols in self.conn.execute(f"SELECT tbl, columns FROM {CHANGE_COLUMNS_TABLE}")}
+
     def close(self) -> None:
         self.conn.close()
 
@@ -255,10 +270,28 @@ class World:
         self.restore(state["data"])
 
 
+def row_dict(row: sqlite3.Row) -> dict[str, Any]:
+    """``dict(row)``, faster: ``dict(row)`` looks each column up by name (a scan of the names)."""
+    keys = row.keys()
+    out = dict(zip(keys, row))
+    # A repeated column name keeps its first value in dict(row), its last one in zip.
+    return out if len(out) == len(keys) else dict(row)
+
+
+def row_dicts(rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
+    """``[dict(r) for r in rows]`` for the rows of one query, which share their column names."""
+    if not rows:
+        return []
+    keys = rows[0].keys()
+    if len(set(keys)) != len(keys):
+        return [dict(r) for r in rows]
+    return [dict(zip(keys, r)) for r in rows]
+
+
 def query_one(conn: sqlite3.Connection, sql: str, params: tuple | dict = ()) -> dict[str, Any] | None:
     row = conn.execute(sql, params).fetchone()
-    return dict(row) if row is not None else None
+    return row_dict(row) if row is not None else None
 
 
 def query_all(conn: sqlite3.Connection, sql: str, params: tuple | dict = ()) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(sql, params).fetchall()]
+    return row_dicts(conn.execute(sql, params).fetchall())
