@@ -193,3 +193,16 @@ def test_web_shop_world_event__lowers_the_quantity_limit_for_the_site_and_the_ta
     with pytest.raises(ShopError, match="between 1 and 3"):
         check_choice(type("P", (), {"options": {}})(), {}, 4, max_quantity(u.world.conn))
     env.close()
+
+
+def test_streams__a_world_used_up_says_so() -> None:
+    from utility_gym.core.env import StreamExhausted
+
+    # The small queue world has few new tickets; a long stream of queue shifts works them all off.
+    env = gym.make("utility/TicketingQueue-v0", size="small", mode="stream", stream_length=30)
+    with pytest.raises(StreamExhausted, match="used up .*reset\\(seed=...\\)"):
+        for position in range(30):
+            run_episode(env, OracleAgent(env), seed=0 if position == 0 else None)
+    obs, info = env.reset(seed=1)  # a new stream starts in a pristine world
+    assert info["stream"]["position"] == 0
+    env.close()

@@ -55,7 +55,9 @@ class OraclePlanError(RuntimeError):
 
 
 class StreamExhausted(RuntimeError):
-    """A stream's last task is done: ``reset(seed=...)`` starts a new stream."""
+    """A stream has no next task: its last position is done, or earlier episodes used up what
+    every template needs (a small queue's new tickets). ``reset(seed=...)`` starts a new stream."""
+
 # The ids a plan may refer to (INC0000512, RT000041): letters and digits, not bare row numbers.
 _ID = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9-]{4,}")
 # An env built outside gym.make has no registered cap; an episode must still end.
@@ -369,6 +371,7 @@ class UtilityEnv(gym.Env[str, str]):
         template = entry["template"]
         others = [e["template"] for e in stream["plan"] if e["template"] != template and e["template"] not in follow_ups]
         fallbacks = [template] if named else [template] + others
+        reasons: dict[str, str] = {}
         try:
             for name in dict.fromkeys(fallbacks):
                 for k in range(1 if named else 8):
@@ -386,7 +389,8 @@ class UtilityEnv(gym.Env[str, str]):
                         expected, created, _ = self._replay(task, live)
                         twin = self._twin(task, expected, created, self._isolated_world(task, applied))
                         self._stream_expected = (task, expected)
-                    except (NoTask, OraclePlanError):
+                    except (NoTask, OraclePlanError) as e:
+                        reasons[name] = str(e)
                         continue
                     stream["twin"] = twin
                     served = {"template": name, "seed": candidate, **{k: v for k, v in entry.items() if k == "events"}}
@@ -400,7 +404,12 @@ class UtilityEnv(gym.Env[str, str]):
             view.reset()
         if named is not None:
             raise NoTask(f"task {options['task_id']!r} cannot be made in this stream's world at position {position}")
-        raise RuntimeError(f"no template of stream {stream['seed']} can make a task at position {position}")
+        why = "; ".join(f"{n}: {r}" for n, r in reasons.items())
+        raise StreamExhausted(
+            f"no template of stream {stream['seed']} can make a task at position {position}: earlier episodes used up "
+            f"what they need ({why}). Start a new stream with reset(seed=...), or use a shorter stream_length or a "
+            "larger world size"
+        )
 
     def _twin(self, task: Task, expected: Expected, created: list[list[tuple[str, str]]], isolated: bytes) -> Task:
         """``task`` as it is alone in the ``isolated`` world (pristine plus world events), or
