@@ -44,7 +44,14 @@ from utility_gym.core.tasks import (
 )
 from utility_gym.core.tools import Toolbox, ToolContext, ToolSpec
 from utility_gym.core.users import AgendaUser, Progress
-from utility_gym.core.world import World, WorldBuilder, WorldTemplate, build_template, change_facts
+from utility_gym.core.world import (
+    World,
+    WorldBuilder,
+    WorldTemplate,
+    build_template,
+    change_facts,
+    query_one,
+)
 
 REWARD_MODES = ("success", "partial", "shaped")
 MODES = ("episodic", "stream")
@@ -379,14 +386,13 @@ class UtilityEnv(gym.Env[str, str]):
                     try:
                         task = self._build_task(name, candidate, None, view.conn, earlier if name == template else None)
                         task = _with_carried_rows(task, view.conn)
-                        if entry.get("anchor_for") and name == template:
-                            # The follow-up planned later must be possible after this episode
-                            # (checked on the world its oracle plan leaves).
-                            follow_up = entry["anchor_for"]
-                            self._replay(task, live, inspect=lambda db, t=task, f=follow_up, c=candidate: self._build_task(f, c, None, db, t))
+                        # An anchor: the follow-up planned later must be possible in the world
+                        # its oracle plan leaves (checked within the same replay).
+                        follow_up = entry.get("anchor_for") if name == template else None
+                        inspect = (lambda db, t=task, f=follow_up, c=candidate: self._build_task(f, c, None, db, t)) if follow_up else None
                         # Its plan must work in this world and in isolation; the replay is kept,
                         # and the isolated twin gets the ids the pristine world gives new rows.
-                        expected, created, _ = self._replay(task, live)
+                        expected, created, _ = self._replay(task, live, inspect=inspect)
                         twin = self._twin(task, expected, created, self._isolated_world(task, applied))
                         self._stream_expected = (task, expected)
                     except (NoTask, OraclePlanError) as e:
@@ -879,28 +885,26 @@ def _bounded_put(cache: dict, key: tuple, value: Any) -> None:
 _REFERENCE: dict[tuple[str, int, str], World] = {}
 
 
-_SCRATCH: dict[tuple[str, int, str], World] = {}
+_PROCESS_WORLDS: dict[tuple[str, str, int, str], World] = {}
+
+
+def _process_world(template: WorldTemplate, role: str, rollback_reset: bool = False) -> World:
+    """One reusable world per process and ``role``, restored before each use."""
+    key = (role, template.domain, template.world_seed, template.size)
+    world = _PROCESS_WORLDS.get(key)
+    if world is None:
+        world = _PROCESS_WORLDS[key] = World(template, rollback_reset=rollback_reset)
+    return world
 
 
 def _scratch_world(template: WorldTemplate, rollback_reset: bool) -> World:
-    """One reusable world per process for replaying oracle plans (restored before each use)."""
-    key = (template.domain, template.world_seed, template.size)
-    world = _SCRATCH.get(key)
-    if world is None:
-        world = _SCRATCH[key] = World(template, rollback_reset=rollback_reset)
-    return world
-
-
-_STREAM_VIEW: dict[tuple[str, int, str], World] = {}
+    """The world oracle plans are replayed on."""
+    return _process_world(template, "scratch", rollback_reset)
 
 
 def _stream_view(template: WorldTemplate) -> World:
-    """A reusable world per process on which stream tasks are generated from the live state."""
-    key = (template.domain, template.world_seed, template.size)
-    world = _STREAM_VIEW.get(key)
-    if world is None:
-        world = _STREAM_VIEW[key] = World(template)
-    return world
+    """The world stream tasks are generated on, from a copy of the live state."""
+    return _process_world(template, "stream view")
 
 
 def _reference_db(template: WorldTemplate) -> sqlite3.Connection:
@@ -925,10 +929,10 @@ def _with_carried_rows(task: Task, db: sqlite3.Connection) -> Task:
     rows = []
     for table, key in carry:
         pk = next(r[1] for r in db.execute(f'PRAGMA table_info("{table}")') if r[5] == 1)
-        row = db.execute(f'SELECT * FROM "{table}" WHERE "{pk}" = ?', (key,)).fetchone()
+        row = query_one(db, f'SELECT * FROM "{table}" WHERE "{pk}" = ?', (key,))
         if row is None:
             raise NoTask(f"{task.task_id} refers to {table} {key}, which this world does not have")
-        rows.append((table, dict(zip([d[0] for d in db.execute(f'SELECT * FROM "{table}" LIMIT 0').description], row, strict=True))))
+        rows.append((table, row))
     return dataclasses.replace(task, extras={**task.extras, "carried_rows": tuple(rows)})
 
 

@@ -226,6 +226,10 @@ def _make_spec(f: Callable[..., Any], *, writes: bool, terminal: bool, name: str
 class UndeclaredWrite(RuntimeError):
     """A tool not declared ``@tool(writes=True)`` changed the world: a bug in the domain."""
 
+    @classmethod
+    def of(cls, name: str) -> UndeclaredWrite:
+        return cls(f"tool {name} changed the world but is not declared @tool(writes=True)")
+
 
 @dataclass(frozen=True)
 class ToolOutcome:
@@ -277,7 +281,8 @@ class Toolbox:
         return None
 
     def call(self, ctx: ToolContext, name: str, arguments: Any) -> ToolOutcome:
-        """Validate and run one call in a savepoint: a failing call leaves no write behind."""
+        """Validate and run one call; a failing call leaves no write behind (a writing tool, or any
+        tool in autocommit mode, runs in a savepoint)."""
         err = self.validate(name, arguments)
         if err:
             return ToolOutcome(name, False, error=err)
@@ -306,7 +311,7 @@ class Toolbox:
         if guarded:
             db.execute("RELEASE tool_call")
         elif db.total_changes != changes_before:
-            raise UndeclaredWrite(f"tool {name} changed the world but is not declared @tool(writes=True)")
+            raise UndeclaredWrite.of(name)
         return ToolOutcome(name, True, result=result, wrote=db.total_changes != changes_before)
 
     @staticmethod
@@ -317,7 +322,7 @@ class Toolbox:
             ctx.db.execute("ROLLBACK TO tool_call")
             ctx.db.execute("RELEASE tool_call")
         elif ctx.db.total_changes != changes_before:
-            raise UndeclaredWrite(f"tool {name} changed the world but is not declared @tool(writes=True)")
+            raise UndeclaredWrite.of(name)
 
 
 def _clip(text: str, n: int = 60) -> str:

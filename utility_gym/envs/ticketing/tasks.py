@@ -8,7 +8,7 @@ import sqlite3
 from datetime import datetime, timedelta
 
 from utility_gym.core.nlu import DEFAULT_LEXICON
-from utility_gym.core.streams import WorldEvent, read_setting
+from utility_gym.core.streams import WorldEvent
 from utility_gym.core.tasks import (
     Fact,
     Intent,
@@ -33,6 +33,7 @@ from utility_gym.envs.ticketing.catalog import (
 )
 from utility_gym.envs.ticketing.generator import IMPACT_CUES, REOPEN_DAYS, TRUTH_TABLE, URGENCY_CUES
 from utility_gym.envs.ticketing.schema import OPEN_STATUSES
+from utility_gym.envs.ticketing.tools import reopen_days
 
 GENERATOR_VERSION = "1"
 
@@ -585,7 +586,7 @@ def followup_breached(db: sqlite3.Connection, rng: random.Random, now: str) -> T
 
 
 def reopen_recent(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    days = read_setting(db, "reopen_days", REOPEN_DAYS)
+    days = reopen_days(db)
     rows = memo_rows(
         db,
         "SELECT t.* FROM tickets t JOIN employees e ON e.id = t.requester_id WHERE e.status = 'active' AND t.status = 'resolved' "

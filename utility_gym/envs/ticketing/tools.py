@@ -10,9 +10,9 @@ from typing import Literal
 from utility_gym.core.streams import read_setting
 from utility_gym.core.tools import ToolContext, ToolError, tool
 from utility_gym.envs.ticketing.catalog import GROUPS, RESOLVE_HOURS
+from utility_gym.envs.ticketing.generator import REOPEN_DAYS
 from utility_gym.envs.ticketing.schema import OPEN_STATUSES, PRIORITY
 
-REOPEN_DAYS = 14
 MAX_VERIFY_ATTEMPTS = 3
 
 Category = Literal["account", "access", "hardware", "software", "email", "network", "security"]
@@ -30,6 +30,11 @@ _STOPWORDS = frozenset(
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+def reopen_days(db) -> int:
+    """How long a resolved ticket can be reopened (a stream's world event may shorten it)."""
+    return read_setting(db, "reopen_days", REOPEN_DAYS)
+
 def _norm_id(value: str) -> str:
     return value.strip().lstrip("#").strip().upper()
 
@@ -496,7 +501,7 @@ def reopen_ticket(ctx: ToolContext, ticket_id: str, reason: str) -> dict:
         raise ToolError(f"ticket {t['id']} is {t['status']}; only resolved tickets can be reopened{hint}")
     if t["resolution_code"] == "duplicate":
         raise ToolError(f"{t['id']} is a duplicate of {t['parent_id']}; follow the parent instead")
-    days = read_setting(ctx.db, "reopen_days", REOPEN_DAYS)  # a stream's world event may shorten it
+    days = reopen_days(ctx.db)
     if datetime.fromisoformat(ctx.now) - datetime.fromisoformat(t["resolved_at"]) > timedelta(days=days):
         raise ToolError(f"{t['id']} was resolved more than {days} days ago; open a new ticket that mentions it")
     status = "in_progress" if t["assignment_group"] == "service-desk" else "assigned"
