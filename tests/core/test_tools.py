@@ -358,3 +358,35 @@ def test_tools__a_look_up_inside_a_transaction_runs_without_a_savepoint(ctx):
     finally:
         ctx.db.set_trace_callback(None)
     assert any("SAVEPOINT" in s for s in statements)
+
+
+@tool
+def remembering_lookup(ctx: ToolContext, order_id: str) -> dict:
+    """A look-up that changes the session state although it is not declared to.
+
+    Args:
+        order_id: The order.
+    """
+    ctx.state["seen"] = order_id
+    return {"order_id": order_id}
+
+
+@tool(session=True)
+def open_order(ctx: ToolContext, order_id: str) -> dict:
+    """Open an order: the session remembers it.
+
+    Args:
+        order_id: The order.
+    """
+    ctx.state["open"] = order_id
+    return {"order_id": order_id}
+
+
+def test_tools__a_look_up_that_changes_the_session_must_say_so(ctx):
+    box = Toolbox([remembering_lookup, open_order, find_orders, cancel_order, end])
+    with pytest.raises(UndeclaredWrite, match=r"remembering_lookup changed the session state .*session=True"):
+        box.call(ctx, "remembering_lookup", {"order_id": "W1"})
+    assert box.call(ctx, "open_order", {"order_id": "W1"}).ok
+    assert ctx.state["open"] == "W1"
+    # Only a look-up that touches neither the world nor the session is pure (a replay may skip it).
+    assert [name for name, spec in box.tools.items() if spec.pure] == ["remembering_lookup", "find_orders"]

@@ -256,3 +256,45 @@ def test_world__pickles_with_its_current_contents(world):
         assert world.conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 5
     finally:
         clone.close()
+
+
+def test_world__changes_in_spans_nets_each_span_and_the_whole(world):
+    db = world.conn
+    start = world.change_seq()
+    db.execute("UPDATE orders SET status = 'a' WHERE id = 'W1000'")
+    db.execute("UPDATE orders SET status = 'b' WHERE id = 'W1001'")
+    mid = world.change_seq()
+    db.execute("UPDATE orders SET status = 'c' WHERE id = 'W1000'")
+    db.execute("DELETE FROM customers WHERE id = 2")
+    empty = world.change_seq()
+    first, second, third, whole = world.changes_in_spans([start, mid, empty])
+    assert [(c.pk, c.columns()) for c in first] == [("W1000", {"status": "a"}), ("W1001", {"status": "b"})]
+    assert [(c.pk, c.op, c.columns()) for c in second] == [("W1000", "update", {"status": "c"}), ("2", "delete", {})]
+    assert third == []
+    assert whole == world.changes(start)
+    assert [(c.pk, c.columns()) for c in whole][:2] == [("W1000", {"status": "c"}), ("W1001", {"status": "b"})]
+    assert world.changes_in_spans([world.change_seq()]) == [[], []]
+
+
+def test_world__rollback_reset_world_returns_to_the_template_only_when_written():
+    template = toy_template()
+    w = World(template, rollback_reset=True)
+    try:
+        statements: list[str] = []
+        w.conn.set_trace_callback(statements.append)
+        w.reset()  # nothing written since the template: nothing to undo
+        assert statements == []
+        w.conn.execute("UPDATE orders SET status = 'x' WHERE id = 'W1000'")
+        w.reset()
+        assert "ROLLBACK" in statements
+        assert w.conn.execute("SELECT status FROM orders WHERE id = 'W1000'").fetchone()[0] == "pending"
+        assert w.changes() == []
+        statements.clear()
+        w.reset()  # a second reset after the rollback finds nothing new
+        assert statements == []
+        w.conn.execute("DELETE FROM orders WHERE id = 'W1001'")
+        w.reset()
+        assert w.conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 5
+        w.conn.set_trace_callback(None)
+    finally:
+        w.close()

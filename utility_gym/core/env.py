@@ -546,21 +546,23 @@ class UtilityEnv(gym.Env[str, str]):
         cached = _EXPECTED_CACHE.get(key) if base is None else None
         if cached is not None:
             return cached
-        result = self._replay(task, base if base is not None else self.template.data, on=on)[0]
+        result = self._replay(task, base if base is not None else self.template.data, on=on, changes_only=True)[0]
         if base is None:
             _bounded_put(_EXPECTED_CACHE, key, result)
         return result
 
     def _replay(
         self, task: Task, base: bytes, like: list[list[tuple[str, str]]] | None = None, outputs: list[str] | None = None,
-        inspect: Callable[[sqlite3.Connection], Any] | None = None, on: World | None = None,
+        inspect: Callable[[sqlite3.Connection], Any] | None = None, on: World | None = None, changes_only: bool = False,
     ) -> tuple[Expected, list[list[tuple[str, str]]], dict[str, str]]:
         """Replay ``task``'s oracle plan on a copy of ``base``: the expected changes, the rows
         each call inserted (table, key) and, given ``like`` (those of a replay on another world),
         how the ids this world gave new rows map from those: ``{other id: this world's id}``;
         ``inspect(db)`` is called on the world the plan leaves, before it is reset; ``on`` as in
         ``expected``. Ids of new rows (ticket numbers, return ids) depend on the world's history;
-        a plan made for one world runs on the other with the ids mapped as they are created."""
+        a plan made for one world runs on the other with the ids mapped as they are created.
+        ``changes_only``: only the changes are wanted, not a check that every call of the plan
+        works here, so pure look-ups are skipped (they change neither the world nor the session)."""
         if on is not None and on.rollback_reset:
             scratch = on
         else:
@@ -568,35 +570,44 @@ class UtilityEnv(gym.Env[str, str]):
         scratch.restore(base)
         ctx = ToolContext(scratch.conn, {}, self.template.meta.get("now", ""))
         start = scratch.change_seq()  # a stream's world already carries earlier episodes' log
-        per_intent = []
+        marks = []
         created: list[list[tuple[str, str]]] = []
         mapping: dict[str, str] = {}
+        # Ids are tracked unless this is the pristine replay.
+        skip_pure = changes_only and outputs is None
+        track = like is not None or base is not self.template.data
+        tools = self.toolbox.tools
         try:
             for index in range(len(task.goal.intents)):
-                since = scratch.change_seq()
+                marks.append(start if index == 0 else scratch.change_seq())
                 for step in task.plan:
                     if step.intent != index or step.call is None:
+                        continue
+                    if skip_pure and tools[step.call.name].pure:
+                        if track:
+                            created.append([])
                         continue
                     arguments = dict(step.call.arguments)
                     if mapping:
                         arguments = substitute_ids(arguments, mapping)
-                    before = scratch.change_seq()
+                    before = scratch.change_seq() if track else 0
                     out = self.toolbox.call(ctx, step.call.name, arguments)
                     if out.ok == step.expect_error:
                         raise OraclePlanError(f"oracle plan of {task.task_id} misbehaves at {step.call.name}: {out.error or 'it should fail'}")
                     if outputs is not None:
                         outputs.append(dumps(out.result) if out.ok else str(out.error))
-                    if like is None and base is self.template.data:
+                    if not track:
                         continue  # the pristine replay: no ids to track
-                    inserted = [(c.table, c.pk) for c in scratch.changes(before) if c.op == "insert"]
+                    inserted = [(c.table, c.pk) for c in scratch.changes(before) if c.op == "insert"] if out.wrote else []
                     if like is not None:
                         theirs = like[len(created)] if len(created) < len(like) else []
                         if [t for t, _ in theirs] != [t for t, _ in inserted]:
                             raise OraclePlanError(f"oracle plan of {task.task_id} creates other rows in this world at {step.call.name}")
                         mapping.update({a: b for (_, a), (_, b) in zip(theirs, inserted, strict=True) if a != b and _ID.fullmatch(a)})
                     created.append(inserted)
-                per_intent.append(self._graded(change_facts(scratch.changes(since))))
-            result = Expected(self._graded(change_facts(scratch.changes(start))), tuple(per_intent))
+            spans = scratch.changes_in_spans(marks or [start])
+            per_intent = [self._graded(change_facts(span)) for span in spans[: len(marks)]]
+            result = Expected(self._graded(change_facts(spans[-1])), tuple(per_intent))
             if inspect is not None:
                 inspect(scratch.conn)  # e.g. whether a follow-up can be made in the world the plan leaves
         finally:

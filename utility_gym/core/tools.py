@@ -61,6 +61,12 @@ class ToolSpec:
     writes: bool
     terminal: bool = False
     confirm: bool = False  # a write the user must explicitly confirm first (graded)
+    session: bool = False  # a look-up that changes the session state (ctx.state)
+
+    @property
+    def pure(self) -> bool:
+        """Changes neither the world nor the session: replaying it can change nothing."""
+        return not (self.writes or self.session or self.terminal)
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -86,18 +92,21 @@ def tool(
     terminal: bool = False,
     name: str | None = None,
     confirm: bool | None = None,
+    session: bool = False,
 ) -> Any:
     """Turn ``def f(ctx, arg: type, ...) -> ...`` with a Google-style docstring into a ToolSpec.
 
     ``writes`` marks tools that may change the world; by default the grader requires the
     user's explicit confirmation before each such call. ``confirm=False`` exempts record-keeping
     writes the user need not approve (logging a ticket, an internal note). ``terminal`` marks
-    tools that end the conversation.
+    tools that end the conversation. ``session`` marks look-ups that change the agent's session
+    state (``ctx.state``: who is verified, the page a browser is on); the other look-ups are
+    pure, and a replay that needs only the world's changes skips them.
     """
 
     def wrap(f: Callable[..., Any]) -> ToolSpec:
         needs = writes if confirm is None else (writes and confirm)
-        return _make_spec(f, writes=writes, terminal=terminal, name=name or f.__name__, confirm=needs)
+        return _make_spec(f, writes=writes, terminal=terminal, name=name or f.__name__, confirm=needs, session=session)
 
     return wrap(func) if func is not None else wrap
 
@@ -199,7 +208,7 @@ def _show(v: Any) -> str:
     return f"{kind} {text}"
 
 
-def _make_spec(f: Callable[..., Any], *, writes: bool, terminal: bool, name: str, confirm: bool) -> ToolSpec:
+def _make_spec(f: Callable[..., Any], *, writes: bool, terminal: bool, name: str, confirm: bool, session: bool = False) -> ToolSpec:
     description, arg_docs = _parse_docstring(f.__doc__ or "")
     if not description:
         raise TypeError(f"tool {name!r} needs a docstring: it becomes the schema description")
@@ -220,15 +229,16 @@ def _make_spec(f: Callable[..., Any], *, writes: bool, terminal: bool, name: str
             inner = check
             check = lambda v, inner=inner: None if v is None else inner(v)  # noqa: E731
         params.append(Param(pname, schema, required, check))
-    return ToolSpec(name, f, description, tuple(params), writes, terminal, confirm)
+    return ToolSpec(name, f, description, tuple(params), writes, terminal, confirm, session)
 
 
 class UndeclaredWrite(RuntimeError):
-    """A tool not declared ``@tool(writes=True)`` changed the world: a bug in the domain."""
+    """A tool not declared ``@tool(writes=True)`` changed the world, or one not declared
+    ``@tool(session=True)`` changed the session state: a bug in the domain."""
 
     @classmethod
-    def of(cls, name: str) -> UndeclaredWrite:
-        return cls(f"tool {name} changed the world but is not declared @tool(writes=True)")
+    def of(cls, name: str, what: str = "the world", flag: str = "writes") -> UndeclaredWrite:
+        return cls(f"tool {name} changed {what} but is not declared @tool({flag}=True)")
 
 
 @dataclass(frozen=True)
@@ -312,6 +322,8 @@ class Toolbox:
             db.execute("RELEASE tool_call")
         elif db.total_changes != changes_before:
             raise UndeclaredWrite.of(name)
+        if spec.pure and ctx.state != state_before:
+            raise UndeclaredWrite.of(name, "the session state", "session")
         return ToolOutcome(name, True, result=result, wrote=db.total_changes != changes_before)
 
     @staticmethod

@@ -6,7 +6,7 @@ import gc
 import json
 import random
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,11 +35,17 @@ class RowChange:
 
     def columns(self) -> dict[str, Any]:
         """The columns whose value differs (new values; a delete maps to ``{}``)."""
-        if self.op == "delete" or self.after is None:
-            return {}
-        if self.before is None:
-            return dict(self.after)
-        return {k: v for k, v in self.after.items() if self.before.get(k) != v}
+        cached = self.__dict__.get("_columns")  # computed once: grading asks several times
+        if cached is None:
+            if self.op == "delete" or self.after is None:
+                cached = {}
+            elif self.before is None:
+                cached = dict(self.after)
+            else:
+                before = self.before
+                cached = {k: v for k, v in self.after.items() if before.get(k) != v}
+            self.__dict__["_columns"] = cached
+        return dict(cached)
 
 
 def change_facts(changes: Iterable[RowChange]) -> frozenset[tuple[str, str, str, Any]]:
@@ -180,21 +186,27 @@ class World:
         self.conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
         self._at_template = False  # an open transaction of ours started from the template's state
+        self._columns: dict[str, list[str]] | None = None  # the log's column names (fixed by the template)
+        self._changes_at_begin = -1  # conn.total_changes when the open transaction began
         self.restore(template.data)
 
     def restore(self, data: bytes) -> None:
         """Replace the whole database with ``data`` (a template or a snapshot)."""
         to_template = self.rollback_reset and data is self.template.data
         if self._at_template and self.conn.in_transaction:
+            if to_template and self.conn.total_changes == self._changes_at_begin:
+                return  # no row was written since the template (episodes make no schema changes)
             self.conn.execute("ROLLBACK")
             if to_template:
                 self.conn.execute("BEGIN")
+                self._changes_at_begin = self.conn.total_changes
                 return
         self._at_template = False
         self.conn.deserialize(data)
         if to_template:
             self.conn.execute("BEGIN")
             self._at_template = True
+            self._changes_at_begin = self.conn.total_changes
 
     def reset(self) -> None:
         self.restore(self.template.data)
@@ -224,39 +236,44 @@ class World:
 
         Costs what the episode changed, not what the world holds: only the log is read.
         """
+        return self.changes_in_spans([since])[-1]
+
+    def changes_in_spans(self, marks: Sequence[int]) -> list[list[RowChange]]:
+        """The net changes of each span of the log between increasing positions ``marks``
+        (``marks[i]`` to ``marks[i + 1]``, the last one to the end), then of all of it after
+        ``marks[0]``: one read of the log, each logged row decoded once."""
         rows = self.conn.execute(
-            f"SELECT tbl, op, pk, before, after FROM {CHANGES_TABLE} WHERE seq > ? ORDER BY seq",
-            (since,),
+            f"SELECT seq, tbl, op, pk, before, after FROM {CHANGES_TABLE} WHERE seq > ? ORDER BY seq",
+            (marks[0],),
         ).fetchall()
-        columns = self._change_columns() if rows else {}
+        if not rows:
+            return [[] for _ in range(len(marks) + 1)]
+        columns = self._change_columns()
 
         def values(tbl: str, text: str | None) -> dict[str, Any] | None:
             return dict(zip(columns[tbl], json.loads(text), strict=True)) if text else None
 
-        net: dict[tuple[str, str], list[Any]] = {}
-        for tbl, op, pk, before, after in rows:
-            key = (tbl, pk)
-            entry = net.get(key)
-            if entry is None:
-                net[key] = [op, values(tbl, before), values(tbl, after)]
-            else:
-                entry[2] = values(tbl, after)
-                if op == "delete":
-                    entry[0] = "delete" if entry[0] != "insert" else "noop"
-                elif op == "insert" and entry[0] == "delete":
-                    entry[0] = "update"
-        out = []
-        for (tbl, pk), (op, before, after) in net.items():
-            if op == "noop":
-                continue
-            change = RowChange(tbl, pk, op, before, after)
-            if op == "update" and not change.columns():
-                continue
-            out.append(change)
-        return out
+        decoded = [(seq, tbl, op, pk, values(tbl, before), values(tbl, after)) for seq, tbl, op, pk, before, after in rows]
+        if len(marks) == 1:
+            whole = _net(decoded)
+            return [whole, list(whole)]
+        spans: list[list[RowChange]] = []
+        bounds = [*marks[1:], None]
+        i = 0
+        for end in bounds:
+            j = i
+            while j < len(decoded) and (end is None or decoded[j][0] <= end):
+                j += 1
+            spans.append(_net(decoded[i:j]))
+            i = j
+        spans.append(_net(decoded))
+        return spans
 
     def _change_columns(self) -> dict[str, list[str]]:
-        return {tbl: json.loads(cols) for tbl, cols in self.conn.execute(f"SELECT tbl, columns FROM {CHANGE_COLUMNS_TABLE}")}
+        if self._columns is None:
+            rows = self.conn.execute(f"SELECT tbl, columns FROM {CHANGE_COLUMNS_TABLE}")
+            self._columns = {tbl: json.loads(cols) for tbl, cols in rows}
+        return self._columns
 
     def close(self) -> None:
         self.conn.close()
@@ -268,6 +285,31 @@ class World:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["template"], rollback_reset=state.get("rollback_reset", False))
         self.restore(state["data"])
+
+
+def _net(decoded: Sequence[tuple[int, str, str, str, dict[str, Any] | None, dict[str, Any] | None]]) -> list[RowChange]:
+    """Net changes of decoded log rows ``(seq, table, op, pk, before, after)``, in first-touched order."""
+    net: dict[tuple[str, str], list[Any]] = {}
+    for _, tbl, op, pk, before, after in decoded:
+        key = (tbl, pk)
+        entry = net.get(key)
+        if entry is None:
+            net[key] = [op, before, after]
+        else:
+            entry[2] = after
+            if op == "delete":
+                entry[0] = "delete" if entry[0] != "insert" else "noop"
+            elif op == "insert" and entry[0] == "delete":
+                entry[0] = "update"
+    out = []
+    for (tbl, pk), (op, before, after) in net.items():
+        if op == "noop":
+            continue
+        change = RowChange(tbl, pk, op, before, after)
+        if op == "update" and not change.columns():
+            continue
+        out.append(change)
+    return out
 
 
 def row_dict(row: sqlite3.Row) -> dict[str, Any]:

@@ -94,7 +94,7 @@ def _refund(ctx: ToolContext, order: dict, amount: float, destination: str) -> d
 
 
 # -- identity -----------------------------------------------------------------------------------
-@tool
+@tool(session=True)
 def find_customer_by_email(ctx: ToolContext, email: str) -> dict:
     """Find and authenticate the customer by the email address on their account.
 
@@ -108,7 +108,7 @@ def find_customer_by_email(ctx: ToolContext, email: str) -> dict:
     return {"customer_id": row["id"], "name": f"{row['first_name']} {row['last_name']}", "verified": True}
 
 
-@tool
+@tool(session=True)
 def find_customer_by_name_zip(ctx: ToolContext, first_name: str, last_name: str, zip: str) -> dict:
     """Find and authenticate the customer by full name and the zip code of their account address.
 

@@ -191,7 +191,7 @@ def get_employee(ctx: ToolContext, employee_id: str) -> dict:
     }
 
 
-@tool
+@tool(session=True)
 def verify_identity(ctx: ToolContext, employee_id: str, date_of_birth: str) -> dict:
     """Verify the caller's identity: their employee id and the date of birth on record must match.
 

@@ -14,7 +14,7 @@ def _session(ctx: ToolContext) -> WebSession:
     return WebSession(navigator_for(ctx))
 
 
-@tool
+@tool(session=True)
 def search(ctx: ToolContext, query: str) -> str:
     """Type a query into the shop's search box and submit it; returns the results page.
 
@@ -34,7 +34,7 @@ def click(ctx: ToolContext, target: str) -> str:
     return _session(ctx).click(target).text
 
 
-@tool
+@tool(session=True)
 def select(ctx: ToolContext, option: str) -> str:
     """Choose a product option (size, color, quantity ...) on a product page.
 
@@ -44,13 +44,13 @@ def select(ctx: ToolContext, option: str) -> str:
     return _session(ctx).select(option).text
 
 
-@tool
+@tool(session=True)
 def back(ctx: ToolContext) -> str:
     """Go back to the previous page."""
     return _session(ctx).back().text
 
 
-@tool
+@tool(session=True)
 def fill(ctx: ToolContext, target: str, text: str) -> str:
     """Type text into a field of the current page without submitting it.
 
