@@ -18,9 +18,9 @@ def test_replay__changes_only_skips_pure_look_ups_with_the_same_expected_changes
     calls: list[str] = []
     real_call = u.toolbox.call
 
-    def counting(ctx, name, arguments):
+    def counting(ctx, name, arguments, **options):
         calls.append(name)
-        return real_call(ctx, name, arguments)
+        return real_call(ctx, name, arguments, **options)
 
     u.toolbox.call = counting
     skipped = 0

@@ -390,3 +390,25 @@ def test_tools__a_look_up_that_changes_the_session_must_say_so(ctx):
     assert ctx.state["open"] == "W1"
     # Only a look-up that touches neither the world nor the session is pure (a replay may skip it).
     assert [name for name, spec in box.tools.items() if spec.pure] == ["remembering_lookup", "find_orders"]
+
+
+def test_tools__a_non_atomic_call_in_a_transaction_skips_the_savepoint_and_may_leave_writes(ctx, toolbox):
+    statements: list[str] = []
+    ctx.db.execute("BEGIN")
+    ctx.db.set_trace_callback(statements.append)
+    try:
+        ok = toolbox.call(ctx, "cancel_order", {"order_id": "W1"}, atomic=False)
+        # cancel_order writes, then refuses a shipped order: without a savepoint the write stays,
+        # for a caller (the oracle replay) that throws the world away when a call fails.
+        failed = toolbox.call(ctx, "cancel_order", {"order_id": "W2"}, atomic=False)
+    finally:
+        ctx.db.set_trace_callback(None)
+    assert ok.ok and ok.wrote
+    assert not failed.ok and "only pending orders" in failed.error
+    assert not any("SAVEPOINT" in s for s in statements)
+    assert statuses(ctx)["W2"] == "cancelled"
+    assert ctx.state["last_cancelled"] == "W1"  # the session state is still restored
+    ctx.db.execute("ROLLBACK")
+    # The default stays atomic: the same failing call leaves nothing.
+    assert not toolbox.call(ctx, "cancel_order", {"order_id": "W2"}).ok
+    assert statuses(ctx)["W2"] == "shipped"

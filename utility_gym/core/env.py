@@ -591,7 +591,9 @@ class UtilityEnv(gym.Env[str, str]):
                     if mapping:
                         arguments = substitute_ids(arguments, mapping)
                     before = scratch.change_seq() if track else 0
-                    out = self.toolbox.call(ctx, step.call.name, arguments)
+                    # A call that should work needs no savepoint: if it fails, the replay is
+                    # abandoned and the world reset. One that should fail must leave nothing.
+                    out = self.toolbox.call(ctx, step.call.name, arguments, atomic=step.expect_error)
                     if out.ok == step.expect_error:
                         raise OraclePlanError(f"oracle plan of {task.task_id} misbehaves at {step.call.name}: {out.error or 'it should fail'}")
                     if outputs is not None:

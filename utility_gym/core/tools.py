@@ -290,9 +290,14 @@ class Toolbox:
                 return f"argument {p.name!r} of {name} {err}"
         return None
 
-    def call(self, ctx: ToolContext, name: str, arguments: Any) -> ToolOutcome:
+    def call(self, ctx: ToolContext, name: str, arguments: Any, *, atomic: bool = True) -> ToolOutcome:
         """Validate and run one call; a failing call leaves no write behind (a writing tool, or any
-        tool in autocommit mode, runs in a savepoint)."""
+        tool in autocommit mode, runs in a savepoint).
+
+        ``atomic=False`` is for a caller that throws the world away if any call fails (the
+        oracle replay): inside an open transaction a writing tool then runs without a
+        savepoint, and a failed call may leave its partial writes.
+        """
         err = self.validate(name, arguments)
         if err:
             return ToolOutcome(name, False, error=err)
@@ -303,38 +308,38 @@ class Toolbox:
         # A look-up inside an open transaction (an episode of a rollback-reset world) needs no
         # savepoint: it has nothing to undo. In autocommit mode the savepoint stays: it saves
         # a lock per statement.
-        guarded = spec.writes or not db.in_transaction
+        guarded = (spec.writes and atomic) or not db.in_transaction
         if guarded:
             db.execute("SAVEPOINT tool_call")
         try:
             result = spec.func(ctx, **arguments)
         except ToolError as e:
-            self._rollback(ctx, name, state_before, guarded, changes_before)
+            self._rollback(ctx, spec, state_before, guarded, changes_before)
             return ToolOutcome(name, False, error=str(e))
         except (sqlite3.Error, ValueError, TypeError, KeyError) as e:
-            self._rollback(ctx, name, state_before, guarded, changes_before)
+            self._rollback(ctx, spec, state_before, guarded, changes_before)
             return ToolOutcome(name, False, error=f"{name} failed: {type(e).__name__}: {e}")
         except BaseException:
             # A bug in the tool is raised, but must not leave its writes or an open savepoint.
-            self._rollback(ctx, name, state_before, guarded, changes_before)
+            self._rollback(ctx, spec, state_before, guarded, changes_before)
             raise
         if guarded:
             db.execute("RELEASE tool_call")
-        elif db.total_changes != changes_before:
+        elif not spec.writes and db.total_changes != changes_before:
             raise UndeclaredWrite.of(name)
         if spec.pure and ctx.state != state_before:
             raise UndeclaredWrite.of(name, "the session state", "session")
         return ToolOutcome(name, True, result=result, wrote=db.total_changes != changes_before)
 
     @staticmethod
-    def _rollback(ctx: ToolContext, name: str, state_before: dict[str, Any], guarded: bool, changes_before: int) -> None:
+    def _rollback(ctx: ToolContext, spec: ToolSpec, state_before: dict[str, Any], guarded: bool, changes_before: int) -> None:
         ctx.state.clear()
         ctx.state.update(state_before)
         if guarded:
             ctx.db.execute("ROLLBACK TO tool_call")
             ctx.db.execute("RELEASE tool_call")
-        elif ctx.db.total_changes != changes_before:
-            raise UndeclaredWrite.of(name)
+        elif not spec.writes and ctx.db.total_changes != changes_before:
+            raise UndeclaredWrite.of(spec.name)
 
 
 def _clip(text: str, n: int = 60) -> str:

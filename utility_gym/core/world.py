@@ -8,10 +8,14 @@ import random
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress
+from operator import ne
 from typing import Any
 
 import sqlite_utils
 from faker import Faker
+
+_scan = json.JSONDecoder().scan_once  # the C scanner: a logged row is a JSON array written by SQLite
 
 SIZES = ("small", "default", "large", "xl")  # "xl": benchmark scale, for domains that define it
 CHANGES_TABLE = "_changes"
@@ -35,30 +39,38 @@ class RowChange:
 
     def columns(self) -> dict[str, Any]:
         """The columns whose value differs (new values; a delete maps to ``{}``)."""
+        return dict(self._changed())
+
+    def _changed(self) -> dict[str, Any]:
         cached = self.__dict__.get("_columns")  # computed once: grading asks several times
         if cached is None:
             if self.op == "delete" or self.after is None:
                 cached = {}
             elif self.before is None:
-                cached = dict(self.after)
+                cached = self.after
             else:
                 before = self.before
                 cached = {k: v for k, v in self.after.items() if before.get(k) != v}
             self.__dict__["_columns"] = cached
-        return dict(cached)
+        return cached
+
+    def facts(self) -> frozenset[tuple[str, str, str, Any]]:
+        """This change as grading facts (see ``change_facts``), computed once."""
+        cached = self.__dict__.get("_facts")
+        if cached is None:
+            if self.op == "delete":
+                cached = frozenset({(self.table, self.pk, "<deleted>", True)})
+            else:
+                table, pk = self.table, self.pk
+                cached = frozenset((table, pk, col, _hashable(value)) for col, value in self._changed().items())
+            self.__dict__["_facts"] = cached
+        return cached
 
 
 def change_facts(changes: Iterable[RowChange]) -> frozenset[tuple[str, str, str, Any]]:
     """A change set as hashable facts ``(table, pk, column, new value)``; a delete is
     ``(table, pk, "<deleted>", True)``. Grading compares these sets."""
-    facts: set[tuple[str, str, str, Any]] = set()
-    for ch in changes:
-        if ch.op == "delete":
-            facts.add((ch.table, ch.pk, "<deleted>", True))
-            continue
-        for col, value in ch.columns().items():
-            facts.add((ch.table, ch.pk, col, _hashable(value)))
-    return frozenset(facts)
+    return frozenset().union(*(ch.facts() for ch in changes))
 
 
 def _hashable(value: Any) -> Any:
@@ -249,13 +261,13 @@ class World:
         if not rows:
             return [[] for _ in range(len(marks) + 1)]
         columns = self._change_columns()
-
-        def values(tbl: str, text: str | None) -> dict[str, Any] | None:
-            return dict(zip(columns[tbl], json.loads(text), strict=True)) if text else None
-
-        decoded = [(seq, tbl, op, pk, values(tbl, before), values(tbl, after)) for seq, tbl, op, pk, before, after in rows]
+        decoded = [
+            (seq, tbl, op, pk, _scan(before, 0)[0] if before else None, _scan(after, 0)[0] if after else None)
+            for seq, tbl, op, pk, before, after in rows
+        ]
+        single: dict[int, RowChange] = {}  # a row's own change, shared by the spans that net it alone
         if len(marks) == 1:
-            whole = _net(decoded)
+            whole = _net(decoded, columns, single)
             return [whole, list(whole)]
         spans: list[list[RowChange]] = []
         bounds = [*marks[1:], None]
@@ -264,9 +276,9 @@ class World:
             j = i
             while j < len(decoded) and (end is None or decoded[j][0] <= end):
                 j += 1
-            spans.append(_net(decoded[i:j]))
+            spans.append(_net(decoded[i:j], columns, single))
             i = j
-        spans.append(_net(decoded))
+        spans.append(_net(decoded, columns, single))
         return spans
 
     def _change_columns(self) -> dict[str, list[str]]:
@@ -287,26 +299,47 @@ class World:
         self.restore(state["data"])
 
 
-def _net(decoded: Sequence[tuple[int, str, str, str, dict[str, Any] | None, dict[str, Any] | None]]) -> list[RowChange]:
-    """Net changes of decoded log rows ``(seq, table, op, pk, before, after)``, in first-touched order."""
+def _net(
+    decoded: Sequence[tuple[int, str, str, str, list[Any] | None, list[Any] | None]],
+    columns: dict[str, list[str]],
+    single: dict[int, RowChange],
+) -> list[RowChange]:
+    """Net changes of decoded log rows ``(seq, table, op, pk, before, after)`` (values as lists
+    in the order of ``columns[table]``), in first-touched order. A row changed by one logged
+    statement gets the RowChange kept in ``single`` for that statement (by its seq), so that
+    nets sharing it compute its columns and facts once."""
     net: dict[tuple[str, str], list[Any]] = {}
-    for _, tbl, op, pk, before, after in decoded:
+    for seq, tbl, op, pk, before, after in decoded:
         key = (tbl, pk)
         entry = net.get(key)
         if entry is None:
-            net[key] = [op, before, after]
+            net[key] = [op, before, after, seq]
         else:
             entry[2] = after
+            entry[3] = None  # netted over several statements
             if op == "delete":
                 entry[0] = "delete" if entry[0] != "insert" else "noop"
             elif op == "insert" and entry[0] == "delete":
                 entry[0] = "update"
     out = []
-    for (tbl, pk), (op, before, after) in net.items():
+    for (tbl, pk), (op, before, after, seq) in net.items():
         if op == "noop":
             continue
-        change = RowChange(tbl, pk, op, before, after)
-        if op == "update" and not change.columns():
+        change = single.get(seq) if seq is not None else None
+        if change is None:
+            names = columns[tbl]
+            after_row = dict(zip(names, after, strict=True)) if after is not None else None
+            if op == "delete" or after is None:
+                changed: dict[str, Any] = {}
+            elif before is None:
+                changed = after_row  # type: ignore[assignment]
+            else:  # the columns whose value differs, compared in C (a short row diff per change)
+                changed = dict(compress(zip(names, after), map(ne, before, after)))
+            change = RowChange(tbl, pk, op, dict(zip(names, before, strict=True)) if before is not None else None, after_row)
+            change.__dict__["_columns"] = changed
+            if seq is not None:
+                single[seq] = change
+        if op == "update" and not change._changed():
             continue
         out.append(change)
     return out

@@ -41,7 +41,8 @@ def _queued(db: sqlite3.Connection, scenario: str) -> list[dict]:
 def _pick(db: sqlite3.Connection, rng: random.Random, scenarios: tuple[str, ...]) -> list[dict]:
     chosen: list[dict] = []
     for scenario in scenarios:
-        pool = [t for t in _queued(db, scenario) if t["ticket_id"] not in {c["ticket_id"] for c in chosen}]
+        taken = {c["ticket_id"] for c in chosen}
+        pool = [t for t in _queued(db, scenario) if t["ticket_id"] not in taken]
         if not pool:
             raise NoTask(f"no new {scenario} ticket left for the queue")
         chosen.append(rng.choice(pool))
