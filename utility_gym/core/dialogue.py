@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from json.decoder import WHITESPACE
+from json.encoder import c_make_encoder, encode_basestring
 from typing import Any
 
 MAX_TOOL_RESULT_CHARS = 8_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     """One line of the transcript.
 
@@ -43,36 +46,58 @@ def render_events(events: list[Event]) -> str:
     return "\n".join(e.render() for e in events)
 
 
+def json_encoder(*, sort_keys: bool = False, separators: tuple[str, str] = (", ", ": "), default: Callable[[Any], Any] | None = None) -> Callable[[Any], str]:
+    """``json.JSONEncoder(ensure_ascii=False, ...).encode``, made once and called many times.
+
+    ``JSONEncoder.encode`` builds a new C encoder on every call; this keeps one. It does not
+    check for circular references: a circular value raises RecursionError, not ValueError.
+    """
+    if c_make_encoder is None:  # a Python without the C accelerator
+        encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=sort_keys, separators=separators, default=default)
+        return encoder.encode
+    fallback = default or json.JSONEncoder().default
+    item_separator, key_separator = separators
+    c_encoder = c_make_encoder(None, fallback, encode_basestring, None, key_separator, item_separator, sort_keys, False, True)
+    join = "".join
+
+    def encode(value: Any) -> str:
+        return join(c_encoder(value, 0))
+
+    return encode
+
+
 # One encoder for every call: json.dumps with options builds a new JSONEncoder each time.
-_RESULT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), default=str)
+_encode_result = json_encoder(default=str)
 
 
 def dumps(value: Any) -> str:
     """Compact, deterministic JSON for tool results."""
-    text = _RESULT_ENCODER.encode(value)
+    text = _encode_result(value)
     if len(text) > MAX_TOOL_RESULT_CHARS:
         text = text[:MAX_TOOL_RESULT_CHARS] + f" ... [truncated, {len(text)} characters in all]"
     return text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ToolCallAction:
     name: str
     arguments: dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MessageAction:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvalidAction:
     error: str
 
 
 Action = ToolCallAction | MessageAction | InvalidAction
 
+_DECODER = json.JSONDecoder()
+_CALL_KEYS = frozenset(("name", "arguments", "id", "type"))
 _TOOL_FORM = 'a tool call is {"name": TOOL, "arguments": {...}}; anything else is a message to the user'
 
 
@@ -97,7 +122,11 @@ def parse_action(action: Any, max_length: int) -> Action:
         return InvalidAction("empty action: send a message to the user or a tool call")
     if text.startswith("{") and (text.endswith("}") or '"name"' in text[:200]):
         try:
-            obj = json.loads(text)
+            obj, end = _DECODER.raw_decode(text)  # json.loads without its wrapping
+            if end != len(text):
+                end = WHITESPACE.match(text, end).end()
+                if end != len(text):
+                    raise json.JSONDecodeError("Extra data", text, end)
         except (json.JSONDecodeError, RecursionError) as e:
             return InvalidAction(f"malformed JSON tool call: {e.msg} at line {e.lineno} column {e.colno}" if isinstance(e, json.JSONDecodeError) else "malformed JSON tool call: nested too deeply")
         if not isinstance(obj, dict):
@@ -114,8 +143,8 @@ def _tool_call_from_obj(obj: dict[str, Any]) -> Action:
     name = obj.get("name")
     if not isinstance(name, str) or not name:
         return InvalidAction(f'malformed tool call: missing "name"; {_TOOL_FORM}')
-    extra = sorted(k for k in obj if k not in ("name", "arguments", "id", "type"))
-    if extra:
+    if not obj.keys() <= _CALL_KEYS:
+        extra = sorted(k for k in obj if k not in _CALL_KEYS)
         return InvalidAction(f"malformed tool call: unexpected key {extra[0]!r}; {_TOOL_FORM}")
     arguments = obj.get("arguments", {})
     if isinstance(arguments, str):

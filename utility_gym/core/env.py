@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 import random
 import re
 import sqlite3
@@ -21,6 +20,7 @@ from utility_gym.core.dialogue import (
     MessageAction,
     ToolCallAction,
     dumps,
+    json_encoder,
     parse_action,
     render_events,
 )
@@ -71,7 +71,7 @@ _ID = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9-]{4,}")
 DEFAULT_STEP_CAP = 200
 # A tool call's arguments as the transcript shows them; json.dumps with options would build a
 # new encoder on every step.
-_ARGUMENTS_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+_encode_arguments = json_encoder(sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -691,9 +691,9 @@ class UtilityEnv(gym.Env[str, str]):
     def _run_tool(self, call: ToolCallAction, events: list[Event]) -> bool:
         ep = self._episode
         try:
-            args_text = _ARGUMENTS_ENCODER.encode(call.arguments)
+            args_text = _encode_arguments(call.arguments)
             data = {"arguments": call.arguments}
-        except (TypeError, ValueError):  # e.g. a lone surrogate or a non-JSON value from a dict action
+        except (TypeError, ValueError, RecursionError):  # a non-JSON or circular value from a dict action
             args_text, data = repr(call.arguments), {}
         ep["transcript"].append(Event("agent", args_text, name=call.name, data=data))
         out = self.toolbox.call(self._ctx, call.name, call.arguments)

@@ -241,7 +241,7 @@ class UndeclaredWrite(RuntimeError):
         return cls(f"tool {name} changed {what} but is not declared @tool({flag}=True)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ToolOutcome:
     """What a call did: a JSON-able result, or an error message; and whether it wrote."""
 
