@@ -4,7 +4,8 @@
     python benchmarks/speed.py --env utility/CustomerService-v0 --size large --json runs/speed.json
 
 Targets (issue 2): median reset < 1 ms and median step < 100 µs at the default world size. The
-script prints PASS/MISS next to each figure but never fails: it measures, tests assert.
+script prints PASS/MISS next to each figure, as measured and scaled to the Taxi speed at which
+the targets were set, but never fails: it measures, tests assert.
 Gymnasium's Taxi is timed in the same process as a reference: loops are given as a ratio of its
 steps per second, and each median also in Taxi steps, which load on a shared machine (it slows
 everything alike) moves far less than microseconds.
@@ -33,6 +34,10 @@ from utility_gym.core import world as world_module
 
 RESET_TARGET_US = 1_000.0
 STEP_TARGET_US = 100.0
+# Taxi-v4's speed on this machine when the targets were set (issue 2). The machine is shared and
+# its speed moves with the load (Taxi at 32,000 to 72,000 steps/s on 2026-11-28): each target is
+# also judged at this speed, scaling the median by the Taxi speed measured in the same process.
+REFERENCE_TAXI_STEPS_PER_S = 141_000.0
 AGENT_MESSAGES = (
     "Hello! Thanks for reaching out. How can I help you today?",
     "Could you please tell me the email address on your account?",
@@ -65,7 +70,11 @@ def main(argv: list[str] | None = None) -> int:
         results["envs"][env_id] = figures
         print_env(env_id, figures, taxi)
     if taxi:
-        print(f"reference: {taxi['id']} {taxi['steps_per_s']:,.0f} steps/s (same process, random actions)")
+        print(
+            f"reference: {taxi['id']} {taxi['steps_per_s']:,.0f} steps/s (same process, random actions); the "
+            f"targets were set when it ran {REFERENCE_TAXI_STEPS_PER_S:,.0f} steps/s here"
+        )
+        results["reference_taxi_steps_per_s"] = REFERENCE_TAXI_STEPS_PER_S
     results["taxi"] = taxi
     if not ids:
         print("no utility/* env is registered yet")
@@ -241,6 +250,12 @@ def _takes(env_id: str, name: str) -> bool:
         return False
 
 
+def at_reference_speed(median_us: float, taxi: dict[str, Any]) -> float:
+    """``median_us`` on this machine running Taxi at the issue's speed: the median in Taxi steps
+    timed in this process, times the time of a Taxi step at REFERENCE_TAXI_STEPS_PER_S."""
+    return median_us * taxi["steps_per_s"] / REFERENCE_TAXI_STEPS_PER_S
+
+
 def summarize(samples: list[float]) -> Timing:
     if not samples:
         return {"n": 0}
@@ -270,7 +285,10 @@ def print_env(env_id: str, f: dict[str, Any], taxi: dict[str, Any] | None) -> No
             continue
         verdict = ""
         if target is not None:
-            verdict = f"   target < {target:,.0f} µs  {'PASS' if t['median_us'] < target else 'MISS'}"
+            verdict = f"   target < {target:,.0f} µs: {'PASS' if t['median_us'] < target else 'MISS'}"
+            if taxi:
+                scaled = at_reference_speed(t["median_us"], taxi)
+                verdict += f", at {REFERENCE_TAXI_STEPS_PER_S / 1e3:.0f}k Taxi/s {scaled:,.1f} µs: {'PASS' if scaled < target else 'MISS'}"
         # The same median in Taxi steps timed in this process: a figure that load on a shared
         # machine (which slows everything alike) moves far less than microseconds.
         taxi_steps = f"   = {t['median_us'] * taxi['steps_per_s'] / 1e6:5.1f} Taxi steps" if taxi else ""

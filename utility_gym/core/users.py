@@ -63,8 +63,18 @@ class AgendaUser:
 
     def __init__(self) -> None:
         self.goal: UserGoal | None = None
-        self.rng = random.Random(0)
+        self._rng: random.Random | None = None  # start() gives the episode's; made lazily otherwise
         self._s: dict = {}
+
+    @property
+    def rng(self) -> random.Random:
+        if self._rng is None:  # used before start() (a restored snapshot): seeded like every RNG here
+            self._rng = random.Random(0)
+        return self._rng
+
+    @rng.setter
+    def rng(self, value: random.Random) -> None:
+        self._rng = value
 
     # -- protocol -------------------------------------------------------------------------
     def start(self, goal: UserGoal, rng: random.Random) -> str:

@@ -144,14 +144,16 @@ class TicketingQueueEnv(UtilityEnv):
             self._episode["observed"].add(event.content)  # the queued tickets' words
 
     def _opening_events(self, task: Task, opening: str) -> list[Event]:
-        db = self.world.conn
         events = [Event("system", f"queue: {len(task.goal.intents)} new tickets to triage, oldest first; no caller is on the line")]
-        for intent in task.goal.intents:
-            t = db.execute(
-                "SELECT t.*, e.first_name || ' ' || e.last_name AS requester FROM tickets t "
-                "JOIN employees e ON e.id = t.requester_id WHERE t.id = ?",
-                (intent.targets[0],),
-            ).fetchone()
+        ids = [intent.targets[0] for intent in task.goal.intents]
+        rows = self.world.conn.execute(
+            "SELECT t.*, e.first_name || ' ' || e.last_name AS requester FROM tickets t "
+            f"JOIN employees e ON e.id = t.requester_id WHERE t.id IN ({', '.join('?' * len(ids))})",
+            ids,
+        ).fetchall()
+        by_id = {row["id"]: row for row in rows}
+        for tid in ids:
+            t = by_id[tid]
             events.append(Event(
                 "system",
                 f"queue ticket {t['id']} from {t['requester']} ({t['requester_id']}), opened {t['opened_at']}, "
