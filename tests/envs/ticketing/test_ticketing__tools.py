@@ -149,6 +149,19 @@ def test_ticketing__cannot_link_to_a_closed_ticket_or_itself(desk):
     assert world.changes() == []
 
 
+def test_ticketing__a_parent_of_other_tickets_cannot_become_a_duplicate(desk):
+    world, ctx, box = desk
+    parent = _one(world, "SELECT p.id FROM tickets p WHERE p.status IN ('new', 'assigned', 'in_progress', 'on_hold') "
+                         "AND p.parent_id IS NULL AND EXISTS (SELECT 1 FROM tickets c WHERE c.parent_id = p.id) ORDER BY p.id")
+    other = _one(world, "SELECT id FROM tickets WHERE status = 'new' AND parent_id IS NULL AND id != ? AND NOT EXISTS "
+                        "(SELECT 1 FROM tickets c WHERE c.parent_id = tickets.id) ORDER BY id", (parent["id"],))
+    out = box.call(ctx, "link_duplicate", {"ticket_id": parent["id"], "parent_id": other["id"]})
+    assert not out.ok and f"{parent['id']} is the parent of other tickets" in out.error
+    assert world.changes() == []
+    # The other way round is a link like any other.
+    assert box.call(ctx, "link_duplicate", {"ticket_id": other["id"], "parent_id": parent["id"]}).ok
+
+
 def test_ticketing__sensitive_access_needs_approval_and_standard_does_not(desk):
     world, ctx, box = desk
     e = _one(world, "SELECT e.id FROM employees e WHERE e.status = 'active' AND e.manager_id IS NOT NULL AND NOT EXISTS "

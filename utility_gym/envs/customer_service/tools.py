@@ -23,10 +23,10 @@ def _verified(ctx: ToolContext) -> str:
     return cid
 
 
-def _own_order(ctx: ToolContext, order_id: str) -> dict:
+def _own_order(ctx: ToolContext, order_id: str, sql: str = "SELECT * FROM orders WHERE id = ?") -> dict:
     cid = _verified(ctx)
     oid = order_id.strip().lstrip("#").upper()
-    order = ctx.one("SELECT * FROM orders WHERE id = ?", (oid,))
+    order = ctx.one(sql, (oid,))
     if order is None or order["customer_id"] != cid:
         raise ToolError(f"order {order_id!r} not found for the verified customer; check the order id")
     return order
@@ -169,16 +169,25 @@ def get_order_details(ctx: ToolContext, order_id: str) -> dict:
     Args:
         order_id: The order id, such as W123456.
     """
-    order = _own_order(ctx, order_id)
-    method = ctx.one("SELECT label FROM payment_methods WHERE id = ?", (order["payment_method_id"],))
+    order = _own_order(ctx, order_id, _ORDER_WITH_PAYMENT_SQL)
     return {
         "order_id": order["id"], "status": order["status"], "placed_at": order["placed_at"],
         "shipped_at": order["shipped_at"], "delivered_at": order["delivered_at"],
         "shipping_address": f"{order['ship_address1']}, {order['ship_city']}, {order['ship_state']} {order['ship_zip']}",
-        "payment": method["label"] if method else None, "total": order["total"],
+        "payment": order["payment_label"], "total": order["total"],
         "tracking_number": order["tracking_number"],
-        "items": [{k: v for k, v in i.items() if k != "variant_id"} for i in _items(ctx, order["id"])],
+        "items": ctx.all(
+            "SELECT id, product_id, product_name, options, price, status FROM order_items WHERE order_id = ? ORDER BY id",
+            (order["id"],),
+        ),
     }
+
+
+# get_order_details' order row with its payment method's label, in one query.
+_ORDER_WITH_PAYMENT_SQL = (
+    "SELECT o.*, pm.label AS payment_label FROM orders o LEFT JOIN payment_methods pm ON pm.id = o.payment_method_id "
+    "WHERE o.id = ?"
+)
 
 
 @tool

@@ -51,20 +51,24 @@ def _employee(ctx: ToolContext, employee_id: str, sql: str = "SELECT * FROM empl
     eid = _norm_id(employee_id)
     row = ctx.one(sql, (eid,))
     if row is None:
-        raise ToolError(f"no employee {employee_id!r}; employee ids look like E12345 (find_employee searches by name or email)")
+        raise _no_employee(employee_id)
     return row
 
 
-def _ticket(ctx: ToolContext, ticket_id: str) -> dict:
+def _no_employee(employee_id: str) -> ToolError:
+    return ToolError(f"no employee {employee_id!r}; employee ids look like E12345 (find_employee searches by name or email)")
+
+
+def _ticket(ctx: ToolContext, ticket_id: str, sql: str = "SELECT * FROM tickets WHERE id = ?") -> dict:
     tid = _norm_id(ticket_id)
-    row = ctx.one("SELECT * FROM tickets WHERE id = ?", (tid,))
+    row = ctx.one(sql, (tid,))
     if row is None:
         raise ToolError(f"no ticket {ticket_id!r}; ticket ids look like INC0012345 or REQ0023456 (search_tickets finds them)")
     return row
 
 
-def _open_ticket(ctx: ToolContext, ticket_id: str) -> dict:
-    t = _ticket(ctx, ticket_id)
+def _open_ticket(ctx: ToolContext, ticket_id: str, sql: str = "SELECT * FROM tickets WHERE id = ?") -> dict:
+    t = _ticket(ctx, ticket_id, sql)
     if t["status"] not in OPEN_STATUSES:
         raise ToolError(f"ticket {t['id']} is {t['status']}; only open tickets ({', '.join(OPEN_STATUSES)}) can be changed")
     return t
@@ -97,13 +101,29 @@ def _next_id(ctx: ToolContext, table: str, prefix: str, width: int) -> str:
     # Ids are fixed-width, so the last one in primary-key order is the largest: an index seek,
     # not a scan of the table.
     row = ctx.one(f"SELECT id FROM {table} WHERE id > ? AND id < ? ORDER BY id DESC LIMIT 1", (prefix, prefix + "~"))
-    last = int(row["id"][len(prefix):]) if row else 0
+    return _after(row["id"] if row else None, prefix, width)
+
+
+def _after(last_id: str | None, prefix: str, width: int) -> str:
+    last = int(last_id[len(prefix):]) if last_id else 0
     return f"{prefix}{last + 1:0{width}d}"
+
+
+def _ticket_prefix(kind: str) -> str:
+    return "INC" if kind == "incident" else "REQ"
 
 
 def next_ticket_id(ctx: ToolContext, kind: str) -> str:
     """The id the next ticket of ``kind`` will get (sequential, per prefix)."""
-    return _next_id(ctx, "tickets", "INC" if kind == "incident" else "REQ", 7)
+    return _next_id(ctx, "tickets", _ticket_prefix(kind), 7)
+
+
+# create_ticket's look-ups in one statement: whether the requester exists, and the last ticket id
+# of the kind (as in _next_id).
+_REQUESTER_AND_LAST_TICKET_SQL = (
+    "SELECT (SELECT id FROM employees WHERE id = ?) AS employee_id, "
+    "(SELECT id FROM tickets WHERE id > ? AND id < ? ORDER BY id DESC LIMIT 1) AS last_id"
+)
 
 
 @functools.lru_cache(maxsize=4096)  # called with the world's clock over and over; strftime is slow
@@ -134,6 +154,16 @@ _VIEW = (
 
 def _ticket_view(t: dict) -> dict:
     return {k: t[k] for k in _VIEW}
+
+
+# A ticket's view columns only (not its long description and notes): what the tools that change
+# a ticket's triage, group or status read and show.
+_VIEW_SQL = f"SELECT {', '.join(_VIEW)} FROM tickets WHERE id = ?"
+# The same, and whether other tickets name it as their parent (a parent cannot become a duplicate).
+_VIEW_WITH_CHILDREN_SQL = (
+    f"SELECT {', '.join(_VIEW)}, EXISTS (SELECT 1 FROM tickets c WHERE c.parent_id = tickets.id) AS has_children "
+    "FROM tickets WHERE id = ?"
+)
 
 
 def _words(text: str) -> list[str]:
@@ -355,19 +385,24 @@ def create_ticket(
         short_description: One line saying what is wrong or wanted.
         description: Details: symptoms, error messages, what was tried.
     """
-    e = _employee(ctx, requester_id)
+    prefix = _ticket_prefix(kind)
+    found = ctx.db.execute(_REQUESTER_AND_LAST_TICKET_SQL, (_norm_id(requester_id), prefix, prefix + "~")).fetchone()
+    eid = found["employee_id"]
+    if eid is None:
+        raise _no_employee(requester_id)
     short = _text(short_description, "short_description")
-    tid = next_ticket_id(ctx, kind)
+    tid = _after(found["last_id"], prefix, 7)
     priority = PRIORITY[impact][urgency]
+    due = _due(ctx.now, priority)
     ctx.db.execute(
         "INSERT INTO tickets (id, kind, requester_id, channel, short_description, description, category, impact, "
         "urgency, priority, status, assignment_group, escalated, reopen_count, opened_at, updated_at, due_at) "
         "VALUES (?, ?, ?, 'phone', ?, ?, ?, ?, ?, ?, 'new', 'service-desk', 0, 0, ?, ?, ?)",
-        (tid, kind, e["id"], short, description.strip(), category, impact, urgency, priority, ctx.now, ctx.now, _due(ctx.now, priority)),
+        (tid, kind, eid, short, description.strip(), category, impact, urgency, priority, ctx.now, ctx.now, due),
     )
-    return {"id": tid, "kind": kind, "requester_id": e["id"], "short_description": short, "category": category,
+    return {"id": tid, "kind": kind, "requester_id": eid, "short_description": short, "category": category,
             "impact": impact, "urgency": urgency, "priority": priority, "status": "new", "assignment_group": "service-desk",
-            "parent_id": None, "opened_at": ctx.now, "due_at": _due(ctx.now, priority)}
+            "parent_id": None, "opened_at": ctx.now, "due_at": due}
 
 
 @tool(writes=True, confirm=False)
@@ -388,7 +423,7 @@ def update_ticket(
         urgency: The new urgency (1 = cannot work, 2 = workaround, 3 = no effect now).
         short_description: A clearer one-line description.
     """
-    t = _open_ticket(ctx, ticket_id)
+    t = _open_ticket(ctx, ticket_id, _VIEW_SQL)
     if category is None and impact is None and urgency is None and short_description is None:
         raise ToolError("nothing to update; give category, impact, urgency or short_description")
     new = {
@@ -415,7 +450,7 @@ def assign_ticket(ctx: ToolContext, ticket_id: str, group: Group) -> dict:
         ticket_id: The ticket id, such as INC0012345.
         group: The assignment group.
     """
-    t = _open_ticket(ctx, ticket_id)
+    t = _open_ticket(ctx, ticket_id, _VIEW_SQL)
     if t["assignment_group"] == group:
         raise ToolError(f"ticket {t['id']} is already with {group}")
     status = "in_progress" if group == "service-desk" else "assigned"
@@ -446,15 +481,15 @@ def link_duplicate(ctx: ToolContext, ticket_id: str, parent_id: str) -> dict:
         ticket_id: The duplicate ticket.
         parent_id: The open ticket that already tracks the same problem.
     """
-    t = _open_ticket(ctx, ticket_id)
-    p = _ticket(ctx, parent_id)
+    t = _open_ticket(ctx, ticket_id, _VIEW_WITH_CHILDREN_SQL)
+    p = _ticket(ctx, parent_id, _VIEW_SQL)
     if p["id"] == t["id"]:
         raise ToolError("a ticket cannot duplicate itself")
     if p["status"] not in OPEN_STATUSES:
         raise ToolError(f"parent {p['id']} is {p['status']}; link only to an open ticket")
     if p["parent_id"]:
         raise ToolError(f"{p['id']} is itself a duplicate of {p['parent_id']}; link to {p['parent_id']} instead")
-    if ctx.one("SELECT id FROM tickets WHERE parent_id = ? LIMIT 1", (t["id"],)):
+    if t["has_children"]:
         raise ToolError(f"{t['id']} is the parent of other tickets; it cannot become a duplicate")
     note = f"Duplicate of {p['id']} ({p['short_description']}); you will be updated there."
     ctx.db.execute(
@@ -475,7 +510,7 @@ def resolve_ticket(ctx: ToolContext, ticket_id: str, resolution_code: Resolution
         resolution_code: password_reset, account_unlocked, access_granted, kb_solution (cite the article), resolved_by_caller or not_reproducible.
         public_note: What was done, for the requester (sent by email).
     """
-    t = _open_ticket(ctx, ticket_id)
+    t = _open_ticket(ctx, ticket_id, _VIEW_SQL)
     if t["assignment_group"] != "service-desk":
         raise ToolError(f"ticket {t['id']} is assigned to {t['assignment_group']}; only that group can resolve it")
     note = _text(public_note, "public_note", 10)
