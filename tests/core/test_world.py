@@ -273,6 +273,9 @@ def test_world__changes_in_spans_nets_each_span_and_the_whole(world):
     assert third == []
     assert whole == world.changes(start)
     assert [(c.pk, c.columns()) for c in whole][:2] == [("W1000", {"status": "c"}), ("W1001", {"status": "b"})]
+    # A row changed within one span only is the same change there and in the whole (computed once).
+    assert whole[1] is first[1] and whole[2] is second[1]
+    assert whole[0] is not first[0]
     assert world.changes_in_spans([world.change_seq()]) == [[], []]
 
 

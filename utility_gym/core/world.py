@@ -265,9 +265,9 @@ class World:
             (seq, tbl, op, pk, _scan(before, 0)[0] if before else None, _scan(after, 0)[0] if after else None)
             for seq, tbl, op, pk, before, after in rows
         ]
-        single: dict[int, RowChange] = {}  # a row's own change, shared by the spans that net it alone
+        shared: dict[tuple[int, int], RowChange] = {}  # see _net
         if len(marks) == 1:
-            whole = _net(decoded, columns, single)
+            whole = _net(decoded, columns, shared)
             return [whole, list(whole)]
         spans: list[list[RowChange]] = []
         bounds = [*marks[1:], None]
@@ -276,9 +276,9 @@ class World:
             j = i
             while j < len(decoded) and (end is None or decoded[j][0] <= end):
                 j += 1
-            spans.append(_net(decoded[i:j], columns, single))
+            spans.append(_net(decoded[i:j], columns, shared))
             i = j
-        spans.append(_net(decoded, columns, single))
+        spans.append(_net(decoded, columns, shared))
         return spans
 
     def _change_columns(self) -> dict[str, list[str]]:
@@ -302,30 +302,31 @@ class World:
 def _net(
     decoded: Sequence[tuple[int, str, str, str, list[Any] | None, list[Any] | None]],
     columns: dict[str, list[str]],
-    single: dict[int, RowChange],
+    shared: dict[tuple[int, int], RowChange],
 ) -> list[RowChange]:
     """Net changes of decoded log rows ``(seq, table, op, pk, before, after)`` (values as lists
-    in the order of ``columns[table]``), in first-touched order. A row changed by one logged
-    statement gets the RowChange kept in ``single`` for that statement (by its seq), so that
-    nets sharing it compute its columns and facts once."""
+    in the order of ``columns[table]``), in first-touched order. A row's net change is kept in
+    ``shared`` under the log positions of its first and last logged change: another net with
+    the same two for that row (the whole log and the one span that holds all of the row's
+    changes) reuses it, and its columns and facts are computed once."""
     net: dict[tuple[str, str], list[Any]] = {}
     for seq, tbl, op, pk, before, after in decoded:
         key = (tbl, pk)
         entry = net.get(key)
         if entry is None:
-            net[key] = [op, before, after, seq]
+            net[key] = [op, before, after, seq, seq]
         else:
             entry[2] = after
-            entry[3] = None  # netted over several statements
+            entry[4] = seq
             if op == "delete":
                 entry[0] = "delete" if entry[0] != "insert" else "noop"
             elif op == "insert" and entry[0] == "delete":
                 entry[0] = "update"
     out = []
-    for (tbl, pk), (op, before, after, seq) in net.items():
+    for (tbl, pk), (op, before, after, first, last) in net.items():
         if op == "noop":
             continue
-        change = single.get(seq) if seq is not None else None
+        change = shared.get((first, last))
         if change is None:
             names = columns[tbl]
             after_row = dict(zip(names, after, strict=True)) if after is not None else None
@@ -337,8 +338,7 @@ def _net(
                 changed = dict(compress(zip(names, after), map(ne, before, after)))
             change = RowChange(tbl, pk, op, dict(zip(names, before, strict=True)) if before is not None else None, after_row)
             change.__dict__["_columns"] = changed
-            if seq is not None:
-                single[seq] = change
+            shared[(first, last)] = change
         if op == "update" and not change._changed():
             continue
         out.append(change)
