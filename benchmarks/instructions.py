@@ -164,7 +164,9 @@ def worker(kind: str, env_id: str, n: int, out: Path, size: str) -> int:
             measured(taxi_step, a)
         return 0
 
-    kwargs = {"size": size} if "size" in _signature(env_id) else {}
+    from speed import _takes  # the sibling script: the same rule for which envs take a world size
+
+    kwargs = {"size": size} if _takes(env_id, "size") else {}
     env = gym.make(env_id, **kwargs)
     u = env.unwrapped
     if kind == "reset":
@@ -197,16 +199,6 @@ def worker(kind: str, env_id: str, n: int, out: Path, size: str) -> int:
 def measured(fn: Any, arg: Any) -> Any:
     """Call ``fn(arg)`` as the one item of an ``itertools.starmap``: callgrind counts it alone."""
     return next(itertools.starmap(fn, ((arg,),)))
-
-
-def _signature(env_id: str) -> set[str]:
-    import inspect
-
-    import gymnasium as gym
-    from gymnasium.envs.registration import load_env_creator
-
-    creator = load_env_creator(gym.spec(env_id).entry_point)
-    return set(inspect.signature(creator).parameters)
 
 
 if __name__ == "__main__":

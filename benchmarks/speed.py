@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     for env_id in ids:
         figures = time_env(env_id, args.size, n_steps, n_resets, clock)
         results["envs"][env_id] = figures
-        print_env(env_id, figures, taxi)
+        print_env(env_id, figures)
     if taxi and clock:
         rates = sorted(clock.rates)
         print(
@@ -109,17 +109,11 @@ class TaxiClock:
 
     @classmethod
     def make(cls) -> TaxiClock | None:
-        taxi_id = next((i for i in ("Taxi-v4", "Taxi-v3") if i in gym.registry), None)
+        taxi_id = _taxi_id()
         return cls(gym.make(taxi_id)) if taxi_id else None
 
     def measure(self) -> float:
-        env = self.env
-        start = time.perf_counter()
-        for a in self.actions:
-            _, _, terminated, truncated, _ = env.step(a)
-            if terminated or truncated:
-                env.reset()
-        self.rate = self.burst / (time.perf_counter() - start)
+        self.rate = self.burst / _run_taxi(self.env, self.actions)
         self.rates.append(self.rate)
         return self.rate
 
@@ -270,20 +264,28 @@ def scripted_actions(info: dict[str, Any], env: Any) -> list[str]:
 
 
 def time_taxi(n: int) -> dict[str, Any] | None:
-    taxi_id = next((i for i in ("Taxi-v4", "Taxi-v3") if i in gym.registry), None)
+    taxi_id = _taxi_id()
     if taxi_id is None:
         return None
     env = gym.make(taxi_id)
-    actions = np.random.default_rng(0).integers(0, 6, size=n).tolist()
     env.reset(seed=0)
+    seconds = _run_taxi(env, np.random.default_rng(0).integers(0, 6, size=n).tolist())
+    env.close()
+    return {"id": taxi_id, "steps": n, "seconds": seconds, "steps_per_s": n / seconds}
+
+
+def _taxi_id() -> str | None:
+    return next((i for i in ("Taxi-v4", "Taxi-v3") if i in gym.registry), None)
+
+
+def _run_taxi(env: gym.Env, actions: list[int]) -> float:
+    """Seconds that ``actions`` take on the Taxi ``env`` (reset whenever an episode ends)."""
     start = time.perf_counter()
     for a in actions:
         _, _, terminated, truncated, _ = env.step(a)
         if terminated or truncated:
             env.reset()
-    seconds = time.perf_counter() - start
-    env.close()
-    return {"id": taxi_id, "steps": n, "seconds": seconds, "steps_per_s": n / seconds}
+    return time.perf_counter() - start
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -329,7 +331,7 @@ def summarize(samples: list[float], rates: list[float] | None = None) -> Timing:
     return out
 
 
-def print_env(env_id: str, f: dict[str, Any], taxi: dict[str, Any] | None) -> None:
+def print_env(env_id: str, f: dict[str, Any]) -> None:
     print(f"{env_id}  {f['kwargs']}")
     if f["world_build_ms"] is not None:
         print(f"  {'world build':<26}{f['world_build_ms']:>10.1f} ms")

@@ -248,31 +248,18 @@ class World:
 
         Costs what the episode changed, not what the world holds: only the log is read.
         """
-        return self.changes_in_spans([since])[-1]
+        return _net(self._log(since), self._change_columns(), {})
 
     def changes_in_spans(self, marks: Sequence[int]) -> list[list[RowChange]]:
         """The net changes of each span of the log between increasing positions ``marks``
         (``marks[i]`` to ``marks[i + 1]``, the last one to the end), then of all of it after
         ``marks[0]``: one read of the log, each logged row decoded once."""
-        rows = self.conn.execute(
-            f"SELECT seq, tbl, op, pk, before, after FROM {CHANGES_TABLE} WHERE seq > ? ORDER BY seq",
-            (marks[0],),
-        ).fetchall()
-        if not rows:
-            return [[] for _ in range(len(marks) + 1)]
+        decoded = self._log(marks[0])
         columns = self._change_columns()
-        decoded = [
-            (seq, tbl, op, pk, _scan(before, 0)[0] if before else None, _scan(after, 0)[0] if after else None)
-            for seq, tbl, op, pk, before, after in rows
-        ]
         shared: dict[tuple[int, int], RowChange] = {}  # see _net
-        if len(marks) == 1:
-            whole = _net(decoded, columns, shared)
-            return [whole, list(whole)]
         spans: list[list[RowChange]] = []
-        bounds = [*marks[1:], None]
         i = 0
-        for end in bounds:
+        for end in [*marks[1:], None]:
             j = i
             while j < len(decoded) and (end is None or decoded[j][0] <= end):
                 j += 1
@@ -280,6 +267,17 @@ class World:
             i = j
         spans.append(_net(decoded, columns, shared))
         return spans
+
+    def _log(self, since: int) -> list[tuple[int, str, str, str, list[Any] | None, list[Any] | None]]:
+        """The log after position ``since`` as ``(seq, table, op, pk, before, after)``, values
+        decoded from the JSON arrays the triggers wrote (by the C scanner)."""
+        rows = self.conn.execute(
+            f"SELECT seq, tbl, op, pk, before, after FROM {CHANGES_TABLE} WHERE seq > ? ORDER BY seq", (since,)
+        ).fetchall()
+        return [
+            (seq, tbl, op, pk, _scan(before, 0)[0] if before else None, _scan(after, 0)[0] if after else None)
+            for seq, tbl, op, pk, before, after in rows
+        ]
 
     def _change_columns(self) -> dict[str, list[str]]:
         if self._columns is None:

@@ -22,6 +22,7 @@ from utility_gym.testing.api_test import (
     check_spec_round_trip,
     check_utility_env,
     check_vector_envs,
+    check_wrapped_env,
 )
 from utility_gym.testing.bad_input import BAD_INPUTS, BadInput, check_bad_input, run_bad_input
 from utility_gym.testing.determinism import (
@@ -69,6 +70,7 @@ __all__ = [
     "check_bad_input",
     "check_determinism",
     "check_env_api",
+    "check_wrapped_env",
     "check_info_contract",
     "check_pickle",
     "check_render_ansi",

@@ -32,6 +32,16 @@ def check_env_api(env_id: str, **kwargs: Any) -> None:
         env.close()
 
 
+def check_wrapped_env(env: gym.Env) -> None:
+    """Gymnasium's ``check_env`` on a wrapped env (a utility-gym wrapper around a utility env):
+    every warning fails it, except the one that says the env is wrapped."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check_env(env)
+    other = [str(w.message) for w in caught if "different from the unwrapped version" not in str(w.message)]
+    assert not other, other
+
+
 def check_info_contract(env_id: str, actions: Any = DEFAULT_SCRIPT, **kwargs: Any) -> None:
     """``reset`` info has tools (OpenAI function schemas), policy and task id; no obs or info
     along a short rollout holds private keys or the task's oracle plan or summary."""
