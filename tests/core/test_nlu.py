@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from utility_gym.core import nlu
+from utility_gym.core.nlu import dispatch as nlu_dispatch
+from utility_gym.core.nlu import markers as nlu_markers
+from utility_gym.core.nlu import reading as nlu_reading
 from utility_gym.core.nlu import (
     ACT_KINDS,
     ACTIONS,
@@ -187,13 +189,13 @@ def test_reading_is_deterministic_and_cached_forms_are_shared() -> None:
     text = "Sorry, I can't cancel that. Would you like store credit instead?"
     first = understand(text)
     assert understand(text) is first  # served from the reading memo
-    assert nlu._understand(text, DEFAULT_LEXICON) == first  # and the memo agrees with a fresh read
+    assert nlu_reading._understand(text, DEFAULT_LEXICON) == first  # and the memo agrees with a fresh read
     assert DEFAULT_LEXICON._dispatch() is DEFAULT_LEXICON._dispatch()
 
 
 def test_reading_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     lex = DEFAULT_LEXICON.extend()
-    monkeypatch.setattr(nlu, "MEMO_SIZE", 8)
+    monkeypatch.setattr(nlu_reading, "MEMO_SIZE", 8)
     for i in range(50):
         understand(f"Could you give me your email address? ({i})", lex)
     assert len(lex._memo) <= 8
@@ -328,7 +330,7 @@ ODD_INPUTS = [
 @pytest.mark.parametrize("text", ODD_INPUTS, ids=[f"odd{i}" for i in range(len(ODD_INPUTS))])
 def test_odd_input_never_raises(text: str) -> None:
     # The private entry point has no safety net, so a bug would surface here.
-    reading = nlu._understand(text, DEFAULT_LEXICON)
+    reading = nlu_reading._understand(text, DEFAULT_LEXICON)
     assert isinstance(reading, Reading) and isinstance(reading.is_question, bool)
     assert all(a.kind in ACT_KINDS for a in reading.acts)
     assert understand(text) == reading
@@ -379,7 +381,7 @@ PATHOLOGICAL = {
 @pytest.mark.parametrize("name", sorted(PATHOLOGICAL))
 def test_pathological_inputs_finish(name: str) -> None:
     text = PATHOLOGICAL[name]
-    reading = nlu._understand(text, DEFAULT_LEXICON)
+    reading = nlu_reading._understand(text, DEFAULT_LEXICON)
     assert isinstance(reading, Reading)
     assert len(reading.acts) <= 2 * len(ACT_KINDS) + len(SLOTS) + 4 * len(ACTIONS)
 
@@ -398,7 +400,7 @@ def test_fuzz_never_raises() -> None:
             else:
                 parts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))))
         text = "".join(parts)
-        reading = nlu._understand(text, DEFAULT_LEXICON)
+        reading = nlu_reading._understand(text, DEFAULT_LEXICON)
         assert all(a.kind in ACT_KINDS for a in reading.acts)
         assert all(a.slot is None or a.slot in SLOTS for a in reading.acts)
         assert all(a.action is None or a.action in ACTIONS for a in reading.acts)
@@ -434,12 +436,12 @@ def test_extend_rejects_a_bad_fragment_early() -> None:
 
 def test_trigger_keys_cover_every_default_pattern() -> None:
     # A pattern without trigger keys would be scanned everywhere (correct, but slow).
-    tables = list(nlu._MARKER_TABLE) + list(DEFAULT_LEXICON._slot_table) + list(DEFAULT_LEXICON._action_table)
+    tables = list(nlu_markers._MARKER_TABLE) + list(DEFAULT_LEXICON._slot_table) + list(DEFAULT_LEXICON._action_table)
     assert [name for name, gated in tables if gated.keys is None] == []
-    gated = nlu._Gated(re.compile(r"(?:ok(?:ay)? to|'re|hi\s+there)"))
+    gated = nlu_dispatch._Gated(re.compile(r"(?:ok(?:ay)? to|'re|hi\s+there)"))
     assert gated.keys == frozenset({"ok", "okay", "re", "hi"})
     assert gated.lead  # "'re" starts on punctuation
-    assert nlu._trigger_keys(r"x*") is None  # can match the empty string: no keys
+    assert nlu_dispatch._trigger_keys(r"x*") is None  # can match the empty string: no keys
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,52 @@
+"""Language understanding for the simulated user: reads agent turns into dialogue acts.
+
+The rooms, in the order a turn passes through them:
+
+* `clauses`: normalization (lower case, straight quotes, no markdown emphasis, chat
+  abbreviations expanded) and splitting into clauses: sentences, list items, sub-clauses.
+* `markers` and `lexicon`: the speech-act markers (question, proposal, refusal, outcome,
+  social formulas) and a domain's slot and action patterns; `dispatch` tries each pattern only
+  at the tokens where a match can start.
+* `reading`: `understand(text, lexicon)` turns the features of each clause into a `Reading`:
+  dialogue acts in order (``request`` a slot, ``confirm`` / ``inform`` / ``offer`` /
+  ``refuse`` an action, ``greet`` ...), the proposal's scope, a choice question's
+  alternatives, and whether the turn asks the user something.
+* `grounding`: typed values found in the text (ids, amounts, emails, zips, dates, numbers).
+
+Values a proposal states are checked against the user's goal in `utility_gym.core.values`;
+the user's answers are worded by `utility_gym.core.voice`.
+"""
+
+from utility_gym.core.nlu.grounding import MAX_GROUNDING_CHARS, Grounding, extract_grounding
+from utility_gym.core.nlu.lexicon import DEFAULT_LEXICON, Lexicon
+from utility_gym.core.nlu.reading import (
+    ACT_KINDS,
+    ACTIONS,
+    MAX_ACT_CHARS,
+    MEMO_SIZE,
+    SLOTS,
+    Act,
+    Reading,
+    understand,
+)
+from utility_gym.core.voice import SLOT_LABELS, TEMPLATE_PLACEHOLDERS, USER_TEMPLATES, render_user
+
+__all__ = [
+    "ACTIONS",
+    "ACT_KINDS",
+    "DEFAULT_LEXICON",
+    "MAX_ACT_CHARS",
+    "MAX_GROUNDING_CHARS",
+    "MEMO_SIZE",
+    "SLOTS",
+    "SLOT_LABELS",
+    "TEMPLATE_PLACEHOLDERS",
+    "USER_TEMPLATES",
+    "Act",
+    "Grounding",
+    "Lexicon",
+    "Reading",
+    "extract_grounding",
+    "render_user",
+    "understand",
+]
