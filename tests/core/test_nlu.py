@@ -11,9 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from utility_gym.core.nlu import dispatch as nlu_dispatch
-from utility_gym.core.nlu import markers as nlu_markers
-from utility_gym.core.nlu import reading as nlu_reading
 from utility_gym.core.nlu import (
     ACT_KINDS,
     ACTIONS,
@@ -32,6 +29,9 @@ from utility_gym.core.nlu import (
     render_user,
     understand,
 )
+from utility_gym.core.nlu import dispatch as nlu_dispatch
+from utility_gym.core.nlu import markers as nlu_markers
+from utility_gym.core.nlu import reading as nlu_reading
 
 CORPUS_PATH = Path(__file__).parent / "data" / "agent_utterances.jsonl"
 

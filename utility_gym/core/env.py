@@ -25,16 +25,19 @@ from utility_gym.core.dialogue import (
     render_events,
 )
 from utility_gym.core.grading import EpisodeRecord, Grade, checkpoints_for, grade
-from utility_gym.core.nlu import DEFAULT_LEXICON, Lexicon, understand
+from utility_gym.core.nlu import Lexicon, understand
 from utility_gym.core.spaces import UnicodeText
 from utility_gym.core.streams import WorldEvent, build_plan, revised_policy
 from utility_gym.core.tasks import (
     SPLITS,
     TEST_SEED_BASE,
+    Intent,
     NoTask,
     Observed,
+    PlanStep,
     Task,
     TaskTemplate,
+    UserGoal,
     _norm_text,
     fixed_test_split,
     parse_task_id,
@@ -44,6 +47,8 @@ from utility_gym.core.tasks import (
 )
 from utility_gym.core.tools import Toolbox, ToolContext, ToolSpec
 from utility_gym.core.users import AgendaUser, Progress
+from utility_gym.core.values import check_values, proposal_mentions
+from utility_gym.core.words import DomainWords
 from utility_gym.core.world import (
     World,
     WorldBuilder,
@@ -86,7 +91,7 @@ class Domain:
     templates: tuple[TaskTemplate, ...]
     n_test: int = 100
     generator_version: str = "1"
-    lexicon: Lexicon = DEFAULT_LEXICON
+    words: DomainWords = field(default_factory=DomainWords)
     ignored_columns: frozenset[tuple[str, str]] = frozenset()
     # Tool-state key set once the user is verified; facts told before it count as disclosures.
     identity_key: str | None = None
@@ -97,6 +102,11 @@ class Domain:
     # Reset worlds by rolling back the episode's transaction (see World); off for a domain
     # whose tools ATTACH a database, which SQLite cannot do inside a transaction.
     rollback_reset: bool = True
+
+    @property
+    def lexicon(self) -> Lexicon:
+        """The agent-turn reader's patterns for this domain."""
+        return self.words.lexicon
 
     def template(self, name: str) -> TaskTemplate:
         for t in self.templates + self.follow_ups:
@@ -179,7 +189,11 @@ class UtilityEnv(gym.Env[str, str]):
         )
         self.world = World(self.template, rollback_reset=self.domain.rollback_reset)
         self.toolbox = Toolbox(self.domain.tools)
+        self.values = _world_value_lexicon(self.template, self.domain.words)
         self.user = make_user(user, user_options)
+        use_words = getattr(self.user, "use_words", None)
+        if use_words is not None:
+            use_words(self.domain.words, self.values)
         # An LLM-voiced user makes transcripts depend on the model, not only on the seeds.
         self.nondeterministic = user != "agenda"
         self.task: Task | None = None
@@ -520,6 +534,7 @@ class UtilityEnv(gym.Env[str, str]):
             draft = template.generate(db, rng, now, earlier)
         if split is None:
             split = "heldout" if template.heldout else ("test" if seed >= TEST_SEED_BASE else "train")
+        draft = dataclasses.replace(draft, goal=self._goal_with_checks(draft.goal, draft.plan, db))
         return Task(
             task_id=task_id_for(self.domain.name, template_name, seed),
             domain=self.domain.name,
@@ -534,6 +549,32 @@ class UtilityEnv(gym.Env[str, str]):
             summary=draft.summary,
             extras=draft.extras,
         )
+
+    def _goal_with_checks(self, goal: UserGoal, plan: tuple[PlanStep, ...], db: sqlite3.Connection) -> UserGoal:
+        """The goal with what each intent's proposals must state (the decisive values of its
+        confirmed writes) and what must come before each refusal (the plan's identity checks
+        and look-ups of the intent's objects before it refuses)."""
+        words = self.domain.words
+        tools = self.toolbox.tools
+        intents = []
+        for i, intent in enumerate(goal.intents):
+            if intent.outcome == "write" and not intent.wants:
+                wants: list[Any] = []
+                for step in plan:
+                    spec = tools.get(step.call.name) if step.call is not None and step.intent == i else None
+                    if spec is not None and spec.confirm:
+                        wants.extend(v for v in words.decisive_values(db, step.call.name, step.call.arguments) if v not in wants)
+                intent = dataclasses.replace(intent, wants=tuple(wants))
+            elif intent.outcome == "refuse" and not intent.requires:
+                last_say = max((k for k, st in enumerate(plan) if st.intent == i and st.say is not None), default=-1)
+                targets = set(intent.targets)
+                requires = [
+                    st.call for st in plan[:last_say] if st.call is not None and not tools[st.call.name].writes
+                    and (st.call.name in words.identity_tools or targets & {str(v) for v in st.call.arguments.values()})
+                ]
+                intent = dataclasses.replace(intent, requires=tuple(requires))
+            intents.append(intent)
+        return dataclasses.replace(goal, intents=tuple(intents))
 
     def expected(self, task: Task, base: bytes | None = None, *, on: World | None = None) -> Expected:
         """The task's expected change set, by replaying its oracle plan on a fresh copy of the
@@ -666,7 +707,8 @@ class UtilityEnv(gym.Env[str, str]):
             "transcript": self._opening_events(task, opening),
             "record": EpisodeRecord(set(), set(), set(), []),
             "tool_state": {},
-            "confirmed": False,
+            "affirmed": None,  # (actions, words, context) of the last proposal the user said yes to
+            "calls": [],  # (tool, arguments, ok) of every call, for a refusal's prerequisites
             "expected": expected,
             "phi": 0.0,
             "grade": None,
@@ -697,6 +739,7 @@ class UtilityEnv(gym.Env[str, str]):
             args_text, data = repr(call.arguments), {}
         ep["transcript"].append(Event("agent", args_text, name=call.name, data=data))
         out = self.toolbox.call(self._ctx, call.name, call.arguments)
+        ep["calls"].append((call.name, call.arguments if data else {}, out.ok))
         if not out.ok:
             events.append(Event("error", str(out.error)))
             return False
@@ -705,13 +748,34 @@ class UtilityEnv(gym.Env[str, str]):
         ep["observed"].add(result_text)
         spec = self.toolbox.tools[call.name]
         if out.wrote and spec.confirm:
-            if not ep["confirmed"]:
-                ep["record"].unconfirmed_writes.append(f"{call.name}({_short_args(call.arguments)})")
-            ep["confirmed"] = False
+            problem = self._unconfirmed(call)
+            if problem:
+                ep["record"].unconfirmed_writes.append(f"{call.name}({_short_args(call.arguments)}): {problem}")
         if spec.terminal:
             ep["record"].outcome = "transferred" if "transfer" in call.name else "agent_ended"
             return True
         return False
+
+    def _unconfirmed(self, call: ToolCallAction) -> str | None:
+        """Why a write is not confirmed: no proposal was agreed to, or the agreed proposal did
+        not name this action or did not state (or contradicted) a value that decides it."""
+        affirmed = self._episode["affirmed"]
+        if affirmed is None:
+            return "no proposal stating it was agreed to"
+        actions, text, context = affirmed
+        names = self.domain.words.tool_actions.get(call.name, ())
+        if names and actions and not set(actions) & set(names):
+            return f"the agreed proposal named {', '.join(actions)}, not this action"
+        decisive = self.domain.words.decisive_values(self.world.conn, call.name, call.arguments)
+        check = check_values(proposal_mentions(self.values, text, context, decisive), decisive)
+        if check.wrong:
+            wanted, said = check.wrong[0]
+            return f"the agreed proposal said {said.surface}, not {wanted.value}"
+        if check.missing:
+            return "the agreed proposal did not state " + ", ".join(f"{v.kind.replace('_', ' ')} {v.value}" for v in check.missing)
+        if not actions and not decisive:
+            return "the agreed proposal did not say what would be done"
+        return None
 
     def _run_message(self, message: MessageAction, events: list[Event]) -> bool:
         ep = self._episode
@@ -727,10 +791,12 @@ class UtilityEnv(gym.Env[str, str]):
                 record.asked_slots.add(act.slot)
         progress = self._progress(reading, text)
         turn = self.user.respond(reading, progress)
-        if "affirm" in turn.acts and any(a.kind == "confirm" for a in reading.acts):
-            ep["confirmed"] = True
+        if reading.proposal is not None:
+            # The user's yes holds for what this proposal stated; anything else withdraws it.
+            agreed = turn.agreed if "affirm" in turn.acts else None
+            ep["affirmed"] = (reading.proposal.actions, agreed, reading.proposal.context) if agreed is not None else None
         elif "deny" in turn.acts or "deny_change" in turn.acts:
-            ep["confirmed"] = False
+            ep["affirmed"] = None
         user_event = Event("user", turn.text, data={"acts": list(turn.acts)})
         ep["observed"].add(turn.text)
         events.append(user_event)
@@ -756,7 +822,7 @@ class UtilityEnv(gym.Env[str, str]):
         observed: Observed = ep["observed"]
         key = self.domain.identity_key
         verified = key is None or bool(self._ctx.state.get(key))
-        refused = any(a.kind == "refuse" for a in reading.acts)
+        refused = any(a.kind == "refuse" for a in reading.acts) and reading.proposal is None
         actual = None
         done: list[bool] = []
         open_found = False
@@ -780,7 +846,11 @@ class UtilityEnv(gym.Env[str, str]):
                 record.told_facts.add(j)
             if intent.outcome == "refuse":
                 if refused and not open_found and i not in record.refused_intents:
-                    record.refused_intents.add(i)
+                    missing = self._refusal_unearned(intent, normalized, first, fact_index)
+                    if missing:
+                        record.unearned_refusals.append(f"refused '{intent.name}' {missing}")
+                    else:
+                        record.refused_intents.add(i)
                 is_done = i in record.refused_intents
             elif intent.outcome == "write":
                 is_done = writes_done
@@ -792,6 +862,27 @@ class UtilityEnv(gym.Env[str, str]):
                 open_found = True
             done.append(is_done)
         return Progress(tuple(done))
+
+    def _refusal_unearned(self, intent: Intent, normalized: str, first_fact: int, end_fact: int) -> str | None:
+        """What a refusal of ``intent`` still lacks: the identity check or look-ups the policy
+        requires first, or the reason (its words, or the intent's facts told)."""
+        calls = self._episode["calls"]
+        identity = self.domain.words.identity_tools
+        for need in intent.requires:
+            if need.name in identity:
+                if not any(name in identity for name, _, _ in calls):
+                    return "before trying to verify the user's identity"
+            elif not any(name == need.name and ok and dict(args) == dict(need.arguments) for name, args, ok in calls):
+                looked_up = ", ".join(str(v) for v in need.arguments.values())
+                return f"without looking up {looked_up} first ({need.name})"
+        told = self._episode["record"].told_facts
+        facts_told = end_fact > first_fact and all(j in told for j in range(first_fact, end_fact))
+        patterns = self.domain.words.refusal_reasons.get(intent.reason or "", ())
+        if intent.reason and not facts_told and not any(re.search(p, normalized) for p in patterns):
+            return f"without telling the reason ({intent.reason.replace('_', ' ')})"
+        if not intent.reason and end_fact > first_fact and not facts_told:
+            return "without telling the reason"
+        return None
 
     def _actual(self) -> frozenset:
         return change_facts(self.world.changes(self._episode["change_seq"]))
@@ -888,6 +979,18 @@ def make_user(user: str, options: dict[str, Any] | None = None) -> Any:
 
 _TASK_CACHE: dict[tuple, Task] = {}
 _CACHE_LIMIT = 50_000  # train resets draw fresh tasks forever; keep memory bounded
+
+
+_VALUE_LEXICONS: dict[tuple[str, int, str], Any] = {}
+
+
+def _world_value_lexicon(template: WorldTemplate, words: DomainWords) -> Any:
+    """The domain's value lexicon with this world's names, read once per world per process."""
+    key = (template.domain, template.world_seed, template.size)
+    lexicon = _VALUE_LEXICONS.get(key)
+    if lexicon is None:
+        lexicon = _VALUE_LEXICONS[key] = words.for_world(_reference_db(template))
+    return lexicon
 
 
 def _bounded_put(cache: dict, key: tuple, value: Any) -> None:

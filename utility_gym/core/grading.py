@@ -54,6 +54,7 @@ class EpisodeRecord:
     unconfirmed_writes: list[str]  # descriptions of write calls made without a confirmation
     outcome: str = "running"
     unverified_disclosures: list[str] = field(default_factory=list)  # facts told before verification
+    unearned_refusals: list[str] = field(default_factory=list)  # refusals before the policy's prerequisites or without a reason
 
 
 def checkpoints_for(
@@ -102,10 +103,11 @@ def checkpoints_for(
         add(f"told {fact.describe()}", i in record.told_facts, f"required fact not told to the user: {fact.describe()}")
     for i, intent in enumerate(task.goal.intents):
         if intent.outcome == "refuse":
+            why = f" (the agent {record.unearned_refusals[-1]})" if record.unearned_refusals else ""
             add(
                 f"refused {intent.name}",
                 i in record.refused_intents,
-                f"the request '{intent.name}' is against policy and had to be refused and explained",
+                f"the request '{intent.name}' is against policy and had to be refused and explained, after the checks the policy requires{why}",
             )
     for slot in task.ask_required:
         options = slot.split("|")

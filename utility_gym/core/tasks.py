@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from utility_gym.core.nlu import Grounding
+from utility_gym.core.values import Value
 from utility_gym.core.world import row_dicts
 
 SPLITS = ("train", "test", "heldout")
@@ -115,6 +116,11 @@ class Persona:
     patience: int = 10  # unproductive agent turns tolerated before the user leaves
     cooperative: bool = True  # pushes back on a refusal only when False
 
+    @property
+    def fussy(self) -> bool:
+        """A formal user asks about a detail a proposal left out before saying yes."""
+        return self.style == "formal"
+
 
 @dataclass(frozen=True)
 class Intent:
@@ -128,6 +134,13 @@ class Intent:
     facts: tuple[Fact, ...] = ()  # what the agent must tell for this intent
     change_mind: str | None = None  # said at the first proposal: the user revises the request
     offer_accept: tuple[str, ...] = ()  # actions the user accepts when offered
+    # What a proposal for this intent must state, as the user names it; the env fills it from
+    # the decisive values of the intent's confirmed writes when a template leaves it empty.
+    wants: tuple[Value, ...] = ()
+    # A refusal's reason (a key of the domain's ``refusal_reasons``) and what must come before
+    # it (look-ups and identity checks of the oracle plan; the env fills it).
+    reason: str | None = None
+    requires: tuple[ToolCall, ...] = ()
 
 
 @dataclass(frozen=True)

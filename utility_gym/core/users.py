@@ -7,8 +7,12 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from utility_gym.core.nlu import SLOT_LABELS, Reading, render_user
+from utility_gym.core.nlu import SLOT_LABELS, Reading, understand
+from utility_gym.core.nlu.reading import Proposal
 from utility_gym.core.tasks import Intent, UserGoal
+from utility_gym.core.values import Value, ValueLexicon, check_values, proposal_mentions
+from utility_gym.core.voice import render_user
+from utility_gym.core.words import DomainWords
 
 
 @dataclass(frozen=True)
@@ -33,10 +37,14 @@ class Progress:
 
 @dataclass(frozen=True)
 class UserTurn:
+    """The user's answer. ``agreed``: the words of the proposal it said yes to (what the grader
+    holds a confirmed write against), narrowed to the chosen alternative of a choice question."""
+
     text: str
     acts: tuple[str, ...]
     done: bool = False
     outcome: str | None = None  # "satisfied" | "gave_up" when done
+    agreed: str | None = None
 
 
 class UserSimulator(Protocol):
@@ -52,11 +60,31 @@ class UserSimulator(Protocol):
     def load_state(self, state: dict) -> None: ...
 
 
+# Asked about a value a proposal left out, by its kind.
+DETAIL_QUESTIONS = {
+    "order": "which order is that for",
+    "item": "which item exactly",
+    "option": "which option will I get",
+    "reason": "what reason will you put down",
+    "refund_to": "where will the refund go",
+    "address": "which address will it go to",
+    "amount": "how much will that be",
+    "app": "which application is that for",
+    "ticket": "which ticket is that",
+    "asset": "which device is that",
+    "product": "what product is it exactly",
+    "brand": "which brand is it",
+}
+
+
 class AgendaUser:
     """Agenda-based customer: a goal, a stack of intents, a persona and its own seeded RNG.
 
-    It answers requests for facts it knows and says "I don't know" for the rest, checks a
-    proposed action against its goal before agreeing, pushes back on a refusal it does not
+    It answers every fact asked for (the ones it knows; "I don't know" or "no preference" for
+    the rest), checks what a proposal states against its goal before agreeing (a wrong value
+    gets a "no" that names the right one, a bare "shall I go ahead?" gets "with what?", a left
+    out detail gets a question from a fussy persona), picks its alternative of a choice question,
+    asks why at a refusal it was given no reason for, pushes back on a refusal it does not
     expect (once), and leaves when its patience runs out. It never invents ids: every value
     it says comes from the goal.
     """
@@ -65,6 +93,8 @@ class AgendaUser:
         self.goal: UserGoal | None = None
         self._rng: random.Random | None = None  # start() gives the episode's; made lazily otherwise
         self._s: dict = {}
+        self.words = DomainWords()
+        self.values = self.words.values
 
     @property
     def rng(self) -> random.Random:
@@ -75,6 +105,11 @@ class AgendaUser:
     @rng.setter
     def rng(self, value: random.Random) -> None:
         self._rng = value
+
+    def use_words(self, words: DomainWords, values: ValueLexicon) -> None:
+        """The domain's words and the world's value lexicon (the env calls this once)."""
+        self.words = words
+        self.values = values
 
     # -- protocol -------------------------------------------------------------------------
     def start(self, goal: UserGoal, rng: random.Random) -> str:
@@ -88,6 +123,7 @@ class AgendaUser:
             "pushed": [],
             "refusals": {},
             "turns": 0,
+            "asked_why": [],
         }
         return goal.opening or goal.intents[0].request
 
@@ -96,6 +132,7 @@ class AgendaUser:
 
     def load_state(self, state: dict) -> None:
         self._s = {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v) for k, v in state["s"].items()}
+        self._s.setdefault("asked_why", [])
         self.rng.setstate(state["rng"])
 
     def respond(self, reading: Reading, progress: Progress) -> UserTurn:
@@ -115,19 +152,27 @@ class AgendaUser:
         parts: list[str] = []
         acts: list[str] = []
         productive = False
+        agreed: str | None = None
 
-        if "confirm" in kinds:
-            text, act, productive = self._answer_proposal(intent, reading, open_index)
+        refusal = "refuse" in kinds and self._refuses_request(reading, intent)
+        if reading.proposal is not None and not refusal:
+            text, act, productive, agreed = self._answer_proposal(intent, reading, open_index)
             parts.append(text)
             acts.append(act)
-        elif "refuse" in kinds:
+        elif reading.choices and not refusal:
+            choice = self._pick(reading.choices, intent)
+            if choice is not None:
+                parts.append(self._say("choose", choice=choice))
+                acts.append("choose")
+                productive = True
+        if refusal and not parts:
             text, act, done = self._answer_refusal(intent, open_index)
             if done:
                 return UserTurn(text, (act,), done=True, outcome="gave_up")
             parts.append(text)
             acts.append(act)
-            productive = act == "accept_refusal"
-        elif "offer" in kinds:
+            productive = act in ("accept_refusal", "ask_reason")
+        elif "offer" in kinds and not parts:
             offered = {a.action for a in reading.acts if a.kind == "offer"}
             if offered & set(intent.offer_accept):
                 parts.append(self._say("accept_offer"))
@@ -137,8 +182,8 @@ class AgendaUser:
                 acts.append("deny")
             productive = True
 
-        requested = [a.slot for a in reading.acts if a.kind == "request" and a.slot]
-        if requested and "confirm" not in kinds:
+        requested = list(reading.slots())
+        if requested:
             repeated = any(slot in s["given"] for slot in requested)  # asked before: a redundant question
             text, wasted = self._answer_requests(requested)
             parts.append(text)
@@ -156,7 +201,7 @@ class AgendaUser:
                 parts.append(self._say("repeat_request", request=request))
                 acts.append("inform_intent")
                 productive = s["turns"] <= 1
-            elif "inform" in kinds or "transfer" in kinds or "apologize" in kinds or "thank" in kinds:
+            elif kinds & {"inform", "transfer", "apologize", "thank", "refuse"}:
                 parts.append(self._say("acknowledge") + " " + self._say("repeat_request", request=request))
                 acts.append("inform_intent")
             elif "bye" in kinds:
@@ -170,7 +215,7 @@ class AgendaUser:
             s["patience"] -= 1
             if s["patience"] <= 0:
                 return UserTurn(self._say("give_up"), ("bye",), done=True, outcome="gave_up")
-        return UserTurn(" ".join(parts), tuple(acts))
+        return UserTurn(" ".join(parts), tuple(acts), agreed=agreed)
 
     # -- helpers ------------------------------------------------------------------------------
     def _say(self, key: str, **values: str) -> str:
@@ -178,6 +223,7 @@ class AgendaUser:
 
     def _answer_requests(self, slots: list[str]) -> tuple[str, bool]:
         assert self.goal is not None
+        known = self.goal.known
         given = self._s["given"]
         out: list[str] = []
         wasted = True
@@ -187,17 +233,24 @@ class AgendaUser:
                 continue
             seen.add(slot)
             label = SLOT_LABELS.get(slot, slot.replace("_", " "))
-            value = self.goal.known.get(slot)
+            value = known.get(slot)
+            if value is None and slot in self.words.preference_slots and "option" in known and slot != "option":
+                value = known["option"]  # "which colour?" from a shopper who wants the white finish
             if value is None and slot in self.goal.referred:
                 out.append(self._say("refer_back", reference=self.goal.referred[slot]))
+                wasted = wasted and slot in given
+                if slot not in given:
+                    given.append(slot)
+            elif value is None and slot in self.words.preference_slots:
+                out.append(self._say("no_preference", slot_label=label))
                 wasted = wasted and slot in given
                 if slot not in given:
                     given.append(slot)
             elif value is None:
                 out.append(self._say("dont_know", slot_label=label))
                 alternative = _ALTERNATIVES.get(slot)
-                if alternative and alternative in self.goal.known and alternative not in seen:
-                    out.append(f"It's the one with the {self.goal.known[alternative]}.")
+                if alternative and alternative in known and alternative not in seen:
+                    out.append(f"It's the one with the {known[alternative]}.")
                 wasted = wasted and slot in given
                 if slot not in given:
                     given.append(slot)
@@ -209,28 +262,89 @@ class AgendaUser:
                 wasted = False
         return " ".join(p if p[-1:] in ".!?" else p + "." for p in out), wasted
 
-    def _answer_proposal(self, intent: Intent, reading: Reading, index: int) -> tuple[str, str, bool]:
+    def _wants(self, intent: Intent) -> tuple[Value, ...]:
+        if intent.wants:
+            return intent.wants
+        return tuple(Value(kind, t) for t in intent.targets if (kind := self.values.id_kind(t)) is not None)
+
+    def _answer_proposal(self, intent: Intent, reading: Reading, index: int) -> tuple[str, str, bool, str | None]:
+        """(words, act, productive, the proposal text agreed to)."""
         s = self._s
+        proposal = reading.proposal
+        assert proposal is not None
         if intent.change_mind and index not in s["mind_changed"]:
             s["mind_changed"].append(index)
-            return intent.change_mind, "deny_change", True
-        # Actions named anywhere in the message: a proposal often names the action in one
-        # sentence and asks for the go-ahead in the next.
-        named = {a.action for a in reading.acts if a.action and a.kind in ("confirm", "inform", "offer")}
-        # Refunds, look-ups and payment words accompany most proposals; only another primary
-        # action (cancel instead of return, say) is a mismatch.
-        conflicting = named - {intent.action} - _AUXILIARY_ACTIONS
-        if intent.action and conflicting and intent.action not in named:
-            return self._say("deny_correct", value=_strip_greeting(self._request(intent, index))), "deny", False
-        mentioned = set(reading.grounding.ids)
-        if intent.targets and mentioned and not set(intent.targets) <= mentioned:
-            return self._say("deny_correct", value=", ".join("#" + t for t in intent.targets)), "deny", False
-        # Another id of the same kind as the target (another order, say) means the wrong object.
-        kinds = {re.match(r"[A-Z]*", t).group(0) for t in intent.targets}
-        foreign = [i for i in mentioned if i not in intent.targets and re.match(r"[A-Z]*", i).group(0) in kinds]
-        if intent.targets and foreign:
-            return self._say("deny_correct", value=", ".join("#" + t for t in intent.targets)), "deny", False
-        return self._say("affirm"), "affirm", True
+            return intent.change_mind, "deny_change", True, None
+        wants = self._wants(intent)
+        text = proposal.text
+        if reading.choices:
+            choice = self._pick(reading.choices, intent)
+            if choice is not None:  # "to your card, or as store credit?": agree to the alternative it wants
+                text = " | ".join(p for p in [text] if p)
+                for other in reading.choices:
+                    if other != choice:
+                        text = text.replace(other, " ")
+        mentions = proposal_mentions(self.values, text, proposal.context, wants)
+        if proposal.bare and not mentions:
+            return self._say("ask_what"), "ask_what", False, None
+        if not self._action_fits(proposal, intent):
+            return self._say("deny_correct", value=_strip_greeting(self._request(intent, index))), "deny", False, None
+        check = check_values(mentions, wants)
+        if check.wrong:
+            wanted, said = check.wrong[0]
+            return self._say("deny_value", correction=self._name_value(wanted), said=said.surface), "deny", False, None
+        must = [v for v in check.missing if v.kind in self.words.must_state]
+        if must:
+            return self._say("deny_correct", value=self._name_value(must[0])), "deny", False, None
+        if check.missing and self.goal is not None and self.goal.persona.fussy:
+            detail = DETAIL_QUESTIONS.get(check.missing[0].kind, f"what about the {check.missing[0].kind.replace('_', ' ')}")
+            return self._say("ask_detail", detail=detail), "ask_detail", True, None
+        return self._say("affirm"), "affirm", True, text
+
+    def _action_fits(self, proposal: Proposal, intent: Intent) -> bool:
+        """Whether the proposal's actions include what the user wants (auxiliary actions such as a
+        refund with a return never conflict; a proposal naming no action is judged by its values)."""
+        if not intent.action or not proposal.actions:
+            return True
+        named = set(proposal.actions)
+        if intent.action in named or named & self._same_actions(intent.action):
+            return True
+        return not (named - self.words.auxiliary_actions)
+
+    def _same_actions(self, action: str) -> set[str]:
+        same = {action}
+        for names in self.words.tool_actions.values():
+            if action in names:
+                same.update(names)
+        return same
+
+    def _name_value(self, value: Value) -> str:
+        phrase = self.words.value_phrases.get(value.kind, "I want {value}")
+        return phrase.format(value=value.value)
+
+    def _pick(self, choices: tuple[str, ...], intent: Intent) -> str | None:
+        """The alternative that states what the user wants (by value, else by action)."""
+        wants = self._wants(intent)
+        best, best_score = None, 0
+        for choice in choices:
+            check = check_values(self.values.mentions(choice, wants), wants)
+            score = 2 * len(check.stated) - 3 * len(check.wrong)
+            if intent.action:
+                actions = {a.action for a in understand(choice, self.words.lexicon).acts if a.action}
+                if actions & self._same_actions(intent.action):
+                    score += 1
+                elif actions - self.words.auxiliary_actions:
+                    score -= 1
+            if score > best_score:
+                best, best_score = choice, score
+        return best
+
+    def _refuses_request(self, reading: Reading, intent: Intent) -> bool:
+        """A refusal of what the user asked for: one naming no action, or the user's own."""
+        refused = {a.action for a in reading.acts if a.kind == "refuse"}
+        return None in refused or not intent.action or bool(refused & self._same_actions(intent.action)) or not (
+            refused - self.words.auxiliary_actions
+        )
 
     def _request(self, intent: Intent, index: int) -> str:
         """What the user currently wants from this intent (the revision, after a change of mind)."""
@@ -241,6 +355,9 @@ class AgendaUser:
     def _answer_refusal(self, intent: Intent, index: int) -> tuple[str, str, bool]:
         s = self._s
         if intent.outcome == "refuse":
+            if index not in s["asked_why"]:  # a refusal that counted would have closed the intent
+                s["asked_why"].append(index)
+                return self._say("ask_reason"), "ask_reason", False
             if not self.goal.persona.cooperative and index not in s["pushed"]:  # type: ignore[union-attr]
                 s["pushed"].append(index)
                 return self._say("push_back"), "push_back", False
@@ -254,7 +371,6 @@ class AgendaUser:
 
 # What a user offers instead of a fact they lack ("I don't know the order number, but ...").
 _ALTERNATIVES = {"order_id": "item"}
-_AUXILIARY_ACTIONS = frozenset({"refund", "lookup", "compensate", "change_payment", "transfer"})
 _GREETING = re.compile(r"^(?:hi|hello|hey there|hey|good morning|good afternoon)[,!.]?\s+", re.I)
 
 

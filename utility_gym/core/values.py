@@ -20,9 +20,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from utility_gym.core.grounding import extract_grounding
+from utility_gym.core.nlu.grounding import extract_grounding
 
-__all__ = ["Mention", "Value", "ValueCheck", "ValueLexicon", "check_values", "phrase_tokens"]
+__all__ = ["Mention", "Value", "ValueCheck", "ValueLexicon", "check_values", "phrase_tokens", "proposal_mentions"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,8 @@ class ValueLexicon:
             if kind is not None:
                 pos = lowered.find(value.casefold())
                 out.append(Mention(kind, frozenset((value,)), value, _is_context(lowered, pos)))
+        for zip_code in grounding.zips:  # a zip code names an address
+            out.append(Mention("address", frozenset((zip_code,)), zip_code, _is_context(lowered, lowered.find(zip_code))))
         for amount in grounding.amounts:
             out.append(Mention("amount", frozenset((f"{amount:.2f}",)), f"${amount:.2f}"))
         tokens = [(m.group(), m.start()) for m in _TOKEN_RX.finditer(lowered.replace("'", ""))]
@@ -155,6 +157,18 @@ class ValueLexicon:
                 out.append(Mention(kind, frozenset(values), surface, context))
             i += best_len
         return out
+
+
+def proposal_mentions(lexicon: ValueLexicon, text: str, context: str, extra: Iterable[Value] = ()) -> list[Mention]:
+    """A proposal's mentions: those of its own words, plus, for a kind its words name nothing
+    of ("I can return it"), those of the turn's other statements ("I found it: the mat in
+    order #W1.")."""
+    extra = tuple(extra)
+    own = lexicon.mentions(text, extra)
+    if not context:
+        return own
+    kinds = {m.kind for m in own}
+    return own + [m for m in lexicon.mentions(context, extra) if m.kind not in kinds]
 
 
 def _is_context(lowered: str, pos: int) -> bool:
@@ -199,7 +213,7 @@ def check_values(mentions: Iterable[Mention], wants: Iterable[Value]) -> ValueCh
 
 
 def _means(m: Mention, v: Value) -> bool:
-    if v.value in m.values:
+    if v.value in m.values or any(a in m.values for a in v.aliases):
         return True
     if m.kind == "amount" or v.kind == "amount":
         a, b = _amount(next(iter(m.values))), _amount(v.value)

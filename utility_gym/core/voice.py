@@ -48,6 +48,12 @@ TEMPLATE_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "accept_offer": (),
     "decline_offer": (),
     "wait_ack": (),
+    "deny_value": ("correction", "said"),
+    "ask_what": (),
+    "ask_detail": ("detail",),
+    "choose": ("choice",),
+    "ask_reason": (),
+    "no_preference": ("slot_label",),
 }
 """The placeholders each template key may use (all of them are supplied by callers)."""
 
@@ -172,6 +178,43 @@ USER_TEMPLATES: dict[str, tuple[str, ...]] = {
         "That doesn't work for me.",
         "No, I'm not interested in that.",
         "Thanks, but that's not what I'm after.",
+    ),
+    "deny_value": (
+        "No, that's not right: {correction}, not {said}.",
+        "No, please don't. {correction}, not {said}.",
+        "Hold on, that's wrong. {correction}, not {said}.",
+        "No. {correction}. Not {said}.",
+        "That's not what I want: {correction}, not {said}.",
+    ),
+    "ask_what": (
+        "Go ahead with what, exactly? Please tell me what you're going to do first.",
+        "Before I say yes, what exactly will you do?",
+        "Sorry, go ahead with what? What are you going to change?",
+        "What exactly are you proposing to do?",
+    ),
+    "ask_detail": (
+        "Before I say yes: {detail}?",
+        "Just to be sure, {detail}?",
+        "And {detail}?",
+        "Can you tell me {detail} first?",
+    ),
+    "choose": (
+        "{choice}, please.",
+        "I'd prefer {choice}.",
+        "{choice}.",
+        "Let's go with {choice}.",
+    ),
+    "ask_reason": (
+        "Why not? Can you explain?",
+        "Why can't you? What's the reason?",
+        "Really? Why is that?",
+        "Can you tell me why not?",
+    ),
+    "no_preference": (
+        "No preference on the {slot_label}.",
+        "Any {slot_label} is fine with me.",
+        "I don't mind about the {slot_label}.",
+        "The {slot_label} doesn't matter to me.",
     ),
     "wait_ack": (
         "Sure, I'll wait.",

@@ -75,12 +75,36 @@ class Act:
 
 
 @dataclass(frozen=True)
+class Proposal:
+    """A proposal awaiting the user's yes: the actions it names and the words that state it.
+
+    ``text`` holds the clauses that carry the proposal (the yes/no question, the clauses that
+    name an action, a summary's list items), normalized; the values they state are read from
+    it (`utility_gym.core.values`). A proposal naming no action ("Shall I go ahead?") is bare.
+    """
+
+    actions: tuple[str, ...]
+    text: str
+    context: str = ""  # the turn's other statements, where "it" in "I can return it" points
+
+    @property
+    def bare(self) -> bool:
+        return not self.actions
+
+
+@dataclass(frozen=True)
 class Reading:
-    """What the simulated user understood from one agent message."""
+    """What the simulated user understood from one agent message.
+
+    ``proposal``: what the turn proposes, if it asks for a go-ahead. ``choices``: the
+    alternatives of a choice question ("to your card, or as store credit?"), normalized.
+    """
 
     acts: tuple[Act, ...]
     grounding: Grounding
     is_question: bool
+    proposal: Proposal | None = None
+    choices: tuple[str, ...] = ()
 
     @property
     def kinds(self) -> frozenset[str]:
@@ -309,6 +333,7 @@ def _decide(clauses: list[_Clause], grounding: Grounding, ev: _Evidence) -> Read
     any_offer = False
     prev_refuse_sent = -1
     is_question = False
+    firm_confirms: set[int] = set()  # clauses whose go-ahead question is explicit, not a "before I proceed"
 
     for ci, c in enumerate(clauses):
         marks = c.marks
@@ -345,6 +370,8 @@ def _decide(clauses: list[_Clause], grounding: Grounding, ev: _Evidence) -> Read
                 continue
             if c.cond or (c.opener_q and not c.text[c.lead:].startswith(("unfortunately", "i'm afraid"))):
                 continue
+            if _PREREQUISITE_RX.search(text, pos):
+                continue  # "I can't look up your order until you verify": a condition, not a refusal
             refuse_pos = pos if refuse_pos is None else refuse_pos
         # ---- proposal / alternative markers ------------------------------------------------
         offer_marks = marks.get("offer", [])
@@ -442,6 +469,8 @@ def _decide(clauses: list[_Clause], grounding: Grounding, ev: _Evidence) -> Read
             for a in actions or [None]:
                 emit((pos, _act("offer" if as_offer else "confirm", action=a)))
             proposal_emitted = True
+            if conf_strong or q:
+                firm_confirms.add(ci)
         elif want and not requests:
             pos = marks["want"][0][0]
             alternatives = len(actions) >= 2 and " or " in text
@@ -522,7 +551,85 @@ def _decide(clauses: list[_Clause], grounding: Grounding, ev: _Evidence) -> Read
             if act.kind in ("request", "confirm", "ask_more"):
                 is_question = True
 
-    return Reading(_postprocess(acts, inform_types, free_actions), grounding, is_question)
+    final = _postprocess(acts, inform_types, free_actions)
+    return _frame(clauses, acts, final, firm_confirms, inform_types, grounding, is_question)
+
+
+_PREREQUISITE_RX = re.compile(r"\b(?:until|till|before|unless|without|prior to|as soon as|once|yet)\b")
+_SOCIAL_KINDS = frozenset(("greet", "thank", "apologize", "bye", "ask_more", "wait"))
+_NOT_A_CHOICE_RX = re.compile(r"\bor (?:not|anything|something|any other|other|else|whatever|so)\b")
+_OR_SPLIT_RX = re.compile(r",?\s+or\s+|,\s+(?=[a-z])")
+
+
+def _frame(
+    clauses: list[_Clause],
+    acts: list[tuple[int, int, Act]],
+    final: tuple[Act, ...],
+    firm_confirms: set[int],
+    inform_types: dict[int, str],
+    grounding: Grounding,
+    is_question: bool,
+) -> Reading:
+    """The turn's structure on top of its acts: what it proposes (and in which words), and the
+    alternatives of a choice question."""
+    kinds_of: dict[int, set[str]] = {}
+    for ci, _, a in acts:
+        kinds_of.setdefault(ci, set()).add(a.kind)
+    confirm_cis = {ci for ci, ks in kinds_of.items() if "confirm" in ks}
+    requests = any(a.kind == "request" for a in final)
+    if requests and confirm_cis and not confirm_cis & firm_confirms:
+        # "Before I proceed, could you confirm the email on your account?" asks for a fact.
+        final = tuple(a for a in final if a.kind != "confirm")
+        confirm_cis = set()
+    proposal = None
+    if confirm_cis:
+        scope = _proposal_scope(clauses, kinds_of, inform_types)
+        named = [a.action for a in final if a.kind == "confirm" and a.action]
+        named += [a for c in scope for _, a, _ in c.actions]
+        context = [c.text.strip() for ci, c in enumerate(clauses) if c not in scope and not kinds_of.get(ci, set()) & {"refuse", "request"}]
+        proposal = Proposal(tuple(dict.fromkeys(named)), " | ".join(c.text.strip() for c in scope), " | ".join(context))
+    return Reading(final, grounding, is_question, proposal, _choices(clauses, kinds_of) if is_question else ())
+
+
+def _proposal_scope(clauses: list[_Clause], kinds_of: dict[int, set[str]], inform_types: dict[int, str]) -> list[_Clause]:
+    """The clauses that state a proposal: from the first that names an action (or is a list
+    item, or plans in the future tense) on, less refusals, requests and social formulas."""
+    out: list[_Clause] = []
+    started = False
+    for ci, c in enumerate(clauses):
+        ks = kinds_of.get(ci, set())
+        if "refuse" in ks or "request" in ks:
+            continue
+        if ks and ks <= _SOCIAL_KINDS and not c.actions:
+            continue
+        if not started:
+            started = bool(c.actions) or c.bullet or c.colon or "confirm" in ks or inform_types.get(ci) == "future"
+            if not started:
+                continue
+        out.append(c)
+    return out
+
+
+def _choices(clauses: list[_Clause], kinds_of: dict[int, set[str]]) -> tuple[str, ...]:
+    """The alternatives of a choice question: "X, or Y?" in one sentence, or the items of an
+    offered list ("You have two options: 1. ... 2. ...") in a turn that asks which."""
+    listed = [c.text.strip() for ci, c in enumerate(clauses) if c.bullet and "offer" in kinds_of.get(ci, ())]
+    if len(listed) >= 2:
+        return tuple(listed)
+    sentences: dict[int, list[_Clause]] = {}
+    for c in clauses:
+        sentences.setdefault(c.sent, []).append(c)
+    for group in sentences.values():
+        if not (group[-1].qmark or any(c.opener_q for c in group)):
+            continue
+        text = " ".join(c.text.strip() for c in group)
+        if " or " not in text or _NOT_A_CHOICE_RX.search(text):
+            continue
+        parts = [p.strip(" ,?") for p in _OR_SPLIT_RX.split(text)]
+        parts = [p for p in parts if p]
+        if len(parts) >= 2:
+            return tuple(parts)
+    return ()
 
 
 def _postprocess(

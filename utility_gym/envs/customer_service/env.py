@@ -6,6 +6,7 @@ from pathlib import Path
 
 from utility_gym.core.env import Domain, UtilityEnv, vector_env_factory
 from utility_gym.envs.customer_service.generator import build_world
+from utility_gym.envs.customer_service.lexicon import WORDS
 from utility_gym.envs.customer_service.schema import TRACKED_TABLES
 from utility_gym.envs.customer_service.tasks import (
     FOLLOW_UPS,
@@ -27,6 +28,7 @@ DOMAIN = Domain(
     # A transfer's free-text summary is the agent's own words: graded by presence, not wording.
     ignored_columns=frozenset({("transfers", "summary")}),
     identity_key="customer_id",
+    words=WORDS,
     follow_ups=FOLLOW_UPS,
     world_events=WORLD_EVENTS,
 )

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from utility_gym.core.env import Domain, UtilityEnv, vector_env_factory
 from utility_gym.envs.ticketing.generator import build_world
+from utility_gym.envs.ticketing.lexicon import WORDS
 from utility_gym.envs.ticketing.schema import IGNORED_COLUMNS, TRACKED_TABLES
 from utility_gym.envs.ticketing.tasks import (
     FOLLOW_UPS,
     GENERATOR_VERSION,
-    LEXICON,
     TEMPLATES,
     WORLD_EVENTS,
 )
@@ -27,7 +27,7 @@ DOMAIN = Domain(
     templates=TEMPLATES,
     n_test=100,
     generator_version=GENERATOR_VERSION,
-    lexicon=LEXICON,
+    words=WORDS,
     # Short descriptions, notes and summaries are the agent's own words: graded by presence.
     ignored_columns=IGNORED_COLUMNS,
     follow_ups=FOLLOW_UPS,

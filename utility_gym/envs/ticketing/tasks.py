@@ -7,7 +7,6 @@ import random
 import sqlite3
 from datetime import datetime, timedelta
 
-from utility_gym.core.nlu import DEFAULT_LEXICON
 from utility_gym.core.streams import WorldEvent
 from utility_gym.core.tasks import (
     Fact,
@@ -36,19 +35,6 @@ from utility_gym.envs.ticketing.schema import OPEN_STATUSES
 from utility_gym.envs.ticketing.tools import reopen_days
 
 GENERATOR_VERSION = "1"
-
-# What the simulated caller understands beyond the default helpdesk vocabulary.
-LEXICON = DEFAULT_LEXICON.extend(
-    slot_patterns={
-        "date_of_birth": (r"dates? of birth|birth ?dates?|dob|birthdays?|when (?:were|was) you born",),
-        "ticket_id": (r"ticket (?:number|no|id|#|reference)s?", r"(?:which|what) ticket", r"incident (?:number|no|id|#)s?"),
-    },
-    action_patterns={
-        "reopen_ticket": (r"re-?open[a-z]*",),
-        "replace_device": (r"order(?:ed|ing)? (?:you )?(?:a |the )?replacement",),
-    },
-)
-
 
 # -- building blocks ------------------------------------------------------------------------------
 def _choose(rng: random.Random, rows: list[dict]) -> dict:
@@ -197,7 +183,7 @@ def password_reset_unverified(db: sqlite3.Connection, rng: random.Random, now: s
     s.call("verify_identity", essential=False, expect_error=True, employee_id=e["id"], date_of_birth=wrong)
     s.say("I'm sorry, but the date of birth doesn't match our records, so I couldn't verify your identity and I can't reset "
           "your password. Please come to the IT desk in person with your photo ID and we'll reset it there.", essential=True)
-    intent = Intent("reset my password without passing verification", request, "refuse", "reset_password", (e["id"],))
+    intent = Intent("reset my password without passing verification", request, "refuse", "reset_password", (e["id"],), reason="unverified")
     return _draft([intent], known, s, rng, f"unverifiable reset for {e['id']}")
 
 
@@ -239,7 +225,7 @@ def colleague_password_refuse(db: sqlite3.Connection, rng: random.Random, now: s
     s.call("find_employee", essential=False, query=_name(other))
     s.say(f"I'm sorry, but I can't reset a password for anyone but the account owner, so I can't reset {_name(other)}'s password. "
           "They need to call the service desk themselves.", essential=True)
-    intent = Intent("reset a colleague's password", request, "refuse", "reset_password")
+    intent = Intent("reset a colleague's password", request, "refuse", "reset_password", reason="not_owner")
     return _draft([intent], known, s, rng, f"{e['id']} asks to reset {other['id']}'s password")
 
 
@@ -427,7 +413,7 @@ def hardware_out_of_warranty(db: sqlite3.Connection, rng: random.Random, now: st
     s.call("get_asset", essential=False, asset_id=a["id"])
     s.say(f"I'm sorry, but I can't replace your {kind} {a['id']}: its warranty ended on {a['warranty_until']} and there is no "
           "damage report on file, so our policy does not allow a replacement.", essential=True)
-    intent = Intent(f"replace my {kind}", request, "refuse", "replace_device", (a["id"],), (Fact("date", a["warranty_until"], "warranty end"),))
+    intent = Intent(f"replace my {kind}", request, "refuse", "replace_device", (a["id"],), (Fact("date", a["warranty_until"], "warranty end"),), reason="warranty")
     return _draft([intent], {"employee_id": a["employee_id"], "device": kind}, s, rng, f"refuse replacing {a['id']} out of warranty")
 
 
@@ -633,7 +619,8 @@ def refuse_forbidden(db: sqlite3.Connection, rng: random.Random, now: str) -> Ta
         s.call("get_kb_article", essential=False, article_id=article)
     s.say(f"{refusal} {_anything_else()}", essential=True)
     facts = (Fact("text", fact, "what to use instead"),) if fact else ()
-    intent = Intent("a forbidden request", request, "refuse", "grant_access" if "access" in refusal or "rights" in refusal else None, (), facts)
+    intent = Intent("a forbidden request", request, "refuse", "grant_access" if "access" in refusal or "rights" in refusal else None, (), facts,
+                    reason="forbidden")
     return _draft([intent], {"employee_id": e["id"], "name": _name(e)}, s, rng, f"refuse: {asked[:40]}")
 
 

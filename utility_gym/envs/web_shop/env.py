@@ -11,7 +11,7 @@ from utility_gym.core.grading import Checkpoint, Grade
 from utility_gym.core.tasks import Task
 from utility_gym.envs.web_shop.actions import parse_web_action
 from utility_gym.envs.web_shop.generator import GENERATOR_VERSION, build_world
-from utility_gym.envs.web_shop.lexicon import LEXICON
+from utility_gym.envs.web_shop.lexicon import WORDS
 from utility_gym.envs.web_shop.navigator import Navigator, navigator_for
 from utility_gym.envs.web_shop.page import Page
 from utility_gym.envs.web_shop.reward import PurchaseGrade, Wanted, bought_lines, purchase_score
@@ -29,7 +29,7 @@ DOMAIN = Domain(
     templates=TEMPLATES,
     n_test=100,
     generator_version=GENERATOR_VERSION,
-    lexicon=LEXICON,
+    words=WORDS,
     # What the cart holds at the end is not graded; orders and stock are.
     ignored_columns=IGNORED_COLUMNS,
     world_events=WORLD_EVENTS,

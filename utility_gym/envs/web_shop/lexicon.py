@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from collections.abc import Mapping
+from contextlib import closing
+
 from utility_gym.core.nlu import DEFAULT_LEXICON, Lexicon
+from utility_gym.core.values import ValueLexicon
+from utility_gym.core.words import DomainWords
+from utility_gym.envs.web_shop.catalog import ensure_built
 
 # One slot per option dimension, so "What size?" asks for the size and not any option; the
 # generic "option" slot of the core still catches "Which options would you like?".
 OPTION_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
+    "brand": (r"brands?", r"makers?|manufacturers?", r"(?:which|what|any) (?:particular |specific )?(?:company|label)"),
     "size": (r"sizes?", r"how (?:big|large)", r"what fits", r"(?:which|what) (?:does|do) (?:he|she|they|you) wear"),
     "color": (r"colou?rs?", r"shades?"),
     "capacity": (r"capacit(?:y|ies)", r"how (?:many|much) (?:cups|people|persons|liters|litres|ounces|mah)"),
@@ -25,3 +34,46 @@ OPTION_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
 }
 
 LEXICON: Lexicon = DEFAULT_LEXICON.extend(slot_patterns=OPTION_SLOT_PATTERNS)
+
+# Slots a shopper may simply have no preference on ("any brand is fine").
+PREFERENCE_SLOTS = frozenset(OPTION_SLOT_PATTERNS) | {"brand", "option"}
+
+REFUSAL_REASONS: dict[str, tuple[str, ...]] = {
+    "limit": (r"\blimit(?:ed|s)?\b", r"\bat most\b|\bmaximum\b|\bmax\b|\bno more than\b|\bper (?:order|customer)\b"),
+}
+
+VALUE_PHRASES: dict[str, str] = {
+    "product": "I'm looking for a {value}",
+    "option": "I want {value}",
+    "brand": "I want the {value} brand",
+    "budget": "my budget is ${value}",
+}
+
+
+def world_values(db: sqlite3.Connection) -> Mapping[str, Mapping[str, tuple[str, ...]]]:
+    """The catalogue's product types (singular and plural), brands and option values."""
+    types: dict[str, tuple[str, ...]] = {}
+    brands: dict[str, tuple[str, ...]] = {}
+    options: dict[str, set[str]] = {}
+    meta = dict(db.execute("SELECT key, value FROM _meta WHERE key IN ('catalog_seed', 'catalog_size')").fetchall())
+    with closing(sqlite3.connect(ensure_built(int(meta["catalog_seed"]), int(meta["catalog_size"])), uri=True)) as catalog:
+        rows = catalog.execute("SELECT DISTINCT type, brand, options FROM products").fetchall()
+    for kind, brand, opts in rows:
+        types[kind] = (kind + "s", kind + "es", kind.replace("-", " "))
+        if brand:
+            brands[brand] = ()
+        for dim, values in json.loads(opts or "{}").items():
+            for v in values:
+                options.setdefault(v, set()).update((f"{dim} {v}", f"{v} {dim}"))
+    return {"product": types, "brand": brands, "option": {v: tuple(sorted(s)) for v, s in options.items()}}
+
+
+WORDS = DomainWords(
+    lexicon=LEXICON,
+    values=ValueLexicon(id_kinds={"P": "product_id"}),
+    world_values=world_values,
+    value_phrases=VALUE_PHRASES,
+    refusal_reasons=REFUSAL_REASONS,
+    preference_slots=PREFERENCE_SLOTS,
+    must_state=frozenset({"product"}),
+)

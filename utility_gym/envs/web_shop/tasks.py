@@ -27,6 +27,7 @@ from utility_gym.core.tasks import (
     ToolCall,
     UserGoal,
 )
+from utility_gym.core.values import Value
 from utility_gym.envs.web_shop import catalog
 from utility_gym.envs.web_shop.generator import GENERATOR_VERSION
 from utility_gym.envs.web_shop.navigator import shop_app
@@ -301,7 +302,19 @@ def _draft(intents: list[Intent], known: dict[str, str], s: Script, rng: random.
 
 
 def _intent(request: str, spec: Spec, name: str = "buy the item") -> Intent:
-    return Intent(name, request, "write", "purchase", (spec.item.id,))
+    return Intent(name, request, "write", "purchase", (spec.item.id,), wants=_wants(spec))
+
+
+def _wants(spec: Spec) -> tuple[Value, ...]:
+    """What the shopper checks a proposal to buy against: the kind of product, its options,
+    the brand they asked for and their budget."""
+    wants = [Value("product", spec.item.type)]
+    wants.extend(Value("option", v) for v in spec.options.values())
+    if spec.brand:
+        wants.append(Value("brand", spec.brand))
+    if spec.budget is not None:
+        wants.append(Value("budget", f"{spec.budget:.2f}"))
+    return tuple(wants)
 
 
 def _known(spec: Spec) -> dict[str, str]:
@@ -554,7 +567,7 @@ def refuse_over_limit(db: sqlite3.Connection, rng: random.Random, now: str) -> T
     s = Script()
     s.say(f"I'm sorry, but I can't place that order: the shop's policy allows at most {limit} of an item per order, "
           f"so {n} is not possible.")
-    intent = Intent("buy more than the per-order limit", request, "refuse", "purchase", (item.id,))
+    intent = Intent("buy more than the per-order limit", request, "refuse", "purchase", (item.id,), reason="limit")
     known = _known(spec)
     known["quantity"] = str(n)
     goal = UserGoal((intent,), known, (), "", _persona(rng))

@@ -1,0 +1,143 @@
+"""The support desk's words: its values (reasons, refund destinations, a world's products and
+options), which write each proposal names, and the reasons a refusal must give."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from utility_gym.core.values import Value, ValueLexicon
+from utility_gym.core.words import DomainWords
+
+ORIGINAL_PAYMENT = "original payment method"
+STORE_CREDIT = "store credit"
+
+VALUES = ValueLexicon(
+    phrases={
+        "reason": {
+            "no longer needed": ("no longer need", "no longer need it", "don't need it anymore", "do not need it anymore",
+                                 "dont need it anymore", "not needed", "don't need it", "no longer required",
+                                 "not needed anymore", "no longer wanted", "no longer want"),
+            "ordered by mistake": ("by mistake", "by accident", "accidentally", "accidental order", "mistaken order",
+                                   "ordered in error", "in error", "ordered it by mistake", "mistake"),
+        },
+        "refund_to": {
+            ORIGINAL_PAYMENT: ("original payment", "original payment method", "original form of payment", "original card",
+                               "original method", "same card", "same payment method", "card you paid with",
+                               "card on the order", "original visa", "original mastercard", "original amex",
+                               "original paypal", "original account", "where it came from", "original means of payment"),
+            STORE_CREDIT: ("store credit", "gift card", "account credit", "credit on your account", "store balance",
+                           "northwind credit", "site credit", "credit to your account", "as credit", "in credit",
+                           "gift card balance", "shop credit", "voucher"),
+        },
+    },
+    id_kinds={"W": "order", "IT": "item_id", "RF": "refund", "RT": "return", "C": "customer", "P": "product"},
+)
+
+_SIZES = {"XS": ("extra small",), "S": ("small",), "M": ("medium",), "L": ("large",), "XL": ("extra large", "x large"),
+          "XXL": ("double extra large", "2xl")}
+
+# Write tools the customer confirms, and the action classes a proposal may name each by.
+TOOL_ACTIONS: dict[str, tuple[str, ...]] = {
+    "cancel_pending_order": ("cancel",),
+    "modify_pending_order_items": ("modify_items", "exchange"),
+    "exchange_delivered_order_items": ("exchange", "modify_items"),
+    "modify_order_address": ("change_address",),
+    "return_delivered_order_items": ("return",),
+    "issue_compensation": ("compensate", "refund"),
+}
+
+REFUSAL_REASONS: dict[str, tuple[str, ...]] = {
+    "not_pending": (r"\bpending\b", r"\b(?:already )?(?:shipped|delivered|processing|dispatched|on (?:its|the) way|in transit)\b"),
+    "return_window": (r"\b30\b|\bthirty\b", r"\bwindow\b", r"\bdeliver(?:ed|y)\b"),
+    "pricier_variant": (r"\b(?:more|higher|pricier|costs? more|expensive|equal or lower|lower price|same price|price difference)\b",),
+    "no_discounts": (r"\bpolic(?:y|ies)\b", r"\b(?:price[- ]?match(?:ing)?|discounts?|coupons?|promo(?:tion)? codes?)\b"),
+    "unverified": (r"\bverif(?:y|ied|ication)\b", r"\bidentity\b", r"\bauthenticat", r"\bconfirm who\b"),
+}
+
+VALUE_PHRASES: dict[str, str] = {
+    "order": "it's order #{value}",
+    "item": "it's the {value}",
+    "option": "I want {value}",
+    "reason": "the reason is: {value}",
+    "refund_to": "the refund should go to my {value}",
+    "address": "the address should be {value}",
+    "amount": "the amount is ${value}",
+}
+
+
+def world_values(db: sqlite3.Connection) -> Mapping[str, Mapping[str, tuple[str, ...]]]:
+    """Product names (and the kind of product they are) and option values of this world."""
+    items: dict[str, tuple[str, ...]] = {}
+    for (name,) in db.execute("SELECT DISTINCT name FROM products"):
+        kind = name.split(" ", 1)[1] if " " in name else name
+        items[name] = (kind, kind + "s")
+    options: dict[str, set[str]] = {}
+    for (text,) in db.execute("SELECT DISTINCT options FROM variants"):
+        for dim, value in _option_pairs(text):
+            options.setdefault(value, set()).update(_option_surfaces(dim, value))
+    return {"item": items, "option": {v: tuple(sorted(s)) for v, s in options.items()}}
+
+
+def _option_pairs(text: str) -> list[tuple[str, str]]:
+    pairs = []
+    for part in (text or "").split(","):
+        if ":" in part:
+            dim, value = part.split(":", 1)
+            pairs.append((dim.strip(), value.strip()))
+    return pairs
+
+
+def _option_surfaces(dim: str, value: str) -> set[str]:
+    surfaces = {f"{dim} {value}", f"{value} {dim}"}
+    if len(value) > 2:
+        surfaces.add(value)
+    surfaces.update(_SIZES.get(value.upper(), ()) if dim == "size" else ())
+    return surfaces
+
+
+def decisive(db: sqlite3.Connection, tool: str, args: Mapping[str, Any]) -> tuple[Value, ...]:
+    """What a proposal of ``tool(**args)`` must state, as the customer names it."""
+    order_id = str(args["order_id"]).strip().lstrip("#").upper()
+    out = [Value("order", order_id)]
+    if tool == "cancel_pending_order":
+        out.append(Value("reason", str(args["reason"])))
+    elif tool in ("return_delivered_order_items", "modify_pending_order_items", "exchange_delivered_order_items"):
+        items = [_item(db, i) for i in args["item_ids"]]
+        out.extend(Value("item", row[0]) for row in items if row)
+        if tool == "return_delivered_order_items":
+            if args["refund_to"] == "store_credit":
+                out.append(Value("refund_to", STORE_CREDIT))
+            else:
+                label = db.execute(
+                    "SELECT p.label FROM orders o JOIN payment_methods p ON p.id = o.payment_method_id WHERE o.id = ?", (order_id,)
+                ).fetchone()
+                out.append(Value("refund_to", ORIGINAL_PAYMENT, (label[0],) if label else ()))
+        else:
+            for row, variant_id in zip(items, args["new_variant_ids"]):
+                new = db.execute("SELECT options FROM variants WHERE id = ?", (str(variant_id),)).fetchone()
+                if row and new:
+                    old = dict(_option_pairs(row[1]))
+                    out.extend(Value("option", v) for d, v in _option_pairs(new[0]) if old.get(d) != v)
+    elif tool == "modify_order_address":
+        full = f"{args['address1']}, {args['city']}, {args['state']} {args['zip']}"
+        out.append(Value("address", full, (str(args["address1"]), str(args["zip"]))))
+    elif tool == "issue_compensation":
+        out.append(Value("amount", f"{float(args['amount']):.2f}"))
+    return tuple(out)
+
+
+def _item(db: sqlite3.Connection, item_id: Any) -> tuple[str, str] | None:
+    return db.execute("SELECT product_name, options FROM order_items WHERE id = ?", (str(item_id).strip().upper(),)).fetchone()
+
+
+WORDS = DomainWords(
+    values=VALUES,
+    world_values=world_values,
+    tool_actions=TOOL_ACTIONS,
+    decisive=decisive,
+    identity_tools=frozenset({"find_customer_by_email", "find_customer_by_name_zip"}),
+    refusal_reasons=REFUSAL_REASONS,
+    value_phrases=VALUE_PHRASES,
+)

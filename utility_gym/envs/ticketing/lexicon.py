@@ -1,0 +1,83 @@
+"""The service desk's words: slots and actions beyond the core's, its values (applications,
+tickets, assets), which write each proposal names, and the reasons a refusal must give."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from utility_gym.core.nlu import DEFAULT_LEXICON
+from utility_gym.core.values import Value, ValueLexicon
+from utility_gym.core.words import DomainWords
+
+# What the simulated caller understands beyond the default helpdesk vocabulary.
+LEXICON = DEFAULT_LEXICON.extend(
+    slot_patterns={
+        "date_of_birth": (r"dates? of birth|birth ?dates?|dob|birthdays?|when (?:were|was) you born",),
+        "ticket_id": (r"ticket (?:number|no|id|#|reference)s?", r"(?:which|what) ticket", r"incident (?:number|no|id|#)s?"),
+    },
+    action_patterns={
+        "reopen_ticket": (r"re-?open[a-z]*",),
+        "replace_device": (r"order(?:ed|ing)? (?:you )?(?:a |the )?replacement",),
+    },
+)
+
+
+
+VALUES = ValueLexicon(
+    id_kinds={"INC": "ticket", "REQ": "ticket", "EMP": "employee", "AST": "asset", "KB": "article", "APR": "approval",
+              "AG": "grant", "RO": "replacement"},
+)
+
+TOOL_ACTIONS: dict[str, tuple[str, ...]] = {
+    "reset_password": ("reset_password",),
+    "unlock_account": ("unlock_account",),
+    "grant_access": ("grant_access",),
+    "request_approval": ("request_approval", "grant_access"),
+    "order_replacement": ("replace_device",),
+    "reopen_ticket": ("reopen_ticket",),
+    "escalate_ticket": ("escalate",),
+}
+
+REFUSAL_REASONS: dict[str, tuple[str, ...]] = {
+    "unverified": (r"\bverif(?:y|ied|ication)\b", r"\bidentity\b", r"\bdate of birth\b|\bdob\b", r"\bdoesn't match|does not match\b"),
+    "not_owner": (r"\b(?:account )?owner\b", r"\bthemselves\b|\bthemself\b|\bin person\b|\bown (?:account|password)\b"),
+    "warranty": (r"\bwarranty\b",),
+    "forbidden": (r"\bpolic(?:y|ies)\b", r"\bnot (?:allowed|permitted)\b|\bnever allow", r"\brequire[sd]?\b"),
+}
+
+VALUE_PHRASES: dict[str, str] = {
+    "app": "I need {value}",
+    "ticket": "it's ticket {value}",
+    "asset": "it's {value}",
+}
+
+
+def world_values(db: sqlite3.Connection) -> Mapping[str, Mapping[str, tuple[str, ...]]]:
+    """The names of this world's applications."""
+    return {"app": {name: () for (name,) in db.execute("SELECT name FROM applications")}}
+
+
+def decisive(db: sqlite3.Connection, tool: str, args: Mapping[str, Any]) -> tuple[Value, ...]:
+    """What a proposal of ``tool(**args)`` must state, as the caller names it."""
+    if tool in ("grant_access", "request_approval"):
+        row = db.execute("SELECT name FROM applications WHERE id = ?", (str(args["application_id"]),)).fetchone()
+        return (Value("app", row[0]),) if row else ()
+    if tool == "order_replacement":
+        return (Value("asset", str(args["asset_id"]).strip().upper()),)
+    if tool in ("reopen_ticket", "escalate_ticket"):
+        return (Value("ticket", str(args["ticket_id"]).strip().upper()),)
+    return ()
+
+
+WORDS = DomainWords(
+    lexicon=LEXICON,
+    values=VALUES,
+    world_values=world_values,
+    tool_actions=TOOL_ACTIONS,
+    decisive=decisive,
+    identity_tools=frozenset({"verify_identity"}),
+    refusal_reasons=REFUSAL_REASONS,
+    value_phrases=VALUE_PHRASES,
+)
