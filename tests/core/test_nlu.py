@@ -451,10 +451,12 @@ def test_trigger_keys_cover_every_default_pattern() -> None:
 REQUIRED_TEMPLATE_KEYS = (
     "inform_slot", "dont_know", "affirm", "deny", "deny_correct", "thanks_bye", "thanks_next", "give_up",
     "repeat_request", "acknowledge", "accept_refusal", "push_back", "already_said", "clarify_unknown",
-    "accept_offer", "decline_offer", "wait_ack",
+    "accept_offer", "decline_offer", "wait_ack", "deny_value", "ask_what", "ask_detail", "choose", "ask_reason",
+    "no_preference",
 )
 SAMPLE_VALUES = {"slot_label": "zip code", "value": "90210", "request": "I need to return a kettle.",
-                 "reference": "the address I gave you last time"}
+                 "reference": "the address I gave you last time", "correction": "the refund should go to my store credit",
+                 "said": "original card", "detail": "where will the refund go", "choice": "the store credit"}
 
 
 def test_every_template_key_has_paraphrases() -> None:

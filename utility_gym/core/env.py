@@ -767,12 +767,12 @@ class UtilityEnv(gym.Env[str, str]):
         if names and actions and not set(actions) & set(names):
             return f"the agreed proposal named {', '.join(actions)}, not this action"
         decisive = self.domain.words.decisive_values(self.world.conn, call.name, call.arguments)
-        check = check_values(proposal_mentions(self.values, text, context, decisive), decisive)
+        check = check_values(proposal_mentions(self.values, text, context, decisive), decisive, self.values)
         if check.wrong:
             wanted, said = check.wrong[0]
-            return f"the agreed proposal said {said.surface}, not {wanted.value}"
+            return f"the agreed proposal said {said.surface}, not {wanted.spoken}"
         if check.missing:
-            return "the agreed proposal did not state " + ", ".join(f"{v.kind.replace('_', ' ')} {v.value}" for v in check.missing)
+            return "the agreed proposal did not state " + ", ".join(f"{v.kind.replace('_', ' ')} {v.spoken}" for v in check.missing)
         if not actions and not decisive:
             return "the agreed proposal did not say what would be done"
         return None

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from utility_gym.core.nlu import SLOT_LABELS, Reading, understand
-from utility_gym.core.nlu.reading import Proposal
+from utility_gym.core.nlu import SLOT_LABELS, Reading
+from utility_gym.core.nlu.reading import Proposal, named_actions
 from utility_gym.core.tasks import Intent, UserGoal
 from utility_gym.core.values import Value, ValueLexicon, check_values, proposal_mentions
 from utility_gym.core.voice import render_user
@@ -155,16 +155,23 @@ class AgendaUser:
         agreed: str | None = None
 
         refusal = "refuse" in kinds and self._refuses_request(reading, intent)
-        if reading.proposal is not None and not refusal:
+        choice = self._pick(reading.choices, intent) if reading.choices and not refusal else None
+        if choice is not None:
+            # "Should I unlock your account, or reset your password?": the user names its pick;
+            # a pick of a proposal's alternative is a yes to the proposal with that alternative.
+            parts.append(self._say("choose", choice=self._choice_words(choice, intent)))
+            acts.append("choose")
+            productive = True
+            if reading.proposal is not None:
+                _, act, _, agreed = self._answer_proposal(intent, reading, open_index, choice)
+                if act == "affirm":
+                    acts.append("affirm")
+                else:
+                    agreed = None
+        elif reading.proposal is not None and not refusal:
             text, act, productive, agreed = self._answer_proposal(intent, reading, open_index)
             parts.append(text)
             acts.append(act)
-        elif reading.choices and not refusal:
-            choice = self._pick(reading.choices, intent)
-            if choice is not None:
-                parts.append(self._say("choose", choice=choice))
-                acts.append("choose")
-                productive = True
         if refusal and not parts:
             text, act, done = self._answer_refusal(intent, open_index)
             if done:
@@ -183,6 +190,8 @@ class AgendaUser:
             productive = True
 
         requested = list(reading.slots())
+        if choice is not None:
+            requested = [slot for slot in requested if slot not in reading.choice_slots]
         if requested:
             repeated = any(slot in s["given"] for slot in requested)  # asked before: a redundant question
             text, wasted = self._answer_requests(requested)
@@ -263,33 +272,41 @@ class AgendaUser:
         return " ".join(p if p[-1:] in ".!?" else p + "." for p in out), wasted
 
     def _wants(self, intent: Intent) -> tuple[Value, ...]:
-        if intent.wants:
-            return intent.wants
-        return tuple(Value(kind, t) for t in intent.targets if (kind := self.values.id_kind(t)) is not None)
+        """What the user checks a proposal against: what it must state, and the objects of the
+        request (its order, account, ticket), which it must not contradict."""
+        wants = list(intent.wants)
+        kinds = {v.kind for v in wants}
+        for t in intent.targets:
+            kind = self.values.id_kind(t)
+            if kind is not None and kind not in kinds:
+                wants.append(Value(kind, t, required=False))
+        return tuple(wants)
 
-    def _answer_proposal(self, intent: Intent, reading: Reading, index: int) -> tuple[str, str, bool, str | None]:
-        """(words, act, productive, the proposal text agreed to)."""
+    def _answer_proposal(
+        self, intent: Intent, reading: Reading, index: int, choice: str | None = None,
+    ) -> tuple[str, str, bool, str | None]:
+        """(words, act, productive, the proposal text agreed to); with ``choice``, the proposal
+        narrowed to that alternative of its choice question."""
         s = self._s
         proposal = reading.proposal
         assert proposal is not None
-        if intent.change_mind and index not in s["mind_changed"]:
+        if intent.change_mind and index not in s["mind_changed"] and choice is None:
             s["mind_changed"].append(index)
             return intent.change_mind, "deny_change", True, None
         wants = self._wants(intent)
         text = proposal.text
-        if reading.choices:
-            choice = self._pick(reading.choices, intent)
-            if choice is not None:  # "to your card, or as store credit?": agree to the alternative it wants
-                text = " | ".join(p for p in [text] if p)
-                for other in reading.choices:
-                    if other != choice:
-                        text = text.replace(other, " ")
+        if choice is not None:
+            for other in reading.choices:
+                if other != choice:
+                    text = text.replace(other, " ")
         mentions = proposal_mentions(self.values, text, proposal.context, wants)
         if proposal.bare and not mentions:
             return self._say("ask_what"), "ask_what", False, None
-        if not self._action_fits(proposal, intent):
-            return self._say("deny_correct", value=_strip_greeting(self._request(intent, index))), "deny", False, None
-        check = check_values(mentions, wants)
+        if not self._action_fits(proposal, intent, text if choice is not None else None):
+            wanted = self.words.action_phrases.get(intent.action or "")
+            correction = f"{wanted}: {_strip_greeting(self._request(intent, index))}" if wanted else _strip_greeting(self._request(intent, index))
+            return self._say("deny_correct", value=correction), "deny", False, None
+        check = check_values(mentions, wants, self.values)
         if check.wrong:
             wanted, said = check.wrong[0]
             return self._say("deny_value", correction=self._name_value(wanted), said=said.surface), "deny", False, None
@@ -301,15 +318,20 @@ class AgendaUser:
             return self._say("ask_detail", detail=detail), "ask_detail", True, None
         return self._say("affirm"), "affirm", True, text
 
-    def _action_fits(self, proposal: Proposal, intent: Intent) -> bool:
+    def _action_fits(self, proposal: Proposal, intent: Intent, narrowed: str | None = None) -> bool:
         """Whether the proposal's actions include what the user wants (auxiliary actions such as a
         refund with a return never conflict; a proposal naming no action is judged by its values)."""
-        if not intent.action or not proposal.actions:
-            return True
         named = set(proposal.actions)
+        if narrowed is not None:
+            named = set(named_actions(narrowed, self.words.lexicon)) or named
+        if not intent.action or not named:
+            return True
         if intent.action in named or named & self._same_actions(intent.action):
             return True
-        return not (named - self.words.auxiliary_actions)
+        if named - self.words.auxiliary_actions:
+            return False  # another primary action: a cancel for a return
+        # only auxiliary actions: "I'll refund the lamp" stands for a return, not an exchange
+        return bool(named & self.words.stands_for.get(intent.action, frozenset())) or intent.outcome != "write"
 
     def _same_actions(self, action: str) -> set[str]:
         same = {action}
@@ -320,24 +342,45 @@ class AgendaUser:
 
     def _name_value(self, value: Value) -> str:
         phrase = self.words.value_phrases.get(value.kind, "I want {value}")
-        return phrase.format(value=value.value)
+        return phrase.format(value=value.spoken)
 
     def _pick(self, choices: tuple[str, ...], intent: Intent) -> str | None:
         """The alternative that states what the user wants (by value, else by action)."""
         wants = self._wants(intent)
         best, best_score = None, 0
         for choice in choices:
-            check = check_values(self.values.mentions(choice, wants), wants)
+            check = check_values(self.values.mentions(choice, wants), wants, self.values)
             score = 2 * len(check.stated) - 3 * len(check.wrong)
             if intent.action:
-                actions = {a.action for a in understand(choice, self.words.lexicon).acts if a.action}
+                actions = set(named_actions(choice, self.words.lexicon))
                 if actions & self._same_actions(intent.action):
                     score += 1
                 elif actions - self.words.auxiliary_actions:
                     score -= 1
+                elif actions:
+                    score += 1  # "a refund, or an exchange?" to a user who wants to return it
+            if self.goal is not None and any(k.casefold() in choice for k in self.goal.known.values() if len(k) > 3):
+                score += 2  # "is the reason 'no longer needed', or ...?": the one it knows
             if score > best_score:
                 best, best_score = choice, score
         return best
+
+    def _choice_words(self, choice: str, intent: Intent) -> str:
+        """How the user names the alternative it picks: the wanted value it states, else the
+        alternative without its question words ("would you like me to ...")."""
+        trimmed = _CHOICE_LEAD_RX.sub("", choice).strip() or choice
+        wants = self._wants(intent)
+        known = self.goal.known.values() if self.goal is not None else ()
+        for m in self.values.mentions(choice, wants):
+            for v in wants:
+                if v.kind == m.kind and (v.value in m.values or any(a in m.values for a in v.aliases)):
+                    # in the user's own words where it has them ("my original payment method")
+                    own = next((k for k in known if v.value.casefold() in k.casefold()), None)
+                    if own is not None and self.values.id_kind(v.value) is None:
+                        return own
+                    if len(trimmed.split()) > 8:
+                        return "the " + m.surface if m.kind not in ("order", "ticket", "asset", "amount") else m.surface
+        return trimmed
 
     def _refuses_request(self, reading: Reading, intent: Intent) -> bool:
         """A refusal of what the user asked for: one naming no action, or the user's own."""
@@ -371,6 +414,10 @@ class AgendaUser:
 
 # What a user offers instead of a fact they lack ("I don't know the order number, but ...").
 _ALTERNATIVES = {"order_id": "item"}
+_CHOICE_LEAD_RX = re.compile(
+    r"^(?:(?:so|and|or|ok(?:ay)?|great|sure|alright),?\s+)*(?:(?:would|do|did|will|shall|should|can|could)\s+(?:you|i|we)\s+"
+    r"(?:(?:like|want|prefer|rather|need)\s+)?(?:(?:me|us)\s+)?(?:to\s+)?)?(?:prefer\s+|rather\s+)?"
+)
 _GREETING = re.compile(r"^(?:hi|hello|hey there|hey|good morning|good afternoon)[,!.]?\s+", re.I)
 
 

@@ -27,13 +27,23 @@ __all__ = ["Mention", "Value", "ValueCheck", "ValueLexicon", "check_values", "ph
 
 @dataclass(frozen=True)
 class Value:
-    """One typed value: ``kind`` (order, item, option, reason, refund_to, ...) and how the user
-    names it; ``aliases`` are other words for the same value in this task (the card a refund
-    "to the original payment method" goes to)."""
+    """One typed value: ``kind`` (order, item, option, reason, refund_to, ...) and its canonical
+    form; ``aliases`` are other words for the same value in this task (the card a refund "to
+    the original payment method" goes to); ``said`` is how the user names it ("size M").
+
+    ``required``: a proposal must state it (it decides the write). A value that is not required
+    must only not be contradicted (the colour an exchange keeps, the account a reset is for).
+    """
 
     kind: str
     value: str
     aliases: tuple[str, ...] = ()
+    required: bool = True
+    said: str = ""
+
+    @property
+    def spoken(self) -> str:
+        return self.said or self.value
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,10 @@ class ValueLexicon:
 
     phrases: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     id_kinds: Mapping[str, str] = field(default_factory=dict)
+    # kind -> pattern whose first group is a value of that kind ("2722 Pine Street" before a
+    # comma), compared with wanted values word by word after ``token_aliases`` ("st" -> "street").
+    patterns: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
+    token_aliases: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._index: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
@@ -100,7 +114,11 @@ class ValueLexicon:
             into = merged.setdefault(kind, {})
             for canonical, surfaces in values.items():
                 into[canonical] = tuple(dict.fromkeys((*into.get(canonical, ()), *surfaces)))
-        return ValueLexicon(merged, self.id_kinds)
+        return ValueLexicon(merged, self.id_kinds, self.patterns, self.token_aliases)
+
+    def normal(self, text: str) -> str:
+        """A value's words for comparing a pattern's match with a wanted value."""
+        return " ".join(self.token_aliases.get(t, t) for t in phrase_tokens(text))
 
     def id_kind(self, value: str) -> str | None:
         upper = value.upper()
@@ -120,8 +138,11 @@ class ValueLexicon:
             if kind is not None:
                 pos = lowered.find(value.casefold())
                 out.append(Mention(kind, frozenset((value,)), value, _is_context(lowered, pos)))
-        for zip_code in grounding.zips:  # a zip code names an address
-            out.append(Mention("address", frozenset((zip_code,)), zip_code, _is_context(lowered, lowered.find(zip_code))))
+        for zip_code in grounding.zips:
+            out.append(Mention("zip", frozenset((zip_code,)), zip_code, _is_context(lowered, lowered.find(zip_code))))
+        for kind, pattern in self.patterns.items():
+            for m in pattern.finditer(text):
+                out.append(Mention(kind, frozenset((self.normal(m.group(1)),)), m.group(1), _is_context(lowered, m.start(1))))
         for amount in grounding.amounts:
             out.append(Mention("amount", frozenset((f"{amount:.2f}",)), f"${amount:.2f}"))
         tokens = [(m.group(), m.start()) for m in _TOKEN_RX.finditer(lowered.replace("'", ""))]
@@ -178,7 +199,7 @@ def _is_context(lowered: str, pos: int) -> bool:
     return bool(before) and (before[-1] in _CONTEXT_BEFORE or (len(before) > 1 and before[-2] in ("instead", "rather", "not")))
 
 
-def check_values(mentions: Iterable[Mention], wants: Iterable[Value]) -> ValueCheck:
+def check_values(mentions: Iterable[Mention], wants: Iterable[Value], lexicon: ValueLexicon | None = None) -> ValueCheck:
     """Which wanted values the mentions state, which they leave out, and which they contradict.
 
     Per kind: every wanted value some mention may mean is stated; if any wanted value of the
@@ -201,10 +222,12 @@ def check_values(mentions: Iterable[Mention], wants: Iterable[Value]) -> ValueCh
             if over:
                 wrong.append((wanted[0], over[0]))
             continue
+        if lexicon is not None and kind in lexicon.patterns:
+            wanted = [Value(v.kind, lexicon.normal(v.value), v.aliases, v.required, v.spoken) for v in wanted]
         said = [m for m in by_kind.get(kind, ()) if not m.context]
         kind_missing = [v for v in wanted if not any(_means(m, v) for m in said)]
         stated.extend(v for v in wanted if v not in kind_missing)
-        missing.extend(kind_missing)
+        missing.extend(v for v in kind_missing if v.required)
         if kind_missing:
             others = [m for m in said if not any(_means(m, v) for v in wanted)]
             if others:

@@ -181,9 +181,9 @@ USER_TEMPLATES: dict[str, tuple[str, ...]] = {
     ),
     "deny_value": (
         "No, that's not right: {correction}, not {said}.",
-        "No, please don't. {correction}, not {said}.",
-        "Hold on, that's wrong. {correction}, not {said}.",
-        "No. {correction}. Not {said}.",
+        "No, please don't: {correction}, not {said}.",
+        "Hold on, that's wrong: {correction}, not {said}.",
+        "No: {correction}. Not {said}.",
         "That's not what I want: {correction}, not {said}.",
     ),
     "ask_what": (

@@ -42,7 +42,10 @@ class DomainWords:
       wanted value a proposal is refused without (a shopper says no to "shall I buy it?" when
       it does not say the product is the kind they want).
     - ``auxiliary_actions``: actions that accompany others in a proposal (a refund with a
-      return) and never contradict the wanted one.
+      return) and never contradict the wanted one; ``stands_for``: action -> the auxiliary
+      actions that alone may propose it ("I'll refund the lamp" proposes its return, not an
+      exchange); ``action_phrases``: action -> how the user names it when it corrects a
+      proposal of another action ("get my password reset").
     """
 
     lexicon: Lexicon = DEFAULT_LEXICON
@@ -56,6 +59,8 @@ class DomainWords:
     preference_slots: frozenset[str] = frozenset()
     must_state: frozenset[str] = frozenset()
     auxiliary_actions: frozenset[str] = frozenset({"refund", "lookup", "transfer"})
+    stands_for: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    action_phrases: Mapping[str, str] = field(default_factory=dict)
 
     def decisive_values(self, db: sqlite3.Connection, tool: str, arguments: Mapping[str, Any]) -> tuple[Value, ...]:
         if self.decisive is None:

@@ -59,6 +59,7 @@ _ABBREV_RX = re.compile(
     r"(?<![a-z0-9'])(?:" + "|".join(sorted((re.escape(k) for k in _ABBREVIATIONS), key=len, reverse=True)) + r")(?![a-z0-9'])"
 )
 _SPACES_RX = re.compile(r"[^\S\n]+")
+_STAR_BULLET_RX = re.compile(r"(?:^|\n)[ \t]*[*\u2022][ \t]+")
 _ASCII_FIX_RX = re.compile(r"[\x00-\x09\x0b-\x1f\x7f*`~]")
 _ABBREV_FIRST = frozenset(re.findall(r"[a-z0-9]+", k)[0] for k in _ABBREVIATIONS)
 
@@ -71,6 +72,8 @@ def _normalize(text: str) -> str:
 def _normalize_words(text: str) -> tuple[str, list[str]]:
     """`_normalize`, plus the message's tokens (reused by the token index)."""
     t = text.lower()
+    if "*" in t or "•" in t:
+        t = _STAR_BULLET_RX.sub("\n- ", t)  # "* Email" (a markdown bullet) before emphasis marks go
     if not t.isascii():
         t = t.translate(_TRANSLATION)
         if not t.isascii():

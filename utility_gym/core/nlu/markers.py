@@ -93,7 +93,7 @@ _GAP_RX = re.compile(
 )
 _LIST_GAP_RX = re.compile(
     r"[\s,/&+]*(?:(?:and|or|plus|as well as|along with|then|also)\b[\s,]*)?(?:\d[.)]\s*|[a-z][.)]\s+)?"
-    r"(?:(?:the|your|a|an|my|new|preferred|desired|correct|full|best|current|also)\s+){0,3}"
+    r"(?:(?:the|your|a|an|my|new|preferred|desired|correct|full|best|current|also|account|billing|registered|account's)\s+){0,3}"
 )
 _CAN_RX = re.compile(r"\b(?:i|we|you) (?:can|could)\b(?! ?not\b|'t)")
 _CAPABILITY_RX = re.compile(r"\b(?:can|could|able to|would|may|might)(?: [a-z]+)?(?: and)? $")

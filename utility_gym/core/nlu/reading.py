@@ -97,7 +97,8 @@ class Reading:
     """What the simulated user understood from one agent message.
 
     ``proposal``: what the turn proposes, if it asks for a go-ahead. ``choices``: the
-    alternatives of a choice question ("to your card, or as store credit?"), normalized.
+    alternatives of a choice question ("to your card, or as store credit?"), normalized, and
+    ``choice_slots`` the facts they are values of.
     """
 
     acts: tuple[Act, ...]
@@ -105,6 +106,7 @@ class Reading:
     is_question: bool
     proposal: Proposal | None = None
     choices: tuple[str, ...] = ()
+    choice_slots: tuple[str, ...] = ()  # facts the choice question's alternatives are values of
 
     @property
     def kinds(self) -> frozenset[str]:
@@ -194,28 +196,53 @@ def _understand(text: str, lexicon: Lexicon) -> Reading:
     for c in clauses:
         _clause_features(c, ev)
 
-    # Bullet lines under "could you provide:" / "here are your options:" inherit the intro.
-    inherit: str | None = None
-    for c in clauses:
-        if c.bullet and inherit:
-            if inherit == "imp":
-                c.imp = True
-                c.imp_strong = True
-            elif inherit == "offer":
-                c.marks.setdefault("offer", []).append((0, "(list)"))
-            continue
-        inherit = None
-        if c.colon:
-            if c.marks.get("offer"):
-                inherit = "offer"
-            elif (c.imp or c.opener_q or c.qmark) and not c.marks.get("confirm_weak"):
-                inherit = "imp"
+    _inherit_list_intros(clauses, norm)
 
     if not _DEVICE_KEYS.isdisjoint(ix.keys) and _DEVICE_CTX_RX.search(norm):
         # "a replacement" in an IT conversation is a device replacement, not a retail exchange.
         for c in clauses:
             c.actions = [(p, "replace_device" if a == "exchange" and "replac" in t else a, t) for p, a, t in c.actions]
     return _decide(clauses, grounding, ev)
+
+
+_ASK_CONFIRM_RX = re.compile(r"(?:please |can you |could you |kindly )confirm\b")
+_HAS_VALUE_RX = re.compile(r"\d|@")
+
+
+def _inherit_list_intros(clauses: list[_Clause], norm: str) -> None:
+    """List items under "could you provide:" / "here are your options:" inherit the intro:
+    items naming facts under a request (or under a bare "A few details first:") are requests,
+    items under an offer are alternatives. A clause on an item's own line ("**Colour** - any
+    preference?") keeps the list going."""
+    inherit: str | None = None
+    last_item: _Clause | None = None
+    for c in clauses:
+        if inherit and (c.bullet or (last_item is not None and "\n" not in norm[last_item.end:c.start])):
+            if c.bullet:
+                last_item = c
+            if inherit == "imp" or (inherit == "list" and c.slots and not _HAS_VALUE_RX.search(c.text)):
+                c.imp = True
+                c.imp_strong = True
+            elif inherit == "offer":
+                c.marks.setdefault("offer", []).append((0, "(list)"))
+            continue
+        inherit, last_item = None, None
+        if c.colon or (c.qmark and (c.imp or c.opener_q)):  # "Could you send me the following?" then a list
+            weak = c.marks.get("confirm_weak")
+            if c.marks.get("offer"):
+                inherit = "offer"
+            elif (c.imp or c.opener_q or c.qmark) and (not weak or _ASK_CONFIRM_RX.search(c.text)):
+                inherit = "imp"
+            elif c.colon and not weak:
+                inherit = "list"
+
+
+def named_actions(text: str, lexicon: Lexicon = DEFAULT_LEXICON) -> frozenset[str]:
+    """The actions a piece of text names, whatever acts it makes ("exchange the jacket for
+    another size" names exchange even though it reads as a question about the size)."""
+    norm, words = _normalize_words(text[:MAX_ACT_CHARS])
+    results = lexicon._dispatch().run(_Index(norm, words))
+    return frozenset(a for _, _, _, a, _ in results[-1])
 
 
 class _Evidence:
@@ -260,8 +287,19 @@ def _clause_features(c: _Clause, ev: _Evidence) -> None:
     c.opener_q = wh or kind == "aux"
     c.cond = kind == "cond"
     imp_strong = kind == "imp" or ev.has("imp_any", c)
+    if c.slots and _ASKING_CONDITION_RX.search(text):
+        # "Once you share your email, I'll look it up": the condition asks for the fact.
+        imp_strong = True
+        c.cond = False
     c.imp_strong = imp_strong
     c.imp = imp_strong or ev.has("please", c)
+
+
+_ASKING_CONDITION_RX = re.compile(
+    r"\b(?:once|as soon as|when|if|until|after|before|till|without)\s+(?:you(?:'ve)?|i(?:'ve)?|we(?:'ve)?)\s+"
+    r"(?:\w+\s+){0,2}?(?:share|send|give|tell|provide|pass|let me know|confirm|verify|have|know|get|receive|reply|type)"
+    r"|\bwithout (?:your|you)\b"
+)
 
 
 def _word_before(text: str, pos: int) -> str:
@@ -555,7 +593,17 @@ def _decide(clauses: list[_Clause], grounding: Grounding, ev: _Evidence) -> Read
     return _frame(clauses, acts, final, firm_confirms, inform_types, grounding, is_question)
 
 
-_PREREQUISITE_RX = re.compile(r"\b(?:until|till|before|unless|without|prior to|as soon as|once|yet)\b")
+# A refusal followed by what must happen first is a condition: "until I've verified you", "without
+# your email", "before I can look it up", "not yet".
+_PREREQUISITE_RX = re.compile(
+    r"\bwithout (?:you|your|verifying|confirming|first)\b"
+    r"|\b(?:(?:until|till|before|unless|prior to|as soon as|once)\s+(?:\w+\s+){0,2}?"
+    r"(?:you|you've|i|i've|i'm|we|we've|your|verif\w*|confirm\w*|identity|authenticat\w*|provid\w*|shar\w*|"
+    r"giv\w*|know\w*|hav\w*|receiv\w*|get\w*|check\w*|look\w*)\b|yet\b)"
+)
+# An action named after these is not what the turn proposes: "rather than returning it",
+# "instead of cancelling", "so you can reorder it with the new address".
+_NEGATED_ACTION_RX = re.compile(r"(?:rather than|instead of|not|than|without) (?:\w+ )?$|(?:so (?:that )?you can|you can then|for you to) .*$")
 _SOCIAL_KINDS = frozenset(("greet", "thank", "apologize", "bye", "ask_more", "wait"))
 _NOT_A_CHOICE_RX = re.compile(r"\bor (?:not|anything|something|any other|other|else|whatever|so)\b")
 _OR_SPLIT_RX = re.compile(r",?\s+or\s+|,\s+(?=[a-z])")
@@ -581,14 +629,27 @@ def _frame(
         # "Before I proceed, could you confirm the email on your account?" asks for a fact.
         final = tuple(a for a in final if a.kind != "confirm")
         confirm_cis = set()
+    choices, choice_sent = _choices(clauses, kinds_of) if is_question else ((), None)
+    choice_slots: tuple[str, ...] = ()
+    if choice_sent is not None:
+        # "Would you like the refund on your card, or as store credit?" asks for a pick: the
+        # facts it names are the alternatives (a user who picks one has answered them).
+        asked = {ci for ci, c in enumerate(clauses) if c.sent == choice_sent}
+        choice_slots = tuple(dict.fromkeys(a.slot for ci, _, a in acts if ci in asked and a.kind == "request" and a.slot))
+        if not confirm_cis and "refuse" not in {a.kind for a in final}:
+            # a choice between ways to do an action the turn names is a proposal of it
+            if any(c.actions for c in clauses):
+                confirm_cis = asked
     proposal = None
     if confirm_cis:
         scope = _proposal_scope(clauses, kinds_of, inform_types)
         named = [a.action for a in final if a.kind == "confirm" and a.action]
-        named += [a for c in scope for _, a, _ in c.actions]
+        named += [a for c in scope for p, a, _ in c.actions if not _NEGATED_ACTION_RX.search(c.text, max(0, p - 60), p)]
+        negated = {a for c in scope for p, a, _ in c.actions if _NEGATED_ACTION_RX.search(c.text, max(0, p - 60), p)}
+        named = [a for a in named if a not in negated]
         context = [c.text.strip() for ci, c in enumerate(clauses) if c not in scope and not kinds_of.get(ci, set()) & {"refuse", "request"}]
         proposal = Proposal(tuple(dict.fromkeys(named)), " | ".join(c.text.strip() for c in scope), " | ".join(context))
-    return Reading(final, grounding, is_question, proposal, _choices(clauses, kinds_of) if is_question else ())
+    return Reading(final, grounding, is_question, proposal, choices, choice_slots)
 
 
 def _proposal_scope(clauses: list[_Clause], kinds_of: dict[int, set[str]], inform_types: dict[int, str]) -> list[_Clause]:
@@ -610,12 +671,12 @@ def _proposal_scope(clauses: list[_Clause], kinds_of: dict[int, set[str]], infor
     return out
 
 
-def _choices(clauses: list[_Clause], kinds_of: dict[int, set[str]]) -> tuple[str, ...]:
-    """The alternatives of a choice question: "X, or Y?" in one sentence, or the items of an
-    offered list ("You have two options: 1. ... 2. ...") in a turn that asks which."""
-    listed = [c.text.strip() for ci, c in enumerate(clauses) if c.bullet and "offer" in kinds_of.get(ci, ())]
+def _choices(clauses: list[_Clause], kinds_of: dict[int, set[str]]) -> tuple[tuple[str, ...], int | None]:
+    """The alternatives of a choice question and the sentence that asks it: "X, or Y?" in one
+    sentence, or the items of an offered list ("You have two options: 1. ... 2. ...")."""
+    listed = [c for ci, c in enumerate(clauses) if c.bullet and "offer" in kinds_of.get(ci, ())]
     if len(listed) >= 2:
-        return tuple(listed)
+        return tuple(c.text.strip() for c in listed), None
     sentences: dict[int, list[_Clause]] = {}
     for c in clauses:
         sentences.setdefault(c.sent, []).append(c)
@@ -625,11 +686,12 @@ def _choices(clauses: list[_Clause], kinds_of: dict[int, set[str]]) -> tuple[str
         text = " ".join(c.text.strip() for c in group)
         if " or " not in text or _NOT_A_CHOICE_RX.search(text):
             continue
+        text = text.rsplit(": ", 1)[-1]  # "which would you prefer for the refund: credit, or your card?"
         parts = [p.strip(" ,?") for p in _OR_SPLIT_RX.split(text)]
         parts = [p for p in parts if p]
         if len(parts) >= 2:
-            return tuple(parts)
-    return ()
+            return tuple(parts), group[0].sent
+    return (), None
 
 
 def _postprocess(

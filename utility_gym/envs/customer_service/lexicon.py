@@ -3,12 +3,22 @@ options), which write each proposal names, and the reasons a refusal must give."
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
+from utility_gym.core.nlu import DEFAULT_LEXICON
 from utility_gym.core.values import Value, ValueLexicon
 from utility_gym.core.words import DomainWords
+
+LEXICON = DEFAULT_LEXICON.extend(
+    slot_patterns={
+        "payment_method": (r"how (?:you'd|you would|do you want|would you like) (?:like )?(?:the |your )?refund(?:ed)?",
+                           r"refund (?:method|preference|destination)", r"where (?:you'd like|to send|should) (?:the |your )?refund",
+                           r"(?:card|original payment) or (?:store )?credit"),
+    },
+)
 
 ORIGINAL_PAYMENT = "original payment method"
 STORE_CREDIT = "store credit"
@@ -33,6 +43,11 @@ VALUES = ValueLexicon(
         },
     },
     id_kinds={"W": "order", "IT": "item_id", "RF": "refund", "RT": "return", "C": "customer", "P": "product"},
+    # "2722 Pine Street, Denver": a street address before its city
+    patterns={"street": re.compile(r"(?<![\w$.,])(\d{1,6}(?: [A-Za-z0-9.'#-]+){1,7}?)(?=,)")},
+    token_aliases={"st": "street", "rd": "road", "ave": "avenue", "av": "avenue", "dr": "drive", "ln": "lane",
+                   "blvd": "boulevard", "ct": "court", "pl": "place", "ste": "suite", "apt": "apt", "pkwy": "parkway",
+                   "hwy": "highway", "sq": "square", "cir": "circle", "ter": "terrace", "trl": "trail"},
 )
 
 _SIZES = {"XS": ("extra small",), "S": ("small",), "M": ("medium",), "L": ("large",), "XL": ("extra large", "x large"),
@@ -62,7 +77,8 @@ VALUE_PHRASES: dict[str, str] = {
     "option": "I want {value}",
     "reason": "the reason is: {value}",
     "refund_to": "the refund should go to my {value}",
-    "address": "the address should be {value}",
+    "street": "the address should be {value}",
+    "zip": "the address should be {value}",
     "amount": "the amount is ${value}",
 }
 
@@ -77,7 +93,8 @@ def world_values(db: sqlite3.Connection) -> Mapping[str, Mapping[str, tuple[str,
     for (text,) in db.execute("SELECT DISTINCT options FROM variants"):
         for dim, value in _option_pairs(text):
             options.setdefault(value, set()).update(_option_surfaces(dim, value))
-    return {"item": items, "option": {v: tuple(sorted(s)) for v, s in options.items()}}
+    cards = tuple(label for (label,) in db.execute("SELECT DISTINCT label FROM payment_methods WHERE kind != 'gift_card'"))
+    return {"item": items, "option": {v: tuple(sorted(s)) for v, s in options.items()}, "refund_to": {ORIGINAL_PAYMENT: cards}}
 
 
 def _option_pairs(text: str) -> list[tuple[str, str]]:
@@ -118,11 +135,13 @@ def decisive(db: sqlite3.Connection, tool: str, args: Mapping[str, Any]) -> tupl
             for row, variant_id in zip(items, args["new_variant_ids"]):
                 new = db.execute("SELECT options FROM variants WHERE id = ?", (str(variant_id),)).fetchone()
                 if row and new:
+                    # the options that change decide the exchange; the ones it keeps must not be contradicted
                     old = dict(_option_pairs(row[1]))
-                    out.extend(Value("option", v) for d, v in _option_pairs(new[0]) if old.get(d) != v)
+                    out.extend(Value("option", v, required=old.get(d) != v, said=f"{d} {v}") for d, v in _option_pairs(new[0]))
     elif tool == "modify_order_address":
         full = f"{args['address1']}, {args['city']}, {args['state']} {args['zip']}"
-        out.append(Value("address", full, (str(args["address1"]), str(args["zip"]))))
+        out.append(Value("street", str(args["address1"]), said=full))
+        out.append(Value("zip", str(args["zip"]), required=False, said=full))
     elif tool == "issue_compensation":
         out.append(Value("amount", f"{float(args['amount']):.2f}"))
     return tuple(out)
@@ -132,7 +151,19 @@ def _item(db: sqlite3.Connection, item_id: Any) -> tuple[str, str] | None:
     return db.execute("SELECT product_name, options FROM order_items WHERE id = ?", (str(item_id).strip().upper(),)).fetchone()
 
 
+ACTION_PHRASES: dict[str, str] = {
+    "cancel": "I want to cancel the order",
+    "return": "I want to return it",
+    "exchange": "I want to exchange it",
+    "modify_items": "I want to change the item in my order",
+    "change_address": "I want to change the shipping address of my order",
+    "compensate": "I'd like some compensation",
+    "lookup": "I just want to know the status",
+    "refund": "I want to know the status of my refund",
+}
+
 WORDS = DomainWords(
+    lexicon=LEXICON,
     values=VALUES,
     world_values=world_values,
     tool_actions=TOOL_ACTIONS,
@@ -140,4 +171,6 @@ WORDS = DomainWords(
     identity_tools=frozenset({"find_customer_by_email", "find_customer_by_name_zip"}),
     refusal_reasons=REFUSAL_REASONS,
     value_phrases=VALUE_PHRASES,
+    stands_for={"return": frozenset({"refund"}), "cancel": frozenset({"refund"}), "refund": frozenset({"refund"})},
+    action_phrases=ACTION_PHRASES,
 )

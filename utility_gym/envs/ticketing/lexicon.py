@@ -15,6 +15,7 @@ from utility_gym.core.words import DomainWords
 LEXICON = DEFAULT_LEXICON.extend(
     slot_patterns={
         "date_of_birth": (r"dates? of birth|birth ?dates?|dob|birthdays?|when (?:were|was) you born",),
+        "reason": (r"(?:business )?justifications?", r"business reasons?", r"why (?:you|do you) need (?:it|access|this)"),
         "ticket_id": (r"ticket (?:number|no|id|#|reference)s?", r"(?:which|what) ticket", r"incident (?:number|no|id|#)s?"),
     },
     action_patterns={
@@ -25,7 +26,17 @@ LEXICON = DEFAULT_LEXICON.extend(
 
 
 
+# Applications a caller may name that this company does not run (they are still applications).
+OTHER_APPS = (
+    "GitLab", "Bitbucket", "Notion", "Asana", "Trello", "Dropbox", "Box", "Google Drive", "Microsoft Teams", "Outlook",
+    "ServiceNow", "Zendesk", "HubSpot", "QuickBooks", "Xero", "Okta", "Adobe Acrobat", "Photoshop", "Power BI", "Looker",
+    "Snowflake", "Databricks", "Smartsheet", "Airtable", "Canva", "Loom", "Webex", "SharePoint", "OneDrive", "Visio",
+    "Lucidchart", "Postman", "Jenkins", "Grafana", "Datadog", "PagerDuty", "Splunk", "Marketo", "Mailchimp", "Concur",
+    "Greenhouse", "BambooHR", "Gusto", "Expensify", "1Password", "Monday.com", "Oracle", "Dynamics 365", "Coupa",
+)
+
 VALUES = ValueLexicon(
+    phrases={"app": {name: () for name in OTHER_APPS}},
     id_kinds={"INC": "ticket", "REQ": "ticket", "EMP": "employee", "AST": "asset", "KB": "article", "APR": "approval",
               "AG": "grant", "RO": "replacement"},
 )
@@ -51,12 +62,17 @@ VALUE_PHRASES: dict[str, str] = {
     "app": "I need {value}",
     "ticket": "it's ticket {value}",
     "asset": "it's {value}",
+    "device": "it's my {value}",
+    "employee": "it's my own account, {value}",
 }
 
 
 def world_values(db: sqlite3.Connection) -> Mapping[str, Mapping[str, tuple[str, ...]]]:
     """The names of this world's applications."""
-    return {"app": {name: () for (name,) in db.execute("SELECT name FROM applications")}}
+    return {
+        "app": {name: () for (name,) in db.execute("SELECT name FROM applications")},
+        "device": {kind: (kind + "s",) for (kind,) in db.execute("SELECT DISTINCT kind FROM assets")},
+    }
 
 
 def decisive(db: sqlite3.Connection, tool: str, args: Mapping[str, Any]) -> tuple[Value, ...]:
@@ -65,11 +81,27 @@ def decisive(db: sqlite3.Connection, tool: str, args: Mapping[str, Any]) -> tupl
         row = db.execute("SELECT name FROM applications WHERE id = ?", (str(args["application_id"]),)).fetchone()
         return (Value("app", row[0]),) if row else ()
     if tool == "order_replacement":
-        return (Value("asset", str(args["asset_id"]).strip().upper()),)
+        asset = str(args["asset_id"]).strip().upper()
+        row = db.execute("SELECT kind FROM assets WHERE id = ?", (asset,)).fetchone()
+        kind = row[0] if row else "device"
+        return (Value("asset", asset, said=f"my {kind} {asset}"), Value("device", kind, required=False))
+    if tool in ("reset_password", "unlock_account"):
+        row = db.execute("SELECT requester_id FROM tickets WHERE id = ?", (str(args["ticket_id"]),)).fetchone()
+        return (Value("employee", row[0], required=False),) if row and row[0] else ()
     if tool in ("reopen_ticket", "escalate_ticket"):
         return (Value("ticket", str(args["ticket_id"]).strip().upper()),)
     return ()
 
+
+ACTION_PHRASES: dict[str, str] = {
+    "reset_password": "I need my password reset",
+    "unlock_account": "I need my account unlocked",
+    "grant_access": "I need access to the application",
+    "request_approval": "I need access to the application",
+    "replace_device": "I need a replacement device",
+    "reopen_ticket": "I want my ticket reopened",
+    "escalate": "I want my ticket escalated",
+}
 
 WORDS = DomainWords(
     lexicon=LEXICON,
@@ -80,4 +112,5 @@ WORDS = DomainWords(
     identity_tools=frozenset({"verify_identity"}),
     refusal_reasons=REFUSAL_REASONS,
     value_phrases=VALUE_PHRASES,
+    action_phrases=ACTION_PHRASES,
 )

@@ -76,4 +76,5 @@ WORDS = DomainWords(
     refusal_reasons=REFUSAL_REASONS,
     preference_slots=PREFERENCE_SLOTS,
     must_state=frozenset({"product"}),
+    action_phrases={"purchase": "I want you to buy it for me"},
 )
