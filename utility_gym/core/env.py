@@ -834,7 +834,9 @@ class UtilityEnv(gym.Env[str, str]):
             if intent.outcome == "write":
                 if actual is None:
                     actual = self._actual()
-                writes_done = ep["expected"].per_intent[i] <= actual
+                own = ep["expected"].per_intent[i]
+                # an intent whose writes come with another's (one order for two items) waits for a write
+                writes_done = own <= actual and bool(own or actual)
             for j, fact in enumerate(intent.facts, start=first):
                 if j in record.told_facts or not writes_done:
                     continue

@@ -190,8 +190,10 @@ class AgendaUser:
             productive = True
 
         requested = list(reading.slots())
-        if choice is not None:
-            requested = [slot for slot in requested if slot not in reading.choice_slots]
+        if choice is not None:  # a fact the pick already says needs no answer of its own
+            known = self.goal.known
+            requested = [slot for slot in requested
+                         if not (slot in reading.choice_slots and known.get(slot) and known[slot].casefold() in choice)]
         if requested:
             repeated = any(slot in s["given"] for slot in requested)  # asked before: a redundant question
             text, wasted = self._answer_requests(requested)
@@ -276,7 +278,7 @@ class AgendaUser:
         request (its order, account, ticket), which it must not contradict."""
         wants = list(intent.wants)
         kinds = {v.kind for v in wants}
-        for t in intent.targets:
+        for t in () if intent.wants else intent.targets:
             kind = self.values.id_kind(t)
             if kind is not None and kind not in kinds:
                 wants.append(Value(kind, t, required=False))
@@ -385,9 +387,7 @@ class AgendaUser:
     def _refuses_request(self, reading: Reading, intent: Intent) -> bool:
         """A refusal of what the user asked for: one naming no action, or the user's own."""
         refused = {a.action for a in reading.acts if a.kind == "refuse"}
-        return None in refused or not intent.action or bool(refused & self._same_actions(intent.action)) or not (
-            refused - self.words.auxiliary_actions
-        )
+        return None in refused or not intent.action or bool(refused & self._same_actions(intent.action))
 
     def _request(self, intent: Intent, index: int) -> str:
         """What the user currently wants from this intent (the revision, after a change of mind)."""

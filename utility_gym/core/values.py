@@ -218,9 +218,10 @@ def check_values(mentions: Iterable[Mention], wants: Iterable[Value], lexicon: V
     for kind, wanted in wanted_by_kind.items():
         if kind == _BUDGET_KIND:
             limit = _amount(wanted[0].value)
-            over = [m for m in by_kind.get("amount", ()) if limit is not None and _amount(next(iter(m.values))) > limit + 0.005]
-            if over:
-                wrong.append((wanted[0], over[0]))
+            # the price proposed is the lowest amount named (others are alternatives looked at)
+            amounts = sorted(by_kind.get("amount", ()), key=lambda m: _amount(next(iter(m.values))) or 0.0)
+            if limit is not None and amounts and (_amount(next(iter(amounts[0].values))) or 0.0) > limit + 0.005:
+                wrong.append((wanted[0], amounts[0]))
             continue
         if lexicon is not None and kind in lexicon.patterns:
             wanted = [Value(v.kind, lexicon.normal(v.value), v.aliases, v.required, v.spoken) for v in wanted]

@@ -82,7 +82,7 @@ _CUE_RX = re.compile(
     r"\b(?:what's|what is|what|which|whose|provide|share|give|tell|send|enter|type|confirm|verify|need|require|have|get|"
     r"know|specify|include|list|spell|repeat|double[- ]?check|re-?check|recheck|input|supply|indicate|paste|upload|"
     r"attach|choose|select|pick|mention|take|grab|ask for|ask|remember|find|is your|'s your|"
-    r"let me know|let us know)\b"
+    r"let me know|let us know|preferences? (?:on|for|in|of|regarding)|(?:any |a )?particular)\b"
 )
 _GAP_RX = re.compile(
     r"[\s,]*(?:(?:me|us|with|for me|for us|again|also|just|quickly|please|kindly|both|down|in)\s+)*"
@@ -118,7 +118,9 @@ _CONFIRM_STRONG_RX = re.compile(
     r"ready (?:for me )?to (?:proceed|go|check ?out|place|continue|submit|order|confirm)|are you sure|are you ok(?:ay)? with|"
     r"sounds? good\s*\?|does (?:that|this|everything|it) (?:sound|look|work)|"
     r"(?:is|are) (?:that|this|everything|these|those|the details|all of that|all that) (?:right|correct|ok|okay|accurate|fine|alright|good)|"
-    r"(?:correct|right|ok|okay|yes|agreed|good to go)\s*\?|is (?:that|this|it) the (?:one|right one|correct one|right order|correct order)|happy (?:for me )?to (?:proceed|go ahead)|good to go|"
+    r"(?:correct|right|ok|okay|yes|agreed|good to go|confirm|proceed|go ahead)\s*\?|just say the word|(?:just )?(?:say|give me) the go-?ahead|"
+    r"(?:i )?(?:just |only )?need your (?:confirmation|go-?ahead|ok|okay|approval|permission|consent)|"
+    r"is (?:that|this|it) the (?:one|right one|correct one|right order|correct order)|happy (?:for me )?to (?:proceed|go ahead)|good to go|"
     r"(?:confirm|say yes) to (?:proceed|continue|go ahead)|(?:shall|should) (?:i|we) go ahead)(?![a-z0-9])"
 )
 _CONFIRM_WEAK_RX = re.compile(

@@ -604,6 +604,7 @@ _PREREQUISITE_RX = re.compile(
 # An action named after these is not what the turn proposes: "rather than returning it",
 # "instead of cancelling", "so you can reorder it with the new address".
 _NEGATED_ACTION_RX = re.compile(r"(?:rather than|instead of|not|than|without) (?:\w+ )?$|(?:so (?:that )?you can|you can then|for you to) .*$")
+_DONE_ACTION_RX = re.compile(r"(?:'ve|have|has|had|was|were|been|already) (?:\w+ )?\w+ed\b|\b(?:i|we) \w+ed\b")
 _SOCIAL_KINDS = frozenset(("greet", "thank", "apologize", "bye", "ask_more", "wait"))
 _NOT_A_CHOICE_RX = re.compile(r"\bor (?:not|anything|something|any other|other|else|whatever|so)\b")
 _OR_SPLIT_RX = re.compile(r",?\s+or\s+|,\s+(?=[a-z])")
@@ -644,7 +645,9 @@ def _frame(
     if confirm_cis:
         scope = _proposal_scope(clauses, kinds_of, inform_types)
         named = [a.action for a in final if a.kind == "confirm" and a.action]
-        named += [a for c in scope for p, a, _ in c.actions if not _NEGATED_ACTION_RX.search(c.text, max(0, p - 60), p)]
+        # actions the turn says are already done ("I've opened ticket X") are context
+        named += [a for c in scope for p, a, t in c.actions
+                  if not _NEGATED_ACTION_RX.search(c.text, max(0, p - 60), p) and not _DONE_ACTION_RX.search(c.text, max(0, p - 24), p + len(t) + 1)]
         negated = {a for c in scope for p, a, _ in c.actions if _NEGATED_ACTION_RX.search(c.text, max(0, p - 60), p)}
         named = [a for a in named if a not in negated]
         context = [c.text.strip() for ci, c in enumerate(clauses) if c not in scope and not kinds_of.get(ci, set()) & {"refuse", "request"}]

@@ -20,7 +20,7 @@ LEXICON = DEFAULT_LEXICON.extend(
     },
     action_patterns={
         "reopen_ticket": (r"re-?open[a-z]*",),
-        "replace_device": (r"order(?:ed|ing)? (?:you )?(?:a |the )?replacement",),
+        "replace_device": (r"order(?:ed|ing)? (?:you )?(?:a |the )?(?:new |warranty |free )?replacement",),
     },
 )
 
@@ -37,7 +37,7 @@ OTHER_APPS = (
 
 VALUES = ValueLexicon(
     phrases={"app": {name: () for name in OTHER_APPS}},
-    id_kinds={"INC": "ticket", "REQ": "ticket", "EMP": "employee", "AST": "asset", "KB": "article", "APR": "approval",
+    id_kinds={"E": "employee", "INC": "ticket", "REQ": "ticket", "EMP": "employee", "AST": "asset", "KB": "article", "APR": "approval",
               "AG": "grant", "RO": "replacement"},
 )
 

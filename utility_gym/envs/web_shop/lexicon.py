@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Mapping
 from contextlib import closing
@@ -14,6 +15,13 @@ from utility_gym.envs.web_shop.catalog import ensure_built
 
 # One slot per option dimension, so "What size?" asks for the size and not any option; the
 # generic "option" slot of the core still catches "Which options would you like?".
+# Budget phrasings beyond the core's "budget" / "price range".
+BUDGET_PATTERNS = (
+    r"how much (?:you'd|you would|do you want to|would you like to|are you (?:willing|looking|hoping|happy) to|you want to|can you|you can|you're (?:willing|looking|happy) to) (?:like to )?(?:spend|pay)",
+    r"(?:the )?most (?:you'd|you would|you want to|you're willing to|you can) (?:like to )?(?:spend|pay)",
+    r"price (?:range|limit|cap|ceiling|point)s?|spend(?:ing)? (?:limit|cap)|max(?:imum)? (?:price|spend|budget)",
+)
+
 OPTION_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
     "brand": (r"brands?", r"makers?|manufacturers?", r"(?:which|what|any) (?:particular |specific )?(?:company|label)"),
     "size": (r"sizes?", r"how (?:big|large)", r"what fits", r"(?:which|what) (?:does|do) (?:he|she|they|you) wear"),
@@ -33,7 +41,7 @@ OPTION_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
     "shape": (r"shapes?", r"(?:which|what) (?:kind of |type of )?pasta"),
 }
 
-LEXICON: Lexicon = DEFAULT_LEXICON.extend(slot_patterns=OPTION_SLOT_PATTERNS)
+LEXICON: Lexicon = DEFAULT_LEXICON.extend(slot_patterns={**OPTION_SLOT_PATTERNS, "budget": BUDGET_PATTERNS})
 
 # Slots a shopper may simply have no preference on ("any brand is fine").
 PREFERENCE_SLOTS = frozenset(OPTION_SLOT_PATTERNS) | {"brand", "option"}
@@ -47,6 +55,7 @@ VALUE_PHRASES: dict[str, str] = {
     "option": "I want {value}",
     "brand": "I want the {value} brand",
     "budget": "my budget is ${value}",
+    "quantity": "I need {value}",
 }
 
 
@@ -70,7 +79,14 @@ def world_values(db: sqlite3.Connection) -> Mapping[str, Mapping[str, tuple[str,
 
 WORDS = DomainWords(
     lexicon=LEXICON,
-    values=ValueLexicon(id_kinds={"P": "product_id"}),
+    values=ValueLexicon(
+        id_kinds={"P": "product_id"},
+        # "shall I buy 4?", "I'll order five of them"
+        patterns={"quantity": re.compile(
+            r"(?i)\b(?:buy|order|get|add|purchase|place an order for|check out)\s+(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)\b"
+        )},
+        token_aliases={w: str(i) for i, w in enumerate(("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"))},
+    ),
     world_values=world_values,
     value_phrases=VALUE_PHRASES,
     refusal_reasons=REFUSAL_REASONS,

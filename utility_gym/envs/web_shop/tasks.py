@@ -314,6 +314,7 @@ def _wants(spec: Spec) -> tuple[Value, ...]:
         wants.append(Value("brand", spec.brand))
     if spec.budget is not None:
         wants.append(Value("budget", f"{spec.budget:.2f}"))
+    wants.append(Value("quantity", str(spec.quantity), required=False))
     return tuple(wants)
 
 
@@ -567,7 +568,8 @@ def refuse_over_limit(db: sqlite3.Connection, rng: random.Random, now: str) -> T
     s = Script()
     s.say(f"I'm sorry, but I can't place that order: the shop's policy allows at most {limit} of an item per order, "
           f"so {n} is not possible.")
-    intent = Intent("buy more than the per-order limit", request, "refuse", "purchase", (item.id,), reason="limit")
+    intent = Intent("buy more than the per-order limit", request, "refuse", "purchase", (item.id,), reason="limit",
+                    wants=(Value("quantity", str(n), required=False),))
     known = _known(spec)
     known["quantity"] = str(n)
     goal = UserGoal((intent,), known, (), "", _persona(rng))
