@@ -154,7 +154,10 @@ class AgendaUser:
         productive = False
         agreed: str | None = None
 
-        refusal = "refuse" in kinds and self._refuses_request(reading, intent)
+        # a refusal naming no action beside a proposal is about something else ("ADP is unavailable")
+        refusal = "refuse" in kinds and self._refuses_request(reading, intent) and not (
+            reading.proposal is not None and not reading.proposal.bare and None in {a.action for a in reading.acts if a.kind == "refuse"}
+        )
         choice = self._pick(reading.choices, intent) if reading.choices and not refusal else None
         if choice is not None:
             # "Should I unlock your account, or reset your password?": the user names its pick;

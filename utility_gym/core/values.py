@@ -188,7 +188,7 @@ def proposal_mentions(lexicon: ValueLexicon, text: str, context: str, extra: Ite
     own = lexicon.mentions(text, extra)
     if not context:
         return own
-    kinds = {m.kind for m in own}
+    kinds = {m.kind for m in own} - {"amount"}  # a price stated before the proposal counts against a budget
     return own + [m for m in lexicon.mentions(context, extra) if m.kind not in kinds]
 
 

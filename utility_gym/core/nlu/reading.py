@@ -638,12 +638,13 @@ def _frame(
         asked = {ci for ci, c in enumerate(clauses) if c.sent == choice_sent}
         choice_slots = tuple(dict.fromkeys(a.slot for ci, _, a in acts if ci in asked and a.kind == "request" and a.slot))
         if not confirm_cis and "refuse" not in {a.kind for a in final}:
-            # a choice between ways to do an action the turn names is a proposal of it
-            if any(c.actions for c in clauses):
+            # a choice between ways to do an action the turn states it can do, asking nothing
+            # else, is a proposal of it ("I can return it. Refund to your card, or store credit?")
+            if any(c.actions for ci, c in enumerate(clauses) if ci not in asked) and not any(a.kind == "request" for a in final):
                 confirm_cis = asked
     proposal = None
-    if confirm_cis:
-        scope = _proposal_scope(clauses, kinds_of, inform_types)
+    scope = _proposal_scope(clauses, kinds_of, inform_types) if confirm_cis else []
+    if confirm_cis and (scope or not choices):
         named = [a.action for a in final if a.kind == "confirm" and a.action]
         # actions the turn says are already done ("I've opened ticket X") are context
         named += [a for c in scope for p, a, t in c.actions

@@ -15,6 +15,7 @@ from utility_gym.core.words import DomainWords
 LEXICON = DEFAULT_LEXICON.extend(
     slot_patterns={
         "payment_method": (r"how (?:you'd|you would|do you want|would you like) (?:like )?(?:the |your )?refund(?:ed)?",
+                           r"how (?:would|do|should) (?:you|we) (?:like|want|prefer) (?:to be|it|the (?:money|refund)|your (?:money|refund)) refunded",
                            r"refund (?:method|preference|destination)", r"where (?:you'd like|to send|should) (?:the |your )?refund",
                            r"(?:card|original payment) or (?:store )?credit"),
     },

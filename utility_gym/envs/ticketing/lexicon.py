@@ -15,6 +15,9 @@ from utility_gym.core.words import DomainWords
 LEXICON = DEFAULT_LEXICON.extend(
     slot_patterns={
         "date_of_birth": (r"dates? of birth|birth ?dates?|dob|birthdays?|when (?:were|was) you born",),
+        "details": (r"what (?:exactly )?(?:is|'s) (?:going )?(?:wrong|happening|the (?:problem|issue))",
+                    r"what (?:exactly )?(?:isn't|is not|doesn't|does not) work(?:ing)?", r"what do you see",
+                    r"what (?:exactly )?happens when", r"describe (?:the|what|your)"),
         "reason": (r"(?:business )?justifications?", r"business reasons?", r"why (?:you|do you) need (?:it|access|this)"),
         "ticket_id": (r"ticket (?:number|no|id|#|reference)s?", r"(?:which|what) ticket", r"incident (?:number|no|id|#)s?"),
     },
