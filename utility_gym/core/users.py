@@ -346,6 +346,12 @@ class AgendaUser:
         return same
 
     def _name_value(self, value: Value) -> str:
+        """How the user names a value it wants; an id it was never told (the order the agent
+        found for it) it does not name, it only says that is not the one."""
+        if self.values.id_kind(value.value) is not None and self.goal is not None:
+            heard = " ".join((*self.goal.known.values(), *(i.request for i in self.goal.intents))).upper()
+            if value.value.upper() not in heard:
+                return f"that's not the right {value.kind.replace('_', ' ')}"
         phrase = self.words.value_phrases.get(value.kind, "I want {value}")
         return phrase.format(value=value.spoken)
 

@@ -98,12 +98,12 @@ def decisive(db: sqlite3.Connection, tool: str, args: Mapping[str, Any]) -> tupl
 
 ACTION_PHRASES: dict[str, str] = {
     "reset_password": "I need my password reset",
-    "unlock_account": "I need my account unlocked",
+    "unlock_account": "I need you to unlock my account",
     "grant_access": "I need access to the application",
     "request_approval": "I need access to the application",
     "replace_device": "I need a replacement device",
-    "reopen_ticket": "I want my ticket reopened",
-    "escalate": "I want my ticket escalated",
+    "reopen_ticket": "I want you to reopen my ticket",
+    "escalate": "I want you to escalate my ticket",
 }
 
 WORDS = DomainWords(

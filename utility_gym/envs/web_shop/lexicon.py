@@ -41,7 +41,15 @@ OPTION_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
     "shape": (r"shapes?", r"(?:which|what) (?:kind of |type of )?pasta"),
 }
 
-LEXICON: Lexicon = DEFAULT_LEXICON.extend(slot_patterns={**OPTION_SLOT_PATTERNS, "budget": BUDGET_PATTERNS})
+LEXICON: Lexicon = DEFAULT_LEXICON.extend(
+    slot_patterns={**OPTION_SLOT_PATTERNS, "budget": BUDGET_PATTERNS},
+    # "I'll add it to your wishlist so you can buy it later" is not buying it for the shopper
+    action_patterns={"save_for_later": (
+        r"(?:add|save|put|keep|leave)(?:s|ed|ing)? (?:it |them |this |that |these )?(?:to|in|on|into) (?:your |the |a )?"
+        r"(?:wish ?list|saved items|favou?rites|cart|basket|bag)(?= so (?:that )?you can| for (?:you |later)| and you can| to (?:buy|check))",
+        r"wish ?list|saved items|save (?:it |them )?for later",
+    )},
+)
 
 # Slots a shopper may simply have no preference on ("any brand is fine").
 PREFERENCE_SLOTS = frozenset(OPTION_SLOT_PATTERNS) | {"brand", "option"}
