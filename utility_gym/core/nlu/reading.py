@@ -207,6 +207,7 @@ def _understand(text: str, lexicon: Lexicon) -> Reading:
 
 _ASK_CONFIRM_RX = re.compile(r"(?:please |can you |could you |kindly )confirm\b")
 _HAS_VALUE_RX = re.compile(r"\d|@")
+_LABEL_VALUE_RX = re.compile(r"\s*[^:?]{1,40}:\s*[^\s?][^?]*$")
 
 
 def _inherit_list_intros(clauses: list[_Clause], norm: str) -> None:
@@ -220,6 +221,8 @@ def _inherit_list_intros(clauses: list[_Clause], norm: str) -> None:
         if inherit and (c.bullet or (last_item is not None and "\n" not in norm[last_item.end:c.start])):
             if c.bullet:
                 last_item = c
+            if _LABEL_VALUE_RX.match(c.text):
+                continue  # "Reason: ordered by mistake" states a value, it does not ask for one
             if inherit == "imp" or (inherit == "list" and c.slots and not _HAS_VALUE_RX.search(c.text)):
                 c.imp = True
                 c.imp_strong = True
@@ -436,6 +439,8 @@ def _decide(clauses: list[_Clause], grounding: Grounding, ev: _Evidence) -> Read
             seen_slot = False
             for (s_start, s_end, slot, _s_text), strong in zip(c.slots, strong_flags):
                 ok = strong
+                if not strong and any(p <= s_start < p + len(t) for p, _, t in c.actions):
+                    continue  # "change the shipping address of ...": the object of an action, not a question
                 if not ok and not proposal and (q or c.imp or c.colon):
                     prev = _word_before(text, s_start)
                     ok = prev not in _PREPS and not (prev == "of" and seen_slot)
@@ -642,6 +647,10 @@ def _frame(
             # else, is a proposal of it ("I can return it. Refund to your card, or store credit?")
             if any(c.actions for ci, c in enumerate(clauses) if ci not in asked) and not any(a.kind == "request" for a in final):
                 confirm_cis = asked
+    if confirm_cis:  # "Please check these details: ..., shall I?" asks to check the proposal's details
+        final = tuple(a for a in final if not (a.kind == "request" and a.slot == "details"))
+        kinds_of = {ci: ks - {"request"} if not any(a.kind == "request" and a.slot != "details" for cj, _, a in acts if cj == ci) else ks
+                    for ci, ks in kinds_of.items()}
     proposal = None
     scope = _proposal_scope(clauses, kinds_of, inform_types) if confirm_cis else []
     if confirm_cis and (scope or not choices):

@@ -144,7 +144,7 @@ def decisive(db: sqlite3.Connection, tool: str, args: Mapping[str, Any]) -> tupl
         out.append(Value("street", str(args["address1"]), said=full))
         out.append(Value("zip", str(args["zip"]), required=False, said=full))
     elif tool == "issue_compensation":
-        out.append(Value("amount", f"{float(args['amount']):.2f}"))
+        out.append(Value("amount", f"{float(args['amount']):.2f}", said=f"${float(args['amount']):.2f}"))
     return tuple(out)
 
 
