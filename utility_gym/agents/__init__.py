@@ -3,6 +3,7 @@
 from utility_gym.agents.base import Agent, tool_call
 from utility_gym.agents.degenerate import (
     AgreeToEverythingAgent,
+    BareConfirmAgent,
     DoNothingAgent,
     RefuseEverythingAgent,
     TransferAtOnceAgent,
@@ -16,6 +17,7 @@ __all__ = [
     "DoNothingAgent",
     "OracleAgent",
     "RandomAgent",
+    "BareConfirmAgent",
     "RefuseEverythingAgent",
     "TransferAtOnceAgent",
     "tool_call",

@@ -33,6 +33,18 @@ class RefuseEverythingAgent:
         return "I'm sorry, but I can't help with that request."
 
 
+class BareConfirmAgent:
+    """Asks for a go-ahead that states nothing, every turn ("Shall I go ahead?")."""
+
+    name = "bare-confirm"
+
+    def reset(self) -> None:
+        pass
+
+    def act(self, obs: str, info: dict[str, Any]) -> Action:
+        return "Shall I go ahead? Please reply yes to confirm."
+
+
 class TransferAtOnceAgent:
     """Hands every conversation to a human at the first turn."""
 

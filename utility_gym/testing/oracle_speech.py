@@ -17,7 +17,7 @@ import gymnasium as gym
 
 from utility_gym.agents.oracle import OracleAgent
 from utility_gym.core.nlu import understand
-from utility_gym.core.tasks import PlanStep, Task
+from utility_gym.core.tasks import PlanStep, Task, _norm_text
 from utility_gym.core.values import Value
 from utility_gym.testing.voices import VOICES, Said, render
 
@@ -70,9 +70,10 @@ def meaning(task: Task, index: int, env: gym.Env) -> Said:
         verb = _VERBS.get(intent.action or "", ("do", "done"))[0]
         target = f"order #{intent.targets[0]}" if intent.targets and intent.targets[0].startswith("W") else "that"
         return Said("refuse", action=verb, target=target, reason=_reason(original), original=original)
-    asked = understand(original, env.unwrapped.domain.lexicon).slots()
-    if asked and any(not tools[s.call.name].writes for s in following) and not task.ask_required:
-        return Said("ask", slots=tuple(dict.fromkeys(asked)), original=original)
+    reading = understand(original, env.unwrapped.domain.lexicon)
+    tells = any(f.told_in(reading.grounding, _norm_text(original)) for f in intent.facts)
+    if reading.slots() and reading.proposal is None and not reading.choices and not tells:
+        return Said("ask", slots=tuple(dict.fromkeys(reading.slots())), original=original)
     return Said("other", original=original)
 
 

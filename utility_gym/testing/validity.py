@@ -27,6 +27,7 @@ import gymnasium as gym
 
 from utility_gym.agents import (
     AgreeToEverythingAgent,
+    BareConfirmAgent,
     DoNothingAgent,
     OracleAgent,
     RandomAgent,
@@ -43,6 +44,7 @@ MUTATION_SEED = 3
 DEGENERATE_AGENTS: dict[str, Callable[[gym.Env], Any]] = {
     "do-nothing": lambda env: DoNothingAgent(),
     "refuse-everything": lambda env: RefuseEverythingAgent(),
+    "bare-confirm": lambda env: BareConfirmAgent(),
     "transfer-at-once": lambda env: TransferAtOnceAgent(),
     "agree-to-everything": lambda env: AgreeToEverythingAgent(env),
     "random": lambda env: RandomAgent(seed=1),
