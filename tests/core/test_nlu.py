@@ -13,12 +13,10 @@ import pytest
 
 from utility_gym.core.nlu import (
     ACT_KINDS,
-    ACTIONS,
     DEFAULT_LEXICON,
     MAX_ACT_CHARS,
     MAX_GROUNDING_CHARS,
     SLOT_LABELS,
-    SLOTS,
     TEMPLATE_PLACEHOLDERS,
     USER_TEMPLATES,
     Act,
@@ -32,8 +30,24 @@ from utility_gym.core.nlu import (
 from utility_gym.core.nlu import dispatch as nlu_dispatch
 from utility_gym.core.nlu import markers as nlu_markers
 from utility_gym.core.nlu import reading as nlu_reading
+from utility_gym.envs.customer_service.lexicon import LEXICON as CS_LEXICON
+from utility_gym.envs.ticketing.lexicon import LEXICON as IT_LEXICON
+from utility_gym.envs.web_shop.lexicon import ACTION_PATTERNS as SHOP_ACTIONS
+from utility_gym.envs.web_shop.lexicon import LEXICON as SHOP_LEXICON
+from utility_gym.envs.web_shop.lexicon import SLOT_PATTERNS as SHOP_SLOTS
 
 CORPUS_PATH = Path(__file__).parent / "data" / "agent_utterances.jsonl"
+
+# The corpus mixes the three domains' conversations: it is read with all their words at once.
+LEXICON = CS_LEXICON.extend(IT_LEXICON.slot_patterns, IT_LEXICON.action_patterns, IT_LEXICON.id_slots, IT_LEXICON.item_actions)
+LEXICON = LEXICON.extend(SHOP_SLOTS, SHOP_ACTIONS, SHOP_LEXICON.id_slots, SHOP_LEXICON.item_actions)  # not per-dimension options
+DOMAIN_LEXICONS = {"ticketing": IT_LEXICON, "customer_service": CS_LEXICON}  # lines only one domain says ("a replacement" laptop)
+SLOTS = tuple(LEXICON.slot_patterns)
+ACTIONS = tuple(LEXICON.action_patterns)
+
+
+def read(text: object, lexicon: Lexicon | None = None) -> Reading:
+    return understand(text, lexicon or LEXICON)  # type: ignore[arg-type]
 
 
 def _load_corpus() -> list[dict]:
@@ -64,7 +78,7 @@ def _show(reading: Reading) -> list[tuple[str, str | None]]:
 
 @pytest.mark.parametrize("case", CORPUS, ids=[f"line{c['line']}" for c in CORPUS])
 def test_corpus_utterance(case: dict) -> None:
-    reading = understand(case["text"])
+    reading = read(case["text"], DOMAIN_LEXICONS.get(case.get("domain", "")))
     want = [(kind, target) for kind, target in case["acts"]]
     want_kinds = {kind for kind, _ in want}
     got_kinds = {a.kind for a in reading.acts}
@@ -118,40 +132,40 @@ def test_corpus_is_large_and_covers_the_inventory() -> None:
 
 
 def test_negation_wins_over_outcome() -> None:
-    assert _show(understand("I cannot cancel this order")) == [("refuse", "cancel")]
-    reading = understand("This order cannot be cancelled because it has already been shipped.")
+    assert _show(read("I cannot cancel this order")) == [("refuse", "cancel")]
+    reading = read("This order cannot be cancelled because it has already been shipped.")
     assert reading.kinds == {"refuse"}
     assert "cancel" in reading.actions("refuse")
 
 
 def test_confirm_your_slot_is_a_request_not_a_confirmation() -> None:
-    assert _show(understand("Can you confirm your email?")) == [("request", "email")]
-    assert _show(understand("Can you confirm the new address is 12 Elm St, Austin TX 78701?")) == [("confirm", "change_address")]
+    assert _show(read("Can you confirm your email?")) == [("request", "email")]
+    assert _show(read("Can you confirm the new address is 12 Elm St, Austin TX 78701?")) == [("confirm", "change_address")]
 
 
 def test_several_requests_come_out_in_order() -> None:
-    reading = understand("To verify your identity, please provide your full name, email and zip code.")
+    reading = read("To verify your identity, please provide your full name, email and zip code.")
     assert reading.slots() == ("name", "email", "zip")
     assert reading.is_question
 
 
 def test_acts_are_in_order_of_appearance() -> None:
-    assert _show(understand("Done! Anything else?")) == [("inform", None), ("ask_more", None)]
-    assert [a.kind for a in understand("Thanks! Your order #W1003 has been cancelled. Anything else?").acts] == [
+    assert _show(read("Done! Anything else?")) == [("inform", None), ("ask_more", None)]
+    assert [a.kind for a in read("Thanks! Your order #W1003 has been cancelled. Anything else?").acts] == [
         "thank", "inform", "ask_more",
     ]
 
 
 def test_summary_then_go_ahead_is_one_proposal() -> None:
     text = "Here's what I'll do:\n- Cancel order #W1001\n- Refund $52.10 to your Visa\n\nShall I proceed?"
-    reading = understand(text)
+    reading = read(text)
     assert reading.kinds == {"confirm"}
     assert reading.actions("confirm") == ("cancel", "refund")
     assert reading.grounding.ids == ("W1001",) and reading.grounding.amounts == (52.1,)
 
 
 def test_alternative_after_refusal_is_an_offer() -> None:
-    reading = understand("I can't cancel it since it has shipped. Would you like me to start a return instead?")
+    reading = read("I can't cancel it since it has shipped. Would you like me to start a return instead?")
     assert reading.kinds == {"refuse", "offer"}
     assert reading.actions("refuse") == ("cancel",) and reading.actions("offer") == ("return",)
 
@@ -170,12 +184,12 @@ def test_alternative_after_refusal_is_an_offer() -> None:
     ],
 )
 def test_is_question(text: str, expected: bool) -> None:
-    assert understand(text).is_question is expected
+    assert read(text).is_question is expected
 
 
 def test_every_act_kind_and_target_is_from_the_inventory() -> None:
     for case in CORPUS:
-        for act in understand(case["text"]).acts:
+        for act in read(case["text"]).acts:
             assert act.kind in ACT_KINDS
             if act.kind == "request":
                 assert act.slot in SLOTS and act.action is None
@@ -187,19 +201,19 @@ def test_every_act_kind_and_target_is_from_the_inventory() -> None:
 
 def test_reading_is_deterministic_and_cached_forms_are_shared() -> None:
     text = "Sorry, I can't cancel that. Would you like store credit instead?"
-    first = understand(text)
-    assert understand(text) is first  # served from the reading memo
-    assert nlu_reading._understand(text, DEFAULT_LEXICON) == first  # and the memo agrees with a fresh read
-    assert DEFAULT_LEXICON._dispatch() is DEFAULT_LEXICON._dispatch()
+    first = read(text)
+    assert read(text) is first  # served from the reading memo
+    assert nlu_reading._understand(text, LEXICON) == first  # and the memo agrees with a fresh read
+    assert LEXICON._dispatch() is LEXICON._dispatch()
 
 
 def test_reading_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     lex = DEFAULT_LEXICON.extend()
     monkeypatch.setattr(nlu_reading, "MEMO_SIZE", 8)
     for i in range(50):
-        understand(f"Could you give me your email address? ({i})", lex)
+        read(f"Could you give me your email address? ({i})", lex)
     assert len(lex._memo) <= 8
-    understand("x" * (MAX_ACT_CHARS + 1), lex)  # long messages are not kept
+    read("x" * (MAX_ACT_CHARS + 1), lex)  # long messages are not kept
     assert all(len(k) <= MAX_ACT_CHARS for k in lex._memo)
 
 
@@ -330,24 +344,24 @@ ODD_INPUTS = [
 @pytest.mark.parametrize("text", ODD_INPUTS, ids=[f"odd{i}" for i in range(len(ODD_INPUTS))])
 def test_odd_input_never_raises(text: str) -> None:
     # The private entry point has no safety net, so a bug would surface here.
-    reading = nlu_reading._understand(text, DEFAULT_LEXICON)
+    reading = nlu_reading._understand(text, LEXICON)
     assert isinstance(reading, Reading) and isinstance(reading.is_question, bool)
     assert all(a.kind in ACT_KINDS for a in reading.acts)
-    assert understand(text) == reading
+    assert read(text) == reading
 
 
 def test_empty_message() -> None:
-    assert understand("") == Reading((), Grounding(), False)
+    assert read("") == Reading((), Grounding(), False)
 
 
 def test_non_string_input_does_not_raise() -> None:
-    assert understand(None) == Reading((), Grounding(), False)  # type: ignore[arg-type]
-    assert isinstance(understand(12345), Reading)  # type: ignore[arg-type]
+    assert read(None) == Reading((), Grounding(), False)  # type: ignore[arg-type]
+    assert isinstance(read(12345), Reading)  # type: ignore[arg-type]
     assert extract_grounding(None) == Grounding()  # type: ignore[arg-type]
 
 
 def test_sql_injection_text_is_just_text() -> None:
-    reading = understand("Robert'); DROP TABLE Students;-- Could you give me your email address?")
+    reading = read("Robert'); DROP TABLE Students;-- Could you give me your email address?")
     assert reading.slots() == ("email",)
 
 
@@ -357,7 +371,7 @@ def test_long_message_reads_only_the_head_for_acts() -> None:
     tail = "Could you give me your email address? Order #W9999."
     text = head + filler + tail
     assert len(text) > 100_000
-    reading = understand(text)
+    reading = read(text)
     assert reading.kinds == {"greet", "inform"}
     assert reading.grounding.ids == ("W1001",)  # "#W9999" lies beyond MAX_GROUNDING_CHARS
     assert len(head) < MAX_ACT_CHARS < MAX_GROUNDING_CHARS < len(text)
@@ -381,7 +395,7 @@ PATHOLOGICAL = {
 @pytest.mark.parametrize("name", sorted(PATHOLOGICAL))
 def test_pathological_inputs_finish(name: str) -> None:
     text = PATHOLOGICAL[name]
-    reading = nlu_reading._understand(text, DEFAULT_LEXICON)
+    reading = nlu_reading._understand(text, LEXICON)
     assert isinstance(reading, Reading)
     assert len(reading.acts) <= 2 * len(ACT_KINDS) + len(SLOTS) + 4 * len(ACTIONS)
 
@@ -400,7 +414,7 @@ def test_fuzz_never_raises() -> None:
             else:
                 parts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))))
         text = "".join(parts)
-        reading = nlu_reading._understand(text, DEFAULT_LEXICON)
+        reading = nlu_reading._understand(text, LEXICON)
         assert all(a.kind in ACT_KINDS for a in reading.acts)
         assert all(a.slot is None or a.slot in SLOTS for a in reading.acts)
         assert all(a.action is None or a.action in ACTIONS for a in reading.acts)
@@ -418,13 +432,13 @@ def test_extend_adds_slots_and_actions_without_touching_the_default() -> None:
     )
     assert isinstance(lex, Lexicon) and lex is not DEFAULT_LEXICON
     assert "ticket_id" not in DEFAULT_LEXICON.slot_patterns
-    assert understand("What's your ticket number?", lex).slots() == ("ticket_id",)
-    assert understand("What's your ticket number?").slots() == ()
-    assert _show(understand("Shall I reboot the server?", lex)) == [("confirm", "reboot")]
-    assert _show(understand("I've restarted the VM.", lex)) == [("inform", "reboot")]
+    assert read("What's your ticket number?", lex).slots() == ("ticket_id",)
+    assert read("What's your ticket number?", DEFAULT_LEXICON).slots() == ()
+    assert _show(read("Shall I reboot the server?", lex)) == [("confirm", "reboot")]
+    assert _show(read("I've restarted the VM.", lex)) == [("inform", "reboot")]
     # Existing keys get extra fragments; the default still reads as before.
     lex2 = DEFAULT_LEXICON.extend(slot_patterns={"email": "inbox"})
-    assert understand("What's your inbox?", lex2).slots() == ("email",)
+    assert read("What's your inbox?", lex2).slots() == ("email",)
     assert lex2.slot_patterns["email"][:-1] == DEFAULT_LEXICON.slot_patterns["email"]
     assert lex._dispatch() is lex._dispatch()
 

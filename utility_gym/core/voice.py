@@ -27,6 +27,8 @@ SLOT_LABELS: dict[str, str] = {
     "error_message": "error message",
     "application": "application",
     "budget": "budget",
+    "date_of_birth": "date of birth",
+    "ticket_id": "ticket number",
 }
 
 TEMPLATE_PLACEHOLDERS: dict[str, tuple[str, ...]] = {

@@ -27,8 +27,9 @@ import gymnasium as gym
 import numpy as np
 
 from utility_gym.core.dialogue import InvalidAction, format_tool_call
-from utility_gym.core.nlu import DEFAULT_LEXICON, SLOT_LABELS, SLOTS, Lexicon, understand
+from utility_gym.core.nlu import DEFAULT_LEXICON, SLOT_LABELS, Lexicon, understand
 from utility_gym.wrappers.entities import Entity, EntityTracker, id_kind_of_param
+from utility_gym.wrappers.numeric import SLOTS
 
 ANYTHING_ELSE = "Is there anything else I can help you with?"
 REFUSAL = "I'm sorry, but I can't do that: our policy does not allow it."

@@ -18,8 +18,16 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from utility_gym.core.nlu import ACT_KINDS, DEFAULT_LEXICON, SLOTS, Lexicon
+from utility_gym.core.nlu import ACT_KINDS, DEFAULT_LEXICON, Lexicon
 from utility_gym.wrappers.entities import EntityTracker
+
+# The slots the numeric view has a feature for (asked / given), in a fixed order so the layout
+# is the same for every env of the suite; a domain's other slots have no feature.
+SLOTS = (
+    "name", "email", "zip", "phone", "order_id", "item", "reason", "address", "payment_method",
+    "quantity", "option", "details", "employee_id", "device", "error_message", "application",
+    "budget",
+)
 
 USER_ACTS = (
     "inform_intent", "inform", "affirm", "deny", "deny_change", "thanks", "bye", "push_back",

@@ -21,10 +21,8 @@ from utility_gym.core.nlu.grounding import MAX_GROUNDING_CHARS, Grounding, extra
 from utility_gym.core.nlu.lexicon import DEFAULT_LEXICON, Lexicon
 from utility_gym.core.nlu.reading import (
     ACT_KINDS,
-    ACTIONS,
     MAX_ACT_CHARS,
     MEMO_SIZE,
-    SLOTS,
     Act,
     Reading,
     understand,
@@ -32,13 +30,11 @@ from utility_gym.core.nlu.reading import (
 from utility_gym.core.voice import SLOT_LABELS, TEMPLATE_PLACEHOLDERS, USER_TEMPLATES, render_user
 
 __all__ = [
-    "ACTIONS",
     "ACT_KINDS",
     "DEFAULT_LEXICON",
     "MAX_ACT_CHARS",
     "MAX_GROUNDING_CHARS",
     "MEMO_SIZE",
-    "SLOTS",
     "SLOT_LABELS",
     "TEMPLATE_PLACEHOLDERS",
     "USER_TEMPLATES",

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from utility_gym.core.nlu.dispatch import _compile_table, _Dispatch, _Gated
-from utility_gym.core.nlu.markers import _DEVICE_NOUNS, _DEVICE_PART, _MARKER_TABLE
+from utility_gym.core.nlu.markers import _MARKER_TABLE
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,10 @@ class Lexicon:
 
     slot_patterns: dict[str, tuple[str, ...]]
     action_patterns: dict[str, tuple[str, ...]]
+    # id prefix -> the slot a "which one: #A or #B?" question about such ids asks for
+    id_slots: tuple[tuple[str, str], ...] = ()
+    # actions whose object is an item ("which one would you like to return?" asks for the item)
+    item_actions: frozenset[str] = frozenset()
     _slot_table: tuple[tuple[str, _Gated], ...] = field(init=False, repr=False, compare=False)
     _action_table: tuple[tuple[str, _Gated], ...] = field(init=False, repr=False, compare=False)
     _dispatch_cache: list = field(init=False, repr=False, compare=False)
@@ -47,6 +51,8 @@ class Lexicon:
         self,
         slot_patterns: Mapping[str, Iterable[str] | str] | None = None,
         action_patterns: Mapping[str, Iterable[str] | str] | None = None,
+        id_slots: Iterable[tuple[str, str]] = (),
+        item_actions: Iterable[str] = (),
     ) -> Lexicon:
         """A new lexicon with extra fragments; new keys are added, existing keys get more.
 
@@ -56,6 +62,8 @@ class Lexicon:
         return Lexicon(
             _merge(self.slot_patterns, slot_patterns),
             _merge(self.action_patterns, action_patterns),
+            tuple(dict.fromkeys((*id_slots, *self.id_slots))),
+            self.item_actions | frozenset(item_actions),
         )
 
 
@@ -80,7 +88,9 @@ def _merge(
 
 
 # --------------------------------------------------------------------------------------------
-# Default lexicon (generic + retail + IT helpdesk + shopping)
+# The core lexicon: words any service conversation uses (who you are, which order and item,
+# why, how many, what happened; looking up, cancelling, refunding, handing over). A domain
+# extends it with its own words in envs/<domain>/lexicon.py.
 # --------------------------------------------------------------------------------------------
 
 
@@ -130,17 +140,6 @@ _DEFAULT_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"where (?:would|do) you (?:like|want) (?:it|them|this|that|the [a-z]+) (?:shipped|sent|delivered)",
         r"where (?:should|shall) (?:it|they|the [a-z]+) (?:go|be (?:sent|shipped|delivered))",
     ),
-    "payment_method": (
-        r"payment (?:method|option|card|details|info|information|type|source|account)s?",
-        r"methods? of payment|forms? of payment|original payment",
-        r"how (?:would|do|will|did) you (?:like to |want to |prefer to )?pay",
-        r"pay(?:ing)? (?:with|by|using|via)",
-        r"(?:which|what) (?:card|payment)",
-        r"(?:credit|debit|bank|new|other|different) cards?",
-        r"card (?:number|details|info|information|on file|ending)|billing (?:method|details|info|information)",
-        r"paypal|apple pay|google pay",
-        r"last (?:4|four)(?: digits)? (?:of|on) (?:your |the )?card|(?<=your )card(?! ending)",
-    ),
     "quantity": (
         r"quantit(?:y|ies)|how many",
         r"number of (?:items|units|pieces|copies|licen[cs]es|seats|users|boxes|packs)",
@@ -151,37 +150,6 @@ _DEFAULT_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:which|what) (?:one|option|configuration|edition)",
         r"which (?:would you|do you) (?:like|prefer)|what would you prefer|which do you (?:want|need)",
         r"preferred (?:option|choice)|options?(?! (?:is|are|would be|include))",
-    ),
-    "employee_id": (
-        r"employee (?:id|number|no|#|code)s?|emp(?:loyee)? ?id|staff (?:id|number|no|#)|badge (?:number|id|#)",
-        r"personnel (?:number|id)|worker id|(?:corporate|company|network|windows) (?:id|username|login)|usernames?|user ?ids?|login ids?",
-    ),
-    "device": (
-        r"(?:which|what) (?:kind|type|make|model) of (?:[a-z]+ )?(?:phone|device|laptop|computer|machine|printer)",
-        r"(?:which|what) phones?",
-        r"(?:phone|laptop|device|computer) (?:model|make|type)|model (?:number|#)",
-        r"(?:model|make|name|type) of (?:the |your )?(?:" + _DEVICE_NOUNS + r"|phone)",
-        r"asset (?:tag|number|id|#)s?|serial (?:number|no|#)s?|host ?names?",
-        r"(?:which|what)(?:'s| is)? (?:the )?(?:model|make)",
-        _DEVICE_NOUNS + r"|hardware",
-    ),
-    "error_message": (
-        r"errors?(?: (?:messages?|codes?|texts?|popups?|dialogs?|numbers?|screens?))?",
-        r"exact (?:message|wording|text)",
-        r"what (?:does|did) (?:it|the (?:screen|message|popup|dialog|window)) say",
-        r"(?:message|warning|prompt|popup) (?:you(?:'re| are)? (?:see|get|receiv)[a-z]*|(?:that )?(?:appears|shows|pops up|comes up))",
-        r"screenshots?",
-    ),
-    "application": (
-        r"(?:name of (?:the |your ))?(?:applications?|apps?|software|programs?)",
-        r"(?:which|what) (?:system|tool|platform|site|website|portal)s?",
-        r"(?:which|what) (?:version of )?(?:windows|macos|mac os|os|operating system|ios|android|browser)",
-        r"systems? (?:are you|you(?:'re| are)? (?:trying|using|locked|having))",
-    ),
-    "budget": (
-        r"budget(?! approval| code| holder| owner)s?|price (?:range|point|limit|bracket)|(?:spend|spending) (?:limit|cap)",
-        r"how much (?:are|would|do|were) you(?: [a-z]+){0,3} (?:spend|pay|budget)",
-        r"(?:max(?:imum)?|upper) (?:price|budget|spend)|willing to (?:spend|pay)|looking to spend|want to spend",
     ),
     "details": (
         r"(?<!a few )(?<!couple of )(?<!couple more )(?:details?|information|info|context|description)",
@@ -196,55 +164,10 @@ _DEFAULT_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
 }
 
 _DEFAULT_ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
-    "change_address": (
-        r"(?:chang|updat|correct|modif|edit|fix|amend)[a-z]* (?:the |your |to the |of the )?"
-        r"(?:(?:shipping|delivery|mailing|billing|home) )?address(?:es)?",
-        r"address (?:change|update|correction)s?|new (?:(?:shipping|delivery|mailing) )?address",
-        r"(?:ship|send|deliver|redirect)[a-z]* (?:it |them |the [a-z]+ )?to (?:a |the )?(?:new|different|another|correct) address",
-        r"redirect[a-z]*",
-    ),
-    "change_payment": (
-        r"(?:chang|updat|switch|modif|edit|replac)[a-z]* (?:the |your )?(?:payment|card|billing)(?: (?:method|card|details|info))?",
-        r"payment (?:method )?(?:change|update)s?",
-        r"(?:use|charge|try|add) (?:a )?(?:different|another|new|other) (?:card|payment(?: method)?)",
-        r"(?:card|payment(?: method)?) (?:was |has been |is )?(?:updated|changed|switched)",
-    ),
-    "reset_password": (
-        r"(?:reset|resetting|chang|updat)[a-z]* (?:your |the |a )?(?:password|pass ?word|passcode|pin|credentials|mfa|2fa|multi-factor)",
-        r"password (?:reset|change)s?|(?:new|temporary|temp|one-time) (?:password|passcode)",
-        r"forgot(?:ten)? (?:your |the )?password|password (?:has been |was |is )?reset",
-    ),
     "cancel": (r"cancel+(?:s|ed|ing|ation|ations)?|cancl[a-z]*|cancle[a-z]*|call off|void(?:ed|ing)?",),
-    "return": (
-        r"returns?|returned|returning|returnable",
-        r"send (?:it|them|the [a-z]+) back|ship (?:it|them) back|rma",
-    ),
-    "replace_device": (
-        r"replac[a-z]* (?:your |the |a |that |this |my )?(?:[a-z]+ )?(?:" + _DEVICE_PART + r")s?",
-        r"(?:" + _DEVICE_PART + r") (?:replacement|swap|replaced)",
-        r"new (?:laptop|device|computer|machine)",
-    ),
-    "exchange": (
-        r"exchang[a-z]*|swap(?:s|ped|ping)?",
-        r"trade (?:it|them|[a-z]+) (?:in|for)",
-        r"(?<=a )replacement(?! (?:" + _DEVICE_PART + r"))",
-        r"replace (?:it|them|the item) with",
-    ),
-    "compensate": (
-        r"compensat[a-z]*|store credits?|(?:courtesy |goodwill |account )?credits?(?! cards?| (?:back )?to your (?:card|original|payment|bank))",
-        r"vouchers?|coupons?|gift (?:cards?|certificates?)|goodwill|gesture",
-        r"discount(?:s|ed)?(?: codes?)?|promo(?:tional)? codes?|[0-9]{1,3} ?% off|percent off",
-        r"(?:knock|take) (?:[a-z0-9%$]+ )?off|price adjustment",
-    ),
     "refund": (
         r"refund[a-z]*|reimburs[a-z]*|money back|charge ?backs?",
         r"credit(?:ed)? (?:back )?to your (?:card|account|original)",
-    ),
-    "modify_items": (
-        r"modif(?:y|ied|ying|ication|ications)",
-        r"(?:change|update|edit|swap|adjust)[a-z]* (?:the |your )?(?:items?|products?|quantit(?:y|ies)|order items)",
-        r"(?:add|remov|drop)[a-z]* (?:the |an? |one |some )?(?:[a-z0-9]+ ){0,2}(?:from|to|off) (?:your |the |this |that )?(?:(?:pending|current|existing) )?order",
-        r"(?:add|remov)[a-z]* (?:an? |the )?items?",
     ),
     "lookup": (
         r"look(?:ed|ing|s)? (?:up|into)|looked (?:it |that )?up|lookup",
@@ -252,53 +175,12 @@ _DEFAULT_ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
         r"status|track(?:ed|ing|s)?(?: numbers?)?|(?:pull|pulled|pulling) up|locate[ds]?|search(?:ed|ing)? for",
         r"where(?:'s| is) (?:my|your) (?:order|package|parcel)",
     ),
-    "unlock_account": (
-        r"unlock[a-z]*|re-?enabl[a-z]*|reactivat[a-z]*|unblock[a-z]*",
-    ),
-    "grant_access": (
-        r"(?:grant|give|provid|provision|add|enabl|set)[a-z]* (?:you |him |her |them )?(?:[a-z]+ )?(?:access|permissions?|rights|licen[cs]es?)",
-        r"access (?:to|request|rights|permissions?)",
-        r"(?:read|write|admin|administrator|vpn|remote|edit|full|drive|folder|network|database|repo|repository) (?:access|rights|permissions?)",
-        r"permissions?|provision[a-z]*|grant[a-z]*",
-        r"add(?:ed|ing)? (?:you |them |him |her )?to (?:the )?(?:[a-z-]+ )?(?:group|team|channel|distribution list|dl)",
-    ),
-    "request_approval": (
-        r"approv[a-z]*|sign-?off|authori[sz]ation (?:from|request)",
-        r"(?:manager|supervisor|director)(?:'s)? (?:consent|sign-?off|ok)",
-    ),
-    "create_ticket": (
-        r"(?:creat|open|log|rais|fil|submit|generat)[a-z]* (?:a |an |the |this |that |your )?"
-        r"(?:(?:new|support|it|service|helpdesk|help desk|warranty) )?(?:tickets?|cases?|incidents?|service requests?|reports?|claims?)",
-        r"tickets?|incidents?|(?:support|service) (?:case|request)s?",
-    ),
-    "escalate": (
-        r"escalat[a-z]*|(?:tier|level|line) ?(?:2|3|two|three)|second[- ]line|higher[- ]level",
-        r"(?:raise|bump|kick|pass)[a-z]* (?:it|this|the (?:case|issue|ticket)) (?:up|to|with)",
-    ),
-    "purchase": (
-        r"purchas[a-z]*|buy(?:ing|s)?|bought",
-        r"place[ds]? (?:an |the |your |this )?order|placing (?:an |the |your )?order|place (?:it|them|that|this)(?= ?(?:\?|$|now|for you))",
-        r"order (?:it|them|this|one|that) (?:for you|now)",
-        r"add(?:ed|ing)? (?:[^ ]+ ){0,4}?to (?:your |the )?(?:cart|basket|bag)",
-        r"check ?out|checkout",
-    ),
     "transfer": (
         r"transfer[a-z]*|connect(?:ing)? you|put(?:ting)? you through|hand(?:ing)? you (?:over|off)|pass(?:ing)? you (?:on|over|along)",
     ),
 }
 
-DEFAULT_LEXICON = Lexicon(_DEFAULT_SLOT_PATTERNS, _DEFAULT_ACTION_PATTERNS)
+DEFAULT_LEXICON = Lexicon(_DEFAULT_SLOT_PATTERNS, _DEFAULT_ACTION_PATTERNS, id_slots=(("", "order_id"),), item_actions=frozenset({"cancel"}))
 
-# Ids whose prefix says which slot a "which one: #A or #B?" question is about.
-_ID_SLOT_PREFIXES = (
-    ("EMP", "employee_id"),
-    ("AST", "device"),
-    ("SN", "device"),
-    ("SKU", "item"),
-    ("ITEM", "item"),
-    ("W", "order_id"),
-    ("ORD", "order_id"),
-    ("", "order_id"),  # bare "#1001"
-)
 
 

@@ -6,15 +6,6 @@ import re
 
 from utility_gym.core.nlu.dispatch import _Gated
 
-_DEVICE_NOUNS = (
-    r"devices?|laptops?|computers?|pcs?|desktops?|macbooks?|machines?|workstations?|tablets?|"
-    r"ipads?|printers?|monitors?|chromebooks?|thinkpads?|docks?|docking stations?"
-)
-_DEVICE_PART = (
-    r"device|laptop|computer|pc|phone|monitor|keyboard|mouse|headset|charger|hardware|machine|"
-    r"screen|battery|unit|tablet|printer|dock|macbook|thinkpad"
-)
-
 # --------------------------------------------------------------------------------------------
 # Speech-act markers
 # --------------------------------------------------------------------------------------------
@@ -98,8 +89,6 @@ _LIST_GAP_RX = re.compile(
 _CAN_RX = re.compile(r"\b(?:i|we|you) (?:can|could)\b(?! ?not\b|'t)")
 _CAPABILITY_RX = re.compile(r"\b(?:can|could|able to|would|may|might)(?: [a-z]+)?(?: and)? $")
 _CONTRAST_RX = re.compile(r"(?:but|however),? (?!(?:i|we) (?:can't|cannot|won't|don't|am not|'m not))")
-_DEVICE_CTX_RX = re.compile(r"\b(?:" + _DEVICE_PART + r"|laptops?|monitors?|computers?|phones?)\b")
-_DEVICE_KEYS = frozenset(w[:4] for w in (_DEVICE_PART + "|laptops|monitors|computers|phones").split("|"))
 _COORDINATORS = frozenset(("and", "or", "&", "+", "plus", "also", "well", "then", "including"))
 _VERIFY_RX = re.compile(r"\s*(?:is|are|=|:|is still|still is|on file is)\s+[^\s?]")
 _VERIFY_CUE_RX = re.compile(r"\b(?:confirm|verify|correct|right|still)\b")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from utility_gym.core.nlu.clauses import _Clause, _normalize_words, _split
 from utility_gym.core.nlu.dispatch import _Index
 from utility_gym.core.nlu.grounding import Grounding, extract_grounding
-from utility_gym.core.nlu.lexicon import _ID_SLOT_PREFIXES, DEFAULT_LEXICON, Lexicon
+from utility_gym.core.nlu.lexicon import DEFAULT_LEXICON, Lexicon
 from utility_gym.core.nlu.markers import (
     _CAN_RX,
     _CAPABILITY_RX,
@@ -18,8 +18,6 @@ from utility_gym.core.nlu.markers import (
     _COORDINATORS,
     _CUE_RX,
     _DETERMINERS,
-    _DEVICE_CTX_RX,
-    _DEVICE_KEYS,
     _EVIDENCE,
     _FILLER_RX,
     _GAP_RX,
@@ -40,17 +38,7 @@ ACT_KINDS = (
     "wait", "transfer", "apologize", "thank",
 )
 
-SLOTS = (
-    "name", "email", "zip", "phone", "order_id", "item", "reason", "address", "payment_method",
-    "quantity", "option", "details", "employee_id", "device", "error_message", "application",
-    "budget",
-)
 
-ACTIONS = (
-    "cancel", "return", "exchange", "refund", "modify_items", "change_address", "change_payment",
-    "compensate", "lookup", "reset_password", "unlock_account", "grant_access",
-    "request_approval", "create_ticket", "escalate", "replace_device", "purchase", "transfer",
-)
 
 MAX_ACT_CHARS = 2000
 """Only this many leading characters of a message are read for acts."""
@@ -198,11 +186,7 @@ def _understand(text: str, lexicon: Lexicon) -> Reading:
 
     _inherit_list_intros(clauses, norm)
 
-    if not _DEVICE_KEYS.isdisjoint(ix.keys) and _DEVICE_CTX_RX.search(norm):
-        # "a replacement" in an IT conversation is a device replacement, not a retail exchange.
-        for c in clauses:
-            c.actions = [(p, "replace_device" if a == "exchange" and "replac" in t else a, t) for p, a, t in c.actions]
-    return _decide(clauses, grounding, ev)
+    return _decide(clauses, grounding, ev, lexicon)
 
 
 _ASK_CONFIRM_RX = re.compile(r"(?:please |can you |could you |kindly )confirm\b")
@@ -351,12 +335,12 @@ def _coordinated(text: str, pos: int) -> bool:
     return last in _COORDINATORS or last[-1] in ",:/&+)" or last.rstrip(".)").isdigit()
 
 
-def _id_slot(ids: tuple[str, ...]) -> str | None:
+def _id_slot(ids: tuple[str, ...], id_slots: tuple[tuple[str, str], ...]) -> str | None:
     counts: dict[str, int] = {}
     for i in ids:
         letters = re.match(r"[A-Z]*", i)
         prefix = letters.group() if letters else ""
-        for p, slot in _ID_SLOT_PREFIXES:
+        for p, slot in id_slots:
             if prefix == p or (p and prefix.startswith(p) and len(p) > 1):
                 counts[slot] = counts.get(slot, 0) + 1
                 break
@@ -365,7 +349,7 @@ def _id_slot(ids: tuple[str, ...]) -> str | None:
     return max(counts, key=lambda k: counts[k])
 
 
-def _decide(clauses: list[_Clause], grounding: Grounding, ev: _Evidence) -> Reading:
+def _decide(clauses: list[_Clause], grounding: Grounding, ev: _Evidence, lexicon: Lexicon) -> Reading:
     acts: list[tuple[int, int, Act]] = []  # (clause index, local pos, act)
     inform_types: dict[int, str] = {}  # clause index -> "done" | "state" | "future"
     free_actions: list[tuple[int, list[str]]] = []  # clauses with actions but no speech act
@@ -453,17 +437,17 @@ def _decide(clauses: list[_Clause], grounding: Grounding, ev: _Evidence) -> Read
                     requests.append((s_start, slot))
                     any_strong = any_strong or strong
                 seen_slot = True
-            if requests and len(grounding.ids) < 2 and actions and set(actions) & {"return", "exchange", "cancel", "purchase"}:
+            if requests and len(grounding.ids) < 2 and actions and set(actions) & lexicon.item_actions:
                 requests = [(p, "item" if (s == "option" and _WHICH_ONE_RX.search(text)) else s) for p, s in requests]
             if not requests and c.wh and (c.qmark or c.opener_q):
                 if _WHICH_ONE_RX.search(text) and len(grounding.ids) >= 2:
-                    slot = _id_slot(grounding.ids)
+                    slot = _id_slot(grounding.ids, lexicon.id_slots)
                     if slot:
                         requests.append((0, slot))
                         any_strong = True
             # "Which one would you like?" with several ids listed is about those ids.
             if requests and len(grounding.ids) >= 2:
-                slot = _id_slot(grounding.ids)
+                slot = _id_slot(grounding.ids, lexicon.id_slots)
                 if slot:
                     requests = [(p, slot if (s == "option" and _WHICH_ONE_RX.search(text)) else s) for p, s in requests]
         if requests:

@@ -12,13 +12,66 @@ from utility_gym.core.nlu import DEFAULT_LEXICON
 from utility_gym.core.values import Value, ValueLexicon
 from utility_gym.core.words import DomainWords
 
+# What the desk says beyond the core's words: payments, and the changes an order can undergo.
+SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
+    "payment_method": (
+        r"how (?:you'd|you would|do you want|would you like) (?:like )?(?:the |your )?refund(?:ed)?",
+        r"how (?:would|do|should) (?:you|we) (?:like|want|prefer) (?:to be|it|the (?:money|refund)|your (?:money|refund)) refunded",
+        r"refund (?:method|preference|destination)", r"where (?:you'd like|to send|should) (?:the |your )?refund",
+        r"(?:card|original payment) or (?:store )?credit",
+        r"payment (?:method|option|card|details|info|information|type|source|account)s?",
+        r"methods? of payment|forms? of payment|original payment",
+        r"how (?:would|do|will|did) you (?:like to |want to |prefer to )?pay",
+        r"pay(?:ing)? (?:with|by|using|via)",
+        r"(?:which|what) (?:card|payment)",
+        r"(?:credit|debit|bank|new|other|different) cards?",
+        r"card (?:number|details|info|information|on file|ending)|billing (?:method|details|info|information)",
+        r"paypal|apple pay|google pay",
+        r"last (?:4|four)(?: digits)? (?:of|on) (?:your |the )?card|(?<=your )card(?! ending)",
+    ),
+}
+
+ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
+    "change_address": (
+        r"(?:chang|updat|correct|modif|edit|fix|amend)[a-z]* (?:the |your |to the |of the )?"
+        r"(?:(?:shipping|delivery|mailing|billing|home) )?address(?:es)?",
+        r"address (?:change|update|correction)s?|new (?:(?:shipping|delivery|mailing) )?address",
+        r"(?:ship|send|deliver|redirect)[a-z]* (?:it |them |the [a-z]+ )?to (?:a |the )?(?:new|different|another|correct) address",
+        r"redirect[a-z]*",
+    ),
+    "change_payment": (
+        r"(?:chang|updat|switch|modif|edit|replac)[a-z]* (?:the |your )?(?:payment|card|billing)(?: (?:method|card|details|info))?",
+        r"payment (?:method )?(?:change|update)s?",
+        r"(?:use|charge|try|add) (?:a )?(?:different|another|new|other) (?:card|payment(?: method)?)",
+        r"(?:card|payment(?: method)?) (?:was |has been |is )?(?:updated|changed|switched)",
+    ),
+    "return": (
+        r"returns?|returned|returning|returnable",
+        r"send (?:it|them|the [a-z]+) back|ship (?:it|them) back|rma",
+    ),
+    "exchange": (
+        r"exchang[a-z]*|swap(?:s|ped|ping)?",
+        r"trade (?:it|them|[a-z]+) (?:in|for)",
+        r"(?<=a )replacement",
+        r"replace (?:it|them|the item) with",
+    ),
+    "compensate": (
+        r"compensat[a-z]*|store credits?|(?:courtesy |goodwill |account )?credits?(?! cards?| (?:back )?to your (?:card|original|payment|bank))",
+        r"vouchers?|coupons?|gift (?:cards?|certificates?)|goodwill|gesture",
+        r"discount(?:s|ed)?(?: codes?)?|promo(?:tional)? codes?|[0-9]{1,3} ?% off|percent off",
+        r"(?:knock|take) (?:[a-z0-9%$]+ )?off|price adjustment",
+    ),
+    "modify_items": (
+        r"modif(?:y|ied|ying|ication|ications)",
+        r"(?:change|update|edit|swap|adjust)[a-z]* (?:the |your )?(?:items?|products?|quantit(?:y|ies)|order items)",
+        r"(?:add|remov|drop)[a-z]* (?:the |an? |one |some )?(?:[a-z0-9]+ ){0,2}(?:from|to|off) (?:your |the |this |that )?(?:(?:pending|current|existing) )?order",
+        r"(?:add|remov)[a-z]* (?:an? |the )?items?",
+    ),
+}
+
 LEXICON = DEFAULT_LEXICON.extend(
-    slot_patterns={
-        "payment_method": (r"how (?:you'd|you would|do you want|would you like) (?:like )?(?:the |your )?refund(?:ed)?",
-                           r"how (?:would|do|should) (?:you|we) (?:like|want|prefer) (?:to be|it|the (?:money|refund)|your (?:money|refund)) refunded",
-                           r"refund (?:method|preference|destination)", r"where (?:you'd like|to send|should) (?:the |your )?refund",
-                           r"(?:card|original payment) or (?:store )?credit"),
-    },
+    SLOT_PATTERNS, ACTION_PATTERNS, id_slots=(("W", "order_id"), ("ORD", "order_id")),
+    item_actions=("return", "exchange", "cancel"),
 )
 
 ORIGINAL_PAYMENT = "original payment method"

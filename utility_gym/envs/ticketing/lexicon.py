@@ -11,8 +11,86 @@ from utility_gym.core.nlu import DEFAULT_LEXICON
 from utility_gym.core.values import Value, ValueLexicon
 from utility_gym.core.words import DomainWords
 
-# What the simulated caller understands beyond the default helpdesk vocabulary.
+# Devices by name: what "which device?" and "replace your laptop" are about.
+_DEVICE_NOUNS = (
+    r"devices?|laptops?|computers?|pcs?|desktops?|macbooks?|machines?|workstations?|tablets?|"
+    r"ipads?|printers?|monitors?|chromebooks?|thinkpads?|docks?|docking stations?"
+)
+_DEVICE_PART = (
+    r"device|laptop|computer|pc|phone|monitor|keyboard|mouse|headset|charger|hardware|machine|"
+    r"screen|battery|unit|tablet|printer|dock|macbook|thinkpad"
+)
+
+SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
+    "employee_id": (
+        r"employee (?:id|number|no|#|code)s?|emp(?:loyee)? ?id|staff (?:id|number|no|#)|badge (?:number|id|#)",
+        r"personnel (?:number|id)|worker id|(?:corporate|company|network|windows) (?:id|username|login)|usernames?|user ?ids?|login ids?",
+    ),
+    "device": (
+        r"(?:which|what) (?:kind|type|make|model) of (?:[a-z]+ )?(?:phone|device|laptop|computer|machine|printer)",
+        r"(?:which|what) phones?",
+        r"(?:phone|laptop|device|computer) (?:model|make|type)|model (?:number|#)",
+        r"(?:model|make|name|type) of (?:the |your )?(?:" + _DEVICE_NOUNS + r"|phone)",
+        r"asset (?:tag|number|id|#)s?|serial (?:number|no|#)s?|host ?names?",
+        r"(?:which|what)(?:'s| is)? (?:the )?(?:model|make)",
+        _DEVICE_NOUNS + r"|hardware",
+    ),
+    "error_message": (
+        r"errors?(?: (?:messages?|codes?|texts?|popups?|dialogs?|numbers?|screens?))?",
+        r"exact (?:message|wording|text)",
+        r"what (?:does|did) (?:it|the (?:screen|message|popup|dialog|window)) say",
+        r"(?:message|warning|prompt|popup) (?:you(?:'re| are)? (?:see|get|receiv)[a-z]*|(?:that )?(?:appears|shows|pops up|comes up))",
+        r"screenshots?",
+    ),
+    "application": (
+        r"(?:name of (?:the |your ))?(?:applications?|apps?|software|programs?)",
+        r"(?:which|what) (?:system|tool|platform|site|website|portal)s?",
+        r"(?:which|what) (?:version of )?(?:windows|macos|mac os|os|operating system|ios|android|browser)",
+        r"systems? (?:are you|you(?:'re| are)? (?:trying|using|locked|having))",
+    ),
+}
+
+ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
+    "reset_password": (
+        r"(?:reset|resetting|chang|updat)[a-z]* (?:your |the |a )?(?:password|pass ?word|passcode|pin|credentials|mfa|2fa|multi-factor)",
+        r"password (?:reset|change)s?|(?:new|temporary|temp|one-time) (?:password|passcode)",
+        r"forgot(?:ten)? (?:your |the )?password|password (?:has been |was |is )?reset",
+    ),
+    "replace_device": (
+        r"replac[a-z]* (?:your |the |a |that |this |my )?(?:[a-z]+ )?(?:" + _DEVICE_PART + r")s?",
+        r"(?:" + _DEVICE_PART + r") (?:replacement|swap|replaced)",
+        r"new (?:laptop|device|computer|machine)",
+    ),
+    "unlock_account": (
+        r"unlock[a-z]*|re-?enabl[a-z]*|reactivat[a-z]*|unblock[a-z]*",
+    ),
+    "grant_access": (
+        r"(?:grant|give|provid|provision|add|enabl|set)[a-z]* (?:you |him |her |them )?(?:[a-z]+ )?(?:access|permissions?|rights|licen[cs]es?)",
+        r"access (?:to|request|rights|permissions?)",
+        r"(?:read|write|admin|administrator|vpn|remote|edit|full|drive|folder|network|database|repo|repository) (?:access|rights|permissions?)",
+        r"permissions?|provision[a-z]*|grant[a-z]*",
+        r"add(?:ed|ing)? (?:you |them |him |her )?to (?:the )?(?:[a-z-]+ )?(?:group|team|channel|distribution list|dl)",
+    ),
+    "request_approval": (
+        r"approv[a-z]*|sign-?off|authori[sz]ation (?:from|request)",
+        r"(?:manager|supervisor|director)(?:'s)? (?:consent|sign-?off|ok)",
+    ),
+    "create_ticket": (
+        r"(?:creat|open|log|rais|fil|submit|generat)[a-z]* (?:a |an |the |this |that |your )?"
+        r"(?:(?:new|support|it|service|helpdesk|help desk|warranty) )?(?:tickets?|cases?|incidents?|service requests?|reports?|claims?)",
+        r"tickets?|incidents?|(?:support|service) (?:case|request)s?",
+    ),
+    "escalate": (
+        r"escalat[a-z]*|(?:tier|level|line) ?(?:2|3|two|three)|second[- ]line|higher[- ]level",
+        r"(?:raise|bump|kick|pass)[a-z]* (?:it|this|the (?:case|issue|ticket)) (?:up|to|with)",
+    ),
+}
+
+# What the simulated caller understands beyond the core's words.
 LEXICON = DEFAULT_LEXICON.extend(
+    SLOT_PATTERNS, ACTION_PATTERNS,
+    id_slots=(("EMP", "employee_id"), ("E", "employee_id"), ("AST", "device"), ("SN", "device"), ("INC", "ticket_id")),
+).extend(
     slot_patterns={
         "date_of_birth": (r"dates? of birth|birth ?dates?|dob|birthdays?|when (?:were|was) you born",),
         "details": (r"what (?:exactly )?(?:is|'s) (?:going )?(?:wrong|happening|the (?:problem|issue))",
@@ -23,7 +101,8 @@ LEXICON = DEFAULT_LEXICON.extend(
     },
     action_patterns={
         "reopen_ticket": (r"re-?open[a-z]*",),
-        "replace_device": (r"order(?:ed|ing)? (?:you )?(?:a |the )?(?:new |warranty |free )?replacement",),
+        "replace_device": (r"order(?:ed|ing)? (?:you )?(?:a |the )?(?:new |warranty |free )?replacement",
+                           r"(?:a|the|your) replacement(?! (?:ticket|password|link|code))", r"replac(?:e|ing) (?:it|them)\b"),
     },
 )
 

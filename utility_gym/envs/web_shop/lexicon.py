@@ -41,7 +41,27 @@ OPTION_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
     "shape": (r"shapes?", r"(?:which|what) (?:kind of |type of )?pasta"),
 }
 
+# The shop's own words beyond the core's: budgets, and buying.
+SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
+    "budget": (
+        r"budget(?! approval| code| holder| owner)s?|price (?:range|point|limit|bracket)|(?:spend|spending) (?:limit|cap)",
+        r"how much (?:are|would|do|were) you(?: [a-z]+){0,3} (?:spend|pay|budget)",
+        r"(?:max(?:imum)?|upper) (?:price|budget|spend)|willing to (?:spend|pay)|looking to spend|want to spend",
+    ),
+}
+ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
+    "purchase": (
+        r"purchas[a-z]*|buy(?:ing|s)?|bought",
+        r"place[ds]? (?:an |the |your |this )?order|placing (?:an |the |your )?order|place (?:it|them|that|this)(?= ?(?:\?|$|now|for you))",
+        r"order (?:it|them|this|one|that) (?:for you|now)",
+        r"add(?:ed|ing)? (?:[^ ]+ ){0,4}?to (?:your |the )?(?:cart|basket|bag)",
+        r"check ?out|checkout",
+    ),
+}
+
 LEXICON: Lexicon = DEFAULT_LEXICON.extend(
+    SLOT_PATTERNS, ACTION_PATTERNS, id_slots=(("SKU", "item"), ("ITEM", "item"), ("P", "item")), item_actions=("purchase",),
+).extend(
     slot_patterns={**OPTION_SLOT_PATTERNS, "budget": BUDGET_PATTERNS},
     # "I'll add it to your wishlist so you can buy it later" is not buying it for the shopper
     action_patterns={"save_for_later": (
