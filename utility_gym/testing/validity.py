@@ -120,6 +120,13 @@ def needs_more_than_refusal(task: Any) -> bool:
     return any(i.outcome != "refuse" or i.facts for i in task.goal.intents)
 
 
+def short_task(task: Any, steps: int = 2) -> bool:
+    """Whether the task's whole solution is at most ``steps`` essential plan steps (verify and
+    transfer; look a ticket up and tell its status): a random agent over admissible actions may
+    stumble on such a task by chance, and succeeding there proves nothing against it."""
+    return sum(s.essential for s in task.plan) <= steps
+
+
 def degenerate_successes(
     env: gym.Env,
     task_ids: Iterable[str],

@@ -12,7 +12,7 @@ from utility_gym.testing import validity
 
 ENV_ID = "utility/CustomerService-v0"
 # The agents that could succeed by refusing, where refusing is the right outcome.
-MAY_REFUSE = {"refuse-everything", "random"}
+MAY_REFUSE = {"refuse-everything"}
 
 
 def test_customer_service__test_split_has_100_tasks_from_every_train_template(env, test_ids):
@@ -31,12 +31,19 @@ def test_customer_service__oracle_solves_heldout_tasks(env):
     assert not failures, failures[:5]
 
 
-@pytest.mark.parametrize("agent", list(validity.DEGENERATE_AGENTS))
+# The random agent has a test of its own: it may stumble on a two-step task by chance.
+@pytest.mark.parametrize("agent", [a for a in validity.DEGENERATE_AGENTS if a != "random"])
 def test_customer_service__degenerate_agents_fail(env, test_ids, agent):
     applies = validity.needs_more_than_refusal if agent in MAY_REFUSE else None
     wrongly_passed = validity.degenerate_successes(env, test_ids, validity.DEGENERATE_AGENTS[agent](env), applies)
     assert wrongly_passed.checked >= 80
     assert not wrongly_passed, wrongly_passed[:5]
+
+
+def test_customer_service__random_agent_succeeds_only_on_a_short_task_by_chance(env, test_ids):
+    passed = validity.degenerate_successes(env, test_ids, validity.DEGENERATE_AGENTS["random"](env))
+    assert len(passed) <= 5, passed
+    assert all(validity.short_task(validity.task_at(env, t)) for t in passed), passed
 
 
 def test_customer_service__oracle_with_an_essential_step_dropped_fails(env, test_ids):

@@ -55,13 +55,12 @@ def test_ticketing__degenerate_agents_fail(env, test_ids, agent):
     assert not wrongly_passed, wrongly_passed[:5]
 
 
-def test_ticketing__random_agent_succeeds_only_by_a_lucky_refusal(env, test_ids):
-    # Uniform over admissible actions, it may look an asset up and then refuse, quoting the
-    # lookup: the right outcome of a refusal task, by chance. It must never solve anything else.
+def test_ticketing__random_agent_succeeds_only_by_chance_on_a_short_task(env, test_ids):
+    # Uniform over admissible actions, it may look a ticket up and quote it, or refuse with the
+    # policy's words: a whole solution of one or two steps, by chance. Nothing longer.
     passed = validity.degenerate_successes(env, test_ids, RandomAgent(seed=1))
-    templates = {env.unwrapped.domain.template(t.split("/")[1]) for t in passed}
     assert len(passed) <= 5, passed
-    assert all("policy-refusal" in t.tags for t in templates), passed
+    assert all(validity.short_task(validity.task_at(env, t)) for t in passed), passed
 
 
 def test_ticketing__oracle_with_an_essential_step_dropped_fails(env, test_ids):
