@@ -22,7 +22,8 @@ import statistics
 import time
 from pathlib import Path
 
-from utility_gym.core.nlu import DEFAULT_LEXICON, _understand, understand
+from utility_gym.core.nlu import DEFAULT_LEXICON, understand
+from utility_gym.core.nlu.reading import _understand
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "core" / "data" / "agent_utterances.jsonl"
 TARGET_US = 40.0

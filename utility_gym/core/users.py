@@ -351,7 +351,8 @@ class AgendaUser:
         if self.values.id_kind(value.value) is not None and self.goal is not None:
             heard = " ".join((*self.goal.known.values(), *(i.request for i in self.goal.intents))).upper()
             if value.value.upper() not in heard:
-                return f"that's not the right {value.kind.replace('_', ' ')}"
+                what = value.spoken.replace(value.value, "").strip(" ,()")  # "my laptop", without its id
+                return f"I mean {what}" if what else f"that's not the right {value.kind.replace('_', ' ')}"
         phrase = self.words.value_phrases.get(value.kind, "I want {value}")
         return phrase.format(value=value.spoken)
 

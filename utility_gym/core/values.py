@@ -152,7 +152,7 @@ class ValueLexicon:
         for value in extra:
             for surface in (value.value, *value.aliases):
                 toks = phrase_tokens(surface)
-                if toks and value.kind not in ("order", "amount"):
+                if toks and value.kind not in ("order", "amount", _BUDGET_KIND) and value.kind not in self.patterns:
                     local.setdefault(toks[0], []).append((toks, value.kind, value.value))
         i = 0
         n = len(words)

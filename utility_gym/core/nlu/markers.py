@@ -78,7 +78,7 @@ _CUE_RX = re.compile(
 _GAP_RX = re.compile(
     r"[\s,]*(?:(?:me|us|with|for me|for us|again|also|just|quickly|please|kindly|both|down|in)\s+)*"
     r"(?:(?:the|your|a|an|this|that|any|my|our|its|his|her|their|new|correct|full|exact|best|preferred|desired|"
-    r"current|updated|last|first|registered|primary|same|complete|whole|valid|old|original|billing|shipping|"
+    r"current|updated|last|first|registered|primary|same|complete|whole|valid|old|original|billing|shipping|account|"
     r"affected|specific|following|actual|good|rough|approximate|long|\d+|four|reason|manager's|main|"
     r"delivery|mailing|home|work|full|more|further|additional|some|few|bit|little|of|extra|any)\s+){0,5}"
 )
@@ -102,12 +102,12 @@ _CONFIRM_STRONG_RX = re.compile(
     r"do i have your (?:permission|consent|go-ahead|ok|approval)|(?:can|may) i have your (?:permission|consent|go-ahead|ok|approval|confirmation)|"
     r"(?:would|do) you (?:like|want|wish) to (?:proceed|go ahead|continue|confirm)|(?:want|like|wish) to (?:proceed|go ahead|continue)|"
     r"would (?:that|this) (?:work|be ok|be okay|suit you|be acceptable)|"
-    r"proceed\s*\?|go ahead\s*\?|(?:reply|respond|answer|say|type|write|text)(?: with)?(?: a)? \"?'?(?:yes|y|ok|confirm)\b|"
+    r"(?<!so i can )(?<!so that i can )(?<!so we can )(?<!before i can )proceed\s*\?|(?<!so i can )go ahead\s*\?|(?:reply|respond|answer|say|type|write|text)(?: with)?(?: a)? \"?'?(?:yes|y|ok|confirm)\b|"
     r"(?:reply|respond|type|text|say)(?: with)? [\"']?[a-z]+[\"']? to (?:confirm|proceed|cancel|continue|approve|accept|go ahead|apply)\b|yes or no|yes/no|\(y/n\)|"
     r"ready (?:for me )?to (?:proceed|go|check ?out|place|continue|submit|order|confirm)|are you sure|are you ok(?:ay)? with|"
     r"sounds? good\s*\?|does (?:that|this|everything|it) (?:sound|look|work)|"
     r"(?:is|are) (?:that|this|everything|these|those|the details|all of that|all that) (?:right|correct|ok|okay|accurate|fine|alright|good)|"
-    r"(?:correct|right|ok|okay|yes|agreed|good to go|confirm|proceed|go ahead)\s*\?|just say the word|(?:just )?(?:say|give me) the go-?ahead|"
+    r"(?:correct|right|ok|okay|yes|agreed|good to go|confirm)\s*\?|just say the word|(?:just )?(?:say|give me) the go-?ahead|"
     r"(?:look|looks|sound|sounds|seem|seems) (?:good|right|ok|okay|correct|fine)\s*\?|all good(?: to go(?: ahead)?)?\s*\?|"
     r"(?:buy|purchase|check ?out|place (?:the |your |an |it |this )?order|order)(?: (?:it|them|this|that|these|now|both|one))+\s*\?|"
     r"place (?:the |your |an |this )?order\s*\?|"

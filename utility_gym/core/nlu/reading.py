@@ -423,7 +423,7 @@ def _decide(clauses: list[_Clause], grounding: Grounding, ev: _Evidence, lexicon
             seen_slot = False
             for (s_start, s_end, slot, _s_text), strong in zip(c.slots, strong_flags):
                 ok = strong
-                if not strong and any(p <= s_start < p + len(t) for p, _, t in c.actions):
+                if not strong and any(p < s_start < p + len(t) for p, _, t in c.actions):
                     continue  # "change the shipping address of ...": the object of an action, not a question
                 if not ok and not proposal and (q or c.imp or c.colon):
                     prev = _word_before(text, s_start)
