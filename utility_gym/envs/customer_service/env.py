@@ -39,8 +39,9 @@ class CustomerServiceEnv(UtilityEnv):
 
     ## Description
     A customer contacts Northwind Goods' support. The agent must authenticate them, look up
-    what it needs, follow the written policy (``info["policy"]``), obtain an explicit
-    confirmation before any change, make the change through tools that write to a real
+    what it needs, follow the written policy (``info["policy"]``), state exactly what it will
+    change (the order, items, option, address, reason, refund destination) and get the customer's
+    "yes" to that, make the change through tools that write to a real
     SQLite database, and tell the customer the outcome. Tasks come from 19 seeded templates:
     cancellations, returns, exchanges, address changes, status and refund questions,
     compensation, fraud transfers, requests policy forbids, ambiguous requests that need a
@@ -93,6 +94,10 @@ class CustomerServiceEnv(UtilityEnv):
 
     ## Version History
     * v0: initial release (generator version 1).
+    * v0, 2026-12-07: the simulated customer reads a turn's structure (lists, conditions, choice
+      questions) and checks the values a proposal states; a write counts as confirmed only when
+      the agreed proposal named its action and decisive values, and a refusal only after the
+      policy's checks with its reason told. Scores from before are not comparable.
     """
 
     domain = DOMAIN

@@ -86,9 +86,11 @@ class TicketingEnv(UtilityEnv):
     ``"partial"``: ``0.5 * checkpoint fraction + 0.5 * success`` at the end. ``"shaped"``:
     potential-based shaping over milestones (required writes, facts told, refusals,
     clarifying questions) whose episode return equals the success reward. Success needs every
-    required write (exact ticket state), no other write, the caller's explicit "yes" before
-    each confirmable action (reset, unlock, grant, approval request, replacement, reopen,
-    escalation), every required fact told, and every required refusal and clarifying question.
+    required write (exact ticket state), no other write, the caller's explicit "yes" to a
+    proposal that stated each confirmable action and what it is for (reset, unlock, grant and
+    approval request with the application, replacement with the device, reopen and escalation
+    with the ticket), every required fact told, every required refusal (after the identity
+    check and look-ups the policy requires, with its reason told) and clarifying question.
 
     ## Episode End
     Terminated when the caller leaves (satisfied or out of patience) or the agent calls
@@ -114,6 +116,9 @@ class TicketingEnv(UtilityEnv):
 
     ## Version History
     * v0: initial release (generator version 1).
+    * v0, 2026-12-07: the simulated user reads a turn's structure (lists, conditions, choice
+      questions) and checks the values a proposal states; confirmations and refusals are graded
+      by what was stated. Scores from before are not comparable.
     """
 
     domain = DOMAIN

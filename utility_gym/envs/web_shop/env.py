@@ -118,6 +118,9 @@ class WebShopEnv(UtilityEnv):
 
     ## Version History
     * v0: initial release (generator version 1).
+    * v0, 2026-12-07: the simulated user reads a turn's structure (lists, conditions, choice
+      questions) and checks the values a proposal states; confirmations and refusals are graded
+      by what was stated. Scores from before are not comparable.
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
