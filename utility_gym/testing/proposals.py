@@ -38,7 +38,7 @@ class WrongDetail:
     right: str
     wrong: str
     denied: bool  # the user said no
-    named: bool  # ... and named the right value (or, for an id it was never told, said it was not the one)
+    named: bool  # ... and named the right value (for an id it was never told: what it is, or "not the right one")
     recovered: bool  # the oracle proposing again, correctly, still solved the task
     reply: str
 
@@ -149,7 +149,8 @@ def _play_wrong(env: gym.Env, task: Task, index: int, value: Value, wrong: str, 
             reply = " ".join(e["content"] for e in users)
             acts = {a for e in users for a in e.get("data", {}).get("acts", ())}
             denied = "deny" in acts
-            told = (value.spoken, value.value)
+            # the value, or what it is when the user was never told its id ("I mean my monitor")
+            told = [t for t in (value.spoken, value.value, value.spoken.replace(value.value, "").strip(" ,()")) if t]
             named = denied and (any(t.casefold() in reply.casefold() for t in told) or "not the right" in reply)
         if terminated or truncated:
             break
