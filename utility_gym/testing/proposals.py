@@ -90,13 +90,13 @@ def wrong_detail_cases(env: gym.Env, task_ids: Iterable[str], seed: int = MUTATI
     for task_id in task_ids:
         task = task_at(env, task_id)
         for index in proposal_indices(env, task):
-            for value, wrong in _wrong_values(env, task, index):
-                out.append(_play_wrong(env, task, index, value, wrong, seed))
+            for value, surface, wrong in _wrong_values(env, task, index):
+                out.append(_play_wrong(env, task, index, value, surface, wrong, seed))
     return out
 
 
-def _wrong_values(env: gym.Env, task: Task, index: int) -> list[tuple[Value, str]]:
-    """(value, a wrong surface for it) for each value the proposal states in the oracle's words."""
+def _wrong_values(env: gym.Env, task: Task, index: int) -> list[tuple[Value, str, str]]:
+    """(value, its words in the proposal, wrong words for it) for each value the proposal states."""
     text = str(task.plan[index].say)
     lexicon = env.unwrapped.values
     wants = task.goal.intents[task.plan[index].intent].wants
@@ -109,7 +109,7 @@ def _wrong_values(env: gym.Env, task: Task, index: int) -> list[tuple[Value, str
             continue
         wrong = _another(lexicon, value, text)
         if wrong is not None:
-            out.append((dataclasses.replace(value, said=surface), wrong))
+            out.append((value, surface, wrong))
     return out
 
 
@@ -131,10 +131,10 @@ def _another(lexicon: Any, value: Value, text: str) -> str | None:
     return None
 
 
-def _play_wrong(env: gym.Env, task: Task, index: int, value: Value, wrong: str, seed: int) -> WrongDetail:
-    """Play the oracle to ``index``, send the proposal with ``value`` made ``wrong``, then the
-    right proposal, then the rest of the plan."""
-    wrong_text = str(task.plan[index].say).replace(value.said, wrong)
+def _play_wrong(env: gym.Env, task: Task, index: int, value: Value, surface: str, wrong: str, seed: int) -> WrongDetail:
+    """Play the oracle to ``index``, send the proposal with ``value`` (said as ``surface``) made
+    ``wrong``, then the right proposal, then the rest of the plan."""
+    wrong_text = str(task.plan[index].say).replace(surface, wrong)
     steps: list[PlanStep | str] = [*task.plan[:index], wrong_text, *task.plan[index:]]
     obs, info = env.reset(seed=seed, options={"task_id": task.task_id})
     reply = ""
