@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from utility_gym.core.nlu import SLOT_LABELS, Reading
+from utility_gym.core.nlu import Reading
 from utility_gym.core.nlu.reading import Proposal, named_actions
 from utility_gym.core.tasks import Intent, UserGoal
 from utility_gym.core.values import Value, ValueLexicon, check_values, proposal_mentions
@@ -246,7 +246,7 @@ class AgendaUser:
             if slot in seen:
                 continue
             seen.add(slot)
-            label = SLOT_LABELS.get(slot, slot.replace("_", " "))
+            label = self.words.lexicon.label(slot)
             value = known.get(slot)
             if value is None and slot in self.words.preference_slots and "option" in known and slot != "option":
                 value = known["option"]  # "which colour?" from a shopper who wants the white finish

@@ -5,31 +5,12 @@ from __future__ import annotations
 import random
 import string
 
+from utility_gym.core.nlu.lexicon import SLOT_LABELS
+
 # --------------------------------------------------------------------------------------------
 # The user's side: paraphrase bank
 # --------------------------------------------------------------------------------------------
 
-SLOT_LABELS: dict[str, str] = {
-    "name": "name",
-    "email": "email address",
-    "zip": "zip code",
-    "phone": "phone number",
-    "order_id": "order number",
-    "item": "item",
-    "reason": "reason",
-    "address": "address",
-    "payment_method": "payment method",
-    "quantity": "quantity",
-    "option": "preferred option",
-    "details": "details",
-    "employee_id": "employee ID",
-    "device": "device",
-    "error_message": "error message",
-    "application": "application",
-    "budget": "budget",
-    "date_of_birth": "date of birth",
-    "ticket_id": "ticket number",
-}
 
 TEMPLATE_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "inform_slot": ("slot_label", "value"),

@@ -27,7 +27,7 @@ import gymnasium as gym
 import numpy as np
 
 from utility_gym.core.dialogue import InvalidAction, format_tool_call
-from utility_gym.core.nlu import DEFAULT_LEXICON, SLOT_LABELS, Lexicon, understand
+from utility_gym.core.nlu import DEFAULT_LEXICON, Lexicon, understand
 from utility_gym.wrappers.entities import Entity, EntityTracker, id_kind_of_param
 from utility_gym.wrappers.numeric import SLOTS
 
@@ -111,7 +111,7 @@ def ask_phrase(slot: str, lexicon: Lexicon) -> str | None:
 
 
 def _find_ask_phrase(slot: str, lexicon: Lexicon) -> str | None:
-    label = SLOT_LABELS.get(slot, slot.replace("_", " "))
+    label = lexicon.label(slot)
     for phrase in (
         f"Could you please tell me your {label}?",
         f"Could you please tell me the {label}?",
@@ -130,7 +130,7 @@ def default_ask_slots(tools: Sequence[ToolInfo], policy: str, lexicon: Lexicon) 
     ).replace("_", " ").casefold()
     out = []
     for slot in dict.fromkeys((*SLOTS, *lexicon.slot_patterns)):
-        names = {slot.replace("_", " "), SLOT_LABELS.get(slot, slot).casefold()}
+        names = {slot.replace("_", " "), lexicon.label(slot).casefold()}
         if any(re.search(r"\b" + re.escape(n) + r"s?\b", words) for n in names) and ask_phrase(slot, lexicon):
             out.append(slot)
     return tuple(out)

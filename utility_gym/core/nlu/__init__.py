@@ -18,7 +18,7 @@ the user's answers are worded by `utility_gym.core.voice`.
 """
 
 from utility_gym.core.nlu.grounding import MAX_GROUNDING_CHARS, Grounding, extract_grounding
-from utility_gym.core.nlu.lexicon import DEFAULT_LEXICON, Lexicon
+from utility_gym.core.nlu.lexicon import DEFAULT_LEXICON, SLOT_LABELS, Lexicon
 from utility_gym.core.nlu.reading import (
     ACT_KINDS,
     MAX_ACT_CHARS,
@@ -27,7 +27,7 @@ from utility_gym.core.nlu.reading import (
     Reading,
     understand,
 )
-from utility_gym.core.voice import SLOT_LABELS, TEMPLATE_PLACEHOLDERS, USER_TEMPLATES, render_user
+from utility_gym.core.voice import TEMPLATE_PLACEHOLDERS, USER_TEMPLATES, render_user
 
 __all__ = [
     "ACT_KINDS",

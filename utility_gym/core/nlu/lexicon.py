@@ -25,6 +25,8 @@ class Lexicon:
     id_slots: tuple[tuple[str, str], ...] = ()
     # actions whose object is an item ("which one would you like to return?" asks for the item)
     item_actions: frozenset[str] = frozenset()
+    # slot -> how the user names it ("employee ID"); the core's labels cover the core's slots
+    labels: Mapping[str, str] = field(default_factory=dict)
     _slot_table: tuple[tuple[str, _Gated], ...] = field(init=False, repr=False, compare=False)
     _action_table: tuple[tuple[str, _Gated], ...] = field(init=False, repr=False, compare=False)
     _dispatch_cache: list = field(init=False, repr=False, compare=False)
@@ -40,6 +42,10 @@ class Lexicon:
         object.__setattr__(self, "_dispatch_cache", [])
         object.__setattr__(self, "_memo", {})
 
+    def label(self, slot: str) -> str:
+        """How the user names ``slot`` ("order number"), readable for any slot."""
+        return self.labels.get(slot) or SLOT_LABELS.get(slot) or slot.replace("_", " ")
+
     def _dispatch(self) -> _Dispatch:
         """Markers + slots + actions in one token-keyed dispatcher (built on first use)."""
         if not self._dispatch_cache:
@@ -53,6 +59,7 @@ class Lexicon:
         action_patterns: Mapping[str, Iterable[str] | str] | None = None,
         id_slots: Iterable[tuple[str, str]] = (),
         item_actions: Iterable[str] = (),
+        labels: Mapping[str, str] | None = None,
     ) -> Lexicon:
         """A new lexicon with extra fragments; new keys are added, existing keys get more.
 
@@ -64,6 +71,7 @@ class Lexicon:
             _merge(self.action_patterns, action_patterns),
             tuple(dict.fromkeys((*id_slots, *self.id_slots))),
             self.item_actions | frozenset(item_actions),
+            {**self.labels, **(labels or {})},
         )
 
 
@@ -93,6 +101,21 @@ def _merge(
 # extends it with its own words in envs/<domain>/lexicon.py.
 # --------------------------------------------------------------------------------------------
 
+
+SLOT_LABELS: dict[str, str] = {
+    "name": "name",
+    "email": "email address",
+    "zip": "zip code",
+    "phone": "phone number",
+    "order_id": "order number",
+    "item": "item",
+    "reason": "reason",
+    "address": "address",
+    "quantity": "quantity",
+    "option": "preferred option",
+    "details": "details",
+}
+"""How the user names the core's slots; a domain's lexicon labels its own (``Lexicon.label``)."""
 
 _DEFAULT_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
     "order_id": (

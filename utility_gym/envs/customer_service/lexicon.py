@@ -70,7 +70,7 @@ ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
 }
 
 LEXICON = DEFAULT_LEXICON.extend(
-    SLOT_PATTERNS, ACTION_PATTERNS, id_slots=(("W", "order_id"), ("ORD", "order_id")),
+    SLOT_PATTERNS, ACTION_PATTERNS, labels={"payment_method": "payment method"}, id_slots=(("W", "order_id"), ("ORD", "order_id")),
     item_actions=("return", "exchange", "cancel"),
 )
 

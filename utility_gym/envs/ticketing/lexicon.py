@@ -88,7 +88,7 @@ ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
 
 # What the simulated caller understands beyond the core's words.
 LEXICON = DEFAULT_LEXICON.extend(
-    SLOT_PATTERNS, ACTION_PATTERNS,
+    SLOT_PATTERNS, ACTION_PATTERNS, labels={"employee_id": "employee ID", "device": "device", "error_message": "error message", "application": "application", "date_of_birth": "date of birth", "ticket_id": "ticket number"},
     id_slots=(("EMP", "employee_id"), ("E", "employee_id"), ("AST", "device"), ("SN", "device"), ("INC", "ticket_id")),
 ).extend(
     slot_patterns={

@@ -60,7 +60,7 @@ ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
 }
 
 LEXICON: Lexicon = DEFAULT_LEXICON.extend(
-    SLOT_PATTERNS, ACTION_PATTERNS, id_slots=(("SKU", "item"), ("ITEM", "item"), ("P", "item")), item_actions=("purchase",),
+    SLOT_PATTERNS, ACTION_PATTERNS, labels={"budget": "budget"}, id_slots=(("SKU", "item"), ("ITEM", "item"), ("P", "item")), item_actions=("purchase",),
 ).extend(
     slot_patterns={**OPTION_SLOT_PATTERNS, "budget": BUDGET_PATTERNS},
     # "I'll add it to your wishlist so you can buy it later" is not buying it for the shopper
