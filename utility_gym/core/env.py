@@ -794,7 +794,7 @@ class UtilityEnv(gym.Env[str, str]):
         if reading.proposal is not None:
             # The user's yes holds for what this proposal stated; anything else withdraws it.
             agreed = turn.agreed if "affirm" in turn.acts else None
-            ep["affirmed"] = (reading.proposal.actions, agreed, reading.proposal.context) if agreed is not None else None
+            ep["affirmed"] = (agreed.actions, agreed.text, agreed.context) if agreed is not None else None
         elif "deny" in turn.acts or "deny_change" in turn.acts:
             ep["affirmed"] = None
         user_event = Event("user", turn.text, data={"acts": list(turn.acts)})

@@ -37,14 +37,16 @@ class Progress:
 
 @dataclass(frozen=True)
 class UserTurn:
-    """The user's answer. ``agreed``: the words of the proposal it said yes to (what the grader
-    holds a confirmed write against), narrowed to the chosen alternative of a choice question."""
+    """The user's answer. ``agreed``: the proposal it said yes to (what the grader holds a
+    confirmed write against): narrowed to the chosen alternative of a choice question, or
+    joined with the proposal it asked a question about before ("Shall I go ahead?" after the
+    agent answered it)."""
 
     text: str
     acts: tuple[str, ...]
     done: bool = False
     outcome: str | None = None  # "satisfied" | "gave_up" when done
-    agreed: str | None = None
+    agreed: Proposal | None = None
 
 
 class UserSimulator(Protocol):
@@ -124,6 +126,7 @@ class AgendaUser:
             "refusals": {},
             "turns": 0,
             "asked_why": [],
+            "open_proposal": None,  # [actions, text, context] of a proposal it asked a question about
         }
         return goal.opening or goal.intents[0].request
 
@@ -133,6 +136,7 @@ class AgendaUser:
     def load_state(self, state: dict) -> None:
         self._s = {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v) for k, v in state["s"].items()}
         self._s.setdefault("asked_why", [])
+        self._s.setdefault("open_proposal", None)
         self.rng.setstate(state["rng"])
 
     def respond(self, reading: Reading, progress: Progress) -> UserTurn:
@@ -152,7 +156,7 @@ class AgendaUser:
         parts: list[str] = []
         acts: list[str] = []
         productive = False
-        agreed: str | None = None
+        agreed: Proposal | None = None
 
         # a refusal naming no action beside a proposal is about something else ("ADP is unavailable")
         refusal = "refuse" in kinds and self._refuses_request(reading, intent) and not (
@@ -289,8 +293,8 @@ class AgendaUser:
 
     def _answer_proposal(
         self, intent: Intent, reading: Reading, index: int, choice: str | None = None,
-    ) -> tuple[str, str, bool, str | None]:
-        """(words, act, productive, the proposal text agreed to); with ``choice``, the proposal
+    ) -> tuple[str, str, bool, Proposal | None]:
+        """(words, act, productive, the proposal agreed to); with ``choice``, the proposal
         narrowed to that alternative of its choice question."""
         s = self._s
         proposal = reading.proposal
@@ -305,6 +309,16 @@ class AgendaUser:
                 if other != choice:
                     text = text.replace(other, " ")
         mentions = proposal_mentions(self.values, text, proposal.context, wants)
+        open_proposal = s["open_proposal"]
+        if open_proposal is not None and set(proposal.actions) <= self.words.auxiliary_actions | set(open_proposal[0]):
+            # "The refund goes to your card. Shall I go ahead?" after it asked about that detail:
+            # the go-ahead is for the proposal it asked about, with the agent's answer added.
+            actions, earlier, context = open_proposal
+            proposal = Proposal(tuple(dict.fromkeys((*actions, *proposal.actions))), f"{earlier} | {text}",
+                                f"{context} | {proposal.context}".strip(" |"))
+            text = proposal.text
+            mentions = proposal_mentions(self.values, text, proposal.context, wants)
+        s["open_proposal"] = None
         if proposal.bare and not mentions:
             return self._say("ask_what"), "ask_what", False, None
         if not self._action_fits(proposal, intent, text if choice is not None else None):
@@ -320,8 +334,9 @@ class AgendaUser:
             return self._say("deny_correct", value=self._name_value(must[0])), "deny", False, None
         if check.missing and self.goal is not None and self.goal.persona.fussy:
             detail = DETAIL_QUESTIONS.get(check.missing[0].kind, f"what about the {check.missing[0].kind.replace('_', ' ')}")
+            s["open_proposal"] = [list(proposal.actions), text, proposal.context]
             return self._say("ask_detail", detail=detail), "ask_detail", True, None
-        return self._say("affirm"), "affirm", True, text
+        return self._say("affirm"), "affirm", True, Proposal(proposal.actions, text, proposal.context)
 
     def _action_fits(self, proposal: Proposal, intent: Intent, narrowed: str | None = None) -> bool:
         """Whether the proposal's actions include what the user wants (auxiliary actions such as a

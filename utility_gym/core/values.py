@@ -70,6 +70,7 @@ class ValueCheck:
 
 
 _TOKEN_RX = re.compile(r"[a-z0-9]+")
+_WORD_RX = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")  # "don't" is one word, matched as "dont"
 _CONTEXT_BEFORE = frozenset(("not", "instead", "than", "from", "except", "current", "currently", "old", "original's"))
 _BUDGET_KIND = "budget"  # a wanted maximum: any amount above it contradicts
 
@@ -145,8 +146,8 @@ class ValueLexicon:
                 out.append(Mention(kind, frozenset((self.normal(m.group(1)),)), m.group(1), _is_context(lowered, m.start(1))))
         for amount in grounding.amounts:
             out.append(Mention("amount", frozenset((f"{amount:.2f}",)), f"${amount:.2f}"))
-        tokens = [(m.group(), m.start()) for m in _TOKEN_RX.finditer(lowered.replace("'", ""))]
-        words = [t for t, _ in tokens]
+        tokens = [(m.group().replace("'", ""), m.start(), m.end()) for m in _WORD_RX.finditer(lowered)]
+        words = [t for t, _, _ in tokens]
         index = self._index
         local: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
         for value in extra:
@@ -172,7 +173,7 @@ class ValueLexicon:
             by_kind: dict[str, set[str]] = {}
             for _, kind, canonical in best:
                 by_kind.setdefault(kind, set()).add(canonical)
-            surface = " ".join(words[i:i + best_len])
+            surface = lowered[tokens[i][1]:tokens[i + best_len - 1][2]]
             context = i > 0 and (words[i - 1] in _CONTEXT_BEFORE or (i > 1 and words[i - 2] in ("instead", "rather", "not")))
             for kind, values in by_kind.items():
                 out.append(Mention(kind, frozenset(values), surface, context))
