@@ -72,7 +72,8 @@ class ValueCheck:
 _TOKEN_RX = re.compile(r"[a-z0-9]+")
 _WORD_RX = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")  # "don't" is one word, matched as "dont"
 _CONTEXT_BEFORE = frozenset(("not", "instead", "than", "from", "except", "current", "currently", "old", "original's"))
-_BUDGET_KIND = "budget"  # a wanted maximum: any amount above it contradicts
+_BUDGET_KIND = "budget"
+_MEMO_SIZE = 1024  # a wanted maximum: any amount above it contradicts
 
 
 def phrase_tokens(text: str) -> tuple[str, ...]:
@@ -103,6 +104,7 @@ class ValueLexicon:
                 for surface in (canonical, *surfaces):
                     self._add(phrase_tokens(surface), kind, canonical)
         self._prefixes = sorted(self.id_kinds, key=len, reverse=True)
+        self._memo: dict[tuple[str, tuple[Value, ...]], tuple[Mention, ...]] = {}
 
     def _add(self, tokens: tuple[str, ...], kind: str, canonical: str) -> None:
         if tokens:
@@ -130,7 +132,17 @@ class ValueLexicon:
 
     def mentions(self, text: str, extra: Iterable[Value] = ()) -> list[Mention]:
         """Every value named in ``text``: ids, amounts and phrases (longest match first);
-        ``extra`` values (and their aliases) are recognised too."""
+        ``extra`` values (and their aliases) are recognised too. Recent answers are kept
+        (agents repeat their proposals), so a repeat costs a dictionary look-up."""
+        key = (text, tuple(extra))
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.pop(next(iter(self._memo)))
+            found = self._memo[key] = tuple(self._mentions(text, key[1]))
+        return list(found)
+
+    def _mentions(self, text: str, extra: tuple[Value, ...]) -> list[Mention]:
         out: list[Mention] = []
         grounding = extract_grounding(text)
         lowered = text.casefold()
