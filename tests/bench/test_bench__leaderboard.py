@@ -23,8 +23,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _entry(name: str, successes: list[int], trials: int = 3) -> Entry:
-    """A synthetic run: task i succeeds in successes[i] of ``trials`` trials."""
+def _entry(name: str, successes: list[int], trials: int = 3, reasons: tuple[str, ...] = ()) -> Entry:
+    """A synthetic run: task i succeeds in successes[i] of ``trials`` trials (ranked unless
+    ``reasons`` say why not)."""
     rows = []
     for i, wins in enumerate(successes):
         for t in range(trials):
@@ -62,7 +63,7 @@ def _entry(name: str, successes: list[int], trials: int = 3) -> Entry:
             "machine": {"cpu_count": 2, "python": "3.11"},
         },
     }
-    return Entry(name, f"runs/{name}", results)
+    return Entry(name, f"runs/{name}", results, reasons=reasons, env_reasons=reasons)
 
 
 ENTRIES = [
@@ -75,7 +76,7 @@ ENTRIES = [
 
 def test_bench__leaderboard_markdown_ranks_by_success() -> None:
     text = render_markdown(sorted(ENTRIES, key=lambda e: -e.overall["success"]))
-    overall = text.split("## Overall")[1].split("##")[0]
+    overall = text.split("## Ranked")[1].split("##")[0]
     rows = [
         line
         for line in overall.splitlines()
@@ -148,7 +149,9 @@ def test_bench__leaderboard_uses_verified_runs_only(
         bench_main("leaderboard", str(oracle_run), "--out", str(out), "--workers", "1", "--quiet")
         == 0
     )
-    assert "| 1 | oracle |" in out.read_text()
+    # a --limit run in a small world: verified, shown apart (and the oracle reads the hidden task)
+    assert "| – | oracle | – | replayed | 1 | 3 | 2 |" in out.read_text()
+    assert "--limit 3; world size=small; envs: 1 of the 4 text envs" in out.read_text()
     assert "<table" in out.with_suffix(".html").read_text()
 
     results = json.loads((run_copy / "results.json").read_text())
@@ -172,7 +175,7 @@ def test_bench__leaderboard_uses_verified_runs_only(
         == 1
     )
     err = capsys.readouterr().err
-    assert f"left out {tampered}: verification failed" in err
+    assert f"left out {tampered}: overall summary: partial is 0.5 in results.json" in err
     assert str(tampered) not in out.read_text().split("Regenerate with")[0]
 
 
@@ -183,14 +186,22 @@ def test_bench__leaderboard_writes_both_files(tmp_path: Path) -> None:
     assert "<svg" in html.read_text() and "<script>" in html.read_text()
 
 
-def test_bench__leaderboard_ranks_only_runs_on_the_same_task_set() -> None:
-    quick = _entry("quick", [3, 3])  # fewer tasks: a --limit run, say
-    quick.results["provenance"] = dict(quick.results["provenance"], task_set_hash="other")
-    table = render_markdown([quick, *ENTRIES]).split("## Overall")[1].split("##")[0]
-    ranks = {
-        line.split("|")[2].strip(): line.split("|")[1].strip()
-        for line in table.splitlines()
-        if line.startswith("| ") and "Rank" not in line
-    }
-    assert ranks["quick"] == "–" and ranks["oracle-ish"] == "1"
-    assert "Rank –: the run is on another task set" in table
+def test_bench__leaderboard_ranks_only_comparable_runs() -> None:
+    quick = _entry("quick", [3, 3], reasons=("--limit 2",))  # fewer tasks: a --limit run
+    text = render_markdown([quick, *ENTRIES])
+    ranked_rows = _rows(text.split("## Ranked")[1].split("\n## ")[0])
+    apart_rows = _rows(text.split("## Shown apart (not ranked)")[1].split("\n## ")[0])
+    assert [r[1] for r in ranked_rows] == ["oracle-ish", "best", "middling", "chatty"]
+    assert [r[0] for r in ranked_rows] == ["1", "2", "3", "4"]
+    assert apart_rows == [apart_rows[0]] and apart_rows[0][:2] == ["–", "quick"]
+    assert apart_rows[0][-1] == "--limit 2"
+    env_rows = _rows(text.split("## utility/CustomerService-v0")[1].split("\n## ")[0])
+    assert [r[:2] for r in env_rows][-1] == ["–", "quick"]  # after the ranked ones, unranked
+
+
+def _rows(section: str) -> list[list[str]]:
+    return [
+        [cell.strip() for cell in line.strip("|").split(" | ")]
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith("| Rank")
+    ]

@@ -79,6 +79,21 @@ class Runner:
                 bar.update(weight(items[index]) if weight else 1)
         return results
 
+    def imap(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+        """``(index, fn(item))`` for every item, as each job finishes (any order)."""
+        yield from self._run(fn, items)
+
+    def abort(self) -> None:
+        """Stop now (Ctrl-C): cancel queued jobs and end the worker processes."""
+        if self._pool is not None:
+            processes = list(getattr(self._pool, "_processes", {}).values())
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.join(5)
+            self._pool = None
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
