@@ -32,8 +32,9 @@ PARTIAL_FILE = "trajectories.partial.jsonl"
 
 MAX_RESULTS_BYTES = 16 * 2**20
 MAX_MANIFEST_BYTES = 64 * 2**10
-MAX_TRAJECTORY_BYTES = 512 * 2**20  # decompressed
+MAX_TRAJECTORY_BYTES = 256 * 2**20  # decompressed
 MAX_LINE_BYTES = 8 * 2**20
+MAX_BLANK_LINES = 100
 MAX_DEPTH = 32  # nesting of JSON arrays and objects; a trajectory line needs 6
 
 
@@ -139,17 +140,19 @@ def trajectory_file(directory: Path) -> Path:
 
 
 def iter_json_lines(
-    path: Path, *, max_lines: int | None = None, max_bytes: int = MAX_TRAJECTORY_BYTES
+    path: Path, *, max_lines: int | None = None, max_bytes: int | None = None
 ) -> Iterator[tuple[int, Any]]:
     """(line number, object) for each line of a JSON-lines file, plain or gzip, within bounds.
 
     Blank lines are skipped (but counted). A last line without its newline is a truncated file
     (a run killed while writing): reported at that line.
     """
+    max_bytes = MAX_TRAJECTORY_BYTES if max_bytes is None else max_bytes
     with _open_lines(path) as stream:
         total = 0
         number = 0
         objects = 0
+        blank = 0
         while True:
             try:
                 raw = stream.readline(MAX_LINE_BYTES + 1)
@@ -170,6 +173,9 @@ def iter_json_lines(
                     f"{path} line {number}: truncated (no newline at its end: the run was interrupted while writing?)"
                 )
             if not raw.strip():
+                blank += 1
+                if blank > MAX_BLANK_LINES:
+                    raise RunFileError(f"{path} line {number}: more than {MAX_BLANK_LINES} blank lines")
                 continue
             objects += 1
             if max_lines is not None and objects > max_lines:

@@ -187,8 +187,17 @@ RESULTS = record(
 )
 
 
+def _checked(check: Check, value: Any, where: str) -> None:
+    """Run ``check`` from the root; errors read ``WHERE: field.path: message``."""
+    try:
+        check(value, "")
+    except SchemaError as e:
+        text = str(e).lstrip(".")
+        raise SchemaError(f"{where}: {text[2:] if text.startswith(': ') else text}") from None
+
+
 def check_results(results: Any, where: str) -> None:
-    RESULTS(results, where)
+    _checked(RESULTS, results, where)
 
 
 # -- a trajectory line ----------------------------------------------------------------------------
@@ -249,7 +258,7 @@ TRAJECTORY = record(
 
 
 def check_trajectory(record_: Any, where: str) -> None:
-    TRAJECTORY(record_, where)
+    _checked(TRAJECTORY, record_, where)
 
 
 # -- submission.json ------------------------------------------------------------------------------
@@ -268,4 +277,4 @@ MANIFEST = record(
 
 
 def check_manifest(manifest: Any, where: str) -> None:
-    MANIFEST(manifest, where)
+    _checked(MANIFEST, manifest, where)

@@ -340,6 +340,8 @@ class _Verifier:
                 self.problem(f"{where}: {env_id}: agent_config.class is not agent_class")
             if (cls == HUMAN_CLASS) != (kind == HUMAN):
                 self.problem(f"{where}: {env_id}: a run played by a person has kind 'human' and class {HUMAN_CLASS}, and only such a run")
+        if results.get("selection", "first") == "chosen" and kind != HUMAN:
+            self.problem(f"{where}: only a run played by a person (play) has chosen tasks; an agent runs the split's")
         registry = set(known_agent_names())
         if agent["name"].lower() in registry and agent["name"] != agent["spec"]:
             self.problem(f"{where}: agent name {agent['name']!r} is reserved for the built-in agent of that name")
@@ -538,6 +540,9 @@ def command_problems(results: dict[str, Any]) -> list[str]:
         problems.append(f"--agent {args.agent} does not name {results['agent']['spec']}")
     if args.name is not None and args.name != results["agent"]["name"]:
         problems.append(f"--name {args.name} is not the run's agent name")
+    spec = results["agent"]["spec"]
+    if args.name is None and ":" not in spec and results["agent"]["name"] != spec:
+        problems.append(f"has no --name, so the agent's name is {spec!r}, not {results['agent']['name']!r}")
     try:
         if select_envs(args.env) != envs:
             problems.append(f"--env {' '.join(args.env)} is not the run's envs")
