@@ -73,9 +73,9 @@ def env_doc(results: Results) -> dict:
 
 
 def _set_full_hash(results: Results) -> None:
-    from utility_gym.core.tasks import task_set_hash
-
     import gymnasium as gym
+
+    from utility_gym.core.tasks import task_set_hash
 
     env = gym.make(CS, size="small", split="test")
     full = env.unwrapped.task_ids("test")
