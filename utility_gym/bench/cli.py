@@ -295,6 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
     from utility_gym.bench.agents import AgentNotFound, agent_path, redact_command
     from utility_gym.bench.execution import BACKENDS, BackendUnavailable
+    from utility_gym.bench.files import STATE_FILE
     from utility_gym.bench.metrics import BOOTSTRAP_RESAMPLES
     from utility_gym.bench.rules import MAX_BOOTSTRAP, make_kwarg_problems, unranked_reasons
     from utility_gym.bench.runner import (
@@ -312,8 +313,14 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
     from utility_gym.bench.tables import print_run_table
     from utility_gym.core.tasks import SPLITS
 
-    if args.resume:
+    if args.resume and (args.out / STATE_FILE).exists():
         args, argv = _resumed_args(args, argv, read_state_or_usage(args.out, read_state, ResumeError))
+    elif args.resume and args.agent is not None:  # killed before it began: start it
+        print(f"nothing to resume in {args.out}: starting the run", file=sys.stderr)
+        args.resume = False
+        argv = [a for a in argv if a != "--resume"]
+    elif args.resume:
+        raise UsageError(f"{args.out} holds no unfinished run ({STATE_FILE} is missing): nothing to resume")
     elif args.agent is None:
         raise UsageError("--agent is required (or --resume to continue an interrupted run)")
     if args.split not in SPLITS:

@@ -537,25 +537,34 @@ def run_benchmark(
     folders = [agent_folder(settings, agent, len(agents)) for agent in agents]
     state_path = settings.out / STATE_FILE
     state = run_state(settings, envs, agents)
-    if resume:
-        check_resumable(state_path, state)
-    else:
-        for folder in folders:  # every partial file first, then the state: see resume_pending
+    if resume and state_path.exists():
+        state["finished"] = check_resumable(state_path, state)
+    else:  # the state first: from then on the folder is an unfinished run, and resumable
+        settings.out.mkdir(parents=True, exist_ok=True)
+        atomic_write(state_path, _state_bytes(state))
+        for folder in folders:
             folder.mkdir(parents=True, exist_ok=True)
             with open(folder / PARTIAL_FILE, "w", encoding="utf-8"):
                 pass
-        fsync_dir(settings.out)
-        atomic_write(state_path, (json.dumps(state, indent=2) + "\n").encode())
+            fsync_dir(folder)
     outcomes = []
     with Runner(settings.workers, settings.backend) as runner:
         for agent, out in zip(agents, folders, strict=True):
-            if resume and not (out / PARTIAL_FILE).exists():
+            if agent.label in state["finished"]:
                 outcomes.append(finished_outcome(agent, out))  # finished before the interruption
-                continue
-            outcomes.append(_run_agent(settings, envs, agent, out, runner))
+            else:
+                outcomes.append(_run_agent(settings, envs, agent, out, runner))
+                state["finished"].append(agent.label)
+                atomic_write(state_path, _state_bytes(state))
+            (out / PARTIAL_FILE).unlink(missing_ok=True)
+            fsync_dir(out)
     state_path.unlink(missing_ok=True)
     fsync_dir(settings.out)
     return outcomes
+
+
+def _state_bytes(state: dict[str, Any]) -> bytes:
+    return (json.dumps(state, indent=2) + "\n").encode()
 
 
 def _run_agent(
@@ -576,8 +585,7 @@ def _run_agent(
         try:
             for index, records in runner.imap(run_group, groups):
                 for episode, record in zip(groups[index], records, strict=True):
-                    partial.write(json_line(record))
-                    partial.flush()  # one finished episode: kept whatever happens next
+                    append_line(partial, json_line(record))
                     done[episode.index] = record
                 bar.update(len(records))
         except KeyboardInterrupt:
@@ -592,6 +600,12 @@ def _run_agent(
         results["provenance"]["resumed"] = resumed
     write_run(out, results, trajectories, compress=settings.compress)
     return RunOutcome(agent, out, results, resumed, trajectories)
+
+
+def append_line(partial: Any, line: str) -> None:
+    """Append one finished episode and flush it: kept whatever happens to the process next."""
+    partial.write(line)
+    partial.flush()
 
 
 def finished_outcome(agent: AgentRun, out: Path) -> RunOutcome:
@@ -624,6 +638,7 @@ def run_state(
         "command": settings.command,
         "episodes": len(plan),
         "plan_hash": hashlib.sha256(json.dumps(plan).encode()).hexdigest(),
+        "finished": [],  # agents whose final files are written
     }
 
 
@@ -644,13 +659,16 @@ def read_state(out: Path) -> dict[str, Any]:
     return state
 
 
-def check_resumable(state_path: Path, planned: dict[str, Any]) -> None:
+def check_resumable(state_path: Path, planned: dict[str, Any]) -> list[str]:
+    """The agents the interrupted run finished; ResumeError when it planned other episodes."""
     stored = read_state(state_path.parent)
     if stored.get("plan_hash") != planned["plan_hash"]:
         raise ResumeError(
             f"the unfinished run in {state_path.parent} planned other episodes than this code and these "
             "settings give (the package, the tasks or the options changed); start it again without --resume"
         )
+    finished = stored.get("finished")
+    return [str(label) for label in finished] if isinstance(finished, list) else []
 
 
 def read_partial(path: Path, episodes: Sequence[Episode]) -> dict[int, dict[str, Any]]:
@@ -690,9 +708,9 @@ def write_run(
     *,
     compress: bool = False,
 ) -> None:
-    """The final files, each replaced atomically: trajectories, then results.json; then the
-    partial file goes. Killed in between, the partial file is still there, so ``verify``
-    refuses the folder as unfinished and ``run --resume`` writes the final files again."""
+    """The final files, each replaced atomically: trajectories, then results.json. ``run``
+    removes the partial file and the state only after this: killed in between, the folder is
+    still an unfinished run, which ``verify`` refuses and ``run --resume`` writes again."""
     out.mkdir(parents=True, exist_ok=True)
     plain, packed = out / TRAJECTORIES_FILE, out / TRAJECTORIES_GZ
     lines = "".join(json_line(record) for record in trajectories).encode("utf-8")
@@ -704,7 +722,6 @@ def write_run(
         out / RESULTS_FILE, (json.dumps(results, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     )
     (plain if compress else packed).unlink(missing_ok=True)
-    (out / PARTIAL_FILE).unlink(missing_ok=True)
     fsync_dir(out)
 
 
