@@ -205,3 +205,77 @@ def _rows(section: str) -> list[list[str]]:
         for line in section.splitlines()
         if line.startswith("| ") and not line.startswith("| Rank")
     ]
+
+
+def test_bench__leaderboard_never_falls_over(
+    oracle_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = tmp_path / "runs"
+    shutil.copytree(oracle_run, runs / "good")
+    for name in ("no-metrics", "garbage", "raises"):
+        shutil.copytree(oracle_run, runs / name)
+    results = json.loads((runs / "no-metrics" / "results.json").read_text())
+    del results["envs"]["utility/CustomerService-v0"]["metrics"]  # verified once; KeyError on the board
+    (runs / "no-metrics" / "results.json").write_text(json.dumps(results))
+    (runs / "garbage" / "trajectories.jsonl").write_bytes(b"\x00\xff garbage\n")
+    from utility_gym.bench import verify
+
+    real = verify.verify_run
+
+    def flaky(directory: Path, *args: object, **kwargs: object) -> object:
+        if directory.name == "raises":
+            raise RuntimeError("something nobody foresaw")
+        return real(directory, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(verify, "verify_run", flaky)
+    out = tmp_path / "board.md"
+    code = bench_main("leaderboard", str(runs), "--out", str(out), "--workers", "1", "--quiet")
+    assert code == 1  # some runs were left out; the board was still written
+    err = capsys.readouterr().err
+    assert f"left out {runs / 'no-metrics'}: {runs / 'no-metrics'}/results.json: envs['utility/CustomerService-v0']: 'metrics' is missing" in err
+    assert f"left out {runs / 'garbage'}: {runs / 'garbage'}/trajectories.jsonl line 1: not UTF-8" in err
+    assert f"left out {runs / 'raises'}: RuntimeError: something nobody foresaw" in err
+    board = out.read_text()
+    assert "| – | oracle |" in board and "no-metrics" not in board and "garbage" not in board
+
+
+def test_bench__names_are_escaped_in_every_output() -> None:
+    """Names are restricted at verify; the renderers escape anyway (a synthetic entry here)."""
+    evil = _entry("x\n# pwned | <script>alert(1)</script> [a](http://e.vil)", [3, 3])
+    text = render_markdown([evil, *ENTRIES])
+    assert not any(line.startswith("# pwned") for line in text.splitlines())
+    row = next(line for line in text.splitlines() if "pwned" in line)
+    assert row.count(" | ") == text.splitlines()[text.splitlines().index(row) - 1].count(" | ") or "\\|" in row
+    assert "\\<script\\>" in row and "\\[a\\]\\(http://e.vil\\)" in row
+    page = render_html([evil, *ENTRIES])
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_bench__seed_shopping_and_other_worlds_are_shown_apart() -> None:
+    from utility_gym.bench.rules import ranked_env_ids, unranked_reasons
+
+    def results(**changes: object) -> dict:
+        doc = {
+            "agent": {"name": "a", "classes": {e: "m:A" for e in ranked_env_ids()}},
+            "split": "test", "limit": None, "seed": 0,
+            "envs": {e: {"make_kwargs": {"split": "test"}} for e in ranked_env_ids()},
+        }  # fmt: skip
+        doc.update(changes)
+        return doc
+
+    assert unranked_reasons(results()) == []
+    assert unranked_reasons(results(seed=7)) == ["base seed 7"]
+    assert unranked_reasons(results(split="train")) == ["train split"]
+    assert unranked_reasons(results(limit=5)) == ["--limit 5"]
+    small = {e: {"make_kwargs": {"split": "test", "size": "small"}} for e in ranked_env_ids()}
+    assert unranked_reasons(results(envs=small)) == ["world size=small"]
+    one = {ranked_env_ids()[0]: {"make_kwargs": {"split": "test"}}}
+    assert unranked_reasons(results(envs=one)) == [f"envs: 1 of the {len(ranked_env_ids())} text envs"]
+    person = results(agent={"name": "me", "kind": "human", "classes": {}})
+    assert unranked_reasons(person) == ["played by a person"]
+
+
+def test_bench__a_large_train_run_leaves_the_test_runs_ranked() -> None:
+    big = _entry("big-train", [3] * 40, reasons=("train split",))  # more tasks than any test run
+    table = render_markdown([big, *ENTRIES]).split("## Ranked")[1].split("\n## ")[0]
+    assert "| 1 | oracle-ish |" in table and "big-train" not in table

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 import gymnasium as gym
 
 from utility_gym.bench.files import RESULTS_FILE
-from utility_gym.bench.rules import HUMAN, name_problem
+from utility_gym.bench.rules import HUMAN, RANKED_SEED, name_problem
 from utility_gym.bench.runner import (
     AgentRun,
     EnvNotFound,
@@ -181,7 +181,10 @@ def play(
         raise ValueError(f"--name: {problem}")
     stdout = stdout or sys.stdout
     kwargs = make_kwargs_for(env_id, split, env_kwargs)
-    earlier = _earlier_run(out, name, split, seed) if out is not None else None
+    # --seed only draws the task; the episode's seed comes from the published base seed, as in a
+    # run, so every play of the folder is one run and a task's user behaves as it does for agents.
+    base_seed = RANKED_SEED
+    earlier = _earlier_run(out, name, split, base_seed) if out is not None else None
     env = gym.make(env_id, **kwargs)
     try:
         if task_id is None:
@@ -194,7 +197,7 @@ def play(
             raise ValueError(f"{out} already holds a play of {task_id}; pick another task or --out")
         print(f"{env_id} — task {task_id} (seed {seed}). {HELP}", file=stdout)
         agent = HumanAgent(read, stdout)
-        episode_seed_ = episode_seed(seed, env_id, task_id, 0)
+        episode_seed_ = episode_seed(base_seed, env_id, task_id, 0)
         start = time.perf_counter()
         result = run_episode(
             env, agent, seed=episode_seed_, options={"task_id": task_id}, record=True, catch_errors=True
@@ -223,7 +226,7 @@ def play(
         for reason in grade.get("reasons", []):
             print(f"  - {reason}", file=stdout)
     if out is not None:
-        _write_play(out, earlier, plan, record, name, split, seed, command or ["utility-bench", "play"])
+        _write_play(out, earlier, plan, record, name, split, base_seed, command or ["utility-bench", "play"])
         print(f"episode added to the run in {out} (verify it with: utility-bench verify {out})", file=stdout)
     return record
 
@@ -246,8 +249,8 @@ def _earlier_run(
         raise ValueError(f"{out} holds an agent's run; pick another --out for playing")
     if (results["agent"]["name"], results["split"], results["seed"]) != (name, split, seed):
         raise ValueError(
-            f"{out} holds {results['agent']['name']}'s run on the {results['split']} split with seed "
-            f"{results['seed']}; play with the same --name, --split and --seed, or pick another --out"
+            f"{out} holds {results['agent']['name']}'s run on the {results['split']} split; play with "
+            "the same --name and --split, or pick another --out"
         )
     return results, records
 
