@@ -29,7 +29,7 @@ BASELINES = ("heuristic", "random", "oracle")
 # The published baselines: the full test split of every text env, 4 trials, the published seed.
 RUN = ["run", "--agent", ",".join(BASELINES), "--env", "text", "--split", "test", "--trials", "4"]
 MANIFEST = {
-    "model": "none (rule-based code)",
+    "model": "none",
     "contact": "utility-gym maintainers: open an issue at the project's repository",
 }
 DESCRIPTIONS = {

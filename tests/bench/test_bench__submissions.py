@@ -54,7 +54,9 @@ def test_bench__submission_folders_follow_the_layout(
     built: tuple[list[VerifyReport], str, str],
 ) -> None:
     reports, _, _ = built
-    folders = sorted(p for p in SUBMISSIONS.iterdir() if p.is_dir() and not p.name.startswith("."))
+    folders = sorted(
+        p for p in SUBMISSIONS.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))
+    )
     assert folders == sorted(r.directory for r in reports)  # no folder escapes the check
     names = []
     for report in reports:
