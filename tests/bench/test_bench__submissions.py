@@ -66,3 +66,18 @@ def test_bench__submission_folders_follow_the_layout(
         assert report.directory.name == name, "a submission's folder is named after its agent"
         names.append(name.casefold())
     assert len(names) == len(set(names)), "two submissions share an agent name"
+
+
+def test_bench__no_two_submissions_hold_the_same_trajectories(
+    built: tuple[list[VerifyReport], str, str],
+) -> None:
+    """A copy of someone's run under another name (even one that verifies) is not a submission."""
+    import gzip
+    import hashlib
+
+    reports, _, _ = built
+    digests = [
+        hashlib.sha256(gzip.decompress((r.directory / TRAJECTORIES_GZ).read_bytes())).hexdigest()
+        for r in reports
+    ]
+    assert len(digests) == len(set(digests))

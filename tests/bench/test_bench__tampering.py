@@ -366,3 +366,51 @@ def test_bench__rerun_refuses_agents_that_cannot_be_rerun(
         "(verify without --rerun replays it)"
     ]
     assert _problems(run) == []
+
+
+MORE_REJECTED: list[tuple[str, Callable[[Path], None], str]] = [
+    ("a negative time", edit_records(lambda rs: rs[0].update(seconds=-5.0)), "line 1: seconds: must not be negative"),
+    ("a negative cost", edit_records(lambda rs: rs[0].update(usage={"cost": -3.0})), "line 1: usage.cost: must not be negative"),
+    ("a baseline name with options", edit_results(lambda r: r["agent"].update(options={"skip": [1]})), "the built-in agent 'oracle' with options is another agent"),
+    ("a train run drawing 100000 tasks", edit_results(lambda r: r.update(split="train", limit=100_000)), "limit must be null or a whole number from 1 to 1000"),
+]
+
+
+@pytest.mark.parametrize(("case", "tamper", "expected"), MORE_REJECTED, ids=[c[0] for c in MORE_REJECTED])
+def test_bench__verify_rejects_more_tampering(
+    run_copy: Path, case: str, tamper: Callable[[Path], None], expected: str
+) -> None:
+    tamper(run_copy)
+    problems = _problems(run_copy)
+    assert any(expected in p for p in problems), problems[:5]
+
+
+def test_bench__a_crashing_replay_is_a_problem_not_a_crash(
+    run_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from utility_gym.bench import verify
+
+    def boom(job: object) -> dict:
+        raise MemoryError("the env blew up")
+
+    monkeypatch.setattr(verify, "replay_one", boom)
+    assert bench_main("verify", str(run_copy), "--workers", "1", "--quiet") == 1
+    out = capsys.readouterr()
+    assert "the replay raised MemoryError: the env blew up" in out.out and "Traceback" not in out.err
+
+
+def test_bench__the_board_shows_recomputed_numbers(run_copy: Path) -> None:
+    """Numbers within the comparison tolerance still come out as computed, not as written."""
+    results, _ = _load(run_copy)
+    results["overall"]["tasks"] = 3.0000000001
+    _save(run_copy, results=results)
+    with Runner(1) as runner:
+        report = verify_run(run_copy, runner)
+    assert report.ok and report.results["overall"]["tasks"] == 3 and isinstance(report.results["overall"]["tasks"], int)
+
+
+def test_bench__run_refuses_settings_verify_would_refuse(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench_main("run", "--agent", "random", "--env", CS, "--trials", "33") == 2
+    assert "not a valid run: trials must be a whole number from 1 to 32, got 33" in capsys.readouterr().err
+    assert bench_main("run", "--agent", "random", "--env", CS, "--seed", "-1") == 2
+    assert "seed must be a whole number from 0" in capsys.readouterr().err

@@ -331,6 +331,10 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
         raise UsageError(
             f"--bootstrap must be from {BOOTSTRAP_RESAMPLES} to {MAX_BOOTSTRAP} (verify rejects others)"
         )
+    from utility_gym.bench.rules import settings_problems
+
+    for problem in settings_problems(split=args.split, trials=args.trials, limit=args.limit, seed=args.seed):
+        raise UsageError(f"not a valid run: {problem}")
     names = [n.strip() for n in args.agent.split(",") if n.strip()]
     if not names:
         raise UsageError(
@@ -513,7 +517,7 @@ def _check_out(out: Path) -> None:
 def cmd_verify(args: argparse.Namespace, argv: list[str]) -> int:
     from utility_gym.bench.execution import Runner
     from utility_gym.bench.seal import sealed
-    from utility_gym.bench.verify import RunUnreadable, run_directories, verify_run
+    from utility_gym.bench.verify import RunUnreadable, VerifyReport, run_directories, verify_run
 
     try:
         dirs = run_directories(args.dirs)
@@ -522,9 +526,12 @@ def cmd_verify(args: argparse.Namespace, argv: list[str]) -> int:
     status = 0
     with sealed(), Runner(args.workers) as runner:
         for directory in dirs:
-            report = verify_run(
-                directory, runner, quiet=args.quiet, rerun=args.rerun, manifest_required=args.submission
-            )
+            try:
+                report = verify_run(
+                    directory, runner, quiet=args.quiet, rerun=args.rerun, manifest_required=args.submission
+                )
+            except Exception as e:  # a failure of the verifier itself: still one line, still exit 1
+                report = VerifyReport(directory, {}, problems=[f"{directory}: verify raised {type(e).__name__}: {' '.join(str(e).split())[:300]}"])
             for problem in report.problems:
                 print(f"MISMATCH {problem}")
             if report.ok:

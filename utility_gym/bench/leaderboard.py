@@ -82,7 +82,7 @@ def entries_from(reports: Sequence[VerifyReport]) -> list[Entry]:
                 env_reasons=tuple(env_independent_reasons(report.results)),
             )
         )
-    return sorted(out, key=lambda e: (-e.overall["success"], e.name))
+    return sorted(out, key=lambda e: rank_key(e.overall, e.name))
 
 
 # -- table model -------------------------------------------------------------------------------
@@ -167,9 +167,16 @@ def _max_k(entries: Sequence[Entry]) -> int:
     return max((len(e.overall["pass_hat_k"]) for e in entries), default=1)
 
 
+def rank_key(metrics: dict[str, Any], name: str) -> tuple[Any, ...]:
+    """Success, then pass^K (consistency), then partial credit; the name only for exact ties."""
+    pass_k = metrics["pass_hat_k"]
+    top = pass_k[max(pass_k, key=int)] if pass_k else 0.0
+    return (-metrics["success"], -top, -metrics["partial"], name)
+
+
 def ranked(entries: Sequence[Entry]) -> list[tuple[int | None, Entry]]:
     """Ranks by overall success among the comparable runs; the others (rank None) after them."""
-    order = sorted(entries, key=lambda e: (-e.overall["success"], e.name))
+    order = sorted(entries, key=lambda e: rank_key(e.overall, e.name))
     comparable = [e for e in order if not e.reasons]
     apart = [e for e in order if e.reasons]
     return [(i, e) for i, e in enumerate(comparable, start=1)] + [(None, e) for e in apart]
@@ -223,7 +230,7 @@ def env_table(
     columns = metric_columns(_max_k(present), entries)
     headers = [("Rank", True), ("Agent", False), ("Checked", False), ("Tasks", True), ("Trials", True)]
     headers += [(c.title, c.numeric) for c in columns] + [("Not ranked because", False)]
-    order = sorted(present, key=lambda e: (bool(e.env_reasons), -e.env_metrics(env_id)["success"], e.name))  # type: ignore[index]
+    order = sorted(present, key=lambda e: (bool(e.env_reasons), *rank_key(e.env_metrics(env_id), e.name)))  # type: ignore[arg-type]
     rows = []
     rank = 0
     for entry in order:
@@ -251,6 +258,7 @@ def provenance_table(
 ) -> tuple[list[tuple[str, bool]], list[list[tuple[str, Any]]]]:
     headers = [
         ("Agent", False),
+        ("Code", False),
         ("Split", False),
         ("Version", False),
         ("Task-set hash", False),
@@ -276,6 +284,7 @@ def provenance_table(
         rows.append(
             [
                 (Untrusted(e.name), e.name),
+                (Untrusted(e.results["agent"].get("spec", "?")), e.results["agent"].get("spec")),
                 (Untrusted(split), split),
                 (Untrusted(p.get("version", "?")), p.get("version")),
                 (Untrusted(p.get("task_set_hash", "?")), p.get("task_set_hash")),

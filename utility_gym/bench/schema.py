@@ -53,6 +53,20 @@ def number(value: Any, where: str) -> None:
         _fail(where, f"expected a number, got {_type_name(value)}")
 
 
+def non_negative(value: Any, where: str) -> None:
+    number(value, where)
+    if value < 0:
+        _fail(where, f"must not be negative, got {value}")
+
+
+def usage(value: Any, where: str) -> None:
+    """An agent's self-reported usage: any fields, but its numbers are counts and costs (>= 0)."""
+    mapping(anything, max_items=50)(value, where)
+    for key, item in value.items():
+        if isinstance(item, int | float) and not isinstance(item, bool) and item < 0:
+            _fail(f"{where}.{key[:60]}", f"must not be negative, got {item}")
+
+
 def boolean(value: Any, where: str) -> None:
     if not isinstance(value, bool):
         _fail(where, f"expected true or false, got {_type_name(value)}")
@@ -249,8 +263,8 @@ TRAJECTORY = record(
         "questions": whole,
         "redundant_questions": whole,
         "error": optional(string(2000)),
-        "usage": optional(mapping(anything, max_items=50)),
-        "seconds": number,
+        "usage": optional(usage),
+        "seconds": non_negative,
         "grade": optional(mapping(anything, max_items=50)),
         "steps": steps,
     }

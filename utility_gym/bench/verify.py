@@ -285,6 +285,7 @@ class _Verifier:
         rows = self.rerun_all(results, ordered) if self.wants_rerun(results) else self.replay_all(results, ordered)
 
         # 7. the summaries, from the checked episodes only
+        self.stop_if_problems()  # an episode that did not check: its numbers are not to be summed
         for env_id, doc in results["envs"].items():
             env_rows = [r for r in rows if r["env_id"] == env_id]
             if not env_rows:
@@ -294,9 +295,11 @@ class _Verifier:
             )
             for p in compare_summaries(doc["metrics"], recomputed, f"{env_id} summary"):
                 self.problem(p)
+            doc["metrics"] = recomputed  # the board shows what was computed here, not what was read
         overall = summarize(rows, trials=trials, resamples=_resamples(results["overall"]), seed=BOOTSTRAP_SEED)
         for p in compare_summaries(results["overall"], overall, "overall summary"):
             self.problem(p)
+        results["overall"] = overall
 
     # -- 1 ------------------------------------------------------------------------------------
     def check_folder(self) -> None:
@@ -345,6 +348,8 @@ class _Verifier:
         registry = set(known_agent_names())
         if agent["name"].lower() in registry and agent["name"] != agent["spec"]:
             self.problem(f"{where}: agent name {agent['name']!r} is reserved for the built-in agent of that name")
+        if agent["name"] in registry and agent["options"]:
+            self.problem(f"{where}: the built-in agent {agent['name']!r} with options is another agent: name the run with --name")
         if kind == HUMAN:
             return
         # A registry name (heuristic, oracle, ...) as spec must resolve to the classes recorded, and
@@ -456,6 +461,11 @@ class _Verifier:
             done = self.runner.map(replay_group, list(groups.values()), bar, weight=len)
         rows = []
         for replay in (r for group in done for r in group):
+            if "crashed" in replay:
+                record = json.loads(replay["job"][2])
+                key = (record["env_id"], record["task_id"], record["trial"])
+                self.problem(f"{_where(key)}: the replay raised {replay['crashed']}")
+                continue
             key = (replay["row"]["env_id"], replay["row"]["task_id"], replay["row"]["trial"])
             for p in replay["problems"]:
                 self.problem(f"{_where(key)}: {p}")
@@ -477,9 +487,15 @@ class _Verifier:
             groups.setdefault((env_id, record["task_id"]), []).append(episode)
             recorded[(env_id, record["task_id"], record["trial"])] = (record, line)
         with progress_bar(len(ordered), f"re-run {agent['name']}", quiet=self.quiet) as bar:
-            done = self.runner.map(run_group, [tuple(g) for g in groups.values()], bar, weight=len)
+            done = self.runner.map(rerun_group, [tuple(g) for g in groups.values()], bar, weight=len)
         rows = []
-        for fresh in (r for group in done for r in group):
+        for outcome in (r for group in done for r in group):
+            if "crashed" in outcome:
+                episode = outcome["job"]
+                key = (episode.env_id, episode.task_id, episode.trial)
+                self.problem(f"{_where(key)}: the re-run raised {outcome['crashed']}")
+                continue
+            fresh = outcome["record"]
             key = (fresh["env_id"], fresh["task_id"], fresh["trial"])
             record, line = recorded[key]
             fresh["seconds"] = record["seconds"]  # time is the one thing a re-run cannot repeat
@@ -593,7 +609,19 @@ def _where(key: tuple[Any, Any, Any]) -> str:
 
 
 def replay_group(jobs: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
-    return [replay_one(job) for job in jobs]
+    return [_guarded(replay_one, job) for job in jobs]
+
+
+def rerun_group(episodes: Sequence[Episode]) -> list[dict[str, Any]]:
+    return [_guarded(lambda e: {"record": run_group([e])[0], "problems": []}, e) for e in episodes]
+
+
+def _guarded(check: Any, job: Any) -> dict[str, Any]:
+    """``check(job)``; whatever it raises becomes the episode's problem (never the verifier's crash)."""
+    try:
+        return check(job)
+    except Exception as e:
+        return {"crashed": f"{type(e).__name__}: {' '.join(str(e).split())[:300]}", "job": job}
 
 
 def replay_one(job: tuple[str, str, str]) -> dict[str, Any]:
