@@ -279,3 +279,20 @@ def test_bench__a_large_train_run_leaves_the_test_runs_ranked() -> None:
     big = _entry("big-train", [3] * 40, reasons=("train split",))  # more tasks than any test run
     table = render_markdown([big, *ENTRIES]).split("## Ranked")[1].split("\n## ")[0]
     assert "| 1 | oracle-ish |" in table and "big-train" not in table
+
+
+def test_bench__names_that_read_the_same_are_told_apart(oracle_run: Path, tmp_path: Path) -> None:
+    from utility_gym.bench.leaderboard import entries_from
+    from utility_gym.bench.rules import name_skeleton
+    from utility_gym.bench.verify import VerifyReport
+
+    assert name_skeleton("Oracle-1") == name_skeleton("0racle_l") == name_skeleton("oracle.I")
+    assert name_skeleton("modem") == name_skeleton("rnodern") != name_skeleton("random")
+    results = json.loads((oracle_run / "results.json").read_text())
+    reports = []
+    for folder, name in (("a", "my-agent"), ("b", "My_Agent"), ("c", "other")):
+        doc = json.loads(json.dumps(results))
+        doc["agent"]["name"] = name
+        reports.append(VerifyReport(tmp_path / folder, doc))
+    shown = sorted(e.name for e in entries_from(reports))
+    assert shown == [f"My_Agent ({tmp_path / 'b'})", f"my-agent ({tmp_path / 'a'})", "other"]

@@ -289,6 +289,19 @@ def _rename_with_command(run: Path) -> None:
     _save(run, results, records)
 
 
+def _rename_with_command_to(name: str) -> Callable[[Path], None]:
+    def apply(run: Path) -> None:
+        results, records = _load(run)
+        command = results["provenance"]["command"]
+        results["provenance"]["command"] = command[:2] + ["--name", name] + command[2:]
+        results["agent"]["name"] = name
+        for record in records:
+            record["agent"] = name
+        _save(run, results, records)
+
+    return apply
+
+
 def _hidden_file(run: Path) -> None:
     (run / ".DS_Store").write_text("finder")
 
@@ -372,6 +385,7 @@ MORE_REJECTED: list[tuple[str, Callable[[Path], None], str]] = [
     ("a negative time", edit_records(lambda rs: rs[0].update(seconds=-5.0)), "line 1: seconds: must not be negative"),
     ("a negative cost", edit_records(lambda rs: rs[0].update(usage={"cost": -3.0})), "line 1: usage.cost: must not be negative"),
     ("a baseline name with options", edit_results(lambda r: r["agent"].update(options={"skip": [1]})), "the built-in agent 'oracle' with options is another agent"),
+    ("an agent run named human", _rename_with_command_to("human"), "agent name 'human' is for runs played by a person"),
     ("a train run drawing 100000 tasks", edit_results(lambda r: r.update(split="train", limit=100_000)), "limit must be null or a whole number from 1 to 1000"),
 ]
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from utility_gym.bench.rules import env_independent_reasons, unranked_reasons
+from utility_gym.bench.rules import env_independent_reasons, name_skeleton, unranked_reasons
 from utility_gym.bench.verify import VerifyReport
 
 # Numeric columns where less is better: their first click sorts ascending (the others: descending).
@@ -63,13 +63,14 @@ class Entry:
 
 
 def entries_from(reports: Sequence[VerifyReport]) -> list[Entry]:
-    """Entries for the verified reports; names that clash (ignoring case) get their folder."""
+    """Entries for the verified reports; names that read the same (``rules.name_skeleton``: case
+    and look-alikes folded) get their folder."""
     ok = [r for r in reports if r.ok]
     names = [str(r.results["agent"]["name"]) for r in ok]
-    folded = [n.casefold() for n in names]
+    folded = [name_skeleton(n) for n in names]
     out = []
     for name, report in zip(names, ok, strict=True):
-        shown = name if folded.count(name.casefold()) == 1 else f"{name} ({report.directory})"
+        shown = name if folded.count(name_skeleton(name)) == 1 else f"{name} ({report.directory})"
         model = (report.manifest or {}).get("model")
         out.append(
             Entry(

@@ -21,7 +21,7 @@ task. Every other valid run is shown apart, labelled with why (``unranked_reason
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 FORMAT = "utility-bench/1"
@@ -64,6 +64,19 @@ def name_problem(name: object) -> str | None:
     if not NAME_PATTERN.match(name):
         return f"agent name {name[:80]!r} is not allowed: use {NAME_RULE}"
     return None
+
+
+_LOOK_ALIKE = (("rn", "m"), ("vv", "w"), ("0", "o"), ("1", "l"), ("i", "l"), ("5", "s"), ("_", "-"), (".", "-"), ("+", "-"))
+
+
+def name_skeleton(name: str) -> str:
+    """What a name looks like: case, and ASCII look-alikes (0/o, 1/l/I, rn/m, _/-/.), folded.
+    Two names with one skeleton read the same on a board; the board tells them apart by folder
+    and CI refuses a second submission with it."""
+    text = name.casefold()
+    for seen, same in _LOOK_ALIKE:
+        text = text.replace(seen, same)
+    return text
 
 
 def make_kwarg_problems(make_kwargs: Mapping[str, Any], split: str) -> list[str]:
@@ -192,7 +205,3 @@ def _whole(value: Any) -> bool:
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def join(reasons: Iterable[str]) -> str:
-    return "; ".join(reasons)

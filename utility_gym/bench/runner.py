@@ -506,13 +506,12 @@ class RunOutcome:
     out: Path
     results: dict[str, Any]
     resumed: int = 0  # episodes taken from an interrupted attempt
+    trajectories: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     @property
     def errors(self) -> list[str]:
         """The error of every errored episode (``run`` exits non-zero when there is any)."""
         return [str(t["error"]) for t in self.trajectories if t.get("error")]
-
-    trajectories: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
 
 def agent_folder(settings: RunSettings, agent: AgentRun, n_agents: int) -> Path:

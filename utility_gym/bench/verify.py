@@ -346,6 +346,8 @@ class _Verifier:
         if results.get("selection", "first") == "chosen" and kind != HUMAN:
             self.problem(f"{where}: only a run played by a person (play) has chosen tasks; an agent runs the split's")
         registry = set(known_agent_names())
+        if agent["name"].lower() == "human" and kind != HUMAN:
+            self.problem(f"{where}: agent name {agent['name']!r} is for runs played by a person")
         if agent["name"].lower() in registry and agent["name"] != agent["spec"]:
             self.problem(f"{where}: agent name {agent['name']!r} is reserved for the built-in agent of that name")
         if agent["name"] in registry and agent["options"]:
