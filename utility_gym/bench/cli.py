@@ -425,8 +425,7 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
         print(f"note: verify will refuse this run: {'; '.join(cannot)}")
     else:
         reasons = unranked_reasons(outcomes[0].results) if outcomes else []
-        reasons = [r for r in reasons if not r.startswith("privileged")]
-        if reasons:
+        if reasons and len(outcomes) == 1:
             print(f"note: a valid run, shown apart from the ranked ones on the leaderboard: {'; '.join(reasons)}")
     if status:
         print(

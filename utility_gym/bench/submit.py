@@ -93,7 +93,9 @@ def make_submission(
         )  # fmt: skip
         atomic_write(staging / MANIFEST_FILE, (json.dumps(manifest, indent=2) + "\n").encode())
         report = verify_run(staging, runner, quiet=quiet, rerun=None, manifest_required=True)
-        if not report.ok:
+        if not report.ok:  # name the run the submitter gave, not the staging folder
+            report.problems = [p.replace(str(staging), str(run_dir)) for p in report.problems]
+            report.directory = run_dir
             return report
         if to.exists():
             to.rmdir()
