@@ -69,10 +69,10 @@ def boards(workers: int, check: bool) -> int:
     status = 0
     for report in reports:
         if report.ok:
-            print(f"verified {report.directory.relative_to(ROOT)} ({report.checked})")
+            print(f"verified {report.directory} ({report.checked})")
         else:
             status = 1
-            print(f"FAILED {report.directory.relative_to(ROOT)}:", file=sys.stderr)
+            print(f"FAILED {report.directory}:", file=sys.stderr)
             for problem in report.problems[:20]:
                 print(f"  {problem}", file=sys.stderr)
     for path, text in ((BOARD_MD, markdown), (BOARD_HTML, page)):

@@ -58,10 +58,10 @@ def test_bench__submission_folders_follow_the_layout(
     folders = sorted(
         p for p in SUBMISSIONS.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))
     )
-    assert folders == sorted(r.directory for r in reports)  # no folder escapes the check
+    assert [f.name for f in folders] == sorted(r.directory.name for r in reports)  # none unchecked
     names = []
     for report in reports:
-        files = sorted(p.name for p in report.directory.iterdir())
+        files = sorted(p.name for p in (SUBMISSIONS / report.directory.name).iterdir())
         assert files == sorted([RESULTS_FILE, TRAJECTORIES_GZ, MANIFEST_FILE]), report.directory
         name = report.results["agent"]["name"]
         assert report.directory.name == name, "a submission's folder is named after its agent"
@@ -78,7 +78,7 @@ def test_bench__no_two_submissions_hold_the_same_trajectories(
 
     reports, _, _ = built
     digests = [
-        hashlib.sha256(gzip.decompress((r.directory / TRAJECTORIES_GZ).read_bytes())).hexdigest()
+        hashlib.sha256(gzip.decompress((SUBMISSIONS / r.directory.name / TRAJECTORIES_GZ).read_bytes())).hexdigest()
         for r in reports
     ]
     assert len(digests) == len(set(digests))

@@ -131,6 +131,8 @@ def build_boards(
                 report = verify_run(directory, runner, quiet=quiet, rerun=None, manifest_required=True)
             except Exception as e:  # the board never falls over
                 report = VerifyReport(directory, {}, problems=[f"{type(e).__name__}: {e}"])
+            # The board names folders as the repository does (submissions/NAME), wherever it is.
+            report.directory = Path(submissions.name) / directory.name
             reports.append(report)
     entries = entries_from(reports)
     return (
