@@ -328,7 +328,12 @@ class _Verifier:
 
     # -- 4 ------------------------------------------------------------------------------------
     def check_agent(self, results: dict[str, Any]) -> None:
-        from utility_gym.bench.agents import AgentNotFound, agent_path, known_agent_names
+        from utility_gym.bench.agents import (
+            DETERMINISTIC_BASELINES,
+            AgentNotFound,
+            agent_path,
+            known_agent_names,
+        )
 
         where = f"{self.dir / RESULTS_FILE}"
         agent = results["agent"]
@@ -350,7 +355,8 @@ class _Verifier:
             self.problem(f"{where}: agent name {agent['name']!r} is for runs played by a person")
         if agent["name"].lower() in registry and agent["name"] != agent["spec"]:
             self.problem(f"{where}: agent name {agent['name']!r} is reserved for the built-in agent of that name")
-        if agent["name"] in registry and agent["options"]:
+        if agent["name"] in registry and agent["options"] and set(agent["classes"].values()) <= DETERMINISTIC_BASELINES:
+            # a baseline is its code with no options; the llm agent is its options (model, endpoint)
             self.problem(f"{where}: the built-in agent {agent['name']!r} with options is another agent: name the run with --name")
         if kind == HUMAN:
             return
