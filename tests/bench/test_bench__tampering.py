@@ -428,3 +428,27 @@ def test_bench__run_refuses_settings_verify_would_refuse(capsys: pytest.CaptureF
     assert "not a valid run: trials must be a whole number from 1 to 32, got 33" in capsys.readouterr().err
     assert bench_main("run", "--agent", "random", "--env", CS, "--seed", "-1") == 2
     assert "seed must be a whole number from 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_bench__verify_stops_at_its_time_budget(
+    run_copy: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """Whatever an input costs, verify gives up at its budget: between jobs in this process, and
+    during a job (a replay that never returns) with worker processes, which are stopped."""
+    import time
+
+    from utility_gym.bench import verify
+
+    def stuck(job: object) -> dict:
+        time.sleep(60)
+        raise AssertionError("not reached")
+
+    monkeypatch.setattr(verify, "replay_one", stuck if workers == 2 else verify.replay_one)
+    monkeypatch.setattr(verify, "SECONDS_BASE", 1.0 if workers == 2 else -1.0)
+    monkeypatch.setattr(verify, "SECONDS_PER_EPISODE", 0.0)
+    start = time.monotonic()
+    with Runner(workers) as runner:
+        problems = verify_run(run_copy, runner).problems
+    assert time.monotonic() - start < 30
+    assert len(problems) == 1 and "checking took longer than its budget" in problems[0]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from typing import Any
 
 import gymnasium as gym
 
-from utility_gym.bench.execution import Runner, progress_bar
+from utility_gym.bench.execution import DeadlineExceeded, Runner, progress_bar
 from utility_gym.bench.files import (
     MANIFEST_FILE,
     MAX_MANIFEST_BYTES,
@@ -79,6 +80,9 @@ from utility_gym.bench.schema import check_manifest, check_results, check_trajec
 from utility_gym.core.tasks import task_set_hash
 
 MAX_PROBLEMS_PER_EPISODE = 5
+# Wall-clock budget of the replay (or re-run) of one run: a bound on what any input can cost,
+# far above what a real run needs (the 1,600 episodes of a baseline replay in well under a minute).
+SECONDS_BASE, SECONDS_PER_EPISODE = 120.0, 2.0
 MAX_PROBLEMS = 200
 HUMAN_CLASS = "utility_gym.bench.play:HumanAgent"
 KNOWN_FILES = frozenset({RESULTS_FILE, TRAJECTORIES_FILE, TRAJECTORIES_GZ, MANIFEST_FILE})
@@ -458,6 +462,15 @@ class _Verifier:
             raise _Stop
         return False
 
+    def runner_map(self, fn: Any, groups: list[Any], bar: Any, episodes: int) -> list[Any]:
+        """The jobs on the runner, within the time budget (a problem, and a stop, past it)."""
+        budget = SECONDS_BASE + SECONDS_PER_EPISODE * episodes
+        try:
+            return self.runner.map(fn, groups, bar, weight=len, deadline=time.monotonic() + budget)
+        except DeadlineExceeded:
+            self.problem(f"{self.dir}: checking took longer than its budget of {budget:.0f} s ({episodes} episodes); stopped")
+            raise _Stop from None
+
     def replay_all(self, results: dict[str, Any], ordered: list[tuple[dict[str, Any], str]]) -> list[dict[str, Any]]:
         groups: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
         for record, line in ordered:
@@ -466,7 +479,7 @@ class _Verifier:
             )
         label = results["agent"]["name"]
         with progress_bar(len(ordered), f"verify {label}", quiet=self.quiet) as bar:
-            done = self.runner.map(replay_group, list(groups.values()), bar, weight=len)
+            done = self.runner_map(replay_group, list(groups.values()), bar, len(ordered))
         rows = []
         for replay in (r for group in done for r in group):
             if "crashed" in replay:
@@ -495,7 +508,7 @@ class _Verifier:
             groups.setdefault((env_id, record["task_id"]), []).append(episode)
             recorded[(env_id, record["task_id"], record["trial"])] = (record, line)
         with progress_bar(len(ordered), f"re-run {agent['name']}", quiet=self.quiet) as bar:
-            done = self.runner.map(rerun_group, [tuple(g) for g in groups.values()], bar, weight=len)
+            done = self.runner_map(rerun_group, [tuple(g) for g in groups.values()], bar, len(ordered))
         rows = []
         for outcome in (r for group in done for r in group):
             if "crashed" in outcome:
