@@ -452,3 +452,31 @@ def test_bench__verify_stops_at_its_time_budget(
         problems = verify_run(run_copy, runner).problems
     assert time.monotonic() - start < 30
     assert len(problems) == 1 and "checking took longer than its budget" in problems[0]
+
+
+def test_bench__unasked_verify_imports_no_agent_code_a_run_names(tmp_path: Path) -> None:
+    """The published board and submit (rerun=None) re-run only the built-in baselines: a run
+    naming any other module is replayed without importing it. --rerun (asked) re-runs it."""
+    import sys
+
+    from bench_helpers import QUICK
+
+    from utility_gym.bench.verify import RERUN_WHERE_POSSIBLE
+
+    run = tmp_path / "slow"
+    assert bench_main("run", "--agent", "bench_helpers:SlowOracle", "--env", CS, "--limit", "1", "--workers", "1", "--out", str(run), *QUICK) == 0
+    results, records = _load(run)
+    results["agent"]["spec"] = "json.tool:main"  # a module whose import is not the agent's
+    results["agent"]["classes"][CS] = results["envs"][CS]["agent_class"] = "json.tool:main"
+    results["envs"][CS]["agent_config"]["class"] = "json.tool:main"
+    command = results["provenance"]["command"]
+    command[command.index("--agent") + 1] = "json.tool:main"
+    _save(run, results, records)
+    sys.modules.pop("json.tool", None)
+    with Runner(1) as runner:
+        report = verify_run(run, runner, rerun=None)
+    assert report.ok and report.checked == "replayed"
+    assert "json.tool" not in sys.modules  # never imported
+    with Runner(1) as runner:
+        asked = verify_run(run, runner, rerun=RERUN_WHERE_POSSIBLE)
+    assert asked.ok and asked.checked == "replayed"  # imported, found not deterministic: replayed

@@ -556,7 +556,7 @@ def cmd_leaderboard(args: argparse.Namespace, argv: list[str]) -> int:
     with sealed(), Runner(args.workers) as runner:
         for directory in dirs:
             try:  # the board never falls over: whatever one run raises leaves that run out
-                report = verify_run(directory, runner, quiet=args.quiet, rerun=None if args.rerun else False)
+                report = verify_run(directory, runner, quiet=args.quiet, rerun=_board_rerun(args.rerun))
             except Exception as e:
                 report = VerifyReport(directory, {}, problems=[f"{type(e).__name__}: {' '.join(str(e).split())[:300]}"])
             reports.append(report)
@@ -575,6 +575,14 @@ def cmd_leaderboard(args: argparse.Namespace, argv: list[str]) -> int:
     md_path, html_path = write_leaderboard(entries, args.out, args.html, command, title=args.title)
     print(f"wrote {md_path} and {html_path} ({len(entries)} verified runs)")
     return 1 if failed else 0
+
+
+def _board_rerun(asked: bool) -> Any:
+    """leaderboard --rerun: re-run every agent that can be (importing the package.module each run
+    names: the caller asked for it), replay the others; without it, replay everything."""
+    from utility_gym.bench.verify import RERUN_WHERE_POSSIBLE
+
+    return RERUN_WHERE_POSSIBLE if asked else False
 
 
 def cmd_submit(args: argparse.Namespace, argv: list[str]) -> int:

@@ -97,6 +97,7 @@ RECOMPUTED_FIELDS = (
     "redundant_questions",
 )
 REPLAYED, RERUN = "replayed", "re-run"
+RERUN_WHERE_POSSIBLE = "where-possible"  # verify_run(rerun=...): re-run any agent that can be, replay the others
 
 
 class RunUnreadable(ValueError):
@@ -146,14 +147,17 @@ def verify_run(
     runner: Runner,
     *,
     quiet: bool = True,
-    rerun: bool | None = False,
+    rerun: bool | str | None = False,
     manifest_required: bool = False,
 ) -> VerifyReport:
     """Check one run folder; every problem is one line in ``report.problems``. Never raises on
     any content: a malformed file is a problem like a mismatch.
 
-    ``rerun``: True re-runs the agent (a problem when it cannot be re-run), None re-runs it when
-    it can and replays otherwise (the leaderboard), False replays.
+    ``rerun``: True re-runs the agent (a problem when it cannot be re-run; importing the
+    ``package.module`` the run names, which the caller asked for), None re-runs the built-in
+    baselines and replays every other run (no agent code a run names is imported: the published
+    board, ``submit``), ``RERUN_WHERE_POSSIBLE`` re-runs every agent that can be re-run and
+    replays the others (``leaderboard --rerun``), False replays.
     """
     report = VerifyReport(directory, {})
     try:
@@ -173,7 +177,7 @@ class _Verifier:
         report: VerifyReport,
         runner: Runner,
         quiet: bool,
-        rerun: bool | None,
+        rerun: bool | str | None,
         manifest_required: bool,
     ) -> None:
         self.report = report
@@ -446,11 +450,15 @@ class _Verifier:
 
     # -- 6 ------------------------------------------------------------------------------------
     def wants_rerun(self, results: dict[str, Any]) -> bool:
-        from utility_gym.bench.agents import rerun_problem
+        from utility_gym.bench.agents import DETERMINISTIC_BASELINES, rerun_problem
 
         if self.rerun is False:
             return False
         agent = results["agent"]
+        classes = set(agent["classes"].values())
+        if self.rerun is None and not classes <= DETERMINISTIC_BASELINES:
+            # Unasked, verify imports no agent code a run names: only the built-in baselines.
+            return False
         reasons = [] if agent.get("kind", AGENT) == AGENT else ["a person played it"]
         reasons += [p for p in map(rerun_problem, sorted(set(agent["classes"].values()))) if p]
         if any(v == "***" for v in agent["options"].values()):
