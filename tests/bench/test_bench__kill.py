@@ -168,3 +168,24 @@ def test_bench__resume_refuses_another_plan(tmp_path: Path) -> None:
     other = bench_cli(*[a if a != "oracle" else "random" for a in RUN], "--resume", "--out", str(out))
     assert other.returncode == 2
     assert "is not the interrupted run's (oracle); leave it out with --resume" in other.stderr
+
+
+def test_bench__a_two_agent_run_killed_in_its_second_agent_resumes_both(tmp_path: Path) -> None:
+    two = [a if a != "oracle" else "oracle,do-nothing" for a in RUN]
+    reference = tmp_path / "reference"
+    assert bench_main(*two, "--out", str(reference)) == 0
+    out = tmp_path / "run"
+    killed = subprocess.run(
+        [sys.executable, str(HERE / "kill_driver.py"), "episode", str(EPISODES + 3), *two, "--out", str(out)],
+        capture_output=True, text=True, timeout=300, env=_env(), cwd=ROOT,
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL
+    assert _report(out / "oracle").ok  # the first agent had finished: its folder is final
+    assert not _report(out / "do-nothing").ok  # the second had not
+    state = json.loads((out / STATE_FILE).read_text())
+    assert state["finished"] == ["oracle"]
+    resumed = bench_cli("run", "--resume", "--out", str(out))
+    assert resumed.returncode == 0, resumed.stderr
+    for agent in ("oracle", "do-nothing"):
+        assert comparable(out / agent) == comparable(reference / agent)
+    assert not (out / STATE_FILE).exists()
