@@ -3,6 +3,10 @@
 An episode is fully described by ``(env_id, make kwargs, task_id, trial, seed, agent class)``;
 the seed is derived from the run's base seed (``episode_seed``), never drawn at run time, so a
 run can be replayed and checked episode by episode (``verify``).
+
+A run survives crashes (``run_benchmark``): its plan is written first and marks the folder as
+unfinished until the very end, every finished episode is appended to a partial file and flushed,
+the final files are written atomically, and ``resume=True`` continues from what was kept.
 """
 
 from __future__ import annotations

@@ -202,7 +202,7 @@ class _Verifier:
             pass
 
     def _verify(self) -> None:
-        # 1. the folder
+        # 1-2. the folder, and every file's shape (the trajectories' line by line, in 5)
         self.check_folder()
         results = read_json_file(check_regular_file(self.dir, RESULTS_FILE), MAX_RESULTS_BYTES)
         check_results(results, f"{self.dir / RESULTS_FILE}")
@@ -236,8 +236,7 @@ class _Verifier:
                 self.problem(f"{where}: {trouble}")
             for p in make_kwarg_problems(doc["make_kwargs"], results["split"]):
                 self.problem(f"{where}: {env_id}: {p}")
-            for summary_where, summary in ((f"{env_id} metrics", doc["metrics"]),):
-                self.check_resamples(summary, summary_where)
+            self.check_resamples(doc["metrics"], f"{env_id} metrics")
         self.check_resamples(results["overall"], "overall")
         self.stop_if_problems()  # nothing is made from a run that breaks the rules
 
