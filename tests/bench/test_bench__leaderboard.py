@@ -150,7 +150,7 @@ def test_bench__leaderboard_uses_verified_runs_only(
         == 0
     )
     # a --limit run in a small world: verified, shown apart (and the oracle reads the hidden task)
-    assert "| – | oracle | – | replayed | 1 | 3 | 2 |" in out.read_text()
+    assert "| – | oracle | – | re-run | 1 | 3 | 2 |" in out.read_text()  # a built-in: re-run
     assert "--limit 3; world size=small; envs: 1 of the 4 text envs" in out.read_text()
     assert "<table" in out.with_suffix(".html").read_text()
 

@@ -360,6 +360,9 @@ def test_bench__oracle_actions_in_a_failed_episode_replay_but_fail_the_rerun(tmp
     assert _problems(run) == []  # replay: accepted (documented)
     problems = _problems(run, rerun=True)
     assert any("the re-run agent's trajectory differs" in p for p in problems), problems
+    # The command line re-runs a built-in baseline by default: the claim is checked.
+    assert bench_main("verify", str(run), "--workers", "1", "--quiet") == 1
+    assert bench_main("verify", str(run), "--workers", "1", "--quiet", "--replay-only") == 0
 
 
 def test_bench__rerun_refuses_agents_that_cannot_be_rerun(
@@ -408,7 +411,7 @@ def test_bench__a_crashing_replay_is_a_problem_not_a_crash(
         raise MemoryError("the env blew up")
 
     monkeypatch.setattr(verify, "replay_one", boom)
-    assert bench_main("verify", str(run_copy), "--workers", "1", "--quiet") == 1
+    assert bench_main("verify", str(run_copy), "--workers", "1", "--quiet", "--replay-only") == 1
     out = capsys.readouterr()
     assert "the replay raised MemoryError: the env blew up" in out.out and "Traceback" not in out.err
 

@@ -165,10 +165,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--workers", type=_positive, default=os.cpu_count() or 1)
     verify.add_argument("--quiet", action="store_true", help="no progress bar")
-    verify.add_argument(
+    how = verify.add_mutually_exclusive_group()
+    how.add_argument(
         "--rerun",
         action="store_true",
         help="run the agent itself again (deterministic agents only) and require the same trajectories",
+    )
+    how.add_argument(
+        "--replay-only",
+        action="store_true",
+        help="replay every run, the built-in baselines too (by default they are re-run)",
     )
     verify.add_argument(
         "--submission",
@@ -189,7 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument(
         "--rerun",
         action="store_true",
-        help="re-run every agent that can be re-run (the board says which were); replay the others",
+        help="re-run every agent that can be re-run, importing the module each run names (the "
+        "board says which were); by default only the built-in baselines are re-run",
     )
     board.add_argument(
         "--title", default="utility-gym leaderboard", help="the page title (default: %(default)s)"
@@ -527,8 +534,9 @@ def cmd_verify(args: argparse.Namespace, argv: list[str]) -> int:
         for directory in dirs:
             try:
                 report = verify_run(
-                    directory, runner, quiet=args.quiet, rerun=args.rerun, manifest_required=args.submission
-                )
+                    directory, runner, quiet=args.quiet, manifest_required=args.submission,
+                    rerun=True if args.rerun else (False if args.replay_only else None),
+                )  # fmt: skip
             except Exception as e:  # a failure of the verifier itself: still one line, still exit 1
                 report = VerifyReport(directory, {}, problems=[f"{directory}: verify raised {type(e).__name__}: {' '.join(str(e).split())[:300]}"])
             for problem in report.problems:
@@ -579,10 +587,11 @@ def cmd_leaderboard(args: argparse.Namespace, argv: list[str]) -> int:
 
 def _board_rerun(asked: bool) -> Any:
     """leaderboard --rerun: re-run every agent that can be (importing the package.module each run
-    names: the caller asked for it), replay the others; without it, replay everything."""
+    names: the caller asked for it), replay the others; without it, re-run the built-in baselines
+    (a run claiming to be one is checked against the real one) and replay the others."""
     from utility_gym.bench.verify import RERUN_WHERE_POSSIBLE
 
-    return RERUN_WHERE_POSSIBLE if asked else False
+    return RERUN_WHERE_POSSIBLE if asked else None
 
 
 def cmd_submit(args: argparse.Namespace, argv: list[str]) -> int:
