@@ -18,7 +18,6 @@ import argparse
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,18 +45,19 @@ def bench(*args: str) -> None:
 
 
 def regenerate_baselines(workers: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "baselines"
-        bench(*RUN, "--workers", str(workers), "--gzip", "--quiet", "--out", str(out))
-        for name in BASELINES:
-            target = SUBMISSIONS / name
-            shutil.rmtree(target, ignore_errors=True)
-            bench(
-                "submit", str(out / name), "--to", str(target), "--model", MANIFEST["model"],
-                "--contact", MANIFEST["contact"], "--description", DESCRIPTIONS[name],
-                "--rerun-command", f"utility-bench verify --rerun submissions/{name}",
-                "--workers", str(workers), "--quiet",
-            )  # fmt: skip
+    out = Path("runs") / "baselines"  # relative: the recorded command reads the same anywhere
+    shutil.rmtree(ROOT / out, ignore_errors=True)
+    bench(*RUN, "--workers", str(workers), "--gzip", "--quiet", "--out", str(out))
+    for name in BASELINES:
+        target = SUBMISSIONS / name
+        shutil.rmtree(target, ignore_errors=True)
+        bench(
+            "submit", str(out / name), "--to", str(target.relative_to(ROOT)),
+            "--model", MANIFEST["model"], "--contact", MANIFEST["contact"],
+            "--description", DESCRIPTIONS[name],
+            "--rerun-command", f"utility-bench verify --rerun submissions/{name}",
+            "--workers", str(workers), "--quiet",
+        )  # fmt: skip
 
 
 def boards(workers: int, check: bool) -> int:
