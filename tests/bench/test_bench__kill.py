@@ -1,4 +1,4 @@
-"""Runs survive crashes: SIGKILL at 18 points (every stage, the final write included) and at random
+"""Runs survive crashes: SIGKILL at 16 points (every stage, the final write included) and at random
 moments, and Ctrl-C. A killed run never leaves a folder that verifies with other numbers than the
 uninterrupted run's, and ``run --resume`` always ends with exactly the uninterrupted result."""
 
