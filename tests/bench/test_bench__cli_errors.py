@@ -102,3 +102,12 @@ def test_bench__console_script_exit_status(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "unknown agent 'nobody'" in done.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_bench__cli_error_for_an_unwritable_board(
+    capsys: pytest.CaptureFixture[str], oracle_run: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    line = _one_line_error(capsys, "leaderboard", str(oracle_run), "--out", str(blocker / "board.md"), "--workers", "1", "--quiet")
+    assert "cannot write the board" in line

@@ -580,7 +580,10 @@ def cmd_leaderboard(args: argparse.Namespace, argv: list[str]) -> int:
         print(f"{PROG}: no verified run to put on the leaderboard", file=sys.stderr)
         return 1
     command = args.board_command or " ".join([PROG, *(shlex.quote(a) for a in argv)])
-    md_path, html_path = write_leaderboard(entries, args.out, args.html, command, title=args.title)
+    try:
+        md_path, html_path = write_leaderboard(entries, args.out, args.html, command, title=args.title)
+    except OSError as e:
+        raise UsageError(f"cannot write the board: {e}") from None
     print(f"wrote {md_path} and {html_path} ({len(entries)} verified runs)")
     return 1 if failed else 0
 
