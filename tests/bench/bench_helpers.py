@@ -81,3 +81,24 @@ class CrashingAgent:
 
     def config(self) -> dict[str, Any]:
         return {"model": "none", "temperature": 0.0}
+
+
+class SlowOracle:
+    """The oracle, 30 ms per action: a run long enough to be killed at a random moment."""
+
+    name = "slow-oracle"
+    deterministic = True
+
+    def __init__(self, env: Any) -> None:
+        from utility_gym.agents.oracle import OracleAgent
+
+        self.inner = OracleAgent(env)
+
+    def reset(self) -> None:
+        self.inner.reset()
+
+    def act(self, obs: str, info: dict[str, Any]) -> Any:
+        import time
+
+        time.sleep(0.03)
+        return self.inner.act(obs, info)

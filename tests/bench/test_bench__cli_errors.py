@@ -54,7 +54,7 @@ def _one_line_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
             "cannot build agent 'random': TypeError",
         ),
         (["run", "--agent", "random", "--env", CS, "--env-arg", "novalue"], "expected KEY=VALUE"),
-        (["run", "--env", CS], "the following arguments are required: --agent"),
+        (["run", "--env", CS], "--agent is required (or --resume"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         (["verify", "/nonexistent/run"], "/nonexistent/run is not a readable directory"),
         (
@@ -75,8 +75,12 @@ def test_bench__cli_error_for_a_folder_without_a_run(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     assert "holds no results.json" in _one_line_error(capsys, "verify", str(tmp_path))
+    # A folder with a run in it is verified: malformed content fails verification (exit 1) with
+    # one line naming the file and line, it is not a usage error.
     (tmp_path / "results.json").write_text("{not json")
-    assert "not valid JSON" in _one_line_error(capsys, "verify", str(tmp_path))
+    assert bench_main("verify", str(tmp_path)) == 1
+    out = capsys.readouterr().out
+    assert f"MISMATCH {tmp_path}/results.json line 1: not valid JSON" in out
 
 
 def test_bench__cli_error_when_the_heuristic_agent_is_missing(
@@ -98,3 +102,12 @@ def test_bench__console_script_exit_status(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "unknown agent 'nobody'" in done.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_bench__cli_error_for_an_unwritable_board(
+    capsys: pytest.CaptureFixture[str], oracle_run: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    line = _one_line_error(capsys, "leaderboard", str(oracle_run), "--out", str(blocker / "board.md"), "--workers", "1", "--quiet")
+    assert "cannot write the board" in line

@@ -23,8 +23,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _entry(name: str, successes: list[int], trials: int = 3) -> Entry:
-    """A synthetic run: task i succeeds in successes[i] of ``trials`` trials."""
+def _entry(name: str, successes: list[int], trials: int = 3, reasons: tuple[str, ...] = ()) -> Entry:
+    """A synthetic run: task i succeeds in successes[i] of ``trials`` trials (ranked unless
+    ``reasons`` say why not)."""
     rows = []
     for i, wins in enumerate(successes):
         for t in range(trials):
@@ -62,7 +63,7 @@ def _entry(name: str, successes: list[int], trials: int = 3) -> Entry:
             "machine": {"cpu_count": 2, "python": "3.11"},
         },
     }
-    return Entry(name, f"runs/{name}", results)
+    return Entry(name, f"runs/{name}", results, reasons=reasons, env_reasons=reasons)
 
 
 ENTRIES = [
@@ -75,7 +76,7 @@ ENTRIES = [
 
 def test_bench__leaderboard_markdown_ranks_by_success() -> None:
     text = render_markdown(sorted(ENTRIES, key=lambda e: -e.overall["success"]))
-    overall = text.split("## Overall")[1].split("##")[0]
+    overall = text.split("## Ranked")[1].split("##")[0]
     rows = [
         line
         for line in overall.splitlines()
@@ -148,7 +149,9 @@ def test_bench__leaderboard_uses_verified_runs_only(
         bench_main("leaderboard", str(oracle_run), "--out", str(out), "--workers", "1", "--quiet")
         == 0
     )
-    assert "| 1 | oracle |" in out.read_text()
+    # a --limit run in a small world: verified, shown apart (and the oracle reads the hidden task)
+    assert "| – | oracle | – | re-run | 1 | 3 | 2 |" in out.read_text()  # a built-in: re-run
+    assert "--limit 3; world size=small; envs: 1 of the 4 text envs" in out.read_text()
     assert "<table" in out.with_suffix(".html").read_text()
 
     results = json.loads((run_copy / "results.json").read_text())
@@ -172,7 +175,7 @@ def test_bench__leaderboard_uses_verified_runs_only(
         == 1
     )
     err = capsys.readouterr().err
-    assert f"left out {tampered}: verification failed" in err
+    assert f"left out {tampered}: overall summary: partial is 0.5 in results.json" in err
     assert str(tampered) not in out.read_text().split("Regenerate with")[0]
 
 
@@ -183,14 +186,113 @@ def test_bench__leaderboard_writes_both_files(tmp_path: Path) -> None:
     assert "<svg" in html.read_text() and "<script>" in html.read_text()
 
 
-def test_bench__leaderboard_ranks_only_runs_on_the_same_task_set() -> None:
-    quick = _entry("quick", [3, 3])  # fewer tasks: a --limit run, say
-    quick.results["provenance"] = dict(quick.results["provenance"], task_set_hash="other")
-    table = render_markdown([quick, *ENTRIES]).split("## Overall")[1].split("##")[0]
-    ranks = {
-        line.split("|")[2].strip(): line.split("|")[1].strip()
-        for line in table.splitlines()
-        if line.startswith("| ") and "Rank" not in line
-    }
-    assert ranks["quick"] == "–" and ranks["oracle-ish"] == "1"
-    assert "Rank –: the run is on another task set" in table
+def test_bench__leaderboard_ranks_only_comparable_runs() -> None:
+    quick = _entry("quick", [3, 3], reasons=("--limit 2",))  # fewer tasks: a --limit run
+    text = render_markdown([quick, *ENTRIES])
+    ranked_rows = _rows(text.split("## Ranked")[1].split("\n## ")[0])
+    apart_rows = _rows(text.split("## Shown apart (not ranked)")[1].split("\n## ")[0])
+    assert [r[1] for r in ranked_rows] == ["oracle-ish", "best", "middling", "chatty"]
+    assert [r[0] for r in ranked_rows] == ["1", "2", "3", "4"]
+    assert apart_rows == [apart_rows[0]] and apart_rows[0][:2] == ["–", "quick"]
+    assert apart_rows[0][-1] == "--limit 2"
+    env_rows = _rows(text.split("## utility/CustomerService-v0")[1].split("\n## ")[0])
+    assert [r[:2] for r in env_rows][-1] == ["–", "quick"]  # after the ranked ones, unranked
+
+
+def _rows(section: str) -> list[list[str]]:
+    return [
+        [cell.strip() for cell in line.strip("|").split(" | ")]
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith("| Rank")
+    ]
+
+
+def test_bench__leaderboard_never_falls_over(
+    oracle_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = tmp_path / "runs"
+    shutil.copytree(oracle_run, runs / "good")
+    for name in ("no-metrics", "garbage", "raises"):
+        shutil.copytree(oracle_run, runs / name)
+    results = json.loads((runs / "no-metrics" / "results.json").read_text())
+    del results["envs"]["utility/CustomerService-v0"]["metrics"]  # verified once; KeyError on the board
+    (runs / "no-metrics" / "results.json").write_text(json.dumps(results))
+    (runs / "garbage" / "trajectories.jsonl").write_bytes(b"\x00\xff garbage\n")
+    from utility_gym.bench import verify
+
+    real = verify.verify_run
+
+    def flaky(directory: Path, *args: object, **kwargs: object) -> object:
+        if directory.name == "raises":
+            raise RuntimeError("something nobody foresaw")
+        return real(directory, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(verify, "verify_run", flaky)
+    out = tmp_path / "board.md"
+    code = bench_main("leaderboard", str(runs), "--out", str(out), "--workers", "1", "--quiet")
+    assert code == 1  # some runs were left out; the board was still written
+    err = capsys.readouterr().err
+    assert f"left out {runs / 'no-metrics'}: {runs / 'no-metrics'}/results.json: envs['utility/CustomerService-v0']: 'metrics' is missing" in err
+    assert f"left out {runs / 'garbage'}: {runs / 'garbage'}/trajectories.jsonl line 1: not UTF-8" in err
+    assert f"left out {runs / 'raises'}: RuntimeError: something nobody foresaw" in err
+    board = out.read_text()
+    assert "| – | oracle |" in board and "no-metrics" not in board and "garbage" not in board
+
+
+def test_bench__names_are_escaped_in_every_output() -> None:
+    """Names are restricted at verify; the renderers escape anyway (a synthetic entry here)."""
+    evil = _entry("x\n# pwned | <script>alert(1)</script> [a](http://e.vil)", [3, 3])
+    text = render_markdown([evil, *ENTRIES])
+    assert not any(line.startswith("# pwned") for line in text.splitlines())
+    row = next(line for line in text.splitlines() if "pwned" in line)
+    assert row.count(" | ") == text.splitlines()[text.splitlines().index(row) - 1].count(" | ") or "\\|" in row
+    assert "\\<script\\>" in row and "\\[a\\]\\(http://e.vil\\)" in row
+    page = render_html([evil, *ENTRIES])
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_bench__seed_shopping_and_other_worlds_are_shown_apart() -> None:
+    from utility_gym.bench.rules import ranked_env_ids, unranked_reasons
+
+    def results(**changes: object) -> dict:
+        doc = {
+            "agent": {"name": "a", "classes": {e: "m:A" for e in ranked_env_ids()}},
+            "split": "test", "limit": None, "seed": 0,
+            "envs": {e: {"make_kwargs": {"split": "test"}} for e in ranked_env_ids()},
+        }  # fmt: skip
+        doc.update(changes)
+        return doc
+
+    assert unranked_reasons(results()) == []
+    assert unranked_reasons(results(seed=7)) == ["base seed 7"]
+    assert unranked_reasons(results(split="train")) == ["train split"]
+    assert unranked_reasons(results(limit=5)) == ["--limit 5"]
+    small = {e: {"make_kwargs": {"split": "test", "size": "small"}} for e in ranked_env_ids()}
+    assert unranked_reasons(results(envs=small)) == ["world size=small"]
+    one = {ranked_env_ids()[0]: {"make_kwargs": {"split": "test"}}}
+    assert unranked_reasons(results(envs=one)) == [f"envs: 1 of the {len(ranked_env_ids())} text envs"]
+    person = results(agent={"name": "me", "kind": "human", "classes": {}})
+    assert unranked_reasons(person) == ["played by a person"]
+
+
+def test_bench__a_large_train_run_leaves_the_test_runs_ranked() -> None:
+    big = _entry("big-train", [3] * 40, reasons=("train split",))  # more tasks than any test run
+    table = render_markdown([big, *ENTRIES]).split("## Ranked")[1].split("\n## ")[0]
+    assert "| 1 | oracle-ish |" in table and "big-train" not in table
+
+
+def test_bench__names_that_read_the_same_are_told_apart(oracle_run: Path, tmp_path: Path) -> None:
+    from utility_gym.bench.leaderboard import entries_from
+    from utility_gym.bench.rules import name_skeleton
+    from utility_gym.bench.verify import VerifyReport
+
+    assert name_skeleton("Oracle-1") == name_skeleton("0racle_l") == name_skeleton("oracle.I")
+    assert name_skeleton("modem") == name_skeleton("rnodern") != name_skeleton("random")
+    results = json.loads((oracle_run / "results.json").read_text())
+    reports = []
+    for folder, name in (("a", "my-agent"), ("b", "My_Agent"), ("c", "other")):
+        doc = json.loads(json.dumps(results))
+        doc["agent"]["name"] = name
+        reports.append(VerifyReport(tmp_path / folder, doc))
+    shown = sorted(e.name for e in entries_from(reports))
+    assert shown == [f"My_Agent ({tmp_path / 'b'})", f"my-agent ({tmp_path / 'a'})", "other"]

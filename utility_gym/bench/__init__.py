@@ -1,8 +1,10 @@
 """utility-bench: evaluation runs with pass^k, verifiable submissions and the leaderboard.
 
-The command line lives in ``utility_gym.bench.cli`` (``utility-bench run|verify|leaderboard|play|
-serve|list``); the pieces are importable for scripts: ``metrics`` (pass^k, bootstrap intervals),
-``runner`` (planning and running episodes), ``verify`` (replay) and ``leaderboard``.
+The command line lives in ``utility_gym.bench.cli`` (``utility-bench run|verify|leaderboard|submit|
+play|serve|stream|list``); the pieces are importable for scripts: ``metrics`` (pass^k, bootstrap
+intervals), ``rules`` (what a valid run is, which runs are ranked), ``runner`` (planning and
+running episodes, crash-safe), ``files`` and ``schema`` (bounded, strict reading of run files),
+``verify`` (replay or re-run, sealed by ``seal``), ``leaderboard`` and ``submit``.
 """
 
 from utility_gym.bench.metrics import (

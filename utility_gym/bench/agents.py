@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import importlib.util
 import inspect
+import os
 import re
+import sys
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -31,6 +36,14 @@ NAMED_AGENTS: dict[str, str] = {
 }
 
 _PATH = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+_FILE_PATH = re.compile(r"^(?P<file>[^:]+\.py):(?P<cls>[A-Za-z_]\w*)$")
+
+# Baselines whose actions are a function of the env, the episode seed and their options: the ones
+# ``verify --rerun`` may re-run without the class saying so. Another class opts in with a class
+# attribute ``deterministic = True`` (and must then be importable as package.module:Class).
+DETERMINISTIC_BASELINES = frozenset(
+    {*HEURISTIC_AGENTS.values(), *(NAMED_AGENTS[n] for n in NAMED_AGENTS if n not in ("llm", "memory"))}
+)
 
 
 class AgentNotFound(ValueError):
@@ -69,24 +82,92 @@ def agent_path(name: str, env_id: str) -> str:
             raise AgentNotFound(f"the heuristic agent for {env_id} is missing: {e}") from None
         return path
     path = NAMED_AGENTS.get(name, name)
-    if not _PATH.match(path):
+    if not (_PATH.match(path) or _FILE_PATH.match(path)):
         raise AgentNotFound(
-            f"unknown agent {name!r}; use one of {', '.join(known_agent_names())} or package.module:Class"
+            f"unknown agent {name!r}; use one of {', '.join(known_agent_names())}, "
+            "package.module:Class or path/to/file.py:Class"
         )
     load_agent_class(path)
     return path
 
 
 def load_agent_class(path: str) -> type:
-    module_name, _, attr = path.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as e:
-        raise AgentNotFound(f"cannot import {module_name} for agent {path} ({e})") from None
+    """The class ``package.module:Class`` or ``path/to/file.py:Class`` names.
+
+    Modules are found on ``sys.path`` and then in the current directory (appended, so an
+    installed package of the same name wins); files are loaded by path, relative to the current
+    directory.
+    """
+    file_match = _FILE_PATH.match(path)
+    if file_match:
+        module = _load_file(file_match["file"], path)
+        attr = file_match["cls"]
+        module_name = file_match["file"]
+    else:
+        module_name, _, attr = path.partition(":")
+        cwd = os.getcwd()
+        if cwd not in sys.path and "" not in sys.path:
+            sys.path.append(cwd)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            raise AgentNotFound(
+                f"cannot import {module_name} for agent {path} ({e}; looked on sys.path and in {cwd})"
+            ) from None
     cls = getattr(module, attr, None)
     if cls is None or not callable(cls):
         raise AgentNotFound(f"{module_name} has no agent class {attr!r}")
     return cls
+
+
+def _load_file(file: str, path: str) -> Any:
+    source = Path(file)
+    if not source.is_file():
+        raise AgentNotFound(f"no file {file} for agent {path} (paths are relative to {os.getcwd()})")
+    resolved = source.resolve()
+    module_name = "_utility_bench_agent_" + hashlib.sha256(str(resolved).encode()).hexdigest()[:12]
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, resolved)
+    if spec is None or spec.loader is None:
+        raise AgentNotFound(f"cannot load {file} for agent {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # before running it: dataclasses and pickling look it up
+    try:
+        spec.loader.exec_module(module)
+    except Exception as e:
+        del sys.modules[module_name]
+        raise AgentNotFound(
+            f"{file} raised {type(e).__name__} on import: {' '.join(str(e).split())[:200]}"
+        ) from None
+    return module
+
+
+def declared_name(path: str) -> str | None:
+    """The agent class's own ``name`` (a class attribute that is a string), if it has one."""
+    try:
+        cls = load_agent_class(path)
+    except AgentNotFound:
+        return None
+    name = inspect.getattr_static(cls, "name", None)
+    return name if isinstance(name, str) else None
+
+
+def rerun_problem(path: str) -> str | None:
+    """Why ``verify --rerun`` cannot re-run the agent ``path``, or None when it can."""
+    if path in DETERMINISTIC_BASELINES:
+        return None
+    if _FILE_PATH.match(path):
+        return f"{path} is loaded from a file; only package.module:Class agents can be re-run"
+    if not _PATH.match(path):
+        return f"{path} is not package.module:Class"
+    try:
+        cls = load_agent_class(path)
+    except AgentNotFound as e:
+        return f"{path} cannot be loaded here ({e})"
+    if inspect.getattr_static(cls, "deterministic", False) is not True:
+        return f"{path} does not declare deterministic = True"
+    return None
 
 
 def build_agent(path: str, env: gym.Env, seed: int, options: dict[str, Any] | None = None) -> Any:

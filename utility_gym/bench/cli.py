@@ -1,8 +1,9 @@
 """The ``utility-bench`` command: run, verify, leaderboard, play, serve, list.
 
-Exit status: 0 on success, 1 when verification finds a mismatch (or a leaderboard input fails
-it), 2 on a usage error (unknown agent, env or split, unreadable folder, bad number), each
-reported as one line on stderr.
+Exit status: 0 on success; 1 when verification finds a problem (or a leaderboard input fails
+it); 2 on a usage error (unknown agent, env or split, unreadable folder, bad number), reported
+as one line on stderr; 3 when ``run`` finished but some episodes errored (the files are
+written; ``--allow-errors`` makes that 0); 130 when Ctrl-C stopped a run (``--resume`` goes on).
 """
 
 from __future__ import annotations
@@ -61,8 +62,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--agent",
-        required=True,
-        help="heuristic, random, oracle, llm, or package.module:Class; several comma-separated",
+        default=None,
+        help="heuristic, random, oracle, llm, package.module:Class or path/to/file.py:Class "
+        "(both found from the current directory); several comma-separated",
+    )
+    run.add_argument(
+        "--name",
+        default=None,
+        help="the agent's name in results and on the leaderboard (default: the registry name, "
+        "the class's `name` attribute, or the class name); letters, digits and ._+- only",
+    )
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the interrupted run in --out: keep its finished episodes, run the others",
+    )
+    run.add_argument(
+        "--allow-errors",
+        action="store_true",
+        help="exit 0 even when some episodes errored (they still count as failures)",
     )
     run.add_argument(
         "--env",
@@ -147,6 +165,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--workers", type=_positive, default=os.cpu_count() or 1)
     verify.add_argument("--quiet", action="store_true", help="no progress bar")
+    how = verify.add_mutually_exclusive_group()
+    how.add_argument(
+        "--rerun",
+        action="store_true",
+        help="run the agent itself again (deterministic agents only) and require the same trajectories",
+    )
+    how.add_argument(
+        "--replay-only",
+        action="store_true",
+        help="replay every run, the built-in baselines too (by default they are re-run)",
+    )
+    verify.add_argument(
+        "--submission",
+        action="store_true",
+        help="each DIR is a submission: its manifest (submission.json) is required",
+    )
 
     board = sub.add_parser("leaderboard", help="Markdown and HTML leaderboard from verified runs")
     board.add_argument("dirs", nargs="+", metavar="DIR")
@@ -158,6 +192,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     board.add_argument("--workers", type=_positive, default=os.cpu_count() or 1)
     board.add_argument("--quiet", action="store_true", help="no progress bar")
+    board.add_argument(
+        "--rerun",
+        action="store_true",
+        help="re-run every agent that can be re-run, importing the module each run names (the "
+        "board says which were); by default only the built-in baselines are re-run",
+    )
+    board.add_argument(
+        "--title", default="utility-gym leaderboard", help="the page title (default: %(default)s)"
+    )
+    board.add_argument(
+        "--command",
+        dest="board_command",
+        default=None,
+        help="the command shown as how to regenerate the board (default: this one)",
+    )
+
+    submit = sub.add_parser(
+        "submit", help="package a finished run as a submission folder (verified, with its manifest)"
+    )
+    submit.add_argument("run_dir", metavar="RUN", type=Path, help="the --out folder of one agent's run")
+    submit.add_argument("--to", type=Path, required=True, help="the new submission folder, e.g. submissions/my-agent")
+    submit.add_argument("--model", required=True, help="the model behind the agent ('none' for code)")
+    submit.add_argument("--contact", required=True, help="how to reach the submitter (e-mail or GitHub handle)")
+    submit.add_argument("--description", default="", help="one paragraph: what the agent does")
+    submit.add_argument(
+        "--rerun-command",
+        default="",
+        help="how to re-run the agent (default: the recorded run command)",
+    )
+    submit.add_argument("--source", default=None, help="where the agent's code is (URL)")
+    submit.add_argument("--workers", type=_positive, default=os.cpu_count() or 1)
+    submit.add_argument("--quiet", action="store_true", help="no progress bar")
 
     play = sub.add_parser("play", help="play the agent's side of an episode in the terminal")
     play.add_argument(
@@ -175,8 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         default=Path("runs/play"),
-        help="folder for trajectories.jsonl (default: runs/play)",
+        help="run folder the episode is added to (results.json and trajectories.jsonl; default: runs/play)",
     )
+    play.add_argument("--name", default="human", help="the player's name in the run (default: human)")
 
     serve = sub.add_parser("serve", help="serve an env's website for a person's browser")
     serve.add_argument("site", metavar="SITE", help="web-shop")
@@ -212,6 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "run": cmd_run,
             "verify": cmd_verify,
             "leaderboard": cmd_leaderboard,
+            "submit": cmd_submit,
             "play": cmd_play,
             "serve": cmd_serve,
             "stream": cmd_stream,
@@ -234,31 +302,53 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
     from utility_gym.bench.agents import AgentNotFound, agent_path, redact_command
     from utility_gym.bench.execution import BACKENDS, BackendUnavailable
+    from utility_gym.bench.files import STATE_FILE
     from utility_gym.bench.metrics import BOOTSTRAP_RESAMPLES
+    from utility_gym.bench.rules import MAX_BOOTSTRAP, make_kwarg_problems, unranked_reasons
     from utility_gym.bench.runner import (
+        AgentNameError,
         EnvNotFound,
+        ResumeError,
+        RunInterrupted,
         RunSettings,
         plan_agent,
         plan_envs,
+        read_state,
         run_benchmark,
         select_envs,
     )
     from utility_gym.bench.tables import print_run_table
     from utility_gym.core.tasks import SPLITS
 
+    if args.resume and (args.out / STATE_FILE).exists():
+        args, argv = _resumed_args(args, argv, read_state_or_usage(args.out, read_state, ResumeError))
+    elif args.resume and args.agent is not None:  # killed before it began: start it
+        print(f"nothing to resume in {args.out}: starting the run", file=sys.stderr)
+        args.resume = False
+        argv = [a for a in argv if a != "--resume"]
+    elif args.resume:
+        raise UsageError(f"{args.out} holds no unfinished run ({STATE_FILE} is missing): nothing to resume")
+    elif args.agent is None:
+        raise UsageError("--agent is required (or --resume to continue an interrupted run)")
     if args.split not in SPLITS:
         raise UsageError(f"unknown split {args.split!r}; choose one of {', '.join(SPLITS)}")
     if args.backend not in BACKENDS:
         raise UsageError(f"unknown backend {args.backend!r}; choose one of {', '.join(BACKENDS)}")
-    if args.bootstrap is not None and args.bootstrap < BOOTSTRAP_RESAMPLES:
+    if args.bootstrap is not None and not BOOTSTRAP_RESAMPLES <= args.bootstrap <= MAX_BOOTSTRAP:
         raise UsageError(
-            f"--bootstrap must be at least {BOOTSTRAP_RESAMPLES} (verify rejects fewer)"
+            f"--bootstrap must be from {BOOTSTRAP_RESAMPLES} to {MAX_BOOTSTRAP} (verify rejects others)"
         )
+    from utility_gym.bench.rules import settings_problems
+
+    for problem in settings_problems(split=args.split, trials=args.trials, limit=args.limit, seed=args.seed):
+        raise UsageError(f"not a valid run: {problem}")
     names = [n.strip() for n in args.agent.split(",") if n.strip()]
     if not names:
         raise UsageError(
             "--agent is empty; use heuristic, random, oracle, llm or package.module:Class"
         )
+    if args.name is not None and len(names) > 1:
+        raise UsageError("--name labels a one-agent run; run the agents one by one to name each")
     env_kwargs = dict(args.env_arg)
     if args.size is not None:
         env_kwargs["size"] = args.size
@@ -280,7 +370,9 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
     agents = []
     for name in names:
         try:
-            agents.append(plan_agent(name, envs, dict(args.agent_arg)))
+            agents.append(plan_agent(name, envs, dict(args.agent_arg), args.name))
+        except AgentNameError as e:
+            raise UsageError(str(e)) from None
         except Exception as e:  # the agent cannot be built: bad --agent-arg, missing key, ...
             raise UsageError(
                 f"cannot build agent {name!r}: {type(e).__name__}: {' '.join(str(e).split())}"
@@ -288,6 +380,8 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
     labels = [a.label for a in agents]
     if len(set(labels)) != len(labels):
         raise UsageError(f"two agents share a results folder name: {', '.join(labels)}")
+    if not args.resume:
+        _check_no_unfinished_run(args.out, labels)
     settings = RunSettings(
         agents=names,
         env_ids=env_ids,
@@ -303,17 +397,106 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
         quiet=args.quiet,
         compress=args.gzip,
         command=redact_command([PROG, *argv]),
+        name=args.name,
     )
     try:
-        outcomes = run_benchmark(settings, envs, agents)
+        outcomes = run_benchmark(settings, envs, agents, resume=args.resume)
     except BackendUnavailable as e:
         raise UsageError(str(e)) from None
+    except ResumeError as e:
+        raise UsageError(str(e)) from None
+    except RunInterrupted as e:
+        print(
+            f"{PROG}: {e} in {e.out}; the finished ones are kept. Resume with: "
+            f"{PROG} run --resume --out {shlex.quote(str(args.out))}",
+            file=sys.stderr,
+        )
+        return 130
     print_run_table(outcomes, sys.stdout)
+    status = 0
     for outcome in outcomes:
         name = "trajectories.jsonl.gz" if args.gzip else "trajectories.jsonl"
         wall = outcome.results["provenance"]["wall_seconds"]
-        print(f"wrote {outcome.out}/results.json and {name} ({wall:.1f} s)")
-    return 0
+        resumed = f", {outcome.resumed} episodes kept from the interrupted run" if outcome.resumed else ""
+        print(f"wrote {outcome.out}/results.json and {name} ({wall:.1f} s{resumed})")
+        errors = outcome.errors
+        if errors:
+            total = outcome.results["overall"]["episodes"]
+            print(f"{outcome.agent.label}: {len(errors)} of {total} episodes errored (counted as failures):")
+            for reason, count in _error_kinds(errors):
+                print(f"  {count} x {reason}")
+            if not args.allow_errors:
+                status = 3
+    cannot = sorted({p for env in envs for p in make_kwarg_problems(env.make_kwargs, args.split)})
+    if cannot:
+        print(f"note: verify will refuse this run: {'; '.join(cannot)}")
+    else:
+        reasons = unranked_reasons(outcomes[0].results) if outcomes else []
+        if reasons and len(outcomes) == 1:
+            print(f"note: a valid run, shown apart from the ranked ones on the leaderboard: {'; '.join(reasons)}")
+    if status:
+        print(
+            f"{PROG}: exit status 3: some episodes errored (pass --allow-errors to accept them)",
+            file=sys.stderr,
+        )
+    return status
+
+
+def _error_kinds(errors: list[str]) -> list[tuple[str, int]]:
+    """Errors grouped by their first line, shortened, most frequent first."""
+    from collections import Counter
+
+    counts = Counter(" ".join(e.split())[:160] for e in errors)
+    return counts.most_common(5) + ([("(other kinds)", sum(c for _, c in counts.most_common()[5:]))] if len(counts) > 5 else [])
+
+
+def read_state_or_usage(out: Path, read_state: Any, error: type[Exception]) -> dict[str, Any]:
+    try:
+        return read_state(out)
+    except error as e:
+        raise UsageError(str(e)) from None
+
+
+def _resumed_args(
+    args: argparse.Namespace, argv: list[str], state: dict[str, Any]
+) -> tuple[argparse.Namespace, list[str]]:
+    """The plan of an interrupted run, from its state file; --workers, --backend and --quiet
+    (and --agent-arg, for secrets that were not stored) may be given again."""
+    if args.agent is not None and [n.strip() for n in args.agent.split(",")] != state["agents"]:
+        raise UsageError(f"--agent {args.agent} is not the interrupted run's ({','.join(state['agents'])}); leave it out with --resume")
+    options = dict(state.get("agent_options") or {})
+    options.update(dict(args.agent_arg))
+    hidden = sorted(k for k, v in options.items() if v == "***")
+    if hidden:
+        raise UsageError(f"the interrupted run's secret options were not stored; give them again: {', '.join(f'--agent-arg {k}=...' for k in hidden)}")
+    kwargs = dict(state["env_kwargs"])
+    size = kwargs.pop("size", None)
+    resumed = argparse.Namespace(**vars(args))
+    resumed.agent = ",".join(state["agents"])
+    resumed.name = state.get("name")
+    resumed.env = state["env_ids"]
+    resumed.split = state["split"]
+    resumed.trials = state["trials"]
+    resumed.limit = state["limit"]
+    resumed.seed = state["seed"]
+    resumed.size = size
+    resumed.env_arg = list(kwargs.items())
+    resumed.agent_arg = list(options.items())
+    resumed.bootstrap = state["resamples"]
+    resumed.gzip = state["compress"]
+    return resumed, list(state["command"][1:])
+
+
+def _check_no_unfinished_run(out: Path, labels: list[str]) -> None:
+    from utility_gym.bench.files import PARTIAL_FILE, STATE_FILE
+
+    folders = [out] if len(labels) == 1 else [out, *(out / label for label in labels)]
+    for folder in folders:
+        if (folder / STATE_FILE).exists() or (folder / PARTIAL_FILE).exists():
+            raise UsageError(
+                f"{folder} holds an unfinished run: continue it with `{PROG} run --resume --out {shlex.quote(str(out))}`, "
+                f"or delete {folder / STATE_FILE} and {folder / PARTIAL_FILE} to start over"
+            )
 
 
 def _require_ray() -> None:
@@ -339,55 +522,108 @@ def _check_out(out: Path) -> None:
 
 def cmd_verify(args: argparse.Namespace, argv: list[str]) -> int:
     from utility_gym.bench.execution import Runner
-    from utility_gym.bench.verify import RunUnreadable, run_directories, verify_run
+    from utility_gym.bench.seal import sealed
+    from utility_gym.bench.verify import RunUnreadable, VerifyReport, run_directories, verify_run
 
     try:
         dirs = run_directories(args.dirs)
-        status = 0
-        with Runner(args.workers) as runner:
-            for directory in dirs:
-                report = verify_run(directory, runner, quiet=args.quiet)
-                for problem in report.problems:
-                    print(f"MISMATCH {problem}")
-                if report.ok:
-                    print(
-                        f"verified {directory}: {report.episodes} episodes replayed, every score matches"
-                    )
-                else:
-                    print(
-                        f"FAILED {directory}: {len(report.problems)} mismatches in {report.episodes} episodes"
-                    )
-                    status = 1
     except RunUnreadable as e:
         raise UsageError(str(e)) from None
+    status = 0
+    with sealed(), Runner(args.workers) as runner:
+        for directory in dirs:
+            try:
+                report = verify_run(
+                    directory, runner, quiet=args.quiet, manifest_required=args.submission,
+                    rerun=True if args.rerun else (False if args.replay_only else None),
+                )  # fmt: skip
+            except Exception as e:  # a failure of the verifier itself: still one line, still exit 1
+                report = VerifyReport(directory, {}, problems=[f"{directory}: verify raised {type(e).__name__}: {' '.join(str(e).split())[:300]}"])
+            for problem in report.problems:
+                print(f"MISMATCH {problem}")
+            if report.ok:
+                how = "re-run: the agent gave the same trajectories" if report.checked == "re-run" else "replayed"
+                print(f"verified {directory}: {report.episodes} episodes {how}, every score matches")
+            else:
+                print(f"FAILED {directory}: {len(report.problems)} problems in {report.episodes} episodes")
+                status = 1
     return status
 
 
 def cmd_leaderboard(args: argparse.Namespace, argv: list[str]) -> int:
     from utility_gym.bench.execution import Runner
     from utility_gym.bench.leaderboard import entries_from, write_leaderboard
-    from utility_gym.bench.verify import RunUnreadable, run_directories, verify_run
+    from utility_gym.bench.seal import sealed
+    from utility_gym.bench.verify import RunUnreadable, VerifyReport, run_directories, verify_run
 
     try:
         dirs = run_directories(args.dirs)
-        with Runner(args.workers) as runner:
-            reports = [verify_run(d, runner, quiet=args.quiet) for d in dirs]
     except RunUnreadable as e:
         raise UsageError(str(e)) from None
+    reports = []
+    with sealed(), Runner(args.workers) as runner:
+        for directory in dirs:
+            try:  # the board never falls over: whatever one run raises leaves that run out
+                report = verify_run(directory, runner, quiet=args.quiet, rerun=_board_rerun(args.rerun))
+            except Exception as e:
+                report = VerifyReport(directory, {}, problems=[f"{type(e).__name__}: {' '.join(str(e).split())[:300]}"])
+            reports.append(report)
     failed = [r for r in reports if not r.ok]
     for report in failed:
         print(
-            f"{PROG}: left out {report.directory}: verification failed ({len(report.problems)} mismatches; run {PROG} verify {report.directory})",
+            f"{PROG}: left out {report.directory}: {report.problems[0]}"
+            + (f" (and {len(report.problems) - 1} more; run {PROG} verify {report.directory})" if len(report.problems) > 1 else ""),
             file=sys.stderr,
         )
     entries = entries_from(reports)
     if not entries:
         print(f"{PROG}: no verified run to put on the leaderboard", file=sys.stderr)
         return 1
-    command = " ".join([PROG, *(shlex.quote(a) for a in argv)])
-    md_path, html_path = write_leaderboard(entries, args.out, args.html, command)
+    command = args.board_command or " ".join([PROG, *(shlex.quote(a) for a in argv)])
+    try:
+        md_path, html_path = write_leaderboard(entries, args.out, args.html, command, title=args.title)
+    except OSError as e:
+        raise UsageError(f"cannot write the board: {e}") from None
     print(f"wrote {md_path} and {html_path} ({len(entries)} verified runs)")
     return 1 if failed else 0
+
+
+def _board_rerun(asked: bool) -> Any:
+    """leaderboard --rerun: re-run every agent that can be (importing the package.module each run
+    names: the caller asked for it), replay the others; without it, re-run the built-in baselines
+    (a run claiming to be one is checked against the real one) and replay the others."""
+    from utility_gym.bench.verify import RERUN_WHERE_POSSIBLE
+
+    return RERUN_WHERE_POSSIBLE if asked else None
+
+
+def cmd_submit(args: argparse.Namespace, argv: list[str]) -> int:
+    from utility_gym.bench.execution import Runner
+    from utility_gym.bench.seal import sealed
+    from utility_gym.bench.submit import SubmitError, make_submission
+
+    try:
+        with sealed(), Runner(args.workers) as runner:
+            report = make_submission(
+                args.run_dir,
+                args.to,
+                model=args.model,
+                contact=args.contact,
+                description=args.description,
+                rerun_command=args.rerun_command,
+                source=args.source,
+                runner=runner,
+                quiet=args.quiet,
+            )
+    except SubmitError as e:
+        raise UsageError(str(e)) from None
+    if not report.ok:
+        for problem in report.problems:
+            print(f"MISMATCH {problem}")
+        print(f"FAILED {args.run_dir}: not submitted ({len(report.problems)} problems)")
+        return 1
+    print(f"wrote {args.to} ({report.episodes} episodes, {report.checked}); open a pull request adding it (docs/submitting.md)")
+    return 0
 
 
 def cmd_play(args: argparse.Namespace, argv: list[str]) -> int:
@@ -404,7 +640,7 @@ def cmd_play(args: argparse.Namespace, argv: list[str]) -> int:
     task_id = args.task or task_id
     env_kwargs = {"size": args.size} if args.size else {}
     try:
-        play(env_id, task_id, seed=args.seed, split=args.split, env_kwargs=env_kwargs, out=args.out)
+        play(env_id, task_id, seed=args.seed, split=args.split, env_kwargs=env_kwargs, out=args.out, name=args.name, command=[PROG, *argv])
     except ValueError as e:  # a malformed or foreign task id
         raise UsageError(str(e)) from None
     return 0

@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
@@ -21,6 +22,10 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 BACKENDS = ("local", "ray")
+
+
+class DeadlineExceeded(TimeoutError):
+    """The jobs did not finish by their deadline (the workers were stopped)."""
 
 
 class BackendUnavailable(RuntimeError):
@@ -67,17 +72,35 @@ class Runner:
         items: Sequence[T],
         bar: tqdm | None = None,
         weight: Callable[[T], int] | None = None,
+        deadline: float | None = None,
     ) -> list[R]:
         """``[fn(item) for item in items]``, run by the workers, in order.
 
-        ``bar`` advances by ``weight(item)`` (default 1) as each job finishes.
+        ``bar`` advances by ``weight(item)`` (default 1) as each job finishes. Past ``deadline``
+        (a ``time.monotonic()`` value) the workers are stopped and ``DeadlineExceeded`` raised:
+        between jobs in this process, and also during a job with worker processes.
         """
         results: list[Any] = [None] * len(items)
-        for index, result in self._run(fn, items):
+        for index, result in self._run(fn, items, deadline):
             results[index] = result
             if bar is not None:
                 bar.update(weight(items[index]) if weight else 1)
         return results
+
+    def imap(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+        """``(index, fn(item))`` for every item, as each job finishes (any order)."""
+        yield from self._run(fn, items)
+
+    def abort(self) -> None:
+        """Stop now (Ctrl-C): cancel queued jobs and end the worker processes."""
+        if self._pool is not None:
+            processes = list(getattr(self._pool, "_processes", {}).values())
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.join(5)
+            self._pool = None
 
     def close(self) -> None:
         if self._pool is not None:
@@ -94,16 +117,22 @@ class Runner:
         self.close()
 
     # -- backends -----------------------------------------------------------------------------
-    def _run(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+    def _run(
+        self, fn: Callable[[T], R], items: Sequence[T], deadline: float | None = None
+    ) -> Iterator[tuple[int, R]]:
         if self.backend == "ray":
             yield from self._run_ray(fn, items)
         elif self.workers == 1 or len(items) <= 1:
             for index, item in enumerate(items):
+                if deadline is not None and time.monotonic() > deadline:
+                    raise DeadlineExceeded
                 yield index, fn(item)
         else:
-            yield from self._run_pool(fn, items)
+            yield from self._run_pool(fn, items, deadline)
 
-    def _run_pool(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+    def _run_pool(
+        self, fn: Callable[[T], R], items: Sequence[T], deadline: float | None = None
+    ) -> Iterator[tuple[int, R]]:
         if self._pool is None:
             method = (
                 "fork"
@@ -126,7 +155,11 @@ class Runner:
                 pending[self._pool.submit(fn, nxt[1])] = nxt[0]
             if not pending:
                 return
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            done, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+            if not done:
+                self.abort()
+                raise DeadlineExceeded
             for future in done:
                 yield pending.pop(future), future.result()
 

@@ -1,5 +1,14 @@
 """``utility-bench leaderboard``: Markdown and a static HTML page from verified runs only.
 
+Only runs that pass ``verify`` are shown; a run that fails, or raises anything at all, is left
+out with its reason and the board still builds. Runs are ranked only when comparable
+(``rules.unranked_reasons``: the fixed test split, every task, the published base seed, the
+default world, an agent that does not read the hidden task); every other run is shown apart,
+labelled with why. Each row says whether its trajectories were replayed or its agent re-run.
+
+Every text that comes from a run (names, folders, model, reasons) is escaped for the output it
+goes to: HTML-escaped in the page, backslash-escaped (and kept on one line) in Markdown.
+
 The HTML page needs nothing but a browser: tables sort by a click on a column header (a few
 lines of inline JavaScript) and the pass^k curves are inline SVG.
 """
@@ -7,11 +16,13 @@ lines of inline JavaScript) and the pass^k curves are inline SVG.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from utility_gym.bench.rules import env_independent_reasons, name_skeleton, unranked_reasons
 from utility_gym.bench.verify import VerifyReport
 
 # Numeric columns where less is better: their first click sorts ascending (the others: descending).
@@ -22,11 +33,16 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F
 
 @dataclass(frozen=True)
 class Entry:
-    """One verified run: an agent on some envs."""
+    """One verified run: an agent (or a person) on some envs."""
 
     name: str
     directory: str
     results: dict[str, Any]
+    checked: str = "replayed"  # or "re-run": the agent itself was run again
+    model: str | None = None  # from the submission manifest
+    reasons: tuple[str, ...] = ()  # why it is not ranked overall (empty: ranked)
+    env_reasons: tuple[str, ...] = ()  # why it is not ranked on any env
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def overall(self) -> dict[str, Any]:
@@ -47,14 +63,27 @@ class Entry:
 
 
 def entries_from(reports: Sequence[VerifyReport]) -> list[Entry]:
-    """Entries for the verified reports; names made unique by the run folder where they clash."""
+    """Entries for the verified reports; names that read the same (``rules.name_skeleton``: case
+    and look-alikes folded) get their folder."""
     ok = [r for r in reports if r.ok]
-    names = [str(r.results.get("agent", {}).get("name", r.directory.name)) for r in ok]
+    names = [str(r.results["agent"]["name"]) for r in ok]
+    folded = [name_skeleton(n) for n in names]
     out = []
     for name, report in zip(names, ok, strict=True):
-        shown = name if names.count(name) == 1 else f"{name} ({report.directory})"
-        out.append(Entry(shown, str(report.directory), report.results))
-    return sorted(out, key=lambda e: (-e.overall["success"], e.name))
+        shown = name if folded.count(name_skeleton(name)) == 1 else f"{name} ({report.directory})"
+        model = (report.manifest or {}).get("model")
+        out.append(
+            Entry(
+                shown,
+                str(report.directory),
+                report.results,
+                checked=report.checked,
+                model=model,
+                reasons=tuple(unranked_reasons(report.results)),
+                env_reasons=tuple(env_independent_reasons(report.results)),
+            )
+        )
+    return sorted(out, key=lambda e: rank_key(e.overall, e.name))
 
 
 # -- table model -------------------------------------------------------------------------------
@@ -139,68 +168,88 @@ def _max_k(entries: Sequence[Entry]) -> int:
     return max((len(e.overall["pass_hat_k"]) for e in entries), default=1)
 
 
-def ranked(entries: Sequence[Entry]) -> list[tuple[int | None, Entry]]:
-    """Ranks by overall success among the runs on the board's task set; the others get None.
+def rank_key(metrics: dict[str, Any], name: str) -> tuple[Any, ...]:
+    """Success, then pass^K (consistency), then partial credit; the name only for exact ties."""
+    pass_k = metrics["pass_hat_k"]
+    top = pass_k[max(pass_k, key=int)] if pass_k else 0.0
+    return (-metrics["success"], -top, -metrics["partial"], name)
 
-    The board's task set is that of the run with the most tasks (the whole-run task-set hash
-    in provenance): runs with fewer envs, a ``--limit`` or another split are not comparable.
-    """
-    if not entries:
-        return []
-    reference = max(entries, key=lambda e: (e.overall["tasks"], e.task_set)).task_set
-    order = sorted(entries, key=lambda e: (-e.overall["success"], e.name))
-    full = [e for e in order if e.task_set == reference]
-    partial = [e for e in order if e.task_set != reference]
-    return [(i, e) for i, e in enumerate(full, start=1)] + [(None, e) for e in partial]
+
+def ranked(entries: Sequence[Entry]) -> list[tuple[int | None, Entry]]:
+    """Ranks by overall success among the comparable runs; the others (rank None) after them."""
+    order = sorted(entries, key=lambda e: rank_key(e.overall, e.name))
+    comparable = [e for e in order if not e.reasons]
+    apart = [e for e in order if e.reasons]
+    return [(i, e) for i, e in enumerate(comparable, start=1)] + [(None, e) for e in apart]
 
 
 def overall_table(
-    entries: Sequence[Entry],
+    entries: Sequence[Entry], *, apart: bool = False
 ) -> tuple[list[tuple[str, bool]], list[list[tuple[str, Any]]]]:
-    """Headers (title, numeric) and rows of (text, sort value) for the overall ranking."""
+    """Headers (title, numeric) and rows of (text, sort value): the ranked runs, or (``apart``)
+    the runs shown apart, with why."""
     columns = metric_columns(_max_k(entries), entries)
-    headers = [("Rank", True), ("Agent", False), ("Envs", True), ("Tasks", True), ("Trials", True)]
+    headers = [("Rank", True), ("Agent", False), ("Model", False), ("Checked", False)]
+    headers += [("Envs", True), ("Tasks", True), ("Trials", True)]
     headers += [(c.title, c.numeric) for c in columns]
+    if apart:
+        headers += [("Not ranked because", False)]
     rows = []
     for rank, entry in ranked(entries):
+        if (rank is None) != apart:
+            continue
         m = entry.overall
         row: list[tuple[str, Any]] = [
             ("–" if rank is None else str(rank), rank),
-            (entry.name, entry.name),
+            (Untrusted(entry.name), entry.name),
+            (Untrusted(entry.model or "–"), entry.model),
+            (entry.checked, entry.checked),
             (str(len(entry.env_ids)), len(entry.env_ids)),
             (str(m["tasks"]), m["tasks"]),
             (str(m["trials"]), m["trials"]),
         ]
         row += [(c.text(m), c.value(m)) for c in columns]
+        if apart:
+            reason = "; ".join(entry.reasons)
+            row.append((Untrusted(reason), reason))
         rows.append(row)
     return headers, rows
 
 
 PARTIAL_NOTE = (
-    "Rank –: the run is on another task set (fewer environments, a --limit, or another split), "
-    "so its overall numbers are not comparable; see the per-environment tables."
+    "Ranked: runs on the whole test split of every text environment, with the published base seed "
+    "(0) and the default world, by agents that do not read the hidden task. Other verified runs "
+    "are shown apart with the reason; their numbers are not comparable with the ranked ones."
 )
 
 
 def env_table(
     entries: Sequence[Entry], env_id: str
 ) -> tuple[list[tuple[str, bool]], list[list[tuple[str, Any]]]]:
+    """Runs on ``env_id``: those comparable on it ranked first, then the others with why."""
     present = [e for e in entries if e.env_metrics(env_id) is not None]
     columns = metric_columns(_max_k(present), entries)
-    headers = [("Agent", False), ("Tasks", True), ("Trials", True)] + [
-        (c.title, c.numeric) for c in columns
-    ]
+    headers = [("Rank", True), ("Agent", False), ("Checked", False), ("Tasks", True), ("Trials", True)]
+    headers += [(c.title, c.numeric) for c in columns] + [("Not ranked because", False)]
+    order = sorted(present, key=lambda e: (bool(e.env_reasons), *rank_key(e.env_metrics(env_id), e.name)))  # type: ignore[arg-type]
     rows = []
-    for entry in sorted(present, key=lambda e: (-e.env_metrics(env_id)["success"], e.name)):  # type: ignore[index]
+    rank = 0
+    for entry in order:
         m = entry.env_metrics(env_id)
         assert m is not None
+        if not entry.env_reasons:
+            rank += 1
+        reason = "; ".join(entry.env_reasons)
         rows.append(
             [
-                (entry.name, entry.name),
+                (str(rank) if not entry.env_reasons else "–", rank if not entry.env_reasons else None),
+                (Untrusted(entry.name), entry.name),
+                (entry.checked, entry.checked),
                 (str(m["tasks"]), m["tasks"]),
                 (str(m["trials"]), m["trials"]),
             ]
             + [(c.text(m), c.value(m)) for c in columns]
+            + [(Untrusted(reason or "–"), reason)]
         )
     return headers, rows
 
@@ -210,6 +259,7 @@ def provenance_table(
 ) -> tuple[list[tuple[str, bool]], list[list[tuple[str, Any]]]]:
     headers = [
         ("Agent", False),
+        ("Code", False),
         ("Split", False),
         ("Version", False),
         ("Task-set hash", False),
@@ -234,18 +284,19 @@ def provenance_table(
         split = e.results["split"] + (f" ({', '.join(kwargs)})" if kwargs else "")
         rows.append(
             [
-                (e.name, e.name),
-                (split, split),
-                (str(p.get("version", "?")), p.get("version")),
-                (str(p.get("task_set_hash", "?")), p.get("task_set_hash")),
+                (Untrusted(e.name), e.name),
+                (Untrusted(e.results["agent"].get("spec", "?")), e.results["agent"].get("spec")),
+                (Untrusted(split), split),
+                (Untrusted(p.get("version", "?")), p.get("version")),
+                (Untrusted(p.get("task_set_hash", "?")), p.get("task_set_hash")),
                 (str(e.results["seed"]), e.results["seed"]),
-                (f"{p.get('backend', '?')} ×{p.get('workers', '?')}", p.get("backend")),
+                (Untrusted(f"{p.get('backend', '?')} ×{p.get('workers', '?')}"), p.get("backend")),
                 (_num(p.get("wall_seconds")), p.get("wall_seconds")),
                 (
-                    f"{machine.get('cpu_count', '?')} CPU, Python {machine.get('python', '?')}",
-                    machine.get("cpu_count"),
+                    Untrusted(f"{str(machine.get('cpu_count', '?'))[:10]} CPU, Python {str(machine.get('python', '?'))[:20]}"),
+                    str(machine.get("cpu_count"))[:10],
                 ),
-                (e.directory, e.directory),
+                (Untrusted(e.directory), e.directory),
             ]
         )
     return headers, rows
@@ -259,36 +310,57 @@ def all_env_ids(entries: Sequence[Entry]) -> list[str]:
 def render_markdown(
     entries: Sequence[Entry], title: str = "utility-gym leaderboard", command: str | None = None
 ) -> str:
-    lines = [f"# {title}", ""]
+    lines = [f"# {md_text(title)}", ""]
     lines += [
         "Generated by `utility-bench leaderboard` from verified runs only: every trajectory was",
-        "replayed in fresh environments and every score recomputed. Success, pass^k and partial",
-        "credit are percentages; brackets hold bootstrap 95% confidence intervals over tasks.",
-        "Metrics are defined in [benchmark.md](benchmark.md).",
+        "replayed in fresh environments (or, where *Checked* says re-run, the agent itself was run",
+        "again and gave the same trajectories) and every score recomputed. Success, pass^k and",
+        "partial credit are percentages; brackets hold bootstrap 95% confidence intervals over",
+        "tasks. Metrics are defined in [benchmark.md](benchmark.md); how to submit a run is in",
+        "[submitting.md](submitting.md).",
         "",
-        "## Overall",
+        "## Ranked",
+        "",
+        PARTIAL_NOTE,
         "",
     ]
     lines += _md_table(*overall_table(entries))
     if any(rank is None for rank, _ in ranked(entries)):
-        lines += ["", PARTIAL_NOTE]
+        lines += ["", "## Shown apart (not ranked)", ""]
+        lines += _md_table(*overall_table(entries, apart=True))
     for env_id in all_env_ids(entries):
-        lines += ["", f"## {env_id}", ""]
+        lines += ["", f"## {md_text(env_id)}", ""]
         lines += _md_table(*env_table(entries, env_id))
     lines += ["", "## Provenance", ""]
     lines += _md_table(*provenance_table(entries))
     if command:
-        lines += ["", f"Regenerate with `{command}`."]
+        lines += ["", f"Regenerate with `{command.replace('`', '')}`."]
     return "\n".join(lines) + "\n"
 
 
-def _md_table(headers: list[tuple[str, bool]], rows: list[list[tuple[str, Any]]]) -> list[str]:
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
-    out = ["| " + " | ".join(cell(h) for h, _ in headers) + " |"]
+
+def md_text(text: str) -> str:
+    """``text`` for a Markdown table cell or heading: one line, markup characters escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", _CONTROL.sub(" ", str(text)))
+
+
+class Untrusted(str):
+    """Text that comes from a run's files: Markdown escapes all its markup, not only ``|``."""
+
+
+def _md_cell(text: str) -> str:
+    if isinstance(text, Untrusted):
+        return md_text(text)
+    return _CONTROL.sub(" ", text).replace("|", "\\|")
+
+
+def _md_table(headers: list[tuple[str, bool]], rows: list[list[tuple[str, Any]]]) -> list[str]:
+    out = ["| " + " | ".join(_md_cell(h) for h, _ in headers) + " |"]
     out.append("|" + "|".join("---:" if numeric else "---" for _, numeric in headers) + "|")
-    out += ["| " + " | ".join(cell(text) for text, _ in row) + " |" for row in rows]
+    out += ["| " + " | ".join(_md_cell(text) for text, _ in row) + " |" for row in rows]
     return out
 
 
@@ -350,9 +422,10 @@ def render_html(entries: Sequence[Entry], title: str = "utility-gym leaderboard"
         '<p class="note">From verified runs only: every trajectory was replayed in fresh environments and every '
         "score recomputed. Percentages; brackets hold bootstrap 95% confidence intervals over tasks. "
         "Click a column header to sort.</p>",
-        "<h2>Overall</h2>",
+        "<h2>Ranked</h2>",
+        f'<p class="note">{html.escape(PARTIAL_NOTE)}</p>',
         _html_table(*overall_table(entries), table_id="overall"),
-        f'<p class="note">{html.escape(PARTIAL_NOTE)}</p>'
+        "<h2>Shown apart (not ranked)</h2>" + _html_table(*overall_table(entries, apart=True), table_id="apart")
         if any(r is None for r, _ in ranked(entries))
         else "",
         _svg_pass_k(
@@ -452,13 +525,20 @@ def _svg_pass_k(series: Sequence[tuple[str, dict[str, Any]]], caption: str) -> s
 
 
 def write_leaderboard(
-    entries: Sequence[Entry], out: Path, html_out: Path | None = None, command: str | None = None
+    entries: Sequence[Entry],
+    out: Path,
+    html_out: Path | None = None,
+    command: str | None = None,
+    *,
+    title: str = "utility-gym leaderboard",
 ) -> tuple[Path, Path]:
     """Write ``out`` as Markdown and ``html_out`` (default: ``out`` with ``.html``) as HTML."""
     md_path = out if out.suffix != ".html" else out.with_suffix(".md")
     html_path = html_out or md_path.with_suffix(".html")
     for path in (md_path, html_path):
         path.parent.mkdir(parents=True, exist_ok=True)
-    md_path.write_text(render_markdown(entries, command=command), encoding="utf-8")
-    html_path.write_text(render_html(entries), encoding="utf-8")
+    from utility_gym.bench.files import atomic_write
+
+    atomic_write(md_path, render_markdown(entries, title, command=command).encode("utf-8"))
+    atomic_write(html_path, render_html(entries, title).encode("utf-8"))
     return md_path, html_path

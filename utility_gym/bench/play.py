@@ -2,11 +2,14 @@
 
 Type a message to talk to the user, or a tool call as ``name {"arg": value}`` (or the JSON
 action ``{"name": ..., "arguments": {...}}``). ``/tools`` lists the tools, ``/policy`` shows
-the policy, ``/quit`` ends. The episode is written in the trajectory format of ``run``.
+the policy, ``/quit`` ends. The episode is added to a run folder (``results.json`` and
+``trajectories.jsonl``, as ``run`` writes them) that ``verify`` checks: a run played by a person,
+shown apart from agents on the leaderboard.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import sys
 import time
@@ -16,14 +19,24 @@ from typing import Any, TextIO
 
 import gymnasium as gym
 
+from utility_gym.bench.files import RESULTS_FILE
+from utility_gym.bench.rules import HUMAN, RANKED_SEED, name_problem
 from utility_gym.bench.runner import (
-    TRAJECTORIES_FILE,
+    AgentRun,
     EnvNotFound,
+    EnvPlan,
     Episode,
+    RunSettings,
+    describe_user,
+    episode_seed,
     make_kwargs_for,
+    read_trajectories,
     registered_env_ids,
+    results_document,
     trajectory_record,
+    write_run,
 )
+from utility_gym.bench.verify import HUMAN_CLASS, chosen_task_problem
 
 HELP = (
     'Type a message for the user, or a tool call: name {"arg": value} (or a JSON action).\n'
@@ -149,36 +162,53 @@ def play(
     out: Path | None = None,
     read: Callable[[str], str] = input,
     stdout: TextIO | None = None,
+    name: str = "human",
+    command: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Play one episode; append its trajectory to ``out/trajectories.jsonl`` and return it."""
-    from utility_gym.core.rollout import run_episode
+    """Play one episode and return its trajectory record.
 
+    With ``out``, the episode is added to the run folder there (``results.json`` and
+    ``trajectories.jsonl``, rewritten atomically): a run of chosen tasks played by a person,
+    which ``verify`` checks like any run and the leaderboard shows apart from agents. The folder
+    is checked before the episode starts (ValueError: another player, split or seed, or a task
+    already played there).
+    """
+    from utility_gym.core.rollout import run_episode
+    from utility_gym.core.tasks import parse_task_id
+
+    problem = name_problem(name)
+    if problem:
+        raise ValueError(f"--name: {problem}")
     stdout = stdout or sys.stdout
     kwargs = make_kwargs_for(env_id, split, env_kwargs)
+    # --seed only draws the task; the episode's seed comes from the published base seed, as in a
+    # run, so every play of the folder is one run and a task's user behaves as it does for agents.
+    base_seed = RANKED_SEED
+    earlier = _earlier_run(out, name, split, base_seed) if out is not None else None
     env = gym.make(env_id, **kwargs)
     try:
         if task_id is None:
             _, info = env.reset(seed=seed)
             task_id = info["task_id"]
+        trouble = chosen_task_problem(env, split, [task_id], parse_task_id)
+        if trouble:
+            raise ValueError(trouble)
+        if earlier is not None and task_id in earlier[0]["envs"].get(env_id, {}).get("task_ids", []):
+            raise ValueError(f"{out} already holds a play of {task_id}; pick another task or --out")
         print(f"{env_id} — task {task_id} (seed {seed}). {HELP}", file=stdout)
         agent = HumanAgent(read, stdout)
+        episode_seed_ = episode_seed(base_seed, env_id, task_id, 0)
         start = time.perf_counter()
         result = run_episode(
-            env, agent, seed=seed, options={"task_id": task_id}, record=True, catch_errors=True
+            env, agent, seed=episode_seed_, options={"task_id": task_id}, record=True, catch_errors=True
         )
         if result.steps and result.error is None:
             print(result.steps[-1]["observation"], file=stdout)
         episode = Episode(
-            0,
-            env_id,
-            json.dumps(kwargs, sort_keys=True),
-            task_id,
-            0,
-            seed,
-            "human",
-            "utility_gym.bench.play:HumanAgent",
+            0, env_id, json.dumps(kwargs, sort_keys=True), task_id, 0, episode_seed_, name, HUMAN_CLASS
         )
         record = trajectory_record(episode, result, None, time.perf_counter() - start)
+        plan = EnvPlan(env_id, kwargs, json.loads(env.spec.to_json()), [task_id], describe_user(env))
     finally:
         env.close()
     if result.error:
@@ -196,8 +226,70 @@ def play(
         for reason in grade.get("reasons", []):
             print(f"  - {reason}", file=stdout)
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        with open(out / TRAJECTORIES_FILE, "a", encoding="utf-8") as f:
-            f.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-        print(f"trajectory appended to {out / TRAJECTORIES_FILE}", file=stdout)
+        _write_play(out, earlier, plan, record, name, split, base_seed, command or ["utility-bench", "play"])
+        print(f"episode added to the run in {out} (verify it with: utility-bench verify {out})", file=stdout)
     return record
+
+
+def _earlier_run(
+    out: Path, name: str, split: str, seed: int
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """The person's run already in ``out`` (to add an episode to), or None; ValueError if it
+    cannot take this episode."""
+    if not (out / RESULTS_FILE).exists():
+        if out.exists() and any(out.iterdir()):
+            raise ValueError(f"{out} is not empty and holds no run; pick another --out")
+        return None
+    try:
+        results = json.loads((out / RESULTS_FILE).read_text(encoding="utf-8"))
+        records = read_trajectories(out)
+    except (OSError, ValueError) as e:
+        raise ValueError(f"cannot add to the run in {out} ({e}); pick another --out") from None
+    if results.get("agent", {}).get("kind") != HUMAN:
+        raise ValueError(f"{out} holds an agent's run; pick another --out for playing")
+    if (results["agent"]["name"], results["split"], results["seed"]) != (name, split, seed):
+        raise ValueError(
+            f"{out} holds {results['agent']['name']}'s run on the {results['split']} split; play with "
+            "the same --name and --split, or pick another --out"
+        )
+    return results, records
+
+
+def _write_play(
+    out: Path,
+    earlier: tuple[dict[str, Any], list[dict[str, Any]]] | None,
+    plan: EnvPlan,
+    record: dict[str, Any],
+    name: str,
+    split: str,
+    seed: int,
+    command: list[str],
+) -> None:
+    plans: dict[str, EnvPlan] = {}
+    records: list[dict[str, Any]] = []
+    if earlier is not None:
+        results, records = earlier
+        for env_id, doc in results["envs"].items():
+            plans[env_id] = EnvPlan(env_id, doc["make_kwargs"], doc["spec"], list(doc["task_ids"]), doc["user_simulator"])
+    if plan.env_id in plans:
+        if plans[plan.env_id].make_kwargs != plan.make_kwargs:
+            raise ValueError(f"{out} holds plays of {plan.env_id} in another world ({plans[plan.env_id].make_kwargs}); pick another --out")
+        plans[plan.env_id].task_ids.append(record["task_id"])
+    else:
+        plans[plan.env_id] = plan
+    records.append(record)
+    agent = AgentRun(
+        label=name,
+        name="human",
+        paths={env_id: HUMAN_CLASS for env_id in plans},
+        configs={env_id: {"class": HUMAN_CLASS} for env_id in plans},
+    )
+    settings = RunSettings(
+        agents=["human"], env_ids=list(plans), split=split, trials=1, seed=seed, command=command
+    )
+    started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    wall = sum(float(r["seconds"]) for r in records)
+    results = results_document(
+        agent, list(plans.values()), records, settings, wall, started, kind=HUMAN, selection="chosen"
+    )
+    write_run(out, results, records)

@@ -3,12 +3,15 @@
 An episode is fully described by ``(env_id, make kwargs, task_id, trial, seed, agent class)``;
 the seed is derived from the run's base seed (``episode_seed``), never drawn at run time, so a
 run can be replayed and checked episode by episode (``verify``).
+
+A run survives crashes (``run_benchmark``): its plan is written first and marks the folder as
+unfinished until the very end, every finished episode is appended to a partial file and flushed,
+the final files are written atomically, and ``resume=True`` continues from what was kept.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import gzip
 import hashlib
 import inspect
 import json
@@ -25,19 +28,34 @@ from typing import Any
 import gymnasium as gym
 from gymnasium.envs.registration import load_env_creator
 
-from utility_gym.bench.agents import agent_config, agent_path, agent_usage, build_agent, redact
+from utility_gym.bench.agents import (
+    agent_config,
+    agent_path,
+    agent_usage,
+    build_agent,
+    declared_name,
+    redact,
+)
 from utility_gym.bench.execution import Runner, progress_bar
+from utility_gym.bench.files import (
+    PARTIAL_FILE,
+    RESULTS_FILE,
+    STATE_FILE,
+    TRAJECTORIES_FILE,
+    TRAJECTORIES_GZ,
+    atomic_write,
+    fsync_dir,
+    gzip_bytes,
+    iter_json_lines,
+    json_line,
+    trajectory_file,
+)
 from utility_gym.bench.metrics import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, summarize
+from utility_gym.bench.rules import AGENT, FORMAT, SEED_RULE, name_problem
 from utility_gym.core.tasks import task_set_hash
 
-FORMAT = "utility-bench/1"
-RESULTS_FILE = "results.json"
-TRAJECTORIES_FILE = "trajectories.jsonl"
 # Tasks drawn for the unlimited splits (train, heldout) when --limit is not given.
 DEFAULT_UNLIMITED_TASKS = 100
-SEED_RULE = (
-    "int.from_bytes(sha256(f'{seed}|{env_id}|{task_id}|{trial}').digest()[:4], 'big') & 0x7fffffff"
-)
 QUESTION_ACT = "inform"  # the user answered a request for information
 REDUNDANT_ACT = "already_said"  # ... that it had answered before in the episode
 
@@ -261,7 +279,7 @@ class EnvPlan:
 
 @dataclass
 class AgentRun:
-    label: str
+    label: str  # the run's agent name: results.json, every trajectory line, its folder
     name: str  # as given to --agent
     paths: dict[str, str]  # env_id -> module:Class
     options: dict[str, Any] = field(default_factory=dict)  # --agent-arg keyword arguments
@@ -284,6 +302,19 @@ class RunSettings:
     quiet: bool = False
     compress: bool = False
     command: list[str] = field(default_factory=list)
+    name: str | None = None  # --name: the agent name of a one-agent run
+
+
+class RunInterrupted(Exception):
+    """Ctrl-C stopped a run; what finished is kept and ``run --resume`` continues it."""
+
+    def __init__(self, out: Path, done: int, total: int) -> None:
+        super().__init__(f"interrupted after {done} of {total} episodes")
+        self.out, self.done, self.total = out, done, total
+
+
+class ResumeError(ValueError):
+    """``run --resume`` cannot continue this folder (a user input error)."""
 
 
 def plan_envs(
@@ -310,20 +341,44 @@ def plan_envs(
 
 
 def plan_agent(
-    name: str, envs: Sequence[EnvPlan], options: dict[str, Any] | None = None
+    name: str,
+    envs: Sequence[EnvPlan],
+    options: dict[str, Any] | None = None,
+    display_name: str | None = None,
 ) -> AgentRun:
-    """Resolve ``name`` for every env and build one agent per env to read its ``config()``."""
-    run = AgentRun(label=agent_label(name), name=name, paths={}, options=dict(options or {}))
+    """Resolve ``name`` for every env and build one agent per env to read its ``config()``.
+
+    The run's agent name is ``display_name`` (``--name``), else a registry name as given
+    (``heuristic``), else the class's own ``name`` attribute, else its class name; it must match
+    ``rules.NAME_PATTERN`` (AgentNameError otherwise).
+    """
+    paths = {plan.env_id: agent_path(name, plan.env_id) for plan in envs}
+    label = display_name or default_agent_name(name, list(paths.values()))
+    problem = name_problem(label)
+    if problem:
+        raise AgentNameError(f"{problem}; pass --name NAME")
+    run = AgentRun(label=label, name=name, paths=paths, options=dict(options or {}))
     for plan in envs:
-        path = agent_path(name, plan.env_id)
-        run.paths[plan.env_id] = path
         env = gym.make(plan.env_id, **plan.make_kwargs)
         try:
-            agent = build_agent(path, env, 0, run.options)
-            run.configs[plan.env_id] = agent_config(agent, path, run.options)
+            agent = build_agent(paths[plan.env_id], env, 0, run.options)
+            run.configs[plan.env_id] = agent_config(agent, paths[plan.env_id], run.options)
         finally:
             env.close()
     return run
+
+
+class AgentNameError(ValueError):
+    """The agent's name cannot label a run (a user input error)."""
+
+
+def default_agent_name(name: str, paths: Sequence[str]) -> str:
+    if ":" not in name:  # heuristic, random, oracle, ...: the registry name
+        return name
+    declared = {declared_name(p) for p in paths}
+    if len(declared) == 1 and None not in declared:
+        return str(declared.pop())
+    return agent_label(name)
 
 
 def describe_user(env: gym.Env) -> dict[str, Any]:
@@ -371,6 +426,9 @@ def results_document(
     settings: RunSettings,
     wall_seconds: float,
     started_at: str,
+    *,
+    kind: str = AGENT,
+    selection: str = "first",
 ) -> dict[str, Any]:
     """results.json: the summary per env and overall, and the provenance of the run."""
     env_docs: dict[str, Any] = {}
@@ -389,25 +447,33 @@ def results_document(
             ),
         }
     all_ids = [f"{plan.env_id}::{t}" for plan in envs for t in plan.task_ids]
-    return {
+    agent_doc: dict[str, Any] = {
+        "name": agent.label,
+        "spec": agent.name,
+        "classes": agent.paths,
+        "options": redact(agent.options),
+    }
+    if kind != AGENT:
+        agent_doc["kind"] = kind
+    doc: dict[str, Any] = {
         "format": FORMAT,
-        "agent": {
-            "name": agent.label,
-            "spec": agent.name,
-            "classes": agent.paths,
-            "options": redact(agent.options),
-        },
+        "agent": agent_doc,
         "split": settings.split,
         "trials": settings.trials,
         "limit": settings.limit,
         "seed": settings.seed,
         "seed_rule": SEED_RULE,
+    }
+    if selection != "first":
+        doc["selection"] = selection
+    doc |= {
         "overall": summarize(
             trajectories, trials=settings.trials, resamples=settings.resamples, seed=BOOTSTRAP_SEED
         ),
         "envs": env_docs,
         "provenance": provenance(settings, wall_seconds, started_at, task_set_hash(all_ids)),
     }
+    return doc
 
 
 def provenance(
@@ -443,28 +509,199 @@ class RunOutcome:
     agent: AgentRun
     out: Path
     results: dict[str, Any]
+    resumed: int = 0  # episodes taken from an interrupted attempt
+    trajectories: list[dict[str, Any]] = field(default_factory=list, repr=False)
+
+    @property
+    def errors(self) -> list[str]:
+        """The error of every errored episode (``run`` exits non-zero when there is any)."""
+        return [str(t["error"]) for t in self.trajectories if t.get("error")]
+
+
+def agent_folder(settings: RunSettings, agent: AgentRun, n_agents: int) -> Path:
+    return settings.out if n_agents == 1 else settings.out / agent.label
 
 
 def run_benchmark(
-    settings: RunSettings, envs: Sequence[EnvPlan], agents: Sequence[AgentRun]
+    settings: RunSettings,
+    envs: Sequence[EnvPlan],
+    agents: Sequence[AgentRun],
+    *,
+    resume: bool = False,
 ) -> list[RunOutcome]:
-    """Run every agent on every env; write ``results.json`` and ``trajectories.jsonl`` per agent."""
+    """Run every agent on every env; write ``results.json`` and the trajectories per agent.
+
+    Crash safety: ``unfinished-run.json`` (the plan) is written first and removed last; each
+    finished episode is appended to ``trajectories.partial.jsonl`` and flushed; the final files
+    are written atomically (``files.atomic_write``). A killed run leaves a folder that ``verify``
+    refuses as unfinished and that ``resume=True`` continues: finished episodes are kept, the
+    others run, and the files written are those an uninterrupted run writes.
+    """
+    folders = [agent_folder(settings, agent, len(agents)) for agent in agents]
+    state_path = settings.out / STATE_FILE
+    state = run_state(settings, envs, agents)
+    if resume and state_path.exists():
+        state["finished"] = check_resumable(state_path, state)
+    else:  # the state first: from then on the folder is an unfinished run, and resumable
+        settings.out.mkdir(parents=True, exist_ok=True)
+        atomic_write(state_path, _state_bytes(state))
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(folder / PARTIAL_FILE, "w", encoding="utf-8"):
+                pass
+            fsync_dir(folder)
     outcomes = []
     with Runner(settings.workers, settings.backend) as runner:
-        for agent in agents:
-            out = settings.out if len(agents) == 1 else settings.out / agent.label
-            episodes = plan_episodes(agent, envs, settings.trials, settings.seed)
-            started_at = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-            start = time.perf_counter()
-            groups = group_by_task(episodes)
-            with progress_bar(len(episodes), agent.label, quiet=settings.quiet) as bar:
-                done = runner.map(run_group, groups, bar, weight=len)
-            trajectories = [record for group in done for record in group]
-            wall = time.perf_counter() - start
-            results = results_document(agent, envs, trajectories, settings, wall, started_at)
-            write_run(out, results, trajectories, compress=settings.compress)
-            outcomes.append(RunOutcome(agent, out, results))
+        for agent, out in zip(agents, folders, strict=True):
+            if agent.label in state["finished"]:
+                outcomes.append(finished_outcome(agent, out))  # finished before the interruption
+            else:
+                outcomes.append(_run_agent(settings, envs, agent, out, runner))
+                state["finished"].append(agent.label)
+                atomic_write(state_path, _state_bytes(state))
+            (out / PARTIAL_FILE).unlink(missing_ok=True)
+            fsync_dir(out)
+    state_path.unlink(missing_ok=True)
+    fsync_dir(settings.out)
     return outcomes
+
+
+def _state_bytes(state: dict[str, Any]) -> bytes:
+    return (json.dumps(state, indent=2) + "\n").encode()
+
+
+def _run_agent(
+    settings: RunSettings, envs: Sequence[EnvPlan], agent: AgentRun, out: Path, runner: Runner
+) -> RunOutcome:
+    episodes = plan_episodes(agent, envs, settings.trials, settings.seed)
+    done = read_partial(out / PARTIAL_FILE, episodes)
+    resumed = len(done)
+    todo = [e for e in episodes if e.index not in done]
+    started_at = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    start = time.perf_counter()
+    groups = group_by_task(todo)
+    with (
+        open(out / PARTIAL_FILE, "a", encoding="utf-8") as partial,
+        progress_bar(len(episodes), agent.label, quiet=settings.quiet) as bar,
+    ):
+        bar.update(resumed)
+        try:
+            for index, records in runner.imap(run_group, groups):
+                for episode, record in zip(groups[index], records, strict=True):
+                    append_line(partial, json_line(record))
+                    done[episode.index] = record
+                bar.update(len(records))
+        except KeyboardInterrupt:
+            runner.abort()
+            partial.flush()
+            raise RunInterrupted(out, len(done), len(episodes)) from None
+        os.fsync(partial.fileno())
+    trajectories = [done[e.index] for e in episodes]
+    wall = time.perf_counter() - start
+    results = results_document(agent, envs, trajectories, settings, wall, started_at)
+    if resumed:
+        results["provenance"]["resumed"] = resumed
+    write_run(out, results, trajectories, compress=settings.compress)
+    return RunOutcome(agent, out, results, resumed, trajectories)
+
+
+def append_line(partial: Any, line: str) -> None:
+    """Append one finished episode and flush it: kept whatever happens to the process next."""
+    partial.write(line)
+    partial.flush()
+
+
+def finished_outcome(agent: AgentRun, out: Path) -> RunOutcome:
+    results = json.loads((out / RESULTS_FILE).read_text(encoding="utf-8"))
+    return RunOutcome(agent, out, results, 0, read_trajectories(out))
+
+
+def run_state(
+    settings: RunSettings, envs: Sequence[EnvPlan], agents: Sequence[AgentRun]
+) -> dict[str, Any]:
+    """What ``unfinished-run.json`` holds: the settings to rebuild the plan, and its hash."""
+    plan = [
+        [e.env_id, e.task_id, e.trial, e.seed, e.agent, e.agent_path]
+        for agent in agents
+        for e in plan_episodes(agent, envs, settings.trials, settings.seed)
+    ]
+    return {
+        "format": STATE_FORMAT,
+        "agents": settings.agents,
+        "name": settings.name,
+        "env_ids": settings.env_ids,
+        "split": settings.split,
+        "trials": settings.trials,
+        "limit": settings.limit,
+        "seed": settings.seed,
+        "env_kwargs": settings.env_kwargs,
+        "agent_options": redact(agents[0].options) if agents else {},
+        "resamples": settings.resamples,
+        "compress": settings.compress,
+        "command": settings.command,
+        "episodes": len(plan),
+        "plan_hash": hashlib.sha256(json.dumps(plan).encode()).hexdigest(),
+        "finished": [],  # agents whose final files are written
+    }
+
+
+STATE_FORMAT = "utility-bench-unfinished/1"
+
+
+def read_state(out: Path) -> dict[str, Any]:
+    """The unfinished run's state in ``out`` (ResumeError when there is none or it is damaged)."""
+    path = out / STATE_FILE
+    if not path.is_file():
+        raise ResumeError(f"{out} holds no unfinished run ({STATE_FILE} is missing): nothing to resume")
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ResumeError(f"{path} is damaged ({e}); start the run again") from None
+    if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+        raise ResumeError(f"{path} is not a {STATE_FORMAT} file; start the run again")
+    return state
+
+
+def check_resumable(state_path: Path, planned: dict[str, Any]) -> list[str]:
+    """The agents the interrupted run finished; ResumeError when it planned other episodes."""
+    stored = read_state(state_path.parent)
+    if stored.get("plan_hash") != planned["plan_hash"]:
+        raise ResumeError(
+            f"the unfinished run in {state_path.parent} planned other episodes than this code and these "
+            "settings give (the package, the tasks or the options changed); start it again without --resume"
+        )
+    finished = stored.get("finished")
+    return [str(label) for label in finished] if isinstance(finished, list) else []
+
+
+def read_partial(path: Path, episodes: Sequence[Episode]) -> dict[int, dict[str, Any]]:
+    """The finished episodes of an interrupted attempt, by plan index.
+
+    A last line cut short by the kill is dropped (and cut from the file, so appending goes on
+    from a whole line); any other line that is not a planned episode means the file is not this
+    run's, and resuming stops with ResumeError.
+    """
+    if not path.exists():
+        return {}
+    by_key = {(e.env_id, e.task_id, e.trial): e for e in episodes}
+    done: dict[int, dict[str, Any]] = {}
+    data = path.read_bytes()
+    whole = data[: data.rfind(b"\n") + 1]
+    if len(whole) != len(data):
+        with open(path, "r+b") as f:
+            f.truncate(len(whole))
+    for number, line in enumerate(whole.decode("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            episode = by_key[(record["env_id"], record["task_id"], record["trial"])]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise ResumeError(f"{path} line {number} is not an episode of this run; start it again") from None
+        if record.get("seed") != episode.seed or record.get("agent") != episode.agent:
+            raise ResumeError(f"{path} line {number} has another seed or agent than planned; start it again")
+        done[episode.index] = record
+    return done
 
 
 def write_run(
@@ -474,32 +711,26 @@ def write_run(
     *,
     compress: bool = False,
 ) -> None:
-    """Write results.json and trajectories.jsonl (``.gz`` with ``compress``: 10x smaller, same lines)."""
+    """The final files, each replaced atomically: trajectories, then results.json. ``run``
+    removes the partial file and the state only after this: killed in between, the folder is
+    still an unfinished run, which ``verify`` refuses and ``run --resume`` writes again."""
     out.mkdir(parents=True, exist_ok=True)
-    plain, packed = out / TRAJECTORIES_FILE, out / (TRAJECTORIES_FILE + ".gz")
-    lines = "".join(
-        json.dumps(record, ensure_ascii=False, default=str) + "\n" for record in trajectories
-    )
+    plain, packed = out / TRAJECTORIES_FILE, out / TRAJECTORIES_GZ
+    lines = "".join(json_line(record) for record in trajectories).encode("utf-8")
     if compress:
-        with open(packed, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:
-            f.write(lines.encode("utf-8"))
-        plain.unlink(missing_ok=True)
+        atomic_write(packed, gzip_bytes(lines))
     else:
-        plain.write_text(lines, encoding="utf-8")
-        packed.unlink(missing_ok=True)
-    (out / RESULTS_FILE).write_text(
-        json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        atomic_write(plain, lines)
+    atomic_write(
+        out / RESULTS_FILE, (json.dumps(results, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     )
+    (plain if compress else packed).unlink(missing_ok=True)
+    fsync_dir(out)
 
 
 def read_trajectories(directory: Path) -> list[dict[str, Any]]:
     """The records of ``trajectories.jsonl`` (or ``trajectories.jsonl.gz``) in ``directory``."""
-    plain, packed = directory / TRAJECTORIES_FILE, directory / (TRAJECTORIES_FILE + ".gz")
-    if not plain.exists() and packed.exists():
-        with gzip.open(packed, "rt", encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
-    with open(plain, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    return [record for _, record in iter_json_lines(trajectory_file(directory))]
 
 
 def eprint(*parts: object) -> None:
