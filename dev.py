@@ -27,7 +27,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".utility-gym-installed"
 MIN_PYTHON = (3, 11)
-# The published baselines (benchmarks/results): every text env, 4 trials; `--env all` adds the
+# The published baselines (submissions/): every text env, 4 trials; `--env all` adds the
 # Chromium web shop (a few minutes more).
 BENCH_ARGS = [
     "run",

@@ -60,7 +60,9 @@ def main() -> int:
             workers=args.workers,
             out=out,
             quiet=True,
-            command=sys.argv,
+            # the run as utility-bench would record it (verify accepts no other command)
+            command=["utility-bench", "run", "--agent", args.agent, "--env", ",".join(env_ids), "--split", "test",
+                     "--trials", str(args.trials), "--workers", str(args.workers), "--out", str(out)],
         )
         (outcome,) = run_benchmark(settings, envs, agents)
         wall = time.perf_counter() - start
