@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 from dataclasses import dataclass
@@ -328,7 +329,10 @@ class AgendaUser:
         check = check_values(mentions, wants, self.values)
         if check.wrong:
             wanted, said = check.wrong[0]
-            return self._say("deny_value", correction=self._name_value(wanted), said=said.surface), "deny", False, None
+            # name every value of that kind it wants ("size M, color yellow"), the one it misses first
+            same = [wanted, *(v for v in wants if v.kind == wanted.kind and v != wanted)]
+            correction = self._name_value(dataclasses.replace(wanted, said=", ".join(v.spoken for v in same)))
+            return self._say("deny_value", correction=correction, said=said.surface), "deny", False, None
         must = [v for v in check.missing if v.kind in self.words.must_state]
         if must:
             return self._say("deny_correct", value=self._name_value(must[0])), "deny", False, None

@@ -244,8 +244,8 @@ def check_values(mentions: Iterable[Mention], wants: Iterable[Value], lexicon: V
         missing.extend(v for v in kind_missing if v.required)
         if kind_missing:
             others = [m for m in said if not any(_means(m, v) for v in wanted)]
-            if others:
-                wrong.append((kind_missing[0], others[0]))
+            if others:  # the last one: "from size L to size S" proposes S
+                wrong.append((kind_missing[0], others[-1]))
     return ValueCheck(tuple(stated), tuple(missing), tuple(wrong))
 
 

@@ -175,7 +175,7 @@ _DEFAULT_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"preferred (?:option|choice)|options?(?! (?:is|are|would be|include))",
     ),
     "details": (
-        r"(?<!a few )(?<!couple of )(?<!couple more )(?:details?|information|info|context|description)",
+        r"(?<!a few )(?<!couple of )(?<!couple more )(?<!following )(?<!this )(?<!these )(?:details?|information|info|context|description)(?! ?:)",
         r"(?:send(?:ing)?|giv(?:e|ing)|shar(?:e|ing)|tell(?:ing)?|provid(?:e|ing)|describ(?:e|ing)|writ(?:e|ing)|need|have|get|let me know|know)(?: me| us)? (?:a few|a couple of|some|more|further) details(?! ?:)",
         r"(?<![a-z] )(?:a few|some) details(?=[ .]*(?:\n|$))",
         r"describe|explain|elaborate|walk me through|tell me (?:more|a (?:bit|little) more)|more about",

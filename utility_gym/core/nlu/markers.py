@@ -55,6 +55,7 @@ _IMP_ANY_RX = re.compile(
     r"(?! to (?!(?:get|have|know|see|confirm|verify|ask|check|grab)\b))"
     r"|\bneed (?:your|the|a|an|you to)\b"
     r"|\b(?:if you (?:could|can|would)|would you mind|do you mind|mind (?:sharing|providing|telling|letting|sending|giving|confirming))\b"
+    r"|\b(?:it )?(?:would|will|'d) (?:also )?(?:help|be (?:helpful|useful|great)) (?:me )?(?:to know|to have|if you)\b|\b(?:helpful|useful) to know\b"
     r"|\b(?:would|'d) appreciate (?:it )?if you\b"
     r"|\bwhat (?:i|we) (?:need|require)\b"
     r"|\blet (?:me|us) know\b"
@@ -126,7 +127,7 @@ _CONFIRM_WEAK_RX = re.compile(
     r"before i (?:proceed|go ahead|submit|finali[sz]e|process|place|cancel|make)|let me (?:just )?(?:confirm|recap)|"
     r"if (?:that|this|everything) (?:looks|sounds|is) (?:good|right|correct|ok|okay|fine)|"
     r"let me know if (?:you'd like|you want|you'd prefer) (?:me|us) to|let me know if (?:that|this) works|"
-    r"here(?:'s| is) (?:a |the |your )?(?:quick |brief |short )?(?:summary|recap|plan)|here(?:'s| is) what (?:i'll|i will|we'll|i'm going to|i can|i'd|will happen|happens)|"
+    r"here(?:'s| is) (?:a |the |your )?(?:quick |brief |short )?(?:summary|recap|plan)|here(?:'s| is) what (?:i'll|i will|we'll|i'm going to|i can|i'd|will happen|happens)(?! need| require| ask)|"
     r"in summary|(?:order |request |change )?summary\b|"
     r"confirm(?:ing)? (?:the|your|this) (?:cancel[a-z]*|return|exchange|refund|change|modification|request|purchase|details|swap))\b"
 )

@@ -196,16 +196,19 @@ _LABEL_VALUE_RX = re.compile(r"\s*[^:?]{1,40}:\s*[^\s?][^?]*$")
 
 def _inherit_list_intros(clauses: list[_Clause], norm: str) -> None:
     """List items under "could you provide:" / "here are your options:" inherit the intro:
-    items naming facts under a request (or under a bare "A few details first:") are requests,
-    items under an offer are alternatives. A clause on an item's own line ("**Colour** - any
-    preference?") keeps the list going."""
+    items naming facts under a request (or under a bare "A few details first:", or a heading
+    "What I need from you") are requests, items under an offer are alternatives. An item that
+    states a value ("Reason: ordered by mistake") asks nothing, under an intro that asks to check
+    details; under one that asks for facts only a concrete value (a number, an address) does.
+    A clause on an item's own line ("**Colour** - any preference?") keeps the list going."""
     inherit: str | None = None
+    checking = False
     last_item: _Clause | None = None
-    for c in clauses:
+    for k, c in enumerate(clauses):
         if inherit and (c.bullet or (last_item is not None and "\n" not in norm[last_item.end:c.start])):
             if c.bullet:
                 last_item = c
-            if _LABEL_VALUE_RX.match(c.text):
+            if _LABEL_VALUE_RX.match(c.text) and (inherit != "imp" or checking or _HAS_VALUE_RX.search(c.text.split(":", 1)[1])):
                 continue  # "Reason: ordered by mistake" states a value, it does not ask for one
             if inherit == "imp" or (inherit == "list" and c.slots and not _HAS_VALUE_RX.search(c.text)):
                 c.imp = True
@@ -214,14 +217,21 @@ def _inherit_list_intros(clauses: list[_Clause], norm: str) -> None:
                 c.marks.setdefault("offer", []).append((0, "(list)"))
             continue
         inherit, last_item = None, None
-        if c.colon or (c.qmark and (c.imp or c.opener_q)):  # "Could you send me the following?" then a list
+        heading = c.bullet and _NEED_HEADING_RX.search(c.text) and k + 1 < len(clauses) and clauses[k + 1].bullet
+        if c.colon or heading or (c.qmark and (c.imp or c.opener_q)):  # "Could you send me the following?" then a list
             weak = c.marks.get("confirm_weak")
+            checking = bool(_CHECK_INTRO_RX.search(c.text)) and not _ASK_INTRO_RX.search(c.text)
             if c.marks.get("offer"):
                 inherit = "offer"
-            elif (c.imp or c.opener_q or c.qmark) and (not weak or _ASK_CONFIRM_RX.search(c.text)):
+            elif heading or ((c.imp or c.opener_q or c.qmark) and (not weak or _ASK_CONFIRM_RX.search(c.text))):
                 inherit = "imp"
             elif c.colon and not weak:
                 inherit = "list"
+
+
+_NEED_HEADING_RX = re.compile(r"\b(?:what (?:i|we)(?:'ll| will)? (?:need|require)|needed from you|(?:i|we)(?:'ll| will)? need|information (?:needed|required)|to get started)\b")
+_CHECK_INTRO_RX = re.compile(r"\b(?:check|review|look over|double-check|confirm|verify|summary|recap)\b")
+_ASK_INTRO_RX = re.compile(r"\b(?:provide|send|share|give|tell|need|require|reply with|let me know)\b")
 
 
 def named_actions(text: str, lexicon: Lexicon = DEFAULT_LEXICON) -> frozenset[str]:
