@@ -390,8 +390,13 @@ class AgendaUser:
                     score -= 1
                 elif actions:
                     score += 1  # "a refund, or an exchange?" to a user who wants to return it
-            if self.goal is not None and any(k.casefold() in choice for k in self.goal.known.values() if len(k) > 3):
-                score += 2  # "is the reason 'no longer needed', or ...?": the one it knows
+            if self.goal is not None:
+                known = [k.casefold() for k in self.goal.known.values()]
+                if any(k in choice for k in known if len(k) > 3):
+                    score += 2  # "is the reason 'no longer needed', or ...?": the one it knows
+                # "only you, or several colleagues?" to a user who said three colleagues have it too
+                words = {w for w in _WORD_RX.findall(choice) if len(w) > 3} - _CHOICE_STOPWORDS
+                score += len(words & {w for k in known for w in _WORD_RX.findall(k)})
             if score > best_score:
                 best, best_score = choice, score
         return best
@@ -443,6 +448,9 @@ class AgendaUser:
 
 # What a user offers instead of a fact they lack ("I don't know the order number, but ...").
 _ALTERNATIVES = {"order_id": "item"}
+_WORD_RX = re.compile(r"[a-z0-9']+")
+_CHOICE_STOPWORDS = frozenset(("would", "like", "prefer", "rather", "want", "your", "with", "that", "this", "just", "them",
+                               "they", "have", "need", "please", "there", "which", "what", "option", "instead", "other"))
 _CHOICE_LEAD_RX = re.compile(
     r"^(?:(?:so|and|or|ok(?:ay)?|great|sure|alright),?\s+)*(?:(?:would|do|did|will|shall|should|can|could)\s+(?:you|i|we)\s+"
     r"(?:(?:like|want|prefer|rather|need)\s+)?(?:(?:me|us)\s+)?(?:to\s+)?)?(?:prefer\s+|rather\s+)?"

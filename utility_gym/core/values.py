@@ -96,6 +96,8 @@ class ValueLexicon:
     # comma), compared with wanted values word by word after ``token_aliases`` ("st" -> "street").
     patterns: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
     token_aliases: Mapping[str, str] = field(default_factory=dict)
+    # kinds of which a thing has several at once (a product's features): stated, never contradicted
+    additive: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self._index: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
@@ -117,7 +119,7 @@ class ValueLexicon:
             into = merged.setdefault(kind, {})
             for canonical, surfaces in values.items():
                 into[canonical] = tuple(dict.fromkeys((*into.get(canonical, ()), *surfaces)))
-        return ValueLexicon(merged, self.id_kinds, self.patterns, self.token_aliases)
+        return ValueLexicon(merged, self.id_kinds, self.patterns, self.token_aliases, self.additive)
 
     def normal(self, text: str) -> str:
         """A value's words for comparing a pattern's match with a wanted value."""
@@ -242,7 +244,7 @@ def check_values(mentions: Iterable[Mention], wants: Iterable[Value], lexicon: V
         kind_missing = [v for v in wanted if not any(_means(m, v) for m in said)]
         stated.extend(v for v in wanted if v not in kind_missing)
         missing.extend(v for v in kind_missing if v.required)
-        if kind_missing:
+        if kind_missing and not (lexicon is not None and kind in lexicon.additive):
             others = [m for m in said if not any(_means(m, v) for v in wanted)]
             if others:  # the last one: "from size L to size S" proposes S
                 wrong.append((kind_missing[0], others[-1]))

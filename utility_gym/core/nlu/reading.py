@@ -605,6 +605,10 @@ _PREREQUISITE_RX = re.compile(
 _NEGATED_ACTION_RX = re.compile(r"(?:rather than|instead of|not|than|without) (?:\w+ )?$|(?:so (?:that )?you can|you can then|for you to) .*$")
 _DONE_ACTION_RX = re.compile(r"(?:'ve|have|has|had|was|were|been|already) (?:\w+ )?\w+ed\b|\b(?:i|we) \w+ed\b")
 _SOCIAL_KINDS = frozenset(("greet", "thank", "apologize", "bye", "ask_more", "wait"))
+_WHICH_OF_RX = re.compile(
+    r"\bwhich\b(?:(?! or ).)*\b(?:prefer|like|want|need|choose|pick|option|one|works?|suits?)\b"
+    r"|\bwhat (?:would|do) you prefer\b|\bwhat's your preference\b|\bwhich (?:one|option|of)\b"
+)
 _NOT_A_CHOICE_RX = re.compile(r"\bor (?:not|anything|something|any other|other|else|whatever|so)\b")
 _OR_SPLIT_RX = re.compile(r",?\s+or\s+|,\s+(?=[a-z])")
 
@@ -684,6 +688,11 @@ def _choices(clauses: list[_Clause], kinds_of: dict[int, set[str]]) -> tuple[tup
     listed = [c for ci, c in enumerate(clauses) if c.bullet and "offer" in kinds_of.get(ci, ())]
     if len(listed) >= 2:
         return tuple(c.text.strip() for c in listed), None
+    which = next((c for c in clauses if not c.bullet and (c.qmark or "let me know" in c.text or "tell me" in c.text)
+                  and _WHICH_OF_RX.search(c.text)), None)
+    items = [c for c in clauses if c.bullet and not _LABEL_VALUE_RX.match(c.text)]
+    if which is not None and len(items) >= 2:  # "Which would you prefer? 1. ... 2. ..."
+        return tuple(c.text.strip() for c in items), which.sent
     sentences: dict[int, list[_Clause]] = {}
     for c in clauses:
         sentences.setdefault(c.sent, []).append(c)

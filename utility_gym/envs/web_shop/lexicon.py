@@ -95,6 +95,7 @@ def world_values(db: sqlite3.Connection) -> Mapping[str, Mapping[str, tuple[str,
     meta = dict(db.execute("SELECT key, value FROM _meta WHERE key IN ('catalog_seed', 'catalog_size')").fetchall())
     with closing(sqlite3.connect(ensure_built(int(meta["catalog_seed"]), int(meta["catalog_size"])), uri=True)) as catalog:
         rows = catalog.execute("SELECT DISTINCT type, brand, options FROM products").fetchall()
+        attributes = {a for (text,) in catalog.execute("SELECT DISTINCT attributes FROM products") for a in json.loads(text or "[]")}
     for kind, brand, opts in rows:
         types[kind] = (kind + "s", kind + "es", kind.replace("-", " "))
         if brand:
@@ -102,7 +103,8 @@ def world_values(db: sqlite3.Connection) -> Mapping[str, Mapping[str, tuple[str,
         for dim, values in json.loads(opts or "{}").items():
             for v in values:
                 options.setdefault(v, set()).update((f"{dim} {v}", f"{v} {dim}"))
-    return {"product": types, "brand": brands, "option": {v: tuple(sorted(s)) for v, s in options.items()}}
+    return {"product": types, "brand": brands, "option": {v: tuple(sorted(s)) for v, s in options.items()},
+            "attribute": {a: (a.replace("-", " "),) for a in sorted(attributes)}}
 
 
 WORDS = DomainWords(
@@ -114,6 +116,7 @@ WORDS = DomainWords(
             r"(?i)\b(?:buy|order|get|add|purchase|place an order for|check out)\s+(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)\b"
         )},
         token_aliases={w: str(i) for i, w in enumerate(("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"))},
+        additive=frozenset({"attribute"}),
     ),
     world_values=world_values,
     value_phrases=VALUE_PHRASES,

@@ -310,6 +310,7 @@ def _wants(spec: Spec) -> tuple[Value, ...]:
     the brand they asked for and their budget."""
     wants = [Value("product", spec.item.type)]
     wants.extend(Value("option", v) for v in spec.options.values())
+    wants.extend(Value("attribute", a, required=False) for a in spec.attributes)
     if spec.brand:
         wants.append(Value("brand", spec.brand))
     if spec.budget is not None:
