@@ -324,7 +324,12 @@ class AgendaUser:
             return self._say("ask_what"), "ask_what", False, None
         if not self._action_fits(proposal, intent, text if choice is not None else None):
             wanted = self.words.action_phrases.get(intent.action or "")
-            correction = f"{wanted}: {_strip_greeting(self._request(intent, index))}" if wanted else _strip_greeting(self._request(intent, index))
+            # the action it wants, the values of it it knows ("to 8171 Oak Street, ..."), and its request
+            heard = " ".join((*self.goal.known.values(), *(i.request for i in self.goal.intents))).casefold() if self.goal else ""
+            known = [v.spoken for v in wants if v.required and v.spoken.casefold() in heard and v.kind not in ("order", "ticket")]
+            details = f" ({', '.join(known)})" if known else ""
+            request = _strip_greeting(self._request(intent, index))
+            correction = f"{wanted}{details}: {request}" if wanted else request
             return self._say("deny_correct", value=correction), "deny", False, None
         check = check_values(mentions, wants, self.values)
         if check.wrong:

@@ -51,6 +51,10 @@ SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
 }
 
 ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
+    # Proposals of another kind of help than asked for: passing a ticket on, a note, a diagnosis.
+    "route": (r"(?:assign|send|pass|route|forward|hand)(?:s|ed|ing)? (?:it|this|the ticket|your ticket|[a-z]+[0-9]+) (?:over )?to",
+              r"troubleshoot[a-z]*|diagnos[a-z]*|repair[a-z]*|take a look at"),
+    "comment": (r"(?:add|post|leave)(?:s|ed|ing)? (?:a |an )?(?:comment|note|update)", r"comment(?:s|ed|ing)? on"),
     "reset_password": (
         r"(?:reset|resetting|chang|updat)[a-z]* (?:your |the |a )?(?:password|pass ?word|passcode|pin|credentials|mfa|2fa|multi-factor)",
         r"password (?:reset|change)s?|(?:new|temporary|temp|one-time) (?:password|passcode)",

@@ -66,7 +66,8 @@ LEXICON: Lexicon = DEFAULT_LEXICON.extend(
     # "I'll add it to your wishlist so you can buy it later" is not buying it for the shopper
     action_patterns={"save_for_later": (
         r"(?:add|save|put|keep|leave)(?:s|ed|ing)? (?:it |them |this |that |these )?(?:to|in|on|into) (?:your |the |a )?"
-        r"(?:wish ?list|saved items|favou?rites|cart|basket|bag)(?= so (?:that )?you can| for (?:you |later)| and you can| to (?:buy|check))",
+        r"(?:wish ?list|saved items|favou?rites|cart|basket|bag)"
+        r"(?=[^.?!]{0,80}?(?:so (?:that )?you can|for (?:you |later)|and you can|to (?:buy|check)|yourself|whenever you're ready|when you're ready))",
         r"wish ?list|saved items|save (?:it |them )?for later",
     )},
 )
