@@ -56,6 +56,7 @@ _IMP_ANY_RX = re.compile(
     r"|\bneed (?:your|the|a|an|you to)\b"
     r"|\b(?:if you (?:could|can|would)|would you mind|do you mind|mind (?:sharing|providing|telling|letting|sending|giving|confirming))\b"
     r"|\b(?:it )?(?:would|will|'d) (?:also )?(?:help|be (?:helpful|useful|great)) (?:me )?(?:to know|to have|if you)\b|\b(?:helpful|useful) to know\b"
+    r"|\b(?:i'd|i would|we'd|we would) (?:also )?like you to\b"
     r"|\b(?:would|'d) appreciate (?:it )?if you\b"
     r"|\bwhat (?:i|we) (?:need|require)\b"
     r"|\blet (?:me|us) know\b"
@@ -84,8 +85,9 @@ _GAP_RX = re.compile(
     r"delivery|mailing|home|work|full|more|further|additional|some|few|bit|little|of|extra|any)\s+){0,5}"
 )
 _LIST_GAP_RX = re.compile(
-    r"[\s,/&+]*(?:(?:and|or|plus|as well as|along with|then|also)\b[\s,]*)?(?:\d[.)]\s*|[a-z][.)]\s+)?"
-    r"(?:(?:the|your|a|an|my|new|preferred|desired|correct|full|best|current|also|account|billing|registered|account's)\s+){0,3}"
+    r"[\s,/&+]*(?:(?:and|or|plus|as well as|along with|together with|then|also)\b[\s,]*)?(?:\d[.)]\s*|[a-z][.)]\s+)?"
+    r"(?:(?:the|your|a|an|my|new|preferred|desired|correct|full|best|current|also|account|billing|registered|account's|short|brief|"
+    r"complete|exact|[a-z]+'s)\s+){0,3}"
 )
 _CAN_RX = re.compile(r"\b(?:i|we|you) (?:can|could)\b(?! ?not\b|'t)")
 _CAPABILITY_RX = re.compile(r"\b(?:can|could|able to|would|may|might)(?: [a-z]+)?(?: and)? $")

@@ -433,7 +433,7 @@ def _decide(clauses: list[_Clause], grounding: Grounding, ev: _Evidence, lexicon
             seen_slot = False
             for (s_start, s_end, slot, _s_text), strong in zip(c.slots, strong_flags):
                 ok = strong
-                if not strong and any(p < s_start < p + len(t) for p, _, t in c.actions):
+                if not strong and any(p < s_start < p + len(t) and t.split()[0] not in _DETERMINERS for p, _, t in c.actions):
                     continue  # "change the shipping address of ...": the object of an action, not a question
                 if not ok and not proposal and (q or c.imp or c.colon):
                     prev = _word_before(text, s_start)
@@ -603,6 +603,8 @@ _PREREQUISITE_RX = re.compile(
 # An action named after these is not what the turn proposes: "rather than returning it",
 # "instead of cancelling", "so you can reorder it with the new address".
 _NEGATED_ACTION_RX = re.compile(r"(?:rather than|instead of|not|than|without) (?:\w+ )?$|(?:so (?:that )?you can|you can then|for you to) .*$")
+# "within the return window", "our cancellation policy": the action names a rule, not the plan
+_RULE_NOUN_RX = re.compile(r" (?:window|policy|policies|period|deadline|rules?|eligibility)\b")
 _DONE_ACTION_RX = re.compile(r"(?:'ve|have|has|had|was|were|been|already) (?:\w+ )?\w+ed\b|\b(?:i|we) \w+ed\b")
 _SOCIAL_KINDS = frozenset(("greet", "thank", "apologize", "bye", "ask_more", "wait"))
 _WHICH_OF_RX = re.compile(
@@ -655,7 +657,8 @@ def _frame(
         named = [a.action for a in final if a.kind == "confirm" and a.action]
         # actions the turn says are already done ("I've opened ticket X") are context
         named += [a for c in scope for p, a, t in c.actions
-                  if not _NEGATED_ACTION_RX.search(c.text, max(0, p - 60), p) and not _DONE_ACTION_RX.search(c.text, max(0, p - 24), p + len(t) + 1)]
+                  if not _NEGATED_ACTION_RX.search(c.text, max(0, p - 60), p) and not _DONE_ACTION_RX.search(c.text, max(0, p - 24), p + len(t) + 1)
+                  and not _RULE_NOUN_RX.match(c.text, p + len(t))]
         negated = {a for c in scope for p, a, _ in c.actions if _NEGATED_ACTION_RX.search(c.text, max(0, p - 60), p)}
         named = [a for a in named if a not in negated]
         context = [c.text.strip() for ci, c in enumerate(clauses) if c not in scope and not kinds_of.get(ci, set()) & {"refuse", "request"}]

@@ -46,7 +46,7 @@ ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:card|payment(?: method)?) (?:was |has been |is )?(?:updated|changed|switched)",
     ),
     "return": (
-        r"(?:returns?|returned|returning|returnable)(?! (?:window|policy|period|label|deadline|address))",
+        r"returns?|returned|returning|returnable",
         r"send (?:it|them|the [a-z]+) back|ship (?:it|them) back|rma",
     ),
     "exchange": (
