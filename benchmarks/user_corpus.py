@@ -2,8 +2,9 @@
 
     python benchmarks/user_corpus.py [FILE ...] [--show N]
 
-Defaults to both corpus files of the test suite (tests/core/data/agent_turns.jsonl, tuned on,
-and agent_turns_heldout.jsonl, never tuned on). Prints right/total per class and overall;
+Defaults to the corpus files of the test suite (tests/core/data/agent_turns.jsonl, tuned on;
+agent_turns_heldout.jsonl, never tuned on; agent_turns_frontier.jsonl, a second writer's
+frontier-model-style turns). Prints right/total per class and overall;
 --show prints up to N failures of each file.
 """
 
@@ -16,7 +17,7 @@ import utility_gym  # noqa: F401  (registers the envs)
 from utility_gym.testing.turn_corpus import TurnJudge, load_turns, score
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "core" / "data"
-DEFAULT_FILES = (DATA / "agent_turns.jsonl", DATA / "agent_turns_heldout.jsonl")
+DEFAULT_FILES = (DATA / "agent_turns.jsonl", DATA / "agent_turns_heldout.jsonl", DATA / "agent_turns_frontier.jsonl")
 
 
 def main() -> None:
