@@ -85,6 +85,9 @@ _GAP_RX = re.compile(
     r"delivery|mailing|home|work|full|more|further|additional|some|few|bit|little|of|extra|any)\s+){0,5}"
 )
 _LIST_GAP_RX = re.compile(
+    # "your zip code on your account, and the order ID": a short qualifier of the previous fact first
+    r"(?:\s+(?:on|in|for|from|associated with|linked to|tied to|on file|you(?:'d)? (?:use[ds]?|need|want|like|have))"
+    r"(?:\s+[a-z']+){0,3}?(?=[\s,]*(?:and|or|plus|as well as|along with|together with)\b))?"
     r"[\s,/&+]*(?:(?:and|or|plus|as well as|along with|together with|then|also)\b[\s,]*)?(?:\d[.)]\s*|[a-z][.)]\s+)?"
     r"(?:(?:the|your|a|an|my|new|preferred|desired|correct|full|best|current|also|account|billing|registered|account's|short|brief|"
     r"complete|exact|[a-z]+'s)\s+){0,3}"

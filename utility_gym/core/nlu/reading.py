@@ -208,7 +208,9 @@ def _inherit_list_intros(clauses: list[_Clause], norm: str) -> None:
         if inherit and (c.bullet or (last_item is not None and "\n" not in norm[last_item.end:c.start])):
             if c.bullet:
                 last_item = c
-            if _LABEL_VALUE_RX.match(c.text) and (inherit != "imp" or checking or _HAS_VALUE_RX.search(c.text.split(":", 1)[1])):
+            value = c.text.split(":", 1)[-1]
+            concrete = _HAS_VALUE_RX.search(value) and not _EXAMPLE_RX.search(value)  # not "e.g. E12345"
+            if _LABEL_VALUE_RX.match(c.text) and (inherit != "imp" or checking or concrete):
                 continue  # "Reason: ordered by mistake" states a value, it does not ask for one
             if inherit == "imp" or (inherit == "list" and c.slots and not _HAS_VALUE_RX.search(c.text)):
                 c.imp = True
@@ -229,6 +231,7 @@ def _inherit_list_intros(clauses: list[_Clause], norm: str) -> None:
                 inherit = "list"
 
 
+_EXAMPLE_RX = re.compile(r"\b(?:e\.? ?g|for example|such as|format|like|starts? with|starting with|yyyy|mm)\b")
 _NEED_HEADING_RX = re.compile(r"\b(?:what (?:i|we)(?:'ll| will)? (?:need|require)|needed from you|(?:i|we)(?:'ll| will)? need|information (?:needed|required)|to get started)\b")
 _CHECK_INTRO_RX = re.compile(r"\b(?:check|review|look over|double-check|confirm|verify|summary|recap)\b")
 _ASK_INTRO_RX = re.compile(r"\b(?:provide|send|share|give|tell|need|require|reply with|let me know)\b")
@@ -422,7 +425,7 @@ def _decide(clauses: list[_Clause], grounding: Grounding, ev: _Evidence, lexicon
         any_strong = False
         verify = False
         if requestish and not ask_more and (c.slots or c.wh):
-            proposal = conf_strong or conf_weak or any(not t.startswith("instead") for _, t in offer_marks)
+            proposal = conf_strong or (conf_weak and not c.imp_strong) or any(not t.startswith("instead") for _, t in offer_marks)
             strong_flags: list[bool] = []
             prev_end: int | None = None
             for s_start, s_end, _slot, s_text in c.slots:
