@@ -133,7 +133,7 @@ _CONFIRM_WEAK_RX = re.compile(
     r"if (?:that|this|everything) (?:looks|sounds|is) (?:good|right|correct|ok|okay|fine)|"
     r"let me know if (?:you'd like|you want|you'd prefer) (?:me|us) to|let me know if (?:that|this) works|"
     r"here(?:'s| is) (?:a |the |your )?(?:quick |brief |short )?(?:summary|recap|plan)|here(?:'s| is) what (?:i'll|i will|we'll|i'm going to|i can|i'd|will happen|happens)(?! need| require| ask)|"
-    r"in summary|(?:order |request |change )?summary\b|"
+    r"in summary|(?:order |request |change |exchange |return )?summary(?=\s*(?::|\n|$))|"
     r"confirm(?:ing)? (?:the|your|this) (?:cancel[a-z]*|return|exchange|refund|change|modification|request|purchase|details|swap))\b"
 )
 _WANT_RX = re.compile(r"\b(?:do|would|will|did) you (?:still |also )?(?:like|want|wish|need)\b(?! me\b| us\b)")
