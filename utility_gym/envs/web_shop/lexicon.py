@@ -114,7 +114,8 @@ WORDS = DomainWords(
         id_kinds={"P": "product_id"},
         # "shall I buy 4?", "I'll order five of them"
         patterns={"quantity": re.compile(
-            r"(?i)\b(?:buy|order|get|add|purchase|place an order for|check out)\s+(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)\b"
+            r"(?i)(?:\b(?:buy|order|get|add|purchase|place an order for|check out)\s+|\bquantity\W{0,4})"
+            r"(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)\b"
         )},
         token_aliases={w: str(i) for i, w in enumerate(("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"))},
         additive=frozenset({"attribute"}),
