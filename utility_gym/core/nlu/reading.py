@@ -287,7 +287,7 @@ def _clause_features(c: _Clause, ev: _Evidence) -> None:
     c.opener_q = wh or kind == "aux"
     c.cond = kind == "cond"
     imp_strong = kind == "imp" or ev.has("imp_any", c)
-    if c.slots and _ASKING_CONDITION_RX.search(text):
+    if c.slots and any(w in text for w in _CONDITION_WORDS) and _ASKING_CONDITION_RX.search(text):
         # "Once you share your email, I'll look it up": the condition asks for the fact.
         imp_strong = True
         c.cond = False
@@ -295,6 +295,7 @@ def _clause_features(c: _Clause, ev: _Evidence) -> None:
     c.imp = imp_strong or ev.has("please", c)
 
 
+_CONDITION_WORDS = ("once", "soon as", "when", "if ", "until", "after", "before", "till", "without")
 _ASKING_CONDITION_RX = re.compile(
     r"\b(?:once|as soon as|when|if|until|after|before|till|without)\s+(?:you(?:'ve)?|i(?:'ve)?|we(?:'ve)?)\s+"
     r"(?:\w+\s+){0,2}?(?:share|send|give|tell|provide|pass|let me know|confirm|verify|have|know|get|receive|reply|type)"
@@ -629,6 +630,10 @@ def _frame(
 ) -> Reading:
     """The turn's structure on top of its acts: what it proposes (and in which words), and the
     alternatives of a choice question."""
+    # a choice needs an "or" or a list, a proposal a go-ahead question: most turns have neither
+    maybe_choice = is_question and any(c.bullet or " or " in c.text for c in clauses)
+    if not maybe_choice and not any(a.kind == "confirm" for _, _, a in acts):
+        return Reading(final, grounding, is_question)
     kinds_of: dict[int, set[str]] = {}
     for ci, _, a in acts:
         kinds_of.setdefault(ci, set()).add(a.kind)
@@ -638,7 +643,7 @@ def _frame(
         # "Before I proceed, could you confirm the email on your account?" asks for a fact.
         final = tuple(a for a in final if a.kind != "confirm")
         confirm_cis = set()
-    choices, choice_sent = _choices(clauses, kinds_of) if is_question else ((), None)
+    choices, choice_sent = _choices(clauses, kinds_of) if maybe_choice else ((), None)
     choice_slots: tuple[str, ...] = ()
     if choice_sent is not None:
         # "Would you like the refund on your card, or as store credit?" asks for a pick: the
