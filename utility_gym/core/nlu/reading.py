@@ -631,7 +631,7 @@ def _frame(
     """The turn's structure on top of its acts: what it proposes (and in which words), and the
     alternatives of a choice question."""
     # a choice needs an "or" or a list, a proposal a go-ahead question: most turns have neither
-    maybe_choice = is_question and any(c.bullet or " or " in c.text for c in clauses)
+    maybe_choice = is_question and any(c.bullet or " or " in c.text or c.text.lstrip().startswith("or ") for c in clauses)
     if not maybe_choice and not any(a.kind == "confirm" for _, _, a in acts):
         return Reading(final, grounding, is_question)
     kinds_of: dict[int, set[str]] = {}
