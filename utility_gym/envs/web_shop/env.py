@@ -10,7 +10,7 @@ from utility_gym.core.env import Domain, UtilityEnv, vector_env_factory
 from utility_gym.core.grading import Checkpoint, Grade
 from utility_gym.core.tasks import Task
 from utility_gym.envs.web_shop.actions import parse_web_action
-from utility_gym.envs.web_shop.generator import GENERATOR_VERSION, build_world
+from utility_gym.envs.web_shop.generator import GENERATOR_VERSION, PRODUCT_COUNTS, build_world
 from utility_gym.envs.web_shop.lexicon import LEXICON
 from utility_gym.envs.web_shop.navigator import Navigator, navigator_for
 from utility_gym.envs.web_shop.page import Page
@@ -34,6 +34,7 @@ DOMAIN = Domain(
     ignored_columns=IGNORED_COLUMNS,
     world_events=WORLD_EVENTS,
     rollback_reset=False,  # the world ATTACHes the shared catalog database
+    sizes=tuple(PRODUCT_COUNTS),
 )
 
 ASK_TEMPLATE = "ask[<question>]"
@@ -202,6 +203,10 @@ class WebShopEnv(UtilityEnv):
             return True
         return False
 
+    def _pending_grade(self) -> dict[str, Any]:
+        # Every grade of this env has the purchase (a forbidden request keeps this empty one).
+        return {**super()._pending_grade(), "purchase": {"score": 0.0, "items": []}}
+
     def _grade(self) -> Grade:
         g = super()._grade()
         assert self.task is not None
@@ -216,7 +221,7 @@ class WebShopEnv(UtilityEnv):
             why = "; ".join(f"{i['wanted']}: {i['notes']}" for i in items)
             reasons = (*reasons, f"purchase score {score:.2f} ({why})")
         return PurchaseGrade(g.success and score == 1.0, score, checkpoints, reasons, g.outcome,
-                             {"score": score, "items": items})
+                             {"score": float(score), "items": items})
 
 
 make_vector_env = vector_env_factory(WebShopEnv)
