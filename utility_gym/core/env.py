@@ -14,6 +14,7 @@ from typing import Any
 import gymnasium as gym
 from gymnasium.wrappers import OrderEnforcing, TimeLimit
 
+from utility_gym.core.caches import LRUCache, freeze_long_lived
 from utility_gym.core.checks import check_choice, check_int, check_keys, check_mapping, shown
 from utility_gym.core.dialogue import (
     Event,
@@ -266,6 +267,9 @@ class UtilityEnv(gym.Env[str, str]):
         self._start_episode(task)
         ep = self._episode
         ep["policy"] = revised_policy(self.domain.policy, revisions)
+        # The world, its reference copy and the tables built for the first task live as long as
+        # the process: out of the collector's way from now on.
+        freeze_long_lived((self.domain.name, self.world_seed, self.size))
         return self._observe(ep["transcript"]), self._info(ep["transcript"])
 
     def _info(self, events: Sequence[Event], *, grade: Grade | None = None, forked: bool = False) -> dict[str, Any]:
@@ -956,14 +960,18 @@ def make_user(user: str, options: dict[str, Any] | None = None) -> Any:
     raise ValueError(f"unknown user {user!r}; choose one of {', '.join(USERS)}")
 
 
-_TASK_CACHE: dict[tuple, Task] = {}
-_CACHE_LIMIT = 50_000  # train resets draw fresh tasks forever; keep memory bounded
+# Tasks and expected outcomes are cached per process for the tasks that come back: the test
+# split (100 per domain), pass^k trials, a stream's isolated twins. Train resets draw fresh
+# seeds, which never repeat, so a larger cache would hold only what is never asked for again.
+# A task costs 0.3-1.5 ms to make and 5-15 KB to keep; an expected outcome 0.3-12 ms and
+# 2-70 KB (docs/reliability.md): 512 of each is at most ~40 MB and holds every test task of
+# every domain with room to spare.
+TASK_CACHE_SIZE = 512
+_TASK_CACHE: LRUCache[Task] = LRUCache(TASK_CACHE_SIZE)
 
 
-def _bounded_put(cache: dict, key: tuple, value: Any) -> None:
-    if len(cache) >= _CACHE_LIMIT:
-        del cache[next(iter(cache))]  # oldest first: dicts keep insertion order
-    cache[key] = value
+def _bounded_put(cache: LRUCache, key: tuple, value: Any) -> None:
+    cache.put(key, value)
 
 _REFERENCE: dict[tuple[str, int, str], World] = {}
 
@@ -1000,7 +1008,7 @@ def _reference_db(template: WorldTemplate) -> sqlite3.Connection:
         register_reference(world.conn)
         _REFERENCE[key] = world
     return world.conn
-_EXPECTED_CACHE: dict[tuple, Expected] = {}
+_EXPECTED_CACHE: LRUCache[Expected] = LRUCache(TASK_CACHE_SIZE)
 
 
 def _with_carried_rows(task: Task, db: sqlite3.Connection) -> Task:
