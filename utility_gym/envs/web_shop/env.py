@@ -100,12 +100,16 @@ class WebShopEnv(UtilityEnv):
     ``transfer_to_human``. Truncated at ``max_episode_steps`` (50).
 
     ## Information
-    ``reset`` returns ``task_id``, ``split``, ``domain``, ``tools``, ``policy``, ``events`` and
-    ``valid_actions``; every step returns ``events``, ``turn`` and ``valid_actions`` (the
-    admissible actions on the current page; ``search[<query>]`` and ``ask[<question>]`` are
-    templates to fill in). The last step adds ``grade``: success, partial, every checkpoint,
-    readable reasons, and ``purchase`` (the score and, per wanted item, what was bought and
-    why it falls short). The goal and the oracle plan are never in ``obs`` or ``info``.
+    Every ``reset`` and ``step`` returns the same keys, with values of the same types (so vector
+    envs stack them and dataset recorders accept them): ``task_id``, ``split``, ``domain``,
+    ``turn``, ``events``, ``tools``, ``policy``, ``grade``, ``feedback``, ``forked`` and
+    ``valid_actions`` (the admissible actions on the current page; ``search[<query>]`` and
+    ``ask[<question>]`` are templates to fill in; empty once the episode is over); stream ids add
+    ``stream``. ``grade`` is the pending grade (outcome ``"running"``, an empty ``purchase``)
+    until the step that ends the episode, which carries the real one: success, partial, every
+    checkpoint, readable reasons, and ``purchase`` (the score and, per wanted item, what was
+    bought and why it falls short). The goal and the oracle plan are never in ``obs`` or
+    ``info``. docs/reliability.md has the table.
 
     ## Arguments
     ``world_seed`` (int, 0), ``size`` ("small" 200 products, "default" 1,000, "large" 10,000,

@@ -55,13 +55,13 @@ class ShopServer:
             connection_limit=MAX_CONNECTIONS,
             max_request_header_size=MAX_HEADER_BYTES,
             max_request_body_size=MAX_BODY,
-            asyncore_loop_timeout=0.2,  # how soon the I/O loop notices shutdown()
             expose_tracebacks=False,
             clear_untrusted_proxy_headers=True,
             ident="utility-shop",
         )
         self._thread: threading.Thread | None = None
         self._stopping = False
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" is not news here
 
     def _serialized(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         with self._lock:  # one SQLite connection: one request in the application at a time
@@ -106,6 +106,7 @@ class ShopServer:
         logging.getLogger("waitress").disabled = True  # no noise about sockets closed under it
         try:
             server = self.server
+            server.pull_trigger()  # wake the I/O loop from its select
             while server._map:
                 for channel in list(server._map.values()):
                     channel.handle_close()
