@@ -963,10 +963,11 @@ def make_user(user: str, options: dict[str, Any] | None = None) -> Any:
 # Tasks and expected outcomes are cached per process for the tasks that come back: the test
 # split (100 per domain), pass^k trials, a stream's isolated twins. Train resets draw fresh
 # seeds, which never repeat, so a larger cache would hold only what is never asked for again.
-# A task costs 0.3-1.5 ms to make and 5-15 KB to keep; an expected outcome 0.3-12 ms and
-# 2-70 KB (docs/reliability.md): 512 of each is at most ~40 MB and holds every test task of
-# every domain with room to spare.
-TASK_CACHE_SIZE = 512
+# A task costs 0.3-1.5 ms to make and 5-15 KB and ~25 tracked objects to keep; an expected
+# outcome 0.3-3 ms and 2-70 KB (docs/reliability.md). 256 of each hold a domain's test split
+# (100 tasks) with room for pass^k trials, in at most ~20 MB; every entry is also walked by each
+# full garbage collection, so a larger cache would cost pauses, not just memory.
+TASK_CACHE_SIZE = 256
 _TASK_CACHE: LRUCache[Task] = LRUCache(TASK_CACHE_SIZE)
 
 
