@@ -115,6 +115,15 @@ def parse_action(action: Any, max_length: int) -> Action:
     An ``InvalidAction`` passes through, so a wrapper can reject an action with its own message
     (e.g. a masked index of ``AdmissibleActions``) and the step still costs a turn.
     """
+    try:
+        return _parse_action(action, max_length)
+    except Exception as e:  # noqa: BLE001  (an object can raise from places no check reaches,
+        # e.g. a ``__class__`` property that ``isinstance`` consults; the promise is no exception)
+        return InvalidAction(f"action could not be read ({_type_name(action)}: {type(e).__name__}); "
+                             "send a string or a dict of JSON values")
+
+
+def _parse_action(action: Any, max_length: int) -> Action:
     if isinstance(action, InvalidAction):
         return action
     if isinstance(action, dict):

@@ -166,6 +166,14 @@ class BrokenStr(str):
         raise RuntimeError("broken strip")
 
 
+class EvilClass:
+    """An object whose ``__class__`` raises: ``isinstance`` itself raises on it."""
+
+    @property
+    def __class__(self) -> type:  # type: ignore[override]
+        raise RuntimeError("broken __class__")
+
+
 def _circular() -> dict[str, Any]:
     value: dict[str, Any] = {}
     value["self"] = value
@@ -269,6 +277,8 @@ BAD_INPUTS: tuple[BadInput, ...] = (
     BadInput("huge_int_argument", _in_argument(lambda: 10**5_000), ("too large",)),
     BadInput("huge_int_in_json", lambda i, e: ['{"name": "x", "arguments": {"a": ' + "9" * 5_000 + "}}"], ("malformed",)),
     BadInput("set_argument", _in_argument(lambda: {1, 2}), ("set",)),
+    BadInput("object_whose_class_raises", _fixed(EvilClass()), ("could not be read", "EvilClass")),
+    BadInput("object_whose_class_raises_as_argument", _in_argument(EvilClass), ("could not be read",)),
 )
 
 
