@@ -82,7 +82,8 @@ def run_env(env_id: str, steps: int, size: str, every: int, seed: int = 0) -> di
         if (n + 1) % every == 0 or n + 1 == steps:
             rss.append((n + 1, rss_mb()))
             worst = step_ns[: n + 1].max() / 1e6
-            print(f"{env_id}: {n + 1:>9,} steps  RSS {rss[-1][1]:7.1f} MB  worst step so far {worst:6.2f} ms "
+            p999 = float(np.percentile(step_ns[: n + 1], 99.9)) / 1e6
+            print(f"{env_id}: {n + 1:>9,} steps  RSS {rss[-1][1]:7.1f} MB  worst step so far {worst:6.2f} ms, p99.9 {p999:5.2f} ms "
                   f"({episodes:,} episodes, {time.perf_counter() - started:,.0f} s)", flush=True)
     env.close()
     reset_ns = reset_ns[:resets]
