@@ -166,7 +166,7 @@ class UtilityEnv(gym.Env[str, str]):
         # Every option is checked before anything is built: a typo fails at once, by name.
         check_choice("render_mode", render_mode, self.metadata["render_modes"], none_ok=True)
         world_seed = check_int("world_seed", world_seed, 0, MAX_WORLD_SEED)
-        check_choice("size", size, self.domain.sizes)
+        check_choice("world size", size, self.domain.sizes)
         check_choice("split", split, SPLITS)
         check_choice("reward_mode", reward_mode, REWARD_MODES)
         max_length = check_int("max_length", max_length, MIN_MAX_LENGTH)
@@ -307,9 +307,9 @@ class UtilityEnv(gym.Env[str, str]):
         return {"success": False, "partial": 0.0, "outcome": "running", "checkpoints": [], "reasons": []}
 
     def _grade_info(self, g: Grade) -> dict[str, Any]:
-        """``info["grade"]`` at the end: the grade's dict, with every key of the pending grade
-        (a grade that lacks one keeps the pending value) and its numbers as the same types."""
-        out = {**self._pending_grade(), **g.to_dict()}
+        """``info["grade"]`` at the end: the grade's dict (the keys of the pending grade; recorded
+        runs verify against it, so nothing is added), its numbers as the pending grade's types."""
+        out = g.to_dict()
         out["success"] = bool(out["success"])
         out["partial"] = float(out["partial"])
         return out

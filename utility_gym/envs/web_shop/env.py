@@ -208,8 +208,11 @@ class WebShopEnv(UtilityEnv):
         return False
 
     def _pending_grade(self) -> dict[str, Any]:
-        # Every grade of this env has the purchase (a forbidden request keeps this empty one).
-        return {**super()._pending_grade(), "purchase": {"score": 0.0, "items": []}}
+        # A task that buys something is graded with its purchase; a forbidden request is not.
+        pending = super()._pending_grade()
+        if self.task is not None and self.task.extras.get("targets"):
+            pending["purchase"] = {"score": 0.0, "items": []}
+        return pending
 
     def _grade(self) -> Grade:
         g = super()._grade()
