@@ -13,15 +13,6 @@ from bench_helpers import bench_main
 from utility_gym.bench.leaderboard import Entry, render_html, render_markdown, write_leaderboard
 from utility_gym.bench.metrics import summarize
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 def _entry(name: str, successes: list[int], trials: int = 3, reasons: tuple[str, ...] = ()) -> Entry:
     """A synthetic run: task i succeeds in successes[i] of ``trials`` trials (ranked unless
@@ -89,20 +80,19 @@ def test_bench__leaderboard_markdown_ranks_by_success() -> None:
 
 
 def _browser():
-    if not os.path.exists(CHROMIUM):
+    """The process's shared Chromium (the one ``find_chromium`` decides on, as for the envs)."""
+    from utility_gym.envs.web_shop.chromium import ChromiumNotFound, shared_browser
+
+    try:
+        return shared_browser()
+    except ChromiumNotFound as e:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(
-                f"{CHROMIUM} is missing and CI=true: install it (apt-get install -y chromium)"
-            )
-        pytest.skip(
-            f"{CHROMIUM} is missing (apt-get install -y chromium); the HTML sort test needs a real browser"
-        )
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    return sync_api
+            pytest.fail(f"CI=true and Chromium is missing: {e}")
+        pytest.skip(f"the HTML sort test needs a real browser: {e}")
 
 
 def test_bench__leaderboard_html_sorts_by_clicked_column_in_chromium(tmp_path: Path) -> None:
-    sync_api = _browser()
+    browser = _browser()
     page_path = tmp_path / "board.html"
     page_path.write_text(render_html(ENTRIES))
 
@@ -112,33 +102,32 @@ def test_bench__leaderboard_html_sorts_by_clicked_column_in_chromium(tmp_path: P
     def header(page, title: str):
         return page.locator("#overall thead th", has_text=title).first
 
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(page_path.as_uri())
-            assert agents(page) == ["oracle-ish", "best", "middling", "chatty"]  # ranked by success
-            header(page, "Agent").click()  # text: ascending first
-            assert agents(page) == ["best", "chatty", "middling", "oracle-ish"]
-            header(page, "Success").click()  # numbers: best (highest) first
-            assert agents(page) == ["oracle-ish", "best", "middling", "chatty"]
-            assert header(page, "Success").get_attribute("aria-sort") == "descending"
-            assert header(page, "Agent").get_attribute("aria-sort") is None
-            header(page, "Success").click()
-            assert agents(page) == ["chatty", "middling", "best", "oracle-ish"]
-            header(page, "Redundant Q").click()  # less is better: the first click sorts ascending
-            assert agents(page)[-1] == "chatty"
-            assert header(page, "Redundant Q").get_attribute("aria-sort") == "ascending"
-            header(page, "pass^3").click()
-            assert agents(page)[:2] == ["oracle-ish", "best"]
-            # One pass^k curve per agent in the overall chart, with k = 1..3 points.
-            assert page.locator("figure").first.locator("g.series").count() == 4
-            assert (
-                page.locator("figure").first.locator("g.series").first.locator("circle").count()
-                == 3
-            )
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(page_path.as_uri())
+        assert agents(page) == ["oracle-ish", "best", "middling", "chatty"]  # ranked by success
+        header(page, "Agent").click()  # text: ascending first
+        assert agents(page) == ["best", "chatty", "middling", "oracle-ish"]
+        header(page, "Success").click()  # numbers: best (highest) first
+        assert agents(page) == ["oracle-ish", "best", "middling", "chatty"]
+        assert header(page, "Success").get_attribute("aria-sort") == "descending"
+        assert header(page, "Agent").get_attribute("aria-sort") is None
+        header(page, "Success").click()
+        assert agents(page) == ["chatty", "middling", "best", "oracle-ish"]
+        header(page, "Redundant Q").click()  # less is better: the first click sorts ascending
+        assert agents(page)[-1] == "chatty"
+        assert header(page, "Redundant Q").get_attribute("aria-sort") == "ascending"
+        header(page, "pass^3").click()
+        assert agents(page)[:2] == ["oracle-ish", "best"]
+        # One pass^k curve per agent in the overall chart, with k = 1..3 points.
+        assert page.locator("figure").first.locator("g.series").count() == 4
+        assert (
+            page.locator("figure").first.locator("g.series").first.locator("circle").count()
+            == 3
+        )
+    finally:
+        context.close()
 
 
 def test_bench__leaderboard_uses_verified_runs_only(

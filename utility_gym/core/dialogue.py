@@ -97,6 +97,14 @@ class InvalidAction:
 Action = ToolCallAction | MessageAction | InvalidAction
 
 _DECODER = json.JSONDecoder()
+# How deep a tool call's arguments may nest, and how many values they may hold in all. Tool
+# arguments are flat (strings, numbers, lists of them): a deeper or larger value is an error,
+# which also keeps every later copy of the episode (snapshots, transcripts) shallow and cheap.
+MAX_NESTING = 32
+MAX_VALUES = 10_000
+# Integers past 64 bits are no id, quantity or amount; their text form can exceed Python's
+# int-to-str limit.
+_MAX_INT_BITS = 64
 _CALL_KEYS = frozenset(("name", "arguments", "id", "type"))
 _TOOL_FORM = 'a tool call is {"name": TOOL, "arguments": {...}}; anything else is a message to the user'
 
@@ -107,12 +115,26 @@ def parse_action(action: Any, max_length: int) -> Action:
     An ``InvalidAction`` passes through, so a wrapper can reject an action with its own message
     (e.g. a masked index of ``AdmissibleActions``) and the step still costs a turn.
     """
+    try:
+        return _parse_action(action, max_length)
+    except Exception as e:  # noqa: BLE001  (an object can raise from places no check reaches,
+        # e.g. a ``__class__`` property that ``isinstance`` consults; the promise is no exception)
+        return InvalidAction(f"action could not be read ({_type_name(action)}: {type(e).__name__}); "
+                             "send a string or a dict of JSON values")
+
+
+def _parse_action(action: Any, max_length: int) -> Action:
     if isinstance(action, InvalidAction):
         return action
     if isinstance(action, dict):
-        return _tool_call_from_obj(action)
+        plain = plain_json(action, max_length)
+        if isinstance(plain, InvalidAction):
+            return plain
+        return _tool_call_from_obj(plain)
     if not isinstance(action, str):
-        return InvalidAction(f"action must be a string or a dict, got {type(action).__name__}")
+        return InvalidAction(f"action must be a string or a dict, got {_type_name(action)}")
+    if type(action) is not str:
+        action = str.__str__(action)  # a str subclass: its own methods may do anything
     if len(action) > max_length:
         return InvalidAction(
             f"action is too long ({len(action)} characters; at most {max_length}); send a shorter message"
@@ -127,10 +149,14 @@ def parse_action(action: Any, max_length: int) -> Action:
                 end = WHITESPACE.match(text, end).end()
                 if end != len(text):
                     raise json.JSONDecodeError("Extra data", text, end)
-        except (json.JSONDecodeError, RecursionError) as e:
-            return InvalidAction(f"malformed JSON tool call: {e.msg} at line {e.lineno} column {e.colno}" if isinstance(e, json.JSONDecodeError) else "malformed JSON tool call: nested too deeply")
+        except (ValueError, RecursionError) as e:  # JSONDecodeError, or an integer too long to read
+            return InvalidAction(_json_error(e, "JSON tool call"))
         if not isinstance(obj, dict):
             return InvalidAction(f"malformed tool call: expected a JSON object; {_TOOL_FORM}")
+        if len(text) > 2 * MAX_NESTING:  # a shorter text cannot nest too deeply
+            checked = plain_json(obj, max_length)
+            if isinstance(checked, InvalidAction):
+                return checked
         return _tool_call_from_obj(obj)
     if "\x00" in text:
         return InvalidAction("message contains a NUL character")
@@ -151,13 +177,92 @@ def _tool_call_from_obj(obj: dict[str, Any]) -> Action:
         # OpenAI sends arguments as a JSON string.
         try:
             arguments = json.loads(arguments) if arguments.strip() else {}
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):
             return InvalidAction(f"malformed tool call: arguments of {name[:60]} are not valid JSON")
+        checked = plain_json(arguments, MAX_VALUES * 100)
+        if isinstance(checked, InvalidAction):
+            return checked
     if arguments is None:
         arguments = {}
     if not isinstance(arguments, dict):
         return InvalidAction(f"malformed tool call: arguments of {name[:60]} must be a JSON object")
     return ToolCallAction(name, arguments)
+
+
+def plain_json(value: Any, max_chars: int) -> Any:
+    """``value`` as plain JSON data (dict with str keys, list, str, int, float, bool, None), or
+    an ``InvalidAction`` saying what is wrong with it. Never raises, whatever ``value`` is.
+
+    Iterative, so a value nested a thousand deep or holding itself is found without recursion;
+    subclasses of the JSON types are copied to the base type without calling their own methods
+    (a ``__str__`` or ``__repr__`` that raises is never called). Tuples become lists. At most
+    ``MAX_NESTING`` levels, ``MAX_VALUES`` values and ``max_chars`` characters of strings.
+    """
+    out: list[Any] = [None]
+    # (value, container to put it in, key or index there, depth, path for messages)
+    todo: list[tuple[Any, Any, Any, int, str]] = [(value, out, 0, 0, "")]
+    count = chars = 0
+    while todo:
+        v, parent, key, depth, path = todo.pop()
+        count += 1
+        if count > MAX_VALUES:
+            return InvalidAction(f"malformed tool call: more than {MAX_VALUES} values; tool arguments are short")
+        t = type(v)
+        if t is str or isinstance(v, str):
+            s = v if t is str else str.__str__(v)
+            chars += len(s)
+            if chars > max_chars:
+                return InvalidAction(f"tool call is too long (over {max_chars} characters of text); send a shorter one")
+            parent[key] = s
+        elif v is None or t is bool or t is float:
+            parent[key] = v
+        elif isinstance(v, int):
+            n = int.__index__(v)
+            if n.bit_length() > _MAX_INT_BITS:
+                return InvalidAction(f"malformed tool call: the integer at {path or 'top'} is too large")
+            parent[key] = n
+        elif isinstance(v, float):
+            parent[key] = float.__float__(v)
+        elif isinstance(v, dict | list | tuple):
+            if depth >= MAX_NESTING:
+                return InvalidAction(
+                    f"malformed tool call: nested more than {MAX_NESTING} levels deep (or a value holds itself) at {path or 'top'}"
+                )
+            if isinstance(v, dict):
+                box: dict[str, Any] = {}
+                parent[key] = box
+                for k, item in list(dict.items(v)):
+                    if type(k) is not str and not isinstance(k, str):
+                        return InvalidAction(f"malformed tool call: keys must be strings, got {_type_name(k)} in {path or 'top'}")
+                    k = k if type(k) is str else str.__str__(k)
+                    box[k] = None
+                    todo.append((item, box, k, depth + 1, f"{path}.{k[:30]}" if path else k[:30]))
+            else:
+                items = list(list.__iter__(v) if isinstance(v, list) else tuple.__iter__(v))
+                seq: list[Any] = [None] * len(items)
+                parent[key] = seq
+                for i, item in enumerate(items):
+                    todo.append((item, seq, i, depth + 1, f"{path}[{i}]"))
+        else:
+            return InvalidAction(
+                f"malformed tool call: {path or 'the action'} is {_type_name(v)}; a tool call holds JSON values only "
+                "(strings, numbers, true/false, null, lists and objects)"
+            )
+    return out[0]
+
+
+def _type_name(value: Any) -> str:
+    """A value's type name for a message (never calls the value's own methods)."""
+    name = type(value).__name__
+    return name if type(name) is str and len(name) <= 60 else "an object"
+
+
+def _json_error(e: BaseException, what: str) -> str:
+    if isinstance(e, json.JSONDecodeError):
+        return f"malformed {what}: {e.msg} at line {e.lineno} column {e.colno}"
+    if isinstance(e, RecursionError):
+        return f"malformed {what}: nested too deeply"
+    return f"malformed {what}: a number is too long"
 
 
 def format_tool_call(name: str, arguments: dict[str, Any]) -> str:

@@ -14,6 +14,8 @@ from typing import Any
 import gymnasium as gym
 from gymnasium.wrappers import OrderEnforcing, TimeLimit
 
+from utility_gym.core.caches import LRUCache, freeze_long_lived
+from utility_gym.core.checks import check_choice, check_int, check_keys, check_mapping, shown
 from utility_gym.core.dialogue import (
     Event,
     InvalidAction,
@@ -60,6 +62,13 @@ from utility_gym.core.world import (
 
 REWARD_MODES = ("success", "partial", "shaped")
 MODES = ("episodic", "stream")
+MAX_WORLD_SEED = 2**63 - 1
+MAX_STREAM_LENGTH = 100_000
+# The shortest observation bound: room for an error line, and for the truncation note.
+MIN_MAX_LENGTH = 64
+TRUNCATION_NOTE = " ... [observation truncated]"
+# What reset(options=...) understands.
+RESET_OPTIONS = ("task_id", "fork", "task", "world_events")
 
 
 class OraclePlanError(RuntimeError):
@@ -102,6 +111,8 @@ class Domain:
     # Reset worlds by rolling back the episode's transaction (see World); off for a domain
     # whose tools ATTACH a database, which SQLite cannot do inside a transaction.
     rollback_reset: bool = True
+    # The world sizes its builder knows (the ``size`` kwarg).
+    sizes: tuple[str, ...] = ("small", "default", "large")
 
     @property
     def lexicon(self) -> Lexicon:
@@ -146,6 +157,7 @@ class UtilityEnv(gym.Env[str, str]):
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
     domain: Domain
+    _closed = False  # set by close(); step() and reset() then raise ClosedEnvironmentError
 
     def __init__(
         self,
@@ -161,27 +173,28 @@ class UtilityEnv(gym.Env[str, str]):
         mode: str = "episodic",
         stream_length: int = 20,
     ) -> None:
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
-        if split not in SPLITS:
-            raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
-        if reward_mode not in REWARD_MODES:
-            raise ValueError(f"unknown reward_mode {reward_mode!r}; choose one of {', '.join(REWARD_MODES)}")
-        if mode not in MODES:
-            raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
-        if int(stream_length) < 1:
-            raise ValueError(f"stream_length must be at least 1, got {stream_length}")
+        # Every option is checked before anything is built: a typo fails at once, by name.
+        check_choice("render_mode", render_mode, self.metadata["render_modes"], none_ok=True)
+        world_seed = check_int("world_seed", world_seed, 0, MAX_WORLD_SEED)
+        check_choice("world size", size, self.domain.sizes)
+        check_choice("split", split, SPLITS)
+        check_choice("reward_mode", reward_mode, REWARD_MODES)
+        max_length = check_int("max_length", max_length, MIN_MAX_LENGTH)
+        check_choice("user", user, USERS)
+        user_options = check_mapping("user_options", user_options) or None
+        check_choice("mode", mode, MODES)
+        stream_length = check_int("stream_length", stream_length, 1, MAX_STREAM_LENGTH)
         self.render_mode = render_mode
         self.mode = mode
-        self.stream_length = int(stream_length)
+        self.stream_length = stream_length
         self._stream: dict[str, Any] | None = None
         self._stream_expected: tuple[Task, Expected] | None = None
         self._isolation_bases: dict[tuple[str, ...], bytes] = {}  # world events applied -> world bytes
-        self.world_seed = int(world_seed)
+        self.world_seed = world_seed
         self.size = size
         self.split = split
         self.reward_mode = reward_mode
-        self.max_length = int(max_length)
+        self.max_length = max_length
         self.observation_space = UnicodeText(self.max_length)
         self.action_space = UnicodeText(self.max_length)
         self.template: WorldTemplate = build_template(
@@ -208,10 +221,11 @@ class UtilityEnv(gym.Env[str, str]):
     def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
         ep = self._episode
         if not ep:
+            self._check_open("step")
             raise gym.error.ResetNeeded("call reset() before step()")
         if ep["done"]:
             events = [Event("error", "the episode is over; call reset() to start a new one")]
-            return self._observe(events), 0.0, True, False, {"events": [e.to_dict() for e in events], "task_id": ep["task_id"]}
+            return self._observe(events), 0.0, True, False, self._info(events, grade=ep["grade"])
         ep["steps"] += 1
         # Asynchronous events (a reply to an earlier message) come first, before this action.
         arrived = self._arrivals()
@@ -231,7 +245,6 @@ class UtilityEnv(gym.Env[str, str]):
         cap = ep.get("cap") or self._step_cap()
         truncated = not terminated and cap is not None and ep["steps"] >= cap
         reward = 0.0
-        info: dict[str, Any] = {"events": [e.to_dict() for e in events], "task_id": ep["task_id"], "turn": ep["steps"]}
         if self.reward_mode == "shaped":
             phi = self._potential()
             reward += phi - ep["phi"]
@@ -242,19 +255,18 @@ class UtilityEnv(gym.Env[str, str]):
             g = self._grade()
             ep["done"] = True
             ep["grade"] = g
-            info["grade"] = g.to_dict()
-            info["feedback"] = _feedback(g)
             if self.reward_mode == "success":
                 reward = 1.0 if g.success else 0.0
             elif self.reward_mode == "partial":
                 reward = g.partial
             else:
                 reward += (1.0 if g.success else 0.0) - ep["phi"]
-        return self._observe(events), float(reward), terminated, truncated, info
+        return self._observe(events), float(reward), terminated, truncated, self._info(events, grade=ep["grade"])
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+        self._check_open("reset")
+        options = self._checked_reset_options(seed, options)
         super().reset(seed=seed)
-        options = dict(options or {})
         if "fork" in options:
             return self._restore(options.pop("fork"))
         revisions: list[tuple[int, WorldEvent]] = []
@@ -269,18 +281,52 @@ class UtilityEnv(gym.Env[str, str]):
         self._start_episode(task)
         ep = self._episode
         ep["policy"] = revised_policy(self.domain.policy, revisions)
-        info = {
-            "task_id": task.task_id,
+        # The world, its reference copy and the tables built for the first task live as long as
+        # the process: out of the collector's way from now on.
+        freeze_long_lived((self.domain.name, self.world_seed, self.size))
+        return self._observe(ep["transcript"]), self._info(ep["transcript"])
+
+    def _info(self, events: Sequence[Event], *, grade: Grade | None = None, forked: bool = False) -> dict[str, Any]:
+        """The info of a reset or step: the same keys, with values of the same types, every time
+        (Gymnasium's vector envs stack infos across envs, dataset recorders compare them with the
+        reset's). ``grade`` is the pending grade (outcome "running") until the episode ends, and
+        ``feedback`` is empty until then. docs/reliability.md has the table."""
+        ep = self._episode
+        task = self.task
+        assert task is not None
+        info: dict[str, Any] = {
+            "task_id": ep["task_id"],
             "split": task.split,
             "domain": self.domain.name,
+            "turn": ep["steps"],
+            "events": [e.to_dict() for e in events],
             "tools": self.toolbox.schemas,
-            "policy": ep["policy"],
-            "events": [e.to_dict() for e in ep["transcript"]],
-            "turn": 0,
+            "policy": ep.get("policy", self.domain.policy),
+            "grade": self._grade_info(grade) if grade is not None else self._pending_grade(),
+            "feedback": _feedback(grade) if grade is not None else "",
+            "forked": forked,
         }
-        if self._stream is not None and self.mode == "stream":
-            info["stream"] = self._stream_info()
-        return self._observe(ep["transcript"]), info
+        if self.mode == "stream" and self._stream is not None:
+            stream = self._stream_info()
+            # An int every time: -1 when the task follows up no earlier position (None in one env
+            # and an int in another would not stack in a vector env).
+            if stream["follows_position"] is None:
+                stream["follows_position"] = -1
+            info["stream"] = stream
+        return info
+
+    def _pending_grade(self) -> dict[str, Any]:
+        """``info["grade"]`` before the episode ends: the final grade's keys and types, outcome
+        "running". A domain whose grade has more keys extends it."""
+        return {"success": False, "partial": 0.0, "outcome": "running", "checkpoints": [], "reasons": []}
+
+    def _grade_info(self, g: Grade) -> dict[str, Any]:
+        """``info["grade"]`` at the end: the grade's dict (the keys of the pending grade; recorded
+        runs verify against it, so nothing is added), its numbers as the pending grade's types."""
+        out = g.to_dict()
+        out["success"] = bool(out["success"])
+        out["partial"] = float(out["partial"])
+        return out
 
     def _isolated_task(self, options: dict[str, Any], revisions: list[tuple[int, WorldEvent]]) -> Task:
         """``reset(options={"task": task, "world_events": [...]})``: this exact Task (e.g. one a
@@ -485,7 +531,47 @@ class UtilityEnv(gym.Env[str, str]):
         return render_events(transcript) + "\n"
 
     def close(self) -> None:
+        # The episode goes with the world: a later step() or reset() says the env is closed.
+        self._closed = True
+        self._episode = {}
         self.world.close()
+
+    def _check_open(self, method: str) -> None:
+        if self._closed:
+            raise gym.error.ClosedEnvironmentError(
+                f"{method}() called after close(): this env's world is closed; make a new env with gym.make"
+            )
+
+    def _checked_reset_options(self, seed: Any, options: Any) -> dict[str, Any]:
+        """``options`` as a new dict, after checking ``seed`` and every option reset understands."""
+        if seed is not None:
+            check_int("seed", seed, 0)
+        options = check_mapping("options", options)
+        check_keys("reset option", options, RESET_OPTIONS)
+        if "task_id" in options:
+            self._check_task_id(options["task_id"])
+        if "world_events" in options:
+            names = options["world_events"]
+            if isinstance(names, str) or not isinstance(names, list | tuple):
+                raise TypeError(f"options['world_events'] must be a list of world event names, got {shown(names)}")
+            known = [e.name for e in self.domain.world_events]
+            for name in names:
+                check_choice("a name in options['world_events']", name, known)
+        return options
+
+    def _check_task_id(self, task_id: Any) -> None:
+        """A ValueError unless ``task_id`` is DOMAIN/TEMPLATE/SEED of this domain's templates."""
+        form = f"{self.domain.name}/TEMPLATE/SEED, e.g. {task_id_for(self.domain.name, self.domain.templates[0].name, 0)}"
+        if not isinstance(task_id, str):
+            raise TypeError(f"options['task_id'] must be a string {form}, got {shown(task_id)}")
+        parts = task_id.split("/")
+        if len(parts) != 3 or not (parts[2].isascii() and parts[2].isdigit()) or len(parts[2]) > 18:
+            raise ValueError(f"options['task_id'] must look like {form}; got {shown(task_id)}")
+        if parts[0] != self.domain.name:
+            raise ValueError(f"options['task_id'] {shown(task_id)} belongs to {parts[0]!r}, not {self.domain.name!r}")
+        names = [t.name for t in self.domain.templates + self.domain.follow_ups]
+        if parts[1] not in names:
+            raise ValueError(f"options['task_id'] {shown(task_id)} names no template of {self.domain.name}; known: {', '.join(names)}")
 
     def __getstate__(self) -> dict[str, Any]:
         # The Toolbox holds @tool functions (not importable by name) and the ToolContext the live
@@ -739,7 +825,8 @@ class UtilityEnv(gym.Env[str, str]):
             args_text, data = repr(call.arguments), {}
         ep["transcript"].append(Event("agent", args_text, name=call.name, data=data))
         out = self.toolbox.call(self._ctx, call.name, call.arguments)
-        ep["calls"].append((call.name, call.arguments if data else {}, out.ok))
+        # a failed call's arguments may be anything (deep, huge): only its name is kept
+        ep["calls"].append((call.name, dict(call.arguments) if out.ok else {}, out.ok))
         if not out.ok:
             events.append(Event("error", str(out.error)))
             return False
@@ -907,8 +994,7 @@ class UtilityEnv(gym.Env[str, str]):
     def _observe(self, events: Sequence[Event]) -> str:
         text = render_events(list(events))
         if len(text) > self.max_length:
-            note = " ... [observation truncated]"
-            text = text[: self.max_length - len(note)] + note
+            text = text[: self.max_length - len(TRUNCATION_NOTE)] + TRUNCATION_NOTE
         return text
 
     # -- snapshots ----------------------------------------------------------------------------
@@ -947,18 +1033,7 @@ class UtilityEnv(gym.Env[str, str]):
         self._stream = copy.deepcopy(snap.episode.get("stream"))
         self._episode = episode
         self._ctx = ToolContext(self.world.conn, episode["tool_state"], self.template.meta.get("now", ""))
-        info = {
-            "task_id": task.task_id,
-            "split": task.split,
-            "domain": self.domain.name,
-            "tools": self.toolbox.schemas,
-            "policy": episode.get("policy", self.domain.policy),
-            "events": [e.to_dict() for e in episode["transcript"]],
-            "turn": episode["steps"],
-            "forked": True,
-        }
-        if self._stream is not None and self.mode == "stream":
-            info["stream"] = self._stream_info()
+        info = self._info(episode["transcript"], grade=episode.get("grade"), forked=True)
         return self._observe(episode["transcript"][-1:]), info
 
 
@@ -979,8 +1054,15 @@ def make_user(user: str, options: dict[str, Any] | None = None) -> Any:
     raise ValueError(f"unknown user {user!r}; choose one of {', '.join(USERS)}")
 
 
-_TASK_CACHE: dict[tuple, Task] = {}
-_CACHE_LIMIT = 50_000  # train resets draw fresh tasks forever; keep memory bounded
+# Tasks and expected outcomes are cached per process for the tasks that come back: the test
+# split (100 per domain), pass^k trials, a stream's isolated twins. Train resets draw fresh
+# seeds, which never repeat, so a larger cache would hold only what is never asked for again.
+# A task costs 0.3-1.5 ms to make and 5-15 KB and ~25 tracked objects to keep; an expected
+# outcome 0.3-3 ms and 2-70 KB (docs/reliability.md). 256 of each hold a domain's test split
+# (100 tasks) with room for pass^k trials, in at most ~20 MB; every entry is also walked by each
+# full garbage collection, so a larger cache would cost pauses, not just memory.
+TASK_CACHE_SIZE = 256
+_TASK_CACHE: LRUCache[Task] = LRUCache(TASK_CACHE_SIZE)
 
 
 _VALUE_LEXICONS: dict[tuple[str, int, str], Any] = {}
@@ -995,10 +1077,8 @@ def _world_value_lexicon(template: WorldTemplate, words: DomainWords) -> Any:
     return lexicon
 
 
-def _bounded_put(cache: dict, key: tuple, value: Any) -> None:
-    if len(cache) >= _CACHE_LIMIT:
-        del cache[next(iter(cache))]  # oldest first: dicts keep insertion order
-    cache[key] = value
+def _bounded_put(cache: LRUCache, key: tuple, value: Any) -> None:
+    cache.put(key, value)
 
 _REFERENCE: dict[tuple[str, int, str], World] = {}
 
@@ -1035,7 +1115,7 @@ def _reference_db(template: WorldTemplate) -> sqlite3.Connection:
         register_reference(world.conn)
         _REFERENCE[key] = world
     return world.conn
-_EXPECTED_CACHE: dict[tuple, Expected] = {}
+_EXPECTED_CACHE: LRUCache[Expected] = LRUCache(TASK_CACHE_SIZE)
 
 
 def _with_carried_rows(task: Task, db: sqlite3.Connection) -> Task:

@@ -11,6 +11,8 @@ from typing import Any
 
 import gymnasium as gym
 
+from utility_gym.core.checks import shown
+
 SQL_INJECTION = "W1'; DROP TABLE orders;--"
 HUGE_MESSAGE_CHARS = 100_000
 MAX_SECONDS_PER_STEP = 5.0  # generous; a slower step on bad input means a regex or loop blew up
@@ -141,6 +143,72 @@ def _fixed(*actions: Any) -> ActionBuilder:
     return lambda info, env: list(actions)
 
 
+class BrokenText:
+    """An object whose ``__str__`` and ``__repr__`` raise (hashable: it can be a dict key)."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("broken __str__")
+
+    def __repr__(self) -> str:
+        raise RuntimeError("broken __repr__")
+
+
+class BrokenStr(str):
+    """A ``str`` subclass whose own methods raise: the env must use the text, not the methods."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("broken __str__")
+
+    def __repr__(self) -> str:
+        raise RuntimeError("broken __repr__")
+
+    def strip(self, chars: Any = None) -> str:
+        raise RuntimeError("broken strip")
+
+
+class EvilClass:
+    """An object whose ``__class__`` raises: ``isinstance`` itself raises on it."""
+
+    @property
+    def __class__(self) -> type:  # type: ignore[override]
+        raise RuntimeError("broken __class__")
+
+
+def _circular() -> dict[str, Any]:
+    value: dict[str, Any] = {}
+    value["self"] = value
+    return value
+
+
+def _nested(depth: int) -> Any:
+    value: Any = "x"
+    for _ in range(depth):
+        value = {"v": value}
+    return value
+
+
+def _nested_list(depth: int) -> Any:
+    value: Any = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def _in_argument(value: Callable[[], Any]) -> ActionBuilder:
+    """The first tool with a string parameter, that parameter set to ``value()`` (a dict action)."""
+
+    def build(info: dict[str, Any], env: Any) -> list[Any] | None:
+        found = _with_string_param(info, env)
+        if found is None:
+            return None
+        fn, param = found
+        args = {p: _valid_value(s) for p, s in _params(fn).items() if p in _required(fn)}
+        args[param] = value()
+        return [{"name": fn["name"], "arguments": args}]
+
+    return build
+
+
 def _max_length(env: Any) -> int:
     return int(env.action_space.max_length)
 
@@ -194,6 +262,23 @@ BAD_INPUTS: tuple[BadInput, ...] = (
     BadInput("list_action", _fixed(["hello"]), ("must be a string or a dict", "list")),
     BadInput("bytes_action", _fixed(b'{"name": "x"}'), ("must be a string or a dict", "bytes")),
     BadInput("first_tool_with_null_arguments", _first_tool(None), failed_call=False),
+    # Python objects that only a dict action can carry: none may raise, each is explained.
+    BadInput("circular_argument", _in_argument(_circular), ("nested more than",)),
+    BadInput("circular_action", lambda i, e: [{**_circular(), "name": _tools(i)[0]["name"]}], ("malformed tool call",)),
+    BadInput("argument_nested_1000_deep", _in_argument(lambda: _nested(1_000)), ("nested more than",)),
+    BadInput("arguments_nested_1000_deep", lambda i, e: [{"name": _tools(i)[0]["name"], "arguments": _nested(1_000)}], ("nested more than",)),
+    BadInput("list_nested_1000_deep", _in_argument(lambda: _nested_list(1_000)), ("nested more than",)),
+    BadInput("json_nested_490_deep", lambda i, e: [_call(_tools(i)[0]["name"], {"x": _nested_list(490)})], ("nested more than",)),
+    BadInput("bytes_argument", _in_argument(lambda: b"\xff\xfe"), ("bytes",)),
+    BadInput("object_with_broken_str_argument", _in_argument(BrokenText), ("BrokenText",)),
+    BadInput("object_with_broken_str_action", _fixed(BrokenText()), ("must be a string or a dict", "BrokenText")),
+    BadInput("object_with_broken_str_as_key", lambda i, e: [{"name": _tools(i)[0]["name"], "arguments": {BrokenText(): 1}}], ("keys must be strings",)),
+    BadInput("str_subclass_with_broken_methods", _fixed(BrokenStr("hello, can you help me?")), failed_call=False),
+    BadInput("huge_int_argument", _in_argument(lambda: 10**5_000), ("too large",)),
+    BadInput("huge_int_in_json", lambda i, e: ['{"name": "x", "arguments": {"a": ' + "9" * 5_000 + "}}"], ("malformed",)),
+    BadInput("set_argument", _in_argument(lambda: {1, 2}), ("set",)),
+    BadInput("object_whose_class_raises", _fixed(EvilClass()), ("could not be read", "EvilClass")),
+    BadInput("object_whose_class_raises_as_argument", _in_argument(EvilClass), ("could not be read",)),
 )
 
 
@@ -255,6 +340,10 @@ def _check_one(env_id: str, case: BadInput, env: Any, action: Any) -> None:
     if not wrote:
         assert world.changes(seq) == [], f"{where}: a failed call changed the world: {world.changes(seq)}"
         assert world.snapshot() == before, f"{where}: a failed call changed the database bytes"
+    try:  # a snapshot of the episode after any action (it deep-copies the transcript)
+        env.unwrapped.snapshot()
+    except Exception as e:
+        raise AssertionError(f"{where}: snapshot() raised after the action: {type(e).__name__}: {e}") from e
     if not (terminated or truncated):
         try:
             env.step("Could you please tell me your email address?")
@@ -273,5 +362,4 @@ def _replay_read_only_calls(env: Any) -> None:
 
 
 def _short(action: Any) -> str:
-    text = repr(action)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return shown(action)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import inspect
 import os
-import shutil
 from typing import Any
 
 import gymnasium as gym
 from gymnasium.envs.registration import load_env_creator
 
 PREFIX = "utility/"
-CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 
 
 def utility_env_ids(include_browser: bool = True) -> list[str]:
@@ -44,9 +42,16 @@ def needs_browser(env_id: str) -> bool:
 
 
 def browser_skip_reason(env_id: str) -> str | None:
-    """Why ``env_id`` cannot run here, or None. Never skips under ``CI=true``: CI must run it."""
+    """Why ``env_id`` cannot run here, or None. Never skips under ``CI=true``: CI must run it.
+
+    Asks the same ``find_chromium`` that the browser env launches, so a test skips exactly when
+    the env could not start."""
     if not needs_browser(env_id) or os.environ.get("CI", "").lower() == "true":
         return None
-    if any(os.path.exists(p) for p in CHROMIUM_PATHS) or shutil.which("chromium"):
-        return None
-    return f"{env_id} needs chromium (apt-get install chromium, or run .ci/run); not found"
+    from utility_gym.envs.web_shop.chromium import ChromiumNotFound, find_chromium
+
+    try:
+        find_chromium()
+    except ChromiumNotFound as e:
+        return f"{env_id} needs Chromium: {e}"
+    return None

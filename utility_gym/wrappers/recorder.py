@@ -85,7 +85,7 @@ class TranscriptRecorder(gym.Wrapper, gym.utils.RecordConstructorArgs):
                 step["action_mask"] = _plain(info["action_mask"])
             self._episode["steps"].append(step)
             self._episode["return"] += float(reward)
-            if "grade" in info:
+            if (terminated or truncated) and "grade" in info:  # before the end it is the pending grade
                 self._episode["grade"] = _plain(info["grade"])
             if terminated or truncated:
                 self._write("terminated" if terminated else "truncated")

@@ -9,7 +9,11 @@ import pytest
 
 def require_chromium() -> None:
     """Fail (under CI=true) or skip (elsewhere), with the reason, when Chromium cannot be found."""
-    from utility_gym.envs.web_shop.chromium import ChromiumNotFound, shared_browser
+    from utility_gym.envs.web_shop.chromium import (
+        ChromiumLaunchError,
+        ChromiumNotFound,
+        shared_browser,
+    )
 
     try:
         shared_browser()  # the process's browser, which the envs then reuse
@@ -17,6 +21,8 @@ def require_chromium() -> None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true and Chromium is missing: {e}")
         pytest.skip(f"Chromium is not available here: {e}")
+    except ChromiumLaunchError as e:  # there, but broken: never a reason to skip
+        pytest.fail(str(e))
 
 
 @pytest.fixture(scope="module")

@@ -142,8 +142,7 @@ def test_web_shop__server_binds_only_to_loopback():
     with start_server(size="small") as server:
         assert server.host == "127.0.0.1"
         assert server.url.startswith("http://127.0.0.1:")
-        addr = server.httpd.socket.getsockname()
-        assert addr[0] == "127.0.0.1"
+        assert server.address[0] == "127.0.0.1"
 
 
 def test_web_shop__real_http_server_answers_fuzz_with_4xx_never_5xx():

@@ -97,10 +97,14 @@ class TicketingEnv(UtilityEnv):
     ``end_conversation`` or ``transfer_to_human``. Truncated at ``max_episode_steps`` (60).
 
     ## Information
-    ``reset`` returns ``task_id``, ``split``, ``domain``, ``tools``, ``policy``, ``events``.
-    Every step returns ``events`` (the observation's events as dicts) and ``turn``; the last
-    step adds ``grade`` (success, partial, every checkpoint and readable reasons). The goal and
-    the oracle plan are never in ``obs`` or ``info``; they live on ``env.unwrapped.task``.
+    Every ``reset`` and ``step`` returns the same keys, with values of the same types (so vector
+    envs stack them and dataset recorders accept them): ``task_id``, ``split``, ``domain``,
+    ``turn``, ``events`` (the observation's events as dicts), ``tools``, ``policy``, ``grade``,
+    ``feedback`` and ``forked``; stream ids add ``stream``. ``grade`` is the pending grade (outcome ``"running"``) until
+    the step that ends the episode, which carries the real one (success, partial, every
+    checkpoint and readable reasons) and its ``feedback``. The goal and the oracle plan
+    are never in ``obs`` or ``info``; they live on ``env.unwrapped.task``. docs/reliability.md
+    has the table.
 
     ## Arguments
     ``world_seed`` (int, 0), ``size`` ("small" | "default" | "large"), ``split`` ("train" |

@@ -120,8 +120,9 @@ class TicketingQueueEnv(UtilityEnv):
     ``max_episode_steps`` (60).
 
     ## Information
-    As in ``utility/Ticketing-v0``: ``task_id``, ``split``, ``domain``, ``tools``, ``policy``,
-    ``events`` at reset; ``events`` and ``turn`` every step; ``grade`` at the end.
+    As in ``utility/Ticketing-v0``: the same keys at every reset and step (``task_id``,
+    ``split``, ``domain``, ``turn``, ``events``, ``tools``, ``policy``, ``grade``, ``feedback``,
+    ``forked``), ``grade`` pending until the end.
 
     ## Arguments
     Those of ``utility/Ticketing-v0``: ``world_seed``, ``size``, ``split``, ``reward_mode``,

@@ -68,6 +68,12 @@ _EXAMPLES = {
 }
 
 
+def _is_number(text: str) -> bool:
+    """An element number: ASCII digits only ('²' and '٣' pass ``isdigit`` but are not numbers
+    here), short enough that ``int`` reads it at once."""
+    return text.isascii() and text.isdigit() and len(text) <= 9
+
+
 def _fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
@@ -82,7 +88,7 @@ def resolve_click(page: Page, target: str) -> Element:
     t = target.strip()
     if t.startswith("[") and t.endswith("]"):
         t = t[1:-1].strip()
-    if t.isdigit():
+    if _is_number(t):
         e = page.element(int(t))
         if e is None:
             raise ToolError(f"there is no element {t} on this page; elements are numbered 1 to {len(page.elements)}")
@@ -115,7 +121,7 @@ def resolve_option(page: Page, option: str) -> Element:
     t = option.strip()
     if t.startswith("[") and t.endswith("]"):
         t = t[1:-1].strip()
-    if t.isdigit() and page.element(int(t)) in choices and not any(_fold(e.label) == t for e in choices):
+    if _is_number(t) and page.element(int(t)) in choices and not any(_fold(e.label) == t for e in choices):
         return page.element(int(t))  # type: ignore[return-value]
     want = _fold(t)
     exact = [e for e in choices if _fold(e.label) == want]

@@ -22,7 +22,7 @@ def product_id(num: int) -> str:
 
 def product_num(pid: str) -> int | None:
     """The row number of a product id such as ``P000123``; None if it is not one."""
-    if len(pid) == 7 and pid[0] in "Pp" and pid[1:].isdigit():
+    if len(pid) == 7 and pid[0] in "Pp" and pid[1:].isascii() and pid[1:].isdigit():  # not '²'
         return int(pid[1:])
     return None
 

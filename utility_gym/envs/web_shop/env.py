@@ -10,7 +10,7 @@ from utility_gym.core.env import Domain, UtilityEnv, vector_env_factory
 from utility_gym.core.grading import Checkpoint, Grade
 from utility_gym.core.tasks import Task
 from utility_gym.envs.web_shop.actions import parse_web_action
-from utility_gym.envs.web_shop.generator import GENERATOR_VERSION, build_world
+from utility_gym.envs.web_shop.generator import GENERATOR_VERSION, PRODUCT_COUNTS, build_world
 from utility_gym.envs.web_shop.lexicon import WORDS
 from utility_gym.envs.web_shop.navigator import Navigator, navigator_for
 from utility_gym.envs.web_shop.page import Page
@@ -34,6 +34,7 @@ DOMAIN = Domain(
     ignored_columns=IGNORED_COLUMNS,
     world_events=WORLD_EVENTS,
     rollback_reset=False,  # the world ATTACHes the shared catalog database
+    sizes=tuple(PRODUCT_COUNTS),
 )
 
 ASK_TEMPLATE = "ask[<question>]"
@@ -99,12 +100,16 @@ class WebShopEnv(UtilityEnv):
     ``transfer_to_human``. Truncated at ``max_episode_steps`` (50).
 
     ## Information
-    ``reset`` returns ``task_id``, ``split``, ``domain``, ``tools``, ``policy``, ``events`` and
-    ``valid_actions``; every step returns ``events``, ``turn`` and ``valid_actions`` (the
-    admissible actions on the current page; ``search[<query>]`` and ``ask[<question>]`` are
-    templates to fill in). The last step adds ``grade``: success, partial, every checkpoint,
-    readable reasons, and ``purchase`` (the score and, per wanted item, what was bought and
-    why it falls short). The goal and the oracle plan are never in ``obs`` or ``info``.
+    Every ``reset`` and ``step`` returns the same keys, with values of the same types (so vector
+    envs stack them and dataset recorders accept them): ``task_id``, ``split``, ``domain``,
+    ``turn``, ``events``, ``tools``, ``policy``, ``grade``, ``feedback``, ``forked`` and
+    ``valid_actions`` (the admissible actions on the current page; ``search[<query>]`` and
+    ``ask[<question>]`` are templates to fill in; empty once the episode is over); stream ids add
+    ``stream``. ``grade`` is the pending grade (outcome ``"running"``, an empty ``purchase``)
+    until the step that ends the episode, which carries the real one: success, partial, every
+    checkpoint, readable reasons, and ``purchase`` (the score and, per wanted item, what was
+    bought and why it falls short). The goal and the oracle plan are never in ``obs`` or
+    ``info``. docs/reliability.md has the table.
 
     ## Arguments
     ``world_seed`` (int, 0), ``size`` ("small" 200 products, "default" 1,000, "large" 10,000,
@@ -205,6 +210,13 @@ class WebShopEnv(UtilityEnv):
             return True
         return False
 
+    def _pending_grade(self) -> dict[str, Any]:
+        # A task that buys something is graded with its purchase; a forbidden request is not.
+        pending = super()._pending_grade()
+        if self.task is not None and self.task.extras.get("targets"):
+            pending["purchase"] = {"score": 0.0, "items": []}
+        return pending
+
     def _grade(self) -> Grade:
         g = super()._grade()
         assert self.task is not None
@@ -219,7 +231,7 @@ class WebShopEnv(UtilityEnv):
             why = "; ".join(f"{i['wanted']}: {i['notes']}" for i in items)
             reasons = (*reasons, f"purchase score {score:.2f} ({why})")
         return PurchaseGrade(g.success and score == 1.0, score, checkpoints, reasons, g.outcome,
-                             {"score": score, "items": items})
+                             {"score": float(score), "items": items})
 
 
 make_vector_env = vector_env_factory(WebShopEnv)

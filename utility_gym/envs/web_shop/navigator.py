@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import weakref
 from typing import Protocol
 from urllib.parse import quote_plus, urlsplit
 
@@ -66,12 +67,22 @@ class InProcessNavigator:
     """
 
     def __init__(self, ctx: ToolContext) -> None:
-        self.ctx = ctx
+        # A weak reference: the context holds its navigator (``ctx.extras``), and a cycle would
+        # leave every episode's context and pages to the cyclic collector (the long pauses of
+        # issue 14) instead of freeing them when the episode ends.
+        self._ctx = weakref.ref(ctx)
         if not ctx.extras.get("catalog_attached"):
             catalog.attach(ctx.db)
             ctx.extras["catalog_attached"] = True
         if "catalog_key" not in ctx.extras:
             ctx.extras["catalog_key"] = catalog.catalog_key(ctx.db)
+
+    @property
+    def ctx(self) -> ToolContext:
+        ctx = self._ctx()
+        if ctx is None:
+            raise RuntimeError("this navigator's episode is over")
+        return ctx
 
     def page(self) -> Page:
         page = self.ctx.state.get("page")

@@ -493,7 +493,8 @@ def _int(src: dict[str, str], name: str, lo: int, hi: int, *, default: int | Non
         if default is None:
             raise HTTPError(status, f"Missing {name}.")
         return default
-    if not raw.isdigit() or len(raw) > 10 or not lo <= int(raw) <= hi:
+    # ASCII digits only: '²' passes str.isdigit() and then fails int().
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or not lo <= int(raw) <= hi:
         raise HTTPError(status, f"{name} must be a whole number from {lo} to {hi}.")
     return int(raw)
 

@@ -1,0 +1,77 @@
+"""Bounded caches and the collector: LRU order, caches that stop growing on endless train
+resets, long-lived objects frozen once, and episodes that leave no cyclic garbage behind."""
+
+from __future__ import annotations
+
+import gc
+
+import gymnasium as gym
+import pytest
+
+import utility_gym  # noqa: F401
+from utility_gym.core import caches
+from utility_gym.core import env as core_env
+from utility_gym.core.caches import LRUCache, freeze_long_lived
+
+
+def test_caches__lru_drops_the_least_recently_used():
+    cache: LRUCache[int] = LRUCache(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # "a" is now the newest
+    cache.put("c", 3)
+    assert "b" not in cache and cache.get("a") == 1 and cache.get("c") == 3
+    assert len(cache) == 2 and cache.hits == 3 and cache.get("b") is None and cache.misses == 1
+    with pytest.raises(ValueError, match="maxsize"):
+        LRUCache(0)
+
+
+def test_caches__train_resets_do_not_grow_the_task_caches(monkeypatch):
+    monkeypatch.setattr(core_env, "_TASK_CACHE", LRUCache(8))
+    monkeypatch.setattr(core_env, "_EXPECTED_CACHE", LRUCache(8))
+    env = gym.make("utility/CustomerService-v0", size="small")
+    try:
+        for seed in range(40):
+            env.reset(seed=seed)
+        assert len(core_env._TASK_CACHE) == 8 and len(core_env._EXPECTED_CACHE) == 8
+        # A task that comes back is served from the cache, the same object.
+        env.reset(seed=39)
+        first = env.unwrapped.task
+        env.reset(seed=39)
+        assert env.unwrapped.task is first
+    finally:
+        env.close()
+
+
+def test_caches__long_lived_objects_are_frozen_once_per_key(monkeypatch):
+    monkeypatch.setattr(caches, "_frozen", set())
+    calls: list[str] = []
+    monkeypatch.setattr(caches.gc, "freeze", lambda: calls.append("freeze"))
+    freeze_long_lived(("web_shop", 0, "small"))
+    freeze_long_lived(("web_shop", 0, "small"))
+    freeze_long_lived(("web_shop", 1, "small"))
+    assert calls == ["freeze", "freeze"]
+
+
+@pytest.mark.parametrize("text_env", ["utility/WebShop-v0", "utility/CustomerService-v0", "utility/Ticketing-v0"])
+def test_caches__episodes_leave_no_cyclic_garbage(text_env):
+    env = gym.make(text_env, size="small")
+    try:
+        for seed in range(3):  # warm up: the first episodes build per-process tables
+            env.reset(seed=seed)
+            env.step("Hello, how can I help?")
+        gc.collect()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            for seed in range(100, 110):
+                env.reset(seed=seed)
+                for action in ("Hello, how can I help?", '{"name": "nope", "arguments": {}}', "search[lamp]", "click[1]"):
+                    env.step(action)
+            gc.collect()
+            kinds = sorted({type(o).__name__ for o in gc.garbage})
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+        assert kinds == [], f"{text_env}: cyclic garbage of types {kinds[:10]}"
+    finally:
+        env.close()
