@@ -102,3 +102,11 @@ class SlowOracle:
 
         time.sleep(0.03)
         return self.inner.act(obs, info)
+
+
+def stuck_group(jobs: object) -> list:
+    """A replay job that never returns in time (importable, so a spawned worker runs it too)."""
+    import time
+
+    time.sleep(60)
+    raise AssertionError("not reached")

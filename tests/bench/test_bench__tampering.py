@@ -441,13 +441,13 @@ def test_bench__verify_stops_at_its_time_budget(
     during a job (a replay that never returns) with worker processes, which are stopped."""
     import time
 
+    from bench_helpers import stuck_group
+
     from utility_gym.bench import verify
 
-    def stuck(job: object) -> dict:
-        time.sleep(60)
-        raise AssertionError("not reached")
-
-    monkeypatch.setattr(verify, "replay_one", stuck if workers == 2 else verify.replay_one)
+    # The stuck replay is a module-level function the workers import by name: it reaches them
+    # whether they are forked or spawned (pytest-xdist's threads make the runner spawn).
+    monkeypatch.setattr(verify, "replay_group", stuck_group if workers == 2 else verify.replay_group)
     monkeypatch.setattr(verify, "SECONDS_BASE", 1.0 if workers == 2 else -1.0)
     monkeypatch.setattr(verify, "SECONDS_PER_EPISODE", 0.0)
     start = time.monotonic()
