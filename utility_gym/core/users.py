@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from utility_gym.core.nlu import Reading
-from utility_gym.core.nlu.reading import Proposal, named_actions
+from utility_gym.core.nlu.reading import named_actions
+from utility_gym.core.nlu.structure import Proposal
 from utility_gym.core.tasks import Intent, UserGoal
 from utility_gym.core.values import Value, ValueLexicon, check_values, proposal_mentions
 from utility_gym.core.voice import render_user

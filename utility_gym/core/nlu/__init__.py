@@ -9,8 +9,9 @@ The rooms, in the order a turn passes through them:
   at the tokens where a match can start.
 * `reading`: `understand(text, lexicon)` turns the features of each clause into a `Reading`:
   dialogue acts in order (``request`` a slot, ``confirm`` / ``inform`` / ``offer`` /
-  ``refuse`` an action, ``greet`` ...), the proposal's scope, a choice question's
-  alternatives, and whether the turn asks the user something.
+  ``refuse`` an action, ``greet`` ...) and whether the turn asks the user something.
+* `structure`: the turn's structure on top of its acts: the proposal and its words, a choice
+  question's alternatives, list items that inherit their intro; and the `Reading` types.
 * `grounding`: typed values found in the text (ids, amounts, emails, zips, dates, numbers).
 
 Values a proposal states are checked against the user's goal in `utility_gym.core.values`;
