@@ -56,7 +56,7 @@ def setup(args: list[str] | None = None) -> int:
     """Create ``.venv`` if missing; install the package when pyproject.toml changed."""
     if not PYTHON.exists():
         create_venv()
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    digest = hashlib.sha256(b"".join((ROOT / name).read_bytes() for name in ("pyproject.toml", "setup.py"))).hexdigest()
     if STAMP.exists() and STAMP.read_text().strip() == digest:
         return 0
     say("installing utility-gym and its dev tools into .venv (pyproject.toml changed)")
