@@ -213,6 +213,11 @@ class UtilityEnv(gym.Env[str, str]):
         self._test_pairs = fixed_test_split(self.domain.templates, self.domain.n_test)
         self._train_templates = [t for t in self.domain.templates if not t.heldout]
         self._heldout_templates = [t for t in self.domain.templates if t.heldout]
+        # The train / heldout draw: each template as often as its weight.
+        self._draw = {
+            "train": [t for t in self._train_templates for _ in range(t.weight)],
+            "heldout": [t for t in self._heldout_templates for _ in range(t.weight)],
+        }
         self._episode: dict[str, Any] = {}
         # Used when the env is built outside gym.make (no spec); the registry's cap wins otherwise.
         self.step_cap: int | None = None
@@ -759,7 +764,7 @@ class UtilityEnv(gym.Env[str, str]):
         if self.split == "test":
             template, seed = self._test_pairs[int(rng.integers(len(self._test_pairs)))]
             return self.make_task(template, seed, "test")
-        pool = self._train_templates if self.split == "train" else self._heldout_templates
+        pool = self._draw["train" if self.split == "train" else "heldout"]
         for _ in range(20):
             template = pool[int(rng.integers(len(pool)))]
             seed = int(rng.integers(TEST_SEED_BASE))

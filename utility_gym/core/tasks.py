@@ -57,6 +57,9 @@ class Fact:
     kind: str  # "amount" | "id" | "date" | "number" | "text"
     value: Any
     label: str
+    # The value is computed (a total, a difference, a pro-rated credit), not read off one record;
+    # the grader still compares numbers. Task-structure statistics count these.
+    computed: bool = False
 
     def told_in(self, grounding: Grounding, normalized_text: str) -> bool:
         if self.kind == "amount":
@@ -141,6 +144,14 @@ class Intent:
     # it (look-ups and identity checks of the oracle plan; the env fills it).
     reason: str | None = None
     requires: tuple[ToolCall, ...] = ()
+    # A conditional goal ("if the blue one is out of stock, refund me instead"): the condition
+    # as the user states it. The template resolved it against the world; this intent is the
+    # branch that holds. Task-structure statistics count these.
+    condition: str | None = None
+    # Facts the user states wrongly (a claimed tier, a warranty that has lapsed): what is claimed
+    # and the claimed value, e.g. (("tier", "gold"),). The agent must check the world and act on
+    # the truth.
+    misstated: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -207,6 +218,9 @@ class TaskTemplate:
     heldout: bool = False
     tags: tuple[str, ...] = ()
     follows: str | None = None
+    # How often the template is drawn relative to others: it takes ``weight`` slots of the
+    # fixed test split's round-robin and of the train / heldout draw.
+    weight: int = 1
 
 
 _MEMO: dict[tuple[int, Any], Any] = {}
@@ -273,7 +287,7 @@ def parse_task_id(task_id: str) -> tuple[str, str, int]:
 
 def fixed_test_split(templates: Iterable[TaskTemplate], n: int) -> tuple[tuple[str, int], ...]:
     """The fixed leaderboard split: ``n`` (template, seed) pairs, round-robin over templates."""
-    names = [t.name for t in templates if not t.heldout]
+    names = [t.name for t in templates if not t.heldout for _ in range(t.weight)]
     return tuple((names[i % len(names)], TEST_SEED_BASE + i) for i in range(n))
 
 
