@@ -1,6 +1,7 @@
 """A hash of transcripts, to show that a change keeps them byte-identical.
 
     python benchmarks/transcript_hash.py [EPISODES]        # 30 by default
+    python benchmarks/transcript_hash.py --test-split      # every test-split task, shaped reward
 
 Runs EPISODES heuristic and EPISODES oracle episodes of each text env (default size) and of two
 stream ids (small), and hashes every observation, reward and info event, and each final grade's
@@ -16,24 +17,29 @@ import gymnasium as gym
 
 from utility_gym.bench.agents import agent_path, build_agent
 
-n = int(sys.argv[1]) if len(sys.argv) > 1 else 30  # episodes per agent and env
+TEST_SPLIT = "--test-split" in sys.argv
+n = int(sys.argv[1]) if len(sys.argv) > 1 and not TEST_SPLIT else 30  # episodes per agent and env
 total = hashlib.sha256()
-for env_id in [
+ENV_IDS = [
     "utility/CustomerService-v0",
     "utility/Ticketing-v0",
     "utility/TicketingQueue-v0",
     "utility/WebShop-v0",
     "utility/CustomerServiceStream-v0",
     "utility/WebShopStream-v0",
-]:
+]
+for env_id in ENV_IDS[:4] if TEST_SPLIT else ENV_IDS:
     h = hashlib.sha256()
     for agent_name in ["heuristic", "oracle"]:
-        env = gym.make(env_id, size="default" if "Stream" not in env_id else "small")
+        kwargs = {"split": "test", "reward_mode": "shaped"} if TEST_SPLIT else {}
+        env = gym.make(env_id, size="default" if "Stream" not in env_id else "small", **kwargs)
         path = agent_path(agent_name, env_id)
-        for ep in range(n):
+        task_ids = env.unwrapped.task_ids("test") if TEST_SPLIT else [None] * n
+        for ep, task_id in enumerate(task_ids):
             seed = 500 + ep if ("Stream" not in env_id or ep == 0) else None
+            options = {"task_id": task_id} if task_id else None
             try:
-                obs, info = env.reset(seed=seed)
+                obs, info = env.reset(seed=seed, options=options)
             except Exception as e:
                 h.update(repr(type(e)).encode())
                 break
