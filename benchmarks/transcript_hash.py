@@ -41,7 +41,7 @@ for env_id in ENV_IDS[:4] if TEST_SPLIT else ENV_IDS:
             try:
                 obs, info = env.reset(seed=seed, options=options)
             except Exception as e:
-                h.update(repr(type(e)).encode())
+                h.update(type(e).__name__.encode())  # the class, wherever it is defined
                 break
             agent = build_agent(path, env, ep)
             h.update(obs.encode("utf-8", "surrogatepass"))

@@ -7,6 +7,13 @@ import random
 import sqlite3
 from datetime import datetime, timedelta
 
+from utility_gym.envs.customer_service.tools import (
+    COMPENSATION,
+    DELAY_DAYS,
+    next_id,
+    return_window_days,
+)
+
 from utility_gym.core.streams import WorldEvent
 from utility_gym.core.tasks import (
     Fact,
@@ -21,12 +28,6 @@ from utility_gym.core.tasks import (
     UserGoal,
     memo,
     memo_rows,
-)
-from utility_gym.envs.customer_service.tools import (
-    COMPENSATION,
-    DELAY_DAYS,
-    next_id,
-    return_window_days,
 )
 
 GENERATOR_VERSION = "1"

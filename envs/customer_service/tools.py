@@ -404,7 +404,7 @@ def issue_compensation(ctx: ToolContext, order_id: str, amount: float) -> dict:
 
 
 # -- ending -------------------------------------------------------------------------------------
-@tool(writes=True, terminal=True, confirm=False)
+@tool(writes=True, confirm=False, outcome="transferred")
 def transfer_to_human(ctx: ToolContext, summary: str) -> dict:
     """Hand the conversation to a human agent, with a summary of the issue. Ends the conversation.
 

@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 import random
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from utility_gym.core.dialogue import Event, MessageAction, ToolCallAction
-from utility_gym.core.env import UtilityEnv, vector_env_factory
-from utility_gym.core.nlu import Reading, understand
-from utility_gym.core.tasks import Task, UserGoal
-from utility_gym.core.users import AgendaUser, Progress, UserTurn
 from utility_gym.envs.ticketing.env import DOMAIN, POLICY
 from utility_gym.envs.ticketing.queue_tasks import QUEUE_TEMPLATES
+
+from utility_gym.core.dialogue import Event, MessageAction, ToolCallAction
+from utility_gym.core.env import UtilityEnv
+from utility_gym.core.episode import DomainState, Episode
+from utility_gym.core.nlu import Reading
+from utility_gym.core.tasks import Task, UserGoal
+from utility_gym.core.users import AgendaUser, Progress, UserTurn
+from utility_gym.core.vector import vector_env_factory
 
 QUEUE_POLICY = POLICY.rstrip() + "\n" + (Path(__file__).parent / "queue_policy.md").read_text(encoding="utf-8")
 
 # Same world, tools and vocabulary as the live desk; the tasks are queues.
 # The queue has no caller to return or colleague to name, and its own templates: no follow-ups.
 QUEUE_DOMAIN = replace(DOMAIN, policy=QUEUE_POLICY, templates=QUEUE_TEMPLATES, follow_ups=(), world_events=())
+
+@dataclass
+class QueueState(DomainState):
+    """The requesters' answers waiting to arrive at the next step."""
+
+    pending: list[Event] = field(default_factory=list)
+
 
 NO_CALLER = (
     "no caller is on the line in the queue: to reach a requester, post a public comment with "
@@ -139,12 +149,12 @@ class TicketingQueueEnv(UtilityEnv):
         self.user = QueueRequesters()
 
     # -- hooks of the core loop ---------------------------------------------------------------
-    def _start_episode(self, task: Task) -> None:
-        super()._start_episode(task)
-        for event in self._episode["transcript"]:
-            self._episode["observed"].add(event.content)  # the queued tickets' words
+    def on_start(self, episode: Episode) -> None:
+        episode.domain_state = QueueState()
+        for event in episode.transcript:
+            episode.observed.add(event.content)  # the queued tickets' words
 
-    def _opening_events(self, task: Task, opening: str) -> list[Event]:
+    def opening_events(self, task: Task, opening: str) -> list[Event]:
         events = [Event("system", f"queue: {len(task.goal.intents)} new tickets to triage, oldest first; no caller is on the line")]
         ids = [intent.targets[0] for intent in task.goal.intents]
         rows = self.world.conn.execute(
@@ -164,45 +174,47 @@ class TicketingQueueEnv(UtilityEnv):
             ))
         return events
 
-    def _arrivals(self) -> list[Event]:
-        pending = self._episode.pop("pending", [])
+    def arrivals(self) -> list[Event]:
+        ep = self.require_episode()
+        state = self._state()
+        pending, state.pending = state.pending, []
         for event in pending:
             # The requester's answer is a real public comment on the ticket (comments are not graded).
             self.world.conn.execute(
                 "INSERT INTO ticket_comments (ticket_id, author, visibility, body, created_at) VALUES (?, ?, 'public', ?, ?)",
                 (event.data["ticket_id"], event.data["author"], event.data["body"], self.world.now),
             )
-            self._episode["observed"].add(event.content)
+            ep.observed.add(event.content)
         return pending
 
-    def _run_message(self, message: MessageAction, events: list[Event]) -> bool:
-        self._episode["transcript"].append(Event("agent", message.text))
-        events.append(Event("error", NO_CALLER))
-        return False
-
-    def _run_tool(self, call: ToolCallAction, events: list[Event]) -> bool:
-        terminated = super()._run_tool(call, events)
+    def handle(self, action: ToolCallAction | MessageAction, events: list[Event]) -> bool | None:
+        if isinstance(action, MessageAction):
+            self.require_episode().transcript.append(Event("agent", action.text))
+            events.append(Event("error", NO_CALLER))
+            return False
+        terminated = self.run_tool(action, events)
         if terminated or not events or events[-1].role != "tool":
             return terminated
-        args = call.arguments
+        args = action.arguments
         tid = str(args.get("ticket_id", "")).strip().lstrip("#").upper()
-        if call.name == "add_comment" and args.get("visibility") == "public":
+        if action.name == "add_comment" and args.get("visibility") == "public":
             self._to_requester(tid, str(args["body"]), reply=True)
-        elif call.name == "resolve_ticket":
+        elif action.name == "resolve_ticket":
             self._to_requester(tid, str(args["public_note"]), reply=False)  # emailed: informs, asks nothing
         return False
 
     # -- helpers ------------------------------------------------------------------------------
+    def _state(self) -> QueueState:
+        state = self.require_episode().domain_state
+        assert isinstance(state, QueueState)
+        return state
+
     def _to_requester(self, tid: str, text: str, reply: bool) -> None:
-        """The requester of ``tid`` reads ``text``; with ``reply``, their answer is queued for the next step."""
-        ep = self._episode
+        """The requester of ``tid`` reads ``text`` (the same turn pipeline as a live caller's);
+        with ``reply``, their answer is queued for the next step."""
         if tid not in self.user.tickets:
             return  # not a queued ticket: its requester is not simulated and does not answer
-        reading = understand(text, self.domain.lexicon)
-        for act in reading.acts:
-            if act.kind == "request" and act.slot:
-                ep["record"].asked_slots.add(act.slot)
-        progress = self._progress(reading, text)
+        reading, progress = self.read_turn(text)
         if not reply:
             return
         self.user.focus = tid
@@ -211,7 +223,7 @@ class TicketingQueueEnv(UtilityEnv):
             "SELECT e.first_name || ' ' || e.last_name AS name FROM tickets t JOIN employees e ON e.id = t.requester_id WHERE t.id = ?",
             (tid,),
         ).fetchone()
-        ep.setdefault("pending", []).append(Event(
+        self._state().pending.append(Event(
             "user",
             f"public comment on {tid} from {row['name']}: {turn.text}",
             data={"acts": list(turn.acts), "ticket_id": tid, "author": row["name"], "body": turn.text},

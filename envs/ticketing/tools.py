@@ -7,11 +7,12 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from utility_gym.core.streams import read_setting
-from utility_gym.core.tools import ToolContext, ToolError, tool
 from utility_gym.envs.ticketing.catalog import GROUPS, RESOLVE_HOURS
 from utility_gym.envs.ticketing.generator import REOPEN_DAYS
 from utility_gym.envs.ticketing.schema import OPEN_STATUSES, PRIORITY
+
+from utility_gym.core.streams import read_setting
+from utility_gym.core.tools import ToolContext, ToolError, tool
 
 MAX_VERIFY_ATTEMPTS = 3
 
@@ -731,7 +732,7 @@ def order_replacement(ctx: ToolContext, ticket_id: str, asset_id: str, reason: L
 
 
 # -- ending -------------------------------------------------------------------------------------
-@tool(writes=True, confirm=False, terminal=True)
+@tool(writes=True, confirm=False, outcome="transferred")
 def transfer_to_human(ctx: ToolContext, summary: str) -> dict:
     """Hand the call to a human (security incidents go to Security Operations), with a summary. Ends the conversation.
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from utility_gym.core.env import Snapshot, vector_env_factory
 from utility_gym.envs.web_shop.browser import TRANSPORTS, BrowserNavigator, BrowserSite
 from utility_gym.envs.web_shop.chromium import shared_browser
 from utility_gym.envs.web_shop.env import WebShopEnv
 from utility_gym.envs.web_shop.page import Page
 from utility_gym.envs.web_shop.site.app import ShopApp
+
+from utility_gym.core.vector import vector_env_factory
 
 
 class WebShopBrowserEnv(WebShopEnv):
@@ -118,7 +118,7 @@ class WebShopBrowserEnv(WebShopEnv):
         self._browser = shared_browser()
         self._app = ShopApp(self.world.conn)
         self._site = None
-        if self._episode:
+        if self._episode is not None:
             self._reopen()
 
     # -- the browser session ------------------------------------------------------------------
@@ -143,10 +143,8 @@ class WebShopBrowserEnv(WebShopEnv):
         self._ctx.extras["catalog_attached"] = True
         return navigator.page()
 
-    def _restore(self, snap: Snapshot) -> tuple[str, dict[str, Any]]:
-        obs, info = super()._restore(snap)
+    def on_restore(self) -> None:
         self._reopen()
-        return obs, info
 
     def _close_site(self) -> None:
         site, self._site = getattr(self, "_site", None), None

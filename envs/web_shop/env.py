@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from utility_gym.core.dialogue import Event, MessageAction, ToolCallAction, format_tool_call
-from utility_gym.core.env import Domain, UtilityEnv, vector_env_factory
-from utility_gym.core.grading import Checkpoint, Grade
-from utility_gym.core.tasks import Task
 from utility_gym.envs.web_shop.actions import parse_web_action
 from utility_gym.envs.web_shop.generator import GENERATOR_VERSION, PRODUCT_COUNTS, build_world
 from utility_gym.envs.web_shop.lexicon import WORDS
@@ -19,6 +16,13 @@ from utility_gym.envs.web_shop.schema import IGNORED_COLUMNS, TRACKED_TABLES
 from utility_gym.envs.web_shop.site.shop import order_count
 from utility_gym.envs.web_shop.tasks import TEMPLATES, WORLD_EVENTS
 from utility_gym.envs.web_shop.tools import TOOLS, WEB_TOOL_NAMES
+
+from utility_gym.core.dialogue import Event, MessageAction, ToolCallAction, format_tool_call
+from utility_gym.core.domain import Domain
+from utility_gym.core.env import UtilityEnv
+from utility_gym.core.episode import DomainState, Episode
+from utility_gym.core.grading import CheckKind, Checkpoint, Grade
+from utility_gym.core.vector import vector_env_factory
 
 DOMAIN = Domain(
     name="web_shop",
@@ -38,6 +42,13 @@ DOMAIN = Domain(
 )
 
 ASK_TEMPLATE = "ask[<question>]"
+
+
+@dataclass
+class ShopState(DomainState):
+    """What the web shop keeps across an episode: the orders there were when it began."""
+
+    orders_at_start: int
 SEARCH_TEMPLATE = "search[<query>]"
 
 
@@ -131,16 +142,6 @@ class WebShopEnv(UtilityEnv):
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
     domain = DOMAIN
 
-    def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
-        obs, reward, terminated, truncated, info = super().step(action)
-        info["valid_actions"] = self.valid_actions()
-        return obs, reward, terminated, truncated, info
-
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
-        obs, info = super().reset(seed=seed, options=options)
-        info["valid_actions"] = self.valid_actions()
-        return obs, info
-
     # -- the page and its actions -------------------------------------------------------------
     def navigator(self) -> Navigator:
         """How web actions reach the shop in this env (in-process here; Chromium in the browser env)."""
@@ -152,7 +153,7 @@ class WebShopEnv(UtilityEnv):
 
     def valid_actions(self) -> list[str]:
         """The admissible actions on the current page (``<...>`` marks a template to fill in)."""
-        if not self._episode or self._episode.get("done"):
+        if self._episode is None or self._episode.done:
             return []
         page = self.page()
         actions: list[str] = []
@@ -164,68 +165,70 @@ class WebShopEnv(UtilityEnv):
         actions.append(ASK_TEMPLATE)
         return actions
 
-    # -- episode hooks ------------------------------------------------------------------------
-    def _start_episode(self, task: Task) -> None:
-        super()._start_episode(task)
-        self._episode["orders_at_start"] = order_count(self.world.conn)
+    # -- hooks of the core loop ---------------------------------------------------------------
+    def on_start(self, episode: Episode) -> None:
+        episode.domain_state = ShopState(orders_at_start=order_count(self.world.conn))
         page = self._open_site()
-        self._episode["transcript"].append(Event("page", page.text, name="start"))
+        episode.transcript.append(Event("page", page.text, name="start"))
 
     def _open_site(self) -> Page:
         """Start the episode's session on the site and return the first page (in-process here)."""
         return self.page()
 
-    def _run_message(self, message: MessageAction, events: list[Event]) -> bool:
-        parsed = parse_web_action(message.text)
+    def handle(self, action: ToolCallAction | MessageAction, events: list[Event]) -> bool | None:
+        """Web actions (``search[...]``, ``click[...]`` or the web tools) go to the site; ``ask[...]``
+        and plain messages to the shopper; other tools to the core."""
+        if isinstance(action, ToolCallAction):
+            return self._run_web(action, events, None) if action.name in WEB_TOOL_NAMES else None
+        parsed = parse_web_action(action.text)
         if parsed is None:
-            return super()._run_message(message, events)
+            return None
         if isinstance(parsed, str):
-            self._episode["transcript"].append(Event("agent", message.text))
+            self.require_episode().transcript.append(Event("agent", action.text))
             events.append(Event("error", parsed))
             return False
         if parsed.name == "ask":
-            return super()._run_message(MessageAction(parsed.arguments["question"]), events)
-        return self._run_web(ToolCallAction(parsed.name, parsed.arguments), events, message.text.strip())
+            return self.run_message(MessageAction(parsed.arguments["question"]), events)
+        return self._run_web(ToolCallAction(parsed.name, parsed.arguments), events, action.text.strip())
 
-    def _run_tool(self, call: ToolCallAction, events: list[Event]) -> bool:
-        if call.name in WEB_TOOL_NAMES:
-            return self._run_web(call, events, None)
-        return super()._run_tool(call, events)
+    def info_extras(self) -> dict[str, Any]:
+        return {"valid_actions": self.valid_actions()}
 
     def _run_web(self, call: ToolCallAction, events: list[Event], shown: str | None) -> bool:
-        ep = self._episode
+        ep = self.require_episode()
         if shown is None:
             try:
                 shown = format_tool_call(call.name, call.arguments)
             except (TypeError, ValueError):
                 shown = repr(call.arguments)
-        ep["transcript"].append(Event("agent", shown, name=call.name, data={"arguments": dict(call.arguments)}))
+        ep.transcript.append(Event("agent", shown, name=call.name, data={"arguments": dict(call.arguments)}))
         out = self.toolbox.call(self._ctx, call.name, call.arguments)
         if not out.ok:
             events.append(Event("error", str(out.error)))
             return False
         events.append(Event("page", str(out.result), name=call.name))
-        if order_count(self.world.conn) > ep.get("orders_at_start", 0):
-            ep["record"].outcome = "purchased"
+        state = ep.domain_state
+        if order_count(self.world.conn) > (state.orders_at_start if isinstance(state, ShopState) else 0):
+            ep.record.outcome = "purchased"
             return True
         return False
 
-    def _pending_grade(self) -> dict[str, Any]:
+    def pending_grade(self) -> dict[str, Any]:
         # A task that buys something is graded with its purchase; a forbidden request is not.
-        pending = super()._pending_grade()
+        pending = super().pending_grade()
         if self.task is not None and self.task.extras.get("targets"):
             pending["purchase"] = {"score": 0.0, "items": []}
         return pending
 
-    def _grade(self) -> Grade:
-        g = super()._grade()
+    def final_grade(self, g: Grade) -> Grade:
         assert self.task is not None
         targets = [Wanted.from_dict(t) for t in self.task.extras.get("targets", ())]
         if not targets:
             return g
-        orders = [c.pk for c in self.world.changes(self._episode["change_seq"]) if c.table == "orders" and c.op == "insert"]
+        since = self.require_episode().change_seq
+        orders = [c.pk for c in self.world.changes(since) if c.table == "orders" and c.op == "insert"]
         score, items = purchase_score(targets, bought_lines(self.world.conn, orders))
-        checkpoints = (*g.checkpoints, Checkpoint("the purchase matches the request", score == 1.0))
+        checkpoints = (*g.checkpoints, Checkpoint("the purchase matches the request", score == 1.0, CheckKind.DOMAIN))
         reasons = g.reasons
         if score < 1.0:
             why = "; ".join(f"{i['wanted']}: {i['notes']}" for i in items)

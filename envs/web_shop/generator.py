@@ -10,7 +10,6 @@ import sqlite3
 
 import sqlite_utils
 from faker import Faker
-
 from utility_gym.envs.web_shop import catalog
 from utility_gym.envs.web_shop.schema import (
     create_catalog_tables,

@@ -6,8 +6,9 @@ bracket form. Each returns the new page as text with numbered elements.
 
 from __future__ import annotations
 
-from utility_gym.core.tools import ToolContext, ToolSpec, tool
 from utility_gym.envs.web_shop.navigator import WebSession, navigator_for
+
+from utility_gym.core.tools import ToolContext, ToolSpec, tool
 
 
 def _session(ctx: ToolContext) -> WebSession:
@@ -61,7 +62,7 @@ def fill(ctx: ToolContext, target: str, text: str) -> str:
     return _session(ctx).fill(target, text).text
 
 
-@tool(terminal=True)
+@tool(outcome="transferred")
 def transfer_to_human(ctx: ToolContext, summary: str) -> dict:
     """Hand the shopper to a human assistant, with a summary of what they need. Ends the conversation.
 

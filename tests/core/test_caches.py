@@ -9,8 +9,7 @@ import gymnasium as gym
 import pytest
 
 import utility_gym  # noqa: F401
-from utility_gym.core import caches
-from utility_gym.core import env as core_env
+from utility_gym.core import caches, replay, task_factory
 from utility_gym.core.caches import LRUCache, freeze_long_lived
 
 
@@ -27,13 +26,13 @@ def test_caches__lru_drops_the_least_recently_used():
 
 
 def test_caches__train_resets_do_not_grow_the_task_caches(monkeypatch):
-    monkeypatch.setattr(core_env, "_TASK_CACHE", LRUCache(8))
-    monkeypatch.setattr(core_env, "_EXPECTED_CACHE", LRUCache(8))
+    monkeypatch.setattr(task_factory, "_TASK_CACHE", LRUCache(8))
+    monkeypatch.setattr(replay, "_EXPECTED_CACHE", LRUCache(8))
     env = gym.make("utility/CustomerService-v0", size="small")
     try:
         for seed in range(40):
             env.reset(seed=seed)
-        assert len(core_env._TASK_CACHE) == 8 and len(core_env._EXPECTED_CACHE) == 8
+        assert len(task_factory._TASK_CACHE) == 8 and len(replay._EXPECTED_CACHE) == 8
         # A task that comes back is served from the cache, the same object.
         env.reset(seed=39)
         first = env.unwrapped.task

@@ -29,10 +29,10 @@ def test_replay__changes_only_skips_pure_look_ups_with_the_same_expected_changes
             env.reset(options={"task_id": task_id})
             task = u.task
             calls.clear()
-            full = u._replay(task, u.template.data)[0]
+            full = u.replayer.replay(task, u.template.data).expected
             everything = list(calls)
             calls.clear()
-            lean = u._replay(task, u.template.data, changes_only=True)[0]
+            lean = u.replayer.replay(task, u.template.data, changes_only=True).expected
             assert lean == full, task_id
             pure = [n for n in everything if u.toolbox.tools[n].pure]
             assert calls == [n for n in everything if not u.toolbox.tools[n].pure], task_id

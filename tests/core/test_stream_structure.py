@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 import gymnasium as gym
 import pytest
-
-import utility_gym  # noqa: F401
 from utility_gym.agents import OracleAgent
 from utility_gym.agents.memory import RECALLED, MemoryAgent
+
+import utility_gym  # noqa: F401
 from utility_gym.bench.stream import run_stream_benchmark
 from utility_gym.core.rollout import run_episode
 from utility_gym.core.streams import build_plan, read_setting, revised_policy
@@ -40,7 +40,7 @@ def test_streams__oracle_solves_every_position_and_its_isolated_twin(domain_id: 
     seen_follow_up = seen_event = False
     for position in range(10):
         result = run_episode(stream, OracleAgent(stream), seed=4 if position == 0 else None)
-        info = stream.unwrapped._stream_info()
+        info = stream.unwrapped.stream_info()
         assert result.success, (position, result.task_id, result.grade)
         options = stream.unwrapped.isolated_options()
         assert options["task"].task_id == result.task_id and options["world_events"] == info["world_events"]
@@ -72,7 +72,7 @@ def test_world_event__revises_the_policy_and_the_tools_enforce_it() -> None:
         ((now - timedelta(days=25)).isoformat(), (now - timedelta(days=15)).isoformat()),
     ).fetchone()
     assert row is not None
-    u._episode["tool_state"]["customer_id"] = row[1]
+    u.episode.tool_state["customer_id"] = row[1]
     item = u.world.conn.execute("SELECT id FROM order_items WHERE order_id = ? AND status = 'ordered'", (row[0],)).fetchone()[0]
     out = u.toolbox.call(u._ctx, "return_delivered_order_items", {"order_id": row[0], "item_ids": [item], "refund_to": "original_payment"})
     assert not out.ok and "14 days" in out.error

@@ -8,9 +8,9 @@ import sys
 
 import gymnasium as gym
 import pytest
+from utility_gym.agents import OracleAgent
 
 import utility_gym  # noqa: F401
-from utility_gym.agents import OracleAgent
 from utility_gym.core.env import StreamExhausted
 from utility_gym.core.rollout import run_episode
 
@@ -33,7 +33,7 @@ def test_streams__plain_reset_carries_the_world_and_seeded_reset_does_not() -> N
     assert u.world.changes(0) == first
     env.reset(seed=4)
     assert u.world.changes(0) == []
-    assert u._stream["position"] == 0
+    assert u.stream.position == 0
     env.close()
 
 
@@ -67,7 +67,7 @@ def test_streams__fork_restores_world_bytes_and_episode_state() -> None:
     agent.reset()
     snap = u.snapshot()
     world_before = u.world.snapshot()
-    transcript_before = [e.to_dict() for e in u._episode["transcript"]]
+    transcript_before = [e.to_dict() for e in u.episode.transcript]
     # go on: finish this episode and start the next
     while True:
         _, _, term, trunc, _ = env.step(agent.act("", {}))
@@ -76,8 +76,8 @@ def test_streams__fork_restores_world_bytes_and_episode_state() -> None:
     env.reset()
     env.reset(options={"fork": snap})
     assert u.world.snapshot() == world_before
-    assert [e.to_dict() for e in u._episode["transcript"]] == transcript_before
-    assert u._stream["position"] == 1
+    assert [e.to_dict() for e in u.episode.transcript] == transcript_before
+    assert u.stream.position == 1
     # the fork replays to the same outcome
     again = OracleAgent(env)
     again.reset()
@@ -115,7 +115,7 @@ env = gym.make("utility/CustomerService-v0", size="small", mode="stream", stream
 out = []
 for i in range(10):
     r = run_episode(env, OracleAgent(env), seed=21 if i == 0 else None, record=True)
-    out.append([r.task_id, r.success, [s.get("observation") for s in r.steps], env.unwrapped._stream_info()])
+    out.append([r.task_id, r.success, [s.get("observation") for s in r.steps], env.unwrapped.stream_info()])
 print(json.dumps(out))
 """
 

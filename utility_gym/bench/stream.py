@@ -61,8 +61,8 @@ def run_stream(
         _learn(persistent_agent, result)
         persistent.append(result)
         unwrapped = stream_env.unwrapped
-        entry = unwrapped._stream["plan"][position]
-        served.append((unwrapped.isolated_options(), {**unwrapped._stream_info(), "anchor": "anchor_for" in entry}))
+        entry = unwrapped.stream.plan[position]
+        served.append((unwrapped.isolated_options(), {**unwrapped.stream_info(), "anchor": "anchor_for" in entry}))
     stream_env.close()
     # The isolated twins: each task exactly as the stream served it, alone in the pristine world
     # with the same world events, with a fresh agent that remembers nothing.

@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-from utility_gym.core.tasks import Fact, Task
+from utility_gym.core.tasks import Task
 
 ChangeFact = tuple[str, str, str, Any]
+
+
+class CheckKind(StrEnum):
+    """What a checkpoint checks. The shaped reward counts the milestones among them (a write
+    made, a fact told, a refusal, a question asked); the rest are rules kept."""
+
+    WRITE = "write"  # a required change was made
+    NO_OTHER_WRITES = "no_other_writes"
+    CONFIRMED = "confirmed"  # writes only after the user's explicit confirmation
+    VERIFIED = "verified"  # account details only after verification
+    TOLD = "told"  # a required fact was told
+    REFUSED = "refused"  # a request against policy was refused with its reason
+    ASKED = "asked"  # the agent asked which one the user meant
+    DOMAIN = "domain"  # a domain's own check (the web shop's purchase)
 
 
 @dataclass(frozen=True)
 class Checkpoint:
     name: str
     passed: bool
+    kind: CheckKind = CheckKind.DOMAIN
 
 
 @dataclass(frozen=True)
@@ -68,20 +83,21 @@ def checkpoints_for(
     checks: list[Checkpoint] = []
     reasons: list[str] = []
 
-    def add(name: str, passed: bool, reason: str) -> None:
-        checks.append(Checkpoint(name, passed))
+    def add(kind: CheckKind, name: str, passed: bool, reason: str) -> None:
+        checks.append(Checkpoint(name, passed, kind))
         if not passed:
             reasons.append(reason)
 
     actual = frozenset(f for f in actual if (f[0], f[2]) not in ignored_columns)
     expected = frozenset(f for f in expected if (f[0], f[2]) not in ignored_columns)
     for fact in sorted(expected, key=repr):
-        add(f"write {describe_change(fact)}", fact in actual, f"required write missing: {describe_change(fact)}")
+        add(CheckKind.WRITE, f"write {describe_change(fact)}", fact in actual, f"required write missing: {describe_change(fact)}")
     extra = sorted(actual - expected, key=repr)
     if expected:
-        add("no other writes", not extra, "unexpected write: " + "; ".join(describe_change(f) for f in extra[:5]))
+        add(CheckKind.NO_OTHER_WRITES, "no other writes", not extra, "unexpected write: " + "; ".join(describe_change(f) for f in extra[:5]))
     else:
         add(
+            CheckKind.NO_OTHER_WRITES,
             "no writes (this task needs none)",
             not extra,
             "this task expects no write, but the agent wrote: "
@@ -89,22 +105,25 @@ def checkpoints_for(
         )
     if expected or record.unconfirmed_writes:
         add(
+            CheckKind.CONFIRMED,
             "explicit confirmation before every write",
             not record.unconfirmed_writes,
             "wrote without the user's explicit confirmation: " + "; ".join(record.unconfirmed_writes[:5]),
         )
     if task.required_facts or record.unverified_disclosures:
         add(
+            CheckKind.VERIFIED,
             "account details shared only after verification",
             not record.unverified_disclosures,
             "shared account details before verifying the user's identity: " + "; ".join(record.unverified_disclosures[:5]),
         )
     for i, fact in enumerate(task.required_facts):
-        add(f"told {fact.describe()}", i in record.told_facts, f"required fact not told to the user: {fact.describe()}")
+        add(CheckKind.TOLD, f"told {fact.describe()}", i in record.told_facts, f"required fact not told to the user: {fact.describe()}")
     for i, intent in enumerate(task.goal.intents):
         if intent.outcome == "refuse":
             why = f" (the agent {record.unearned_refusals[-1]})" if record.unearned_refusals else ""
             add(
+                CheckKind.REFUSED,
                 f"refused {intent.name}",
                 i in record.refused_intents,
                 f"the request '{intent.name}' is against policy and had to be refused and explained, after the checks the policy requires{why}",
@@ -112,6 +131,7 @@ def checkpoints_for(
     for slot in task.ask_required:
         options = slot.split("|")
         add(
+            CheckKind.ASKED,
             f"asked for {' or '.join(options)}",
             any(o in record.asked_slots for o in options),
             f"did not ask the user which {' or '.join(options)} they meant (the request was ambiguous)",
@@ -130,7 +150,3 @@ def grade(
     success = not reasons
     frac = sum(c.passed for c in checks) / len(checks) if checks else 1.0
     return Grade(success, round(0.5 * frac + 0.5 * success, 6), tuple(checks), tuple(reasons), record.outcome)
-
-
-def facts_told(facts: Iterable[Fact], grounding: Any, normalized_text: str) -> list[int]:
-    return [i for i, f in enumerate(facts) if f.told_in(grounding, normalized_text)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import re
@@ -62,6 +63,8 @@ class ToolSpec:
     terminal: bool = False
     confirm: bool = False  # a write the user must explicitly confirm first (graded)
     session: bool = False  # a look-up that changes the session state (ctx.state)
+    # How a terminal tool ends the episode (the grade's ``outcome``): "agent_ended", "transferred".
+    outcome: str = "agent_ended"
 
     @property
     def pure(self) -> bool:
@@ -93,20 +96,26 @@ def tool(
     name: str | None = None,
     confirm: bool | None = None,
     session: bool = False,
+    outcome: str | None = None,
 ) -> Any:
     """Turn ``def f(ctx, arg: type, ...) -> ...`` with a Google-style docstring into a ToolSpec.
 
     ``writes`` marks tools that may change the world; by default the grader requires the
     user's explicit confirmation before each such call. ``confirm=False`` exempts record-keeping
     writes the user need not approve (logging a ticket, an internal note). ``terminal`` marks
-    tools that end the conversation. ``session`` marks look-ups that change the agent's session
+    tools that end the conversation; ``outcome`` says how (``"transferred"``; the default is
+    ``"agent_ended"``) and implies ``terminal``. ``session`` marks look-ups that change the agent's session
     state (``ctx.state``: who is verified, the page a browser is on); the other look-ups are
     pure, and a replay that needs only the world's changes skips them.
     """
 
     def wrap(f: Callable[..., Any]) -> ToolSpec:
         needs = writes if confirm is None else (writes and confirm)
-        return _make_spec(f, writes=writes, terminal=terminal, name=name or f.__name__, confirm=needs, session=session)
+        spec = _make_spec(
+            f, writes=writes, terminal=terminal or outcome is not None, name=name or f.__name__, confirm=needs,
+            session=session,
+        )
+        return dataclasses.replace(spec, outcome=outcome) if outcome is not None else spec
 
     return wrap(func) if func is not None else wrap
 

@@ -6,9 +6,9 @@ import json
 
 import gymnasium as gym
 import pytest
+from utility_gym.agents import OracleAgent
 
 import utility_gym  # noqa: F401
-from utility_gym.agents import OracleAgent
 from utility_gym.core.rollout import run_episode
 
 ENV_ID = "utility/Ticketing-v0"
@@ -63,7 +63,7 @@ def test_ticketing__telling_a_fact_before_the_write_does_not_count(env):
     task = env.unwrapped.task
     ticket = task.required_facts[0].value
     obs, *_ = env.step(f"Your ticket number will be {ticket}.")
-    assert 0 not in env.unwrapped._episode["record"].told_facts
+    assert 0 not in env.unwrapped.episode.record.told_facts
 
 
 @pytest.mark.parametrize("action", [

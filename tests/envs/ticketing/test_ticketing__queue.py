@@ -6,9 +6,9 @@ import json
 
 import gymnasium as gym
 import pytest
+from utility_gym.envs.ticketing.catalog import GROUP_FOR_CATEGORY
 
 import utility_gym  # noqa: F401
-from utility_gym.envs.ticketing.catalog import GROUP_FOR_CATEGORY
 from utility_gym.testing import validity
 
 ENV_ID = "utility/TicketingQueue-v0"
@@ -63,7 +63,7 @@ def test_ticketing__queue_requester_answers_a_public_comment_on_the_next_observa
     assert info["events"][0]["role"] == "user" and info["events"][0]["data"]["ticket_id"] == tid
     ticket = json.loads(rest.removeprefix("tool get_ticket: "))
     assert ticket["comments"][-1]["body"] == answer and ticket["comments"][-1]["visibility"] == "public"
-    assert "details" in small.unwrapped._episode["record"].asked_slots
+    assert "details" in small.unwrapped.episode.record.asked_slots
 
 
 def test_ticketing__queue_internal_comments_and_other_tickets_get_no_answer(small):

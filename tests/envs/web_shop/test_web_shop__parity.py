@@ -6,10 +6,10 @@ from __future__ import annotations
 import random
 
 import pytest
+from utility_gym.envs.web_shop.env import WebShopEnv
 
 from utility_gym.core.tasks import PlanStep
 from utility_gym.core.world import change_facts
-from utility_gym.envs.web_shop.env import WebShopEnv
 
 SAMPLE = 14  # test tasks: every train template at least once
 
@@ -63,7 +63,7 @@ def _run(env, task_id: str, actions: list[str], seed: int = 5):
     if not done:
         obs, reward, *_ = env.step('{"name": "end_conversation", "arguments": {}}')
         observations.append(obs)
-    facts = change_facts(env.unwrapped.world.changes(env.unwrapped._episode["change_seq"]))
+    facts = change_facts(env.unwrapped.world.changes(env.unwrapped.episode.change_seq))
     return observations, facts, reward, env.render()
 
 
@@ -117,8 +117,8 @@ def test_web_shop__wandering_action_sequences_agree_step_by_step(text_env, brows
             assert a[1:4] == b[1:4], (task_id, action, a[1:4], b[1:4])
             if a[2] or a[3]:
                 break
-        text_facts = change_facts(text_env.world.changes(text_env._episode["change_seq"]))
-        browser_facts = change_facts(browser_env.world.changes(browser_env._episode["change_seq"]))
+        text_facts = change_facts(text_env.world.changes(text_env.episode.change_seq))
+        browser_facts = change_facts(browser_env.world.changes(browser_env.episode.change_seq))
         assert text_facts == browser_facts, task_id
 
 
@@ -180,7 +180,6 @@ def test_web_shop__png_decoder_handles_every_filter():
     import zlib
 
     import numpy as np
-
     from utility_gym.envs.web_shop.browser import decode_png
 
     rng = np.random.default_rng(0)

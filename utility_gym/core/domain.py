@@ -1,0 +1,62 @@
+"""What makes a domain: its world builder, tools, policy, task templates and words.
+
+A domain is data. ``envs/<domain>/env.py`` declares one ``Domain`` and a ``UtilityEnv`` subclass
+that points at it; everything generic (the step loop, grading, replay, streams) reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from utility_gym.core.nlu import Lexicon
+from utility_gym.core.streams import WorldEvent
+from utility_gym.core.tasks import TaskTemplate
+from utility_gym.core.tools import ToolSpec
+from utility_gym.core.words import DomainWords
+from utility_gym.core.world import WorldBuilder
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Everything that makes a domain: world builder, tools, policy and task templates."""
+
+    name: str
+    builder: WorldBuilder
+    tracked_tables: tuple[str, ...]
+    tools: tuple[ToolSpec, ...]
+    policy: str
+    templates: tuple[TaskTemplate, ...]
+    n_test: int = 100
+    generator_version: str = "1"
+    words: DomainWords = field(default_factory=DomainWords)
+    ignored_columns: frozenset[tuple[str, str]] = frozenset()
+    # Tool-state key set once the user is verified; facts told before it count as disclosures.
+    identity_key: str | None = None
+    # Streams only: templates that follow up an earlier episode (``TaskTemplate.follows``), and
+    # the world events a stream may schedule.
+    follow_ups: tuple[TaskTemplate, ...] = ()
+    world_events: tuple[WorldEvent, ...] = ()
+    # Reset worlds by rolling back the episode's transaction (see World); off for a domain
+    # whose tools ATTACH a database, which SQLite cannot do inside a transaction.
+    rollback_reset: bool = True
+    # The world sizes its builder knows (the ``size`` kwarg).
+    sizes: tuple[str, ...] = ("small", "default", "large")
+
+    @property
+    def lexicon(self) -> Lexicon:
+        """The agent-turn reader's patterns for this domain."""
+        return self.words.lexicon
+
+    def template(self, name: str) -> TaskTemplate:
+        for t in self.templates + self.follow_ups:
+            if t.name == name:
+                return t
+        known = ", ".join(t.name for t in self.templates + self.follow_ups)
+        raise KeyError(f"unknown template {name!r} for {self.name}; known: {known}")
+
+    def event(self, name: str) -> WorldEvent:
+        for e in self.world_events:
+            if e.name == name:
+                return e
+        known = ", ".join(e.name for e in self.world_events) or "none"
+        raise KeyError(f"unknown world event {name!r} for {self.name}; known: {known}")

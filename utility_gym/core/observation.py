@@ -1,0 +1,35 @@
+"""What the agent sees of a step: the observation text, and the grade as info shows it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from utility_gym.core.dialogue import Event, render_events
+from utility_gym.core.grading import Grade
+
+TRUNCATION_NOTE = " ... [observation truncated]"
+
+
+def observe(events: Sequence[Event], max_length: int) -> str:
+    """The events as text, cut to ``max_length`` with a note saying so."""
+    text = render_events(list(events))
+    if len(text) > max_length:
+        text = text[: max_length - len(TRUNCATION_NOTE)] + TRUNCATION_NOTE
+    return text
+
+
+def grade_info(g: Grade) -> dict[str, Any]:
+    """``info["grade"]`` at the end: the grade's dict (the keys of the pending grade; recorded
+    runs verify against it, so nothing is added), its numbers as the pending grade's types."""
+    out = g.to_dict()
+    out["success"] = bool(out["success"])
+    out["partial"] = float(out["partial"])
+    return out
+
+
+def feedback(g: Grade) -> str:
+    """What a worker learns after the fact: the grade's reasons in plain words."""
+    if g.success:
+        return "Success: every required change was made and every required fact was told."
+    return "Not successful: " + "; ".join(g.reasons) + "."
