@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from utility_gym.core.domain import Domain
+from utility_gym.core.env import UtilityEnv
+from utility_gym.core.vector import vector_env_factory
 from utility_gym.envs.customer_service.generator import build_world
 from utility_gym.envs.customer_service.lexicon import WORDS
 from utility_gym.envs.customer_service.schema import TRACKED_TABLES
@@ -14,10 +17,6 @@ from utility_gym.envs.customer_service.tasks import (
     WORLD_EVENTS,
 )
 from utility_gym.envs.customer_service.tools import TOOLS
-
-from utility_gym.core.domain import Domain
-from utility_gym.core.env import UtilityEnv
-from utility_gym.core.vector import vector_env_factory
 
 DOMAIN = Domain(
     name="customer_service",

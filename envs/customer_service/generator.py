@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 from faker import Faker
+
 from utility_gym.envs.customer_service.schema import create_tables
 
 NOW = datetime(2026, 6, 15, 12, 0, 0)

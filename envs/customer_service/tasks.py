@@ -7,13 +7,6 @@ import random
 import sqlite3
 from datetime import datetime, timedelta
 
-from utility_gym.envs.customer_service.tools import (
-    COMPENSATION,
-    DELAY_DAYS,
-    next_id,
-    return_window_days,
-)
-
 from utility_gym.core.streams import WorldEvent
 from utility_gym.core.tasks import (
     Fact,
@@ -28,6 +21,12 @@ from utility_gym.core.tasks import (
     UserGoal,
     memo,
     memo_rows,
+)
+from utility_gym.envs.customer_service.tools import (
+    COMPENSATION,
+    DELAY_DAYS,
+    next_id,
+    return_window_days,
 )
 
 GENERATOR_VERSION = "1"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from utility_gym.core.domain import Domain
+from utility_gym.core.env import UtilityEnv
+from utility_gym.core.vector import vector_env_factory
 from utility_gym.envs.ticketing.generator import build_world
 from utility_gym.envs.ticketing.lexicon import WORDS
 from utility_gym.envs.ticketing.schema import IGNORED_COLUMNS, TRACKED_TABLES
@@ -14,10 +17,6 @@ from utility_gym.envs.ticketing.tasks import (
     WORLD_EVENTS,
 )
 from utility_gym.envs.ticketing.tools import TOOLS
-
-from utility_gym.core.domain import Domain
-from utility_gym.core.env import UtilityEnv
-from utility_gym.core.vector import vector_env_factory
 
 POLICY = (Path(__file__).parent / "policy.md").read_text(encoding="utf-8")
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 import sqlite_utils
 from faker import Faker
+
 from utility_gym.envs.ticketing.catalog import (
     APP_BY_ID,
     APPLICATIONS,

@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from utility_gym.envs.web_shop.page import Element, Page
-
 from utility_gym.core.tools import ToolError
+from utility_gym.envs.web_shop.page import Element, Page
 
 WEB_TOOLS = ("search", "click", "select", "back", "fill")
 _ACTION = re.compile(r"^\s*(search|click|select|back|fill|ask)\s*(?:\[(.*)\])?\s*$", re.S | re.I)

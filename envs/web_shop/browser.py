@@ -21,13 +21,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
+
+from utility_gym.core.tools import ToolError
 from utility_gym.envs.web_shop import catalog
 from utility_gym.envs.web_shop.navigator import form_encode
 from utility_gym.envs.web_shop.page import Element, Form, Page
 from utility_gym.envs.web_shop.site.app import ShopApp, make_environ
 from utility_gym.envs.web_shop.site.server import ShopServer
-
-from utility_gym.core.tools import ToolError
 
 ORIGIN = "http://shop.localhost"
 TIMEOUT_MS = 15_000

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from utility_gym.core.vector import vector_env_factory
 from utility_gym.envs.web_shop.browser import TRANSPORTS, BrowserNavigator, BrowserSite
 from utility_gym.envs.web_shop.chromium import shared_browser
 from utility_gym.envs.web_shop.env import WebShopEnv
 from utility_gym.envs.web_shop.page import Page
 from utility_gym.envs.web_shop.site.app import ShopApp
-
-from utility_gym.core.vector import vector_env_factory
 
 
 class WebShopBrowserEnv(WebShopEnv):

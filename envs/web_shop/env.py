@@ -6,6 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from utility_gym.core.dialogue import Event, MessageAction, ToolCallAction, format_tool_call
+from utility_gym.core.domain import Domain
+from utility_gym.core.env import UtilityEnv
+from utility_gym.core.episode import DomainState, Episode
+from utility_gym.core.grading import CheckKind, Checkpoint, Grade
+from utility_gym.core.vector import vector_env_factory
 from utility_gym.envs.web_shop.actions import parse_web_action
 from utility_gym.envs.web_shop.generator import GENERATOR_VERSION, PRODUCT_COUNTS, build_world
 from utility_gym.envs.web_shop.lexicon import WORDS
@@ -16,13 +22,6 @@ from utility_gym.envs.web_shop.schema import IGNORED_COLUMNS, TRACKED_TABLES
 from utility_gym.envs.web_shop.site.shop import order_count
 from utility_gym.envs.web_shop.tasks import TEMPLATES, WORLD_EVENTS
 from utility_gym.envs.web_shop.tools import TOOLS, WEB_TOOL_NAMES
-
-from utility_gym.core.dialogue import Event, MessageAction, ToolCallAction, format_tool_call
-from utility_gym.core.domain import Domain
-from utility_gym.core.env import UtilityEnv
-from utility_gym.core.episode import DomainState, Episode
-from utility_gym.core.grading import CheckKind, Checkpoint, Grade
-from utility_gym.core.vector import vector_env_factory
 
 DOMAIN = Domain(
     name="web_shop",

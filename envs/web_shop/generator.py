@@ -10,6 +10,7 @@ import sqlite3
 
 import sqlite_utils
 from faker import Faker
+
 from utility_gym.envs.web_shop import catalog
 from utility_gym.envs.web_shop.schema import (
     create_catalog_tables,

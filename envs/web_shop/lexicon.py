@@ -8,11 +8,10 @@ import sqlite3
 from collections.abc import Mapping
 from contextlib import closing
 
-from utility_gym.envs.web_shop.catalog import ensure_built
-
 from utility_gym.core.nlu import DEFAULT_LEXICON, Lexicon
 from utility_gym.core.values import ValueLexicon
 from utility_gym.core.words import DomainWords
+from utility_gym.envs.web_shop.catalog import ensure_built
 
 # One slot per option dimension, so "What size?" asks for the size and not any option; the
 # generic "option" slot of the core still catches "Which options would you like?".

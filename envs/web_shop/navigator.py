@@ -14,12 +14,11 @@ import weakref
 from typing import Protocol
 from urllib.parse import quote_plus, urlsplit
 
+from utility_gym.core.tools import ToolContext, ToolError
 from utility_gym.envs.web_shop import catalog
 from utility_gym.envs.web_shop.actions import resolve_click, resolve_option
 from utility_gym.envs.web_shop.page import Element, Page, parse_html
 from utility_gym.envs.web_shop.site.app import ShopApp, make_environ
-
-from utility_gym.core.tools import ToolContext, ToolError
 
 START_URL = "/"
 MAX_REDIRECTS = 5

@@ -16,14 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from utility_gym.envs.web_shop import catalog
-from utility_gym.envs.web_shop.generator import GENERATOR_VERSION
-from utility_gym.envs.web_shop.navigator import shop_app
-from utility_gym.envs.web_shop.reward import Wanted
-from utility_gym.envs.web_shop.search import PAGE_SIZE, SearchQuery
-from utility_gym.envs.web_shop.site.shop import max_quantity
-from utility_gym.envs.web_shop.vocab import UNCOUNTED_TYPES, WITH_ATTRIBUTES, plural
-
 from utility_gym.core.streams import WorldEvent
 from utility_gym.core.tasks import (
     Intent,
@@ -36,6 +28,13 @@ from utility_gym.core.tasks import (
     UserGoal,
 )
 from utility_gym.core.values import Value
+from utility_gym.envs.web_shop import catalog
+from utility_gym.envs.web_shop.generator import GENERATOR_VERSION
+from utility_gym.envs.web_shop.navigator import shop_app
+from utility_gym.envs.web_shop.reward import Wanted
+from utility_gym.envs.web_shop.search import PAGE_SIZE, SearchQuery
+from utility_gym.envs.web_shop.site.shop import max_quantity
+from utility_gym.envs.web_shop.vocab import UNCOUNTED_TYPES, WITH_ATTRIBUTES, plural
 
 __all__ = ["GENERATOR_VERSION", "TEMPLATES"]
 

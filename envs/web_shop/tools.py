@@ -6,9 +6,8 @@ bracket form. Each returns the new page as text with numbered elements.
 
 from __future__ import annotations
 
-from utility_gym.envs.web_shop.navigator import WebSession, navigator_for
-
 from utility_gym.core.tools import ToolContext, ToolSpec, tool
+from utility_gym.envs.web_shop.navigator import WebSession, navigator_for
 
 
 def _session(ctx: ToolContext) -> WebSession:

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 import gymnasium as gym
 import pytest
-from utility_gym.agents import OracleAgent
-from utility_gym.agents.memory import RECALLED, MemoryAgent
 
 import utility_gym  # noqa: F401
+from utility_gym.agents import OracleAgent
+from utility_gym.agents.memory import RECALLED, MemoryAgent
 from utility_gym.bench.stream import run_stream_benchmark
 from utility_gym.core.rollout import run_episode
 from utility_gym.core.streams import build_plan, read_setting, revised_policy

@@ -8,9 +8,9 @@ import sys
 
 import gymnasium as gym
 import pytest
-from utility_gym.agents import OracleAgent
 
 import utility_gym  # noqa: F401
+from utility_gym.agents import OracleAgent
 from utility_gym.core.env import StreamExhausted
 from utility_gym.core.rollout import run_episode
 

@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, quote_plus, urlencode
 
 import jinja2
 from markupsafe import Markup, escape
+
 from utility_gym.envs.web_shop import catalog
 from utility_gym.envs.web_shop.search import (
     MAX_RESULTS,

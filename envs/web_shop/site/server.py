@@ -22,8 +22,9 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from utility_gym.envs.web_shop.site.app import MAX_BODY, ShopApp
 from waitress.server import create_server
+
+from utility_gym.envs.web_shop.site.app import MAX_BODY, ShopApp
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 READ_TIMEOUT = 10  # seconds a connection may sit without sending or receiving anything
@@ -125,11 +126,10 @@ class ShopServer:
 
 def shop_world(world_seed: int = 0, size: str = "default") -> sqlite3.Connection:
     """A fresh episode database of the shop (catalog attached), as a server serves it."""
+    from utility_gym.core.world import World, build_template
     from utility_gym.envs.web_shop import catalog
     from utility_gym.envs.web_shop.generator import build_world
     from utility_gym.envs.web_shop.schema import TRACKED_TABLES
-
-    from utility_gym.core.world import World, build_template
 
     template = build_template("web_shop", world_seed, size, build_world, TRACKED_TABLES)
     world = World(template)

@@ -11,10 +11,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from utility_gym.core.streams import read_setting
 from utility_gym.envs.web_shop.catalog import product_num
 from utility_gym.envs.web_shop.vocab import MAX_QUANTITY
-
-from utility_gym.core.streams import read_setting
 
 
 class ShopError(Exception):

@@ -6,9 +6,9 @@ import json
 
 import gymnasium as gym
 import pytest
-from utility_gym.agents import OracleAgent
 
 import utility_gym  # noqa: F401
+from utility_gym.agents import OracleAgent
 from utility_gym.core.rollout import run_episode
 
 ENV_ID = "utility/Ticketing-v0"

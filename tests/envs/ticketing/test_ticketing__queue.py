@@ -6,9 +6,9 @@ import json
 
 import gymnasium as gym
 import pytest
-from utility_gym.envs.ticketing.catalog import GROUP_FOR_CATEGORY
 
 import utility_gym  # noqa: F401
+from utility_gym.envs.ticketing.catalog import GROUP_FOR_CATEGORY
 from utility_gym.testing import validity
 
 ENV_ID = "utility/TicketingQueue-v0"

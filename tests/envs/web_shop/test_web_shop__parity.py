@@ -6,10 +6,10 @@ from __future__ import annotations
 import random
 
 import pytest
-from utility_gym.envs.web_shop.env import WebShopEnv
 
 from utility_gym.core.tasks import PlanStep
 from utility_gym.core.world import change_facts
+from utility_gym.envs.web_shop.env import WebShopEnv
 
 SAMPLE = 14  # test tasks: every train template at least once
 
@@ -180,6 +180,7 @@ def test_web_shop__png_decoder_handles_every_filter():
     import zlib
 
     import numpy as np
+
     from utility_gym.envs.web_shop.browser import decode_png
 
     rng = np.random.default_rng(0)
