@@ -164,7 +164,9 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
             return self._restore(options.pop("fork"))
         revisions: list[tuple[int, WorldEvent]] = []
         if "task" in options:
-            task = self._isolated_task(options, revisions)
+            task, names = self.streams.isolate(options["task"], options.get("world_events", ()), self.mode)
+            self._prepared = (task, self.expected(task, self.world.snapshot()))
+            revisions = [(0, self.domain.event(n)) for n in names]
         elif self.mode == "stream":
             task = self._next_stream_task(seed, options.get("task_id"))
             assert self.stream is not None
@@ -237,25 +239,6 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
             self.streams.advance(self.stream)
         task, expected = self.streams.serve(self.stream, task_id)
         self._prepared = (task, expected)
-        return task
-
-    def _isolated_task(self, options: dict[str, Any], revisions: list[tuple[int, WorldEvent]]) -> Task:
-        """``reset(options={"task": task, "world_events": [...]})``: this exact Task (e.g. one a
-        stream served) alone, in the pristine world with only the named world events applied:
-        the isolated twin of a stream episode."""
-        task = options["task"]
-        if not isinstance(task, Task):
-            raise TypeError(
-                f"options['task'] must be a Task (e.g. env.unwrapped.task of a stream), got {type(task).__name__}"
-            )
-        if task.domain != self.domain.name:
-            raise ValueError(f"task {task.task_id!r} belongs to {task.domain!r}, not {self.domain.name!r}")
-        if self.mode == "stream":
-            raise ValueError("options['task'] runs one task in isolation; use an env with mode='episodic'")
-        names = [str(n) for n in options.get("world_events", ())]
-        self.world.restore(self.streams.isolated_world(task, names))
-        revisions += [(0, self.domain.event(n)) for n in names]
-        self._prepared = (task, self.expected(task, self.world.snapshot()))
         return task
 
     # -- the episode ----------------------------------------------------------------------------

@@ -210,6 +210,22 @@ class StreamServer:
             raise OraclePlanError(f"{task.task_id} has other facts in isolation: {', '.join(f.describe() for f in missing)}")
         return twin
 
+    def isolate(self, task: Any, world_events: Sequence[str], mode: str) -> tuple[Task, list[str]]:
+        """``reset(options={"task": task, "world_events": [...]})``: this exact Task (e.g. one a
+        stream served) alone, in the pristine world with only the named world events applied:
+        the isolated twin of a stream episode. The live world is restored to it."""
+        if not isinstance(task, Task):
+            raise TypeError(
+                f"options['task'] must be a Task (e.g. env.unwrapped.task of a stream), got {type(task).__name__}"
+            )
+        if task.domain != self.domain.name:
+            raise ValueError(f"task {task.task_id!r} belongs to {task.domain!r}, not {self.domain.name!r}")
+        if mode == "stream":
+            raise ValueError("options['task'] runs one task in isolation; use an env with mode='episodic'")
+        names = [str(n) for n in world_events]
+        self.world.restore(self.isolated_world(task, names))
+        return task, names
+
     def isolated_world(self, task: Task, event_names: Sequence[str]) -> bytes:
         """Where ``task`` runs alone: the pristine world, the world events, and the rows of the
         stream's world it refers to (``extras["carried_rows"]``, e.g. a ticket an earlier
