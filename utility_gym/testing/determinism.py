@@ -107,14 +107,25 @@ def check_determinism(
 def _rollout_in_subprocess(
     env_id: str, seed: int, actions: Sequence[Any], kwargs: dict[str, Any], hash_seed: str, timeout: float
 ) -> bytes:
-    payload = json.dumps({"env_id": env_id, "seed": seed, "actions": list(actions), "kwargs": kwargs})
+    # An id registered outside utility_gym (a new domain's registration lines) is registered in
+    # the fresh process from its spec; its entry point is found on the same import path.
+    spec = gym.spec(env_id)
+    payload = json.dumps({
+        "env_id": env_id, "seed": seed, "actions": list(actions), "kwargs": kwargs,
+        "spec": spec.to_json() if isinstance(spec.entry_point, str) else None,
+    })
     code = (
         "import json, sys\n"
+        "import gymnasium as gym\n"
+        "import utility_gym\n"
         "from utility_gym.testing.determinism import rollout_transcript\n"
         "p = json.loads(sys.argv[1])\n"
+        "if p['env_id'] not in gym.registry and p['spec']:\n"
+        "    gym.registry[p['env_id']] = gym.envs.registration.EnvSpec.from_json(p['spec'])\n"
         "sys.stdout.buffer.write(rollout_transcript(p['env_id'], p['seed'], p['actions'], p['kwargs']))\n"
     )
-    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    path = os.pathsep.join(p for p in sys.path if p)
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": path}
     proc = subprocess.run([sys.executable, "-c", code, payload], capture_output=True, env=env, timeout=timeout)
     if proc.returncode != 0:
         raise AssertionError(
