@@ -14,6 +14,7 @@ from utility_gym.envs.web_shop.generator import GENERATOR_VERSION, PRODUCT_COUNT
 from utility_gym.envs.web_shop.lexicon import WORDS
 from utility_gym.envs.web_shop.navigator import Navigator, navigator_for
 from utility_gym.envs.web_shop.page import Page
+from utility_gym.envs.web_shop.replay import replay
 from utility_gym.envs.web_shop.reward import PurchaseGrade, Wanted, bought_lines, purchase_score
 from utility_gym.envs.web_shop.schema import IGNORED_COLUMNS, TRACKED_TABLES
 from utility_gym.envs.web_shop.site.shop import order_count
@@ -35,6 +36,7 @@ DOMAIN = Domain(
     world_events=WORLD_EVENTS,
     rollback_reset=False,  # the world ATTACHes the shared catalog database
     sizes=tuple(PRODUCT_COUNTS),
+    replay=replay,
 )
 
 ASK_TEMPLATE = "ask[<question>]"
