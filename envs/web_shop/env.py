@@ -18,7 +18,7 @@ from utility_gym.envs.web_shop.replay import replay
 from utility_gym.envs.web_shop.reward import PurchaseGrade, Wanted, bought_lines, purchase_score
 from utility_gym.envs.web_shop.schema import IGNORED_COLUMNS, TRACKED_TABLES
 from utility_gym.envs.web_shop.site.shop import order_count
-from utility_gym.envs.web_shop.tasks import TEMPLATES, WORLD_EVENTS
+from utility_gym.envs.web_shop.compound import TEMPLATES, WORLD_EVENTS
 from utility_gym.envs.web_shop.tools import TOOLS, WEB_TOOL_NAMES
 
 DOMAIN = Domain(
@@ -207,6 +207,8 @@ class WebShopEnv(UtilityEnv):
             events.append(Event("error", str(out.error)))
             return False
         events.append(Event("page", str(out.result), name=call.name))
+        if self.task is not None and self.task.required_facts:
+            ep["observed"].add(str(out.result))  # a price told must be one the agent has seen
         if order_count(self.world.conn) > ep.get("orders_at_start", 0):
             ep["record"].outcome = "purchased"
             return True

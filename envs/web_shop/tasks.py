@@ -268,14 +268,15 @@ def _search_words(spec: Spec) -> str:
     return " ".join(words)
 
 
-def _find(db: sqlite3.Connection, spec: Spec, s: Script) -> None:
-    """Search like a person would; page on until the target shows; open it."""
+def _find(db: sqlite3.Connection, spec: Spec, s: Script, *, essential: bool = True) -> None:
+    """Search like a person would; page on until the target shows; open it. ``essential``:
+    False when the page before already lists the target (the search could be skipped)."""
     searcher = shop_app().searcher
     key = catalog.catalog_key(db)
     for query in (_search_words(spec), spec.item.title.replace("'", "")):
         nums = searcher.search(db, key, SearchQuery(text=query)).nums
         if spec.item.num in nums:
-            s.call("search", query=query)
+            s.call("search", essential=essential, query=query)
             for _ in range(nums.index(spec.item.num) // PAGE_SIZE):
                 s.call("click", target="Next >")
             s.call("click", target=spec.item.id)
