@@ -40,8 +40,9 @@ RELATIVES = {
 # titles of search results); it has no list of the shop's brands.
 _CAPS = re.compile(r"[A-Z][\w'&-]*(?:[ ]+(?:&[ ]+)?[A-Z0-9][\w'&-]*)*")
 _NOT_NAMES = frozenset(
-    "I I'm I'd I'll I've Please Could Can Hi Hello Hey Good Morning The What What's Which If It It's My "
-    "Either Otherwise Then Thanks Great We We're Tell Before Let Up Is Would How Do Does Our Put And".split()
+    "I I'm I'd I'll I've Please Could Can Hi Hello Hey Good Morning The What What's Which If It "
+    "It's My Either Otherwise Then Thanks Great We We're Tell Before Let Up Is Would How Do Does "
+    "Our Put And".split()
 )
 _TOTAL = re.compile(r"cost together|come to in total")
 _TOTAL_LIMIT = re.compile(r"if the two together are " + _MONEY + r" or less")
@@ -197,7 +198,8 @@ class WebShopHeuristicAgent:
         for title, _ in titles:
             rest = rest.replace(title, " ")
         after = self._want(titles[0][1], rest.lower(), rest, 1)
-        after.attributes, after.brand, after.budget, after.min_price, after.best = [], None, None, None, None
+        after.attributes, after.brand, after.best = [], None, None
+        after.budget = after.min_price = None
         self.after = after
         return True
 
@@ -518,7 +520,8 @@ class WebShopHeuristicAgent:
         mode, self.mode = self.mode, None
         (a, kind_a), (b, kind_b) = self.titles[:2]
         if mode == "fallback":
-            over = a in self.prices and self.limit_total is not None and self.prices[a][1] > self.limit_total
+            limit = self.limit_total
+            over = a in self.prices and limit is not None and self.prices[a][1] > limit
             w.title, w.type = (b, kind_b) if over else (a, kind_a)
             return None
         if a not in self.prices or b not in self.prices:
@@ -540,11 +543,13 @@ class WebShopHeuristicAgent:
             return self._shop()
         self.pending_ask = ["brand"]
         self.mode = "brand"
-        return f"I found {len(self.fits)} that fit: from {_join(brands)}. Which brand would you like?"
+        return (f"I found {len(self.fits)} that fit: from {_join(brands)}. "
+                "Which brand would you like?")
 
     def _pick_fit(self, low: str) -> None:
         """The fitting product of the brand the shopper named (the first fit if none)."""
-        fit = next((f for f in self.fits if f["brand"].lower() in low), self.fits[0] if self.fits else None)
+        named = [f for f in self.fits if f["brand"].lower() in low]
+        fit = (named or self.fits or [None])[0]
         if fit is None or not self.wants:
             return
         w = self.wants[self.current]

@@ -67,7 +67,9 @@ def _read(db: sqlite3.Connection, key: str, steps: list[PlanStep]) -> list[_Act]
             current = None
             continue
         if call.name == "select":
-            if current is None or not _choose(current, str(call.arguments.get("option", "")), limit):
+            if current is None or not _choose(
+                current, str(call.arguments.get("option", "")), limit
+            ):
                 return None
             continue
         if call.name != "click":
@@ -79,10 +81,20 @@ def _read(db: sqlite3.Connection, key: str, steps: list[PlanStep]) -> list[_Act]
             if target != "Place order" and (current is None or not _buyable(db, current)):
                 return None
             kind = {"Buy Now": "buy", "Add to Cart": "add"}.get(target, "order")
-            acts.append(_Act(kind, *((current.product, dict(current.chosen), current.quantity)
-                                     if current is not None and kind != "order" else ())))
+            acts.append(
+                _Act(
+                    kind,
+                    *(
+                        (current.product, dict(current.chosen), current.quantity)
+                        if current is not None and kind != "order"
+                        else ()
+                    ),
+                )
+            )
             continue
-        product = shop.get_product(db, target, key) if catalog.product_num(target) is not None else None
+        product = (
+            shop.get_product(db, target, key) if catalog.product_num(target) is not None else None
+        )
         if product is None:
             return None
         current = _Act("open", product)

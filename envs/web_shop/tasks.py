@@ -132,8 +132,10 @@ def _nice_budget(rng: random.Random, price: float) -> float:
     return float(math.ceil(raw / step) * step)
 
 
-def _pick_items(cat: Catalog, rng: random.Random, ok: Callable[[Item], bool] = lambda it: True, n: int = 40,
-                key: Any = "any") -> list[Item]:
+def _pick_items(
+    cat: Catalog, rng: random.Random, ok: Callable[[Item], bool] = lambda it: True, n: int = 40,
+    key: Any = "any",
+) -> list[Item]:
     """Up to ``n`` random products in stock passing ``ok``; ``key`` names the filter (the same
     key must mean the same filter: its pool is kept), None: do not keep it."""
     pool = cat.pools.get(key) if key is not None else None
@@ -342,8 +344,10 @@ def _known(spec: Spec) -> dict[str, str]:
 
 
 # -- templates ------------------------------------------------------------------------------------
-def _attributes_spec(db: sqlite3.Connection, rng: random.Random, ok: Callable[[Item], bool] = lambda it: True,
-                     *, budget: bool = True, quantity: int = 1, key: Any = "any") -> tuple[Catalog, Spec]:
+def _attributes_spec(
+    db: sqlite3.Connection, rng: random.Random, ok: Callable[[Item], bool] = lambda it: True,
+    *, budget: bool = True, quantity: int = 1, key: Any = "any",
+) -> tuple[Catalog, Spec]:
     cat = _catalog(db)
     pool_key = None if key is None else ("spec", key, quantity)
     for item in _pick_items(cat, rng, lambda it: ok(it) and it.stock >= quantity, key=pool_key):
@@ -358,7 +362,8 @@ def _attributes_spec(db: sqlite3.Connection, rng: random.Random, ok: Callable[[I
 
 def named_product(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     cat = _catalog(db)
-    items = _pick_items(cat, rng, lambda it: cat.title_count[it.title.casefold()] == 1, key="unique title")
+    unique = lambda it: cat.title_count[it.title.casefold()] == 1  # noqa: E731
+    items = _pick_items(cat, rng, unique, key="unique title")
     item = items[0]
     spec = Spec(item, [], _random_options(rng, item))
     opts = ", ".join(option_phrase(d, v) for d, v in spec.options.items())
@@ -395,7 +400,8 @@ def _ask_dims(rng: random.Random, spec: Spec, k: int) -> list[str]:
 
 
 def ask_option(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    _, spec = _attributes_spec(db, rng, lambda it: any(len(v) >= 3 for v in it.options.values()), key="3 values")
+    _, spec = _attributes_spec(db, rng, lambda it: any(len(v) >= 3 for v in it.options.values()),
+                               key="3 values")
     dims = [d for d in _ask_dims(rng, spec, 1) if len(spec.item.options[d]) >= 2]
     desc = describe(spec, skip=tuple(dims))
     request = rng.choice((
@@ -429,7 +435,8 @@ _RELATIVES = {"kids'": ("son", "daughter", "nephew", "niece", "grandson"), "wome
 
 
 def vague_budget(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    _, spec = _attributes_spec(db, rng, lambda it: any(a in _RELATIVES for a in it.attributes), key="relative")
+    _, spec = _attributes_spec(db, rng, lambda it: any(a in _RELATIVES for a in it.attributes),
+                               key="relative")
     audience = next(a for a in spec.attributes if a in _RELATIVES)
     relative = rng.choice(_RELATIVES[audience])
     dims = [d for d in spec.options if d == "size"] or list(spec.options)[:1]
@@ -592,8 +599,10 @@ def refuse_over_limit(db: sqlite3.Connection, rng: random.Random, now: str) -> T
 
 # -- held-out templates (never in train) ----------------------------------------------------------
 def gift_for_relative(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    _, spec = _attributes_spec(db, rng, lambda it: any(a in _RELATIVES for a in it.attributes) and len(it.options) >= 2,
-                               key="relative, 2 options")
+    _, spec = _attributes_spec(
+        db, rng, lambda it: any(a in _RELATIVES for a in it.attributes) and len(it.options) >= 2,
+        key="relative, 2 options",
+    )
     audience = next(a for a in spec.attributes if a in _RELATIVES)
     relative = rng.choice(_RELATIVES[audience])
     dims = list(spec.options)

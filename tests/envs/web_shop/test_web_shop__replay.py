@@ -68,7 +68,9 @@ def test_web_shop__fast_replay_leaves_unreadable_plans_to_the_full_replay(shop_e
     from utility_gym.envs.web_shop.replay import replay
 
     task = next(t for t in _tasks(shop_env, 1) if t.template == "named_product")
-    odd = dataclasses.replace(task, plan=(*task.plan[:-1], PlanStep(0, call=ToolCall("back", {})), task.plan[-1]))
+    odd = dataclasses.replace(
+        task, plan=(*task.plan[:-1], PlanStep(0, call=ToolCall("back", {})), task.plan[-1])
+    )
     marks: list[int] = []
     shop_env.world.reset()
     before = shop_env.world.change_seq()
