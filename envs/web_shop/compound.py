@@ -263,6 +263,7 @@ def total_then_buy(db: sqlite3.Connection, rng: random.Random, now: str) -> Task
         s.intent = 1
         _buy_shown(db, first, s, shown)
     known = _merge_known([first, second])
+    known["budget"] = f"{_money(limit)} for the two together"
     ids = " and ".join(sp.item.id for sp in bought)
     return _draft(
         [tell, *_buy_intents(then, bought, condition)],
@@ -331,7 +332,8 @@ def fallback_if_over(db: sqlite3.Connection, rng: random.Random, now: str) -> Ta
         else f"the {a.title} costs more than {_money(limit)}"
     )
     intent = _with(_intent(request, spec), condition)
-    return _draft([intent], _known(spec), s, rng, f"buy {target.id} ({condition})", [spec])
+    known = _known(spec) | {"budget": f"{_money(limit)} for the {a.title}"}
+    return _draft([intent], known, s, rng, f"buy {target.id} ({condition})", [spec])
 
 
 def ask_which_brand(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
