@@ -68,8 +68,8 @@ class WebShopEnv(UtilityEnv):
     per unit), graded by their number; goals that depend on what the agent finds ("if the two
     together are $290 or less buy both, otherwise just the bookshelf"; "the A if it's at most
     $40, else the B"); a request that fits products of several brands, where the agent must
-    ask which; and a shopper who misremembers a price. Weights put 33 % of the test split's
-    tasks on two or more products and 28 % on a computed amount (``TaskTemplate.weight``).
+    ask which; and a shopper who misremembers a price. Weights put 32 % of the test split's
+    tasks on two or more products and 26 % on a computed amount (``TaskTemplate.weight``).
 
     ## Action Space
     ``UnicodeText(max_length)``. Web actions in bracket form: ``search[query]``,

@@ -648,7 +648,8 @@ TEMPLATES: tuple[TaskTemplate, ...] = (
     TaskTemplate("quantity", "Buy several units of one product.", quantity),
     TaskTemplate("brand_options", "Buy a product of a given brand.", brand_options),
     TaskTemplate("two_items", "Buy two products in one order, through the cart.", two_items, tags=("multi_intent",)),
-    TaskTemplate("refuse_over_limit", "The shopper wants more than the per-order limit: refuse and explain.", refuse_over_limit, tags=("policy",)),
+    TaskTemplate("refuse_over_limit", "The shopper wants more than the per-order limit: refuse and explain.",
+                 refuse_over_limit, tags=("policy",), weight=2),
     TaskTemplate("gift_for_relative", "A gift for a relative: ask every option.", gift_for_relative, heldout=True, tags=("clarify",)),
     TaskTemplate("price_range", "Buy the product within a price range.", price_range, heldout=True),
 )
