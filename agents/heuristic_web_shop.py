@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from utility_gym.agents.base import Action
-from utility_gym.envs.web_shop.vocab import BRANDS, MAX_QUANTITY, TYPE_BY_NAME, ProductType, plural
+from utility_gym.envs.web_shop.vocab import MAX_QUANTITY, TYPE_BY_NAME, ProductType, plural
 
 _LIMIT = re.compile(r"at most (\d+) units of an item per order")
 
@@ -35,6 +35,22 @@ RELATIVES = {
     "sister": "women's", "aunt": "women's", "husband": "men's", "father": "men's", "dad": "men's", "brother": "men's",
     "uncle": "men's",
 }
+# Brands and product titles are proper names: the agent learns them from how the shopper writes
+# them (capitalized) and checks them against what the site shows (a product page's byline, the
+# titles of search results); it has no list of the shop's brands.
+_CAPS = re.compile(r"[A-Z][\w'&-]*(?:[ ]+(?:&[ ]+)?[A-Z0-9][\w'&-]*)*")
+_NOT_NAMES = frozenset(
+    "I I'm I'd I'll I've Please Could Can Hi Hello Hey Good Morning The What What's Which If It "
+    "It's My Either Otherwise Then Thanks Great We We're Tell Before Let Up Is Would How Do Does "
+    "Our Put And".split()
+)
+_TOTAL = re.compile(r"cost together|come to in total")
+_TOTAL_LIMIT = re.compile(r"if the two together are " + _MONEY + r" or less")
+_CHEAPER = re.compile(r"which (?:is|one costs) (?:cheaper|less)")
+_FALLBACK_LIMIT = re.compile(r"(?:if it's|no more than) " + _MONEY)
+_SURVEY = re.compile(r"\$[\d,.]+ at most|\bup to \$")
+MAX_SURVEY = 8
+_SEPARATORS = (" and ", "together with", " plus ", ", a ", ", an ", ", some ")
 VAGUE_BUDGET = ("too expensive", "spend too much", "not too pricey", "cheap-ish", "reasonable price", "affordable")
 MAX_PAGES = 10
 MAX_CHECKS = 24
@@ -83,6 +99,20 @@ class WebShopHeuristicAgent:
         self.gave_up = False
         self.asked_again = False
         self.limit = MAX_QUANTITY
+        # Requests beyond "buy this": a total or a comparison to tell first, a condition, a
+        # request that may fit several brands (see _plan).
+        self.mode: str | None = None  # "total" | "cheaper" | "fallback" | "survey"
+        self.names: list[str] = []  # brands and titles as the shopper wrote them
+        self.titles: list[tuple[str, ProductType]] = []  # products to price by their titles
+        self.prices: dict[str, tuple[str, float]] = {}  # title -> (product id, price)
+        self.pricing: str | None = None  # the title searched last
+        self.price_tries = 0
+        self.limit_total: float | None = None
+        self.fallback_kind: str | None = None
+        self.after: Want | None = None  # what to buy once the comparison is told
+        self.found: list[dict[str, Any]] = []  # the product found for each want (total mode)
+        self.fits: list[dict[str, Any]] = []  # products that fit (survey mode)
+        self.opened: dict[str, Any] | None = None  # the search result opened last
 
     # -- protocol ---------------------------------------------------------------------------------
     def act(self, obs: str, info: dict[str, Any]) -> Action:
@@ -108,6 +138,10 @@ class WebShopHeuristicAgent:
                 return question
         if self.queue:
             return self.queue.pop(0)
+        if self.mode in ("cheaper", "fallback"):
+            step = self._compare_step()
+            if step is not None:
+                return step
         return self._shop()
 
     # -- reading ----------------------------------------------------------------------------------
@@ -129,6 +163,47 @@ class WebShopHeuristicAgent:
         return " ".join(user)
 
     def _understand(self, text: str) -> None:
+        """What the shopper wants: the products, and what to tell or check before buying."""
+        self.names = _names(text)
+        if self._comparison(text):
+            return
+        low = text.lower()
+        if _TOTAL.search(low):  # "how much would the two cost together? If ... or less, buy both"
+            self.mode = "total"
+            limit = _TOTAL_LIMIT.search(low)
+            self.limit_total = _num(limit.group(1)) if limit else None
+            only = re.search(r"otherwise just the ([a-z' -]+?)[.!]", low)
+            self.fallback_kind = only.group(1) if only else None
+            text = text.split("?")[0]
+        self._understand_items(text)
+        if (self.mode is None and len(self.wants) == 1 and _SURVEY.search(low)
+                and not (self.wants[0].brand or self.wants[0].title or self.wants[0].best)):
+            self.mode = "survey"  # "..., $45 at most": it may fit products of several brands
+
+    def _comparison(self, text: str) -> bool:
+        """'Which is cheaper, the A or the B?' or 'the A if it's at most $X, else the B'."""
+        titles = _titles(text)
+        low = text.lower()
+        if len(titles) < 2:
+            return False
+        limit = _FALLBACK_LIMIT.search(low)
+        if _CHEAPER.search(low):
+            self.mode = "cheaper"
+        elif limit and ("otherwise" in low or "instead" in low):
+            self.mode, self.limit_total = "fallback", _num(limit.group(1))
+        else:
+            return False
+        self.titles = titles[:2]
+        rest = text
+        for title, _ in titles:
+            rest = rest.replace(title, " ")
+        after = self._want(titles[0][1], rest.lower(), rest, 1)
+        after.attributes, after.brand, after.best = [], None, None
+        after.budget = after.min_price = None
+        self.after = after
+        return True
+
+    def _understand_items(self, text: str) -> None:
         low = text.lower()
         kinds = self._types_in(low)
         if not kinds:
@@ -139,13 +214,15 @@ class WebShopHeuristicAgent:
             self.refuse = (f"I'm sorry, but I can't do that: the shop allows at most {self.limit} of an item per order, "
                            f"so I can't order {quantity} of them.")
             return
-        # A two-item request: the second item's words start after the last "and" before its type.
+        # Several items: each item's words start after the last "and" (or ", a", "plus" ...)
+        # before its type.
         parts = [low]
         if len(kinds) > 1:
-            second = kinds[1][0]
-            cut = max(low.rfind(" and ", kinds[0][0], second), low.rfind("together with", kinds[0][0], second))
-            cut = cut if cut > 0 else second
-            parts = [low[:cut], low[cut:]]
+            cuts = [0]
+            for (prev, _), (nxt, _) in zip(kinds, kinds[1:]):
+                cut = max(low.rfind(sep, prev, nxt) for sep in _SEPARATORS)
+                cuts.append(cut if cut > prev else nxt)
+            parts = [low[a:b] for a, b in zip(cuts, [*cuts[1:], len(low)])]
             quantity = 1
         for (_, kind), part in zip(kinds, parts):
             self.wants.append(self._want(kind, part, text, quantity))
@@ -189,11 +266,10 @@ class WebShopHeuristicAgent:
                     if re.search(rf"\bmy {word}\b", part):
                         w.attributes.insert(0, aud)
                         break
-        for brand in sorted(BRANDS, key=len, reverse=True):
-            # Brands are proper names: look for them capitalized, as the shopper wrote them.
-            at = part.find(brand.lower())
-            if at >= 0 and re.search(r"(?<![\w])" + re.escape(brand) + r"(?![\w])", full):
-                w.brand = brand
+        for name in self.names:
+            # A proper name in this item's words that is not a product title: its brand.
+            if name.lower() in part and _title_kind(name) is None:
+                w.brand = name
                 break
         for dim, values in kind.options.items():
             value = self._option_in(dim, values, part)
@@ -212,10 +288,10 @@ class WebShopHeuristicAgent:
             w.best = "rating"
         elif "most reviews" in part:
             w.best = "reviews"
-        title = re.search(r"\bthe ((?:" + "|".join(re.escape(b.lower()) for b in BRANDS) + r") [^,(]+?" + re.escape(kind.name) + r")\b", part)
-        if title:
-            start = full.lower().find(title.group(1))
-            w.title = full[start : start + len(title.group(1))] if start >= 0 else title.group(1)
+        for title, title_kind in _titles(full):
+            if title_kind is kind and title.lower() in part:
+                w.title = title
+                break
         return w
 
     @staticmethod
@@ -231,6 +307,8 @@ class WebShopHeuristicAgent:
         return None
 
     def _question(self) -> str | None:
+        if self.mode in ("cheaper", "fallback"):
+            return None
         if not self.wants:
             return "Sorry, I didn't catch what you'd like to buy. Which product are you looking for?"
         w = self.wants[0]
@@ -254,6 +332,9 @@ class WebShopHeuristicAgent:
         if w is None:
             return
         for slot in self.pending_ask:
+            if slot == "brand":
+                self._pick_fit(low)
+                continue
             if slot == "budget":
                 m = re.search(_MONEY, text)
                 if m:
@@ -332,11 +413,16 @@ class WebShopHeuristicAgent:
 
     def _check_next(self, w: Want) -> Action:
         viable = self._viable(w)
+        if self.mode == "survey":  # every product of the kind that fits, not only the first
+            viable = [c for c in viable if c["title"].lower().endswith(w.type.name)]
+            if not viable or len(self.checked) >= MAX_SURVEY:
+                return self._after_survey(w)
         if not viable or len(self.checked) >= MAX_CHECKS:
             self.phase = "done"
             return "I'm sorry, I couldn't find a product that matches everything you asked for."
         c = viable[0]
         self.checked.add(c["pid"])
+        self.opened = c
         self.phase = "product"
         if c["pid"] in self.page:
             return f"click[{c['pid']}]"
@@ -365,6 +451,12 @@ class WebShopHeuristicAgent:
         if w.quantity > 1 and str(w.quantity) not in offered.get("quantity", []):
             self.phase = "check"
             return "back"
+        if self.mode == "total" and self.opened is not None:
+            return self._priced(self.opened)
+        if self.mode == "survey" and self.opened is not None:
+            self.fits.append({**self.opened, "brand": byline.group(2)})
+            self.phase = "check"
+            return "back"
         missing = [d for d in offered if d != "quantity" and d not in w.options]
         if missing and not self.asked_again:
             # The request left an option of this product open: ask rather than guess.
@@ -384,6 +476,123 @@ class WebShopHeuristicAgent:
         self.phase = "search"
         self.queue = actions[1:]
         return actions[0]
+
+    # -- totals, comparisons, conditions and brands to ask about ----------------------------------
+    def _priced(self, c: dict[str, Any]) -> Action:
+        """Total mode: note the product found for this item; once all are found, tell the total
+        and buy what the shopper's condition says."""
+        self.found.append(c)
+        self.current += 1
+        if self.current < len(self.wants):
+            self.phase = "search"
+            return self._shop()
+        total = round(sum(f["price"] for f in self.found), 2)
+        keep = list(range(len(self.wants)))
+        if self.limit_total is not None and total > self.limit_total + 1e-9:
+            keep = [i for i, w in enumerate(self.wants) if w.type.name == self.fallback_kind] or [0]
+        for i, f in enumerate(self.found):
+            self.wants[i].title = f["title"]
+        self.wants = [self.wants[i] for i in keep]
+        self.current, self.phase, self.mode = 0, "search", None
+        return f"Together they come to ${total:,.2f}."
+
+    def _compare_step(self) -> Action | None:
+        """Price the named products by their search results, then decide what to buy."""
+        if self.pricing is not None:
+            for _eid, title, pid, price, _rating, _reviews in _RESULT.findall(self.page):
+                if title.lower() == self.pricing.lower():
+                    self.prices[self.pricing] = (pid, _num(price))
+                    break
+            self.pricing = None
+        todo = [t for t, _ in self.titles if t not in self.prices]
+        if self.mode == "fallback" and self.titles[0][0] in self.prices:
+            todo = []
+        if todo and self.price_tries < 4:
+            self.price_tries += 1
+            self.pricing = todo[0]
+            return f"search[{todo[0].replace(chr(39), '')}]"
+        return self._decide()
+
+    def _decide(self) -> Action | None:
+        assert self.after is not None
+        w = self.after
+        self.wants, self.current, self.phase = [w], 0, "search"
+        mode, self.mode = self.mode, None
+        (a, kind_a), (b, kind_b) = self.titles[:2]
+        if mode == "fallback":
+            limit = self.limit_total
+            over = a in self.prices and limit is not None and self.prices[a][1] > limit
+            w.title, w.type = (b, kind_b) if over else (a, kind_a)
+            return None
+        if a not in self.prices or b not in self.prices:
+            w.title, w.type = a, kind_a
+            return None
+        (cheap, kind), (dear, _) = sorted(self.titles[:2], key=lambda t: self.prices[t[0]][1])
+        w.title, w.type = cheap, kind
+        low, high = self.prices[cheap][1], self.prices[dear][1]
+        return (f"The {cheap} is cheaper: ${low:,.2f}, ${high - low:,.2f} less than the {dear} "
+                f"at ${high:,.2f}.")
+
+    def _after_survey(self, w: Want) -> Action:
+        brands = sorted({f["brand"] for f in self.fits})
+        if not brands:
+            self.phase = "done"
+            return "I'm sorry, I couldn't find a product that matches everything you asked for."
+        if len(brands) == 1:
+            self._pick_fit(brands[0].lower())
+            return self._shop()
+        self.pending_ask = ["brand"]
+        self.mode = "brand"
+        return (f"I found {len(self.fits)} that fit: from {_join(brands)}. "
+                "Which brand would you like?")
+
+    def _pick_fit(self, low: str) -> None:
+        """The fitting product of the brand the shopper named (the first fit if none)."""
+        named = [f for f in self.fits if f["brand"].lower() in low]
+        fit = (named or self.fits or [None])[0]
+        if fit is None or not self.wants:
+            return
+        w = self.wants[self.current]
+        w.title, w.brand = fit["title"], fit["brand"]
+        self.mode, self.phase = None, "search"
+
+
+def _names(text: str) -> list[str]:
+    """Proper names as the shopper wrote them (capitalized words), e.g. brands and titles."""
+    names = []
+    for m in _CAPS.finditer(text):
+        words = m.group(0).split()
+        if text[: m.start()].rstrip()[-1:] in ("", ".", "!", "?", ":"):
+            words = words[1:]  # a sentence's first word is capitalized anyway
+        while words and (words[0] in _NOT_NAMES or words[0].isupper()):
+            words = words[1:]
+        while words and words[-1].isupper():
+            words = words[:-1]
+        if words:
+            names.append(" ".join(words))
+    return names
+
+
+def _titles(text: str) -> list[tuple[str, ProductType]]:
+    """Product titles named as "the <Capitalized Words ending in a product type>"."""
+    out = []
+    for m in re.finditer(r"\bthe (" + _CAPS.pattern + ")", text):
+        kind = _title_kind(m.group(1))
+        if kind is not None:
+            out.append((m.group(1), kind))
+    return out
+
+
+def _title_kind(name: str) -> ProductType | None:
+    low = name.lower()
+    for type_name in sorted(TYPE_BY_NAME, key=len, reverse=True):
+        if low.endswith(" " + type_name) or low.endswith(" " + plural(type_name)):
+            return TYPE_BY_NAME[type_name]
+    return None
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _num(text: str) -> float:

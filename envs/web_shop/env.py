@@ -13,14 +13,15 @@ from utility_gym.core.episode import DomainState, Episode
 from utility_gym.core.grading import CheckKind, Checkpoint, Grade
 from utility_gym.core.vector import vector_env_factory
 from utility_gym.envs.web_shop.actions import parse_web_action
+from utility_gym.envs.web_shop.compound import TEMPLATES, WORLD_EVENTS
 from utility_gym.envs.web_shop.generator import GENERATOR_VERSION, PRODUCT_COUNTS, build_world
 from utility_gym.envs.web_shop.lexicon import WORDS
 from utility_gym.envs.web_shop.navigator import Navigator, navigator_for
 from utility_gym.envs.web_shop.page import Page
+from utility_gym.envs.web_shop.replay import replay
 from utility_gym.envs.web_shop.reward import PurchaseGrade, Wanted, bought_lines, purchase_score
 from utility_gym.envs.web_shop.schema import IGNORED_COLUMNS, TRACKED_TABLES
 from utility_gym.envs.web_shop.site.shop import order_count
-from utility_gym.envs.web_shop.tasks import TEMPLATES, WORLD_EVENTS
 from utility_gym.envs.web_shop.tools import TOOLS, WEB_TOOL_NAMES
 
 DOMAIN = Domain(
@@ -38,6 +39,7 @@ DOMAIN = Domain(
     world_events=WORLD_EVENTS,
     rollback_reset=False,  # the world ATTACHes the shared catalog database
     sizes=tuple(PRODUCT_COUNTS),
+    replay=replay,
 )
 
 ASK_TEMPLATE = "ask[<question>]"
@@ -55,8 +57,9 @@ class WebShopEnv(UtilityEnv):
     """A simulated shopper asks the agent to buy something on Utility Shop, a real web shop.
 
     ## Description
-    The shopper (an agenda-based simulated user) wants one product, or two in one order, and
-    says so in their own words ("a waterproof rain jacket for my son, nothing too expensive").
+    The shopper (an agenda-based simulated user) wants one product, or several in one order,
+    and says so in their own words ("a waterproof rain jacket for my son, nothing too
+    expensive").
     The agent uses the shop's website, rendered as text, to search (SQLite FTS5 with BM25
     ranking, ten results a page, price and department filters, sorting), open product pages,
     choose every option (size, color, capacity, ...) and buy, either at once ("Buy Now") or
@@ -66,11 +69,17 @@ class WebShopEnv(UtilityEnv):
     carts, orders and stock live in the episode's SQLite world. The catalog (200, 1,000,
     10,000 or 100,000 products in ten departments, each with its own attributes and option
     dimensions) and the goals are generated from ``world_seed``; every goal is built from a
-    real product and is met by exactly one product in stock. Tasks come from 14 templates
-    (12 in train and test, 2 held out): named products, attributes and budget, missing
+    real product and is met by exactly one product in stock. Tasks come from 22 templates
+    (17 in train and test, 5 held out): named products, attributes and budget, missing
     options that must be asked for, vague budgets, cheapest / best-rated / most-reviewed,
-    quantities, brands, two items in one cart, and orders over the per-item limit that policy
-    forbids.
+    quantities, brands, two or three items in one cart under one budget, orders over the
+    per-item limit that policy forbids; prices the shopper asks the agent to work out and tell
+    before buying (what two cost together, which of two is cheaper and by how much, a price
+    per unit), graded by their number; goals that depend on what the agent finds ("if the two
+    together are $290 or less buy both, otherwise just the bookshelf"; "the A if it's at most
+    $40, else the B"); a request that fits products of several brands, where the agent must
+    ask which; and a shopper who misremembers a price. Weights put 32 % of the test split's
+    tasks on two or more products and 26 % on a computed amount (``TaskTemplate.weight``).
 
     ## Action Space
     ``UnicodeText(max_length)``. Web actions in bracket form: ``search[query]``,
@@ -97,7 +106,9 @@ class WebShopEnv(UtilityEnv):
 
     ## Rewards
     ``reward_mode="success"``: 1.0 at the end when the order is exactly the target (product,
-    every option, quantity) and every required clarifying question was asked, else 0.
+    every option, quantity), every required clarifying question was asked and every amount
+    the shopper asked for was told (compared as numbers: "$124.44" and "124.44 dollars" both
+    count), else 0.
     ``"partial"``: WebShop's graded purchase score at the end, ``type match * (attributes
     matched + options matched + price within budget) / (attributes + options + 1)``, averaged
     over wanted items (1.0 only for the exact target); for a request policy forbids, the core's
@@ -136,6 +147,8 @@ class WebShopEnv(UtilityEnv):
     * v0, 2026-12-07: the simulated user reads a turn's structure (lists, conditions, choice
       questions) and checks the values a proposal states; confirmations and refusals are graded
       by what was stated. Scores from before are not comparable.
+    * v0, 2026-12-07 (issue 19): eight new templates (five in train and test, three held out)
+      and template weights: the test split changed. Scores from before are not comparable.
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
@@ -206,6 +219,8 @@ class WebShopEnv(UtilityEnv):
             events.append(Event("error", str(out.error)))
             return False
         events.append(Event("page", str(out.result), name=call.name))
+        if self.task is not None and self.task.required_facts:
+            ep.observed.add(str(out.result))  # a price told must be one the agent has seen
         state = ep.domain_state
         if order_count(self.world.conn) > (state.orders_at_start if isinstance(state, ShopState) else 0):
             ep.record.outcome = "purchased"

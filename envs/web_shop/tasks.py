@@ -61,6 +61,9 @@ class Catalog:
     items: list[Item]
     by_type: dict[str, list[Item]]
     title_count: dict[str, int]
+    # Products in stock passing a template's filter, by the filter's key: a catalog never
+    # changes in a process, so each filter scans it once, not on every new task.
+    pools: dict[Any, list[Item]] = field(default_factory=dict)
 
 
 _CATALOGS: dict[str, Catalog] = {}
@@ -129,8 +132,17 @@ def _nice_budget(rng: random.Random, price: float) -> float:
     return float(math.ceil(raw / step) * step)
 
 
-def _pick_items(cat: Catalog, rng: random.Random, ok: Callable[[Item], bool] = lambda it: True, n: int = 40) -> list[Item]:
-    pool = [it for it in cat.items if it.stock >= 1 and ok(it)]
+def _pick_items(
+    cat: Catalog, rng: random.Random, ok: Callable[[Item], bool] = lambda it: True, n: int = 40,
+    key: Any = "any",
+) -> list[Item]:
+    """Up to ``n`` random products in stock passing ``ok``; ``key`` names the filter (the same
+    key must mean the same filter: its pool is kept), None: do not keep it."""
+    pool = cat.pools.get(key) if key is not None else None
+    if pool is None:
+        pool = [it for it in cat.items if it.stock >= 1 and ok(it)]
+        if key is not None:
+            cat.pools[key] = pool
     if not pool:
         raise NoTask("no product in stock fits this template")
     return rng.sample(pool, min(n, len(pool)))
@@ -258,14 +270,15 @@ def _search_words(spec: Spec) -> str:
     return " ".join(words)
 
 
-def _find(db: sqlite3.Connection, spec: Spec, s: Script) -> None:
-    """Search like a person would; page on until the target shows; open it."""
+def _find(db: sqlite3.Connection, spec: Spec, s: Script, *, essential: bool = True) -> None:
+    """Search like a person would; page on until the target shows; open it. ``essential``:
+    False when the page before already lists the target (the search could be skipped)."""
     searcher = shop_app().searcher
     key = catalog.catalog_key(db)
     for query in (_search_words(spec), spec.item.title.replace("'", "")):
         nums = searcher.search(db, key, SearchQuery(text=query)).nums
         if spec.item.num in nums:
-            s.call("search", query=query)
+            s.call("search", essential=essential, query=query)
             for _ in range(nums.index(spec.item.num) // PAGE_SIZE):
                 s.call("click", target="Next >")
             s.call("click", target=spec.item.id)
@@ -331,10 +344,13 @@ def _known(spec: Spec) -> dict[str, str]:
 
 
 # -- templates ------------------------------------------------------------------------------------
-def _attributes_spec(db: sqlite3.Connection, rng: random.Random, ok: Callable[[Item], bool] = lambda it: True,
-                     *, budget: bool = True, quantity: int = 1) -> tuple[Catalog, Spec]:
+def _attributes_spec(
+    db: sqlite3.Connection, rng: random.Random, ok: Callable[[Item], bool] = lambda it: True,
+    *, budget: bool = True, quantity: int = 1, key: Any = "any",
+) -> tuple[Catalog, Spec]:
     cat = _catalog(db)
-    for item in _pick_items(cat, rng, lambda it: ok(it) and it.stock >= quantity):
+    pool_key = None if key is None else ("spec", key, quantity)
+    for item in _pick_items(cat, rng, lambda it: ok(it) and it.stock >= quantity, key=pool_key):
         spec = Spec(item, _attribute_start(rng, item), _random_options(rng, item), quantity,
                     _nice_budget(rng, item.price) if budget else None)
         try:
@@ -346,7 +362,8 @@ def _attributes_spec(db: sqlite3.Connection, rng: random.Random, ok: Callable[[I
 
 def named_product(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     cat = _catalog(db)
-    items = _pick_items(cat, rng, lambda it: cat.title_count[it.title.casefold()] == 1)
+    unique = lambda it: cat.title_count[it.title.casefold()] == 1  # noqa: E731
+    items = _pick_items(cat, rng, unique, key="unique title")
     item = items[0]
     spec = Spec(item, [], _random_options(rng, item))
     opts = ", ".join(option_phrase(d, v) for d, v in spec.options.items())
@@ -383,7 +400,8 @@ def _ask_dims(rng: random.Random, spec: Spec, k: int) -> list[str]:
 
 
 def ask_option(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    _, spec = _attributes_spec(db, rng, lambda it: any(len(v) >= 3 for v in it.options.values()))
+    _, spec = _attributes_spec(db, rng, lambda it: any(len(v) >= 3 for v in it.options.values()),
+                               key="3 values")
     dims = [d for d in _ask_dims(rng, spec, 1) if len(spec.item.options[d]) >= 2]
     desc = describe(spec, skip=tuple(dims))
     request = rng.choice((
@@ -398,7 +416,7 @@ def ask_option(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraf
 
 
 def ask_all_options(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    _, spec = _attributes_spec(db, rng, lambda it: len(it.options) >= 2)
+    _, spec = _attributes_spec(db, rng, lambda it: len(it.options) >= 2, key="2 options")
     dims = list(spec.options)
     desc = describe(spec, skip=tuple(dims))
     request = rng.choice((
@@ -417,7 +435,8 @@ _RELATIVES = {"kids'": ("son", "daughter", "nephew", "niece", "grandson"), "wome
 
 
 def vague_budget(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    _, spec = _attributes_spec(db, rng, lambda it: any(a in _RELATIVES for a in it.attributes))
+    _, spec = _attributes_spec(db, rng, lambda it: any(a in _RELATIVES for a in it.attributes),
+                               key="relative")
     audience = next(a for a in spec.attributes if a in _RELATIVES)
     relative = rng.choice(_RELATIVES[audience])
     dims = [d for d in spec.options if d == "size"] or list(spec.options)[:1]
@@ -528,7 +547,8 @@ def brand_options(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskD
 
 def two_items(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     cat, first = _attributes_spec(db, rng)
-    _, second = _attributes_spec(db, rng, lambda it: it.category != first.item.category)
+    _, second = _attributes_spec(db, rng, lambda it: it.category != first.item.category,
+                                 key=("other category", first.item.category))
     request = rng.choice((
         f"{_greeting(rng)} I need two things: {describe(first)} ({_budget_phrase(rng, first.budget)}), "
         f"and {describe(second)} ({_budget_phrase(rng, second.budget)}). Put them in one order, please.",
@@ -579,7 +599,10 @@ def refuse_over_limit(db: sqlite3.Connection, rng: random.Random, now: str) -> T
 
 # -- held-out templates (never in train) ----------------------------------------------------------
 def gift_for_relative(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    _, spec = _attributes_spec(db, rng, lambda it: any(a in _RELATIVES for a in it.attributes) and len(it.options) >= 2)
+    _, spec = _attributes_spec(
+        db, rng, lambda it: any(a in _RELATIVES for a in it.attributes) and len(it.options) >= 2,
+        key="relative, 2 options",
+    )
     audience = next(a for a in spec.attributes if a in _RELATIVES)
     relative = rng.choice(_RELATIVES[audience])
     dims = list(spec.options)
@@ -595,7 +618,7 @@ def gift_for_relative(db: sqlite3.Connection, rng: random.Random, now: str) -> T
 
 def price_range(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     cat = _catalog(db)
-    for item in _pick_items(cat, rng, lambda it: it.price >= 10):
+    for item in _pick_items(cat, rng, lambda it: it.price >= 10, key="from $10"):
         lo = float(math.floor(item.price * rng.uniform(0.6, 0.95) / 5) * 5)
         spec = Spec(item, _attribute_start(rng, item, 0, 1), _random_options(rng, item), 1, _nice_budget(rng, item.price))
         spec.extra = lambda q, lo=lo: q.price >= lo
@@ -625,7 +648,8 @@ TEMPLATES: tuple[TaskTemplate, ...] = (
     TaskTemplate("quantity", "Buy several units of one product.", quantity),
     TaskTemplate("brand_options", "Buy a product of a given brand.", brand_options),
     TaskTemplate("two_items", "Buy two products in one order, through the cart.", two_items, tags=("multi_intent",)),
-    TaskTemplate("refuse_over_limit", "The shopper wants more than the per-order limit: refuse and explain.", refuse_over_limit, tags=("policy",)),
+    TaskTemplate("refuse_over_limit", "The shopper wants more than the per-order limit: refuse and explain.",
+                 refuse_over_limit, tags=("policy",), weight=2),
     TaskTemplate("gift_for_relative", "A gift for a relative: ask every option.", gift_for_relative, heldout=True, tags=("clarify",)),
     TaskTemplate("price_range", "Buy the product within a price range.", price_range, heldout=True),
 )

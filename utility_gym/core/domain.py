@@ -6,12 +6,13 @@ that points at it; everything generic (the step loop, grading, replay, streams) 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from utility_gym.core.nlu import Lexicon
 from utility_gym.core.streams import WorldEvent
-from utility_gym.core.tasks import TaskTemplate
-from utility_gym.core.tools import ToolSpec
+from utility_gym.core.tasks import Task, TaskTemplate
+from utility_gym.core.tools import ToolContext, ToolSpec
 from utility_gym.core.words import DomainWords
 from utility_gym.core.world import WorldBuilder
 
@@ -41,6 +42,9 @@ class Domain:
     rollback_reset: bool = True
     # The world sizes its builder knows (the ``size`` kwarg).
     sizes: tuple[str, ...] = ("small", "default", "large")
+    # Optional: ``replay(ctx, task, mark)`` makes the writes of ``task``'s oracle plan without its
+    # interface (changes only), calling ``mark()`` as each intent starts; False: did nothing.
+    replay: Callable[[ToolContext, Task, Callable[[], None]], bool] | None = None
 
     @property
     def lexicon(self) -> Lexicon:

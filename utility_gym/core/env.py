@@ -123,7 +123,8 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
         self.nondeterministic = options.user != "agenda"
         self.tasks = TaskFactory(domain, self.template, self.toolbox)
         self.replayer = Replayer(
-            self.template, self.toolbox, rollback_reset=domain.rollback_reset, ignored_columns=domain.ignored_columns
+            self.template, self.toolbox, rollback_reset=domain.rollback_reset,
+            ignored_columns=domain.ignored_columns, fast=domain.replay,
         )
         self.judge = ProgressJudge(domain, self.values)
         self.streams = StreamServer(domain, self.world, self.tasks, self.replayer)
@@ -473,7 +474,8 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
         self.toolbox = Toolbox(domain.tools)
         self.tasks = TaskFactory(domain, self.template, self.toolbox)
         self.replayer = Replayer(
-            self.template, self.toolbox, rollback_reset=domain.rollback_reset, ignored_columns=domain.ignored_columns
+            self.template, self.toolbox, rollback_reset=domain.rollback_reset,
+            ignored_columns=domain.ignored_columns, fast=domain.replay,
         )
         self.judge = ProgressJudge(domain, self.values)
         self.streams = StreamServer(domain, self.world, self.tasks, self.replayer)

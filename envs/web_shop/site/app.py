@@ -546,9 +546,7 @@ def _redirect(location: str) -> Response:
     return Response(303, b"", [("Location", location), ("Content-Type", "text/html; charset=utf-8"), *SECURITY_HEADERS])
 
 
-def _now(db: sqlite3.Connection) -> str:
-    row = db.execute("SELECT value FROM _meta WHERE key = 'now'").fetchone()
-    return row[0] if row else ""
+_now = shop.now
 
 
 def make_environ(method: str, path: str, query: str = "", body: bytes = b"", db: sqlite3.Connection | None = None) -> dict[str, Any]:

@@ -105,6 +105,12 @@ def options_key(options: dict[str, str]) -> str:
     return json.dumps(dict(sorted(options.items())), ensure_ascii=False, separators=(",", ":"))
 
 
+def now(db: sqlite3.Connection) -> str:
+    """The world's clock (orders are placed at it)."""
+    row = db.execute("SELECT value FROM _meta WHERE key = 'now'").fetchone()
+    return row[0] if row else ""
+
+
 def max_quantity(db: sqlite3.Connection) -> int:
     """The most units of an item per order (a stream's world event may lower it)."""
     return read_setting(db, "max_quantity", MAX_QUANTITY)

@@ -11,7 +11,7 @@ from utility_gym.core.tasks import PlanStep
 from utility_gym.core.world import change_facts
 from utility_gym.envs.web_shop.env import WebShopEnv
 
-SAMPLE = 14  # test tasks: every train template at least once
+SAMPLE = 25  # test tasks: one round of the weighted round-robin, every train template at least once
 
 
 def bracket(step: PlanStep) -> str:

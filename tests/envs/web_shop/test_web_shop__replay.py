@@ -1,0 +1,86 @@
+"""The web shop's plan replay (``replay.py``) makes exactly the changes of the full replay
+through the site, for every template, and hands back to it any plan it cannot read."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import gymnasium as gym
+import pytest
+
+from utility_gym.core.tasks import NoTask, PlanStep, ToolCall
+
+N_PER_TEMPLATE = 6
+
+
+@pytest.fixture(scope="module")
+def shop_env():
+    env = gym.make("utility/WebShop-v0", size="small")
+    env.reset(seed=0)
+    yield env.unwrapped
+    env.close()
+
+
+def _both(env, task):
+    replayer = env.replayer
+    fast = replayer.replay(task, env.template.data, changes_only=True).expected
+    fast_path, replayer.fast = replayer.fast, None
+    try:
+        full = replayer.replay(task, env.template.data, changes_only=True).expected
+    finally:
+        replayer.fast = fast_path
+    return fast, full
+
+
+def _tasks(env, n=N_PER_TEMPLATE):
+    for template in env.domain.templates:
+        made = 0
+        for seed in range(40):
+            if made == n:
+                break
+            try:
+                task = env.make_task(template.name, seed)
+            except NoTask:
+                continue
+            made += 1
+            yield task
+
+
+def test_web_shop__fast_replay_makes_the_changes_of_the_full_replay(shop_env):
+    from utility_gym.envs.web_shop.replay import replay
+
+    checked = set()
+    for task in _tasks(shop_env):
+        fast, full = _both(shop_env, task)
+        assert fast == full, task.task_id
+        checked.add(task.template)
+        marks: list[int] = []
+        shop_env.world.reset()
+        assert replay(_ctx(shop_env), task, marks.__len__), task.task_id  # read, not handed on
+        shop_env.world.reset()
+        assert replay(_ctx(shop_env), task, lambda m=marks: m.append(1))
+        assert len(marks) == len(task.goal.intents)
+        shop_env.world.reset()
+    assert checked == {t.name for t in shop_env.domain.templates}
+
+
+def test_web_shop__fast_replay_leaves_unreadable_plans_to_the_full_replay(shop_env):
+    from utility_gym.envs.web_shop.replay import replay
+
+    task = next(t for t in _tasks(shop_env, 1) if t.template == "named_product")
+    odd = dataclasses.replace(
+        task, plan=(*task.plan[:-1], PlanStep(0, call=ToolCall("back", {})), task.plan[-1])
+    )
+    marks: list[int] = []
+    shop_env.world.reset()
+    before = shop_env.world.change_seq()
+    assert replay(_ctx(shop_env), odd, lambda: marks.append(1)) is False
+    assert marks == [] and shop_env.world.change_seq() == before
+    fast, full = _both(shop_env, odd)
+    assert fast == full
+
+
+def _ctx(env):
+    from utility_gym.core.tools import ToolContext
+
+    return ToolContext(env.world.conn, {}, env.template.meta.get("now", ""))
