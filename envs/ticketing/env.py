@@ -15,6 +15,7 @@ from utility_gym.envs.ticketing.tasks import (
     WORLD_EVENTS,
 )
 from utility_gym.envs.ticketing.tools import TOOLS
+from utility_gym.envs.ticketing.workload_tasks import TEMPLATES as WORKLOAD_TEMPLATES
 
 POLICY = (Path(__file__).parent / "policy.md").read_text(encoding="utf-8")
 
@@ -24,7 +25,7 @@ DOMAIN = Domain(
     tracked_tables=TRACKED_TABLES,
     tools=TOOLS,
     policy=POLICY,
-    templates=TEMPLATES,
+    templates=TEMPLATES + WORKLOAD_TEMPLATES,
     n_test=100,
     generator_version=GENERATOR_VERSION,
     words=WORDS,

@@ -51,6 +51,7 @@ class _Ids:
             "INC": _max_number(db, "tickets", "INC"),
             "REQ": _max_number(db, "tickets", "REQ"),
             "RO": _max_number(db, "replacement_orders", "RO"),
+            "RP": _max_number(db, "repair_orders", "RP"),
         }))
 
     def ticket(self, kind: str) -> str:
@@ -61,6 +62,10 @@ class _Ids:
     def order(self) -> str:
         self.n["RO"] += 1
         return f"RO{self.n['RO']:05d}"
+
+    def repair(self) -> str:
+        self.n["RP"] += 1
+        return f"RP{self.n['RP']:05d}"
 
 
 def _max_number(db: sqlite3.Connection, table: str, prefix: str) -> int:
@@ -349,7 +354,18 @@ def _single_asset(db: sqlite3.Connection, rng: random.Random, where: str, params
     ids = memo(db, ("ids", sql, params), lambda: [r[0] for r in db.execute(sql, params)])
     if not ids:
         raise NoTask("no matching asset in this world")
-    return memo_rows(db, "SELECT * FROM assets WHERE id = ?", (rng.choice(ids),))[0]
+    return _asset_row(db, rng.choice(ids))
+
+
+def _asset_row(db: sqlite3.Connection, asset_id: str) -> dict:
+    """An asset with its owner's location (``owner_location``) and department (``cost_centre``)."""
+    return memo_rows(db, "SELECT a.*, e.location AS owner_location, e.department_id AS cost_centre FROM assets a "
+                         "JOIN employees e ON e.id = a.employee_id WHERE a.id = ?", (asset_id,))[0]
+
+
+def _delivery(a: dict) -> str:
+    """Where a replacement goes: the owner's office desk, or their home if they work remotely."""
+    return "home" if a["owner_location"] == "Remote" else "office"
 
 
 def _replacement_steps(s: Script, a: dict, tid: str, order_id: str, reason: str, rng: random.Random, lookup: bool = True,
@@ -374,7 +390,7 @@ def _replacement_steps(s: Script, a: dict, tid: str, order_id: str, reason: str,
               f"Shall I replace your {kind} {a['id']} under warranty?", essential=True)
     else:
         s.say(f"I can see the damage report for your {kind} {a['id']}. Shall I replace your {kind} {a['id']} on that report?", essential=True)
-    s.call("order_replacement", ticket_id=tid, asset_id=a["id"], reason=reason)
+    s.call("order_replacement", ticket_id=tid, asset_id=a["id"], reason=reason, deliver_to=_delivery(a))
     s.call("assign_ticket", ticket_id=tid, group="desktop-support")
     s.say(f"I've ordered the replacement, order {order_id}. Your ticket {tid} is now with Desktop Support, who will swap the "
           f"{kind} for you. {_anything_else()}", essential=True)
