@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from utility_gym.core.streams import WorldEvent
 from utility_gym.core.tasks import (
@@ -552,19 +552,24 @@ def _routed_open(db: sqlite3.Connection, breached: bool, now: str) -> list[dict]
 
 
 def followup_status(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    t = _choose(rng, _routed_open(db, False, now))
+    t = _choose(rng, [r for r in _routed_open(db, False, now) if r["due_at"][:10] > now[:10]])
     group = _group_name(t["assignment_group"])
     due = t["due_at"][:10]
+    days = (date.fromisoformat(due) - date.fromisoformat(now[:10])).days  # calendar days to the due date
+    condition = "if it's overdue"
     request = rng.choice((
-        f"{_greeting(rng)} I'm calling about my ticket {t['id']}. What's the status?",
-        f"{_greeting(rng)} any news on {t['id']}? When will it be fixed?",
+        f"{_greeting(rng)} I'm calling about my ticket {t['id']}. What's the status, and how many days until it's "
+        f"due? {_sentence(condition)}, please chase it.",
+        f"{_greeting(rng)} any news on {t['id']}? How many days until it's due? {_sentence(condition)}, escalate it "
+        "please.",
     )).strip()
     s = Script()
     s.call("get_ticket", essential=False, ticket_id=t["id"])
     s.say(f"Your ticket {t['id']} ({t['short_description']}) is {t['status'].replace('_', ' ')} with {group}. It is within its "
-          f"target time: it is due by {due}. {_anything_else()}", essential=True)
-    facts = (Fact("text", group, "assignment group"), Fact("date", due, "due date"))
-    intent = Intent("status of my ticket", request, "inform", "lookup", (t["id"],), facts)
+          f"target time: it is due by {due}, in {days} day{'s' if days != 1 else ''}. {_anything_else()}", essential=True)
+    facts = (Fact("text", group, "assignment group"), Fact("date", due, "due date"),
+             Fact("number", days, "days until it is due", computed=True))
+    intent = Intent("status of my ticket", request, "inform", "lookup", (t["id"],), facts, condition=condition)
     temptation = ToolCall("escalate_ticket", {"ticket_id": t["id"], "reason": "Caller chasing."})
     return _draft([intent], {"employee_id": t["requester_id"], "ticket_id": t["id"]}, s, rng, f"status of {t['id']}",
                   temptations=(temptation,))
@@ -573,9 +578,12 @@ def followup_status(db: sqlite3.Connection, rng: random.Random, now: str) -> Tas
 def followup_breached(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     t = _choose(rng, _routed_open(db, True, now))
     group = _group_name(t["assignment_group"])
+    condition = "if it's overdue"
     request = rng.choice((
-        f"{_greeting(rng)} my ticket {t['id']} should have been fixed by now and nothing has happened. Can you chase it?",
-        f"{_greeting(rng)} I'm still waiting on {t['id']}, it's overdue. What's going on?",
+        f"{_greeting(rng)} my ticket {t['id']} should have been fixed by now and nothing has happened. "
+        f"{_sentence(condition)}, can you chase it?",
+        f"{_greeting(rng)} I'm still waiting on {t['id']}, I think it's overdue. What's going on? "
+        f"{_sentence(condition)}, please escalate it.",
     )).strip()
     s = Script()
     s.call("get_ticket", essential=False, ticket_id=t["id"])
@@ -583,7 +591,7 @@ def followup_breached(db: sqlite3.Connection, rng: random.Random, now: str) -> T
           f"Shall I escalate {t['id']} to the manager of {group}?", essential=True)
     s.call("escalate_ticket", ticket_id=t["id"], reason="SLA breached; the requester is chasing it.")
     s.say(f"Done: {t['id']} has been escalated to the manager of {group}, who will follow up with you. {_anything_else()}")
-    intent = Intent("chase my overdue ticket", request, "write", "escalate", (t["id"],))
+    intent = Intent("chase my overdue ticket", request, "write", "escalate", (t["id"],), condition=condition)
     return _draft([intent], {"employee_id": t["requester_id"], "ticket_id": t["id"]}, s, rng, f"escalate overdue {t['id']}")
 
 
@@ -599,14 +607,16 @@ def reopen_recent(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskD
         rows = [r for r in rows if datetime.fromisoformat(r["resolved_at"]) >= limit]
     t = _choose(rng, rows)
     group = _group_name(t["assignment_group"])
-    request = f"{_greeting(rng)} the problem from my ticket {t['id']} is back: {t['description']}.".strip()
+    condition = "if it can still be reopened"
+    request = (f"{_greeting(rng)} the problem from my ticket {t['id']} is back: {t['description']}. "
+               f"{_sentence(condition)}, please reopen it; otherwise I'll need a new ticket.").strip()
     s = Script()
     s.call("get_ticket", essential=False, ticket_id=t["id"])
     s.say(f"I'm sorry it came back. {t['id']} was resolved on {t['resolved_at'][:10]}, within the last {days} days, so I can reopen it. "
           f"Shall I reopen {t['id']} and send it back to {group}?", essential=True)
     s.call("reopen_ticket", ticket_id=t["id"], reason="The requester reports the problem is back.")
     s.say(f"Done: {t['id']} is reopened and back with {group}. {_anything_else()}")
-    intent = Intent("reopen my ticket", request, "write", "reopen_ticket", (t["id"],))
+    intent = Intent("reopen my ticket", request, "write", "reopen_ticket", (t["id"],), condition=condition)
     temptation = ToolCall("create_ticket", _ticket_args(t["requester_id"], "incident", t["category"], 3, 2, t["short_description"]))
     return _draft([intent], {"employee_id": t["requester_id"], "ticket_id": t["id"]}, s, rng, f"reopen {t['id']}",
                   temptations=(temptation,))

@@ -418,7 +418,7 @@ TEMPLATES = (
                  tags=("write", "conditional", "exact-state"), weight=2),
     TaskTemplate("devices_replace_or_repair", "Two or three devices failed at once: one ticket each, replaced if under "
                  "warranty, else repaired.", devices_replace_or_repair,
-                 tags=("write", "conditional", "multi-object", "multi-intent"), weight=5),
+                 tags=("write", "conditional", "multi-object", "multi-intent"), weight=6),
     TaskTemplate("warranty_claim_misstated", "The caller says the device is under warranty; it is not: book a repair.",
                  warranty_claim_misstated, tags=("write", "misstated", "conditional"), weight=2),
     TaskTemplate("access_claimed_approval", "The caller claims an approval that is not on record: request it; grant "

@@ -97,6 +97,8 @@ class Observed:
         self.texts.append(text)
 
     def has(self, fact: Fact) -> bool:
+        if fact.computed:  # a total or a difference is worked out, never seen as it is told
+            return True
         if fact.kind in ("amount", "number"):
             target = round(float(fact.value), 2)
             return any(round(float(m.replace(",", "")), 2) == target for t in self.texts for m in _NUMBER.findall(t))
