@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from typing import Any
 
 from utility_gym.agents.base import Action, tool_call
@@ -38,7 +39,15 @@ FORBIDDEN = {
 }
 DEVICES = {"laptop": ("laptop",), "monitor": ("monitor",), "phone": ("work phone", "my phone"), "dock": ("docking station", "dock ")}
 FAILURES = ("won't turn on", "shuts itself off", "gone black", "bright line", "keeps restarting", "won't charge",
-            "stopped working", "no longer charges", "dropped", "cracked", "shattered", "knocked off", "new one")
+            "stopped working", "no longer charges", "dropped", "cracked", "shattered", "knocked off", "new one",
+            "flickers", "won't power on", "no power")
+# A repair order's fault class, by the words of the symptom (first match wins).
+FAULTS = (("charging", ("charge",)), ("restarting", ("restart",)), ("display", ("flicker", "line", "black", "screen")),
+          ("no_power", ("turn on", "power", "shuts", "dead")))
+# Application names callers use (list_applications has the rest): a request naming one is about access.
+APP_WORDS = ("sap finance", "adp payroll", "workday", "aws production", "salesforce", "netsuite", "tableau",
+             "confluence", "jira", "miro", "docusign", "github", "figma")
+_TODAY = re.compile(r"It is (\d{4}-\d{2}-\d{2})")
 CATEGORY_WORDS = (
     ("security", ("phishing", "malware", "stolen", "encrypted")),
     ("network", ("vpn", "wi-fi", "wifi", "network", "drive", "port", "internet", "wired", "connection", "mbps")),
@@ -138,11 +147,15 @@ class TicketingHeuristicAgent:
         self.queue: list[dict] = []
         self.plan: list[Action] = []
         self._current: dict | None = None  # the queued ticket being worked
+        self.today: str | None = None  # the world's date, from the policy
 
     # -- protocol ---------------------------------------------------------------------------------
     def act(self, obs: str, info: dict[str, Any]) -> Action:
         if self.mode is None:
             self.mode = "queue" if obs.startswith("system: queue") else "call"
+        today = _TODAY.search(str(info.get("policy", "")))
+        if today:
+            self.today = today.group(1)
         user_text = self._ingest(obs)
         if self.mode == "queue":
             return self._queue_step()
@@ -240,7 +253,8 @@ class TicketingHeuristicAgent:
         for kind, words in FORBIDDEN.items():
             if _has(low, words):
                 return "forbidden_" + kind
-        if "access" in low and not _has(low, ("can't access", "cannot access")):
+        if ("access" in low and not _has(low, ("can't access", "cannot access"))) or (
+                _has(low, APP_WORDS) and not _has(low, ("error", "crash", "won't", "doesn't"))):
             return "access"
         if _TICKET.search(text):
             return "followup"
@@ -341,30 +355,43 @@ class TicketingHeuristicAgent:
             return tool_call("list_applications")
         if self.employee is None or self.employee.get("employee_id") != self.eid:
             return tool_call("get_employee", employee_id=self.eid)
-        low = self._text().lower()
-        app = next((a for a in sorted(self.apps, key=lambda a: -len(a["name"])) if a["name"].lower() in low), None)
+        app = intent.get("app") or self._wanted_app(intent["text"].lower())
         if app is None:
             return "Which application do you need access to?"
+        intent["app"] = app
         name, aid = app["name"], app["application_id"]
-        if aid in self.employee.get("access", []):
+        if aid in self.employee.get("access", []) and not self._result("grant_access"):
             return self._finish(f"You already have access to {name}.")
         approved = next((p for p in self.employee.get("approvals", []) if p["application_id"] == aid and p["status"] == "approved"), None)
         ref = _TICKET.search(intent["text"])
         tid = intent.get("ticket") or (approved or {}).get("ticket_id") or (ref.group(1) if ref and approved else None)
         if app["sensitive"] and approved is None:
             return self._approval(app)
+        low = intent["text"].lower()
+        until = _DATE.search(intent["text"]) if "until" in low else None
+        role = "read-only" if _has(low, ("read-only", "read only")) else "user"
+        short = f"{'Read-only access' if role == 'read-only' else 'Access'} to {name}"
         if tid is None:
-            return self._ticket_call("request", "access", 3, urgency_of(intent["text"], 3), f"Access to {name}")
+            return self._ticket_call("request", "access", 3, urgency_of(intent["text"], 3), short)
         intent["ticket"] = tid
+        extra = {"role": role, "expires_on": until.group(1)} if until else ({"role": role} if role != "user" else {})
         if intent.get("confirmed") != "grant_access" and not self._result("grant_access"):
             why = "your approval is on record" if app["sensitive"] else f"{name} is a standard application, so no approval is needed"
-            return self._propose(f"{why[:1].upper()}{why[1:]}. Shall I grant you access to {name} now?",
-                                 tool_call("grant_access", ticket_id=tid, application_id=aid))
+            what = f"{'read-only ' if role == 'read-only' else ''}access to {name}" + (f" until {until.group(1)}" if until else "")
+            return self._propose(f"{why[:1].upper()}{why[1:]}. Shall I grant you {what} now?",
+                                 tool_call("grant_access", ticket_id=tid, application_id=aid, **extra))
         if not self._result("grant_access"):
             return self._finish(f"I'm sorry, that did not work: {self.errors[0] if self.errors else 'unknown error'}.")
         if not self._result("resolve_ticket"):
-            return tool_call("resolve_ticket", ticket_id=tid, resolution_code="access_granted", public_note=f"Access to {name} granted.")
+            return tool_call("resolve_ticket", ticket_id=tid, resolution_code="access_granted", public_note=f"{short} granted.")
         return self._finish(f"You now have access to {name}. Your request ticket is {tid}, now resolved.")
+
+    def _wanted_app(self, low: str) -> dict | None:
+        """The first application the request names that the caller does not have yet (else the first named)."""
+        found = [(low.find(a["name"].lower()), a) for a in self.apps if a["name"].lower() in low]
+        named = [a for _, a in sorted(found, key=lambda x: x[0])]
+        have = set(self.employee.get("access", [])) if self.employee else set()
+        return next((a for a in named if a["application_id"] not in have), named[0] if named else None)
 
     def _approval(self, app: dict) -> Action:
         intent = self.intent
@@ -403,16 +430,21 @@ class TicketingHeuristicAgent:
         if not info or info.get("id") != asset["id"]:
             return tool_call("get_asset", asset_id=asset["id"])
         reason = "damage" if info["damage_reports"] else ("warranty" if info["under_warranty"] else None)
+        if reason is None and "repair" in low:
+            return self._repair(kind, asset, info)
         if reason is None:
             return self._finish(f"I'm sorry, but I can't replace your {kind} {asset['id']}: its warranty ended on "
                                 f"{info['warranty_until']} and there is no damage report on file, so our policy does not allow a replacement.")
         if "ticket" not in intent:
             return self._ticket_call("incident", "hardware", 3, urgency_of(intent["text"]), f"{kind.capitalize()} failure")
         tid = intent["ticket"]
+        where = "home" if self.employee.get("location") == "Remote" else "office"
         if intent.get("confirmed") != "order_replacement" and not self._result("order_replacement"):
             why = f"is under warranty until {info['warranty_until']}" if reason == "warranty" else "has a damage report on file"
-            return self._propose(f"Your {kind} {asset['id']} {why}. Shall I replace your {kind} {asset['id']}?",
-                                 tool_call("order_replacement", ticket_id=tid, asset_id=asset["id"], reason=reason))
+            return self._propose(f"Your {kind} {asset['id']} {why}. Shall I replace your {kind} {asset['id']}, delivered "
+                                 f"to your {where}?",
+                                 tool_call("order_replacement", ticket_id=tid, asset_id=asset["id"], reason=reason,
+                                           deliver_to=where))
         order = self._result("order_replacement")
         if not order:
             return self._finish(f"I'm sorry, that did not work: {self.errors[0] if self.errors else 'unknown error'}.")
@@ -420,6 +452,33 @@ class TicketingHeuristicAgent:
             return tool_call("assign_ticket", ticket_id=tid, group="desktop-support")
         return self._finish(f"I've ordered the replacement, order {order['order_id']}. Your ticket {tid} is now with Desktop "
                             f"Support, who will swap the {kind} for you.")
+
+    def _repair(self, kind: str, asset: dict, info: dict) -> Action:
+        """An out-of-warranty device the caller wants repaired: log, propose, book (billed to the
+        department on record), route."""
+        intent = self.intent
+        low = intent["text"].lower()
+        # the clause about this device, in a call about several
+        clause = next((c for c in re.split(r"[;:]", low) if any(w in c for w in DEVICES[kind]) and _has(c, FAILURES)),
+                      low)
+        fault = next((f for f, words in FAULTS if _has(clause, words)), "no_power")
+        if "ticket" not in intent:
+            return self._ticket_call("incident", "hardware", 3, urgency_of(intent["text"]), f"{kind.capitalize()} failure")
+        tid = intent["ticket"]
+        centre = self.employee.get("cost_centre")
+        if intent.get("confirmed") != "order_repair" and not self._result("order_repair"):
+            return self._propose(
+                f"The warranty of your {kind} {asset['id']} ended on {info['warranty_until']}, so it goes for repair "
+                f"rather than replacement, billed to your department's cost centre {centre}. Shall I send your {kind} "
+                f"{asset['id']} for repair?",
+                tool_call("order_repair", ticket_id=tid, asset_id=asset["id"], fault=fault, cost_centre=centre))
+        repair = self._result("order_repair")
+        if not repair:
+            return self._finish(f"I'm sorry, that did not work: {self.errors[0] if self.errors else 'unknown error'}.")
+        if not self._result("assign_ticket"):
+            return tool_call("assign_ticket", ticket_id=tid, group="desktop-support")
+        return self._finish(f"Your {kind} is booked for repair, repair order {repair['repair_id']} (the warranty ended "
+                            f"{info['warranty_until']}). Your ticket {tid} is now with Desktop Support.")
 
     # existing tickets ---------------------------------------------------------------------------------
     def _do_followup(self) -> Action:
@@ -445,7 +504,9 @@ class TicketingHeuristicAgent:
                 tool_call("escalate_ticket", ticket_id=tid, reason="SLA breached; the requester is chasing it."),
                 f"Done: {tid} has been escalated to the manager of {group}, who will follow up with you.")
         status = t["status"].replace("_", " ")
-        return self._finish(f"Your ticket {tid} ({t['short_description']}) is {status} with {group}; it is due by {t['due_at'][:10]}.")
+        due = t["due_at"][:10]
+        days = f", in {(date.fromisoformat(due) - date.fromisoformat(self.today)).days} days" if self.today else ""
+        return self._finish(f"Your ticket {tid} ({t['short_description']}) is {status} with {group}; it is due by {due}{days}.")
 
     def _confirmed_action(self, name: str, proposal: str, call: dict[str, Any], outcome: str) -> Action:
         if self.intent.get("confirmed") != name and not self._result(name):
