@@ -148,6 +148,7 @@ class TicketingHeuristicAgent:
         self.plan: list[Action] = []
         self._current: dict | None = None  # the queued ticket being worked
         self.today: str | None = None  # the world's date, from the policy
+        self.opening: str | None = None  # the caller's first words
 
     # -- protocol ---------------------------------------------------------------------------------
     def act(self, obs: str, info: dict[str, Any]) -> Action:
@@ -183,6 +184,7 @@ class TicketingHeuristicAgent:
         text = " ".join(users)
         if text:
             self.last_user = text
+            self.opening = self.opening or text
             m = _EMPLOYEE.search(text)
             if m:
                 self.eid = m.group(1)
@@ -272,6 +274,11 @@ class TicketingHeuristicAgent:
     def _finish(self, text: str) -> Action:
         self.intent["done"] = True
         return f"{text} Is there anything else I can help you with?"
+
+    def _urgency(self, default: int) -> int:
+        """The urgency the caller stated for this request, else in their opening (one cue for
+        a call about several devices or applications), else ``default``."""
+        return urgency_of(self.intent["text"], 0) or urgency_of(self.opening or "", default)
 
     def _propose(self, text: str, call: dict[str, Any]) -> Action:
         self.pending = call
@@ -372,7 +379,7 @@ class TicketingHeuristicAgent:
         role = "read-only" if _has(low, ("read-only", "read only")) else "user"
         short = f"{'Read-only access' if role == 'read-only' else 'Access'} to {name}"
         if tid is None:
-            return self._ticket_call("request", "access", 3, urgency_of(intent["text"], 3), short)
+            return self._ticket_call("request", "access", 3, self._urgency(3), short)
         intent["ticket"] = tid
         extra = {"role": role, "expires_on": until.group(1)} if until else ({"role": role} if role != "user" else {})
         if intent.get("confirmed") != "grant_access" and not self._result("grant_access"):
@@ -397,7 +404,7 @@ class TicketingHeuristicAgent:
         intent = self.intent
         manager = (self.employee or {}).get("manager") or {}
         if "ticket" not in intent:
-            return self._ticket_call("request", "access", 3, urgency_of(intent["text"], 3), f"Access to {app['name']}")
+            return self._ticket_call("request", "access", 3, self._urgency(3), f"Access to {app['name']}")
         tid = intent["ticket"]
         if intent.get("confirmed") != "request_approval" and not self._result("request_approval"):
             return self._propose(
@@ -436,7 +443,7 @@ class TicketingHeuristicAgent:
             return self._finish(f"I'm sorry, but I can't replace your {kind} {asset['id']}: its warranty ended on "
                                 f"{info['warranty_until']} and there is no damage report on file, so our policy does not allow a replacement.")
         if "ticket" not in intent:
-            return self._ticket_call("incident", "hardware", 3, urgency_of(intent["text"]), f"{kind.capitalize()} failure")
+            return self._ticket_call("incident", "hardware", 3, self._urgency(2), f"{kind.capitalize()} failure")
         tid = intent["ticket"]
         where = "home" if self.employee.get("location") == "Remote" else "office"
         if intent.get("confirmed") != "order_replacement" and not self._result("order_replacement"):
@@ -463,7 +470,7 @@ class TicketingHeuristicAgent:
                       low)
         fault = next((f for f, words in FAULTS if _has(clause, words)), "no_power")
         if "ticket" not in intent:
-            return self._ticket_call("incident", "hardware", 3, urgency_of(intent["text"]), f"{kind.capitalize()} failure")
+            return self._ticket_call("incident", "hardware", 3, self._urgency(2), f"{kind.capitalize()} failure")
         tid = intent["ticket"]
         centre = self.employee.get("cost_centre")
         if intent.get("confirmed") != "order_repair" and not self._result("order_repair"):
