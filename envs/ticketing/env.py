@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from utility_gym.core.env import Domain, UtilityEnv, vector_env_factory
 from utility_gym.envs.ticketing.generator import build_world
 from utility_gym.envs.ticketing.lexicon import WORDS
 from utility_gym.envs.ticketing.schema import IGNORED_COLUMNS, TRACKED_TABLES
@@ -16,6 +15,8 @@ from utility_gym.envs.ticketing.tasks import (
 )
 from utility_gym.envs.ticketing.tools import TOOLS
 from utility_gym.envs.ticketing.workload_tasks import TEMPLATES as WORKLOAD_TEMPLATES
+
+from utility_gym.core.env import Domain, UtilityEnv, vector_env_factory
 
 POLICY = (Path(__file__).parent / "policy.md").read_text(encoding="utf-8")
 

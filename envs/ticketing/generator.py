@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 
 import sqlite_utils
 from faker import Faker
-
 from utility_gym.envs.ticketing.catalog import (
     APP_BY_ID,
     APPLICATIONS,

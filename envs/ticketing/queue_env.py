@@ -7,13 +7,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from utility_gym.envs.ticketing.env import DOMAIN, POLICY
+from utility_gym.envs.ticketing.queue_tasks import QUEUE_TEMPLATES
+
 from utility_gym.core.dialogue import Event, MessageAction, ToolCallAction
 from utility_gym.core.env import UtilityEnv, vector_env_factory
 from utility_gym.core.nlu import Reading, understand
 from utility_gym.core.tasks import Task, UserGoal
 from utility_gym.core.users import AgendaUser, Progress, UserTurn
-from utility_gym.envs.ticketing.env import DOMAIN, POLICY
-from utility_gym.envs.ticketing.queue_tasks import QUEUE_TEMPLATES
 
 QUEUE_POLICY = POLICY.rstrip() + "\n" + (Path(__file__).parent / "queue_policy.md").read_text(encoding="utf-8")
 

@@ -11,6 +11,9 @@ import random
 import sqlite3
 from dataclasses import dataclass
 
+from utility_gym.envs.ticketing.catalog import ARTICLE_BY_ID
+from utility_gym.envs.ticketing.generator import TRUTH_TABLE
+
 from utility_gym.core.tasks import (
     Fact,
     Intent,
@@ -22,8 +25,6 @@ from utility_gym.core.tasks import (
     UserGoal,
     memo_rows,
 )
-from utility_gym.envs.ticketing.catalog import ARTICLE_BY_ID
-from utility_gym.envs.ticketing.generator import TRUTH_TABLE
 
 SCENARIOS = ("duplicate", "kb", "route", "vague")
 

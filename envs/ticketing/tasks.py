@@ -7,6 +7,18 @@ import random
 import sqlite3
 from datetime import date, datetime, timedelta
 
+from utility_gym.envs.ticketing.catalog import (
+    APP_BY_ID,
+    GROUPS,
+    ROUTED_PROBLEMS,
+    SENSITIVE_APPS,
+    STANDARD_APPS,
+    WALKTHROUGH_ARTICLES,
+)
+from utility_gym.envs.ticketing.generator import IMPACT_CUES, REOPEN_DAYS, TRUTH_TABLE, URGENCY_CUES
+from utility_gym.envs.ticketing.schema import OPEN_STATUSES
+from utility_gym.envs.ticketing.tools import reopen_days
+
 from utility_gym.core.streams import WorldEvent
 from utility_gym.core.tasks import (
     Fact,
@@ -22,17 +34,6 @@ from utility_gym.core.tasks import (
     memo,
     memo_rows,
 )
-from utility_gym.envs.ticketing.catalog import (
-    APP_BY_ID,
-    GROUPS,
-    ROUTED_PROBLEMS,
-    SENSITIVE_APPS,
-    STANDARD_APPS,
-    WALKTHROUGH_ARTICLES,
-)
-from utility_gym.envs.ticketing.generator import IMPACT_CUES, REOPEN_DAYS, TRUTH_TABLE, URGENCY_CUES
-from utility_gym.envs.ticketing.schema import OPEN_STATUSES
-from utility_gym.envs.ticketing.tools import reopen_days
 
 GENERATOR_VERSION = "1"
 

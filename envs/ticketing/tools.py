@@ -7,11 +7,12 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from utility_gym.core.streams import read_setting
-from utility_gym.core.tools import ToolContext, ToolError, tool
 from utility_gym.envs.ticketing.catalog import GROUPS, RESOLVE_HOURS
 from utility_gym.envs.ticketing.generator import REOPEN_DAYS
 from utility_gym.envs.ticketing.schema import OPEN_STATUSES, PRIORITY
+
+from utility_gym.core.streams import read_setting
+from utility_gym.core.tools import ToolContext, ToolError, tool
 
 MAX_VERIFY_ATTEMPTS = 3
 MAX_TEMPORARY_DAYS = 90  # temporary access ends at most this many days from today

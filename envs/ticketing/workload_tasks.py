@@ -11,27 +11,37 @@ import random
 import sqlite3
 from datetime import date, timedelta
 
-from utility_gym.core.tasks import Fact, Intent, NoTask, Script, TaskDraft, TaskTemplate, ToolCall, memo, memo_rows
-from utility_gym.envs.ticketing.catalog import APP_BY_ID, MAJOR_INCIDENTS, ROUTED_PROBLEMS, SENSITIVE_APPS
-from utility_gym.envs.ticketing.generator import URGENCY_CUES
+from utility_gym.envs.ticketing.catalog import (
+    APP_BY_ID,
+    SENSITIVE_APPS,
+)
 from utility_gym.envs.ticketing.tasks import (
     _approval_candidates,
-    _asset_row,
     _ask_id,
-    _choose,
+    _asset_row,
     _delivery,
     _draft,
     _employee,
     _greeting,
-    _group_name,
     _Ids,
     _name,
-    _parents,
     _sentence,
     _single_asset,
     _standard_access_steps,
     _ticket_args,
     _urgency,
+)
+
+from utility_gym.core.tasks import (
+    Fact,
+    Intent,
+    NoTask,
+    Script,
+    TaskDraft,
+    TaskTemplate,
+    ToolCall,
+    memo,
+    memo_rows,
 )
 
 # How a caller describes a failed device, and the fault class a repair order records for it.
@@ -411,6 +421,65 @@ def temporary_read_access(db: sqlite3.Connection, rng: random.Random, now: str) 
     return _draft(intents, known, s, rng, f"read-only {'/'.join(apps)} for {e['id']} until {until}")
 
 
+# -- held out: acting for a direct report, a computed warranty answer --------------------------------
+def access_for_report(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
+    """Held out: a manager asks for standard applications for a new member of their team: the
+    tickets and grants are the report's, not the caller's."""
+    report = _employee(db, rng, "e.manager_id IS NOT NULL AND EXISTS (SELECT 1 FROM employees m WHERE "
+                                "m.id = e.manager_id AND m.status = 'active')")
+    lacking = [a for a in TEMPORARY_APPS if a not in _held(db, report["id"])]
+    if len(lacking) < 2:
+        raise NoTask("the report has nearly every standard application")
+    apps = rng.sample(lacking, 2)
+    boss = _person(db, report["manager_id"])
+    names = [APP_BY_ID[a].name for a in apps]
+    who = _name(report)
+    opening = (f"{_greeting(rng)} {who} has just moved into my team. Could you set them up with {names[0]} and "
+               f"{names[1]}? No rush, it isn't blocking anyone.").strip()
+    ids = _Ids(db)
+    s = Script()
+    _ask_id(s, rng)
+    s.call("find_employee", essential=False, query=who)
+    s.call("get_employee", essential=False, employee_id=report["id"])
+    intents = []
+    for i, (app, name) in enumerate(zip(apps, names, strict=True)):
+        s.intent = i
+        tid = ids.ticket("request")
+        s.call("create_ticket", **_ticket_args(report["id"], "request", "access", 3, 3, f"Access to {name} for {who}"))
+        s.say(f"{who} ({report['id']}) reports to you, so you can ask for this. {name} is a standard application. "
+              f"Shall I grant {who} access to {name}?", essential=True)
+        s.call("grant_access", ticket_id=tid, application_id=app)
+        s.call("resolve_ticket", ticket_id=tid, resolution_code="access_granted",
+               public_note=f"Access to {name} granted at the request of their manager.")
+        s.say(f"Done: {who} has access to {name}; the request ticket is {tid}, now resolved. {_anything_else()}",
+              essential=True)
+        request = opening if i == 0 else f"and {names[1]} for {who}, please"
+        intents.append(Intent(f"{name} for {who}", request, "write", "grant_access", (),
+                              (Fact("id", tid, "ticket number"),)))
+    known = {"employee_id": boss["id"], "name": _name(boss), "application": f"{names[0]} and {names[1]}"}
+    return _draft(intents, known, s, rng, f"{boss['id']} asks {'/'.join(apps)} for report {report['id']}")
+
+
+def warranty_days_left(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
+    """Held out: the caller asks how many days of warranty their device has left (computed)."""
+    a = _single_asset(db, rng, f"a.kind IN ('laptop', 'monitor', 'phone', 'dock') AND a.warranty_until > ? "
+                               f"AND {_NO_DAMAGE}", (now[:10],))
+    days = (date.fromisoformat(a["warranty_until"]) - date.fromisoformat(now[:10])).days
+    request = (f"{_greeting(rng)} my {a['kind']} is getting a bit old and I'm planning ahead. Nothing to do yet, "
+               f"but how many days are left on its warranty, and until which date?").strip()
+    s = Script()
+    _ask_id(s, rng)
+    s.call("get_employee", essential=False, employee_id=a["employee_id"])
+    s.call("get_asset", essential=False, asset_id=a["id"])
+    s.say(f"Your {a['kind']} {a['id']} is under warranty until {a['warranty_until']}: that is {days} days from "
+          f"today. {_anything_else()}", essential=True)
+    facts = (Fact("date", a["warranty_until"], "warranty end"),
+             Fact("number", days, "days of warranty left", computed=True))
+    intent = Intent("how long my warranty lasts", request, "inform", "lookup", (a["id"],), facts)
+    known = {"employee_id": a["employee_id"], "device": a["kind"]}
+    return _draft([intent], known, s, rng, f"{days} days of warranty left on {a['id']}")
+
+
 TEMPLATES = (
     TaskTemplate("device_replace_or_repair", "One failed device: replace it under warranty, otherwise book a repair "
                  "billed to the caller's department.", device_replace_or_repair,
@@ -432,4 +501,9 @@ TEMPLATES = (
     TaskTemplate("repair_wrong_department", "An out-of-warranty repair the caller asks to bill to another "
                  "department: bill their own.", repair_wrong_department, heldout=True,
                  tags=("write", "misstated"), weight=2),
+    TaskTemplate("access_for_report", "A manager asks for two standard applications for a direct report: grant "
+                 "them on the report's tickets.", access_for_report, heldout=True,
+                 tags=("write", "multi-object", "on-behalf"), weight=3),
+    TaskTemplate("warranty_days_left", "Tell how many days of warranty a device has left (computed) and the date.",
+                 warranty_days_left, heldout=True, tags=("no-write", "computed"), weight=2),
 )
