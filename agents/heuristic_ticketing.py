@@ -256,7 +256,7 @@ class TicketingHeuristicAgent:
             if _has(low, words):
                 return "forbidden_" + kind
         if ("access" in low and not _has(low, ("can't access", "cannot access"))) or (
-                _has(low, APP_WORDS) and not _has(low, ("error", "crash", "won't", "doesn't"))):
+                _has(low, APP_WORDS) and not _TICKET.search(text) and not _has(low, ("error", "crash", "won't", "doesn't"))):
             return "access"
         if _TICKET.search(text):
             return "followup"
