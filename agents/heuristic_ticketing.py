@@ -38,15 +38,24 @@ FORBIDDEN = {
     "mailbox": ("colleague's mailbox", "someone's mailbox", "another person's mailbox", "read my colleague"),
 }
 DEVICES = {"laptop": ("laptop",), "monitor": ("monitor",), "phone": ("work phone", "my phone"), "dock": ("docking station", "dock ")}
-FAILURES = ("won't turn on", "shuts itself off", "gone black", "bright line", "keeps restarting", "won't charge",
-            "stopped working", "no longer charges", "dropped", "cracked", "shattered", "knocked off", "new one",
-            "flickers", "won't power on", "no power")
+FAILURES = (
+    "won't turn on", "shuts itself off", "gone black", "bright line", "keeps restarting",
+    "won't charge", "stopped working", "no longer charges", "dropped", "cracked", "shattered",
+    "knocked off", "new one", "flickers", "won't power on", "no power",
+)
 # A repair order's fault class, by the words of the symptom (first match wins).
-FAULTS = (("charging", ("charge",)), ("restarting", ("restart",)), ("display", ("flicker", "line", "black", "screen")),
-          ("no_power", ("turn on", "power", "shuts", "dead")))
-# Application names callers use (list_applications has the rest): a request naming one is about access.
-APP_WORDS = ("sap finance", "adp payroll", "workday", "aws production", "salesforce", "netsuite", "tableau",
-             "confluence", "jira", "miro", "docusign", "github", "figma")
+FAULTS = (
+    ("charging", ("charge",)),
+    ("restarting", ("restart",)),
+    ("display", ("flicker", "line", "black", "screen")),
+    ("no_power", ("turn on", "power", "shuts", "dead")),
+)
+# Application names callers use: a request naming one is about access.
+APP_WORDS = (
+    "sap finance", "adp payroll", "workday", "aws production", "salesforce", "netsuite", "tableau",
+    "confluence", "jira", "miro", "docusign", "github", "figma",
+)
+NOT_ACCESS = ("error", "crash", "won't", "doesn't")
 _TODAY = re.compile(r"It is (\d{4}-\d{2}-\d{2})")
 CATEGORY_WORDS = (
     ("security", ("phishing", "malware", "stolen", "encrypted")),
@@ -256,7 +265,7 @@ class TicketingHeuristicAgent:
             if _has(low, words):
                 return "forbidden_" + kind
         if ("access" in low and not _has(low, ("can't access", "cannot access"))) or (
-                _has(low, APP_WORDS) and not _TICKET.search(text) and not _has(low, ("error", "crash", "won't", "doesn't"))):
+                _has(low, APP_WORDS) and not _TICKET.search(text) and not _has(low, NOT_ACCESS)):
             return "access"
         if _TICKET.search(text):
             return "followup"
@@ -381,30 +390,37 @@ class TicketingHeuristicAgent:
         if tid is None:
             return self._ticket_call("request", "access", 3, self._urgency(3), short)
         intent["ticket"] = tid
-        extra = {"role": role, "expires_on": until.group(1)} if until else ({"role": role} if role != "user" else {})
+        extra: dict[str, str] = {"role": role} if role != "user" or until else {}
+        if until:
+            extra["expires_on"] = until.group(1)
         if intent.get("confirmed") != "grant_access" and not self._result("grant_access"):
             why = "your approval is on record" if app["sensitive"] else f"{name} is a standard application, so no approval is needed"
-            what = f"{'read-only ' if role == 'read-only' else ''}access to {name}" + (f" until {until.group(1)}" if until else "")
-            return self._propose(f"{why[:1].upper()}{why[1:]}. Shall I grant you {what} now?",
-                                 tool_call("grant_access", ticket_id=tid, application_id=aid, **extra))
+            what = f"{'read-only ' if role == 'read-only' else ''}access to {name}"
+            what += f" until {until.group(1)}" if until else ""
+            call = tool_call("grant_access", ticket_id=tid, application_id=aid, **extra)
+            return self._propose(f"{why[:1].upper()}{why[1:]}. Shall I grant you {what} now?", call)
         if not self._result("grant_access"):
             return self._finish(f"I'm sorry, that did not work: {self.errors[0] if self.errors else 'unknown error'}.")
         if not self._result("resolve_ticket"):
-            return tool_call("resolve_ticket", ticket_id=tid, resolution_code="access_granted", public_note=f"{short} granted.")
+            return tool_call("resolve_ticket", ticket_id=tid, resolution_code="access_granted",
+                             public_note=f"{short} granted.")
         return self._finish(f"You now have access to {name}. Your request ticket is {tid}, now resolved.")
 
     def _wanted_app(self, low: str) -> dict | None:
-        """The first application the request names that the caller does not have yet (else the first named)."""
+        """The first application the request names that the caller does not have yet (else the
+        first named)."""
         found = [(low.find(a["name"].lower()), a) for a in self.apps if a["name"].lower() in low]
         named = [a for _, a in sorted(found, key=lambda x: x[0])]
         have = set(self.employee.get("access", [])) if self.employee else set()
-        return next((a for a in named if a["application_id"] not in have), named[0] if named else None)
+        first = named[0] if named else None
+        return next((a for a in named if a["application_id"] not in have), first)
 
     def _approval(self, app: dict) -> Action:
         intent = self.intent
         manager = (self.employee or {}).get("manager") or {}
         if "ticket" not in intent:
-            return self._ticket_call("request", "access", 3, self._urgency(3), f"Access to {app['name']}")
+            short = f"Access to {app['name']}"
+            return self._ticket_call("request", "access", 3, self._urgency(3), short)
         tid = intent["ticket"]
         if intent.get("confirmed") != "request_approval" and not self._result("request_approval"):
             return self._propose(
@@ -443,15 +459,18 @@ class TicketingHeuristicAgent:
             return self._finish(f"I'm sorry, but I can't replace your {kind} {asset['id']}: its warranty ended on "
                                 f"{info['warranty_until']} and there is no damage report on file, so our policy does not allow a replacement.")
         if "ticket" not in intent:
-            return self._ticket_call("incident", "hardware", 3, self._urgency(2), f"{kind.capitalize()} failure")
+            short = f"{kind.capitalize()} failure"
+            return self._ticket_call("incident", "hardware", 3, self._urgency(2), short)
         tid = intent["ticket"]
         where = "home" if self.employee.get("location") == "Remote" else "office"
         if intent.get("confirmed") != "order_replacement" and not self._result("order_replacement"):
-            why = f"is under warranty until {info['warranty_until']}" if reason == "warranty" else "has a damage report on file"
-            return self._propose(f"Your {kind} {asset['id']} {why}. Shall I replace your {kind} {asset['id']}, delivered "
-                                 f"to your {where}?",
-                                 tool_call("order_replacement", ticket_id=tid, asset_id=asset["id"], reason=reason,
-                                           deliver_to=where))
+            why = "has a damage report on file"
+            if reason == "warranty":
+                why = f"is under warranty until {info['warranty_until']}"
+            call = tool_call("order_replacement", ticket_id=tid, asset_id=asset["id"], reason=reason,
+                             deliver_to=where)
+            return self._propose(f"Your {kind} {asset['id']} {why}. Shall I replace your {kind} "
+                                 f"{asset['id']}, delivered to your {where}?", call)
         order = self._result("order_replacement")
         if not order:
             return self._finish(f"I'm sorry, that did not work: {self.errors[0] if self.errors else 'unknown error'}.")
@@ -466,26 +485,33 @@ class TicketingHeuristicAgent:
         intent = self.intent
         low = intent["text"].lower()
         # the clause about this device, in a call about several
-        clause = next((c for c in re.split(r"[;:]", low) if any(w in c for w in DEVICES[kind]) and _has(c, FAILURES)),
-                      low)
+        parts = re.split(r"[;:]", low)
+        clause = next((c for c in parts if _has(c, DEVICES[kind]) and _has(c, FAILURES)), low)
         fault = next((f for f, words in FAULTS if _has(clause, words)), "no_power")
         if "ticket" not in intent:
-            return self._ticket_call("incident", "hardware", 3, self._urgency(2), f"{kind.capitalize()} failure")
+            short = f"{kind.capitalize()} failure"
+            return self._ticket_call("incident", "hardware", 3, self._urgency(2), short)
         tid = intent["ticket"]
         centre = self.employee.get("cost_centre")
         if intent.get("confirmed") != "order_repair" and not self._result("order_repair"):
+            call = tool_call("order_repair", ticket_id=tid, asset_id=asset["id"], fault=fault,
+                             cost_centre=centre)
             return self._propose(
-                f"The warranty of your {kind} {asset['id']} ended on {info['warranty_until']}, so it goes for repair "
-                f"rather than replacement, billed to your department's cost centre {centre}. Shall I send your {kind} "
-                f"{asset['id']} for repair?",
-                tool_call("order_repair", ticket_id=tid, asset_id=asset["id"], fault=fault, cost_centre=centre))
+                f"The warranty of your {kind} {asset['id']} ended on {info['warranty_until']}, so "
+                "it goes for repair rather than replacement, billed to your department's cost "
+                f"centre {centre}. Shall I send your {kind} {asset['id']} for repair?", call)
         repair = self._result("order_repair")
         if not repair:
-            return self._finish(f"I'm sorry, that did not work: {self.errors[0] if self.errors else 'unknown error'}.")
+            return self._failed()
         if not self._result("assign_ticket"):
             return tool_call("assign_ticket", ticket_id=tid, group="desktop-support")
-        return self._finish(f"Your {kind} is booked for repair, repair order {repair['repair_id']} (the warranty ended "
-                            f"{info['warranty_until']}). Your ticket {tid} is now with Desktop Support.")
+        return self._finish(f"Your {kind} is booked for repair, repair order {repair['repair_id']} "
+                            f"(the warranty ended {info['warranty_until']}). Your ticket {tid} is "
+                            "now with Desktop Support.")
+
+    def _failed(self) -> Action:
+        why = self.errors[0] if self.errors else "unknown error"
+        return self._finish(f"I'm sorry, that did not work: {why}.")
 
     # existing tickets ---------------------------------------------------------------------------------
     def _do_followup(self) -> Action:
@@ -512,8 +538,11 @@ class TicketingHeuristicAgent:
                 f"Done: {tid} has been escalated to the manager of {group}, who will follow up with you.")
         status = t["status"].replace("_", " ")
         due = t["due_at"][:10]
-        days = f", in {(date.fromisoformat(due) - date.fromisoformat(self.today)).days} days" if self.today else ""
-        return self._finish(f"Your ticket {tid} ({t['short_description']}) is {status} with {group}; it is due by {due}{days}.")
+        days = ""
+        if self.today:
+            days = f", in {(date.fromisoformat(due) - date.fromisoformat(self.today)).days} days"
+        return self._finish(f"Your ticket {tid} ({t['short_description']}) is {status} with {group}; "
+                            f"it is due by {due}{days}.")
 
     def _confirmed_action(self, name: str, proposal: str, call: dict[str, Any], outcome: str) -> Action:
         if self.intent.get("confirmed") != name and not self._result(name):

@@ -105,8 +105,10 @@ LEXICON = DEFAULT_LEXICON.extend(
     },
     action_patterns={
         "reopen_ticket": (r"re-?open[a-z]*",),
-        "repair_device": (r"\brepair(?:s|ed|ing)?\b(?! (?:ticket|case|incident)s? (?:number|id))",
-                          r"(?:fix|mend)(?:ed|ing)? (?:at|by) (?:the |a )?(?:workshop|technician|vendor)"),
+        "repair_device": (
+            r"\brepair(?:s|ed|ing)?\b(?! (?:ticket|case|incident)s? (?:number|id))",
+            r"(?:fix|mend)(?:ed|ing)? (?:at|by) (?:the |a )?(?:workshop|technician|vendor)",
+        ),
         "replace_device": (r"order(?:ed|ing)? (?:you )?(?:a |the )?(?:new |warranty |free )?replacement",
                            r"(?:a|the|your) replacement(?! (?:ticket|password|link|code))", r"replac(?:e|ing) (?:it|them)\b"),
     },
@@ -125,7 +127,8 @@ OTHER_APPS = (
 
 VALUES = ValueLexicon(
     phrases={"app": {name: () for name in OTHER_APPS},
-             "role": {"read-only": ("read only", "readonly", "view-only", "view only", "viewer access")}},
+             "role": {"read-only": ("read only", "readonly", "view-only", "view only",
+                                    "viewer access")}},
     id_kinds={"E": "employee", "INC": "ticket", "REQ": "ticket", "EMP": "employee", "AST": "asset", "KB": "article", "APR": "approval",
               "AG": "grant", "RO": "replacement", "RP": "repair"},
 )

@@ -628,7 +628,11 @@ def _access_ticket(ctx: ToolContext, ticket_id: str, application_id: str) -> tup
 
 @tool(writes=True)
 def grant_access(
-    ctx: ToolContext, ticket_id: str, application_id: str, role: Role = "user", expires_on: str | None = None,
+    ctx: ToolContext,
+    ticket_id: str,
+    application_id: str,
+    role: Role = "user",
+    expires_on: str | None = None,
 ) -> dict:
     """Give a ticket's requester access to an application. Sensitive applications need an approved approval on record.
 
@@ -636,7 +640,8 @@ def grant_access(
         ticket_id: The requester's open access ticket.
         application_id: The application id, such as figma (see list_applications).
         role: "user" (full use, the default) or "read-only" (view only: audits and reviews).
-        expires_on: For temporary access, the last day (YYYY-MM-DD, at most 90 days from today); omit for permanent access.
+        expires_on: For temporary access, the last day (YYYY-MM-DD, at most 90 days from today);
+            omit for permanent access.
     """
     t, app, e = _access_ticket(ctx, ticket_id, application_id)
     until = _expiry(ctx, expires_on) if expires_on is not None else None
@@ -650,12 +655,14 @@ def grant_access(
             )
     gid = _next_id(ctx, "access_grants", "AG", 6)
     ctx.db.execute(
-        "INSERT INTO access_grants (id, employee_id, application_id, ticket_id, granted_at, role, expires_on) "
+        "INSERT INTO access_grants (id, employee_id, application_id, ticket_id, granted_at, role, "
+        "expires_on) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (gid, e["id"], app["id"], t["id"], ctx.now, role, until),
     )
     ctx.db.execute("UPDATE tickets SET application_id = ?, updated_at = ? WHERE id = ?", (app["id"], ctx.now, t["id"]))
-    return {"grant_id": gid, "employee_id": e["id"], "application_id": app["id"], "role": role, "expires_on": until}
+    return {"grant_id": gid, "employee_id": e["id"], "application_id": app["id"], "role": role,
+            "expires_on": until}
 
 
 def _expiry(ctx: ToolContext, expires_on: str) -> str:
@@ -665,7 +672,8 @@ def _expiry(ctx: ToolContext, expires_on: str) -> str:
         raise ToolError(f"cannot read the date {expires_on!r}; write it as YYYY-MM-DD")
     ahead = (date.fromisoformat(day) - date.fromisoformat(ctx.now[:10])).days
     if not 0 < ahead <= MAX_TEMPORARY_DAYS:
-        raise ToolError(f"expires_on {day} must be after today and at most {MAX_TEMPORARY_DAYS} days ahead")
+        raise ToolError(f"expires_on {day} must be after today and at most "
+                        f"{MAX_TEMPORARY_DAYS} days ahead")
     return day
 
 
@@ -729,7 +737,8 @@ def order_replacement(
         ticket_id: The requester's open hardware ticket.
         asset_id: The asset tag of the failed device.
         reason: "warranty" (under warranty today) or "damage" (a damage report is on file).
-        deliver_to: "office" (the requester's office desk) or "home" (only for employees whose location is Remote).
+        deliver_to: "office" (the requester's office desk) or "home" (only for employees whose
+            location is Remote).
     """
     t = _open_ticket(ctx, ticket_id)
     if t["category"] != "hardware":
@@ -752,50 +761,64 @@ def order_replacement(
                         f"{'home' if where == 'Remote' else 'office'})")
     oid = _next_id(ctx, "replacement_orders", "RO", 5)
     ctx.db.execute(
-        "INSERT INTO replacement_orders (id, asset_id, employee_id, ticket_id, reason, status, created_at, deliver_to) "
+        "INSERT INTO replacement_orders (id, asset_id, employee_id, ticket_id, reason, status, "
+        "created_at, deliver_to) "
         "VALUES (?, ?, ?, ?, ?, 'ordered', ?, ?)",
         (oid, a["id"], a["employee_id"], t["id"], reason, ctx.now, deliver_to),
     )
     ctx.db.execute("UPDATE assets SET status = 'replacement_ordered' WHERE id = ?", (a["id"],))
     ctx.db.execute("UPDATE tickets SET asset_id = ?, updated_at = ? WHERE id = ?", (a["id"], ctx.now, t["id"]))
-    return {"order_id": oid, "asset_id": a["id"], "reason": reason, "status": "ordered", "deliver_to": deliver_to}
+    return {"order_id": oid, "asset_id": a["id"], "reason": reason, "status": "ordered",
+            "deliver_to": deliver_to}
 
 
 @tool(writes=True)
-def order_repair(ctx: ToolContext, ticket_id: str, asset_id: str, fault: Fault, cost_centre: str) -> dict:
-    """Send a requester's failed device out of warranty for repair, billed to their department's cost centre.
+def order_repair(
+    ctx: ToolContext, ticket_id: str, asset_id: str, fault: Fault, cost_centre: str
+) -> dict:
+    """Send a requester's failed device out of warranty for repair, billed to their department's
+    cost centre.
 
     Args:
         ticket_id: The requester's open hardware ticket.
         asset_id: The asset tag of the failed device.
-        fault: no_power (does not turn on, or switches itself off), display (black, flickering or lined screen),
-            charging (does not charge, or no longer charges what is plugged in) or restarting (restarts by itself).
-        cost_centre: The requester's department code on record (get_employee's cost_centre), such as FIN.
+        fault: no_power (does not turn on, or switches itself off), display (black, flickering or
+            lined screen), charging (does not charge, or no longer charges what is plugged in) or
+            restarting (restarts by itself).
+        cost_centre: The requester's department code on record (get_employee's cost_centre),
+            such as FIN.
     """
     t = _open_ticket(ctx, ticket_id)
     if t["category"] != "hardware":
-        raise ToolError(f"ticket {t['id']} is a {t['category']} ticket; repairs are ordered on a hardware ticket")
+        raise ToolError(f"ticket {t['id']} is a {t['category']} ticket; repairs are ordered on a "
+                        "hardware ticket")
     a = ctx.one("SELECT * FROM assets WHERE id = ?", (_norm_id(asset_id),))
     if a is None or a["employee_id"] != t["requester_id"]:
-        raise ToolError(f"asset {asset_id!r} is not assigned to {t['requester_id']}; check get_employee's asset list")
+        raise ToolError(f"asset {asset_id!r} is not assigned to {t['requester_id']}; check "
+                        "get_employee's asset list")
     if a["status"] != "in_use":
         raise ToolError(f"asset {a['id']} is {a['status']}")
     if a["warranty_until"] >= ctx.now[:10]:
-        raise ToolError(f"asset {a['id']} is under warranty until {a['warranty_until']}; order a replacement instead")
+        raise ToolError(f"asset {a['id']} is under warranty until {a['warranty_until']}; order a "
+                        "replacement instead")
     e = _employee(ctx, t["requester_id"])
     centre = cost_centre.strip().upper()
     if centre != e["department_id"]:
-        raise ToolError(f"repairs are billed to the requester's department; {e['id']}'s cost centre is "
+        raise ToolError("repairs are billed to the requester's department; "
+                        f"{e['id']}'s cost centre is "
                         f"{e['department_id']}, not {cost_centre!r}")
     rid = _next_id(ctx, "repair_orders", "RP", 5)
     ctx.db.execute(
-        "INSERT INTO repair_orders (id, asset_id, employee_id, ticket_id, fault, cost_centre, status, created_at) "
+        "INSERT INTO repair_orders (id, asset_id, employee_id, ticket_id, fault, cost_centre, "
+        "status, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, 'booked', ?)",
         (rid, a["id"], e["id"], t["id"], fault, centre, ctx.now),
     )
     ctx.db.execute("UPDATE assets SET status = 'in_repair' WHERE id = ?", (a["id"],))
-    ctx.db.execute("UPDATE tickets SET asset_id = ?, updated_at = ? WHERE id = ?", (a["id"], ctx.now, t["id"]))
-    return {"repair_id": rid, "asset_id": a["id"], "fault": fault, "cost_centre": centre, "status": "booked"}
+    ctx.db.execute("UPDATE tickets SET asset_id = ?, updated_at = ? WHERE id = ?",
+                   (a["id"], ctx.now, t["id"]))
+    return {"repair_id": rid, "asset_id": a["id"], "fault": fault, "cost_centre": centre,
+            "status": "booked"}
 
 
 # -- ending -------------------------------------------------------------------------------------

@@ -110,94 +110,52 @@ def _owners_of_several(db: sqlite3.Connection, now: str, mixed: bool) -> list[st
 
 
 def _fix_steps(
-    s: Script,
-    db: sqlite3.Connection,
-    a: dict,
-    tid: str,
-    fix_id: str,
-    said: str,
-    fault: str,
-    urgency: int,
-    now: str,
-    rng: random.Random,
+    s: Script, db: sqlite3.Connection, a: dict, ids: tuple[str, str], said: str, fault: str,
+    urgency: int, now: str,
 ) -> tuple[Intent, bool]:
     """Log one failed device, then replace it (under warranty) or book its repair (billed to the
-    owner's department); route the ticket. Returns the intent and whether it is replaced."""
-    kind, until = a["kind"], a["warranty_until"]
+    owner's department); route the ticket. ``ids``: the ticket's and the order's. Returns the
+    intent and whether the device is replaced."""
+    (tid, fix_id), kind, until = ids, a["kind"], a["warranty_until"]
     covered = until >= now[:10]
     s.call("get_asset", essential=False, asset_id=a["id"])
-    s.call(
-        "create_ticket",
-        **_ticket_args(
-            a["employee_id"],
-            "incident",
-            "hardware",
-            3,
-            urgency,
-            f"{kind.capitalize()} failure",
-            said,
-        ),
-    )
-    if covered:
-        s.say(
-            f"Your {kind} {a['id']} is under warranty until {until}, so it is replaced, not "
-            "repaired. "
-            f"Shall I order a replacement for your {kind} {a['id']} under warranty, delivered to "
-            "your "
-            f"{'home' if _delivery(a) == 'home' else 'office'}?",
-            essential=True,
-        )
-        s.call(
-            "order_replacement",
-            ticket_id=tid,
-            asset_id=a["id"],
-            reason="warranty",
-            deliver_to=_delivery(a),
-        )
-    else:
-        dept = _departments(db)[a["cost_centre"]]
-        s.say(
-            f"The warranty of your {kind} {a['id']} ended on {until}, so it goes for repair "
-            "rather than "
-            f"replacement, billed to your department, {dept} (cost centre {a['cost_centre']}). "
-            f"Shall I send your {kind} {a['id']} for repair?",
-            essential=True,
-        )
-        s.call(
-            "order_repair",
-            ticket_id=tid,
-            asset_id=a["id"],
-            fault=fault,
-            cost_centre=a["cost_centre"],
-        )
+    short = f"{kind.capitalize()} failure"
+    s.call("create_ticket", **_ticket_args(a["employee_id"], "incident", "hardware", 3, urgency,
+                                           short, said))
+    _propose_fix(s, db, a, tid, fault, covered)
     s.call("assign_ticket", ticket_id=tid, group="desktop-support")
-    what = (
-        f"replacement order {fix_id}"
-        if covered
-        else f"repair order {fix_id} (the warranty ended {until})"
-    )
-    s.say(
-        f"Done for your {kind}: {what}, on ticket {tid}, which is now with Desktop Support. "
-        f"{_anything_else()}",
-        essential=True,
-    )
-    facts = [
-        Fact("id", tid, "ticket number"),
-        Fact("id", fix_id, "replacement order" if covered else "repair order"),
-    ]
+    what = f"replacement order {fix_id}"
+    if not covered:
+        what = f"repair order {fix_id} (the warranty ended {until})"
+    s.say(f"Done for your {kind}: {what}, on ticket {tid}, which is now with Desktop Support. "
+          f"{_anything_else()}", essential=True)
+    facts = [Fact("id", tid, "ticket number"),
+             Fact("id", fix_id, "replacement order" if covered else "repair order")]
     if not covered:
         facts.append(Fact("date", until, "warranty end"))
     action = "replace_device" if covered else "repair_device"
-    intent = Intent(
-        f"replace or repair my {kind}",
-        "",
-        "write",
-        action,
-        (a["id"],),
-        tuple(facts),
-        offer_accept=(action,),
-    )
+    intent = Intent(f"replace or repair my {kind}", "", "write", action, (a["id"],), tuple(facts),
+                    offer_accept=(action,))
     return intent, covered
+
+
+def _propose_fix(s: Script, db: sqlite3.Connection, a: dict, tid: str, fault: str,
+                 covered: bool) -> None:
+    """Propose the replacement (with where it goes) or the repair (with who pays), then order it."""
+    kind, until = a["kind"], a["warranty_until"]
+    if covered:
+        s.say(f"Your {kind} {a['id']} is under warranty until {until}, so it is replaced, not "
+              f"repaired. Shall I order a replacement for your {kind} {a['id']} under warranty, "
+              f"delivered to your {_delivery(a)}?", essential=True)
+        s.call("order_replacement", ticket_id=tid, asset_id=a["id"], reason="warranty",
+               deliver_to=_delivery(a))
+        return
+    dept = _departments(db)[a["cost_centre"]]
+    s.say(f"The warranty of your {kind} {a['id']} ended on {until}, so it goes for repair rather "
+          f"than replacement, billed to your department, {dept} (cost centre {a['cost_centre']}). "
+          f"Shall I send your {kind} {a['id']} for repair?", essential=True)
+    s.call("order_repair", ticket_id=tid, asset_id=a["id"], fault=fault,
+           cost_centre=a["cost_centre"])
 
 
 def _fix_ids(ids: _Ids, a: dict, now: str) -> tuple[str, str]:
@@ -228,7 +186,7 @@ def device_replace_or_repair(db: sqlite3.Connection, rng: random.Random, now: st
     _ask_id(s, rng)
     s.call("get_employee", essential=False, employee_id=a["employee_id"])
     tid, fix = _fix_ids(ids, a, now)
-    intent, covered = _fix_steps(s, db, a, tid, fix, said, fault, urgency, now, rng)
+    intent, covered = _fix_steps(s, db, a, (tid, fix), said, fault, urgency, now)
     intent = _with(intent, request=request, condition=condition)
     known = {"employee_id": a["employee_id"], "device": a["kind"], "details": said}
     branch = "replace" if covered else "repair"
@@ -262,7 +220,7 @@ def devices_replace_or_repair(db: sqlite3.Connection, rng: random.Random, now: s
     for i, (a, (said, fault)) in enumerate(zip(assets, told, strict=True)):
         s.intent = i
         tid, fix = _fix_ids(ids, a, now)
-        intent, _ = _fix_steps(s, db, a, tid, fix, said, fault, urgency, now, rng)
+        intent, _ = _fix_steps(s, db, a, (tid, fix), said, fault, urgency, now)
         request = (
             opening
             if i == 0
@@ -307,7 +265,7 @@ def warranty_claim_misstated(db: sqlite3.Connection, rng: random.Random, now: st
     _ask_id(s, rng)
     s.call("get_employee", essential=False, employee_id=a["employee_id"])
     tid, fix = _fix_ids(ids, a, now)
-    intent, _ = _fix_steps(s, db, a, tid, fix, said, fault, urgency, now, rng)
+    intent, _ = _fix_steps(s, db, a, (tid, fix), said, fault, urgency, now)
     intent = _with(
         intent,
         request=request,
@@ -352,7 +310,7 @@ def repair_wrong_department(db: sqlite3.Connection, rng: random.Random, now: str
     _ask_id(s, rng)
     s.call("get_employee", essential=False, employee_id=a["employee_id"])
     tid, fix = _fix_ids(ids, a, now)
-    intent, _ = _fix_steps(s, db, a, tid, fix, said, fault, urgency, now, rng)
+    intent, _ = _fix_steps(s, db, a, (tid, fix), said, fault, urgency, now)
     intent = _with(intent, request=request, misstated=(("department", depts[wrong]),))
     temptation = ToolCall(
         "order_repair",

@@ -205,7 +205,8 @@ def test_ticketing__repair_only_out_of_warranty_and_billed_to_the_department_on_
     world, ctx, box = desk
     now = ctx.now[:10]
     old = _one(world, "SELECT a.id, a.employee_id, e.department_id FROM assets a JOIN employees e "
-                      "ON e.id = a.employee_id WHERE a.warranty_until < ? AND a.status = 'in_use' ORDER BY a.id", (now,))
+                      "ON e.id = a.employee_id WHERE a.warranty_until < ? AND a.status = 'in_use' "
+                      "ORDER BY a.id", (now,))
     tid = _ticket_for(box, ctx, old["employee_id"], category="hardware")
     other = "FIN" if old["department_id"] != "FIN" else "ENG"
     args = {"ticket_id": tid, "asset_id": old["id"], "fault": "display", "cost_centre": other}
@@ -226,7 +227,8 @@ def test_ticketing__repair_only_out_of_warranty_and_billed_to_the_department_on_
 def test_ticketing__temporary_read_only_access_has_a_bounded_expiry(desk):
     world, ctx, box = desk
     e = _one(world, "SELECT e.id FROM employees e WHERE e.status = 'active' AND NOT EXISTS (SELECT 1 FROM "
-                    "access_grants g WHERE g.employee_id = e.id AND g.application_id = 'miro') ORDER BY e.id")
+                    "access_grants g WHERE g.employee_id = e.id AND g.application_id = 'miro') "
+                    "ORDER BY e.id")
     tid = _ticket_for(box, ctx, e["id"], category="access", kind="request")
     args = {"ticket_id": tid, "application_id": "miro", "role": "read-only"}
     for bad in ("2026-06-15", "2026-12-31", "soon"):
