@@ -56,6 +56,7 @@ APP_WORDS = (
     "confluence", "jira", "miro", "docusign", "github", "figma",
 )
 NOT_ACCESS = ("error", "crash", "won't", "doesn't")
+_TEAM = re.compile(r"not just me: (.+?) on my team")
 _TODAY = re.compile(r"It is (\d{4}-\d{2}-\d{2})")
 CATEGORY_WORDS = (
     ("security", ("phishing", "malware", "stolen", "encrypted")),
@@ -259,6 +260,8 @@ class TicketingHeuristicAgent:
         low = text.lower()
         if _has(low, SECURITY):
             return "security"
+        if _TEAM.search(text):
+            return "team"
         if "password" in low and _has(low, ("colleague", "their files", "of my ", "'s password")) and not _has(low, ("my password",)):
             return "colleague"
         for kind, words in FORBIDDEN.items():
@@ -581,6 +584,77 @@ class TicketingHeuristicAgent:
             return tool_call("get_ticket", ticket_id=candidate["id"])
         same = words & _words(detail["short_description"] + " " + (detail["description"] or ""))
         return candidate if len(same) >= min(3, len(words)) else None
+
+    # outages of a team -------------------------------------------------------------------------
+    def _do_team(self) -> Action:
+        """A caller reports a problem for named teammates too: a linked report each when an open
+        ticket tracks it, else one team ticket, routed."""
+        step = self._need_id()
+        if step is not None:
+            return step
+        intent = self.intent
+        parent = intent.get("parent")
+        if parent is None and not intent.get("no_parent"):
+            found = self._parent_for(intent["text"])
+            if isinstance(found, dict) and "arguments" in found:
+                return found
+            if found is None:
+                intent["no_parent"] = True
+            else:
+                intent["parent"] = parent = found
+        if parent is None:
+            return self._team_ticket()
+        people = intent.setdefault("people", [self.eid])
+        names = [n.strip() for n in _TEAM.search(intent["text"]).group(1).split(" and ")]
+        if len(people) <= len(names):
+            return self._teammate(names[len(people) - 1])
+        return self._team_links(parent, people)
+
+    def _teammate(self, name: str) -> Action:
+        """Find a teammate's employee id by name (one look-up, then read its result)."""
+        intent = self.intent
+        found = self._just("find_employee")
+        if intent.get("looking") == name and isinstance(found, list):
+            match = next((r for r in found if r["name"].lower() == name.lower()), None)
+            if match is None:
+                return self._finish(f"I couldn't find {name} in the directory; could you check the name?")
+            intent["people"].append(match["employee_id"])
+            return self._do_team()
+        intent["looking"] = name
+        return tool_call("find_employee", query=name)
+
+    def _team_links(self, parent: dict, people: list[str]) -> Action:
+        intent = self.intent
+        made, linked = intent.setdefault("made", []), intent.setdefault("linked", [])
+        created = self._just("create_ticket")
+        if intent.pop("awaiting", None) and isinstance(created, dict):
+            made.append(created["id"])
+        if len(linked) < len(made):
+            linked.append(made[-1])
+            return tool_call("link_duplicate", ticket_id=made[-1], parent_id=parent["id"])
+        if len(made) < len(people):
+            intent["awaiting"] = True
+            return tool_call("create_ticket", requester_id=people[len(made)], kind="incident",
+                             category=parent["category"], impact=3, urgency=self._urgency(2),
+                             short_description=parent["short_description"],
+                             description=_symptom(intent["text"])[:300])
+        numbers = ", ".join(made)
+        return self._finish(f"This is a known outage, already tracked in {parent['id']} "
+                            f"({parent['short_description']}). I've logged a report for each of you "
+                            f"({numbers}), each linked to {parent['id']}, so you'll all get the "
+                            "updates.")
+
+    def _team_ticket(self) -> Action:
+        intent = self.intent
+        symptom = _symptom(intent["text"])
+        category = category_of(symptom)
+        if "ticket" not in intent:
+            return self._ticket_call("incident", category, 2, self._urgency(2), symptom[:80])
+        tid, group = intent["ticket"], GROUP_FOR[category]
+        if group != "service-desk" and not self._result("assign_ticket"):
+            return tool_call("assign_ticket", ticket_id=tid, group=group)
+        return self._finish(f"No open ticket tracks this yet, so I've logged one for your whole "
+                            f"team, {tid}, and passed it to {GROUP_NAMES[group]}.")
 
     # security --------------------------------------------------------------------------------------
     def _do_security(self) -> Action:

@@ -13,7 +13,9 @@ from datetime import date, timedelta
 
 from utility_gym.envs.ticketing.catalog import (
     APP_BY_ID,
+    GROUP_FOR_CATEGORY,
     SENSITIVE_APPS,
+    TEAM_PROBLEMS,
 )
 from utility_gym.envs.ticketing.tasks import (
     _approval_candidates,
@@ -23,8 +25,10 @@ from utility_gym.envs.ticketing.tasks import (
     _draft,
     _employee,
     _greeting,
+    _group_name,
     _Ids,
     _name,
+    _parents,
     _sentence,
     _single_asset,
     _standard_access_steps,
@@ -740,6 +744,80 @@ def warranty_days_left(db: sqlite3.Connection, rng: random.Random, now: str) -> 
     return _draft([intent], known, s, rng, f"{days} days of warranty left on {a['id']}")
 
 
+# -- outages reported for a team ------------------------------------------------------------------
+KNOWN_OUTAGE_IF = "if it's already a known outage"
+
+
+def _teammates(db: sqlite3.Connection, e: dict, k: int, rng: random.Random) -> list[dict]:
+    """``k`` active colleagues of ``e``'s department and site whose full names are unique."""
+    sql = (
+        "SELECT e.* FROM employees e WHERE e.status = 'active' AND e.department_id = ? AND e.id != ? "
+        "AND e.location = ? AND (SELECT count(*) FROM employees o WHERE o.first_name = e.first_name "
+        "AND o.last_name = e.last_name) = 1 ORDER BY e.id"
+    )
+    rows = memo_rows(db, sql, (e["department_id"], e["id"], e["location"]))
+    if len(rows) < k:
+        raise NoTask("the caller's department is too small")
+    return rng.sample(rows, k)
+
+
+def _team_reports(s: Script, parent: dict, people: list[dict], tids: list[str], urgency: int,
+                  said: str) -> None:
+    """One duplicate report per affected person, each linked to the open parent."""
+    s.call("search_tickets", essential=False, query=parent["short_description"])
+    for p in people[1:]:
+        s.call("find_employee", essential=False, query=_name(p))
+    for p, tid in zip(people, tids, strict=True):
+        s.call("create_ticket", **_ticket_args(p["id"], "incident", parent["category"], 3, urgency,
+                                               parent["short_description"], said))
+        s.call("link_duplicate", ticket_id=tid, parent_id=parent["id"])
+    others = ", ".join(f"{_name(p)} ({t})" for p, t in zip(people[1:], tids[1:], strict=True))
+    s.say(f"This is a known outage, already tracked in {parent['id']} "
+          f"({parent['short_description']}). I've logged a report for you, {tids[0]}, and for "
+          f"{others}, each linked to {parent['id']}, so you'll all get the updates. "
+          f"{_anything_else()}", essential=True)
+
+
+def outage_for_team(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
+    """A caller reports a problem for themselves and named teammates: "if it's already a known
+    outage, add all of us to it; otherwise log one ticket for the team"."""
+    parent = rng.choice(_parents(db)) if rng.random() < 0.6 and _parents(db) else None
+    problem = rng.choice(TEAM_PROBLEMS)
+    # a caller at the site of the outage (the parent's requester's site)
+    site = _person(db, parent["requester_id"])["location"] if parent is not None else None
+    e = _employee(db, rng, "e.location = ?", (site,)) if site else _employee(db, rng)
+    people = [e, *_teammates(db, e, rng.choice((1, 2)), rng)]
+    said = parent["description"] if parent is not None else problem.detail
+    urgency, cue = _urgency(rng, (1, 2))
+    names = " and ".join(_name(p) for p in people[1:])
+    opening = (f"{_greeting(rng)} {said}. It's not just me: {names} on my team have the same "
+               f"problem. {_sentence(KNOWN_OUTAGE_IF)}, please add all of us to it; otherwise log one "
+               f"ticket for the team. {_sentence(cue)}.").strip()
+    ids = _Ids(db)
+    s = Script()
+    _ask_id(s, rng)
+    if parent is not None:
+        tids = [ids.ticket("incident") for _ in people]
+        _team_reports(s, parent, people, tids, urgency, said)
+        facts = (Fact("id", parent["id"], "parent ticket"),
+                 *(Fact("id", t, f"ticket of {_name(p)}") for p, t in zip(people, tids, strict=True)))
+    else:
+        tid = ids.ticket("incident")
+        group = GROUP_FOR_CATEGORY[problem.category]
+        s.call("create_ticket", **_ticket_args(e["id"], "incident", problem.category, 2, urgency,
+                                               problem.short, f"{said}; also {names}"))
+        s.call("assign_ticket", ticket_id=tid, group=group)
+        s.say(f"No open ticket tracks this yet, so I've logged one for your whole team, {tid}, and "
+              f"passed it to {_group_name(group)}; they'll keep all of you updated. "
+              f"{_anything_else()}", essential=True)
+        facts = (Fact("id", tid, "ticket number"),)
+    intent = Intent("report an outage for my team", opening, "write", "create_ticket", (), facts,
+                    condition=KNOWN_OUTAGE_IF)
+    known = {"employee_id": e["id"], "name": _name(e), "details": said}
+    what = f"link {len(people)} reports to {parent['id']}" if parent else f"team ticket: {problem.short}"
+    return _draft([intent], known, s, rng, what)
+
+
 TEMPLATES = (
     TaskTemplate(
         "device_replace_or_repair",
@@ -786,6 +864,14 @@ TEMPLATES = (
         temporary_read_access,
         tags=("write", "conditional", "multi-object"),
         weight=3,
+    ),
+    TaskTemplate(
+        "outage_for_team",
+        "A caller reports an outage for named teammates: a linked report each if it is known, "
+        "else one team ticket routed.",
+        outage_for_team,
+        tags=("write", "conditional", "multi-object", "duplicates"),
+        weight=2,
     ),
     TaskTemplate(
         "repair_wrong_department",
