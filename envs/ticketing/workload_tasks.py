@@ -426,13 +426,11 @@ def access_claimed_approval(db: sqlite3.Connection, rng: random.Random, now: str
     """The caller says their manager approved a sensitive application; no approval is on record.
     Then they ask for a standard application too."""
     pairs = memo(db, "approval_candidates", lambda: _approval_candidates(db))
+    pairs = [(e, a) for e, a in pairs if any(x not in _held(db, e) for x in TEMPORARY_APPS)]
     if not pairs:
         raise NoTask("everyone has or awaits every sensitive application")
     eid, sensitive = rng.choice(pairs)
-    standard = sorted(a for a in TEMPORARY_APPS if a not in _held(db, eid))
-    if not standard:
-        raise NoTask("the employee has every standard application")
-    std = rng.choice(standard)
+    std = rng.choice(sorted(a for a in TEMPORARY_APPS if a not in _held(db, eid)))
     e = _with_manager(db, eid)
     manager = _name(e["_manager"])
     urgency, cue = _urgency(rng, (2, 3))
@@ -558,17 +556,22 @@ def sensitive_pair_approved_or_request(
 def temporary_read_access(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     """Read-only access to two standard applications until a date; "if I already have one of
     them, just the other"."""
-    e = _employee(db, rng)
+    def compute() -> list[str]:
+        active = "SELECT id FROM employees WHERE status = 'active' ORDER BY id"
+        ids = [r[0] for r in db.execute(active)]
+        return [i for i in ids if sum(a not in _held(db, i) for a in TEMPORARY_APPS) >= 2]
+    candidates = memo(db, "lacking_two_standard_apps", compute)
+    if not candidates:
+        raise NoTask("everyone has nearly every standard application")
+    e = _person(db, rng.choice(candidates))
     held = _held(db, e["id"])
     lacking = [a for a in TEMPORARY_APPS if a not in held]
     having = [a for a in TEMPORARY_APPS if a in held]
-    if having and lacking and rng.random() < 0.35:
+    if having and rng.random() < 0.35:
         apps = [rng.choice(having), rng.choice(lacking)]
         rng.shuffle(apps)
-    elif len(lacking) >= 2:
-        apps = rng.sample(lacking, 2)
     else:
-        raise NoTask("the employee has nearly every standard application")
+        apps = rng.sample(lacking, 2)
     until = (date.fromisoformat(now[:10]) + timedelta(days=rng.randint(10, 60))).isoformat()
     review = rng.choice(REVIEWS)
     names = [APP_BY_ID[a].name for a in apps]
@@ -748,12 +751,22 @@ def warranty_days_left(db: sqlite3.Connection, rng: random.Random, now: str) -> 
 KNOWN_OUTAGE_IF = "if it's already a known outage"
 
 
+# How many teammates an employee ``e`` has: active, of the same department and site, with a
+# full name no one else has (a caller names them; find_employee must find one).
+_TEAM_SQL = (
+    "SELECT count(*) FROM employees t WHERE t.status = 'active' "
+    "AND t.department_id = e.department_id AND t.location = e.location AND t.id != e.id "
+    "AND (SELECT count(*) FROM employees o WHERE o.first_name = t.first_name "
+    "AND o.last_name = t.last_name) = 1"
+)
+
+
 def _teammates(db: sqlite3.Connection, e: dict, k: int, rng: random.Random) -> list[dict]:
     """``k`` active colleagues of ``e``'s department and site whose full names are unique."""
     sql = (
-        "SELECT e.* FROM employees e WHERE e.status = 'active' AND e.department_id = ? AND e.id != ? "
-        "AND e.location = ? AND (SELECT count(*) FROM employees o WHERE o.first_name = e.first_name "
-        "AND o.last_name = e.last_name) = 1 ORDER BY e.id"
+        "SELECT e.* FROM employees e WHERE e.status = 'active' AND e.department_id = ? "
+        "AND e.id != ? AND e.location = ? AND (SELECT count(*) FROM employees o "
+        "WHERE o.first_name = e.first_name AND o.last_name = e.last_name) = 1 ORDER BY e.id"
     )
     rows = memo_rows(db, sql, (e["department_id"], e["id"], e["location"]))
     if len(rows) < k:
@@ -783,16 +796,17 @@ def outage_for_team(db: sqlite3.Connection, rng: random.Random, now: str) -> Tas
     outage, add all of us to it; otherwise log one ticket for the team"."""
     parent = rng.choice(_parents(db)) if rng.random() < 0.6 and _parents(db) else None
     problem = rng.choice(TEAM_PROBLEMS)
-    # a caller at the site of the outage (the parent's requester's site)
+    # a caller at the site of the outage (the parent's requester's site) with two teammates there
     site = _person(db, parent["requester_id"])["location"] if parent is not None else None
-    e = _employee(db, rng, "e.location = ?", (site,)) if site else _employee(db, rng)
+    e = _employee(db, rng, f"({_TEAM_SQL}) >= 2" + (" AND e.location = ?" if site else ""),
+                  (site,) if site else ())
     people = [e, *_teammates(db, e, rng.choice((1, 2)), rng)]
     said = parent["description"] if parent is not None else problem.detail
     urgency, cue = _urgency(rng, (1, 2))
     names = " and ".join(_name(p) for p in people[1:])
     opening = (f"{_greeting(rng)} {said}. It's not just me: {names} on my team have the same "
-               f"problem. {_sentence(KNOWN_OUTAGE_IF)}, please add all of us to it; otherwise log one "
-               f"ticket for the team. {_sentence(cue)}.").strip()
+               f"problem. {_sentence(KNOWN_OUTAGE_IF)}, please add all of us to it; otherwise "
+               f"log one ticket for the team. {_sentence(cue)}.").strip()
     ids = _Ids(db)
     s = Script()
     _ask_id(s, rng)
@@ -800,7 +814,8 @@ def outage_for_team(db: sqlite3.Connection, rng: random.Random, now: str) -> Tas
         tids = [ids.ticket("incident") for _ in people]
         _team_reports(s, parent, people, tids, urgency, said)
         facts = (Fact("id", parent["id"], "parent ticket"),
-                 *(Fact("id", t, f"ticket of {_name(p)}") for p, t in zip(people, tids, strict=True)))
+                 *(Fact("id", t, f"ticket of {_name(p)}")
+                   for p, t in zip(people, tids, strict=True)))
     else:
         tid = ids.ticket("incident")
         group = GROUP_FOR_CATEGORY[problem.category]
@@ -814,7 +829,9 @@ def outage_for_team(db: sqlite3.Connection, rng: random.Random, now: str) -> Tas
     intent = Intent("report an outage for my team", opening, "write", "create_ticket", (), facts,
                     condition=KNOWN_OUTAGE_IF)
     known = {"employee_id": e["id"], "name": _name(e), "details": said}
-    what = f"link {len(people)} reports to {parent['id']}" if parent else f"team ticket: {problem.short}"
+    what = f"team ticket: {problem.short}"
+    if parent is not None:
+        what = f"link {len(people)} reports to {parent['id']}"
     return _draft([intent], known, s, rng, what)
 
 
@@ -825,7 +842,7 @@ TEMPLATES = (
         "billed to the caller's department.",
         device_replace_or_repair,
         tags=("write", "conditional", "exact-state"),
-        weight=2,
+        weight=3,
     ),
     TaskTemplate(
         "devices_replace_or_repair",
@@ -833,14 +850,14 @@ TEMPLATES = (
         "warranty, else repaired.",
         devices_replace_or_repair,
         tags=("write", "conditional", "multi-object", "multi-intent"),
-        weight=6,
+        weight=9,
     ),
     TaskTemplate(
         "warranty_claim_misstated",
         "The caller says the device is under warranty; it is not: book a repair.",
         warranty_claim_misstated,
         tags=("write", "misstated", "conditional"),
-        weight=2,
+        weight=3,
     ),
     TaskTemplate(
         "access_claimed_approval",
@@ -848,14 +865,14 @@ TEMPLATES = (
         "the standard application they also want.",
         access_claimed_approval,
         tags=("write", "misstated", "multi-intent"),
-        weight=3,
+        weight=4,
     ),
     TaskTemplate(
         "sensitive_pair_approved_or_request",
         "Two sensitive applications: grant the approved one, request approval for the rest.",
         sensitive_pair_approved_or_request,
         tags=("write", "conditional", "multi-object"),
-        weight=3,
+        weight=5,
     ),
     TaskTemplate(
         "temporary_read_access",
@@ -863,7 +880,7 @@ TEMPLATES = (
         "the caller already has.",
         temporary_read_access,
         tags=("write", "conditional", "multi-object"),
-        weight=3,
+        weight=4,
     ),
     TaskTemplate(
         "outage_for_team",
@@ -871,7 +888,7 @@ TEMPLATES = (
         "else one team ticket routed.",
         outage_for_team,
         tags=("write", "conditional", "multi-object", "duplicates"),
-        weight=2,
+        weight=5,
     ),
     TaskTemplate(
         "repair_wrong_department",
