@@ -53,20 +53,22 @@ class TicketingEnv(UtilityEnv):
     open parent instead of working them twice, escalate overdue tickets, reopen recent ones,
     route everything else, transfer security incidents, and keep the caller informed (ticket
     numbers, approvers, due dates, days until due). The policy is in ``info["policy"]``.
-    Tasks come from 30 seeded templates, 7 of them held out: resets with and without
+    Tasks come from 31 seeded templates, 7 of them held out: resets with and without
     successful verification, unlocks, access with and without approval, hardware in and out
     of warranty and with a damage report, a KB walk-through, a vague report that needs
     clarifying questions, duplicates (a new report, an existing ticket), follow-ups (status
     with the days until due, overdue), a reopen, forbidden requests, security incidents and
     multi-issue calls; and demanding calls (``workload_tasks.py``): two or three failed
-    devices in one call, each replaced under warranty or else repaired; conditional goals
+    devices in one call, each replaced under warranty or else repaired; an outage reported
+    for named teammates (a linked report each, or one team ticket); conditional goals
     ("if it's still under warranty replace it, otherwise send it for repair"; "switch on
     whichever my manager has approved, request the rest"; "if I already have one of them,
     just the other"), callers who misstate a fact (a lapsed warranty, an approval that does
     not exist, their department), temporary read-only access to two applications, and, held
     out, a manager asking for a direct report and a computed answer (days of warranty left).
-    The test split weights the demanding templates (``TaskTemplate.weight``): about half
-    of its tasks have a conditional goal, 37 % need two or more confirmed writes. Several
+    The test split weights the demanding templates (``TaskTemplate.weight``, 50 slots of two
+    tasks each): 64 % of its tasks have a conditional goal, 42 % need two or more confirmed
+    writes, 14 % have a caller who misstates a fact, 5.4 tool calls a task. Several
     expect a ticket left in an exact state (kind, category, impact, urgency, priority,
     group, status, resolution code).
 
@@ -137,9 +139,9 @@ class TicketingEnv(UtilityEnv):
     * v0, 2026-12-07: the simulated user reads a turn's structure (lists, conditions, choice
       questions) and checks the values a proposal states; confirmations and refusals are graded
       by what was stated. Scores from before are not comparable.
-    * unreleased (issue 19; the version bump is the lead's): 9 demanding templates (several
-      devices or applications, conditional goals, misstated facts, temporary read-only access,
-      repairs), test split weighted towards them; the follow-up and reopen templates state
+    * unreleased (issue 19; the version bump is the lead's): 10 demanding templates (several
+      devices, applications or teammates, conditional goals, misstated facts, temporary
+      read-only access, repairs), test split weighted towards them; the follow-up and reopen templates state
       their condition; replacements carry ``deliver_to``, repairs and access roles and end
       dates are new world columns (``repair_orders``, ``access_grants.role``/``expires_on``).
     """
