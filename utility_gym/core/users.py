@@ -324,8 +324,7 @@ class AgendaUser:
         if proposal.bare and not mentions:
             return self._say("ask_what"), "ask_what", False, None
         if not self._action_fits(proposal, intent, text if choice is not None else None):
-            # a conditional request: the user does not know which branch holds; it restates it
-            wanted = None if intent.condition else self.words.action_phrases.get(intent.action or "")
+            wanted = self.words.action_phrases.get(intent.action or "")
             # the action it wants, the values of it it knows ("to 8171 Oak Street, ..."), and its request
             heard = " ".join((*self.goal.known.values(), *(i.request for i in self.goal.intents))).casefold() if self.goal else ""
             known = [v.spoken for v in wants if v.required and v.spoken.casefold() in heard and v.kind not in ("order", "ticket")]

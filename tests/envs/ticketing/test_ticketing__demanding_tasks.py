@@ -80,7 +80,9 @@ def test_ticketing__misstated_facts_are_false_in_the_world(desk):
         assert [c.name for c in task.temptations] == ["grant_access"]
 
 
-def test_ticketing__user_restates_its_condition_when_the_other_branch_is_proposed():
+def test_ticketing__user_answers_by_the_branch_that_holds():
+    # "If it's still under warranty replace it, otherwise repair it", for a device out of
+    # warranty: a proposed replacement gets a no, the repair a yes.
     env = gym.make(ENV_ID, split="train")
     try:
         u = env.unwrapped
@@ -89,17 +91,26 @@ def test_ticketing__user_restates_its_condition_when_the_other_branch_is_propose
         asset = next(c for c in task.tool_calls if c.name == "order_repair").arguments["asset_id"]
         kind = task.goal.known["device"]
         env.reset(options={"task_id": task.task_id})
-        wrong, *_ = env.step(f"Shall I order a replacement for your {kind} {asset} under warranty?")
-        assert wrong.startswith("user: ") and "repaired" not in wrong and "if not" in wrong.lower()
-        right, *_ = env.step(f"Its warranty has ended. Shall I send your {kind} {asset} for repair?")
-        assert any(w in right.lower() for w in ("yes", "please", "go ahead", "sure")), right
+        wrong, _, _, _, info = env.step(f"Shall I order a replacement for your {kind} {asset} "
+                                        "under warranty?")
+        assert "deny" in info["events"][-1]["data"]["acts"] and "repaired" in wrong, wrong
+        right, _, _, _, info = env.step(f"Its warranty has ended. Shall I send your {kind} {asset} "
+                                        "for repair?")
+        assert "affirm" in info["events"][-1]["data"]["acts"], right
     finally:
         env.close()
 
 
 def test_ticketing__days_until_due_is_a_computed_number(desk):
-    for task in _tasks(desk, "followup_status", 6):
-        fact = next(f for f in task.required_facts if f.computed)
+    computed = 0
+    for task in _tasks(desk, "followup_status", 12):
         due = next(f for f in task.required_facts if f.kind == "date").value
-        assert fact.kind == "number" and fact.value >= 1
-        assert str(fact.value) in task.plan[-1].say and due in task.plan[-1].say
+        days = [f for f in task.required_facts if f.computed]
+        assert due in task.plan[-1].say
+        if days:
+            assert days[0].kind == "number" and days[0].value >= 1
+            assert f"in {days[0].value} day" in task.plan[-1].say
+            computed += 1
+        else:
+            assert "today" in task.plan[-1].say
+    assert computed >= 6
