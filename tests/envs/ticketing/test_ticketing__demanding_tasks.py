@@ -46,7 +46,8 @@ def test_ticketing__test_split_is_as_demanding_as_the_issue_asks(desk):
 def test_ticketing__replace_or_repair_takes_the_branch_the_warranty_decides(desk):
     now = desk.template.meta["now"][:10]
     branches = set()
-    for task in _tasks(desk, "device_replace_or_repair") + _tasks(desk, "devices_replace_or_repair", 6):
+    tasks = _tasks(desk, "device_replace_or_repair") + _tasks(desk, "devices_replace_or_repair", 6)
+    for task in tasks:
         orders = {c.arguments["asset_id"]: c.name for c in task.tool_calls
                   if c.name in ("order_replacement", "order_repair")}
         for intent in task.goal.intents:
