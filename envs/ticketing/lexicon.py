@@ -92,7 +92,8 @@ ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
 
 # What the simulated caller understands beyond the core's words.
 LEXICON = DEFAULT_LEXICON.extend(
-    SLOT_PATTERNS, ACTION_PATTERNS, labels={"employee_id": "employee ID", "device": "device", "error_message": "error message", "application": "application", "date_of_birth": "date of birth", "ticket_id": "ticket number"},
+    SLOT_PATTERNS, ACTION_PATTERNS, labels={"employee_id": "employee ID", "device": "device", "error_message": "error message", "application": "application", "date_of_birth": "date of birth", "ticket_id": "ticket number",
+            "end_date": "end date"},
     id_slots=(("EMP", "employee_id"), ("E", "employee_id"), ("AST", "device"), ("SN", "device"), ("INC", "ticket_id")),
 ).extend(
     slot_patterns={
@@ -102,6 +103,9 @@ LEXICON = DEFAULT_LEXICON.extend(
                     r"what (?:exactly )?happens when", r"describe (?:the|what|your)"),
         "reason": (r"(?:business )?justifications?", r"business reasons?", r"why (?:you|do you) need (?:it|access|this)"),
         "ticket_id": (r"ticket (?:number|no|id|#|reference)s?", r"(?:which|what) ticket", r"incident (?:number|no|id|#)s?"),
+        "end_date": (r"until when", r"(?:end|last|expiry|expiration) (?:date|day)",
+                     r"how long (?:do|will|would) you need (?:it|the access|access)",
+                     r"when (?:should|does|do you want|will) (?:[\w']+ ){1,5}(?:end|expire|stop)\b"),
     },
     action_patterns={
         "reopen_ticket": (r"re-?open[a-z]*",),

@@ -87,8 +87,8 @@ def _fixable_assets(db: sqlite3.Connection, eid: str) -> list[dict]:
     rows = memo_rows(
         db,
         "SELECT a.id, a.kind FROM assets a WHERE a.employee_id = ? AND a.status = 'in_use' AND "
-        f"{_NO_DAMAGE} AND (SELECT count(*) FROM assets b WHERE b.employee_id = a.employee_id "
-        "AND b.kind = a.kind) = 1 ORDER BY a.kind",
+        f"{_NO_DAMAGE} AND (SELECT count(*) FROM assets b WHERE b.employee_id = a.employee_id AND "
+        "b.kind = a.kind) = 1 ORDER BY a.kind",
         (eid,),
     )
     return [_asset_row(db, r["id"]) for r in rows if r["kind"] in DEVICE_KINDS]
@@ -100,12 +100,10 @@ def _owners_of_several(db: sqlite3.Connection, now: str, mixed: bool) -> list[st
     def compute() -> list[str]:
         sql = (
             "SELECT a.employee_id, count(*) AS n, sum(a.warranty_until >= ?) AS covered FROM "
-            "assets a "
-            "JOIN employees e ON e.id = a.employee_id WHERE e.status = 'active' AND a.status = "
-            "'in_use' "
-            f"AND a.kind IN ({','.join('?' * len(DEVICE_KINDS))}) AND {_NO_DAMAGE} "
-            "GROUP BY a.employee_id HAVING n >= 2 AND count(DISTINCT a.kind) = n ORDER BY "
-            "a.employee_id"
+            "assets a JOIN employees e ON e.id = a.employee_id WHERE e.status = 'active' AND "
+            f"a.status = 'in_use' AND a.kind IN ({','.join('?' * len(DEVICE_KINDS))}) AND "
+            f"{_NO_DAMAGE} GROUP BY a.employee_id HAVING n >= 2 AND count(DISTINCT a.kind) = n "
+            "ORDER BY a.employee_id"
         )
         rows = db.execute(sql, (now[:10], *DEVICE_KINDS)).fetchall()
         return [r[0] for r in rows if not mixed or 0 < r[2] < r[1]]
@@ -174,16 +172,16 @@ def device_replace_or_repair(db: sqlite3.Connection, rng: random.Random, now: st
     a = _single_asset(
         db,
         rng,
-        f"a.kind IN ('laptop', 'monitor', 'phone', 'dock') AND a.warranty_until {op} ? "
-        f"AND {_NO_DAMAGE}",
+        f"a.kind IN ('laptop', 'monitor', 'phone', 'dock') AND a.warranty_until {op} ? AND "
+        f"{_NO_DAMAGE}",
         (now[:10],),
     )
     said, fault = rng.choice(REPAIR_SYMPTOMS[a["kind"]])
     urgency, cue = _urgency(rng, (1, 2) if a["kind"] == "laptop" else (2,))
     condition = rng.choice(WARRANTY_IF)
     request = (
-        f"{_greeting(rng)} {said}. {_sentence(cue)}. {_sentence(condition)}, please replace it; "
-        f"if not, send it for repair."
+        f"{_greeting(rng)} {said}. {_sentence(cue)}. {_sentence(condition)}, please replace it; if "
+        "not, send it for repair."
     ).strip()
     ids = _Ids(db)
     s = Script()
@@ -212,9 +210,9 @@ def devices_replace_or_repair(db: sqlite3.Connection, rng: random.Random, now: s
     kinds = " and ".join(", ".join(f"my {a['kind']}" for a in assets).rsplit(", ", 1))
     opening = (
         f"{_greeting(rng)} there was a power surge at my desk and now {kinds} "
-        f"{'all' if len(assets) > 2 else 'both'} misbehave: "
-        f"{'; '.join(said for said, _ in told)}. {_sentence(cue)}. Please replace "
-        f"{condition.replace('if they', 'them if they')}; anything that isn't, send for repair."
+        f"{'all' if len(assets) > 2 else 'both'} misbehave: {'; '.join(said for said, _ in told)}. "
+        f"{_sentence(cue)}. Please replace {condition.replace('if they', 'them if they')}; "
+        "anything that isn't, send for repair."
     ).strip()
     ids = _Ids(db)
     s = Script()
@@ -246,8 +244,8 @@ def warranty_claim_misstated(db: sqlite3.Connection, rng: random.Random, now: st
     a = _single_asset(
         db,
         rng,
-        f"a.kind IN ('laptop', 'monitor', 'phone', 'dock') AND a.warranty_until < ? "
-        f"AND {_NO_DAMAGE}",
+        "a.kind IN ('laptop', 'monitor', 'phone', 'dock') AND a.warranty_until < ? AND "
+        f"{_NO_DAMAGE}",
         (now[:10],),
     )
     said, fault = rng.choice(REPAIR_SYMPTOMS[a["kind"]])
@@ -261,8 +259,7 @@ def warranty_claim_misstated(db: sqlite3.Connection, rng: random.Random, now: st
     )
     request = (
         f"{_greeting(rng)} {said}. {_sentence(claim)}, so please just send me a new one. "
-        f"{_sentence(cue)}. "
-        f"If for some reason it isn't covered, send it for repair then."
+        f"{_sentence(cue)}. If for some reason it isn't covered, send it for repair then."
     ).strip()
     ids = _Ids(db)
     s = Script()
@@ -296,8 +293,8 @@ def repair_wrong_department(db: sqlite3.Connection, rng: random.Random, now: str
     a = _single_asset(
         db,
         rng,
-        f"a.kind IN ('laptop', 'monitor', 'phone', 'dock') AND a.warranty_until < ? "
-        f"AND {_NO_DAMAGE}",
+        "a.kind IN ('laptop', 'monitor', 'phone', 'dock') AND a.warranty_until < ? AND "
+        f"{_NO_DAMAGE}",
         (now[:10],),
     )
     depts = _departments(db)
@@ -306,8 +303,7 @@ def repair_wrong_department(db: sqlite3.Connection, rng: random.Random, now: str
     urgency, cue = _urgency(rng, (1, 2))
     request = (
         f"{_greeting(rng)} {said}. I know it's out of warranty, so please book it in for repair "
-        "and bill it "
-        f"to {depts[wrong]}, that's my department. {_sentence(cue)}."
+        f"and bill it to {depts[wrong]}, that's my department. {_sentence(cue)}."
     ).strip()
     ids = _Ids(db)
     s = Script()
@@ -371,16 +367,14 @@ def _approval_request_steps(
         **_ticket_args(e["id"], "request", "access", 3, urgency, f"Access to {app.name}"),
     )
     s.say(
-        f"{lead}{app.name} is a sensitive application, so your manager, {manager}, must approve "
-        "it first. "
-        f"Shall I send {manager} an approval request for {app.name}?",
+        f"{lead}{app.name} is a sensitive application, so your manager, {manager}, must approve it "
+        f"first. Shall I send {manager} an approval request for {app.name}?",
         essential=True,
     )
     s.call("request_approval", ticket_id=tid, application_id=app.id, justification=f"Needed {why}.")
     s.say(
-        f"I've sent the approval request for {app.name} to {manager}. Your ticket {tid} is on "
-        "hold until they "
-        f"approve; we'll grant the access as soon as it is recorded. {_anything_else()}",
+        f"I've sent the approval request for {app.name} to {manager}. Your ticket {tid} is on hold "
+        f"until they approve; we'll grant the access as soon as it is recorded. {_anything_else()}",
         essential=True,
     )
     facts = (Fact("id", tid, "ticket number"), Fact("text", manager, "approver"))
@@ -437,8 +431,7 @@ def access_claimed_approval(db: sqlite3.Connection, rng: random.Random, now: str
     sens_name, std_name = APP_BY_ID[sensitive].name, APP_BY_ID[std].name
     opening = (
         f"{_greeting(rng)} {manager} already approved my {sens_name} access, so please switch it "
-        "on. "
-        f"{_sentence(cue)}."
+        f"on. {_sentence(cue)}."
     ).strip()
     ids = _Ids(db)
     s = Script()
@@ -479,13 +472,10 @@ def access_claimed_approval(db: sqlite3.Connection, rng: random.Random, now: str
 def _approved_pending_grant(db: sqlite3.Connection) -> list[dict]:
     return memo_rows(
         db,
-        "SELECT p.* FROM approvals p JOIN tickets t ON t.id = p.ticket_id JOIN employees e ON "
-        "e.id = p.employee_id "
-        "WHERE p.status = 'approved' AND e.status = 'active' AND t.status = 'on_hold' AND NOT "
-        "EXISTS "
-        "(SELECT 1 FROM access_grants g WHERE g.employee_id = p.employee_id AND g.application_id "
-        "= p.application_id) "
-        "ORDER BY p.id",
+        "SELECT p.* FROM approvals p JOIN tickets t ON t.id = p.ticket_id JOIN employees e ON e.id "
+        "= p.employee_id WHERE p.status = 'approved' AND e.status = 'active' AND t.status = "
+        "'on_hold' AND NOT EXISTS (SELECT 1 FROM access_grants g WHERE g.employee_id = "
+        "p.employee_id AND g.application_id = p.application_id) ORDER BY p.id",
     )
 
 
@@ -526,8 +516,7 @@ def sensitive_pair_approved_or_request(
     condition = "if my manager has already approved either of them"
     opening = (
         f"{_greeting(rng)} I need {names[0]} and {names[1]} {why}. {_sentence(condition)}, please "
-        "switch it "
-        f"on; for the rest, send my manager the approval request. {_sentence(cue)}."
+        f"switch it on; for the rest, send my manager the approval request. {_sentence(cue)}."
     ).strip()
     ids = _Ids(db)
     s = Script()
@@ -553,14 +542,35 @@ def sensitive_pair_approved_or_request(
     )
 
 
-def temporary_read_access(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    """Read-only access to two standard applications until a date; "if I already have one of
-    them, just the other"."""
+def _lacking_two(db: sqlite3.Connection) -> list[str]:
+    """Active employees without at least two of the applications of temporary access."""
     def compute() -> list[str]:
         active = "SELECT id FROM employees WHERE status = 'active' ORDER BY id"
         ids = [r[0] for r in db.execute(active)]
         return [i for i in ids if sum(a not in _held(db, i) for a in TEMPORARY_APPS) >= 2]
-    candidates = memo(db, "lacking_two_standard_apps", compute)
+    return memo(db, "lacking_two_standard_apps", compute)
+
+
+def _read_only_steps(s: Script, eid: str, app: str, tid: str, until: str, lead: str) -> Intent:
+    """Log a request, propose read-only access until ``until``, grant it, resolve, tell."""
+    name = APP_BY_ID[app].name
+    s.call("create_ticket", **_ticket_args(eid, "request", "access", 3, 3,
+                                           f"Read-only access to {name} until {until}"))
+    s.say(f"{lead}{name} is a standard application, so no approval is needed. Shall I grant you "
+          f"read-only access to {name} until {until}?", essential=True)
+    s.call("grant_access", ticket_id=tid, application_id=app, role="read-only", expires_on=until)
+    s.call("resolve_ticket", ticket_id=tid, resolution_code="access_granted",
+           public_note=f"Read-only access to {name} granted until {until}.")
+    s.say(f"Done: you have read-only access to {name} until {until}; your request ticket is {tid}, "
+          f"now resolved. {_anything_else()}", essential=True)
+    return Intent(f"read-only access to {name}", "", "write", "grant_access", (),
+                  (Fact("id", tid, "ticket number"),))
+
+
+def temporary_read_access(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
+    """Read-only access to two standard applications until a date; "if I already have one of
+    them, just the other"."""
+    candidates = _lacking_two(db)
     if not candidates:
         raise NoTask("everyone has nearly every standard application")
     e = _person(db, rng.choice(candidates))
@@ -576,66 +586,24 @@ def temporary_read_access(db: sqlite3.Connection, rng: random.Random, now: str) 
     review = rng.choice(REVIEWS)
     names = [APP_BY_ID[a].name for a in apps]
     condition = "if I already have one of them"
-    opening = (
-        f"{_greeting(rng)} I'm helping with {review} until {until}, so I need read-only access to "
-        f"{names[0]} and {names[1]} until then. {_sentence(condition)}, just set up the other."
-    ).strip()
+    opening = (f"{_greeting(rng)} I'm helping with {review} until {until}, so I need read-only "
+               f"access to {names[0]} and {names[1]} until then. {_sentence(condition)}, just set "
+               "up the other.").strip()
     ids = _Ids(db)
     s = Script()
     _ask_id(s, rng)
     s.call("get_employee", essential=False, employee_id=e["id"])
+    already = [APP_BY_ID[a].name for a in apps if a in held]
     intents = []
-    for app, name in ((a, n) for a, n in zip(apps, names, strict=True) if a not in held):
+    for app in (a for a in apps if a not in held):
         s.intent = len(intents)
-        tid = ids.ticket("request")
-        s.call(
-            "create_ticket",
-            **_ticket_args(
-                e["id"], "request", "access", 3, 3, f"Read-only access to {name} until {until}"
-            ),
-        )
-        already = [n for a, n in zip(apps, names, strict=True) if a in held]
+        name = APP_BY_ID[app].name
         lead = f"You already have {already[0]}, so only {name} is needed. " if already else ""
-        s.say(
-            f"{lead}{name} is a standard application, so no approval is needed. Shall I grant you "
-            "read-only "
-            f"access to {name} until {until}?",
-            essential=True,
-        )
-        s.call(
-            "grant_access", ticket_id=tid, application_id=app, role="read-only", expires_on=until
-        )
-        s.call(
-            "resolve_ticket",
-            ticket_id=tid,
-            resolution_code="access_granted",
-            public_note=f"Read-only access to {name} granted until {until}.",
-        )
-        s.say(
-            f"Done: you have read-only access to {name} until {until}; your request ticket is "
-            f"{tid}, now "
-            f"resolved. {_anything_else()}",
-            essential=True,
-        )
+        intent = _read_only_steps(s, e["id"], app, ids.ticket("request"), until, lead)
         request = opening if not intents else f"and the read-only access to {name} until {until}"
-        intents.append(
-            Intent(
-                f"read-only access to {name}",
-                request,
-                "write",
-                "grant_access",
-                (),
-                (Fact("id", tid, "ticket number"),),
-                condition=condition,
-            )
-        )
-    known = {
-        "employee_id": e["id"],
-        "application": f"{names[0]} and {names[1]}",
-        "end_date": until,
-        "reason": review,
-        "name": _name(e),
-    }
+        intents.append(_with(intent, request=request, condition=condition))
+    known = {"employee_id": e["id"], "application": f"{names[0]} and {names[1]}",
+             "end_date": until, "reason": review, "name": _name(e)}
     return _draft(intents, known, s, rng, f"read-only {'/'.join(apps)} for {e['id']} until {until}")
 
 
@@ -643,23 +611,20 @@ def temporary_read_access(db: sqlite3.Connection, rng: random.Random, now: str) 
 def access_for_report(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     """Held out: a manager asks for standard applications for a new member of their team: the
     tickets and grants are the report's, not the caller's."""
-    report = _employee(
-        db,
-        rng,
-        "e.manager_id IS NOT NULL AND EXISTS (SELECT 1 FROM employees m WHERE "
-        "m.id = e.manager_id AND m.status = 'active')",
-    )
-    lacking = [a for a in TEMPORARY_APPS if a not in _held(db, report["id"])]
-    if len(lacking) < 2:
-        raise NoTask("the report has nearly every standard application")
-    apps = rng.sample(lacking, 2)
+    def managed(eid: str) -> bool:
+        boss = _person(db, eid)["manager_id"]
+        return bool(boss) and _person(db, boss)["status"] == "active"
+    candidates = [eid for eid in _lacking_two(db) if managed(eid)]
+    if not candidates:
+        raise NoTask("no report lacks two standard applications")
+    report = _person(db, rng.choice(candidates))
+    apps = rng.sample([a for a in TEMPORARY_APPS if a not in _held(db, report["id"])], 2)
     boss = _person(db, report["manager_id"])
     names = [APP_BY_ID[a].name for a in apps]
     who = _name(report)
     opening = (
         f"{_greeting(rng)} {who} has just moved into my team. Could you set them up with "
-        f"{names[0]} and "
-        f"{names[1]}? No rush, it isn't blocking anyone."
+        f"{names[0]} and {names[1]}? No rush, it isn't blocking anyone."
     ).strip()
     ids = _Ids(db)
     s = Script()
@@ -675,9 +640,8 @@ def access_for_report(db: sqlite3.Connection, rng: random.Random, now: str) -> T
             **_ticket_args(report["id"], "request", "access", 3, 3, f"Access to {name} for {who}"),
         )
         s.say(
-            f"{who} ({report['id']}) reports to you, so you can ask for this. {name} is a "
-            "standard application. "
-            f"Shall I grant {who} access to {name}?",
+            f"{who} ({report['id']}) reports to you, so you can ask for this. {name} is a standard "
+            f"application. Shall I grant {who} access to {name}?",
             essential=True,
         )
         s.call("grant_access", ticket_id=tid, application_id=app)
@@ -718,24 +682,22 @@ def warranty_days_left(db: sqlite3.Connection, rng: random.Random, now: str) -> 
     a = _single_asset(
         db,
         rng,
-        f"a.kind IN ('laptop', 'monitor', 'phone', 'dock') AND a.warranty_until > ? "
-        f"AND {_NO_DAMAGE}",
+        "a.kind IN ('laptop', 'monitor', 'phone', 'dock') AND a.warranty_until > ? AND "
+        f"{_NO_DAMAGE}",
         (now[:10],),
     )
     days = (date.fromisoformat(a["warranty_until"]) - date.fromisoformat(now[:10])).days
     request = (
         f"{_greeting(rng)} my {a['kind']} is getting a bit old and I'm planning ahead. Nothing to "
-        "do yet, "
-        f"but how many days are left on its warranty, and until which date?"
+        "do yet, but how many days are left on its warranty, and until which date?"
     ).strip()
     s = Script()
     _ask_id(s, rng)
     s.call("get_employee", essential=False, employee_id=a["employee_id"])
     s.call("get_asset", essential=False, asset_id=a["id"])
     s.say(
-        f"Your {a['kind']} {a['id']} is under warranty until {a['warranty_until']}: that is "
-        f"{days} days from "
-        f"today. {_anything_else()}",
+        f"Your {a['kind']} {a['id']} is under warranty until {a['warranty_until']}: that is {days} "
+        f"days from today. {_anything_else()}",
         essential=True,
     )
     facts = (
@@ -754,19 +716,18 @@ KNOWN_OUTAGE_IF = "if it's already a known outage"
 # How many teammates an employee ``e`` has: active, of the same department and site, with a
 # full name no one else has (a caller names them; find_employee must find one).
 _TEAM_SQL = (
-    "SELECT count(*) FROM employees t WHERE t.status = 'active' "
-    "AND t.department_id = e.department_id AND t.location = e.location AND t.id != e.id "
-    "AND (SELECT count(*) FROM employees o WHERE o.first_name = t.first_name "
-    "AND o.last_name = t.last_name) = 1"
+    "SELECT count(*) FROM employees t WHERE t.status = 'active' AND t.department_id = "
+    "e.department_id AND t.location = e.location AND t.id != e.id AND (SELECT count(*) FROM "
+    "employees o WHERE o.first_name = t.first_name AND o.last_name = t.last_name) = 1"
 )
 
 
 def _teammates(db: sqlite3.Connection, e: dict, k: int, rng: random.Random) -> list[dict]:
     """``k`` active colleagues of ``e``'s department and site whose full names are unique."""
     sql = (
-        "SELECT e.* FROM employees e WHERE e.status = 'active' AND e.department_id = ? "
-        "AND e.id != ? AND e.location = ? AND (SELECT count(*) FROM employees o "
-        "WHERE o.first_name = e.first_name AND o.last_name = e.last_name) = 1 ORDER BY e.id"
+        "SELECT e.* FROM employees e WHERE e.status = 'active' AND e.department_id = ? AND e.id != "
+        "? AND e.location = ? AND (SELECT count(*) FROM employees o WHERE o.first_name = "
+        "e.first_name AND o.last_name = e.last_name) = 1 ORDER BY e.id"
     )
     rows = memo_rows(db, sql, (e["department_id"], e["id"], e["location"]))
     if len(rows) < k:
@@ -838,16 +799,16 @@ def outage_for_team(db: sqlite3.Connection, rng: random.Random, now: str) -> Tas
 TEMPLATES = (
     TaskTemplate(
         "device_replace_or_repair",
-        "One failed device: replace it under warranty, otherwise book a repair "
-        "billed to the caller's department.",
+        "One failed device: replace it under warranty, otherwise book a repair billed to the "
+        "caller's department.",
         device_replace_or_repair,
         tags=("write", "conditional", "exact-state"),
         weight=3,
     ),
     TaskTemplate(
         "devices_replace_or_repair",
-        "Two or three devices failed at once: one ticket each, replaced if under "
-        "warranty, else repaired.",
+        "Two or three devices failed at once: one ticket each, replaced if under warranty, else "
+        "repaired.",
         devices_replace_or_repair,
         tags=("write", "conditional", "multi-object", "multi-intent"),
         weight=9,
@@ -861,8 +822,8 @@ TEMPLATES = (
     ),
     TaskTemplate(
         "access_claimed_approval",
-        "The caller claims an approval that is not on record: request it; grant "
-        "the standard application they also want.",
+        "The caller claims an approval that is not on record: request it; grant the standard "
+        "application they also want.",
         access_claimed_approval,
         tags=("write", "misstated", "multi-intent"),
         weight=4,
@@ -876,16 +837,16 @@ TEMPLATES = (
     ),
     TaskTemplate(
         "temporary_read_access",
-        "Read-only access to two standard applications until a date, skipping one "
-        "the caller already has.",
+        "Read-only access to two standard applications until a date, skipping one the caller "
+        "already has.",
         temporary_read_access,
         tags=("write", "conditional", "multi-object"),
         weight=4,
     ),
     TaskTemplate(
         "outage_for_team",
-        "A caller reports an outage for named teammates: a linked report each if it is known, "
-        "else one team ticket routed.",
+        "A caller reports an outage for named teammates: a linked report each if it is known, else "
+        "one team ticket routed.",
         outage_for_team,
         tags=("write", "conditional", "multi-object", "duplicates"),
         weight=5,
@@ -900,8 +861,8 @@ TEMPLATES = (
     ),
     TaskTemplate(
         "access_for_report",
-        "A manager asks for two standard applications for a direct report: grant "
-        "them on the report's tickets.",
+        "A manager asks for two standard applications for a direct report: grant them on the "
+        "report's tickets.",
         access_for_report,
         heldout=True,
         tags=("write", "multi-object", "on-behalf"),

@@ -115,3 +115,17 @@ def test_ticketing__days_until_due_is_a_computed_number(desk):
         else:
             assert "today" in task.plan[-1].say
     assert computed >= 6
+
+
+def test_ticketing__caller_tells_the_end_date_of_temporary_access():
+    env = gym.make(ENV_ID, split="train")
+    try:
+        task = _tasks(env.unwrapped, "temporary_read_access", 3)[0]
+        env.reset(options={"task_id": task.task_id})
+        obs, *_ = env.step("Until when do you need the read-only access?")
+        assert task.goal.known["end_date"] in obs, obs
+        grants = [c for c in task.tool_calls if c.name == "grant_access"]
+        assert grants and all(c.arguments["role"] == "read-only" for c in grants)
+        assert {c.arguments["expires_on"] for c in grants} == {task.goal.known["end_date"]}
+    finally:
+        env.close()
