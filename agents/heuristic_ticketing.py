@@ -55,7 +55,7 @@ APP_WORDS = (
     "sap finance", "adp payroll", "workday", "aws production", "salesforce", "netsuite", "tableau",
     "confluence", "jira", "miro", "docusign", "github", "figma",
 )
-NOT_ACCESS = ("error", "crash", "won't", "doesn't")
+ASKING = ("need", "and now", "switch it on", "approved", "set up")  # asking for an application
 _TEAM = re.compile(r"not just me: (.+?) on my team")
 _TODAY = re.compile(r"It is (\d{4}-\d{2}-\d{2})")
 CATEGORY_WORDS = (
@@ -268,7 +268,7 @@ class TicketingHeuristicAgent:
             if _has(low, words):
                 return "forbidden_" + kind
         if ("access" in low and not _has(low, ("can't access", "cannot access"))) or (
-                _has(low, APP_WORDS) and not _TICKET.search(text) and not _has(low, NOT_ACCESS)):
+                _has(low, APP_WORDS) and not _TICKET.search(text) and _has(low, ASKING)):
             return "access"
         if _TICKET.search(text):
             return "followup"
@@ -583,7 +583,9 @@ class TicketingHeuristicAgent:
         if detail is None:
             return tool_call("get_ticket", ticket_id=candidate["id"])
         same = words & _words(detail["short_description"] + " " + (detail["description"] or ""))
-        return candidate if len(same) >= min(3, len(words)) else None
+        # most of the symptom, not a few common words ("team", "every", "shows")
+        enough = len(same) >= min(3, len(words)) and 2 * len(same) > len(words)
+        return candidate if enough else None
 
     # outages of a team -------------------------------------------------------------------------
     def _do_team(self) -> Action:
