@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from typing import Any
 
 from utility_gym.agents.base import Action, tool_call
@@ -37,8 +38,26 @@ FORBIDDEN = {
     "mailbox": ("colleague's mailbox", "someone's mailbox", "another person's mailbox", "read my colleague"),
 }
 DEVICES = {"laptop": ("laptop",), "monitor": ("monitor",), "phone": ("work phone", "my phone"), "dock": ("docking station", "dock ")}
-FAILURES = ("won't turn on", "shuts itself off", "gone black", "bright line", "keeps restarting", "won't charge",
-            "stopped working", "no longer charges", "dropped", "cracked", "shattered", "knocked off", "new one")
+FAILURES = (
+    "won't turn on", "shuts itself off", "gone black", "bright line", "keeps restarting",
+    "won't charge", "stopped working", "no longer charges", "dropped", "cracked", "shattered",
+    "knocked off", "new one", "flickers", "won't power on", "no power",
+)
+# A repair order's fault class, by the words of the symptom (first match wins).
+FAULTS = (
+    ("charging", ("charge",)),
+    ("restarting", ("restart",)),
+    ("display", ("flicker", "line", "black", "screen")),
+    ("no_power", ("turn on", "power", "shuts", "dead")),
+)
+# Application names callers use: a request naming one is about access.
+APP_WORDS = (
+    "sap finance", "adp payroll", "workday", "aws production", "salesforce", "netsuite", "tableau",
+    "confluence", "jira", "miro", "docusign", "github", "figma",
+)
+ASKING = ("need", "and now", "switch it on", "approved", "set up")  # asking for an application
+_TEAM = re.compile(r"not just me: (.+?) on my team")
+_TODAY = re.compile(r"It is (\d{4}-\d{2}-\d{2})")
 CATEGORY_WORDS = (
     ("security", ("phishing", "malware", "stolen", "encrypted")),
     ("network", ("vpn", "wi-fi", "wifi", "network", "drive", "port", "internet", "wired", "connection", "mbps")),
@@ -138,11 +157,16 @@ class TicketingHeuristicAgent:
         self.queue: list[dict] = []
         self.plan: list[Action] = []
         self._current: dict | None = None  # the queued ticket being worked
+        self.today: str | None = None  # the world's date, from the policy
+        self.opening: str | None = None  # the caller's first words
 
     # -- protocol ---------------------------------------------------------------------------------
     def act(self, obs: str, info: dict[str, Any]) -> Action:
         if self.mode is None:
             self.mode = "queue" if obs.startswith("system: queue") else "call"
+        today = _TODAY.search(str(info.get("policy", "")))
+        if today:
+            self.today = today.group(1)
         user_text = self._ingest(obs)
         if self.mode == "queue":
             return self._queue_step()
@@ -170,6 +194,7 @@ class TicketingHeuristicAgent:
         text = " ".join(users)
         if text:
             self.last_user = text
+            self.opening = self.opening or text
             m = _EMPLOYEE.search(text)
             if m:
                 self.eid = m.group(1)
@@ -235,12 +260,15 @@ class TicketingHeuristicAgent:
         low = text.lower()
         if _has(low, SECURITY):
             return "security"
+        if _TEAM.search(text):
+            return "team"
         if "password" in low and _has(low, ("colleague", "their files", "of my ", "'s password")) and not _has(low, ("my password",)):
             return "colleague"
         for kind, words in FORBIDDEN.items():
             if _has(low, words):
                 return "forbidden_" + kind
-        if "access" in low and not _has(low, ("can't access", "cannot access")):
+        if ("access" in low and not _has(low, ("can't access", "cannot access"))) or (
+                _has(low, APP_WORDS) and not _TICKET.search(text) and _has(low, ASKING)):
             return "access"
         if _TICKET.search(text):
             return "followup"
@@ -258,6 +286,11 @@ class TicketingHeuristicAgent:
     def _finish(self, text: str) -> Action:
         self.intent["done"] = True
         return f"{text} Is there anything else I can help you with?"
+
+    def _urgency(self, default: int) -> int:
+        """The urgency the caller stated for this request, else in their opening (one cue for
+        a call about several devices or applications), else ``default``."""
+        return urgency_of(self.intent["text"], 0) or urgency_of(self.opening or "", default)
 
     def _propose(self, text: str, call: dict[str, Any]) -> Action:
         self.pending = call
@@ -341,36 +374,56 @@ class TicketingHeuristicAgent:
             return tool_call("list_applications")
         if self.employee is None or self.employee.get("employee_id") != self.eid:
             return tool_call("get_employee", employee_id=self.eid)
-        low = self._text().lower()
-        app = next((a for a in sorted(self.apps, key=lambda a: -len(a["name"])) if a["name"].lower() in low), None)
+        app = intent.get("app") or self._wanted_app(intent["text"].lower())
         if app is None:
             return "Which application do you need access to?"
+        intent["app"] = app
         name, aid = app["name"], app["application_id"]
-        if aid in self.employee.get("access", []):
+        if aid in self.employee.get("access", []) and not self._result("grant_access"):
             return self._finish(f"You already have access to {name}.")
         approved = next((p for p in self.employee.get("approvals", []) if p["application_id"] == aid and p["status"] == "approved"), None)
         ref = _TICKET.search(intent["text"])
         tid = intent.get("ticket") or (approved or {}).get("ticket_id") or (ref.group(1) if ref and approved else None)
         if app["sensitive"] and approved is None:
             return self._approval(app)
+        low = intent["text"].lower()
+        until = _DATE.search(intent["text"]) if "until" in low else None
+        role = "read-only" if _has(low, ("read-only", "read only")) else "user"
+        short = f"{'Read-only access' if role == 'read-only' else 'Access'} to {name}"
         if tid is None:
-            return self._ticket_call("request", "access", 3, urgency_of(intent["text"], 3), f"Access to {name}")
+            return self._ticket_call("request", "access", 3, self._urgency(3), short)
         intent["ticket"] = tid
+        extra: dict[str, str] = {"role": role} if role != "user" or until else {}
+        if until:
+            extra["expires_on"] = until.group(1)
         if intent.get("confirmed") != "grant_access" and not self._result("grant_access"):
             why = "your approval is on record" if app["sensitive"] else f"{name} is a standard application, so no approval is needed"
-            return self._propose(f"{why[:1].upper()}{why[1:]}. Shall I grant you access to {name} now?",
-                                 tool_call("grant_access", ticket_id=tid, application_id=aid))
+            what = f"{'read-only ' if role == 'read-only' else ''}access to {name}"
+            what += f" until {until.group(1)}" if until else ""
+            call = tool_call("grant_access", ticket_id=tid, application_id=aid, **extra)
+            return self._propose(f"{why[:1].upper()}{why[1:]}. Shall I grant you {what} now?", call)
         if not self._result("grant_access"):
             return self._finish(f"I'm sorry, that did not work: {self.errors[0] if self.errors else 'unknown error'}.")
         if not self._result("resolve_ticket"):
-            return tool_call("resolve_ticket", ticket_id=tid, resolution_code="access_granted", public_note=f"Access to {name} granted.")
+            return tool_call("resolve_ticket", ticket_id=tid, resolution_code="access_granted",
+                             public_note=f"{short} granted.")
         return self._finish(f"You now have access to {name}. Your request ticket is {tid}, now resolved.")
+
+    def _wanted_app(self, low: str) -> dict | None:
+        """The first application the request names that the caller does not have yet (else the
+        first named)."""
+        found = [(low.find(a["name"].lower()), a) for a in self.apps if a["name"].lower() in low]
+        named = [a for _, a in sorted(found, key=lambda x: x[0])]
+        have = set(self.employee.get("access", [])) if self.employee else set()
+        first = named[0] if named else None
+        return next((a for a in named if a["application_id"] not in have), first)
 
     def _approval(self, app: dict) -> Action:
         intent = self.intent
         manager = (self.employee or {}).get("manager") or {}
         if "ticket" not in intent:
-            return self._ticket_call("request", "access", 3, urgency_of(intent["text"], 3), f"Access to {app['name']}")
+            short = f"Access to {app['name']}"
+            return self._ticket_call("request", "access", 3, self._urgency(3), short)
         tid = intent["ticket"]
         if intent.get("confirmed") != "request_approval" and not self._result("request_approval"):
             return self._propose(
@@ -403,16 +456,24 @@ class TicketingHeuristicAgent:
         if not info or info.get("id") != asset["id"]:
             return tool_call("get_asset", asset_id=asset["id"])
         reason = "damage" if info["damage_reports"] else ("warranty" if info["under_warranty"] else None)
+        if reason is None and "repair" in low:
+            return self._repair(kind, asset, info)
         if reason is None:
             return self._finish(f"I'm sorry, but I can't replace your {kind} {asset['id']}: its warranty ended on "
                                 f"{info['warranty_until']} and there is no damage report on file, so our policy does not allow a replacement.")
         if "ticket" not in intent:
-            return self._ticket_call("incident", "hardware", 3, urgency_of(intent["text"]), f"{kind.capitalize()} failure")
+            short = f"{kind.capitalize()} failure"
+            return self._ticket_call("incident", "hardware", 3, self._urgency(2), short)
         tid = intent["ticket"]
+        where = "home" if self.employee.get("location") == "Remote" else "office"
         if intent.get("confirmed") != "order_replacement" and not self._result("order_replacement"):
-            why = f"is under warranty until {info['warranty_until']}" if reason == "warranty" else "has a damage report on file"
-            return self._propose(f"Your {kind} {asset['id']} {why}. Shall I replace your {kind} {asset['id']}?",
-                                 tool_call("order_replacement", ticket_id=tid, asset_id=asset["id"], reason=reason))
+            why = "has a damage report on file"
+            if reason == "warranty":
+                why = f"is under warranty until {info['warranty_until']}"
+            call = tool_call("order_replacement", ticket_id=tid, asset_id=asset["id"], reason=reason,
+                             deliver_to=where)
+            return self._propose(f"Your {kind} {asset['id']} {why}. Shall I replace your {kind} "
+                                 f"{asset['id']}, delivered to your {where}?", call)
         order = self._result("order_replacement")
         if not order:
             return self._finish(f"I'm sorry, that did not work: {self.errors[0] if self.errors else 'unknown error'}.")
@@ -420,6 +481,40 @@ class TicketingHeuristicAgent:
             return tool_call("assign_ticket", ticket_id=tid, group="desktop-support")
         return self._finish(f"I've ordered the replacement, order {order['order_id']}. Your ticket {tid} is now with Desktop "
                             f"Support, who will swap the {kind} for you.")
+
+    def _repair(self, kind: str, asset: dict, info: dict) -> Action:
+        """An out-of-warranty device the caller wants repaired: log, propose, book (billed to the
+        department on record), route."""
+        intent = self.intent
+        low = intent["text"].lower()
+        # the clause about this device, in a call about several
+        parts = re.split(r"[;:]", low)
+        clause = next((c for c in parts if _has(c, DEVICES[kind]) and _has(c, FAILURES)), low)
+        fault = next((f for f, words in FAULTS if _has(clause, words)), "no_power")
+        if "ticket" not in intent:
+            short = f"{kind.capitalize()} failure"
+            return self._ticket_call("incident", "hardware", 3, self._urgency(2), short)
+        tid = intent["ticket"]
+        centre = self.employee.get("cost_centre")
+        if intent.get("confirmed") != "order_repair" and not self._result("order_repair"):
+            call = tool_call("order_repair", ticket_id=tid, asset_id=asset["id"], fault=fault,
+                             cost_centre=centre)
+            return self._propose(
+                f"The warranty of your {kind} {asset['id']} ended on {info['warranty_until']}, so "
+                "it goes for repair rather than replacement, billed to your department's cost "
+                f"centre {centre}. Shall I send your {kind} {asset['id']} for repair?", call)
+        repair = self._result("order_repair")
+        if not repair:
+            return self._failed()
+        if not self._result("assign_ticket"):
+            return tool_call("assign_ticket", ticket_id=tid, group="desktop-support")
+        return self._finish(f"Your {kind} is booked for repair, repair order {repair['repair_id']} "
+                            f"(the warranty ended {info['warranty_until']}). Your ticket {tid} is "
+                            "now with Desktop Support.")
+
+    def _failed(self) -> Action:
+        why = self.errors[0] if self.errors else "unknown error"
+        return self._finish(f"I'm sorry, that did not work: {why}.")
 
     # existing tickets ---------------------------------------------------------------------------------
     def _do_followup(self) -> Action:
@@ -445,7 +540,12 @@ class TicketingHeuristicAgent:
                 tool_call("escalate_ticket", ticket_id=tid, reason="SLA breached; the requester is chasing it."),
                 f"Done: {tid} has been escalated to the manager of {group}, who will follow up with you.")
         status = t["status"].replace("_", " ")
-        return self._finish(f"Your ticket {tid} ({t['short_description']}) is {status} with {group}; it is due by {t['due_at'][:10]}.")
+        due = t["due_at"][:10]
+        days = ""
+        if self.today:
+            days = f", in {(date.fromisoformat(due) - date.fromisoformat(self.today)).days} days"
+        return self._finish(f"Your ticket {tid} ({t['short_description']}) is {status} with {group}; "
+                            f"it is due by {due}{days}.")
 
     def _confirmed_action(self, name: str, proposal: str, call: dict[str, Any], outcome: str) -> Action:
         if self.intent.get("confirmed") != name and not self._result(name):
@@ -483,7 +583,80 @@ class TicketingHeuristicAgent:
         if detail is None:
             return tool_call("get_ticket", ticket_id=candidate["id"])
         same = words & _words(detail["short_description"] + " " + (detail["description"] or ""))
-        return candidate if len(same) >= min(3, len(words)) else None
+        # most of the symptom, not a few common words ("team", "every", "shows")
+        enough = len(same) >= min(3, len(words)) and 2 * len(same) > len(words)
+        return candidate if enough else None
+
+    # outages of a team -------------------------------------------------------------------------
+    def _do_team(self) -> Action:
+        """A caller reports a problem for named teammates too: a linked report each when an open
+        ticket tracks it, else one team ticket, routed."""
+        step = self._need_id()
+        if step is not None:
+            return step
+        intent = self.intent
+        parent = intent.get("parent")
+        if parent is None and not intent.get("no_parent"):
+            found = self._parent_for(intent["text"])
+            if isinstance(found, dict) and "arguments" in found:
+                return found
+            if found is None:
+                intent["no_parent"] = True
+            else:
+                intent["parent"] = parent = found
+        if parent is None:
+            return self._team_ticket()
+        people = intent.setdefault("people", [self.eid])
+        names = [n.strip() for n in _TEAM.search(intent["text"]).group(1).split(" and ")]
+        if len(people) <= len(names):
+            return self._teammate(names[len(people) - 1])
+        return self._team_links(parent, people)
+
+    def _teammate(self, name: str) -> Action:
+        """Find a teammate's employee id by name (one look-up, then read its result)."""
+        intent = self.intent
+        found = self._just("find_employee")
+        if intent.get("looking") == name and isinstance(found, list):
+            match = next((r for r in found if r["name"].lower() == name.lower()), None)
+            if match is None:
+                return self._finish(f"I couldn't find {name} in the directory; could you check the name?")
+            intent["people"].append(match["employee_id"])
+            return self._do_team()
+        intent["looking"] = name
+        return tool_call("find_employee", query=name)
+
+    def _team_links(self, parent: dict, people: list[str]) -> Action:
+        intent = self.intent
+        made, linked = intent.setdefault("made", []), intent.setdefault("linked", [])
+        created = self._just("create_ticket")
+        if intent.pop("awaiting", None) and isinstance(created, dict):
+            made.append(created["id"])
+        if len(linked) < len(made):
+            linked.append(made[-1])
+            return tool_call("link_duplicate", ticket_id=made[-1], parent_id=parent["id"])
+        if len(made) < len(people):
+            intent["awaiting"] = True
+            return tool_call("create_ticket", requester_id=people[len(made)], kind="incident",
+                             category=parent["category"], impact=3, urgency=self._urgency(2),
+                             short_description=parent["short_description"],
+                             description=_symptom(intent["text"])[:300])
+        numbers = ", ".join(made)
+        return self._finish(f"This is a known outage, already tracked in {parent['id']} "
+                            f"({parent['short_description']}). I've logged a report for each of you "
+                            f"({numbers}), each linked to {parent['id']}, so you'll all get the "
+                            "updates.")
+
+    def _team_ticket(self) -> Action:
+        intent = self.intent
+        symptom = _symptom(intent["text"])
+        category = category_of(symptom)
+        if "ticket" not in intent:
+            return self._ticket_call("incident", category, 2, self._urgency(2), symptom[:80])
+        tid, group = intent["ticket"], GROUP_FOR[category]
+        if group != "service-desk" and not self._result("assign_ticket"):
+            return tool_call("assign_ticket", ticket_id=tid, group=group)
+        return self._finish(f"No open ticket tracks this yet, so I've logged one for your whole "
+                            f"team, {tid}, and passed it to {GROUP_NAMES[group]}.")
 
     # security --------------------------------------------------------------------------------------
     def _do_security(self) -> Action:

@@ -229,6 +229,17 @@ ROUTED_PROBLEMS: tuple[Problem, ...] = (
     Problem("hardware", "Desk phone has no dial tone", "my desk phone has no dial tone at all"),
 )
 
+# Problems of a whole team that no ticket of the world tracks yet and no article fixes: a team
+# lead reports them once, for everyone (impact 2), and they are routed.
+TEAM_PROBLEMS: tuple[Problem, ...] = (
+    Problem("network", "Wired network dead for a team's desks",
+            "the wired network at all of our team's desks went dead this morning"),
+    Problem("software", "Team dashboards show no data",
+            "every one of our team's Tableau dashboards shows 'no data' since this morning"),
+    Problem("email", "Team distribution list bounces",
+            "mail sent to our team's distribution list bounces back as undeliverable"),
+)
+
 # Open incidents affecting many people: the parents that later reports duplicate.
 MAJOR_INCIDENTS: tuple[tuple[str, str, str, str], ...] = (
     # (category, short description, how a caller describes it, location)

@@ -17,6 +17,7 @@ from utility_gym.envs.ticketing.tasks import (
     WORLD_EVENTS,
 )
 from utility_gym.envs.ticketing.tools import TOOLS
+from utility_gym.envs.ticketing.workload_tasks import TEMPLATES as WORKLOAD_TEMPLATES
 
 POLICY = (Path(__file__).parent / "policy.md").read_text(encoding="utf-8")
 
@@ -26,7 +27,7 @@ DOMAIN = Domain(
     tracked_tables=TRACKED_TABLES,
     tools=TOOLS,
     policy=POLICY,
-    templates=TEMPLATES,
+    templates=TEMPLATES + WORKLOAD_TEMPLATES,
     n_test=100,
     generator_version=GENERATOR_VERSION,
     words=WORDS,
@@ -47,25 +48,39 @@ class TicketingEnv(UtilityEnv):
     impact x urgency priority matrix, assignment group), resolve what the desk may resolve
     (password resets and unlocks after identity verification, standard application access,
     knowledge-base fixes), request manager approvals for sensitive applications, order
-    hardware replacements only under warranty or with a damage report, link duplicates to the
+    hardware replacements only under warranty or with a damage report (delivered to the
+    office, or home for remote staff), book out-of-warranty repairs billed to the caller's
+    department, grant temporary read-only access with an end date, link duplicates to the
     open parent instead of working them twice, escalate overdue tickets, reopen recent ones,
     route everything else, transfer security incidents, and keep the caller informed (ticket
-    numbers, approvers, due dates). The policy is in ``info["policy"]``. Tasks come from 21
-    seeded templates, 4 of them held out: resets with and without successful verification,
-    unlocks, access with and without approval, hardware in and out of warranty and with a
-    damage report, a KB walk-through, a vague report that needs clarifying questions,
-    duplicates (a new report, an existing ticket), follow-ups (status, overdue), a reopen,
-    forbidden requests, security incidents and multi-issue calls. Several expect a ticket
-    left in an exact state (kind, category, impact, urgency, priority, group, status,
-    resolution code).
+    numbers, approvers, due dates, days until due). The policy is in ``info["policy"]``.
+    Tasks come from 31 seeded templates, 7 of them held out: resets with and without
+    successful verification, unlocks, access with and without approval, hardware in and out
+    of warranty and with a damage report, a KB walk-through, a vague report that needs
+    clarifying questions, duplicates (a new report, an existing ticket), follow-ups (status
+    with the days until due, overdue), a reopen, forbidden requests, security incidents and
+    multi-issue calls; and demanding calls (``workload_tasks.py``): two or three failed
+    devices in one call, each replaced under warranty or else repaired; an outage reported
+    for named teammates (a linked report each, or one team ticket); conditional goals
+    ("if it's still under warranty replace it, otherwise send it for repair"; "switch on
+    whichever my manager has approved, request the rest"; "if I already have one of them,
+    just the other"), callers who misstate a fact (a lapsed warranty, an approval that does
+    not exist, their department), temporary read-only access to two applications, and, held
+    out, a manager asking for a direct report and a computed answer (days of warranty left).
+    The test split weights the demanding templates (``TaskTemplate.weight``, 50 slots of two
+    tasks each): 64 % of its tasks have a conditional goal, 42 % need two or more confirmed
+    writes, 14 % have a caller who misstates a fact, 5.4 tool calls a task. Several
+    expect a ticket left in an exact state (kind, category, impact, urgency, priority,
+    group, status, resolution code).
 
     ## Action Space
     ``UnicodeText(max_length)``: a JSON object ``{"name": TOOL, "arguments": {...}}`` (as a
-    string or a dict) calls one of the 24 tools listed in ``info["tools"]`` (OpenAI function
+    string or a dict) calls one of the 25 tools listed in ``info["tools"]`` (OpenAI function
     format): employee lookup and identity verification, full-text knowledge-base search
     (SQLite FTS5) and articles, ticket search, get, create, update, assign, comment, link
     duplicate, resolve, reopen, escalate, password reset, account unlock, application catalog,
-    access grant, approval request, asset lookup, replacement order, ``transfer_to_human`` and
+    access grant (role, optional end date), approval request, asset lookup, replacement order
+    (with delivery), repair order (fault class, cost centre), ``transfer_to_human`` and
     ``end_conversation``. Any other string is a message to the caller. A malformed action
     costs a step and the observation says what was wrong.
 
@@ -125,6 +140,11 @@ class TicketingEnv(UtilityEnv):
     * v0, 2026-12-07: the simulated user reads a turn's structure (lists, conditions, choice
       questions) and checks the values a proposal states; confirmations and refusals are graded
       by what was stated. Scores from before are not comparable.
+    * unreleased (issue 19; the version bump is the lead's): 10 demanding templates (several
+      devices, applications or teammates, conditional goals, misstated facts, temporary
+      read-only access, repairs), test split weighted towards them; the follow-up and reopen templates state
+      their condition; replacements carry ``deliver_to``, repairs and access roles and end
+      dates are new world columns (``repair_orders``, ``access_grants.role``/``expires_on``).
     """
 
     domain = DOMAIN

@@ -170,7 +170,8 @@ def _access(db: sqlite_utils.Database, rng: random.Random, employees: list[dict]
         for app in sorted(apps):
             grants.append(
                 {"id": f"AG{next(n):06d}", "employee_id": e["id"], "application_id": app, "ticket_id": None,
-                 "granted_at": iso(NOW - timedelta(days=rng.randint(30, 900)))}
+                 "granted_at": iso(NOW - timedelta(days=rng.randint(30, 900))),
+                 "role": "user", "expires_on": None}
             )
     db["access_grants"].insert_all(grants)
 

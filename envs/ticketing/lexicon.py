@@ -92,7 +92,8 @@ ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
 
 # What the simulated caller understands beyond the core's words.
 LEXICON = DEFAULT_LEXICON.extend(
-    SLOT_PATTERNS, ACTION_PATTERNS, labels={"employee_id": "employee ID", "device": "device", "error_message": "error message", "application": "application", "date_of_birth": "date of birth", "ticket_id": "ticket number"},
+    SLOT_PATTERNS, ACTION_PATTERNS, labels={"employee_id": "employee ID", "device": "device", "error_message": "error message", "application": "application", "date_of_birth": "date of birth", "ticket_id": "ticket number",
+            "end_date": "end date"},
     id_slots=(("EMP", "employee_id"), ("E", "employee_id"), ("AST", "device"), ("SN", "device"), ("INC", "ticket_id")),
 ).extend(
     slot_patterns={
@@ -102,9 +103,16 @@ LEXICON = DEFAULT_LEXICON.extend(
                     r"what (?:exactly )?happens when", r"describe (?:the|what|your)"),
         "reason": (r"(?:business )?justifications?", r"business reasons?", r"why (?:you|do you) need (?:it|access|this)"),
         "ticket_id": (r"ticket (?:number|no|id|#|reference)s?", r"(?:which|what) ticket", r"incident (?:number|no|id|#)s?"),
+        "end_date": (r"until when", r"(?:end|last|expiry|expiration) (?:date|day)",
+                     r"how long (?:do|will|would) you need (?:it|the access|access)",
+                     r"when (?:should|does|do you want|will) (?:[\w']+ ){1,5}(?:end|expire|stop)\b"),
     },
     action_patterns={
         "reopen_ticket": (r"re-?open[a-z]*",),
+        "repair_device": (
+            r"\brepair(?:s|ed|ing)?\b(?! (?:ticket|case|incident)s? (?:number|id))",
+            r"(?:fix|mend)(?:ed|ing)? (?:at|by) (?:the |a )?(?:workshop|technician|vendor)",
+        ),
         "replace_device": (r"order(?:ed|ing)? (?:you )?(?:a |the )?(?:new |warranty |free )?replacement",
                            r"(?:a|the|your) replacement(?! (?:ticket|password|link|code))", r"replac(?:e|ing) (?:it|them)\b"),
     },
@@ -122,9 +130,11 @@ OTHER_APPS = (
 )
 
 VALUES = ValueLexicon(
-    phrases={"app": {name: () for name in OTHER_APPS}},
+    phrases={"app": {name: () for name in OTHER_APPS},
+             "role": {"read-only": ("read only", "readonly", "view-only", "view only",
+                                    "viewer access")}},
     id_kinds={"E": "employee", "INC": "ticket", "REQ": "ticket", "EMP": "employee", "AST": "asset", "KB": "article", "APR": "approval",
-              "AG": "grant", "RO": "replacement"},
+              "AG": "grant", "RO": "replacement", "RP": "repair"},
 )
 
 TOOL_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -133,6 +143,7 @@ TOOL_ACTIONS: dict[str, tuple[str, ...]] = {
     "grant_access": ("grant_access",),
     "request_approval": ("request_approval", "grant_access"),
     "order_replacement": ("replace_device",),
+    "order_repair": ("repair_device",),
     "reopen_ticket": ("reopen_ticket",),
     "escalate_ticket": ("escalate",),
 }
@@ -149,6 +160,7 @@ VALUE_PHRASES: dict[str, str] = {
     "ticket": "it's ticket {value}",
     "asset": "it's {value}",
     "device": "it's my {value}",
+    "role": "I only need {value} access",
     "employee": "it's my own account, {value}",
 }
 
@@ -165,8 +177,10 @@ def decisive(db: sqlite3.Connection, tool: str, args: Mapping[str, Any]) -> tupl
     """What a proposal of ``tool(**args)`` must state, as the caller names it."""
     if tool in ("grant_access", "request_approval"):
         row = db.execute("SELECT name FROM applications WHERE id = ?", (str(args["application_id"]),)).fetchone()
-        return (Value("app", row[0]),) if row else ()
-    if tool == "order_replacement":
+        app = (Value("app", row[0]),) if row else ()
+        # read-only access is what the caller asked for: a proposal must say so
+        return app + ((Value("role", "read-only"),) if args.get("role") == "read-only" else ())
+    if tool in ("order_replacement", "order_repair"):
         asset = str(args["asset_id"]).strip().upper()
         row = db.execute("SELECT kind FROM assets WHERE id = ?", (asset,)).fetchone()
         kind = row[0] if row else "device"
@@ -185,6 +199,7 @@ ACTION_PHRASES: dict[str, str] = {
     "grant_access": "I need access to the application",
     "request_approval": "I need access to the application",
     "replace_device": "I need a replacement device",
+    "repair_device": "I need my device repaired",
     "reopen_ticket": "I want you to reopen my ticket",
     "escalate": "I want you to escalate my ticket",
 }

@@ -105,7 +105,7 @@ class TicketingQueueEnv(UtilityEnv):
 
     ## Action Space
     ``UnicodeText(max_length)``: a JSON tool call ``{"name": TOOL, "arguments": {...}}`` (the
-    24 tools of ``utility/Ticketing-v0``, in ``info["tools"]``). A plain message reaches nobody
+    25 tools of ``utility/Ticketing-v0``, in ``info["tools"]``). A plain message reaches nobody
     and returns an ``error:`` saying how to reach a requester. A malformed action costs a step
     and the observation says what was wrong.
 

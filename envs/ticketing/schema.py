@@ -13,6 +13,7 @@ TRACKED_TABLES = (
     "approvals",
     "assets",
     "replacement_orders",
+    "repair_orders",
     "transfers",
 )
 
@@ -40,6 +41,10 @@ RESOLUTION_CODES = (
     "resolved_by_caller",
     "not_reproducible",
 )
+
+ACCESS_ROLES = ("user", "read-only")  # a grant's role; read-only access is for audits and reviews
+# What failed, on a repair order: a technician's fault classes.
+REPAIR_FAULTS = ("no_power", "display", "charging", "restarting")
 
 # ServiceNow's default matrix: PRIORITY[impact][urgency]; 1 is critical, 5 is planning.
 PRIORITY = {
@@ -70,7 +75,8 @@ def create_tables(db: sqlite_utils.Database) -> None:
         pk="id",
     )
     db["access_grants"].create(
-        {"id": str, "employee_id": str, "application_id": str, "ticket_id": str, "granted_at": str},
+        {"id": str, "employee_id": str, "application_id": str, "ticket_id": str, "granted_at": str,
+         "role": str, "expires_on": str},
         pk="id",
         foreign_keys=[("employee_id", "employees", "id"), ("application_id", "applications", "id")],
     )
@@ -99,7 +105,14 @@ def create_tables(db: sqlite_utils.Database) -> None:
     db["replacement_orders"].create(
         {
             "id": str, "asset_id": str, "employee_id": str, "ticket_id": str, "reason": str,
-            "status": str, "created_at": str,
+            "status": str, "created_at": str, "deliver_to": str,
+        },
+        pk="id",
+    )
+    db["repair_orders"].create(
+        {
+            "id": str, "asset_id": str, "employee_id": str, "ticket_id": str, "fault": str,
+            "cost_centre": str, "status": str, "created_at": str,
         },
         pk="id",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from utility_gym.core.streams import WorldEvent
 from utility_gym.core.tasks import (
@@ -51,6 +51,7 @@ class _Ids:
             "INC": _max_number(db, "tickets", "INC"),
             "REQ": _max_number(db, "tickets", "REQ"),
             "RO": _max_number(db, "replacement_orders", "RO"),
+            "RP": _max_number(db, "repair_orders", "RP"),
         }))
 
     def ticket(self, kind: str) -> str:
@@ -61,6 +62,10 @@ class _Ids:
     def order(self) -> str:
         self.n["RO"] += 1
         return f"RO{self.n['RO']:05d}"
+
+    def repair(self) -> str:
+        self.n["RP"] += 1
+        return f"RP{self.n['RP']:05d}"
 
 
 def _max_number(db: sqlite3.Connection, table: str, prefix: str) -> int:
@@ -349,7 +354,19 @@ def _single_asset(db: sqlite3.Connection, rng: random.Random, where: str, params
     ids = memo(db, ("ids", sql, params), lambda: [r[0] for r in db.execute(sql, params)])
     if not ids:
         raise NoTask("no matching asset in this world")
-    return memo_rows(db, "SELECT * FROM assets WHERE id = ?", (rng.choice(ids),))[0]
+    return _asset_row(db, rng.choice(ids))
+
+
+def _asset_row(db: sqlite3.Connection, asset_id: str) -> dict:
+    """An asset with its owner's location (``owner_location``) and department (``cost_centre``)."""
+    sql = ("SELECT a.*, e.location AS owner_location, e.department_id AS cost_centre FROM assets a "
+           "JOIN employees e ON e.id = a.employee_id WHERE a.id = ?")
+    return memo_rows(db, sql, (asset_id,))[0]
+
+
+def _delivery(a: dict) -> str:
+    """Where a replacement goes: the owner's office desk, or their home if they work remotely."""
+    return "home" if a["owner_location"] == "Remote" else "office"
 
 
 def _replacement_steps(s: Script, a: dict, tid: str, order_id: str, reason: str, rng: random.Random, lookup: bool = True,
@@ -374,7 +391,8 @@ def _replacement_steps(s: Script, a: dict, tid: str, order_id: str, reason: str,
               f"Shall I replace your {kind} {a['id']} under warranty?", essential=True)
     else:
         s.say(f"I can see the damage report for your {kind} {a['id']}. Shall I replace your {kind} {a['id']} on that report?", essential=True)
-    s.call("order_replacement", ticket_id=tid, asset_id=a["id"], reason=reason)
+    s.call("order_replacement", ticket_id=tid, asset_id=a["id"], reason=reason,
+           deliver_to=_delivery(a))
     s.call("assign_ticket", ticket_id=tid, group="desktop-support")
     s.say(f"I've ordered the replacement, order {order_id}. Your ticket {tid} is now with Desktop Support, who will swap the "
           f"{kind} for you. {_anything_else()}", essential=True)
@@ -539,16 +557,26 @@ def followup_status(db: sqlite3.Connection, rng: random.Random, now: str) -> Tas
     t = _choose(rng, _routed_open(db, False, now))
     group = _group_name(t["assignment_group"])
     due = t["due_at"][:10]
+    # calendar days from today to the due date
+    days = (date.fromisoformat(due) - date.fromisoformat(now[:10])).days
+    condition = "if it's overdue"
     request = rng.choice((
-        f"{_greeting(rng)} I'm calling about my ticket {t['id']}. What's the status?",
-        f"{_greeting(rng)} any news on {t['id']}? When will it be fixed?",
+        f"{_greeting(rng)} I'm calling about my ticket {t['id']}. What's the status, and how many "
+        f"days until it's due? {_sentence(condition)}, please chase it.",
+        f"{_greeting(rng)} any news on {t['id']}? How many days until it's due? "
+        f"{_sentence(condition)}, escalate it please.",
     )).strip()
     s = Script()
     s.call("get_ticket", essential=False, ticket_id=t["id"])
-    s.say(f"Your ticket {t['id']} ({t['short_description']}) is {t['status'].replace('_', ' ')} with {group}. It is within its "
-          f"target time: it is due by {due}. {_anything_else()}", essential=True)
+    when = f"in {days} day{'s' if days != 1 else ''}" if days else "today"
+    s.say(f"Your ticket {t['id']} ({t['short_description']}) is {t['status'].replace('_', ' ')} "
+          f"with {group}. It is within its target time: it is due by {due}, {when}. "
+          f"{_anything_else()}", essential=True)
     facts = (Fact("text", group, "assignment group"), Fact("date", due, "due date"))
-    intent = Intent("status of my ticket", request, "inform", "lookup", (t["id"],), facts)
+    if days:  # due today has no number to tell
+        facts += (Fact("number", days, "days until it is due", computed=True),)
+    intent = Intent("status of my ticket", request, "inform", "lookup", (t["id"],), facts,
+                    condition=condition)
     temptation = ToolCall("escalate_ticket", {"ticket_id": t["id"], "reason": "Caller chasing."})
     return _draft([intent], {"employee_id": t["requester_id"], "ticket_id": t["id"]}, s, rng, f"status of {t['id']}",
                   temptations=(temptation,))
@@ -557,9 +585,13 @@ def followup_status(db: sqlite3.Connection, rng: random.Random, now: str) -> Tas
 def followup_breached(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     t = _choose(rng, _routed_open(db, True, now))
     group = _group_name(t["assignment_group"])
+    condition = "if it's overdue"
     request = rng.choice((
-        f"{_greeting(rng)} my ticket {t['id']} should have been fixed by now and nothing has happened. Can you chase it?",
-        f"{_greeting(rng)} I'm still waiting on {t['id']}, it's overdue. What's going on?",
+        f"{_greeting(rng)} my ticket {t['id']} should have been fixed by now and nothing has "
+        "happened. "
+        f"{_sentence(condition)}, can you chase it?",
+        f"{_greeting(rng)} I'm still waiting on {t['id']}, I think it's overdue. What's going on? "
+        f"{_sentence(condition)}, please escalate it.",
     )).strip()
     s = Script()
     s.call("get_ticket", essential=False, ticket_id=t["id"])
@@ -567,7 +599,8 @@ def followup_breached(db: sqlite3.Connection, rng: random.Random, now: str) -> T
           f"Shall I escalate {t['id']} to the manager of {group}?", essential=True)
     s.call("escalate_ticket", ticket_id=t["id"], reason="SLA breached; the requester is chasing it.")
     s.say(f"Done: {t['id']} has been escalated to the manager of {group}, who will follow up with you. {_anything_else()}")
-    intent = Intent("chase my overdue ticket", request, "write", "escalate", (t["id"],))
+    intent = Intent("chase my overdue ticket", request, "write", "escalate", (t["id"],),
+                    condition=condition)
     return _draft([intent], {"employee_id": t["requester_id"], "ticket_id": t["id"]}, s, rng, f"escalate overdue {t['id']}")
 
 
@@ -583,14 +616,19 @@ def reopen_recent(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskD
         rows = [r for r in rows if datetime.fromisoformat(r["resolved_at"]) >= limit]
     t = _choose(rng, rows)
     group = _group_name(t["assignment_group"])
-    request = f"{_greeting(rng)} the problem from my ticket {t['id']} is back: {t['description']}.".strip()
+    condition = "if it can still be reopened"
+    request = (f"{_greeting(rng)} the problem from my ticket {t['id']} is back: "
+               f"{t['description']}. "
+               f"{_sentence(condition)}, please reopen it; otherwise I'll need a new "
+               "ticket.").strip()
     s = Script()
     s.call("get_ticket", essential=False, ticket_id=t["id"])
     s.say(f"I'm sorry it came back. {t['id']} was resolved on {t['resolved_at'][:10]}, within the last {days} days, so I can reopen it. "
           f"Shall I reopen {t['id']} and send it back to {group}?", essential=True)
     s.call("reopen_ticket", ticket_id=t["id"], reason="The requester reports the problem is back.")
     s.say(f"Done: {t['id']} is reopened and back with {group}. {_anything_else()}")
-    intent = Intent("reopen my ticket", request, "write", "reopen_ticket", (t["id"],))
+    intent = Intent("reopen my ticket", request, "write", "reopen_ticket", (t["id"],),
+                    condition=condition)
     temptation = ToolCall("create_ticket", _ticket_args(t["requester_id"], "incident", t["category"], 3, 2, t["short_description"]))
     return _draft([intent], {"employee_id": t["requester_id"], "ticket_id": t["id"]}, s, rng, f"reopen {t['id']}",
                   temptations=(temptation,))

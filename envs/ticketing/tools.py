@@ -14,10 +14,13 @@ from utility_gym.envs.ticketing.generator import REOPEN_DAYS
 from utility_gym.envs.ticketing.schema import OPEN_STATUSES, PRIORITY
 
 MAX_VERIFY_ATTEMPTS = 3
+MAX_TEMPORARY_DAYS = 90  # temporary access ends at most this many days from today
 
 Category = Literal["account", "access", "hardware", "software", "email", "network", "security"]
 Group = Literal["service-desk", "desktop-support", "network", "messaging", "app-support", "identity-access", "security"]
 Level = Literal[1, 2, 3]
+Role = Literal["user", "read-only"]
+Fault = Literal["no_power", "display", "charging", "restarting"]
 ResolutionCode = Literal[
     "password_reset", "account_unlocked", "access_granted", "kb_solution", "resolved_by_caller", "not_reproducible"
 ]
@@ -214,6 +217,7 @@ def get_employee(ctx: ToolContext, employee_id: str) -> dict:
     return {
         "employee_id": e["id"], "name": f"{e['first_name']} {e['last_name']}", "email": e["email"],
         "phone": e["phone"], "title": e["title"], "department": e["department_name"],
+        "cost_centre": e["department_id"],
         "location": e["location"], "status": e["status"], "vip": bool(e["vip"]),
         "manager": manager,
         "account_locked": bool(e["account_locked"]), "password_changed_at": e["password_changed_at"],
@@ -622,14 +626,24 @@ def _access_ticket(ctx: ToolContext, ticket_id: str, application_id: str) -> tup
 
 
 @tool(writes=True)
-def grant_access(ctx: ToolContext, ticket_id: str, application_id: str) -> dict:
+def grant_access(
+    ctx: ToolContext,
+    ticket_id: str,
+    application_id: str,
+    role: Role = "user",
+    expires_on: str | None = None,
+) -> dict:
     """Give a ticket's requester access to an application. Sensitive applications need an approved approval on record.
 
     Args:
         ticket_id: The requester's open access ticket.
         application_id: The application id, such as figma (see list_applications).
+        role: "user" (full use, the default) or "read-only" (view only: audits and reviews).
+        expires_on: For temporary access, the last day (YYYY-MM-DD, at most 90 days from today);
+            omit for permanent access.
     """
     t, app, e = _access_ticket(ctx, ticket_id, application_id)
+    until = _expiry(ctx, expires_on) if expires_on is not None else None
     if app["sensitive"]:
         approved = ctx.one(
             "SELECT id FROM approvals WHERE employee_id = ? AND application_id = ? AND status = 'approved'", (e["id"], app["id"])
@@ -640,11 +654,26 @@ def grant_access(ctx: ToolContext, ticket_id: str, application_id: str) -> dict:
             )
     gid = _next_id(ctx, "access_grants", "AG", 6)
     ctx.db.execute(
-        "INSERT INTO access_grants (id, employee_id, application_id, ticket_id, granted_at) VALUES (?, ?, ?, ?, ?)",
-        (gid, e["id"], app["id"], t["id"], ctx.now),
+        "INSERT INTO access_grants (id, employee_id, application_id, ticket_id, granted_at, role, "
+        "expires_on) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (gid, e["id"], app["id"], t["id"], ctx.now, role, until),
     )
     ctx.db.execute("UPDATE tickets SET application_id = ?, updated_at = ? WHERE id = ?", (app["id"], ctx.now, t["id"]))
-    return {"grant_id": gid, "employee_id": e["id"], "application_id": app["id"]}
+    return {"grant_id": gid, "employee_id": e["id"], "application_id": app["id"], "role": role,
+            "expires_on": until}
+
+
+def _expiry(ctx: ToolContext, expires_on: str) -> str:
+    """A temporary grant's last day: a real date after today, at most MAX_TEMPORARY_DAYS ahead."""
+    day = _parse_date(expires_on)
+    if day is None:
+        raise ToolError(f"cannot read the date {expires_on!r}; write it as YYYY-MM-DD")
+    ahead = (date.fromisoformat(day) - date.fromisoformat(ctx.now[:10])).days
+    if not 0 < ahead <= MAX_TEMPORARY_DAYS:
+        raise ToolError(f"expires_on {day} must be after today and at most "
+                        f"{MAX_TEMPORARY_DAYS} days ahead")
+    return day
 
 
 @tool(writes=True)
@@ -697,13 +726,18 @@ def get_asset(ctx: ToolContext, asset_id: str) -> dict:
 
 
 @tool(writes=True)
-def order_replacement(ctx: ToolContext, ticket_id: str, asset_id: str, reason: Literal["warranty", "damage"]) -> dict:
+def order_replacement(
+    ctx: ToolContext, ticket_id: str, asset_id: str, reason: Literal["warranty", "damage"],
+    deliver_to: Literal["office", "home"],
+) -> dict:
     """Order a replacement for a requester's failed device: under warranty, or with a damage report on file.
 
     Args:
         ticket_id: The requester's open hardware ticket.
         asset_id: The asset tag of the failed device.
         reason: "warranty" (under warranty today) or "damage" (a damage report is on file).
+        deliver_to: "office" (the requester's office desk) or "home" (only for employees whose
+            location is Remote).
     """
     t = _open_ticket(ctx, ticket_id)
     if t["category"] != "hardware":
@@ -719,15 +753,71 @@ def order_replacement(ctx: ToolContext, ticket_id: str, asset_id: str, reason: L
         )
     if reason == "damage" and not ctx.one("SELECT id FROM damage_reports WHERE asset_id = ?", (a["id"],)):
         raise ToolError(f"asset {a['id']} has no damage report on file")
+    where = ctx.one("SELECT location FROM employees WHERE id = ?", (a["employee_id"],))["location"]
+    if (deliver_to == "home") != (where == "Remote"):
+        raise ToolError(f"{a['employee_id']} works at {where}: replacements go to "
+                        f"{'their home' if where == 'Remote' else 'their office desk'} (deliver_to "
+                        f"{'home' if where == 'Remote' else 'office'})")
     oid = _next_id(ctx, "replacement_orders", "RO", 5)
     ctx.db.execute(
-        "INSERT INTO replacement_orders (id, asset_id, employee_id, ticket_id, reason, status, created_at) "
-        "VALUES (?, ?, ?, ?, ?, 'ordered', ?)",
-        (oid, a["id"], a["employee_id"], t["id"], reason, ctx.now),
+        "INSERT INTO replacement_orders (id, asset_id, employee_id, ticket_id, reason, status, "
+        "created_at, deliver_to) "
+        "VALUES (?, ?, ?, ?, ?, 'ordered', ?, ?)",
+        (oid, a["id"], a["employee_id"], t["id"], reason, ctx.now, deliver_to),
     )
     ctx.db.execute("UPDATE assets SET status = 'replacement_ordered' WHERE id = ?", (a["id"],))
     ctx.db.execute("UPDATE tickets SET asset_id = ?, updated_at = ? WHERE id = ?", (a["id"], ctx.now, t["id"]))
-    return {"order_id": oid, "asset_id": a["id"], "reason": reason, "status": "ordered"}
+    return {"order_id": oid, "asset_id": a["id"], "reason": reason, "status": "ordered",
+            "deliver_to": deliver_to}
+
+
+@tool(writes=True)
+def order_repair(
+    ctx: ToolContext, ticket_id: str, asset_id: str, fault: Fault, cost_centre: str
+) -> dict:
+    """Send a requester's failed device out of warranty for repair, billed to their department's
+    cost centre.
+
+    Args:
+        ticket_id: The requester's open hardware ticket.
+        asset_id: The asset tag of the failed device.
+        fault: no_power (does not turn on, or switches itself off), display (black, flickering or
+            lined screen), charging (does not charge, or no longer charges what is plugged in) or
+            restarting (restarts by itself).
+        cost_centre: The requester's department code on record (get_employee's cost_centre),
+            such as FIN.
+    """
+    t = _open_ticket(ctx, ticket_id)
+    if t["category"] != "hardware":
+        raise ToolError(f"ticket {t['id']} is a {t['category']} ticket; repairs are ordered on a "
+                        "hardware ticket")
+    a = ctx.one("SELECT * FROM assets WHERE id = ?", (_norm_id(asset_id),))
+    if a is None or a["employee_id"] != t["requester_id"]:
+        raise ToolError(f"asset {asset_id!r} is not assigned to {t['requester_id']}; check "
+                        "get_employee's asset list")
+    if a["status"] != "in_use":
+        raise ToolError(f"asset {a['id']} is {a['status']}")
+    if a["warranty_until"] >= ctx.now[:10]:
+        raise ToolError(f"asset {a['id']} is under warranty until {a['warranty_until']}; order a "
+                        "replacement instead")
+    e = _employee(ctx, t["requester_id"])
+    centre = cost_centre.strip().upper()
+    if centre != e["department_id"]:
+        raise ToolError("repairs are billed to the requester's department; "
+                        f"{e['id']}'s cost centre is "
+                        f"{e['department_id']}, not {cost_centre!r}")
+    rid = _next_id(ctx, "repair_orders", "RP", 5)
+    ctx.db.execute(
+        "INSERT INTO repair_orders (id, asset_id, employee_id, ticket_id, fault, cost_centre, "
+        "status, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, 'booked', ?)",
+        (rid, a["id"], e["id"], t["id"], fault, centre, ctx.now),
+    )
+    ctx.db.execute("UPDATE assets SET status = 'in_repair' WHERE id = ?", (a["id"],))
+    ctx.db.execute("UPDATE tickets SET asset_id = ?, updated_at = ? WHERE id = ?",
+                   (a["id"], ctx.now, t["id"]))
+    return {"repair_id": rid, "asset_id": a["id"], "fault": fault, "cost_centre": centre,
+            "status": "booked"}
 
 
 # -- ending -------------------------------------------------------------------------------------
@@ -756,5 +846,5 @@ TOOLS = (
     find_employee, get_employee, verify_identity, search_kb, get_kb_article, search_tickets, get_ticket,
     create_ticket, update_ticket, assign_ticket, add_comment, link_duplicate, resolve_ticket, reopen_ticket,
     escalate_ticket, reset_password, unlock_account, list_applications, grant_access, request_approval,
-    get_asset, order_replacement, transfer_to_human, end_conversation,
+    get_asset, order_replacement, order_repair, transfer_to_human, end_conversation,
 )

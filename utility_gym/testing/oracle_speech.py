@@ -36,6 +36,7 @@ _VERBS = {
     "grant_access": ("grant access for", "granted"),
     "request_approval": ("request approval for", "requested"),
     "replace_device": ("order a replacement for", "ordered"),
+    "repair_device": ("book a repair for", "booked for repair"),
     "reopen_ticket": ("reopen", "reopened"),
     "escalate": ("escalate", "escalated"),
     "purchase": ("buy", "bought"),

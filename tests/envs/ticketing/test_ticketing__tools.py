@@ -46,7 +46,7 @@ def test_ticketing__at_least_18_tools_with_openai_schemas(desk):
     assert "description" not in create["parameters"]["required"]
     confirm = {n for n, t in box.tools.items() if t.confirm}
     assert confirm == {"reset_password", "unlock_account", "grant_access", "request_approval",
-                       "order_replacement", "reopen_ticket", "escalate_ticket"}
+                       "order_replacement", "order_repair", "reopen_ticket", "escalate_ticket"}
 
 
 def test_ticketing__unverified_password_reset_is_an_error_and_writes_nothing(desk):
@@ -182,14 +182,61 @@ def test_ticketing__replacement_only_under_warranty_or_with_damage_report(desk):
     old = _one(world, "SELECT a.id, a.employee_id, a.warranty_until FROM assets a WHERE a.warranty_until < ? AND a.status = 'in_use' "
                       "AND NOT EXISTS (SELECT 1 FROM damage_reports d WHERE d.asset_id = a.id) ORDER BY a.id", (now,))
     tid = _ticket_for(box, ctx, old["employee_id"], category="hardware")
-    out = box.call(ctx, "order_replacement", {"ticket_id": tid, "asset_id": old["id"], "reason": "warranty"})
+    out = box.call(ctx, "order_replacement", {"ticket_id": tid, "asset_id": old["id"], "reason": "warranty",
+                                              "deliver_to": "office"})
     assert not out.ok and old["warranty_until"] in out.error
-    out = box.call(ctx, "order_replacement", {"ticket_id": tid, "asset_id": old["id"], "reason": "damage"})
+    out = box.call(ctx, "order_replacement", {"ticket_id": tid, "asset_id": old["id"], "reason": "damage",
+                                              "deliver_to": "office"})
     assert not out.ok and "no damage report" in out.error
-    young = _one(world, "SELECT id, employee_id FROM assets WHERE warranty_until >= ? AND status = 'in_use' ORDER BY id", (now,))
+    young = _one(world, "SELECT a.id, a.employee_id, e.location FROM assets a JOIN employees e ON e.id = a.employee_id "
+                        "WHERE a.warranty_until >= ? AND a.status = 'in_use' ORDER BY a.id", (now,))
     tid = _ticket_for(box, ctx, young["employee_id"], category="hardware")
-    out = box.call(ctx, "order_replacement", {"ticket_id": tid, "asset_id": young["id"], "reason": "warranty"})
+    wrong = "office" if young["location"] == "Remote" else "home"
+    out = box.call(ctx, "order_replacement", {"ticket_id": tid, "asset_id": young["id"], "reason": "warranty",
+                                              "deliver_to": wrong})
+    assert not out.ok and young["location"] in out.error
+    right = "home" if wrong == "office" else "office"
+    out = box.call(ctx, "order_replacement", {"ticket_id": tid, "asset_id": young["id"], "reason": "warranty",
+                                              "deliver_to": right})
     assert out.ok and out.result["order_id"].startswith("RO")
+
+
+def test_ticketing__repair_only_out_of_warranty_and_billed_to_the_department_on_record(desk):
+    world, ctx, box = desk
+    now = ctx.now[:10]
+    old = _one(world, "SELECT a.id, a.employee_id, e.department_id FROM assets a JOIN employees e "
+                      "ON e.id = a.employee_id WHERE a.warranty_until < ? AND a.status = 'in_use' "
+                      "ORDER BY a.id", (now,))
+    tid = _ticket_for(box, ctx, old["employee_id"], category="hardware")
+    other = "FIN" if old["department_id"] != "FIN" else "ENG"
+    args = {"ticket_id": tid, "asset_id": old["id"], "fault": "display", "cost_centre": other}
+    out = box.call(ctx, "order_repair", args)
+    assert not out.ok and old["department_id"] in out.error
+    assert _one(world, "SELECT count(*) AS n FROM repair_orders")["n"] == 0
+    out = box.call(ctx, "order_repair", args | {"cost_centre": old["department_id"].lower()})
+    assert out.ok and out.result["repair_id"] == "RP00001" and out.result["cost_centre"] == old["department_id"]
+    young = _one(world, "SELECT id, employee_id FROM assets WHERE warranty_until >= ? AND status = 'in_use' "
+                        "ORDER BY id", (now,))
+    tid = _ticket_for(box, ctx, young["employee_id"], category="hardware")
+    dept = _one(world, "SELECT department_id FROM employees WHERE id = ?", (young["employee_id"],))["department_id"]
+    out = box.call(ctx, "order_repair", {"ticket_id": tid, "asset_id": young["id"], "fault": "no_power",
+                                         "cost_centre": dept})
+    assert not out.ok and "replacement instead" in out.error
+
+
+def test_ticketing__temporary_read_only_access_has_a_bounded_expiry(desk):
+    world, ctx, box = desk
+    e = _one(world, "SELECT e.id FROM employees e WHERE e.status = 'active' AND NOT EXISTS (SELECT 1 FROM "
+                    "access_grants g WHERE g.employee_id = e.id AND g.application_id = 'miro') "
+                    "ORDER BY e.id")
+    tid = _ticket_for(box, ctx, e["id"], category="access", kind="request")
+    args = {"ticket_id": tid, "application_id": "miro", "role": "read-only"}
+    for bad in ("2026-06-15", "2026-12-31", "soon"):
+        assert not box.call(ctx, "grant_access", args | {"expires_on": bad}).ok
+    out = box.call(ctx, "grant_access", args | {"expires_on": "2026-07-31"})
+    assert out.ok and (out.result["role"], out.result["expires_on"]) == ("read-only", "2026-07-31")
+    row = _one(world, "SELECT role, expires_on FROM access_grants WHERE id = ?", (out.result["grant_id"],))
+    assert (row["role"], row["expires_on"]) == ("read-only", "2026-07-31")
 
 
 def test_ticketing__escalate_only_past_due_and_reopen_only_recent(desk):
