@@ -29,7 +29,7 @@ _YES = re.compile(
 )
 _NO = re.compile(
     r"^(?:no|nope|nah|don'?t|do not|not (?:that|this|quite)|wrong|that'?s (?:not|wrong)|"
-    r"that is not|wait|stop|n)\b"
+    r"that is not|wait|stop|n)\b(?!,? (?:that'?s (?:all|it)|nothing( else)?|thanks|thank you)\b)"
 )
 _WITHHOLD = re.compile(
     r"\b(?:rather not|won'?t (?:say|tell|give)|not (?:going to|gonna) (?:say|tell|give)|"
@@ -97,6 +97,7 @@ class PersonUser:
         self.goal: UserGoal | None = None
         self.turns: list[PersonReply] = []
         self.shadow_turns: list[UserTurn | None] = []
+        self.readings: list[Reading] = []  # the agent's turns as read, one per respond
         self._heard = ""
 
     def use_words(self, words: Any, values: Any) -> None:
@@ -110,6 +111,7 @@ class PersonUser:
         self.goal = goal
         self.turns = []
         self.shadow_turns = []
+        self.readings = []
         if self.shadow is not None:
             twin = random.Random()
             twin.setstate(rng.getstate())  # the simulated user the env would have had
@@ -122,6 +124,7 @@ class PersonUser:
         self._heard = text
 
     def respond(self, reading: Reading, progress: Progress) -> UserTurn:
+        self.readings.append(reading)
         if self.shadow is not None:
             done = any(t is not None and t.done for t in self.shadow_turns)
             self.shadow_turns.append(None if done else self.shadow.respond(reading, progress))
