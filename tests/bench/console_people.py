@@ -144,3 +144,21 @@ def mimic_sessions(out: Any, env_id: str, agent: str, count: int) -> None:
         env.close()
         key = store.SessionKey("user", env_id, task_id, "mimic", agent)
         store.add_episode(out, key, plan, record, run, "test", ["utility-bench", "console"])
+
+
+class CrashingAgent:
+    """Greets, then raises on its second action: a crashed agent mid-session."""
+
+    name = "crashing"
+
+    def __init__(self) -> None:
+        self.turn = 0
+
+    def reset(self) -> None:
+        self.turn = 0
+
+    def act(self, obs: str, info: dict[str, Any]) -> str:
+        self.turn += 1
+        if self.turn > 1:
+            raise ConnectionError("the endpoint went away")
+        return "Hello! Could you tell me the email address on your account?"

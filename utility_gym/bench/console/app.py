@@ -112,7 +112,7 @@ class ConsoleApp:
 
     def page(self, template: str, request: Request | None, status: int = 200, **values: Any) -> Response:
         csrf = self.guard.csrf(request.client) if request is not None and request.client else ""
-        body = self.jinja.get_template(template).render(csrf=csrf, **values)
+        body = self.jinja.get_template(template).render(csrf=csrf, status=status, **values)
         return html(status, body)
 
     # -- routing --------------------------------------------------------------------------------
