@@ -106,30 +106,23 @@ def _wait(client: Any, path: str, timeout: float = 30.0) -> None:
 def mimic_sessions(out: Any, env_id: str, agent: str, count: int) -> None:
     """Sessions whose "person" says exactly what an AgendaUser with the same goal and seed says:
     the control group, on which the fidelity report must find no difference."""
+    import json
+
+    from utility_gym.bench.agents import build_agent
     from utility_gym.bench.console import store
-    from utility_gym.bench.console.people import PersonReply, PersonUser, person_user_description
+    from utility_gym.bench.console.people import PersonUser, person_user_description
     from utility_gym.bench.console.server import agent_runs, env_choices
     from utility_gym.bench.rules import RANKED_SEED
     from utility_gym.bench.runner import EnvPlan, Episode, episode_seed, trajectory_record
-    from utility_gym.bench.agents import build_agent
     from utility_gym.core.rollout import run_episode
-    import json
 
     choice = env_choices([env_id], "test", {})[env_id]
     run = agent_runs([agent], {env_id: choice}, {})[agent]
     for task_id in choice.task_ids[:count]:
         env = gym.make(env_id, **choice.make_kwargs)
-        holder: dict[str, Any] = {}
-
-        def ask(heard: Any) -> PersonReply:
-            user = holder["user"]
-            if heard is None:
-                return PersonReply(user.goal.opening or user.goal.intents[0].request)
-            turn = user.shadow_turns[-1]
-            return PersonReply(turn.text, turn.done)
-
-        user = PersonUser(ask, shadow=env.unwrapped.user)
-        holder["user"] = user
+        mimic = _Mimic()
+        user = PersonUser(mimic, shadow=env.unwrapped.user)
+        mimic.user = user
         env.unwrapped.user = user
         seed = episode_seed(RANKED_SEED, env_id, task_id, 0)
         actor = build_agent(run.paths[env_id], env, seed, {})
@@ -144,6 +137,20 @@ def mimic_sessions(out: Any, env_id: str, agent: str, count: int) -> None:
         env.close()
         key = store.SessionKey("user", env_id, task_id, "mimic", agent)
         store.add_episode(out, key, plan, record, run, "test", ["utility-bench", "console"])
+
+
+class _Mimic:
+    """Says what the shadow AgendaUser just said (its opening: the goal's opening)."""
+
+    user: Any = None
+
+    def __call__(self, heard: Any) -> Any:
+        from utility_gym.bench.console.people import PersonReply
+
+        if heard is None:
+            return PersonReply(self.user.goal.opening or self.user.goal.intents[0].request)
+        turn = self.user.shadow_turns[-1]
+        return PersonReply(turn.text, turn.done)
 
 
 class CrashingAgent:
