@@ -88,3 +88,19 @@ def test_arena__a_match_is_played_voted_and_shown(tmp_path: Path, capsys) -> Non
         assert json.loads((tmp_path / s.key.folder / "trajectories.jsonl").read_text())["person"]["mode"] == "arena"
     assert bench(["arena", str(tmp_path)]) == 0
     assert "Bradley-Terry" in capsys.readouterr().out
+
+
+def test_arena__leaderboard_gets_a_separate_arena_section(oracle_run: Path, tmp_path: Path) -> None:
+    votes = tmp_path / "votes.jsonl"
+    vote = {"agents": ["oracle", "<b>x</b>"], "winner": "a", "success": [True, False], "partial": [1.0, 0.2]}
+    votes.write_text("".join(json.dumps(vote) + "\n" for _ in range(3)))
+    board = tmp_path / "board.md"
+    assert bench(["leaderboard", str(oracle_run), "--out", str(board), "--quiet", "--workers", "1",
+                  "--arena", str(votes)]) == 0
+    md, page = board.read_text(), board.with_suffix(".html").read_text()
+    assert "## Arena: people's votes" in md and "\\<b\\>x\\</b\\>" in md
+    assert "Grader's overall success on the board, same agents: oracle 1.00" in md
+    section = page[page.index('<section id="arena"'):]
+    assert "&lt;b&gt;x&lt;/b&gt;" in section and "<b>x</b>" not in section
+    assert section.rstrip().endswith("</html>") and page.count("</body>") == 1
+    assert bench(["leaderboard", str(oracle_run), "--out", str(board), "--quiet", "--arena", str(tmp_path / "no")]) == 2

@@ -207,6 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="the command shown as how to regenerate the board (default: this one)",
     )
+    board.add_argument(
+        "--arena", type=Path, nargs="+", default=None, metavar="VOTES",
+        help="add the arena section: votes.jsonl files or console --out folders (people's votes, never ranks)",
+    )
 
     submit = sub.add_parser(
         "submit", help="package a finished run as a submission folder (verified, with its manifest)"
@@ -612,6 +616,13 @@ def cmd_leaderboard(args: argparse.Namespace, argv: list[str]) -> int:
         md_path, html_path = write_leaderboard(entries, args.out, args.html, command, title=args.title)
     except OSError as e:
         raise UsageError(f"cannot write the board: {e}") from None
+    if args.arena:  # people's votes: a section of its own, added after the board is written
+        from utility_gym.bench.console.board import add_arena_section, read_all_votes
+
+        try:
+            add_arena_section(md_path, html_path, read_all_votes(args.arena), entries)
+        except (OSError, ValueError) as e:
+            raise UsageError(f"--arena: {e}") from None
     print(f"wrote {md_path} and {html_path} ({len(entries)} verified runs)")
     return 1 if failed else 0
 
@@ -797,14 +808,13 @@ def cmd_fidelity(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def cmd_arena(args: argparse.Namespace, argv: list[str]) -> int:
-    from utility_gym.bench.console import arena, store
+    from utility_gym.bench.console import arena
+    from utility_gym.bench.console.board import read_all_votes
 
-    votes = []
-    for path in args.votes:
-        file = path / store.VOTES_FILE if path.is_dir() else path
-        if not file.is_file():
-            raise UsageError(f"no votes file at {file}")
-        votes += store.read_votes(file)
+    try:
+        votes = read_all_votes(args.votes)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
     text = arena.markdown(arena.ratings(votes))
     print(text)
     if args.out is not None:

@@ -133,7 +133,7 @@ def markdown(report: ArenaReport) -> str:
               "|---|---|---|---|---|---|"]
     for r in report.ratings:
         success = "—" if r.grader_success is None else f"{r.grader_success:.2f} ({r.sessions})"
-        lines.append(f"| {_md(r.agent)} | {r.rating:.0f} | {r.low:.0f}–{r.high:.0f} | {r.votes} | {r.wins:g} | {success} |")
+        lines.append(f"| {md_escape(r.agent)} | {r.rating:.0f} | {r.low:.0f}–{r.high:.0f} | {r.votes} | {r.wins:g} | {success} |")
     if report.agreement is not None and report.agreement_ci is not None:
         lo, hi = report.agreement_ci
         lines += ["", f"Votes agree with the grader on {report.agreement:.0%} of {report.decisive} decisive "
@@ -141,5 +141,5 @@ def markdown(report: ArenaReport) -> str:
     return "\n".join([*lines, ""])
 
 
-def _md(text: str) -> str:
+def md_escape(text: str) -> str:
     return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>" else c for c in " ".join(text.split()))
