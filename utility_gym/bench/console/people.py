@@ -51,17 +51,24 @@ class PersonReply:
 def read_acts(text: str, reading: Reading | None) -> tuple[str, ...]:
     """A person's dialogue acts, from their words and what the agent's turn asked.
 
-    ``affirm`` / ``deny`` for a yes / no (to a proposal, or to anything), ``refuse`` for a turn
+    ``affirm`` / ``deny`` for a yes / no to a proposal, an offer or a question, ``refuse`` for a turn
     that withholds what was asked, ``inform`` for an answer to a request, ``ask`` for a question,
     ``inform_intent`` otherwise. The same reading serves ``verify`` and the fidelity report.
     """
     lowered = " ".join(text.lower().split())
     acts: list[str] = []
-    if _YES.match(lowered):
-        acts.append("affirm")
-    elif _NO.match(lowered):
-        acts.append("deny")
+    # a yes or no answers something only after a proposal, an offer or a question ("Okay, I'll
+    # wait" after "one moment" acknowledges; it agrees to nothing)
+    answerable = reading is not None and (
+        reading.proposal is not None or reading.is_question or "offer" in reading.kinds
+    )
     asked = bool(reading is not None and reading.slots())
+    # "Sure, my email is ..." to a request for a fact is an answer, not a yes to anything
+    polite = asked and reading is not None and reading.proposal is None
+    if answerable and not polite and _YES.match(lowered):
+        acts.append("affirm")
+    elif answerable and _NO.match(lowered):
+        acts.append("deny")
     if _WITHHOLD.search(lowered):
         acts.append("refuse")
     elif asked and "affirm" not in acts:
