@@ -27,9 +27,11 @@ class Client:
     def request(self, method: str, path: str, form: dict[str, str] | None = None) -> Any:
         body = urlencode(form or {}).encode()
         environ = {
-            "REQUEST_METHOD": method, "PATH_INFO": path.split("?")[0],
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path.split("?")[0],
             "QUERY_STRING": path.split("?", 1)[1] if "?" in path else "",
-            "CONTENT_TYPE": "application/x-www-form-urlencoded", "CONTENT_LENGTH": str(len(body)),
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "CONTENT_LENGTH": str(len(body)),
             "wsgi.input": io.BytesIO(body),
             "HTTP_COOKIE": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
         }
@@ -60,7 +62,9 @@ class Client:
         end = time.monotonic() + timeout
         while marker not in self.text:
             if time.monotonic() > end:
-                raise AssertionError(f"{marker!r} never appeared on {self.path}:\n{self.text[-3000:]}")
+                raise AssertionError(
+                    f"{marker!r} never appeared on {self.path}:\n{self.text[-3000:]}"
+                )
             time.sleep(0.05)
             self.get(path or self.path)
         return self.text

@@ -86,7 +86,9 @@ def play_user(client: Any, app: ConsoleApp, path: str, kind: str, max_turns: int
         _wait(client, path)
         if 'id="say-form"' not in client.text:
             break
-        agent_text = next((line.text for line in reversed(session.lines) if line.role == "agent"), "")
+        agent_text = next(
+            (line.text for line in reversed(session.lines) if line.role == "agent"), ""
+        )
         text, leave = person.reply(agent_text)
         client.post(f"{path}/{'leave' if leave else 'say'}", {"text": text})
     else:
@@ -126,14 +128,35 @@ def mimic_sessions(out: Any, env_id: str, agent: str, count: int) -> None:
         env.unwrapped.user = user
         seed = episode_seed(RANKED_SEED, env_id, task_id, 0)
         actor = build_agent(run.paths[env_id], env, seed, {})
-        result = run_episode(env, actor, seed=seed, options={"task_id": task_id}, record=True, catch_errors=True)
-        episode = Episode(0, env_id, json.dumps(choice.make_kwargs, sort_keys=True), task_id, 0, seed, agent,
-                          run.paths[env_id])
+        result = run_episode(
+            env, actor, seed=seed, options={"task_id": task_id}, record=True, catch_errors=True
+        )
+        episode = Episode(
+            0,
+            env_id,
+            json.dumps(choice.make_kwargs, sort_keys=True),
+            task_id,
+            0,
+            seed,
+            agent,
+            run.paths[env_id],
+        )
         record = trajectory_record(episode, result, None, 0.0)
-        record["person"] = {"side": "user", "mode": "user", "name": "mimic", "session": task_id[-8:],
-                            "turns": [t.as_json() for t in user.turns], "rating": None}
-        plan = EnvPlan(env_id, choice.make_kwargs, json.loads(env.spec.to_json()), [task_id],
-                       person_user_description())
+        record["person"] = {
+            "side": "user",
+            "mode": "user",
+            "name": "mimic",
+            "session": task_id[-8:],
+            "turns": [t.as_json() for t in user.turns],
+            "rating": None,
+        }
+        plan = EnvPlan(
+            env_id,
+            choice.make_kwargs,
+            json.loads(env.spec.to_json()),
+            [task_id],
+            person_user_description(),
+        )
         env.close()
         key = store.SessionKey("user", env_id, task_id, "mimic", agent)
         store.add_episode(out, key, plan, record, run, "test", ["utility-bench", "console"])

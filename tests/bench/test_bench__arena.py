@@ -27,8 +27,14 @@ def synthetic_votes(seed: int, count: int) -> tuple[list[dict], dict[str, float]
         i, j = rng.choice(len(names), 2, replace=False)
         a, b = names[i], names[j]
         p_a = 1.0 / (1.0 + np.exp(STRENGTHS[b] - STRENGTHS[a]))
-        votes.append({"agents": [a, b], "winner": "a" if rng.random() < p_a else "b",
-                      "success": [None, None], "partial": [None, None]})
+        votes.append(
+            {
+                "agents": [a, b],
+                "winner": "a" if rng.random() < p_a else "b",
+                "success": [None, None],
+                "partial": [None, None],
+            }
+        )
     mean = float(np.mean(list(STRENGTHS.values())))
     return votes, {k: arena.BASE + arena.SCALE * (v - mean) for k, v in STRENGTHS.items()}
 
@@ -60,11 +66,18 @@ def test_arena__agreement_of_votes_and_grades() -> None:
     assert report.decisive == 4 and report.agreement == 0.75
     assert report.ratings[0].agent == "p" and report.ratings[0].grader_success == 1.0
     assert "75% of 4 decisive votes" in arena.markdown(report)
-    assert arena.markdown(arena.ratings([dict(base, agents=["a|b", "<x>"], winner="a")], resamples=50)).count("a\\|b") == 1
+    assert (
+        arena.markdown(
+            arena.ratings([dict(base, agents=["a|b", "<x>"], winner="a")], resamples=50)
+        ).count("a\\|b")
+        == 1
+    )
 
 
 def test_arena__a_match_is_played_voted_and_shown(tmp_path: Path, capsys) -> None:
-    app, _ = build_console(tmp_path, [CS], ["heuristic", "random"], command=["utility-bench", "console"])
+    app, _ = build_console(
+        tmp_path, [CS], ["heuristic", "random"], command=["utility-bench", "console"]
+    )
     c = Client(app)
     c.get("/")
     c.post("/start", {"mode": "arena", "player": "gus", "env": CS})
@@ -74,7 +87,9 @@ def test_arena__a_match_is_played_voted_and_shown(tmp_path: Path, capsys) -> Non
     for slot in "ab":
         c.get(match)
         c.get(c.text.split(f'id="open-{slot}"')[0].rsplit('href="', 1)[1].split('"')[0])
-        assert "heuristic" not in c.text.split("<main")[1] and "random" not in c.text.split("<main")[1]
+        assert (
+            "heuristic" not in c.text.split("<main")[1] and "random" not in c.text.split("<main")[1]
+        )
         play_user(c, app, c.path, "plain")
     c.post(match + "/vote", {"winner": "a"})
     assert 'id="voted"' in c.text and "was <b>" in c.text  # revealed after the vote
@@ -85,22 +100,59 @@ def test_arena__a_match_is_played_voted_and_shown(tmp_path: Path, capsys) -> Non
     assert 'id="ratings"' in c.text and vote["agents"][0] in c.text
     for s in pair.sessions:
         assert bench(["verify", str(tmp_path / s.key.folder)]) == 0
-        assert json.loads((tmp_path / s.key.folder / "trajectories.jsonl").read_text())["person"]["mode"] == "arena"
+        assert (
+            json.loads((tmp_path / s.key.folder / "trajectories.jsonl").read_text())["person"][
+                "mode"
+            ]
+            == "arena"
+        )
     assert bench(["arena", str(tmp_path)]) == 0
     assert "Bradley-Terry" in capsys.readouterr().out
 
 
 def test_arena__leaderboard_gets_a_separate_arena_section(oracle_run: Path, tmp_path: Path) -> None:
     votes = tmp_path / "votes.jsonl"
-    vote = {"agents": ["oracle", "<b>x</b>"], "winner": "a", "success": [True, False], "partial": [1.0, 0.2]}
+    vote = {
+        "agents": ["oracle", "<b>x</b>"],
+        "winner": "a",
+        "success": [True, False],
+        "partial": [1.0, 0.2],
+    }
     votes.write_text("".join(json.dumps(vote) + "\n" for _ in range(3)))
     board = tmp_path / "board.md"
-    assert bench(["leaderboard", str(oracle_run), "--out", str(board), "--quiet", "--workers", "1",
-                  "--arena", str(votes)]) == 0
+    assert (
+        bench(
+            [
+                "leaderboard",
+                str(oracle_run),
+                "--out",
+                str(board),
+                "--quiet",
+                "--workers",
+                "1",
+                "--arena",
+                str(votes),
+            ]
+        )
+        == 0
+    )
     md, page = board.read_text(), board.with_suffix(".html").read_text()
     assert "## Arena: people's votes" in md and "\\<b\\>x\\</b\\>" in md
     assert "Grader's overall success on the board, same agents: oracle 1.00" in md
-    section = page[page.index('<section id="arena"'):]
+    section = page[page.index('<section id="arena"') :]
     assert "&lt;b&gt;x&lt;/b&gt;" in section and "<b>x</b>" not in section
     assert section.rstrip().endswith("</html>") and page.count("</body>") == 1
-    assert bench(["leaderboard", str(oracle_run), "--out", str(board), "--quiet", "--arena", str(tmp_path / "no")]) == 2
+    assert (
+        bench(
+            [
+                "leaderboard",
+                str(oracle_run),
+                "--out",
+                str(board),
+                "--quiet",
+                "--arena",
+                str(tmp_path / "no"),
+            ]
+        )
+        == 2
+    )

@@ -21,8 +21,12 @@ CS = "utility/CustomerService-v0"
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("console")
-    app, notes = build_console(out, [CS], ["heuristic", "console_people:CrashingAgent"],
-                               command=["utility-bench", "console", "--out", str(out)])
+    app, notes = build_console(
+        out,
+        [CS],
+        ["heuristic", "console_people:CrashingAgent"],
+        command=["utility-bench", "console", "--out", str(out)],
+    )
     assert notes == []
     return app
 
@@ -47,11 +51,22 @@ def test_console__be_the_agent_is_saved_graded_and_verifies(console) -> None:
     c.post(c.path + "/tool", {"tool": "end_conversation"})
     c.until('id="result"')
     record = _lines(console.settings.out / "agent--ann")[0]
-    assert record["person"] == {"side": "agent", "mode": "agent", "name": "ann",
-                                "session": session.id, "rating": None}
-    assert record["steps"][2]["action"] == {"name": "find_customer_by_email", "arguments": {"email": email}}
+    assert record["person"] == {
+        "side": "agent",
+        "mode": "agent",
+        "name": "ann",
+        "session": session.id,
+        "rating": None,
+    }
+    assert record["steps"][2]["action"] == {
+        "name": "find_customer_by_email",
+        "arguments": {"email": email},
+    }
     results = json.loads((console.settings.out / "agent--ann" / "results.json").read_text())
-    assert results["agent"]["kind"] == "human" and not (console.settings.out / "journal" / f"{session.id}.json").exists()
+    assert (
+        results["agent"]["kind"] == "human"
+        and not (console.settings.out / "journal" / f"{session.id}.json").exists()
+    )
     assert bench(["verify", str(console.settings.out / "agent--ann")]) == 0
 
 
@@ -65,7 +80,11 @@ def test_console__be_the_user_replays_the_persons_turns(console, tmp_path: Path)
     folder = console.settings.out / "user--bea--heuristic"
     record = _lines(folder)[0]
     person = record["person"]
-    assert person["side"] == "user" and person["rating"] == {"solved": True, "effort": 2, "clarity": 5}
+    assert person["side"] == "user" and person["rating"] == {
+        "solved": True,
+        "effort": 2,
+        "clarity": 5,
+    }
     assert person["turns"][0]["text"] in record["steps"][0]["observation"]
     results = json.loads((folder / "results.json").read_text())
     assert results["agent"]["kind"] == "human-user" and results["agent"]["name"] == "heuristic"
@@ -92,7 +111,10 @@ def test_console__a_crashed_agent_keeps_the_session(console) -> None:
     assert "did not finish" in c.text and "ConnectionError" in c.text
     folder = console.settings.out / "user--cy--crashing"
     record = _lines(folder)[0]
-    assert record["error"].startswith("ConnectionError in agent.act (turn 2)") and not record["success"]
+    assert (
+        record["error"].startswith("ConnectionError in agent.act (turn 2)")
+        and not record["success"]
+    )
     assert len(record["person"]["turns"]) == 2
     assert bench(["verify", str(folder)]) == 0
 
@@ -134,10 +156,16 @@ def test_console__stopping_saves_open_sessions_and_journals_are_recovered(tmp_pa
     saved = dict(journal)
     session.stop()  # what the server does for every open session when it stops (or the tab is gone)
     record = _lines(out / "agent--eve")[0]
-    assert record["error"] == "the console stopped before the episode ended" and record["turns"] == 1
+    assert (
+        record["error"] == "the console stopped before the episode ended" and record["turns"] == 1
+    )
     assert bench(["verify", str(out / "agent--eve")]) == 0
     # a journal left by a killed server is saved when the console starts again
-    saved["session"], saved["key"]["task_id"], saved["key"]["player"] = "lost", saved["key"]["task_id"], "fay"
+    saved["session"], saved["key"]["task_id"], saved["key"]["player"] = (
+        "lost",
+        saved["key"]["task_id"],
+        "fay",
+    )
     store.journal_path(out, "lost").write_text(json.dumps(saved))
     _, notes = build_console(out, [CS], ["heuristic"], command=["utility-bench", "console"])
     assert notes == [f"saved the unfinished session lost to {out / 'agent--fay'}"]
@@ -163,17 +191,45 @@ def test_console__binds_to_loopback_unless_a_token_is_given(tmp_path: Path) -> N
 
 
 def test_console__tool_forms_follow_the_schemas() -> None:
-    schema = [{"type": "function", "function": {
-        "name": "refund", "description": "Refund an order.\nMore text.",
-        "parameters": {"type": "object", "required": ["order_id", "amount"], "properties": {
-            "order_id": {"type": "string"}, "amount": {"type": "number"},
-            "count": {"type": "integer"}, "to": {"type": "string", "enum": ["card", "credit"]},
-            "items": {"type": "array", "items": {"type": "string"}}}}}}]
+    schema = [
+        {
+            "type": "function",
+            "function": {
+                "name": "refund",
+                "description": "Refund an order.\nMore text.",
+                "parameters": {
+                    "type": "object",
+                    "required": ["order_id", "amount"],
+                    "properties": {
+                        "order_id": {"type": "string"},
+                        "amount": {"type": "number"},
+                        "count": {"type": "integer"},
+                        "to": {"type": "string", "enum": ["card", "credit"]},
+                        "items": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+            },
+        }
+    ]
     (form,) = tool_forms(schema)
     assert [f.kind for f in form.fields] == ["text", "number", "number", "choice", "json"]
     assert form.summary == "Refund an order."
-    call = call_from_form(form, {"arg.order_id": "#W1", "arg.amount": "12.5", "arg.count": "",
-                                 "arg.to": "card", "arg.items": '["a"]'})
-    assert call == {"name": "refund", "arguments": {"order_id": "#W1", "amount": 12.5, "to": "card", "items": ["a"]}}
+    call = call_from_form(
+        form,
+        {
+            "arg.order_id": "#W1",
+            "arg.amount": "12.5",
+            "arg.count": "",
+            "arg.to": "card",
+            "arg.items": '["a"]',
+        },
+    )
+    assert call == {
+        "name": "refund",
+        "arguments": {"order_id": "#W1", "amount": 12.5, "to": "card", "items": ["a"]},
+    }
     # what does not convert goes to the env as typed, which answers it with an error observation
-    assert call_from_form(form, {"arg.order_id": "x", "arg.amount": "lots"})["arguments"]["amount"] == "lots"
+    assert (
+        call_from_form(form, {"arg.order_id": "x", "arg.amount": "lots"})["arguments"]["amount"]
+        == "lots"
+    )

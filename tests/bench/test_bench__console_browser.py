@@ -52,10 +52,19 @@ class Person:
         self.server = server
         self.script: ScriptedPerson | None = None
 
-    def start(self, player: str, mode: str, env: str = CS, agent: str = "heuristic", keyboard: bool = False) -> None:
+    def start(
+        self,
+        player: str,
+        mode: str,
+        env: str = CS,
+        agent: str = "heuristic",
+        keyboard: bool = False,
+    ) -> None:
         page = self.page
         page.goto(self.server.url + "/")
-        if keyboard:  # the name box has the focus; the defaults are be-the-user, the first env and agent
+        if (
+            keyboard
+        ):  # the name box has the focus; the defaults are be-the-user, the first env and agent
             page.keyboard.type(player)
             page.keyboard.press("Enter")
         else:
@@ -74,7 +83,9 @@ class Person:
 
     def no_overflow(self) -> None:
         width = self.page.evaluate("document.documentElement.scrollWidth")
-        assert width <= self.page.viewport_size["width"], f"{width}px wide at {self.page.viewport_size}"
+        assert width <= self.page.viewport_size["width"], (
+            f"{width}px wide at {self.page.viewport_size}"
+        )
 
     def say(self, text: str, keyboard: bool = True) -> None:
         self.page.fill("#text", text) if not keyboard else self.page.keyboard.type(text)
@@ -145,11 +156,15 @@ def _agent_turns(person: Person, app: Any, shots: Path, name: str) -> None:
 
 def test_console__every_mode_in_chromium_at_once(browser: Any, tmp_path: Path, shots: Path) -> None:
     out = tmp_path / "sessions"
-    app, _ = build_console(out, [CS, TK], ["heuristic", "random"], command=["utility-bench", "console"])
+    app, _ = build_console(
+        out, [CS, TK], ["heuristic", "random"], command=["utility-bench", "console"]
+    )
     with ConsoleServer(app, "127.0.0.1", 0) as server:
         people = {
-            "user_kb": Person(browser, server, DESKTOP), "user_phone": Person(browser, server, PHONE),
-            "agent_desk": Person(browser, server, DESKTOP), "agent_phone": Person(browser, server, PHONE),
+            "user_kb": Person(browser, server, DESKTOP),
+            "user_phone": Person(browser, server, PHONE),
+            "agent_desk": Person(browser, server, DESKTOP),
+            "agent_phone": Person(browser, server, PHONE),
             "arena": Person(browser, server, DESKTOP),
         }
         try:
@@ -163,7 +178,9 @@ def test_console__every_mode_in_chromium_at_once(browser: Any, tmp_path: Path, s
                 people[b].page.goto(people[a].page.url)
                 assert "no such session" in people[b].page.content()
                 people[b].page.go_back()
-            people["user_phone"].page.screenshot(path=str(shots / "user_goal_card_phone.png"), full_page=True)
+            people["user_phone"].page.screenshot(
+                path=str(shots / "user_goal_card_phone.png"), full_page=True
+            )
             _play_interleaved(people, app, shots)
             _play_arena(people["arena"], app, shots)
         finally:
@@ -171,8 +188,14 @@ def test_console__every_mode_in_chromium_at_once(browser: Any, tmp_path: Path, s
                 person.context.close()
     assert not list((out / "journal").iterdir())  # every session reached its run folder
     folders = sorted(p for p in out.iterdir() if p.is_dir() and p.name not in ("arena", "journal"))
-    assert [p.name for p in folders] == ["agent--max", "agent--nia", "user--kim--heuristic",
-                                         "user--lou--random", "user--oli--heuristic", "user--oli--random"]
+    assert [p.name for p in folders] == [
+        "agent--max",
+        "agent--nia",
+        "user--kim--heuristic",
+        "user--lou--random",
+        "user--oli--heuristic",
+        "user--oli--random",
+    ]
     for folder in folders:
         assert bench(["verify", str(folder)]) == 0, folder
 
@@ -210,7 +233,9 @@ def _play_arena(person: Person, app: Any, shots: Path) -> None:
         person.script = None
         while _user_turn(person, app):
             pass
-        assert "heuristic" not in page.inner_text("main") and "random" not in page.inner_text("main")
+        assert "heuristic" not in page.inner_text("main") and "random" not in page.inner_text(
+            "main"
+        )
     page.goto(match)
     page.check("input[name=winner][value=b]")
     page.click("#vote")

@@ -22,11 +22,15 @@ def studies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("fidelity")
     folders = {}
     for kind in ("eager", "refuser", "quitter"):
-        app, _ = build_console(root / kind, [CS], ["heuristic"], command=["utility-bench", "console"])
+        app, _ = build_console(
+            root / kind, [CS], ["heuristic"], command=["utility-bench", "console"]
+        )
         for i in range(SESSIONS):
             c = Client(app)
             c.get("/")
-            c.post("/start", {"mode": "user", "player": f"{kind}{i}", "env": CS, "agent": "heuristic"})
+            c.post(
+                "/start", {"mode": "user", "player": f"{kind}{i}", "env": CS, "agent": "heuristic"}
+            )
             assert play_user(c, app, c.path, kind).done
         folders[kind] = root / kind
     mimic_sessions(root / "mimic", CS, "heuristic", SESSIONS)
@@ -45,14 +49,26 @@ def test_fidelity__the_control_group_shows_no_difference_in_acts(studies) -> Non
     report = fidelity_report([studies["mimic"]], resamples=500)
     print(render_report(report))
     assert report.outcome_agreement == 1.0
-    assert not {r.name for r in report.features if r.differs} & {"unasked facts", "refuse", "leave", "deny"}
+    assert not {r.name for r in report.features if r.differs} & {
+        "unasked facts",
+        "refuse",
+        "leave",
+        "deny",
+    }
     assert report.overall >= 0.95
 
 
-@pytest.mark.parametrize(("kind", "feature", "sign"), [
-    ("eager", "unasked facts", 1), ("refuser", "refuse", 1), ("quitter", "leave", 1),
-])
-def test_fidelity__people_who_behave_otherwise_are_detected(studies, kind: str, feature: str, sign: int) -> None:
+@pytest.mark.parametrize(
+    ("kind", "feature", "sign"),
+    [
+        ("eager", "unasked facts", 1),
+        ("refuser", "refuse", 1),
+        ("quitter", "leave", 1),
+    ],
+)
+def test_fidelity__people_who_behave_otherwise_are_detected(
+    studies, kind: str, feature: str, sign: int
+) -> None:
     report = fidelity_report([studies[kind]], resamples=500)
     print(render_report(report))
     row = next(r for r in report.features if r.name == feature)
@@ -60,9 +76,13 @@ def test_fidelity__people_who_behave_otherwise_are_detected(studies, kind: str, 
     assert report.overall < fidelity_report([studies["mimic"]], resamples=200).overall
 
 
-def test_fidelity__command_prints_the_report_and_writes_json(studies, tmp_path: Path, capsys) -> None:
+def test_fidelity__command_prints_the_report_and_writes_json(
+    studies, tmp_path: Path, capsys
+) -> None:
     out = tmp_path / "fidelity.json"
-    assert bench(["fidelity", str(studies["refuser"]), "--out", str(out), "--bootstrap", "200"]) == 0
+    assert (
+        bench(["fidelity", str(studies["refuser"]), "--out", str(out), "--bootstrap", "200"]) == 0
+    )
     text = capsys.readouterr().out
     assert "refuse" in text and "differs" in text and "outcome agreement" in text
     assert '"differs": true' in out.read_text()

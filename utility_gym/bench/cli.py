@@ -751,10 +751,6 @@ def cmd_list(args: argparse.Namespace, argv: list[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def cmd_console(args: argparse.Namespace, argv: list[str]) -> int:
     from utility_gym.bench.console.server import ConsoleServer, build_console, check_binding
     from utility_gym.bench.runner import EnvNotFound, select_envs
@@ -820,3 +816,7 @@ def cmd_arena(args: argparse.Namespace, argv: list[str]) -> int:
     if args.out is not None:
         args.out.write_text(text, encoding="utf-8")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

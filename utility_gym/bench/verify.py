@@ -282,9 +282,7 @@ class _Verifier:
                 self.problem(f"{at}: seed {record['seed']} is not the run's seed {expected[key]} for it")
             if record["agent"] != name:
                 self.problem(f"{at}: agent {record['agent']!r} is not the run's agent {name!r}")
-            person_side = (record.get("person") or {}).get("side")
-            if (person_side == "user") != (results["agent"].get("kind") == HUMAN_USER):
-                self.problem(f"{at}: a person's turns as the user (person.side 'user') belong to, and only to, a run of kind {HUMAN_USER!r}")
+            self.check_person(record, results, at)
             cap = self.step_caps.get(record["env_id"])
             if cap is not None and len(record["steps"]) > cap + 1:
                 self.problem(f"{at}: {len(record['steps']) - 1} steps, more than the env's cap of {cap}")
@@ -312,6 +310,15 @@ class _Verifier:
         for p in compare_summaries(results["overall"], overall, "overall summary"):
             self.problem(p)
         results["overall"] = overall
+
+    def check_person(self, record: dict[str, Any], results: dict[str, Any], at: str) -> None:
+        """A person's turns as the user (console) belong to, and only to, a run of that kind."""
+        person_side = (record.get("person") or {}).get("side")
+        if (person_side == "user") != (results["agent"].get("kind") == HUMAN_USER):
+            self.problem(
+                f"{at}: a person's turns as the user (person.side 'user') belong to, and only "
+                f"to, a run of kind {HUMAN_USER!r}"
+            )
 
     # -- 1 ------------------------------------------------------------------------------------
     def check_folder(self) -> None:

@@ -41,7 +41,12 @@ from utility_gym.bench.runner import AgentRun
 
 HERE = Path(__file__).parent
 MAX_TEXT = 4000
-VOTES = {"a": "A was better", "b": "B was better", "tie": "About the same", "both_bad": "Both were bad"}
+VOTES = {
+    "a": "A was better",
+    "b": "B was better",
+    "tie": "About the same",
+    "both_bad": "Both were bad",
+}
 
 
 @dataclass
@@ -69,8 +74,16 @@ class ArenaPair:
 class ConsoleApp:
     """The console. ``agents``: the agents a person may play the user with (label -> run)."""
 
-    def __init__(self, settings: Settings, envs: dict[str, EnvChoice], agents: dict[str, AgentRun], *,
-                 guard: Guard | None = None, seed: int = 0, log: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        envs: dict[str, EnvChoice],
+        agents: dict[str, AgentRun],
+        *,
+        guard: Guard | None = None,
+        seed: int = 0,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
         self.settings = settings
         self.envs = envs
         self.agents = agents
@@ -80,14 +93,21 @@ class ConsoleApp:
         self.sessions: dict[str, Session] = {}
         self.pairs: dict[str, ArenaPair] = {}
         self._lock = threading.Lock()
-        self.jinja = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
-                                        autoescape=True, undefined=jinja2.StrictUndefined)
+        self.jinja = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(HERE / "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
         self.css = (HERE / "static" / "console.css").read_bytes()
 
     # -- WSGI -----------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         response = self.handle(environ)
-        headers = [*response.headers, *SECURITY_HEADERS, ("Content-Length", str(len(response.body)))]
+        headers = [
+            *response.headers,
+            *SECURITY_HEADERS,
+            ("Content-Length", str(len(response.body))),
+        ]
         start_response(f"{response.status} {REASONS.get(response.status, 'Error')}", headers)
         return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [response.body]
 
@@ -97,7 +117,9 @@ class ConsoleApp:
             request = parse_request(environ)
             self.guard.identify(request)
             if not self.guard.authorized(request):
-                raise HTTPError(403, "This console needs its access token: open the address it printed.")
+                raise HTTPError(
+                    403, "This console needs its access token: open the address it printed."
+                )
             if request.method == "POST":
                 self.guard.check_csrf(request)
             response = self.route(request)
@@ -105,12 +127,16 @@ class ConsoleApp:
             response = self.page("error.html", request, status=e.status, message=e.message)
         except Exception:
             self.log("console: internal error\n" + traceback.format_exc())
-            response = self.page("error.html", request, status=500, message="Something went wrong on our side.")
+            response = self.page(
+                "error.html", request, status=500, message="Something went wrong on our side."
+            )
         if request is not None:
             response.headers.extend(self.guard.cookie_headers(request))
         return response
 
-    def page(self, template: str, request: Request | None, status: int = 200, **values: Any) -> Response:
+    def page(
+        self, template: str, request: Request | None, status: int = 200, **values: Any
+    ) -> Response:
         csrf = self.guard.csrf(request.client) if request is not None and request.client else ""
         body = self.jinja.get_template(template).render(csrf=csrf, status=status, **values)
         return html(status, body)
@@ -145,7 +171,9 @@ class ConsoleApp:
     def _session(self, r: Request, session_id: str) -> Session:
         session = self.sessions.get(session_id)
         if session is None or session.owner != r.client:
-            raise HTTPError(404, "There is no such session (sessions belong to the browser that started them).")
+            raise HTTPError(
+                404, "There is no such session (sessions belong to the browser that started them)."
+            )
         return session
 
     def _pair(self, r: Request, pair_id: str) -> ArenaPair:
@@ -158,8 +186,17 @@ class ConsoleApp:
     def home(self, r: Request, problem: str = "", status: int = 200) -> Response:
         mine = [s for s in self.sessions.values() if s.owner == r.client and s.key.mode != "arena"]
         pairs = [p for p in self.pairs.values() if p.owner == r.client]
-        return self.page("home.html", r, status=status, envs=list(self.envs.values()), agents=list(self.agents),
-                         sessions=mine, pairs=pairs, problem=problem, form=r.form)
+        return self.page(
+            "home.html",
+            r,
+            status=status,
+            envs=list(self.envs.values()),
+            agents=list(self.agents),
+            sessions=mine,
+            pairs=pairs,
+            problem=problem,
+            form=r.form,
+        )
 
     def start(self, r: Request) -> Response:
         mode = r.form.get("mode", "")
@@ -174,7 +211,9 @@ class ConsoleApp:
             if env is None:
                 raise ValueError("choose an environment")
             if mode != "agent" and not env.person_user:
-                raise ValueError(f"{env.env_id} has no single user a person can play; be the agent there")
+                raise ValueError(
+                    f"{env.env_id} has no single user a person can play; be the agent there"
+                )
             with self._lock:
                 if mode == "arena":
                     return redirect(f"/arena/{self._start_arena(r, env, player).id}")
@@ -183,21 +222,33 @@ class ConsoleApp:
                     agent = self.agents.get(r.form.get("agent", ""))
                     if agent is None:
                         raise ValueError("choose an agent to talk to")
-                session = self._new_session(r, mode, env, player, agent, r.form.get("task", "").strip())
+                session = self._new_session(
+                    r, mode, env, player, agent, r.form.get("task", "").strip()
+                )
         except ValueError as e:
             return self.home(r, problem=str(e), status=400)
         session.wait_ready(5.0)
         return redirect(f"/s/{session.id}")
 
-    def _new_session(self, r: Request, mode: str, env: EnvChoice, player: str, agent: AgentRun | None,
-                     task_id: str, avoid: tuple[SessionKey, ...] = ()) -> Session:
+    def _new_session(
+        self,
+        r: Request,
+        mode: str,
+        env: EnvChoice,
+        player: str,
+        agent: AgentRun | None,
+        task_id: str,
+        avoid: tuple[SessionKey, ...] = (),
+    ) -> Session:
         probe = SessionKey(mode, env.env_id, "", player, agent.label if agent else None)
         busy = self._taken(probe) | {k.task_id for k in avoid}
         for k in avoid:
             busy |= self._taken(SessionKey(mode, env.env_id, "", player, k.agent))
         if task_id:
             if task_id not in env.task_ids:
-                raise ValueError(f"{task_id!r} is not a task of {env.env_id}'s {self.settings.split} split")
+                raise ValueError(
+                    f"{task_id!r} is not a task of {env.env_id}'s {self.settings.split} split"
+                )
             if task_id in busy:
                 raise ValueError(f"you already played {task_id} here; pick another task")
         else:
@@ -207,24 +258,40 @@ class ConsoleApp:
             if not task_id:
                 raise ValueError(f"you have played every task of {env.env_id} in this mode")
         key = SessionKey(mode, env.env_id, task_id, player, agent.label if agent else None)
-        session = Session(secrets.token_hex(8), key, r.client, self.settings, env.make_kwargs, agent)
+        session = Session(
+            secrets.token_hex(8), key, r.client, self.settings, env.make_kwargs, agent
+        )
         self.sessions[session.id] = session
         return session.start()
 
     def _taken(self, probe: SessionKey) -> set[str]:
         """Tasks of the probe's run folder already played or being played."""
-        live = {s.key.task_id for s in self.sessions.values()
-                if s.key.folder == probe.folder and s.key.env_id == probe.env_id}
+        live = {
+            s.key.task_id
+            for s in self.sessions.values()
+            if s.key.folder == probe.folder and s.key.env_id == probe.env_id
+        }
         return live | store.played_tasks(self.settings.out, probe)
 
     def _start_arena(self, r: Request, env: EnvChoice, player: str) -> ArenaPair:
         if len(self.agents) < 2:
             raise ValueError("the arena needs two agents: start the console with --agent A,B")
         labels = self.rng.sample(sorted(self.agents), 2)
-        first = self._new_session(r, "arena", env, player, self.agents[labels[0]], r.form.get("task", "").strip(),
-                                  avoid=(SessionKey("arena", env.env_id, "", player, labels[1]),))
-        second = self._new_session(r, "arena", env, player, self.agents[labels[1]], first.key.task_id)
-        pair = ArenaPair(secrets.token_hex(8), r.client, player, env.env_id, first.key.task_id, (first, second))
+        first = self._new_session(
+            r,
+            "arena",
+            env,
+            player,
+            self.agents[labels[0]],
+            r.form.get("task", "").strip(),
+            avoid=(SessionKey("arena", env.env_id, "", player, labels[1]),),
+        )
+        second = self._new_session(
+            r, "arena", env, player, self.agents[labels[1]], first.key.task_id
+        )
+        pair = ArenaPair(
+            secrets.token_hex(8), r.client, player, env.env_id, first.key.task_id, (first, second)
+        )
         self.pairs[pair.id] = pair
         return pair
 
@@ -235,8 +302,15 @@ class ConsoleApp:
             return self.page("agent.html", r, s=session, forms=forms, waiting=session.waiting)
         pair = next((p for p in self.pairs.values() if session in p.sessions), None)
         slot = "AB"[pair.sessions.index(session)] if pair is not None else ""
-        return self.page("user.html", r, s=session, pair=pair, slot=slot, goal=goal_card(session.goal),
-                         waiting=session.waiting)
+        return self.page(
+            "user.html",
+            r,
+            s=session,
+            pair=pair,
+            slot=slot,
+            goal=goal_card(session.goal),
+            waiting=session.waiting,
+        )
 
     def session_post(self, r: Request, session: Session, action: str) -> Response:
         back = redirect(f"/s/{session.id}")
@@ -276,17 +350,27 @@ class ConsoleApp:
         if pair.vote is None:
             pair.vote = winner
             records = [s.record or {} for s in pair.sessions]
-            store.add_vote(self.settings.out, {
-                "env_id": pair.env_id, "task_id": pair.task_id, "player": pair.player,
-                "agents": [str(s.key.agent) for s in pair.sessions], "winner": winner,
-                "success": [bool(x.get("success")) if x.get("grade") else None for x in records],
-                "partial": [x.get("partial") if x.get("grade") else None for x in records],
-                "sessions": [s.id for s in pair.sessions],
-            })
+            store.add_vote(
+                self.settings.out,
+                {
+                    "env_id": pair.env_id,
+                    "task_id": pair.task_id,
+                    "player": pair.player,
+                    "agents": [str(s.key.agent) for s in pair.sessions],
+                    "winner": winner,
+                    "success": [
+                        bool(x.get("success")) if x.get("grade") else None for x in records
+                    ],
+                    "partial": [x.get("partial") if x.get("grade") else None for x in records],
+                    "sessions": [s.id for s in pair.sessions],
+                },
+            )
         return redirect(f"/arena/{pair.id}")
 
     def board(self, r: Request) -> Response:
-        report = arena.ratings(store.read_votes(self.settings.out / store.VOTES_FILE), resamples=200)
+        report = arena.ratings(
+            store.read_votes(self.settings.out / store.VOTES_FILE), resamples=200
+        )
         return self.page("board.html", r, report=report)
 
 
@@ -314,7 +398,11 @@ def rating_from(form: dict[str, str]) -> dict[str, Any]:
         return int(value) if value in ("1", "2", "3", "4", "5") else None
 
     solved = form.get("solved", "")
-    return {"solved": {"yes": True, "no": False}.get(solved), "effort": score("effort"), "clarity": score("clarity")}
+    return {
+        "solved": {"yes": True, "no": False}.get(solved),
+        "effort": score("effort"),
+        "clarity": score("clarity"),
+    }
 
 
 def _not_allowed() -> Response:

@@ -48,7 +48,9 @@ class ArenaReport:
     decisive: int  # votes that decide agreement
 
 
-def fit(agents: Sequence[str], pairs: np.ndarray, scores: np.ndarray, iterations: int = 500) -> np.ndarray:
+def fit(
+    agents: Sequence[str], pairs: np.ndarray, scores: np.ndarray, iterations: int = 500
+) -> np.ndarray:
     """Log-strengths (natural log, geometric mean 0) of ``agents`` from games ``pairs`` (k x 2
     indices) with ``scores`` (1 when the first won, 0 when the second, 0.5 a tie)."""
     k = len(agents)
@@ -73,12 +75,16 @@ def fit(agents: Sequence[str], pairs: np.ndarray, scores: np.ndarray, iterations
 def encode(votes: Sequence[dict[str, Any]]) -> tuple[list[str], np.ndarray, np.ndarray]:
     agents = sorted({name for v in votes for name in v["agents"]})
     index = {name: i for i, name in enumerate(agents)}
-    pairs = np.array([[index[v["agents"][0]], index[v["agents"][1]]] for v in votes], dtype=int).reshape(-1, 2)
+    pairs = np.array(
+        [[index[v["agents"][0]], index[v["agents"][1]]] for v in votes], dtype=int
+    ).reshape(-1, 2)
     scores = np.array([{"a": 1.0, "b": 0.0}.get(v["winner"], 0.5) for v in votes])
     return agents, pairs, scores
 
 
-def ratings(votes: Sequence[dict[str, Any]], resamples: int = RESAMPLES, seed: int = 0) -> ArenaReport:
+def ratings(
+    votes: Sequence[dict[str, Any]], resamples: int = RESAMPLES, seed: int = 0
+) -> ArenaReport:
     """The arena's report from its votes (see the module docstring)."""
     votes = [v for v in votes if v.get("winner") in WINNERS and len(v.get("agents", ())) == 2]
     if not votes:
@@ -93,18 +99,35 @@ def ratings(votes: Sequence[dict[str, Any]], resamples: int = RESAMPLES, seed: i
     low, high = np.percentile(draws, [2.5, 97.5], axis=0)
     rows = []
     for i, name in enumerate(agents):
-        mine = [(v, 0) for v in votes if v["agents"][0] == name] + [(v, 1) for v in votes if v["agents"][1] == name]
+        mine = [(v, 0) for v in votes if v["agents"][0] == name] + [
+            (v, 1) for v in votes if v["agents"][1] == name
+        ]
         wins = sum({"a": 1.0 - side, "b": float(side)}.get(v["winner"], 0.5) for v, side in mine)
-        graded = [bool(v["success"][side]) for v, side in mine if v.get("success") and v["success"][side] is not None]
-        rows.append(Rating(name, BASE + SCALE * point[i], BASE + SCALE * low[i], BASE + SCALE * high[i],
-                           len(mine), wins, sum(graded) / len(graded) if graded else None, len(graded)))
+        graded = [
+            bool(v["success"][side])
+            for v, side in mine
+            if v.get("success") and v["success"][side] is not None
+        ]
+        rows.append(
+            Rating(
+                name,
+                BASE + SCALE * point[i],
+                BASE + SCALE * low[i],
+                BASE + SCALE * high[i],
+                len(mine),
+                wins,
+                sum(graded) / len(graded) if graded else None,
+                len(graded),
+            )
+        )
     rows.sort(key=lambda r: (-r.rating, r.agent))
     agreement, ci, decisive = vote_grade_agreement(votes, rng)
     return ArenaReport(tuple(rows), len(votes), agreement, ci, decisive)
 
 
-def vote_grade_agreement(votes: Sequence[dict[str, Any]], rng: np.random.Generator
-                         ) -> tuple[float | None, tuple[float, float] | None, int]:
+def vote_grade_agreement(
+    votes: Sequence[dict[str, Any]], rng: np.random.Generator
+) -> tuple[float | None, tuple[float, float] | None, int]:
     """How often a person's winner is the agent the grader scored higher (decisive votes only)."""
     agree: list[float] = []
     for v in votes:
@@ -128,16 +151,25 @@ def markdown(report: ArenaReport) -> str:
     lines = ["## Arena: people's votes (not a rank of agents by the grader)", ""]
     if not report.ratings:
         return "\n".join([*lines, "No votes yet.", ""])
-    lines += [f"{report.votes} votes. Bradley-Terry ratings (Elo scale) with 95% bootstrap intervals.", "",
-              "| agent | rating | 95% CI | votes | wins | grader success (arena sessions) |",
-              "|---|---|---|---|---|---|"]
+    lines += [
+        f"{report.votes} votes. Bradley-Terry ratings (Elo scale) with 95% bootstrap intervals.",
+        "",
+        "| agent | rating | 95% CI | votes | wins | grader success (arena sessions) |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in report.ratings:
         success = "—" if r.grader_success is None else f"{r.grader_success:.2f} ({r.sessions})"
-        lines.append(f"| {md_escape(r.agent)} | {r.rating:.0f} | {r.low:.0f}–{r.high:.0f} | {r.votes} | {r.wins:g} | {success} |")
+        lines.append(
+            f"| {md_escape(r.agent)} | {r.rating:.0f} | {r.low:.0f}–{r.high:.0f} | {r.votes} "
+            f"| {r.wins:g} | {success} |"
+        )
     if report.agreement is not None and report.agreement_ci is not None:
         lo, hi = report.agreement_ci
-        lines += ["", f"Votes agree with the grader on {report.agreement:.0%} of {report.decisive} decisive "
-                  f"votes (95% CI {lo:.0%}–{hi:.0%})."]
+        lines += [
+            "",
+            f"Votes agree with the grader on {report.agreement:.0%} of {report.decisive} decisive "
+            f"votes (95% CI {lo:.0%}–{hi:.0%}).",
+        ]
     return "\n".join([*lines, ""])
 
 

@@ -23,7 +23,7 @@ MARK = "<!-- arena -->"
 
 
 def read_all_votes(paths: Sequence[Path]) -> list[dict[str, Any]]:
-    """Votes from ``votes.jsonl`` files or console ``--out`` folders (ValueError if one is missing)."""
+    """Votes from ``votes.jsonl`` files or console ``--out`` folders (ValueError if one lacks)."""
     votes: list[dict[str, Any]] = []
     for path in paths:
         file = path / store.VOTES_FILE if path.is_dir() else path
@@ -46,8 +46,16 @@ def board_success(entries: Sequence[Any]) -> dict[str, float]:
 def arena_markdown(report: arena.ArenaReport, scores: Mapping[str, float]) -> str:
     text = arena.markdown(report)
     if scores and report.ratings:
-        lines = ["", "Grader's overall success on the board, same agents: " + ", ".join(
-            f"{arena.md_escape(r.agent)} {scores[r.agent]:.2f}" for r in report.ratings if r.agent in scores) + "."]
+        lines = [
+            "",
+            "Grader's overall success on the board, same agents: "
+            + ", ".join(
+                f"{arena.md_escape(r.agent)} {scores[r.agent]:.2f}"
+                for r in report.ratings
+                if r.agent in scores
+            )
+            + ".",
+        ]
         text += "\n".join(lines) + "\n"
     return text
 
@@ -57,8 +65,9 @@ def arena_html(report: arena.ArenaReport, scores: Mapping[str, float]) -> str:
     return env.get_template("arena_section.html").render(report=report, scores=scores)
 
 
-def add_arena_section(md_path: Path, html_path: Path, votes: Sequence[dict[str, Any]],
-                      entries: Sequence[Any]) -> arena.ArenaReport:
+def add_arena_section(
+    md_path: Path, html_path: Path, votes: Sequence[dict[str, Any]], entries: Sequence[Any]
+) -> arena.ArenaReport:
     """Append the arena section to the written board (Markdown) and page (before ``</body>``)."""
     report = arena.ratings(votes)
     scores = board_success(entries)

@@ -109,18 +109,29 @@ def _norm(text: str) -> str:
 def features(text: str, acts: Sequence[str], done: bool, reading: Any, goal: Any) -> TurnFeatures:
     """The comparison features of one user turn (see the module docstring)."""
     said = f" {_norm(text)} "
-    facts = frozenset(slot for slot, value in goal.known.items() if f" {_norm(str(value))} " in said)
+    facts = frozenset(
+        slot for slot, value in goal.known.items() if f" {_norm(str(value))} " in said
+    )
     asked = set(reading.slots()) if reading is not None else set()
     wanted = [v.spoken for i in goal.intents for v in i.wants] + list(goal.known.values())
     deny = "deny" in acts or "deny_change" in acts
     names_value = bool(facts) or any(f" {_norm(str(w))} " in said for w in wanted if w)
     withheld = bool(asked & set(goal.known)) and not (facts & asked)
-    return TurnFeatures(facts, bool(facts - asked), "affirm" in acts, deny, deny and names_value,
-                        "refuse" in acts or (withheld and "inform" not in acts and not facts), done)
+    return TurnFeatures(
+        facts,
+        bool(facts - asked),
+        "affirm" in acts,
+        deny,
+        deny and names_value,
+        "refuse" in acts or (withheld and "inform" not in acts and not facts),
+        done,
+    )
 
 
 # -- one session ---------------------------------------------------------------------------------
-def compare_session(make_kwargs: dict[str, Any], record: dict[str, Any], where: str) -> SessionComparison:
+def compare_session(
+    make_kwargs: dict[str, Any], record: dict[str, Any], where: str
+) -> SessionComparison:
     """Replay a person's session beside the AgendaUser, turn by turn, then the AgendaUser alone."""
     env = gym.make(record["env_id"], **make_kwargs)
     out = SessionComparison(where, person_success=bool(record["success"]))
@@ -148,8 +159,15 @@ def _pairs(person: ReplayUser, goal: Any) -> list[tuple[TurnFeatures, TurnFeatur
     opening = person.turns[0].text if person.turns else ""
     sim_opening = goal.opening or goal.intents[0].request
     no_acts: tuple[str, ...] = ()
-    pairs.append((features(opening, no_acts, False, None, goal), features(sim_opening, no_acts, False, None, goal)))
-    for reply, sim, reading in zip(person.turns[1:], person.shadow_turns, person.readings, strict=False):
+    pairs.append(
+        (
+            features(opening, no_acts, False, None, goal),
+            features(sim_opening, no_acts, False, None, goal),
+        )
+    )
+    for reply, sim, reading in zip(
+        person.turns[1:], person.shadow_turns, person.readings, strict=False
+    ):
         if sim is None:
             break  # the simulated user had left already
         mine = features(reply.text, read_acts(reply.text, reading), reply.leave, reading, goal)
@@ -206,7 +224,9 @@ def fidelity_report(paths: Sequence[Path], resamples: int = 1000, seed: int = 0)
     return summarize(compared, resamples, seed)
 
 
-def summarize(compared: Sequence[SessionComparison], resamples: int = 1000, seed: int = 0) -> FidelityReport:
+def summarize(
+    compared: Sequence[SessionComparison], resamples: int = 1000, seed: int = 0
+) -> FidelityReport:
     """Rates, differences and agreements with session-bootstrap intervals."""
     n = len(compared)
     # per session: turns, then for each feature (person sum, sim sum, agreement sum)
@@ -222,7 +242,7 @@ def summarize(compared: Sequence[SessionComparison], resamples: int = 1000, seed
                 else:
                     a, b = float(mine.flag(name)), float(theirs.flag(name))
                     agree = float(a == b)
-                table[i, 1 + 3 * j: 4 + 3 * j] += (a, b, agree)
+                table[i, 1 + 3 * j : 4 + 3 * j] += (a, b, agree)
     outcomes = np.array([float(s.person_success == s.sim_success) for s in compared])
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, n, (resamples, n))
@@ -238,8 +258,14 @@ def summarize(compared: Sequence[SessionComparison], resamples: int = 1000, seed
     overall = float(np.mean([sums[c] / turns for c in act_columns]))
     overall_boot = np.mean([boot[:, c] / boot_turns for c in act_columns], axis=0)
     return FidelityReport(
-        n, int(sums[0]), tuple(rows), overall, _ci(overall_boot), float(outcomes.mean()),
-        _ci(outcomes[picks].mean(axis=1)), float(np.mean([s.person_success for s in compared])),
+        n,
+        int(sums[0]),
+        tuple(rows),
+        overall,
+        _ci(overall_boot),
+        float(outcomes.mean()),
+        _ci(outcomes[picks].mean(axis=1)),
+        float(np.mean([s.person_success for s in compared])),
         float(np.mean([s.sim_success for s in compared])),
     )
 
@@ -252,21 +278,25 @@ def _ci(values: np.ndarray) -> tuple[float, float]:
 def render_report(report: FidelityReport) -> str:
     """The report as a table, for the terminal (and docs)."""
     lines = [
-        f"fidelity of the simulated user: {report.sessions} sessions, {report.turns} compared turns",
+        f"fidelity of the simulated user: {report.sessions} sessions, "
+        f"{report.turns} compared turns",
         "",
-        f"{'feature':<14} {'people':>7} {'sim':>7} {'diff':>7} {'95% CI':>17} {'agree':>7} {'95% CI':>15}",
+        f"{'feature':<14} {'people':>7} {'sim':>7} {'diff':>7} {'95% CI':>17} "
+        f"{'agree':>7} {'95% CI':>15}",
     ]
     for r in report.features:
         flag = "  differs" if r.differs else ""
         lines.append(
             f"{r.name:<14} {r.person_rate:>7.2f} {r.sim_rate:>7.2f} {r.difference:>+7.2f} "
-            f"{_fmt(r.difference_ci, signed=True):>17} {r.agreement:>7.2f} {_fmt(r.agreement_ci):>15}{flag}"
+            f"{_fmt(r.difference_ci, signed=True):>17} {r.agreement:>7.2f} "
+            f"{_fmt(r.agreement_ci):>15}{flag}"
         )
     lines += [
         "",
         f"overall turn agreement (acts): {report.overall:.2f} {_fmt(report.overall_ci)}",
         f"outcome agreement: {report.outcome_agreement:.2f} {_fmt(report.outcome_ci)} "
-        f"(success with people {report.person_success:.2f}, simulated user {report.sim_success:.2f})",
+        f"(success with people {report.person_success:.2f}, "
+        f"simulated user {report.sim_success:.2f})",
     ]
     return "\n".join(lines)
 

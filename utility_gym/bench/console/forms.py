@@ -45,8 +45,10 @@ def tool_forms(schemas: list[dict[str, Any]]) -> list[ToolForm]:
         fn = schema.get("function", schema)
         params = fn.get("parameters") or {}
         required = set(params.get("required") or ())
-        fields = tuple(_field(name, spec or {}, name in required)
-                       for name, spec in (params.get("properties") or {}).items())
+        fields = tuple(
+            _field(name, spec or {}, name in required)
+            for name, spec in (params.get("properties") or {}).items()
+        )
         description = str(fn.get("description") or "").strip()
         summary = description.splitlines()[0] if description else ""
         forms.append(ToolForm(str(fn["name"]), summary, description, fields))
@@ -54,12 +56,19 @@ def tool_forms(schemas: list[dict[str, Any]]) -> list[ToolForm]:
 
 
 def _field(name: str, spec: Mapping[str, Any], required: bool) -> Field:
-    kind_of = {"integer": "number", "number": "number", "boolean": "boolean",
-               "array": "json", "object": "json"}
+    kind_of = {
+        "integer": "number",
+        "number": "number",
+        "boolean": "boolean",
+        "array": "json",
+        "object": "json",
+    }
     type_ = str(spec.get("type", "string"))
     description = str(spec.get("description") or "")
     if "enum" in spec:
-        return Field(name, "choice", required, description, tuple(str(v) for v in spec["enum"]), type_)
+        return Field(
+            name, "choice", required, description, tuple(str(v) for v in spec["enum"]), type_
+        )
     return Field(name, kind_of.get(type_, "text"), required, description, (), type_)
 
 

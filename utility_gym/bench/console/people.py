@@ -51,9 +51,10 @@ class PersonReply:
 def read_acts(text: str, reading: Reading | None) -> tuple[str, ...]:
     """A person's dialogue acts, from their words and what the agent's turn asked.
 
-    ``affirm`` / ``deny`` for a yes / no to a proposal, an offer or a question, ``refuse`` for a turn
-    that withholds what was asked, ``inform`` for an answer to a request, ``ask`` for a question,
-    ``inform_intent`` otherwise. The same reading serves ``verify`` and the fidelity report.
+    ``affirm`` / ``deny`` for a yes / no to a proposal, an offer or a question, ``refuse`` for a
+    turn that withholds what was asked, ``inform`` for an answer to a request, ``ask`` for a
+    question, ``inform_intent`` otherwise. The same reading serves ``verify`` and the fidelity
+    report.
     """
     lowered = " ".join(text.lower().split())
     acts: list[str] = []
@@ -159,7 +160,10 @@ class ReplayUser(PersonUser):
     def _next(self, heard: str | None) -> PersonReply:
         index = len(self.turns)
         if index >= len(self._script):
-            raise ValueError(f"the session recorded {len(self._script)} turns of the person; the replay asks for more")
+            raise ValueError(
+                f"the session recorded {len(self._script)} turns of the person; "
+                "the replay asks for more"
+            )
         return self._script[index]
 
 

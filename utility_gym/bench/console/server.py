@@ -37,10 +37,16 @@ class ConsoleServer:
         bind = "127.0.0.1" if host == "localhost" else host
         self.app = app
         self.server = create_server(
-            app, listen=f"[{bind}]:{int(port)}" if ":" in bind else f"{bind}:{int(port)}",
-            threads=THREADS, channel_timeout=READ_TIMEOUT, connection_limit=100,
-            max_request_header_size=16 * 1024, max_request_body_size=MAX_BODY,
-            expose_tracebacks=False, clear_untrusted_proxy_headers=True, ident="utility-console",
+            app,
+            listen=f"[{bind}]:{int(port)}" if ":" in bind else f"{bind}:{int(port)}",
+            threads=THREADS,
+            channel_timeout=READ_TIMEOUT,
+            connection_limit=100,
+            max_request_header_size=16 * 1024,
+            max_request_body_size=MAX_BODY,
+            expose_tracebacks=False,
+            clear_untrusted_proxy_headers=True,
+            ident="utility-console",
         )
         self._thread: threading.Thread | None = None
         self._stopping = False
@@ -98,12 +104,15 @@ def check_binding(host: str, token: str | None) -> None:
         raise ValueError("--token must be 16-128 letters, digits, '-' or '_'")
     if host not in LOOPBACK_HOSTS and token is None:
         raise ValueError(
-            f"the console binds to loopback ({', '.join(LOOPBACK_HOSTS)}) unless --token is given too: "
+            f"the console binds to loopback ({', '.join(LOOPBACK_HOSTS)}) "
+            "unless --token is given too: "
             f"{host!r} would let anyone who can reach it play and write sessions"
         )
 
 
-def env_choices(env_ids: Sequence[str], split: str, env_kwargs: dict[str, Any]) -> dict[str, EnvChoice]:
+def env_choices(
+    env_ids: Sequence[str], split: str, env_kwargs: dict[str, Any]
+) -> dict[str, EnvChoice]:
     """What the console offers for each env: its tasks, and whether a person can be its user."""
     from utility_gym.bench.runner import make_kwargs_for, task_ids_for
     from utility_gym.core.users import AgendaUser
@@ -121,7 +130,9 @@ def env_choices(env_ids: Sequence[str], split: str, env_kwargs: dict[str, Any]) 
     return choices
 
 
-def agent_runs(specs: Sequence[str], envs: dict[str, EnvChoice], options: dict[str, Any]) -> dict[str, AgentRun]:
+def agent_runs(
+    specs: Sequence[str], envs: dict[str, EnvChoice], options: dict[str, Any]
+) -> dict[str, AgentRun]:
     """One AgentRun per agent spec, over the envs it can play (``run``'s naming rules)."""
     from utility_gym.bench.agents import AgentNotFound, agent_config, agent_path, build_agent
     from utility_gym.bench.runner import default_agent_name
@@ -136,22 +147,37 @@ def agent_runs(specs: Sequence[str], envs: dict[str, EnvChoice], options: dict[s
                 continue
         if not paths:
             raise ValueError(f"agent {spec!r} plays none of the console's envs")
-        run = AgentRun(label=default_agent_name(spec, list(paths.values())), name=spec, paths=paths,
-                       options=dict(options))
+        run = AgentRun(
+            label=default_agent_name(spec, list(paths.values())),
+            name=spec,
+            paths=paths,
+            options=dict(options),
+        )
         for env_id, path in paths.items():
             env = gym.make(env_id, **envs[env_id].make_kwargs)
             try:
-                run.configs[env_id] = agent_config(build_agent(path, env, 0, run.options), path, run.options)
+                run.configs[env_id] = agent_config(
+                    build_agent(path, env, 0, run.options), path, run.options
+                )
             finally:
                 env.close()
         runs[run.label] = run
     return runs
 
 
-def build_console(out: Path, env_ids: Sequence[str], agents: Sequence[str], *, split: str = "test",
-                  env_kwargs: dict[str, Any] | None = None, agent_options: dict[str, Any] | None = None,
-                  token: str | None = None, command: list[str] | None = None, seed: int = 0,
-                  idle_seconds: float | None = None) -> tuple[ConsoleApp, list[str]]:
+def build_console(
+    out: Path,
+    env_ids: Sequence[str],
+    agents: Sequence[str],
+    *,
+    split: str = "test",
+    env_kwargs: dict[str, Any] | None = None,
+    agent_options: dict[str, Any] | None = None,
+    token: str | None = None,
+    command: list[str] | None = None,
+    seed: int = 0,
+    idle_seconds: float | None = None,
+) -> tuple[ConsoleApp, list[str]]:
     """The console app, after saving what an earlier console left unfinished (notes returned)."""
     settings = Settings(out, split, dict(env_kwargs or {}), command or ["utility-bench", "console"])
     if idle_seconds is not None:

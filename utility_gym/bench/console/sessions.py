@@ -66,10 +66,17 @@ class Settings:
 
 
 class Session:
-    """An episode with a person on one side. ``submit`` from the web side, ``ask`` from the episode."""
+    """An episode with a person on one side: ``submit`` from the web, ``ask`` from the episode."""
 
-    def __init__(self, session_id: str, key: SessionKey, owner: str, settings: Settings,
-                 make_kwargs: dict[str, Any], agent: AgentRun | None = None) -> None:
+    def __init__(
+        self,
+        session_id: str,
+        key: SessionKey,
+        owner: str,
+        settings: Settings,
+        make_kwargs: dict[str, Any],
+        agent: AgentRun | None = None,
+    ) -> None:
         self.id = session_id
         self.key = key
         self.owner = owner
@@ -91,9 +98,17 @@ class Session:
         self._asked = 0  # how many times it has asked
         self._done = False
         self._person: PersonUser | None = None
-        self._journal = Journal(session_id, key, self.seed, settings.split, make_kwargs,
-                                agent.paths.get(key.env_id, "") if agent else HUMAN_CLASS, [], [],
-                                agent.name if agent else None)
+        self._journal = Journal(
+            session_id,
+            key,
+            self.seed,
+            settings.split,
+            make_kwargs,
+            agent.paths.get(key.env_id, "") if agent else HUMAN_CLASS,
+            [],
+            [],
+            agent.name if agent else None,
+        )
         self._thread = threading.Thread(target=self._run, name=f"console-{session_id}", daemon=True)
 
     # -- the web side -------------------------------------------------------------------------
@@ -138,7 +153,9 @@ class Session:
         try:
             item = self._inbox.get(timeout=self.settings.idle_seconds)
         except queue.Empty:
-            raise SessionStopped(f"the person was away for {self.settings.idle_seconds:.0f} s") from None
+            raise SessionStopped(
+                f"the person was away for {self.settings.idle_seconds:.0f} s"
+            ) from None
         finally:
             with self._cond:
                 self._waiting = False
@@ -168,40 +185,84 @@ class Session:
             try:
                 if self.key.mode == "agent":
                     actor: Any = WebAgent(self)
-                    plan = EnvPlan(self.key.env_id, self.make_kwargs, json.loads(env.spec.to_json()),
-                                   [self.key.task_id], describe_user(env))
+                    plan = EnvPlan(
+                        self.key.env_id,
+                        self.make_kwargs,
+                        json.loads(env.spec.to_json()),
+                        [self.key.task_id],
+                        describe_user(env),
+                    )
                 else:
                     assert self.agent is not None
-                    actor = build_agent(self.agent.paths[self.key.env_id], env, self.seed, self.agent.options)
+                    actor = build_agent(
+                        self.agent.paths[self.key.env_id], env, self.seed, self.agent.options
+                    )
                     self._person = PersonUser(self._ask_person)
                     env.unwrapped.user = self._person
-                    plan = EnvPlan(self.key.env_id, self.make_kwargs, json.loads(env.spec.to_json()),
-                                   [self.key.task_id], person_user_description())
-                result = run_episode(_Journaled(env, self), actor, seed=self.seed,
-                                     options={"task_id": self.key.task_id}, record=True, catch_errors=True)
+                    plan = EnvPlan(
+                        self.key.env_id,
+                        self.make_kwargs,
+                        json.loads(env.spec.to_json()),
+                        [self.key.task_id],
+                        person_user_description(),
+                    )
+                result = run_episode(
+                    _Journaled(env, self),
+                    actor,
+                    seed=self.seed,
+                    options={"task_id": self.key.task_id},
+                    record=True,
+                    catch_errors=True,
+                )
                 usage = agent_usage(actor) if self.key.mode != "agent" else None
             finally:
                 env.close()
         except Exception as e:  # the env could not be made: nothing to save but the reason
-            result = EpisodeResult(self.key.task_id, self.seed, False, 0.0, 0.0, 0, 0, {},
-                                   error=f"{type(e).__name__}: {e}")
+            result = EpisodeResult(
+                self.key.task_id,
+                self.seed,
+                False,
+                0.0,
+                0.0,
+                0,
+                0,
+                {},
+                error=f"{type(e).__name__}: {e}",
+            )
         self._finish(result, plan, usage, time.perf_counter() - start)
 
     def _finish(self, result: Any, plan: EnvPlan | None, usage: Any, seconds: float) -> None:
         label = self.key.player if self.key.mode == "agent" else str(self.key.agent)
-        episode = Episode(0, self.key.env_id, json.dumps(self.make_kwargs, sort_keys=True),
-                          self.key.task_id, 0, self.seed, label, self._journal.agent_path)
+        episode = Episode(
+            0,
+            self.key.env_id,
+            json.dumps(self.make_kwargs, sort_keys=True),
+            self.key.task_id,
+            0,
+            self.seed,
+            label,
+            self._journal.agent_path,
+        )
         record = trajectory_record(episode, result, usage, seconds)
         if result.error and "SessionStopped" in result.error:
-            record["error"] = result.error.split(": ", 1)[-1] if STOPPED in result.error else result.error
+            record["error"] = (
+                result.error.split(": ", 1)[-1] if STOPPED in result.error else result.error
+            )
         record["person"] = self.person_doc()
         self.record = record
         if result.error:
             self.lines.append(Line("note", f"The episode did not finish: {record['error']}"))
         if plan is not None and (result.steps or result.error):
             try:
-                self.saved_to = store.add_episode(self.settings.out, self.key, plan, record, self.agent,
-                                                  self.settings.split, self.settings.command)
+                self.saved_to = store.add_episode(
+                    self.settings.out,
+                    self.key,
+                    plan,
+                    record,
+                    self.agent,
+                    self.settings.split,
+                    self.settings.command,
+                )
                 store.drop_journal(self.settings.out, self.id)
             except (OSError, ValueError) as e:  # kept in the journal: nothing is lost
                 self.lines.append(Line("note", f"Could not add the episode to its run folder: {e}"))
@@ -210,8 +271,12 @@ class Session:
             self._cond.notify_all()
 
     def person_doc(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"side": "agent" if self.key.mode == "agent" else "user",
-                               "mode": self.key.mode, "name": self.key.player, "session": self.id}
+        doc: dict[str, Any] = {
+            "side": "agent" if self.key.mode == "agent" else "user",
+            "mode": self.key.mode,
+            "name": self.key.player,
+            "session": self.id,
+        }
         if self._person is not None:
             doc["turns"] = [t.as_json() for t in self._person.turns]
         doc["rating"] = self.rating
@@ -229,7 +294,9 @@ class Session:
         for event in info.get("events", ()):
             role = event.get("role", "")
             if role in ("user", "tool", "error", "page"):
-                self.lines.append(Line(role, str(event.get("content", "")), str(event.get("name") or "")))
+                self.lines.append(
+                    Line(role, str(event.get("content", "")), str(event.get("name") or ""))
+                )
 
 
 class WebAgent:
@@ -249,8 +316,14 @@ class WebAgent:
             self.session.policy = str(info.get("policy", ""))
         self.session.show_events(info)
         action = self.session.ask()
-        shown = action if isinstance(action, str) else f"{action['name']} {json.dumps(action['arguments'])}"
-        self.session.lines.append(Line("agent", shown, "" if isinstance(action, str) else action["name"]))
+        shown = (
+            action
+            if isinstance(action, str)
+            else f"{action['name']} {json.dumps(action['arguments'])}"
+        )
+        self.session.lines.append(
+            Line("agent", shown, "" if isinstance(action, str) else action["name"])
+        )
         return action
 
 
@@ -276,9 +349,16 @@ class _Journaled:
         obs, reward, terminated, truncated, info = self.env.step(action)
         self.reward += reward
         self.tool_calls += int(is_tool_call(action, info))
-        self.steps.append({"action": action, "observation": obs, "reward": reward,
-                           "terminated": bool(terminated), "truncated": bool(truncated),
-                           "user_acts": user_acts(info)})
+        self.steps.append(
+            {
+                "action": action,
+                "observation": obs,
+                "reward": reward,
+                "terminated": bool(terminated),
+                "truncated": bool(truncated),
+                "user_acts": user_acts(info),
+            }
+        )
         if terminated or truncated:
             if self.session.key.mode == "agent":  # the user's last words, before the end
                 self.session.show_events(info)
@@ -289,7 +369,9 @@ class _Journaled:
     def _show_end(self, info: dict[str, Any]) -> None:
         grade = info.get("grade") or {}
         outcome = grade.get("outcome", "ended")
-        self.session.lines.append(Line("note", f"The conversation is over ({str(outcome).replace('_', ' ')})."))
+        self.session.lines.append(
+            Line("note", f"The conversation is over ({str(outcome).replace('_', ' ')}).")
+        )
 
 
 def recover(settings: Settings, agents: dict[str, AgentRun]) -> list[str]:
@@ -301,28 +383,51 @@ def recover(settings: Settings, agents: dict[str, AgentRun]) -> list[str]:
         key = journal.key
         agent = agents.get(str(key.agent)) if key.mode != "agent" else None
         if key.mode != "agent" and agent is None:
-            notes.append(f"journal {journal.session}: agent {key.agent!r} is not served by this console; kept")
+            notes.append(
+                f"journal {journal.session}: agent {key.agent!r} is not served by this "
+                "console; kept"
+            )
             continue
         env = gym.make(key.env_id, **journal.make_kwargs)
         try:
             user = describe_user(env) if key.mode == "agent" else person_user_description()
-            plan = EnvPlan(key.env_id, journal.make_kwargs, json.loads(env.spec.to_json()), [key.task_id], user)
+            plan = EnvPlan(
+                key.env_id, journal.make_kwargs, json.loads(env.spec.to_json()), [key.task_id], user
+            )
         finally:
             env.close()
         questions, redundant = count_questions(journal.steps)
         record = {
-            "env_id": key.env_id, "task_id": key.task_id, "trial": 0, "seed": journal.seed,
+            "env_id": key.env_id,
+            "task_id": key.task_id,
+            "trial": 0,
+            "seed": journal.seed,
             "agent": key.player if key.mode == "agent" else str(key.agent),
-            "success": False, "partial": 0.0, "reward": journal.reward, "turns": len(journal.steps) - 1,
-            "tool_calls": journal.tool_calls, "questions": questions, "redundant_questions": redundant,
-            "error": STOPPED, "usage": None, "seconds": journal.seconds, "grade": None,
+            "success": False,
+            "partial": 0.0,
+            "reward": journal.reward,
+            "turns": len(journal.steps) - 1,
+            "tool_calls": journal.tool_calls,
+            "questions": questions,
+            "redundant_questions": redundant,
+            "error": STOPPED,
+            "usage": None,
+            "seconds": journal.seconds,
+            "grade": None,
             "steps": journal.steps,
-            "person": {"side": "agent" if key.mode == "agent" else "user", "mode": key.mode,
-                       "name": key.player, "session": journal.session, "rating": None,
-                       **({"turns": journal.turns} if key.mode != "agent" else {})},
+            "person": {
+                "side": "agent" if key.mode == "agent" else "user",
+                "mode": key.mode,
+                "name": key.player,
+                "session": journal.session,
+                "rating": None,
+                **({"turns": journal.turns} if key.mode != "agent" else {}),
+            },
         }
         try:
-            folder = store.add_episode(settings.out, key, plan, record, agent, journal.split, settings.command)
+            folder = store.add_episode(
+                settings.out, key, plan, record, agent, journal.split, settings.command
+            )
         except ValueError as e:
             notes.append(f"journal {journal.session}: {e}; kept")
             continue

@@ -70,8 +70,15 @@ def played_tasks(out: Path, key: SessionKey) -> set[str]:
     return set(results["envs"].get(key.env_id, {}).get("task_ids", []))
 
 
-def add_episode(out: Path, key: SessionKey, plan: EnvPlan, record: dict[str, Any],
-                agent: AgentRun | None, split: str, command: list[str]) -> Path:
+def add_episode(
+    out: Path,
+    key: SessionKey,
+    plan: EnvPlan,
+    record: dict[str, Any],
+    agent: AgentRun | None,
+    split: str,
+    command: list[str],
+) -> Path:
     """Add one finished episode to the session's run folder (rewritten atomically); return it."""
     folder = run_folder(out, key)
     with _LOCK:
@@ -82,8 +89,13 @@ def add_episode(out: Path, key: SessionKey, plan: EnvPlan, record: dict[str, Any
             results = json.loads((folder / RESULTS_FILE).read_text(encoding="utf-8"))
             records = read_trajectories(folder)
             for env_id, doc in results["envs"].items():
-                plans[env_id] = EnvPlan(env_id, doc["make_kwargs"], doc["spec"], list(doc["task_ids"]),
-                                        doc["user_simulator"])
+                plans[env_id] = EnvPlan(
+                    env_id,
+                    doc["make_kwargs"],
+                    doc["spec"],
+                    list(doc["task_ids"]),
+                    doc["user_simulator"],
+                )
                 configs[env_id] = doc["agent_config"]
         if plan.env_id in plans:
             if record["task_id"] in plans[plan.env_id].task_ids:
@@ -93,27 +105,47 @@ def add_episode(out: Path, key: SessionKey, plan: EnvPlan, record: dict[str, Any
             plans[plan.env_id] = plan
         records.append(record)
         run = _agent_run(key, agent, list(plans), configs)
-        settings = RunSettings(agents=[run.name], env_ids=list(plans), split=split, trials=1,
-                               seed=RANKED_SEED, command=command)
+        settings = RunSettings(
+            agents=[run.name],
+            env_ids=list(plans),
+            split=split,
+            trials=1,
+            seed=RANKED_SEED,
+            command=command,
+        )
         started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         wall = sum(float(r["seconds"]) for r in records)
         kind = HUMAN if key.mode == "agent" else HUMAN_USER
-        results = results_document(run, list(plans.values()), records, settings, wall, started,
-                                   kind=kind, selection="chosen")
+        results = results_document(
+            run,
+            list(plans.values()),
+            records,
+            settings,
+            wall,
+            started,
+            kind=kind,
+            selection="chosen",
+        )
         write_run(folder, results, records)
     return folder
 
 
-def _agent_run(key: SessionKey, agent: AgentRun | None, env_ids: list[str],
-               configs: dict[str, dict[str, Any]]) -> AgentRun:
+def _agent_run(
+    key: SessionKey, agent: AgentRun | None, env_ids: list[str], configs: dict[str, dict[str, Any]]
+) -> AgentRun:
     if key.mode == "agent":
-        return AgentRun(label=key.player, name="human", paths=dict.fromkeys(env_ids, HUMAN_CLASS),
-                        configs={e: {"class": HUMAN_CLASS} for e in env_ids})
+        return AgentRun(
+            label=key.player,
+            name="human",
+            paths=dict.fromkeys(env_ids, HUMAN_CLASS),
+            configs={e: {"class": HUMAN_CLASS} for e in env_ids},
+        )
     assert agent is not None
     paths = {e: agent.paths.get(e) or configs[e]["class"] for e in env_ids}
     merged = {e: agent.configs.get(e) or configs[e] for e in env_ids}
-    return AgentRun(label=agent.label, name=agent.name, paths=paths, options=dict(agent.options),
-                    configs=merged)
+    return AgentRun(
+        label=agent.label, name=agent.name, paths=paths, options=dict(agent.options), configs=merged
+    )
 
 
 def set_rating(out: Path, key: SessionKey, rating: dict[str, Any]) -> bool:
@@ -126,7 +158,10 @@ def set_rating(out: Path, key: SessionKey, rating: dict[str, Any]) -> bool:
         records = read_trajectories(folder)
         found = False
         for record in records:
-            if (record["env_id"], record["task_id"]) == (key.env_id, key.task_id) and "person" in record:
+            if (record["env_id"], record["task_id"]) == (
+                key.env_id,
+                key.task_id,
+            ) and "person" in record:
                 record["person"]["rating"] = rating
                 found = True
         if found:

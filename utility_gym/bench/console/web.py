@@ -24,14 +24,26 @@ AUTH_COOKIE = "uc_auth"
 SECURITY_HEADERS = [
     ("X-Content-Type-Options", "nosniff"),
     ("Cache-Control", "no-store"),
-    ("Content-Security-Policy",
-     "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'",
+    ),
     ("Referrer-Policy", "no-referrer"),
     ("X-Frame-Options", "DENY"),
 ]
-REASONS = {200: "OK", 303: "See Other", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
-           405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large",
-           415: "Unsupported Media Type", 500: "Internal Server Error"}
+REASONS = {
+    200: "OK",
+    303: "See Other",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    500: "Internal Server Error",
+}
 
 
 class HTTPError(Exception):
@@ -95,8 +107,13 @@ def parse_request(environ: dict[str, Any]) -> Request:
 
 def parse_fields(text: str) -> dict[str, str]:
     try:
-        pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict",
-                          max_num_fields=MAX_FIELDS)
+        pairs = parse_qsl(
+            text,
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
     except ValueError as e:
         raise HTTPError(400, f"Malformed form: {type(e).__name__}.") from None
     out: dict[str, str] = {}
@@ -131,15 +148,30 @@ class Guard:
         return hmac.new(self.secret, client.encode(), hashlib.sha256).hexdigest()
 
     def check_csrf(self, request: Request) -> None:
-        if not hmac.compare_digest(request.form.get("csrf", "").encode(), self.csrf(request.client).encode()):
-            raise HTTPError(403, "The form's security token is missing or stale: reload the page and try again.")
+        if not hmac.compare_digest(
+            request.form.get("csrf", "").encode(), self.csrf(request.client).encode()
+        ):
+            raise HTTPError(
+                403, "The form's security token is missing or stale: reload the page and try again."
+            )
 
     def cookie_headers(self, request: Request) -> list[tuple[str, str]]:
         headers = []
         if request.new_client:
-            headers.append(("Set-Cookie", f"{CLIENT_COOKIE}={request.client}; Path=/; HttpOnly; SameSite=Strict"))
-        if self.token is not None and request.query.get("token") and AUTH_COOKIE not in request.cookies:
-            headers.append(("Set-Cookie", f"{AUTH_COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict"))
+            headers.append(
+                (
+                    "Set-Cookie",
+                    f"{CLIENT_COOKIE}={request.client}; Path=/; HttpOnly; SameSite=Strict",
+                )
+            )
+        if (
+            self.token is not None
+            and request.query.get("token")
+            and AUTH_COOKIE not in request.cookies
+        ):
+            headers.append(
+                ("Set-Cookie", f"{AUTH_COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict")
+            )
         return headers
 
 
