@@ -233,3 +233,52 @@ def test_console__tool_forms_follow_the_schemas() -> None:
         call_from_form(form, {"arg.order_id": "x", "arg.amount": "lots"})["arguments"]["amount"]
         == "lots"
     )
+
+
+def test_console__many_people_at_once_stay_apart(console) -> None:
+    """Six people play the user at the same time (threads, one app): each session gets only its
+    own person's turns and lands in its own run folder."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(i: int) -> tuple[str, list[str]]:
+        c = Client(console)
+        c.get("/")
+        kind = ("plain", "eager", "refuser")[i % 3]
+        c.post("/start", {"mode": "user", "player": f"crowd{i}", "env": CS, "agent": "heuristic"})
+        session = play_user(c, console, c.path, kind)
+        return session.id, [t.text for t in session._person.turns]
+
+    with ThreadPoolExecutor(6) as pool:
+        played = list(pool.map(one, range(6)))
+    for i, (session_id, typed) in enumerate(played):
+        (record,) = _lines(console.settings.out / f"user--crowd{i}--heuristic")
+        assert record["person"]["session"] == session_id and record["person"]["name"] == f"crowd{i}"
+        assert [t["text"] for t in record["person"]["turns"]] == typed
+    assert bench(["verify", str(console.settings.out)]) == 0  # every folder of the console
+
+
+def test_console__an_idle_session_is_saved_unfinished(tmp_path: Path) -> None:
+    app, _ = build_console(tmp_path, [CS], ["heuristic"], idle_seconds=0.3)
+    c = Client(app)
+    c.get("/")
+    c.post("/start", {"mode": "user", "player": "idle", "env": CS, "agent": "heuristic"})
+    c.until('id="say-form"')
+    c.post(c.path + "/say", {"text": "Hello, I need help."})
+    c.until("did not finish", timeout=10)
+    assert "away for 0 s" in c.text
+    (record,) = _lines(tmp_path / "user--idle--heuristic")
+    assert record["error"].startswith("SessionStopped") and record["grade"] is None
+    assert bench(["verify", str(tmp_path / "user--idle--heuristic")]) == 0
+
+
+def test_console__a_queue_env_is_played_as_the_agent_only(tmp_path: Path) -> None:
+    queue = "utility/TicketingQueue-v0"
+    app, _ = build_console(tmp_path, [queue], ["heuristic"])
+    assert not app.envs[queue].person_user
+    c = Client(app)
+    c.get("/")
+    c.post("/start", {"mode": "user", "player": "pat", "env": queue, "agent": "heuristic"})
+    assert c.status == 400 and "be the agent there" in c.text
+    c.post("/start", {"mode": "agent", "player": "pat", "env": queue})
+    c.until('id="say-form"')
+    assert "System" in c.text and "new tickets to triage" in c.text and "search_tickets" in c.text

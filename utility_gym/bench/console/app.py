@@ -222,6 +222,10 @@ class ConsoleApp:
                     agent = self.agents.get(r.form.get("agent", ""))
                     if agent is None:
                         raise ValueError("choose an agent to talk to")
+                    if env.env_id not in agent.paths:
+                        raise ValueError(
+                            f"{agent.label} does not play {env.env_id}; choose another"
+                        )
                 session = self._new_session(
                     r, mode, env, player, agent, r.form.get("task", "").strip()
                 )
@@ -274,9 +278,10 @@ class ConsoleApp:
         return live | store.played_tasks(self.settings.out, probe)
 
     def _start_arena(self, r: Request, env: EnvChoice, player: str) -> ArenaPair:
-        if len(self.agents) < 2:
-            raise ValueError("the arena needs two agents: start the console with --agent A,B")
-        labels = self.rng.sample(sorted(self.agents), 2)
+        playing = sorted(label for label, run in self.agents.items() if env.env_id in run.paths)
+        if len(playing) < 2:
+            raise ValueError(f"the arena needs two agents that play {env.env_id}: --agent A,B")
+        labels = self.rng.sample(playing, 2)
         first = self._new_session(
             r,
             "arena",

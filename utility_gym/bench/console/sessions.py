@@ -250,8 +250,6 @@ class Session:
             )
         record["person"] = self.person_doc()
         self.record = record
-        if result.error:
-            self.lines.append(Line("note", f"The episode did not finish: {record['error']}"))
         if plan is not None and (result.steps or result.error):
             try:
                 self.saved_to = store.add_episode(
@@ -266,6 +264,8 @@ class Session:
                 store.drop_journal(self.settings.out, self.id)
             except (OSError, ValueError) as e:  # kept in the journal: nothing is lost
                 self.lines.append(Line("note", f"Could not add the episode to its run folder: {e}"))
+        if result.error:  # shown once saved: a page that shows it finds the episode on disk
+            self.lines.append(Line("note", f"The episode did not finish: {record['error']}"))
         with self._cond:
             self._done = True
             self._cond.notify_all()
@@ -293,7 +293,7 @@ class Session:
     def show_events(self, info: dict[str, Any]) -> None:
         for event in info.get("events", ()):
             role = event.get("role", "")
-            if role in ("user", "tool", "error", "page"):
+            if role in ("user", "tool", "error", "page", "system"):
                 self.lines.append(
                     Line(role, str(event.get("content", "")), str(event.get("name") or ""))
                 )
