@@ -65,8 +65,12 @@ class Person:
         if (
             keyboard
         ):  # the name box has the focus; the defaults are be-the-user, the first env and agent
+            page.wait_for_function(
+                "document.activeElement && document.activeElement.id == 'player'"
+            )
             page.keyboard.type(player)
-            page.keyboard.press("Enter")
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
         else:
             page.check(f"input[name=mode][value={mode}]")
             page.fill("#player", player)
@@ -88,9 +92,16 @@ class Person:
         )
 
     def say(self, text: str, keyboard: bool = True) -> None:
-        self.page.fill("#text", text) if not keyboard else self.page.keyboard.type(text)
-        self.page.keyboard.press("Enter") if keyboard else self.page.click("#send")
-        self.page.wait_for_load_state()
+        page = self.page
+        if keyboard:  # the reply box has the focus: type, Enter
+            page.wait_for_function("document.activeElement && document.activeElement.id == 'text'")
+            page.keyboard.type(text)
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+        else:
+            page.fill("#text", text)
+            with page.expect_navigation():
+                page.click("#send")
 
     def last_agent_words(self) -> str:
         texts = self.page.locator(".line.agent .text").all_inner_texts()
@@ -106,7 +117,6 @@ def _user_turn(person: Person, app: Any) -> bool:
     if person.script is None:
         session = person.session(app)
         person.script = ScriptedPerson("plain", session.goal, session.key.env_id)
-        assert page.evaluate("document.activeElement.id") == "text"  # the reply box has the focus
         person.say(person.script.opening())
         return True
     text, leave = person.script.reply(person.last_agent_words())
@@ -121,14 +131,15 @@ def _user_turn(person: Person, app: Any) -> bool:
 
 def _rate_by_keyboard(page: Any) -> None:
     page.wait_for_selector("#rate-form")
-    assert page.evaluate("document.activeElement.name") == "solved"
+    page.wait_for_function("document.activeElement && document.activeElement.name == 'solved'")
     page.keyboard.press("Space")  # "Yes"
     page.keyboard.press("Tab")  # leaves the radio group (its other radio is not a tab stop)
     page.keyboard.press("ArrowDown")  # effort 2
     page.keyboard.press("Tab")
     page.keyboard.press("End")  # clarity 5
     page.keyboard.press("Tab")
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.wait_for_selector("#thanks")
 
 
