@@ -25,6 +25,7 @@ BASE = 1000.0
 RESAMPLES = 1000
 PRIOR = 1.0
 WINNERS = ("a", "b", "tie", "both_bad")
+MIN_VOTES_FOR_CI = 10  # below this a bootstrap interval says more about the votes than the agents
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,11 @@ class ArenaReport:
     agreement: float | None
     agreement_ci: tuple[float, float] | None
     decisive: int  # votes that decide agreement
+
+    @property
+    def intervals(self) -> bool:
+        """Whether there are enough votes to show intervals (``MIN_VOTES_FOR_CI``)."""
+        return self.votes >= MIN_VOTES_FOR_CI
 
 
 def fit(
@@ -160,7 +166,7 @@ def markdown(report: ArenaReport) -> str:
     for r in report.ratings:
         success = "—" if r.grader_success is None else f"{r.grader_success:.2f} ({r.sessions})"
         lines.append(
-            f"| {md_escape(r.agent)} | {r.rating:.0f} | {r.low:.0f}–{r.high:.0f} | {r.votes} "
+            f"| {md_escape(r.agent)} | {r.rating:.0f} | {_interval(report, r)} | {r.votes} "
             f"| {r.wins:g} | {success} |"
         )
     if report.agreement is not None and report.agreement_ci is not None:
@@ -168,9 +174,14 @@ def markdown(report: ArenaReport) -> str:
         lines += [
             "",
             f"Votes agree with the grader on {report.agreement:.0%} of {report.decisive} decisive "
-            f"votes (95% CI {lo:.0%}–{hi:.0%}).",
+            "votes"
+            + (f" (95% CI {lo:.0%}–{hi:.0%})." if report.decisive >= MIN_VOTES_FOR_CI else "."),
         ]
     return "\n".join([*lines, ""])
+
+
+def _interval(report: ArenaReport, r: Rating) -> str:
+    return f"{r.low:.0f}–{r.high:.0f}" if report.intervals else f"— (under {MIN_VOTES_FOR_CI} votes)"
 
 
 def md_escape(text: str) -> str:
