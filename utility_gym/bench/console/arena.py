@@ -181,7 +181,9 @@ def markdown(report: ArenaReport) -> str:
 
 
 def _interval(report: ArenaReport, r: Rating) -> str:
-    return f"{r.low:.0f}–{r.high:.0f}" if report.intervals else f"— (under {MIN_VOTES_FOR_CI} votes)"
+    return (
+        f"{r.low:.0f}–{r.high:.0f}" if report.intervals else f"— (under {MIN_VOTES_FOR_CI} votes)"
+    )
 
 
 def md_escape(text: str) -> str:
