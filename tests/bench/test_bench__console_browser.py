@@ -2,8 +2,9 @@
 on one server, by keyboard where it matters, at 1280 px and at phone width; each session stays
 its own. Screenshots go to ``tmp_path`` (or to ``$CONSOLE_SCREENSHOTS`` when set).
 
-Sessions per mode here: be the user 2 (one keyboard-only), be the agent 2 (one at phone width),
-arena 1 match (2 sessions and a vote). Needs Chromium: skips without one, fails under CI=true.
+Sessions per mode here: be the user 2 (one keyboard-only, with its rating), be the agent 2 (one
+keyboard-only, message and tool form, at 1280 px; one at phone width), arena 1 match (2 sessions
+and a vote). Needs Chromium: skips without one, fails under CI=true.
 """
 
 from __future__ import annotations
@@ -143,19 +144,35 @@ def _rate_by_keyboard(page: Any) -> None:
     page.wait_for_selector("#thanks")
 
 
-def _agent_turns(person: Person, app: Any, shots: Path, name: str) -> None:
-    """A scripted person plays the agent: asks for the email, looks it up, ends."""
+def _agent_turns(person: Person, app: Any, shots: Path, name: str, keyboard: bool) -> None:
+    """A scripted person plays the agent: asks for the email, looks it up (by keyboard alone
+    with ``keyboard``), ends."""
     page = person.page
     person.wait()
     assert page.locator(".line.user").count() == 1
-    person.say("Hello! Could you tell me the email address on your account?", keyboard=False)
+    person.say("Hello! Could you tell me the email address on your account?", keyboard=keyboard)
     person.wait()
     words = page.locator(".line.user .text").all_inner_texts()[-1]
     email = next((w.strip(".,!") for w in words.split() if "@" in w), "nobody@example.com")
-    page.click("#tool-find_customer_by_email summary")
-    page.fill("#tool-find_customer_by_email input[name='arg.email']", email)
-    page.click("#tool-find_customer_by_email button")
-    page.wait_for_load_state()
+    if keyboard:  # from the message box: Send, Stop, then the first tool; Enter opens it
+        page.wait_for_function("document.activeElement && document.activeElement.id == 'text'")
+        for _ in range(3):
+            page.keyboard.press("Tab")
+        assert (
+            page.evaluate("document.activeElement.parentElement.id")
+            == "tool-find_customer_by_email"
+        )
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        page.keyboard.type(email)
+        page.keyboard.press("Tab")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    else:
+        page.click("#tool-find_customer_by_email summary")
+        page.fill("#tool-find_customer_by_email input[name='arg.email']", email)
+        with page.expect_navigation():
+            page.click("#tool-find_customer_by_email button")
     person.wait()
     assert page.locator(".line.tool").count() == 1
     person.no_overflow()
@@ -213,13 +230,13 @@ def test_console__every_mode_in_chromium_at_once(browser: Any, tmp_path: Path, s
 
 def _play_interleaved(people: dict[str, Person], app: Any, shots: Path) -> None:
     users = [people["user_kb"], people["user_phone"]]
-    _agent_turns(people["agent_desk"], app, shots, "agent_desktop")
+    _agent_turns(people["agent_desk"], app, shots, "agent_desktop", keyboard=True)
     active = list(users)
     for _ in range(40):  # the two users take turns: the server serves both sessions at once
         active = [p for p in active if _user_turn(p, app)]
         if not active:
             break
-    _agent_turns(people["agent_phone"], app, shots, "agent_phone")
+    _agent_turns(people["agent_phone"], app, shots, "agent_phone", keyboard=False)
     kb = people["user_kb"]
     kb.no_overflow()
     kb.page.screenshot(path=str(shots / "user_end_desktop.png"), full_page=True)
