@@ -207,6 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="the command shown as how to regenerate the board (default: this one)",
     )
+    board.add_argument(
+        "--arena", type=Path, nargs="+", default=None, metavar="VOTES",
+        help="add the arena section: votes.jsonl files or console --out folders (people's votes, never ranks)",
+    )
 
     submit = sub.add_parser(
         "submit", help="package a finished run as a submission folder (verified, with its manifest)"
@@ -268,7 +272,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("list", help="registered envs, splits and test task counts")
+    _console_parsers(sub)
     return parser
+
+
+def _console_parsers(sub: Any) -> None:
+    """``console``, ``fidelity`` and ``arena``: people in the loop (utility_gym/bench/console)."""
+    console = sub.add_parser("console", help="a local web console: play the user or the agent, or the arena")
+    console.add_argument("--env", nargs="+", default=["text"], help="envs offered (default: text)")
+    console.add_argument("--agent", default="heuristic,random",
+                         help="agents people play the user with, comma-separated (default: heuristic,random)")
+    console.add_argument("--agent-arg", type=_env_arg, action="append", default=[], metavar="KEY=VALUE")
+    console.add_argument("--split", default="test")
+    console.add_argument("--size", default=None)
+    console.add_argument("--out", type=Path, default=Path("runs/console"),
+                         help="where sessions are saved (default: runs/console)")
+    console.add_argument("--host", default="127.0.0.1", help="bind address (not loopback: needs --token)")
+    console.add_argument("--port", type=int, default=8100, help="0 picks a free port")
+    console.add_argument("--token", default=None, help="access token people open the console with")
+    console.add_argument("--seed", type=int, default=0, help="seed of the arena's agent draws")
+    fidelity = sub.add_parser("fidelity", help="the simulated user against people's be-the-user sessions")
+    fidelity.add_argument("sessions", nargs="+", metavar="SESSIONS", help="run folders (or folders of them)")
+    fidelity.add_argument("--out", type=Path, default=None, help="also write the report as JSON here")
+    fidelity.add_argument("--bootstrap", type=_positive, default=1000)
+    arena = sub.add_parser("arena", help="Bradley-Terry ratings from the console's arena votes")
+    arena.add_argument("votes", nargs="+", type=Path, metavar="VOTES", help="votes.jsonl files or console --out folders")
+    arena.add_argument("--out", type=Path, default=None, help="write the Markdown section here")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -284,6 +313,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "serve": cmd_serve,
             "stream": cmd_stream,
             "list": cmd_list,
+            "console": cmd_console,
+            "fidelity": cmd_fidelity,
+            "arena": cmd_arena,
         }[args.command]
         return handler(args, args_list)
     except UsageError as e:
@@ -584,6 +616,13 @@ def cmd_leaderboard(args: argparse.Namespace, argv: list[str]) -> int:
         md_path, html_path = write_leaderboard(entries, args.out, args.html, command, title=args.title)
     except OSError as e:
         raise UsageError(f"cannot write the board: {e}") from None
+    if args.arena:  # people's votes: a section of its own, added after the board is written
+        from utility_gym.bench.console.board import add_arena_section, read_all_votes
+
+        try:
+            add_arena_section(md_path, html_path, read_all_votes(args.arena), entries)
+        except (OSError, ValueError) as e:
+            raise UsageError(f"--arena: {e}") from None
     print(f"wrote {md_path} and {html_path} ({len(entries)} verified runs)")
     return 1 if failed else 0
 
@@ -709,6 +748,73 @@ def cmd_list(args: argparse.Namespace, argv: list[str]) -> int:
     from utility_gym.bench.tables import print_env_list
 
     print_env_list(sys.stdout)
+    return 0
+
+
+def cmd_console(args: argparse.Namespace, argv: list[str]) -> int:
+    from utility_gym.bench.console.server import ConsoleServer, build_console, check_binding
+    from utility_gym.bench.runner import EnvNotFound, select_envs
+    from utility_gym.core.tasks import SPLITS
+    from utility_gym.testing.registry import needs_browser
+
+    if args.split not in SPLITS:
+        raise UsageError(f"unknown split {args.split!r}; choose one of {', '.join(SPLITS)}")
+    try:
+        check_binding(args.host, args.token)
+        env_ids = [e for e in select_envs(args.env) if not needs_browser(e) and "Stream" not in e]
+        agents = [a.strip() for a in args.agent.split(",") if a.strip()]
+        env_kwargs = {"size": args.size} if args.size else {}
+        app, notes = build_console(args.out, env_ids, agents, split=args.split, env_kwargs=env_kwargs,
+                                   agent_options=dict(args.agent_arg), token=args.token,
+                                   command=[PROG, *_redacted(argv)], seed=args.seed)
+        server = ConsoleServer(app, args.host, args.port)
+    except (ValueError, EnvNotFound) as e:
+        raise UsageError(str(e)) from None
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    suffix = f"/?token={args.token}" if args.token else "/"
+    print(f"utility-bench console at {server.url}{suffix}  (sessions in {args.out}; Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+    return 0
+
+
+def _redacted(argv: list[str]) -> list[str]:
+    from utility_gym.bench.agents import redact_command
+
+    out = redact_command(argv)
+    return [("***" if i and out[i - 1] == "--token" else a) for i, a in enumerate(out)]
+
+
+def cmd_fidelity(args: argparse.Namespace, argv: list[str]) -> int:
+    from utility_gym.bench.console.fidelity import fidelity_report, render_report
+
+    try:
+        report = fidelity_report([Path(p) for p in args.sessions], resamples=args.bootstrap)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    print(render_report(report))
+    if args.out is not None:
+        args.out.write_text(json.dumps(report.as_json(), indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def cmd_arena(args: argparse.Namespace, argv: list[str]) -> int:
+    from utility_gym.bench.console import arena
+    from utility_gym.bench.console.board import read_all_votes
+
+    try:
+        votes = read_all_votes(args.votes)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    text = arena.markdown(arena.ratings(votes))
+    print(text)
+    if args.out is not None:
+        args.out.write_text(text, encoding="utf-8")
     return 0
 
 

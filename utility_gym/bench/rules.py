@@ -52,7 +52,9 @@ NAME_RULE = "1-64 ASCII letters, digits and . _ + -, starting with a letter or d
 
 # Agent kinds: who chose the actions.
 AGENT = "agent"
-HUMAN = "human"
+HUMAN = "human"  # a person played the agent (play, the console's "be the agent")
+HUMAN_USER = "human-user"  # an agent served a person who played the user (the console)
+PERSON_KINDS = frozenset({HUMAN, HUMAN_USER})
 # Classes that read the hidden task (the oracle plan): shown as references, never ranked.
 PRIVILEGED_CLASSES = frozenset({"utility_gym.agents.oracle:OracleAgent"})
 
@@ -175,6 +177,8 @@ def env_independent_reasons(results: Mapping[str, Any]) -> list[str]:
     agent = results.get("agent", {})
     if agent.get("kind", AGENT) == HUMAN:
         reasons.append("played by a person")
+    if agent.get("kind", AGENT) == HUMAN_USER:
+        reasons.append("a person played the user")
     if set(agent.get("classes", {}).values()) & PRIVILEGED_CLASSES:
         reasons.append("privileged: reads the hidden task")
     if results.get("split") != RANKED_SPLIT:

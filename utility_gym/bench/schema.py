@@ -186,7 +186,7 @@ RESULTS = record(
                 "classes": mapping(string(300), max_items=50, min_items=1),
                 "options": mapping(anything, max_items=100),
             },
-            {"kind": one_of("agent", "human")},
+            {"kind": one_of("agent", "human", "human-user")},
         ),
         "split": string(20),
         "trials": whole,
@@ -248,6 +248,18 @@ def steps(value: Any, where: str) -> None:
         (FIRST_STEP if i == 0 else STEP)(step, f"{where}[{i}]")
 
 
+# A console session's person: which side they played, their turns as the user (replayed by
+# verify), and their rating at the end (kept as reported, like usage).
+PERSON_TURN = record({"text": string(MAX_TEXT), "leave": boolean})
+PERSON = record(
+    {"side": one_of("agent", "user"), "mode": one_of("agent", "user", "arena"), "name": agent_name},
+    {
+        "turns": array(PERSON_TURN, max_items=10_000),
+        "rating": optional(mapping(anything, max_items=20)),
+        "session": string(100),
+    },
+)
+
 TRAJECTORY = record(
     {
         "env_id": ENV_ID,
@@ -267,7 +279,8 @@ TRAJECTORY = record(
         "seconds": non_negative,
         "grade": optional(mapping(anything, max_items=50)),
         "steps": steps,
-    }
+    },
+    {"person": PERSON},
 )
 
 

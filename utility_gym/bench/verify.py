@@ -61,6 +61,8 @@ from utility_gym.bench.metrics import (
 from utility_gym.bench.rules import (
     AGENT,
     HUMAN,
+    HUMAN_USER,
+    PERSON_KINDS,
     SEED_RULE,
     env_problems,
     make_kwarg_problems,
@@ -280,6 +282,7 @@ class _Verifier:
                 self.problem(f"{at}: seed {record['seed']} is not the run's seed {expected[key]} for it")
             if record["agent"] != name:
                 self.problem(f"{at}: agent {record['agent']!r} is not the run's agent {name!r}")
+            self.check_person(record, results, at)
             cap = self.step_caps.get(record["env_id"])
             if cap is not None and len(record["steps"]) > cap + 1:
                 self.problem(f"{at}: {len(record['steps']) - 1} steps, more than the env's cap of {cap}")
@@ -307,6 +310,15 @@ class _Verifier:
         for p in compare_summaries(results["overall"], overall, "overall summary"):
             self.problem(p)
         results["overall"] = overall
+
+    def check_person(self, record: dict[str, Any], results: dict[str, Any], at: str) -> None:
+        """A person's turns as the user (console) belong to, and only to, a run of that kind."""
+        person_side = (record.get("person") or {}).get("side")
+        if (person_side == "user") != (results["agent"].get("kind") == HUMAN_USER):
+            self.problem(
+                f"{at}: a person's turns as the user (person.side 'user') belong to, and only "
+                f"to, a run of kind {HUMAN_USER!r}"
+            )
 
     # -- 1 ------------------------------------------------------------------------------------
     def check_folder(self) -> None:
@@ -355,7 +367,7 @@ class _Verifier:
                 self.problem(f"{where}: {env_id}: agent_config.class is not agent_class")
             if (cls == HUMAN_CLASS) != (kind == HUMAN):
                 self.problem(f"{where}: {env_id}: a run played by a person has kind 'human' and class {HUMAN_CLASS}, and only such a run")
-        if results.get("selection", "first") == "chosen" and kind != HUMAN:
+        if results.get("selection", "first") == "chosen" and kind not in PERSON_KINDS:
             self.problem(f"{where}: only a run played by a person (play) has chosen tasks; an agent runs the split's")
         registry = set(known_agent_names())
         if agent["name"].lower() == "human" and kind != HUMAN:
@@ -401,8 +413,13 @@ class _Verifier:
                 if doc["spec"] != spec:
                     differs = sorted(k for k in set(spec) | set(doc["spec"]) if spec.get(k) != doc["spec"].get(k))
                     self.problem(f"{where}: {env_id}: spec differs from the registered env's in {', '.join(differs)}")
-                if doc["user_simulator"] != describe_user(env):
-                    self.problem(f"{where}: {env_id}: user_simulator {short_repr(doc['user_simulator'])} is not this env's {short_repr(describe_user(env))}")
+                user = describe_user(env)
+                if results["agent"].get("kind") == HUMAN_USER:  # a person was the user
+                    from utility_gym.bench.console.people import person_user_description
+
+                    user = person_user_description()
+                if doc["user_simulator"] != user:
+                    self.problem(f"{where}: {env_id}: user_simulator {short_repr(doc['user_simulator'])} is not {short_repr(user)}")
                 if chosen:
                     task_ids = doc["task_ids"]
                     problem = chosen_task_problem(env, split, task_ids, parse_task_id)
@@ -572,8 +589,12 @@ def command_problems(results: dict[str, Any]) -> list[str]:
     envs = list(results["envs"])
     problems = []
     if kind == HUMAN:
-        if args.command != "play":
-            return ["a person's run was not made by utility-bench play"]
+        if args.command not in ("play", "console"):
+            return ["a person's run was not made by utility-bench play or console"]
+        return problems
+    if kind == HUMAN_USER:
+        if args.command != "console":
+            return ["a run whose user a person played was not made by utility-bench console"]
         return problems
     if args.command != "run":
         return [f"is a {args.command} command, not run"]
@@ -654,8 +675,6 @@ def _guarded(check: Any, job: Any) -> dict[str, Any]:
 
 def replay_one(job: tuple[str, str, str]) -> dict[str, Any]:
     """Replay one recorded episode; return the recomputed row and what differs (worker side)."""
-    from utility_gym.core.rollout import is_tool_call, user_acts
-
     env_id, make_kwargs, text = job
     record = json.loads(text)
     problems: list[str] = []
@@ -690,6 +709,25 @@ def replay_one(job: tuple[str, str, str]) -> dict[str, Any]:
         return {"row": row, "problems": problems}
 
     env = cached_env(env_id, make_kwargs)
+    person = record.get("person") or {}
+    if person.get("side") == "user":  # a person was the user: their recorded turns are fed back
+        from utility_gym.bench.console.people import ReplayUser, replies
+
+        simulated, env.unwrapped.user = env.unwrapped.user, ReplayUser(replies(person.get("turns", [])))
+        try:
+            return _replay_steps(env, record, row, problems, problem)
+        finally:
+            env.unwrapped.user = simulated
+    return _replay_steps(env, record, row, problems, problem)
+
+
+def _replay_steps(env: gym.Env, record: dict[str, Any], row: dict[str, Any], problems: list[str],
+                  problem: Any) -> dict[str, Any]:
+    """Step the recorded actions in ``env`` and compare (the second half of ``replay_one``)."""
+    from utility_gym.core.rollout import is_tool_call, user_acts
+
+    steps = record["steps"]
+    error = record["error"]
     obs, info = env.reset(seed=record["seed"], options={"task_id": record["task_id"]})
     if info.get("task_id") != record["task_id"]:
         problem(f"reset gives task {info.get('task_id')!r}")
