@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from utility_gym.core.env import Domain, UtilityEnv, vector_env_factory
+from utility_gym.envs.customer_service.compound import TEMPLATES as COMPOUND_TEMPLATES
 from utility_gym.envs.customer_service.generator import build_world
 from utility_gym.envs.customer_service.lexicon import WORDS
 from utility_gym.envs.customer_service.schema import TRACKED_TABLES
@@ -22,7 +23,7 @@ DOMAIN = Domain(
     tracked_tables=TRACKED_TABLES,
     tools=TOOLS,
     policy=(Path(__file__).parent / "policy.md").read_text(encoding="utf-8"),
-    templates=TEMPLATES,
+    templates=TEMPLATES + COMPOUND_TEMPLATES,
     n_test=100,
     generator_version=GENERATOR_VERSION,
     # A transfer's free-text summary is the agent's own words: graded by presence, not wording.

@@ -300,6 +300,41 @@ def modify_order_address(ctx: ToolContext, order_id: str, address1: str, city: s
     return {"order_id": order["id"], "shipping_address": f"{address1.strip()}, {city.strip()}, {state.strip().upper()} {zip.strip()}"}
 
 
+@tool(writes=True)
+def modify_pending_order_payment(ctx: ToolContext, order_id: str, payment_method_id: str) -> dict:
+    """Pay a pending order with another of the customer's payment methods; a gift card must
+    cover the whole order total and is charged at once (a gift card the order leaves is credited
+    back).
+
+    Args:
+        order_id: The order id, such as W123456.
+        payment_method_id: The id of the customer's payment method to use (see get_customer_details).
+    """
+    order = _own_order(ctx, order_id)
+    if order["status"] != "pending":
+        raise ToolError(f"order {order['id']} is {order['status']}; the payment can change only while pending")
+    new = ctx.one("SELECT * FROM payment_methods WHERE id = ?", (payment_method_id.strip().upper(),))
+    if new is None or new["customer_id"] != order["customer_id"]:
+        raise ToolError(f"payment method {payment_method_id!r} is not one of the customer's; see get_customer_details")
+    if new["id"] == order["payment_method_id"]:
+        raise ToolError(f"order {order['id']} is already paid with {new['label']}")
+    if new["kind"] == "gift_card" and (new["balance"] or 0.0) + 0.005 < order["total"]:
+        raise ToolError(
+            f"the gift card's balance ${new['balance']:.2f} does not cover the order total ${order['total']:.2f}"
+        )
+    old = ctx.one("SELECT * FROM payment_methods WHERE id = ?", (order["payment_method_id"],))
+    if old is not None and old["kind"] == "gift_card":
+        _add_balance(ctx, old["id"], order["total"])
+    if new["kind"] == "gift_card":
+        _add_balance(ctx, new["id"], -order["total"])
+    ctx.db.execute("UPDATE orders SET payment_method_id = ? WHERE id = ?", (new["id"], order["id"]))
+    return {"order_id": order["id"], "payment": new["label"], "total": order["total"]}
+
+
+def _add_balance(ctx: ToolContext, method_id: str, amount: float) -> None:
+    ctx.db.execute("UPDATE payment_methods SET balance = round(balance + ?, 2) WHERE id = ?", (amount, method_id))
+
+
 def _check_return_window(ctx: ToolContext, order: dict) -> None:
     if order["status"] != "delivered":
         raise ToolError(f"order {order['id']} is {order['status']}; only delivered orders can be returned or exchanged")
@@ -428,6 +463,7 @@ def end_conversation(ctx: ToolContext) -> dict:
 TOOLS = (
     find_customer_by_email, find_customer_by_name_zip, get_customer_details, list_orders,
     get_order_details, get_product_details, get_refund_status, cancel_pending_order,
-    modify_pending_order_items, modify_order_address, return_delivered_order_items,
+    modify_pending_order_items, modify_order_address, modify_pending_order_payment,
+    return_delivered_order_items,
     exchange_delivered_order_items, issue_compensation, transfer_to_human, end_conversation,
 )

@@ -97,6 +97,8 @@ class Observed:
         self.texts.append(text)
 
     def has(self, fact: Fact) -> bool:
+        if fact.computed:  # a total or a difference: the agent works it out, it is seen nowhere
+            return True
         if fact.kind in ("amount", "number"):
             target = round(float(fact.value), 2)
             return any(round(float(m.replace(",", "")), 2) == target for t in self.texts for m in _NUMBER.findall(t))

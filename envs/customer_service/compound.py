@@ -1,0 +1,880 @@
+"""Compound requests of the customer-service desk: several orders in one conversation,
+variants described by their attributes, totals the agent must compute, goals that depend on
+what the agent finds ("if the blue one is out of stock, refund me instead") and customers who
+misstate a fact (their membership tier, how many orders they have).
+
+Each template resolves its condition against the world: the intent is the branch that holds,
+and ``Intent.condition`` keeps the condition as the customer states it.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+
+from utility_gym.envs.customer_service.tasks import (
+    CITIES,
+    STREETS,
+    _anything_else,
+    _choose,
+    _draft,
+    _greeting,
+    _item_phrase,
+    _items,
+    _money,
+    _orders,
+    _returnable,
+    _verify,
+)
+from utility_gym.envs.customer_service.tools import COMPENSATION, DELAY_DAYS
+
+from utility_gym.core.tasks import Fact, Intent, NoTask, Script, TaskDraft, TaskTemplate, memo
+
+CONFIRM = "Shall I go ahead with these changes? Please reply yes to confirm."
+
+
+def _customers(db: sqlite3.Connection, having: str) -> list[str]:
+    rows = db.execute(
+        f"SELECT customer_id FROM orders GROUP BY customer_id HAVING {having} ORDER BY customer_id"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _by_status(db: sqlite3.Connection, cid: str, *statuses: str) -> list[dict]:
+    marks = ", ".join("?" for _ in statuses)
+    return _orders(db, f"o.customer_id = ? AND o.status IN ({marks})", (cid, *statuses))
+
+
+def _names(db: sqlite3.Connection, orders: list[dict]) -> dict[str, int]:
+    """How many of ``orders``' items carry each product name."""
+    counts: dict[str, int] = {}
+    for o in orders:
+        for item in _items(db, o["id"]):
+            counts[item["product_name"]] = counts.get(item["product_name"], 0) + 1
+    return counts
+
+
+def _address(rng: random.Random) -> tuple[str, str, str, str]:
+    city, state, zip_code = rng.choice(CITIES)
+    return f"{rng.randint(10, 9999)} {rng.choice(STREETS)}", city, state, zip_code
+
+
+def _listing(orders: list[dict]) -> str:
+    return "; ".join(f"#{o['id']} ({o['status']}, {_money(o['total'])})" for o in orders)
+
+
+# -- several orders -------------------------------------------------------------------------------
+def cancel_unshipped_except(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
+    """Moving house: cancel every unshipped order but one, which (with any order that can no
+    longer be cancelled) goes to the new address; the refunds' total is computed."""
+    cids = memo(
+        db,
+        "unshipped3",
+        lambda: _customers(
+            db, "sum(status = 'pending') >= 2 AND sum(status IN ('pending', 'processing')) >= 3"
+        ),
+    )
+    cid = rng.choice(cids) if cids else _choose(rng, [])
+    unshipped = _by_status(db, cid, "pending", "processing")
+    counts = _names(db, unshipped)
+    keepable = [
+        (o, i) for o in unshipped for i in _items(db, o["id"]) if counts[i["product_name"]] == 1
+    ]
+    keep, kept_item = _choose(rng, keepable)
+    cancel = [o for o in unshipped if o["status"] == "pending" and o["id"] != keep["id"]]
+    move = [o for o in unshipped if o["status"] == "processing" and o["id"] != keep["id"]] + [keep]
+    if not cancel:
+        raise NoTask("nothing left to cancel")
+    street, city, state, zip_code = _address(rng)
+    address = f"{street}, {city}, {state} {zip_code}"
+    name = kept_item["product_name"]
+    opening = (
+        f"{_greeting(rng)} I'm moving to {address} next week. Please cancel all my orders that "
+        f"haven't shipped yet, except the one with the {name}: I no longer need the rest. "
+        "If any of them can't be cancelled anymore, send it to my new address as well."
+    ).strip()
+    second = f"And please send the order with the {name} to my new address, {address}."
+    known = {"item": name, "address": address, "reason": "no longer needed"}
+    s = Script()
+    _verify(s, keep, rng, known)
+    s.call("list_orders", essential=False)
+    for o in unshipped:
+        s.call("get_order_details", essential=False, order_id=o["id"])
+    total = round(sum(o["total"] for o in cancel), 2)
+    ids = " and ".join(f"#{o['id']}" for o in cancel)
+    moved = " and ".join(f"#{o['id']}" for o in move)
+    refunds = ", ".join(f"{_money(o['total'])} to {o['payment_label']}" for o in cancel)
+    s.say(
+        f"You have these orders that haven't shipped: {_listing(unshipped)}. I can cancel orders {ids} "
+        f"with the reason 'no longer needed' (refunds: {refunds}; {_money(total)} in total), and change "
+        f"the shipping address of {moved} to {address}. {CONFIRM}",
+        essential=True,
+    )
+    for o in cancel:
+        s.call("cancel_pending_order", order_id=o["id"], reason="no longer needed")
+    s.intent = 1
+    for o in move:
+        s.call(
+            "modify_order_address",
+            order_id=o["id"],
+            address1=street,
+            city=city,
+            state=state,
+            zip=zip_code,
+        )
+    s.say(
+        f"Done: orders {ids} are cancelled and {_money(total)} in total will be refunded; {moved} will "
+        f"ship to {address}. {_anything_else()}",
+        essential=True,
+    )
+    refund = Fact("amount", total, "total refund", computed=len(cancel) > 1)
+    condition = "if any of them can't be cancelled anymore, send it to my new address as well"
+    intents = [
+        Intent(
+            "cancel the unshipped orders but one",
+            opening,
+            "write",
+            "cancel",
+            tuple(o["id"] for o in cancel),
+            (refund,),
+        ),
+        Intent(
+            "send the rest to the new address",
+            second,
+            "write",
+            "change_address",
+            tuple(o["id"] for o in move),
+            (Fact("text", zip_code, "new zip code"),),
+            condition=condition,
+        ),
+    ]
+    return _draft(
+        intents,
+        known,
+        s,
+        rng,
+        f"cancel {len(cancel)} unshipped orders of {cid} but the "
+        f"{name}; {len(move)} to a new address",
+        opening=opening,
+    )
+
+
+def _returnable_across(
+    db: sqlite3.Connection, now: str
+) -> list[tuple[str, list[tuple[dict, dict]]]]:
+    """Customers with returnable items in at least two orders, each item's name unique among
+    the customer's orders: (customer, [(order, item)])."""
+    by_customer: dict[str, list[dict]] = {}
+    for o in _returnable(db, now, inside=True):
+        by_customer.setdefault(o["customer_id"], []).append(o)
+    out = []
+    for cid, orders in by_customer.items():
+        if len(orders) < 2:
+            continue
+        counts = _names(db, _orders(db, "o.customer_id = ?", (cid,)))
+        pairs = [
+            (o, i) for o in orders for i in _items(db, o["id"]) if counts[i["product_name"]] == 1
+        ]
+        if len({o["id"] for o, _ in pairs}) >= 2:
+            out.append((cid, pairs))
+    return out
+
+
+def return_across_orders(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
+    """Return one item from each of two or three orders, named by product; where the refund goes
+    depends on the total ("over $150 as store credit, otherwise to my card")."""
+    cid, pairs = _choose(rng, memo(db, "returnable_across", lambda: _returnable_across(db, now)))
+    orders = list(dict.fromkeys(o["id"] for o, _ in pairs))
+    chosen_orders = rng.sample(orders, min(len(orders), rng.choice((2, 3, 3))))
+    picks = [rng.choice([(o, i) for o, i in pairs if o["id"] == oid]) for oid in chosen_orders]
+    total = round(sum(i["price"] for _, i in picks), 2)
+    threshold = float(round(total + rng.choice((-1, 1)) * rng.randint(10, 60), -1))
+    credit = total > threshold
+    names = (
+        ", the ".join(i["product_name"] for _, i in picks[:-1])
+        + f" and the {picks[-1][1]['product_name']}"
+    )
+    condition = (
+        f"if the refund comes to more than {_money(threshold)}, as store credit; "
+        "otherwise back to my original payment method"
+    )
+    request = (
+        f"{_greeting(rng)} I'd like to return the {names} from my recent orders. If the refund "
+        f"comes to more than {_money(threshold)} in total, I'll take it as store credit; otherwise "
+        "please put it back on my original payment method."
+    ).strip()
+    known = {
+        "item": names,
+        "reason": "I don't need them",
+        "payment_method": "store credit" if credit else "my original payment method",
+    }
+    s = Script()
+    _verify(s, picks[0][0], rng, known)
+    s.call("list_orders", essential=False, status="delivered")
+    for o, _ in picks:
+        s.call("get_order_details", essential=False, order_id=o["id"])
+    where = "as store credit" if credit else "to the original payment method of each order"
+    lines = "; ".join(
+        f"the {_item_phrase(i)} (item {i['id']}) of order #{o['id']}, {_money(i['price'])}"
+        for o, i in picks
+    )
+    s.say(
+        f"I found them: {lines}. The refund comes to {_money(total)} in total, so I can return the "
+        f"items and refund {_money(total)} {where}. {CONFIRM}",
+        essential=True,
+    )
+    for o, i in picks:
+        s.call(
+            "return_delivered_order_items",
+            order_id=o["id"],
+            item_ids=[i["id"]],
+            refund_to="store_credit" if credit else "original_payment",
+        )
+    s.say(
+        f"Done: all {len(picks)} items are returned and {_money(total)} in total is refunded {where}. "
+        f"{_anything_else()}",
+        essential=True,
+    )
+    intent = Intent(
+        "return items across orders",
+        request,
+        "write",
+        "return",
+        tuple(chosen_orders),
+        (Fact("amount", total, "total refund", computed=True),),
+        condition=condition,
+    )
+    return _draft(
+        [intent],
+        known,
+        s,
+        rng,
+        f"return {len(picks)} items across orders of {cid} "
+        f"({'store credit' if credit else 'original payment'})",
+    )
+
+
+# -- variants described by attributes, with a fallback ---------------------------------------------
+def _other_dims(db: sqlite3.Connection, item: dict) -> list[tuple[str, str, dict]]:
+    """(dimension, new value, variant) for each variant of ``item``'s product that differs from
+    it in exactly one option."""
+    mine = dict(p.split(": ", 1) for p in item["options"].split(", "))
+    out = []
+    rows = db.execute(
+        "SELECT * FROM variants WHERE product_id = ? ORDER BY id", (item["product_id"],)
+    )
+    for v in rows.fetchall():
+        theirs = dict(p.split(": ", 1) for p in v["options"].split(", "))
+        diff = [d for d in mine if theirs.get(d) != mine[d]]
+        if len(diff) == 1:
+            out.append((diff[0], theirs[diff[0]], dict(v)))
+    return out
+
+
+def _described(
+    db: sqlite3.Connection, orders: list[dict]
+) -> list[tuple[dict, dict, str, str, dict, bool]]:
+    """(order, item, dimension, value, variant, in stock) where the variant is either in stock at
+    an equal or lower price or out of stock."""
+    out = []
+    for o in orders:
+        for item in _items(db, o["id"]):
+            for dim, value, v in _other_dims(db, item):
+                if v["stock"] <= 0 or v["price"] <= item["price"]:
+                    out.append((o, item, dim, value, v, v["stock"] > 0))
+    return out
+
+
+def _pick_branch(rng: random.Random, cases: list[tuple]) -> tuple:
+    """A case, half the time of each branch where both exist (the last field says which)."""
+    branch = rng.random() < 0.5
+    same = [c for c in cases if c[-1] == branch]
+    return _choose(rng, same or cases)
+
+
+def exchange_or_return(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
+    """ "The same one in blue; if that's out of stock, return it for a refund.\""""
+    cases = memo(
+        db, "described_delivered", lambda: _described(db, _returnable(db, now, inside=True))
+    )
+    o, item, dim, value, v, in_stock = _pick_branch(rng, cases)
+    kind = item["product_name"].split(" ", 1)[1].lower()
+    condition = f"if the {dim} {value} one is out of stock, return it for a refund"
+    request = (
+        f"{_greeting(rng)} the {item['product_name']} from order #{o['id']} isn't right. I'd like "
+        f"the same {kind} but with {dim} {value} instead. If that one is out of stock, just return "
+        "it and refund me."
+    ).strip()
+    known = {
+        "order_id": o["id"],
+        "item": item["product_name"],
+        "option": f"{dim} {value}",
+        "payment_method": "my original payment method",
+        "reason": "not what I wanted",
+    }
+    s = Script()
+    _verify(s, o, rng, known)
+    s.call("get_order_details", essential=False, order_id=o["id"])
+    s.call("get_product_details", product_id=item["product_id"])
+    if in_stock:
+        diff = round(item["price"] - v["price"], 2)
+        extra = (
+            f" The price difference of {_money(diff)} will be refunded to {o['payment_label']}."
+            if diff > 0
+            else ""
+        )
+        s.say(
+            f"The {v['options']} version is in stock. I can exchange the {_item_phrase(item)} (item "
+            f"{item['id']}) in order #{o['id']} for variant {v['id']} ({v['options']}).{extra} {CONFIRM}",
+            essential=True,
+        )
+        s.call(
+            "exchange_delivered_order_items",
+            order_id=o["id"],
+            item_ids=[item["id"]],
+            new_variant_ids=[v["id"]],
+        )
+        s.say(
+            f"Done: your {item['product_name']} will be replaced with the {v['options']} version.{extra} "
+            f"{_anything_else()}",
+            essential=True,
+        )
+        facts = (Fact("amount", diff, "price difference refunded"),) if diff > 0 else ()
+        intent = Intent(
+            "exchange for a described variant",
+            request,
+            "write",
+            "exchange",
+            (o["id"],),
+            facts,
+            condition=condition,
+        )
+    else:
+        s.say(
+            f"I'm sorry, the {v['options']} version is out of stock. As you asked, I can return the "
+            f"{_item_phrase(item)} (item {item['id']}) of order #{o['id']} and refund {_money(item['price'])} "
+            f"to {o['payment_label']}. {CONFIRM}",
+            essential=True,
+        )
+        s.call(
+            "return_delivered_order_items",
+            order_id=o["id"],
+            item_ids=[item["id"]],
+            refund_to="original_payment",
+        )
+        s.say(
+            f"Done: the {item['product_name']} is returned and {_money(item['price'])} will be refunded to "
+            f"{o['payment_label']}. {_anything_else()}",
+            essential=True,
+        )
+        intent = Intent(
+            "return when the described variant is out of stock",
+            request,
+            "write",
+            "return",
+            (o["id"],),
+            (Fact("amount", item["price"], "refund amount"),),
+            condition=condition,
+        )
+    return _draft(
+        [intent],
+        known,
+        s,
+        rng,
+        f"{'exchange' if in_stock else 'return'} {item['id']} of {o['id']} "
+        f"({dim} {value} {'in stock' if in_stock else 'out of stock'})",
+    )
+
+
+def modify_or_cancel(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
+    """ "Switch the lamp in my pending order to brass; if that's out of stock, cancel the order.\""""
+    cases = memo(
+        db, "described_pending", lambda: _described(db, _orders(db, "o.status = 'pending'"))
+    )
+    o, item, dim, value, v, in_stock = _pick_branch(rng, cases)
+    condition = f"if the {dim} {value} one is out of stock, cancel the whole order"
+    request = (
+        f"{_greeting(rng)} in my order #{o['id']}, could you change the {item['product_name']} to "
+        f"{dim} {value}? If that one is out of stock, cancel the whole order instead, I won't need it "
+        "then."
+    ).strip()
+    known = {
+        "order_id": o["id"],
+        "item": item["product_name"],
+        "option": f"{dim} {value}",
+        "reason": "no longer needed",
+    }
+    s = Script()
+    _verify(s, o, rng, known)
+    s.call("get_order_details", essential=False, order_id=o["id"])
+    s.call("get_product_details", product_id=item["product_id"])
+    if in_stock:
+        new_total = round(o["total"] + v["price"] - item["price"], 2)
+        s.say(
+            f"The {v['options']} version is in stock. I can modify order #{o['id']}: change the "
+            f"{_item_phrase(item)} to variant {v['id']} ({v['options']}); the new order total would be "
+            f"{_money(new_total)}. {CONFIRM}",
+            essential=True,
+        )
+        s.call(
+            "modify_pending_order_items",
+            order_id=o["id"],
+            item_ids=[item["id"]],
+            new_variant_ids=[v["id"]],
+        )
+        s.say(
+            f"Done: the {item['product_name']} is now {v['options']} and the order total is "
+            f"{_money(new_total)}. {_anything_else()}",
+            essential=True,
+        )
+        intent = Intent(
+            "change an item to a described variant",
+            request,
+            "write",
+            "modify_items",
+            (o["id"],),
+            (Fact("amount", new_total, "new order total"),),
+            condition=condition,
+        )
+    else:
+        s.say(
+            f"I'm sorry, the {v['options']} version is out of stock. As you asked, I can cancel order "
+            f"#{o['id']} with the reason 'no longer needed' and refund {_money(o['total'])} to "
+            f"{o['payment_label']}. {CONFIRM}",
+            essential=True,
+        )
+        s.call("cancel_pending_order", order_id=o["id"], reason="no longer needed")
+        s.say(
+            f"Order #{o['id']} is cancelled and {_money(o['total'])} will be refunded to {o['payment_label']}. "
+            f"{_anything_else()}",
+            essential=True,
+        )
+        intent = Intent(
+            "cancel when the described variant is out of stock",
+            request,
+            "write",
+            "cancel",
+            (o["id"],),
+            (Fact("amount", o["total"], "refund amount"),),
+            condition=condition,
+        )
+    return _draft(
+        [intent],
+        known,
+        s,
+        rng,
+        f"{'modify' if in_stock else 'cancel'} {o['id']} "
+        f"({dim} {value} {'in stock' if in_stock else 'out of stock'})",
+    )
+
+
+# -- payment ----------------------------------------------------------------------------------------
+def _switchable(db: sqlite3.Connection) -> list[tuple[dict, dict, dict, bool]]:
+    """(pending order, gift card, fallback method, the card covers it) for customers with one
+    gift card and one other method besides the order's own."""
+    out = []
+    for o in _orders(db, "o.status = 'pending'"):
+        methods = [
+            dict(r)
+            for r in db.execute(
+                "SELECT * FROM payment_methods WHERE customer_id = ? ORDER BY id",
+                (o["customer_id"],),
+            )
+        ]
+        gift = [m for m in methods if m["kind"] == "gift_card"]
+        other = [
+            m for m in methods if m["kind"] != "gift_card" and m["id"] != o["payment_method_id"]
+        ]
+        kinds = [m["kind"] for m in methods]
+        if (
+            len(gift) == 1
+            and len(other) == 1
+            and gift[0]["id"] != o["payment_method_id"]
+            and len(set(kinds)) == len(kinds)
+        ):
+            out.append((o, gift[0], other[0], gift[0]["balance"] + 0.005 >= o["total"]))
+    return out
+
+
+def _method_word(m: dict) -> str:
+    return {
+        "paypal": "PayPal",
+        "credit_card": m["label"].split(" ending")[0],
+        "gift_card": "gift card",
+    }[m["kind"]]
+
+
+def payment_switch(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
+    """Pay a pending order with the gift card if its balance covers it, else with the other
+    method; the gift card's remaining balance is computed, or its balance told."""
+    o, gift, other, covers = _pick_branch(rng, memo(db, "switchable", lambda: _switchable(db)))
+    fallback = _method_word(other)
+    condition = f"if the gift card doesn't cover it, use my {fallback} instead"
+    request = (
+        f"{_greeting(rng)} I'd like to pay for my order #{o['id']} with my gift card instead of "
+        f"{o['payment_label']}. If the gift card doesn't cover the whole order, use my {fallback} "
+        "instead. And please tell me what's left on the gift card."
+    ).strip()
+    target = gift if covers else other
+    known = {
+        "order_id": o["id"],
+        "payment_method": f"my gift card ({gift['label']})"
+        if covers
+        else f"my {fallback} ({other['label']})",
+    }
+    s = Script()
+    _verify(s, o, rng, known)
+    s.call("get_order_details", essential=False, order_id=o["id"])
+    s.call("get_customer_details")
+    left = round(gift["balance"] - o["total"], 2) if covers else gift["balance"]
+    why = (
+        f"Your {gift['label']} has {_money(gift['balance'])}, which covers the order total of "
+        f"{_money(o['total'])}"
+        if covers
+        else f"Your {gift['label']} has only {_money(gift['balance'])}, "
+        f"less than the order total of {_money(o['total'])}, so as you asked I'll use your {fallback}"
+    )
+    s.say(
+        f"{why}. I can change the payment method of order #{o['id']} to {target['label']} "
+        f"(payment method {target['id']}). {CONFIRM}",
+        essential=True,
+    )
+    s.call("modify_pending_order_payment", order_id=o["id"], payment_method_id=target["id"])
+    s.say(
+        f"Done: order #{o['id']} is now paid with {target['label']}. Your gift card balance is "
+        f"{_money(left)}. {_anything_else()}",
+        essential=True,
+    )
+    fact = Fact("amount", left, "gift card balance left", computed=covers)
+    intent = Intent(
+        "pay an order with the gift card",
+        request,
+        "write",
+        "change_payment",
+        (o["id"],),
+        (fact,),
+        condition=condition,
+    )
+    return _draft(
+        [intent], known, s, rng, f"pay {o['id']} with {'the gift card' if covers else fallback}"
+    )
+
+
+# -- misstated facts --------------------------------------------------------------------------------
+def _delayed_with_other(db: sqlite3.Connection, now: str) -> list[tuple[dict, dict]]:
+    """(delayed shipment of a regular customer, another pending or shipped order of theirs)."""
+    from datetime import datetime, timedelta
+
+    cutoff = (datetime.fromisoformat(now) - timedelta(days=DELAY_DAYS)).isoformat()
+    delayed = _orders(
+        db,
+        "o.status = 'shipped' AND o.shipped_at < ? AND c.tier = 'regular' AND o.id NOT IN "
+        "(SELECT order_id FROM compensations)",
+        (cutoff,),
+    )
+    out = []
+    for d in delayed:
+        for other in _by_status(db, d["customer_id"], "pending", "shipped"):
+            if other["id"] != d["id"]:
+                out.append((d, other, other["status"] == "pending"))
+    return out
+
+
+def compensation_claimed_tier(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
+    """A regular customer who says they are gold claims $25 for a delayed shipment (they get
+    $10), then: "if my other order hasn't shipped, cancel it; otherwise give me its tracking"."""
+    d, other, pending = _pick_branch(
+        rng, memo(db, "delayed_with_other", lambda: _delayed_with_other(db, now))
+    )
+    amount = COMPENSATION["regular"]
+    first = (
+        f"{_greeting(rng)} I'm a gold member, and my order #{d['id']} shipped ages ago and still hasn't "
+        f"arrived. Gold members get $25 in credit for that, right? Please add it."
+    ).strip()
+    condition = "if it hasn't shipped yet, cancel it; otherwise give me its tracking number"
+    second = (
+        f"Also, my order #{other['id']}: if it hasn't shipped yet, cancel it, I no longer need it; "
+        "otherwise just give me its tracking number."
+    )
+    known = {"order_id": d["id"], "reason": "no longer needed", "tier": "gold"}
+    s = Script()
+    _verify(s, d, rng, known)
+    s.call("get_order_details", essential=False, order_id=d["id"])
+    s.call("get_customer_details")
+    s.say(
+        f"I'm sorry about the delay: order #{d['id']} shipped on {d['shipped_at'][:10]}. I checked your "
+        f"account, and your membership tier is regular, not gold, so the compensation is {_money(amount)} in "
+        f"store credit. I can add {_money(amount)} of store credit for order #{d['id']}. {CONFIRM}",
+        essential=True,
+    )
+    s.call("issue_compensation", order_id=d["id"], amount=amount)
+    s.say(
+        f"Done: {_money(amount)} in store credit has been added to your account (your tier is regular). "
+        f"{_anything_else()}",
+        essential=True,
+    )
+    s.intent = 1
+    s.call("get_order_details", order_id=other["id"])
+    facts_first = (
+        Fact("amount", amount, "compensation"),
+        Fact("text", "regular", "membership tier"),
+    )
+    intents = [
+        Intent(
+            "compensation at the true tier",
+            first,
+            "write",
+            "compensate",
+            (d["id"],),
+            facts_first,
+            offer_accept=("compensate",),
+            misstated=(("tier", "gold"),),
+        )
+    ]
+    if pending:
+        s.say(
+            f"Order #{other['id']} is still pending, so I can cancel it with the reason 'no longer needed' "
+            f"and refund {_money(other['total'])} to {other['payment_label']}. {CONFIRM}",
+            essential=True,
+        )
+        s.call("cancel_pending_order", order_id=other["id"], reason="no longer needed")
+        s.say(
+            f"Order #{other['id']} is cancelled; {_money(other['total'])} will be refunded to "
+            f"{other['payment_label']}. {_anything_else()}",
+            essential=True,
+        )
+        intents.append(
+            Intent(
+                "cancel the other order if not shipped",
+                second,
+                "write",
+                "cancel",
+                (other["id"],),
+                (Fact("amount", other["total"], "refund amount"),),
+                condition=condition,
+            )
+        )
+    else:
+        s.say(
+            f"Order #{other['id']} has already shipped, so it can't be cancelled; its tracking number is "
+            f"{other['tracking_number']}. {_anything_else()}",
+            essential=True,
+        )
+        intents.append(
+            Intent(
+                "tracking of the other order once shipped",
+                second,
+                "inform",
+                "lookup",
+                (other["id"],),
+                (Fact("text", other["tracking_number"], "tracking number"),),
+                condition=condition,
+            )
+        )
+    opening = f"{first} {second}"
+    return _draft(
+        intents,
+        known,
+        s,
+        rng,
+        f"compensate {d['id']} at tier regular (claimed gold); "
+        f"{'cancel' if pending else 'track'} {other['id']}",
+        opening=opening,
+    )
+
+
+# -- held out ---------------------------------------------------------------------------------------
+def cancel_pending_miscounted(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
+    """ "Cancel all three of my pending orders" from a customer who has two: the agent cancels
+    the ones there are, says how many, and tells the refunds' total."""
+    cid = _choose(
+        rng,
+        [
+            {"id": c}
+            for c in memo(db, "pending2", lambda: _customers(db, "sum(status = 'pending') >= 2"))
+        ],
+    )["id"]
+    pending = _by_status(db, cid, "pending")
+    claimed = len(pending) + 1
+    words = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+    reason = rng.choice(("no longer needed", "ordered by mistake"))
+    request = (
+        f"{_greeting(rng)} please cancel all {words.get(claimed, str(claimed))} of my pending orders, "
+        f"{'I ordered them by mistake' if reason == 'ordered by mistake' else 'I no longer need them'}."
+    ).strip()
+    known = {"reason": reason}
+    s = Script()
+    _verify(s, pending[0], rng, known)
+    s.call("list_orders", status="pending")
+    total = round(sum(o["total"] for o in pending), 2)
+    ids = " and ".join(f"#{o['id']}" for o in pending)
+    s.say(
+        f"I see {len(pending)} pending orders on your account, not {claimed}: {_listing(pending)}. I can "
+        f"cancel orders {ids} with the reason '{reason}'; {_money(total)} in total will be refunded. {CONFIRM}",
+        essential=True,
+    )
+    for o in pending:
+        s.call("cancel_pending_order", order_id=o["id"], reason=reason)
+    s.say(
+        f"Done: your {len(pending)} pending orders ({ids}) are cancelled and {_money(total)} in total will be "
+        f"refunded. {_anything_else()}",
+        essential=True,
+    )
+    facts = (
+        Fact("number", len(pending), "pending orders", computed=True),
+        Fact("amount", total, "total refund", computed=True),
+    )
+    intent = Intent(
+        "cancel all pending orders",
+        request,
+        "write",
+        "cancel",
+        tuple(o["id"] for o in pending),
+        facts,
+        misstated=(("pending orders", str(claimed)),),
+    )
+    return _draft(
+        [intent],
+        known,
+        s,
+        rng,
+        f"cancel {len(pending)} pending orders of {cid} (claimed {claimed})",
+    )
+
+
+def cancel_or_move(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
+    """Two orders: "cancel whichever can still be cancelled; send the other to my new address"."""
+    cids = memo(
+        db,
+        "pending_processing",
+        lambda: _customers(db, "sum(status = 'pending') >= 1 AND sum(status = 'processing') >= 1"),
+    )
+    cid = _choose(rng, [{"id": c} for c in cids])["id"]
+    a = rng.choice(_by_status(db, cid, "pending"))
+    b = rng.choice(_by_status(db, cid, "processing"))
+    first, second = (a, b) if rng.random() < 0.5 else (b, a)
+    street, city, state, zip_code = _address(rng)
+    address = f"{street}, {city}, {state} {zip_code}"
+    condition = "whichever can still be cancelled; the other to my new address"
+    request = (
+        f"{_greeting(rng)} about my orders #{first['id']} and #{second['id']}: please cancel whichever "
+        f"of them can still be cancelled, I no longer need it, and send the other one to {address}."
+    ).strip()
+    known = {
+        "address": address,
+        "reason": "no longer needed",
+        "order_id": f"#{first['id']} and #{second['id']}",
+    }
+    s = Script()
+    _verify(s, a, rng, known)
+    s.call("get_order_details", order_id=first["id"])
+    s.call("get_order_details", order_id=second["id"])
+    s.say(
+        f"Order #{a['id']} is pending and #{b['id']} is processing. I can cancel order #{a['id']} with the "
+        f"reason 'no longer needed' (refund {_money(a['total'])} to {a['payment_label']}) and change the "
+        f"shipping address of #{b['id']} to {address}. {CONFIRM}",
+        essential=True,
+    )
+    s.call("cancel_pending_order", order_id=a["id"], reason="no longer needed")
+    s.intent = 1
+    s.call(
+        "modify_order_address",
+        order_id=b["id"],
+        address1=street,
+        city=city,
+        state=state,
+        zip=zip_code,
+    )
+    s.say(
+        f"Done: order #{a['id']} is cancelled ({_money(a['total'])} refunded to {a['payment_label']}) and "
+        f"#{b['id']} will ship to {address}. {_anything_else()}",
+        essential=True,
+    )
+    intents = [
+        Intent(
+            "cancel whichever is pending",
+            request,
+            "write",
+            "cancel",
+            (a["id"],),
+            (Fact("amount", a["total"], "refund amount"),),
+            condition=condition,
+        ),
+        Intent(
+            "move the other",
+            f"And please send order #{b['id']} to {address}.",
+            "write",
+            "change_address",
+            (b["id"],),
+            (Fact("text", zip_code, "new zip code"),),
+            condition=condition,
+        ),
+    ]
+    return _draft(intents, known, s, rng, f"cancel {a['id']}, move {b['id']}", opening=request)
+
+
+TEMPLATES = (
+    TaskTemplate(
+        "cancel_unshipped_except",
+        "Moving: cancel every unshipped order but one; it and any that "
+        "cannot be cancelled go to the new address; tell the refunds' total.",
+        cancel_unshipped_except,
+        tags=("write", "multi-object", "conditional", "computed"),
+        weight=4,
+    ),
+    TaskTemplate(
+        "return_across_orders",
+        "Return items named by product across two or three orders; the refund's "
+        "destination depends on its total.",
+        return_across_orders,
+        tags=("write", "multi-object", "conditional", "computed"),
+        weight=4,
+    ),
+    TaskTemplate(
+        "exchange_or_return",
+        "Exchange for a variant described by one attribute; return it if that "
+        "variant is out of stock.",
+        exchange_or_return,
+        tags=("write", "conditional"),
+        weight=3,
+    ),
+    TaskTemplate(
+        "modify_or_cancel",
+        "Change a pending item to a described variant; cancel the order if it is out of stock.",
+        modify_or_cancel,
+        tags=("write", "conditional"),
+        weight=2,
+    ),
+    TaskTemplate(
+        "payment_switch",
+        "Pay a pending order with the gift card if it covers it, else another method; "
+        "tell the gift card's balance.",
+        payment_switch,
+        tags=("write", "conditional", "computed"),
+        weight=3,
+    ),
+    TaskTemplate(
+        "compensation_claimed_tier",
+        "A regular customer claims gold compensation; then cancel another "
+        "order if it has not shipped, else give its tracking.",
+        compensation_claimed_tier,
+        tags=("write", "misstated", "conditional", "multi-intent"),
+        weight=3,
+    ),
+    TaskTemplate(
+        "cancel_pending_miscounted",
+        "Cancel all pending orders; the customer miscounts them.",
+        cancel_pending_miscounted,
+        heldout=True,
+        tags=("write", "multi-object", "misstated"),
+        weight=2,
+    ),
+    TaskTemplate(
+        "cancel_or_move",
+        "Of two orders, cancel the pending one and send the processing one to a new address.",
+        cancel_or_move,
+        heldout=True,
+        tags=("write", "conditional", "multi-intent"),
+        weight=2,
+    ),
+)
