@@ -9,8 +9,10 @@ and ``Intent.condition`` keeps the condition as the customer states it.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import sqlite3
+from collections.abc import Callable
 
 from utility_gym.envs.customer_service.tasks import (
     CITIES,
@@ -28,7 +30,18 @@ from utility_gym.envs.customer_service.tasks import (
 )
 from utility_gym.envs.customer_service.tools import COMPENSATION, DELAY_DAYS
 
-from utility_gym.core.tasks import Fact, Intent, NoTask, Script, TaskDraft, TaskTemplate, memo
+from utility_gym.core.tasks import (
+    Fact,
+    Intent,
+    NoTask,
+    PlanStep,
+    Script,
+    TaskDraft,
+    TaskTemplate,
+    ToolCall,
+    memo,
+    memo_rows,
+)
 
 CONFIRM = "Shall I go ahead with these changes? Please reply yes to confirm."
 
@@ -96,7 +109,8 @@ def cancel_unshipped_except(db: sqlite3.Connection, rng: random.Random, now: str
     second = f"And please send the order with the {name} to my new address, {address}."
     known = {"item": name, "address": address, "reason": "no longer needed"}
     s = Script()
-    _verify(s, keep, rng, known)
+    _verify(s, keep, rng, known, by=rng.choice(("email", "name_zip")))
+    s.call("get_customer_details", essential=False)
     s.call("list_orders", essential=False)
     for o in unshipped:
         s.call("get_order_details", essential=False, order_id=o["id"])
@@ -185,7 +199,7 @@ def return_across_orders(db: sqlite3.Connection, rng: random.Random, now: str) -
     depends on the total ("over $150 as store credit, otherwise to my card")."""
     cid, pairs = _choose(rng, memo(db, "returnable_across", lambda: _returnable_across(db, now)))
     orders = list(dict.fromkeys(o["id"] for o, _ in pairs))
-    chosen_orders = rng.sample(orders, min(len(orders), rng.choice((2, 3, 3))))
+    chosen_orders = rng.sample(orders, min(len(orders), rng.choice((2, 3, 3, 3))))
     picks = [rng.choice([(o, i) for o, i in pairs if o["id"] == oid]) for oid in chosen_orders]
     total = round(sum(i["price"] for _, i in picks), 2)
     threshold = float(round(total + rng.choice((-1, 1)) * rng.randint(10, 60), -1))
@@ -209,7 +223,8 @@ def return_across_orders(db: sqlite3.Connection, rng: random.Random, now: str) -
         "payment_method": "store credit" if credit else "my original payment method",
     }
     s = Script()
-    _verify(s, picks[0][0], rng, known)
+    _verify(s, picks[0][0], rng, known, by=rng.choice(("email", "name_zip")))
+    s.call("get_customer_details", essential=False)
     s.call("list_orders", essential=False, status="delivered")
     for o, _ in picks:
         s.call("get_order_details", essential=False, order_id=o["id"])
@@ -313,9 +328,10 @@ def exchange_or_return(db: sqlite3.Connection, rng: random.Random, now: str) -> 
         "reason": "not what I wanted",
     }
     s = Script()
-    _verify(s, o, rng, known)
+    _verify(s, o, rng, known, by=rng.choice(("email", "name_zip")))
+    s.call("get_customer_details", essential=False)
     s.call("get_order_details", essential=False, order_id=o["id"])
-    s.call("get_product_details", product_id=item["product_id"])
+    s.call("get_product_details", essential=False, product_id=item["product_id"])
     if in_stock:
         diff = round(item["price"] - v["price"], 2)
         extra = (
@@ -405,9 +421,10 @@ def modify_or_cancel(db: sqlite3.Connection, rng: random.Random, now: str) -> Ta
         "reason": "no longer needed",
     }
     s = Script()
-    _verify(s, o, rng, known)
+    _verify(s, o, rng, known, by=rng.choice(("email", "name_zip")))
+    s.call("get_customer_details", essential=False)
     s.call("get_order_details", essential=False, order_id=o["id"])
-    s.call("get_product_details", product_id=item["product_id"])
+    s.call("get_product_details", essential=False, product_id=item["product_id"])
     if in_stock:
         new_total = round(o["total"] + v["price"] - item["price"], 2)
         s.say(
@@ -523,9 +540,9 @@ def payment_switch(db: sqlite3.Connection, rng: random.Random, now: str) -> Task
         else f"my {fallback} ({other['label']})",
     }
     s = Script()
-    _verify(s, o, rng, known)
+    _verify(s, o, rng, known, by=rng.choice(("email", "name_zip")))
     s.call("get_order_details", essential=False, order_id=o["id"])
-    s.call("get_customer_details")
+    s.call("get_customer_details", essential=not covers)
     left = round(gift["balance"] - o["total"], 2) if covers else gift["balance"]
     why = (
         f"Your {gift['label']} has {_money(gift['balance'])}, which covers the order total of "
@@ -598,7 +615,7 @@ def compensation_claimed_tier(db: sqlite3.Connection, rng: random.Random, now: s
     )
     known = {"order_id": d["id"], "reason": "no longer needed", "tier": "gold"}
     s = Script()
-    _verify(s, d, rng, known)
+    _verify(s, d, rng, known, by=rng.choice(("email", "name_zip")))
     s.call("get_order_details", essential=False, order_id=d["id"])
     s.call("get_customer_details")
     s.say(
@@ -614,7 +631,7 @@ def compensation_claimed_tier(db: sqlite3.Connection, rng: random.Random, now: s
         essential=True,
     )
     s.intent = 1
-    s.call("get_order_details", order_id=other["id"])
+    s.call("get_order_details", essential=not pending, order_id=other["id"])
     facts_first = (
         Fact("amount", amount, "compensation"),
         Fact("text", "regular", "membership tier"),
@@ -683,6 +700,59 @@ def compensation_claimed_tier(db: sqlite3.Connection, rng: random.Random, now: s
     )
 
 
+# -- one more thing: a look-up the customer asks for once the rest is done -------------------------
+TAIL_SHARE = 0.75
+
+
+def with_tail(generate: Callable[..., TaskDraft]) -> Callable[..., TaskDraft]:
+    """``generate``, and in most tasks a last request about another of the customer's orders
+    (its tracking number, or a refund's status), asked once the rest is done."""
+
+    def generate_with_tail(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
+        draft = generate(db, rng, now)
+        if rng.random() >= TAIL_SHARE:
+            return draft
+        touched = {str(st.call.arguments["order_id"]) for st in draft.plan
+                   if st.call is not None and "order_id" in st.call.arguments}
+        owner = db.execute("SELECT customer_id FROM orders WHERE id = ?", (min(touched),)).fetchone()
+        if owner is None:
+            return draft
+        return _add_tail(db, rng, draft, owner[0], touched)
+
+    generate_with_tail.__name__ = generate.__name__
+    generate_with_tail.__doc__ = generate.__doc__
+    return generate_with_tail
+
+
+def _add_tail(db: sqlite3.Connection, rng: random.Random, draft: TaskDraft, cid: str,
+              touched: set[str]) -> TaskDraft:
+    index = len(draft.goal.intents)
+    shipped = [o for o in _by_status(db, cid, "shipped") if o["id"] not in touched]
+    refunded = [o for o in _by_status(db, cid, "cancelled", "returned") if o["id"] not in touched
+                and memo_rows(db, "SELECT * FROM refunds WHERE order_id = ? ORDER BY id", (o["id"],))]
+    if shipped and (not refunded or rng.random() < 0.6):
+        o = rng.choice(shipped)
+        call = ToolCall("get_order_details", {"order_id": o["id"]})
+        say = f"Order #{o['id']} has shipped; its tracking number is {o['tracking_number']}. {_anything_else()}"
+        intent = Intent("tracking of another order", f"One more thing: what's the tracking number of "
+                        f"my order #{o['id']}?", "inform", "lookup", (o["id"],),
+                        (Fact("text", o["tracking_number"], "tracking number"),))
+    elif refunded:
+        o = rng.choice(refunded)
+        r = memo_rows(db, "SELECT * FROM refunds WHERE order_id = ? ORDER BY id", (o["id"],))[0]
+        call = ToolCall("get_refund_status", {"order_id": o["id"]})
+        say = (f"The refund for order #{o['id']} is {_money(r['amount'])} and its status is {r['status']}. "
+               f"{_anything_else()}")
+        intent = Intent("refund status of another order", f"One more thing: where is my refund for order "
+                        f"#{o['id']}?", "inform", "refund", (o["id"],),
+                        (Fact("amount", r["amount"], "refund amount"), Fact("text", r["status"], "refund status")))
+    else:
+        return draft
+    plan = (*draft.plan, PlanStep(index, call=call), PlanStep(index, say=say))
+    goal = dataclasses.replace(draft.goal, intents=(*draft.goal.intents, intent))
+    return dataclasses.replace(draft, goal=goal, plan=plan, summary=f"{draft.summary}; then {intent.name}")
+
+
 # -- held out ---------------------------------------------------------------------------------------
 def cancel_pending_miscounted(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     """ "Cancel all three of my pending orders" from a customer who has two: the agent cancels
@@ -705,6 +775,7 @@ def cancel_pending_miscounted(db: sqlite3.Connection, rng: random.Random, now: s
     known = {"reason": reason}
     s = Script()
     _verify(s, pending[0], rng, known)
+    s.call("get_customer_details", essential=False)
     s.call("list_orders", status="pending")
     total = round(sum(o["total"] for o in pending), 2)
     ids = " and ".join(f"#{o['id']}" for o in pending)
@@ -766,7 +837,8 @@ def cancel_or_move(db: sqlite3.Connection, rng: random.Random, now: str) -> Task
         "order_id": f"#{first['id']} and #{second['id']}",
     }
     s = Script()
-    _verify(s, a, rng, known)
+    _verify(s, a, rng, known, by=rng.choice(("email", "name_zip")))
+    s.call("get_customer_details", essential=False)
     s.call("get_order_details", order_id=first["id"])
     s.call("get_order_details", order_id=second["id"])
     s.say(
@@ -818,48 +890,48 @@ TEMPLATES = (
         "cancel_unshipped_except",
         "Moving: cancel every unshipped order but one; it and any that "
         "cannot be cancelled go to the new address; tell the refunds' total.",
-        cancel_unshipped_except,
+        with_tail(cancel_unshipped_except),
         tags=("write", "multi-object", "conditional", "computed"),
-        weight=4,
+        weight=15,
     ),
     TaskTemplate(
         "return_across_orders",
         "Return items named by product across two or three orders; the refund's "
         "destination depends on its total.",
-        return_across_orders,
+        with_tail(return_across_orders),
         tags=("write", "multi-object", "conditional", "computed"),
-        weight=4,
+        weight=12,
     ),
     TaskTemplate(
         "exchange_or_return",
         "Exchange for a variant described by one attribute; return it if that "
         "variant is out of stock.",
-        exchange_or_return,
+        with_tail(exchange_or_return),
         tags=("write", "conditional"),
-        weight=3,
+        weight=8,
     ),
     TaskTemplate(
         "modify_or_cancel",
         "Change a pending item to a described variant; cancel the order if it is out of stock.",
-        modify_or_cancel,
+        with_tail(modify_or_cancel),
         tags=("write", "conditional"),
-        weight=2,
+        weight=4,
     ),
     TaskTemplate(
         "payment_switch",
         "Pay a pending order with the gift card if it covers it, else another method; "
         "tell the gift card's balance.",
-        payment_switch,
+        with_tail(payment_switch),
         tags=("write", "conditional", "computed"),
-        weight=3,
+        weight=5,
     ),
     TaskTemplate(
         "compensation_claimed_tier",
         "A regular customer claims gold compensation; then cancel another "
         "order if it has not shipped, else give its tracking.",
-        compensation_claimed_tier,
+        with_tail(compensation_claimed_tier),
         tags=("write", "misstated", "conditional", "multi-intent"),
-        weight=3,
+        weight=6,
     ),
     TaskTemplate(
         "cancel_pending_miscounted",

@@ -23,7 +23,8 @@ DOMAIN = Domain(
     tracked_tables=TRACKED_TABLES,
     tools=TOOLS,
     policy=(Path(__file__).parent / "policy.md").read_text(encoding="utf-8"),
-    templates=TEMPLATES + COMPOUND_TEMPLATES,
+    # The compound templates first: the fixed test split's round-robin starts with them.
+    templates=COMPOUND_TEMPLATES + TEMPLATES,
     n_test=100,
     generator_version=GENERATOR_VERSION,
     # A transfer's free-text summary is the agent's own words: graded by presence, not wording.
