@@ -28,7 +28,7 @@ from utility_gym.envs.customer_service.tasks import (
     _returnable,
     _verify,
 )
-from utility_gym.envs.customer_service.tools import COMPENSATION, DELAY_DAYS
+from utility_gym.envs.customer_service.tools import COMPENSATION, DELAY_DAYS, next_id
 
 from utility_gym.core.tasks import (
     Fact,
@@ -351,11 +351,13 @@ def exchange_or_return(db: sqlite3.Connection, rng: random.Random, now: str) -> 
             new_variant_ids=[v["id"]],
         )
         s.say(
-            f"Done: your {item['product_name']} will be replaced with the {v['options']} version.{extra} "
+            f"Done (reference {next_id(db, 'returns', 'RT')}): your {item['product_name']} will be replaced with "
+            f"the {v['options']} version.{extra} "
             f"{_anything_else()}",
             essential=True,
         )
-        facts = (Fact("amount", diff, "price difference refunded"),) if diff > 0 else ()
+        ref = Fact("id", next_id(db, "returns", "RT"), "exchange reference")
+        facts = (ref, Fact("amount", diff, "price difference refunded")) if diff > 0 else (ref,)
         intent = Intent(
             "exchange for a described variant",
             request,
