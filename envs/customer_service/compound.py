@@ -308,100 +308,69 @@ def _pick_branch(rng: random.Random, cases: list[tuple]) -> tuple:
 
 
 def exchange_or_return(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    """ "The same one in blue; if that's out of stock, return it for a refund.\""""
-    cases = memo(
-        db, "described_delivered", lambda: _described(db, _returnable(db, now, inside=True))
-    )
+    """"The same one in blue; if that's out of stock, return it for a refund" (and often: "also
+    return the lamp from my other order")."""
+    cases = memo(db, "described_delivered", lambda: _described(db, _returnable(db, now, inside=True)))
     o, item, dim, value, v, in_stock = _pick_branch(rng, cases)
     kind = item["product_name"].split(" ", 1)[1].lower()
     condition = f"if the {dim} {value} one is out of stock, return it for a refund"
-    request = (
-        f"{_greeting(rng)} the {item['product_name']} from order #{o['id']} isn't right. I'd like "
-        f"the same {kind} but with {dim} {value} instead. If that one is out of stock, just return "
-        "it and refund me."
-    ).strip()
-    known = {
-        "order_id": o["id"],
-        "item": item["product_name"],
-        "option": f"{dim} {value}",
-        "payment_method": "my original payment method",
-        "reason": "not what I wanted",
-    }
+    request = (f"{_greeting(rng)} the {item['product_name']} from order #{o['id']} isn't right. I'd like "
+               f"the same {kind} but with {dim} {value} instead. If that one is out of stock, just return "
+               "it and refund me.").strip()
+    known = {"order_id": o["id"], "item": item["product_name"], "option": f"{dim} {value}",
+             "payment_method": "my original payment method", "reason": "not what I wanted"}
     s = Script()
     _verify(s, o, rng, known, by=rng.choice(("email", "name_zip")))
     s.call("get_customer_details", essential=False)
     s.call("get_order_details", essential=False, order_id=o["id"])
     s.call("get_product_details", essential=False, product_id=item["product_id"])
     if in_stock:
-        diff = round(item["price"] - v["price"], 2)
-        extra = (
-            f" The price difference of {_money(diff)} will be refunded to {o['payment_label']}."
-            if diff > 0
-            else ""
-        )
-        s.say(
-            f"The {v['options']} version is in stock. I can exchange the {_item_phrase(item)} (item "
-            f"{item['id']}) in order #{o['id']} for variant {v['id']} ({v['options']}).{extra} {CONFIRM}",
-            essential=True,
-        )
-        s.call(
-            "exchange_delivered_order_items",
-            order_id=o["id"],
-            item_ids=[item["id"]],
-            new_variant_ids=[v["id"]],
-        )
-        s.say(
-            f"Done (reference {next_id(db, 'returns', 'RT')}): your {item['product_name']} will be replaced with "
-            f"the {v['options']} version.{extra} "
-            f"{_anything_else()}",
-            essential=True,
-        )
-        ref = Fact("id", next_id(db, "returns", "RT"), "exchange reference")
-        facts = (ref, Fact("amount", diff, "price difference refunded")) if diff > 0 else (ref,)
-        intent = Intent(
-            "exchange for a described variant",
-            request,
-            "write",
-            "exchange",
-            (o["id"],),
-            facts,
-            condition=condition,
-        )
+        intent = _exchange_branch(db, s, o, item, v, request, condition)
     else:
-        s.say(
-            f"I'm sorry, the {v['options']} version is out of stock. As you asked, I can return the "
-            f"{_item_phrase(item)} (item {item['id']}) of order #{o['id']} and refund {_money(item['price'])} "
-            f"to {o['payment_label']}. {CONFIRM}",
-            essential=True,
-        )
-        s.call(
-            "return_delivered_order_items",
-            order_id=o["id"],
-            item_ids=[item["id"]],
-            refund_to="original_payment",
-        )
-        s.say(
-            f"Done: the {item['product_name']} is returned and {_money(item['price'])} will be refunded to "
-            f"{o['payment_label']}. {_anything_else()}",
-            essential=True,
-        )
-        intent = Intent(
-            "return when the described variant is out of stock",
-            request,
-            "write",
-            "return",
-            (o["id"],),
-            (Fact("amount", item["price"], "refund amount"),),
-            condition=condition,
-        )
-    return _draft(
-        [intent],
-        known,
-        s,
-        rng,
-        f"{'exchange' if in_stock else 'return'} {item['id']} of {o['id']} "
-        f"({dim} {value} {'in stock' if in_stock else 'out of stock'})",
-    )
+        s.say(f"I'm sorry, the {v['options']} version is out of stock. As you asked, I can return the "
+              f"{_item_phrase(item)} (item {item['id']}) of order #{o['id']} and refund "
+              f"{_money(item['price'])} to {o['payment_label']}. {CONFIRM}", essential=True)
+        intent = _return_one(s, o, item, request, "return when the described variant is out of stock")
+        intent = dataclasses.replace(intent, condition=condition)
+    intents = [intent]
+    others = [(b, i) for b in _returnable(db, now, inside=True) if b["customer_id"] == o["customer_id"]
+              and b["id"] != o["id"] for i in _items(db, b["id"])]
+    if others and rng.random() < 0.6:
+        b, other = rng.choice(others)
+        s.intent = 1
+        s.call("get_order_details", essential=False, order_id=b["id"])
+        s.say(f"I can also return the {_item_phrase(other)} (item {other['id']}) of order #{b['id']} and "
+              f"refund {_money(other['price'])} to {b['payment_label']}. {CONFIRM}", essential=True)
+        also = f"Also, please return the {other['product_name']} from my order #{b['id']}, refund to my card."
+        intents.append(_return_one(s, b, other, also, "return an item of another order"))
+    return _draft(intents, known, s, rng, f"{'exchange' if in_stock else 'return'} {item['id']} of "
+                  f"{o['id']} ({dim} {value} {'in stock' if in_stock else 'out of stock'})"
+                  f"{'; return from another order' if len(intents) > 1 else ''}")
+
+
+def _exchange_branch(db: sqlite3.Connection, s: Script, o: dict, item: dict, v: dict, request: str,
+                     condition: str) -> Intent:
+    diff = round(item["price"] - v["price"], 2)
+    extra = f" The price difference of {_money(diff)} will be refunded to {o['payment_label']}." if diff > 0 else ""
+    s.say(f"The {v['options']} version is in stock. I can exchange the {_item_phrase(item)} (item "
+          f"{item['id']}) in order #{o['id']} for variant {v['id']} ({v['options']}).{extra} {CONFIRM}",
+          essential=True)
+    s.call("exchange_delivered_order_items", order_id=o["id"], item_ids=[item["id"]], new_variant_ids=[v["id"]])
+    ref = next_id(db, "returns", "RT")
+    s.say(f"Done (reference {ref}): your {item['product_name']} will be replaced with the {v['options']} "
+          f"version.{extra} {_anything_else()}", essential=True)
+    facts = (Fact("id", ref, "exchange reference"),)
+    facts += (Fact("amount", diff, "price difference refunded"),) if diff > 0 else ()
+    return Intent("exchange for a described variant", request, "write", "exchange", (o["id"],), facts,
+                  condition=condition)
+
+
+def _return_one(s: Script, o: dict, item: dict, request: str, name: str) -> Intent:
+    """Return ``item`` of ``o`` to the original payment (after its proposal) and tell the refund."""
+    s.call("return_delivered_order_items", order_id=o["id"], item_ids=[item["id"]], refund_to="original_payment")
+    s.say(f"Done: the {item['product_name']} is returned and {_money(item['price'])} will be refunded to "
+          f"{o['payment_label']}. {_anything_else()}", essential=True)
+    return Intent(name, request, "write", "return", (o["id"],), (Fact("amount", item["price"], "refund amount"),))
 
 
 def modify_or_cancel(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
@@ -488,95 +457,77 @@ def modify_or_cancel(db: sqlite3.Connection, rng: random.Random, now: str) -> Ta
 
 
 # -- payment ----------------------------------------------------------------------------------------
-def _switchable(db: sqlite3.Connection) -> list[tuple[dict, dict, dict, bool]]:
-    """(pending order, gift card, fallback method, the card covers it) for customers with one
-    gift card and one other method besides the order's own."""
+def _switchable(db: sqlite3.Connection) -> list[tuple[tuple[dict, ...], dict, dict, bool]]:
+    """(pending orders paid alike, gift card, fallback method, the card covers the first) for
+    customers with a gift card and two other methods: one order, or two paid the same way."""
     out = []
-    for o in _orders(db, "o.status = 'pending'"):
-        methods = [
-            dict(r)
-            for r in db.execute(
-                "SELECT * FROM payment_methods WHERE customer_id = ? ORDER BY id",
-                (o["customer_id"],),
-            )
-        ]
-        gift = [m for m in methods if m["kind"] == "gift_card"]
-        other = [
-            m for m in methods if m["kind"] != "gift_card" and m["id"] != o["payment_method_id"]
-        ]
+    for cid in _customers(db, "sum(status = 'pending') >= 1"):
+        methods = [dict(r) for r in memo_rows(
+            db, "SELECT * FROM payment_methods WHERE customer_id = ? ORDER BY id", (cid,))]
         kinds = [m["kind"] for m in methods]
-        if (
-            len(gift) == 1
-            and len(other) == 1
-            and gift[0]["id"] != o["payment_method_id"]
-            and len(set(kinds)) == len(kinds)
-        ):
-            out.append((o, gift[0], other[0], gift[0]["balance"] + 0.005 >= o["total"]))
+        if sorted(kinds) != ["credit_card", "gift_card", "paypal"]:
+            continue
+        gift = next(m for m in methods if m["kind"] == "gift_card")
+        pending = [o for o in _by_status(db, cid, "pending") if o["payment_method_id"] != gift["id"]]
+        for k, a in enumerate(pending):
+            other = next(m for m in methods if m["id"] not in (gift["id"], a["payment_method_id"]))
+            same = [(a, b) for b in pending[k + 1:] if b["payment_method_id"] == a["payment_method_id"]]
+            for orders in [(a,), *same]:
+                out.append((orders, gift, other, gift["balance"] + 0.005 >= a["total"]))
     return out
 
 
 def _method_word(m: dict) -> str:
-    return {
-        "paypal": "PayPal",
-        "credit_card": m["label"].split(" ending")[0],
-        "gift_card": "gift card",
-    }[m["kind"]]
+    return {"paypal": "PayPal", "credit_card": m["label"].split(" ending")[0], "gift_card": "gift card"}[m["kind"]]
+
+
+def _pay(orders: tuple[dict, ...], gift: dict, other: dict) -> tuple[list[dict], float]:
+    """The method each order goes on (the gift card while its balance lasts, in order) and the
+    gift card's balance left."""
+    balance, targets = gift["balance"], []
+    for o in orders:
+        covered = balance + 0.005 >= o["total"]
+        targets.append(gift if covered else other)
+        balance = round(balance - o["total"], 2) if covered else balance
+    return targets, balance
 
 
 def payment_switch(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    """Pay a pending order with the gift card if its balance covers it, else with the other
-    method; the gift card's remaining balance is computed, or its balance told."""
-    o, gift, other, covers = _pick_branch(rng, memo(db, "switchable", lambda: _switchable(db)))
+    """Pay one or two pending orders with the gift card as far as its balance covers them, the
+    rest with another method; the gift card's remaining balance is computed, or its balance told."""
+    cases = memo(db, "switchable", lambda: _switchable(db))
+    two = [c for c in cases if len(c[0]) == 2]
+    orders, gift, other, _ = _pick_branch(rng, two if two and rng.random() < 0.6 else cases)
+    targets, left = _pay(orders, gift, other)
     fallback = _method_word(other)
+    ids = " and ".join(f"#{o['id']}" for o in orders)
     condition = f"if the gift card doesn't cover it, use my {fallback} instead"
-    request = (
-        f"{_greeting(rng)} I'd like to pay for my order #{o['id']} with my gift card instead of "
-        f"{o['payment_label']}. If the gift card doesn't cover the whole order, use my {fallback} "
-        "instead. And please tell me what's left on the gift card."
-    ).strip()
-    target = gift if covers else other
-    known = {
-        "order_id": o["id"],
-        "payment_method": f"my gift card ({gift['label']})"
-        if covers
-        else f"my {fallback} ({other['label']})",
-    }
+    request = (f"{_greeting(rng)} I'd like to pay for my order{'s' if len(orders) > 1 else ''} {ids} with my "
+               f"gift card instead of {orders[0]['payment_label']}. If the gift card doesn't cover "
+               f"{'one of them' if len(orders) > 1 else 'the whole order'}, use my {fallback} instead"
+               f"{' for that one (the first one first)' if len(orders) > 1 else ''}. And please tell me "
+               "what's left on the gift card.").strip()
+    known = {"order_id": ids, "payment_method": f"my gift card ({gift['label']}) as far as it covers, "
+             f"otherwise my {fallback} ({other['label']})"}
     s = Script()
-    _verify(s, o, rng, known, by=rng.choice(("email", "name_zip")))
-    s.call("get_order_details", essential=False, order_id=o["id"])
-    s.call("get_customer_details", essential=not covers)
-    left = round(gift["balance"] - o["total"], 2) if covers else gift["balance"]
-    why = (
-        f"Your {gift['label']} has {_money(gift['balance'])}, which covers the order total of "
-        f"{_money(o['total'])}"
-        if covers
-        else f"Your {gift['label']} has only {_money(gift['balance'])}, "
-        f"less than the order total of {_money(o['total'])}, so as you asked I'll use your {fallback}"
-    )
-    s.say(
-        f"{why}. I can change the payment method of order #{o['id']} to {target['label']} "
-        f"(payment method {target['id']}). {CONFIRM}",
-        essential=True,
-    )
-    s.call("modify_pending_order_payment", order_id=o["id"], payment_method_id=target["id"])
-    s.say(
-        f"Done: order #{o['id']} is now paid with {target['label']}. Your gift card balance is "
-        f"{_money(left)}. {_anything_else()}",
-        essential=True,
-    )
-    fact = Fact("amount", left, "gift card balance left", computed=covers)
-    intent = Intent(
-        "pay an order with the gift card",
-        request,
-        "write",
-        "change_payment",
-        (o["id"],),
-        (fact,),
-        condition=condition,
-    )
-    return _draft(
-        [intent], known, s, rng, f"pay {o['id']} with {'the gift card' if covers else fallback}"
-    )
+    _verify(s, orders[0], rng, known, by=rng.choice(("email", "name_zip")))
+    for o in orders:
+        s.call("get_order_details", essential=False, order_id=o["id"])
+    used = any(t is gift for t in targets)
+    s.call("get_customer_details", essential=not used)
+    plan = "; ".join(f"order #{o['id']} ({_money(o['total'])}) to {t['label']} (payment method {t['id']})"
+                     for o, t in zip(orders, targets, strict=True))
+    s.say(f"Your {gift['label']} has {_money(gift['balance'])}. I can change the payment method of {plan}; "
+          f"the gift card would keep {_money(left)}. {CONFIRM}", essential=True)
+    for o, t in zip(orders, targets, strict=True):
+        s.call("modify_pending_order_payment", order_id=o["id"], payment_method_id=t["id"])
+    s.say(f"Done: {plan.replace(' to ', ' is now paid with ')}. Your gift card balance is {_money(left)}. "
+          f"{_anything_else()}", essential=True)
+    fact = Fact("amount", left, "gift card balance left", computed=used)
+    intent = Intent("pay orders with the gift card", request, "write", "change_payment",
+                    tuple(o["id"] for o in orders), (fact,), condition=condition)
+    summary = ", ".join(f"{o['id']} on {_method_word(t)}" for o, t in zip(orders, targets, strict=True))
+    return _draft([intent], known, s, rng, f"pay {summary}")
 
 
 # -- misstated facts --------------------------------------------------------------------------------
@@ -732,7 +683,18 @@ def _add_tail(db: sqlite3.Connection, rng: random.Random, draft: TaskDraft, cid:
     shipped = [o for o in _by_status(db, cid, "shipped") if o["id"] not in touched]
     refunded = [o for o in _by_status(db, cid, "cancelled", "returned") if o["id"] not in touched
                 and memo_rows(db, "SELECT * FROM refunds WHERE order_id = ? ORDER BY id", (o["id"],))]
-    if shipped and (not refunded or rng.random() < 0.6):
+    cancelled = {str(st.call.arguments["order_id"]) for st in draft.plan
+                 if st.call is not None and st.call.name == "cancel_pending_order"}
+    left = [o for o in _by_status(db, cid, "pending") if o["id"] not in cancelled]
+    pick = rng.random()
+    if left and pick < 0.3:
+        call = ToolCall("list_orders", {"status": "pending"})
+        say = (f"You have {len(left)} pending order{'s' if len(left) > 1 else ''} now: "
+               f"{', '.join('#' + o['id'] for o in left)}. {_anything_else()}")
+        intent = Intent("how many orders are still pending", "One more thing: how many of my orders are "
+                        "still pending now?", "inform", "lookup", (),
+                        (Fact("number", len(left), "pending orders", computed=True),))
+    elif shipped and (not refunded or pick < 0.7):
         o = rng.choice(shipped)
         call = ToolCall("get_order_details", {"order_id": o["id"]})
         say = f"Order #{o['id']} has shipped; its tracking number is {o['tracking_number']}. {_anything_else()}"
@@ -750,7 +712,9 @@ def _add_tail(db: sqlite3.Connection, rng: random.Random, draft: TaskDraft, cid:
                         (Fact("amount", r["amount"], "refund amount"), Fact("text", r["status"], "refund status")))
     else:
         return draft
-    plan = (*draft.plan, PlanStep(index, call=call), PlanStep(index, say=say))
+    # a count the agent may also work out from the account it looked at: the listing is optional
+    essential = call.name != "list_orders"
+    plan = (*draft.plan, PlanStep(index, call=call, essential=essential), PlanStep(index, say=say))
     goal = dataclasses.replace(draft.goal, intents=(*draft.goal.intents, intent))
     return dataclasses.replace(draft, goal=goal, plan=plan, summary=f"{draft.summary}; then {intent.name}")
 
