@@ -28,7 +28,7 @@ from utility_gym.envs.customer_service.tasks import (
     _returnable,
     _verify,
 )
-from utility_gym.envs.customer_service.tools import COMPENSATION, DELAY_DAYS, next_id
+from utility_gym.envs.customer_service.tools import COMPENSATION, DELAY_DAYS, order_row_id
 
 from utility_gym.core.tasks import (
     Fact,
@@ -55,7 +55,7 @@ def _customers(db: sqlite3.Connection, having: str) -> list[str]:
 
 def _by_status(db: sqlite3.Connection, cid: str, *statuses: str) -> list[dict]:
     marks = ", ".join("?" for _ in statuses)
-    return _orders(db, f"o.customer_id = ? AND o.status IN ({marks})", (cid, *statuses))
+    return _orders(db, f"o.customer_id = ? AND o.status IN ({marks})", (cid, *statuses), everyone=True)
 
 
 def _names(db: sqlite3.Connection, orders: list[dict]) -> dict[str, int]:
@@ -179,13 +179,13 @@ def _returnable_across(
     """Customers with returnable items in at least two orders, each item's name unique among
     the customer's orders: (customer, [(order, item)])."""
     by_customer: dict[str, list[dict]] = {}
-    for o in _returnable(db, now, inside=True):
+    for o in _returnable(db, now, inside=True, everyone=True):
         by_customer.setdefault(o["customer_id"], []).append(o)
     out = []
     for cid, orders in by_customer.items():
         if len(orders) < 2:
             continue
-        counts = _names(db, _orders(db, "o.customer_id = ?", (cid,)))
+        counts = _names(db, _orders(db, "o.customer_id = ?", (cid,), everyone=True))
         pairs = [
             (o, i) for o in orders for i in _items(db, o["id"]) if counts[i["product_name"]] == 1
         ]
@@ -310,7 +310,7 @@ def _pick_branch(rng: random.Random, cases: list[tuple]) -> tuple:
 def exchange_or_return(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     """"The same one in blue; if that's out of stock, return it for a refund" (and often: "also
     return the lamp from my other order")."""
-    cases = memo(db, "described_delivered", lambda: _described(db, _returnable(db, now, inside=True)))
+    cases = memo(db, "described_delivered", lambda: _described(db, _returnable(db, now, inside=True, everyone=True)))
     o, item, dim, value, v, in_stock = _pick_branch(rng, cases)
     kind = item["product_name"].split(" ", 1)[1].lower()
     condition = f"if the {dim} {value} one is out of stock, return it for a refund"
@@ -333,7 +333,7 @@ def exchange_or_return(db: sqlite3.Connection, rng: random.Random, now: str) -> 
         intent = _return_one(s, o, item, request, "return when the described variant is out of stock")
         intent = dataclasses.replace(intent, condition=condition)
     intents = [intent]
-    others = [(b, i) for b in _returnable(db, now, inside=True) if b["customer_id"] == o["customer_id"]
+    others = [(b, i) for b in _returnable(db, now, inside=True, everyone=True) if b["customer_id"] == o["customer_id"]
               and b["id"] != o["id"] for i in _items(db, b["id"])]
     if others and rng.random() < 0.6:
         b, other = rng.choice(others)
@@ -356,7 +356,7 @@ def _exchange_branch(db: sqlite3.Connection, s: Script, o: dict, item: dict, v: 
           f"{item['id']}) in order #{o['id']} for variant {v['id']} ({v['options']}).{extra} {CONFIRM}",
           essential=True)
     s.call("exchange_delivered_order_items", order_id=o["id"], item_ids=[item["id"]], new_variant_ids=[v["id"]])
-    ref = next_id(db, "returns", "RT")
+    ref = order_row_id(db, "returns", "RT", o["id"])
     s.say(f"Done (reference {ref}): your {item['product_name']} will be replaced with the {v['options']} "
           f"version.{extra} {_anything_else()}", essential=True)
     facts = (Fact("id", ref, "exchange reference"),)
@@ -376,7 +376,7 @@ def _return_one(s: Script, o: dict, item: dict, request: str, name: str) -> Inte
 def modify_or_cancel(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     """ "Switch the lamp in my pending order to brass; if that's out of stock, cancel the order.\""""
     cases = memo(
-        db, "described_pending", lambda: _described(db, _orders(db, "o.status = 'pending'"))
+        db, "described_pending", lambda: _described(db, _orders(db, "o.status = 'pending'", everyone=True))
     )
     o, item, dim, value, v, in_stock = _pick_branch(rng, cases)
     condition = f"if the {dim} {value} one is out of stock, cancel the whole order"
@@ -541,6 +541,7 @@ def _delayed_with_other(db: sqlite3.Connection, now: str) -> list[tuple[dict, di
         "o.status = 'shipped' AND o.shipped_at < ? AND c.tier = 'regular' AND o.id NOT IN "
         "(SELECT order_id FROM compensations)",
         (cutoff,),
+        everyone=True,
     )
     out = []
     for d in delayed:
@@ -693,7 +694,8 @@ def _add_tail(db: sqlite3.Connection, rng: random.Random, draft: TaskDraft, cid:
                f"{', '.join('#' + o['id'] for o in left)}. {_anything_else()}")
         intent = Intent("how many orders are still pending", "One more thing: how many of my orders are "
                         "still pending now?", "inform", "lookup", (),
-                        (Fact("number", len(left), "pending orders", computed=True),))
+                        (Fact("number", len(left), "pending orders", computed=True),
+                         *(Fact("id", o["id"], "pending order") for o in left)))
     elif shipped and (not refunded or pick < 0.7):
         o = rng.choice(shipped)
         call = ToolCall("get_order_details", {"order_id": o["id"]})
@@ -713,7 +715,8 @@ def _add_tail(db: sqlite3.Connection, rng: random.Random, draft: TaskDraft, cid:
     else:
         return draft
     # a count the agent may also work out from the account it looked at: the listing is optional
-    essential = call.name != "list_orders"
+    # (and a refund's amount and status may have been seen in the account or a return's result)
+    essential = call.name == "get_order_details"
     plan = (*draft.plan, PlanStep(index, call=call, essential=essential), PlanStep(index, say=say))
     goal = dataclasses.replace(draft.goal, intents=(*draft.goal.intents, intent))
     return dataclasses.replace(draft, goal=goal, plan=plan, summary=f"{draft.summary}; then {intent.name}")

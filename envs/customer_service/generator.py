@@ -209,6 +209,7 @@ def _build_frequent_shoppers(
 ) -> None:
     used = {r["id"] for r in db["orders"].rows}
     first_customer = db["customers"].count + 1
+    db["_meta"].insert({"key": "frequent_from", "value": f"C{first_customer:05d}"})
     product_ids = sorted(catalog)
     item_ids = {r["id"] for r in db["order_items"].rows}
     for c in range(first_customer, first_customer + max(2, n_customers // FREQUENT_SHARE)):

@@ -65,6 +65,14 @@ def next_id(db, table: str, prefix: str) -> str:
     return f"{prefix}{n + 1:06d}"
 
 
+def order_row_id(db, table: str, prefix: str, order_id: str) -> str:
+    """The id of an order's next refund or return: the prefix, the order's number and a count
+    (``RF3833401``). It depends on the order, not on what else was done first, so making the
+    same changes to several orders in another sequence gives every row the same id."""
+    n = db.execute(f"SELECT count(*) FROM {table} WHERE order_id = ?", (order_id,)).fetchone()[0]
+    return f"{prefix}{order_id.lstrip('W')}{n + 1}"
+
+
 def _next_id(ctx: ToolContext, table: str, prefix: str) -> str:
     return next_id(ctx.db, table, prefix)
 
@@ -83,7 +91,7 @@ def _refund(ctx: ToolContext, order: dict, amount: float, destination: str) -> d
     elif method and method["kind"] == "gift_card":
         ctx.db.execute("UPDATE payment_methods SET balance = round(balance + ?, 2) WHERE id = ?", (amount, method["id"]))
         status = "completed"
-    rid = _next_id(ctx, "refunds", "RF")
+    rid = order_row_id(ctx.db, "refunds", "RF", order["id"])
     ctx.db.execute(
         "INSERT INTO refunds (id, order_id, amount, payment_method_id, destination, status, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -371,7 +379,7 @@ def return_delivered_order_items(
     remaining = ctx.one("SELECT count(*) AS n FROM order_items WHERE order_id = ? AND status = 'ordered'", (order["id"],))
     if remaining["n"] == 0:
         ctx.db.execute("UPDATE orders SET status = 'returned' WHERE id = ?", (order["id"],))
-    rid = _next_id(ctx, "returns", "RT")
+    rid = order_row_id(ctx.db, "returns", "RT", order["id"])
     ctx.db.execute(
         "INSERT INTO returns (id, order_id, kind, item_ids, new_variant_ids, status, created_at) VALUES (?, ?, 'return', ?, NULL, 'requested', ?)",
         (rid, order["id"], ",".join(i["id"] for i in items), ctx.now),
@@ -399,7 +407,7 @@ def exchange_delivered_order_items(ctx: ToolContext, order_id: str, item_ids: li
     delta = _swap_variants(ctx, items, new_variant_ids)
     for item in items:
         ctx.db.execute("UPDATE order_items SET status = 'exchanged' WHERE id = ?", (item["id"],))
-    rid = _next_id(ctx, "returns", "RT")
+    rid = order_row_id(ctx.db, "returns", "RT", order["id"])
     ctx.db.execute(
         "INSERT INTO returns (id, order_id, kind, item_ids, new_variant_ids, status, created_at) VALUES (?, ?, 'exchange', ?, ?, 'requested', ?)",
         (rid, order["id"], ",".join(i["id"] for i in items), ",".join(v.strip().upper() for v in new_variant_ids), ctx.now),
