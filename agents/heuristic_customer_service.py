@@ -37,7 +37,7 @@ INTENT_WORDS = [
     ("refund", ("refund",)),
     ("status", ("where is", "status", "tracking", "track")),
 ]
-AFFIRM = ("yes", "yeah", "yep", "sure", "go ahead", "please do", "correct", "that's right", "proceed", "sounds good", "do it", "ok", "okay")
+AFFIRM = ("yes", "yeah", "yep", "sure,", "sure.", "sure!", "sure ", "go ahead", "please do", "correct", "that's right", "proceed", "sounds good", "do it", "ok", "okay")
 DENY = ("no,", "no.", "no ", "don't", "do not", "actually", "wait", "not what")
 BYE = ("that's all", "that is all", "bye", "nothing else", "that's everything", "no, thank", "no thanks", "all set", "have a good", "have a great")
 DONT_KNOW = ("don't know", "do not know", "not sure", "don't remember", "can't remember", "no idea", "don't have")
