@@ -80,33 +80,25 @@ def _listing(orders: list[dict]) -> str:
 def cancel_unshipped_except(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     """Moving house: cancel every unshipped order but one, which (with any order that can no
     longer be cancelled) goes to the new address; the refunds' total is computed."""
-    cids = memo(
-        db,
-        "unshipped3",
-        lambda: _customers(
-            db, "sum(status = 'pending') >= 2 AND sum(status IN ('pending', 'processing')) >= 3"
-        ),
-    )
-    cid = rng.choice(cids) if cids else _choose(rng, [])
+    cids = memo(db, "unshipped3", lambda: _customers(
+        db, "sum(status = 'pending') >= 2 AND sum(status IN ('pending', 'processing')) >= 3"))
+    cid = _choose(rng, [{"id": c} for c in cids])["id"]
     unshipped = _by_status(db, cid, "pending", "processing")
     counts = _names(db, unshipped)
-    keepable = [
-        (o, i) for o in unshipped for i in _items(db, o["id"]) if counts[i["product_name"]] == 1
-    ]
-    keep, kept_item = _choose(rng, keepable)
+    keep, kept = _choose(rng, [(o, i) for o in unshipped for i in _items(db, o["id"])
+                               if counts[i["product_name"]] == 1])
     cancel = [o for o in unshipped if o["status"] == "pending" and o["id"] != keep["id"]]
     move = [o for o in unshipped if o["status"] == "processing" and o["id"] != keep["id"]] + [keep]
     if not cancel:
         raise NoTask("nothing left to cancel")
     street, city, state, zip_code = _address(rng)
     address = f"{street}, {city}, {state} {zip_code}"
-    name = kept_item["product_name"]
-    opening = (
-        f"{_greeting(rng)} I'm moving to {address} next week. Please cancel all my orders that "
-        f"haven't shipped yet, except the one with the {name}: I no longer need the rest. "
-        "If any of them can't be cancelled anymore, send it to my new address as well."
-    ).strip()
-    second = f"And please send the order with the {name} to my new address, {address}."
+    name = kept["product_name"]
+    opening = (f"{_greeting(rng)} I'm moving to {address} next week. Please cancel all my orders that "
+               f"haven't shipped yet, except the one with the {name}: I no longer need the rest. "
+               "If any of them can't be cancelled anymore, send it to my new address as well.").strip()
+    second = (f"And please send the order with the {name}, and any that couldn't be cancelled, to my new "
+              f"address, {address}.")
     known = {"item": name, "address": address, "reason": "no longer needed"}
     s = Script()
     _verify(s, keep, rng, known, by=rng.choice(("email", "name_zip")))
@@ -118,59 +110,27 @@ def cancel_unshipped_except(db: sqlite3.Connection, rng: random.Random, now: str
     ids = " and ".join(f"#{o['id']}" for o in cancel)
     moved = " and ".join(f"#{o['id']}" for o in move)
     refunds = ", ".join(f"{_money(o['total'])} to {o['payment_label']}" for o in cancel)
-    s.say(
-        f"You have these orders that haven't shipped: {_listing(unshipped)}. I can cancel orders {ids} "
-        f"with the reason 'no longer needed' (refunds: {refunds}; {_money(total)} in total), and change "
-        f"the shipping address of {moved} to {address}. {CONFIRM}",
-        essential=True,
-    )
+    s.say(f"You have these orders that haven't shipped: {_listing(unshipped)}. I can cancel orders {ids} "
+          f"with the reason 'no longer needed' (refunds: {refunds}; {_money(total)} in total). {CONFIRM}",
+          essential=True)
     for o in cancel:
         s.call("cancel_pending_order", order_id=o["id"], reason="no longer needed")
+    s.say(f"Done: orders {ids} are cancelled and {_money(total)} in total will be refunded. "
+          f"{_anything_else()}", essential=True)
     s.intent = 1
+    s.say(f"I can change the shipping address of {moved} to {address}. {CONFIRM}", essential=True)
     for o in move:
-        s.call(
-            "modify_order_address",
-            order_id=o["id"],
-            address1=street,
-            city=city,
-            state=state,
-            zip=zip_code,
-        )
-    s.say(
-        f"Done: orders {ids} are cancelled and {_money(total)} in total will be refunded; {moved} will "
-        f"ship to {address}. {_anything_else()}",
-        essential=True,
-    )
-    refund = Fact("amount", total, "total refund", computed=len(cancel) > 1)
+        s.call("modify_order_address", order_id=o["id"], address1=street, city=city, state=state, zip=zip_code)
+    s.say(f"Done: {moved} will ship to {address}. {_anything_else()}", essential=True)
     condition = "if any of them can't be cancelled anymore, send it to my new address as well"
     intents = [
-        Intent(
-            "cancel the unshipped orders but one",
-            opening,
-            "write",
-            "cancel",
-            tuple(o["id"] for o in cancel),
-            (refund,),
-        ),
-        Intent(
-            "send the rest to the new address",
-            second,
-            "write",
-            "change_address",
-            tuple(o["id"] for o in move),
-            (Fact("text", zip_code, "new zip code"),),
-            condition=condition,
-        ),
+        Intent("cancel the unshipped orders but one", opening, "write", "cancel", tuple(o["id"] for o in cancel),
+               (Fact("amount", total, "total refund", computed=len(cancel) > 1),)),
+        Intent("send the rest to the new address", second, "write", "change_address",
+               tuple(o["id"] for o in move), (Fact("text", zip_code, "new zip code"),), condition=condition),
     ]
-    return _draft(
-        intents,
-        known,
-        s,
-        rng,
-        f"cancel {len(cancel)} unshipped orders of {cid} but the "
-        f"{name}; {len(move)} to a new address",
-        opening=opening,
-    )
+    return _draft(intents, known, s, rng, f"cancel {len(cancel)} unshipped orders of {cid} but the {name}; "
+                  f"{len(move)} to a new address", opening=opening)
 
 
 def _returnable_across(
@@ -808,29 +768,18 @@ def cancel_or_move(db: sqlite3.Connection, rng: random.Random, now: str) -> Task
     s = Script()
     _verify(s, a, rng, known, by=rng.choice(("email", "name_zip")))
     s.call("get_customer_details", essential=False)
-    s.call("get_order_details", order_id=first["id"])
-    s.call("get_order_details", order_id=second["id"])
-    s.say(
-        f"Order #{a['id']} is pending and #{b['id']} is processing. I can cancel order #{a['id']} with the "
-        f"reason 'no longer needed' (refund {_money(a['total'])} to {a['payment_label']}) and change the "
-        f"shipping address of #{b['id']} to {address}. {CONFIRM}",
-        essential=True,
-    )
+    s.call("get_order_details", essential=False, order_id=first["id"])
+    s.call("get_order_details", essential=False, order_id=second["id"])
+    s.say(f"Order #{a['id']} is pending and #{b['id']} is processing. I can cancel order #{a['id']} with the "
+          f"reason 'no longer needed' and refund {_money(a['total'])} to {a['payment_label']}. {CONFIRM}",
+          essential=True)
     s.call("cancel_pending_order", order_id=a["id"], reason="no longer needed")
+    s.say(f"Done: order #{a['id']} is cancelled; {_money(a['total'])} will be refunded to {a['payment_label']}. "
+          f"{_anything_else()}", essential=True)
     s.intent = 1
-    s.call(
-        "modify_order_address",
-        order_id=b["id"],
-        address1=street,
-        city=city,
-        state=state,
-        zip=zip_code,
-    )
-    s.say(
-        f"Done: order #{a['id']} is cancelled ({_money(a['total'])} refunded to {a['payment_label']}) and "
-        f"#{b['id']} will ship to {address}. {_anything_else()}",
-        essential=True,
-    )
+    s.say(f"I can change the shipping address of order #{b['id']} to {address}. {CONFIRM}", essential=True)
+    s.call("modify_order_address", order_id=b["id"], address1=street, city=city, state=state, zip=zip_code)
+    s.say(f"Done: order #{b['id']} will ship to {address}. {_anything_else()}", essential=True)
     intents = [
         Intent(
             "cancel whichever is pending",

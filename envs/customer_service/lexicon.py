@@ -33,7 +33,7 @@ SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
 
 ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
     "change_address": (
-        r"(?:chang|updat|correct|modif|edit|fix|amend)[a-z]* (?:the |your |to the |of the )?"
+        r"(?:chang|updat|correct|modif|edit|fix|amend)[a-z]* (?:the |your |its |their |to the |of the )?"
         r"(?:(?:shipping|delivery|mailing|billing|home) )?address(?:es)?",
         r"address (?:change|update|correction)s?|new (?:(?:shipping|delivery|mailing) )?address",
         r"(?:ship|send|deliver|redirect)[a-z]* (?:it |them |the [a-z]+ )?to (?:a |the )?(?:new|different|another|correct) address",
