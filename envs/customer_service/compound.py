@@ -652,10 +652,9 @@ def _add_tail(db: sqlite3.Connection, rng: random.Random, draft: TaskDraft, cid:
         call = ToolCall("list_orders", {"status": "pending"})
         say = (f"You have {len(left)} pending order{'s' if len(left) > 1 else ''} now: "
                f"{', '.join('#' + o['id'] for o in left)}. {_anything_else()}")
-        intent = Intent("how many orders are still pending", "One more thing: how many of my orders are "
+        intent = Intent("which orders are still pending", "One more thing: which of my orders are "
                         "still pending now?", "inform", "lookup", (),
-                        (Fact("number", len(left), "pending orders", computed=True),
-                         *(Fact("id", o["id"], "pending order") for o in left)))
+                        tuple(Fact("id", o["id"], "pending order") for o in left))
     elif shipped and (not refunded or pick < 0.7):
         o = rng.choice(shipped)
         call = ToolCall("get_order_details", {"order_id": o["id"]})
