@@ -30,7 +30,12 @@ from utility_gym.bench.runner import task_ids_for
 from utility_gym.core.difficulty import TIERS, TaskShape, confirm_tools_of, shape, tier_of
 from utility_gym.core.tasks import parse_task_id
 
-ENVS = ("utility/CustomerService-v0", "utility/Ticketing-v0", "utility/WebShop-v0", "utility/TicketingQueue-v0")
+ENVS = (
+    "utility/CustomerService-v0",
+    "utility/Ticketing-v0",
+    "utility/WebShop-v0",
+    "utility/TicketingQueue-v0",
+)
 
 
 @dataclass(frozen=True)
@@ -60,10 +65,16 @@ class Table:
             "tool_calls": self.mean(lambda r: r.shape.tool_calls),
             "writes": self.mean(lambda r: r.shape.writes),
             "two_writes": self.share(lambda r: r.shape.writes >= 2),
-            "max_objects_written": max((r.shape.objects_written for r in self.rows if r.shape.writes), default=0),
+            "max_objects_written": max(
+                (r.shape.objects_written for r in self.rows if r.shape.writes), default=0
+            ),
             "three_objects": self.share(lambda r: r.shape.objects_touched >= 3),
-            "arguments_per_write": (sum(s.arguments_per_write * s.writes for s in writes)
-                                    / sum(s.writes for s in writes)) if writes else 0.0,
+            "arguments_per_write": (
+                sum(s.arguments_per_write * s.writes for s in writes)
+                / sum(s.writes for s in writes)
+            )
+            if writes
+            else 0.0,
             "sequences": len({r.shape.tool_sequence for r in self.rows}),
             "write_kinds": len({r.shape.write_kinds for r in self.rows}),
             "conditional": self.share(lambda r: r.shape.conditions > 0),
@@ -77,18 +88,24 @@ class Table:
 # The targets, per env: (figure, at least, label).
 TARGETS: dict[str, tuple[tuple[str, float, str], ...]] = {
     "utility/CustomerService-v0": (
-        ("tool_calls", 7, "mean tool calls >= 7"), ("writes", 1.5, "mean consequential writes >= 1.5"),
-        ("two_writes", 0.35, ">= 35% with >= 2 writes"), ("three_objects", 0.25, ">= 25% touching >= 3 orders"),
-        ("conditional", 0.5, ">= 50% conditional goals"), ("computed", 0.2, ">= 20% with a computed fact"),
+        ("tool_calls", 7, "mean tool calls >= 7"),
+        ("writes", 1.5, "mean consequential writes >= 1.5"),
+        ("two_writes", 0.35, ">= 35% with >= 2 writes"),
+        ("three_objects", 0.25, ">= 25% touching >= 3 orders"),
+        ("conditional", 0.5, ">= 50% conditional goals"),
+        ("computed", 0.2, ">= 20% with a computed fact"),
         ("sequences", 60, ">= 60 distinct tool sequences"),
     ),
     "utility/Ticketing-v0": (
-        ("tool_calls", 5, "mean tool calls >= 5"), ("two_writes", 0.3, ">= 30% with >= 2 writes"),
-        ("arguments_per_write", 3, ">= 3 arguments per write"), ("conditional", 0.4, ">= 40% conditional goals"),
+        ("tool_calls", 5, "mean tool calls >= 5"),
+        ("two_writes", 0.3, ">= 30% with >= 2 writes"),
+        ("arguments_per_write", 3, ">= 3 arguments per write"),
+        ("conditional", 0.4, ">= 40% conditional goals"),
         ("misstated", 0.1, ">= 10% misstated facts"),
     ),
     "utility/WebShop-v0": (
-        ("two_products", 0.3, ">= 30% buy >= 2 products"), ("computed", 0.2, ">= 20% computed comparison told"),
+        ("two_products", 0.3, ">= 30% buy >= 2 products"),
+        ("computed", 0.2, ">= 20% computed comparison told"),
     ),
 }
 
@@ -133,7 +150,9 @@ def format_table(table: Table) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--env", action="append", help="an env id (repeatable); default: the text envs")
+    parser.add_argument(
+        "--env", action="append", help="an env id (repeatable); default: the text envs"
+    )
     parser.add_argument("--split", default="test", help="test (default), train or heldout")
     parser.add_argument("--limit", type=int, help="at most this many tasks per env")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead")

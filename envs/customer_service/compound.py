@@ -55,7 +55,9 @@ def _customers(db: sqlite3.Connection, having: str) -> list[str]:
 
 def _by_status(db: sqlite3.Connection, cid: str, *statuses: str) -> list[dict]:
     marks = ", ".join("?" for _ in statuses)
-    return _orders(db, f"o.customer_id = ? AND o.status IN ({marks})", (cid, *statuses), everyone=True)
+    return _orders(
+        db, f"o.customer_id = ? AND o.status IN ({marks})", (cid, *statuses), everyone=True
+    )
 
 
 def _names(db: sqlite3.Connection, orders: list[dict]) -> dict[str, int]:
@@ -77,28 +79,42 @@ def _listing(orders: list[dict]) -> str:
 
 
 # -- several orders -------------------------------------------------------------------------------
-def cancel_unshipped_except(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    """Moving house: cancel every unshipped order but one, which (with any order that can no
-    longer be cancelled) goes to the new address; the refunds' total is computed."""
-    cids = memo(db, "unshipped3", lambda: _customers(
-        db, "sum(status = 'pending') >= 2 AND sum(status IN ('pending', 'processing')) >= 3"))
+def _moving_case(
+    db: sqlite3.Connection, rng: random.Random
+) -> tuple[str, list, dict, dict, list, list]:
+    """(customer, unshipped orders, the order kept, its named item, orders to cancel, orders to
+    send to the new address) for a customer with at least three unshipped orders."""
+    having = "sum(status = 'pending') >= 2 AND sum(status IN ('pending', 'processing')) >= 3"
+    cids = memo(db, "unshipped3", lambda: _customers(db, having))
     cid = _choose(rng, [{"id": c} for c in cids])["id"]
     unshipped = _by_status(db, cid, "pending", "processing")
     counts = _names(db, unshipped)
-    keep, kept = _choose(rng, [(o, i) for o in unshipped for i in _items(db, o["id"])
-                               if counts[i["product_name"]] == 1])
+    items = [(o, i) for o in unshipped for i in _items(db, o["id"])]
+    named = [(o, i) for o, i in items if counts[i["product_name"]] == 1]
+    keep, kept = _choose(rng, named)
     cancel = [o for o in unshipped if o["status"] == "pending" and o["id"] != keep["id"]]
     move = [o for o in unshipped if o["status"] == "processing" and o["id"] != keep["id"]] + [keep]
     if not cancel:
         raise NoTask("nothing left to cancel")
+    return cid, unshipped, keep, kept, cancel, move
+
+
+def cancel_unshipped_except(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
+    """Moving house: cancel every unshipped order but one, which (with any order that can no
+    longer be cancelled) goes to the new address; the refunds' total is computed."""
+    cid, unshipped, keep, kept, cancel, move = _moving_case(db, rng)
     street, city, state, zip_code = _address(rng)
     address = f"{street}, {city}, {state} {zip_code}"
     name = kept["product_name"]
-    opening = (f"{_greeting(rng)} I'm moving to {address} next week. Please cancel all my orders that "
-               f"haven't shipped yet, except the one with the {name}: I no longer need the rest. "
-               "If any of them can't be cancelled anymore, send it to my new address as well.").strip()
-    second = (f"And please send the order with the {name}, and any that couldn't be cancelled, to my new "
-              f"address, {address}.")
+    opening = (
+        f"{_greeting(rng)} I'm moving to {address} next week. Please cancel all my orders that "
+        f"haven't shipped yet, except the one with the {name}: I no longer need the rest. "
+        "If any of them can't be cancelled anymore, send it to my new address as well."
+    ).strip()
+    second = (
+        f"And please send the order with the {name}, and any that couldn't be cancelled, to my "
+        f"new address, {address}."
+    )
     known = {"item": name, "address": address, "reason": "no longer needed"}
     s = Script()
     _verify(s, keep, rng, known, by=rng.choice(("email", "name_zip")))
@@ -110,9 +126,12 @@ def cancel_unshipped_except(db: sqlite3.Connection, rng: random.Random, now: str
     ids = " and ".join(f"#{o['id']}" for o in cancel)
     moved = " and ".join(f"#{o['id']}" for o in move)
     refunds = ", ".join(f"{_money(o['total'])} to {o['payment_label']}" for o in cancel)
-    s.say(f"You have these orders that haven't shipped: {_listing(unshipped)}. I can cancel orders {ids} "
-          f"with the reason 'no longer needed' (refunds: {refunds}; {_money(total)} in total). {CONFIRM}",
-          essential=True)
+    s.say(
+        f"You have these orders that haven't shipped: {_listing(unshipped)}. I can cancel orders "
+        f"{ids} with the reason 'no longer needed' (refunds: {refunds}; {_money(total)} in total). "
+        f"{CONFIRM}",
+        essential=True,
+    )
     for o in cancel:
         s.call("cancel_pending_order", order_id=o["id"], reason="no longer needed")
     s.say(f"Done: orders {ids} are cancelled and {_money(total)} in total will be refunded. "
@@ -120,17 +139,20 @@ def cancel_unshipped_except(db: sqlite3.Connection, rng: random.Random, now: str
     s.intent = 1
     s.say(f"I can change the shipping address of {moved} to {address}. {CONFIRM}", essential=True)
     for o in move:
-        s.call("modify_order_address", order_id=o["id"], address1=street, city=city, state=state, zip=zip_code)
+        s.call("modify_order_address", order_id=o["id"], address1=street, city=city, state=state,
+               zip=zip_code)
     s.say(f"Done: {moved} will ship to {address}. {_anything_else()}", essential=True)
+    refund = Fact("amount", total, "total refund", computed=len(cancel) > 1)
     condition = "if any of them can't be cancelled anymore, send it to my new address as well"
     intents = [
-        Intent("cancel the unshipped orders but one", opening, "write", "cancel", tuple(o["id"] for o in cancel),
-               (Fact("amount", total, "total refund", computed=len(cancel) > 1),)),
+        Intent("cancel the unshipped orders but one", opening, "write", "cancel",
+               tuple(o["id"] for o in cancel), (refund,)),
         Intent("send the rest to the new address", second, "write", "change_address",
-               tuple(o["id"] for o in move), (Fact("text", zip_code, "new zip code"),), condition=condition),
+               tuple(o["id"] for o in move), (Fact("text", zip_code, "new zip code"),),
+               condition=condition),
     ]
-    return _draft(intents, known, s, rng, f"cancel {len(cancel)} unshipped orders of {cid} but the {name}; "
-                  f"{len(move)} to a new address", opening=opening)
+    summary = f"cancel {len(cancel)} unshipped orders of {cid} but the {name}; {len(move)} moved"
+    return _draft(intents, known, s, rng, summary, opening=opening)
 
 
 def _returnable_across(
@@ -206,7 +228,8 @@ def return_across_orders(db: sqlite3.Connection, rng: random.Random, now: str) -
             refund_to="store_credit" if credit else "original_payment",
         )
     s.say(
-        f"Done: all {len(picks)} items are returned and {_money(total)} in total is refunded {where}. "
+        f"Done: all {len(picks)} items are returned and {_money(total)} in total is refunded "
+        f"{where}. "
         f"{_anything_else()}",
         essential=True,
     )
@@ -268,17 +291,28 @@ def _pick_branch(rng: random.Random, cases: list[tuple]) -> tuple:
 
 
 def exchange_or_return(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    """"The same one in blue; if that's out of stock, return it for a refund" (and often: "also
+    """ "The same one in blue; if that's out of stock, return it for a refund" (and often: "also
     return the lamp from my other order")."""
-    cases = memo(db, "described_delivered", lambda: _described(db, _returnable(db, now, inside=True, everyone=True)))
+    cases = memo(
+        db,
+        "described_delivered",
+        lambda: _described(db, _returnable(db, now, inside=True, everyone=True)),
+    )
     o, item, dim, value, v, in_stock = _pick_branch(rng, cases)
     kind = item["product_name"].split(" ", 1)[1].lower()
     condition = f"if the {dim} {value} one is out of stock, return it for a refund"
-    request = (f"{_greeting(rng)} the {item['product_name']} from order #{o['id']} isn't right. I'd like "
-               f"the same {kind} but with {dim} {value} instead. If that one is out of stock, just return "
-               "it and refund me.").strip()
-    known = {"order_id": o["id"], "item": item["product_name"], "option": f"{dim} {value}",
-             "payment_method": "my original payment method", "reason": "not what I wanted"}
+    request = (
+        f"{_greeting(rng)} the {item['product_name']} from order #{o['id']} isn't right. I'd like "
+        f"the same {kind} but with {dim} {value} instead. If that one is out of stock, just return "
+        "it and refund me."
+    ).strip()
+    known = {
+        "order_id": o["id"],
+        "item": item["product_name"],
+        "option": f"{dim} {value}",
+        "payment_method": "my original payment method",
+        "reason": "not what I wanted",
+    }
     s = Script()
     _verify(s, o, rng, known, by=rng.choice(("email", "name_zip")))
     s.call("get_customer_details", essential=False)
@@ -287,158 +321,217 @@ def exchange_or_return(db: sqlite3.Connection, rng: random.Random, now: str) -> 
     if in_stock:
         intent = _exchange_branch(db, s, o, item, v, request, condition)
     else:
-        s.say(f"I'm sorry, the {v['options']} version is out of stock. As you asked, I can return the "
-              f"{_item_phrase(item)} (item {item['id']}) of order #{o['id']} and refund "
-              f"{_money(item['price'])} to {o['payment_label']}. {CONFIRM}", essential=True)
-        intent = _return_one(s, o, item, request, "return when the described variant is out of stock")
+        s.say(
+            f"I'm sorry, the {v['options']} version is out of stock. As you asked, I can return "
+            "the "
+            f"{_item_phrase(item)} (item {item['id']}) of order #{o['id']} and refund "
+            f"{_money(item['price'])} to {o['payment_label']}. {CONFIRM}",
+            essential=True,
+        )
+        intent = _return_one(
+            s, o, item, request, "return when the described variant is out of stock"
+        )
         intent = dataclasses.replace(intent, condition=condition)
     intents = [intent]
-    others = [(b, i) for b in _returnable(db, now, inside=True, everyone=True) if b["customer_id"] == o["customer_id"]
-              and b["id"] != o["id"] for i in _items(db, b["id"])]
+    others = [
+        (b, i)
+        for b in _returnable(db, now, inside=True, everyone=True)
+        if b["customer_id"] == o["customer_id"] and b["id"] != o["id"]
+        for i in _items(db, b["id"])
+    ]
     if others and rng.random() < 0.6:
         b, other = rng.choice(others)
         s.intent = 1
         s.call("get_order_details", essential=False, order_id=b["id"])
-        s.say(f"I can also return the {_item_phrase(other)} (item {other['id']}) of order #{b['id']} and "
-              f"refund {_money(other['price'])} to {b['payment_label']}. {CONFIRM}", essential=True)
-        also = f"Also, please return the {other['product_name']} from my order #{b['id']}, refund to my card."
+        s.say(
+            f"I can also return the {_item_phrase(other)} (item {other['id']}) of order "
+            f"#{b['id']} and "
+            f"refund {_money(other['price'])} to {b['payment_label']}. {CONFIRM}",
+            essential=True,
+        )
+        also = (
+            f"Also, please return the {other['product_name']} from my order #{b['id']}, "
+            "refund to my card."
+        )
         intents.append(_return_one(s, b, other, also, "return an item of another order"))
-    return _draft(intents, known, s, rng, f"{'exchange' if in_stock else 'return'} {item['id']} of "
-                  f"{o['id']} ({dim} {value} {'in stock' if in_stock else 'out of stock'})"
-                  f"{'; return from another order' if len(intents) > 1 else ''}")
+    return _draft(
+        intents,
+        known,
+        s,
+        rng,
+        f"{'exchange' if in_stock else 'return'} {item['id']} of "
+        f"{o['id']} ({dim} {value} {'in stock' if in_stock else 'out of stock'})"
+        f"{'; return from another order' if len(intents) > 1 else ''}",
+    )
 
 
-def _exchange_branch(db: sqlite3.Connection, s: Script, o: dict, item: dict, v: dict, request: str,
-                     condition: str) -> Intent:
+def _exchange_branch(
+    db: sqlite3.Connection, s: Script, o: dict, item: dict, v: dict, request: str, condition: str
+) -> Intent:
     diff = round(item["price"] - v["price"], 2)
-    extra = f" The price difference of {_money(diff)} will be refunded to {o['payment_label']}." if diff > 0 else ""
-    s.say(f"The {v['options']} version is in stock. I can exchange the {_item_phrase(item)} (item "
-          f"{item['id']}) in order #{o['id']} for variant {v['id']} ({v['options']}).{extra} {CONFIRM}",
-          essential=True)
-    s.call("exchange_delivered_order_items", order_id=o["id"], item_ids=[item["id"]], new_variant_ids=[v["id"]])
+    extra = (
+        f" The price difference of {_money(diff)} will be refunded to {o['payment_label']}."
+        if diff > 0
+        else ""
+    )
+    s.say(
+        f"The {v['options']} version is in stock. I can exchange the {_item_phrase(item)} (item "
+        f"{item['id']}) in order #{o['id']} for variant {v['id']} ({v['options']}).{extra} "
+        f"{CONFIRM}",
+        essential=True,
+    )
+    s.call(
+        "exchange_delivered_order_items",
+        order_id=o["id"],
+        item_ids=[item["id"]],
+        new_variant_ids=[v["id"]],
+    )
     ref = order_row_id(db, "returns", "RT", o["id"])
-    s.say(f"Done (reference {ref}): your {item['product_name']} will be replaced with the {v['options']} "
-          f"version.{extra} {_anything_else()}", essential=True)
+    s.say(
+        f"Done (reference {ref}): your {item['product_name']} will be replaced with the "
+        f"{v['options']} "
+        f"version.{extra} {_anything_else()}",
+        essential=True,
+    )
     facts = (Fact("id", ref, "exchange reference"),)
     facts += (Fact("amount", diff, "price difference refunded"),) if diff > 0 else ()
-    return Intent("exchange for a described variant", request, "write", "exchange", (o["id"],), facts,
-                  condition=condition)
+    return Intent(
+        "exchange for a described variant",
+        request,
+        "write",
+        "exchange",
+        (o["id"],),
+        facts,
+        condition=condition,
+    )
 
 
 def _return_one(s: Script, o: dict, item: dict, request: str, name: str) -> Intent:
     """Return ``item`` of ``o`` to the original payment (after its proposal) and tell the refund."""
-    s.call("return_delivered_order_items", order_id=o["id"], item_ids=[item["id"]], refund_to="original_payment")
-    s.say(f"Done: the {item['product_name']} is returned and {_money(item['price'])} will be refunded to "
-          f"{o['payment_label']}. {_anything_else()}", essential=True)
-    return Intent(name, request, "write", "return", (o["id"],), (Fact("amount", item["price"], "refund amount"),))
+    s.call(
+        "return_delivered_order_items",
+        order_id=o["id"],
+        item_ids=[item["id"]],
+        refund_to="original_payment",
+    )
+    s.say(
+        f"Done: the {item['product_name']} is returned and {_money(item['price'])} will be "
+        "refunded to "
+        f"{o['payment_label']}. {_anything_else()}",
+        essential=True,
+    )
+    return Intent(
+        name,
+        request,
+        "write",
+        "return",
+        (o["id"],),
+        (Fact("amount", item["price"], "refund amount"),),
+    )
 
 
 def modify_or_cancel(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    """ "Switch the lamp in my pending order to brass; if that's out of stock, cancel the order.\""""
-    cases = memo(
-        db, "described_pending", lambda: _described(db, _orders(db, "o.status = 'pending'", everyone=True))
-    )
+    """Switch an item of a pending order to a described variant ("the lamp in brass"); if that
+    variant is out of stock, cancel the whole order."""
+    cases = memo(db, "described_pending",
+                 lambda: _described(db, _orders(db, "o.status = 'pending'", everyone=True)))
     o, item, dim, value, v, in_stock = _pick_branch(rng, cases)
     condition = f"if the {dim} {value} one is out of stock, cancel the whole order"
     request = (
-        f"{_greeting(rng)} in my order #{o['id']}, could you change the {item['product_name']} to "
-        f"{dim} {value}? If that one is out of stock, cancel the whole order instead, I won't need it "
-        "then."
+        f"{_greeting(rng)} in my order #{o['id']}, could you change the {item['product_name']} "
+        f"to {dim} {value}? If that one is out of stock, cancel the whole order instead, I won't "
+        "need it then."
     ).strip()
-    known = {
-        "order_id": o["id"],
-        "item": item["product_name"],
-        "option": f"{dim} {value}",
-        "reason": "no longer needed",
-    }
+    known = {"order_id": o["id"], "item": item["product_name"], "option": f"{dim} {value}",
+             "reason": "no longer needed"}
     s = Script()
     _verify(s, o, rng, known, by=rng.choice(("email", "name_zip")))
     s.call("get_customer_details", essential=False)
     s.call("get_order_details", essential=False, order_id=o["id"])
     s.call("get_product_details", essential=False, product_id=item["product_id"])
     if in_stock:
-        new_total = round(o["total"] + v["price"] - item["price"], 2)
-        s.say(
-            f"The {v['options']} version is in stock. I can modify order #{o['id']}: change the "
-            f"{_item_phrase(item)} to variant {v['id']} ({v['options']}); the new order total would be "
-            f"{_money(new_total)}. {CONFIRM}",
-            essential=True,
-        )
-        s.call(
-            "modify_pending_order_items",
-            order_id=o["id"],
-            item_ids=[item["id"]],
-            new_variant_ids=[v["id"]],
-        )
-        s.say(
-            f"Done: the {item['product_name']} is now {v['options']} and the order total is "
-            f"{_money(new_total)}. {_anything_else()}",
-            essential=True,
-        )
-        intent = Intent(
-            "change an item to a described variant",
-            request,
-            "write",
-            "modify_items",
-            (o["id"],),
-            (Fact("amount", new_total, "new order total"),),
-            condition=condition,
-        )
+        intent = _modify_branch(s, o, item, v, request)
     else:
-        s.say(
-            f"I'm sorry, the {v['options']} version is out of stock. As you asked, I can cancel order "
-            f"#{o['id']} with the reason 'no longer needed' and refund {_money(o['total'])} to "
-            f"{o['payment_label']}. {CONFIRM}",
-            essential=True,
-        )
-        s.call("cancel_pending_order", order_id=o["id"], reason="no longer needed")
-        s.say(
-            f"Order #{o['id']} is cancelled and {_money(o['total'])} will be refunded to {o['payment_label']}. "
-            f"{_anything_else()}",
-            essential=True,
-        )
-        intent = Intent(
-            "cancel when the described variant is out of stock",
-            request,
-            "write",
-            "cancel",
-            (o["id"],),
-            (Fact("amount", o["total"], "refund amount"),),
-            condition=condition,
-        )
-    return _draft(
-        [intent],
-        known,
-        s,
-        rng,
-        f"{'modify' if in_stock else 'cancel'} {o['id']} "
-        f"({dim} {value} {'in stock' if in_stock else 'out of stock'})",
+        intent = _cancel_branch(s, o, request, f"I'm sorry, the {v['options']} version is out of "
+                                "stock. As you asked, I can cancel")
+    intent = dataclasses.replace(intent, condition=condition)
+    stock = "in stock" if in_stock else "out of stock"
+    summary = f"{'modify' if in_stock else 'cancel'} {o['id']} ({dim} {value} {stock})"
+    return _draft([intent], known, s, rng, summary)
+
+
+def _modify_branch(s: Script, o: dict, item: dict, v: dict, request: str) -> Intent:
+    new_total = round(o["total"] + v["price"] - item["price"], 2)
+    s.say(
+        f"The {v['options']} version is in stock. I can modify order #{o['id']}: change the "
+        f"{_item_phrase(item)} to variant {v['id']} ({v['options']}); the new order total would "
+        f"be {_money(new_total)}. {CONFIRM}",
+        essential=True,
     )
+    s.call("modify_pending_order_items", order_id=o["id"], item_ids=[item["id"]],
+           new_variant_ids=[v["id"]])
+    s.say(
+        f"Done: the {item['product_name']} is now {v['options']} and the order total is "
+        f"{_money(new_total)}. {_anything_else()}",
+        essential=True,
+    )
+    return Intent("change an item to a described variant", request, "write", "modify_items",
+                  (o["id"],), (Fact("amount", new_total, "new order total"),))
 
 
-# -- payment ----------------------------------------------------------------------------------------
+def _cancel_branch(s: Script, o: dict, request: str, lead: str) -> Intent:
+    """Propose cancelling ``o`` (``lead`` begins the proposal: "... I can cancel"), cancel it,
+    tell the refund."""
+    s.say(
+        f"{lead} order #{o['id']} with the reason 'no longer needed' and refund "
+        f"{_money(o['total'])} to {o['payment_label']}. {CONFIRM}",
+        essential=True,
+    )
+    s.call("cancel_pending_order", order_id=o["id"], reason="no longer needed")
+    s.say(
+        f"Order #{o['id']} is cancelled; {_money(o['total'])} will be refunded to "
+        f"{o['payment_label']}. {_anything_else()}",
+        essential=True,
+    )
+    return Intent("cancel an order", request, "write", "cancel", (o["id"],),
+                  (Fact("amount", o["total"], "refund amount"),))
+
+
+# -- payment -----------------------------------------------------------------------------------
 def _switchable(db: sqlite3.Connection) -> list[tuple[tuple[dict, ...], dict, dict, bool]]:
     """(pending orders paid alike, gift card, fallback method, the card covers the first) for
     customers with a gift card and two other methods: one order, or two paid the same way."""
     out = []
     for cid in _customers(db, "sum(status = 'pending') >= 1"):
-        methods = [dict(r) for r in memo_rows(
-            db, "SELECT * FROM payment_methods WHERE customer_id = ? ORDER BY id", (cid,))]
+        methods = [
+            dict(r)
+            for r in memo_rows(
+                db, "SELECT * FROM payment_methods WHERE customer_id = ? ORDER BY id", (cid,)
+            )
+        ]
         kinds = [m["kind"] for m in methods]
         if sorted(kinds) != ["credit_card", "gift_card", "paypal"]:
             continue
         gift = next(m for m in methods if m["kind"] == "gift_card")
-        pending = [o for o in _by_status(db, cid, "pending") if o["payment_method_id"] != gift["id"]]
+        pending = [
+            o for o in _by_status(db, cid, "pending") if o["payment_method_id"] != gift["id"]
+        ]
         for k, a in enumerate(pending):
             other = next(m for m in methods if m["id"] not in (gift["id"], a["payment_method_id"]))
-            same = [(a, b) for b in pending[k + 1:] if b["payment_method_id"] == a["payment_method_id"]]
+            same = [
+                (a, b) for b in pending[k + 1 :] if b["payment_method_id"] == a["payment_method_id"]
+            ]
             for orders in [(a,), *same]:
                 out.append((orders, gift, other, gift["balance"] + 0.005 >= a["total"]))
     return out
 
 
 def _method_word(m: dict) -> str:
-    return {"paypal": "PayPal", "credit_card": m["label"].split(" ending")[0], "gift_card": "gift card"}[m["kind"]]
+    return {
+        "paypal": "PayPal",
+        "credit_card": m["label"].split(" ending")[0],
+        "gift_card": "gift card",
+    }[m["kind"]]
 
 
 def _pay(orders: tuple[dict, ...], gift: dict, other: dict) -> tuple[list[dict], float]:
@@ -462,35 +555,60 @@ def payment_switch(db: sqlite3.Connection, rng: random.Random, now: str) -> Task
     fallback = _method_word(other)
     ids = " and ".join(f"#{o['id']}" for o in orders)
     condition = f"if the gift card doesn't cover it, use my {fallback} instead"
-    request = (f"{_greeting(rng)} I'd like to pay for my order{'s' if len(orders) > 1 else ''} {ids} with my "
-               f"gift card instead of {orders[0]['payment_label']}. If the gift card doesn't cover "
-               f"{'one of them' if len(orders) > 1 else 'the whole order'}, use my {fallback} instead"
-               f"{' for that one (the first one first)' if len(orders) > 1 else ''}. And please tell me "
-               "what's left on the gift card.").strip()
-    known = {"order_id": ids, "payment_method": f"my gift card ({gift['label']}) as far as it covers, "
-             f"otherwise my {fallback} ({other['label']})"}
+    request = (
+        f"{_greeting(rng)} I'd like to pay for my order{'s' if len(orders) > 1 else ''} {ids} "
+        "with my "
+        f"gift card instead of {orders[0]['payment_label']}. If the gift card doesn't cover "
+        f"{'one of them' if len(orders) > 1 else 'the whole order'}, use my {fallback} instead"
+        f"{' for that one (the first one first)' if len(orders) > 1 else ''}. And please tell me "
+        "what's left on the gift card."
+    ).strip()
+    known = {
+        "order_id": ids,
+        "payment_method": f"my gift card ({gift['label']}) as far as it covers, "
+        f"otherwise my {fallback} ({other['label']})",
+    }
     s = Script()
     _verify(s, orders[0], rng, known, by=rng.choice(("email", "name_zip")))
     for o in orders:
         s.call("get_order_details", essential=False, order_id=o["id"])
     used = any(t is gift for t in targets)
     s.call("get_customer_details", essential=not used)
-    plan = "; ".join(f"order #{o['id']} ({_money(o['total'])}) to {t['label']} (payment method {t['id']})"
-                     for o, t in zip(orders, targets, strict=True))
-    s.say(f"Your {gift['label']} has {_money(gift['balance'])}. I can change the payment method of {plan}; "
-          f"the gift card would keep {_money(left)}. {CONFIRM}", essential=True)
+    plan = "; ".join(
+        f"order #{o['id']} ({_money(o['total'])}) to {t['label']} (payment method {t['id']})"
+        for o, t in zip(orders, targets, strict=True)
+    )
+    s.say(
+        f"Your {gift['label']} has {_money(gift['balance'])}. I can change the payment method of "
+        f"{plan}; "
+        f"the gift card would keep {_money(left)}. {CONFIRM}",
+        essential=True,
+    )
     for o, t in zip(orders, targets, strict=True):
         s.call("modify_pending_order_payment", order_id=o["id"], payment_method_id=t["id"])
-    s.say(f"Done: {plan.replace(' to ', ' is now paid with ')}. Your gift card balance is {_money(left)}. "
-          f"{_anything_else()}", essential=True)
+    s.say(
+        f"Done: {plan.replace(' to ', ' is now paid with ')}. Your gift card balance is "
+        f"{_money(left)}. "
+        f"{_anything_else()}",
+        essential=True,
+    )
     fact = Fact("amount", left, "gift card balance left", computed=used)
-    intent = Intent("pay orders with the gift card", request, "write", "change_payment",
-                    tuple(o["id"] for o in orders), (fact,), condition=condition)
-    summary = ", ".join(f"{o['id']} on {_method_word(t)}" for o, t in zip(orders, targets, strict=True))
+    intent = Intent(
+        "pay orders with the gift card",
+        request,
+        "write",
+        "change_payment",
+        tuple(o["id"] for o in orders),
+        (fact,),
+        condition=condition,
+    )
+    summary = ", ".join(
+        f"{o['id']} on {_method_word(t)}" for o, t in zip(orders, targets, strict=True)
+    )
     return _draft([intent], known, s, rng, f"pay {summary}")
 
 
-# -- misstated facts --------------------------------------------------------------------------------
+# -- misstated facts ---------------------------------------------------------------------------
 def _delayed_with_other(db: sqlite3.Connection, now: str) -> list[tuple[dict, dict]]:
     """(delayed shipment of a regular customer, another pending or shipped order of theirs)."""
     from datetime import datetime, timedelta
@@ -514,15 +632,13 @@ def _delayed_with_other(db: sqlite3.Connection, now: str) -> list[tuple[dict, di
 def compensation_claimed_tier(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     """A regular customer who says they are gold claims $25 for a delayed shipment (they get
     $10), then: "if my other order hasn't shipped, cancel it; otherwise give me its tracking"."""
-    d, other, pending = _pick_branch(
-        rng, memo(db, "delayed_with_other", lambda: _delayed_with_other(db, now))
-    )
+    cases = memo(db, "delayed_with_other", lambda: _delayed_with_other(db, now))
+    d, other, pending = _pick_branch(rng, cases)
     amount = COMPENSATION["regular"]
     first = (
-        f"{_greeting(rng)} I'm a gold member, and my order #{d['id']} shipped ages ago and still hasn't "
-        f"arrived. Gold members get $25 in credit for that, right? Please add it."
+        f"{_greeting(rng)} I'm a gold member, and my order #{d['id']} shipped ages ago and still "
+        "hasn't arrived. Gold members get $25 in credit for that, right? Please add it."
     ).strip()
-    condition = "if it hasn't shipped yet, cancel it; otherwise give me its tracking number"
     second = (
         f"Also, my order #{other['id']}: if it hasn't shipped yet, cancel it, I no longer need it; "
         "otherwise just give me its tracking number."
@@ -533,85 +649,40 @@ def compensation_claimed_tier(db: sqlite3.Connection, rng: random.Random, now: s
     s.call("get_order_details", essential=False, order_id=d["id"])
     s.call("get_customer_details")
     s.say(
-        f"I'm sorry about the delay: order #{d['id']} shipped on {d['shipped_at'][:10]}. I checked your "
-        f"account, and your membership tier is regular, not gold, so the compensation is {_money(amount)} in "
-        f"store credit. I can add {_money(amount)} of store credit for order #{d['id']}. {CONFIRM}",
+        f"I'm sorry about the delay: order #{d['id']} shipped on {d['shipped_at'][:10]}. I checked "
+        "your account, and your membership tier is regular, not gold, so the compensation is "
+        f"{_money(amount)} in store credit. I can add {_money(amount)} of store credit for order "
+        f"#{d['id']}. {CONFIRM}",
         essential=True,
     )
     s.call("issue_compensation", order_id=d["id"], amount=amount)
     s.say(
-        f"Done: {_money(amount)} in store credit has been added to your account (your tier is regular). "
-        f"{_anything_else()}",
+        f"Done: {_money(amount)} in store credit has been added to your account (your tier is "
+        f"regular). {_anything_else()}",
         essential=True,
     )
+    facts = (Fact("amount", amount, "compensation"), Fact("text", "regular", "membership tier"))
+    intents = [Intent("compensation at the true tier", first, "write", "compensate", (d["id"],),
+                      facts, offer_accept=("compensate",), misstated=(("tier", "gold"),))]
     s.intent = 1
     s.call("get_order_details", essential=not pending, order_id=other["id"])
-    facts_first = (
-        Fact("amount", amount, "compensation"),
-        Fact("text", "regular", "membership tier"),
-    )
-    intents = [
-        Intent(
-            "compensation at the true tier",
-            first,
-            "write",
-            "compensate",
-            (d["id"],),
-            facts_first,
-            offer_accept=("compensate",),
-            misstated=(("tier", "gold"),),
-        )
-    ]
     if pending:
-        s.say(
-            f"Order #{other['id']} is still pending, so I can cancel it with the reason 'no longer needed' "
-            f"and refund {_money(other['total'])} to {other['payment_label']}. {CONFIRM}",
-            essential=True,
-        )
-        s.call("cancel_pending_order", order_id=other["id"], reason="no longer needed")
-        s.say(
-            f"Order #{other['id']} is cancelled; {_money(other['total'])} will be refunded to "
-            f"{other['payment_label']}. {_anything_else()}",
-            essential=True,
-        )
-        intents.append(
-            Intent(
-                "cancel the other order if not shipped",
-                second,
-                "write",
-                "cancel",
-                (other["id"],),
-                (Fact("amount", other["total"], "refund amount"),),
-                condition=condition,
-            )
-        )
+        lead = f"Order #{other['id']} is still pending, so I can cancel"
+        later = _cancel_branch(s, other, second, lead)
     else:
         s.say(
-            f"Order #{other['id']} has already shipped, so it can't be cancelled; its tracking number is "
-            f"{other['tracking_number']}. {_anything_else()}",
+            f"Order #{other['id']} has already shipped, so it can't be cancelled; its tracking "
+            f"number is {other['tracking_number']}. {_anything_else()}",
             essential=True,
         )
-        intents.append(
-            Intent(
-                "tracking of the other order once shipped",
-                second,
-                "inform",
-                "lookup",
-                (other["id"],),
-                (Fact("text", other["tracking_number"], "tracking number"),),
-                condition=condition,
-            )
-        )
-    opening = f"{first} {second}"
-    return _draft(
-        intents,
-        known,
-        s,
-        rng,
-        f"compensate {d['id']} at tier regular (claimed gold); "
-        f"{'cancel' if pending else 'track'} {other['id']}",
-        opening=opening,
-    )
+        tracking = Fact("text", other["tracking_number"], "tracking number")
+        later = Intent("tracking of the other order once shipped", second, "inform", "lookup",
+                       (other["id"],), (tracking,))
+    condition = "if it hasn't shipped yet, cancel it; otherwise give me its tracking number"
+    intents.append(dataclasses.replace(later, condition=condition))
+    summary = (f"compensate {d['id']} at tier regular (claimed gold); "
+               f"{'cancel' if pending else 'track'} {other['id']}")
+    return _draft(intents, known, s, rng, summary, opening=f"{first} {second}")
 
 
 # -- one more thing: a look-up the customer asks for once the rest is done -------------------------
@@ -626,9 +697,14 @@ def with_tail(generate: Callable[..., TaskDraft]) -> Callable[..., TaskDraft]:
         draft = generate(db, rng, now)
         if rng.random() >= TAIL_SHARE:
             return draft
-        touched = {str(st.call.arguments["order_id"]) for st in draft.plan
-                   if st.call is not None and "order_id" in st.call.arguments}
-        owner = db.execute("SELECT customer_id FROM orders WHERE id = ?", (min(touched),)).fetchone()
+        touched = {
+            str(st.call.arguments["order_id"])
+            for st in draft.plan
+            if st.call is not None and "order_id" in st.call.arguments
+        }
+        owner = db.execute(
+            "SELECT customer_id FROM orders WHERE id = ?", (min(touched),)
+        ).fetchone()
         if owner is None:
             return draft
         return _add_tail(db, rng, draft, owner[0], touched)
@@ -638,39 +714,73 @@ def with_tail(generate: Callable[..., TaskDraft]) -> Callable[..., TaskDraft]:
     return generate_with_tail
 
 
-def _add_tail(db: sqlite3.Connection, rng: random.Random, draft: TaskDraft, cid: str,
-              touched: set[str]) -> TaskDraft:
+def _add_tail(
+    db: sqlite3.Connection, rng: random.Random, draft: TaskDraft, cid: str, touched: set[str]
+) -> TaskDraft:
     index = len(draft.goal.intents)
     shipped = [o for o in _by_status(db, cid, "shipped") if o["id"] not in touched]
-    refunded = [o for o in _by_status(db, cid, "cancelled", "returned") if o["id"] not in touched
-                and memo_rows(db, "SELECT * FROM refunds WHERE order_id = ? ORDER BY id", (o["id"],))]
-    cancelled = {str(st.call.arguments["order_id"]) for st in draft.plan
-                 if st.call is not None and st.call.name == "cancel_pending_order"}
+    refunded = [
+        o
+        for o in _by_status(db, cid, "cancelled", "returned")
+        if o["id"] not in touched
+        and memo_rows(db, "SELECT * FROM refunds WHERE order_id = ? ORDER BY id", (o["id"],))
+    ]
+    cancelled = {
+        str(st.call.arguments["order_id"])
+        for st in draft.plan
+        if st.call is not None and st.call.name == "cancel_pending_order"
+    }
     left = [o for o in _by_status(db, cid, "pending") if o["id"] not in cancelled]
     pick = rng.random()
     if left and pick < 0.3:
         call = ToolCall("list_orders", {"status": "pending"})
-        say = (f"You have {len(left)} pending order{'s' if len(left) > 1 else ''} now: "
-               f"{', '.join('#' + o['id'] for o in left)}. {_anything_else()}")
-        intent = Intent("which orders are still pending", "One more thing: which of my orders are "
-                        "still pending now?", "inform", "lookup", (),
-                        tuple(Fact("id", o["id"], "pending order") for o in left))
+        say = (
+            f"You have {len(left)} pending order{'s' if len(left) > 1 else ''} now: "
+            f"{', '.join('#' + o['id'] for o in left)}. {_anything_else()}"
+        )
+        intent = Intent(
+            "how many orders are still pending",
+            "One more thing: how many of my orders are still pending now?",
+            "inform",
+            "lookup",
+            (),
+            (Fact("number", len(left), "pending orders", computed=True),),
+        )
     elif shipped and (not refunded or pick < 0.7):
         o = rng.choice(shipped)
         call = ToolCall("get_order_details", {"order_id": o["id"]})
-        say = f"Order #{o['id']} has shipped; its tracking number is {o['tracking_number']}. {_anything_else()}"
-        intent = Intent("tracking of another order", f"One more thing: what's the tracking number of "
-                        f"my order #{o['id']}?", "inform", "lookup", (o["id"],),
-                        (Fact("text", o["tracking_number"], "tracking number"),))
+        say = (
+            f"Order #{o['id']} has shipped; its tracking number is {o['tracking_number']}. "
+            f"{_anything_else()}"
+        )
+        intent = Intent(
+            "tracking of another order",
+            f"One more thing: what's the tracking number of my order #{o['id']}?",
+            "inform",
+            "lookup",
+            (o["id"],),
+            (Fact("text", o["tracking_number"], "tracking number"),),
+        )
     elif refunded:
         o = rng.choice(refunded)
         r = memo_rows(db, "SELECT * FROM refunds WHERE order_id = ? ORDER BY id", (o["id"],))[0]
         call = ToolCall("get_refund_status", {"order_id": o["id"]})
-        say = (f"The refund for order #{o['id']} is {_money(r['amount'])} and its status is {r['status']}. "
-               f"{_anything_else()}")
-        intent = Intent("refund status of another order", f"One more thing: where is my refund for order "
-                        f"#{o['id']}?", "inform", "refund", (o["id"],),
-                        (Fact("amount", r["amount"], "refund amount"), Fact("text", r["status"], "refund status")))
+        say = (
+            f"The refund for order #{o['id']} is {_money(r['amount'])} and its status is "
+            f"{r['status']}. "
+            f"{_anything_else()}"
+        )
+        intent = Intent(
+            "refund status of another order",
+            f"One more thing: where is my refund for order #{o['id']}?",
+            "inform",
+            "refund",
+            (o["id"],),
+            (
+                Fact("amount", r["amount"], "refund amount"),
+                Fact("text", r["status"], "refund status"),
+            ),
+        )
     else:
         return draft
     # a count the agent may also work out from the account it looked at: the listing is optional
@@ -678,10 +788,12 @@ def _add_tail(db: sqlite3.Connection, rng: random.Random, draft: TaskDraft, cid:
     essential = call.name == "get_order_details"
     plan = (*draft.plan, PlanStep(index, call=call, essential=essential), PlanStep(index, say=say))
     goal = dataclasses.replace(draft.goal, intents=(*draft.goal.intents, intent))
-    return dataclasses.replace(draft, goal=goal, plan=plan, summary=f"{draft.summary}; then {intent.name}")
+    return dataclasses.replace(
+        draft, goal=goal, plan=plan, summary=f"{draft.summary}; then {intent.name}"
+    )
 
 
-# -- held out ---------------------------------------------------------------------------------------
+# -- held out ----------------------------------------------------------------------------------
 def cancel_pending_miscounted(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     """ "Cancel all three of my pending orders" from a customer who has two: the agent cancels
     the ones there are, says how many, and tells the refunds' total."""
@@ -696,9 +808,11 @@ def cancel_pending_miscounted(db: sqlite3.Connection, rng: random.Random, now: s
     claimed = len(pending) + 1
     words = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
     reason = rng.choice(("no longer needed", "ordered by mistake"))
+    mistake = reason == "ordered by mistake"
     request = (
-        f"{_greeting(rng)} please cancel all {words.get(claimed, str(claimed))} of my pending orders, "
-        f"{'I ordered them by mistake' if reason == 'ordered by mistake' else 'I no longer need them'}."
+        f"{_greeting(rng)} please cancel all {words.get(claimed, str(claimed))} of my pending "
+        "orders, "
+        f"{'I ordered them by mistake' if mistake else 'I no longer need them'}."
     ).strip()
     known = {"reason": reason}
     s = Script()
@@ -708,14 +822,17 @@ def cancel_pending_miscounted(db: sqlite3.Connection, rng: random.Random, now: s
     total = round(sum(o["total"] for o in pending), 2)
     ids = " and ".join(f"#{o['id']}" for o in pending)
     s.say(
-        f"I see {len(pending)} pending orders on your account, not {claimed}: {_listing(pending)}. I can "
-        f"cancel orders {ids} with the reason '{reason}'; {_money(total)} in total will be refunded. {CONFIRM}",
+        f"I see {len(pending)} pending orders on your account, not {claimed}: "
+        f"{_listing(pending)}. I can "
+        f"cancel orders {ids} with the reason '{reason}'; {_money(total)} in total will be "
+        f"refunded. {CONFIRM}",
         essential=True,
     )
     for o in pending:
         s.call("cancel_pending_order", order_id=o["id"], reason=reason)
     s.say(
-        f"Done: your {len(pending)} pending orders ({ids}) are cancelled and {_money(total)} in total will be "
+        f"Done: your {len(pending)} pending orders ({ids}) are cancelled and {_money(total)} in "
+        "total will be "
         f"refunded. {_anything_else()}",
         essential=True,
     )
@@ -756,7 +873,8 @@ def cancel_or_move(db: sqlite3.Connection, rng: random.Random, now: str) -> Task
     address = f"{street}, {city}, {state} {zip_code}"
     condition = "whichever can still be cancelled; the other to my new address"
     request = (
-        f"{_greeting(rng)} about my orders #{first['id']} and #{second['id']}: please cancel whichever "
+        f"{_greeting(rng)} about my orders #{first['id']} and #{second['id']}: please cancel "
+        "whichever "
         f"of them can still be cancelled, I no longer need it, and send the other one to {address}."
     ).strip()
     known = {
@@ -769,15 +887,33 @@ def cancel_or_move(db: sqlite3.Connection, rng: random.Random, now: str) -> Task
     s.call("get_customer_details", essential=False)
     s.call("get_order_details", essential=False, order_id=first["id"])
     s.call("get_order_details", essential=False, order_id=second["id"])
-    s.say(f"Order #{a['id']} is pending and #{b['id']} is processing. I can cancel order #{a['id']} with the "
-          f"reason 'no longer needed' and refund {_money(a['total'])} to {a['payment_label']}. {CONFIRM}",
-          essential=True)
+    s.say(
+        f"Order #{a['id']} is pending and #{b['id']} is processing. I can cancel order #{a['id']} "
+        "with the "
+        f"reason 'no longer needed' and refund {_money(a['total'])} to {a['payment_label']}. "
+        f"{CONFIRM}",
+        essential=True,
+    )
     s.call("cancel_pending_order", order_id=a["id"], reason="no longer needed")
-    s.say(f"Done: order #{a['id']} is cancelled; {_money(a['total'])} will be refunded to {a['payment_label']}. "
-          f"{_anything_else()}", essential=True)
+    s.say(
+        f"Done: order #{a['id']} is cancelled; {_money(a['total'])} will be refunded to "
+        f"{a['payment_label']}. "
+        f"{_anything_else()}",
+        essential=True,
+    )
     s.intent = 1
-    s.say(f"I can change the shipping address of order #{b['id']} to {address}. {CONFIRM}", essential=True)
-    s.call("modify_order_address", order_id=b["id"], address1=street, city=city, state=state, zip=zip_code)
+    s.say(
+        f"I can change the shipping address of order #{b['id']} to {address}. {CONFIRM}",
+        essential=True,
+    )
+    s.call(
+        "modify_order_address",
+        order_id=b["id"],
+        address1=street,
+        city=city,
+        state=state,
+        zip=zip_code,
+    )
     s.say(f"Done: order #{b['id']} will ship to {address}. {_anything_else()}", essential=True)
     intents = [
         Intent(

@@ -231,12 +231,13 @@ def _build_frequent_shoppers(
                 while iid in item_ids:
                     iid = f"IT{rng.randrange(1_000_000, 10_000_000)}"
                 item_ids.add(iid)
-                rows.append({"id": iid, "order_id": oid, "variant_id": v["id"], "product_id": pid,
-                             "product_name": v["name"], "options": v["options"], "price": v["price"],
-                             "status": "ordered"})
+                rows.append({"id": iid, "order_id": oid, "variant_id": v["id"],
+                             "product_id": pid, "product_name": v["name"],
+                             "options": v["options"], "price": v["price"], "status": "ordered"})
             items.extend(rows)
             orders.append({
-                "id": oid, "customer_id": customer["id"], "status": status, "placed_at": iso(placed),
+                "id": oid, "customer_id": customer["id"], "status": status,
+                "placed_at": iso(placed),
                 "shipped_at": iso(shipped) if shipped else None,
                 "delivered_at": iso(delivered) if delivered else None,
                 "ship_address1": customer["address1"], "ship_city": customer["city"],
@@ -264,7 +265,8 @@ def _frequent_customer(
     }
     card = f"{rng.choice(('Visa', 'Mastercard', 'Amex'))} ending {fake.numerify('####')}"
     methods = [
-        {"id": f"PM{c:05d}0", "customer_id": cid, "kind": "credit_card", "label": card, "balance": None},
+        {"id": f"PM{c:05d}0", "customer_id": cid, "kind": "credit_card", "label": card,
+         "balance": None},
         {"id": f"PM{c:05d}1", "customer_id": cid, "kind": "paypal", "label": f"PayPal ({email})",
          "balance": None},
         {"id": f"PM{c:05d}2", "customer_id": cid, "kind": "gift_card",
@@ -274,7 +276,9 @@ def _frequent_customer(
     return customer, methods
 
 
-def _frequent_dates(status: str, rng: random.Random) -> tuple[datetime, datetime | None, datetime | None]:
+def _frequent_dates(
+    status: str, rng: random.Random
+) -> tuple[datetime, datetime | None, datetime | None]:
     """Dates of a frequent shopper's order: deliveries within the return window, except the
     ``delivered_old`` one; the shipped order left at least eight days ago (a delayed one)."""
     hour = timedelta(hours=rng.randint(0, 23), minutes=rng.randint(0, 59))

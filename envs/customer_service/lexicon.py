@@ -33,7 +33,8 @@ SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
 
 ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
     "change_address": (
-        r"(?:chang|updat|correct|modif|edit|fix|amend)[a-z]* (?:the |your |its |their |to the |of the )?"
+        r"(?:chang|updat|correct|modif|edit|fix|amend)[a-z]* "
+        r"(?:the |your |its |their |to the |of the )?"
         r"(?:(?:shipping|delivery|mailing|billing|home) )?address(?:es)?",
         r"address (?:change|update|correction)s?|new (?:(?:shipping|delivery|mailing) )?address",
         r"(?:ship|send|deliver|redirect)[a-z]* (?:it |them |the [a-z]+ )?to (?:a |the )?(?:new|different|another|correct) address",
@@ -96,7 +97,8 @@ VALUES = ValueLexicon(
                            "gift card balance", "shop credit", "voucher"),
         },
     },
-    id_kinds={"PM": "payment", "W": "order", "IT": "item_id", "RF": "refund", "RT": "return", "C": "customer", "P": "product"},
+    id_kinds={"PM": "payment", "W": "order", "IT": "item_id", "RF": "refund", "RT": "return",
+              "C": "customer", "P": "product"},
     # "2722 Pine Street, Denver": a street address before its city
     patterns={"street": re.compile(r"(?<![\w$.,])(\d{1,6}(?: [A-Za-z0-9.'#-]+){1,7}?)(?=,)")},
     token_aliases={"st": "street", "rd": "road", "ave": "avenue", "av": "avenue", "dr": "drive", "ln": "lane",

@@ -41,10 +41,13 @@ def _choose(rng: random.Random, rows: list[dict]) -> dict:
 
 def _frequent_from(db: sqlite3.Connection) -> str:
     """The first frequent shopper's id (the generator adds them after everyone else)."""
-    return memo(db, "frequent_from", lambda: db.execute("SELECT value FROM _meta WHERE key = 'frequent_from'").fetchone()[0])
+    sql = "SELECT value FROM _meta WHERE key = 'frequent_from'"
+    return memo(db, "frequent_from", lambda: db.execute(sql).fetchone()[0])
 
 
-def _orders(db: sqlite3.Connection, where: str, params: tuple = (), everyone: bool = False) -> list[dict]:
+def _orders(
+    db: sqlite3.Connection, where: str, params: tuple = (), everyone: bool = False
+) -> list[dict]:
     """Orders matching ``where``, with their customer and payment label. Unless ``everyone``, only
     of the customers before the frequent shoppers: the single-order templates draw from those,
     so their tasks stay as they were when the frequent shoppers joined the world."""
@@ -156,7 +159,9 @@ def cancel_not_pending(db: sqlite3.Connection, rng: random.Random, now: str) -> 
     return _draft([intent], known, s, rng, f"refuse to cancel {o['status']} order {o['id']}", temptations=(temptation,))
 
 
-def _returnable(db: sqlite3.Connection, now: str, inside: bool, everyone: bool = False) -> list[dict]:
+def _returnable(
+    db: sqlite3.Connection, now: str, inside: bool, everyone: bool = False
+) -> list[dict]:
     cutoff = (datetime.fromisoformat(now) - timedelta(days=return_window_days(db))).isoformat()
     op = ">=" if inside else "<"
     return _orders(db, f"o.status = 'delivered' AND o.delivered_at {op} ?", (cutoff,), everyone)
@@ -304,7 +309,12 @@ def _address_script(o: dict, parts: tuple[str, str, str, str], rng: random.Rando
 
 
 def ambiguous_cancel(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    customers = memo_rows(db, "SELECT customer_id FROM orders WHERE status = 'pending' AND customer_id < ? GROUP BY customer_id HAVING count(*) >= 2 ORDER BY customer_id", (_frequent_from(db),))
+    customers = memo_rows(
+        db,
+        "SELECT customer_id FROM orders WHERE status = 'pending' AND customer_id < ? "
+        "GROUP BY customer_id HAVING count(*) >= 2 ORDER BY customer_id",
+        (_frequent_from(db),),
+    )
     cid = _choose(rng, customers)["customer_id"]
     pending = _orders(db, "o.customer_id = ? AND o.status = 'pending'", (cid,))
     o = rng.choice(pending)
@@ -402,7 +412,8 @@ def change_mind(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDra
 def cancel_and_status(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     customers = memo_rows(
         db,
-        "SELECT customer_id FROM orders WHERE customer_id < ? GROUP BY customer_id HAVING sum(status = 'pending') >= 1 "
+        "SELECT customer_id FROM orders WHERE customer_id < ? GROUP BY customer_id "
+        "HAVING sum(status = 'pending') >= 1 "
         "AND sum(status = 'shipped') >= 1 ORDER BY customer_id",
         (_frequent_from(db),),
     )
@@ -521,7 +532,13 @@ def return_two_items(db: sqlite3.Connection, rng: random.Random, now: str) -> Ta
 
 
 def address_then_cancel(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    customers = memo_rows(db, "SELECT customer_id FROM orders WHERE customer_id < ? GROUP BY customer_id HAVING sum(status = 'processing') >= 1 AND sum(status = 'pending') >= 1 ORDER BY customer_id", (_frequent_from(db),))
+    customers = memo_rows(
+        db,
+        "SELECT customer_id FROM orders WHERE customer_id < ? GROUP BY customer_id "
+        "HAVING sum(status = 'processing') >= 1 AND sum(status = 'pending') >= 1 "
+        "ORDER BY customer_id",
+        (_frequent_from(db),),
+    )
     cid = _choose(rng, customers)["customer_id"]
     a = rng.choice(_orders(db, "o.customer_id = ? AND o.status = 'processing'", (cid,)))
     b = rng.choice(_orders(db, "o.customer_id = ? AND o.status = 'pending'", (cid,)))

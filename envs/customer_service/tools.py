@@ -316,19 +316,27 @@ def modify_pending_order_payment(ctx: ToolContext, order_id: str, payment_method
 
     Args:
         order_id: The order id, such as W123456.
-        payment_method_id: The id of the customer's payment method to use (see get_customer_details).
+        payment_method_id: The id of the customer's payment method to use (see
+            get_customer_details).
     """
     order = _own_order(ctx, order_id)
     if order["status"] != "pending":
-        raise ToolError(f"order {order['id']} is {order['status']}; the payment can change only while pending")
-    new = ctx.one("SELECT * FROM payment_methods WHERE id = ?", (payment_method_id.strip().upper(),))
+        raise ToolError(
+            f"order {order['id']} is {order['status']}; the payment can change only while pending"
+        )
+    method_id = payment_method_id.strip().upper()
+    new = ctx.one("SELECT * FROM payment_methods WHERE id = ?", (method_id,))
     if new is None or new["customer_id"] != order["customer_id"]:
-        raise ToolError(f"payment method {payment_method_id!r} is not one of the customer's; see get_customer_details")
+        raise ToolError(
+            f"payment method {payment_method_id!r} is not one of the customer's; "
+            "see get_customer_details"
+        )
     if new["id"] == order["payment_method_id"]:
         raise ToolError(f"order {order['id']} is already paid with {new['label']}")
     if new["kind"] == "gift_card" and (new["balance"] or 0.0) + 0.005 < order["total"]:
         raise ToolError(
-            f"the gift card's balance ${new['balance']:.2f} does not cover the order total ${order['total']:.2f}"
+            f"the gift card's balance ${new['balance']:.2f} does not cover the order total "
+            f"${order['total']:.2f}"
         )
     old = ctx.one("SELECT * FROM payment_methods WHERE id = ?", (order["payment_method_id"],))
     if old is not None and old["kind"] == "gift_card":
@@ -340,7 +348,8 @@ def modify_pending_order_payment(ctx: ToolContext, order_id: str, payment_method
 
 
 def _add_balance(ctx: ToolContext, method_id: str, amount: float) -> None:
-    ctx.db.execute("UPDATE payment_methods SET balance = round(balance + ?, 2) WHERE id = ?", (amount, method_id))
+    sql = "UPDATE payment_methods SET balance = round(balance + ?, 2) WHERE id = ?"
+    ctx.db.execute(sql, (amount, method_id))
 
 
 def _check_return_window(ctx: ToolContext, order: dict) -> None:

@@ -12,8 +12,13 @@ SCRIPT = ROOT / "benchmarks" / "task_structure.py"
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=900,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
 
 
 def test_task_structure__prints_the_table_and_the_targets_of_customer_service():

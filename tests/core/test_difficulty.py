@@ -9,8 +9,18 @@ from utility_gym.core.difficulty import TaskShape, confirm_tools_of, describe, s
 
 
 def _shape(**kw) -> TaskShape:
-    base = dict(tool_calls=2, writes=0, objects_written=0, objects_touched=1, arguments_per_write=0.0,
-                conditions=0, computed=0, misstated=0, tool_sequence=(), write_kinds=frozenset())
+    base = dict(
+        tool_calls=2,
+        writes=0,
+        objects_written=0,
+        objects_touched=1,
+        arguments_per_write=0.0,
+        conditions=0,
+        computed=0,
+        misstated=0,
+        tool_sequence=(),
+        write_kinds=frozenset(),
+    )
     return TaskShape(**(base | kw))
 
 
@@ -31,7 +41,11 @@ def test_difficulty__is_a_pure_function_of_the_task_and_its_confirmed_tools():
     moving = env.unwrapped.make_task("cancel_unshipped_except", 1_000_000_000)
     s = shape(moving, confirm)
     assert s.writes >= 3 and s.objects_written >= 3 and s.conditions == 1 and s.computed == 1
-    assert tier(moving, confirm) == "hard" == tier(env.unwrapped.make_task("cancel_unshipped_except", 1_000_000_000), confirm)
+    assert (
+        tier(moving, confirm)
+        == "hard"
+        == tier(env.unwrapped.make_task("cancel_unshipped_except", 1_000_000_000), confirm)
+    )
     assert describe(moving, confirm).startswith("[hard] ")
     status = env.unwrapped.make_task("order_status", 1_000_000_005)
     assert tier(status, confirm) == "easy"

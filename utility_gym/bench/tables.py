@@ -90,15 +90,15 @@ def print_run_table(outcomes: Sequence[Any], out: TextIO) -> None:
             rows.append([outcome.agent.label, "(all)", *_metric_cells(results["overall"])])
     print(format_table(RUN_HEADERS, rows, RUN_RIGHT), file=out)
     tier_rows = [
-        [outcome.agent.label, env_id.removeprefix("utility/"), *_tier_cells(doc["metrics"]["by_tier"])]
+        [outcome.agent.label, env_id.removeprefix("utility/"), *_tier_cells(tiers)]
         for outcome in outcomes
         for env_id, doc in outcome.results["envs"].items()
-        if doc["metrics"].get("by_tier")
+        if (tiers := doc["metrics"].get("by_tier"))
     ]
     if tier_rows:
         print("\nsuccess % by difficulty tier [95% CI] (tasks):", file=out)
-        print(format_table(["agent", "env", *TIER_NAMES], tier_rows, [False, False] + [True] * len(TIER_NAMES)),
-              file=out)
+        right = [False, False] + [True] * len(TIER_NAMES)
+        print(format_table(["agent", "env", *TIER_NAMES], tier_rows, right), file=out)
 
 
 TIER_NAMES = ("easy", "medium", "hard")

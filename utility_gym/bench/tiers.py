@@ -12,7 +12,9 @@ from utility_gym.core.tasks import NoTask, parse_task_id
 TierKey = tuple[str, str]  # (env id, task id)
 
 
-def task_tiers(env_id: str, make_kwargs: Mapping[str, Any], task_ids: Iterable[str]) -> dict[TierKey, str]:
+def task_tiers(
+    env_id: str, make_kwargs: Mapping[str, Any], task_ids: Iterable[str]
+) -> dict[TierKey, str]:
     """``{(env_id, task_id): tier}`` for the tasks of one env of a run; empty for an env whose
     tasks cannot be made outside an episode (no ``make_task`` or tool box)."""
     from utility_gym.bench.runner import cached_env

@@ -294,6 +294,12 @@ class _Verifier:
 
         # 7. the summaries, from the checked episodes only
         self.stop_if_problems()  # an episode that did not check: its numbers are not to be summed
+        self.check_summaries(results, rows, trials)
+
+    # -- 7 ------------------------------------------------------------------------------------
+    def check_summaries(self, results: dict[str, Any], rows: list[dict[str, Any]], trials: int) -> None:
+        """Recompute every summary (with success per difficulty tier) from the checked episodes
+        and compare it with results.json; the board shows what was computed here."""
         all_tiers: dict[tuple[str, str], str] = {}
         for env_id, doc in results["envs"].items():
             env_rows = [r for r in rows if r["env_id"] == env_id]
@@ -301,16 +307,20 @@ class _Verifier:
                 continue
             tiers = task_tiers(env_id, json.loads(self.make_kwargs[env_id]), doc["task_ids"])
             all_tiers |= tiers
+            resamples = _resamples(doc["metrics"])
             recomputed = summarize(
-                env_rows, trials=trials, resamples=_resamples(doc["metrics"]), seed=BOOTSTRAP_SEED, tiers=tiers
+                env_rows, trials=trials, resamples=resamples, seed=BOOTSTRAP_SEED, tiers=tiers
             )
-            for p in compare_summaries(_tiered(doc["metrics"], recomputed), recomputed, f"{env_id} summary"):
+            recorded = _tiered(doc["metrics"], recomputed)
+            for p in compare_summaries(recorded, recomputed, f"{env_id} summary"):
                 self.problem(p)
             doc["metrics"] = recomputed  # the board shows what was computed here, not what was read
+        resamples = _resamples(results["overall"])
         overall = summarize(
-            rows, trials=trials, resamples=_resamples(results["overall"]), seed=BOOTSTRAP_SEED, tiers=all_tiers
+            rows, trials=trials, resamples=resamples, seed=BOOTSTRAP_SEED, tiers=all_tiers
         )
-        for p in compare_summaries(_tiered(results["overall"], overall), overall, "overall summary"):
+        recorded = _tiered(results["overall"], overall)
+        for p in compare_summaries(recorded, overall, "overall summary"):
             self.problem(p)
         results["overall"] = overall
 

@@ -55,7 +55,9 @@ class TaskShape:
 
     @property
     def complications(self) -> int:
-        return sum((self.conditions > 0, self.computed > 0, self.misstated > 0, self.objects_written >= 2))
+        return sum(
+            (self.conditions > 0, self.computed > 0, self.misstated > 0, self.objects_written >= 2)
+        )
 
 
 def _object_arg(arguments: Any) -> str | None:
@@ -68,7 +70,9 @@ def shape(task: Any, confirm_tools: Collection[str]) -> TaskShape:
     writes = [c for c in calls if c.name in confirm_tools]
     keys = {k for c in writes if (k := _object_arg(c.arguments)) is not None}
     written = {(k, c.arguments[k]) for c in writes if (k := _object_arg(c.arguments)) is not None}
-    touched = {(k, c.arguments[k]) for c in calls for k in keys if isinstance(c.arguments.get(k), str)}
+    touched = {
+        (k, c.arguments[k]) for c in calls for k in keys if isinstance(c.arguments.get(k), str)
+    }
     intents = task.goal.intents
     return TaskShape(
         tool_calls=len(calls),

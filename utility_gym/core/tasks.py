@@ -113,7 +113,8 @@ class Observed:
         return any(_word_in(phrase, _norm_text(t)) for t in self.texts)
 
 
-_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                 "ten", "eleven", "twelve")
 
 
 def _count_told(n: int, label: str, text: str) -> bool:
@@ -125,7 +126,7 @@ def _count_told(n: int, label: str, text: str) -> bool:
     number = str(n) if n >= len(_NUMBER_WORDS) else f"(?:{n}|{_NUMBER_WORDS[n]})"
     stem = re.escape(stem)
     after = rf"(?<![\w.$]){number}(?:\s+\S+){{0,3}}?\s+{stem}"  # "2 pending orders"
-    before = rf"{stem}\w*\W+(?:\S+\s+){{0,3}}?{number}(?!\w|\.\d)"  # "pending orders: 2"
+    before = rf"{stem}\w*\W+(?:\S+\s+){{0,3}}?(?<![\w.$#]){number}(?!\w|\.\d)"  # "orders: 2"
     return re.search(after, text) is not None or re.search(before, text) is not None
 
 

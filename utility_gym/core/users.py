@@ -377,7 +377,8 @@ class AgendaUser:
             heard = " ".join((*self.goal.known.values(), *(i.request for i in self.goal.intents))).upper()
             if value.value.upper() not in heard:
                 # "my laptop", without its id (nor the ids of the others it wants, never told it)
-                what = " ".join(w for w in re.split(r"[\s,()]+", value.spoken) if w and self.values.id_kind(w) is None)
+                words = re.split(r"[\s,()]+", value.spoken)
+                what = " ".join(w for w in words if w and self.values.id_kind(w) is None)
                 return f"I mean {what}" if what else f"that's not the right {value.kind.replace('_', ' ')}"
         phrase = self.words.value_phrases.get(value.kind, "I want {value}")
         return phrase.format(value=value.spoken)
