@@ -2,6 +2,7 @@
 
     python benchmarks/task_structure.py                          # every text env's test split
     python benchmarks/task_structure.py --env utility/CustomerService-v0 --split heldout --limit 60
+    python benchmarks/task_structure.py --env utility/CustomerService-v0 --list  # tasks and tiers
 
 For each env it reads the tasks through the env's public task API (the ids ``utility-bench``
 runs, each task from ``env.unwrapped.make_task``) and prints, per task: mean tool calls of the
@@ -27,7 +28,14 @@ import gymnasium as gym
 
 import utility_gym  # noqa: F401  (registers the envs)
 from utility_gym.bench.runner import task_ids_for
-from utility_gym.core.difficulty import TIERS, TaskShape, confirm_tools_of, shape, tier_of
+from utility_gym.core.difficulty import (
+    TIERS,
+    TaskShape,
+    confirm_tools_of,
+    describe,
+    shape,
+    tier_of,
+)
 from utility_gym.core.tasks import parse_task_id
 
 ENVS = (
@@ -44,6 +52,7 @@ class Row:
 
     shape: TaskShape
     products_bought: int
+    described: str = ""  # "[hard] customer_service/...: summary", for --list
 
 
 @dataclass(frozen=True)
@@ -118,7 +127,9 @@ def build_table(env_id: str, split: str, limit: int | None) -> Table:
         for task_id in task_ids_for(env, split, limit):
             _, template, seed = parse_task_id(task_id)
             task = env.unwrapped.make_task(template, seed, split)
-            rows.append(Row(shape(task, confirm), len(task.extras.get("targets", ()) or ())))
+            described = f"{describe(task, confirm)}  ({task_id})"
+            bought = len(task.extras.get("targets", ()) or ())
+            rows.append(Row(shape(task, confirm), bought, described))
         return Table(env_id, split, tuple(rows))
     finally:
         env.close()
@@ -156,6 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--split", default="test", help="test (default), train or heldout")
     parser.add_argument("--limit", type=int, help="at most this many tasks per env")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead")
+    parser.add_argument("--list", action="store_true", help="also list every task with its tier")
     args = parser.parse_args(argv)
     out = {}
     for env_id in args.env or ENVS:
@@ -163,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         out[env_id] = table.figures()
         if not args.json:
             print(format_table(table), end="\n\n")
+        if args.list and not args.json:
+            print("\n".join(r.described for r in table.rows), end="\n\n")
     if args.json:
         json.dump(out, sys.stdout, indent=2)
         print()

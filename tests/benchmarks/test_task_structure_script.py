@@ -40,3 +40,12 @@ def test_task_structure__figures_of_the_compound_templates_show_their_structure(
     assert figures["writes"] >= 1.5 and figures["two_writes"] >= 0.35
     assert figures["conditional"] >= 0.5 and figures["computed"] >= 0.2
     assert sum(figures["tiers"].values()) == 20 and figures["tiers"].get("hard", 0) >= 5
+
+
+def test_task_structure__lists_each_task_with_its_tier():
+    proc = _run("--env", "utility/CustomerService-v0", "--limit", "3", "--list")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    listed = [line for line in proc.stdout.splitlines() if line.startswith("[")]
+    assert len(listed) == 3
+    assert all(line.split("]")[0][1:] in ("easy", "medium", "hard") for line in listed)
+    assert all("(customer_service/" in line for line in listed)
