@@ -717,80 +717,93 @@ def with_tail(generate: Callable[..., TaskDraft]) -> Callable[..., TaskDraft]:
 def _add_tail(
     db: sqlite3.Connection, rng: random.Random, draft: TaskDraft, cid: str, touched: set[str]
 ) -> TaskDraft:
+    """The draft with one more request at its end, of a kind the customer's orders allow."""
     index = len(draft.goal.intents)
-    shipped = [o for o in _by_status(db, cid, "shipped") if o["id"] not in touched]
-    refunded = [
-        o
-        for o in _by_status(db, cid, "cancelled", "returned")
-        if o["id"] not in touched
-        and memo_rows(db, "SELECT * FROM refunds WHERE order_id = ? ORDER BY id", (o["id"],))
-    ]
-    cancelled = {
-        str(st.call.arguments["order_id"])
-        for st in draft.plan
-        if st.call is not None and st.call.name == "cancel_pending_order"
-    }
+    cancelled = {str(st.call.arguments["order_id"]) for st in draft.plan
+                 if st.call is not None and st.call.name == "cancel_pending_order"}
     left = [o for o in _by_status(db, cid, "pending") if o["id"] not in cancelled]
+    movable = [o for o in _by_status(db, cid, "pending", "processing") if o["id"] not in touched]
+    shipped = [o for o in _by_status(db, cid, "shipped") if o["id"] not in touched]
+    refunded = [o for o in _by_status(db, cid, "cancelled", "returned")
+                if o["id"] not in touched and _refunds(db, o["id"])]
     pick = rng.random()
-    if left and pick < 0.3:
-        call = ToolCall("list_orders", {"status": "pending"})
-        say = (
-            f"You have {len(left)} pending order{'s' if len(left) > 1 else ''} now: "
-            f"{', '.join('#' + o['id'] for o in left)}. {_anything_else()}"
-        )
-        intent = Intent(
-            "how many orders are still pending",
-            "One more thing: how many of my orders are still pending now?",
-            "inform",
-            "lookup",
-            (),
-            (Fact("number", len(left), "pending orders", computed=True),),
-        )
-    elif shipped and (not refunded or pick < 0.7):
-        o = rng.choice(shipped)
-        call = ToolCall("get_order_details", {"order_id": o["id"]})
-        say = (
-            f"Order #{o['id']} has shipped; its tracking number is {o['tracking_number']}. "
-            f"{_anything_else()}"
-        )
-        intent = Intent(
-            "tracking of another order",
-            f"One more thing: what's the tracking number of my order #{o['id']}?",
-            "inform",
-            "lookup",
-            (o["id"],),
-            (Fact("text", o["tracking_number"], "tracking number"),),
-        )
+    known = dict(draft.goal.known)
+    if left and pick < 0.25:
+        steps, intent = _tail_pending(index, left)
+    elif movable and "address" not in known and pick < 0.5:
+        steps, intent = _tail_move(index, rng.choice(movable), _address(rng), known)
+    elif shipped and (not refunded or pick < 0.75):
+        steps, intent = _tail_tracking(index, rng.choice(shipped))
     elif refunded:
         o = rng.choice(refunded)
-        r = memo_rows(db, "SELECT * FROM refunds WHERE order_id = ? ORDER BY id", (o["id"],))[0]
-        call = ToolCall("get_refund_status", {"order_id": o["id"]})
-        say = (
-            f"The refund for order #{o['id']} is {_money(r['amount'])} and its status is "
-            f"{r['status']}. "
-            f"{_anything_else()}"
-        )
-        intent = Intent(
-            "refund status of another order",
-            f"One more thing: where is my refund for order #{o['id']}?",
-            "inform",
-            "refund",
-            (o["id"],),
-            (
-                Fact("amount", r["amount"], "refund amount"),
-                Fact("text", r["status"], "refund status"),
-            ),
-        )
+        steps, intent = _tail_refund(index, o, _refunds(db, o["id"]))
     else:
         return draft
+    goal = dataclasses.replace(draft.goal, intents=(*draft.goal.intents, intent), known=known)
+    summary = f"{draft.summary}; then {intent.name}"
+    return dataclasses.replace(draft, goal=goal, plan=(*draft.plan, *steps), summary=summary)
+
+
+def _refunds(db: sqlite3.Connection, order_id: str) -> list[dict]:
+    return memo_rows(db, "SELECT * FROM refunds WHERE order_id = ? ORDER BY id", (order_id,))
+
+
+def _tail_pending(index: int, left: list[dict]) -> tuple[list[PlanStep], Intent]:
     # a count the agent may also work out from the account it looked at: the listing is optional
-    # (and a refund's amount and status may have been seen in the account or a return's result)
-    essential = call.name == "get_order_details"
-    plan = (*draft.plan, PlanStep(index, call=call, essential=essential), PlanStep(index, say=say))
-    goal = dataclasses.replace(draft.goal, intents=(*draft.goal.intents, intent))
-    return dataclasses.replace(
-        draft, goal=goal, plan=plan, summary=f"{draft.summary}; then {intent.name}"
-    )
+    call = ToolCall("list_orders", {"status": "pending"})
+    say = (f"You have {len(left)} pending order{'s' if len(left) > 1 else ''} now: "
+           f"{', '.join('#' + o['id'] for o in left)}. {_anything_else()}")
+    intent = Intent("how many orders are still pending",
+                    "One more thing: how many of my orders are still pending now?", "inform",
+                    "lookup", (), (Fact("number", len(left), "pending orders", computed=True),))
+    return [PlanStep(index, call=call, essential=False), PlanStep(index, say=say)], intent
+
+
+def _tail_tracking(index: int, o: dict) -> tuple[list[PlanStep], Intent]:
+    call = ToolCall("get_order_details", {"order_id": o["id"]})
+    say = (f"Order #{o['id']} has shipped; its tracking number is {o['tracking_number']}. "
+           f"{_anything_else()}")
+    intent = Intent("tracking of another order",
+                    f"One more thing: what's the tracking number of my order #{o['id']}?", "inform",
+                    "lookup", (o["id"],), (Fact("text", o["tracking_number"], "tracking number"),))
+    return [PlanStep(index, call=call), PlanStep(index, say=say)], intent
+
+
+def _tail_refund(index: int, o: dict, refunds: list[dict]) -> tuple[list[PlanStep], Intent]:
+    # the amount and status may have been seen already (the account, a return's result): the
+    # look-up is optional
+    r = refunds[0]
+    call = ToolCall("get_refund_status", {"order_id": o["id"]})
+    say = (f"The refund for order #{o['id']} is {_money(r['amount'])} and its status is "
+           f"{r['status']}. {_anything_else()}")
+    facts = (Fact("amount", r["amount"], "refund amount"),
+             Fact("text", r["status"], "refund status"))
+    intent = Intent("refund status of another order",
+                    f"One more thing: where is my refund for order #{o['id']}?", "inform", "refund",
+                    (o["id"],), facts)
+    return [PlanStep(index, call=call, essential=False), PlanStep(index, say=say)], intent
+
+
+def _tail_move(index: int, o: dict, parts: tuple[str, str, str, str],
+               known: dict[str, str]) -> tuple[list[PlanStep], Intent]:
+    """"Could you also send my order #X to ...": look it up, propose, change it, tell."""
+    street, city, state, zip_code = parts
+    address = f"{street}, {city}, {state} {zip_code}"
+    known["address"] = address
+    arguments = {"order_id": o["id"], "address1": street, "city": city, "state": state,
+                 "zip": zip_code}
+    steps = [
+        PlanStep(index, call=ToolCall("get_order_details", {"order_id": o["id"]}), essential=False),
+        PlanStep(index, say=f"I can change the shipping address of order #{o['id']} to {address}. "
+                 f"{CONFIRM}"),
+        PlanStep(index, call=ToolCall("modify_order_address", arguments)),
+        PlanStep(index, say=f"Done: order #{o['id']} will ship to {address}. {_anything_else()}"),
+    ]
+    intent = Intent("send another order to a new address",
+                    f"One more thing: could you send my order #{o['id']} to my new address, "
+                    f"{address}?", "write", "change_address", (o["id"],),
+                    (Fact("text", zip_code, "new zip code"),))
+    return steps, intent
 
 
 # -- held out ----------------------------------------------------------------------------------
