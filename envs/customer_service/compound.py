@@ -13,6 +13,7 @@ import dataclasses
 import random
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from utility_gym.envs.customer_service.tasks import (
     CITIES,
@@ -689,12 +690,16 @@ def compensation_claimed_tier(db: sqlite3.Connection, rng: random.Random, now: s
 TAIL_SHARE = 0.75
 
 
-def with_tail(generate: Callable[..., TaskDraft]) -> Callable[..., TaskDraft]:
+@dataclass(frozen=True)
+class with_tail:  # noqa: N801  (used like a function: ``with_tail(generate)``)
     """``generate``, and in most tasks a last request about another of the customer's orders
-    (its tracking number, or a refund's status), asked once the rest is done."""
+    (which are still pending, its tracking number, a refund's status, a new address), asked
+    once the rest is done. A class, not a closure, so that envs holding it pickle."""
 
-    def generate_with_tail(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-        draft = generate(db, rng, now)
+    generate: Callable[..., TaskDraft]
+
+    def __call__(self, db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
+        draft = self.generate(db, rng, now)
         if rng.random() >= TAIL_SHARE:
             return draft
         touched = {
@@ -708,10 +713,6 @@ def with_tail(generate: Callable[..., TaskDraft]) -> Callable[..., TaskDraft]:
         if owner is None:
             return draft
         return _add_tail(db, rng, draft, owner[0], touched)
-
-    generate_with_tail.__name__ = generate.__name__
-    generate_with_tail.__doc__ = generate.__doc__
-    return generate_with_tail
 
 
 def _add_tail(
