@@ -164,7 +164,8 @@ class AgendaUser:
         refusal = "refuse" in kinds and self._refuses_request(reading, intent) and not (
             reading.proposal is not None and not reading.proposal.bare and None in {a.action for a in reading.acts if a.kind == "refuse"}
         )
-        choice = self._pick(reading.choices, intent) if reading.choices and not refusal else None
+        choice = self._pick(reading.choices, intent) if reading.choices else None
+        refusal = refusal and choice is None  # "out of stock: a refund, or another colour?"
         if choice is not None:
             # "Should I unlock your account, or reset your password?": the user names its pick;
             # a pick of a proposal's alternative is a yes to the proposal with that alternative.
