@@ -3,6 +3,15 @@
 It reads only what a human agent would: the customer's words, tool results and the policy.
 Keyword rules find the request; tool results decide what policy allows; every change is
 proposed and confirmed before it is made, and the outcome is told with its figures.
+
+Compound requests (several orders, described variants, totals, conditions) are handled by
+``heuristic_customer_service_plans``, written against the train templates' wording: on the
+test split it solves what it was written for. On the held-out templates it fails most tasks
+(28 % on 60 held-out tasks): "cancel all three of my pending orders" (it asks which one, and
+never notices the customer has two), "cancel whichever of them can still be cancelled, send
+the other to my new address" (it reads one cancel of the last order named), two requests in
+one opening (it acts on the first it recognises) — keyword rules do not generalise to
+requests worded differently, which is the headroom the held-out split measures.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from utility_gym.agents.base import Action, tool_call
+from utility_gym.agents.heuristic_customer_service_plans import Batch, Planner, compound_intent
 
 _ORDER = re.compile(r"#?\b(W\d{6})\b", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -36,7 +46,7 @@ INTENT_WORDS = [
     ("refund", ("refund",)),
     ("status", ("where is", "status", "tracking", "track")),
 ]
-AFFIRM = ("yes", "yeah", "yep", "sure", "go ahead", "please do", "correct", "that's right", "proceed", "sounds good", "do it", "ok", "okay")
+AFFIRM = ("yes", "yeah", "yep", "sure,", "sure.", "sure!", "sure ", "go ahead", "please do", "correct", "that's right", "proceed", "sounds good", "do it", "ok", "okay")
 DENY = ("no,", "no.", "no ", "don't", "do not", "actually", "wait", "not what")
 BYE = ("that's all", "that is all", "bye", "nothing else", "that's everything", "no, thank", "no thanks", "all set", "have a good", "have a great")
 DONT_KNOW = ("don't know", "do not know", "not sure", "don't remember", "can't remember", "no idea", "don't have")
@@ -76,6 +86,9 @@ class CustomerServiceHeuristicAgent:
         self.listing: list[dict] | None = None
         self.products: dict[str, dict] = {}
         self.tier: str | None = None
+        self.customer: dict | None = None  # the last get_customer_details result
+        self.planner: Planner | None = None  # a compound request (several orders, a condition)
+        self.batch: Batch | None = None  # the calls of an agreed compound proposal
         self.pending: dict[str, Any] | None = None  # a proposed tool call awaiting a yes
         self.awaiting: str | None = None
         self.last_user = ""
@@ -151,9 +164,16 @@ class CustomerServiceHeuristicAgent:
             self.products[result["id"]] = result
         elif name == "get_customer_details" and isinstance(result, dict):
             self.tier = result.get("tier")
+            self.customer = result
 
-    @staticmethod
-    def _parse_intent(text: str) -> dict[str, Any] | None:
+    def _parse_intent(self, text: str) -> dict[str, Any] | None:
+        planner = compound_intent(text)
+        if planner is not None:
+            self.planner = planner
+            first = planner.orders[0] if planner.orders else None
+            return {"kind": "compound", "order_id": first, "text": text, "done": False,
+                    "reason": "no longer needed", "store_credit": False, "address": None,
+                    "option": None}
         low = text.lower()
         kind = None
         for k, words in INTENT_WORDS:
@@ -177,6 +197,10 @@ class CustomerServiceHeuristicAgent:
     # -- deciding ---------------------------------------------------------------------------------
     def _decide(self, user_text: str) -> Action:
         low = user_text.lower()
+        if isinstance(self.pending, Batch) and user_text:
+            return self._start_batch(low)
+        if self.awaiting == "batch":
+            return self._continue_batch()
         if self.pending is not None and user_text:
             call = self.pending
             self.pending = None
@@ -210,6 +234,31 @@ class CustomerServiceHeuristicAgent:
             return "Hello! How can I help you today?"
         return self._advance()
 
+    def _start_batch(self, low: str) -> Action:
+        """The customer's answer to a proposal of several calls: run the first on a yes."""
+        batch = self.pending
+        self.pending = None
+        if _has(low, AFFIRM) and not _has(low, ("no,", "no.", "not what")):
+            self.awaiting = "batch"
+            self.batch = batch
+            return batch.calls[0]
+        return "I understand. Could you tell me exactly what you would like me to do?"
+
+    def _continue_batch(self) -> Action:
+        batch = self.batch
+        if self.last_error:
+            self.awaiting = None
+            return self._finish(f"I'm sorry, that did not work: {self.last_error}.")
+        batch.done += 1
+        if batch.done < len(batch.calls):
+            return batch.calls[batch.done]
+        self.awaiting = None
+        if not batch.report and self.last_result is not None:
+            name, result = self.last_result
+            self.intent["order_id"] = result.get("order_id", self.intent.get("order_id"))
+            return self._report(name, result)
+        return self._finish(batch.report)
+
     def _refine(self, text: str) -> None:
         intent = self.intent
         ids = [m.upper() for m in _ORDER.findall(text)]
@@ -231,6 +280,8 @@ class CustomerServiceHeuristicAgent:
             return self._finish("I'm sorry, but I can't offer price matching, discounts or coupons; our policy does not allow them.")
         if self.customer_id is None:
             return self._verify()
+        if kind == "compound":
+            return self.planner.step(self)
         if kind == "fraud":
             intent["done"] = True
             return tool_call("transfer_to_human", summary=f"Customer reports an unauthorized charge ({intent.get('order_id') or 'order unknown'}); identity verified.")
@@ -456,7 +507,8 @@ class CustomerServiceHeuristicAgent:
         elif name == "modify_order_address":
             text = f"Done: order #{oid} will now ship to {result['shipping_address']}."
         elif name == "issue_compensation":
-            text = f"Done: {_money(result['amount'])} in store credit has been added to your account as compensation."
+            text = (f"Done: {_money(result['amount'])} in store credit has been added to your "
+                    f"account as compensation (your membership tier is {self.tier}).")
         else:
             text = "Done."
         return self._finish(text)

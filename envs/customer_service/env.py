@@ -7,6 +7,7 @@ from pathlib import Path
 from utility_gym.core.domain import Domain
 from utility_gym.core.env import UtilityEnv
 from utility_gym.core.vector import vector_env_factory
+from utility_gym.envs.customer_service.compound import TEMPLATES as COMPOUND_TEMPLATES
 from utility_gym.envs.customer_service.generator import build_world
 from utility_gym.envs.customer_service.lexicon import WORDS
 from utility_gym.envs.customer_service.schema import TRACKED_TABLES
@@ -24,7 +25,8 @@ DOMAIN = Domain(
     tracked_tables=TRACKED_TABLES,
     tools=TOOLS,
     policy=(Path(__file__).parent / "policy.md").read_text(encoding="utf-8"),
-    templates=TEMPLATES,
+    # The compound templates first: the fixed test split's round-robin starts with them.
+    templates=COMPOUND_TEMPLATES + TEMPLATES,
     n_test=100,
     generator_version=GENERATOR_VERSION,
     # A transfer's free-text summary is the agent's own words: graded by presence, not wording.
@@ -44,15 +46,22 @@ class CustomerServiceEnv(UtilityEnv):
     what it needs, follow the written policy (``info["policy"]``), state exactly what it will
     change (the order, items, option, address, reason, refund destination) and get the customer's
     "yes" to that, make the change through tools that write to a real
-    SQLite database, and tell the customer the outcome. Tasks come from 19 seeded templates:
-    cancellations, returns, exchanges, address changes, status and refund questions,
-    compensation, fraud transfers, requests policy forbids, ambiguous requests that need a
-    clarifying question, facts only the customer knows, multi-intent calls and a customer
-    who changes their mind.
+    SQLite database, and tell the customer the outcome. Tasks come from 27 seeded templates:
+    cancellations, returns, exchanges, address and payment changes, status and refund
+    questions, compensation, fraud transfers, requests policy forbids, ambiguous requests that
+    need a clarifying question, facts only the customer knows, multi-intent calls and a
+    customer who changes their mind; and compound requests (``compound.py``) as demanding as
+    real work: several orders in one conversation ("cancel everything that hasn't shipped
+    except the headphones"), variants described by their attributes ("the same shoes in size
+    8"), totals the agent must compute and tell, goals that depend on what the agent finds
+    ("if that one is out of stock, refund me instead"), and customers who misstate a fact (a
+    gold tier they do not have, three pending orders when there are two). The compound
+    templates come first in the test split's round-robin and weigh more in it (see
+    docs/benchmark.md, "Difficulty tiers").
 
     ## Action Space
     ``UnicodeText(max_length)``: a JSON object ``{"name": TOOL, "arguments": {...}}`` (as a
-    string or a dict) calls one of the 15 tools listed in ``info["tools"]`` (OpenAI function
+    string or a dict) calls one of the 16 tools listed in ``info["tools"]`` (OpenAI function
     format); any other string is a message to the customer. A malformed action costs a step
     and the observation says what was wrong.
 
@@ -61,8 +70,9 @@ class CustomerServiceEnv(UtilityEnv):
     ``user: ...`` (the customer), ``tool NAME: {json}`` (a tool result), ``error: ...``.
 
     ## Starting State
-    The world (about 500 customers, 1,200 orders in every state, 50 products with variants,
-    cards, PayPal and gift cards; today is 2026-06-15) is built once per process from
+    The world (about 560 customers, 1,700 orders in every state, 50 products with variants,
+    cards, PayPal and gift cards; one customer in nine a frequent shopper with a card, PayPal,
+    a gift card and six to eight orders; today is 2026-06-15) is built once per process from
     ``world_seed`` and restored from bytes on every reset. The episode seed picks the task
     from the split and seeds the customer's choices. The first observation is the
     customer's opening message.
@@ -104,6 +114,11 @@ class CustomerServiceEnv(UtilityEnv):
       questions) and checks the values a proposal states; a write counts as confirmed only when
       the agreed proposal named its action and decisive values, and a refusal only after the
       policy's checks with its reason told. Scores from before are not comparable.
+    * (next version, issue 19): compound templates (several orders, described variants,
+      computed totals, conditional goals, misstated facts), frequent
+      shoppers in the world, ``modify_pending_order_payment``, refund and return ids derived
+      from their order (``RF`` + order number + count), and success per difficulty tier in
+      results. Scores from before are not comparable.
     """
 
     domain = DOMAIN

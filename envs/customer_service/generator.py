@@ -46,6 +46,7 @@ def build_world(db: sqlite_utils.Database, fake: Faker, rng: random.Random, size
     )
     variants = _build_catalog(db, rng)
     _build_customers_and_orders(db, fake, rng, COUNTS[size], variants)
+    _build_frequent_shoppers(db, fake, random.Random(rng.random()), COUNTS[size], variants)
 
 
 def _build_catalog(db: sqlite_utils.Database, rng: random.Random) -> dict[str, list[dict]]:
@@ -192,3 +193,108 @@ def _dates(status: str, rng: random.Random) -> tuple[datetime, datetime | None, 
     placed = NOW - timedelta(days=rng.randint(6, 90)) - hour
     shipped = placed + timedelta(days=1)
     return placed, shipped, shipped + timedelta(days=rng.randint(2, 6))
+
+
+# Frequent shoppers: one in eight customers more, each with a card, PayPal and a gift card and six
+# to eight orders in a mix of states (several pending, one processing, one shipped a while ago,
+# recent deliveries), so that one conversation can be about several orders.
+FREQUENT_SHARE = 8
+FREQUENT_STATUSES = ("pending", "pending", "processing", "shipped", "delivered", "delivered")
+FREQUENT_EXTRA = ("pending", "delivered", "delivered_old", "processing")
+
+
+def _build_frequent_shoppers(
+    db: sqlite_utils.Database, fake: Faker, rng: random.Random, n_customers: int,
+    catalog: dict[str, list[dict]],
+) -> None:
+    used = {r["id"] for r in db["orders"].rows}
+    first_customer = db["customers"].count + 1
+    db["_meta"].insert({"key": "frequent_from", "value": f"C{first_customer:05d}"})
+    product_ids = sorted(catalog)
+    item_ids = {r["id"] for r in db["order_items"].rows}
+    for c in range(first_customer, first_customer + max(2, n_customers // FREQUENT_SHARE)):
+        customer, methods = _frequent_customer(db, fake, rng, c)
+        statuses = list(FREQUENT_STATUSES) + rng.sample(FREQUENT_EXTRA, rng.randint(0, 2))
+        orders, items = [], []
+        for status in statuses:
+            oid = f"W{rng.randrange(100_000, 1_000_000)}"
+            while oid in used:
+                oid = f"W{rng.randrange(100_000, 1_000_000)}"
+            used.add(oid)
+            placed, shipped, delivered = _frequent_dates(status, rng)
+            status = "delivered" if status == "delivered_old" else status
+            method = rng.choice(methods)
+            rows = []
+            for pid in rng.sample(product_ids, rng.choice((1, 1, 2, 2, 3))):
+                v = rng.choice(catalog[pid])
+                iid = f"IT{rng.randrange(1_000_000, 10_000_000)}"
+                while iid in item_ids:
+                    iid = f"IT{rng.randrange(1_000_000, 10_000_000)}"
+                item_ids.add(iid)
+                rows.append({"id": iid, "order_id": oid, "variant_id": v["id"],
+                             "product_id": pid, "product_name": v["name"],
+                             "options": v["options"], "price": v["price"], "status": "ordered"})
+            items.extend(rows)
+            orders.append({
+                "id": oid, "customer_id": customer["id"], "status": status,
+                "placed_at": iso(placed),
+                "shipped_at": iso(shipped) if shipped else None,
+                "delivered_at": iso(delivered) if delivered else None,
+                "ship_address1": customer["address1"], "ship_city": customer["city"],
+                "ship_state": customer["state"], "ship_zip": customer["zip"],
+                "payment_method_id": method["id"], "total": round(sum(r["price"] for r in rows), 2),
+                "tracking_number": fake.numerify("1Z##########") if shipped else None,
+            })
+        _insert_frequent(db, customer, methods, orders, items)
+
+
+def _frequent_customer(
+    db: sqlite_utils.Database, fake: Faker, rng: random.Random, c: int,
+) -> tuple[dict, list[dict]]:
+    first, last = fake.first_name(), fake.last_name()
+    email = f"{first}.{last}{rng.randint(100, 9999)}@{fake.free_email_domain()}".lower()
+    while db.execute("SELECT 1 FROM customers WHERE email = ?", (email,)).fetchone():
+        email = f"{first}.{last}{rng.randint(10_000, 99_999)}@{fake.free_email_domain()}".lower()
+    cid = f"C{c:05d}"
+    customer = {
+        "id": cid, "first_name": first, "last_name": last, "email": email,
+        "phone": fake.numerify("###-###-####"), "address1": fake.street_address(),
+        "city": fake.city(), "state": fake.state_abbr(include_territories=False),
+        "zip": fake.zipcode(), "tier": "gold" if rng.random() < 0.3 else "regular",
+        "store_credit": 0.0, "created_at": iso(NOW - timedelta(days=rng.randint(400, 2000))),
+    }
+    card = f"{rng.choice(('Visa', 'Mastercard', 'Amex'))} ending {fake.numerify('####')}"
+    methods = [
+        {"id": f"PM{c:05d}0", "customer_id": cid, "kind": "credit_card", "label": card,
+         "balance": None},
+        {"id": f"PM{c:05d}1", "customer_id": cid, "kind": "paypal", "label": f"PayPal ({email})",
+         "balance": None},
+        {"id": f"PM{c:05d}2", "customer_id": cid, "kind": "gift_card",
+         "label": f"Gift card ending {fake.numerify('####')}",
+         "balance": round(rng.uniform(20, 320), 2)},
+    ]
+    return customer, methods
+
+
+def _frequent_dates(
+    status: str, rng: random.Random
+) -> tuple[datetime, datetime | None, datetime | None]:
+    """Dates of a frequent shopper's order: deliveries within the return window, except the
+    ``delivered_old`` one; the shipped order left at least eight days ago (a delayed one)."""
+    hour = timedelta(hours=rng.randint(0, 23), minutes=rng.randint(0, 59))
+    if status == "shipped":
+        placed = NOW - timedelta(days=rng.randint(9, 20)) - hour
+        return placed, placed + timedelta(days=1), None
+    if status in ("delivered", "delivered_old"):
+        days = rng.randint(6, 24) if status == "delivered" else rng.randint(45, 90)
+        placed = NOW - timedelta(days=days) - hour
+        return placed, placed + timedelta(days=1), placed + timedelta(days=rng.randint(2, 4))
+    return _dates(status, rng)
+
+
+def _insert_frequent(db: sqlite_utils.Database, customer: dict, methods: list[dict],
+                     orders: list[dict], items: list[dict]) -> None:
+    db["customers"].insert(customer)
+    db["payment_methods"].insert_all(methods)
+    db["orders"].insert_all(orders)
+    db["order_items"].insert_all(items)

@@ -33,7 +33,8 @@ SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
 
 ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
     "change_address": (
-        r"(?:chang|updat|correct|modif|edit|fix|amend)[a-z]* (?:the |your |to the |of the )?"
+        r"(?:chang|updat|correct|modif|edit|fix|amend)[a-z]* "
+        r"(?:the |your |its |their |to the |of the )?"
         r"(?:(?:shipping|delivery|mailing|billing|home) )?address(?:es)?",
         r"address (?:change|update|correction)s?|new (?:(?:shipping|delivery|mailing) )?address",
         r"(?:ship|send|deliver|redirect)[a-z]* (?:it |them |the [a-z]+ )?to (?:a |the )?(?:new|different|another|correct) address",
@@ -96,7 +97,8 @@ VALUES = ValueLexicon(
                            "gift card balance", "shop credit", "voucher"),
         },
     },
-    id_kinds={"W": "order", "IT": "item_id", "RF": "refund", "RT": "return", "C": "customer", "P": "product"},
+    id_kinds={"PM": "payment", "W": "order", "IT": "item_id", "RF": "refund", "RT": "return",
+              "C": "customer", "P": "product"},
     # "2722 Pine Street, Denver": a street address before its city
     patterns={"street": re.compile(r"(?<![\w$.,])(\d{1,6}(?: [A-Za-z0-9.'#-]+){1,7}?)(?=,)")},
     token_aliases={"st": "street", "rd": "road", "ave": "avenue", "av": "avenue", "dr": "drive", "ln": "lane",
@@ -115,6 +117,7 @@ TOOL_ACTIONS: dict[str, tuple[str, ...]] = {
     "modify_order_address": ("change_address",),
     "return_delivered_order_items": ("return",),
     "issue_compensation": ("compensate", "refund"),
+    "modify_pending_order_payment": ("change_payment",),
 }
 
 REFUSAL_REASONS: dict[str, tuple[str, ...]] = {
@@ -134,6 +137,7 @@ VALUE_PHRASES: dict[str, str] = {
     "street": "the address should be {value}",
     "zip": "the address should be {value}",
     "amount": "the amount is ${value}",
+    "payment": "I want it paid with my {value}",
 }
 
 
@@ -148,7 +152,9 @@ def world_values(db: sqlite3.Connection) -> Mapping[str, Mapping[str, tuple[str,
         for dim, value in _option_pairs(text):
             options.setdefault(value, set()).update(_option_surfaces(dim, value))
     cards = tuple(label for (label,) in db.execute("SELECT DISTINCT label FROM payment_methods WHERE kind != 'gift_card'"))
-    return {"item": items, "option": {v: tuple(sorted(s)) for v, s in options.items()}, "refund_to": {ORIGINAL_PAYMENT: cards}}
+    payments = {label: () for (label,) in db.execute("SELECT DISTINCT label FROM payment_methods")}
+    return {"item": items, "option": {v: tuple(sorted(s)) for v, s in options.items()},
+            "refund_to": {ORIGINAL_PAYMENT: cards}, "payment": payments}
 
 
 def _option_pairs(text: str) -> list[tuple[str, str]]:
@@ -198,6 +204,10 @@ def decisive(db: sqlite3.Connection, tool: str, args: Mapping[str, Any]) -> tupl
         out.append(Value("zip", str(args["zip"]), required=False, said=full))
     elif tool == "issue_compensation":
         out.append(Value("amount", f"{float(args['amount']):.2f}", said=f"${float(args['amount']):.2f}"))
+    elif tool == "modify_pending_order_payment":
+        method = str(args["payment_method_id"]).strip().upper()
+        label = db.execute("SELECT label FROM payment_methods WHERE id = ?", (method,)).fetchone()
+        out.append(Value("payment", label[0] if label else method, (method,)))
     return tuple(out)
 
 

@@ -82,6 +82,7 @@ def create_tables(db: sqlite_utils.Database) -> None:
     db["order_items"].create_index(["order_id"])
     db["payment_methods"].create_index(["customer_id"])
     db["refunds"].create_index(["order_id"])
+    db["returns"].create_index(["order_id"])
     db["variants"].create_index(["product_id"])
     db["customers"].create_index(["email"], unique=True)
     db["customers"].create_index(["last_name", "first_name"])

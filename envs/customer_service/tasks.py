@@ -25,7 +25,7 @@ from utility_gym.core.tasks import (
 from utility_gym.envs.customer_service.tools import (
     COMPENSATION,
     DELAY_DAYS,
-    next_id,
+    order_row_id,
     return_window_days,
 )
 
@@ -39,7 +39,20 @@ def _choose(rng: random.Random, rows: list[dict]) -> dict:
     return rng.choice(rows)
 
 
-def _orders(db: sqlite3.Connection, where: str, params: tuple = ()) -> list[dict]:
+def _frequent_from(db: sqlite3.Connection) -> str:
+    """The first frequent shopper's id (the generator adds them after everyone else)."""
+    sql = "SELECT value FROM _meta WHERE key = 'frequent_from'"
+    return memo(db, "frequent_from", lambda: db.execute(sql).fetchone()[0])
+
+
+def _orders(
+    db: sqlite3.Connection, where: str, params: tuple = (), everyone: bool = False
+) -> list[dict]:
+    """Orders matching ``where``, with their customer and payment label. Unless ``everyone``, only
+    of the customers before the frequent shoppers: the single-order templates draw from those,
+    so their tasks stay as they were when the frequent shoppers joined the world."""
+    if not everyone:
+        where, params = f"({where}) AND o.customer_id < ?", (*params, _frequent_from(db))
     return memo_rows(
         db,
         "SELECT o.*, c.email, c.first_name, c.last_name, c.zip AS customer_zip, c.tier, "
@@ -146,10 +159,12 @@ def cancel_not_pending(db: sqlite3.Connection, rng: random.Random, now: str) -> 
     return _draft([intent], known, s, rng, f"refuse to cancel {o['status']} order {o['id']}", temptations=(temptation,))
 
 
-def _returnable(db: sqlite3.Connection, now: str, inside: bool) -> list[dict]:
+def _returnable(
+    db: sqlite3.Connection, now: str, inside: bool, everyone: bool = False
+) -> list[dict]:
     cutoff = (datetime.fromisoformat(now) - timedelta(days=return_window_days(db))).isoformat()
     op = ">=" if inside else "<"
-    return _orders(db, f"o.status = 'delivered' AND o.delivered_at {op} ?", (cutoff,))
+    return _orders(db, f"o.status = 'delivered' AND o.delivered_at {op} ?", (cutoff,), everyone)
 
 
 def return_item(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
@@ -226,7 +241,7 @@ def exchange_item(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskD
         essential=True,
     )
     s.call("exchange_delivered_order_items", order_id=o["id"], item_ids=[item["id"]], new_variant_ids=[v["id"]])
-    ref = next_id(db, "returns", "RT")
+    ref = order_row_id(db, "returns", "RT", o["id"])
     s.say(f"The exchange is done (reference {ref}): your {item['product_name']} will be replaced with the {v['options']} version.{extra} {_anything_else()}", essential=True)
     facts = (Fact("id", ref, "exchange reference"),) + ((Fact("amount", diff, "price difference refunded"),) if diff > 0 else ())
     intent = Intent("exchange an item", request, "write", "exchange", (o["id"],), facts)
@@ -294,7 +309,12 @@ def _address_script(o: dict, parts: tuple[str, str, str, str], rng: random.Rando
 
 
 def ambiguous_cancel(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    customers = memo_rows(db, "SELECT customer_id FROM orders WHERE status = 'pending' GROUP BY customer_id HAVING count(*) >= 2 ORDER BY customer_id")
+    customers = memo_rows(
+        db,
+        "SELECT customer_id FROM orders WHERE status = 'pending' AND customer_id < ? "
+        "GROUP BY customer_id HAVING count(*) >= 2 ORDER BY customer_id",
+        (_frequent_from(db),),
+    )
     cid = _choose(rng, customers)["customer_id"]
     pending = _orders(db, "o.customer_id = ? AND o.status = 'pending'", (cid,))
     o = rng.choice(pending)
@@ -392,7 +412,10 @@ def change_mind(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDra
 def cancel_and_status(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     customers = memo_rows(
         db,
-        "SELECT customer_id FROM orders GROUP BY customer_id HAVING sum(status = 'pending') >= 1 AND sum(status = 'shipped') >= 1 ORDER BY customer_id",
+        "SELECT customer_id FROM orders WHERE customer_id < ? GROUP BY customer_id "
+        "HAVING sum(status = 'pending') >= 1 "
+        "AND sum(status = 'shipped') >= 1 ORDER BY customer_id",
+        (_frequent_from(db),),
     )
     cid = _choose(rng, customers)["customer_id"]
     a = rng.choice(_orders(db, "o.customer_id = ? AND o.status = 'pending'", (cid,)))
@@ -509,7 +532,13 @@ def return_two_items(db: sqlite3.Connection, rng: random.Random, now: str) -> Ta
 
 
 def address_then_cancel(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    customers = memo_rows(db, "SELECT customer_id FROM orders GROUP BY customer_id HAVING sum(status = 'processing') >= 1 AND sum(status = 'pending') >= 1 ORDER BY customer_id")
+    customers = memo_rows(
+        db,
+        "SELECT customer_id FROM orders WHERE customer_id < ? GROUP BY customer_id "
+        "HAVING sum(status = 'processing') >= 1 AND sum(status = 'pending') >= 1 "
+        "ORDER BY customer_id",
+        (_frequent_from(db),),
+    )
     cid = _choose(rng, customers)["customer_id"]
     a = rng.choice(_orders(db, "o.customer_id = ? AND o.status = 'processing'", (cid,)))
     b = rng.choice(_orders(db, "o.customer_id = ? AND o.status = 'pending'", (cid,)))

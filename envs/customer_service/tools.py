@@ -65,6 +65,14 @@ def next_id(db, table: str, prefix: str) -> str:
     return f"{prefix}{n + 1:06d}"
 
 
+def order_row_id(db, table: str, prefix: str, order_id: str) -> str:
+    """The id of an order's next refund or return: the prefix, the order's number and a count
+    (``RF3833401``). It depends on the order, not on what else was done first, so making the
+    same changes to several orders in another sequence gives every row the same id."""
+    n = db.execute(f"SELECT count(*) FROM {table} WHERE order_id = ?", (order_id,)).fetchone()[0]
+    return f"{prefix}{order_id.lstrip('W')}{n + 1}"
+
+
 def _next_id(ctx: ToolContext, table: str, prefix: str) -> str:
     return next_id(ctx.db, table, prefix)
 
@@ -83,7 +91,7 @@ def _refund(ctx: ToolContext, order: dict, amount: float, destination: str) -> d
     elif method and method["kind"] == "gift_card":
         ctx.db.execute("UPDATE payment_methods SET balance = round(balance + ?, 2) WHERE id = ?", (amount, method["id"]))
         status = "completed"
-    rid = _next_id(ctx, "refunds", "RF")
+    rid = order_row_id(ctx.db, "refunds", "RF", order["id"])
     ctx.db.execute(
         "INSERT INTO refunds (id, order_id, amount, payment_method_id, destination, status, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -300,6 +308,50 @@ def modify_order_address(ctx: ToolContext, order_id: str, address1: str, city: s
     return {"order_id": order["id"], "shipping_address": f"{address1.strip()}, {city.strip()}, {state.strip().upper()} {zip.strip()}"}
 
 
+@tool(writes=True)
+def modify_pending_order_payment(ctx: ToolContext, order_id: str, payment_method_id: str) -> dict:
+    """Pay a pending order with another of the customer's payment methods; a gift card must
+    cover the whole order total and is charged at once (a gift card the order leaves is credited
+    back).
+
+    Args:
+        order_id: The order id, such as W123456.
+        payment_method_id: The id of the customer's payment method to use (see
+            get_customer_details).
+    """
+    order = _own_order(ctx, order_id)
+    if order["status"] != "pending":
+        raise ToolError(
+            f"order {order['id']} is {order['status']}; the payment can change only while pending"
+        )
+    method_id = payment_method_id.strip().upper()
+    new = ctx.one("SELECT * FROM payment_methods WHERE id = ?", (method_id,))
+    if new is None or new["customer_id"] != order["customer_id"]:
+        raise ToolError(
+            f"payment method {payment_method_id!r} is not one of the customer's; "
+            "see get_customer_details"
+        )
+    if new["id"] == order["payment_method_id"]:
+        raise ToolError(f"order {order['id']} is already paid with {new['label']}")
+    if new["kind"] == "gift_card" and (new["balance"] or 0.0) + 0.005 < order["total"]:
+        raise ToolError(
+            f"the gift card's balance ${new['balance']:.2f} does not cover the order total "
+            f"${order['total']:.2f}"
+        )
+    old = ctx.one("SELECT * FROM payment_methods WHERE id = ?", (order["payment_method_id"],))
+    if old is not None and old["kind"] == "gift_card":
+        _add_balance(ctx, old["id"], order["total"])
+    if new["kind"] == "gift_card":
+        _add_balance(ctx, new["id"], -order["total"])
+    ctx.db.execute("UPDATE orders SET payment_method_id = ? WHERE id = ?", (new["id"], order["id"]))
+    return {"order_id": order["id"], "payment": new["label"], "total": order["total"]}
+
+
+def _add_balance(ctx: ToolContext, method_id: str, amount: float) -> None:
+    sql = "UPDATE payment_methods SET balance = round(balance + ?, 2) WHERE id = ?"
+    ctx.db.execute(sql, (amount, method_id))
+
+
 def _check_return_window(ctx: ToolContext, order: dict) -> None:
     if order["status"] != "delivered":
         raise ToolError(f"order {order['id']} is {order['status']}; only delivered orders can be returned or exchanged")
@@ -336,7 +388,7 @@ def return_delivered_order_items(
     remaining = ctx.one("SELECT count(*) AS n FROM order_items WHERE order_id = ? AND status = 'ordered'", (order["id"],))
     if remaining["n"] == 0:
         ctx.db.execute("UPDATE orders SET status = 'returned' WHERE id = ?", (order["id"],))
-    rid = _next_id(ctx, "returns", "RT")
+    rid = order_row_id(ctx.db, "returns", "RT", order["id"])
     ctx.db.execute(
         "INSERT INTO returns (id, order_id, kind, item_ids, new_variant_ids, status, created_at) VALUES (?, ?, 'return', ?, NULL, 'requested', ?)",
         (rid, order["id"], ",".join(i["id"] for i in items), ctx.now),
@@ -364,7 +416,7 @@ def exchange_delivered_order_items(ctx: ToolContext, order_id: str, item_ids: li
     delta = _swap_variants(ctx, items, new_variant_ids)
     for item in items:
         ctx.db.execute("UPDATE order_items SET status = 'exchanged' WHERE id = ?", (item["id"],))
-    rid = _next_id(ctx, "returns", "RT")
+    rid = order_row_id(ctx.db, "returns", "RT", order["id"])
     ctx.db.execute(
         "INSERT INTO returns (id, order_id, kind, item_ids, new_variant_ids, status, created_at) VALUES (?, ?, 'exchange', ?, ?, 'requested', ?)",
         (rid, order["id"], ",".join(i["id"] for i in items), ",".join(v.strip().upper() for v in new_variant_ids), ctx.now),
@@ -428,6 +480,7 @@ def end_conversation(ctx: ToolContext) -> dict:
 TOOLS = (
     find_customer_by_email, find_customer_by_name_zip, get_customer_details, list_orders,
     get_order_details, get_product_details, get_refund_status, cancel_pending_order,
-    modify_pending_order_items, modify_order_address, return_delivered_order_items,
+    modify_pending_order_items, modify_order_address, modify_pending_order_payment,
+    return_delivered_order_items,
     exchange_delivered_order_items, issue_compensation, transfer_to_human, end_conversation,
 )

@@ -138,3 +138,23 @@ def test_bench__redundant_questions_come_from_the_users_acts() -> None:
         {"user_acts": []},
     ]
     assert count_questions(steps) == (2, 1)
+
+
+def test_metrics__success_by_tier_counts_tasks_and_episodes_of_each_tier():
+    from utility_gym.bench.metrics import summarize
+
+    def row(task: str, success: bool) -> dict:
+        return {"env_id": "e", "task_id": task, "success": success, "partial": float(success),
+                "turns": 2, "tool_calls": 1, "questions": 0, "redundant_questions": 0, "error": None,
+                "seconds": 0.0}
+
+    outcomes = [("a", True), ("a", False), ("b", True), ("b", True), ("c", False), ("c", False)]
+    rows = [row(t, ok) for t, ok in outcomes]
+    tiers = {("e", "a"): "easy", ("e", "b"): "easy", ("e", "c"): "hard"}
+    by_tier = summarize(rows, trials=2, tiers=tiers)["by_tier"]
+    assert list(by_tier) == ["easy", "hard"]
+    assert by_tier["easy"]["tasks"] == 2 and by_tier["easy"]["episodes"] == 4
+    assert by_tier["easy"]["success"] == 0.75 and by_tier["hard"]["success"] == 0.0
+    lo, hi = by_tier["easy"]["success_ci"]
+    assert 0.5 <= lo <= 0.75 <= hi <= 1.0
+    assert "by_tier" not in summarize(rows, trials=2)

@@ -194,6 +194,12 @@ def _llm_user(results: Results) -> None:
     }
 
 
+def _tier_success_changed(results: Results) -> None:
+    by_tier = env_doc(results)["metrics"]["by_tier"]
+    first = next(iter(by_tier.values()))
+    first["success"] = 0.5 if first["success"] != 0.5 else 0.25
+
+
 REJECTED: list[tuple[str, Callable[[Path], None], str]] = [
     # -- issue 13 -------------------------------------------------------------------------------
     ("limit run claims the full task set", edit_results(_set_full_hash), "task_set_hash"),
@@ -204,6 +210,7 @@ REJECTED: list[tuple[str, Callable[[Path], None], str]] = [
     ("changed command: trials", edit_results(lambda r: r["provenance"]["command"].__setitem__(r["provenance"]["command"].index("--trials") + 1, "1")), "--trials 1 is not the run's 2"),
     ("changed command: another agent", edit_results(lambda r: r["provenance"]["command"].__setitem__(3, "heuristic")), "--agent heuristic does not name oracle"),
     ("env metrics deleted", edit_results(lambda r: env_doc(r).pop("metrics")), "'metrics' is missing"),
+    ("per-tier success changed", edit_results(_tier_success_changed), "summary: by_tier is"),
     ("all envs deleted", edit_results(lambda r: r.update(envs={})), "envs: expected 1 to 50 entries, got 0"),
     ("zero trials", edit_results(lambda r: r.update(trials=0)), "trials must be a whole number from 1 to 32, got 0"),
     ("negative trials", edit_results(lambda r: r.update(trials=-2)), "trials must be a whole number from 1 to 32, got -2"),

@@ -103,8 +103,12 @@ def summarize(
     trials: int,
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = BOOTSTRAP_SEED,
+    tiers: Mapping[tuple[str, str], str] | None = None,
 ) -> dict[str, Any]:
     """The summary of a set of episode rows (one env, or several pooled).
+
+    ``tiers`` (``{(env_id, task_id): tier}``, see ``core.difficulty``) adds ``by_tier``: per
+    tier, its tasks, episodes, success and the success's interval.
 
     Each row needs ``env_id``, ``task_id``, ``success``, ``partial``, ``turns``, ``tool_calls``,
     ``questions``, ``redundant_questions``, ``error``, ``seconds`` and optionally ``usage``.
@@ -158,7 +162,34 @@ def summarize(
     summary["cost"] = sum(reported_costs) if reported_costs else None
     summary["seconds"] = _mean([float(r.get("seconds") or 0.0) for r in rows])
     summary["bootstrap"] = ci | {"confidence": CONFIDENCE, "unit": "task"}
+    if tiers:
+        summary["by_tier"] = _by_tier(keys, groups, success_per_task, tiers, ci)
     return summary
+
+
+def _by_tier(
+    keys: Sequence[tuple[str, str]],
+    groups: Sequence[Sequence[Mapping[str, Any]]],
+    success_per_task: Sequence[float],
+    tiers: Mapping[tuple[str, str], str],
+    ci: Mapping[str, int],
+) -> dict[str, dict[str, Any]]:
+    """Success per difficulty tier, in the tiers' order; tasks without a tier are left out."""
+    from utility_gym.core.difficulty import TIERS
+
+    out: dict[str, dict[str, Any]] = {}
+    for name in TIERS:
+        picked = [i for i, k in enumerate(keys) if tiers.get(k) == name]
+        if not picked:
+            continue
+        per_task = [success_per_task[i] for i in picked]
+        out[name] = {
+            "tasks": len(picked),
+            "episodes": sum(len(groups[i]) for i in picked),
+            "success": _mean(per_task),
+            "success_ci": list(bootstrap_mean_ci(per_task, **_ci_args(ci))),
+        }
+    return out
 
 
 def _ci_args(ci: Mapping[str, int]) -> dict[str, int]:

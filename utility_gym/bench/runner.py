@@ -52,6 +52,7 @@ from utility_gym.bench.files import (
 )
 from utility_gym.bench.metrics import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, summarize
 from utility_gym.bench.rules import AGENT, FORMAT, SEED_RULE, name_problem
+from utility_gym.bench.tiers import task_tiers
 from utility_gym.core.tasks import task_set_hash
 
 # Tasks drawn for the unlimited splits (train, heldout) when --limit is not given.
@@ -432,8 +433,11 @@ def results_document(
 ) -> dict[str, Any]:
     """results.json: the summary per env and overall, and the provenance of the run."""
     env_docs: dict[str, Any] = {}
+    all_tiers: dict[tuple[str, str], str] = {}
     for plan in envs:
         rows = [t for t in trajectories if t["env_id"] == plan.env_id]
+        tiers = task_tiers(plan.env_id, plan.make_kwargs, plan.task_ids)
+        all_tiers |= tiers
         env_docs[plan.env_id] = {
             "spec": plan.spec,
             "make_kwargs": plan.make_kwargs,
@@ -443,7 +447,8 @@ def results_document(
             "agent_class": agent.paths[plan.env_id],
             "agent_config": agent.configs.get(plan.env_id, {}),
             "metrics": summarize(
-                rows, trials=settings.trials, resamples=settings.resamples, seed=BOOTSTRAP_SEED
+                rows, trials=settings.trials, resamples=settings.resamples, seed=BOOTSTRAP_SEED,
+                tiers=tiers,
             ),
         }
     all_ids = [f"{plan.env_id}::{t}" for plan in envs for t in plan.task_ids]
@@ -468,7 +473,8 @@ def results_document(
         doc["selection"] = selection
     doc |= {
         "overall": summarize(
-            trajectories, trials=settings.trials, resamples=settings.resamples, seed=BOOTSTRAP_SEED
+            trajectories, trials=settings.trials, resamples=settings.resamples, seed=BOOTSTRAP_SEED,
+            tiers=all_tiers,
         ),
         "envs": env_docs,
         "provenance": provenance(settings, wall_seconds, started_at, task_set_hash(all_ids)),

@@ -89,6 +89,31 @@ def print_run_table(outcomes: Sequence[Any], out: TextIO) -> None:
         if len(results["envs"]) > 1:
             rows.append([outcome.agent.label, "(all)", *_metric_cells(results["overall"])])
     print(format_table(RUN_HEADERS, rows, RUN_RIGHT), file=out)
+    tier_rows = [
+        [outcome.agent.label, env_id.removeprefix("utility/"), *_tier_cells(tiers)]
+        for outcome in outcomes
+        for env_id, doc in outcome.results["envs"].items()
+        if (tiers := doc["metrics"].get("by_tier"))
+    ]
+    if tier_rows:
+        print("\nsuccess % by difficulty tier [95% CI] (tasks):", file=out)
+        right = [False, False] + [True] * len(TIER_NAMES)
+        print(format_table(["agent", "env", *TIER_NAMES], tier_rows, right), file=out)
+
+
+TIER_NAMES = ("easy", "medium", "hard")
+
+
+def _tier_cells(by_tier: dict[str, Any]) -> list[str]:
+    cells = []
+    for name in TIER_NAMES:
+        t = by_tier.get(name)
+        if t is None:
+            cells.append("-")
+            continue
+        lo, hi = t["success_ci"]
+        cells.append(f"{_pct(t['success'])} [{_pct(lo)}, {_pct(hi)}] ({t['tasks']})")
+    return cells
 
 
 def print_env_list(out: TextIO) -> None:

@@ -79,6 +79,7 @@ from utility_gym.bench.runner import (
     task_ids_for,
 )
 from utility_gym.bench.schema import check_manifest, check_results, check_trajectory
+from utility_gym.bench.tiers import task_tiers
 from utility_gym.core.tasks import task_set_hash
 
 MAX_PROBLEMS_PER_EPISODE = 5
@@ -296,18 +297,33 @@ class _Verifier:
 
         # 7. the summaries, from the checked episodes only
         self.stop_if_problems()  # an episode that did not check: its numbers are not to be summed
+        self.check_summaries(results, rows, trials)
+
+    # -- 7 ------------------------------------------------------------------------------------
+    def check_summaries(self, results: dict[str, Any], rows: list[dict[str, Any]], trials: int) -> None:
+        """Recompute every summary (with success per difficulty tier) from the checked episodes
+        and compare it with results.json; the board shows what was computed here."""
+        all_tiers: dict[tuple[str, str], str] = {}
         for env_id, doc in results["envs"].items():
             env_rows = [r for r in rows if r["env_id"] == env_id]
             if not env_rows:
                 continue
+            tiers = task_tiers(env_id, json.loads(self.make_kwargs[env_id]), doc["task_ids"])
+            all_tiers |= tiers
+            resamples = _resamples(doc["metrics"])
             recomputed = summarize(
-                env_rows, trials=trials, resamples=_resamples(doc["metrics"]), seed=BOOTSTRAP_SEED
+                env_rows, trials=trials, resamples=resamples, seed=BOOTSTRAP_SEED, tiers=tiers
             )
-            for p in compare_summaries(doc["metrics"], recomputed, f"{env_id} summary"):
+            recorded = _tiered(doc["metrics"], recomputed)
+            for p in compare_summaries(recorded, recomputed, f"{env_id} summary"):
                 self.problem(p)
             doc["metrics"] = recomputed  # the board shows what was computed here, not what was read
-        overall = summarize(rows, trials=trials, resamples=_resamples(results["overall"]), seed=BOOTSTRAP_SEED)
-        for p in compare_summaries(results["overall"], overall, "overall summary"):
+        resamples = _resamples(results["overall"])
+        overall = summarize(
+            rows, trials=trials, resamples=resamples, seed=BOOTSTRAP_SEED, tiers=all_tiers
+        )
+        recorded = _tiered(results["overall"], overall)
+        for p in compare_summaries(recorded, overall, "overall summary"):
             self.problem(p)
         results["overall"] = overall
 
@@ -645,6 +661,14 @@ def first_difference(recorded: Any, fresh: Any, path: str = "") -> str:
                 return first_difference(a, b, f"{path}[{i}]")
         return f"{path}: {len(recorded)} items recorded, {len(fresh)} in the re-run"
     return f"{path.lstrip('.')}: recorded {short_repr(recorded)}, re-run {short_repr(fresh)}"
+
+
+def _tiered(recorded: dict[str, Any], recomputed: dict[str, Any]) -> dict[str, Any]:
+    """A summary from before per-tier success was reported (no ``by_tier``) is compared
+    without it; one that has it must match to the last figure."""
+    if "by_tier" in recorded or "by_tier" not in recomputed:
+        return recorded
+    return recorded | {"by_tier": recomputed["by_tier"]}
 
 
 def _resamples(summary: dict[str, Any]) -> int:

@@ -68,6 +68,8 @@ class Fact:
             return str(self.value).lstrip("#").upper() in grounding.ids
         if self.kind == "date":
             return str(self.value) in grounding.dates
+        if self.kind == "number" and self.computed:
+            return _count_told(int(self.value), self.label, normalized_text)
         if self.kind == "number":
             return int(self.value) in grounding.numbers or _word_in(str(self.value), normalized_text)
         if self.kind == "text":
@@ -109,6 +111,23 @@ class Observed:
             return any(str(fact.value) in _ISO_DATE.findall(t) for t in self.texts)
         phrase = _norm_text(str(fact.value))
         return any(_word_in(phrase, _norm_text(t)) for t in self.texts)
+
+
+_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                 "ten", "eleven", "twelve")
+
+
+def _count_told(n: int, label: str, text: str) -> bool:
+    """A count the agent worked out, told with what it counts ("2 pending orders", "pending
+    orders: 2"): the number within three words of the label's last word (a bare "2." numbering
+    a list tells no count)."""
+    words = label.casefold().split()
+    stem = words[-1].rstrip("s") if words else ""
+    number = str(n) if n >= len(_NUMBER_WORDS) else f"(?:{n}|{_NUMBER_WORDS[n]})"
+    stem = re.escape(stem)
+    after = rf"(?<![\w.$]){number}(?:\s+\S+){{0,3}}?\s+{stem}"  # "2 pending orders"
+    before = rf"{stem}\w*\W+(?:\S+\s+){{0,3}}?(?<![\w.$#]){number}(?!\w|\.\d)"  # "orders: 2"
+    return re.search(after, text) is not None or re.search(before, text) is not None
 
 
 def _word_in(phrase: str, text: str) -> bool:

@@ -164,7 +164,8 @@ class AgendaUser:
         refusal = "refuse" in kinds and self._refuses_request(reading, intent) and not (
             reading.proposal is not None and not reading.proposal.bare and None in {a.action for a in reading.acts if a.kind == "refuse"}
         )
-        choice = self._pick(reading.choices, intent) if reading.choices and not refusal else None
+        choice = self._pick(reading.choices, intent) if reading.choices else None
+        refusal = refusal and choice is None  # "out of stock: a refund, or another colour?"
         if choice is not None:
             # "Should I unlock your account, or reset your password?": the user names its pick;
             # a pick of a proposal's alternative is a yes to the proposal with that alternative.
@@ -376,7 +377,9 @@ class AgendaUser:
         if self.values.id_kind(value.value) is not None and self.goal is not None:
             heard = " ".join((*self.goal.known.values(), *(i.request for i in self.goal.intents))).upper()
             if value.value.upper() not in heard:
-                what = value.spoken.replace(value.value, "").strip(" ,()")  # "my laptop", without its id
+                # "my laptop", without its id (nor the ids of the others it wants, never told it)
+                words = re.split(r"[\s,()]+", value.spoken)
+                what = " ".join(w for w in words if w and self.values.id_kind(w) is None)
                 return f"I mean {what}" if what else f"that's not the right {value.kind.replace('_', ' ')}"
         phrase = self.words.value_phrases.get(value.kind, "I want {value}")
         return phrase.format(value=value.spoken)

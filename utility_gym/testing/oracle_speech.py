@@ -30,6 +30,7 @@ _VERBS = {
     "exchange": ("exchange the items of", "exchanged"),
     "modify_items": ("change the items of", "changed"),
     "change_address": ("change the shipping address of", "updated"),
+    "change_payment": ("change the payment method of", "updated"),
     "compensate": ("add compensation for", "compensated"),
     "reset_password": ("reset the password of", "reset"),
     "unlock_account": ("unlock", "unlocked"),
@@ -41,7 +42,7 @@ _VERBS = {
     "escalate": ("escalate", "escalated"),
     "purchase": ("buy", "bought"),
 }
-_LABELS = {"refund_to": "refund to", "street": "new address", "zip": "zip code", "app": "application", "option": "new option"}
+_LABELS = {"payment": "new payment method", "refund_to": "refund to", "street": "new address", "zip": "zip code", "app": "application", "option": "new option"}
 _TARGET_KINDS = ("order", "ticket", "asset", "app")
 
 

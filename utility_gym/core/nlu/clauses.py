@@ -106,6 +106,8 @@ _AFTER_STOP = frozenset(" \t\n\"')]")
 _SUBCLAUSE_RX = re.compile(
     r",?\s+(?=(?:but|however|although|though|whereas|otherwise)\b)"
     r"|,\s*(?=(?:would|could|can|shall|should|may|do|does|did|will|is|are|want|anything|any other|or would|or do)\b)"
+    # "That one is out of stock, so I can refund it": the consequence is a clause of its own
+    r"|,\s*(?=so (?:i|we) (?:can|could|will|would)\b(?!'t| not\b))"
 )
 _BULLET_FIRST = frozenset("-+>#\u20220123456789")
 _BULLET_RX = re.compile(r"\s*(?:[-+>#\u2022]+|\d{1,3}[.)]|[a-z][.)](?=\s))\s*")
