@@ -84,8 +84,9 @@ class _Dispatch:
 
     Patterns come in groups. Within a group, matches are exclusive: leftmost wins and, at one
     position, the earlier entry wins (a table of slots, say); each group's result is a list of
-    non-overlapping (start, priority, end, name, text). At a token, a group's entries whose trigger keys
-    contain the token's key are tried as one alternation, compiled on first use for that key.
+    non-overlapping (start, priority, end, name, text). At a token, a group's entries whose
+    trigger keys contain the token's key are tried as one alternation, compiled on first use for
+    that key.
     """
 
     __slots__ = ("groups", "combos", "unbounded", "has_unbounded")
@@ -100,7 +101,7 @@ class _Dispatch:
         self.has_unbounded = [gi for gi, extra in enumerate(self.unbounded) if extra]
 
     def _combo(self, key: str) -> tuple:
-        """Per group with entries for `key`: (group index, match function, names by group name, lead)."""
+        """Per group with entries for `key`: (group index, match, names by group name, lead)."""
         out = []
         for gi, entries in enumerate(self.groups):
             hits = [
