@@ -22,10 +22,10 @@ from utility_gym.core.tasks import (
     memo,
     memo_rows,
 )
+from utility_gym.envs.customer_service.records import next_id
 from utility_gym.envs.customer_service.tools import (
     COMPENSATION,
     DELAY_DAYS,
-    next_id,
     return_window_days,
 )
 
