@@ -17,7 +17,9 @@ from gymnasium.envs.registration import load_env_creator
 # The policy-following heuristic agent of each domain (``Domain.name`` -> "module:Class"). An env
 # id as key overrides its domain's entry, for a variant that needs its own heuristic.
 HEURISTIC_AGENTS: dict[str, str] = {
-    "customer_service": "utility_gym.agents.heuristic_customer_service:CustomerServiceHeuristicAgent",
+    "customer_service": (
+        "utility_gym.agents.heuristic_customer_service:CustomerServiceHeuristicAgent"
+    ),
     "ticketing": "utility_gym.agents.heuristic_ticketing:TicketingHeuristicAgent",
     "web_shop": "utility_gym.agents.heuristic_web_shop:WebShopHeuristicAgent",
 }

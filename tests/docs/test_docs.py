@@ -15,11 +15,23 @@ assert _SPEC is not None and _SPEC.loader is not None
 docgen = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(docgen)
 
-SECTIONS = ("Description", "Action Space", "Observation Space", "Rewards", "Episode End", "Arguments", "Version History")
+SECTIONS = (
+    "Description",
+    "Action Space",
+    "Observation Space",
+    "Rewards",
+    "Episode End",
+    "Arguments",
+    "Version History",
+)
 
 
 def test_docs__env_pages_match_their_docstrings() -> None:
-    stale = [str(path) for path, text in docgen.pages().items() if not path.exists() or path.read_text(encoding="utf-8") != text]
+    stale = [
+        str(path)
+        for path, text in docgen.pages().items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
     assert not stale, f"regenerate with `python tools/docgen.py`: {stale}"
 
 

@@ -63,11 +63,14 @@ class LLMConfig:
             try:
                 values[f.name] = kind(raw)
             except ValueError:
-                raise ValueError(f"{ENV_PREFIX}{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from None
+                raise ValueError(
+                    f"{ENV_PREFIX}{f.name.upper()}={raw!r} is not a valid {kind.__name__}"
+                ) from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
-            raise TypeError(f"unknown LLM settings {sorted(unknown)}; known: {[f.name for f in dataclasses.fields(cls)]}")
+            known = [f.name for f in dataclasses.fields(cls)]
+            raise TypeError(f"unknown LLM settings {sorted(unknown)}; known: {known}")
         return cls(**values)
 
     def public(self) -> dict[str, Any]:
@@ -77,7 +80,13 @@ class LLMConfig:
         return out
 
 
-_FIELD_TYPES: dict[str, type] = {"base_url": str, "model": str, "api_key": str, "max_retries": int, "max_tokens": int}
+_FIELD_TYPES: dict[str, type] = {
+    "base_url": str,
+    "model": str,
+    "api_key": str,
+    "max_retries": int,
+    "max_tokens": int,
+}
 
 
 @dataclass
@@ -109,7 +118,8 @@ def _require_openai() -> Any:
         import openai
     except ImportError:
         raise ImportError(
-            "the LLM agent and user need the 'llm' extra: pip install 'utility-gym[llm]' (the openai package)"
+            "the LLM agent and user need the 'llm' extra: pip install 'utility-gym[llm]' "
+            "(the openai package)"
         ) from None
     return openai
 
@@ -148,7 +158,12 @@ class ChatClient:
             )
         return self._client
 
-    def complete(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
+    def complete(
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
         openai = _require_openai()
         client = self._openai()
         cfg = self.config
@@ -194,7 +209,9 @@ class ChatClient:
             self._account(getattr(response, "usage", None))
             return message
         self.usage.failures += 1
-        text = f"chat endpoint {cfg.base_url or 'api.openai.com'} model {cfg.model!r} failed: {last} ({attempt + 1} attempt{'s' if attempt else ''})"
+        endpoint = cfg.base_url or "api.openai.com"
+        attempts = f"{attempt + 1} attempt{'s' if attempt else ''}"
+        text = f"chat endpoint {endpoint} model {cfg.model!r} failed: {last} ({attempts})"
         self.usage.errors.append(text)
         raise LLMEndpointError(text, attempts=attempt + 1, status=status)
 
@@ -223,11 +240,16 @@ def _first_message(response: Any) -> dict[str, Any] | None:
     calls = []
     for call in getattr(message, "tool_calls", None) or []:
         fn = getattr(call, "function", None)
-        calls.append({
-            "id": getattr(call, "id", None) or f"call_{len(calls)}",
-            "type": "function",
-            "function": {"name": getattr(fn, "name", None) or "", "arguments": getattr(fn, "arguments", None) or ""},
-        })
+        calls.append(
+            {
+                "id": getattr(call, "id", None) or f"call_{len(calls)}",
+                "type": "function",
+                "function": {
+                    "name": getattr(fn, "name", None) or "",
+                    "arguments": getattr(fn, "arguments", None) or "",
+                },
+            }
+        )
     if calls:
         out["tool_calls"] = calls
     return out

@@ -8,9 +8,9 @@ words are used instead (counted in ``usage()["fallbacks"]``), so the model can n
 corrupt a fact. Select it with ``gym.make(id, user="llm")``; such an env is nondeterministic
 (``env.unwrapped.nondeterministic`` is True): the same seeds no longer give the same transcript.
 
-The client (``core.chat_client``) needs the ``llm`` extra (``pip install 'utility-gym[llm]'``, the ``openai``
-package). Endpoint, model and key come from arguments or from ``UTILITY_GYM_LLM_BASE_URL``,
-``UTILITY_GYM_LLM_MODEL`` and ``UTILITY_GYM_LLM_API_KEY``.
+The client (``core.chat_client``) needs the ``llm`` extra (``pip install 'utility-gym[llm]'``,
+the ``openai`` package). Endpoint, model and key come from arguments or from
+``UTILITY_GYM_LLM_BASE_URL``, ``UTILITY_GYM_LLM_MODEL`` and ``UTILITY_GYM_LLM_API_KEY``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from utility_gym.core.nlu import Reading, extract_grounding
 from utility_gym.core.tasks import UserGoal
 from utility_gym.core.users import AgendaUser, Progress, UserTurn
 
-# -- the LLM-voiced user ------------------------------------------------------------------------------
+# -- the LLM-voiced user -----------------------------------------------------------------------
 
 USER_SYSTEM_PROMPT = """\
 You play a customer talking to a support agent. Your style is {style}. Rewrite the customer's \
@@ -44,7 +44,9 @@ class LLMUser(AgendaUser):
         **config: ``LLMConfig`` fields (``model``, ``base_url``, ``temperature``, ...).
     """
 
-    def __init__(self, client: ChatClient | None = None, *, on_error: str = "raise", **config: Any) -> None:
+    def __init__(
+        self, client: ChatClient | None = None, *, on_error: str = "raise", **config: Any
+    ) -> None:
         super().__init__()
         if on_error not in ("raise", "template"):
             raise ValueError(f"on_error must be 'raise' or 'template', got {on_error!r}")
@@ -83,9 +85,13 @@ class LLMUser(AgendaUser):
 
     def _voice(self, draft: str) -> str:
         assert self.goal is not None
-        messages = [{"role": "system", "content": USER_SYSTEM_PROMPT.format(style=self.goal.persona.style)}]
+        messages = [
+            {"role": "system", "content": USER_SYSTEM_PROMPT.format(style=self.goal.persona.style)}
+        ]
         for role, text in self.history[-12:]:
-            messages.append({"role": "assistant" if role == "customer" else "user", "content": text})
+            messages.append(
+                {"role": "assistant" if role == "customer" else "user", "content": text}
+            )
         messages.append({"role": "user", "content": f"DRAFT: {draft}"})
         try:
             reply = self.client.complete(messages)
@@ -102,6 +108,10 @@ class LLMUser(AgendaUser):
 
 
 def same_facts(draft: str, text: str) -> bool:
-    """Whether ``text`` states exactly the typed values of ``draft`` (ids, amounts, emails, zips, dates)."""
+    """Whether ``text`` states exactly the typed values of ``draft`` (ids, amounts, emails, zips,
+    dates)."""
     a, b = extract_grounding(draft), extract_grounding(text)
-    return all(set(getattr(a, k)) == set(getattr(b, k)) for k in ("ids", "amounts", "emails", "zips", "dates"))
+    return all(
+        set(getattr(a, k)) == set(getattr(b, k))
+        for k in ("ids", "amounts", "emails", "zips", "dates")
+    )

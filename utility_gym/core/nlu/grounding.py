@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 MAX_GROUNDING_CHARS = 10000
 """Only this many leading characters of a message are scanned for typed values."""
 
+
 @dataclass(frozen=True)
 class Grounding:
     """Typed values found in the text, in order of appearance, de-duplicated."""
@@ -21,6 +22,7 @@ class Grounding:
     zips: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
     numbers: tuple[int, ...] = ()
+
 
 # --------------------------------------------------------------------------------------------
 # Grounding: typed values
@@ -39,7 +41,9 @@ _ID_RX = re.compile(
     r"(?:\s{1,3}(?:number|no\.?|num|id|#))?(?:\s{0,3}[:#])?\s{0,3}(?P<kid>\d{3,20})(?![\w.,]\d|\w)",
     re.IGNORECASE,
 )
-_NOT_ID_PREFIXES = frozenset(("USD", "EUR", "GBP", "CAD", "AUD", "US", "RS", "INR", "JPY", "CHF", "NZD", "HKD", "SGD", "MXN"))
+_NOT_ID_PREFIXES = frozenset(
+    ("USD", "EUR", "GBP", "CAD", "AUD", "US", "RS", "INR", "JPY", "CHF", "NZD", "HKD", "SGD", "MXN")
+)
 _AMOUNT_PRE_RX = re.compile(
     r"(?:(?<![A-Za-z])(?:US\$|USD|CAD|AUD|EUR|GBP|NZD|C\$|A\$)|[$\u20ac\u00a3])\s?"
     r"(?P<int>\d{1,3}(?:,\d{3})+|\d{1,12})(?P<frac>\.\d{1,4})?(?![\d,]\d|\d)",
@@ -59,20 +63,44 @@ _AMOUNT_EU_PRE_RX = re.compile(
     re.IGNORECASE,
 )
 _LOCAL_RX = re.compile(r"[A-Za-z0-9._%+-]{1,64}$")
-_DOMAIN_RX = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9-])")
+_DOMAIN_RX = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9-])"
+)
 _MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
 }
-_MONTH = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_MONTH = (
+    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 _DATE_ISO_RX = re.compile(r"(?<![\d-])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d])")
 _DATE_SLASH_RX = re.compile(r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})(?![\d/])")
 _DATE_MDY_RX = re.compile(
-    r"(?<![A-Za-z])" + _MONTH + r"\.?\s{1,3}(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s{1,3}(?P<y>\d{4})(?!\d)", re.IGNORECASE
+    r"(?<![A-Za-z])"
+    + _MONTH
+    + r"\.?\s{1,3}(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s{1,3}(?P<y>\d{4})(?!\d)",
+    re.IGNORECASE,
 )
 _DATE_DMY_RX = re.compile(
-    r"(?<![\d])(?P<d>\d{1,2})(?:st|nd|rd|th)?\s{1,3}(?:of\s{1,3})?" + _MONTH + r"\.?,?\s{1,3}(?P<y>\d{4})(?!\d)", re.IGNORECASE
+    r"(?<![\d])(?P<d>\d{1,2})(?:st|nd|rd|th)?\s{1,3}(?:of\s{1,3})?"
+    + _MONTH
+    + r"\.?,?\s{1,3}(?P<y>\d{4})(?!\d)",
+    re.IGNORECASE,
 )
-_PHONE_RX = re.compile(r"(?<![\w+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]?\d{3}[\s.-]\d{4}(?!\d)|(?<![\w+])\+\d[\d\s.-]{7,16}\d(?!\d)")
+_PHONE_RX = re.compile(
+    r"(?<![\w+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]?\d{3}[\s.-]\d{4}(?!\d)|(?<![\w+])\+\d[\d\s.-]{7,16}\d(?!\d)"
+)
 _TIME_RX = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)")
 _LIST_MARK_RX = re.compile(r"(?m)^[ \t]*\d{1,3}[.)](?=\s)")
 _ZIP_RX = re.compile(r"(?<![\w$#.,/\u20ac\u00a3-])(?P<zip>\d{5})(?:-\d{4})?(?![\w%\u20ac]|[.,]\d)")
@@ -80,14 +108,16 @@ _NUMBER_RX = re.compile(r"(?<![\w$#.,/\u20ac\u00a3])(?P<num>\d{1,9})(?![\w\u20ac
 
 
 def extract_grounding(text: str) -> Grounding:
-    """Typed values in `text` (its first `MAX_GROUNDING_CHARS` characters), in order, de-duplicated."""
+    """Typed values in `text` (its first `MAX_GROUNDING_CHARS` characters), in order, once each."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     t = text[:MAX_GROUNDING_CHARS]
     has_digit = _HAS_DIGIT_RX.search(t) is not None
     emails = _emails(t) if "@" in t else []
     if not has_digit:
-        return Grounding(emails=tuple(_dedupe(e for _, _, e in emails))) if emails else _NO_GROUNDING
+        return (
+            Grounding(emails=tuple(_dedupe(e for _, _, e in emails))) if emails else _NO_GROUNDING
+        )
     # Each kind claims its characters in turn, so later kinds never read inside an earlier value.
     mask = _Claimed(len(t))
     for a, b, _ in emails:
@@ -271,5 +301,3 @@ def _amount(int_part: str, frac: str | None, eu: bool) -> float | None:
 
 
 _CENT = Decimal("0.01")
-
-

@@ -18,10 +18,19 @@ from utility_gym.core.nlu.markers import (
 from utility_gym.core.nlu.structure import Reading, _inherit_list_intros
 
 ACT_KINDS = (
-    "greet", "request", "confirm", "inform", "offer", "refuse", "ask_more", "bye",
-    "wait", "transfer", "apologize", "thank",
+    "greet",
+    "request",
+    "confirm",
+    "inform",
+    "offer",
+    "refuse",
+    "ask_more",
+    "bye",
+    "wait",
+    "transfer",
+    "apologize",
+    "thank",
 )
-
 
 
 MAX_ACT_CHARS = 2000
@@ -31,10 +40,7 @@ MAX_GROUNDING_CHARS = 10000
 """Only this many leading characters of a message are scanned for typed values."""
 
 MEMO_SIZE = 4096
-"""Readings of this many recent distinct messages (up to MAX_ACT_CHARS long) are kept per lexicon."""
-
-
-
+"""Readings of this many recent distinct messages (up to MAX_ACT_CHARS long) kept per lexicon."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,7 +122,6 @@ def _understand(text: str, lexicon: Lexicon) -> Reading:
     return _decide(clauses, grounding, ev, lexicon)
 
 
-
 def named_actions(text: str, lexicon: Lexicon = DEFAULT_LEXICON) -> frozenset[str]:
     """The actions a piece of text names, whatever acts it makes ("exchange the jacket for
     another size" names exchange even though it reads as a question about the size)."""
@@ -149,7 +154,9 @@ def _clause_features(c: _Clause, ev: _Evidence) -> None:
 
 _CONDITION_WORDS = ("once", "soon as", "when", "if ", "until", "after", "before", "till", "without")
 _ASKING_CONDITION_RX = re.compile(
-    r"\b(?:once|as soon as|when|if|until|after|before|till|without)\s+(?:you(?:'ve)?|i(?:'ve)?|we(?:'ve)?)\s+"
-    r"(?:\w+\s+){0,2}?(?:share|send|give|tell|provide|pass|let me know|confirm|verify|have|know|get|receive|reply|type)"
+    r"\b(?:once|as soon as|when|if|until|after|before|till|without)\s+"
+    r"(?:you(?:'ve)?|i(?:'ve)?|we(?:'ve)?)\s+"
+    r"(?:\w+\s+){0,2}?(?:share|send|give|tell|provide|pass|let me know|confirm|verify|have|know|"
+    r"get|receive|reply|type)"
     r"|\bwithout (?:your|you)\b"
 )
