@@ -21,7 +21,7 @@ from collections import deque
 from typing import Any
 
 from utility_gym.agents.base import Action
-from utility_gym.core.llm_user import ChatClient, LLMConfig, LLMEndpointError, tool_call_action
+from utility_gym.core.chat_client import ChatClient, LLMConfig, LLMEndpointError, tool_call_action
 
 __all__ = ["DEFAULT_SYSTEM_PROMPT", "LLMAgent", "LLMEndpointError"]
 

@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from utility_gym.agents.base import Action
+from utility_gym.agents.heuristics import build_heuristic
 
 _USER_VALUE_RX = re.compile(
     r"(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})"
@@ -474,10 +475,6 @@ class MemoryHeuristicAgent(MemoryAgent):
     """
 
     def __init__(self, env: Any, replay: bool | str = False, **options: Any) -> None:
-        from utility_gym.bench.agents import agent_path, build_agent  # the registry of heuristics
-
-        spec = getattr(env, "spec", None)
-        env_id = spec.id if spec is not None else ""
-        inner = build_agent(agent_path("heuristic", env_id), env, 0)
+        inner = build_heuristic(env, seed=0)
         replay = replay if isinstance(replay, bool) else str(replay).lower() in ("1", "true", "yes")
         super().__init__(inner, replay=replay, **options)

@@ -27,6 +27,8 @@ from utility_gym.core.tasks import (
     memo,
     memo_rows,
 )
+from utility_gym.envs.customer_service.constants import COMPENSATION, DELAY_DAYS
+from utility_gym.envs.customer_service.records import order_row_id
 from utility_gym.envs.customer_service.tasks import (
     CITIES,
     STREETS,
@@ -41,7 +43,6 @@ from utility_gym.envs.customer_service.tasks import (
     _returnable,
     _verify,
 )
-from utility_gym.envs.customer_service.tools import COMPENSATION, DELAY_DAYS, order_row_id
 
 CONFIRM = "Shall I go ahead with these changes? Please reply yes to confirm."
 

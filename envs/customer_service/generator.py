@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 import sqlite_utils
 from faker import Faker
 
+from utility_gym.envs.customer_service.constants import RETURN_WINDOW_DAYS
 from utility_gym.envs.customer_service.schema import create_tables
 
 NOW = datetime(2026, 6, 15, 12, 0, 0)
-RETURN_WINDOW_DAYS = 30
 COUNTS = {"small": 60, "default": 500, "large": 5_000}  # customers; ~2.2 orders each
 
 # category -> (base price, option dimensions)

@@ -22,12 +22,8 @@ from utility_gym.core.tasks import (
     memo,
     memo_rows,
 )
-from utility_gym.envs.customer_service.tools import (
-    COMPENSATION,
-    DELAY_DAYS,
-    order_row_id,
-    return_window_days,
-)
+from utility_gym.envs.customer_service.constants import COMPENSATION, DELAY_DAYS
+from utility_gym.envs.customer_service.records import order_row_id, return_window_days
 
 GENERATOR_VERSION = "1"
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from utility_gym.core.streams import read_setting
 from utility_gym.core.tools import ToolContext, ToolError, tool
-
-RETURN_WINDOW_DAYS = 30
-DELAY_DAYS = 7
-COMPENSATION = {"regular": 10.0, "gold": 25.0}  # store credit for a delayed shipment
+from utility_gym.envs.customer_service.constants import COMPENSATION, DELAY_DAYS
+from utility_gym.envs.customer_service.records import next_id, order_row_id, return_window_days
 
 
 def _verified(ctx: ToolContext) -> str:
@@ -55,22 +52,6 @@ def _pick_items(ctx: ToolContext, order: dict, item_ids: list[str]) -> list[dict
             raise ToolError(f"item {iid} was already {item['status']}")
         picked.append(item)
     return picked
-
-
-def next_id(db, table: str, prefix: str) -> str:
-    """The id the next row of ``table`` gets: the highest number so far, plus one."""
-    n = db.execute(
-        f"SELECT coalesce(max(CAST(substr(id, {len(prefix) + 1}) AS INTEGER)), 0) FROM {table}"
-    ).fetchone()[0]
-    return f"{prefix}{n + 1:06d}"
-
-
-def order_row_id(db, table: str, prefix: str, order_id: str) -> str:
-    """The id of an order's next refund or return: the prefix, the order's number and a count
-    (``RF3833401``). It depends on the order, not on what else was done first, so making the
-    same changes to several orders in another sequence gives every row the same id."""
-    n = db.execute(f"SELECT count(*) FROM {table} WHERE order_id = ?", (order_id,)).fetchone()[0]
-    return f"{prefix}{order_id.lstrip('W')}{n + 1}"
 
 
 def _next_id(ctx: ToolContext, table: str, prefix: str) -> str:
@@ -362,11 +343,6 @@ def _check_return_window(ctx: ToolContext, order: dict) -> None:
             f"order {order['id']} was delivered on {order['delivered_at'][:10]}, more than "
             f"{window} days ago; it is outside the return window"
         )
-
-
-def return_window_days(db) -> int:
-    """The return window in force (a stream's world event may shorten it)."""
-    return read_setting(db, "return_window_days", RETURN_WINDOW_DAYS)
 
 
 @tool(writes=True)

@@ -26,10 +26,10 @@ from utility_gym.envs.ticketing.catalog import (
     STANDARD_APPS,
     WALKTHROUGH_ARTICLES,
 )
+from utility_gym.envs.ticketing.constants import REOPEN_DAYS
 from utility_gym.envs.ticketing.schema import PRIORITY, create_tables
 
 NOW = datetime(2026, 6, 15, 10, 0, 0)
-REOPEN_DAYS = 14  # resolved tickets close after this many days; closed ones cannot be reopened
 COUNTS = {"small": 60, "default": 300, "large": 3_000}  # employees
 TRUTH_TABLE = "_triage_truth"  # hidden from tools: what a correct triage of each new ticket is
 

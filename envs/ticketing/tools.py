@@ -10,7 +10,7 @@ from typing import Literal
 from utility_gym.core.streams import read_setting
 from utility_gym.core.tools import ToolContext, ToolError, tool
 from utility_gym.envs.ticketing.catalog import GROUPS, RESOLVE_HOURS
-from utility_gym.envs.ticketing.generator import REOPEN_DAYS
+from utility_gym.envs.ticketing.constants import REOPEN_DAYS
 from utility_gym.envs.ticketing.schema import OPEN_STATUSES, PRIORITY
 
 MAX_VERIFY_ATTEMPTS = 3

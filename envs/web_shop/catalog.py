@@ -12,19 +12,11 @@ import os
 import sqlite3
 import threading
 
+from utility_gym.envs.web_shop.generator import build_catalog
+from utility_gym.envs.web_shop.schema import product_id, product_num  # noqa: F401 (used as catalog.*)
+
 _CATALOGS: dict[tuple[int, int, int], sqlite3.Connection] = {}  # (pid, seed, size) -> owner
 _LOCK = threading.Lock()
-
-
-def product_id(num: int) -> str:
-    return f"P{num:06d}"
-
-
-def product_num(pid: str) -> int | None:
-    """The row number of a product id such as ``P000123``; None if it is not one."""
-    if len(pid) == 7 and pid[0] in "Pp" and pid[1:].isascii() and pid[1:].isdigit():  # not '²'
-        return int(pid[1:])
-    return None
 
 
 def uri(seed: int, size: int) -> str:
@@ -36,8 +28,6 @@ def ensure_built(seed: int, size: int) -> str:
     key = (os.getpid(), seed, size)
     with _LOCK:
         if key not in _CATALOGS:
-            from utility_gym.envs.web_shop.generator import build_catalog
-
             conn = sqlite3.connect(uri(seed, size), uri=True, isolation_level=None, check_same_thread=False)
             build_catalog(conn, seed, size)
             conn.execute("PRAGMA query_only = 1")

@@ -11,12 +11,12 @@ import sqlite3
 import sqlite_utils
 from faker import Faker
 
-from utility_gym.envs.web_shop import catalog
 from utility_gym.envs.web_shop.schema import (
     create_catalog_tables,
     create_world_tables,
     fill_fts,
     index_catalog,
+    product_id,
 )
 from utility_gym.envs.web_shop.vocab import (
     AUDIENCES,
@@ -57,10 +57,9 @@ def build_world(db: sqlite_utils.Database, fake: Faker, rng: random.Random, size
     stock = []
     for num in range(1, n_products + 1):
         qty = 0 if rng.random() < 0.04 else rng.choice((3, 5, 8, 12, 20, 35, 60, 100))
-        stock.append((catalog.product_id(num), qty))
+        stock.append((product_id(num), qty))
     db.conn.executemany("INSERT INTO stock(product_id, quantity) VALUES (?, ?)", stock)
-    catalog.attach(db.conn)  # built here if this process has not built it yet
-    db.conn.execute("DETACH DATABASE catalog")
+    # The catalog itself is built by the first catalog.attach() of this process (it is shared).
 
 
 def build_catalog(conn: sqlite3.Connection, seed: int, n_products: int) -> None:
@@ -142,7 +141,7 @@ def _product(rng: random.Random, num: int, cat: Category, kind: ProductType) -> 
     all_attrs = ([audience] if audience else []) + attrs
     row = {
         "num": num,
-        "id": catalog.product_id(num),
+        "id": product_id(num),
         "category": cat.name,
         "type": kind.name,
         "brand": brand,

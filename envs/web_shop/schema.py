@@ -18,6 +18,18 @@ TRACKED_TABLES = ("stock", "cart_items", "orders", "order_items")
 CART_COLUMNS = ("id", "product_id", "options", "quantity", "unit_price", "added_seq", "<deleted>")
 IGNORED_COLUMNS = frozenset(("cart_items", c) for c in CART_COLUMNS)
 
+
+def product_id(num: int) -> str:
+    """The id of the product in row ``num`` of ``products``: ``P000123``."""
+    return f"P{num:06d}"
+
+
+def product_num(pid: str) -> int | None:
+    """The row number of a product id such as ``P000123``; None if it is not one."""
+    if len(pid) == 7 and pid[0] in "Pp" and pid[1:].isascii() and pid[1:].isdigit():  # not '²'
+        return int(pid[1:])
+    return None
+
 FTS_COLUMNS = ("title", "brand", "type", "category", "attributes", "options", "description")
 # bm25 weights, in FTS_COLUMNS order: a word in the title counts most.
 FTS_WEIGHTS = (10.0, 4.0, 6.0, 2.0, 5.0, 1.0, 1.0)

@@ -30,6 +30,7 @@ from utility_gym.core.nlu import (
 from utility_gym.core.nlu import dispatch as nlu_dispatch
 from utility_gym.core.nlu import markers as nlu_markers
 from utility_gym.core.nlu import reading as nlu_reading
+from utility_gym.core.nlu import triggers as nlu_triggers
 from utility_gym.envs.customer_service.lexicon import LEXICON as CS_LEXICON
 from utility_gym.envs.ticketing.lexicon import LEXICON as IT_LEXICON
 from utility_gym.envs.web_shop.lexicon import ACTION_PATTERNS as SHOP_ACTIONS
@@ -457,7 +458,39 @@ def test_trigger_keys_cover_every_default_pattern() -> None:
     gated = nlu_dispatch._Gated(re.compile(r"(?:ok(?:ay)? to|'re|hi\s+there)"))
     assert gated.keys == frozenset({"ok", "okay", "re", "hi"})
     assert gated.lead  # "'re" starts on punctuation
-    assert nlu_dispatch._trigger_keys(r"x*") is None  # can match the empty string: no keys
+    assert nlu_triggers.trigger_keys(r"x*") is None  # can match the empty string: no keys
+
+
+@pytest.mark.parametrize(
+    ("pattern", "keys"),
+    [
+        (r"cancel+(?:s|ed)?", {"canc"}),  # four characters are enough
+        (r"ok(?:ay)? to|i'm", {"ok", "okay", "i"}),  # a token that ends early is its own key
+        (r"(?<!an )emails?(?! address)", {"emai"}),  # lookarounds only narrow the match
+        (r"\b(?:po|invoice) (?:number|#)", {"po", "invo"}),
+        (r"licen[cs]e", {"lice"}),
+        (r"[a-c]\d", {f"{c}{d}" for c in "abc" for d in "0123456789"}),
+        (r"x{2,3}y|z{,1}q", {"xxy", "xxxy", "q", "zq"}),
+        (r"(?P<n>hi)\s+there", {"hi"}),
+        (r"(?i:yes)|(?>no)|(?#comment)ya", {"yes", "no", "ya"}),
+        (r"a{}|\{b", {"a", "b", nlu_triggers.PUNCT_LEAD}),  # "{}" is a literal; "\{" punctuation
+        (r"\$\d", {*"0123456789", nlu_triggers.PUNCT_LEAD}),
+        (r"aa+?b", {"aab", "aaab", "aaaa"}),
+    ],
+)
+def test_trigger_keys_read_the_lexicon_syntax(pattern: str, keys: set[str]) -> None:
+    assert nlu_triggers.trigger_keys(pattern) == frozenset(keys)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"x*", r".bc", r"\wbc", r"[^x]bc", r"[\x00-\x7f]bc", r"(a)\1", r"(?x) a b", r"(?(1)a|b)", r"\u00e9"],
+)
+def test_trigger_keys_give_up_where_a_start_is_unbounded(pattern: str) -> None:
+    # Empty matches, wide classes, backreferences and syntax outside the subset: scanned
+    # everywhere (correct, only slower), never a wrong key.
+    assert nlu_triggers.trigger_keys(pattern) is None
+
 
 
 # --------------------------------------------------------------------------------------------

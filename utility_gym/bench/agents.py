@@ -13,15 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
-from gymnasium.envs.registration import load_env_creator
 
-# The policy-following heuristic agent of each domain (``Domain.name`` -> "module:Class"). An env
-# id as key overrides its domain's entry, for a variant that needs its own heuristic.
-HEURISTIC_AGENTS: dict[str, str] = {
-    "customer_service": "utility_gym.agents.heuristic_customer_service:CustomerServiceHeuristicAgent",
-    "ticketing": "utility_gym.agents.heuristic_ticketing:TicketingHeuristicAgent",
-    "web_shop": "utility_gym.agents.heuristic_web_shop:WebShopHeuristicAgent",
-}
+from utility_gym.agents.heuristics import HEURISTIC_AGENTS, env_domain  # noqa: F401 (API)
 
 # Agents that work on every domain.
 NAMED_AGENTS: dict[str, str] = {
@@ -54,18 +47,6 @@ def known_agent_names() -> list[str]:
     return ["heuristic", *NAMED_AGENTS]
 
 
-def env_domain(env_id: str) -> str:
-    """The domain name of a registered env, read from its class without building a world."""
-    creator = load_env_creator(gym.spec(env_id).entry_point)
-    domain = getattr(creator, "domain", None)
-    name = getattr(domain, "name", None)
-    if isinstance(name, str):
-        return name
-    module = getattr(creator, "__module__", "")
-    parts = module.split(".")
-    return parts[parts.index("envs") + 1] if "envs" in parts[:-1] else env_id
-
-
 def agent_path(name: str, env_id: str) -> str:
     """The ``module:Class`` of agent ``name`` for ``env_id``; raises AgentNotFound with what to do."""
     if name == "heuristic":
@@ -74,7 +55,7 @@ def agent_path(name: str, env_id: str) -> str:
         if path is None:
             raise AgentNotFound(
                 f"no heuristic agent for {env_id} (domain {domain!r}); add it to "
-                "utility_gym.bench.agents.HEURISTIC_AGENTS or pass --agent module:Class"
+                "utility_gym.agents.heuristics.HEURISTIC_AGENTS or pass --agent module:Class"
             )
         try:
             load_agent_class(path)

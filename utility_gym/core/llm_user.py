@@ -1,4 +1,4 @@
-"""LLMUser, and the OpenAI-compatible chat client it shares with ``agents.llm.LLMAgent``.
+"""LLMUser: the simulated user with a model's words (its chat client is in ``core.chat_client``).
 
 ``LLMUser`` keeps everything that decides an episode with the ``AgendaUser``: the goal, the facts
 the user may reveal, the dialogue acts, patience and termination. Only the words change: a
@@ -8,245 +8,23 @@ words are used instead (counted in ``usage()["fallbacks"]``), so the model can n
 corrupt a fact. Select it with ``gym.make(id, user="llm")``; such an env is nondeterministic
 (``env.unwrapped.nondeterministic`` is True): the same seeds no longer give the same transcript.
 
-The chat client needs the ``llm`` extra (``pip install 'utility-gym[llm]'``, the ``openai``
-package). Endpoint, model and key come from arguments or from ``UTILITY_GYM_LLM_BASE_URL``,
-``UTILITY_GYM_LLM_MODEL`` and ``UTILITY_GYM_LLM_API_KEY``.
+The client (``core.chat_client``) needs the ``llm`` extra (``pip install 'utility-gym[llm]'``,
+the ``openai`` package). Endpoint, model and key come from arguments or from
+``UTILITY_GYM_LLM_BASE_URL``, ``UTILITY_GYM_LLM_MODEL`` and ``UTILITY_GYM_LLM_API_KEY``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
 import random
-import time
-from dataclasses import dataclass, field
 from typing import Any
 
+from utility_gym.core.chat_client import ChatClient, LLMConfig, LLMEndpointError
 from utility_gym.core.nlu import Reading, extract_grounding
 from utility_gym.core.tasks import UserGoal
 from utility_gym.core.users import AgendaUser, Progress, UserTurn
 
-ENV_PREFIX = "UTILITY_GYM_LLM_"
-
-
-class LLMEndpointError(RuntimeError):
-    """The chat endpoint failed (after retries, or with an error retrying cannot fix).
-
-    Runners record the episode as an error, never as a silent failure: ``run_episode(...,
-    catch_errors=True)`` sets ``EpisodeResult.error`` and ``utility-bench`` counts it in "Errors".
-    """
-
-    def __init__(self, message: str, *, attempts: int = 0, status: int | None = None) -> None:
-        super().__init__(message)
-        self.attempts = attempts
-        self.status = status
-
-
-@dataclass(frozen=True)
-class LLMConfig:
-    """Where and how to call an OpenAI-compatible chat-completions endpoint.
-
-    ``price_in`` and ``price_out`` are US dollars per million prompt and completion tokens, for
-    the cost estimate in ``usage()``. ``backoff`` is the first retry's wait in seconds; each
-    retry waits twice as long, up to ``backoff_max``.
-    """
-
-    base_url: str | None = None
-    model: str = ""
-    api_key: str = ""
-    timeout: float = 60.0
-    max_retries: int = 3
-    backoff: float = 1.0
-    backoff_max: float = 30.0
-    temperature: float | None = 0.0
-    max_tokens: int | None = None
-    price_in: float = 0.0
-    price_out: float = 0.0
-
-    @classmethod
-    def from_env(cls, **overrides: Any) -> LLMConfig:
-        """Defaults, then ``UTILITY_GYM_LLM_*`` variables, then the non-None ``overrides``."""
-        values: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            raw = os.environ.get(ENV_PREFIX + f.name.upper())
-            if raw is None or raw == "":
-                continue
-            kind = _FIELD_TYPES.get(f.name, float)
-            try:
-                values[f.name] = kind(raw)
-            except ValueError:
-                raise ValueError(f"{ENV_PREFIX}{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from None
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
-        if unknown:
-            raise TypeError(f"unknown LLM settings {sorted(unknown)}; known: {[f.name for f in dataclasses.fields(cls)]}")
-        return cls(**values)
-
-    def public(self) -> dict[str, Any]:
-        """The settings without the key, for provenance."""
-        out = dataclasses.asdict(self)
-        out.pop("api_key")
-        return out
-
-
-_FIELD_TYPES: dict[str, type] = {"base_url": str, "model": str, "api_key": str, "max_retries": int, "max_tokens": int}
-
-
-@dataclass
-class LLMUsage:
-    """Token, request and cost accounting of one client."""
-
-    requests: int = 0
-    retries: int = 0
-    failures: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
-    seconds: float = 0.0
-    malformed_tool_calls: int = 0
-    fallbacks: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        out = dataclasses.asdict(self)
-        out["total_tokens"] = self.prompt_tokens + self.completion_tokens
-        out["cost_usd"] = round(self.cost_usd, 6)
-        out["seconds"] = round(self.seconds, 3)
-        out["errors"] = list(self.errors[-5:])
-        return out
-
-
-def _require_openai() -> Any:
-    try:
-        import openai
-    except ImportError:
-        raise ImportError(
-            "the LLM agent and user need the 'llm' extra: pip install 'utility-gym[llm]' (the openai package)"
-        ) from None
-    return openai
-
-
-class ChatClient:
-    """Chat completions with tool calling, retries with exponential backoff, timeouts and usage.
-
-    ``complete(messages, tools)`` returns the assistant message as a plain dict (``role``,
-    ``content``, ``tool_calls`` with ``id``, ``type`` and ``function.name`` / ``function.arguments``
-    as the endpoint sent them). Timeouts, connection errors, 429 and 5xx answers and responses
-    without a message are retried; other 4xx answers (bad key, unknown model) are not. When it
-    gives up it raises ``LLMEndpointError`` saying what failed and how often.
-    """
-
-    def __init__(self, config: LLMConfig | None = None, **overrides: Any) -> None:
-        self.config = config if config is not None else LLMConfig.from_env(**overrides)
-        if not self.config.model:
-            raise ValueError(f"no model: pass model=... or set {ENV_PREFIX}MODEL")
-        _require_openai()  # fail when the agent or env is built, not at its first turn
-        self.usage = LLMUsage()
-        self._client: Any = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_client"] = None  # an HTTP client does not pickle; it is rebuilt on first use
-        return state
-
-    def _openai(self) -> Any:
-        if self._client is None:
-            openai = _require_openai()
-            self._client = openai.OpenAI(
-                base_url=self.config.base_url,
-                api_key=self.config.api_key or "not-needed",
-                timeout=self.config.timeout,
-                max_retries=0,  # retries are ours, so they are counted and their backoff is ours
-            )
-        return self._client
-
-    def complete(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
-        openai = _require_openai()
-        client = self._openai()
-        cfg = self.config
-        kwargs: dict[str, Any] = {"model": cfg.model, "messages": messages, **extra}
-        if tools:
-            kwargs["tools"] = tools
-        if cfg.temperature is not None:
-            kwargs.setdefault("temperature", cfg.temperature)
-        if cfg.max_tokens is not None:
-            kwargs.setdefault("max_tokens", cfg.max_tokens)
-        attempts = 1 + max(0, cfg.max_retries)
-        last = ""
-        status: int | None = None
-        for attempt in range(attempts):
-            if attempt:
-                self.usage.retries += 1
-                time.sleep(min(cfg.backoff * 2 ** (attempt - 1), cfg.backoff_max))
-            self.usage.requests += 1
-            start = time.perf_counter()
-            try:
-                response = client.chat.completions.create(**kwargs)
-            except openai.APITimeoutError:
-                last, status = f"timed out after {cfg.timeout:g} s", None
-                continue
-            except openai.APIConnectionError as e:
-                last, status = f"connection failed ({_short(e)})", None
-                continue
-            except openai.APIStatusError as e:
-                status = e.status_code
-                last = f"HTTP {status}: {_short(e)}"
-                if status == 429 or status >= 500:
-                    continue
-                break  # a 4xx answer will not change on retry
-            except (openai.APIError, ValueError) as e:
-                last, status = f"unreadable response ({_short(e)})", None
-                continue
-            finally:
-                self.usage.seconds += time.perf_counter() - start
-            message = _first_message(response)
-            if message is None:
-                last, status = "the response has no message (no choices)", None
-                continue
-            self._account(getattr(response, "usage", None))
-            return message
-        self.usage.failures += 1
-        text = f"chat endpoint {cfg.base_url or 'api.openai.com'} model {cfg.model!r} failed: {last} ({attempt + 1} attempt{'s' if attempt else ''})"
-        self.usage.errors.append(text)
-        raise LLMEndpointError(text, attempts=attempt + 1, status=status)
-
-    def _account(self, usage: Any) -> None:
-        if usage is None:
-            return
-        p = int(getattr(usage, "prompt_tokens", 0) or 0)
-        c = int(getattr(usage, "completion_tokens", 0) or 0)
-        self.usage.prompt_tokens += p
-        self.usage.completion_tokens += c
-        self.usage.cost_usd += (p * self.config.price_in + c * self.config.price_out) / 1e6
-
-
-def _short(e: Exception) -> str:
-    return " ".join(str(e).split())[:300]
-
-
-def _first_message(response: Any) -> dict[str, Any] | None:
-    choices = getattr(response, "choices", None)
-    if not choices:
-        return None
-    message = getattr(choices[0], "message", None)
-    if message is None:
-        return None
-    out: dict[str, Any] = {"role": "assistant", "content": getattr(message, "content", None)}
-    calls = []
-    for call in getattr(message, "tool_calls", None) or []:
-        fn = getattr(call, "function", None)
-        calls.append({
-            "id": getattr(call, "id", None) or f"call_{len(calls)}",
-            "type": "function",
-            "function": {"name": getattr(fn, "name", None) or "", "arguments": getattr(fn, "arguments", None) or ""},
-        })
-    if calls:
-        out["tool_calls"] = calls
-    return out
-
-
-# -- the LLM-voiced user ------------------------------------------------------------------------------
+# -- the LLM-voiced user -----------------------------------------------------------------------
 
 USER_SYSTEM_PROMPT = """\
 You play a customer talking to a support agent. Your style is {style}. Rewrite the customer's \
@@ -266,7 +44,9 @@ class LLMUser(AgendaUser):
         **config: ``LLMConfig`` fields (``model``, ``base_url``, ``temperature``, ...).
     """
 
-    def __init__(self, client: ChatClient | None = None, *, on_error: str = "raise", **config: Any) -> None:
+    def __init__(
+        self, client: ChatClient | None = None, *, on_error: str = "raise", **config: Any
+    ) -> None:
         super().__init__()
         if on_error not in ("raise", "template"):
             raise ValueError(f"on_error must be 'raise' or 'template', got {on_error!r}")
@@ -305,9 +85,13 @@ class LLMUser(AgendaUser):
 
     def _voice(self, draft: str) -> str:
         assert self.goal is not None
-        messages = [{"role": "system", "content": USER_SYSTEM_PROMPT.format(style=self.goal.persona.style)}]
+        messages = [
+            {"role": "system", "content": USER_SYSTEM_PROMPT.format(style=self.goal.persona.style)}
+        ]
         for role, text in self.history[-12:]:
-            messages.append({"role": "assistant" if role == "customer" else "user", "content": text})
+            messages.append(
+                {"role": "assistant" if role == "customer" else "user", "content": text}
+            )
         messages.append({"role": "user", "content": f"DRAFT: {draft}"})
         try:
             reply = self.client.complete(messages)
@@ -324,21 +108,10 @@ class LLMUser(AgendaUser):
 
 
 def same_facts(draft: str, text: str) -> bool:
-    """Whether ``text`` states exactly the typed values of ``draft`` (ids, amounts, emails, zips, dates)."""
+    """Whether ``text`` states exactly the typed values of ``draft`` (ids, amounts, emails, zips,
+    dates)."""
     a, b = extract_grounding(draft), extract_grounding(text)
-    return all(set(getattr(a, k)) == set(getattr(b, k)) for k in ("ids", "amounts", "emails", "zips", "dates"))
-
-
-def tool_call_action(call: dict[str, Any]) -> dict[str, Any]:
-    """An env action from an OpenAI tool call: arguments kept as the model sent them, so a
-    malformed JSON string reaches the env, which answers with an ``error:`` line."""
-    fn = call.get("function") or {}
-    arguments = fn.get("arguments")
-    if isinstance(arguments, str):
-        try:
-            parsed = json.loads(arguments) if arguments.strip() else {}
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict):
-            arguments = parsed
-    return {"name": fn.get("name") or "", "arguments": arguments if arguments is not None else {}}
+    return all(
+        set(getattr(a, k)) == set(getattr(b, k))
+        for k in ("ids", "amounts", "emails", "zips", "dates")
+    )

@@ -365,6 +365,13 @@ def _ask(said: Said, voice: str, rng: random.Random) -> str:
                 f"you kindly tell me {objects}? Once I have that, I'll take care of the rest.",
             ),
         )
+    if voice in ("bullets", "numbered"):
+        return _ask_as_list(items, them, voice, rng)
+    return _ask_in_two_parts(slots, objects, voice, rng)
+
+
+def _ask_as_list(items: list[str], them: str, voice: str, rng: random.Random) -> str:
+    """Bullets or numbered: one line per fact asked for."""
     if voice == "bullets":
         return _pick(
             rng,
@@ -374,18 +381,21 @@ def _ask(said: Said, voice: str, rng: random.Random) -> str:
                 f"**Quick check before I continue**\n\nPlease reply with:\n{_bullets(items)}",
             ),
         )
-    if voice == "numbered":
-        things = f"{_count(len(items))} thing{'s' if several else ''}"
-        return _pick(
-            rng,
-            (
-                f"To get started, I need {things} from you:\n{_numbered(items)}\n\n"
-                f"Could you send {them} over?",
-                f"Could you please tell me:\n{_numbered(items)}",
-                f"Here's what I need before I can continue:\n{_numbered(items)}\n\n"
-                f"Could you reply with {them}?",
-            ),
-        )
+    things = f"{_count(len(items))} thing{'s' if len(items) > 1 else ''}"
+    return _pick(
+        rng,
+        (
+            f"To get started, I need {things} from you:\n{_numbered(items)}\n\n"
+            f"Could you send {them} over?",
+            f"Could you please tell me:\n{_numbered(items)}",
+            f"Here's what I need before I can continue:\n{_numbered(items)}\n\n"
+            f"Could you reply with {them}?",
+        ),
+    )
+
+
+def _ask_in_two_parts(slots: list[str], objects: str, voice: str, rng: random.Random) -> str:
+    """A recap, then the question (summary_question); one question per fact (multi_question)."""
     if voice == "summary_question":
         if all(slot in _IDENTITY_SLOTS for slot in slots):
             why = _pick(
@@ -455,6 +465,13 @@ def _propose(said: Said, voice: str, rng: random.Random) -> str:
                 f"anything.",
             ),
         )
+    if voice in ("bullets", "numbered"):
+        return _propose_as_list(act, pairs, voice, rng)
+    return _propose_in_two_parts(act, pairs, inline, voice, rng)
+
+
+def _propose_as_list(act: str, pairs: Pairs, voice: str, rng: random.Random) -> str:
+    """Bullets or numbered: the action and its details as list lines."""
     if voice == "bullets":
         items = _bullets(_pair_items(pairs, bold=True))
         return _pick(
@@ -471,22 +488,27 @@ def _propose(said: Said, voice: str, rng: random.Random) -> str:
                 + "\n\n**Shall I go ahead?**",
             ),
         )
-    if voice == "numbered":
-        details = _pair_items(pairs, bold=False)
-        check = details or [f"Action: {act}"]
-        return _pick(
-            rng,
-            (
-                "Here's the plan:\n"
-                + _numbered([f"I'll {act}.", *details, "I'll confirm here once it's done."])
-                + "\n\nShall I go ahead?",
-                f"Please check these details:\n{_numbered(check)}\n\n"
-                f"If everything's right, shall I {act}?",
-                "Here's what will happen if you say yes:\n"
-                + _numbered([f"I {act}.", *details])
-                + "\n\nDo you want me to go ahead?",
-            ),
-        )
+    details = _pair_items(pairs, bold=False)
+    check = details or [f"Action: {act}"]
+    return _pick(
+        rng,
+        (
+            "Here's the plan:\n"
+            + _numbered([f"I'll {act}.", *details, "I'll confirm here once it's done."])
+            + "\n\nShall I go ahead?",
+            f"Please check these details:\n{_numbered(check)}\n\n"
+            f"If everything's right, shall I {act}?",
+            "Here's what will happen if you say yes:\n"
+            + _numbered([f"I {act}.", *details])
+            + "\n\nDo you want me to go ahead?",
+        ),
+    )
+
+
+def _propose_in_two_parts(
+    act: str, pairs: Pairs, inline: str, voice: str, rng: random.Random
+) -> str:
+    """A recap, then the question (summary_question); the proposal and two questions (multi)."""
     if voice == "summary_question":
         recap = _pick(
             rng,
@@ -561,6 +583,13 @@ def _tell(said: Said, voice: str, rng: random.Random) -> str:
                 f"to help! 😊",
             ),
         )
+    if voice in ("bullets", "numbered"):
+        return _tell_as_list(passive, active, pairs, voice, rng)
+    return _tell_in_two_parts(passive, active, sentences, voice, rng)
+
+
+def _tell_as_list(passive: str, active: str, pairs: Pairs, voice: str, rng: random.Random) -> str:
+    """Bullets or numbered: the outcome and its facts as list lines."""
     if voice == "bullets":
         items = _bullets(_pair_items(pairs, bold=True))
         return _pick(
@@ -577,16 +606,21 @@ def _tell(said: Said, voice: str, rng: random.Random) -> str:
                 + "\n\nAnything else?",
             ),
         )
-    if voice == "numbered":
-        items = _numbered([f"I've {active}.", *_pair_items(pairs, bold=False)])
-        return _pick(
-            rng,
-            (
-                f"Here's what I've done:\n{items}\n\nIs there anything else I can help you with?",
-                f"All done. Summary:\n{items}\n\nAnything else I can help with?",
-                f"Update on your request:\n{items}\n\nIs there anything else you need?",
-            ),
-        )
+    items = _numbered([f"I've {active}.", *_pair_items(pairs, bold=False)])
+    return _pick(
+        rng,
+        (
+            f"Here's what I've done:\n{items}\n\nIs there anything else I can help you with?",
+            f"All done. Summary:\n{items}\n\nAnything else I can help with?",
+            f"Update on your request:\n{items}\n\nIs there anything else you need?",
+        ),
+    )
+
+
+def _tell_in_two_parts(
+    passive: str, active: str, sentences: str, voice: str, rng: random.Random
+) -> str:
+    """A recap, then a closing question (summary_question); the outcome, two questions."""
     if voice == "summary_question":
         recap = _pick(
             rng,
@@ -649,6 +683,13 @@ def _refuse(said: Said, voice: str, rng: random.Random) -> str:
                 f"know if there's anything else I can do for you!",
             ),
         )
+    if voice in ("bullets", "numbered"):
+        return _refuse_as_list(act, why, voice, rng)
+    return _refuse_in_two_parts(act, why, because, voice, rng)
+
+
+def _refuse_as_list(act: str, why: str, voice: str, rng: random.Random) -> str:
+    """Bullets or numbered: the refusal and its reason as list lines."""
     if voice == "bullets":
         return _pick(
             rng,
@@ -662,26 +703,29 @@ def _refuse(said: Said, voice: str, rng: random.Random) -> str:
                 f"Let me know if there's anything else I can help with.",
             ),
         )
-    if voice == "numbered":
-        return _pick(
-            rng,
-            (
-                f"I'm sorry, but I can't {act}. Here's why:\n"
-                + _numbered([f"Reason: {why}", "That rule is firm, so I can't make an exception."])
-                + "\n\nIs there anything else I can help you with?",
-                "Here's where things stand:\n"
-                + _numbered(
-                    [
-                        f"You asked me to {act}.",
-                        f"I'm unable to do that: {why}",
-                        "If there's anything else you need, I'm happy to help.",
-                    ]
-                ),
-                "Unfortunately:\n"
-                + _numbered([f"I can't {act}.", f"The reason: {why}"])
-                + "\n\nAnything else I can help with?",
+    return _pick(
+        rng,
+        (
+            f"I'm sorry, but I can't {act}. Here's why:\n"
+            + _numbered([f"Reason: {why}", "That rule is firm, so I can't make an exception."])
+            + "\n\nIs there anything else I can help you with?",
+            "Here's where things stand:\n"
+            + _numbered(
+                [
+                    f"You asked me to {act}.",
+                    f"I'm unable to do that: {why}",
+                    "If there's anything else you need, I'm happy to help.",
+                ]
             ),
-        )
+            "Unfortunately:\n"
+            + _numbered([f"I can't {act}.", f"The reason: {why}"])
+            + "\n\nAnything else I can help with?",
+        ),
+    )
+
+
+def _refuse_in_two_parts(act: str, why: str, because: str, voice: str, rng: random.Random) -> str:
+    """A recap, then a closing question (summary_question); the refusal, two questions."""
     if voice == "summary_question":
         recap = _pick(
             rng,

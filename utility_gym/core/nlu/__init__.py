@@ -6,7 +6,7 @@ The rooms, in the order a turn passes through them:
   abbreviations expanded) and splitting into clauses: sentences, list items, sub-clauses.
 * `markers` and `lexicon`: the speech-act markers (question, proposal, refusal, outcome,
   social formulas) and a domain's slot and action patterns; `dispatch` tries each pattern only
-  at the tokens where a match can start.
+  at the tokens where a match can start (`triggers` reads those tokens off the pattern).
 * `reading`: `understand(text, lexicon)` turns the features of each clause into a `Reading`:
   dialogue acts in order (``request`` a slot, ``confirm`` / ``inform`` / ``offer`` /
   ``refuse`` an action, ``greet`` ...) and whether the turn asks the user something.
@@ -20,14 +20,8 @@ the user's answers are worded by `utility_gym.core.voice`.
 
 from utility_gym.core.nlu.grounding import MAX_GROUNDING_CHARS, Grounding, extract_grounding
 from utility_gym.core.nlu.lexicon import DEFAULT_LEXICON, SLOT_LABELS, Lexicon
-from utility_gym.core.nlu.reading import (
-    ACT_KINDS,
-    MAX_ACT_CHARS,
-    MEMO_SIZE,
-    Act,
-    Reading,
-    understand,
-)
+from utility_gym.core.nlu.reading import ACT_KINDS, MAX_ACT_CHARS, MEMO_SIZE, understand
+from utility_gym.core.nlu.structure import Act, Reading
 from utility_gym.core.voice import TEMPLATE_PLACEHOLDERS, USER_TEMPLATES, render_user
 
 __all__ = [
