@@ -119,15 +119,21 @@ _NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", 
 
 def _count_told(n: int, label: str, text: str) -> bool:
     """A count the agent worked out, told with what it counts ("2 pending orders", "pending
-    orders: 2"): the number within three words of the label's last word (a bare "2." numbering
-    a list tells no count)."""
-    words = label.casefold().split()
-    stem = words[-1].rstrip("s") if words else ""
+    orders: 2", "246 days of warranty left"): the number within three words of one of the
+    label's words (a bare "2." numbering a list tells no count)."""
     number = str(n) if n >= len(_NUMBER_WORDS) else f"(?:{n}|{_NUMBER_WORDS[n]})"
-    stem = re.escape(stem)
-    after = rf"(?<![\w.$]){number}(?:\s+\S+){{0,3}}?\s+{stem}"  # "2 pending orders"
-    before = rf"{stem}\w*\W+(?:\S+\s+){{0,3}}?(?<![\w.$#]){number}(?!\w|\.\d)"  # "orders: 2"
-    return re.search(after, text) is not None or re.search(before, text) is not None
+    for word in label.casefold().split():
+        if len(word) < 3 or word in _LABEL_FILLER:
+            continue
+        stem = re.escape(word.rstrip("s"))
+        after = rf"(?<![\w.$]){number}(?:\s+\S+){{0,3}}?\s+{stem}"  # "2 pending orders"
+        before = rf"{stem}\w*\W+(?:\S+\s+){{0,3}}?(?<![\w.$#]){number}(?!\w|\.\d)"  # "orders: 2"
+        if re.search(after, text) is not None or re.search(before, text) is not None:
+            return True
+    return False
+
+
+_LABEL_FILLER = frozenset(("the", "and", "for", "with", "left", "until", "from", "that", "this"))
 
 
 def _word_in(phrase: str, text: str) -> bool:
