@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlite_utils
@@ -81,102 +83,156 @@ def _build_catalog(db: sqlite_utils.Database, rng: random.Random) -> dict[str, l
     return by_product
 
 
+@dataclass
+class _Shop:
+    """The rows being built, and the id sources that every customer's orders draw from."""
+
+    fake: Faker
+    rng: random.Random
+    catalog: dict[str, list[dict]]
+    order_numbers: Iterator[int]
+    item_numbers: Iterator[int]
+    ref_counter: Iterator[int]  # one sequence shared by refunds and returns, interleaved
+    product_ids: list[str] = field(init=False)
+    customers: list[dict] = field(default_factory=list)
+    methods: list[dict] = field(default_factory=list)
+    orders: list[dict] = field(default_factory=list)
+    items: list[dict] = field(default_factory=list)
+    refunds: list[dict] = field(default_factory=list)
+    returns: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.product_ids = sorted(self.catalog)  # a stable order for rng.sample
+
+
 def _build_customers_and_orders(
-    db: sqlite_utils.Database, fake: Faker, rng: random.Random, n_customers: int, catalog: dict[str, list[dict]]
+    db: sqlite_utils.Database,
+    fake: Faker,
+    rng: random.Random,
+    n_customers: int,
+    catalog: dict[str, list[dict]],
 ) -> None:
-    customers, methods, orders, items, refunds, returns = [], [], [], [], [], []
-    emails: set[str] = set()
+    # The id samples are drawn first, before any customer: the rng order is part of the world.
     order_numbers = rng.sample(range(100_000, 1_000_000), int(n_customers * 2.6) + 10)
-    item_numbers = iter(rng.sample(range(1_000_000, 10_000_000), int(n_customers * 2.6) * 4 + 10))
-    ref_counter = itertools.count(1)
-    statuses = list(ORDER_STATUS_WEIGHTS)
-    weights = list(ORDER_STATUS_WEIGHTS.values())
-    product_ids = sorted(catalog)
-    o = 0
+    item_numbers = rng.sample(range(1_000_000, 10_000_000), int(n_customers * 2.6) * 4 + 10)
+    shop = _Shop(fake=fake, rng=rng, catalog=catalog, order_numbers=iter(order_numbers),
+                 item_numbers=iter(item_numbers), ref_counter=itertools.count(1))
+    emails: set[str] = set()
     for c in range(1, n_customers + 1):
-        first, last = fake.first_name(), fake.last_name()
-        email = f"{first}.{last}{rng.randint(1, 99)}@{fake.free_email_domain()}".lower()
-        while email in emails:
-            email = f"{first}.{last}{rng.randint(100, 9999)}@{fake.free_email_domain()}".lower()
-        emails.add(email)
-        cid = f"C{c:05d}"
-        customers.append(
+        customer = _customer(shop, c, emails)
+        cust_methods = _payment_methods(shop, c, customer["email"])
+        for _ in range(rng.choice((1, 2, 2, 3, 3, 4))):
+            _order(shop, customer, cust_methods)
+    db["customers"].insert_all(shop.customers)
+    db["payment_methods"].insert_all(shop.methods)
+    db["orders"].insert_all(shop.orders)
+    db["order_items"].insert_all(shop.items)
+    db["refunds"].insert_all(shop.refunds)
+    db["returns"].insert_all(shop.returns)
+
+
+def _customer(shop: _Shop, c: int, emails: set[str]) -> dict:
+    fake, rng = shop.fake, shop.rng
+    first, last = fake.first_name(), fake.last_name()
+    email = f"{first}.{last}{rng.randint(1, 99)}@{fake.free_email_domain()}".lower()
+    while email in emails:  # emails are unique: a customer can be found by theirs
+        email = f"{first}.{last}{rng.randint(100, 9999)}@{fake.free_email_domain()}".lower()
+    emails.add(email)
+    customer = {
+        "id": f"C{c:05d}", "first_name": first, "last_name": last, "email": email,
+        "phone": fake.numerify("###-###-####"), "address1": fake.street_address(),
+        "city": fake.city(), "state": fake.state_abbr(include_territories=False),
+        "zip": fake.zipcode(), "tier": "gold" if rng.random() < 0.2 else "regular",
+        "store_credit": 0.0, "created_at": iso(NOW - timedelta(days=rng.randint(100, 1500))),
+    }
+    shop.customers.append(customer)
+    return customer
+
+
+def _payment_methods(shop: _Shop, c: int, email: str) -> list[dict]:
+    """One to three methods: first a card or PayPal, then PayPal, then a gift card."""
+    fake, rng = shop.fake, shop.rng
+    cust_methods = []
+    for k in range(rng.choice((1, 1, 2, 3))):
+        if k:
+            kind = ("credit_card", "paypal", "gift_card")[k]
+        else:
+            kind = rng.choice(("credit_card", "credit_card", "paypal"))
+        if kind == "credit_card":
+            label = f"{rng.choice(('Visa', 'Mastercard', 'Amex'))} ending {fake.numerify('####')}"
+        elif kind == "paypal":
+            label = f"PayPal ({email})"
+        else:
+            label = f"Gift card ending {fake.numerify('####')}"
+        cust_methods.append(
+            {"id": f"PM{c:05d}{k}", "customer_id": f"C{c:05d}", "kind": kind, "label": label,
+             "balance": round(rng.uniform(10, 200), 2) if kind == "gift_card" else None}
+        )
+    shop.methods.extend(cust_methods)
+    return cust_methods
+
+
+def _order(shop: _Shop, customer: dict, cust_methods: list[dict]) -> None:
+    """One order with its items, shipped to the customer's address; a cancelled or returned
+    order also gets its refund (and return)."""
+    fake, rng = shop.fake, shop.rng
+    status = rng.choices(list(ORDER_STATUS_WEIGHTS), list(ORDER_STATUS_WEIGHTS.values()))[0]
+    oid = f"W{next(shop.order_numbers)}"
+    placed, shipped, delivered = _dates(status, rng)
+    method = rng.choice(cust_methods)
+    chosen = rng.sample(shop.product_ids, rng.choice((1, 1, 2, 2, 3)))
+    total = 0.0
+    order_items = []
+    for pid in chosen:
+        v = rng.choice(shop.catalog[pid])
+        total += v["price"]
+        order_items.append(
             {
-                "id": cid, "first_name": first, "last_name": last, "email": email,
-                "phone": fake.numerify("###-###-####"), "address1": fake.street_address(),
-                "city": fake.city(), "state": fake.state_abbr(include_territories=False),
-                "zip": fake.zipcode(), "tier": "gold" if rng.random() < 0.2 else "regular",
-                "store_credit": 0.0, "created_at": iso(NOW - timedelta(days=rng.randint(100, 1500))),
+                "id": f"IT{next(shop.item_numbers)}", "order_id": oid, "variant_id": v["id"],
+                "product_id": pid, "product_name": v["name"], "options": v["options"],
+                "price": v["price"], "status": "returned" if status == "returned" else "ordered",
             }
         )
-        cust_methods = []
-        for k in range(rng.choice((1, 1, 2, 3))):
-            kind = ("credit_card", "paypal", "gift_card")[k] if k else rng.choice(("credit_card", "credit_card", "paypal"))
-            mid = f"PM{c:05d}{k}"
-            if kind == "credit_card":
-                label = f"{rng.choice(('Visa', 'Mastercard', 'Amex'))} ending {fake.numerify('####')}"
-            elif kind == "paypal":
-                label = f"PayPal ({email})"
-            else:
-                label = f"Gift card ending {fake.numerify('####')}"
-            m = {"id": mid, "customer_id": cid, "kind": kind, "label": label,
-                 "balance": round(rng.uniform(10, 200), 2) if kind == "gift_card" else None}
-            cust_methods.append(m)
-        methods.extend(cust_methods)
-        for _ in range(rng.choice((1, 2, 2, 3, 3, 4))):
-            status = rng.choices(statuses, weights)[0]
-            oid = f"W{order_numbers[o]}"
-            o += 1
-            placed, shipped, delivered = _dates(status, rng)
-            method = rng.choice(cust_methods)
-            chosen = rng.sample(product_ids, rng.choice((1, 1, 2, 2, 3)))
-            total = 0.0
-            for pid in chosen:
-                v = rng.choice(catalog[pid])
-                total += v["price"]
-                items.append(
-                    {
-                        "id": f"IT{next(item_numbers)}", "order_id": oid, "variant_id": v["id"],
-                        "product_id": pid, "product_name": v["name"], "options": v["options"],
-                        "price": v["price"], "status": "returned" if status == "returned" else "ordered",
-                    }
-                )
-            total = round(total, 2)
-            tracking = fake.numerify("1Z##########") if shipped else None
-            orders.append(
-                {
-                    "id": oid, "customer_id": cid, "status": status, "placed_at": iso(placed),
-                    "shipped_at": iso(shipped) if shipped else None,
-                    "delivered_at": iso(delivered) if delivered else None,
-                    "ship_address1": customers[-1]["address1"], "ship_city": customers[-1]["city"],
-                    "ship_state": customers[-1]["state"], "ship_zip": customers[-1]["zip"],
-                    "payment_method_id": method["id"], "total": total, "tracking_number": tracking,
-                }
-            )
-            if status in ("cancelled", "returned"):
-                when = (placed if status == "cancelled" else delivered) + timedelta(days=rng.randint(1, 5))
-                refund_status = "completed" if when < NOW - timedelta(days=7) else "processing"
-                refunds.append(
-                    {
-                        "id": f"RF{next(ref_counter):06d}", "order_id": oid, "amount": total,
-                        "payment_method_id": method["id"], "destination": "original_payment",
-                        "status": refund_status, "created_at": iso(min(when, NOW)),
-                    }
-                )
-                if status == "returned":
-                    returns.append(
-                        {
-                            "id": f"RT{next(ref_counter):06d}", "order_id": oid, "kind": "return",
-                            "item_ids": ",".join(i["id"] for i in items if i["order_id"] == oid),
-                            "new_variant_ids": None, "status": "completed", "created_at": iso(min(when, NOW)),
-                        }
-                    )
-    db["customers"].insert_all(customers)
-    db["payment_methods"].insert_all(methods)
-    db["orders"].insert_all(orders)
-    db["order_items"].insert_all(items)
-    db["refunds"].insert_all(refunds)
-    db["returns"].insert_all(returns)
+    shop.items.extend(order_items)
+    total = round(total, 2)
+    tracking = fake.numerify("1Z##########") if shipped else None
+    shop.orders.append(
+        {
+            "id": oid, "customer_id": customer["id"], "status": status, "placed_at": iso(placed),
+            "shipped_at": iso(shipped) if shipped else None,
+            "delivered_at": iso(delivered) if delivered else None,
+            "ship_address1": customer["address1"], "ship_city": customer["city"],
+            "ship_state": customer["state"], "ship_zip": customer["zip"],
+            "payment_method_id": method["id"], "total": total, "tracking_number": tracking,
+        }
+    )
+    if status in ("cancelled", "returned"):
+        # A returned order has been delivered; a cancelled one never shipped.
+        start = placed if status == "cancelled" else delivered
+        _refund_and_return(shop, oid, status, start, total, method["id"], order_items)
+
+
+def _refund_and_return(
+    shop: _Shop, oid: str, status: str, start: datetime, total: float, method_id: str,
+    order_items: list[dict],
+) -> None:
+    when = start + timedelta(days=shop.rng.randint(1, 5))
+    refund_status = "completed" if when < NOW - timedelta(days=7) else "processing"
+    shop.refunds.append(
+        {
+            "id": f"RF{next(shop.ref_counter):06d}", "order_id": oid, "amount": total,
+            "payment_method_id": method_id, "destination": "original_payment",
+            "status": refund_status, "created_at": iso(min(when, NOW)),
+        }
+    )
+    if status == "returned":
+        shop.returns.append(
+            {
+                "id": f"RT{next(shop.ref_counter):06d}", "order_id": oid, "kind": "return",
+                "item_ids": ",".join(i["id"] for i in order_items),
+                "new_variant_ids": None, "status": "completed", "created_at": iso(min(when, NOW)),
+            }
+        )
 
 
 def _dates(status: str, rng: random.Random) -> tuple[datetime, datetime | None, datetime | None]:

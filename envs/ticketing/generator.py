@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlite_utils
@@ -229,84 +230,143 @@ def _cue(rng: random.Random, table: dict, level: int, e: dict, dept: str) -> str
     return rng.choice(table[level]).format(dept=dept, loc=e["location"])
 
 
-def _tickets(db: sqlite_utils.Database, fake: Faker, rng: random.Random, employees: list[dict], assets: list[dict]) -> None:
-    tk = _Tickets(db)
-    truth: list[tuple[dict, dict]] = []
-    dept_name = {d[0]: d[1] for d in DEPARTMENTS}
+@dataclass
+class _History:
+    """What every step of the ticket history shares; the steps draw from one rng, in order."""
+
+    tk: _Tickets
+    rng: random.Random
+    employees: list[dict]
+    staff: list[dict]  # active employees: people on leave file no new tickets
+    n: int  # head count, which scales how many tickets of each kind there are
+    truth: list[tuple[dict, dict]] = field(default_factory=list)  # new tickets, correct triage
+
+    def ago(self, days_lo: float, days_hi: float) -> datetime:
+        minutes = self.rng.randint(int(days_lo * 1440), int(days_hi * 1440))
+        return NOW - timedelta(minutes=minutes)
+
+
+def _tickets(
+    db: sqlite_utils.Database,
+    fake: Faker,
+    rng: random.Random,
+    employees: list[dict],
+    assets: list[dict],
+) -> None:
     staff = [e for e in employees if e["status"] == "active"]
-    assets_of: dict[str, list[dict]] = {}
-    for a in assets:
-        assets_of.setdefault(a["employee_id"], []).append(a)
-    n = len(employees)
+    h = _History(tk=_Tickets(db), rng=rng, employees=employees, staff=staff, n=len(employees))
+    # The order of these steps is the order of the rng draws: changing it changes every world.
+    _closed_history(h)
+    _recently_resolved(h)
+    _open_routed_incidents(h)
+    approvals = _access_requests(h, db)
+    _major_incidents(h)
+    _new_self_service(h)
+    h.tk.write()  # numbers the tickets, which the approval and truth rows below refer to
+    _write_approvals(db, approvals)
+    _write_truth(db, h.truth)
 
-    def ago(days_lo: float, days_hi: float) -> datetime:
-        return NOW - timedelta(minutes=rng.randint(int(days_lo * 1440), int(days_hi * 1440)))
 
-    # 1. Closed and resolved history: resets, unlocks, KB fixes, routed problems.
-    for _ in range(int(n * 1.2)):
-        e = rng.choice(employees)
-        opened = ago(1, 200)
+def _closed_history(h: _History) -> None:
+    """1. Closed and resolved history: resets, unlocks, KB fixes, routed problems."""
+    rng, tk = h.rng, h.tk
+    for _ in range(int(h.n * 1.2)):
+        e = rng.choice(h.employees)
+        opened = h.ago(1, 200)
         resolved = min(opened + timedelta(hours=rng.randint(1, 60)), NOW - timedelta(hours=1))
         status = "closed" if NOW - resolved > timedelta(days=REOPEN_DAYS) else "resolved"
         kind = rng.random()
         if kind < 0.3:
-            tk.add(requester_id=e["id"], short_description="Password reset", category="account", impact=3, urgency=1,
-                   status=status, resolution_code="password_reset", resolution_note="Password reset after verification.",
+            tk.add(requester_id=e["id"], short_description="Password reset", category="account",
+                   impact=3, urgency=1, status=status, resolution_code="password_reset",
+                   resolution_note="Password reset after verification.",
                    opened_at=opened, resolved_at=iso(resolved))
         elif kind < 0.5:
             art = rng.choice(WALKTHROUGH_ARTICLES)
-            tk.add(requester_id=e["id"], short_description=art.title, category=art.category, impact=3, urgency=2,
-                   status=status, resolution_code="kb_solution", resolution_note=f"Walked the caller through {art.id}.",
+            tk.add(requester_id=e["id"], short_description=art.title, category=art.category,
+                   impact=3, urgency=2, status=status, resolution_code="kb_solution",
+                   resolution_note=f"Walked the caller through {art.id}.",
                    opened_at=opened, resolved_at=iso(resolved))
         elif kind < 0.65:
             app = rng.choice(STANDARD_APPS)
-            tk.add(kind="request", requester_id=e["id"], short_description=f"Access to {APP_BY_ID[app].name}", category="access",
-                   impact=3, urgency=3, status=status, application_id=app, resolution_code="access_granted",
-                   resolution_note="Access granted.", opened_at=opened, resolved_at=iso(resolved))
+            tk.add(kind="request", requester_id=e["id"],
+                   short_description=f"Access to {APP_BY_ID[app].name}", category="access",
+                   impact=3, urgency=3, status=status, application_id=app,
+                   resolution_code="access_granted", resolution_note="Access granted.",
+                   opened_at=opened, resolved_at=iso(resolved))
         else:
             p = rng.choice(ROUTED_PROBLEMS)
             group = GROUP_FOR_CATEGORY[p.category]
-            t = tk.add(requester_id=e["id"], short_description=p.short, description=p.detail, category=p.category,
-                       impact=3, urgency=rng.choice((1, 2)), status=status, assignment_group=group,
-                       resolution_code=rng.choice(("resolved_by_caller", "not_reproducible", "kb_solution")),
-                       resolution_note="Fixed by the resolver group.", opened_at=opened, resolved_at=iso(resolved))
-            tk.comment(t, "Analyst", "internal", f"Routed to {GROUPS[group][0]}.", iso(opened + timedelta(minutes=5)))
+            t = tk.add(requester_id=e["id"], short_description=p.short, description=p.detail,
+                       category=p.category, impact=3, urgency=rng.choice((1, 2)), status=status,
+                       assignment_group=group,
+                       resolution_code=rng.choice(
+                           ("resolved_by_caller", "not_reproducible", "kb_solution")
+                       ),
+                       resolution_note="Fixed by the resolver group.",
+                       opened_at=opened, resolved_at=iso(resolved))
+            tk.comment(t, "Analyst", "internal", f"Routed to {GROUPS[group][0]}.",
+                       iso(opened + timedelta(minutes=5)))
 
-    # 2. Recently resolved routed problems (reopenable: resolved within REOPEN_DAYS).
-    for _ in range(max(4, n // 25)):
-        e = rng.choice(staff)
+
+def _recently_resolved(h: _History) -> None:
+    """2. Recently resolved routed problems (reopenable: resolved within REOPEN_DAYS)."""
+    rng, tk = h.rng, h.tk
+    for _ in range(max(4, h.n // 25)):
+        e = rng.choice(h.staff)
         p = rng.choice(ROUTED_PROBLEMS)
-        opened = ago(4, REOPEN_DAYS - 1)
+        opened = h.ago(4, REOPEN_DAYS - 1)
         resolved = opened + timedelta(hours=rng.randint(2, 48))
-        t = tk.add(requester_id=e["id"], short_description=p.short, description=p.detail, category=p.category,
-                   impact=3, urgency=2, status="resolved", assignment_group=GROUP_FOR_CATEGORY[p.category],
-                   resolution_code="resolved_by_caller", resolution_note="The caller confirmed it works again.",
+        t = tk.add(requester_id=e["id"], short_description=p.short, description=p.detail,
+                   category=p.category, impact=3, urgency=2, status="resolved",
+                   assignment_group=GROUP_FOR_CATEGORY[p.category],
+                   resolution_code="resolved_by_caller",
+                   resolution_note="The caller confirmed it works again.",
                    opened_at=opened, resolved_at=iso(resolved))
-        tk.comment(t, "Analyst", "public", "Resolved: the caller confirmed it works again.", t["resolved_at"])
+        tk.comment(t, "Analyst", "public", "Resolved: the caller confirmed it works again.",
+                   t["resolved_at"])
 
-    # 3. Open routed incidents, some past their SLA due time.
-    for i in range(max(8, n // 10)):
-        e = rng.choice(staff)
+
+def _open_routed_incidents(h: _History) -> None:
+    """3. Open routed incidents, every other one past its SLA due time."""
+    rng, tk = h.rng, h.tk
+    for i in range(max(8, h.n // 10)):
+        e = rng.choice(h.staff)
         p = rng.choice(ROUTED_PROBLEMS)
         urgency = rng.choice((1, 2, 2))
         breached = i % 2 == 0
         priority = PRIORITY[3][urgency]
         hours = RESOLVE_HOURS[priority]
-        opened = NOW - timedelta(hours=hours + rng.randint(2, 30)) if breached else NOW - timedelta(hours=rng.randint(1, max(2, hours - 2)))
+        if breached:
+            opened = NOW - timedelta(hours=hours + rng.randint(2, 30))
+        else:
+            opened = NOW - timedelta(hours=rng.randint(1, max(2, hours - 2)))
         group = GROUP_FOR_CATEGORY[p.category]
-        t = tk.add(requester_id=e["id"], short_description=p.short, description=p.detail, category=p.category,
-                   impact=3, urgency=urgency, status=rng.choice(("assigned", "in_progress")), assignment_group=group,
+        t = tk.add(requester_id=e["id"], short_description=p.short, description=p.detail,
+                   category=p.category, impact=3, urgency=urgency,
+                   status=rng.choice(("assigned", "in_progress")), assignment_group=group,
                    opened_at=opened)
-        tk.comment(t, "Analyst", "internal", f"Routed to {GROUPS[group][0]}.", iso(opened + timedelta(minutes=5)))
+        tk.comment(t, "Analyst", "internal", f"Routed to {GROUPS[group][0]}.",
+                   iso(opened + timedelta(minutes=5)))
 
-    # 4. Access requests waiting on approvals (pending), approved ones awaiting fulfilment, rejected ones.
-    approvals = []
-    apr = itertools.count(5001)
+
+def _access_requests(h: _History, db: sqlite_utils.Database) -> list[tuple[dict, dict]]:
+    """4. Access requests waiting on approval (pending), approved ones awaiting fulfilment,
+    rejected ones. Returns (ticket, approval row) pairs, written once tickets have ids."""
+    rng, tk = h.rng, h.tk
+    approvals: list[tuple[dict, dict]] = []
     has = {(r["employee_id"], r["application_id"]) for r in db["access_grants"].rows}
-    candidates = [(e, app) for e in staff if e["manager_id"] for app in SENSITIVE_APPS if (e["id"], app) not in has]
+    candidates = [
+        (e, app)
+        for e in h.staff
+        if e["manager_id"]
+        for app in SENSITIVE_APPS
+        if (e["id"], app) not in has
+    ]
     rng.shuffle(candidates)
-    quota = {"pending": max(4, n // 30), "approved": max(6, n // 25), "rejected": max(2, n // 60)}
-    used: set[str] = set()
+    quota = {"pending": max(4, h.n // 30), "approved": max(6, h.n // 25),
+             "rejected": max(2, h.n // 60)}
+    used: set[str] = set()  # one request per employee, so a task about it is unambiguous
     for e, app in candidates:
         state = next((s for s, q in quota.items() if q > 0), None)
         if state is None:
@@ -315,89 +375,141 @@ def _tickets(db: sqlite_utils.Database, fake: Faker, rng: random.Random, employe
             continue
         used.add(e["id"])
         quota[state] -= 1
-        opened = ago(1, 6)
+        opened = h.ago(1, 6)
         decided = opened + timedelta(hours=rng.randint(2, 20)) if state != "pending" else None
-        # A rejected request is cancelled; the others wait on hold for the approval or its fulfilment.
-        t = tk.add(kind="request", requester_id=e["id"], short_description=f"Access to {APP_BY_ID[app].name}",
+        # A rejected request is cancelled; the others wait on hold for the approval or its
+        # fulfilment.
+        t = tk.add(kind="request", requester_id=e["id"],
+                   short_description=f"Access to {APP_BY_ID[app].name}",
                    category="access", impact=3, urgency=rng.choice((2, 3)), application_id=app,
                    status="cancelled" if state == "rejected" else "on_hold", opened_at=opened,
                    updated_at=iso(decided) if decided else None)
-        approvals.append((t, {"employee_id": e["id"], "application_id": app, "approver_id": e["manager_id"],
+        approvals.append((t, {"employee_id": e["id"], "application_id": app,
+                              "approver_id": e["manager_id"],
                               "status": state, "justification": "Needed for my role.",
                               "requested_at": iso(opened + timedelta(minutes=10)),
                               "decided_at": iso(decided) if decided else None}))
-        tk.comment(t, "Analyst", "public", f"Approval requested from your manager for {APP_BY_ID[app].name}.", iso(opened + timedelta(minutes=10)))
+        tk.comment(t, "Analyst", "public",
+                   f"Approval requested from your manager for {APP_BY_ID[app].name}.",
+                   iso(opened + timedelta(minutes=10)))
+    return approvals
 
-    # 5. Major incidents with linked duplicates, and new self-service reports not yet linked.
+
+def _major_incidents(h: _History) -> None:
+    """5. Major incidents with linked duplicates, and new self-service reports not yet linked."""
+    rng, tk = h.rng, h.tk
     for cat, short, said, loc in MAJOR_INCIDENTS:
-        owner = rng.choice([e for e in staff if e["location"] == loc] or staff)
-        opened = ago(0.1, 0.9)
-        parent = tk.add(requester_id=owner["id"], short_description=short, description=said, category=cat,
-                        impact=1 if "company" in short or "office" in short else 2, urgency=1,
-                        status="in_progress", assignment_group=GROUP_FOR_CATEGORY[cat], opened_at=opened)
-        tk.comment(parent, "Analyst", "public", f"Major incident: {short}. Updates every hour.", iso(opened + timedelta(minutes=20)))
-        for _ in range(rng.randint(1, 3)):
-            e = rng.choice(staff)
-            t_open = opened + timedelta(minutes=rng.randint(20, 200))
-            tk.add(requester_id=e["id"], channel="self-service", short_description=short.split(" for ")[0],
-                   description=said, category=cat, impact=3, urgency=1, status="resolved", parent_id=parent,
-                   assignment_group="service-desk", resolution_code="duplicate",
-                   resolution_note="Duplicate of the major incident; you will be updated there.",
-                   opened_at=min(t_open, NOW - timedelta(minutes=5)), resolved_at=iso(min(t_open + timedelta(minutes=15), NOW - timedelta(minutes=1))))
-        for _ in range(max(2, n // 60)):
-            e = rng.choice(staff)
-            t_open = NOW - timedelta(minutes=rng.randint(5, 90))
-            text = f"{said[:1].upper()}{said[1:]}. {rng.choice(('Please help.', 'Is something down?', 'Can someone look?'))}"
-            t = tk.add(requester_id=e["id"], channel="self-service", short_description=_self_service_title(short, rng),
-                       description=text, category=rng.choice((cat, "software")), impact=3, urgency=3, status="new",
-                       opened_at=t_open)
-            truth.append((t, {"scenario": "duplicate", "parent_id": parent, "category": cat}))
+        owner = rng.choice([e for e in h.staff if e["location"] == loc] or h.staff)
+        opened = h.ago(0.1, 0.9)
+        parent = tk.add(requester_id=owner["id"], short_description=short, description=said,
+                        category=cat, impact=1 if "company" in short or "office" in short else 2,
+                        urgency=1, status="in_progress", assignment_group=GROUP_FOR_CATEGORY[cat],
+                        opened_at=opened)
+        tk.comment(parent, "Analyst", "public", f"Major incident: {short}. Updates every hour.",
+                   iso(opened + timedelta(minutes=20)))
+        _linked_duplicates(h, parent, cat, short, said, opened)
+        _unlinked_reports(h, parent, cat, short, said)
 
-    # 6. New self-service tickets: KB-solvable, routable, vague, password requests.
-    for i in range(max(10, n // 8)):
-        e = rng.choice(staff)
+
+def _linked_duplicates(
+    h: _History, parent: dict, cat: str, short: str, said: str, opened: datetime
+) -> None:
+    """Duplicates already resolved against the major incident, as an analyst would have."""
+    rng = h.rng
+    for _ in range(rng.randint(1, 3)):
+        e = rng.choice(h.staff)
+        t_open = opened + timedelta(minutes=rng.randint(20, 200))
+        resolved = min(t_open + timedelta(minutes=15), NOW - timedelta(minutes=1))
+        h.tk.add(requester_id=e["id"], channel="self-service",
+                 short_description=short.split(" for ")[0], description=said, category=cat,
+                 impact=3, urgency=1, status="resolved", parent_id=parent,
+                 assignment_group="service-desk", resolution_code="duplicate",
+                 resolution_note="Duplicate of the major incident; you will be updated there.",
+                 opened_at=min(t_open, NOW - timedelta(minutes=5)), resolved_at=iso(resolved))
+
+
+def _unlinked_reports(h: _History, parent: dict, cat: str, short: str, said: str) -> None:
+    """New reports of the major incident: triage tasks whose right answer is to link them."""
+    rng = h.rng
+    for _ in range(max(2, h.n // 60)):
+        e = rng.choice(h.staff)
+        t_open = NOW - timedelta(minutes=rng.randint(5, 90))
+        ask = rng.choice(("Please help.", "Is something down?", "Can someone look?"))
+        text = f"{said[:1].upper()}{said[1:]}. {ask}"
+        t = h.tk.add(requester_id=e["id"], channel="self-service",
+                     short_description=_self_service_title(short, rng),
+                     description=text, category=rng.choice((cat, "software")), impact=3,
+                     urgency=3, status="new", opened_at=t_open)
+        h.truth.append((t, {"scenario": "duplicate", "parent_id": parent, "category": cat}))
+
+
+def _new_self_service(h: _History) -> None:
+    """6. New self-service tickets: KB-solvable, routable, vague, password requests."""
+    rng, tk = h.rng, h.tk
+    dept_name = {d[0]: d[1] for d in DEPARTMENTS}
+    for i in range(max(10, h.n // 8)):
+        e = rng.choice(h.staff)
         t_open = NOW - timedelta(minutes=rng.randint(5, 600))
         impact = rng.choice((3, 3, 3, 2))
         urgency = rng.choice((1, 2, 2, 3))
         cue_i = _cue(rng, IMPACT_CUES, impact, e, dept_name[e["department_id"]])
         cue_u = _cue(rng, URGENCY_CUES, urgency, e, dept_name[e["department_id"]])
+        cues = f"{cue_i[:1].upper()}{cue_i[1:]}, and {cue_u}."
+        graded = {"impact": impact, "urgency": urgency, "cue_impact": cue_i, "cue_urgency": cue_u}
         mode = i % 3
         if mode == 0:
             art = WALKTHROUGH_ARTICLES[i // 3 % len(WALKTHROUGH_ARTICLES)]
-            text = f"{art.symptom}. {cue_i[:1].upper()}{cue_i[1:]}, and {cue_u}."
-            t = tk.add(requester_id=e["id"], channel="self-service", short_description=art.symptom.split(",")[0][:60],
-                       description=text, category="software", impact=3, urgency=3, status="new", opened_at=t_open)
-            truth.append((t, {"scenario": "kb", "category": art.category, "impact": impact, "urgency": urgency,
-                              "article_id": art.id, "cue_impact": cue_i, "cue_urgency": cue_u}))
+            t = tk.add(requester_id=e["id"], channel="self-service",
+                       short_description=art.symptom.split(",")[0][:60],
+                       description=f"{art.symptom}. {cues}", category="software", impact=3,
+                       urgency=3, status="new", opened_at=t_open)
+            h.truth.append((t, {"scenario": "kb", "category": art.category, **graded,
+                                "article_id": art.id}))
         elif mode == 1:
             p = ROUTED_PROBLEMS[i // 3 % len(ROUTED_PROBLEMS)]
-            text = f"{p.detail[:1].upper()}{p.detail[1:]}. {cue_i[:1].upper()}{cue_i[1:]}, and {cue_u}."
-            t = tk.add(requester_id=e["id"], channel="self-service", short_description=p.short, description=text,
+            t = tk.add(requester_id=e["id"], channel="self-service", short_description=p.short,
+                       description=f"{p.detail[:1].upper()}{p.detail[1:]}. {cues}",
                        category="software", impact=3, urgency=3, status="new", opened_at=t_open)
-            truth.append((t, {"scenario": "route", "category": p.category, "impact": impact, "urgency": urgency,
-                              "assignment_group": GROUP_FOR_CATEGORY[p.category], "cue_impact": cue_i, "cue_urgency": cue_u}))
+            h.truth.append((t, {"scenario": "route", "category": p.category, **graded,
+                                "assignment_group": GROUP_FOR_CATEGORY[p.category]}))
         else:
             p = ROUTED_PROBLEMS[(i * 7 + 3) % len(ROUTED_PROBLEMS)]
-            vague = rng.choice(("Something is broken, please help.", "It stopped working again!!", "Nothing works the way it should.", "Same problem as before, please fix."))
-            detail = f"{p.detail[:1].upper()}{p.detail[1:]}. {cue_i[:1].upper()}{cue_i[1:]}, and {cue_u}."
-            t = tk.add(requester_id=e["id"], channel="self-service", short_description=vague[:40], description=vague,
-                       category="software", impact=3, urgency=3, status="new", opened_at=t_open)
-            truth.append((t, {"scenario": "vague", "category": p.category, "impact": impact, "urgency": urgency,
-                              "assignment_group": GROUP_FOR_CATEGORY[p.category], "detail": detail,
-                              "cue_impact": cue_i, "cue_urgency": cue_u}))
+            vague = rng.choice(_VAGUE_REPORTS)
+            t = tk.add(requester_id=e["id"], channel="self-service", short_description=vague[:40],
+                       description=vague, category="software", impact=3, urgency=3,
+                       status="new", opened_at=t_open)
+            # The vague text hides the problem: the detail is what the caller says when asked.
+            h.truth.append((t, {"scenario": "vague", "category": p.category, **graded,
+                                "assignment_group": GROUP_FOR_CATEGORY[p.category],
+                                "detail": f"{p.detail[:1].upper()}{p.detail[1:]}. {cues}"}))
 
-    tk.write()
+
+_VAGUE_REPORTS = (
+    "Something is broken, please help.",
+    "It stopped working again!!",
+    "Nothing works the way it should.",
+    "Same problem as before, please fix.",
+)
+
+
+def _write_approvals(db: sqlite_utils.Database, approvals: list[tuple[dict, dict]]) -> None:
+    apr = itertools.count(5001)
     db["approvals"].insert_all(
         {"id": f"APR{next(apr)}", "ticket_id": t["id"], **a} for t, a in approvals
     )
+
+
+def _write_truth(db: sqlite_utils.Database, truth: list[tuple[dict, dict]]) -> None:
     rows = []
     for t, info in truth:
         parent = info.get("parent_id")
         rows.append(
-            {"ticket_id": t["id"], "scenario": info["scenario"], "kind": "incident", "category": info.get("category"),
-             "impact": info.get("impact"), "urgency": info.get("urgency"), "assignment_group": info.get("assignment_group"),
-             "parent_id": parent["id"] if isinstance(parent, dict) else parent, "article_id": info.get("article_id"),
-             "detail": info.get("detail"), "cue_impact": info.get("cue_impact"), "cue_urgency": info.get("cue_urgency")}
+            {"ticket_id": t["id"], "scenario": info["scenario"], "kind": "incident",
+             "category": info.get("category"), "impact": info.get("impact"),
+             "urgency": info.get("urgency"), "assignment_group": info.get("assignment_group"),
+             "parent_id": parent["id"] if isinstance(parent, dict) else parent,
+             "article_id": info.get("article_id"), "detail": info.get("detail"),
+             "cue_impact": info.get("cue_impact"), "cue_urgency": info.get("cue_urgency")}
         )
     db[TRUTH_TABLE].insert_all(rows)
 

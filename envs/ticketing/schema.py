@@ -55,6 +55,15 @@ PRIORITY = {
 
 
 def create_tables(db: sqlite_utils.Database) -> None:
+    # Tables are created in this order, and the order is part of the world's bytes: keep it.
+    _create_people_tables(db)
+    _create_asset_tables(db)
+    _create_desk_tables(db)
+    _create_indexes(db)
+
+
+def _create_people_tables(db: sqlite_utils.Database) -> None:
+    """Departments, employees, applications, and who has (or asked for) access to which."""
     db["departments"].create(
         {"id": str, "name": str, "manager_id": str, "location": str},
         pk="id",
@@ -75,10 +84,12 @@ def create_tables(db: sqlite_utils.Database) -> None:
         pk="id",
     )
     db["access_grants"].create(
-        {"id": str, "employee_id": str, "application_id": str, "ticket_id": str, "granted_at": str,
-         "role": str, "expires_on": str},
+        {"id": str, "employee_id": str, "application_id": str, "ticket_id": str,
+         "granted_at": str, "role": str, "expires_on": str},
         pk="id",
-        foreign_keys=[("employee_id", "employees", "id"), ("application_id", "applications", "id")],
+        foreign_keys=[
+            ("employee_id", "employees", "id"), ("application_id", "applications", "id")
+        ],
     )
     db["approvals"].create(
         {
@@ -87,8 +98,14 @@ def create_tables(db: sqlite_utils.Database) -> None:
             "decided_at": str,
         },
         pk="id",
-        foreign_keys=[("employee_id", "employees", "id"), ("application_id", "applications", "id")],
+        foreign_keys=[
+            ("employee_id", "employees", "id"), ("application_id", "applications", "id")
+        ],
     )
+
+
+def _create_asset_tables(db: sqlite_utils.Database) -> None:
+    """Hardware, its damage reports, and the replacement and repair orders raised for it."""
     db["assets"].create(
         {
             "id": str, "employee_id": str, "kind": str, "model": str, "serial": str,
@@ -116,11 +133,18 @@ def create_tables(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
+
+
+def _create_desk_tables(db: sqlite_utils.Database) -> None:
+    """The service desk itself: groups, SLAs, the knowledge base, tickets and transfers."""
     db["assignment_groups"].create(
         {"id": str, "name": str, "handles": str, "tier": int},
         pk="id",
     )
-    db["sla"].create({"priority": int, "label": str, "response_hours": int, "resolve_hours": int}, pk="priority")
+    db["sla"].create(
+        {"priority": int, "label": str, "response_hours": int, "resolve_hours": int},
+        pk="priority",
+    )
     db["kb_articles"].create(
         {"id": str, "title": str, "category": str, "body": str, "keywords": str, "updated_at": str},
         pk="id",
@@ -139,7 +163,10 @@ def create_tables(db: sqlite_utils.Database) -> None:
         foreign_keys=[("requester_id", "employees", "id")],
     )
     db["ticket_comments"].create(
-        {"id": int, "ticket_id": str, "author": str, "visibility": str, "body": str, "created_at": str},
+        {
+            "id": int, "ticket_id": str, "author": str, "visibility": str, "body": str,
+            "created_at": str,
+        },
         pk="id",
         foreign_keys=[("ticket_id", "tickets", "id")],
     )
@@ -147,7 +174,14 @@ def create_tables(db: sqlite_utils.Database) -> None:
         {"id": str, "summary": str, "created_at": str},
         pk="id",
     )
-    db.execute("CREATE VIRTUAL TABLE kb_fts USING fts5(id UNINDEXED, title, body, keywords, tokenize='porter unicode61')")
+    db.execute(
+        "CREATE VIRTUAL TABLE kb_fts USING fts5(id UNINDEXED, title, body, keywords, "
+        "tokenize='porter unicode61')"
+    )
+
+
+def _create_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes for the lookups the tools make; unique ones also guard against duplicate rows."""
     db["employees"].create_index(["last_name", "first_name"])
     db["employees"].create_index(["email"], unique=True)
     db["assets"].create_index(["employee_id", "kind"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from utility_gym.core.nlu import Reading
@@ -49,6 +49,20 @@ class UserTurn:
     done: bool = False
     outcome: str | None = None  # "satisfied" | "gave_up" when done
     agreed: Proposal | None = None
+
+
+@dataclass
+class _Reply:
+    """AgendaUser's answer to one agent message, assembled part by part."""
+
+    parts: list[str] = field(default_factory=list)
+    acts: list[str] = field(default_factory=list)
+    productive: bool = False  # moved the conversation on; an unproductive turn costs patience
+    agreed: Proposal | None = None
+
+    def add(self, text: str, act: str) -> None:
+        self.parts.append(text)
+        self.acts.append(act)
 
 
 class UserSimulator(Protocol):
@@ -148,95 +162,112 @@ class AgendaUser:
         kinds = {a.kind for a in reading.acts}
         open_index = progress.first_open()
         if open_index is None:
-            return UserTurn(self._say("thanks_bye"), ("thanks", "bye"), done=True, outcome="satisfied")
+            return UserTurn(self._say("thanks_bye"), ("thanks", "bye"), done=True,
+                            outcome="satisfied")
         intent = self.goal.intents[open_index]
         if open_index != s["current"]:
             s["current"] = open_index
-            return UserTurn(self._say("thanks_next", request=_strip_greeting(intent.request)), ("thanks", "inform_intent"))
+            return UserTurn(self._say("thanks_next", request=_strip_greeting(intent.request)),
+                            ("thanks", "inform_intent"))
+        # Read now: answering a proposal below may change the user's mind, and a repeated
+        # request says what it asked for when this message came in.
         request = _strip_greeting(self._request(intent, open_index))
+        reply = _Reply()
 
-        parts: list[str] = []
-        acts: list[str] = []
-        productive = False
-        agreed: Proposal | None = None
-
-        # a refusal naming no action beside a proposal is about something else ("ADP is unavailable")
+        # a refusal naming no action beside a proposal is about something else ("ADP is
+        # unavailable")
         refusal = "refuse" in kinds and self._refuses_request(reading, intent) and not (
-            reading.proposal is not None and not reading.proposal.bare and None in {a.action for a in reading.acts if a.kind == "refuse"}
+            reading.proposal is not None and not reading.proposal.bare
+            and None in {a.action for a in reading.acts if a.kind == "refuse"}
         )
         choice = self._pick(reading.choices, intent) if reading.choices else None
         refusal = refusal and choice is None  # "out of stock: a refund, or another colour?"
-        if choice is not None:
-            # "Should I unlock your account, or reset your password?": the user names its pick;
-            # a pick of a proposal's alternative is a yes to the proposal with that alternative.
-            parts.append(self._say("choose", choice=self._choice_words(choice, intent)))
-            acts.append("choose")
-            productive = True
-            if reading.proposal is not None:
-                _, act, _, agreed = self._answer_proposal(intent, reading, open_index, choice)
-                if act == "affirm":
-                    acts.append("affirm")
-                else:
-                    agreed = None
-        elif reading.proposal is not None and not refusal:
-            text, act, productive, agreed = self._answer_proposal(intent, reading, open_index)
-            parts.append(text)
-            acts.append(act)
-        if refusal and not parts:
+        self._answer_choice_or_proposal(reply, intent, reading, open_index, choice, refusal)
+        if refusal and not reply.parts:
             text, act, done = self._answer_refusal(intent, open_index)
             if done:
                 return UserTurn(text, (act,), done=True, outcome="gave_up")
-            parts.append(text)
-            acts.append(act)
-            productive = act in ("accept_refusal", "ask_reason")
-        elif "offer" in kinds and not parts:
-            offered = {a.action for a in reading.acts if a.kind == "offer"}
-            if offered & set(intent.offer_accept):
-                parts.append(self._say("accept_offer"))
-                acts.append("affirm")
-            else:
-                parts.append(self._say("decline_offer"))
-                acts.append("deny")
-            productive = True
+            reply.add(text, act)
+            reply.productive = act in ("accept_refusal", "ask_reason")
+        elif "offer" in kinds and not reply.parts:
+            self._answer_offer(reply, intent, reading)
+        self._answer_asked_slots(reply, reading, choice)
+        if not reply.parts:
+            self._answer_nothing_asked(reply, kinds, intent, open_index, request)
 
-        requested = list(reading.slots())
-        if choice is not None:  # a fact the pick already says needs no answer of its own
-            known = self.goal.known
-            requested = [slot for slot in requested
-                         if not (slot in reading.choice_slots and known.get(slot) and known[slot].casefold() in choice)]
-        if requested:
-            repeated = any(slot in s["given"] for slot in requested)  # asked before: a redundant question
-            text, wasted = self._answer_requests(requested)
-            parts.append(text)
-            acts.append("inform")
-            if repeated:
-                acts.append("already_said")
-            productive = productive or not wasted
-
-        if not parts:
-            if "wait" in kinds:
-                parts.append(self._say("wait_ack"))
-                acts.append("acknowledge")
-                productive = True
-            elif "greet" in kinds or "ask_more" in kinds:
-                parts.append(self._say("repeat_request", request=request))
-                acts.append("inform_intent")
-                productive = s["turns"] <= 1
-            elif kinds & {"inform", "transfer", "apologize", "thank", "refuse"}:
-                parts.append(self._say("acknowledge") + " " + self._say("repeat_request", request=request))
-                acts.append("inform_intent")
-            elif "bye" in kinds:
-                parts.append(self._say("repeat_request", request=request))
-                acts.append("inform_intent")
-            else:
-                parts.append(self._say("clarify_unknown", request=self._request(intent, open_index)))
-                acts.append("clarify")
-
-        if not productive:
+        if not reply.productive:
             s["patience"] -= 1
             if s["patience"] <= 0:
                 return UserTurn(self._say("give_up"), ("bye",), done=True, outcome="gave_up")
-        return UserTurn(" ".join(parts), tuple(acts), agreed=agreed)
+        return UserTurn(" ".join(reply.parts), tuple(reply.acts), agreed=reply.agreed)
+
+    # -- the steps of respond(), in the order they speak (each _say draws from the rng) -------
+    def _answer_choice_or_proposal(
+        self, reply: _Reply, intent: Intent, reading: Reading, open_index: int,
+        choice: str | None, refusal: bool,
+    ) -> None:
+        if choice is not None:
+            # "Should I unlock your account, or reset your password?": the user names its pick;
+            # a pick of a proposal's alternative is a yes to the proposal with that alternative.
+            reply.add(self._say("choose", choice=self._choice_words(choice, intent)), "choose")
+            reply.productive = True
+            if reading.proposal is not None:
+                _, act, _, agreed = self._answer_proposal(intent, reading, open_index, choice)
+                if act == "affirm":
+                    reply.acts.append("affirm")
+                    reply.agreed = agreed
+        elif reading.proposal is not None and not refusal:
+            text, act, productive, agreed = self._answer_proposal(intent, reading, open_index)
+            reply.add(text, act)
+            reply.productive, reply.agreed = productive, agreed
+
+    def _answer_offer(self, reply: _Reply, intent: Intent, reading: Reading) -> None:
+        offered = {a.action for a in reading.acts if a.kind == "offer"}
+        if offered & set(intent.offer_accept):
+            reply.add(self._say("accept_offer"), "affirm")
+        else:
+            reply.add(self._say("decline_offer"), "deny")
+        reply.productive = True
+
+    def _answer_asked_slots(self, reply: _Reply, reading: Reading, choice: str | None) -> None:
+        assert self.goal is not None
+        requested = list(reading.slots())
+        if choice is not None:  # a fact the pick already says needs no answer of its own
+            known = self.goal.known
+            requested = [
+                slot for slot in requested
+                if not (slot in reading.choice_slots and known.get(slot)
+                        and known[slot].casefold() in choice)
+            ]
+        if not requested:
+            return
+        # asked before: a redundant question
+        repeated = any(slot in self._s["given"] for slot in requested)
+        text, wasted = self._answer_requests(requested)
+        reply.add(text, "inform")
+        if repeated:
+            reply.acts.append("already_said")
+        reply.productive = reply.productive or not wasted
+
+    def _answer_nothing_asked(
+        self, reply: _Reply, kinds: set[str], intent: Intent, open_index: int, request: str
+    ) -> None:
+        """A message that asked nothing and proposed nothing: the user restates its request."""
+        if "wait" in kinds:
+            reply.add(self._say("wait_ack"), "acknowledge")
+            reply.productive = True
+        elif "greet" in kinds or "ask_more" in kinds:
+            reply.add(self._say("repeat_request", request=request), "inform_intent")
+            reply.productive = self._s["turns"] <= 1  # a greeting is only fair on the first turn
+        elif kinds & {"inform", "transfer", "apologize", "thank", "refuse"}:
+            text = self._say("acknowledge") + " " + self._say("repeat_request", request=request)
+            reply.add(text, "inform_intent")
+        elif "bye" in kinds:
+            reply.add(self._say("repeat_request", request=request), "inform_intent")
+        else:
+            # the request as it stands now, after any change of mind this turn
+            clarify = self._say("clarify_unknown", request=self._request(intent, open_index))
+            reply.add(clarify, "clarify")
 
     # -- helpers ------------------------------------------------------------------------------
     def _say(self, key: str, **values: str) -> str:
