@@ -189,6 +189,14 @@ class AgendaUser:
             parts.append(text)
             acts.append(act)
             productive = act in ("accept_refusal", "ask_reason")
+        elif "offer" in kinds and not parts and self._offers_its_action(reading, intent):
+            # "I can't replace it; would you like me to book a repair instead?" when a repair is
+            # what it wants: a proposal of the repair, answered (and checked) as one.
+            assert reading.offer is not None
+            as_proposal = dataclasses.replace(reading, proposal=reading.offer)
+            text, act, productive, agreed = self._answer_proposal(intent, as_proposal, open_index)
+            parts.append(text)
+            acts.append(act)
         elif "offer" in kinds and not parts:
             offered = {a.action for a in reading.acts if a.kind == "offer"}
             if offered & set(intent.offer_accept):
@@ -426,6 +434,14 @@ class AgendaUser:
                     if len(trimmed.split()) > 8:
                         return "the " + m.surface if m.kind not in ("order", "ticket", "asset", "amount") else m.surface
         return trimmed
+
+    def _offers_its_action(self, reading: Reading, intent: Intent) -> bool:
+        """The turn asks it to take an alternative that is the action its intent wants."""
+        offer = reading.offer
+        return (
+            offer is not None and intent.outcome == "write" and bool(intent.action)
+            and bool(set(offer.actions) & self._same_actions(intent.action))
+        )
 
     def _refuses_request(self, reading: Reading, intent: Intent) -> bool:
         """A refusal of what the user asked for: one naming no action, or the user's own."""
