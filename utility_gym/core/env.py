@@ -319,8 +319,9 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
             hear(text)
         reading, progress = self.read_turn(text)
         turn = self.user.respond(reading, progress)
-        if reading.proposal is not None:
-            # The user's yes holds for what this proposal stated; anything else withdraws it.
+        if reading.proposal is not None or reading.offer is not None:
+            # The user's yes holds for what this proposal (or offered alternative) stated;
+            # anything else withdraws it.
             agreed = turn.agreed if "affirm" in turn.acts else None
             ep.affirmed = Affirmed(agreed.actions, agreed.text, agreed.context) if agreed is not None else None
         elif "deny" in turn.acts or "deny_change" in turn.acts:

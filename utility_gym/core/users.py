@@ -190,7 +190,7 @@ class AgendaUser:
             reply.add(text, act)
             reply.productive = act in ("accept_refusal", "ask_reason")
         elif "offer" in kinds and not reply.parts:
-            self._answer_offer(reply, intent, reading)
+            self._answer_offer(reply, intent, reading, open_index)
         self._answer_asked_slots(reply, reading, choice)
         if not reply.parts:
             self._answer_nothing_asked(reply, kinds, intent, open_index, request)
@@ -221,7 +221,15 @@ class AgendaUser:
             reply.add(text, act)
             reply.productive, reply.agreed = productive, agreed
 
-    def _answer_offer(self, reply: _Reply, intent: Intent, reading: Reading) -> None:
+    def _answer_offer(self, reply: _Reply, intent: Intent, reading: Reading, index: int) -> None:
+        if self._offers_its_action(reading, intent):
+            # "I can't replace it; would you like me to book a repair instead?" when a repair is
+            # what it wants: a proposal of the repair, answered (and checked) as one.
+            assert reading.offer is not None
+            as_proposal = dataclasses.replace(reading, proposal=reading.offer)
+            text, act, reply.productive, reply.agreed = self._answer_proposal(intent, as_proposal, index)
+            reply.add(text, act)
+            return
         offered = {a.action for a in reading.acts if a.kind == "offer"}
         if offered & set(intent.offer_accept):
             reply.add(self._say("accept_offer"), "affirm")
@@ -457,6 +465,14 @@ class AgendaUser:
                     if len(trimmed.split()) > 8:
                         return "the " + m.surface if m.kind not in ("order", "ticket", "asset", "amount") else m.surface
         return trimmed
+
+    def _offers_its_action(self, reading: Reading, intent: Intent) -> bool:
+        """The turn asks it to take an alternative that is the action its intent wants."""
+        offer = reading.offer
+        return (
+            offer is not None and intent.outcome == "write" and bool(intent.action)
+            and bool(set(offer.actions) & self._same_actions(intent.action))
+        )
 
     def _refuses_request(self, reading: Reading, intent: Intent) -> bool:
         """A refusal of what the user asked for: one naming no action, or the user's own."""

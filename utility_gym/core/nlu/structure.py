@@ -53,6 +53,8 @@ class Reading:
     proposal: Proposal | None = None
     choices: tuple[str, ...] = ()
     choice_slots: tuple[str, ...] = ()  # facts the choice question's alternatives are values of
+    # An alternative the turn asks the user to take, as a proposal of it (see ``_offer``).
+    offer: Proposal | None = None
 
     @property
     def kinds(self) -> frozenset[str]:
@@ -144,8 +146,9 @@ def _frame(
     alternatives of a choice question."""
     # a choice needs an "or" or a list, a proposal a go-ahead question: most turns have neither
     maybe_choice = is_question and any(c.bullet or " or " in c.text or c.text.lstrip().startswith("or ") for c in clauses)
+    offer = _offer(clauses, acts, final, is_question)
     if not maybe_choice and not any(a.kind == "confirm" for _, _, a in acts):
-        return Reading(final, grounding, is_question)
+        return Reading(final, grounding, is_question, offer=offer)
     kinds_of: dict[int, set[str]] = {}
     for ci, _, a in acts:
         kinds_of.setdefault(ci, set()).add(a.kind)
@@ -183,7 +186,24 @@ def _frame(
         named = [a for a in named if a not in negated]
         context = [c.text.strip() for ci, c in enumerate(clauses) if c not in scope and not kinds_of.get(ci, set()) & {"refuse", "request"}]
         proposal = Proposal(tuple(dict.fromkeys(named)), " | ".join(c.text.strip() for c in scope), " | ".join(context))
-    return Reading(final, grounding, is_question, proposal, choices, choice_slots)
+    return Reading(final, grounding, is_question, proposal, choices, choice_slots, offer)
+
+
+def _offer(
+    clauses: list[_Clause], acts: list[tuple[int, int, Act]], final: tuple[Act, ...], is_question: bool,
+) -> Proposal | None:
+    """An alternative the turn asks the user to take ("I can't replace it, but would you like me
+    to book a repair instead?"): the offered actions, in the words of the clauses that offer
+    them. A user who wants exactly that action hears it as a proposal of it."""
+    if not is_question:
+        return None
+    offered = [(ci, a.action) for ci, _, a in acts if a.kind == "offer" and a.action and a in final]
+    if not offered:
+        return None
+    cis = {ci for ci, _ in offered}
+    text = " | ".join(clauses[ci].text.strip() for ci in sorted(cis))
+    context = " | ".join(c.text.strip() for ci, c in enumerate(clauses) if ci not in cis)
+    return Proposal(tuple(dict.fromkeys(a for _, a in offered)), text, context)
 
 
 def _proposal_scope(clauses: list[_Clause], kinds_of: dict[int, set[str]], inform_types: dict[int, str]) -> list[_Clause]:
