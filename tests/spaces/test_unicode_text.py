@@ -10,7 +10,6 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.spaces import Text, flatten, flatten_space, unflatten
-from gymnasium.wrappers import FlattenObservation
 from gymnasium.vector.utils import (
     batch_space,
     concatenate,
@@ -19,6 +18,7 @@ from gymnasium.vector.utils import (
     read_from_shared_memory,
     write_to_shared_memory,
 )
+from gymnasium.wrappers import FlattenObservation
 
 from utility_gym.core.spaces import (
     SAMPLE_CHARSET,
