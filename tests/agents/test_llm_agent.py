@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gymnasium as gym
 import pytest
-from fake_openai import Reply, calls, text
+from utility_gym.testing.fake_openai import Reply, calls, text
 
 from utility_gym.core.rollout import run_episode
 

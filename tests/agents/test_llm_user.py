@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gymnasium as gym
 import pytest
-from fake_openai import Reply, text
+from utility_gym.testing.fake_openai import Reply, text
 
 from utility_gym.agents import OracleAgent
 from utility_gym.core.rollout import run_episode
