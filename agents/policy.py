@@ -1,4 +1,4 @@
-"""PolicyAgent: a trained policy over the admissible-action view, as an agent of ``utility-bench run``.
+"""PolicyAgent: a trained policy over the admissible-action view, as a ``utility-bench run`` agent.
 
 ``--agent policy:PATH`` loads ``PATH``: a Stable-Baselines3 / sb3-contrib ``.zip`` (MaskablePPO,
 PPO, A2C, DQN; needs the ``rl`` extra) or a ``.npz`` saved by ``save_numpy_policy`` from the
@@ -27,8 +27,12 @@ from utility_gym.agents.base import Action
 from utility_gym.wrappers.mirror import RLViewMirror
 
 VIEW_DEFAULTS = {"hash_dim": 256, "per_tool": 4, "n_actions": None}
-SB3_CLASSES = ("sb3_contrib:MaskablePPO", "stable_baselines3:PPO", "stable_baselines3:A2C",
-               "stable_baselines3:DQN")
+SB3_CLASSES = (
+    "sb3_contrib:MaskablePPO",
+    "stable_baselines3:PPO",
+    "stable_baselines3:A2C",
+    "stable_baselines3:DQN",
+)
 
 
 class PolicyError(ValueError):
@@ -46,8 +50,12 @@ class PolicyAgent:
         self.policy = load_policy(self.path)
         view = {**VIEW_DEFAULTS, **self.policy.view}
         self.view = view
-        self.mirror = RLViewMirror(env, per_tool=int(view["per_tool"]), hash_dim=int(view["hash_dim"]),
-                                   n_actions=view["n_actions"])
+        self.mirror = RLViewMirror(
+            env,
+            per_tool=int(view["per_tool"]),
+            hash_dim=int(view["hash_dim"]),
+            n_actions=view["n_actions"],
+        )
         dim, n = self.mirror.observation_space.shape[0], int(self.mirror.action_space.n)
         if (dim, n) != (self.policy.obs_dim, self.policy.n_actions):
             raise PolicyError(
@@ -75,14 +83,20 @@ class PolicyAgent:
         return self._last
 
     def config(self) -> dict[str, Any]:
-        return {"policy": str(self.path), "policy_sha256": file_sha256(self.path),
-                "policy_kind": self.policy.kind, "view": self.view}
+        return {
+            "policy": str(self.path),
+            "policy_sha256": file_sha256(self.path),
+            "policy_kind": self.policy.kind,
+            "view": self.view,
+        }
 
 
 class LoadedPolicy:
     """A policy's deterministic choice ``predict(x, mask) -> index`` and its sizes."""
 
-    def __init__(self, kind: str, predict: Any, obs_dim: int, n_actions: int, view: dict[str, Any]) -> None:
+    def __init__(
+        self, kind: str, predict: Any, obs_dim: int, n_actions: int, view: dict[str, Any]
+    ) -> None:
         self.kind, self._predict = kind, predict
         self.obs_dim, self.n_actions, self.view = int(obs_dim), int(n_actions), dict(view)
 
@@ -100,8 +114,10 @@ def load_policy(path: Path) -> LoadedPolicy:
     raise PolicyError(f"{path.name}: expected an SB3 .zip or a numpy .npz policy")
 
 
-def save_numpy_policy(path: str | os.PathLike[str], weights: np.ndarray, view: dict[str, Any]) -> Path:
-    """Save a linear softmax policy (``ReinforceAgent.W``: actions x (features + bias)) with its view."""
+def save_numpy_policy(
+    path: str | os.PathLike[str], weights: np.ndarray, view: dict[str, Any]
+) -> Path:
+    """Save a linear softmax policy (``ReinforceAgent.W``: actions x (features + 1)) and its view."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("wb") as f:  # a file object: np.savez would otherwise append .npz to the name
@@ -119,7 +135,11 @@ def _load_numpy(path: Path) -> LoadedPolicy:
 
     def predict(x: np.ndarray, mask: np.ndarray) -> int:
         logits = weights @ np.append(np.asarray(x, np.float64), 1.0)
-        return int(np.argmax(np.where(mask, logits, -np.inf))) if mask.any() else int(np.argmax(logits))
+        return (
+            int(np.argmax(np.where(mask, logits, -np.inf)))
+            if mask.any()
+            else int(np.argmax(logits))
+        )
 
     return LoadedPolicy("numpy-linear", predict, weights.shape[1] - 1, weights.shape[0], view)
 
@@ -158,7 +178,9 @@ def _sb3_policy(model: Any, kind: str) -> LoadedPolicy:
         return int(action)
 
     view = getattr(model, "utility_gym_view", None) or {}
-    return LoadedPolicy(f"sb3:{kind}", predict, model.observation_space.shape[0], model.action_space.n, view)
+    return LoadedPolicy(
+        f"sb3:{kind}", predict, model.observation_space.shape[0], model.action_space.n, view
+    )
 
 
 def file_sha256(path: Path) -> str:

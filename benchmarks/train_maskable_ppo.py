@@ -131,7 +131,7 @@ def plot_curve(curve: dict[str, Any], path: Path, env_id: str) -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("matplotlib is not installed (pip install 'utility-gym[plot]'); no plot", file=sys.stderr)
+        print("no plot: matplotlib is missing (pip install 'utility-gym[plot]')", file=sys.stderr)
         return
     fig, ax = plt.subplots(figsize=(8.4, 3.6), dpi=120)
     ax.plot(curve["steps"], curve["train_success"], color="C0", marker="o", markersize=3,

@@ -12,7 +12,8 @@ success of the learner and of the uniform-random policy over the same admissible
     .venv/bin/python benchmarks/train_numpy.py --episodes 500      # a quick look
     .venv/bin/python benchmarks/train_numpy.py --plot curve.png    # needs matplotlib (extra 'plot')
     .venv/bin/python benchmarks/train_numpy.py --save runs/numpy/reinforce.npz   # then:
-    utility-bench run --agent policy:runs/numpy/reinforce.npz --env CustomerService-v0 --out runs/numpy/eval
+    utility-bench run --agent policy:runs/numpy/reinforce.npz --env CustomerService-v0 \
+        --out runs/numpy/eval
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reward-mode", default="success", help="training reward: success, partial or shaped")
     p.add_argument("--json", help="write the results to this JSON file")
     p.add_argument("--plot", help="save the learning curve to this PNG (needs matplotlib)")
-    p.add_argument("--save", help="save the trained policy (.npz) for `utility-bench run --agent policy:PATH`")
+    p.add_argument("--save", help="save the policy (.npz) for `utility-bench run --agent policy:PATH`")
     args = p.parse_args(argv)
 
     templates = [t for t in args.templates.split(",") if t]
@@ -104,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.plot:
         plot(curve, results, args.plot)
     if args.save:
-        view = {"env_id": args.env, "hash_dim": 256, "per_tool": 4, "n_actions": None}  # make_rl_env's
+        # make_rl_env's defaults: the view PolicyAgent rebuilds
+        view = {"env_id": args.env, "hash_dim": 256, "per_tool": 4, "n_actions": None}
         print(f"policy saved to {save_numpy_policy(args.save, agent.W, view)}")
     return 0 if separated else 1
 
@@ -129,7 +131,8 @@ def plot(curve: dict, results: dict, path: str) -> None:
     ax.set_ylabel("success rate")
     ax.set_ylim(0, 1)
     ax.set_title("REINFORCE (numpy) on CustomerService-v0, easy curriculum")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)  # beside the data
+    # Beside the plot, not over the data.
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
     fig.tight_layout()
     fig.savefig(path)
     print(f"plot saved to {path}")

@@ -28,6 +28,11 @@ def _random_policy(path: Path, seed: int = 0) -> np.ndarray:
     return weights
 
 
+def _run_policy(policy: Path, out: Path, limit: int) -> int:
+    args = ["--env", CS, "--limit", str(limit), "--trials", "1", "--workers", "1", "--size", "small"]
+    return main(["run", "--agent", f"policy:{policy}", *args, "--quiet", "--out", str(out)])
+
+
 def test_policy_agent__acts_as_the_policy_does_on_the_rl_view(tmp_path):
     weights = _random_policy(tmp_path / "p.npz")
     rl = make_rl_env(CS, size="small")
@@ -57,8 +62,7 @@ def test_policy_agent__refuses_a_policy_made_for_another_view(tmp_path):
 def test_policy_agent__numpy_policy_runs_verifies_and_is_named_after_its_file(tmp_path):
     _random_policy(tmp_path / "linear-policy.npz")
     out = tmp_path / "run"
-    assert main(["run", "--agent", f"policy:{tmp_path / 'linear-policy.npz'}", "--env", CS, "--limit", "2",
-                 "--trials", "1", "--workers", "1", "--size", "small", "--quiet", "--out", str(out)]) == 0
+    assert _run_policy(tmp_path / "linear-policy.npz", out, limit=2) == 0
     results = json.loads((out / "results.json").read_text())
     assert results["agent"]["name"] == "linear-policy"
     config = results["envs"][CS]["agent_config"]
@@ -68,8 +72,22 @@ def test_policy_agent__numpy_policy_runs_verifies_and_is_named_after_its_file(tm
 
 
 def test_policy_agent__missing_file_is_a_usage_error(tmp_path, capsys):
-    code = main(["run", "--agent", f"policy:{tmp_path / 'nope.zip'}", "--env", CS, "--limit", "1",
-                 "--size", "small", "--quiet", "--out", str(tmp_path / "run")])
+    code = main(
+        [
+            "run",
+            "--agent",
+            f"policy:{tmp_path / 'nope.zip'}",
+            "--env",
+            CS,
+            "--limit",
+            "1",
+            "--size",
+            "small",
+            "--quiet",
+            "--out",
+            str(tmp_path / "run"),
+        ]
+    )
     assert code == 2 and "no policy file" in capsys.readouterr().err
 
 
@@ -80,14 +98,14 @@ def test_policy_agent__maskable_ppo_zip_runs_and_verifies(tmp_path):
         pytest.skip("sb3-contrib is not installed (pip install 'utility-gym[rl]')")
     from sb3_contrib import MaskablePPO
 
-    model = MaskablePPO("MlpPolicy", make_rl_env(CS, size="small"), n_steps=64, batch_size=32,
-                        seed=0, device="cpu")
+    model = MaskablePPO(
+        "MlpPolicy", make_rl_env(CS, size="small"), n_steps=64, batch_size=32, seed=0, device="cpu"
+    )
     model.learn(total_timesteps=64)
     model.utility_gym_view = VIEW
     model.save(tmp_path / "ppo.zip", include=["utility_gym_view"])
     out = tmp_path / "run"
-    assert main(["run", "--agent", f"policy:{tmp_path / 'ppo.zip'}", "--env", CS, "--limit", "1",
-                 "--trials", "1", "--workers", "1", "--size", "small", "--quiet", "--out", str(out)]) == 0
+    assert _run_policy(tmp_path / "ppo.zip", out, limit=1) == 0
     results = json.loads((out / "results.json").read_text())
     assert results["envs"][CS]["agent_config"]["policy_kind"] == "sb3:MaskablePPO"
     assert main(["verify", str(out), "--workers", "1", "--quiet"]) == 0

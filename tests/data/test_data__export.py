@@ -29,13 +29,33 @@ def _needs(module: str, extra: str) -> None:
 @pytest.fixture(scope="module")
 def heuristic_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("heuristic")
-    code = main(["run", "--agent", "heuristic", "--env", CS, "--limit", "4", "--trials", "2",
-                 "--workers", "1", "--size", "small", "--quiet", "--out", str(out)])
+    code = main(
+        [
+            "run",
+            "--agent",
+            "heuristic",
+            "--env",
+            CS,
+            "--limit",
+            "4",
+            "--trials",
+            "2",
+            "--workers",
+            "1",
+            "--size",
+            "small",
+            "--quiet",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     return out
 
 
-def _replay(env: gym.Env, seed: int, task_id: str, actions: list) -> tuple[list[str], list[float], dict]:
+def _replay(
+    env: gym.Env, seed: int, task_id: str, actions: list
+) -> tuple[list[str], list[float], dict]:
     obs, info = env.reset(seed=seed, options={"task_id": task_id})
     observations, rewards = [obs], []
     for action in actions:
@@ -51,12 +71,16 @@ def test_export__chat_lines_are_schema_valid_and_replay_to_the_same_grades(heuri
     assert main(["export", str(heuristic_run), "--to", "chat", "--out", str(out)]) == 0
     lines = [json.loads(s) for s in out.read_text(encoding="utf-8").splitlines()]
     index = [json.loads(s) for s in out.with_name("chat.index.jsonl").read_text().splitlines()]
-    records = [json.loads(s) for s in (heuristic_run / "trajectories.jsonl").read_text().splitlines()]
+    records = [
+        json.loads(s) for s in (heuristic_run / "trajectories.jsonl").read_text().splitlines()
+    ]
     assert len(lines) == len(index) == len(records) == 8
     env = gym.make(CS, size="small")
     for line, meta, record in zip(lines, index, records):
         jsonschema.validate(line, CHAT_LINE_SCHEMA)
-        assert line["messages"][0]["role"] == "system" and line["messages"][-1]["role"] == "assistant"
+        assert (
+            line["messages"][0]["role"] == "system" and line["messages"][-1]["role"] == "assistant"
+        )
         assert {t["function"]["name"] for t in line["tools"]} >= {"end_conversation"}
         calls = [c for m in line["messages"] for c in m.get("tool_calls") or []]
         answered = {m["tool_call_id"] for m in line["messages"] if m["role"] == "tool"}
@@ -65,7 +89,9 @@ def test_export__chat_lines_are_schema_valid_and_replay_to_the_same_grades(heuri
         assert observations == [s["observation"] for s in record["steps"]]
         assert grade["success"] == record["success"] == meta["success"]
     with pytest.raises(jsonschema.ValidationError):  # the schema is not vacuous
-        jsonschema.validate({"messages": [{"role": "robot", "content": 1}], "tools": []}, CHAT_LINE_SCHEMA)
+        jsonschema.validate(
+            {"messages": [{"role": "robot", "content": 1}], "tools": []}, CHAT_LINE_SCHEMA
+        )
 
 
 def test_export__minari_text_and_rl_views_load_back_and_round_trip(heuristic_run, tmp_path):
@@ -75,7 +101,9 @@ def test_export__minari_text_and_rl_views_load_back_and_round_trip(heuristic_run
 
     root = tmp_path / "datasets"
     assert main(["export", str(heuristic_run), "--to", "minari", "--out", str(root)]) == 0
-    records = [json.loads(s) for s in (heuristic_run / "trajectories.jsonl").read_text().splitlines()]
+    records = [
+        json.loads(s) for s in (heuristic_run / "trajectories.jsonl").read_text().splitlines()
+    ]
     text = load_dataset("utility-gym/customerservice/heuristic-text-v0", root)
     rl = load_dataset("utility-gym/customerservice/heuristic-rl-v0", root)
     assert text.total_episodes == rl.total_episodes == len(records)
@@ -85,7 +113,9 @@ def test_export__minari_text_and_rl_views_load_back_and_round_trip(heuristic_run
     for episode, record in zip(episodes, records):
         actions = [str(a.decode() if isinstance(a, bytes) else a) for a in episode.actions]
         observations, rewards, grade = _replay(env, record["seed"], record["task_id"], actions)
-        assert observations == [str(o.decode() if isinstance(o, bytes) else o) for o in episode.observations]
+        assert observations == [
+            str(o.decode() if isinstance(o, bytes) else o) for o in episode.observations
+        ]
         assert np.allclose(rewards, episode.rewards) and grade["success"] == record["success"]
     n = rl.action_space.n - 1
     on_list = 0
@@ -100,8 +130,9 @@ def test_export__minari_text_and_rl_views_load_back_and_round_trip(heuristic_run
     assert on_list > 0  # the heuristic's tool calls are slots of the admissible list
 
 
-def test_export__minari_data_collector_records_infos_on_every_id(env_id, env_kwargs, tmp_path,
-                                                                monkeypatch):
+def test_export__minari_data_collector_records_infos_on_every_id(
+    env_id, env_kwargs, tmp_path, monkeypatch
+):
     _needs("minari", "data")
     _needs("jax", "data")
     from minari import DataCollector
@@ -110,8 +141,9 @@ def test_export__minari_data_collector_records_infos_on_every_id(env_id, env_kwa
     from utility_gym.data.minari_support import JSONInfoStepData, decode_infos, load_dataset
 
     monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path))
-    env = DataCollector(gym.make(env_id, **env_kwargs), record_infos=True,
-                        step_data_callback=JSONInfoStepData)
+    env = DataCollector(
+        gym.make(env_id, **env_kwargs), record_infos=True, step_data_callback=JSONInfoStepData
+    )
     agent = RandomAgent(env.unwrapped, seed=0)
     obs, info = env.reset(seed=0)
     agent.reset()
@@ -119,8 +151,14 @@ def test_export__minari_data_collector_records_infos_on_every_id(env_id, env_kwa
     while not done:
         obs, _, terminated, truncated, info = env.step(agent.act(obs, info))
         done = terminated or truncated
-    env.create_dataset(dataset_id="test/collector-v0", algorithm_name="random", author="tests",
-                       author_email="-", code_permalink="-", description="-")
+    env.create_dataset(
+        dataset_id="test/collector-v0",
+        algorithm_name="random",
+        author="tests",
+        author_email="-",
+        code_permalink="-",
+        description="-",
+    )
     episode = next(load_dataset("test/collector-v0", tmp_path).iterate_episodes())
     infos = decode_infos(episode.infos)
     assert len(infos["events"]) == len(episode.actions) + 1

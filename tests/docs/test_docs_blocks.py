@@ -41,8 +41,16 @@ def blocks(path: Path) -> list[Block]:
         lang = info.split()[0] if info else ""
         skip = re.search(r"no-run:\s*(.+)$", info)
         file = re.search(r"\bfile=(\S+)", info)
-        out.append(Block(path, text[: m.start()].count("\n") + 1, lang, skip and skip.group(1).strip(),
-                         file and file.group(1), m.group(2)))
+        out.append(
+            Block(
+                path,
+                text[: m.start()].count("\n") + 1,
+                lang,
+                skip and skip.group(1).strip(),
+                file and file.group(1),
+                m.group(2),
+            )
+        )
     return out
 
 
@@ -67,10 +75,17 @@ def _run_python(block: Block, namespace: dict, cwd: Path) -> None:
 
 def _run_shell(block: Block, cwd: Path) -> None:
     bindir = Path(sys.executable).parent
-    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}",
-               PYTHONPATH=str(cwd))
-    proc = subprocess.run(["bash", "-euo", "pipefail", "-c", block.body], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
+    env = dict(
+        os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}", PYTHONPATH=str(cwd)
+    )
+    proc = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block.body],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, (
         f"{block.path.relative_to(ROOT)}:{block.line} exited {proc.returncode}\n"
         f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
@@ -102,4 +117,6 @@ def test_docs__no_run_markers_give_a_reason() -> None:
     for path in ALL_DOCS:
         for block in blocks(path):
             if "no-run" in block.path.read_text().splitlines()[block.line - 1]:
-                assert block.skip and len(block.skip) > 8, f"{path}:{block.line}: say why it cannot run"
+                assert block.skip and len(block.skip) > 8, (
+                    f"{path}:{block.line}: say why it cannot run"
+                )

@@ -271,18 +271,22 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser(
         "export", help="a run's trajectories as a Minari dataset or chat fine-tuning JSONL"
     )
-    export.add_argument("run_dir", metavar="RUN", type=Path, help="the --out folder of one agent's run")
+    export.add_argument(
+        "run_dir", metavar="RUN", type=Path, help="the --out folder of one agent's run"
+    )
     export.add_argument("--to", required=True, choices=["minari", "chat"])
     export.add_argument(
         "--out", type=Path, required=True,
         help="minari: a datasets folder (MINARI_DATASETS_PATH); chat: FILE.jsonl",
     )
-    export.add_argument("--env", nargs="+", default=[], help="only these env ids (default: all the run has)")
-    export.add_argument("--view", default="text,rl", help="minari views: text, rl or text,rl (default)")
-    export.add_argument("--prefix", default="utility-gym", help="minari dataset id prefix (namespace)")
+    export.add_argument(
+        "--env", nargs="+", default=[], help="only these env ids (default: all the run has)"
+    )
+    export.add_argument("--view", default="text,rl", help="minari views: text, rl or text,rl")
+    export.add_argument("--prefix", default="utility-gym", help="minari dataset id namespace")
     export.add_argument("--only-success", action="store_true", help="only the successful episodes")
 
-    plot = sub.add_parser("plot", help="success with 95%% intervals per env and pass^k curves (PNG)")
+    plot = sub.add_parser("plot", help="success with 95%% CIs per env and pass^k curves (PNG)")
     plot.add_argument("dirs", nargs="+", metavar="DIR", help="run folders (or folders of runs)")
     plot.add_argument("--out", type=Path, required=True, help="the PNG to write")
 
@@ -732,12 +736,14 @@ def cmd_export(args: argparse.Namespace, argv: list[str]) -> int:
 
     views = tuple(v.strip() for v in args.view.split(",") if v.strip())
     if not views or any(v not in VIEWS for v in views):
-        raise UsageError(f"--view takes {', '.join(VIEWS)} or both comma-separated, got {args.view!r}")
+        raise UsageError(f"--view takes {', '.join(VIEWS)} or both, comma-separated: {args.view!r}")
     if args.to == "minari":
         try:
             import utility_gym.data.minari_support  # noqa: F401
         except ImportError as e:
-            raise UsageError(f"--to minari needs Minari: pip install 'utility-gym[data]' ({e})") from None
+            raise UsageError(
+                f"--to minari needs Minari: pip install 'utility-gym[data]' ({e})"
+            ) from None
     request = ExportRequest(run=args.run_dir, to=args.to, out=args.out, envs=tuple(args.env),
                             views=views, prefix=args.prefix, only_success=args.only_success)
     try:

@@ -50,16 +50,19 @@ def export(request: ExportRequest) -> list[str]:
     agent = str(agent.get("name", "agent") if isinstance(agent, dict) else agent or "agent")
     env_ids = [e for e in results["envs"] if not request.envs or e in request.envs]
     if not env_ids:
-        raise ExportError(f"none of {', '.join(request.envs)} is in {request.run} (it has "
-                          f"{', '.join(results['envs'])})")
+        raise ExportError(
+            f"none of {', '.join(request.envs)} is in {request.run} (it has "
+            f"{', '.join(results['envs'])})"
+        )
     if request.to == "chat":
         return _export_chat(request, results, env_ids)
     return [line for env_id in env_ids for line in _export_minari(request, results, env_id, agent)]
 
 
-def replayed(run: Path, results: dict[str, Any], env_id: str, *, rl: bool,
-             only_success: bool = False) -> Iterator[ReplayedEpisode]:
-    """The run's episodes of ``env_id``, replayed (errored ones, which never ended, are left out)."""
+def replayed(
+    run: Path, results: dict[str, Any], env_id: str, *, rl: bool, only_success: bool = False
+) -> Iterator[ReplayedEpisode]:
+    """The run's episodes of ``env_id``, replayed (errored ones, never ended, are left out)."""
     env = gym.make(env_id, **results["envs"][env_id].get("make_kwargs", {}))
     mirror = RLViewMirror(env) if rl else None
     try:
@@ -82,21 +85,44 @@ def _export_chat(request: ExportRequest, results: dict[str, Any], env_ids: list[
     count = 0
     with out.open("w", encoding="utf-8") as lines, index.open("w", encoding="utf-8") as meta:
         for env_id in env_ids:
-            for episode in replayed(request.run, results, env_id, rl=False, only_success=request.only_success):
+            for episode in replayed(
+                request.run, results, env_id, rl=False, only_success=request.only_success
+            ):
                 lines.write(json.dumps(chat_line(episode), ensure_ascii=False) + "\n")
-                meta.write(json.dumps({"env_id": env_id, "task_id": episode.task_id, "seed": episode.seed,
-                                       "trial": episode.trial, "success": episode.success}) + "\n")
+                meta.write(
+                    json.dumps(
+                        {
+                            "env_id": env_id,
+                            "task_id": episode.task_id,
+                            "seed": episode.seed,
+                            "trial": episode.trial,
+                            "success": episode.success,
+                        }
+                    )
+                    + "\n"
+                )
                 count += 1
     return [f"{out}: {count} chat examples ({index.name}: their env, task and seed)"]
 
 
-def _export_minari(request: ExportRequest, results: dict[str, Any], env_id: str, agent: str) -> list[str]:
+def _export_minari(
+    request: ExportRequest, results: dict[str, Any], env_id: str, agent: str
+) -> list[str]:
     from utility_gym.data import minari_support as ms
 
     spec = gym.spec(env_id)
-    env_spec = replace(spec, kwargs={**spec.kwargs, **results["envs"][env_id].get("make_kwargs", {})})
-    episodes = list(replayed(request.run, results, env_id, rl="rl" in request.views,
-                             only_success=request.only_success))
+    env_spec = replace(
+        spec, kwargs={**spec.kwargs, **results["envs"][env_id].get("make_kwargs", {})}
+    )
+    episodes = list(
+        replayed(
+            request.run,
+            results,
+            env_id,
+            rl="rl" in request.views,
+            only_success=request.only_success,
+        )
+    )
     if not episodes:
         return [f"{env_id}: no finished episodes to export"]
     written = []
@@ -113,9 +139,16 @@ def _export_minari(request: ExportRequest, results: dict[str, Any], env_id: str,
             n = int(mirror.action_space.n)
             obs_space, act_space = ms.rl_spaces(mirror.observation_space, n)
             buffers = [ms.rl_buffer(e, n) for e in episodes]
-        ms.write_dataset(dataset_id, buffers, env_spec=env_spec, observation_space=obs_space,
-                         action_space=act_space, root=request.out, algorithm_name=agent,
-                         description=f"{agent} on {env_id} ({view} view), exported from {request.run}")
+        ms.write_dataset(
+            dataset_id,
+            buffers,
+            env_spec=env_spec,
+            observation_space=obs_space,
+            action_space=act_space,
+            root=request.out,
+            algorithm_name=agent,
+            description=f"{agent} on {env_id} ({view} view), exported from {request.run}",
+        )
         written.append(f"{request.out}/{dataset_id}: {len(buffers)} episodes ({view} view)")
     return written
 

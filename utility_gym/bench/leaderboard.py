@@ -393,8 +393,10 @@ def render_html(entries: Sequence[Entry], title: str = "utility-gym leaderboard"
         "overall": tab(*overall_table(entries), "overall"),
         "apart": tab(*overall_table(entries, apart=True), "apart")
         if any(r is None for r, _ in ranked(entries)) else None,
-        "overall_chart": b.pass_k_chart([(e.name, e.overall) for r, e in ranked(entries) if r is not None],
-                                        "pass^k over all environments (ranked runs, log scale)"),
+        "overall_chart": b.pass_k_chart(
+            [(e.name, e.overall) for r, e in ranked(entries) if r is not None],
+            "pass^k over all environments (ranked runs, log scale)",
+        ),
         "envs": envs,
         "provenance": tab(*provenance_table(entries), "provenance"),
     }

@@ -41,7 +41,9 @@ def read_summaries(runs: Sequence[Path]) -> list[RunSummary]:
             envs = {env_id: doc["metrics"] for env_id, doc in results["envs"].items()}
             out.append(RunSummary(name, results["overall"], envs))
         except (OSError, ValueError, KeyError, TypeError) as e:
-            raise PlotError(f"{path}: not a finished run's results ({type(e).__name__}: {e})") from None
+            raise PlotError(
+                f"{path}: not a finished run's results ({type(e).__name__}: {e})"
+            ) from None
     return out
 
 
@@ -56,12 +58,15 @@ def plot_runs(runs: Sequence[Path], out: Path) -> Path:
         raise PlotError("plot needs matplotlib: pip install 'utility-gym[plot]'") from None
     summaries = read_summaries(runs)
     env_ids = sorted({env_id for s in summaries for env_id in s.envs})
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.6), dpi=120,
-                                      gridspec_kw={"width_ratios": [1.6, 1]})
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(13, 4.6), dpi=120, gridspec_kw={"width_ratios": [1.6, 1]}
+    )
     _success_panel(left, summaries, env_ids)
     _pass_k_panel(right, summaries)
     handles, labels = left.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6), frameon=False, fontsize=9)
+    fig.legend(
+        handles, labels, loc="lower center", ncol=min(len(labels), 6), frameon=False, fontsize=9
+    )
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out)
@@ -82,8 +87,17 @@ def _success_panel(ax: Any, summaries: list[RunSummary], env_ids: list[str]) -> 
             ys.append(100 * m["success"])
             lows.append(100 * (m["success"] - ci[0]))
             highs.append(100 * (ci[1] - m["success"]))
-        ax.errorbar(xs, ys, yerr=[lows, highs], fmt=MARKERS[i % len(MARKERS)], color=COLORS[i % len(COLORS)],
-                    capsize=3, markersize=6, linestyle="none", label=s.name)
+        ax.errorbar(
+            xs,
+            ys,
+            yerr=[lows, highs],
+            fmt=MARKERS[i % len(MARKERS)],
+            color=COLORS[i % len(COLORS)],
+            capsize=3,
+            markersize=6,
+            linestyle="none",
+            label=s.name,
+        )
     ax.set_xticks(range(len(env_ids)))
     ax.set_xticklabels([e.removeprefix("utility/") for e in env_ids], fontsize=9)
     ax.set_ylim(-3, 103)
@@ -98,8 +112,14 @@ def _pass_k_panel(ax: Any, summaries: list[RunSummary]) -> None:
         if not points:
             continue
         ks = [k for k, _ in points]
-        ax.plot(ks, [max(v, LOG_FLOOR) * 100 for _, v in points], marker=MARKERS[i % len(MARKERS)],
-                color=COLORS[i % len(COLORS)], linewidth=2, label=s.name)
+        ax.plot(
+            ks,
+            [max(v, LOG_FLOOR) * 100 for _, v in points],
+            marker=MARKERS[i % len(MARKERS)],
+            color=COLORS[i % len(COLORS)],
+            linewidth=2,
+            label=s.name,
+        )
         ax.set_xticks(ks)
     ax.set_yscale("log")
     ax.set_ylim(LOG_FLOOR * 100 * 0.8, 130)

@@ -1,4 +1,4 @@
-"""UnicodeText: a ``gymnasium.spaces.Text`` of arbitrary Unicode strings, and its vector-env support."""
+"""UnicodeText: a ``gymnasium.spaces.Text`` of any Unicode strings, and its vector-env support."""
 
 from __future__ import annotations
 

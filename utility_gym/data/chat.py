@@ -25,8 +25,11 @@ _TOOL = {
         "function": {
             "type": "object",
             "required": ["name", "parameters"],
-            "properties": {"name": {"type": "string", "minLength": 1}, "description": {"type": "string"},
-                           "parameters": {"type": "object"}},
+            "properties": {
+                "name": {"type": "string", "minLength": 1},
+                "description": {"type": "string"},
+                "parameters": {"type": "object"},
+            },
         },
     },
 }
@@ -41,21 +44,47 @@ _CALL = {
             "type": "object",
             "required": ["name", "arguments"],
             "additionalProperties": False,
-            "properties": {"name": {"type": "string", "minLength": 1}, "arguments": {"type": "string"}},
+            "properties": {
+                "name": {"type": "string", "minLength": 1},
+                "arguments": {"type": "string"},
+            },
         },
     },
 }
 _MESSAGE = {
     "oneOf": [
-        {"type": "object", "required": ["role", "content"], "additionalProperties": False,
-         "properties": {"role": {"enum": ["system", "user"]}, "content": {"type": "string"}}},
-        {"type": "object", "required": ["role", "content"], "additionalProperties": False,
-         "properties": {"role": {"const": "assistant"}, "content": {"type": "string"}}},
-        {"type": "object", "required": ["role", "tool_calls"], "additionalProperties": False,
-         "properties": {"role": {"const": "assistant"}, "content": {"type": "null"},
-                        "tool_calls": {"type": "array", "minItems": 1, "items": _CALL}}},
-        {"type": "object", "required": ["role", "tool_call_id", "content"], "additionalProperties": False,
-         "properties": {"role": {"const": "tool"}, "tool_call_id": {"type": "string"}, "content": {"type": "string"}}},
+        {
+            "type": "object",
+            "required": ["role", "content"],
+            "additionalProperties": False,
+            "properties": {"role": {"enum": ["system", "user"]}, "content": {"type": "string"}},
+        },
+        {
+            "type": "object",
+            "required": ["role", "content"],
+            "additionalProperties": False,
+            "properties": {"role": {"const": "assistant"}, "content": {"type": "string"}},
+        },
+        {
+            "type": "object",
+            "required": ["role", "tool_calls"],
+            "additionalProperties": False,
+            "properties": {
+                "role": {"const": "assistant"},
+                "content": {"type": "null"},
+                "tool_calls": {"type": "array", "minItems": 1, "items": _CALL},
+            },
+        },
+        {
+            "type": "object",
+            "required": ["role", "tool_call_id", "content"],
+            "additionalProperties": False,
+            "properties": {
+                "role": {"const": "tool"},
+                "tool_call_id": {"type": "string"},
+                "content": {"type": "string"},
+            },
+        },
     ]
 }
 CHAT_LINE_SCHEMA: dict[str, Any] = {
@@ -87,7 +116,9 @@ def tool_call_of(action: Any) -> dict[str, Any] | None:
     return None
 
 
-def chat_line(episode: ReplayedEpisode, system_prompt: str = DEFAULT_SYSTEM_PROMPT) -> dict[str, Any]:
+def chat_line(
+    episode: ReplayedEpisode, system_prompt: str = DEFAULT_SYSTEM_PROMPT
+) -> dict[str, Any]:
     """The fine-tuning example of one replayed episode."""
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": system_prompt.format(policy=episode.policy)},
@@ -99,16 +130,33 @@ def chat_line(episode: ReplayedEpisode, system_prompt: str = DEFAULT_SYSTEM_PROM
             messages.append({"role": "assistant", "content": str(action)})
         else:
             arguments = call["arguments"]
-            text = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
-            messages.append({"role": "assistant", "content": None, "tool_calls": [
-                {"id": f"call_{number}", "type": "function", "function": {"name": call["name"], "arguments": text}}]})
+            text = (
+                arguments
+                if isinstance(arguments, str)
+                else json.dumps(arguments, ensure_ascii=False)
+            )
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": f"call_{number}",
+                            "type": "function",
+                            "function": {"name": call["name"], "arguments": text},
+                        }
+                    ],
+                }
+            )
         if number == len(episode.actions):
             break  # the last observation answers nobody: the example ends with the assistant
         observation = episode.observations[number]
         if call is None:
             messages.append({"role": "user", "content": observation})
         else:
-            messages.append({"role": "tool", "tool_call_id": f"call_{number}", "content": observation})
+            messages.append(
+                {"role": "tool", "tool_call_id": f"call_{number}", "content": observation}
+            )
     return {"messages": messages, "tools": episode.tools, "parallel_tool_calls": False}
 
 

@@ -42,11 +42,18 @@ class ReplayedEpisode:
         return str(self.infos[0].get("policy", "")) if self.infos else ""
 
 
-def replay(env: gym.Env, record: dict[str, Any], mirror: RLViewMirror | None = None) -> ReplayedEpisode:
+def replay(
+    env: gym.Env, record: dict[str, Any], mirror: RLViewMirror | None = None
+) -> ReplayedEpisode:
     """Replay ``record`` (a trajectory line) in ``env``; every observation must match."""
     steps = record["steps"]
-    episode = ReplayedEpisode(record["env_id"], record["task_id"], int(record["seed"]),
-                              int(record.get("trial", 0)), bool(record.get("success", False)))
+    episode = ReplayedEpisode(
+        record["env_id"],
+        record["task_id"],
+        int(record["seed"]),
+        int(record.get("trial", 0)),
+        bool(record.get("success", False)),
+    )
     obs, info = env.reset(seed=episode.seed, options={"task_id": episode.task_id})
     _check(obs, steps[0]["observation"], episode, 0)
     episode.observations.append(obs)
@@ -74,13 +81,16 @@ def action_text(action: Any) -> str:
 
 
 def stacked(views: list[ViewStep]) -> tuple[np.ndarray, np.ndarray]:
-    return (np.stack([v.observation for v in views]).astype(np.float32),
-            np.stack([v.action_mask for v in views]).astype(np.int8))
+    return (
+        np.stack([v.observation for v in views]).astype(np.float32),
+        np.stack([v.action_mask for v in views]).astype(np.int8),
+    )
 
 
 def _check(fresh: Any, recorded: Any, episode: ReplayedEpisode, number: int) -> None:
     if fresh != recorded:
         raise ExportError(
-            f"{episode.task_id} (seed {episode.seed}) step {number}: the replay's observation differs "
+            f"{episode.task_id} (seed {episode.seed}) step {number}: the replay's observation "
+            "differs "
             "from the recorded one; run `utility-bench verify` on this run first"
         )

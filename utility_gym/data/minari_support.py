@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,12 @@ from utility_gym.core.spaces import UnicodeText
 from utility_gym.data.episodes import ReplayedEpisode, action_text, stacked
 
 __all__ = [
-    "JSONInfoStepData", "decode_infos", "load_dataset", "minari", "rl_buffer", "text_buffer",
+    "JSONInfoStepData",
+    "decode_infos",
+    "load_dataset",
+    "minari",
+    "rl_buffer",
+    "text_buffer",
     "write_dataset",
 ]
 
@@ -77,10 +84,17 @@ def load_dataset(dataset_id: str, root: str | os.PathLike[str] | None = None) ->
     """``minari.load_dataset(dataset_id)``, from ``root`` (a folder of datasets) when given."""
     if root is None:
         return minari.load_dataset(dataset_id)
-    previous = os.environ.get("MINARI_DATASETS_PATH")
-    os.environ["MINARI_DATASETS_PATH"] = str(Path(root).resolve())
-    try:
+    with datasets_root(Path(root)):
         return minari.load_dataset(dataset_id)
+
+
+@contextmanager
+def datasets_root(root: Path) -> Iterator[None]:
+    """Minari's datasets folder (``MINARI_DATASETS_PATH``) is ``root`` inside the block."""
+    previous = os.environ.get("MINARI_DATASETS_PATH")
+    os.environ["MINARI_DATASETS_PATH"] = str(root.resolve())
+    try:
+        yield
     finally:
         if previous is None:
             os.environ.pop("MINARI_DATASETS_PATH", None)
@@ -97,9 +111,12 @@ def _plain(value: Any) -> Any:
 def text_buffer(episode: ReplayedEpisode) -> EpisodeBuffer:
     """The text view: observations and actions as the env reads and writes them."""
     return EpisodeBuffer(
-        seed=episode.seed, options={"task_id": episode.task_id},
-        observations=list(episode.observations), actions=[action_text(a) for a in episode.actions],
-        rewards=list(episode.rewards), terminations=list(episode.terminations),
+        seed=episode.seed,
+        options={"task_id": episode.task_id},
+        observations=list(episode.observations),
+        actions=[action_text(a) for a in episode.actions],
+        rewards=list(episode.rewards),
+        terminations=list(episode.terminations),
         truncations=list(episode.truncations),
     )
 
@@ -113,34 +130,48 @@ def rl_buffer(episode: ReplayedEpisode, n_actions: int) -> EpisodeBuffer:
         index = view.index_of(action)
         actions.append(n_actions if index is None else index)
     return EpisodeBuffer(
-        seed=episode.seed, options={"task_id": episode.task_id},
+        seed=episode.seed,
+        options={"task_id": episode.task_id},
         observations={"observation": list(observations), "action_mask": list(masks)},
-        actions=actions, rewards=list(episode.rewards), terminations=list(episode.terminations),
+        actions=actions,
+        rewards=list(episode.rewards),
+        terminations=list(episode.terminations),
         truncations=list(episode.truncations),
     )
 
 
-def rl_spaces(mirror_obs: gym.spaces.Box, n_actions: int) -> tuple[gym.spaces.Dict, gym.spaces.Discrete]:
-    obs = gym.spaces.Dict({"observation": mirror_obs, "action_mask": gym.spaces.MultiBinary(n_actions)})
+def rl_spaces(
+    mirror_obs: gym.spaces.Box, n_actions: int
+) -> tuple[gym.spaces.Dict, gym.spaces.Discrete]:
+    obs = gym.spaces.Dict(
+        {"observation": mirror_obs, "action_mask": gym.spaces.MultiBinary(n_actions)}
+    )
     return obs, gym.spaces.Discrete(n_actions + 1)
 
 
-def write_dataset(dataset_id: str, buffers: list[EpisodeBuffer], *, env_spec: EnvSpec,
-                  observation_space: gym.Space, action_space: gym.Space, root: Path,
-                  algorithm_name: str, description: str) -> Any:
+def write_dataset(
+    dataset_id: str,
+    buffers: list[EpisodeBuffer],
+    *,
+    env_spec: EnvSpec,
+    observation_space: gym.Space,
+    action_space: gym.Space,
+    root: Path,
+    algorithm_name: str,
+    description: str,
+) -> Any:
     """Create ``dataset_id`` under ``root`` (a folder of Minari datasets) from ``buffers``."""
-    previous = os.environ.get("MINARI_DATASETS_PATH")
-    os.environ["MINARI_DATASETS_PATH"] = str(root.resolve())
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # author, e-mail, permalink: not ours to invent
-            return minari.create_dataset_from_buffers(
-                dataset_id, buffers, env=env_spec, observation_space=observation_space,
-                action_space=action_space, algorithm_name=algorithm_name, description=description,
-                data_format="hdf5", requirements=["utility-gym"],
-            )
-    finally:
-        if previous is None:
-            os.environ.pop("MINARI_DATASETS_PATH", None)
-        else:
-            os.environ["MINARI_DATASETS_PATH"] = previous
+    # author, e-mail and permalink warnings: not ours to invent
+    with datasets_root(root), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return minari.create_dataset_from_buffers(
+            dataset_id,
+            buffers,
+            env=env_spec,
+            observation_space=observation_space,
+            action_space=action_space,
+            algorithm_name=algorithm_name,
+            description=description,
+            data_format="hdf5",
+            requirements=["utility-gym"],
+        )

@@ -65,11 +65,13 @@ class RLViewMirror:
     string, or any other text or tool call: it is then fed as text).
     """
 
-    def __init__(self, env: gym.Env, *, per_tool: int = 4, n_actions: int | None = None,
-                 hash_dim: int = 256) -> None:
+    def __init__(
+        self, env: gym.Env, *, per_tool: int = 4, n_actions: int | None = None, hash_dim: int = 256
+    ) -> None:
         self._feed = _Feed(env)
-        self.view = AdmissibleActions(NumericObservation(self._feed, hash_dim=hash_dim),
-                                      per_tool=per_tool, n=n_actions)
+        self.view = AdmissibleActions(
+            NumericObservation(self._feed, hash_dim=hash_dim), per_tool=per_tool, n=n_actions
+        )
         self.observation_space = self.view.observation_space
         self.action_space = self.view.action_space
         self.current: ViewStep | None = None
@@ -79,8 +81,15 @@ class RLViewMirror:
         x, view_info = self.view.reset()
         return self._note(x, view_info)
 
-    def advance(self, action: Any, obs: Any, info: dict[str, Any], reward: float = 0.0,
-                terminated: bool = False, truncated: bool = False) -> ViewStep:
+    def advance(
+        self,
+        action: Any,
+        obs: Any,
+        info: dict[str, Any],
+        reward: float = 0.0,
+        terminated: bool = False,
+        truncated: bool = False,
+    ) -> ViewStep:
         if self.current is None:
             raise RuntimeError("advance() before start()")
         self._feed.queued = (obs, reward, terminated, truncated, info)
@@ -93,8 +102,11 @@ class RLViewMirror:
         return self._note(x, view_info)
 
     def _note(self, x: np.ndarray, info: dict[str, Any]) -> ViewStep:
-        self.current = ViewStep(np.asarray(x, np.float32), np.asarray(info["action_mask"], np.int8),
-                                tuple(info["action_strings"]))
+        self.current = ViewStep(
+            np.asarray(x, np.float32),
+            np.asarray(info["action_mask"], np.int8),
+            tuple(info["action_strings"]),
+        )
         return self.current
 
 
