@@ -28,7 +28,7 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".utility-gym-installed"
 MIN_PYTHON = (3, 11)
 # The published baselines (submissions/): every text env, 4 trials; `--env all` adds the
-# Chromium web shop (a few minutes more).
+# Chromium web shop (about 1,200 browser episodes: some 15 minutes more on 2 workers).
 BENCH_ARGS = [
     "run",
     "--agent", "heuristic,random,oracle",

@@ -4,15 +4,25 @@ The same views as ``train_numpy.py``: ``AdmissibleActions`` (a ``Discrete`` spac
 ``action_masks()`` MaskablePPO reads) over ``NumericObservation`` (a ``Box``), on the same easy
 curriculum, with evaluation on fresh task seeds against the uniform-random policy.
 
-    pip install 'utility-gym[rl]'          # CPU torch: pip install torch --index-url https://download.pytorch.org/whl/cpu
-    .venv/bin/python benchmarks/train_maskable_ppo.py --steps 60000
+    pip install torch --index-url https://download.pytorch.org/whl/cpu   # CPU torch first
+    pip install -e '.[rl]'
+    .venv/bin/python benchmarks/train_maskable_ppo.py --steps 60000 --out runs/maskable_ppo
+    utility-bench run --agent policy:runs/maskable_ppo/maskable-ppo.zip --env CustomerService-v0 \
+        --out runs/maskable_ppo/eval
+
+``--out`` receives ``maskable-ppo.zip`` (the model, with the view settings ``PolicyAgent`` needs
+as its ``utility_gym_view`` attribute), ``learning_curve.png`` (success of the recent training
+episodes against steps, and the final evaluation of the policy and of random with 95%
+intervals) and ``curve.json`` (the same numbers).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -75,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--eval-episodes", type=int, default=200)
     p.add_argument("--size", default="default")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, default=Path("runs/maskable_ppo"),
+                   help="folder for maskable-ppo.zip, learning_curve.png and curve.json")
     args = p.parse_args(argv)
 
     templates = [t for t in args.templates.split(",") if t]
@@ -82,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
                   n_steps=args.n_steps, batch_size=args.batch_size, learning_rate=args.lr, ent_coef=args.ent_coef, gamma=0.97)
     print(f"{args.env}: MaskablePPO, templates {', '.join(templates)}, {args.steps} steps on {args.n_envs} envs")
     start = time.perf_counter()
-    model.learn(total_timesteps=args.steps, callback=progress_callback(max(args.steps // 10, 1)))
+    progress = progress_callback(max(args.steps // 20, 1))
+    model.learn(total_timesteps=args.steps, callback=progress)
     seconds = time.perf_counter() - start
 
     eval_env = make_rl_env(args.env, templates, size=args.size)
@@ -90,10 +103,53 @@ def main(argv: list[str] | None = None) -> int:
     rows = [("MaskablePPO", evaluate(eval_env, MaskablePolicyAgent(model), seeds)),
             ("random (masked)", evaluate(eval_env, MaskedRandomAgent(int(eval_env.action_space.n), seed=args.seed), seeds))]
     print(f"\ntrained in {seconds:.0f} s; final, {len(seeds)} fresh tasks each:")
+    final = {}
     for name, wins in rows:
         low, high = wilson_interval(sum(wins), len(wins))
+        final[name] = {"success": sum(wins) / len(wins), "ci95": [low, high], "n": len(wins)}
         print(f"  {name:<16} success {sum(wins) / len(wins):.3f}  95% CI [{low:.3f}, {high:.3f}]")
+    save(model, args, {"steps": progress.steps, "train_success": progress.success, "final": final,
+                       "seconds": round(seconds)})
     return 0
+
+
+def save(model: Any, args: argparse.Namespace, curve: dict[str, Any]) -> None:
+    """The model (with its view settings), the curve's numbers and its plot, in ``args.out``."""
+    args.out.mkdir(parents=True, exist_ok=True)
+    # What PolicyAgent needs to rebuild the view this model was trained on (make_rl_env's defaults).
+    model.utility_gym_view = {"env_id": args.env, "hash_dim": 256, "per_tool": 4, "n_actions": None}
+    model.save(args.out / "maskable-ppo.zip", include=["utility_gym_view"])
+    (args.out / "curve.json").write_text(json.dumps(curve, indent=1), encoding="utf-8")
+    print(f"model saved to {args.out / 'maskable-ppo.zip'}")
+    plot_curve(curve, args.out / "learning_curve.png", args.env)
+
+
+def plot_curve(curve: dict[str, Any], path: Path, env_id: str) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("no plot: matplotlib is missing (pip install 'utility-gym[plot]')", file=sys.stderr)
+        return
+    fig, ax = plt.subplots(figsize=(8.4, 3.6), dpi=120)
+    ax.plot(curve["steps"], curve["train_success"], color="C0", marker="o", markersize=3,
+            label="training episodes (last 100)")
+    colors = {"MaskablePPO": "C0", "random (masked)": "C3"}
+    for name, row in curve["final"].items():
+        ax.axhline(row["success"], color=colors.get(name, "0.5"), linestyle="--", linewidth=1,
+                   label=f"{name}, fresh tasks: {row['success']:.2f}")
+        ax.axhspan(*row["ci95"], color=colors.get(name, "0.5"), alpha=0.12)
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("success rate")
+    ax.set_ylim(0, 1)
+    ax.set_title(f"MaskablePPO on {env_id.split('/')[-1]}, easy curriculum")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    print(f"learning curve saved to {path}")
 
 
 def progress_callback(every: int) -> Any:
@@ -104,12 +160,17 @@ def progress_callback(every: int) -> Any:
         def __init__(self) -> None:
             super().__init__()
             self.printed = 0
+            self.steps: list[int] = []
+            self.success: list[float] = []
 
         def _on_step(self) -> bool:
             if self.num_timesteps // every > self.printed:
                 self.printed = self.num_timesteps // every
                 episodes = list(self.model.ep_info_buffer)
-                rate = np.mean([e["r"] for e in episodes]) if episodes else float("nan")
+                rate = float(np.mean([e["r"] for e in episodes])) if episodes else float("nan")
+                if episodes:
+                    self.steps.append(int(self.num_timesteps))
+                    self.success.append(rate)
                 print(f"  {self.num_timesteps:>7} steps  success of recent training episodes {rate:.3f}", flush=True)
             return True
 

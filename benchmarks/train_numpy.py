@@ -11,6 +11,9 @@ success of the learner and of the uniform-random policy over the same admissible
     .venv/bin/python benchmarks/train_numpy.py                     # about 10 minutes on 2 cores
     .venv/bin/python benchmarks/train_numpy.py --episodes 500      # a quick look
     .venv/bin/python benchmarks/train_numpy.py --plot curve.png    # needs matplotlib (extra 'plot')
+    .venv/bin/python benchmarks/train_numpy.py --save runs/numpy/reinforce.npz   # then:
+    utility-bench run --agent policy:runs/numpy/reinforce.npz --env CustomerService-v0 \
+        --out runs/numpy/eval
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from utility_gym.agents.learners import (
     train,
     wilson_interval,
 )
+from utility_gym.agents.policy import save_numpy_policy
 from utility_gym.wrappers import make_rl_env
 
 CURRICULUM = ("discount_refuse", "cancel_pending", "order_status", "cancel_not_pending")
@@ -54,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reward-mode", default="success", help="training reward: success, partial or shaped")
     p.add_argument("--json", help="write the results to this JSON file")
     p.add_argument("--plot", help="save the learning curve to this PNG (needs matplotlib)")
+    p.add_argument("--save", help="save the policy (.npz) for `utility-bench run --agent policy:PATH`")
     args = p.parse_args(argv)
 
     templates = [t for t in args.templates.split(",") if t]
@@ -99,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
             json.dump(results, f, indent=1)
     if args.plot:
         plot(curve, results, args.plot)
+    if args.save:
+        # make_rl_env's defaults: the view PolicyAgent rebuilds
+        view = {"env_id": args.env, "hash_dim": 256, "per_tool": 4, "n_actions": None}
+        print(f"policy saved to {save_numpy_policy(args.save, agent.W, view)}")
     return 0 if separated else 1
 
 
@@ -112,7 +121,7 @@ def plot(curve: dict, results: dict, path: str) -> None:
         print("matplotlib is not installed (pip install 'utility-gym[plot]'); no plot", file=sys.stderr)
         return
     x = np.array(curve["episodes"])
-    fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=120)
+    fig, ax = plt.subplots(figsize=(8.4, 3.6), dpi=120)
     ax.plot(x, curve["train_success"], label="training episodes (sampling)", color="0.6")
     ax.plot(x, curve["eval_success"], label="greedy, fresh tasks", color="C0", marker="o")
     ax.fill_between(x, curve["eval_low"], curve["eval_high"], color="C0", alpha=0.2, label="95% interval")
@@ -122,7 +131,8 @@ def plot(curve: dict, results: dict, path: str) -> None:
     ax.set_ylabel("success rate")
     ax.set_ylim(0, 1)
     ax.set_title("REINFORCE (numpy) on CustomerService-v0, easy curriculum")
-    ax.legend(loc="lower right", fontsize=8)
+    # Beside the plot, not over the data.
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
     fig.tight_layout()
     fig.savefig(path)
     print(f"plot saved to {path}")

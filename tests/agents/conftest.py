@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fake_openai import FakeOpenAI
+
+from utility_gym.testing.fake_openai import FakeOpenAI
 
 
 @pytest.fixture

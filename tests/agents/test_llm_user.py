@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import gymnasium as gym
 import pytest
-from fake_openai import Reply, text
 
 from utility_gym.agents import OracleAgent
 from utility_gym.core.rollout import run_episode
+from utility_gym.testing.fake_openai import Reply, text
 
 CS = "utility/CustomerService-v0"
 TASK = "customer_service/cancel_pending/3"

@@ -285,3 +285,60 @@ def test_bench__names_that_read_the_same_are_told_apart(oracle_run: Path, tmp_pa
         reports.append(VerifyReport(tmp_path / folder, doc))
     shown = sorted(e.name for e in entries_from(reports))
     assert shown == [f"My_Agent ({tmp_path / 'b'})", f"my-agent ({tmp_path / 'a'})", "other"]
+
+
+def _two_env_entries() -> list[Entry]:
+    """ENTRIES on two envs, one with per-tier success (as CustomerService reports it), and a
+    long agent name: what must still fit a 1280 px window."""
+    out = []
+    for entry in [*ENTRIES, _entry("a-very-long-agent-name-from-a-submission+v2.1", [1, 1, 0, 2])]:
+        results = json.loads(json.dumps(entry.results))
+        doc = results["envs"]["utility/CustomerService-v0"]
+        results["envs"]["utility/Ticketing-v0"] = json.loads(json.dumps(doc))
+        doc["metrics"]["by_tier"] = {
+            "easy": {"tasks": 2, "episodes": 6, "success": 0.8, "success_ci": [0.5, 1.0]},
+            "hard": {"tasks": 2, "episodes": 6, "success": 0.2, "success_ci": [0.0, 0.5]},
+        }
+        out.append(Entry(entry.name, entry.directory, results, reasons=entry.reasons))
+    return out
+
+
+def test_bench__leaderboard_page_fits_1280_px_with_tabs_tiers_and_log_charts_in_chromium(
+    tmp_path: Path,
+) -> None:
+    browser = _browser()
+    page_path = tmp_path / "board.html"
+    page_path.write_text(render_html(_two_env_entries()))
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(page_path.as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280  # no horizontal scroll
+        overflowing = page.evaluate(
+            "Array.from(document.querySelectorAll('.scroll')).filter(d => d.clientWidth > 0"
+            " && d.scrollWidth > d.clientWidth).map(d => d.firstElementChild.id)"
+        )
+        assert overflowing == []
+        tabs = page.locator('.tabs [role="tab"]')
+        assert tabs.all_inner_texts() == ["CustomerService-v0", "Ticketing-v0"]
+        assert page.locator("#env-0").is_visible() and not page.locator("#env-1").is_visible()
+        assert page.locator("#tiers-0 tbody tr").count() == 2 * len(ENTRIES) + 2  # agents x tiers
+        tabs.nth(1).click()
+        assert page.locator("#env-1").is_visible() and not page.locator("#env-0").is_visible()
+        assert page.locator("#tiers-1").count() == 0  # Ticketing reports no tiers: no table
+        turns = page.locator("#overall thead th", has_text="Turns").first
+        turns.click()  # fewer turns is better: the first click sorts ascending
+        assert turns.get_attribute("aria-sort") == "ascending"
+        values = [float(v) for v in page.locator("#overall tbody tr td:nth-child(17)").evaluate_all(
+            "cells => cells.map(c => c.dataset.value)")]
+        assert values == sorted(values)
+        # Log scale: random-like 0 % and a few % are far apart, not both on the floor line.
+        ys = {s.get_attribute("data-agent"): [float(c.get_attribute("cy")) for c in s.locator("circle").all()]
+              for s in page.locator("figure").first.locator("g.series").all()}
+        floor = max(y for points in ys.values() for y in points)
+        assert ys["chatty"][-1] == floor  # pass^3 = 0
+        assert floor - ys["chatty"][0] > 60 and ys["chatty"][0] - ys["oracle-ish"][0] > 60  # 8 %: apart
+        shot = page.screenshot(full_page=True)
+        assert shot[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(shot[16:20], "big") == 1280
+    finally:
+        context.close()

@@ -7,8 +7,9 @@ import json
 import pickle
 
 import gymnasium as gym
+import numpy as np
 import pytest
-from gymnasium.spaces import Text
+from gymnasium.spaces import Text, flatten, flatten_space, unflatten
 from gymnasium.vector.utils import (
     batch_space,
     concatenate,
@@ -17,8 +18,14 @@ from gymnasium.vector.utils import (
     read_from_shared_memory,
     write_to_shared_memory,
 )
+from gymnasium.wrappers import FlattenObservation
 
-from utility_gym.core.spaces import LiveTextBatch, UnicodeText
+from utility_gym.core.spaces import (
+    SAMPLE_CHARSET,
+    SAMPLE_MAX_LENGTH,
+    LiveTextBatch,
+    UnicodeText,
+)
 
 SENTENCES = [
     "",
@@ -82,9 +89,24 @@ def test_unicode_text__seed_determinism():
     assert [a.sample() for _ in range(20)] == draws_a
 
 
-def test_unicode_text__sample_takes_no_mask():
-    with pytest.raises(ValueError, match="no mask"):
-        UnicodeText(5).sample(mask=1)
+def test_unicode_text__is_a_gymnasium_text_whose_samples_read_as_text():
+    space = UnicodeText(100_000, seed=0)
+    assert isinstance(space, Text)
+    samples = [space.sample() for _ in range(100)]
+    assert max(map(len, samples)) <= SAMPLE_MAX_LENGTH  # not pages of noise up to max_length
+    assert all(c in SAMPLE_CHARSET for s in samples for c in s)
+    assert sum(c.isalpha() for s in samples for c in s) > sum(map(len, samples)) / 3
+
+
+def test_unicode_text__sample_honours_text_masks():
+    space = UnicodeText(50, seed=0)
+    assert len(space.sample(mask=(7, None))) == 7
+    only_a = np.zeros(len(space.character_list), np.int8)
+    only_a[space.character_list.index("a")] = 1
+    assert space.sample(mask=(5, only_a)) == "aaaaa"
+    assert set(space.sample(mask=(None, only_a))) <= {"a"}
+    with pytest.raises(ValueError, match="Only one"):
+        space.sample(mask=(1, None), probability=(1, None))
 
 
 def test_unicode_text__equality_hash_repr_pickle():
@@ -107,8 +129,25 @@ def test_unicode_text__jsonable_round_trip():
     assert space.from_jsonable(json.loads(json.dumps(space.to_jsonable(batch)))) == batch
 
 
-def test_unicode_text__not_flattenable():
-    assert not UnicodeText(5).is_np_flattenable
+@pytest.mark.parametrize("text", SENTENCES)
+def test_unicode_text__flattens_to_code_points_and_back(text):
+    space = UnicodeText(80)
+    flat = flatten(space, text)
+    assert flat.shape == (80,) and flat.dtype == np.int32 and flat in flatten_space(space)
+    assert unflatten(space, flat) == text
+
+
+def test_unicode_text__flatten_observation_accepts_a_registered_env(env_id, env_kwargs):
+    raw = gym.make(env_id, **env_kwargs)
+    env = FlattenObservation(gym.make(env_id, **env_kwargs))
+    try:
+        text, _ = raw.reset(seed=0)
+        obs, _ = env.reset(seed=0)
+        assert obs in env.observation_space
+        assert unflatten(raw.observation_space, obs) == text
+    finally:
+        env.close()
+        raw.close()
 
 
 def test_unicode_text__batched_space_and_sync_concatenate():

@@ -70,8 +70,12 @@ def test_transcript_recorder__async_vector_workers_share_one_file(tmp_path):
         venv.close()
     episodes = list(read_transcripts(path))
     assert len(episodes) == 2
+    assert sorted(e["steps"][0]["index"] for e in episodes) == sorted(end)
     for e in episodes:
-        assert '"end_conversation"' in e["steps"][0]["action"] and e["outcome"] == "terminated"
+        step = e["steps"][0]
+        assert '"end_conversation"' in step["action"] and e["outcome"] == "terminated"
+        assert step["action_mask"][step["index"]] == 1  # rl_view records the index and the mask
+        assert isinstance(e["observation"], str) and e["observation"].startswith("user:")
 
 
 def test_transcript_recorder__passes_check_env(env_id, env_kwargs, tmp_path):

@@ -28,6 +28,10 @@ NAMED_AGENTS: dict[str, str] = {
     "agree-to-everything": "utility_gym.agents.degenerate:AgreeToEverythingAgent",
 }
 
+# ``--agent policy:PATH``: a trained policy file acting through the admissible-action view.
+POLICY_PREFIX = "policy:"
+POLICY_AGENT = "utility_gym.agents.policy:PolicyAgent"
+
 _PATH = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 _FILE_PATH = re.compile(r"^(?P<file>[^:]+\.py):(?P<cls>[A-Za-z_]\w*)$")
 
@@ -44,7 +48,14 @@ class AgentNotFound(ValueError):
 
 
 def known_agent_names() -> list[str]:
-    return ["heuristic", *NAMED_AGENTS]
+    return ["heuristic", *NAMED_AGENTS, "policy:PATH"]
+
+
+def policy_file(name: str) -> Path | None:
+    """The policy file ``--agent policy:PATH`` names (absolute), or None for other agents."""
+    if not name.startswith(POLICY_PREFIX):
+        return None
+    return Path(name[len(POLICY_PREFIX):]).expanduser().resolve()
 
 
 def agent_path(name: str, env_id: str) -> str:
@@ -62,6 +73,13 @@ def agent_path(name: str, env_id: str) -> str:
         except AgentNotFound as e:
             raise AgentNotFound(f"the heuristic agent for {env_id} is missing: {e}") from None
         return path
+    policy = policy_file(name)
+    if policy is not None:
+        if policy.suffix not in (".zip", ".npz") or not policy.is_file():
+            raise AgentNotFound(
+                f"no policy file {policy} (policy:PATH takes an SB3 .zip or a numpy .npz)"
+            )
+        return POLICY_AGENT
     path = NAMED_AGENTS.get(name, name)
     if not (_PATH.match(path) or _FILE_PATH.match(path)):
         raise AgentNotFound(

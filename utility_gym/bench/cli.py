@@ -1,4 +1,4 @@
-"""The ``utility-bench`` command: run, verify, leaderboard, play, serve, list.
+"""The ``utility-bench`` command: run, verify, leaderboard, play, serve, list, export, plot.
 
 Exit status: 0 on success; 1 when verification finds a problem (or a leaderboard input fails
 it); 2 on a usage error (unknown agent, env or split, unreadable folder, bad number), reported
@@ -64,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--agent",
         default=None,
         help="heuristic, random, oracle, llm, package.module:Class or path/to/file.py:Class "
-        "(both found from the current directory); several comma-separated",
+        "(both found from the current directory), or policy:PATH (a trained SB3 .zip or numpy "
+        ".npz policy over the admissible-action view); several comma-separated",
     )
     run.add_argument(
         "--name",
@@ -271,6 +272,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="keyword argument for the agent's constructor (JSON values), e.g. replay=true; repeatable",
     )
 
+    export = sub.add_parser(
+        "export", help="a run's trajectories as a Minari dataset or chat fine-tuning JSONL"
+    )
+    export.add_argument(
+        "run_dir", metavar="RUN", type=Path, help="the --out folder of one agent's run"
+    )
+    export.add_argument("--to", required=True, choices=["minari", "chat"])
+    export.add_argument(
+        "--out", type=Path, required=True,
+        help="minari: a datasets folder (MINARI_DATASETS_PATH); chat: FILE.jsonl",
+    )
+    export.add_argument(
+        "--env", nargs="+", default=[], help="only these env ids (default: all the run has)"
+    )
+    export.add_argument("--view", default="text,rl", help="minari views: text, rl or text,rl")
+    export.add_argument("--prefix", default="utility-gym", help="minari dataset id namespace")
+    export.add_argument("--only-success", action="store_true", help="only the successful episodes")
+
+    plot = sub.add_parser("plot", help="success with 95%% CIs per env and pass^k curves (PNG)")
+    plot.add_argument("dirs", nargs="+", metavar="DIR", help="run folders (or folders of runs)")
+    plot.add_argument("--out", type=Path, required=True, help="the PNG to write")
+
     sub.add_parser("list", help="registered envs, splits and test task counts")
     _console_parsers(sub)
     return parser
@@ -316,6 +339,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "console": cmd_console,
             "fidelity": cmd_fidelity,
             "arena": cmd_arena,
+            "export": cmd_export,
+            "plot": cmd_plot,
         }[args.command]
         return handler(args, args_list)
     except UsageError as e:
@@ -741,6 +766,43 @@ def cmd_stream(args: argparse.Namespace, argv: list[str]) -> int:
             print(f"  learning curve: {args.out / 'learning_curve.png'}")
         else:
             print("  (no plot: install the `plot` extra for matplotlib)")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, argv: list[str]) -> int:
+    from utility_gym.bench.export import VIEWS, ExportRequest, export
+    from utility_gym.data.episodes import ExportError
+
+    views = tuple(v.strip() for v in args.view.split(",") if v.strip())
+    if not views or any(v not in VIEWS for v in views):
+        raise UsageError(f"--view takes {', '.join(VIEWS)} or both, comma-separated: {args.view!r}")
+    if args.to == "minari":
+        try:
+            import utility_gym.data.minari_support  # noqa: F401
+        except ImportError as e:
+            raise UsageError(
+                f"--to minari needs Minari: pip install 'utility-gym[data]' ({e})"
+            ) from None
+    request = ExportRequest(run=args.run_dir, to=args.to, out=args.out, envs=tuple(args.env),
+                            views=views, prefix=args.prefix, only_success=args.only_success)
+    try:
+        lines = export(request)
+    except ExportError as e:
+        raise UsageError(str(e)) from None
+    for line in lines:
+        print(f"wrote {line}")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace, argv: list[str]) -> int:
+    from utility_gym.bench.plots import PlotError, plot_runs
+    from utility_gym.bench.verify import RunUnreadable, run_directories
+
+    try:
+        runs = run_directories(args.dirs)
+        print(f"wrote {plot_runs(runs, args.out)}")
+    except (PlotError, RunUnreadable) as e:
+        raise UsageError(str(e)) from None
     return 0
 
 

@@ -134,10 +134,13 @@ class Runner:
         self, fn: Callable[[T], R], items: Sequence[T], deadline: float | None = None
     ) -> Iterator[tuple[int, R]]:
         if self._pool is None:
+            # torch's native thread pools are invisible to threading and hang a forked child
+            # (a policy:PATH agent loads torch in this process to read its config).
             method = (
                 "fork"
                 if "fork" in multiprocessing.get_all_start_methods()
                 and threading.active_count() == 1
+                and "torch" not in sys.modules
                 else "spawn"
             )
             self._pool = ProcessPoolExecutor(

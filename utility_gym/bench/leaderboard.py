@@ -9,13 +9,13 @@ labelled with why. Each row says whether its trajectories were replayed or its a
 Every text that comes from a run (names, folders, model, reasons) is escaped for the output it
 goes to: HTML-escaped in the page, backslash-escaped (and kept on one line) in Markdown.
 
-The HTML page needs nothing but a browser: tables sort by a click on a column header (a few
-lines of inline JavaScript) and the pass^k curves are inline SVG.
+The HTML page (``board_html``, from a jinja2 template) needs nothing but a browser: tables sort
+by a click on a column header (a few lines of inline JavaScript), environments are tabs, and the
+pass^k curves are inline SVG on a log scale.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,9 +26,7 @@ from utility_gym.bench.rules import env_independent_reasons, name_skeleton, unra
 from utility_gym.bench.verify import VerifyReport
 
 # Numeric columns where less is better: their first click sorts ascending (the others: descending).
-LOWER_IS_BETTER = frozenset({"Rank", "Redundant Q %", "Tokens/ep", "Cost $", "Errors"})
-DASHES = ("none", "8 4", "3 3", "10 3 2 3")
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+LOWER_IS_BETTER = frozenset({"Rank", "Turns", "Redundant Q %", "Tokens/ep", "Cost $", "Errors"})
 
 
 @dataclass(frozen=True)
@@ -328,9 +326,16 @@ def render_markdown(
     if any(rank is None for rank, _ in ranked(entries)):
         lines += ["", "## Shown apart (not ranked)", ""]
         lines += _md_table(*overall_table(entries, apart=True))
+    from utility_gym.bench.board_html import tier_rows
+
     for env_id in all_env_ids(entries):
         lines += ["", f"## {md_text(env_id)}", ""]
         lines += _md_table(*env_table(entries, env_id))
+        tiers = tier_rows(entries, env_id)
+        if tiers:
+            headers, rows = tiers
+            lines += ["", "Success by tier:", ""]
+            lines += _md_table(headers, [[(Untrusted(t), v) for t, v in row] for row in rows])
     lines += ["", "## Provenance", ""]
     lines += _md_table(*provenance_table(entries))
     if command:
@@ -365,163 +370,37 @@ def _md_table(headers: list[tuple[str, bool]], rows: list[list[tuple[str, Any]]]
 
 
 # -- HTML --------------------------------------------------------------------------------------
-_CSS = """
-body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1500px; padding: 0 1rem; color: #222; }
-.scroll { overflow-x: auto; margin: .5rem 0 1.5rem; }
-table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
-th, td { padding: .3rem .6rem; border-bottom: 1px solid #ddd; text-align: left; white-space: nowrap; }
-th.num, td.num { text-align: right; }
-th { cursor: pointer; user-select: none; background: #f4f4f4; position: sticky; top: 0; }
-th[aria-sort="ascending"]::after { content: " ▲"; }
-th[aria-sort="descending"]::after { content: " ▼"; }
-figure { margin: 0 0 2rem; }
-figcaption { color: #555; font-size: 13px; }
-.note { color: #555; }
-"""
-
-_JS = """
-function sortTable(table, col, th) {
-  const tbody = table.tBodies[0];
-  const rows = Array.from(tbody.rows);
-  const numeric = th.classList.contains("num");
-  const previous = th.getAttribute("aria-sort");
-  const first = th.dataset.first || (numeric ? "descending" : "ascending");
-  const dir = previous ? (previous === "ascending" ? "descending" : "ascending") : first;
-  const key = (row) => {
-    const v = row.cells[col].dataset.value;
-    if (v === undefined || v === "") return null;
-    return numeric ? parseFloat(v) : v.toLowerCase();
-  };
-  rows.sort((a, b) => {
-    const x = key(a), y = key(b);
-    if (x === null && y === null) return 0;
-    if (x === null) return 1;
-    if (y === null) return -1;
-    const c = x < y ? -1 : x > y ? 1 : 0;
-    return dir === "ascending" ? c : -c;
-  });
-  table.querySelectorAll("th").forEach((h) => h.removeAttribute("aria-sort"));
-  th.setAttribute("aria-sort", dir);
-  rows.forEach((r) => tbody.appendChild(r));
-}
-document.querySelectorAll("table.sortable").forEach((table) => {
-  table.querySelectorAll("thead th").forEach((th, col) => {
-    th.addEventListener("click", () => sortTable(table, col, th));
-  });
-});
-"""
-
-
 def render_html(entries: Sequence[Entry], title: str = "utility-gym leaderboard") -> str:
-    parts = [
-        "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-        '<p class="note">From verified runs only: every trajectory was replayed in fresh environments and every '
-        "score recomputed. Percentages; brackets hold bootstrap 95% confidence intervals over tasks. "
-        "Click a column header to sort.</p>",
-        "<h2>Ranked</h2>",
-        f'<p class="note">{html.escape(PARTIAL_NOTE)}</p>',
-        _html_table(*overall_table(entries), table_id="overall"),
-        "<h2>Shown apart (not ranked)</h2>" + _html_table(*overall_table(entries, apart=True), table_id="apart")
-        if any(r is None for r, _ in ranked(entries))
-        else "",
-        _svg_pass_k(
-            [(e.name, e.overall) for r, e in ranked(entries) if r is not None],
-            "pass^k over all environments",
-        ),
-    ]
+    """The page (``templates/leaderboard.html.jinja``): tables that fit 1280 px, per-env tabs,
+    success by tier where reported, pass^k charts on a log scale."""
+    from utility_gym.bench import board_html as b
+
+    def tab(headers: Any, rows: Any, table_id: str) -> dict[str, Any]:
+        return b.table(headers, rows, table_id, LOWER_IS_BETTER)
+
+    envs = []
     for n, env_id in enumerate(all_env_ids(entries)):
-        parts.append(f"<h2>{html.escape(env_id)}</h2>")
-        parts.append(_html_table(*env_table(entries, env_id), table_id=f"env-{n}"))
         series = [(e.name, m) for e in entries if (m := e.env_metrics(env_id)) is not None]
-        parts.append(_svg_pass_k(series, f"pass^k on {env_id}"))
-    parts.append("<h2>Provenance</h2>")
-    parts.append(_html_table(*provenance_table(entries), table_id="provenance"))
-    parts.append(f"<script>{_JS}</script></body></html>")
-    return "\n".join(parts) + "\n"
-
-
-def _html_table(
-    headers: list[tuple[str, bool]], rows: list[list[tuple[str, Any]]], table_id: str
-) -> str:
-    def th(title: str, numeric: bool) -> str:
-        cls = ' class="num"' if numeric else ""
-        first = ' data-first="ascending"' if title in LOWER_IS_BETTER else ""
-        return f'<th scope="col"{cls}{first}>{html.escape(title)}</th>'
-
-    head = "".join(th(h, numeric) for h, numeric in headers)
-    body = []
-    for row in rows:
-        cells = []
-        for (text, value), (_, numeric) in zip(row, headers, strict=True):
-            data = "" if value is None else html.escape(str(value), quote=True)
-            cls = ' class="num"' if numeric else ""
-            cells.append(f'<td{cls} data-value="{data}">{html.escape(text)}</td>')
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<div class="scroll"><table class="sortable" id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
-
-
-def _svg_pass_k(series: Sequence[tuple[str, dict[str, Any]]], caption: str) -> str:
-    """Line chart of pass^k against k, one line per agent, with a legend (inline SVG)."""
-    width, height = 640, 300
-    left, right, top, bottom = 48, 180, 16, 40
-    plot_w, plot_h = width - left - right, height - top - bottom
-    max_k = max((len(m["pass_hat_k"]) for _, m in series), default=1)
-
-    def x(k: int) -> float:
-        return left + (plot_w / 2 if max_k == 1 else (k - 1) * plot_w / (max_k - 1))
-
-    def y(v: float) -> float:
-        return top + (1 - v) * plot_h
-
-    out = [
-        f'<figure><svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" aria-label="{html.escape(caption)}">'
-    ]
-    for tick in (0, 0.25, 0.5, 0.75, 1.0):
-        out.append(
-            f'<line x1="{left}" x2="{left + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#ddd"/>'
-        )
-        out.append(
-            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" font-size="11" text-anchor="end">{int(tick * 100)}%</text>'
-        )
-    for k in range(1, max_k + 1):
-        out.append(
-            f'<text x="{x(k):.1f}" y="{top + plot_h + 16}" font-size="11" text-anchor="middle">{k}</text>'
-        )
-    out.append(
-        f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" font-size="12" text-anchor="middle">k (trials that must all succeed)</text>'
-    )
-    for i, (name, metrics) in enumerate(series):
-        color = PALETTE[i % len(PALETTE)]
-        points = [
-            (int(k), float(v))
-            for k, v in sorted(metrics["pass_hat_k"].items(), key=lambda kv: int(kv[0]))
-        ]
-        coords = " ".join(f"{x(k):.1f},{y(v):.1f}" for k, v in points)
-        label = html.escape(name)
-        # Earlier series are drawn wider and dashed differently, so equal curves stay visible.
-        width = max(1.5, 6.0 - 1.5 * i)
-        dash = DASHES[i % len(DASHES)]
-        out.append(
-            f'<g class="series" data-agent="{label}"><polyline fill="none" stroke="{color}" '
-            f'stroke-width="{width:.1f}" stroke-dasharray="{dash}" points="{coords}"/>'
-        )
-        for k, v in points:
-            out.append(
-                f'<circle cx="{x(k):.1f}" cy="{y(v):.1f}" r="{width / 2 + 1.5:.1f}" fill="{color}"><title>{label}: pass^{k} = {100 * v:.1f}%</title></circle>'
-            )
-        out.append("</g>")
-        ly = top + 12 + i * 18
-        out.append(
-            f'<line x1="{left + plot_w + 12}" x2="{left + plot_w + 40}" y1="{ly - 3}" y2="{ly - 3}" '
-            f'stroke="{color}" stroke-width="{min(width, 4.0):.1f}" stroke-dasharray="{dash}"/>'
-        )
-        out.append(f'<text x="{left + plot_w + 46}" y="{ly + 1}" font-size="12">{label}</text>')
-    out.append(f"</svg><figcaption>{html.escape(caption)}</figcaption></figure>")
-    return "".join(out)
+        tiers = b.tier_rows(entries, env_id)
+        envs.append({
+            "id": env_id, "short": env_id.removeprefix("utility/"),
+            "table": tab(*env_table(entries, env_id), f"env-table-{n}"),
+            "tiers": tab(*tiers, f"tiers-{n}") if tiers else None,
+            "chart": b.pass_k_chart(series, f"pass^k on {env_id} (log scale)"),
+        })
+    context = {
+        "title": title, "partial_note": PARTIAL_NOTE,
+        "overall": tab(*overall_table(entries), "overall"),
+        "apart": tab(*overall_table(entries, apart=True), "apart")
+        if any(r is None for r, _ in ranked(entries)) else None,
+        "overall_chart": b.pass_k_chart(
+            [(e.name, e.overall) for r, e in ranked(entries) if r is not None],
+            "pass^k over all environments (ranked runs, log scale)",
+        ),
+        "envs": envs,
+        "provenance": tab(*provenance_table(entries), "provenance"),
+    }
+    return b.render_page(context)
 
 
 def write_leaderboard(

@@ -34,6 +34,7 @@ from utility_gym.bench.agents import (
     agent_usage,
     build_agent,
     declared_name,
+    policy_file,
     redact,
 )
 from utility_gym.bench.execution import Runner, progress_bar
@@ -358,7 +359,11 @@ def plan_agent(
     problem = name_problem(label)
     if problem:
         raise AgentNameError(f"{problem}; pass --name NAME")
-    run = AgentRun(label=label, name=name, paths=paths, options=dict(options or {}))
+    options = dict(options or {})
+    policy = policy_file(name)
+    if policy is not None:
+        options.setdefault("policy", str(policy))
+    run = AgentRun(label=label, name=name, paths=paths, options=options)
     for plan in envs:
         env = gym.make(plan.env_id, **plan.make_kwargs)
         try:
@@ -374,6 +379,9 @@ class AgentNameError(ValueError):
 
 
 def default_agent_name(name: str, paths: Sequence[str]) -> str:
+    policy = policy_file(name)
+    if policy is not None:  # policy:runs/ppo/maskable-ppo.zip -> maskable-ppo
+        return agent_label(policy.stem)
     if ":" not in name:  # heuristic, random, oracle, ...: the registry name
         return name
     declared = {declared_name(p) for p in paths}

@@ -365,6 +365,8 @@ class _Verifier:
     def check_agent(self, results: dict[str, Any]) -> None:
         from utility_gym.bench.agents import (
             DETERMINISTIC_BASELINES,
+            POLICY_AGENT,
+            POLICY_PREFIX,
             AgentNotFound,
             agent_path,
             known_agent_names,
@@ -400,7 +402,10 @@ class _Verifier:
         spec = agent["spec"]
         for env_id, cls in agent["classes"].items():
             try:
-                resolved = agent_path(spec, env_id) if ":" not in spec else spec
+                if spec.startswith(POLICY_PREFIX):  # the file need not be on this machine
+                    resolved = POLICY_AGENT
+                else:
+                    resolved = agent_path(spec, env_id) if ":" not in spec else spec
             except AgentNotFound as e:
                 resolved = f"? ({e})"
             if resolved != cls:

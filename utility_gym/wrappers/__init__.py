@@ -59,16 +59,19 @@ def rl_view(
     record: str | os.PathLike[str] | None = None,
     seed_pool: int | None = None,
 ) -> gym.Env:
-    """Wrap a made utility env for RL: [recorder] -> [curriculum] -> NumericObservation -> AdmissibleActions.
+    """Wrap a made utility env for RL: [curriculum] -> NumericObservation -> AdmissibleActions
+    [-> recorder].
 
-    The order matters only for what the recorder sees: innermost, it records text actions.
+    The recorder, outermost, writes each step's action index, its text, the action mask and
+    the text observation (``info["text"]``): a dataset of the RL view and of the text view at once.
     """
-    if record is not None:
-        env = TranscriptRecorder(env, record)
     if templates:
         env = TaskCurriculum(env, templates, seed_pool=seed_pool)
     env = NumericObservation(env, hash_dim=hash_dim)
-    return AdmissibleActions(env, per_tool=per_tool, n=n_actions)
+    env = AdmissibleActions(env, per_tool=per_tool, n=n_actions)
+    if record is not None:
+        env = TranscriptRecorder(env, record, include_masks=True)
+    return env
 
 
 def make_rl_env(env_id: str = "utility/CustomerService-v0", templates: Sequence[str] | None = None, *, per_tool: int = 4,

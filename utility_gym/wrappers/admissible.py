@@ -514,6 +514,14 @@ class AdmissibleActions(gym.Wrapper, gym.utils.RecordConstructorArgs):
         self.listing.observe(info.get("events", ()), info.get("valid_actions"))
         return obs, reward, terminated, truncated, self._annotate(info)
 
+    def step_text(self, text: str) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        """Step with a text action that may lie outside the listing (a demonstration's own
+        words): the tracker notes it as the agent's action, as ``step(i)`` notes slot ``i``."""
+        self.listing.tracker.note_action(text)
+        obs, reward, terminated, truncated, info = self.env.step(text)
+        self.listing.observe(info.get("events", ()), info.get("valid_actions"))
+        return obs, reward, terminated, truncated, self._annotate(info)
+
     def action_masks(self) -> np.ndarray:
         """The current mask as ``bool``, for sb3-contrib's MaskablePPO."""
         return np.array([bool(s) for s in self.listing.strings], dtype=bool)

@@ -30,7 +30,8 @@ class TranscriptRecorder(gym.Wrapper, gym.utils.RecordConstructorArgs):
     Args:
         env: the env to record.
         path: the JSONL file (parent directories are created).
-        include_masks: also record ``action_mask`` per step (off: it is large and derivable).
+        include_masks: also record, with each action, the ``action_mask`` it was chosen under
+            (the mask of the previous observation; off: it is large and derivable).
     """
 
     def __init__(self, env: gym.Env, path: str | os.PathLike[str], include_masks: bool = False) -> None:
@@ -42,6 +43,7 @@ class TranscriptRecorder(gym.Wrapper, gym.utils.RecordConstructorArgs):
         self.episodes_written = 0
         self._episode: dict[str, Any] | None = None
         self._strings: list[str] | None = None
+        self._mask: Any = None
         self._start = 0.0
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
@@ -66,6 +68,7 @@ class TranscriptRecorder(gym.Wrapper, gym.utils.RecordConstructorArgs):
             "return": 0.0,
         }
         self._strings = info.get("action_strings")
+        self._mask = info.get("action_mask")
         return obs, info
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
@@ -81,8 +84,8 @@ class TranscriptRecorder(gym.Wrapper, gym.utils.RecordConstructorArgs):
                 terminated=bool(terminated),
                 truncated=bool(truncated),
             )
-            if self.include_masks and "action_mask" in info:
-                step["action_mask"] = _plain(info["action_mask"])
+            if self.include_masks and self._mask is not None:
+                step["action_mask"] = _plain(self._mask)
             self._episode["steps"].append(step)
             self._episode["return"] += float(reward)
             if (terminated or truncated) and "grade" in info:  # before the end it is the pending grade
@@ -90,6 +93,7 @@ class TranscriptRecorder(gym.Wrapper, gym.utils.RecordConstructorArgs):
             if terminated or truncated:
                 self._write("terminated" if terminated else "truncated")
         self._strings = info.get("action_strings")
+        self._mask = info.get("action_mask")
         return obs, reward, terminated, truncated, info
 
     def close(self) -> None:

@@ -1,4 +1,10 @@
-"""A fake OpenAI-compatible chat-completions server on localhost, scripted per test (used by conftest)."""
+"""A fake OpenAI-compatible chat-completions server on localhost, scripted per test or tutorial.
+
+Public so that tutorials and contributors can run LLM agents without a model: ``FakeOpenAI()``
+starts it on a free loopback port (``.base_url``), ``push`` scripts its next replies
+(``text(...)``, ``calls((name, args), ...)`` or ``Reply(status=500)``) and ``requests`` holds
+what the client sent.
+"""
 
 from __future__ import annotations
 
