@@ -302,9 +302,10 @@ def compound_intent(text: str) -> Planner | None:
                 "cancel_except", text, ids, {"keep": keep.group(1), "address": address.groups()}
             )
     m = re.search(r"return the (.+?) from my recent orders", text)
-    if m and "more than $" in low:
+    amount = _AMOUNT.search(text)  # the threshold; without one this is not the request it knows
+    if m and "more than $" in low and amount is not None:
         items = [p.strip() for p in re.split(r", the | and the ", m.group(1))]
-        threshold = float(_AMOUNT.search(text).group(1).replace(",", ""))
+        threshold = float(amount.group(1).replace(",", ""))
         return Planner("return_many", text, ids, {"items": items, "threshold": threshold})
     m = re.search(
         r"the (.+?) from order #?W\d+ isn't right\. "
