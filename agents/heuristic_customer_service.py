@@ -61,7 +61,7 @@ def _money(x: float) -> str:
 
 
 class CustomerServiceHeuristicAgent:
-    """A rule-based desk agent for utility/CustomerService-v0."""
+    """A rule-based desk agent for utility/CustomerService-v1."""
 
     name = "heuristic"
 

@@ -131,7 +131,7 @@ def category_of(text: str) -> str:
 
 
 class TicketingHeuristicAgent:
-    """A rule-based analyst for utility/Ticketing-v0 (a caller on the line) and TicketingQueue-v0."""
+    """A rule-based analyst for utility/Ticketing-v1 (a caller on the line) and TicketingQueue-v0."""
 
     name = "heuristic"
 

@@ -72,7 +72,7 @@ class Want:
 
 
 class WebShopHeuristicAgent:
-    """A rule-based shopping assistant for utility/WebShop-v0 and WebShopBrowser-v0."""
+    """A rule-based shopping assistant for utility/WebShop-v1 and WebShopBrowser-v1."""
 
     name = "heuristic"
 

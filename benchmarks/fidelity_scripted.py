@@ -26,7 +26,7 @@ from console_people import KINDS, mimic_sessions, play_user  # noqa: E402
 from utility_gym.bench.console.fidelity import fidelity_report, render_report  # noqa: E402
 from utility_gym.bench.console.server import build_console  # noqa: E402
 
-ENV = "utility/CustomerService-v0"
+ENV = "utility/CustomerService-v1"
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Fuzz every text env with hostile actions: Hypothesis-drawn and seeded raw ones.
 
     python benchmarks/fuzz.py                                   # 100,000 actions per text env
-    python benchmarks/fuzz.py --actions 2000 --size small --env utility/WebShop-v0 --json runs/fuzz.json
+    python benchmarks/fuzz.py --actions 2000 --size small --env utility/WebShop-v1 --json runs/fuzz.json
 
 Half of each env's actions are drawn by Hypothesis (strategies over strings, JSON and Python
 values, tool calls built from the env's own schemas), half by a seeded raw fuzzer (mutated valid
@@ -35,7 +35,7 @@ import gymnasium as gym
 
 import utility_gym  # noqa: F401  (registers the envs)
 
-TEXT_ENVS = ("utility/CustomerService-v0", "utility/Ticketing-v0", "utility/TicketingQueue-v0", "utility/WebShop-v0")
+TEXT_ENVS = ("utility/CustomerService-v1", "utility/Ticketing-v1", "utility/TicketingQueue-v0", "utility/WebShop-v1")
 SNAPSHOT_EVERY = 50
 RESULT_ROLES = frozenset({"tool", "page"})  # events that show a call's result
 

@@ -1,7 +1,7 @@
 """Instructions per reset and per step, counted under valgrind: figures that machine load does not move.
 
     python benchmarks/instructions.py                     # CustomerService, Ticketing, TicketingQueue
-    python benchmarks/instructions.py --env utility/Ticketing-v0 --steps 300 --resets 100 --json runs/instr.json
+    python benchmarks/instructions.py --env utility/Ticketing-v1 --steps 300 --resets 100 --json runs/instr.json
 
 Wall-clock medians (``speed.py``) move with the load of a shared machine: the same build ran
 Gymnasium's Taxi-v4 at 32,000 to 72,000 steps/s on one day. Instruction counts do not move.
@@ -38,7 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-DEFAULT_ENVS = ("utility/CustomerService-v0", "utility/Ticketing-v0", "utility/TicketingQueue-v0")
+DEFAULT_ENVS = ("utility/CustomerService-v1", "utility/Ticketing-v1", "utility/TicketingQueue-v0")
 LABELS = {"reset": "reset (new task)", "tool": "step: tool call", "taxi": "Taxi-v4 step"}
 
 

@@ -1,7 +1,7 @@
 """A long run of each text env with its heuristic agent: memory and the slowest steps.
 
     python benchmarks/long_run.py                           # 1,000,000 steps of each text env
-    python benchmarks/long_run.py --steps 100000 --env utility/WebShop-v0 --json runs/long.json
+    python benchmarks/long_run.py --steps 100000 --env utility/WebShop-v1 --json runs/long.json
 
 Each env runs ``--steps`` steps of the domain's heuristic agent on new train tasks (a new
 episode seed at every reset), as an RL run does. It prints the process's resident memory (RSS)
@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-TEXT_ENVS = ("utility/CustomerService-v0", "utility/Ticketing-v0", "utility/TicketingQueue-v0", "utility/WebShop-v0")
+TEXT_ENVS = ("utility/CustomerService-v1", "utility/Ticketing-v1", "utility/TicketingQueue-v0", "utility/WebShop-v1")
 REPORT_EVERY = 100_000
 MAX_GROWTH_MB = 30.0
 MAX_STEP_MS = 50.0

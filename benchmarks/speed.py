@@ -1,7 +1,7 @@
 """Speed of every registered utility/* env: reset, tool-call step, user-turn step, episode loop.
 
     python benchmarks/speed.py                      # every env, default world size
-    python benchmarks/speed.py --env utility/CustomerService-v0 --size large --json runs/speed.json
+    python benchmarks/speed.py --env utility/CustomerService-v1 --size large --json runs/speed.json
 
 Targets (issue 2): median reset < 1 ms and median step < 100 µs at the default world size. The
 script prints PASS/MISS next to each figure, as measured and scaled to the Taxi speed at which

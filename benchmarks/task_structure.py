@@ -1,8 +1,8 @@
 """How demanding each text env's tasks are: the structure table of issue 19, per test split.
 
     python benchmarks/task_structure.py                          # every text env's test split
-    python benchmarks/task_structure.py --env utility/CustomerService-v0 --split heldout --limit 60
-    python benchmarks/task_structure.py --env utility/CustomerService-v0 --list  # tasks and tiers
+    python benchmarks/task_structure.py --env utility/CustomerService-v1 --split heldout --limit 60
+    python benchmarks/task_structure.py --env utility/CustomerService-v1 --list  # tasks and tiers
 
 For each env it reads the tasks through the env's public task API (the ids ``utility-bench``
 runs, each task from ``env.unwrapped.make_task``) and prints, per task: mean tool calls of the
@@ -39,9 +39,9 @@ from utility_gym.core.difficulty import (
 from utility_gym.core.tasks import parse_task_id
 
 ENVS = (
-    "utility/CustomerService-v0",
-    "utility/Ticketing-v0",
-    "utility/WebShop-v0",
+    "utility/CustomerService-v1",
+    "utility/Ticketing-v1",
+    "utility/WebShop-v1",
     "utility/TicketingQueue-v0",
 )
 
@@ -96,7 +96,7 @@ class Table:
 
 # The issue's targets, per env: (figure, at least, label).
 TARGETS: dict[str, tuple[tuple[str, float, str], ...]] = {
-    "utility/CustomerService-v0": (
+    "utility/CustomerService-v1": (
         ("tool_calls", 7, "mean tool calls >= 7"),
         ("writes", 1.5, "mean consequential writes >= 1.5"),
         ("two_writes", 0.35, ">= 35% with >= 2 writes"),
@@ -105,14 +105,14 @@ TARGETS: dict[str, tuple[tuple[str, float, str], ...]] = {
         ("computed", 0.2, ">= 20% with a computed fact"),
         ("sequences", 60, ">= 60 distinct tool sequences"),
     ),
-    "utility/Ticketing-v0": (
+    "utility/Ticketing-v1": (
         ("tool_calls", 5, "mean tool calls >= 5"),
         ("two_writes", 0.3, ">= 30% with >= 2 writes"),
         ("arguments_per_write", 3, ">= 3 arguments per write"),
         ("conditional", 0.4, ">= 40% conditional goals"),
         ("misstated", 0.1, ">= 10% misstated facts"),
     ),
-    "utility/WebShop-v0": (
+    "utility/WebShop-v1": (
         ("two_products", 0.3, ">= 30% buy >= 2 products"),
         ("computed", 0.2, ">= 20% computed comparison told"),
     ),

@@ -1,4 +1,4 @@
-"""Train sb3-contrib's MaskablePPO on CustomerService-v0's RL view (extra 'rl', CPU torch).
+"""Train sb3-contrib's MaskablePPO on CustomerService-v1's RL view (extra 'rl', CPU torch).
 
 The same views as ``train_numpy.py``: ``AdmissibleActions`` (a ``Discrete`` space whose
 ``action_masks()`` MaskablePPO reads) over ``NumericObservation`` (a ``Box``), on the same easy
@@ -7,7 +7,7 @@ curriculum, with evaluation on fresh task seeds against the uniform-random polic
     pip install torch --index-url https://download.pytorch.org/whl/cpu   # CPU torch first
     pip install -e '.[rl]'
     .venv/bin/python benchmarks/train_maskable_ppo.py --steps 60000 --out runs/maskable_ppo
-    utility-bench run --agent policy:runs/maskable_ppo/maskable-ppo.zip --env CustomerService-v0 \
+    utility-bench run --agent policy:runs/maskable_ppo/maskable-ppo.zip --env CustomerService-v1 \
         --out runs/maskable_ppo/eval
 
 ``--out`` receives ``maskable-ppo.zip`` (the model, with the view settings ``PolicyAgent`` needs
@@ -73,7 +73,7 @@ def build(templates: list[str], *, env_id: str, seed_pool: int, size: str, n_env
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--env", default="utility/CustomerService-v0")
+    p.add_argument("--env", default="utility/CustomerService-v1")
     p.add_argument("--templates", default=",".join(CURRICULUM))
     p.add_argument("--steps", type=int, default=60_000, help="environment steps of training")
     p.add_argument("--n-envs", type=int, default=4)

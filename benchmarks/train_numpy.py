@@ -1,4 +1,4 @@
-"""Train the dependency-free REINFORCE learner on CustomerService-v0's RL view and compare it with random.
+"""Train the dependency-free REINFORCE learner on CustomerService-v1's RL view and compare it with random.
 
 The learner (``utility_gym.agents.learners.ReinforceAgent``: a linear softmax policy over the
 admissible actions, REINFORCE with a linear baseline, Adam) trains on
@@ -12,7 +12,7 @@ success of the learner and of the uniform-random policy over the same admissible
     .venv/bin/python benchmarks/train_numpy.py --episodes 500      # a quick look
     .venv/bin/python benchmarks/train_numpy.py --plot curve.png    # needs matplotlib (extra 'plot')
     .venv/bin/python benchmarks/train_numpy.py --save runs/numpy/reinforce.npz   # then:
-    utility-bench run --agent policy:runs/numpy/reinforce.npz --env CustomerService-v0 \
+    utility-bench run --agent policy:runs/numpy/reinforce.npz --env CustomerService-v1 \
         --out runs/numpy/eval
 """
 
@@ -42,7 +42,7 @@ EVAL_SEED_BASE = 900_000_000  # episode seeds of the evaluations; training uses 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--env", default="utility/CustomerService-v0")
+    p.add_argument("--env", default="utility/CustomerService-v1")
     p.add_argument("--templates", default=",".join(CURRICULUM), help="comma-separated task templates")
     p.add_argument("--episodes", type=int, default=6000, help="training episodes")
     p.add_argument("--seed-pool", type=int, default=500, help="training task seeds per template are drawn below this")
@@ -130,7 +130,7 @@ def plot(curve: dict, results: dict, path: str) -> None:
     ax.set_xlabel("training episodes")
     ax.set_ylabel("success rate")
     ax.set_ylim(0, 1)
-    ax.set_title("REINFORCE (numpy) on CustomerService-v0, easy curriculum")
+    ax.set_title("REINFORCE (numpy) on CustomerService-v1, easy curriculum")
     # Beside the plot, not over the data.
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
     fig.tight_layout()

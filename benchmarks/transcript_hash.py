@@ -21,12 +21,12 @@ TEST_SPLIT = "--test-split" in sys.argv
 n = int(sys.argv[1]) if len(sys.argv) > 1 and not TEST_SPLIT else 30  # episodes per agent and env
 total = hashlib.sha256()
 ENV_IDS = [
-    "utility/CustomerService-v0",
-    "utility/Ticketing-v0",
+    "utility/CustomerService-v1",
+    "utility/Ticketing-v1",
     "utility/TicketingQueue-v0",
-    "utility/WebShop-v0",
-    "utility/CustomerServiceStream-v0",
-    "utility/WebShopStream-v0",
+    "utility/WebShop-v1",
+    "utility/CustomerServiceStream-v1",
+    "utility/WebShopStream-v1",
 ]
 for env_id in ENV_IDS[:4] if TEST_SPLIT else ENV_IDS:
     h = hashlib.sha256()

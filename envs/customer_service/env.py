@@ -1,4 +1,4 @@
-"""utility/CustomerService-v0: the support desk of an online retailer."""
+"""utility/CustomerService-v1: the support desk of an online retailer."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ class CustomerServiceEnv(UtilityEnv):
       questions) and checks the values a proposal states; a write counts as confirmed only when
       the agreed proposal named its action and decisive values, and a refusal only after the
       policy's checks with its reason told. Scores from before are not comparable.
-    * (next version, issue 19): compound templates (several orders, described variants,
+    * v1 (issue 19): compound templates (several orders, described variants,
       computed totals, conditional goals, misstated facts), frequent
       shoppers in the world, ``modify_pending_order_payment``, refund and return ids derived
       from their order (``RF`` + order number + count), and success per difficulty tier in

@@ -25,7 +25,7 @@ from utility_gym.core.tasks import (
 from utility_gym.envs.customer_service.constants import COMPENSATION, DELAY_DAYS
 from utility_gym.envs.customer_service.records import order_row_id, return_window_days
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # v1 ids: the issue-19 world (frequent shoppers, payment methods)
 
 
 # -- building blocks ------------------------------------------------------------------------------

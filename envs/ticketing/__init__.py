@@ -1,1 +1,1 @@
-"""utility/Ticketing-v0 and utility/TicketingQueue-v0: an IT service desk with a ticket system."""
+"""utility/Ticketing-v1 and utility/TicketingQueue-v0: an IT service desk with a ticket system."""

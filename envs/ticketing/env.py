@@ -1,4 +1,4 @@
-"""utility/Ticketing-v0: an IT service desk with a ticket system and an employee on the line."""
+"""utility/Ticketing-v1: an IT service desk with a ticket system and an employee on the line."""
 
 from __future__ import annotations
 
@@ -140,7 +140,7 @@ class TicketingEnv(UtilityEnv):
     * v0, 2026-12-07: the simulated user reads a turn's structure (lists, conditions, choice
       questions) and checks the values a proposal states; confirmations and refusals are graded
       by what was stated. Scores from before are not comparable.
-    * unreleased (issue 19; the version bump is the lead's): 10 demanding templates (several
+    * v1 (issue 19): 10 demanding templates (several
       devices, applications or teammates, conditional goals, misstated facts, temporary
       read-only access, repairs), test split weighted towards them; the follow-up and reopen templates state
       their condition; replacements carry ``deliver_to``, repairs and access roles and end

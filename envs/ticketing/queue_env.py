@@ -93,7 +93,7 @@ class TicketingQueueEnv(UtilityEnv):
 
     ## Description
     No caller is on the line: the episode is a shift on the queue of new self-service tickets
-    of the same world as ``utility/Ticketing-v0``. The agent must triage each ticket by the
+    of the same world as ``utility/Ticketing-v1``. The agent must triage each ticket by the
     written rules (category, impact x urgency priority), link duplicates of open incidents to
     their parent, resolve the ones a knowledge-base article solves (with a public note that
     walks the requester through it), route the rest to the right resolver group, and, for a
@@ -105,7 +105,7 @@ class TicketingQueueEnv(UtilityEnv):
 
     ## Action Space
     ``UnicodeText(max_length)``: a JSON tool call ``{"name": TOOL, "arguments": {...}}`` (the
-    25 tools of ``utility/Ticketing-v0``, in ``info["tools"]``). A plain message reaches nobody
+    25 tools of ``utility/Ticketing-v1``, in ``info["tools"]``). A plain message reaches nobody
     and returns an ``error:`` saying how to reach a requester. A malformed action costs a step
     and the observation says what was wrong.
 
@@ -119,7 +119,7 @@ class TicketingQueueEnv(UtilityEnv):
     each with its requester, filed as ``software`` with impact 3 and urgency 3.
 
     ## Rewards
-    As in ``utility/Ticketing-v0``: ``"success"`` (default), ``"partial"`` or ``"shaped"``.
+    As in ``utility/Ticketing-v1``: ``"success"`` (default), ``"partial"`` or ``"shaped"``.
     Success needs every required ticket state (category, impact, urgency, priority, group,
     status, parent, resolution code) and no other write, the key step of each knowledge-base
     fix told in a public note or comment, and a question to the requester of each vague ticket.
@@ -129,16 +129,17 @@ class TicketingQueueEnv(UtilityEnv):
     ``max_episode_steps`` (60).
 
     ## Information
-    As in ``utility/Ticketing-v0``: the same keys at every reset and step (``task_id``,
+    As in ``utility/Ticketing-v1``: the same keys at every reset and step (``task_id``,
     ``split``, ``domain``, ``turn``, ``events``, ``tools``, ``policy``, ``grade``, ``feedback``,
     ``forked``), ``grade`` pending until the end.
 
     ## Arguments
-    Those of ``utility/Ticketing-v0``: ``world_seed``, ``size``, ``split``, ``reward_mode``,
+    Those of ``utility/Ticketing-v1``: ``world_seed``, ``size``, ``split``, ``reward_mode``,
     ``max_length``, ``render_mode``.
 
     ## Version History
-    * v0: initial release (generator version 1).
+    * v0: initial release (generator version 1). The desk's new tools and columns of
+      ``Ticketing-v1`` leave the queue's tasks and transcripts unchanged, so it stays v0.
     """
 
     domain = QUEUE_DOMAIN

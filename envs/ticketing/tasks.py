@@ -34,7 +34,7 @@ from utility_gym.envs.ticketing.generator import IMPACT_CUES, REOPEN_DAYS, TRUTH
 from utility_gym.envs.ticketing.schema import OPEN_STATUSES
 from utility_gym.envs.ticketing.tools import reopen_days
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # v1 ids: the issue-19 world (repairs, access roles and end dates)
 
 # -- building blocks ------------------------------------------------------------------------------
 def _choose(rng: random.Random, rows: list[dict]) -> dict:

@@ -1,4 +1,4 @@
-"""utility/WebShopBrowser-v0: the same shop, served to headless Chromium through Playwright."""
+"""utility/WebShopBrowser-v1: the same shop, served to headless Chromium through Playwright."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from utility_gym.envs.web_shop.site.app import ShopApp
 
 
 class WebShopBrowserEnv(WebShopEnv):
-    """``WebShop-v0`` in a real browser: headless Chromium shows the shop and the agent acts in it.
+    """``WebShop-v1`` in a real browser: headless Chromium shows the shop and the agent acts in it.
 
     ## Description
-    The same task, world, shopper, tools and grading as ``utility/WebShop-v0``; only the way the
+    The same task, world, shopper, tools and grading as ``utility/WebShop-v1``; only the way the
     site reaches the agent differs. Each episode opens a fresh browser context (cookies,
     storage and history are new) in the process's single headless Chromium, loads the shop's
     home page and acts in the live page: ``click`` is a DOM click, a form is serialized and
@@ -35,7 +35,7 @@ class WebShopBrowserEnv(WebShopEnv):
     there.
 
     ## Action Space
-    ``UnicodeText(max_length)``: as in ``WebShop-v0`` — ``search[query]``, ``click[N or
+    ``UnicodeText(max_length)``: as in ``WebShop-v1`` — ``search[query]``, ``click[N or
     label]``, ``select[option]``, ``back``, ``fill[N, text]`` (type into a field without
     submitting), ``ask[question]`` or plain text for the shopper, and the JSON tool form.
 
@@ -45,25 +45,27 @@ class WebShopBrowserEnv(WebShopEnv):
     screenshot of the viewport as a ``(H, W, 3)`` uint8 array.
 
     ## Starting State
-    As ``WebShop-v0``; the browser shows the home page in a fresh context.
+    As ``WebShop-v1``; the browser shows the home page in a fresh context.
 
     ## Rewards
-    As ``WebShop-v0``: success, WebShop's graded purchase score (``"partial"``) or shaped.
+    As ``WebShop-v1``: success, WebShop's graded purchase score (``"partial"``) or shaped.
 
     ## Episode End
-    As ``WebShop-v0``: an order placed, the shopper leaving, ``end_conversation`` or
+    As ``WebShop-v1``: an order placed, the shopper leaving, ``end_conversation`` or
     ``transfer_to_human``; truncated at ``max_episode_steps`` (50).
 
     ## Information
-    As ``WebShop-v0``, including ``valid_actions`` and the final ``grade`` with ``purchase``.
+    As ``WebShop-v1``, including ``valid_actions`` and the final ``grade`` with ``purchase``.
 
     ## Arguments
-    As ``WebShop-v0`` (``world_seed``, ``size``, ``split``, ``reward_mode``, ``max_length``),
+    As ``WebShop-v1`` (``world_seed``, ``size``, ``split``, ``reward_mode``, ``max_length``),
     plus ``render_mode`` (None | "ansi" | "rgb_array"), ``transport`` ("inprocess" | "http"),
     ``viewport`` ((800, 600)) and ``backend`` ("browser"; registry tooling reads it).
 
     ## Version History
     * v0: initial release (generator version 1).
+    * v1 (issue 19): the tasks of ``WebShop-v1`` (carts under one budget, computed totals and
+      comparisons, conditional goals, a question back). Scores from before are not comparable.
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
@@ -83,7 +85,7 @@ class WebShopBrowserEnv(WebShopEnv):
         **kwargs: Any,
     ) -> None:
         if backend != "browser":
-            raise ValueError(f"WebShopBrowser-v0 only has the 'browser' backend, got {backend!r}; use WebShop-v0 for text")
+            raise ValueError(f"WebShopBrowser-v1 only has the 'browser' backend, got {backend!r}; use WebShop-v1 for text")
         if transport not in TRANSPORTS:
             raise ValueError(f"unknown transport {transport!r}; choose one of {', '.join(TRANSPORTS)}")
         super().__init__(

@@ -1,4 +1,4 @@
-"""Headless Chromium for WebShopBrowser-v0: found once, launched once per process.
+"""Headless Chromium for WebShopBrowser-v1: found once, launched once per process.
 
 ``find_chromium`` is the one place that decides where Chromium is, for the environments and
 the tests alike (``utility_gym.testing.browser_skip_reason`` asks it too). In order:
@@ -93,7 +93,7 @@ def find_chromium(playwright: Any | None = None) -> str:
                 return path
         tried.append(f"{', '.join((SYSTEM_CHROMIUM, *SYSTEM_CHROMIUM_OTHER_NAMES))} do not exist (Debian: `apt-get install chromium`)")
     raise ChromiumNotFound(
-        "WebShopBrowser-v0 needs Chromium and found none. Provide one of: (1) the environment variable "
+        "WebShopBrowser-v1 needs Chromium and found none. Provide one of: (1) the environment variable "
         f"{ENV_VAR} pointing to a Chromium executable; (2) Playwright's own browser, installed with "
         f"`python -m playwright install chromium`; (3) the system's {SYSTEM_CHROMIUM}, e.g. "
         "`apt-get install chromium` on Debian. Tried: " + "; ".join(tried) + "."

@@ -1,4 +1,4 @@
-"""utility/WebShop-v0: shop on a real web shop, as text, for a simulated shopper."""
+"""utility/WebShop-v1: shop on a real web shop, as text, for a simulated shopper."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ class WebShopEnv(UtilityEnv):
     choose every option (size, color, capacity, ...) and buy, either at once ("Buy Now") or
     through the cart and checkout. It may ask the shopper questions, and must when the request
     leaves out something it needs. Every page comes from the same WSGI application that
-    ``WebShopBrowser-v0`` serves to Chromium and ``web_shop.site.serve`` serves to people;
+    ``WebShopBrowser-v1`` serves to Chromium and ``web_shop.site.serve`` serves to people;
     carts, orders and stock live in the episode's SQLite world. The catalog (200, 1,000,
     10,000 or 100,000 products in ten departments, each with its own attributes and option
     dimensions) and the goals are generated from ``world_seed``; every goal is built from a
@@ -147,7 +147,7 @@ class WebShopEnv(UtilityEnv):
     * v0, 2026-12-07: the simulated user reads a turn's structure (lists, conditions, choice
       questions) and checks the values a proposal states; confirmations and refusals are graded
       by what was stated. Scores from before are not comparable.
-    * v0, 2026-12-07 (issue 19): eight new templates (five in train and test, three held out)
+    * v1 (issue 19): eight new templates (five in train and test, three held out)
       and template weights: the test split changed. Scores from before are not comparable.
     """
 

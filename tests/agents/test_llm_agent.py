@@ -8,7 +8,7 @@ import pytest
 from utility_gym.core.rollout import run_episode
 from utility_gym.testing.fake_openai import Reply, calls, text
 
-CS = "utility/CustomerService-v0"
+CS = "utility/CustomerService-v1"
 TASK = "customer_service/cancel_pending/3"
 
 

@@ -10,7 +10,7 @@ from utility_gym.agents import OracleAgent
 from utility_gym.core.rollout import run_episode
 from utility_gym.testing.fake_openai import Reply, text
 
-CS = "utility/CustomerService-v0"
+CS = "utility/CustomerService-v1"
 TASK = "customer_service/cancel_pending/3"
 
 

@@ -119,7 +119,7 @@ def test_memory_agent__learn_is_passed_on_and_memory_survives_save_and_load(tmp_
 
 
 def test_memory_agent__recurring_customer_service_problem_is_solved_from_memory():
-    env = gym.make("utility/CustomerService-v0", size="small")
+    env = gym.make("utility/CustomerService-v1", size="small")
     try:
         by_key: dict[str, list[int]] = {}
         for seed in range(60):

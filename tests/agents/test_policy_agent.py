@@ -16,7 +16,7 @@ from utility_gym.agents.policy import PolicyAgent, PolicyError, save_numpy_polic
 from utility_gym.bench.cli import main
 from utility_gym.wrappers import make_rl_env
 
-CS = "utility/CustomerService-v0"
+CS = "utility/CustomerService-v1"
 VIEW = {"env_id": CS, "hash_dim": 256, "per_tool": 4, "n_actions": None}
 
 

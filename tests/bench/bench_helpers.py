@@ -13,7 +13,7 @@ from utility_gym.bench.cli import main
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-CS = "utility/CustomerService-v0"
+CS = "utility/CustomerService-v1"
 QUICK = ["--size", "small", "--quiet"]
 
 

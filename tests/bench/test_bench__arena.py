@@ -14,7 +14,7 @@ from utility_gym.bench.cli import main as bench
 from utility_gym.bench.console import arena, store
 from utility_gym.bench.console.server import build_console
 
-CS = "utility/CustomerService-v0"
+CS = "utility/CustomerService-v1"
 STRENGTHS = {"weak": -0.8, "fair": 0.0, "good": 0.5, "best": 1.2}  # natural log-strengths
 
 

@@ -90,9 +90,9 @@ def test_bench__cli_error_when_the_heuristic_agent_is_missing(
         agents.HEURISTIC_AGENTS, "customer_service", "utility_gym.agents.no_such_heuristic:Agent"
     )
     line = _one_line_error(capsys, "run", "--agent", "heuristic", "--env", CS)
-    assert "heuristic agent for utility/CustomerService-v0 is missing" in line
+    assert "heuristic agent for utility/CustomerService-v1 is missing" in line
     monkeypatch.delitem(agents.HEURISTIC_AGENTS, "customer_service")
-    assert "no heuristic agent for utility/CustomerService-v0" in _one_line_error(
+    assert "no heuristic agent for utility/CustomerService-v1" in _one_line_error(
         capsys, "run", "--agent", "heuristic", "--env", CS
     )
 

@@ -15,7 +15,7 @@ from utility_gym.bench.console import store
 from utility_gym.bench.console.forms import call_from_form, tool_forms
 from utility_gym.bench.console.server import build_console, check_binding
 
-CS = "utility/CustomerService-v0"
+CS = "utility/CustomerService-v1"
 
 
 @pytest.fixture(scope="module")

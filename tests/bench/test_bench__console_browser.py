@@ -20,8 +20,8 @@ from utility_gym.bench.cli import main as bench
 from utility_gym.bench.console.server import ConsoleServer, build_console
 from utility_gym.testing import browser_skip_reason
 
-CS = "utility/CustomerService-v0"
-TK = "utility/Ticketing-v0"
+CS = "utility/CustomerService-v1"
+TK = "utility/Ticketing-v1"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 READY = "#say-form, #rate-form, #result, #back"
@@ -29,7 +29,7 @@ READY = "#say-form, #rate-form, #result, #back"
 
 @pytest.fixture(scope="module")
 def browser() -> Any:
-    reason = browser_skip_reason("utility/WebShopBrowser-v0")
+    reason = browser_skip_reason("utility/WebShopBrowser-v1")
     if reason:
         pytest.skip(reason)
     from utility_gym.envs.web_shop.chromium import shared_browser

@@ -13,7 +13,7 @@ from utility_gym.bench.cli import main as bench
 from utility_gym.bench.console.fidelity import fidelity_report, render_report
 from utility_gym.bench.console.server import build_console
 
-CS = "utility/CustomerService-v0"
+CS = "utility/CustomerService-v1"
 SESSIONS = 6  # per kind of person
 
 

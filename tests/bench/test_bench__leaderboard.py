@@ -22,7 +22,7 @@ def _entry(name: str, successes: list[int], trials: int = 3, reasons: tuple[str,
         for t in range(trials):
             rows.append(
                 {
-                    "env_id": "utility/CustomerService-v0",
+                    "env_id": "utility/CustomerService-v1",
                     "task_id": f"customer_service/t/{i}",
                     "success": t < wins,
                     "partial": 1.0 if t < wins else 0.3,
@@ -43,7 +43,7 @@ def _entry(name: str, successes: list[int], trials: int = 3, reasons: tuple[str,
         "trials": trials,
         "overall": metrics,
         "envs": {
-            "utility/CustomerService-v0": {"metrics": metrics, "make_kwargs": {"split": "test"}}
+            "utility/CustomerService-v1": {"metrics": metrics, "make_kwargs": {"split": "test"}}
         },
         "provenance": {
             "version": "0.1.0",
@@ -75,7 +75,7 @@ def test_bench__leaderboard_markdown_ranks_by_success() -> None:
     ]
     assert [r.split("|")[2].strip() for r in rows] == ["oracle-ish", "best", "middling", "chatty"]
     assert (
-        "pass^3 %" in text and "## utility/CustomerService-v0" in text and "## Provenance" in text
+        "pass^3 %" in text and "## utility/CustomerService-v1" in text and "## Provenance" in text
     )
 
 
@@ -184,7 +184,7 @@ def test_bench__leaderboard_ranks_only_comparable_runs() -> None:
     assert [r[0] for r in ranked_rows] == ["1", "2", "3", "4"]
     assert apart_rows == [apart_rows[0]] and apart_rows[0][:2] == ["–", "quick"]
     assert apart_rows[0][-1] == "--limit 2"
-    env_rows = _rows(text.split("## utility/CustomerService-v0")[1].split("\n## ")[0])
+    env_rows = _rows(text.split("## utility/CustomerService-v1")[1].split("\n## ")[0])
     assert [r[:2] for r in env_rows][-1] == ["–", "quick"]  # after the ranked ones, unranked
 
 
@@ -204,7 +204,7 @@ def test_bench__leaderboard_never_falls_over(
     for name in ("no-metrics", "garbage", "raises"):
         shutil.copytree(oracle_run, runs / name)
     results = json.loads((runs / "no-metrics" / "results.json").read_text())
-    del results["envs"]["utility/CustomerService-v0"]["metrics"]  # verified once; KeyError on the board
+    del results["envs"]["utility/CustomerService-v1"]["metrics"]  # verified once; KeyError on the board
     (runs / "no-metrics" / "results.json").write_text(json.dumps(results))
     (runs / "garbage" / "trajectories.jsonl").write_bytes(b"\x00\xff garbage\n")
     from utility_gym.bench import verify
@@ -221,7 +221,7 @@ def test_bench__leaderboard_never_falls_over(
     code = bench_main("leaderboard", str(runs), "--out", str(out), "--workers", "1", "--quiet")
     assert code == 1  # some runs were left out; the board was still written
     err = capsys.readouterr().err
-    assert f"left out {runs / 'no-metrics'}: {runs / 'no-metrics'}/results.json: envs['utility/CustomerService-v0']: 'metrics' is missing" in err
+    assert f"left out {runs / 'no-metrics'}: {runs / 'no-metrics'}/results.json: envs['utility/CustomerService-v1']: 'metrics' is missing" in err
     assert f"left out {runs / 'garbage'}: {runs / 'garbage'}/trajectories.jsonl line 1: not UTF-8" in err
     assert f"left out {runs / 'raises'}: RuntimeError: something nobody foresaw" in err
     board = out.read_text()
@@ -293,8 +293,8 @@ def _two_env_entries() -> list[Entry]:
     out = []
     for entry in [*ENTRIES, _entry("a-very-long-agent-name-from-a-submission+v2.1", [1, 1, 0, 2])]:
         results = json.loads(json.dumps(entry.results))
-        doc = results["envs"]["utility/CustomerService-v0"]
-        results["envs"]["utility/Ticketing-v0"] = json.loads(json.dumps(doc))
+        doc = results["envs"]["utility/CustomerService-v1"]
+        results["envs"]["utility/Ticketing-v1"] = json.loads(json.dumps(doc))
         doc["metrics"]["by_tier"] = {
             "easy": {"tasks": 2, "episodes": 6, "success": 0.8, "success_ci": [0.5, 1.0]},
             "hard": {"tasks": 2, "episodes": 6, "success": 0.2, "success_ci": [0.0, 0.5]},
@@ -320,7 +320,7 @@ def test_bench__leaderboard_page_fits_1280_px_with_tabs_tiers_and_log_charts_in_
         )
         assert overflowing == []
         tabs = page.locator('.tabs [role="tab"]')
-        assert tabs.all_inner_texts() == ["CustomerService-v0", "Ticketing-v0"]
+        assert tabs.all_inner_texts() == ["CustomerService-v1", "Ticketing-v1"]
         assert page.locator("#env-0").is_visible() and not page.locator("#env-1").is_visible()
         assert page.locator("#tiers-0 tbody tr").count() == 2 * len(ENTRIES) + 2  # agents x tiers
         tabs.nth(1).click()

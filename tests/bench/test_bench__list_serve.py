@@ -20,17 +20,17 @@ def test_bench__list_prints_every_registered_env(capsys: pytest.CaptureFixture[s
     for env_id in utility_env_ids():
         line = next(line for line in out.splitlines() if line.startswith(env_id + " "))
         assert "train, test, heldout" in line
-    cs = next(line for line in out.splitlines() if line.startswith("utility/CustomerService-v0 "))
+    cs = next(line for line in out.splitlines() if line.startswith("utility/CustomerService-v1 "))
     assert " 100 " in cs and "customer_service" in cs
 
 
 def test_bench__env_selection_all_text_and_short_ids() -> None:
     everything = select_envs(["all"])
     assert everything == registered_env_ids()
-    assert "utility/CustomerService-v0" in everything
+    assert "utility/CustomerService-v1" in everything
     assert select_envs(["text"]) == [e for e in everything if not needs_browser(e)]
-    assert select_envs(["CustomerService-v0,utility/CustomerService-v0"]) == [
-        "utility/CustomerService-v0"
+    assert select_envs(["CustomerService-v1,utility/CustomerService-v1"]) == [
+        "utility/CustomerService-v1"
     ]
 
 

@@ -180,7 +180,7 @@ def test_bench__run_with_limit_and_several_agents_prints_a_table(
     )
     assert code == 0
     out = capsys.readouterr().out
-    lines = [line for line in out.splitlines() if "CustomerService-v0" in line]
+    lines = [line for line in out.splitlines() if "CustomerService-v1" in line]
     assert lines[0].startswith("oracle") and "100.0" in lines[0]
     assert lines[1].startswith("do-nothing")
     assert (tmp_path / "oracle" / "results.json").is_file() and (

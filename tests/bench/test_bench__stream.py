@@ -43,7 +43,7 @@ def test_bench__stream_metrics_match_hand_computed_values() -> None:
 def test_bench__stream_command_writes_results(tmp_path) -> None:
     out = tmp_path / "stream"
     code = bench_main(
-        "stream", "--agent", "oracle", "--env", "utility/CustomerService-v0",
+        "stream", "--agent", "oracle", "--env", "utility/CustomerService-v1",
         "--streams", "2", "--length", "4", "--size", "small", "--out", str(out),
     )
     assert code == 0
@@ -56,14 +56,14 @@ def test_bench__stream_command_writes_results(tmp_path) -> None:
 def test_bench__stream_command_rejects_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
     assert bench_main("stream", "--agent", "heuristic", "--env", "utility/Nope-v0") == 2
     assert "unknown env" in capsys.readouterr().err
-    assert bench_main("stream", "--agent", "nobody", "--env", "utility/CustomerService-v0", "--size", "small", "--length", "2", "--streams", "1") == 2
-    assert bench_main("stream", "--agent", "oracle", "--env", "utility/CustomerService-v0", "--length", "0") == 2
+    assert bench_main("stream", "--agent", "nobody", "--env", "utility/CustomerService-v1", "--size", "small", "--length", "2", "--streams", "1") == 2
+    assert bench_main("stream", "--agent", "oracle", "--env", "utility/CustomerService-v1", "--length", "0") == 2
 
 
 def test_bench__stream_command_passes_agent_args(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "memory"
     code = bench_main(
-        "stream", "--agent", "memory", "--agent-arg", "replay=true", "--env", "utility/CustomerServiceStream-v0",
+        "stream", "--agent", "memory", "--agent-arg", "replay=true", "--env", "utility/CustomerServiceStream-v1",
         "--streams", "1", "--length", "5", "--size", "small", "--out", str(out),
     )
     assert code == 0
@@ -71,13 +71,13 @@ def test_bench__stream_command_passes_agent_args(tmp_path, capsys: pytest.Captur
     assert json.loads((out / "stream.json").read_text())["summary"]["episodes"] == 5
     # An argument the agent does not take is a usage error, not a traceback.
     assert bench_main(
-        "stream", "--agent", "memory", "--agent-arg", "nonsense=1", "--env", "utility/CustomerServiceStream-v0",
+        "stream", "--agent", "memory", "--agent-arg", "nonsense=1", "--env", "utility/CustomerServiceStream-v1",
         "--streams", "1", "--length", "2", "--size", "small",
     ) == 2
     assert "nonsense" in capsys.readouterr().err
 
 
 def test_bench__stream_command_explains_a_bad_size(capsys: pytest.CaptureFixture[str]) -> None:
-    assert bench_main("stream", "--agent", "heuristic", "--env", "utility/CustomerServiceStream-v0", "--size", "huge",
+    assert bench_main("stream", "--agent", "heuristic", "--env", "utility/CustomerServiceStream-v1", "--size", "huge",
                       "--streams", "1", "--length", "2") == 2
     assert "cannot make the env" in capsys.readouterr().err

@@ -48,6 +48,6 @@ def test_fuzz__the_counters_count(monkeypatch):
 
     monkeypatch.setattr(core_env, "parse_action", flaky)
     monkeypatch.setattr(fuzz, "integrity", lambda env: "planted integrity failure")
-    r = fuzz.fuzz_env("utility/CustomerService-v0", 200, "small")
+    r = fuzz.fuzz_env("utility/CustomerService-v1", 200, "small")
     assert r["exceptions"] > 0 and "planted" in r["examples"]["exceptions"]
     assert r["integrity_failures"] > 0 and not r["pass"]

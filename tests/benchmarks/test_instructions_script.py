@@ -26,7 +26,7 @@ def test_instructions__counts_each_reset_and_tool_call_against_taxi(tmp_path):
     _valgrind_or_skip()
     out = tmp_path / "instr.json"
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--env", "utility/Ticketing-v0", "--size", "small", "--steps", "10", "--resets", "5",
+        [sys.executable, str(SCRIPT), "--env", "utility/Ticketing-v1", "--size", "small", "--steps", "10", "--resets", "5",
          "--jobs", "1", "--json", str(out)],
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
@@ -36,7 +36,7 @@ def test_instructions__counts_each_reset_and_tool_call_against_taxi(tmp_path):
     assert taxi["n"] == 200
     # A Taxi step is some tens of thousands of instructions; a count of 0 means nothing was collected.
     assert 10_000 < taxi["median"] < 500_000
-    env = figures["envs"]["utility/Ticketing-v0"]
+    env = figures["envs"]["utility/Ticketing-v1"]
     assert env["reset"]["n"] == 5 and env["tool"]["n"] == 10
     # A tool call does more than a Taxi step (parse, validate, SQL, JSON), and a new-task reset
     # (task generation, oracle replay) more than a tool call.

@@ -15,12 +15,12 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "speed.py"
 def test_speed__every_figure_in_microseconds_taxi_steps_and_at_the_reference_speed(tmp_path):
     out = tmp_path / "speed.json"
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--env", "utility/CustomerService-v0", "--size", "small", "--repeats", "150", "--json", str(out)],
+        [sys.executable, str(SCRIPT), "--env", "utility/CustomerService-v1", "--size", "small", "--repeats", "150", "--json", str(out)],
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = json.loads(out.read_text())
-    env = results["envs"]["utility/CustomerService-v0"]
+    env = results["envs"]["utility/CustomerService-v1"]
     # A Taxi burst every 100 samples: 150 steps and 37 resets of each kind, the final steps too.
     assert len(results["taxi_bursts_steps_per_s"]) >= 4
     assert all(rate > 0 for rate in results["taxi_bursts_steps_per_s"])

@@ -22,10 +22,10 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_task_structure__prints_the_table_and_the_targets_of_customer_service():
-    proc = _run("--env", "utility/CustomerService-v0", "--limit", "40")
+    proc = _run("--env", "utility/CustomerService-v1", "--limit", "40")
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout
-    assert "utility/CustomerService-v0 (test, 40 tasks)" in out
+    assert "utility/CustomerService-v1 (test, 40 tasks)" in out
     for row in ("tool calls (mean)", "consequential writes (mean)", "conditional goals", "tiers"):
         assert row in out
     assert out.count("target ") == 7 and ("PASS" in out or "MISS" in out)
@@ -33,9 +33,9 @@ def test_task_structure__prints_the_table_and_the_targets_of_customer_service():
 
 def test_task_structure__figures_of_the_compound_templates_show_their_structure():
     # The test split starts with the compound templates: several writes, conditions, totals.
-    proc = _run("--env", "utility/CustomerService-v0", "--limit", "20", "--json")
+    proc = _run("--env", "utility/CustomerService-v1", "--limit", "20", "--json")
     assert proc.returncode == 0, proc.stderr[-2000:]
-    figures = json.loads(proc.stdout)["utility/CustomerService-v0"]
+    figures = json.loads(proc.stdout)["utility/CustomerService-v1"]
     assert figures["tasks"] == 20
     assert figures["writes"] >= 1.5 and figures["two_writes"] >= 0.35
     assert figures["conditional"] >= 0.5 and figures["computed"] >= 0.2
@@ -43,7 +43,7 @@ def test_task_structure__figures_of_the_compound_templates_show_their_structure(
 
 
 def test_task_structure__lists_each_task_with_its_tier():
-    proc = _run("--env", "utility/CustomerService-v0", "--limit", "3", "--list")
+    proc = _run("--env", "utility/CustomerService-v1", "--limit", "3", "--list")
     assert proc.returncode == 0, proc.stderr[-2000:]
     listed = [line for line in proc.stdout.splitlines() if line.startswith("[")]
     assert len(listed) == 3

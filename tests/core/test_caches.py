@@ -28,7 +28,7 @@ def test_caches__lru_drops_the_least_recently_used():
 def test_caches__train_resets_do_not_grow_the_task_caches(monkeypatch):
     monkeypatch.setattr(task_factory, "_TASK_CACHE", LRUCache(8))
     monkeypatch.setattr(replay, "_EXPECTED_CACHE", LRUCache(8))
-    env = gym.make("utility/CustomerService-v0", size="small")
+    env = gym.make("utility/CustomerService-v1", size="small")
     try:
         for seed in range(40):
             env.reset(seed=seed)
@@ -52,7 +52,7 @@ def test_caches__long_lived_objects_are_frozen_once_per_key(monkeypatch):
     assert calls == ["freeze", "freeze"]
 
 
-@pytest.mark.parametrize("text_env", ["utility/WebShop-v0", "utility/CustomerService-v0", "utility/Ticketing-v0"])
+@pytest.mark.parametrize("text_env", ["utility/WebShop-v1", "utility/CustomerService-v1", "utility/Ticketing-v1"])
 def test_caches__episodes_leave_no_cyclic_garbage(text_env):
     env = gym.make(text_env, size="small")
     try:

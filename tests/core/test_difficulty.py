@@ -35,7 +35,7 @@ def test_difficulty__thresholds():
 
 
 def test_difficulty__is_a_pure_function_of_the_task_and_its_confirmed_tools():
-    env = gym.make("utility/CustomerService-v0", split="test")
+    env = gym.make("utility/CustomerService-v1", split="test")
     confirm = confirm_tools_of(env)
     assert "cancel_pending_order" in confirm and "get_order_details" not in confirm
     moving = env.unwrapped.make_task("cancel_unshipped_except", 1_000_000_000)

@@ -8,7 +8,7 @@ import pytest
 import utility_gym  # noqa: F401  (registers utility/*)
 from utility_gym.testing import fast_kwargs
 
-ENVS = ["utility/CustomerService-v0", "utility/Ticketing-v0", "utility/TicketingQueue-v0"]
+ENVS = ["utility/CustomerService-v1", "utility/Ticketing-v1", "utility/TicketingQueue-v0"]
 
 
 @pytest.mark.parametrize("rollback_env", ENVS)

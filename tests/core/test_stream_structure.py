@@ -15,7 +15,7 @@ from utility_gym.core.rollout import run_episode
 from utility_gym.core.streams import build_plan, read_setting, revised_policy
 from utility_gym.core.tasks import NoTask, substitute_ids
 
-STREAM_IDS = ("utility/CustomerService-v0", "utility/Ticketing-v0")
+STREAM_IDS = ("utility/CustomerService-v1", "utility/Ticketing-v1")
 
 
 def test_plan__follow_ups_come_after_their_anchor_and_one_event_falls_mid_stream() -> None:
@@ -54,7 +54,7 @@ def test_streams__oracle_solves_every_position_and_its_isolated_twin(domain_id: 
 
 
 def test_world_event__revises_the_policy_and_the_tools_enforce_it() -> None:
-    env = gym.make("utility/CustomerService-v0", size="small", mode="stream", stream_length=10)
+    env = gym.make("utility/CustomerService-v1", size="small", mode="stream", stream_length=10)
     u = env.unwrapped
     plan = u.stream_plan(7, 10)
     at = next(i for i, p in enumerate(plan) if "events" in p)
@@ -85,12 +85,12 @@ def test_world_event__revises_the_policy_and_the_tools_enforce_it() -> None:
 
 
 def test_follow_up__exists_only_in_a_stream_and_the_user_refers_back_instead_of_repeating() -> None:
-    env = gym.make("utility/CustomerService-v0", size="small")
+    env = gym.make("utility/CustomerService-v1", size="small")
     with pytest.raises(NoTask, match="only in a stream"):
         env.unwrapped.make_task("same_address_again", 3)
     with pytest.raises(NoTask, match="only in a stream"):
         env.reset(options={"task_id": "customer_service/same_address_again/3"})
-    stream = gym.make("utility/CustomerService-v0", size="small", mode="stream", stream_length=10, render_mode="ansi")
+    stream = gym.make("utility/CustomerService-v1", size="small", mode="stream", stream_length=10, render_mode="ansi")
     plan = stream.unwrapped.stream_plan(4, 10)
     target = next(i for i, p in enumerate(plan) if "after" in p)
     for position in range(target):
@@ -162,7 +162,7 @@ def test_memory_agent__recalls_what_the_same_user_said_in_an_earlier_conversatio
     assert not any(RECALLED in o for o in inner.seen)
 
 
-@pytest.mark.parametrize("domain_id", ("utility/CustomerServiceStream-v0", "utility/TicketingStream-v0"))
+@pytest.mark.parametrize("domain_id", ("utility/CustomerServiceStream-v1", "utility/TicketingStream-v1"))
 def test_stream_benchmark__memory_gains_from_familiarity_and_the_heuristic_does_not(domain_id: str) -> None:
     _, heuristic, _ = run_stream_benchmark(domain_id, "heuristic", 3, 10, size="small")
     _, memory, _ = run_stream_benchmark(domain_id, "memory", 3, 10, size="small")
@@ -177,7 +177,7 @@ def test_stream_benchmark__memory_gains_from_familiarity_and_the_heuristic_does_
 def test_web_shop_world_event__lowers_the_quantity_limit_for_the_site_and_the_tasks() -> None:
     from utility_gym.envs.web_shop.site.shop import max_quantity
 
-    env = gym.make("utility/WebShop-v0", size="small", mode="stream", stream_length=10)
+    env = gym.make("utility/WebShop-v1", size="small", mode="stream", stream_length=10)
     u = env.unwrapped
     at = next(i for i, p in enumerate(u.stream_plan(2, 10)) if "events" in p)
     for position in range(at):

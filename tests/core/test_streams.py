@@ -14,7 +14,7 @@ from utility_gym.agents import OracleAgent
 from utility_gym.core.env import StreamExhausted
 from utility_gym.core.rollout import run_episode
 
-ENV_ID = "utility/CustomerService-v0"
+ENV_ID = "utility/CustomerService-v1"
 
 
 def _stream_env(length: int = 6):
@@ -111,7 +111,7 @@ _SCRIPT = """
 import json, gymnasium as gym, utility_gym
 from utility_gym.agents import OracleAgent
 from utility_gym.core.rollout import run_episode
-env = gym.make("utility/CustomerService-v0", size="small", mode="stream", stream_length=10)
+env = gym.make("utility/CustomerService-v1", size="small", mode="stream", stream_length=10)
 out = []
 for i in range(10):
     r = run_episode(env, OracleAgent(env), seed=21 if i == 0 else None, record=True)

@@ -13,7 +13,7 @@ from utility_gym.core.nlu import understand
 
 @pytest.fixture(scope="module")
 def repair_task_env():
-    env = gym.make("utility/Ticketing-v0", split="test")
+    env = gym.make("utility/Ticketing-v1", split="test")
     u = env.unwrapped
     for task_id in u.task_ids("test"):
         if "device_replace_or_repair" not in task_id:

@@ -12,7 +12,7 @@ import utility_gym  # noqa: F401
 
 @pytest.fixture(scope="module")
 def env():
-    e = gym.make("utility/CustomerService-v0", split="test")
+    e = gym.make("utility/CustomerService-v1", split="test")
     yield e
     e.close()
 

@@ -13,7 +13,7 @@ import pytest
 from utility_gym.bench.cli import main
 from utility_gym.data.chat import CHAT_LINE_SCHEMA, chat_actions
 
-CS = "utility/CustomerService-v0"
+CS = "utility/CustomerService-v1"
 
 
 def _needs(module: str, extra: str) -> None:

@@ -19,7 +19,7 @@ from utility_gym.testing import (
 
 def test_registry__the_suite_registers_its_envs():
     ids = utility_env_ids()
-    assert "utility/CustomerService-v0" in ids, f"registered: {ids}"
+    assert "utility/CustomerService-v1" in ids, f"registered: {ids}"
 
 
 def test_registry__entry_points_are_strings(env_id):

@@ -15,7 +15,7 @@ from utility_gym.testing.reliability import (
     is_stream,
 )
 
-ENV_ID = "utility/CustomerService-v0"
+ENV_ID = "utility/CustomerService-v1"
 
 
 def _long_streams(env_id: str, kwargs: dict) -> dict:
@@ -74,7 +74,7 @@ def test_reliability__numpy_ints_are_fine_seeds():
 
 def test_reliability__web_shop_knows_its_xl_size():
     with pytest.raises(ValueError, match="'small', 'default', 'large', 'xl'"):
-        gym.make("utility/WebShop-v0", size="huge")
+        gym.make("utility/WebShop-v1", size="huge")
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from utility_gym.testing.proposals import (
     wrong_detail_cases,
 )
 
-DIALOGUE_ENVS = ("utility/CustomerService-v0", "utility/Ticketing-v0", "utility/WebShop-v0")
+DIALOGUE_ENVS = ("utility/CustomerService-v1", "utility/Ticketing-v1", "utility/WebShop-v1")
 TEXT_ENVS = (*DIALOGUE_ENVS, "utility/TicketingQueue-v0")
 
 

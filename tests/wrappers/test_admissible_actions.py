@@ -10,7 +10,7 @@ from utility_gym.core.nlu import understand
 from utility_gym.testing import check_wrapped_env
 from utility_gym.wrappers import AdmissibleActions, make_rl_env
 
-CS = "utility/CustomerService-v0"
+CS = "utility/CustomerService-v1"
 
 
 def _pick(env: AdmissibleActions, info: dict, label: str) -> int:
@@ -137,7 +137,7 @@ def test_admissible_actions__make_rl_env_stacks_numeric_observations():
 
 
 def test_admissible_actions__an_envs_own_valid_actions_fill_the_env_slots():
-    env = AdmissibleActions(gym.make("utility/WebShop-v0", size="small"))
+    env = AdmissibleActions(gym.make("utility/WebShop-v1", size="small"))
     try:
         _, info = env.reset(seed=2)
         listed = {env.layout[i].label: s for i, s in enumerate(info["action_strings"]) if s}

@@ -11,7 +11,7 @@ import numpy as np
 from utility_gym.testing import check_wrapped_env
 from utility_gym.wrappers import AdmissibleActions, NumericObservation
 
-CS = "utility/CustomerService-v0"
+CS = "utility/CustomerService-v1"
 
 
 def _rollout(env: gym.Env, seed: int, steps: int = 10) -> list[np.ndarray]:
@@ -81,7 +81,7 @@ def test_numeric_observation__hashing_is_stable_across_processes():
     code = (
         "import gymnasium as gym, utility_gym, hashlib;"
         "from utility_gym.wrappers import NumericObservation;"
-        "e = NumericObservation(gym.make('utility/CustomerService-v0', size='small'));"
+        "e = NumericObservation(gym.make('utility/CustomerService-v1', size='small'));"
         "o, _ = e.reset(seed=7); print(hashlib.sha256(o.tobytes()).hexdigest())"
     )
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

@@ -18,7 +18,7 @@ from utility_gym.agents.learners import (
 )
 from utility_gym.wrappers import make_rl_env
 
-CS = "utility/CustomerService-v0"
+CS = "utility/CustomerService-v1"
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from utility_gym.wrappers import TaskCurriculum
 
-CS = "utility/CustomerService-v0"
+CS = "utility/CustomerService-v1"
 
 
 def test_task_curriculum__only_the_chosen_templates_and_same_seeds_same_tasks():

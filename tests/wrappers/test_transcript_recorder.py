@@ -9,7 +9,7 @@ import numpy as np
 
 from utility_gym.wrappers import AdmissibleActions, TranscriptRecorder, read_transcripts, rl_view
 
-CS = "utility/CustomerService-v0"
+CS = "utility/CustomerService-v1"
 END = '{"name": "end_conversation", "arguments": {}}'
 
 

@@ -234,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument(
         "target",
         metavar="ID",
-        help="env id (e.g. utility/CustomerService-v0) or task id DOMAIN/TEMPLATE/SEED",
+        help="env id (e.g. utility/CustomerService-v1) or task id DOMAIN/TEMPLATE/SEED",
     )
     play.add_argument(
         "--task", default=None, help="task id to play (default: one drawn from the split by --seed)"

@@ -132,7 +132,7 @@ class HumanAgent:
 
 
 def resolve_target(target: str) -> tuple[str, str | None]:
-    """``ID`` is an env id (``utility/CustomerService-v0`` or ``CustomerService-v0``) or a task id."""
+    """``ID`` is an env id (``utility/CustomerService-v1`` or ``CustomerService-v1``) or a task id."""
     from utility_gym.bench.agents import env_domain
 
     env_id = target if target.startswith("utility/") else f"utility/{target}"

@@ -105,7 +105,7 @@ def select_envs(names: Sequence[str]) -> list[str]:
             chosen.extend(i for i in ids if i not in chosen)
     if not chosen:
         raise EnvNotFound(
-            "no env selected; pass --env all or an id such as utility/CustomerService-v0"
+            "no env selected; pass --env all or an id such as utility/CustomerService-v1"
         )
     return chosen
 

@@ -12,7 +12,7 @@ info value as a JSON string, so every id records its infos::
 
     from minari import DataCollector
     from utility_gym.data.minari_support import JSONInfoStepData
-    env = DataCollector(gym.make("utility/CustomerService-v0"), record_infos=True,
+    env = DataCollector(gym.make("utility/CustomerService-v1"), record_infos=True,
                         step_data_callback=JSONInfoStepData)
 """
 

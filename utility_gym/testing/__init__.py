@@ -6,7 +6,7 @@ and raises ``AssertionError`` saying what is wrong. ``check_utility_env`` runs t
     import utility_gym
     from utility_gym.testing import check_utility_env, fast_kwargs
 
-    check_utility_env("utility/CustomerService-v0", **fast_kwargs("utility/CustomerService-v0"))
+    check_utility_env("utility/CustomerService-v1", **fast_kwargs("utility/CustomerService-v1"))
 
 The benchmark-validity kit (``utility_gym.testing.validity``) takes a made env and task ids
 instead, and returns the offending cases: tasks the oracle fails, tasks a degenerate agent

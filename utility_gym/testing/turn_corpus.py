@@ -28,9 +28,9 @@ from typing import Any
 import gymnasium as gym
 
 ENV_OF_DOMAIN = {
-    "customer_service": "utility/CustomerService-v0",
-    "ticketing": "utility/Ticketing-v0",
-    "web_shop": "utility/WebShop-v0",
+    "customer_service": "utility/CustomerService-v1",
+    "ticketing": "utility/Ticketing-v1",
+    "web_shop": "utility/WebShop-v1",
 }
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset("the a an your my to of for in on with and or as back please is it this that".split())

@@ -3,7 +3,7 @@ observations, a task curriculum and JSONL transcript recording.
 
 The usual stack, for any registered id::
 
-    env = make_rl_env("utility/CustomerService-v0", templates=["cancel_pending"])
+    env = make_rl_env("utility/CustomerService-v1", templates=["cancel_pending"])
     obs, info = env.reset(seed=0)          # obs: float32 vector; info["action_mask"]
     obs, r, term, trunc, info = env.step(int(np.flatnonzero(info["action_mask"])[0]))
 
@@ -74,7 +74,7 @@ def rl_view(
     return env
 
 
-def make_rl_env(env_id: str = "utility/CustomerService-v0", templates: Sequence[str] | None = None, *, per_tool: int = 4,
+def make_rl_env(env_id: str = "utility/CustomerService-v1", templates: Sequence[str] | None = None, *, per_tool: int = 4,
                 n_actions: int | None = None, hash_dim: int = 256, record: str | os.PathLike[str] | None = None,
                 seed_pool: int | None = None, **kwargs: Any) -> gym.Env:
     """``gym.make(env_id, **kwargs)`` wrapped by ``rl_view``."""

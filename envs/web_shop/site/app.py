@@ -1,7 +1,7 @@
 """The web shop's WSGI application: every page of the site, rendered with jinja2 (autoescaped).
 
-One application serves people (``serve``), headless Chromium (WebShopBrowser-v0) and the text
-environment (WebShop-v0, which calls it in-process with WSGI environ dicts). It reads and
+One application serves people (``serve``), headless Chromium (WebShopBrowser-v1) and the text
+environment (WebShop-v1, which calls it in-process with WSGI environ dicts). It reads and
 writes only the episode's SQLite world; it keeps no state of its own between requests (the
 search cache and pre-rendered result rows depend only on the read-only catalog).
 """

@@ -1,4 +1,4 @@
-"""Compound requests of CustomerService-v0: the simulated customer follows the branch of its
+"""Compound requests of CustomerService-v1: the simulated customer follows the branch of its
 conditional goal that holds in the world, and the tasks are as demanding as their tier says."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from utility_gym.envs.customer_service.compound import TEMPLATES as COMPOUND
 
 @pytest.fixture(scope="module")
 def env():
-    e = gym.make("utility/CustomerService-v0", split="train")
+    e = gym.make("utility/CustomerService-v1", split="train")
     yield e
     e.close()
 

@@ -1,4 +1,4 @@
-"""Benchmark validity over the whole test split of CustomerService-v0.
+"""Benchmark validity over the whole test split of CustomerService-v1.
 
 The oracle must solve every task; degenerate agents and mutated oracle plans must fail
 wherever the task needs something else.
@@ -10,7 +10,7 @@ import pytest
 
 from utility_gym.testing import validity
 
-ENV_ID = "utility/CustomerService-v0"
+ENV_ID = "utility/CustomerService-v1"
 # The agents that could succeed by refusing, where refusing is the right outcome.
 MAY_REFUSE = {"refuse-everything"}
 

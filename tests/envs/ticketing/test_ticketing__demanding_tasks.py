@@ -10,7 +10,7 @@ import pytest
 import utility_gym  # noqa: F401
 from utility_gym.core.tasks import NoTask
 
-ENV_ID = "utility/Ticketing-v0"
+ENV_ID = "utility/Ticketing-v1"
 
 
 @pytest.fixture(scope="module")

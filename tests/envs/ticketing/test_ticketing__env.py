@@ -1,4 +1,4 @@
-"""Ticketing-v0 through the env API: policy errors as observations, bad input, grading details."""
+"""Ticketing-v1 through the env API: policy errors as observations, bad input, grading details."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import utility_gym  # noqa: F401
 from utility_gym.agents import OracleAgent
 from utility_gym.core.rollout import run_episode
 
-ENV_ID = "utility/Ticketing-v0"
+ENV_ID = "utility/Ticketing-v1"
 
 
 @pytest.fixture()

@@ -27,7 +27,7 @@ def test_ticketing__heuristic_agent_takes_no_env():
 
 @pytest.mark.parametrize(
     "which, floor",
-    [("utility/Ticketing-v0", 0.9), ("utility/TicketingQueue-v0", 0.6)],
+    [("utility/Ticketing-v1", 0.9), ("utility/TicketingQueue-v0", 0.6)],
     ids=["live", "queue"],
 )
 def test_ticketing__heuristic_success_rate_on_the_test_split(which, floor):
@@ -54,7 +54,7 @@ def test_ticketing__heuristic_reads_impact_urgency_and_category():
 def test_ticketing__heuristic_leaves_headroom_on_heldout():
     # Written against the train templates only: a manager asking for a report, a computed
     # warranty answer and the older held-out kinds of call are left for agents that generalize.
-    env = gym.make("utility/Ticketing-v0", size="small", split="heldout")
+    env = gym.make("utility/Ticketing-v1", size="small", split="heldout")
     agent = TicketingHeuristicAgent()
     try:
         wins = sum(run_episode(env, agent, seed=s).success for s in range(40))

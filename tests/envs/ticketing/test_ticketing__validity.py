@@ -1,4 +1,4 @@
-"""Benchmark validity over the whole test split of Ticketing-v0 (the leaderboard's default world).
+"""Benchmark validity over the whole test split of Ticketing-v1 (the leaderboard's default world).
 
 The oracle must solve every task; degenerate agents and mutated oracle plans must fail
 wherever the task needs something else.
@@ -13,7 +13,7 @@ from utility_gym.agents import OracleAgent, RandomAgent
 from utility_gym.core.rollout import run_episode
 from utility_gym.testing import validity
 
-ENV_ID = "utility/Ticketing-v0"
+ENV_ID = "utility/Ticketing-v1"
 # The agent's own words, graded by presence (the tools require them), never by value.
 FREE_TEXT = {"short_description", "description", "public_note", "justification", "reason", "summary", "body"}
 

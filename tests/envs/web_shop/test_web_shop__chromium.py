@@ -75,11 +75,11 @@ def test_web_shop__a_set_env_variable_is_the_only_place_looked_at(monkeypatch, t
 def test_web_shop__the_tests_ask_the_same_function_as_the_env(monkeypatch):
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.setenv(ENV_VAR, "/nonexistent/chromium")
-    reason = browser_skip_reason("utility/WebShopBrowser-v0")
+    reason = browser_skip_reason("utility/WebShopBrowser-v1")
     assert reason is not None and ENV_VAR in reason and "/nonexistent/chromium" in reason
-    assert browser_skip_reason("utility/WebShop-v0") is None
+    assert browser_skip_reason("utility/WebShop-v1") is None
     monkeypatch.setenv("CI", "true")  # CI never skips: a missing Chromium fails there
-    assert browser_skip_reason("utility/WebShopBrowser-v0") is None
+    assert browser_skip_reason("utility/WebShopBrowser-v1") is None
 
 
 def test_web_shop__a_missing_chromium_does_not_start_playwright(monkeypatch):

@@ -27,7 +27,7 @@ NEW_HELDOUT = ("per_unit", "misstated_price", "three_for_an_event")
 
 @pytest.fixture(scope="module")
 def env():
-    e = gym.make("utility/WebShop-v0", split="test", reward_mode="partial")
+    e = gym.make("utility/WebShop-v1", split="test", reward_mode="partial")
     e.reset(seed=0)
     yield e
     e.close()

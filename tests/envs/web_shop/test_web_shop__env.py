@@ -1,4 +1,4 @@
-"""WebShop-v0's actions, observations, shopper dialogue, episode end and reward."""
+"""WebShop-v1's actions, observations, shopper dialogue, episode end and reward."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from utility_gym.envs.web_shop.reward import Bought, Wanted, line_score, purchas
 
 @pytest.fixture(scope="module")
 def env():
-    e = gym.make("utility/WebShop-v0", size="small", split="test", reward_mode="partial")
+    e = gym.make("utility/WebShop-v1", size="small", split="test", reward_mode="partial")
     yield e
     e.close()
 

@@ -14,7 +14,7 @@ from utility_gym.core.rollout import run_episode
 
 @pytest.fixture(scope="module")
 def env():
-    e = gym.make("utility/WebShop-v0", split="test", reward_mode="partial")
+    e = gym.make("utility/WebShop-v1", split="test", reward_mode="partial")
     yield e
     e.close()
 

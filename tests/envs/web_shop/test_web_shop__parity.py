@@ -1,4 +1,4 @@
-"""Parity of WebShop-v0 (text, in-process) and WebShopBrowser-v0 (Chromium): the same actions give
+"""Parity of WebShop-v1 (text, in-process) and WebShopBrowser-v1 (Chromium): the same actions give
 the same observations, the same final database change set and the same reward."""
 
 from __future__ import annotations

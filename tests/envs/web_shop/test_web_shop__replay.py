@@ -15,7 +15,7 @@ N_PER_TEMPLATE = 6
 
 @pytest.fixture(scope="module")
 def shop_env():
-    env = gym.make("utility/WebShop-v0", size="small")
+    env = gym.make("utility/WebShop-v1", size="small")
     env.reset(seed=0)
     yield env.unwrapped
     env.close()

@@ -77,7 +77,7 @@ def test_web_shop__unicode_digits_are_4xx_not_500(app, digits):
 
 
 def test_web_shop__text_env_answers_unicode_digit_clicks_with_an_error():
-    env = gym.make("utility/WebShop-v0", size="small")
+    env = gym.make("utility/WebShop-v1", size="small")
     try:
         env.reset(seed=0)
         for action in ("click[²]", "click[٣]", "select[²]", "click[" + "9" * 5000 + "]", "fill[², x]"):

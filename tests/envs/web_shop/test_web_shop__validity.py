@@ -1,4 +1,4 @@
-"""Benchmark validity over the whole test split of WebShop-v0 (the default 1,000-product world).
+"""Benchmark validity over the whole test split of WebShop-v1 (the default 1,000-product world).
 
 The oracle must buy the exact target of every task; degenerate agents, a random agent and
 mutated oracle plans must fail wherever the task needs something else.
@@ -12,7 +12,7 @@ import pytest
 from utility_gym.core.rollout import run_episode
 from utility_gym.testing import validity
 
-ENV_ID = "utility/WebShop-v0"
+ENV_ID = "utility/WebShop-v1"
 ENV_KWARGS = {"split": "test", "reward_mode": "partial"}
 
 

@@ -4,7 +4,7 @@
 // into the document, and the history gets an entry, so the back button works. Without this
 // script every link and form still works as plain HTML.
 //
-// window.__shop is the interface of the browser environment (WebShopBrowser-v0):
+// window.__shop is the interface of the browser environment (WebShopBrowser-v1):
 //   snapshot()       the page as text with numbered elements, by the same rules as page.py
 //   act(action)      perform {kind: "click"|"fill"|"search"|"back", uid, text} and resolve with
 //                    the snapshot of the page it leads to
