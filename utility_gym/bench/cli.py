@@ -57,6 +57,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     sub.required = True
 
+    _add_run_parser(sub)
+    _add_verify_parser(sub)
+    _add_leaderboard_parser(sub)
+    _add_submit_parser(sub)
+    _add_play_parser(sub)
+    _add_serve_parser(sub)
+    _add_stream_parser(sub)
+    _add_export_parser(sub)
+    _add_plot_parser(sub)
+    _add_list_parser(sub)
+    _console_parsers(sub)
+    return parser
+
+
+def _add_run_parser(sub: Any) -> None:
+    """``run``: evaluate agents."""
     run = sub.add_parser(
         "run", help="evaluate agents on envs; write results.json and trajectories.jsonl"
     )
@@ -97,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--trials", type=_positive, default=1, help="trials per task, K of pass^k (default: 1)"
     )
+    _add_run_execution_arguments(run)
+
+
+def _add_run_execution_arguments(run: Any) -> None:
+    """``run``: how the episodes are executed, seeded, sized and reported."""
     run.add_argument(
         "--workers",
         type=_positive,
@@ -158,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="write trajectories.jsonl.gz instead (about 10x smaller)",
     )
 
+
+def _add_verify_parser(sub: Any) -> None:
+    """``verify``: replay and check a run."""
     verify = sub.add_parser(
         "verify", help="replay every trajectory of runs and recompute every score"
     )
@@ -183,6 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="each DIR is a submission: its manifest (submission.json) is required",
     )
 
+
+def _add_leaderboard_parser(sub: Any) -> None:
+    """``leaderboard``: the boards from verified runs."""
     board = sub.add_parser("leaderboard", help="Markdown and HTML leaderboard from verified runs")
     board.add_argument("dirs", nargs="+", metavar="DIR")
     board.add_argument(
@@ -213,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="add the arena section: votes.jsonl files or console --out folders (people's votes, never ranks)",
     )
 
+
+def _add_submit_parser(sub: Any) -> None:
+    """``submit``: a sealed submission."""
     submit = sub.add_parser(
         "submit", help="package a finished run as a submission folder (verified, with its manifest)"
     )
@@ -230,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--workers", type=_positive, default=os.cpu_count() or 1)
     submit.add_argument("--quiet", action="store_true", help="no progress bar")
 
+
+def _add_play_parser(sub: Any) -> None:
+    """``play``: a person plays the agent in the terminal."""
     play = sub.add_parser("play", help="play the agent's side of an episode in the terminal")
     play.add_argument(
         "target",
@@ -250,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     play.add_argument("--name", default="human", help="the player's name in the run (default: human)")
 
+
+def _add_serve_parser(sub: Any) -> None:
+    """``serve``: an env's website for a person's browser."""
     serve = sub.add_parser("serve", help="serve an env's website for a person's browser")
     serve.add_argument("site", metavar="SITE", help="web-shop")
     serve.add_argument("--host", default="127.0.0.1")
@@ -257,6 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--world-seed", type=int, default=0)
     serve.add_argument("--size", default="default", help="small, default, large or xl")
 
+
+def _add_stream_parser(sub: Any) -> None:
+    """``stream``: persistent vs isolated stream runs."""
     stream = sub.add_parser("stream", help="persistent vs isolated runs of task streams: the familiarity gain")
     stream.add_argument("--agent", required=True, help="heuristic, random, oracle, or package.module:Class")
     stream.add_argument("--env", required=True, help="a registered utility/* id")
@@ -272,6 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="keyword argument for the agent's constructor (JSON values), e.g. replay=true; repeatable",
     )
 
+
+def _add_export_parser(sub: Any) -> None:
+    """``export``: trajectories as datasets."""
     export = sub.add_parser(
         "export", help="a run's trajectories as a Minari dataset or chat fine-tuning JSONL"
     )
@@ -290,13 +332,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--prefix", default="utility-gym", help="minari dataset id namespace")
     export.add_argument("--only-success", action="store_true", help="only the successful episodes")
 
+
+def _add_plot_parser(sub: Any) -> None:
+    """``plot``: figures of runs."""
     plot = sub.add_parser("plot", help="success with 95%% CIs per env and pass^k curves (PNG)")
     plot.add_argument("dirs", nargs="+", metavar="DIR", help="run folders (or folders of runs)")
     plot.add_argument("--out", type=Path, required=True, help="the PNG to write")
 
+
+def _add_list_parser(sub: Any) -> None:
+    """``list``: the registered envs."""
     sub.add_parser("list", help="registered envs, splits and test task counts")
-    _console_parsers(sub)
-    return parser
 
 
 def _console_parsers(sub: Any) -> None:
@@ -357,48 +403,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # -- commands ----------------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
-    from utility_gym.bench.agents import AgentNotFound, agent_path, redact_command
-    from utility_gym.bench.execution import BACKENDS, BackendUnavailable
-    from utility_gym.bench.files import STATE_FILE
+    from utility_gym.bench.agents import redact_command
+    from utility_gym.bench.execution import BackendUnavailable
     from utility_gym.bench.metrics import BOOTSTRAP_RESAMPLES
-    from utility_gym.bench.rules import MAX_BOOTSTRAP, make_kwarg_problems, unranked_reasons
-    from utility_gym.bench.runner import (
-        AgentNameError,
-        EnvNotFound,
-        ResumeError,
-        RunInterrupted,
-        RunSettings,
-        plan_agent,
-        plan_envs,
-        read_state,
-        run_benchmark,
-        select_envs,
-    )
+    from utility_gym.bench.runner import ResumeError, RunInterrupted, RunSettings, run_benchmark
     from utility_gym.bench.tables import print_run_table
-    from utility_gym.core.tasks import SPLITS
 
-    if args.resume and (args.out / STATE_FILE).exists():
-        args, argv = _resumed_args(args, argv, read_state_or_usage(args.out, read_state, ResumeError))
-    elif args.resume and args.agent is not None:  # killed before it began: start it
-        print(f"nothing to resume in {args.out}: starting the run", file=sys.stderr)
-        args.resume = False
-        argv = [a for a in argv if a != "--resume"]
-    elif args.resume:
-        raise UsageError(f"{args.out} holds no unfinished run ({STATE_FILE} is missing): nothing to resume")
-    elif args.agent is None:
-        raise UsageError("--agent is required (or --resume to continue an interrupted run)")
-    if args.split not in SPLITS:
-        raise UsageError(f"unknown split {args.split!r}; choose one of {', '.join(SPLITS)}")
-    if args.backend not in BACKENDS:
-        raise UsageError(f"unknown backend {args.backend!r}; choose one of {', '.join(BACKENDS)}")
-    if args.bootstrap is not None and not BOOTSTRAP_RESAMPLES <= args.bootstrap <= MAX_BOOTSTRAP:
-        raise UsageError(
-            f"--bootstrap must be from {BOOTSTRAP_RESAMPLES} to {MAX_BOOTSTRAP} (verify rejects others)"
-        )
-    from utility_gym.bench.rules import settings_problems
-
-    for problem in settings_problems(split=args.split, trials=args.trials, limit=args.limit, seed=args.seed):
-        raise UsageError(f"not a valid run: {problem}")
+    args, argv = _run_args_checked(args, argv)
     names = [n.strip() for n in args.agent.split(",") if n.strip()]
     if not names:
         raise UsageError(
@@ -410,35 +421,7 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
     if args.size is not None:
         env_kwargs["size"] = args.size
     _check_out(args.out)
-    try:
-        env_ids = select_envs(args.env)
-        for name in names:  # every agent resolves for every env before anything runs
-            for env_id in env_ids:
-                agent_path(name, env_id)
-        if args.backend == "ray":
-            _require_ray()
-        envs = plan_envs(env_ids, args.split, args.limit, env_kwargs)
-    except (AgentNotFound, EnvNotFound, BackendUnavailable) as e:
-        raise UsageError(str(e)) from None
-    except (TypeError, ValueError, KeyError) as e:  # a bad --env-arg / --size for an env
-        raise UsageError(
-            f"cannot make the env: {type(e).__name__}: {' '.join(str(e).split())}"
-        ) from None
-    agents = []
-    for name in names:
-        try:
-            agents.append(plan_agent(name, envs, dict(args.agent_arg), args.name))
-        except AgentNameError as e:
-            raise UsageError(str(e)) from None
-        except Exception as e:  # the agent cannot be built: bad --agent-arg, missing key, ...
-            raise UsageError(
-                f"cannot build agent {name!r}: {type(e).__name__}: {' '.join(str(e).split())}"
-            ) from None
-    labels = [a.label for a in agents]
-    if len(set(labels)) != len(labels):
-        raise UsageError(f"two agents share a results folder name: {', '.join(labels)}")
-    if not args.resume:
-        _check_no_unfinished_run(args.out, labels)
+    env_ids, envs, agents = _run_plan(args, names, env_kwargs)
     settings = RunSettings(
         agents=names,
         env_ids=env_ids,
@@ -470,6 +453,89 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
         )
         return 130
     print_run_table(outcomes, sys.stdout)
+    return _run_report(args, envs, outcomes)
+
+
+def _run_args_checked(args: argparse.Namespace, argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """``run``'s arguments (those of the run it resumes, with ``--resume``), checked."""
+    from utility_gym.bench.execution import BACKENDS
+    from utility_gym.bench.files import STATE_FILE
+    from utility_gym.bench.metrics import BOOTSTRAP_RESAMPLES
+    from utility_gym.bench.rules import MAX_BOOTSTRAP, settings_problems
+    from utility_gym.bench.runner import ResumeError, read_state
+    from utility_gym.core.tasks import SPLITS
+
+    if args.resume and (args.out / STATE_FILE).exists():
+        args, argv = _resumed_args(args, argv, read_state_or_usage(args.out, read_state, ResumeError))
+    elif args.resume and args.agent is not None:  # killed before it began: start it
+        print(f"nothing to resume in {args.out}: starting the run", file=sys.stderr)
+        args.resume = False
+        argv = [a for a in argv if a != "--resume"]
+    elif args.resume:
+        raise UsageError(f"{args.out} holds no unfinished run ({STATE_FILE} is missing): nothing to resume")
+    elif args.agent is None:
+        raise UsageError("--agent is required (or --resume to continue an interrupted run)")
+    if args.split not in SPLITS:
+        raise UsageError(f"unknown split {args.split!r}; choose one of {', '.join(SPLITS)}")
+    if args.backend not in BACKENDS:
+        raise UsageError(f"unknown backend {args.backend!r}; choose one of {', '.join(BACKENDS)}")
+    if args.bootstrap is not None and not BOOTSTRAP_RESAMPLES <= args.bootstrap <= MAX_BOOTSTRAP:
+        raise UsageError(
+            f"--bootstrap must be from {BOOTSTRAP_RESAMPLES} to {MAX_BOOTSTRAP} (verify rejects others)"
+        )
+    for problem in settings_problems(split=args.split, trials=args.trials, limit=args.limit, seed=args.seed):
+        raise UsageError(f"not a valid run: {problem}")
+    return args, argv
+
+
+def _run_plan(args: argparse.Namespace, names: list[str], env_kwargs: dict[str, Any]) -> tuple[list[str], Any, Any]:
+    """The env ids, envs and agents of a run; every agent resolves for every env before anything runs."""
+    from utility_gym.bench.agents import AgentNotFound, agent_path
+    from utility_gym.bench.execution import BackendUnavailable
+    from utility_gym.bench.runner import (
+        AgentNameError,
+        EnvNotFound,
+        plan_agent,
+        plan_envs,
+        select_envs,
+    )
+
+    try:
+        env_ids = select_envs(args.env)
+        for name in names:
+            for env_id in env_ids:
+                agent_path(name, env_id)
+        if args.backend == "ray":
+            _require_ray()
+        envs = plan_envs(env_ids, args.split, args.limit, env_kwargs)
+    except (AgentNotFound, EnvNotFound, BackendUnavailable) as e:
+        raise UsageError(str(e)) from None
+    except (TypeError, ValueError, KeyError) as e:  # a bad --env-arg / --size for an env
+        raise UsageError(
+            f"cannot make the env: {type(e).__name__}: {' '.join(str(e).split())}"
+        ) from None
+    agents = []
+    for name in names:
+        try:
+            agents.append(plan_agent(name, envs, dict(args.agent_arg), args.name))
+        except AgentNameError as e:
+            raise UsageError(str(e)) from None
+        except Exception as e:  # the agent cannot be built: bad --agent-arg, missing key, ...
+            raise UsageError(
+                f"cannot build agent {name!r}: {type(e).__name__}: {' '.join(str(e).split())}"
+            ) from None
+    labels = [a.label for a in agents]
+    if len(set(labels)) != len(labels):
+        raise UsageError(f"two agents share a results folder name: {', '.join(labels)}")
+    if not args.resume:
+        _check_no_unfinished_run(args.out, labels)
+    return env_ids, envs, agents
+
+
+def _run_report(args: argparse.Namespace, envs: Any, outcomes: Any) -> int:
+    """What a finished run wrote, its errored episodes and notes; the exit status."""
+    from utility_gym.bench.rules import make_kwarg_problems, unranked_reasons
+
     status = 0
     for outcome in outcomes:
         name = "trajectories.jsonl.gz" if args.gzip else "trajectories.jsonl"

@@ -206,6 +206,31 @@ class _Verifier:
 
     def _verify(self) -> None:
         # 1-2. the folder, and every file's shape (the trajectories' line by line, in 5)
+        results, traj_path = self.read_files()
+        # 3. settings, against the rules
+        self.check_settings(results)
+        self.stop_if_problems()  # nothing is made from a run that breaks the rules
+        # 4. what the code says the run is
+        self.check_agent(results)
+        plan = self.check_envs(results)
+        self.check_provenance(results, plan)
+        self.check_manifest(results)
+        self.stop_if_problems()
+        # 5. the episodes
+        records, raw_lines = self.check_episodes(results, plan, traj_path)
+        self.stop_if_problems()
+        # 6. replay, or re-run the agent
+        position = {(env_id, t): (i, j) for i, (env_id, ids) in enumerate(plan.items()) for j, t in enumerate(ids)}
+        ordered = [(r, line) for (r, _), line in zip(records, raw_lines, strict=True)]
+        ordered.sort(key=lambda item: (position[(item[0]["env_id"], item[0]["task_id"])], item[0]["trial"]))
+        rows = self.rerun_all(results, ordered) if self.wants_rerun(results) else self.replay_all(results, ordered)
+        # 7. the summaries, from the checked episodes only
+        self.stop_if_problems()  # an episode that did not check: its numbers are not to be summed
+        self.check_summaries(results, rows, results["trials"])
+
+    # -- 1-5 ----------------------------------------------------------------------------------
+    def read_files(self) -> tuple[dict[str, Any], Path]:
+        """results.json and the manifest, each checked for shape; the trajectories' path."""
         self.check_folder()
         results = read_json_file(check_regular_file(self.dir, RESULTS_FILE), MAX_RESULTS_BYTES)
         check_results(results, f"{self.dir / RESULTS_FILE}")
@@ -217,9 +242,10 @@ class _Verifier:
             self.report.manifest = manifest
         elif self.manifest_required:
             self.problem(f"{manifest_path}: missing (a submission needs its manifest; see docs/submitting.md)")
-        traj_path = trajectory_file(self.dir)
+        return results, trajectory_file(self.dir)
 
-        # 3. settings, against the rules
+    def check_settings(self, results: dict[str, Any]) -> None:
+        """The run's settings, against the rules."""
         where = f"{self.dir / RESULTS_FILE}"
         bootstrap = results["overall"].get("bootstrap")
         resamples = bootstrap.get("resamples") if isinstance(bootstrap, dict) else None
@@ -241,25 +267,18 @@ class _Verifier:
                 self.problem(f"{where}: {env_id}: {p}")
             self.check_resamples(doc["metrics"], f"{env_id} metrics")
         self.check_resamples(results["overall"], "overall")
-        self.stop_if_problems()  # nothing is made from a run that breaks the rules
 
-        # 4. what the code says the run is
-        self.check_agent(results)
-        plan = self.check_envs(results)
-        self.check_provenance(results, plan)
-        self.check_manifest(results)
-        self.stop_if_problems()
-
-        # 5. the episodes
+    def check_episodes(
+        self, results: dict[str, Any], plan: dict[str, Any], traj_path: Path,
+    ) -> tuple[list[tuple[dict[str, Any], int]], list[str]]:
+        """Every trajectory line: its shape, one per (env, task, trial) of the plan, with the
+        run's seed, agent and the env's step cap; the records and their raw lines."""
         name = results["agent"]["name"]
-        trials = results["trials"]
         expected: dict[tuple[str, str, int], int] = {}
         for env_id, task_ids in plan.items():
             for task_id in task_ids:
-                for trial in range(trials):
-                    expected[(env_id, task_id, trial)] = episode_seed(
-                        results["seed"], env_id, task_id, trial
-                    )
+                for trial in range(results["trials"]):
+                    expected[(env_id, task_id, trial)] = episode_seed(results["seed"], env_id, task_id, trial)
         records: list[tuple[dict[str, Any], int]] = []
         raw_lines: list[str] = []
         for number, record in iter_json_lines(traj_path, max_lines=len(expected)):
@@ -287,17 +306,7 @@ class _Verifier:
             cap = self.step_caps.get(record["env_id"])
             if cap is not None and len(record["steps"]) > cap + 1:
                 self.problem(f"{at}: {len(record['steps']) - 1} steps, more than the env's cap of {cap}")
-        self.stop_if_problems()
-
-        # 6. replay, or re-run the agent
-        position = {(env_id, t): (i, j) for i, (env_id, ids) in enumerate(plan.items()) for j, t in enumerate(ids)}
-        ordered = [(r, line) for (r, _), line in zip(records, raw_lines, strict=True)]
-        ordered.sort(key=lambda item: (position[(item[0]["env_id"], item[0]["task_id"])], item[0]["trial"]))
-        rows = self.rerun_all(results, ordered) if self.wants_rerun(results) else self.replay_all(results, ordered)
-
-        # 7. the summaries, from the checked episodes only
-        self.stop_if_problems()  # an episode that did not check: its numbers are not to be summed
-        self.check_summaries(results, rows, trials)
+        return records, raw_lines
 
     # -- 7 ------------------------------------------------------------------------------------
     def check_summaries(self, results: dict[str, Any], rows: list[dict[str, Any]], trials: int) -> None:

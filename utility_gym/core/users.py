@@ -12,6 +12,7 @@ from utility_gym.core.nlu import Reading
 from utility_gym.core.nlu.reading import named_actions
 from utility_gym.core.nlu.structure import Proposal
 from utility_gym.core.tasks import Intent, UserGoal
+from utility_gym.core.user_choices import choice_words, pick_choice
 from utility_gym.core.values import Value, ValueLexicon, check_values, proposal_mentions
 from utility_gym.core.voice import render_user
 from utility_gym.core.words import DomainWords
@@ -425,46 +426,14 @@ class AgendaUser:
 
     def _pick(self, choices: tuple[str, ...], intent: Intent) -> str | None:
         """The alternative that states what the user wants (by value, else by action)."""
-        wants = self._wants(intent)
-        best, best_score = None, 0
-        for choice in choices:
-            check = check_values(self.values.mentions(choice, wants), wants, self.values)
-            score = 2 * len(check.stated) - 3 * len(check.wrong)
-            if intent.action:
-                actions = set(named_actions(choice, self.words.lexicon))
-                if actions & self._same_actions(intent.action):
-                    score += 1
-                elif actions - self.words.auxiliary_actions:
-                    score -= 1
-                elif actions:
-                    score += 1  # "a refund, or an exchange?" to a user who wants to return it
-            if self.goal is not None:
-                known = [k.casefold() for k in self.goal.known.values()]
-                if any(k in choice for k in known if len(k) > 3):
-                    score += 2  # "is the reason 'no longer needed', or ...?": the one it knows
-                # "only you, or several colleagues?" to a user who said three colleagues have it too
-                words = {w for w in _WORD_RX.findall(choice) if len(w) > 3} - _CHOICE_STOPWORDS
-                score += len(words & {w for k in known for w in _WORD_RX.findall(k)})
-            if score > best_score:
-                best, best_score = choice, score
-        return best
+        same = self._same_actions(intent.action) if intent.action else None
+        known = list(self.goal.known.values()) if self.goal is not None else None
+        return pick_choice(choices, self._wants(intent), self.values, self.words, same, known)
 
     def _choice_words(self, choice: str, intent: Intent) -> str:
-        """How the user names the alternative it picks: the wanted value it states, else the
-        alternative without its question words ("would you like me to ...")."""
-        trimmed = _CHOICE_LEAD_RX.sub("", choice).strip() or choice
-        wants = self._wants(intent)
-        known = self.goal.known.values() if self.goal is not None else ()
-        for m in self.values.mentions(choice, wants):
-            for v in wants:
-                if v.kind == m.kind and (v.value in m.values or any(a in m.values for a in v.aliases)):
-                    # in the user's own words where it has them ("my original payment method")
-                    own = next((k for k in known if v.value.casefold() in k.casefold()), None)
-                    if own is not None and self.values.id_kind(v.value) is None:
-                        return own
-                    if len(trimmed.split()) > 8:
-                        return "the " + m.surface if m.kind not in ("order", "ticket", "asset", "amount") else m.surface
-        return trimmed
+        """How the user names the alternative it picks (see ``choice_words``)."""
+        known = list(self.goal.known.values()) if self.goal is not None else []
+        return choice_words(choice, self._wants(intent), self.values, known)
 
     def _offers_its_action(self, reading: Reading, intent: Intent) -> bool:
         """The turn asks it to take an alternative that is the action its intent wants."""
@@ -504,13 +473,6 @@ class AgendaUser:
 
 # What a user offers instead of a fact they lack ("I don't know the order number, but ...").
 _ALTERNATIVES = {"order_id": "item"}
-_WORD_RX = re.compile(r"[a-z0-9']+")
-_CHOICE_STOPWORDS = frozenset(("would", "like", "prefer", "rather", "want", "your", "with", "that", "this", "just", "them",
-                               "they", "have", "need", "please", "there", "which", "what", "option", "instead", "other"))
-_CHOICE_LEAD_RX = re.compile(
-    r"^(?:(?:so|and|or|ok(?:ay)?|great|sure|alright),?\s+)*(?:(?:would|do|did|will|shall|should|can|could)\s+(?:you|i|we)\s+"
-    r"(?:(?:like|want|prefer|rather|need)\s+)?(?:(?:me|us)\s+)?(?:to\s+)?)?(?:prefer\s+|rather\s+)?"
-)
 _GREETING = re.compile(r"^(?:hi|hello|hey there|hey|good morning|good afternoon)[,!.]?\s+", re.I)
 
 
