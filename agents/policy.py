@@ -8,7 +8,7 @@ takes the policy's deterministic choice among the admissible indices, and sends 
 
 The view's settings (``hash_dim``, ``per_tool``, ``n_actions``) travel with the file: inside the
 ``.npz``, and as the ``utility_gym_view`` attribute of an SB3 model saved with
-``model.save(path, include=["utility_gym_view"])`` (``benchmarks/train_maskable_ppo.py`` does);
+``model.save(path, include=["utility_gym_view"])`` (``examples/train_maskable_ppo.py`` does);
 files without them use ``rl_view``'s defaults.
 """
 

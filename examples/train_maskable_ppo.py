@@ -6,7 +6,7 @@ curriculum, with evaluation on fresh task seeds against the uniform-random polic
 
     pip install torch --index-url https://download.pytorch.org/whl/cpu   # CPU torch first
     pip install -e '.[rl]'
-    .venv/bin/python benchmarks/train_maskable_ppo.py --steps 60000 --out runs/maskable_ppo
+    .venv/bin/python examples/train_maskable_ppo.py --steps 60000 --out runs/maskable_ppo
     utility-bench run --agent policy:runs/maskable_ppo/maskable-ppo.zip --env CustomerService-v1 \
         --out runs/maskable_ppo/eval
 

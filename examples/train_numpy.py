@@ -8,10 +8,10 @@ the learner never trained on. The script prints the learning curve (training suc
 window, and greedy success on a fixed evaluation set with a 95% Wilson interval) and the final
 success of the learner and of the uniform-random policy over the same admissible actions.
 
-    .venv/bin/python benchmarks/train_numpy.py                     # about 10 minutes on 2 cores
-    .venv/bin/python benchmarks/train_numpy.py --episodes 500      # a quick look
-    .venv/bin/python benchmarks/train_numpy.py --plot curve.png    # needs matplotlib (extra 'plot')
-    .venv/bin/python benchmarks/train_numpy.py --save runs/numpy/reinforce.npz   # then:
+    .venv/bin/python examples/train_numpy.py                     # about 10 minutes on 2 cores
+    .venv/bin/python examples/train_numpy.py --episodes 500      # a quick look
+    .venv/bin/python examples/train_numpy.py --plot curve.png    # needs matplotlib (extra 'plot')
+    .venv/bin/python examples/train_numpy.py --save runs/numpy/reinforce.npz   # then:
     utility-bench run --agent policy:runs/numpy/reinforce.npz --env CustomerService-v1 \
         --out runs/numpy/eval
 """
