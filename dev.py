@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Set up and run utility-gym from a fresh checkout: ``python3 dev.py bench`` or ``python3 dev.py test``.
+"""Set up and run utility-gym from a fresh checkout: ``python3 dev.py bench`` or ``python3 dev.py
+test``.
 
 Standard library only, so it runs before anything is installed. Every command first makes sure
 ``.venv`` exists and holds ``pip install -e .[dev]`` of the current ``pyproject.toml`` (it
 reinstalls only when that file changed since the last install).
 
-    python3 dev.py bench [ARGS...]   baseline agents on the test split (extra ARGS go to utility-bench run)
+    python3 dev.py bench [ARGS...]   baseline agents on the test split (extra ARGS go to
+    utility-bench run)
     python3 dev.py test  [ARGS...]   the whole test suite (pytest -n 2) and ruff; ARGS go to pytest
     python3 dev.py lint              ruff check .
     python3 dev.py setup             only create / update the virtual environment
@@ -56,7 +58,9 @@ def setup(args: list[str] | None = None) -> int:
     """Create ``.venv`` if missing; install the package when pyproject.toml changed."""
     if not PYTHON.exists():
         create_venv()
-    digest = hashlib.sha256(b"".join((ROOT / name).read_bytes() for name in ("pyproject.toml", "setup.py"))).hexdigest()
+    digest = hashlib.sha256(
+        b"".join((ROOT / name).read_bytes() for name in ("pyproject.toml", "setup.py"))
+    ).hexdigest()
     if STAMP.exists() and STAMP.read_text().strip() == digest:
         return 0
     say("installing utility-gym and its dev tools into .venv (pyproject.toml changed)")
@@ -113,7 +117,9 @@ def create_venv() -> None:
     if proc.returncode != 0 or not PYTHON.exists():
         shutil.rmtree(VENV, ignore_errors=True)
         version = subprocess.run(
-            [base, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True
+            [base, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
         ).stdout.strip()
         sys.stderr.write(proc.stderr)
         die(
@@ -132,8 +138,10 @@ def find_python() -> str:
         if found:
             return found
     die(
-        f"utility-gym needs Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]}+, this is {sys.version.split()[0]} "
-        "and no newer python3.X is on PATH.\nOn Debian/Ubuntu: sudo apt-get install -y python3.11 python3.11-venv"
+        f"utility-gym needs Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]}+, this is "
+        f"{sys.version.split()[0]} "
+        "and no newer python3.X is on PATH.\nOn Debian/Ubuntu: sudo apt-get install -y python3.11 "
+        "python3.11-venv"
     )
     raise AssertionError("unreachable")
 
@@ -141,7 +149,11 @@ def find_python() -> str:
 def run(command: list[object], check: bool = True) -> int:
     shown = " ".join(str(c) for c in command)
     say(f"$ {shown if len(shown) < 200 else shown[:197] + '...'}")
-    env = {**os.environ, "VIRTUAL_ENV": str(VENV), "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "VIRTUAL_ENV": str(VENV),
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     env.pop("PYTHONHOME", None)
     code = subprocess.call([str(c) for c in command], cwd=ROOT, env=env)
     if check and code != 0:

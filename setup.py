@@ -12,10 +12,14 @@ MAPPED = {"utility_gym.envs": "envs", "utility_gym.agents": "agents"}
 
 
 def _packages() -> list[str]:
-    found = find_namespace_packages(include=["utility_gym", "utility_gym.*"], exclude=["*__pycache__*"])
+    found = find_namespace_packages(
+        include=["utility_gym", "utility_gym.*"], exclude=["*__pycache__*"]
+    )
     for name, folder in MAPPED.items():
         found.append(name)
-        found += [f"{name}.{sub}" for sub in find_namespace_packages(folder, exclude=["*__pycache__*"])]
+        found += [
+            f"{name}.{sub}" for sub in find_namespace_packages(folder, exclude=["*__pycache__*"])
+        ]
     return found
 
 

@@ -74,7 +74,9 @@ class AgreeToEverythingAgent:
     def reset(self) -> None:
         task = self.env.unwrapped.task
         writes = {name for name, spec in self.env.unwrapped.toolbox.tools.items() if spec.writes}
-        calls = [c.to_dict() for c in task.tool_calls if c.name in writes] + [c.to_dict() for c in task.temptations]
+        calls = [c.to_dict() for c in task.tool_calls if c.name in writes] + [
+            c.to_dict() for c in task.temptations
+        ]
         self._queue = calls + ["Done! I've taken care of everything you asked for."]
 
     def act(self, obs: str, info: dict[str, Any]) -> Action:

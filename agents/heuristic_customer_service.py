@@ -29,13 +29,50 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ZIP = re.compile(r"(?<![\d-])(\d{5})(?![\d-])")
 _NAME = re.compile(r"\bname(?: is|:)\s+([A-Z][\w'-]+)\s+([A-Z][\w'-]+)")
 _CAPS = re.compile(r"\b([A-Z][a-z][\w'-]*)\s+([A-Z][a-z][\w'-]*)\b")
-_NOT_NAMES = {"My", "It", "It's", "Its", "Same", "As", "I", "Sure", "The", "Yes", "Name", "Zip", "Code", "Hi", "Hello", "Thanks", "Okay", "Well", "That", "This", "Like", "Already", "Gave", "Told", "Sorry"}
+_NOT_NAMES = {
+    "My",
+    "It",
+    "It's",
+    "Its",
+    "Same",
+    "As",
+    "I",
+    "Sure",
+    "The",
+    "Yes",
+    "Name",
+    "Zip",
+    "Code",
+    "Hi",
+    "Hello",
+    "Thanks",
+    "Okay",
+    "Well",
+    "That",
+    "This",
+    "Like",
+    "Already",
+    "Gave",
+    "Told",
+    "Sorry",
+}
 _ADDRESS = re.compile(r"(\d+ [A-Za-z0-9 .'-]+?),\s*([A-Za-z .'-]+?),\s*([A-Z]{2})\s+(\d{5})")
 _DATE_LINE = re.compile(r"Today's date is (\d{4}-\d{2}-\d{2})")
 _WINDOW = re.compile(r"within \*\*(\d+) days\*\*")
 
 INTENT_WORDS = [
-    ("fraud", ("never placed", "unauthorized", "hacked", "fraud", "didn't place", "did not place", "not mine")),
+    (
+        "fraud",
+        (
+            "never placed",
+            "unauthorized",
+            "hacked",
+            "fraud",
+            "didn't place",
+            "did not place",
+            "not mine",
+        ),
+    ),
     ("discount", ("discount", "price-match", "price match", "coupon", "cheaper on another")),
     ("exchange", ("exchange", "swap")),
     ("modify", ("change the", "switch the", "instead?")),
@@ -46,10 +83,46 @@ INTENT_WORDS = [
     ("refund", ("refund",)),
     ("status", ("where is", "status", "tracking", "track")),
 ]
-AFFIRM = ("yes", "yeah", "yep", "sure,", "sure.", "sure!", "sure ", "go ahead", "please do", "correct", "that's right", "proceed", "sounds good", "do it", "ok", "okay")
+AFFIRM = (
+    "yes",
+    "yeah",
+    "yep",
+    "sure,",
+    "sure.",
+    "sure!",
+    "sure ",
+    "go ahead",
+    "please do",
+    "correct",
+    "that's right",
+    "proceed",
+    "sounds good",
+    "do it",
+    "ok",
+    "okay",
+)
 DENY = ("no,", "no.", "no ", "don't", "do not", "actually", "wait", "not what")
-BYE = ("that's all", "that is all", "bye", "nothing else", "that's everything", "no, thank", "no thanks", "all set", "have a good", "have a great")
-DONT_KNOW = ("don't know", "do not know", "not sure", "don't remember", "can't remember", "no idea", "don't have")
+BYE = (
+    "that's all",
+    "that is all",
+    "bye",
+    "nothing else",
+    "that's everything",
+    "no, thank",
+    "no thanks",
+    "all set",
+    "have a good",
+    "have a great",
+)
+DONT_KNOW = (
+    "don't know",
+    "do not know",
+    "not sure",
+    "don't remember",
+    "can't remember",
+    "no idea",
+    "don't have",
+)
 
 
 def _has(text: str, words: tuple[str, ...]) -> bool:
@@ -154,7 +227,9 @@ class CustomerServiceHeuristicAgent:
             self.email_unknown = True
 
     def _absorb(self, name: str, result: Any) -> None:
-        if name in ("find_customer_by_email", "find_customer_by_name_zip") and isinstance(result, dict):
+        if name in ("find_customer_by_email", "find_customer_by_name_zip") and isinstance(
+            result, dict
+        ):
             self.customer_id = result.get("customer_id")
         elif name == "get_order_details" and isinstance(result, dict):
             self.orders[result["order_id"]] = result
@@ -171,9 +246,16 @@ class CustomerServiceHeuristicAgent:
         if planner is not None:
             self.planner = planner
             first = planner.orders[0] if planner.orders else None
-            return {"kind": "compound", "order_id": first, "text": text, "done": False,
-                    "reason": "no longer needed", "store_credit": False, "address": None,
-                    "option": None}
+            return {
+                "kind": "compound",
+                "order_id": first,
+                "text": text,
+                "done": False,
+                "reason": "no longer needed",
+                "store_credit": False,
+                "address": None,
+                "option": None,
+            }
         low = text.lower()
         kind = None
         for k, words in INTENT_WORDS:
@@ -182,15 +264,28 @@ class CustomerServiceHeuristicAgent:
                 break
         if kind is None:
             return None
-        if kind == "modify" and "cancel" in low and "instead" not in low and "change the" not in low:
+        if (
+            kind == "modify"
+            and "cancel" in low
+            and "instead" not in low
+            and "change the" not in low
+        ):
             kind = "cancel"
         ids = [m.upper() for m in _ORDER.findall(text)]
-        intent: dict[str, Any] = {"kind": kind, "order_id": ids[-1] if ids else None, "text": text, "done": False}
+        intent: dict[str, Any] = {
+            "kind": kind,
+            "order_id": ids[-1] if ids else None,
+            "text": text,
+            "done": False,
+        }
         intent["reason"] = "ordered by mistake" if "mistake" in low else "no longer needed"
         intent["store_credit"] = "store credit" in low
         m = _ADDRESS.search(text)
         intent["address"] = m.groups() if m else None
-        m = re.search(r"(?:to|for) (?:the|a different option:?)\s*(.+?)(?: option)?(?: instead)?[.?!]?$", text.strip())
+        m = re.search(
+            r"(?:to|for) (?:the|a different option:?)\s*(.+?)(?: option)?(?: instead)?[.?!]?$",
+            text.strip(),
+        )
         intent["option"] = m.group(1) if m else None
         return intent
 
@@ -218,7 +313,10 @@ class CustomerServiceHeuristicAgent:
             self.awaiting = None
             if self.last_result and self.last_result[0] == name:
                 return self._report(name, self.last_result[1])
-            return f"I'm sorry, that did not work: {self.last_error or 'unknown error'}. {self._else()}"
+            return (
+                f"I'm sorry, that did not work: {self.last_error or 'unknown error'}. "
+                f"{self._else()}"
+            )
         if user_text:
             if self.intent is None or self.intent.get("done"):
                 if self.intent is not None and _has(low, BYE) and not self._parse_intent(user_text):
@@ -227,7 +325,11 @@ class CustomerServiceHeuristicAgent:
                 if parsed is not None:
                     self.intent = parsed
                 elif self.intent is not None and self.intent.get("done"):
-                    return tool_call("end_conversation") if _has(low, BYE + ("thank",)) else "How else can I help you today?"
+                    return (
+                        tool_call("end_conversation")
+                        if _has(low, BYE + ("thank",))
+                        else "How else can I help you today?"
+                    )
             elif self.intent is not None:
                 self._refine(user_text)
         if self.intent is None:
@@ -277,14 +379,20 @@ class CustomerServiceHeuristicAgent:
         intent = self.intent
         kind = intent["kind"]
         if kind == "discount":
-            return self._finish("I'm sorry, but I can't offer price matching, discounts or coupons; our policy does not allow them.")
+            return self._finish(
+                "I'm sorry, but I can't offer price matching, discounts or coupons; our policy "
+                "does not allow them."
+            )
         if self.customer_id is None:
             return self._verify()
         if kind == "compound":
             return self.planner.step(self)
         if kind == "fraud":
             intent["done"] = True
-            return tool_call("transfer_to_human", summary=f"Customer reports an unauthorized charge ({intent.get('order_id') or 'order unknown'}); identity verified.")
+            return tool_call(
+                "transfer_to_human",
+                summary=f"Customer reports an unauthorized charge ({intent.get('order_id') or 'order unknown'}); identity verified.",  # noqa: E501
+            )
         order_id = intent.get("order_id")
         if order_id is None:
             return self._find_order()
@@ -293,7 +401,10 @@ class CustomerServiceHeuristicAgent:
             if self.last_error and "not found" in self.last_error:
                 intent["order_id"] = None
                 self.awaiting = "order"
-                return f"I couldn't find order #{order_id} on your account. Could you check the order number?"
+                return (
+                    f"I couldn't find order #{order_id} on your account. Could you check the order "
+                    "number?"
+                )
             return tool_call("get_order_details", order_id=order_id)
         return getattr(self, f"_do_{kind}")(order)
 
@@ -305,29 +416,52 @@ class CustomerServiceHeuristicAgent:
             if self.last_error and "name and zip" in self.last_error:
                 self.verify_failed = True
             else:
-                return tool_call("find_customer_by_name_zip", first_name=self.name[0], last_name=self.name[1], zip=self.zip)
+                return tool_call(
+                    "find_customer_by_name_zip",
+                    first_name=self.name[0],
+                    last_name=self.name[1],
+                    zip=self.zip,
+                )
         if self.verify_failed:
             return self._finish(
-                "I'm sorry, but I couldn't verify your identity with those details, so I'm unable to share or change anything on the account.",
+                "I'm sorry, but I couldn't verify your identity with those details, so I'm unable "
+                "to share or change anything on the account.",
                 refuse=True,
             )
         if self.email_unknown or self.tried_email:
             self.awaiting = "name_zip"
-            return "No problem. To verify your identity, could you please tell me your full name and the zip code on your account?"
+            return (
+                "No problem. To verify your identity, could you please tell me your full name and "
+                "the zip code on your account?"
+            )
         self.awaiting = "email"
-        return "I can help with that. Could you please give me the email address on your account so I can verify your identity?"
+        return (
+            "I can help with that. Could you please give me the email address on your account so I "
+            "can verify your identity?"
+        )
 
     def _find_order(self) -> Action:
         intent = self.intent
         if self.listing is None:
             return tool_call("list_orders")
-        wanted = {"cancel": ("pending",), "modify": ("pending",), "return": ("delivered",), "exchange": ("delivered",),
-                  "address": ("pending", "processing"), "delay": ("shipped",), "status": ("shipped", "processing", "pending"),
-                  "refund": ("cancelled", "returned")}.get(intent["kind"], ())
+        wanted = {
+            "cancel": ("pending",),
+            "modify": ("pending",),
+            "return": ("delivered",),
+            "exchange": ("delivered",),
+            "address": ("pending", "processing"),
+            "delay": ("shipped",),
+            "status": ("shipped", "processing", "pending"),
+            "refund": ("cancelled", "returned"),
+        }.get(intent["kind"], ())
         candidates = [o for o in self.listing if o["status"] in wanted] or list(self.listing)
         hint = (intent.get("item_hint") or intent["text"]).lower()
         exact = [o for o in candidates if any(i.split(" (")[0].lower() in hint for i in o["items"])]
-        named = exact or [o for o in candidates if any(_product_words(i) <= set(re.findall(r"[a-z0-9-]+", hint)) for i in o["items"])]
+        named = exact or [
+            o
+            for o in candidates
+            if any(_product_words(i) <= set(re.findall(r"[a-z0-9-]+", hint)) for i in o["items"])
+        ]
         if len(named) == 1:
             intent["order_id"] = named[0]["id"]
             return self._advance()
@@ -345,10 +479,16 @@ class CustomerServiceHeuristicAgent:
 
     def _do_cancel(self, order: dict) -> Action:
         if order["status"] != "pending":
-            return self._finish(f"I'm sorry, but I can't cancel order #{order['order_id']}: its status is {order['status']}, and only pending orders can be cancelled.", refuse=True)
+            return self._finish(
+                f"I'm sorry, but I can't cancel order #{order['order_id']}: its status is "
+                f"{order['status']}, and only pending orders can be cancelled.",
+                refuse=True,
+            )
         reason = self.intent["reason"]
         return self._propose(
-            f"Order #{order['order_id']} is pending, so I can cancel it with the reason '{reason}'; the full refund of {_money(order['total'])} goes back to {order['payment']}.",
+            f"Order #{order['order_id']} is pending, so I can cancel it with the reason "
+            f"'{reason}'; the full refund of {_money(order['total'])} goes back to "
+            f"{order['payment']}.",
             tool_call("cancel_pending_order", order_id=order["order_id"], reason=reason),
         )
 
@@ -363,32 +503,54 @@ class CustomerServiceHeuristicAgent:
 
     def _window_problem(self, order: dict) -> str | None:
         if order["status"] != "delivered":
-            return f"order #{order['order_id']} is {order['status']}, and only delivered orders can be returned or exchanged"
+            return (
+                f"order #{order['order_id']} is {order['status']}, and only delivered orders can "
+                "be returned or exchanged"
+            )
         delivered = datetime.fromisoformat(order["delivered_at"])
         days = self.window_days
         if self.today - delivered > timedelta(days=days):
-            return (f"order #{order['order_id']} was delivered on {order['delivered_at'][:10]}, more than {days} days ago, "
-                    f"and returns are only possible within {days} days of delivery")
+            return (
+                f"order #{order['order_id']} was delivered on {order['delivered_at'][:10]}, more "
+                f"than {days} days ago, "
+                f"and returns are only possible within {days} days of delivery"
+            )
         return None
 
     def _do_return(self, order: dict) -> Action:
         problem = self._window_problem(order)
         if problem:
-            return self._finish(f"I'm sorry, but I can't process this return: {problem}.", refuse=True)
+            return self._finish(
+                f"I'm sorry, but I can't process this return: {problem}.", refuse=True
+            )
         items = self._items_named(order)
         if not items:
             self.awaiting = "order"
-            return f"Which item of order #{order['order_id']} would you like to return? It has: {', '.join(i['product_name'] for i in order['items'])}."
+            return (
+                f"Which item of order #{order['order_id']} would you like to return? It has: "
+                f"{', '.join(i['product_name'] for i in order['items'])}."
+            )
         dest = "store_credit" if self.intent.get("store_credit") else "original_payment"
         total = round(sum(i["price"] for i in items), 2)
         where = "as store credit" if dest == "store_credit" else f"to {order['payment']}"
         return self._propose(
-            f"I can return the {' and the '.join(i['product_name'] for i in items)} from order #{order['order_id']} and refund {_money(total)} {where}.",
-            tool_call("return_delivered_order_items", order_id=order["order_id"], item_ids=[i["id"] for i in items], refund_to=dest),
+            f"I can return the {' and the '.join(i['product_name'] for i in items)} from order "
+            f"#{order['order_id']} and refund {_money(total)} {where}.",
+            tool_call(
+                "return_delivered_order_items",
+                order_id=order["order_id"],
+                item_ids=[i["id"] for i in items],
+                refund_to=dest,
+            ),
         )
 
     def _items_named(self, order: dict) -> list[dict]:
-        words = set(re.findall(r"[a-z0-9-]+", ((self.intent.get("item_hint") or "") + " " + self.intent["text"]).lower()))
+        words = set(
+            re.findall(
+                r"[a-z0-9-]+",
+                ((self.intent.get("item_hint") or "") + " " + self.intent["text"]).lower(),
+            )
+        )
         open_items = [i for i in order["items"] if i["status"] == "ordered"]
         named = [i for i in open_items if _product_words(i["product_name"]) <= words]
         if named:
@@ -413,7 +575,9 @@ class CustomerServiceHeuristicAgent:
     def _do_exchange(self, order: dict) -> Action:
         problem = self._window_problem(order)
         if problem:
-            return self._finish(f"I'm sorry, but I can't process this exchange: {problem}.", refuse=True)
+            return self._finish(
+                f"I'm sorry, but I can't process this exchange: {problem}.", refuse=True
+            )
         item = self._item(order)
         if item is None:
             self.awaiting = "order"
@@ -425,17 +589,29 @@ class CustomerServiceHeuristicAgent:
             return f"Which option would you like instead of {item['options']}?"
         if v["price"] > item["price"]:
             return self._finish(
-                f"I'm sorry, but I can't make that exchange: the {v['options']} option costs {_money(v['price'])}, more than the {_money(item['price'])} you paid, and exchanges are only possible for an equal or lower price.",
+                f"I'm sorry, but I can't make that exchange: the {v['options']} option costs "
+                f"{_money(v['price'])}, more than the {_money(item['price'])} you paid, and "
+                "exchanges are only possible for an equal or lower price.",
                 refuse=True,
             )
         return self._propose(
-            f"I can exchange the {item['product_name']} ({item['options']}) in order #{order['order_id']} for {v['options']}.",
-            tool_call("exchange_delivered_order_items", order_id=order["order_id"], item_ids=[item["id"]], new_variant_ids=[v["id"]]),
+            f"I can exchange the {item['product_name']} ({item['options']}) in order "
+            f"#{order['order_id']} for {v['options']}.",
+            tool_call(
+                "exchange_delivered_order_items",
+                order_id=order["order_id"],
+                item_ids=[item["id"]],
+                new_variant_ids=[v["id"]],
+            ),
         )
 
     def _do_modify(self, order: dict) -> Action:
         if order["status"] != "pending":
-            return self._finish(f"I'm sorry, but order #{order['order_id']} is {order['status']}; items can only be changed while an order is pending.", refuse=True)
+            return self._finish(
+                f"I'm sorry, but order #{order['order_id']} is {order['status']}; items can only "
+                "be changed while an order is pending.",
+                refuse=True,
+            )
         item = self._item(order)
         if item is None:
             return f"Which item of order #{order['order_id']} would you like to change?"
@@ -446,25 +622,47 @@ class CustomerServiceHeuristicAgent:
             return f"Which option would you like instead of {item['options']}?"
         self.intent["new_total"] = round(order["total"] + v["price"] - item["price"], 2)
         return self._propose(
-            f"I can modify the items of order #{order['order_id']}: change the {item['product_name']} ({item['options']}) to {v['options']}.",
-            tool_call("modify_pending_order_items", order_id=order["order_id"], item_ids=[item["id"]], new_variant_ids=[v["id"]]),
+            f"I can modify the items of order #{order['order_id']}: change the "
+            f"{item['product_name']} ({item['options']}) to {v['options']}.",
+            tool_call(
+                "modify_pending_order_items",
+                order_id=order["order_id"],
+                item_ids=[item["id"]],
+                new_variant_ids=[v["id"]],
+            ),
         )
 
     def _do_address(self, order: dict) -> Action:
         if order["status"] not in ("pending", "processing"):
-            return self._finish(f"I'm sorry, but order #{order['order_id']} is {order['status']}, so its address can no longer be changed.", refuse=True)
+            return self._finish(
+                f"I'm sorry, but order #{order['order_id']} is {order['status']}, so its address "
+                "can no longer be changed.",
+                refuse=True,
+            )
         address = self.intent.get("address")
         if not address:
             self.awaiting = "address"
             return "Sure. What is the new shipping address?"
         street, city, state, zip_code = address
         return self._propose(
-            f"I will change the shipping address of order #{order['order_id']} to {street}, {city}, {state} {zip_code}.",
-            tool_call("modify_order_address", order_id=order["order_id"], address1=street, city=city, state=state, zip=zip_code),
+            f"I will change the shipping address of order #{order['order_id']} to {street}, "
+            f"{city}, {state} {zip_code}.",
+            tool_call(
+                "modify_order_address",
+                order_id=order["order_id"],
+                address1=street,
+                city=city,
+                state=state,
+                zip=zip_code,
+            ),
         )
 
     def _do_status(self, order: dict) -> Action:
-        extra = f" and the tracking number is {order['tracking_number']}" if order.get("tracking_number") else ""
+        extra = (
+            f" and the tracking number is {order['tracking_number']}"
+            if order.get("tracking_number")
+            else ""
+        )
         return self._finish(f"Your order #{order['order_id']} has status {order['status']}{extra}.")
 
     def _do_refund(self, order: dict) -> Action:
@@ -480,12 +678,22 @@ class CustomerServiceHeuristicAgent:
         if self.tier is None:
             return tool_call("get_customer_details")
         shipped = order.get("shipped_at")
-        if order["status"] != "shipped" or not shipped or self.today - datetime.fromisoformat(shipped) <= timedelta(days=7):
-            return self._finish(f"I'm sorry for the wait. Order #{order['order_id']} has status {order['status']}; compensation is only possible once a shipment is delayed more than 7 days.", refuse=True)
+        if (
+            order["status"] != "shipped"
+            or not shipped
+            or self.today - datetime.fromisoformat(shipped) <= timedelta(days=7)
+        ):
+            return self._finish(
+                f"I'm sorry for the wait. Order #{order['order_id']} has status "
+                f"{order['status']}; compensation is only possible once a shipment is delayed "
+                "more than 7 days.",
+                refuse=True,
+            )
         amount = 25.0 if self.tier == "gold" else 10.0
         self.intent["amount"] = amount
         return self._propose(
-            f"I'm sorry about the delay. Order #{order['order_id']} shipped on {shipped[:10]}; as compensation I can add {_money(amount)} in store credit to your account.",
+            f"I'm sorry about the delay. Order #{order['order_id']} shipped on {shipped[:10]}; as "
+            f"compensation I can add {_money(amount)} in store credit to your account.",
             tool_call("issue_compensation", order_id=order["order_id"], amount=amount),
         )
 
@@ -495,20 +703,36 @@ class CustomerServiceHeuristicAgent:
         oid = intent.get("order_id")
         if name == "cancel_pending_order":
             r = result["refund"]
-            text = f"Your order #{oid} has been cancelled. A refund of {_money(r['amount'])} will go back to {r['to']}."
+            text = (
+                f"Your order #{oid} has been cancelled. A refund of {_money(r['amount'])} will go "
+                f"back to {r['to']}."
+            )
         elif name == "return_delivered_order_items":
             r = result["refund"]
-            text = f"The return is done (reference {result['return_id']}): a refund of {_money(r['amount'])} goes to {r['to']}."
+            text = (
+                f"The return is done (reference {result['return_id']}): a refund of "
+                f"{_money(r['amount'])} goes to {r['to']}."
+            )
         elif name == "exchange_delivered_order_items":
-            extra = f" The price difference of {_money(result['refund']['amount'])} is refunded to {result['refund']['to']}." if "refund" in result else ""
+            extra = (
+                f" The price difference of {_money(result['refund']['amount'])} is refunded to "
+                f"{result['refund']['to']}."
+                if "refund" in result
+                else ""
+            )
             text = f"The exchange is done (reference {result['exchange_id']}).{extra}"
         elif name == "modify_pending_order_items":
-            text = f"Done: order #{oid} is updated, and the order total is {_money(intent.get('new_total', 0.0))}."
+            text = (
+                f"Done: order #{oid} is updated, and the order total is "
+                f"{_money(intent.get('new_total', 0.0))}."
+            )
         elif name == "modify_order_address":
             text = f"Done: order #{oid} will now ship to {result['shipping_address']}."
         elif name == "issue_compensation":
-            text = (f"Done: {_money(result['amount'])} in store credit has been added to your "
-                    f"account as compensation (your membership tier is {self.tier}).")
+            text = (
+                f"Done: {_money(result['amount'])} in store credit has been added to your "
+                f"account as compensation (your membership tier is {self.tier})."
+            )
         else:
             text = "Done."
         return self._finish(text)

@@ -20,19 +20,49 @@ from utility_gym.envs.web_shop.vocab import MAX_QUANTITY, TYPE_BY_NAME, ProductT
 _LIMIT = re.compile(r"at most (\d+) units of an item per order")
 
 _MONEY = r"\$\s?(\d[\d,]*(?:\.\d+)?)"
-_RESULT = re.compile(r"^\[(\d+)\] (.+)\n(P\d{6}) · \$([\d,]+\.\d\d) · ([\d.]+) out of 5 \((\d+) reviews?\)$", re.M)
+_RESULT = re.compile(
+    r"^\[(\d+)\] (.+)\n(P\d{6}) · \$([\d,]+\.\d\d) · ([\d.]+) out of 5 \((\d+) reviews?\)$", re.M
+)
 _BYLINE = re.compile(r"^(P\d{6}) · (.+?) · (.+?) › (.+)$", re.M)
 _FEATURES = re.compile(r"^Features: (.+)$", re.M)
 _PRICE = re.compile(r"^Price: \$([\d,]+\.\d\d)", re.M)
 _OPTION_LINE = re.compile(r"^([a-z]+): ((?:\[\d+\] [^\[]+?\s*)+)$", re.M)
 _OPTION_ITEM = re.compile(r"\[(\d+)\] ([^\[]+?)(?=\s*\[|\s*$)")
 _NEXT = re.compile(r"\[(\d+)\] Next >")
-_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-                 "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20}
+_NUMBER_WORDS = {
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+}
 RELATIVES = {
-    "son": "kids'", "daughter": "kids'", "nephew": "kids'", "niece": "kids'", "grandson": "kids'", "granddaughter": "kids'",
-    "kid": "kids'", "kids": "kids'", "child": "kids'", "wife": "women's", "mother": "women's", "mom": "women's",
-    "sister": "women's", "aunt": "women's", "husband": "men's", "father": "men's", "dad": "men's", "brother": "men's",
+    "son": "kids'",
+    "daughter": "kids'",
+    "nephew": "kids'",
+    "niece": "kids'",
+    "grandson": "kids'",
+    "granddaughter": "kids'",
+    "kid": "kids'",
+    "kids": "kids'",
+    "child": "kids'",
+    "wife": "women's",
+    "mother": "women's",
+    "mom": "women's",
+    "sister": "women's",
+    "aunt": "women's",
+    "husband": "men's",
+    "father": "men's",
+    "dad": "men's",
+    "brother": "men's",
     "uncle": "men's",
 }
 # Brands and product titles are proper names: the agent learns them from how the shopper writes
@@ -51,7 +81,14 @@ _FALLBACK_LIMIT = re.compile(r"(?:if it's|no more than) " + _MONEY)
 _SURVEY = re.compile(r"\$[\d,.]+ at most|\bup to \$")
 MAX_SURVEY = 8
 _SEPARATORS = (" and ", "together with", " plus ", ", a ", ", an ", ", some ")
-VAGUE_BUDGET = ("too expensive", "spend too much", "not too pricey", "cheap-ish", "reasonable price", "affordable")
+VAGUE_BUDGET = (
+    "too expensive",
+    "spend too much",
+    "not too pricey",
+    "cheap-ish",
+    "reasonable price",
+    "affordable",
+)
 MAX_PAGES = 10
 MAX_CHECKS = 24
 
@@ -176,8 +213,12 @@ class WebShopHeuristicAgent:
             self.fallback_kind = only.group(1) if only else None
             text = text.split("?")[0]
         self._understand_items(text)
-        if (self.mode is None and len(self.wants) == 1 and _SURVEY.search(low)
-                and not (self.wants[0].brand or self.wants[0].title or self.wants[0].best)):
+        if (
+            self.mode is None
+            and len(self.wants) == 1
+            and _SURVEY.search(low)
+            and not (self.wants[0].brand or self.wants[0].title or self.wants[0].best)
+        ):
             self.mode = "survey"  # "..., $45 at most": it may fit products of several brands
 
     def _comparison(self, text: str) -> bool:
@@ -211,8 +252,11 @@ class WebShopHeuristicAgent:
             return
         quantity = self._quantity(low)
         if quantity > self.limit:
-            self.refuse = (f"I'm sorry, but I can't do that: the shop allows at most {self.limit} of an item per order, "
-                           f"so I can't order {quantity} of them.")
+            self.refuse = (
+                f"I'm sorry, but I can't do that: the shop allows at most {self.limit} of an item "
+                "per order, "
+                f"so I can't order {quantity} of them."
+            )
             return
         # Several items: each item's words start after the last "and" (or ", a", "plus" ...)
         # before its type.
@@ -232,7 +276,9 @@ class WebShopHeuristicAgent:
         found: list[tuple[int, ProductType]] = []
         taken: list[tuple[int, int]] = []
         for name in sorted(TYPE_BY_NAME, key=len, reverse=True):
-            forms = "|".join(re.escape(f) for f in sorted({name, plural(name)}, key=len, reverse=True))
+            forms = "|".join(
+                re.escape(f) for f in sorted({name, plural(name)}, key=len, reverse=True)
+            )
             for m in re.finditer(r"(?<![\w-])(?:" + forms + r")(?![\w-])", low):
                 if any(a < m.end() and m.start() < b for a, b in taken):
                     continue
@@ -242,9 +288,16 @@ class WebShopHeuristicAgent:
         return sorted(found, key=lambda x: x[0])
 
     def _quantity(self, low: str) -> int:
-        m = re.search(r"\b(\d+|" + "|".join(_NUMBER_WORDS) + r")\s+(?:units|of the|of them|pieces of)\b", low)
+        m = re.search(
+            r"\b(\d+|" + "|".join(_NUMBER_WORDS) + r")\s+(?:units|of the|of them|pieces of)\b", low
+        )
         if m is None:
-            m = re.search(r"\b(?:need|buy|order|want|get)\s+(\d+|" + "|".join(_NUMBER_WORDS) + r")\s+(?!pack\b|bags\b|pieces\b)", low)
+            m = re.search(
+                r"\b(?:need|buy|order|want|get)\s+(\d+|"
+                + "|".join(_NUMBER_WORDS)
+                + r")\s+(?!pack\b|bags\b|pieces\b)",
+                low,
+            )
         if m is None:
             return 1
         word = m.group(1)
@@ -258,7 +311,11 @@ class WebShopHeuristicAgent:
                     w.attributes.append(a)
         if kind.audience:
             for aud in ("men's", "women's", "kids'"):
-                if aud in part and not ("women's" in part and aud == "men's" and "men's" not in part.replace("women's", "")):
+                if aud in part and not (
+                    "women's" in part
+                    and aud == "men's"
+                    and "men's" not in part.replace("women's", "")
+                ):
                     w.attributes.insert(0, aud)
                     break
             else:
@@ -279,7 +336,10 @@ class WebShopHeuristicAgent:
         if between:
             w.min_price, w.budget = _num(between.group(1)), _num(between.group(2))
         else:
-            m = re.search(r"(?:under|below|at most|no more than|budget is|less than|up to|for)\s+" + _MONEY, part)
+            m = re.search(
+                r"(?:under|below|at most|no more than|budget is|less than|up to|for)\s+" + _MONEY,
+                part,
+            )
             if m:
                 w.budget = _num(m.group(1))
         if "cheapest" in part:
@@ -310,7 +370,9 @@ class WebShopHeuristicAgent:
         if self.mode in ("cheaper", "fallback"):
             return None
         if not self.wants:
-            return "Sorry, I didn't catch what you'd like to buy. Which product are you looking for?"
+            return (
+                "Sorry, I didn't catch what you'd like to buy. Which product are you looking for?"
+            )
         w = self.wants[0]
         if w.title:
             return None
@@ -323,8 +385,18 @@ class WebShopHeuristicAgent:
         self.pending_ask = slots
         names = ["budget" if s == "budget" else s for s in slots]
         if len(names) == 1:
-            return f"Happy to help! Which {names[0]} would you like?" if names[0] != "budget" else "Happy to help! What's your budget?"
-        return "Happy to help! Could you tell me your " + ", ".join(names[:-1]) + " and " + names[-1] + "?"
+            return (
+                f"Happy to help! Which {names[0]} would you like?"
+                if names[0] != "budget"
+                else "Happy to help! What's your budget?"
+            )
+        return (
+            "Happy to help! Could you tell me your "
+            + ", ".join(names[:-1])
+            + " and "
+            + names[-1]
+            + "?"
+        )
 
     def _answers(self, text: str) -> None:
         low = text.lower()
@@ -388,8 +460,16 @@ class WebShopHeuristicAgent:
         for _eid, title, pid, price, rating, reviews in _RESULT.findall(self.page):
             if any(c["pid"] == pid for c in self.candidates):
                 continue
-            self.candidates.append({"pid": pid, "title": title, "price": _num(price), "rating": float(rating),
-                                    "reviews": int(reviews), "order": len(self.candidates)})
+            self.candidates.append(
+                {
+                    "pid": pid,
+                    "title": title,
+                    "price": _num(price),
+                    "rating": float(rating),
+                    "reviews": int(reviews),
+                    "order": len(self.candidates),
+                }
+            )
 
     def _viable(self, w: Want) -> list[dict[str, Any]]:
         out = []
@@ -444,7 +524,10 @@ class WebShopHeuristicAgent:
         if "Out of stock" in page or "Currently unavailable" in page:
             self.phase = "check"
             return "back"
-        offered = {m.group(1): [v.strip() for _, v in _OPTION_ITEM.findall(m.group(2))] for m in _OPTION_LINE.finditer(page)}
+        offered = {
+            m.group(1): [v.strip() for _, v in _OPTION_ITEM.findall(m.group(2))]
+            for m in _OPTION_LINE.finditer(page)
+        }
         if any(v not in offered.get(d, []) for d, v in w.options.items()):
             self.phase = "check"
             return "back"
@@ -530,8 +613,10 @@ class WebShopHeuristicAgent:
         (cheap, kind), (dear, _) = sorted(self.titles[:2], key=lambda t: self.prices[t[0]][1])
         w.title, w.type = cheap, kind
         low, high = self.prices[cheap][1], self.prices[dear][1]
-        return (f"The {cheap} is cheaper: ${low:,.2f}, ${high - low:,.2f} less than the {dear} "
-                f"at ${high:,.2f}.")
+        return (
+            f"The {cheap} is cheaper: ${low:,.2f}, ${high - low:,.2f} less than the {dear} "
+            f"at ${high:,.2f}."
+        )
 
     def _after_survey(self, w: Want) -> Action:
         brands = sorted({f["brand"] for f in self.fits})
@@ -543,8 +628,9 @@ class WebShopHeuristicAgent:
             return self._shop()
         self.pending_ask = ["brand"]
         self.mode = "brand"
-        return (f"I found {len(self.fits)} that fit: from {_join(brands)}. "
-                "Which brand would you like?")
+        return (
+            f"I found {len(self.fits)} that fit: from {_join(brands)}. Which brand would you like?"
+        )
 
     def _pick_fit(self, low: str) -> None:
         """The fitting product of the brand the shopper named (the first fit if none)."""

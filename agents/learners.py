@@ -26,8 +26,14 @@ import numpy as np
 class Adam:
     """Adam (Kingma & Ba 2015) for a list of numpy parameter arrays, updated in place."""
 
-    def __init__(self, params: Sequence[np.ndarray], lr: float = 0.01, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, decay: float | None = None) -> None:
+    def __init__(
+        self,
+        params: Sequence[np.ndarray],
+        lr: float = 0.01,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        decay: float | None = None,
+    ) -> None:
         self.params = list(params)
         self.lr, (self.b1, self.b2), self.eps, self.decay = lr, betas, eps, decay
         self.m = [np.zeros_like(p) for p in self.params]
@@ -39,7 +45,8 @@ class Adam:
         self.t += 1
         c1 = 1 - self.b1**self.t
         c2 = 1 - self.b2**self.t
-        # lr / sqrt(1 + t / decay): big steps while the policy is uniform, small ones once it is good.
+        # lr / sqrt(1 + t / decay): big steps while the policy is uniform, small ones once it is
+        # good.
         lr = self.lr / math.sqrt(1 + self.t / self.decay) if self.decay else self.lr
         for p, g, m, v in zip(self.params, grads, self.m, self.v):
             m *= self.b1
@@ -60,7 +67,8 @@ class _Step:
 
 
 class ReinforceAgent:
-    """Linear softmax policy over admissible actions, trained by policy gradient with a linear critic.
+    """Linear softmax policy over admissible actions, trained by policy gradient with a linear
+    critic.
 
     ``act(obs, info)`` samples an admissible index (``info["action_mask"]``) while training and
     takes the most probable one when ``greedy`` is set. ``observe(reward)`` records the reward of
@@ -110,8 +118,12 @@ class ReinforceAgent:
         # Count-based exploration (Tang et al. 2017, "#Exploration"): a SimHash of the state's
         # dialogue features is counted, and each step earns novelty / sqrt(count) while training.
         self.novelty = novelty
-        self.novelty_dims = np.arange(self.obs_dim) if novelty_dims is None else np.asarray(novelty_dims)
-        self._projection = np.random.default_rng(seed + 1).standard_normal((24, len(self.novelty_dims)))
+        self.novelty_dims = (
+            np.arange(self.obs_dim) if novelty_dims is None else np.asarray(novelty_dims)
+        )
+        self._projection = np.random.default_rng(seed + 1).standard_normal(
+            (24, len(self.novelty_dims))
+        )
         self._counts: dict[bytes, int] = {}
         self.greedy = False
         self.episodes = 0
@@ -183,7 +195,8 @@ class ReinforceAgent:
                 items.append((s, advantage + values[t], advantage))
         advantages = np.array([a for _, _, a in items])
         if self.normalize and len(items) > 1:
-            # Advantages on the scale of one: the step size no longer depends on how rare success is.
+            # Advantages on the scale of one: the step size no longer depends on how rare success
+            # is.
             advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
         for epoch in range(self.epochs):
             gW = np.zeros_like(self.W)
@@ -193,7 +206,9 @@ class ReinforceAgent:
                 ratio = probs[s.action] / max(s.probs[s.action], 1e-12)
                 # PPO's clipped surrogate (Schulman et al. 2017): no push past 1 +- clip of the
                 # sampling policy. In the first epoch ratio = 1: the REINFORCE gradient.
-                clipped = (advantage > 0 and ratio > 1 + self.clip) or (advantage < 0 and ratio < 1 - self.clip)
+                clipped = (advantage > 0 and ratio > 1 + self.clip) or (
+                    advantage < 0 and ratio < 1 - self.clip
+                )
                 # d log pi(a|x) / d logits = onehot(a) - pi; masked entries have pi = 0.
                 d = -probs.copy()
                 d[s.action] += 1.0
@@ -217,7 +232,16 @@ class ReinforceAgent:
         self.episodes = int(state.get("episodes", 0))
 
 
-STATE_FEATURE_PREFIXES = ("called:", "last_call:", "asked:", "given:", "verified", "user_act:", "agent_act:", "role:")
+STATE_FEATURE_PREFIXES = (
+    "called:",
+    "last_call:",
+    "asked:",
+    "given:",
+    "verified",
+    "user_act:",
+    "agent_act:",
+    "role:",
+)
 
 
 def state_feature_indices(feature_names: Sequence[str]) -> list[int]:
@@ -240,7 +264,11 @@ class MaskedRandomAgent:
 
     def act(self, obs: np.ndarray, info: dict[str, Any]) -> int:
         allowed = np.flatnonzero(np.asarray(info["action_mask"]))
-        return int(self.rng.choice(allowed)) if len(allowed) else int(self.rng.integers(self.n_actions))
+        return (
+            int(self.rng.choice(allowed))
+            if len(allowed)
+            else int(self.rng.integers(self.n_actions))
+        )
 
 
 @dataclass
@@ -254,8 +282,11 @@ class LearningCurve:
     steps: int = 0
 
 
-def run_rl_episode(env: gym.Env, agent: Any, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[bool, float, int]:
-    """One episode on an RL view; returns (success, return, steps). Calls ``observe`` if the agent has it."""
+def run_rl_episode(
+    env: gym.Env, agent: Any, seed: int | None = None, options: dict[str, Any] | None = None
+) -> tuple[bool, float, int]:
+    """One episode on an RL view; returns (success, return, steps). Calls ``observe`` if the agent
+    has it."""
     obs, info = env.reset(seed=seed, options=options)
     agent.reset()
     total, steps = 0.0, 0

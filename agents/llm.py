@@ -69,8 +69,16 @@ class LLMAgent:
     ) -> None:
         if client is None:
             config = LLMConfig.from_env(
-                model=model, base_url=base_url, api_key=api_key, temperature=temperature, timeout=timeout,
-                max_retries=max_retries, backoff=backoff, price_in=price_in, price_out=price_out, max_tokens=max_tokens,
+                model=model,
+                base_url=base_url,
+                api_key=api_key,
+                temperature=temperature,
+                timeout=timeout,
+                max_retries=max_retries,
+                backoff=backoff,
+                price_in=price_in,
+                price_out=price_out,
+                max_tokens=max_tokens,
             )
             client = ChatClient(config)
         self.client = client
@@ -81,13 +89,20 @@ class LLMAgent:
     def reset(self) -> None:
         self.messages: list[dict[str, Any]] = []
         self.tools: list[dict[str, Any]] = []
-        self._queue: deque[dict[str, Any]] = deque()  # tool calls the model asked for, not yet played
+        self._queue: deque[dict[str, Any]] = (
+            deque()
+        )  # tool calls the model asked for, not yet played
         self._awaiting: str | None = None  # the id of the tool call whose result comes next
 
     def act(self, obs: str, info: dict[str, Any]) -> Action:
         if "tools" in info and not self.messages:
             self.tools = list(info["tools"])
-            self.messages.append({"role": "system", "content": self.system_prompt.format(policy=info.get("policy", ""))})
+            self.messages.append(
+                {
+                    "role": "system",
+                    "content": self.system_prompt.format(policy=info.get("policy", "")),
+                }
+            )
         if self._awaiting is not None:
             self.messages.append({"role": "tool", "tool_call_id": self._awaiting, "content": obs})
             self._awaiting = None
@@ -109,7 +124,8 @@ class LLMAgent:
         return action
 
     def usage(self) -> dict[str, Any]:
-        """Requests, retries, failures, tokens, estimated cost (USD), seconds, malformed tool calls."""
+        """Requests, retries, failures, tokens, estimated cost (USD), seconds, malformed tool
+        calls."""
         return self.client.usage.to_dict()
 
     def config(self) -> dict[str, Any]:

@@ -48,7 +48,8 @@ _USER_VALUE_RX = re.compile(
 )
 # A user referring to an earlier conversation instead of repeating what they said in it.
 _REFERENCE_RX = re.compile(
-    r"\b(?:last time|earlier|this morning|yesterday|before|again|i told you|i gave you|you fixed it|same (?:one|way|problem|issue|address))\b",
+    r"\b(?:last time|earlier|this morning|yesterday|before|again|i told you|i gave you|you fixed "
+    r"it|same (?:one|way|problem|issue|address))\b",
     re.IGNORECASE,
 )
 _IDENTITY_FIELDS = frozenset({"email", "customer_id", "employee_id", "requester_id"})
@@ -64,7 +65,9 @@ class EpisodeValues:
 
     def __init__(self) -> None:
         self.by_source: dict[str, list[str]] = {}
-        self.first: dict[str, tuple[str, int]] = {}  # value -> (source, index) of its first appearance
+        self.first: dict[
+            str, tuple[str, int]
+        ] = {}  # value -> (source, index) of its first appearance
 
     def observe(self, events: Iterable[Mapping[str, Any]]) -> None:
         for event in events:
@@ -73,7 +76,11 @@ class EpisodeValues:
                 for m in _USER_VALUE_RX.finditer(content):
                     kind = m.lastgroup or "value"
                     value = m.group(kind)
-                    source = f"user:id:{re.match(r'[A-Z]+', value).group()}" if kind == "id" else f"user:{kind}"  # type: ignore[union-attr]
+                    source = (
+                        f"user:id:{re.match(r'[A-Z]+', value).group()}"
+                        if kind == "id"
+                        else f"user:{kind}"
+                    )  # type: ignore[union-attr]
                     self._add(source, value)
                     if kind == "name":  # tools take first and last names apart
                         first, last = value.split(None, 1)
@@ -109,11 +116,16 @@ class EpisodeValues:
         for value in sorted(self.first, key=len, reverse=True):
             if value in text:
                 source, index = self.first[value]
-                text = re.sub(r"(?<![\w@.])" + re.escape(value) + r"(?![\w@])", f"\u27e6{source}#{index}\u27e7", text)
+                text = re.sub(
+                    r"(?<![\w@.])" + re.escape(value) + r"(?![\w@])",
+                    f"\u27e6{source}#{index}\u27e7",
+                    text,
+                )
         return text
 
     def bind(self, template: str) -> str | None:
-        """``template`` with placeholders replaced by this episode's values; None if one is unbound."""
+        """``template`` with placeholders replaced by this episode's values; None if one is
+        unbound."""
         missing = False
 
         def value(m: re.Match[str]) -> str:
@@ -176,7 +188,9 @@ def identities(events: Iterable[Mapping[str, Any]]) -> set[str]:
                 if k in _IDENTITY_FIELDS and isinstance(v, str) and v:
                     out.add(v.lower())
             full = record.get("name")
-            if isinstance(record.get("first_name"), str) and isinstance(record.get("last_name"), str):
+            if isinstance(record.get("first_name"), str) and isinstance(
+                record.get("last_name"), str
+            ):
                 full = f"{record['first_name']} {record['last_name']}"
             if isinstance(full, str) and _FULL_NAME_RX.fullmatch(full):
                 out.add(full.lower())
@@ -257,19 +271,29 @@ def words(text: str) -> set[str]:
 
 
 class MemoryAgent:
-    """Wraps ``inner`` with an episodic memory of successful conversations (see the module docstring).
+    """Wraps ``inner`` with an episodic memory of successful conversations (see the module
+    docstring).
 
     Args:
         inner: the agent to wrap (it acts whenever the memory has nothing to replay).
         min_similarity: the word-overlap (Jaccard) a new opening request needs with a stored one.
         max_entries: the most memories kept; the least successful are forgotten first.
         replay: set False to only record (a control arm: the wrapped agent alone, same code path).
-        recall: set False to never show the wrapped agent what a user said in an earlier conversation.
+        recall: set False to never show the wrapped agent what a user said in an earlier
+        conversation.
         max_conversations: the most past conversations kept for recall (the oldest are dropped).
     """
 
-    def __init__(self, inner: Any, *, min_similarity: float = 0.75, max_entries: int = 10_000, replay: bool = True,
-                 recall: bool = True, max_conversations: int = 1_000) -> None:
+    def __init__(
+        self,
+        inner: Any,
+        *,
+        min_similarity: float = 0.75,
+        max_entries: int = 10_000,
+        replay: bool = True,
+        recall: bool = True,
+        max_conversations: int = 1_000,
+    ) -> None:
         self.inner = inner
         self.name = f"memory({getattr(inner, 'name', type(inner).__name__)})"
         self.min_similarity = min_similarity
@@ -301,7 +325,9 @@ class MemoryAgent:
                 ep.memory.uses += 1
         elif ep.replaying:
             assert ep.memory is not None
-            if ep.step - 1 < len(ep.memory.signatures) and ep.memory.signatures[ep.step - 1] != signature(events):
+            if ep.step - 1 < len(ep.memory.signatures) and ep.memory.signatures[
+                ep.step - 1
+            ] != signature(events):
                 self._hand_over()
         if ep.step:
             ep.signatures.append(signature(events))
@@ -317,7 +343,13 @@ class MemoryAgent:
         if recalled is not None:
             line = f"{recalled} {RECALLED}"
             obs = f"user: {line}\n{obs}"
-            info = {**info, "events": [{"role": "user", "content": line, "data": {"acts": [], "recalled": True}}, *events]}
+            info = {
+                **info,
+                "events": [
+                    {"role": "user", "content": line, "data": {"acts": [], "recalled": True}},
+                    *events,
+                ],
+            }
         inner_action = self.inner.act(obs, info)
         action: Action = inner_action
         if ep.replaying:
@@ -327,7 +359,11 @@ class MemoryAgent:
                 self._hand_over()
             else:
                 action = replayed
-        text = action if isinstance(action, str) else json.dumps(action, ensure_ascii=False, sort_keys=True)
+        text = (
+            action
+            if isinstance(action, str)
+            else json.dumps(action, ensure_ascii=False, sort_keys=True)
+        )
         if isinstance(action, str):
             ep.last_message = action
         ep.actions.append(ep.values.abstract(text))
@@ -350,16 +386,31 @@ class MemoryAgent:
                 ep.memory.failures += 1
             if ep.replaying:
                 self.stats.replayed_to_the_end += 1
-        if success and ep.key is not None and ep.actions and not (ep.memory is not None and ep.replaying):
+        if (
+            success
+            and ep.key is not None
+            and ep.actions
+            and not (ep.memory is not None and ep.replaying)
+        ):
             previous = self.memories.get(ep.key)
-            signatures = ep.signatures + [""]  # the last observation (the episode's end) is not needed
+            signatures = ep.signatures + [
+                ""
+            ]  # the last observation (the episode's end) is not needed
             said = _content_words(" ".join([ep.opening, *(reply for _, reply in ep.turns)]))
-            replayable = [not (call and _literal_words(a) & said) for a, call in zip(ep.actions, ep.tool_call, strict=True)]
-            self.memories[ep.key] = Memory(ep.key, ep.actions, ep.tool_call, signatures[: len(ep.actions)],
-                                           uses=previous.uses if previous else 0,
-                                           successes=(previous.successes if previous else 0) + 1,
-                                           failures=previous.failures if previous else 0,
-                                           replayable=replayable)
+            replayable = [
+                not (call and _literal_words(a) & said)
+                for a, call in zip(ep.actions, ep.tool_call, strict=True)
+            ]
+            self.memories[ep.key] = Memory(
+                ep.key,
+                ep.actions,
+                ep.tool_call,
+                signatures[: len(ep.actions)],
+                uses=previous.uses if previous else 0,
+                successes=(previous.successes if previous else 0) + 1,
+                failures=previous.failures if previous else 0,
+                replayable=replayable,
+            )
             self.stats.stored += 1
             self._forget()
         elif ep.memory is not None and not success and ep.memory.failures > ep.memory.successes:
@@ -390,7 +441,11 @@ class MemoryAgent:
         ep = self._ep
         if ep.recalls >= MAX_RECALLS or not _REFERENCE_RX.search(user_text):
             return None
-        who = ep.who | {m.group("name").lower() for m in _USER_VALUE_RX.finditer(user_text) if m.lastgroup == "name"}
+        who = ep.who | {
+            m.group("name").lower()
+            for m in _USER_VALUE_RX.finditer(user_text)
+            if m.lastgroup == "name"
+        }
         for past in reversed(self.conversations):
             if not who & set(past.identities):
                 continue
@@ -407,8 +462,11 @@ class MemoryAgent:
         return None
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        data = {"memories": [asdict(m) for m in self.memories.values()], "stats": asdict(self.stats),
-                "conversations": [asdict(c) for c in self.conversations]}
+        data = {
+            "memories": [asdict(m) for m in self.memories.values()],
+            "stats": asdict(self.stats),
+            "conversations": [asdict(c) for c in self.conversations],
+        }
         with open(path, "w", encoding="utf-8") as f:
             json.dump(data, f, ensure_ascii=False)
 
@@ -416,8 +474,10 @@ class MemoryAgent:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
         self.memories = {m["key"]: Memory(**m) for m in data["memories"]}
-        self.conversations = [Conversation(c["identities"], c["opening"], [tuple(t) for t in c["turns"]])
-                              for c in data.get("conversations", [])]
+        self.conversations = [
+            Conversation(c["identities"], c["opening"], [tuple(t) for t in c["turns"]])
+            for c in data.get("conversations", [])
+        ]
 
     def usage(self) -> dict[str, Any]:
         out = asdict(self.stats)
@@ -430,8 +490,13 @@ class MemoryAgent:
     def _replayed(self, memory: Memory, step: int) -> Action | None:
         if step >= len(memory.actions):
             return None
-        if memory.replayable and not memory.replayable[step] and not _literal_words(memory.actions[step]) <= self._ep.said:
-            return None  # it carries words of that user's the current one has not said: the wrapped agent acts
+        if (
+            memory.replayable
+            and not memory.replayable[step]
+            and not _literal_words(memory.actions[step]) <= self._ep.said
+        ):
+            # it carries words of that user's the current one has not said: the wrapped agent acts
+            return None
         text = self._ep.values.bind(memory.actions[step])
         if text is None:
             return None

@@ -20,7 +20,9 @@ class OracleAgent:
 
     name = "oracle"
 
-    def __init__(self, env: gym.Env, skip: Iterable[int] = (), replace: dict[int, PlanStep] | None = None) -> None:
+    def __init__(
+        self, env: gym.Env, skip: Iterable[int] = (), replace: dict[int, PlanStep] | None = None
+    ) -> None:
         self.env = env
         self.skip = set(skip)
         self.replace = dict(replace or {})

@@ -117,7 +117,8 @@ def load_policy(path: Path) -> LoadedPolicy:
 def save_numpy_policy(
     path: str | os.PathLike[str], weights: np.ndarray, view: dict[str, Any]
 ) -> Path:
-    """Save a linear softmax policy (``ReinforceAgent.W``: actions x (features + 1)) and its view."""
+    """Save a linear softmax policy (``ReinforceAgent.W``: actions x (features + 1)) and its
+    view."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("wb") as f:  # a file object: np.savez would otherwise append .npz to the name

@@ -38,10 +38,16 @@ class RandomAgent:
     def act(self, obs: str, info: dict[str, Any]) -> Action:
         if self.listing is None:
             tools = [ToolInfo.from_schema(t) for t in info.get("tools", [])]
-            self.listing = ActionListing(tools, policy=info.get("policy", ""), per_tool=self.per_tool)
+            self.listing = ActionListing(
+                tools, policy=info.get("policy", ""), per_tool=self.per_tool
+            )
         events = info.get("events") or [{"role": "user", "content": obs}]
         valid = info.get("valid_actions")
-        strings = self.listing.observe(events, valid) if self._started else self.listing.reset(events, valid)
+        strings = (
+            self.listing.observe(events, valid)
+            if self._started
+            else self.listing.reset(events, valid)
+        )
         self._started = True
         options = [i for i, s in enumerate(strings) if s]
         return self.listing.take(options[int(self.rng.integers(len(options)))])

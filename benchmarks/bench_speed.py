@@ -1,6 +1,7 @@
 """Wall time of ``utility-bench run``: the full test split of every text env, heuristic agent.
 
-    python benchmarks/bench_speed.py                       # heuristic, 4 trials, 2 workers, text envs
+    python benchmarks/bench_speed.py                       # heuristic, 4 trials, 2 workers, text
+    envs
     python benchmarks/bench_speed.py --agent random --trials 1 --verify
 
 Target (issue 6): under a minute on a 2-core machine for the text envs, 4 trials. Envs whose
@@ -32,8 +33,12 @@ def main() -> int:
     parser.add_argument("--env", nargs="+", default=["text"])
     parser.add_argument("--trials", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=None, help="keep the run here (default: a temporary folder)")
-    parser.add_argument("--verify", action="store_true", help="also time utility-bench verify on the run")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="keep the run here (default: a temporary folder)"
+    )
+    parser.add_argument(
+        "--verify", action="store_true", help="also time utility-bench verify on the run"
+    )
     args = parser.parse_args()
 
     env_ids = []
@@ -61,8 +66,22 @@ def main() -> int:
             out=out,
             quiet=True,
             # the run as utility-bench would record it (verify accepts no other command)
-            command=["utility-bench", "run", "--agent", args.agent, "--env", ",".join(env_ids), "--split", "test",
-                     "--trials", str(args.trials), "--workers", str(args.workers), "--out", str(out)],
+            command=[
+                "utility-bench",
+                "run",
+                "--agent",
+                args.agent,
+                "--env",
+                ",".join(env_ids),
+                "--split",
+                "test",
+                "--trials",
+                str(args.trials),
+                "--workers",
+                str(args.workers),
+                "--out",
+                str(out),
+            ],
         )
         (outcome,) = run_benchmark(settings, envs, agents)
         wall = time.perf_counter() - start
@@ -72,9 +91,15 @@ def main() -> int:
         print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
         print(f"envs: {', '.join(env_ids)}")
         print(f"set-up (envs, task lists, agent): {planned - start:6.1f} s")
-        print(f"episodes ({episodes}, {args.trials} trials, {args.workers} workers): {outcome.results['provenance']['wall_seconds']:6.1f} s")
+        print(
+            f"episodes ({episodes}, {args.trials} trials, {args.workers} workers): "
+            f"{outcome.results['provenance']['wall_seconds']:6.1f} s"
+        )
         verdict = "PASS" if wall < TARGET_SECONDS else "MISS"
-        print(f"wall time, all included: {wall:6.1f} s  ({episodes / wall:.0f} episodes/s)  [{verdict}: target < {TARGET_SECONDS:.0f} s]")
+        print(
+            f"wall time, all included: {wall:6.1f} s  ({episodes / wall:.0f} episodes/s)  "
+            f"[{verdict}: target < {TARGET_SECONDS:.0f} s]"
+        )
         if args.verify:
             start = time.perf_counter()
             with Runner(args.workers) as runner:

@@ -1,7 +1,8 @@
 """Fuzz every text env with hostile actions: Hypothesis-drawn and seeded raw ones.
 
     python benchmarks/fuzz.py                                   # 100,000 actions per text env
-    python benchmarks/fuzz.py --actions 2000 --size small --env utility/WebShop-v1 --json runs/fuzz.json
+    python benchmarks/fuzz.py --actions 2000 --size small --env utility/WebShop-v1 --json
+    runs/fuzz.json
 
 Half of each env's actions are drawn by Hypothesis (strategies over strings, JSON and Python
 values, tool calls built from the env's own schemas), half by a seeded raw fuzzer (mutated valid
@@ -35,7 +36,12 @@ import gymnasium as gym
 
 import utility_gym  # noqa: F401  (registers the envs)
 
-TEXT_ENVS = ("utility/CustomerService-v1", "utility/Ticketing-v1", "utility/TicketingQueue-v0", "utility/WebShop-v1")
+TEXT_ENVS = (
+    "utility/CustomerService-v1",
+    "utility/Ticketing-v1",
+    "utility/TicketingQueue-v0",
+    "utility/WebShop-v1",
+)
 SNAPSHOT_EVERY = 50
 RESULT_ROLES = frozenset({"tool", "page"})  # events that show a call's result
 
@@ -72,8 +78,24 @@ def _deep(n: int) -> Any:
     return v
 
 
-HOSTILE_TEXT = ("²", "٣", "𝟙", "\x00", "\ud800", "\u202e", "\x1b[31m", "<script>alert(1)</script>", "' OR 1=1 --",
-                "{{7*7}}", "%s%n", "\r\n", "🙂" * 3, "Z\u0351\u0352a", "a" * 3000, "9" * 5000)
+HOSTILE_TEXT = (
+    "²",
+    "٣",
+    "𝟙",
+    "\x00",
+    "\ud800",
+    "\u202e",
+    "\x1b[31m",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "{{7*7}}",
+    "%s%n",
+    "\r\n",
+    "🙂" * 3,
+    "Z\u0351\u0352a",
+    "a" * 3000,
+    "9" * 5000,
+)
 WEB_VERBS = ("search", "click", "select", "fill", "ask", "back", "buy")
 
 
@@ -97,11 +119,21 @@ class RawFuzzer:
         r = self.rng
         k = r.randint(0, 14 if depth < 3 else 8)
         return [
-            lambda: self.text(), lambda: r.randint(-(2**70), 2**70), lambda: r.random() * 10.0 ** r.randint(-5, 300),
-            lambda: float("nan"), lambda: None, lambda: r.random() < 0.5, lambda: b"\xff\xfe", lambda: Broken(),
-            lambda: BrokenStr("x"), lambda: [self.value(depth + 1) for _ in range(r.randint(0, 3))],
-            lambda: {self.text()[:8]: self.value(depth + 1) for _ in range(r.randint(0, 3))}, lambda: {1, 2},
-            lambda: _circular(), lambda: _deep(r.choice((40, 500, 1000))), lambda: (1, "x"),
+            lambda: self.text(),
+            lambda: r.randint(-(2**70), 2**70),
+            lambda: r.random() * 10.0 ** r.randint(-5, 300),
+            lambda: float("nan"),
+            lambda: None,
+            lambda: r.random() < 0.5,
+            lambda: b"\xff\xfe",
+            lambda: Broken(),
+            lambda: BrokenStr("x"),
+            lambda: [self.value(depth + 1) for _ in range(r.randint(0, 3))],
+            lambda: {self.text()[:8]: self.value(depth + 1) for _ in range(r.randint(0, 3))},
+            lambda: {1, 2},
+            lambda: _circular(),
+            lambda: _deep(r.choice((40, 500, 1000))),
+            lambda: (1, "x"),
         ][k]()
 
     def call(self) -> dict[str, Any]:
@@ -134,7 +166,20 @@ class RawFuzzer:
             return f"{r.choice(WEB_VERBS)}[{self.text()}]"
         if k < 0.95:
             return self.text()
-        return r.choice((None, 42, 3.5, b"bytes", ["list"], Broken(), BrokenStr("hello"), _circular(), _deep(1000), {1, 2}))
+        return r.choice(
+            (
+                None,
+                42,
+                3.5,
+                b"bytes",
+                ["list"],
+                Broken(),
+                BrokenStr("hello"),
+                _circular(),
+                _deep(1000),
+                {1, 2},
+            )
+        )
 
 
 def hypothesis_actions(n: int, seed: int, tools: list[dict[str, Any]]) -> list[Any]:
@@ -146,25 +191,45 @@ def hypothesis_actions(n: int, seed: int, tools: list[dict[str, Any]]) -> list[A
     names = [t["function"]["name"] for t in tools]
     json_value = st.recursive(
         st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
-        lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(st.text(max_size=8), children, max_size=4)
+        ),
         max_leaves=12,
     )
-    python_value = json_value | st.binary(max_size=8) | st.sets(st.integers(), max_size=3) | st.builds(Broken) | st.just(_circular())
+    python_value = (
+        json_value
+        | st.binary(max_size=8)
+        | st.sets(st.integers(), max_size=3)
+        | st.builds(Broken)
+        | st.just(_circular())
+    )
     name = st.sampled_from(names) | st.text(max_size=12)
-    call = st.fixed_dictionaries({"name": name, "arguments": st.dictionaries(st.text(max_size=10), python_value, max_size=4)})
-    json_call = st.fixed_dictionaries({"name": name, "arguments": st.dictionaries(st.text(max_size=10), json_value, max_size=4)})
+    call = st.fixed_dictionaries(
+        {"name": name, "arguments": st.dictionaries(st.text(max_size=10), python_value, max_size=4)}
+    )
+    json_call = st.fixed_dictionaries(
+        {"name": name, "arguments": st.dictionaries(st.text(max_size=10), json_value, max_size=4)}
+    )
     action = st.one_of(
         st.text(max_size=200),
         call,
         json_call.map(json.dumps),
-        st.builds(lambda verb, arg: f"{verb}[{arg}]", st.sampled_from(WEB_VERBS), st.text(max_size=30)),
+        st.builds(
+            lambda verb, arg: f"{verb}[{arg}]", st.sampled_from(WEB_VERBS), st.text(max_size=30)
+        ),
         python_value,
     )
     out: list[Any] = []
 
     @hseed(seed)
-    @settings(max_examples=n, database=None, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=n,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(action)
     def collect(a: Any) -> None:
         out.append(a)
@@ -203,7 +268,11 @@ def fuzz_env(env_id: str, n: int, size: str, seed: int = 0) -> dict[str, Any]:
             note("exceptions", f"step: {type(e).__name__}: {e}")
             terminated, truncated, obs, info = True, False, "", {"events": []}
         else:
-            if not isinstance(obs, str) or not env.observation_space.contains(obs) or not isinstance(info.get("events"), list):
+            if (
+                not isinstance(obs, str)
+                or not env.observation_space.contains(obs)
+                or not isinstance(info.get("events"), list)
+            ):
                 note("invalid_observations", repr(obs)[:200])
             roles = {e.get("role") for e in info["events"]}
             if not roles & RESULT_ROLES and world.changes(seq):
@@ -227,8 +296,16 @@ def fuzz_env(env_id: str, n: int, size: str, seed: int = 0) -> dict[str, Any]:
         note("integrity_failures", problem)
     env.close()
     kinds = ("exceptions", "invalid_observations", "failed_calls_that_wrote", "integrity_failures")
-    return {"env": env_id, "size": size, "actions": n, "episodes": episodes, "seconds": round(time.perf_counter() - started, 1),
-            **{k: counts[k] for k in kinds}, "examples": examples, "pass": not any(counts[k] for k in kinds)}
+    return {
+        "env": env_id,
+        "size": size,
+        "actions": n,
+        "episodes": episodes,
+        "seconds": round(time.perf_counter() - started, 1),
+        **{k: counts[k] for k in kinds},
+        "examples": examples,
+        "pass": not any(counts[k] for k in kinds),
+    }
 
 
 def integrity(env: Any) -> str | None:
@@ -253,8 +330,12 @@ def _short(action: Any) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--env", action="append", help=f"an env id (repeatable); default: {', '.join(TEXT_ENVS)}")
-    parser.add_argument("--actions", type=int, default=100_000, help="actions per env (default 100,000)")
+    parser.add_argument(
+        "--env", action="append", help=f"an env id (repeatable); default: {', '.join(TEXT_ENVS)}"
+    )
+    parser.add_argument(
+        "--actions", type=int, default=100_000, help="actions per env (default 100,000)"
+    )
     parser.add_argument("--size", default="default", help="world size (default: default)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
@@ -263,15 +344,22 @@ def main(argv: list[str] | None = None) -> int:
     for env_id in args.env or TEXT_ENVS:
         r = fuzz_env(env_id, args.actions, args.size, args.seed)
         results.append(r)
-        print(f"{env_id}: {r['actions']:,} actions, {r['episodes']:,} episodes, {r['seconds']:,.0f} s: "
-              f"exceptions {r['exceptions']}, invalid observations {r['invalid_observations']}, "
-              f"failed calls that wrote {r['failed_calls_that_wrote']}, integrity failures {r['integrity_failures']} "
-              f"-> {'PASS' if r['pass'] else 'FAIL'}", flush=True)
+        print(
+            f"{env_id}: {r['actions']:,} actions, {r['episodes']:,} episodes, {r['seconds']:,.0f} "
+            "s: "
+            f"exceptions {r['exceptions']}, invalid observations {r['invalid_observations']}, "
+            f"failed calls that wrote {r['failed_calls_that_wrote']}, integrity failures "
+            f"{r['integrity_failures']} "
+            f"-> {'PASS' if r['pass'] else 'FAIL'}",
+            flush=True,
+        )
         for kind, example in r["examples"].items():
             print(f"  first of {kind}: {example}", flush=True)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"python": sys.version.split()[0], "results": results}, indent=2) + "\n")
+        args.json.write_text(
+            json.dumps({"python": sys.version.split()[0], "results": results}, indent=2) + "\n"
+        )
     return 0 if all(r["pass"] for r in results) else 1
 
 

@@ -1,7 +1,10 @@
-"""Instructions per reset and per step, counted under valgrind: figures that machine load does not move.
+"""Instructions per reset and per step, counted under valgrind: figures that machine load does not
+move.
 
-    python benchmarks/instructions.py                     # CustomerService, Ticketing, TicketingQueue
-    python benchmarks/instructions.py --env utility/Ticketing-v1 --steps 300 --resets 100 --json runs/instr.json
+    python benchmarks/instructions.py                     # CustomerService, Ticketing,
+    TicketingQueue
+    python benchmarks/instructions.py --env utility/Ticketing-v1 --steps 300 --resets 100 --json
+    runs/instr.json
 
 Wall-clock medians (``speed.py``) move with the load of a shared machine: the same build ran
 Gymnasium's Taxi-v4 at 32,000 to 72,000 steps/s on one day. Instruction counts do not move.
@@ -44,13 +47,23 @@ LABELS = {"reset": "reset (new task)", "tool": "step: tool call", "taxi": "Taxi-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--env", action="append", help="an env id (repeatable); default: " + ", ".join(DEFAULT_ENVS))
+    parser.add_argument(
+        "--env", action="append", help="an env id (repeatable); default: " + ", ".join(DEFAULT_ENVS)
+    )
     parser.add_argument("--size", default="default", help="world size: small, default or large")
-    parser.add_argument("--steps", type=int, default=200, help="tool-call steps counted per env (at least 10)")
-    parser.add_argument("--resets", type=int, default=60, help="new-task resets counted per env (at least 5)")
-    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="valgrind runs at once")
+    parser.add_argument(
+        "--steps", type=int, default=200, help="tool-call steps counted per env (at least 10)"
+    )
+    parser.add_argument(
+        "--resets", type=int, default=60, help="new-task resets counted per env (at least 5)"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=min(2, os.cpu_count() or 1), help="valgrind runs at once"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
-    parser.add_argument("--worker", nargs=4, metavar=("KIND", "ENV", "N", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--worker", nargs=4, metavar=("KIND", "ENV", "N", "OUT"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if args.worker:
         kind, env_id, n, out = args.worker
@@ -58,16 +71,31 @@ def main(argv: list[str] | None = None) -> int:
 
     valgrind = shutil.which("valgrind")
     if valgrind is None:
-        parser.error("valgrind is not installed; on Debian: apt-get install valgrind (or use speed.py for wall-clock figures)")
+        parser.error(
+            "valgrind is not installed; on Debian: apt-get install valgrind (or use speed.py for "
+            "wall-clock figures)"
+        )
     if args.steps < 10 or args.resets < 5:
         parser.error("--steps must be at least 10 and --resets at least 5")
     envs = args.env or list(DEFAULT_ENVS)
     jobs = [("taxi", "Taxi-v4", max(args.steps, 200))]
-    jobs += [(kind, env_id, args.resets if kind == "reset" else args.steps) for env_id in envs for kind in ("reset", "tool")]
-    print(f"instructions per operation under callgrind (medians; world size {args.size!r}); {len(jobs)} valgrind runs, {args.jobs} at a time\n")
-    with tempfile.TemporaryDirectory(prefix="utility-gym-instr-") as tmp, ThreadPoolExecutor(args.jobs) as pool:
+    jobs += [
+        (kind, env_id, args.resets if kind == "reset" else args.steps)
+        for env_id in envs
+        for kind in ("reset", "tool")
+    ]
+    print(
+        f"instructions per operation under callgrind (medians; world size {args.size!r}); "
+        f"{len(jobs)} valgrind runs, {args.jobs} at a time\n"
+    )
+    with (
+        tempfile.TemporaryDirectory(prefix="utility-gym-instr-") as tmp,
+        ThreadPoolExecutor(args.jobs) as pool,
+    ):
         counts = list(pool.map(lambda job: run_job(valgrind, job, Path(tmp), args.size), jobs))
-    figures = {f"{kind} {env_id}": summarize(c) for (kind, env_id, _), c in zip(jobs, counts, strict=True)}
+    figures = {
+        f"{kind} {env_id}": summarize(c) for (kind, env_id, _), c in zip(jobs, counts, strict=True)
+    }
     taxi = figures[f"taxi {jobs[0][1]}"]
     results: dict[str, Any] = {"size": args.size, "taxi": taxi, "envs": {}}
     for env_id in envs:
@@ -78,7 +106,10 @@ def main(argv: list[str] | None = None) -> int:
             results["envs"][env_id][kind] = f | {"taxi_steps": f["median"] / taxi["median"]}
             print_row(LABELS[kind], f, taxi)
         print()
-    print(f"reference: {jobs[0][1]} median {taxi['median']:,.0f} instructions per step (n={taxi['n']})")
+    print(
+        f"reference: {jobs[0][1]} median {taxi['median']:,.0f} instructions per step "
+        f"(n={taxi['n']})"
+    )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2) + "\n")
@@ -86,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-# -- the parent: one valgrind run per (kind, env) ---------------------------------------------------
+# -- the parent: one valgrind run per (kind, env)
+# ---------------------------------------------------
 
 
 def run_job(valgrind: str, job: tuple[str, str, int], tmp: Path, size: str) -> list[int]:
@@ -96,21 +128,26 @@ def run_job(valgrind: str, job: tuple[str, str, int], tmp: Path, size: str) -> l
     command = [
         valgrind, "--tool=callgrind", "--toggle-collect=starmap_next", "--dump-after=starmap_next",
         f"--callgrind-out-file={out / 'cg.out'}",
-        sys.executable, str(Path(__file__).resolve()), "--size", size, "--worker", kind, env_id, str(n), str(out),
+        sys.executable, str(Path(__file__).resolve()), "--size", size, "--worker", kind, env_id, str(n), str(out),  # noqa: E501
     ]  # fmt: skip
     # A fixed hash seed: set and dict orders, and so the counts, are the same run after run.
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     proc = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
-        raise SystemExit(f"valgrind run for {kind} {env_id} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+        raise SystemExit(
+            f"valgrind run for {kind} {env_id} failed ({proc.returncode}):\n{proc.stderr[-2000:]}"
+        )
     counts = read_dumps(out)
     if len(counts) < n:
-        raise SystemExit(f"valgrind run for {kind} {env_id} wrote {len(counts)} profiles, expected {n}")
+        raise SystemExit(
+            f"valgrind run for {kind} {env_id} wrote {len(counts)} profiles, expected {n}"
+        )
     return counts[:n]
 
 
 def read_dumps(out: Path) -> list[int]:
-    """The instruction total of each per-operation profile ``cg.out.1``, ``cg.out.2``, ... in order."""
+    """The instruction total of each per-operation profile ``cg.out.1``, ``cg.out.2``, ... in
+    order."""
     dumps = sorted(out.glob("cg.out.*"), key=lambda p: int(p.suffix[1:]))
     counts = []
     for path in dumps:
@@ -189,7 +226,9 @@ def worker(kind: str, env_id: str, n: int, out: Path, size: str) -> int:
         for call in u.task.tool_calls:
             if toolbox.tools[call.name].terminal or done >= n:
                 continue
-            result = measured(env.step, json.dumps({"name": call.name, "arguments": dict(call.arguments)}))
+            result = measured(
+                env.step, json.dumps({"name": call.name, "arguments": dict(call.arguments)})
+            )
             done += 1
             if result[2] or result[3]:
                 break

@@ -27,7 +27,12 @@ from typing import Any
 
 import numpy as np
 
-TEXT_ENVS = ("utility/CustomerService-v1", "utility/Ticketing-v1", "utility/TicketingQueue-v0", "utility/WebShop-v1")
+TEXT_ENVS = (
+    "utility/CustomerService-v1",
+    "utility/Ticketing-v1",
+    "utility/TicketingQueue-v0",
+    "utility/WebShop-v1",
+)
 REPORT_EVERY = 100_000
 MAX_GROWTH_MB = 30.0
 MAX_STEP_MS = 50.0
@@ -83,8 +88,12 @@ def run_env(env_id: str, steps: int, size: str, every: int, seed: int = 0) -> di
             rss.append((n + 1, rss_mb()))
             worst = step_ns[: n + 1].max() / 1e6
             p999 = float(np.percentile(step_ns[: n + 1], 99.9)) / 1e6
-            print(f"{env_id}: {n + 1:>9,} steps  RSS {rss[-1][1]:7.1f} MB  worst step so far {worst:6.2f} ms, p99.9 {p999:5.2f} ms "
-                  f"({episodes:,} episodes, {time.perf_counter() - started:,.0f} s)", flush=True)
+            print(
+                f"{env_id}: {n + 1:>9,} steps  RSS {rss[-1][1]:7.1f} MB  worst step so far "
+                f"{worst:6.2f} ms, p99.9 {p999:5.2f} ms "
+                f"({episodes:,} episodes, {time.perf_counter() - started:,.0f} s)",
+                flush=True,
+            )
     env.close()
     reset_ns = reset_ns[:resets]
     at_100k = next((mb for k, mb in rss if k >= min(REPORT_EVERY, steps)), rss[-1][1])
@@ -108,7 +117,10 @@ def run_env(env_id: str, steps: int, size: str, every: int, seed: int = 0) -> di
             "worst": round(float(reset_ns.max()) / 1e6, 3),
         },
     }
-    figures["pass"] = figures["growth_after_100k_mb"] <= MAX_GROWTH_MB and figures["step_cpu_ms"]["worst"] <= MAX_STEP_MS
+    figures["pass"] = (
+        figures["growth_after_100k_mb"] <= MAX_GROWTH_MB
+        and figures["step_cpu_ms"]["worst"] <= MAX_STEP_MS
+    )
     return figures
 
 
@@ -119,10 +131,16 @@ def _child(env_id: str, steps: int, size: str, every: int, out: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--env", action="append", help=f"an env id (repeatable); default: {', '.join(TEXT_ENVS)}")
-    parser.add_argument("--steps", type=int, default=1_000_000, help="steps per env (default 1,000,000)")
+    parser.add_argument(
+        "--env", action="append", help=f"an env id (repeatable); default: {', '.join(TEXT_ENVS)}"
+    )
+    parser.add_argument(
+        "--steps", type=int, default=1_000_000, help="steps per env (default 1,000,000)"
+    )
     parser.add_argument("--size", default="default", help="world size (default: default)")
-    parser.add_argument("--every", type=int, default=REPORT_EVERY, help="print RSS every this many steps")
+    parser.add_argument(
+        "--every", type=int, default=REPORT_EVERY, help="print RSS every this many steps"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     results = []
@@ -136,13 +154,20 @@ def main(argv: list[str] | None = None) -> int:
         proc.join()
         results.append(figures)
         s = figures["step_cpu_ms"]
-        print(f"{env_id}: RSS {figures['rss_mb'][0][1]:.1f} -> {figures['rss_mb'][-1][1]:.1f} MB "
-              f"(+{figures['growth_after_100k_mb']:.1f} MB after 100k); step CPU median {s['median']:.3f} ms, "
-              f"p99.9 {s['p99.9']:.2f} ms, worst {s['worst']:.2f} ms; "
-              f"{'PASS' if figures['pass'] else 'MISS'} (<= {MAX_GROWTH_MB:.0f} MB, <= {MAX_STEP_MS:.0f} ms)", flush=True)
+        print(
+            f"{env_id}: RSS {figures['rss_mb'][0][1]:.1f} -> {figures['rss_mb'][-1][1]:.1f} MB "
+            f"(+{figures['growth_after_100k_mb']:.1f} MB after 100k); step CPU median "
+            f"{s['median']:.3f} ms, "
+            f"p99.9 {s['p99.9']:.2f} ms, worst {s['worst']:.2f} ms; "
+            f"{'PASS' if figures['pass'] else 'MISS'} (<= {MAX_GROWTH_MB:.0f} MB, <= "
+            f"{MAX_STEP_MS:.0f} ms)",
+            flush=True,
+        )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"python": sys.version.split()[0], "results": results}, indent=2) + "\n")
+        args.json.write_text(
+            json.dumps({"python": sys.version.split()[0], "results": results}, indent=2) + "\n"
+        )
     return 0
 
 

@@ -1,6 +1,7 @@
 """Speed of the simulated user's NLU: median microseconds per `understand` call over the corpus.
 
-    python benchmarks/nlu_speed.py                 # 20 repeats over tests/core/data/agent_utterances.jsonl
+    python benchmarks/nlu_speed.py                 # 20 repeats over
+    tests/core/data/agent_utterances.jsonl
     python benchmarks/nlu_speed.py --repeats 50
 
 Target: < 40 µs for a typical one-sentence message. Figures are for the cold path (a message
@@ -9,7 +10,8 @@ costs well under a microsecond (printed last). The script prints PASS/MISS next 
 but never fails: it measures, tests assert. Times are CPU time of this thread (robust to other
 processes being scheduled, not to them sharing the core), so a reference operation is timed
 right after every call: on an idle modern x86 core `sum(range(100))` takes about 0.6 µs, and
-the "calibrated" line rescales each one-sentence call by that reference before taking medians. It also times one 100 KB
+the "calibrated" line rescales each one-sentence call by that reference before taking medians. It
+also times one 100 KB
 message (linear-time check).
 """
 
@@ -46,8 +48,16 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     args = parser.parse_args()
 
-    texts = [json.loads(line)["text"] for line in args.corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
-    short_ids = {i for i, t in enumerate(texts) if t.count(".") + t.count("?") + t.count("!") <= 1 and "\n" not in t}
+    texts = [
+        json.loads(line)["text"]
+        for line in args.corpus.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    short_ids = {
+        i
+        for i, t in enumerate(texts)
+        if t.count(".") + t.count("?") + t.count("!") <= 1 and "\n" not in t
+    }
     for t in texts:  # warm-up: compile caches, first-call costs
         _understand(t, DEFAULT_LEXICON)
 
@@ -77,7 +87,9 @@ def main() -> None:
                 refs.append(ref_now)
                 calibrated_per_message[i].append(dt / 1000 * REFERENCE_IDLE_US / ref_now)
             per_call.append(total / len(texts) / 1000)
-        big = ("Hello, I checked order #W1001 and the refund of $52.10 is on its way. " * 1500)[:100_000]
+        big = ("Hello, I checked order #W1001 and the refund of $52.10 is on its way. " * 1500)[
+            :100_000
+        ]
         t0 = clock()
         cold(big)
         big_ms = (clock() - t0) / 1e6
@@ -94,14 +106,25 @@ def main() -> None:
     short = [statistics.median(v) for i, v in enumerate(per_message) if i in short_ids]
     short_median = statistics.median(short)
     ref = statistics.median(refs)
-    calibrated = statistics.median(statistics.median(v) for i, v in enumerate(calibrated_per_message) if i in short_ids)
+    calibrated = statistics.median(
+        statistics.median(v) for i, v in enumerate(calibrated_per_message) if i in short_ids
+    )
     verdict = "PASS" if calibrated < TARGET_US else "MISS"
     print(f"corpus: {len(texts)} agent messages, {args.repeats} repeats (thread CPU time)")
     print(f"median per understand() call over the corpus: {statistics.median(per_call):.1f} µs")
-    print(f"median per message, all messages:            {statistics.median(every):.1f} µs (p90 {_pct(every, 0.9):.1f} µs)")
+    print(
+        f"median per message, all messages:            {statistics.median(every):.1f} µs (p90 "
+        f"{_pct(every, 0.9):.1f} µs)"
+    )
     print(f"median per message, one-sentence messages:   {short_median:.1f} µs (n={len(short)})")
-    print(f"reference sum(range(100)):                   {ref:.2f} µs (idle machine: ~{REFERENCE_IDLE_US} µs)")
-    print(f"one-sentence, calibrated to an idle core:    {calibrated:.1f} µs  [{verdict} < {TARGET_US:.0f} µs]")
+    print(
+        f"reference sum(range(100)):                   {ref:.2f} µs (idle machine: "
+        f"~{REFERENCE_IDLE_US} µs)"
+    )
+    print(
+        f"one-sentence, calibrated to an idle core:    {calibrated:.1f} µs  [{verdict} < "
+        f"{TARGET_US:.0f} µs]"
+    )
     print(f"one 100 KB message:                          {big_ms:.2f} ms")
     print(f"repeated message (reading memo hit):         {repeat_us:.2f} µs")
 

@@ -53,16 +53,23 @@ Timing = dict[str, float]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--env", action="append", help="an env id (repeatable); default: every utility/* id")
+    parser.add_argument(
+        "--env", action="append", help="an env id (repeatable); default: every utility/* id"
+    )
     parser.add_argument("--size", default="default", help="world size: small, default or large")
-    parser.add_argument("--repeats", type=int, default=2000, help="timed steps per figure; resets are a quarter")
+    parser.add_argument(
+        "--repeats", type=int, default=2000, help="timed steps per figure; resets are a quarter"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
 
     ids = args.env or sorted(i for i in gym.registry if i.startswith("utility/"))
     n_steps = max(10, args.repeats)
     n_resets = max(5, args.repeats // 4)
-    print(f"utility-gym {utility_gym.__version__} speed, Python {platform.python_version()}, {platform.machine()}")
+    print(
+        f"utility-gym {utility_gym.__version__} speed, Python {platform.python_version()}, "
+        f"{platform.machine()}"
+    )
     print(f"{n_steps} timed steps and {n_resets} resets per figure; world size {args.size!r}\n")
 
     results: dict[str, Any] = {"size": args.size, "steps": n_steps, "resets": n_resets, "envs": {}}
@@ -75,9 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     if taxi and clock:
         rates = sorted(clock.rates)
         print(
-            f"reference: {taxi['id']} {taxi['steps_per_s']:,.0f} steps/s at the start (same process, random actions), "
-            f"{rates[0]:,.0f} to {rates[-1]:,.0f} (median {statistics.median(rates):,.0f}) in {len(rates)} bursts "
-            f"between the samples; the targets were set when it ran {REFERENCE_TAXI_STEPS_PER_S:,.0f} steps/s here"
+            f"reference: {taxi['id']} {taxi['steps_per_s']:,.0f} steps/s at the start (same "
+            "process, random actions), "
+            f"{rates[0]:,.0f} to {rates[-1]:,.0f} (median {statistics.median(rates):,.0f}) in "
+            f"{len(rates)} bursts "
+            "between the samples; the targets were set when it ran "
+            f"{REFERENCE_TAXI_STEPS_PER_S:,.0f} steps/s here"
         )
         results["reference_taxi_steps_per_s"] = REFERENCE_TAXI_STEPS_PER_S
         results["taxi_bursts_steps_per_s"] = clock.rates
@@ -118,7 +128,8 @@ class TaxiClock:
         return self.rate
 
     def tick(self) -> float:
-        """The Taxi speed to scale the sample just taken by; measured again every ``every`` samples."""
+        """The Taxi speed to scale the sample just taken by; measured again every ``every``
+        samples."""
         rate = self.rate
         self.count += 1
         if self.count % self.every == 0:
@@ -126,7 +137,9 @@ class TaxiClock:
         return rate
 
 
-def time_env(env_id: str, size: str, n_steps: int, n_resets: int, clock: TaxiClock | None = None) -> dict[str, Any]:
+def time_env(
+    env_id: str, size: str, n_steps: int, n_resets: int, clock: TaxiClock | None = None
+) -> dict[str, Any]:
     kwargs = {"size": size} if _takes(env_id, "size") else {}
     figures: dict[str, Any] = {"kwargs": kwargs, "world_build_ms": time_world_build(env_id, size)}
     env = gym.make(env_id, **kwargs)
@@ -138,7 +151,9 @@ def time_env(env_id: str, size: str, n_steps: int, n_resets: int, clock: TaxiClo
         figures["step_final_grading"] = summarize(*final)
         figures["step_user_turn"] = summarize(*time_user_turns(env, n_steps, clock))
         figures["episode_loop"] = time_episode_loop(env, n_steps, clock=clock)
-        figures["episode_loop_recurring"] = time_episode_loop(env, n_steps, recurring=10, clock=clock)
+        figures["episode_loop_recurring"] = time_episode_loop(
+            env, n_steps, recurring=10, clock=clock
+        )
     finally:
         env.close()
     return figures
@@ -181,7 +196,9 @@ def time_resets(env: gym.Env, seeds: range, clock: TaxiClock | None = None) -> S
     return out.samples()
 
 
-def time_tool_calls(env: gym.Env, n: int, clock: TaxiClock | None = None) -> tuple[Samples, Samples]:
+def time_tool_calls(
+    env: gym.Env, n: int, clock: TaxiClock | None = None
+) -> tuple[Samples, Samples]:
     """Replay each task's oracle tool calls (realistic lookups and writes), then end the
     conversation: the last step is timed apart because it grades the episode."""
     calls, finals = _Recorder(clock), _Recorder(clock)
@@ -194,7 +211,9 @@ def time_tool_calls(env: gym.Env, n: int, clock: TaxiClock | None = None) -> tup
         for call in env.unwrapped.task.tool_calls:
             if toolbox.tools[call.name].terminal:
                 continue
-            elapsed, done = _timed_step(env, json.dumps({"name": call.name, "arguments": dict(call.arguments)}))
+            elapsed, done = _timed_step(
+                env, json.dumps({"name": call.name, "arguments": dict(call.arguments)})
+            )
             calls.add(elapsed)
             if done:
                 ended = True
@@ -221,7 +240,9 @@ def time_user_turns(env: gym.Env, n: int, clock: TaxiClock | None = None) -> Sam
     return out.samples(n)
 
 
-def time_episode_loop(env: gym.Env, n: int, recurring: int | None = None, clock: TaxiClock | None = None) -> dict[str, float]:
+def time_episode_loop(
+    env: gym.Env, n: int, recurring: int | None = None, clock: TaxiClock | None = None
+) -> dict[str, float]:
     """Steps per second of a scripted loop (a fixed shuffled mix of messages, lookups with
     made-up arguments and bad actions), counting resets in the wall time. Each episode is a new
     task, or with ``recurring=k`` one of k tasks (generated before the clock starts)."""
@@ -300,9 +321,14 @@ def _timed_step(env: gym.Env, action: Any) -> tuple[float, bool]:
 def _dummy(schema: dict[str, Any]) -> Any:
     if "enum" in schema:
         return schema["enum"][0]
-    return {"string": "W1001", "integer": 1, "number": 5.0, "boolean": False, "array": [], "object": {}}.get(
-        schema.get("type"), "x"
-    )
+    return {
+        "string": "W1001",
+        "integer": 1,
+        "number": 5.0,
+        "boolean": False,
+        "array": [],
+        "object": {},
+    }.get(schema.get("type"), "x")
 
 
 def _takes(env_id: str, name: str) -> bool:
@@ -350,16 +376,33 @@ def print_env(env_id: str, f: dict[str, Any]) -> None:
         verdict = ""
         scaled = t.get("median_us_at_reference")
         if target is not None:
-            verdict = f"   target < {target:,.0f} µs: {'PASS' if t['median_us'] < target else 'MISS'}"
+            verdict = (
+                f"   target < {target:,.0f} µs: {'PASS' if t['median_us'] < target else 'MISS'}"
+            )
             if scaled is not None:
-                verdict += f", at {REFERENCE_TAXI_STEPS_PER_S / 1e3:.0f}k Taxi/s {scaled:,.1f} µs: {'PASS' if scaled < target else 'MISS'}"
+                verdict += (
+                    f", at {REFERENCE_TAXI_STEPS_PER_S / 1e3:.0f}k Taxi/s {scaled:,.1f} µs: "
+                    f"{'PASS' if scaled < target else 'MISS'}"
+                )
         # The median in Taxi steps, each sample scaled by the Taxi speed of its moment: a figure
         # that load on a shared machine (which slows everything alike) moves far less than µs.
-        taxi_steps = f"   = {t['median_taxi_steps']:5.1f} Taxi steps" if "median_taxi_steps" in t else ""
-        print(f"  {label:<26}median {t['median_us']:>8.1f} µs   p90 {t['p90_us']:>8.1f} µs   (n={t['n']}){taxi_steps}{verdict}")
-    for label, key in (("episode loop, new tasks", "episode_loop"), ("episode loop, 10 tasks", "episode_loop_recurring")):
+        taxi_steps = (
+            f"   = {t['median_taxi_steps']:5.1f} Taxi steps" if "median_taxi_steps" in t else ""
+        )
+        print(
+            f"  {label:<26}median {t['median_us']:>8.1f} µs   p90 {t['p90_us']:>8.1f} µs   "
+            f"(n={t['n']}){taxi_steps}{verdict}"
+        )
+    for label, key in (
+        ("episode loop, new tasks", "episode_loop"),
+        ("episode loop, 10 tasks", "episode_loop_recurring"),
+    ):
         loop = f[key]
-        ratio = f"   = {loop['steps_per_s'] / loop['taxi_steps_per_s']:.3f} x Taxi" if "taxi_steps_per_s" in loop else ""
+        ratio = (
+            f"   = {loop['steps_per_s'] / loop['taxi_steps_per_s']:.3f} x Taxi"
+            if "taxi_steps_per_s" in loop
+            else ""
+        )
         print(
             f"  {label:<26}{loop['steps_per_s']:>10,.0f} steps/s "
             f"({loop['steps']} steps, {loop['episodes']} episodes, resets included){ratio}"

@@ -17,11 +17,17 @@ import utility_gym  # noqa: F401  (registers the envs)
 from utility_gym.testing.turn_corpus import TurnJudge, load_turns, score
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "core" / "data"
-DEFAULT_FILES = (DATA / "agent_turns.jsonl", DATA / "agent_turns_heldout.jsonl", DATA / "agent_turns_frontier.jsonl")
+DEFAULT_FILES = (
+    DATA / "agent_turns.jsonl",
+    DATA / "agent_turns_heldout.jsonl",
+    DATA / "agent_turns_frontier.jsonl",
+)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("files", nargs="*", type=Path, default=list(DEFAULT_FILES))
     parser.add_argument("--show", type=int, default=0, help="print up to N failures per file")
     args = parser.parse_args()

@@ -32,12 +32,40 @@ from utility_gym.envs.web_shop.site.app import ShopApp
 from utility_gym.envs.web_shop.site.server import ShopServer, shop_world
 
 PAGES = ("/", "/search?q=lamp", "/search?q=rain+jacket&sort=price_asc", "/product/P000001", "/cart")
-PAYLOADS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "'><svg/onload=alert(1)>")
+PAYLOADS = (
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "'><svg/onload=alert(1)>",
+)
 DIGITS = ("²", "٣", "𝟙", "²²²²²²", "½")
-FIELDS = ("q", "category", "min_price", "max_price", "min_rating", "sort", "page", "qty", "item_id", "product_id",
-          "size", "color")
-PATHS = ("/", "/search", "/cart", "/checkout", "/buy", "/cart/add", "/cart/remove", "/product/P000001",
-         "/product/P000001/reviews", "/order/O10001", "/static/shop.js", "/nope")
+FIELDS = (
+    "q",
+    "category",
+    "min_price",
+    "max_price",
+    "min_rating",
+    "sort",
+    "page",
+    "qty",
+    "item_id",
+    "product_id",
+    "size",
+    "color",
+)
+PATHS = (
+    "/",
+    "/search",
+    "/cart",
+    "/checkout",
+    "/buy",
+    "/cart/add",
+    "/cart/remove",
+    "/product/P000001",
+    "/product/P000001/reviews",
+    "/order/O10001",
+    "/static/shop.js",
+    "/nope",
+)
 CLIENT_TIMEOUT = 5.0
 
 
@@ -52,7 +80,9 @@ class StdlibServer:
     def __init__(self, app: ShopApp) -> None:
         self.httpd = make_server("127.0.0.1", 0, app, server_class=WSGIServer, handler_class=_Quiet)
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
 
     def __enter__(self) -> StdlibServer:
         self.thread.start()
@@ -99,15 +129,22 @@ def _clients(port: int, clients: int, requests: int) -> dict[str, float]:
     for t in threads:
         t.join(timeout=120)
     seconds = time.perf_counter() - started
-    return {"answered": answered, "failed": failed, "seconds": round(seconds, 2), "requests_per_s": round(answered / seconds, 1)}
+    return {
+        "answered": answered,
+        "failed": failed,
+        "seconds": round(seconds, 2),
+        "requests_per_s": round(answered / seconds, 1),
+    }
 
 
 def _stall(port: int) -> list[socket.socket]:
     a = socket.create_connection(("127.0.0.1", port), timeout=10)
     a.sendall(b"GET /search?q=lamp HTTP/1.1\r\nHost: 127.0.0.1\r\n")
     b = socket.create_connection(("127.0.0.1", port), timeout=10)
-    b.sendall(b"POST /cart/add HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-              b"Content-Length: 500\r\n\r\nproduct_id=P0")
+    b.sendall(
+        b"POST /cart/add HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: 500\r\n\r\nproduct_id=P0"
+    )
     return [a, b]
 
 
@@ -118,11 +155,24 @@ def _hostile(rng: random.Random) -> tuple[str, str, bytes | None]:
         path += rng.choice(("", "/")) + rng.choice(DIGITS + PAYLOADS + ("%ff", "..", "a" * 300))
     if rng.random() < 0.2:
         path = f"/product/P{rng.choice(DIGITS)}"
-    pairs = [(rng.choice(FIELDS), rng.choice(DIGITS + PAYLOADS + ("", "-1", "1e308", "nan", "%zz", "🙂" * 5)))
-             for _ in range(rng.randint(0, 5))]
-    query = urlencode(pairs) if rng.random() < 0.8 else "".join(rng.choice(string.printable + "%&=") for _ in range(40))
+    pairs = [
+        (
+            rng.choice(FIELDS),
+            rng.choice(DIGITS + PAYLOADS + ("", "-1", "1e308", "nan", "%zz", "🙂" * 5)),
+        )
+        for _ in range(rng.randint(0, 5))
+    ]
+    query = (
+        urlencode(pairs)
+        if rng.random() < 0.8
+        else "".join(rng.choice(string.printable + "%&=") for _ in range(40))
+    )
     url = quote(path, safe="/%") + ("?" + quote(query, safe="=&%+") if query else "")
-    body = urlencode([(rng.choice(FIELDS), rng.choice(DIGITS + PAYLOADS)) for _ in range(3)]).encode() if method == "POST" else None
+    body = (
+        urlencode([(rng.choice(FIELDS), rng.choice(DIGITS + PAYLOADS)) for _ in range(3)]).encode()
+        if method == "POST"
+        else None
+    )
     return method, url, body
 
 
@@ -145,7 +195,11 @@ def _fuzz(port: int, n: int, seed: int = 14) -> dict[str, int]:
 
 def measure(kind: str, requests: int, fuzz: int) -> dict[str, Any]:
     app = ShopApp(shop_world(0, "small"), log=lambda text: None)
-    server: Any = ShopServer(app, "127.0.0.1", 0).start() if kind == "waitress" else StdlibServer(app).__enter__()
+    server: Any = (
+        ShopServer(app, "127.0.0.1", 0).start()
+        if kind == "waitress"
+        else StdlibServer(app).__enter__()
+    )
     port = server.port
     try:
         out: dict[str, Any] = {"server": kind}
@@ -167,9 +221,15 @@ def measure(kind: str, requests: int, fuzz: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=800, help="GETs per load figure (default 800)")
-    parser.add_argument("--fuzz", type=int, default=3000, help="hostile requests per server (default 3,000)")
-    parser.add_argument("--server", action="append", choices=("waitress", "wsgiref"), help="default: both")
+    parser.add_argument(
+        "--requests", type=int, default=800, help="GETs per load figure (default 800)"
+    )
+    parser.add_argument(
+        "--fuzz", type=int, default=3000, help="hostile requests per server (default 3,000)"
+    )
+    parser.add_argument(
+        "--server", action="append", choices=("waitress", "wsgiref"), help="default: both"
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     results = []
@@ -177,10 +237,16 @@ def main(argv: list[str] | None = None) -> int:
         r = measure(kind, args.requests, args.fuzz)
         results.append(r)
         stalled = r["eight_clients_two_stalled"]
-        print(f"{kind:9s} 1 client {r['one_client']['requests_per_s']:7.1f} req/s | 8 clients "
-              f"{r['eight_clients']['requests_per_s']:7.1f} req/s | 8 clients, 2 stalled: {stalled['answered']} answered, "
-              f"{stalled['failed']} failed in {stalled['seconds']} s | fuzz: {r['fuzz']['requests']} requests, "
-              f"{r['fuzz']['5xx']} 5xx, {r['fuzz']['unescaped']} unescaped, {r['fuzz']['failed']} failed", flush=True)
+        print(
+            f"{kind:9s} 1 client {r['one_client']['requests_per_s']:7.1f} req/s | 8 clients "
+            f"{r['eight_clients']['requests_per_s']:7.1f} req/s | 8 clients, 2 stalled: "
+            f"{stalled['answered']} answered, "
+            f"{stalled['failed']} failed in {stalled['seconds']} s | fuzz: {r['fuzz']['requests']} "
+            "requests, "
+            f"{r['fuzz']['5xx']} 5xx, {r['fuzz']['unescaped']} unescaped, {r['fuzz']['failed']} "
+            "failed",
+            flush=True,
+        )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2) + "\n")

@@ -1,7 +1,8 @@
 """Steps per second of the web shop: the text env at 1,000 and 100,000 products, the browser env
 with and without screenshots. Medians over repeats.
 
-    python benchmarks/web_shop_speed.py                  # everything (the 100,000-product build takes a while)
+    python benchmarks/web_shop_speed.py                  # everything (the 100,000-product build
+    takes a while)
     python benchmarks/web_shop_speed.py --no-xl --no-browser
     python benchmarks/web_shop_speed.py --repeats 7 --episodes 40
 
@@ -10,7 +11,8 @@ Each repeat plays the oracle's plans of the first ``--episodes`` test tasks as b
 over ``info["valid_actions"]`` (new pages, so fewer cache hits). "step" counts only time inside
 ``step()``; "loop" also counts ``reset()``; "cpu" divides by this process's CPU time instead of the
 wall clock (steadier on a shared machine; for the browser env, the CPU time of Python, the
-Playwright driver and Chromium's processes together, measured in separate repeats). Targets (issue 4): text >= 2,000 steps/s at 1,000
+Playwright driver and Chromium's processes together, measured in separate repeats). Targets (issue
+4): text >= 2,000 steps/s at 1,000
 products and >= 500 at 100,000; browser >= 50 steps/s without screenshots and >= 20 with.
 The script measures; the tests assert behaviour.
 """
@@ -35,8 +37,12 @@ def bracket(step: PlanStep) -> str:
     if step.call is None:
         return f"ask[{step.say}]"
     a = step.call.arguments
-    return {"search": f"search[{a.get('query')}]", "click": f"click[{a.get('target')}]",
-            "select": f"select[{a.get('option')}]", "back": "back"}.get(step.call.name, "back")
+    return {
+        "search": f"search[{a.get('query')}]",
+        "click": f"click[{a.get('target')}]",
+        "select": f"select[{a.get('option')}]",
+        "back": "back",
+    }.get(step.call.name, "back")
 
 
 def plans(env: Any, n: int) -> list[tuple[str, list[str]]]:
@@ -90,8 +96,12 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def play(env: Any, scripts: list[tuple[str, list[str]]], after_step: Callable[[], Any] | None = None,
-         whole_tree: bool = False) -> dict[str, float]:
+def play(
+    env: Any,
+    scripts: list[tuple[str, list[str]]],
+    after_step: Callable[[], Any] | None = None,
+    whole_tree: bool = False,
+) -> dict[str, float]:
     steps = 0
     in_step = in_reset = cpu = 0.0
     for task_id, actions in scripts:
@@ -110,20 +120,38 @@ def play(env: Any, scripts: list[tuple[str, list[str]]], after_step: Callable[[]
             steps += 1
             if terminated or truncated:
                 break
-    return {"steps": steps, "step": steps / in_step, "cpu": steps / max(cpu, 1e-9), "loop": steps / (in_step + in_reset),
-            "reset_ms": 1000 * in_reset / max(1, len(scripts))}
+    return {
+        "steps": steps,
+        "step": steps / in_step,
+        "cpu": steps / max(cpu, 1e-9),
+        "loop": steps / (in_step + in_reset),
+        "reset_ms": 1000 * in_reset / max(1, len(scripts)),
+    }
 
 
 def wander(env: Any, task_ids: list[str], seed: int, length: int = 20) -> dict[str, float]:
     rng = random.Random(seed)
-    words = ["jacket", "waterproof", "organic coffee", "yoga mat", "speaker", "dog bed", "vegan shampoo", "desk lamp"]
+    words = [
+        "jacket",
+        "waterproof",
+        "organic coffee",
+        "yoga mat",
+        "speaker",
+        "dog bed",
+        "vegan shampoo",
+        "desk lamp",
+    ]
     steps = 0
     in_step = cpu = 0.0
     for task_id in task_ids:
         _, info = env.reset(options={"task_id": task_id})
         for _ in range(length):
             valid = [a for a in info["valid_actions"] if "<" not in a]
-            action = f"search[{rng.choice(words)}]" if rng.random() < 0.15 or not valid else rng.choice(valid)
+            action = (
+                f"search[{rng.choice(words)}]"
+                if rng.random() < 0.15 or not valid
+                else rng.choice(valid)
+            )
             t, c = time.perf_counter(), time.process_time()
             _, _, terminated, truncated, info = env.step(action)
             in_step += time.perf_counter() - t
@@ -134,7 +162,9 @@ def wander(env: Any, task_ids: list[str], seed: int, length: int = 20) -> dict[s
     return {"steps": steps, "step": steps / in_step, "cpu": steps / max(cpu, 1e-9)}
 
 
-def browse(env: Any, seed: int, after_step: Callable[[], Any] | None = None, length: int = 60) -> dict[str, float]:
+def browse(
+    env: Any, seed: int, after_step: Callable[[], Any] | None = None, length: int = 60
+) -> dict[str, float]:
     """Steady-state steps: one episode of searches, result pages, options and back, no purchase.
 
     Short oracle episodes also pay for the previous episode's browser context being torn down
@@ -147,7 +177,9 @@ def browse(env: Any, seed: int, after_step: Callable[[], Any] | None = None, len
     in_step = cpu = 0.0
     words = ["rain jacket", "yoga mat", "bluetooth speaker", "coffee beans", "dog bed", "desk lamp"]
     for i in range(length):
-        valid = [a for a in info["valid_actions"] if "<" not in a and "Buy" not in a and "Cart" not in a]
+        valid = [
+            a for a in info["valid_actions"] if "<" not in a and "Buy" not in a and "Cart" not in a
+        ]
         if i % 6 == 0 or not valid:
             action = f"search[{rng.choice(words)}]"
         else:
@@ -168,7 +200,9 @@ def median(runs: list[dict[str, float]], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
-def text_rows(size: str, label: str, repeats: int, episodes: int) -> list[tuple[str, str, float, str]]:
+def text_rows(
+    size: str, label: str, repeats: int, episodes: int
+) -> list[tuple[str, str, float, str]]:
     from utility_gym.envs.web_shop.env import WebShopEnv
 
     t = time.perf_counter()
@@ -197,7 +231,12 @@ def browser_rows(repeats: int, episodes: int, transport: str) -> list[tuple[str,
 
     rows = []
     for screenshots in (False, True):
-        env = WebShopBrowserEnv(size="default", split="test", render_mode="rgb_array" if screenshots else None, transport=transport)
+        env = WebShopBrowserEnv(
+            size="default",
+            split="test",
+            render_mode="rgb_array" if screenshots else None,
+            transport=transport,
+        )
         env.step_cap = 50
         scripts = plans(env, episodes)
         after = env.render if screenshots else None
@@ -205,15 +244,25 @@ def browser_rows(repeats: int, episodes: int, transport: str) -> list[tuple[str,
         runs = [play(env, scripts, after) for _ in range(repeats)]
         cpu_runs = [play(env, scripts, after, whole_tree=True) for _ in range(repeats)]
         env.close()
-        env = WebShopBrowserEnv(size="default", split="test", render_mode="rgb_array" if screenshots else None, transport=transport)
+        env = WebShopBrowserEnv(
+            size="default",
+            split="test",
+            render_mode="rgb_array" if screenshots else None,
+            transport=transport,
+        )
         env.step_cap = 10_000
-        walks = [browse(env, seed=r, after_step=env.render if screenshots else None) for r in range(repeats)]
+        walks = [
+            browse(env, seed=r, after_step=env.render if screenshots else None)
+            for r in range(repeats)
+        ]
         env.close()
         what = f"browser ({transport})" + (" + screenshot" if screenshots else "")
         target = TARGETS["browser + screenshot" if screenshots else "browser"]
         rows.append((what, "oracle plans, step (wall)", median(runs, "step"), f"{target:,.0f}"))
         rows.append((what, "oracle plans, step (cpu, all procs)", median(cpu_runs, "cpu"), ""))
-        rows.append((what, "one long episode, step (wall)", median(walks, "step"), f"{target:,.0f}"))
+        rows.append(
+            (what, "one long episode, step (wall)", median(walks, "step"), f"{target:,.0f}")
+        )
         rows.append((what, "one long episode, step (cpu, all)", median(walks, "cpu"), ""))
         rows.append((what, "reset ms (fresh context)", median(runs, "reset_ms"), ""))
     return rows
@@ -245,9 +294,13 @@ def main() -> int:
         shown = f"{value:,.2f}" if "ms" in measure else f"{value:,.0f}"
         print(f"{env_name:<{width}}  {measure:<32} {shown:>10}  {target:>7}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"(medians of {args.repeats} repeats; steps/s unless the measure says ms; 'cpu' divides by CPU time: this "
-          f"process's for the text env, Python + driver + Chromium for the browser; load average {load:.1f} on "
-          f"{os.cpu_count()} cores)")
+    print(
+        f"(medians of {args.repeats} repeats; steps/s unless the measure says ms; 'cpu' divides by "
+        "CPU time: this "
+        "process's for the text env, Python + driver + Chromium for the browser; load average "
+        f"{load:.1f} on "
+        f"{os.cpu_count()} cores)"
+    )
     return 0
 
 

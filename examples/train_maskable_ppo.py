@@ -46,18 +46,33 @@ class MaskablePolicyAgent:
         pass
 
     def act(self, obs: np.ndarray, info: dict[str, Any]) -> int:
-        action, _ = self.model.predict(obs, action_masks=np.asarray(info["action_mask"], bool), deterministic=True)
+        action, _ = self.model.predict(
+            obs, action_masks=np.asarray(info["action_mask"], bool), deterministic=True
+        )
         return int(action)
 
 
-def build(templates: list[str], *, env_id: str, seed_pool: int, size: str, n_envs: int, seed: int, n_steps: int, **ppo: Any) -> Any:
+def build(
+    templates: list[str],
+    *,
+    env_id: str,
+    seed_pool: int,
+    size: str,
+    n_envs: int,
+    seed: int,
+    n_steps: int,
+    **ppo: Any,
+) -> Any:
     """A MaskablePPO model on ``n_envs`` copies of the RL view (SB3's DummyVecEnv + Monitor)."""
     try:
         from sb3_contrib import MaskablePPO
         from stable_baselines3.common.monitor import Monitor
         from stable_baselines3.common.vec_env import DummyVecEnv
     except ImportError:
-        sys.exit("MaskablePPO needs the 'rl' extra: pip install 'utility-gym[rl]' (with a CPU build of torch)")
+        sys.exit(
+            "MaskablePPO needs the 'rl' extra: pip install 'utility-gym[rl]' (with a CPU build of "
+            "torch)"
+        )
 
     import torch
 
@@ -68,7 +83,9 @@ def build(templates: list[str], *, env_id: str, seed_pool: int, size: str, n_env
 
     venv = DummyVecEnv([make for _ in range(n_envs)])
     venv.seed(seed)
-    return MaskablePPO("MlpPolicy", venv, n_steps=n_steps, seed=seed, device="cpu", verbose=0, **ppo)
+    return MaskablePPO(
+        "MlpPolicy", venv, n_steps=n_steps, seed=seed, device="cpu", verbose=0, **ppo
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--templates", default=",".join(CURRICULUM))
     p.add_argument("--steps", type=int, default=60_000, help="environment steps of training")
     p.add_argument("--n-envs", type=int, default=4)
-    p.add_argument("--n-steps", type=int, default=256, help="rollout length per env between updates")
+    p.add_argument(
+        "--n-steps", type=int, default=256, help="rollout length per env between updates"
+    )
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=3e-4)
     p.add_argument("--ent-coef", type=float, default=0.01)
@@ -85,14 +104,32 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--eval-episodes", type=int, default=200)
     p.add_argument("--size", default="default")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", type=Path, default=Path("runs/maskable_ppo"),
-                   help="folder for maskable-ppo.zip, learning_curve.png and curve.json")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs/maskable_ppo"),
+        help="folder for maskable-ppo.zip, learning_curve.png and curve.json",
+    )
     args = p.parse_args(argv)
 
     templates = [t for t in args.templates.split(",") if t]
-    model = build(templates, env_id=args.env, seed_pool=args.seed_pool, size=args.size, n_envs=args.n_envs, seed=args.seed,
-                  n_steps=args.n_steps, batch_size=args.batch_size, learning_rate=args.lr, ent_coef=args.ent_coef, gamma=0.97)
-    print(f"{args.env}: MaskablePPO, templates {', '.join(templates)}, {args.steps} steps on {args.n_envs} envs")
+    model = build(
+        templates,
+        env_id=args.env,
+        seed_pool=args.seed_pool,
+        size=args.size,
+        n_envs=args.n_envs,
+        seed=args.seed,
+        n_steps=args.n_steps,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        ent_coef=args.ent_coef,
+        gamma=0.97,
+    )
+    print(
+        f"{args.env}: MaskablePPO, templates {', '.join(templates)}, {args.steps} steps on "
+        f"{args.n_envs} envs"
+    )
     start = time.perf_counter()
     progress = progress_callback(max(args.steps // 20, 1))
     model.learn(total_timesteps=args.steps, callback=progress)
@@ -100,16 +137,31 @@ def main(argv: list[str] | None = None) -> int:
 
     eval_env = make_rl_env(args.env, templates, size=args.size)
     seeds = [EVAL_SEED_BASE + i for i in range(args.eval_episodes)]
-    rows = [("MaskablePPO", evaluate(eval_env, MaskablePolicyAgent(model), seeds)),
-            ("random (masked)", evaluate(eval_env, MaskedRandomAgent(int(eval_env.action_space.n), seed=args.seed), seeds))]
+    rows = [
+        ("MaskablePPO", evaluate(eval_env, MaskablePolicyAgent(model), seeds)),
+        (
+            "random (masked)",
+            evaluate(
+                eval_env, MaskedRandomAgent(int(eval_env.action_space.n), seed=args.seed), seeds
+            ),
+        ),
+    ]
     print(f"\ntrained in {seconds:.0f} s; final, {len(seeds)} fresh tasks each:")
     final = {}
     for name, wins in rows:
         low, high = wilson_interval(sum(wins), len(wins))
         final[name] = {"success": sum(wins) / len(wins), "ci95": [low, high], "n": len(wins)}
         print(f"  {name:<16} success {sum(wins) / len(wins):.3f}  95% CI [{low:.3f}, {high:.3f}]")
-    save(model, args, {"steps": progress.steps, "train_success": progress.success, "final": final,
-                       "seconds": round(seconds)})
+    save(
+        model,
+        args,
+        {
+            "steps": progress.steps,
+            "train_success": progress.success,
+            "final": final,
+            "seconds": round(seconds),
+        },
+    )
     return 0
 
 
@@ -134,12 +186,23 @@ def plot_curve(curve: dict[str, Any], path: Path, env_id: str) -> None:
         print("no plot: matplotlib is missing (pip install 'utility-gym[plot]')", file=sys.stderr)
         return
     fig, ax = plt.subplots(figsize=(8.4, 3.6), dpi=120)
-    ax.plot(curve["steps"], curve["train_success"], color="C0", marker="o", markersize=3,
-            label="training episodes (last 100)")
+    ax.plot(
+        curve["steps"],
+        curve["train_success"],
+        color="C0",
+        marker="o",
+        markersize=3,
+        label="training episodes (last 100)",
+    )
     colors = {"MaskablePPO": "C0", "random (masked)": "C3"}
     for name, row in curve["final"].items():
-        ax.axhline(row["success"], color=colors.get(name, "0.5"), linestyle="--", linewidth=1,
-                   label=f"{name}, fresh tasks: {row['success']:.2f}")
+        ax.axhline(
+            row["success"],
+            color=colors.get(name, "0.5"),
+            linestyle="--",
+            linewidth=1,
+            label=f"{name}, fresh tasks: {row['success']:.2f}",
+        )
         ax.axhspan(*row["ci95"], color=colors.get(name, "0.5"), alpha=0.12)
     ax.set_xlabel("environment steps")
     ax.set_ylabel("success rate")
@@ -153,7 +216,8 @@ def plot_curve(curve: dict[str, Any], path: Path, env_id: str) -> None:
 
 
 def progress_callback(every: int) -> Any:
-    """An SB3 callback printing the success of the last 100 training episodes every ``every`` steps."""
+    """An SB3 callback printing the success of the last 100 training episodes every ``every``
+    steps."""
     from stable_baselines3.common.callbacks import BaseCallback
 
     class Progress(BaseCallback):
@@ -171,7 +235,11 @@ def progress_callback(every: int) -> Any:
                 if episodes:
                     self.steps.append(int(self.num_timesteps))
                     self.success.append(rate)
-                print(f"  {self.num_timesteps:>7} steps  success of recent training episodes {rate:.3f}", flush=True)
+                print(
+                    f"  {self.num_timesteps:>7} steps  success of recent training episodes "
+                    f"{rate:.3f}",
+                    flush=True,
+                )
             return True
 
     return Progress()

@@ -2,10 +2,12 @@
 """Regenerate the published baseline submissions and the leaderboards built from submissions/.
 
     .venv/bin/python submissions/regenerate.py            # re-run heuristic, random and oracle,
-                                                          # replace their submissions, rebuild the boards
+                                                          # replace their submissions, rebuild the
+                                                          # boards
     .venv/bin/python submissions/regenerate.py --boards   # only rebuild docs/leaderboard.md and
                                                           # submissions/leaderboard.html
-    .venv/bin/python submissions/regenerate.py --check    # verify every submission; fail when a board is stale
+    .venv/bin/python submissions/regenerate.py --check    # verify every submission; fail when a
+    board is stale
 
 Run it after any change to an env, a task generator, the simulated user or a baseline agent
 (tests/bench/test_bench__submissions.py fails until you do). Every submission is verified, with
@@ -32,9 +34,9 @@ MANIFEST = {
     "contact": "utility-gym maintainers: open an issue at the project's repository",
 }
 DESCRIPTIONS = {
-    "heuristic": "The policy-following rule-based agent of each domain (utility_gym.agents.heuristic_*), no privileged access.",
-    "random": "Uniform over the admissible actions of each step (utility_gym.agents.random_agent), seeded by the episode seed.",
-    "oracle": "Replays the hidden task's oracle plan (utility_gym.agents.oracle): a privileged reference, shown apart.",
+    "heuristic": "The policy-following rule-based agent of each domain (utility_gym.agents.heuristic_*), no privileged access.",  # noqa: E501
+    "random": "Uniform over the admissible actions of each step (utility_gym.agents.random_agent), seeded by the episode seed.",  # noqa: E501
+    "oracle": "Replays the hidden task's oracle plan (utility_gym.agents.oracle): a privileged reference, shown apart.",  # noqa: E501
 }
 
 
@@ -81,7 +83,11 @@ def boards(workers: int, check: bool) -> int:
             print(f"{path.relative_to(ROOT)} is up to date")
         elif check:
             status = 1
-            print(f"{path.relative_to(ROOT)} is stale: run python3 submissions/regenerate.py --boards", file=sys.stderr)
+            print(
+                f"{path.relative_to(ROOT)} is stale: run python3 submissions/regenerate.py "
+                "--boards",
+                file=sys.stderr,
+            )
         else:
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path.relative_to(ROOT)}")
@@ -92,7 +98,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--boards", action="store_true", help="only rebuild the boards")
-    mode.add_argument("--check", action="store_true", help="only verify; exit 1 when a board is stale")
+    mode.add_argument(
+        "--check", action="store_true", help="only verify; exit 1 when a board is stale"
+    )
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     if not (args.boards or args.check):

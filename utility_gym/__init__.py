@@ -1,4 +1,5 @@
-"""utility-gym: Gymnasium environments for real-world agent work with a simulated user in the loop."""
+"""utility-gym: Gymnasium environments for real-world agent work with a simulated user in the
+loop."""
 
 from utility_gym import registration as _registration  # noqa: F401  (registers utility/* ids)
 

@@ -135,22 +135,43 @@ def cancel_unshipped_except(db: sqlite3.Connection, rng: random.Random, now: str
     )
     for o in cancel:
         s.call("cancel_pending_order", order_id=o["id"], reason="no longer needed")
-    s.say(f"Done: orders {ids} are cancelled and {_money(total)} in total will be refunded. "
-          f"{_anything_else()}", essential=True)
+    s.say(
+        f"Done: orders {ids} are cancelled and {_money(total)} in total will be refunded. "
+        f"{_anything_else()}",
+        essential=True,
+    )
     s.intent = 1
     s.say(f"I can change the shipping address of {moved} to {address}. {CONFIRM}", essential=True)
     for o in move:
-        s.call("modify_order_address", order_id=o["id"], address1=street, city=city, state=state,
-               zip=zip_code)
+        s.call(
+            "modify_order_address",
+            order_id=o["id"],
+            address1=street,
+            city=city,
+            state=state,
+            zip=zip_code,
+        )
     s.say(f"Done: {moved} will ship to {address}. {_anything_else()}", essential=True)
     refund = Fact("amount", total, "total refund", computed=len(cancel) > 1)
     condition = "if any of them can't be cancelled anymore, send it to my new address as well"
     intents = [
-        Intent("cancel the unshipped orders but one", opening, "write", "cancel",
-               tuple(o["id"] for o in cancel), (refund,)),
-        Intent("send the rest to the new address", second, "write", "change_address",
-               tuple(o["id"] for o in move), (Fact("text", zip_code, "new zip code"),),
-               condition=condition),
+        Intent(
+            "cancel the unshipped orders but one",
+            opening,
+            "write",
+            "cancel",
+            tuple(o["id"] for o in cancel),
+            (refund,),
+        ),
+        Intent(
+            "send the rest to the new address",
+            second,
+            "write",
+            "change_address",
+            tuple(o["id"] for o in move),
+            (Fact("text", zip_code, "new zip code"),),
+            condition=condition,
+        ),
     ]
     summary = f"cancel {len(cancel)} unshipped orders of {cid} but the {name}; {len(move)} moved"
     return _draft(intents, known, s, rng, summary, opening=opening)
@@ -434,8 +455,11 @@ def _return_one(s: Script, o: dict, item: dict, request: str, name: str) -> Inte
 def modify_or_cancel(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     """Switch an item of a pending order to a described variant ("the lamp in brass"); if that
     variant is out of stock, cancel the whole order."""
-    cases = memo(db, "described_pending",
-                 lambda: _described(db, _orders(db, "o.status = 'pending'", everyone=True)))
+    cases = memo(
+        db,
+        "described_pending",
+        lambda: _described(db, _orders(db, "o.status = 'pending'", everyone=True)),
+    )
     o, item, dim, value, v, in_stock = _pick_branch(rng, cases)
     condition = f"if the {dim} {value} one is out of stock, cancel the whole order"
     request = (
@@ -443,8 +467,12 @@ def modify_or_cancel(db: sqlite3.Connection, rng: random.Random, now: str) -> Ta
         f"to {dim} {value}? If that one is out of stock, cancel the whole order instead, I won't "
         "need it then."
     ).strip()
-    known = {"order_id": o["id"], "item": item["product_name"], "option": f"{dim} {value}",
-             "reason": "no longer needed"}
+    known = {
+        "order_id": o["id"],
+        "item": item["product_name"],
+        "option": f"{dim} {value}",
+        "reason": "no longer needed",
+    }
     s = Script()
     _verify(s, o, rng, known, by=rng.choice(("email", "name_zip")))
     s.call("get_customer_details", essential=False)
@@ -453,8 +481,12 @@ def modify_or_cancel(db: sqlite3.Connection, rng: random.Random, now: str) -> Ta
     if in_stock:
         intent = _modify_branch(s, o, item, v, request)
     else:
-        intent = _cancel_branch(s, o, request, f"I'm sorry, the {v['options']} version is out of "
-                                "stock. As you asked, I can cancel")
+        intent = _cancel_branch(
+            s,
+            o,
+            request,
+            f"I'm sorry, the {v['options']} version is out of stock. As you asked, I can cancel",
+        )
     intent = dataclasses.replace(intent, condition=condition)
     stock = "in stock" if in_stock else "out of stock"
     summary = f"{'modify' if in_stock else 'cancel'} {o['id']} ({dim} {value} {stock})"
@@ -469,15 +501,25 @@ def _modify_branch(s: Script, o: dict, item: dict, v: dict, request: str) -> Int
         f"be {_money(new_total)}. {CONFIRM}",
         essential=True,
     )
-    s.call("modify_pending_order_items", order_id=o["id"], item_ids=[item["id"]],
-           new_variant_ids=[v["id"]])
+    s.call(
+        "modify_pending_order_items",
+        order_id=o["id"],
+        item_ids=[item["id"]],
+        new_variant_ids=[v["id"]],
+    )
     s.say(
         f"Done: the {item['product_name']} is now {v['options']} and the order total is "
         f"{_money(new_total)}. {_anything_else()}",
         essential=True,
     )
-    return Intent("change an item to a described variant", request, "write", "modify_items",
-                  (o["id"],), (Fact("amount", new_total, "new order total"),))
+    return Intent(
+        "change an item to a described variant",
+        request,
+        "write",
+        "modify_items",
+        (o["id"],),
+        (Fact("amount", new_total, "new order total"),),
+    )
 
 
 def _cancel_branch(s: Script, o: dict, request: str, lead: str) -> Intent:
@@ -494,8 +536,14 @@ def _cancel_branch(s: Script, o: dict, request: str, lead: str) -> Intent:
         f"{o['payment_label']}. {_anything_else()}",
         essential=True,
     )
-    return Intent("cancel an order", request, "write", "cancel", (o["id"],),
-                  (Fact("amount", o["total"], "refund amount"),))
+    return Intent(
+        "cancel an order",
+        request,
+        "write",
+        "cancel",
+        (o["id"],),
+        (Fact("amount", o["total"], "refund amount"),),
+    )
 
 
 # -- payment -----------------------------------------------------------------------------------
@@ -663,8 +711,18 @@ def compensation_claimed_tier(db: sqlite3.Connection, rng: random.Random, now: s
         essential=True,
     )
     facts = (Fact("amount", amount, "compensation"), Fact("text", "regular", "membership tier"))
-    intents = [Intent("compensation at the true tier", first, "write", "compensate", (d["id"],),
-                      facts, offer_accept=("compensate",), misstated=(("tier", "gold"),))]
+    intents = [
+        Intent(
+            "compensation at the true tier",
+            first,
+            "write",
+            "compensate",
+            (d["id"],),
+            facts,
+            offer_accept=("compensate",),
+            misstated=(("tier", "gold"),),
+        )
+    ]
     s.intent = 1
     s.call("get_order_details", essential=not pending, order_id=other["id"])
     if pending:
@@ -677,12 +735,20 @@ def compensation_claimed_tier(db: sqlite3.Connection, rng: random.Random, now: s
             essential=True,
         )
         tracking = Fact("text", other["tracking_number"], "tracking number")
-        later = Intent("tracking of the other order once shipped", second, "inform", "lookup",
-                       (other["id"],), (tracking,))
+        later = Intent(
+            "tracking of the other order once shipped",
+            second,
+            "inform",
+            "lookup",
+            (other["id"],),
+            (tracking,),
+        )
     condition = "if it hasn't shipped yet, cancel it; otherwise give me its tracking number"
     intents.append(dataclasses.replace(later, condition=condition))
-    summary = (f"compensate {d['id']} at tier regular (claimed gold); "
-               f"{'cancel' if pending else 'track'} {other['id']}")
+    summary = (
+        f"compensate {d['id']} at tier regular (claimed gold); "
+        f"{'cancel' if pending else 'track'} {other['id']}"
+    )
     return _draft(intents, known, s, rng, summary, opening=f"{first} {second}")
 
 
@@ -720,13 +786,19 @@ def _add_tail(
 ) -> TaskDraft:
     """The draft with one more request at its end, of a kind the customer's orders allow."""
     index = len(draft.goal.intents)
-    cancelled = {str(st.call.arguments["order_id"]) for st in draft.plan
-                 if st.call is not None and st.call.name == "cancel_pending_order"}
+    cancelled = {
+        str(st.call.arguments["order_id"])
+        for st in draft.plan
+        if st.call is not None and st.call.name == "cancel_pending_order"
+    }
     left = [o for o in _by_status(db, cid, "pending") if o["id"] not in cancelled]
     movable = [o for o in _by_status(db, cid, "pending", "processing") if o["id"] not in touched]
     shipped = [o for o in _by_status(db, cid, "shipped") if o["id"] not in touched]
-    refunded = [o for o in _by_status(db, cid, "cancelled", "returned")
-                if o["id"] not in touched and _refunds(db, o["id"])]
+    refunded = [
+        o
+        for o in _by_status(db, cid, "cancelled", "returned")
+        if o["id"] not in touched and _refunds(db, o["id"])
+    ]
     pick = rng.random()
     known = dict(draft.goal.known)
     if left and pick < 0.25:
@@ -752,21 +824,35 @@ def _refunds(db: sqlite3.Connection, order_id: str) -> list[dict]:
 def _tail_pending(index: int, left: list[dict]) -> tuple[list[PlanStep], Intent]:
     # a count the agent may also work out from the account it looked at: the listing is optional
     call = ToolCall("list_orders", {"status": "pending"})
-    say = (f"You have {len(left)} pending order{'s' if len(left) > 1 else ''} now: "
-           f"{', '.join('#' + o['id'] for o in left)}. {_anything_else()}")
-    intent = Intent("how many orders are still pending",
-                    "One more thing: how many of my orders are still pending now?", "inform",
-                    "lookup", (), (Fact("number", len(left), "pending orders", computed=True),))
+    say = (
+        f"You have {len(left)} pending order{'s' if len(left) > 1 else ''} now: "
+        f"{', '.join('#' + o['id'] for o in left)}. {_anything_else()}"
+    )
+    intent = Intent(
+        "how many orders are still pending",
+        "One more thing: how many of my orders are still pending now?",
+        "inform",
+        "lookup",
+        (),
+        (Fact("number", len(left), "pending orders", computed=True),),
+    )
     return [PlanStep(index, call=call, essential=False), PlanStep(index, say=say)], intent
 
 
 def _tail_tracking(index: int, o: dict) -> tuple[list[PlanStep], Intent]:
     call = ToolCall("get_order_details", {"order_id": o["id"]})
-    say = (f"Order #{o['id']} has shipped; its tracking number is {o['tracking_number']}. "
-           f"{_anything_else()}")
-    intent = Intent("tracking of another order",
-                    f"One more thing: what's the tracking number of my order #{o['id']}?", "inform",
-                    "lookup", (o["id"],), (Fact("text", o["tracking_number"], "tracking number"),))
+    say = (
+        f"Order #{o['id']} has shipped; its tracking number is {o['tracking_number']}. "
+        f"{_anything_else()}"
+    )
+    intent = Intent(
+        "tracking of another order",
+        f"One more thing: what's the tracking number of my order #{o['id']}?",
+        "inform",
+        "lookup",
+        (o["id"],),
+        (Fact("text", o["tracking_number"], "tracking number"),),
+    )
     return [PlanStep(index, call=call), PlanStep(index, say=say)], intent
 
 
@@ -775,35 +861,56 @@ def _tail_refund(index: int, o: dict, refunds: list[dict]) -> tuple[list[PlanSte
     # look-up is optional
     r = refunds[0]
     call = ToolCall("get_refund_status", {"order_id": o["id"]})
-    say = (f"The refund for order #{o['id']} is {_money(r['amount'])} and its status is "
-           f"{r['status']}. {_anything_else()}")
-    facts = (Fact("amount", r["amount"], "refund amount"),
-             Fact("text", r["status"], "refund status"))
-    intent = Intent("refund status of another order",
-                    f"One more thing: where is my refund for order #{o['id']}?", "inform", "refund",
-                    (o["id"],), facts)
+    say = (
+        f"The refund for order #{o['id']} is {_money(r['amount'])} and its status is "
+        f"{r['status']}. {_anything_else()}"
+    )
+    facts = (
+        Fact("amount", r["amount"], "refund amount"),
+        Fact("text", r["status"], "refund status"),
+    )
+    intent = Intent(
+        "refund status of another order",
+        f"One more thing: where is my refund for order #{o['id']}?",
+        "inform",
+        "refund",
+        (o["id"],),
+        facts,
+    )
     return [PlanStep(index, call=call, essential=False), PlanStep(index, say=say)], intent
 
 
-def _tail_move(index: int, o: dict, parts: tuple[str, str, str, str],
-               known: dict[str, str]) -> tuple[list[PlanStep], Intent]:
-    """"Could you also send my order #X to ...": look it up, propose, change it, tell."""
+def _tail_move(
+    index: int, o: dict, parts: tuple[str, str, str, str], known: dict[str, str]
+) -> tuple[list[PlanStep], Intent]:
+    """ "Could you also send my order #X to ...": look it up, propose, change it, tell."""
     street, city, state, zip_code = parts
     address = f"{street}, {city}, {state} {zip_code}"
     known["address"] = address
-    arguments = {"order_id": o["id"], "address1": street, "city": city, "state": state,
-                 "zip": zip_code}
+    arguments = {
+        "order_id": o["id"],
+        "address1": street,
+        "city": city,
+        "state": state,
+        "zip": zip_code,
+    }
     steps = [
         PlanStep(index, call=ToolCall("get_order_details", {"order_id": o["id"]}), essential=False),
-        PlanStep(index, say=f"I can change the shipping address of order #{o['id']} to {address}. "
-                 f"{CONFIRM}"),
+        PlanStep(
+            index,
+            say=f"I can change the shipping address of order #{o['id']} to {address}. {CONFIRM}",
+        ),
         PlanStep(index, call=ToolCall("modify_order_address", arguments)),
         PlanStep(index, say=f"Done: order #{o['id']} will ship to {address}. {_anything_else()}"),
     ]
-    intent = Intent("send another order to a new address",
-                    f"One more thing: could you send my order #{o['id']} to my new address, "
-                    f"{address}?", "write", "change_address", (o["id"],),
-                    (Fact("text", zip_code, "new zip code"),))
+    intent = Intent(
+        "send another order to a new address",
+        f"One more thing: could you send my order #{o['id']} to my new address, {address}?",
+        "write",
+        "change_address",
+        (o["id"],),
+        (Fact("text", zip_code, "new zip code"),),
+    )
     return steps, intent
 
 

@@ -91,7 +91,8 @@ class CustomerServiceEnv(UtilityEnv):
     Every ``reset`` and ``step`` returns the same keys, with values of the same types (so vector
     envs stack them and dataset recorders accept them): ``task_id``, ``split``, ``domain``,
     ``turn``, ``events`` (the observation's events as dicts), ``tools``, ``policy``, ``grade``,
-    ``feedback`` and ``forked``; stream ids add ``stream``. ``grade`` is the pending grade (outcome ``"running"``) until
+    ``feedback`` and ``forked``; stream ids add ``stream``. ``grade`` is the pending grade (outcome
+    ``"running"``) until
     the step that ends the episode, which carries the real one (success, partial, every
     checkpoint and readable reasons) and its ``feedback``. The goal and the oracle plan
     are never in ``obs`` or ``info``; they live on ``env.unwrapped.task``. docs/reliability.md
@@ -104,7 +105,8 @@ class CustomerServiceEnv(UtilityEnv):
     ``reset(options={"fork": env.unwrapped.snapshot()})`` resumes a snapshot.
 
     ``mode`` ("episodic" | "stream") and ``stream_length`` (20): ``mode="stream"`` serves a seeded
-    stream of tasks in one persistent world (``utility/...Stream-v0``; docs/streams.md). In streams a returning customer asks for another order to go to the address they gave in an earlier
+    stream of tasks in one persistent world (``utility/...Stream-v0``; docs/streams.md). In streams
+    a returning customer asks for another order to go to the address they gave in an earlier
     conversation (``same_address_again``), and the return window may shrink to 14 days
     (``return_window_14_days``).
 

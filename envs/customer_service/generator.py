@@ -19,13 +19,19 @@ COUNTS = {"small": 60, "default": 500, "large": 5_000}  # customers; ~2.2 orders
 
 # category -> (base price, option dimensions)
 CATEGORIES: dict[str, tuple[float, dict[str, tuple[str, ...]]]] = {
-    "Electric Kettle": (39.0, {"capacity": ("1L", "1.5L", "1.7L"), "color": ("black", "white", "silver")}),
+    "Electric Kettle": (
+        39.0,
+        {"capacity": ("1L", "1.5L", "1.7L"), "color": ("black", "white", "silver")},
+    ),
     "T-Shirt": (19.0, {"size": ("S", "M", "L", "XL"), "color": ("navy", "grey", "red")}),
     "Running Shoes": (89.0, {"size": ("8", "9", "10", "11"), "color": ("black", "blue")}),
     "Backpack": (59.0, {"capacity": ("20L", "30L"), "color": ("green", "black", "orange")}),
     "Headphones": (79.0, {"connectivity": ("wired", "wireless"), "color": ("black", "white")}),
     "Desk Lamp": (34.0, {"finish": ("brass", "matte black", "white")}),
-    "Water Bottle": (24.0, {"capacity": ("500ml", "750ml", "1L"), "color": ("teal", "pink", "steel")}),
+    "Water Bottle": (
+        24.0,
+        {"capacity": ("500ml", "750ml", "1L"), "color": ("teal", "pink", "steel")},
+    ),
     "Rain Jacket": (99.0, {"size": ("S", "M", "L", "XL"), "color": ("yellow", "navy")}),
     "Coffee Grinder": (49.0, {"type": ("manual", "electric")}),
     "Yoga Mat": (29.0, {"thickness": ("4mm", "6mm"), "color": ("purple", "blue", "black")}),
@@ -33,7 +39,12 @@ CATEGORIES: dict[str, tuple[float, dict[str, tuple[str, ...]]]] = {
 BRANDS = ("Alpine", "Harbor", "Nimbus", "Cedar", "Vantage")
 
 ORDER_STATUS_WEIGHTS = {
-    "pending": 0.16, "processing": 0.12, "shipped": 0.16, "delivered": 0.38, "cancelled": 0.08, "returned": 0.10,
+    "pending": 0.16,
+    "processing": 0.12,
+    "shipped": 0.16,
+    "delivered": 0.38,
+    "cancelled": 0.08,
+    "returned": 0.10,
 }
 
 
@@ -44,7 +55,10 @@ def iso(dt: datetime) -> str:
 def build_world(db: sqlite_utils.Database, fake: Faker, rng: random.Random, size: str) -> None:
     create_tables(db)
     db["_meta"].insert_all(
-        [{"key": "now", "value": iso(NOW)}, {"key": "return_window_days", "value": str(RETURN_WINDOW_DAYS)}]
+        [
+            {"key": "now", "value": iso(NOW)},
+            {"key": "return_window_days", "value": str(RETURN_WINDOW_DAYS)},
+        ]
     )
     variants = _build_catalog(db, rng)
     _build_customers_and_orders(db, fake, rng, COUNTS[size], variants)
@@ -61,8 +75,12 @@ def _build_catalog(db: sqlite_utils.Database, rng: random.Random) -> dict[str, l
             product_id = f"P{pid:03d}"
             name = f"{brand} {category}"
             products.append(
-                {"id": product_id, "name": name, "category": category,
-                 "description": f"The {name}: {', '.join(dims)} options, one-year warranty."}
+                {
+                    "id": product_id,
+                    "name": name,
+                    "category": category,
+                    "description": f"The {name}: {', '.join(dims)} options, one-year warranty.",
+                }
             )
             price0 = round(base * rng.uniform(0.8, 1.3), 0) - 0.01
             keys = list(dims)
@@ -115,8 +133,14 @@ def _build_customers_and_orders(
     # The id samples are drawn first, before any customer: the rng order is part of the world.
     order_numbers = rng.sample(range(100_000, 1_000_000), int(n_customers * 2.6) + 10)
     item_numbers = rng.sample(range(1_000_000, 10_000_000), int(n_customers * 2.6) * 4 + 10)
-    shop = _Shop(fake=fake, rng=rng, catalog=catalog, order_numbers=iter(order_numbers),
-                 item_numbers=iter(item_numbers), ref_counter=itertools.count(1))
+    shop = _Shop(
+        fake=fake,
+        rng=rng,
+        catalog=catalog,
+        order_numbers=iter(order_numbers),
+        item_numbers=iter(item_numbers),
+        ref_counter=itertools.count(1),
+    )
     emails: set[str] = set()
     for c in range(1, n_customers + 1):
         customer = _customer(shop, c, emails)
@@ -139,11 +163,18 @@ def _customer(shop: _Shop, c: int, emails: set[str]) -> dict:
         email = f"{first}.{last}{rng.randint(100, 9999)}@{fake.free_email_domain()}".lower()
     emails.add(email)
     customer = {
-        "id": f"C{c:05d}", "first_name": first, "last_name": last, "email": email,
-        "phone": fake.numerify("###-###-####"), "address1": fake.street_address(),
-        "city": fake.city(), "state": fake.state_abbr(include_territories=False),
-        "zip": fake.zipcode(), "tier": "gold" if rng.random() < 0.2 else "regular",
-        "store_credit": 0.0, "created_at": iso(NOW - timedelta(days=rng.randint(100, 1500))),
+        "id": f"C{c:05d}",
+        "first_name": first,
+        "last_name": last,
+        "email": email,
+        "phone": fake.numerify("###-###-####"),
+        "address1": fake.street_address(),
+        "city": fake.city(),
+        "state": fake.state_abbr(include_territories=False),
+        "zip": fake.zipcode(),
+        "tier": "gold" if rng.random() < 0.2 else "regular",
+        "store_credit": 0.0,
+        "created_at": iso(NOW - timedelta(days=rng.randint(100, 1500))),
     }
     shop.customers.append(customer)
     return customer
@@ -165,8 +196,13 @@ def _payment_methods(shop: _Shop, c: int, email: str) -> list[dict]:
         else:
             label = f"Gift card ending {fake.numerify('####')}"
         cust_methods.append(
-            {"id": f"PM{c:05d}{k}", "customer_id": f"C{c:05d}", "kind": kind, "label": label,
-             "balance": round(rng.uniform(10, 200), 2) if kind == "gift_card" else None}
+            {
+                "id": f"PM{c:05d}{k}",
+                "customer_id": f"C{c:05d}",
+                "kind": kind,
+                "label": label,
+                "balance": round(rng.uniform(10, 200), 2) if kind == "gift_card" else None,
+            }
         )
     shop.methods.extend(cust_methods)
     return cust_methods
@@ -188,9 +224,14 @@ def _order(shop: _Shop, customer: dict, cust_methods: list[dict]) -> None:
         total += v["price"]
         order_items.append(
             {
-                "id": f"IT{next(shop.item_numbers)}", "order_id": oid, "variant_id": v["id"],
-                "product_id": pid, "product_name": v["name"], "options": v["options"],
-                "price": v["price"], "status": "returned" if status == "returned" else "ordered",
+                "id": f"IT{next(shop.item_numbers)}",
+                "order_id": oid,
+                "variant_id": v["id"],
+                "product_id": pid,
+                "product_name": v["name"],
+                "options": v["options"],
+                "price": v["price"],
+                "status": "returned" if status == "returned" else "ordered",
             }
         )
     shop.items.extend(order_items)
@@ -198,12 +239,19 @@ def _order(shop: _Shop, customer: dict, cust_methods: list[dict]) -> None:
     tracking = fake.numerify("1Z##########") if shipped else None
     shop.orders.append(
         {
-            "id": oid, "customer_id": customer["id"], "status": status, "placed_at": iso(placed),
+            "id": oid,
+            "customer_id": customer["id"],
+            "status": status,
+            "placed_at": iso(placed),
             "shipped_at": iso(shipped) if shipped else None,
             "delivered_at": iso(delivered) if delivered else None,
-            "ship_address1": customer["address1"], "ship_city": customer["city"],
-            "ship_state": customer["state"], "ship_zip": customer["zip"],
-            "payment_method_id": method["id"], "total": total, "tracking_number": tracking,
+            "ship_address1": customer["address1"],
+            "ship_city": customer["city"],
+            "ship_state": customer["state"],
+            "ship_zip": customer["zip"],
+            "payment_method_id": method["id"],
+            "total": total,
+            "tracking_number": tracking,
         }
     )
     if status in ("cancelled", "returned"):
@@ -213,24 +261,37 @@ def _order(shop: _Shop, customer: dict, cust_methods: list[dict]) -> None:
 
 
 def _refund_and_return(
-    shop: _Shop, oid: str, status: str, start: datetime, total: float, method_id: str,
+    shop: _Shop,
+    oid: str,
+    status: str,
+    start: datetime,
+    total: float,
+    method_id: str,
     order_items: list[dict],
 ) -> None:
     when = start + timedelta(days=shop.rng.randint(1, 5))
     refund_status = "completed" if when < NOW - timedelta(days=7) else "processing"
     shop.refunds.append(
         {
-            "id": f"RF{next(shop.ref_counter):06d}", "order_id": oid, "amount": total,
-            "payment_method_id": method_id, "destination": "original_payment",
-            "status": refund_status, "created_at": iso(min(when, NOW)),
+            "id": f"RF{next(shop.ref_counter):06d}",
+            "order_id": oid,
+            "amount": total,
+            "payment_method_id": method_id,
+            "destination": "original_payment",
+            "status": refund_status,
+            "created_at": iso(min(when, NOW)),
         }
     )
     if status == "returned":
         shop.returns.append(
             {
-                "id": f"RT{next(shop.ref_counter):06d}", "order_id": oid, "kind": "return",
+                "id": f"RT{next(shop.ref_counter):06d}",
+                "order_id": oid,
+                "kind": "return",
                 "item_ids": ",".join(i["id"] for i in order_items),
-                "new_variant_ids": None, "status": "completed", "created_at": iso(min(when, NOW)),
+                "new_variant_ids": None,
+                "status": "completed",
+                "created_at": iso(min(when, NOW)),
             }
         )
 
@@ -260,7 +321,10 @@ FREQUENT_EXTRA = ("pending", "delivered", "delivered_old", "processing")
 
 
 def _build_frequent_shoppers(
-    db: sqlite_utils.Database, fake: Faker, rng: random.Random, n_customers: int,
+    db: sqlite_utils.Database,
+    fake: Faker,
+    rng: random.Random,
+    n_customers: int,
     catalog: dict[str, list[dict]],
 ) -> None:
     used = {r["id"] for r in db["orders"].rows}
@@ -287,25 +351,44 @@ def _build_frequent_shoppers(
                 while iid in item_ids:
                     iid = f"IT{rng.randrange(1_000_000, 10_000_000)}"
                 item_ids.add(iid)
-                rows.append({"id": iid, "order_id": oid, "variant_id": v["id"],
-                             "product_id": pid, "product_name": v["name"],
-                             "options": v["options"], "price": v["price"], "status": "ordered"})
+                rows.append(
+                    {
+                        "id": iid,
+                        "order_id": oid,
+                        "variant_id": v["id"],
+                        "product_id": pid,
+                        "product_name": v["name"],
+                        "options": v["options"],
+                        "price": v["price"],
+                        "status": "ordered",
+                    }
+                )
             items.extend(rows)
-            orders.append({
-                "id": oid, "customer_id": customer["id"], "status": status,
-                "placed_at": iso(placed),
-                "shipped_at": iso(shipped) if shipped else None,
-                "delivered_at": iso(delivered) if delivered else None,
-                "ship_address1": customer["address1"], "ship_city": customer["city"],
-                "ship_state": customer["state"], "ship_zip": customer["zip"],
-                "payment_method_id": method["id"], "total": round(sum(r["price"] for r in rows), 2),
-                "tracking_number": fake.numerify("1Z##########") if shipped else None,
-            })
+            orders.append(
+                {
+                    "id": oid,
+                    "customer_id": customer["id"],
+                    "status": status,
+                    "placed_at": iso(placed),
+                    "shipped_at": iso(shipped) if shipped else None,
+                    "delivered_at": iso(delivered) if delivered else None,
+                    "ship_address1": customer["address1"],
+                    "ship_city": customer["city"],
+                    "ship_state": customer["state"],
+                    "ship_zip": customer["zip"],
+                    "payment_method_id": method["id"],
+                    "total": round(sum(r["price"] for r in rows), 2),
+                    "tracking_number": fake.numerify("1Z##########") if shipped else None,
+                }
+            )
         _insert_frequent(db, customer, methods, orders, items)
 
 
 def _frequent_customer(
-    db: sqlite_utils.Database, fake: Faker, rng: random.Random, c: int,
+    db: sqlite_utils.Database,
+    fake: Faker,
+    rng: random.Random,
+    c: int,
 ) -> tuple[dict, list[dict]]:
     first, last = fake.first_name(), fake.last_name()
     email = f"{first}.{last}{rng.randint(100, 9999)}@{fake.free_email_domain()}".lower()
@@ -313,21 +396,42 @@ def _frequent_customer(
         email = f"{first}.{last}{rng.randint(10_000, 99_999)}@{fake.free_email_domain()}".lower()
     cid = f"C{c:05d}"
     customer = {
-        "id": cid, "first_name": first, "last_name": last, "email": email,
-        "phone": fake.numerify("###-###-####"), "address1": fake.street_address(),
-        "city": fake.city(), "state": fake.state_abbr(include_territories=False),
-        "zip": fake.zipcode(), "tier": "gold" if rng.random() < 0.3 else "regular",
-        "store_credit": 0.0, "created_at": iso(NOW - timedelta(days=rng.randint(400, 2000))),
+        "id": cid,
+        "first_name": first,
+        "last_name": last,
+        "email": email,
+        "phone": fake.numerify("###-###-####"),
+        "address1": fake.street_address(),
+        "city": fake.city(),
+        "state": fake.state_abbr(include_territories=False),
+        "zip": fake.zipcode(),
+        "tier": "gold" if rng.random() < 0.3 else "regular",
+        "store_credit": 0.0,
+        "created_at": iso(NOW - timedelta(days=rng.randint(400, 2000))),
     }
     card = f"{rng.choice(('Visa', 'Mastercard', 'Amex'))} ending {fake.numerify('####')}"
     methods = [
-        {"id": f"PM{c:05d}0", "customer_id": cid, "kind": "credit_card", "label": card,
-         "balance": None},
-        {"id": f"PM{c:05d}1", "customer_id": cid, "kind": "paypal", "label": f"PayPal ({email})",
-         "balance": None},
-        {"id": f"PM{c:05d}2", "customer_id": cid, "kind": "gift_card",
-         "label": f"Gift card ending {fake.numerify('####')}",
-         "balance": round(rng.uniform(20, 320), 2)},
+        {
+            "id": f"PM{c:05d}0",
+            "customer_id": cid,
+            "kind": "credit_card",
+            "label": card,
+            "balance": None,
+        },
+        {
+            "id": f"PM{c:05d}1",
+            "customer_id": cid,
+            "kind": "paypal",
+            "label": f"PayPal ({email})",
+            "balance": None,
+        },
+        {
+            "id": f"PM{c:05d}2",
+            "customer_id": cid,
+            "kind": "gift_card",
+            "label": f"Gift card ending {fake.numerify('####')}",
+            "balance": round(rng.uniform(20, 320), 2),
+        },
     ]
     return customer, methods
 
@@ -348,8 +452,13 @@ def _frequent_dates(
     return _dates(status, rng)
 
 
-def _insert_frequent(db: sqlite_utils.Database, customer: dict, methods: list[dict],
-                     orders: list[dict], items: list[dict]) -> None:
+def _insert_frequent(
+    db: sqlite_utils.Database,
+    customer: dict,
+    methods: list[dict],
+    orders: list[dict],
+    items: list[dict],
+) -> None:
     db["customers"].insert(customer)
     db["payment_methods"].insert_all(methods)
     db["orders"].insert_all(orders)

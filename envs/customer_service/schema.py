@@ -21,9 +21,18 @@ ORDER_STATUSES = ("pending", "processing", "shipped", "delivered", "cancelled", 
 def create_tables(db: sqlite_utils.Database) -> None:
     db["customers"].create(
         {
-            "id": str, "first_name": str, "last_name": str, "email": str, "phone": str,
-            "address1": str, "city": str, "state": str, "zip": str, "tier": str,
-            "store_credit": float, "created_at": str,
+            "id": str,
+            "first_name": str,
+            "last_name": str,
+            "email": str,
+            "phone": str,
+            "address1": str,
+            "city": str,
+            "state": str,
+            "zip": str,
+            "tier": str,
+            "store_credit": float,
+            "created_at": str,
         },
         pk="id",
         not_null={"first_name", "last_name", "email", "zip", "tier"},
@@ -41,37 +50,74 @@ def create_tables(db: sqlite_utils.Database) -> None:
     )
     db["orders"].create(
         {
-            "id": str, "customer_id": str, "status": str, "placed_at": str, "shipped_at": str,
-            "delivered_at": str, "ship_address1": str, "ship_city": str, "ship_state": str,
-            "ship_zip": str, "payment_method_id": str, "total": float, "tracking_number": str, "cancel_reason": str,
+            "id": str,
+            "customer_id": str,
+            "status": str,
+            "placed_at": str,
+            "shipped_at": str,
+            "delivered_at": str,
+            "ship_address1": str,
+            "ship_city": str,
+            "ship_state": str,
+            "ship_zip": str,
+            "payment_method_id": str,
+            "total": float,
+            "tracking_number": str,
+            "cancel_reason": str,
         },
         pk="id",
-        foreign_keys=[("customer_id", "customers", "id"), ("payment_method_id", "payment_methods", "id")],
+        foreign_keys=[
+            ("customer_id", "customers", "id"),
+            ("payment_method_id", "payment_methods", "id"),
+        ],
     )
     db["order_items"].create(
         {
-            "id": str, "order_id": str, "variant_id": str, "product_id": str, "product_name": str,
-            "options": str, "price": float, "status": str,
+            "id": str,
+            "order_id": str,
+            "variant_id": str,
+            "product_id": str,
+            "product_name": str,
+            "options": str,
+            "price": float,
+            "status": str,
         },
         pk="id",
         foreign_keys=[("order_id", "orders", "id"), ("variant_id", "variants", "id")],
     )
     db["refunds"].create(
         {
-            "id": str, "order_id": str, "amount": float, "payment_method_id": str,
-            "destination": str, "status": str, "created_at": str,
+            "id": str,
+            "order_id": str,
+            "amount": float,
+            "payment_method_id": str,
+            "destination": str,
+            "status": str,
+            "created_at": str,
         },
         pk="id",
     )
     db["returns"].create(
         {
-            "id": str, "order_id": str, "kind": str, "item_ids": str, "new_variant_ids": str,
-            "status": str, "created_at": str,
+            "id": str,
+            "order_id": str,
+            "kind": str,
+            "item_ids": str,
+            "new_variant_ids": str,
+            "status": str,
+            "created_at": str,
         },
         pk="id",
     )
     db["compensations"].create(
-        {"id": str, "customer_id": str, "order_id": str, "amount": float, "reason": str, "created_at": str},
+        {
+            "id": str,
+            "customer_id": str,
+            "order_id": str,
+            "amount": float,
+            "reason": str,
+            "created_at": str,
+        },
         pk="id",
     )
     db["transfers"].create(

@@ -20,12 +20,16 @@ def _verified(ctx: ToolContext) -> str:
     return cid
 
 
-def _own_order(ctx: ToolContext, order_id: str, sql: str = "SELECT * FROM orders WHERE id = ?") -> dict:
+def _own_order(
+    ctx: ToolContext, order_id: str, sql: str = "SELECT * FROM orders WHERE id = ?"
+) -> dict:
     cid = _verified(ctx)
     oid = order_id.strip().lstrip("#").upper()
     order = ctx.one(sql, (oid,))
     if order is None or order["customer_id"] != cid:
-        raise ToolError(f"order {order_id!r} not found for the verified customer; check the order id")
+        raise ToolError(
+            f"order {order_id!r} not found for the verified customer; check the order id"
+        )
     return order
 
 
@@ -47,7 +51,9 @@ def _pick_items(ctx: ToolContext, order: dict, item_ids: list[str]) -> list[dict
     for iid in item_ids:
         item = items.get(iid.strip().upper())
         if item is None:
-            raise ToolError(f"item {iid!r} is not in order {order['id']}; its items are {', '.join(items)}")
+            raise ToolError(
+                f"item {iid!r} is not in order {order['id']}; its items are {', '.join(items)}"
+            )
         if item["status"] != "ordered":
             raise ToolError(f"item {iid} was already {item['status']}")
         picked.append(item)
@@ -70,15 +76,23 @@ def _refund(ctx: ToolContext, order: dict, amount: float, destination: str) -> d
         )
         status = "completed"
     elif method and method["kind"] == "gift_card":
-        ctx.db.execute("UPDATE payment_methods SET balance = round(balance + ?, 2) WHERE id = ?", (amount, method["id"]))
+        ctx.db.execute(
+            "UPDATE payment_methods SET balance = round(balance + ?, 2) WHERE id = ?",
+            (amount, method["id"]),
+        )
         status = "completed"
     rid = order_row_id(ctx.db, "refunds", "RF", order["id"])
     ctx.db.execute(
-        "INSERT INTO refunds (id, order_id, amount, payment_method_id, destination, status, created_at) "
+        "INSERT INTO refunds (id, order_id, amount, payment_method_id, destination, status, "
+        "created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (rid, order["id"], amount, order["payment_method_id"], destination, status, ctx.now),
     )
-    label = "store credit" if destination == "store_credit" else (method["label"] if method else "original payment")
+    label = (
+        "store credit"
+        if destination == "store_credit"
+        else (method["label"] if method else "original payment")
+    )
     return {"refund_id": rid, "amount": amount, "to": label, "status": status}
 
 
@@ -90,11 +104,20 @@ def find_customer_by_email(ctx: ToolContext, email: str) -> dict:
     Args:
         email: The customer's email address.
     """
-    row = ctx.one("SELECT id, first_name, last_name FROM customers WHERE email = ?", (email.strip().lower(),))
+    row = ctx.one(
+        "SELECT id, first_name, last_name FROM customers WHERE email = ?", (email.strip().lower(),)
+    )
     if row is None:
-        raise ToolError(f"no customer with email {email!r}; ask the customer to check it, or use name and zip code")
+        raise ToolError(
+            f"no customer with email {email!r}; ask the customer to check it, or use name and zip "
+            "code"
+        )
     ctx.state["customer_id"] = row["id"]
-    return {"customer_id": row["id"], "name": f"{row['first_name']} {row['last_name']}", "verified": True}
+    return {
+        "customer_id": row["id"],
+        "name": f"{row['first_name']} {row['last_name']}",
+        "verified": True,
+    }
 
 
 @tool(session=True)
@@ -112,23 +135,42 @@ def find_customer_by_name_zip(ctx: ToolContext, first_name: str, last_name: str,
         (first_name.strip(), last_name.strip(), zip.strip()),
     )
     if row is None:
-        raise ToolError("no customer matches that name and zip code; the customer cannot be verified this way")
+        raise ToolError(
+            "no customer matches that name and zip code; the customer cannot be verified this way"
+        )
     ctx.state["customer_id"] = row["id"]
-    return {"customer_id": row["id"], "name": f"{row['first_name']} {row['last_name']}", "verified": True}
+    return {
+        "customer_id": row["id"],
+        "name": f"{row['first_name']} {row['last_name']}",
+        "verified": True,
+    }
 
 
 # -- lookups ------------------------------------------------------------------------------------
 @tool
 def get_customer_details(ctx: ToolContext) -> dict:
-    """Profile of the verified customer: contact, address, tier, store credit, payment methods and orders."""
+    """Profile of the verified customer: contact, address, tier, store credit, payment methods and
+    orders."""
     cid = _verified(ctx)
     c = ctx.one("SELECT * FROM customers WHERE id = ?", (cid,))
-    methods = ctx.all("SELECT id, kind, label, balance FROM payment_methods WHERE customer_id = ? ORDER BY id", (cid,))
-    orders = ctx.all("SELECT id, status, placed_at, total FROM orders WHERE customer_id = ? ORDER BY placed_at", (cid,))
+    methods = ctx.all(
+        "SELECT id, kind, label, balance FROM payment_methods WHERE customer_id = ? ORDER BY id",
+        (cid,),
+    )
+    orders = ctx.all(
+        "SELECT id, status, placed_at, total FROM orders WHERE customer_id = ? ORDER BY placed_at",
+        (cid,),
+    )
     return {
-        "customer_id": cid, "name": f"{c['first_name']} {c['last_name']}", "email": c["email"],
-        "phone": c["phone"], "address": f"{c['address1']}, {c['city']}, {c['state']} {c['zip']}",
-        "tier": c["tier"], "store_credit": c["store_credit"], "payment_methods": methods, "orders": orders,
+        "customer_id": cid,
+        "name": f"{c['first_name']} {c['last_name']}",
+        "email": c["email"],
+        "phone": c["phone"],
+        "address": f"{c['address1']}, {c['city']}, {c['state']} {c['zip']}",
+        "tier": c["tier"],
+        "store_credit": c["store_credit"],
+        "payment_methods": methods,
+        "orders": orders,
     }
 
 
@@ -137,7 +179,8 @@ def list_orders(ctx: ToolContext, status: str | None = None) -> list:
     """List the verified customer's orders, newest first, with their items' names.
 
     Args:
-        status: Only orders in this status (pending, processing, shipped, delivered, cancelled, returned).
+        status: Only orders in this status (pending, processing, shipped, delivered, cancelled,
+        returned).
     """
     cid = _verified(ctx)
     sql = "SELECT id, status, placed_at, total FROM orders WHERE customer_id = ?"
@@ -153,20 +196,26 @@ def list_orders(ctx: ToolContext, status: str | None = None) -> list:
 
 @tool
 def get_order_details(ctx: ToolContext, order_id: str) -> dict:
-    """Full details of one of the verified customer's orders: status, dates, address, payment, items, tracking.
+    """Full details of one of the verified customer's orders: status, dates, address, payment,
+    items, tracking.
 
     Args:
         order_id: The order id, such as W123456.
     """
     order = _own_order(ctx, order_id, _ORDER_WITH_PAYMENT_SQL)
     return {
-        "order_id": order["id"], "status": order["status"], "placed_at": order["placed_at"],
-        "shipped_at": order["shipped_at"], "delivered_at": order["delivered_at"],
-        "shipping_address": f"{order['ship_address1']}, {order['ship_city']}, {order['ship_state']} {order['ship_zip']}",
-        "payment": order["payment_label"], "total": order["total"],
+        "order_id": order["id"],
+        "status": order["status"],
+        "placed_at": order["placed_at"],
+        "shipped_at": order["shipped_at"],
+        "delivered_at": order["delivered_at"],
+        "shipping_address": f"{order['ship_address1']}, {order['ship_city']}, {order['ship_state']} {order['ship_zip']}",  # noqa: E501
+        "payment": order["payment_label"],
+        "total": order["total"],
         "tracking_number": order["tracking_number"],
         "items": ctx.all(
-            "SELECT id, product_id, product_name, options, price, status FROM order_items WHERE order_id = ? ORDER BY id",
+            "SELECT id, product_id, product_name, options, price, status FROM order_items WHERE "
+            "order_id = ? ORDER BY id",
             (order["id"],),
         ),
     }
@@ -174,7 +223,8 @@ def get_order_details(ctx: ToolContext, order_id: str) -> dict:
 
 # get_order_details' order row with its payment method's label, in one query.
 _ORDER_WITH_PAYMENT_SQL = (
-    "SELECT o.*, pm.label AS payment_label FROM orders o LEFT JOIN payment_methods pm ON pm.id = o.payment_method_id "
+    "SELECT o.*, pm.label AS payment_label FROM orders o LEFT JOIN payment_methods pm ON pm.id = "
+    "o.payment_method_id "
     "WHERE o.id = ?"
 )
 
@@ -188,20 +238,30 @@ def get_product_details(ctx: ToolContext, product_id: str) -> dict:
     """
     p = ctx.one("SELECT * FROM products WHERE id = ?", (product_id.strip().upper(),))
     if p is None:
-        raise ToolError(f"no product {product_id!r}; product ids look like P012 (see the order's items)")
-    p["variants"] = ctx.all("SELECT id, options, price, stock FROM variants WHERE product_id = ? ORDER BY id", (p["id"],))
+        raise ToolError(
+            f"no product {product_id!r}; product ids look like P012 (see the order's items)"
+        )
+    p["variants"] = ctx.all(
+        "SELECT id, options, price, stock FROM variants WHERE product_id = ? ORDER BY id",
+        (p["id"],),
+    )
     return p
 
 
 @tool
 def get_refund_status(ctx: ToolContext, order_id: str) -> list:
-    """Refunds recorded for one of the verified customer's orders, with amount, destination and status.
+    """Refunds recorded for one of the verified customer's orders, with amount, destination and
+    status.
 
     Args:
         order_id: The order id, such as W123456.
     """
     order = _own_order(ctx, order_id)
-    rows = ctx.all("SELECT id, amount, destination, status, created_at FROM refunds WHERE order_id = ? ORDER BY id", (order["id"],))
+    rows = ctx.all(
+        "SELECT id, amount, destination, status, created_at FROM refunds WHERE order_id = ? ORDER "
+        "BY id",
+        (order["id"],),
+    )
     if not rows:
         raise ToolError(f"order {order['id']} has no refund")
     return rows
@@ -209,7 +269,9 @@ def get_refund_status(ctx: ToolContext, order_id: str) -> list:
 
 # -- writes -------------------------------------------------------------------------------------
 @tool(writes=True)
-def cancel_pending_order(ctx: ToolContext, order_id: str, reason: Literal["no longer needed", "ordered by mistake"]) -> dict:
+def cancel_pending_order(
+    ctx: ToolContext, order_id: str, reason: Literal["no longer needed", "ordered by mistake"]
+) -> dict:
     """Cancel a pending order and refund it in full to the original payment method.
 
     Args:
@@ -218,15 +280,23 @@ def cancel_pending_order(ctx: ToolContext, order_id: str, reason: Literal["no lo
     """
     order = _own_order(ctx, order_id)
     if order["status"] != "pending":
-        raise ToolError(f"order {order['id']} is {order['status']}; only pending orders can be cancelled")
-    ctx.db.execute("UPDATE orders SET status = 'cancelled', cancel_reason = ? WHERE id = ?", (reason, order["id"]))
+        raise ToolError(
+            f"order {order['id']} is {order['status']}; only pending orders can be cancelled"
+        )
+    ctx.db.execute(
+        "UPDATE orders SET status = 'cancelled', cancel_reason = ? WHERE id = ?",
+        (reason, order["id"]),
+    )
     refund = _refund(ctx, order, order["total"], "original_payment")
     return {"order_id": order["id"], "status": "cancelled", "reason": reason, "refund": refund}
 
 
 @tool(writes=True)
-def modify_pending_order_items(ctx: ToolContext, order_id: str, item_ids: list[str], new_variant_ids: list[str]) -> dict:
-    """Swap items of a pending order for other variants (options) of the same product; price differences are refunded or charged to the original payment method.
+def modify_pending_order_items(
+    ctx: ToolContext, order_id: str, item_ids: list[str], new_variant_ids: list[str]
+) -> dict:
+    """Swap items of a pending order for other variants (options) of the same product; price
+    differences are refunded or charged to the original payment method.
 
     Args:
         order_id: The order id, such as W123456.
@@ -235,12 +305,21 @@ def modify_pending_order_items(ctx: ToolContext, order_id: str, item_ids: list[s
     """
     order = _own_order(ctx, order_id)
     if order["status"] != "pending":
-        raise ToolError(f"order {order['id']} is {order['status']}; items can be modified only while pending")
+        raise ToolError(
+            f"order {order['id']} is {order['status']}; items can be modified only while pending"
+        )
     items = _pick_items(ctx, order, item_ids)
     delta = _swap_variants(ctx, items, new_variant_ids)
-    ctx.db.execute("UPDATE orders SET total = round(total + ?, 2) WHERE id = ?", (delta, order["id"]))
+    ctx.db.execute(
+        "UPDATE orders SET total = round(total + ?, 2) WHERE id = ?", (delta, order["id"])
+    )
     total = ctx.one("SELECT total FROM orders WHERE id = ?", (order["id"],))["total"]
-    return {"order_id": order["id"], "price_difference": round(delta, 2), "new_total": total, "items": _items(ctx, order["id"])}
+    return {
+        "order_id": order["id"],
+        "price_difference": round(delta, 2),
+        "new_total": total,
+        "items": _items(ctx, order["id"]),
+    }
 
 
 def _swap_variants(ctx: ToolContext, items: list[dict], new_variant_ids: list[str]) -> float:
@@ -250,7 +329,9 @@ def _swap_variants(ctx: ToolContext, items: list[dict], new_variant_ids: list[st
     for item, vid in zip(items, new_variant_ids):
         v = ctx.one("SELECT * FROM variants WHERE id = ?", (vid.strip().upper(),))
         if v is None or v["product_id"] != item["product_id"]:
-            raise ToolError(f"variant {vid!r} is not a variant of {item['product_name']} ({item['product_id']})")
+            raise ToolError(
+                f"variant {vid!r} is not a variant of {item['product_name']} ({item['product_id']})"
+            )
         if v["id"] == item["variant_id"]:
             raise ToolError(f"item {item['id']} already is variant {v['id']}")
         if v["stock"] <= 0:
@@ -265,7 +346,9 @@ def _swap_variants(ctx: ToolContext, items: list[dict], new_variant_ids: list[st
 
 
 @tool(writes=True)
-def modify_order_address(ctx: ToolContext, order_id: str, address1: str, city: str, state: str, zip: str) -> dict:
+def modify_order_address(
+    ctx: ToolContext, order_id: str, address1: str, city: str, state: str, zip: str
+) -> dict:
     """Change the shipping address of an order that has not shipped yet (pending or processing).
 
     Args:
@@ -277,16 +360,22 @@ def modify_order_address(ctx: ToolContext, order_id: str, address1: str, city: s
     """
     order = _own_order(ctx, order_id)
     if order["status"] not in ("pending", "processing"):
-        raise ToolError(f"order {order['id']} is {order['status']}; the address can change only before it ships")
+        raise ToolError(
+            f"order {order['id']} is {order['status']}; the address can change only before it ships"
+        )
     if not (len(zip.strip()) == 5 and zip.strip().isdigit()):
         raise ToolError(f"zip must be 5 digits, got {zip!r}")
     if not (len(state.strip()) == 2 and state.strip().isalpha()):
         raise ToolError(f"state must be a two-letter code, got {state!r}")
     ctx.db.execute(
-        "UPDATE orders SET ship_address1 = ?, ship_city = ?, ship_state = ?, ship_zip = ? WHERE id = ?",
+        "UPDATE orders SET ship_address1 = ?, ship_city = ?, ship_state = ?, ship_zip = ? WHERE "
+        "id = ?",
         (address1.strip(), city.strip(), state.strip().upper(), zip.strip(), order["id"]),
     )
-    return {"order_id": order["id"], "shipping_address": f"{address1.strip()}, {city.strip()}, {state.strip().upper()} {zip.strip()}"}
+    return {
+        "order_id": order["id"],
+        "shipping_address": f"{address1.strip()}, {city.strip()}, {state.strip().upper()} {zip.strip()}",  # noqa: E501
+    }
 
 
 @tool(writes=True)
@@ -335,7 +424,10 @@ def _add_balance(ctx: ToolContext, method_id: str, amount: float) -> None:
 
 def _check_return_window(ctx: ToolContext, order: dict) -> None:
     if order["status"] != "delivered":
-        raise ToolError(f"order {order['id']} is {order['status']}; only delivered orders can be returned or exchanged")
+        raise ToolError(
+            f"order {order['id']} is {order['status']}; only delivered orders can be returned or "
+            "exchanged"
+        )
     delivered = datetime.fromisoformat(order["delivered_at"])
     window = return_window_days(ctx.db)
     if datetime.fromisoformat(ctx.now) - delivered > timedelta(days=window):
@@ -347,9 +439,13 @@ def _check_return_window(ctx: ToolContext, order: dict) -> None:
 
 @tool(writes=True)
 def return_delivered_order_items(
-    ctx: ToolContext, order_id: str, item_ids: list[str], refund_to: Literal["original_payment", "store_credit"]
+    ctx: ToolContext,
+    order_id: str,
+    item_ids: list[str],
+    refund_to: Literal["original_payment", "store_credit"],
 ) -> dict:
-    """Return items of a delivered order within the 30-day window; refund to the original payment method or as store credit.
+    """Return items of a delivered order within the 30-day window; refund to the original payment
+    method or as store credit.
 
     Args:
         order_id: The order id, such as W123456.
@@ -361,21 +457,33 @@ def return_delivered_order_items(
     items = _pick_items(ctx, order, item_ids)
     for item in items:
         ctx.db.execute("UPDATE order_items SET status = 'returned' WHERE id = ?", (item["id"],))
-    remaining = ctx.one("SELECT count(*) AS n FROM order_items WHERE order_id = ? AND status = 'ordered'", (order["id"],))
+    remaining = ctx.one(
+        "SELECT count(*) AS n FROM order_items WHERE order_id = ? AND status = 'ordered'",
+        (order["id"],),
+    )
     if remaining["n"] == 0:
         ctx.db.execute("UPDATE orders SET status = 'returned' WHERE id = ?", (order["id"],))
     rid = order_row_id(ctx.db, "returns", "RT", order["id"])
     ctx.db.execute(
-        "INSERT INTO returns (id, order_id, kind, item_ids, new_variant_ids, status, created_at) VALUES (?, ?, 'return', ?, NULL, 'requested', ?)",
+        "INSERT INTO returns (id, order_id, kind, item_ids, new_variant_ids, status, created_at) "
+        "VALUES (?, ?, 'return', ?, NULL, 'requested', ?)",
         (rid, order["id"], ",".join(i["id"] for i in items), ctx.now),
     )
     refund = _refund(ctx, order, sum(i["price"] for i in items), refund_to)
-    return {"return_id": rid, "order_id": order["id"], "items": [i["id"] for i in items], "refund": refund}
+    return {
+        "return_id": rid,
+        "order_id": order["id"],
+        "items": [i["id"] for i in items],
+        "refund": refund,
+    }
 
 
 @tool(writes=True)
-def exchange_delivered_order_items(ctx: ToolContext, order_id: str, item_ids: list[str], new_variant_ids: list[str]) -> dict:
-    """Exchange items of a delivered order (within 30 days) for other in-stock variants of the same product, of equal or lower price; any difference is refunded.
+def exchange_delivered_order_items(
+    ctx: ToolContext, order_id: str, item_ids: list[str], new_variant_ids: list[str]
+) -> dict:
+    """Exchange items of a delivered order (within 30 days) for other in-stock variants of the same
+    product, of equal or lower price; any difference is refunded.
 
     Args:
         order_id: The order id, such as W123456.
@@ -388,14 +496,24 @@ def exchange_delivered_order_items(ctx: ToolContext, order_id: str, item_ids: li
     for item, vid in zip(items, new_variant_ids):
         v = ctx.one("SELECT price FROM variants WHERE id = ?", (vid.strip().upper(),))
         if v is not None and v["price"] > item["price"]:
-            raise ToolError(f"variant {vid} costs more than the item; exchanges are for equal or lower price only")
+            raise ToolError(
+                f"variant {vid} costs more than the item; exchanges are for equal or lower price "
+                "only"
+            )
     delta = _swap_variants(ctx, items, new_variant_ids)
     for item in items:
         ctx.db.execute("UPDATE order_items SET status = 'exchanged' WHERE id = ?", (item["id"],))
     rid = order_row_id(ctx.db, "returns", "RT", order["id"])
     ctx.db.execute(
-        "INSERT INTO returns (id, order_id, kind, item_ids, new_variant_ids, status, created_at) VALUES (?, ?, 'exchange', ?, ?, 'requested', ?)",
-        (rid, order["id"], ",".join(i["id"] for i in items), ",".join(v.strip().upper() for v in new_variant_ids), ctx.now),
+        "INSERT INTO returns (id, order_id, kind, item_ids, new_variant_ids, status, created_at) "
+        "VALUES (?, ?, 'exchange', ?, ?, 'requested', ?)",
+        (
+            rid,
+            order["id"],
+            ",".join(i["id"] for i in items),
+            ",".join(v.strip().upper() for v in new_variant_ids),
+            ctx.now,
+        ),
     )
     out = {"exchange_id": rid, "order_id": order["id"], "items": [i["id"] for i in items]}
     if delta < 0:
@@ -405,7 +523,8 @@ def exchange_delivered_order_items(ctx: ToolContext, order_id: str, item_ids: li
 
 @tool(writes=True)
 def issue_compensation(ctx: ToolContext, order_id: str, amount: float) -> dict:
-    """Give store credit for a shipment delayed more than 7 days: $10 for regular and $25 for gold customers, once per order.
+    """Give store credit for a shipment delayed more than 7 days: $10 for regular and $25 for gold
+    customers, once per order.
 
     Args:
         order_id: The delayed order's id.
@@ -413,9 +532,16 @@ def issue_compensation(ctx: ToolContext, order_id: str, amount: float) -> dict:
     """
     order = _own_order(ctx, order_id)
     if order["status"] != "shipped" or order["shipped_at"] is None:
-        raise ToolError(f"order {order['id']} is {order['status']}; compensation is only for delayed shipments")
-    if datetime.fromisoformat(ctx.now) - datetime.fromisoformat(order["shipped_at"]) <= timedelta(days=DELAY_DAYS):
-        raise ToolError(f"order {order['id']} shipped on {order['shipped_at'][:10]}; it is not delayed more than {DELAY_DAYS} days")
+        raise ToolError(
+            f"order {order['id']} is {order['status']}; compensation is only for delayed shipments"
+        )
+    if datetime.fromisoformat(ctx.now) - datetime.fromisoformat(order["shipped_at"]) <= timedelta(
+        days=DELAY_DAYS
+    ):
+        raise ToolError(
+            f"order {order['id']} shipped on {order['shipped_at'][:10]}; it is not delayed more "
+            f"than {DELAY_DAYS} days"
+        )
     tier = ctx.one("SELECT tier FROM customers WHERE id = ?", (order["customer_id"],))["tier"]
     allowed = COMPENSATION[tier]
     if round(amount, 2) != allowed:
@@ -424,10 +550,14 @@ def issue_compensation(ctx: ToolContext, order_id: str, amount: float) -> dict:
         raise ToolError(f"order {order['id']} was already compensated")
     cid = _next_id(ctx, "compensations", "CP")
     ctx.db.execute(
-        "INSERT INTO compensations (id, customer_id, order_id, amount, reason, created_at) VALUES (?, ?, ?, ?, 'delayed shipment', ?)",
+        "INSERT INTO compensations (id, customer_id, order_id, amount, reason, created_at) VALUES "
+        "(?, ?, ?, ?, 'delayed shipment', ?)",
         (cid, order["customer_id"], order["id"], allowed, ctx.now),
     )
-    ctx.db.execute("UPDATE customers SET store_credit = round(store_credit + ?, 2) WHERE id = ?", (allowed, order["customer_id"]))
+    ctx.db.execute(
+        "UPDATE customers SET store_credit = round(store_credit + ?, 2) WHERE id = ?",
+        (allowed, order["customer_id"]),
+    )
     return {"compensation_id": cid, "amount": allowed, "as": "store credit"}
 
 
@@ -454,9 +584,20 @@ def end_conversation(ctx: ToolContext) -> dict:
 
 
 TOOLS = (
-    find_customer_by_email, find_customer_by_name_zip, get_customer_details, list_orders,
-    get_order_details, get_product_details, get_refund_status, cancel_pending_order,
-    modify_pending_order_items, modify_order_address, modify_pending_order_payment,
+    find_customer_by_email,
+    find_customer_by_name_zip,
+    get_customer_details,
+    list_orders,
+    get_order_details,
+    get_product_details,
+    get_refund_status,
+    cancel_pending_order,
+    modify_pending_order_items,
+    modify_order_address,
+    modify_pending_order_payment,
     return_delivered_order_items,
-    exchange_delivered_order_items, issue_compensation, transfer_to_human, end_conversation,
+    exchange_delivered_order_items,
+    issue_compensation,
+    transfer_to_human,
+    end_conversation,
 )

@@ -117,7 +117,8 @@ class TicketingEnv(UtilityEnv):
     Every ``reset`` and ``step`` returns the same keys, with values of the same types (so vector
     envs stack them and dataset recorders accept them): ``task_id``, ``split``, ``domain``,
     ``turn``, ``events`` (the observation's events as dicts), ``tools``, ``policy``, ``grade``,
-    ``feedback`` and ``forked``; stream ids add ``stream``. ``grade`` is the pending grade (outcome ``"running"``) until
+    ``feedback`` and ``forked``; stream ids add ``stream``. ``grade`` is the pending grade (outcome
+    ``"running"``) until
     the step that ends the episode, which carries the real one (success, partial, every
     checkpoint and readable reasons) and its ``feedback``. The goal and the oracle plan
     are never in ``obs`` or ``info``; they live on ``env.unwrapped.task``. docs/reliability.md
@@ -130,7 +131,8 @@ class TicketingEnv(UtilityEnv):
     ``reset(options={"fork": env.unwrapped.snapshot()})`` resumes a snapshot.
 
     ``mode`` ("episodic" | "stream") and ``stream_length`` (20): ``mode="stream"`` serves a seeded
-    stream of tasks in one persistent world (``utility/...Stream-v0``; docs/streams.md). In streams a colleague of an earlier caller has the same device problem
+    stream of tasks in one persistent world (``utility/...Stream-v0``; docs/streams.md). In streams
+    a colleague of an earlier caller has the same device problem
     (``colleague_same_problem``), a teammate duplicates a ticket opened earlier in the stream
     (``duplicate_of_stream_ticket``), and the reopen window may shrink to 7 days
     (``reopen_window_7_days``).
@@ -142,7 +144,8 @@ class TicketingEnv(UtilityEnv):
       by what was stated. Scores from before are not comparable.
     * v1 (issue 19): 10 demanding templates (several
       devices, applications or teammates, conditional goals, misstated facts, temporary
-      read-only access, repairs), test split weighted towards them; the follow-up and reopen templates state
+      read-only access, repairs), test split weighted towards them; the follow-up and reopen
+      templates state
       their condition; replacements carry ``deliver_to``, repairs and access roles and end
       dates are new world columns (``repair_orders``, ``access_grants.role``/``expires_on``).
     """

@@ -1,4 +1,5 @@
-"""Seeded generator of the ticketing world: people, assets, access, knowledge base and ticket history."""
+"""Seeded generator of the ticketing world: people, assets, access, knowledge base and ticket
+history."""
 
 from __future__ import annotations
 
@@ -36,11 +37,17 @@ TRUTH_TABLE = "_triage_truth"  # hidden from tools: what a correct triage of eac
 
 URGENCY_CUES = {
     1: ("I can't work at all", "I'm completely blocked", "nothing I need works, so I'm stuck"),
-    2: ("I can still work around it for now", "I can keep working on other things, but it's slowing me down"),
+    2: (
+        "I can still work around it for now",
+        "I can keep working on other things, but it's slowing me down",
+    ),
     3: ("it's not urgent", "no rush, it isn't blocking me"),
 }
 IMPACT_CUES = {
-    1: ("the whole {dept} department is affected", "everyone in the {loc} office has the same problem"),
+    1: (
+        "the whole {dept} department is affected",
+        "everyone in the {loc} office has the same problem",
+    ),
     2: ("a few people on my team have the same problem", "three colleagues have the same issue"),
     3: ("it's only me", "as far as I know it's just me"),
 }
@@ -60,7 +67,8 @@ def build_world(db: sqlite_utils.Database, fake: Faker, rng: random.Random, size
         ]
     )
     db.execute(
-        f"CREATE TABLE {TRUTH_TABLE} (ticket_id TEXT PRIMARY KEY, scenario TEXT NOT NULL, kind TEXT, "
+        f"CREATE TABLE {TRUTH_TABLE} (ticket_id TEXT PRIMARY KEY, scenario TEXT NOT NULL, kind "
+        "TEXT, "
         "category TEXT, impact INTEGER, urgency INTEGER, assignment_group TEXT, parent_id TEXT, "
         "article_id TEXT, detail TEXT, cue_impact TEXT, cue_urgency TEXT)"
     )
@@ -73,21 +81,39 @@ def build_world(db: sqlite_utils.Database, fake: Faker, rng: random.Random, size
 
 def _reference_data(db: sqlite_utils.Database) -> None:
     db["assignment_groups"].insert_all(
-        {"id": gid, "name": name, "handles": handles, "tier": tier} for gid, (name, handles, tier) in GROUPS.items()
+        {"id": gid, "name": name, "handles": handles, "tier": tier}
+        for gid, (name, handles, tier) in GROUPS.items()
     )
     db["sla"].insert_all(
-        {"priority": p, "label": label, "response_hours": r, "resolve_hours": h} for p, label, r, h in SLA
+        {"priority": p, "label": label, "response_hours": r, "resolve_hours": h}
+        for p, label, r, h in SLA
     )
     db["applications"].insert_all(
-        {"id": a.id, "name": a.name, "sensitive": int(a.sensitive), "description": a.description, "support_group": a.support_group}
+        {
+            "id": a.id,
+            "name": a.name,
+            "sensitive": int(a.sensitive),
+            "description": a.description,
+            "support_group": a.support_group,
+        }
         for a in APPLICATIONS
     )
     updated = iso(NOW - timedelta(days=40))
     db["kb_articles"].insert_all(
-        {"id": a.id, "title": a.title, "category": a.category, "body": a.body, "keywords": a.keywords, "updated_at": updated}
+        {
+            "id": a.id,
+            "title": a.title,
+            "category": a.category,
+            "body": a.body,
+            "keywords": a.keywords,
+            "updated_at": updated,
+        }
         for a in ARTICLES
     )
-    db.execute("INSERT INTO kb_fts (id, title, body, keywords) SELECT id, title, body, keywords FROM kb_articles")
+    db.execute(
+        "INSERT INTO kb_fts (id, title, body, keywords) SELECT id, title, body, keywords FROM "
+        "kb_articles"
+    )
 
 
 def _people(db: sqlite_utils.Database, fake: Faker, rng: random.Random, n: int) -> list[dict]:
@@ -95,7 +121,10 @@ def _people(db: sqlite_utils.Database, fake: Faker, rng: random.Random, n: int) 
     emails: set[str] = set()
     employees: list[dict] = []
     departments = []
-    per_dept = [n // len(DEPARTMENTS) + (1 if i < n % len(DEPARTMENTS) else 0) for i in range(len(DEPARTMENTS))]
+    per_dept = [
+        n // len(DEPARTMENTS) + (1 if i < n % len(DEPARTMENTS) else 0)
+        for i in range(len(DEPARTMENTS))
+    ]
     k = 0
     for (dept_id, dept_name, titles, _apps), count in zip(DEPARTMENTS, per_dept):
         location = rng.choice(LOCATIONS[:3])
@@ -113,18 +142,30 @@ def _people(db: sqlite_utils.Database, fake: Faker, rng: random.Random, n: int) 
             born = date(1962, 1, 1) + timedelta(days=rng.randint(0, 40 * 365))
             locked = rng.random() < 0.07
             e = {
-                "id": eid, "first_name": first, "last_name": last, "email": email,
-                "phone": f"{area} {rng.randint(0, 9999):04d}", "department_id": dept_id,
-                "manager_id": manager_id, "title": f"Head of {dept_name}" if j == 0 else rng.choice(titles),
-                "location": loc, "date_of_birth": born.isoformat(),
+                "id": eid,
+                "first_name": first,
+                "last_name": last,
+                "email": email,
+                "phone": f"{area} {rng.randint(0, 9999):04d}",
+                "department_id": dept_id,
+                "manager_id": manager_id,
+                "title": f"Head of {dept_name}" if j == 0 else rng.choice(titles),
+                "location": loc,
+                "date_of_birth": born.isoformat(),
                 "status": "on_leave" if j > 0 and rng.random() < 0.03 else "active",
-                "vip": int(j == 0), "account_locked": int(locked), "failed_logins": 5 if locked else rng.choice((0, 0, 0, 1, 2)),
-                "password_changed_at": iso(NOW - timedelta(days=rng.randint(1, 89), hours=rng.randint(0, 9))),
+                "vip": int(j == 0),
+                "account_locked": int(locked),
+                "failed_logins": 5 if locked else rng.choice((0, 0, 0, 1, 2)),
+                "password_changed_at": iso(
+                    NOW - timedelta(days=rng.randint(1, 89), hours=rng.randint(0, 9))
+                ),
                 "must_change_password": 0,
             }
             if j == 0:
                 manager_id = eid
-                departments.append({"id": dept_id, "name": dept_name, "manager_id": eid, "location": location})
+                departments.append(
+                    {"id": dept_id, "name": dept_name, "manager_id": eid, "location": location}
+                )
             employees.append(e)
     db["departments"].insert_all(departments)
     db["employees"].insert_all(employees)
@@ -140,18 +181,36 @@ def _assets(db: sqlite_utils.Database, rng: random.Random, employees: list[dict]
             if rng.random() >= share:
                 continue
             bought = (NOW - timedelta(days=rng.randint(60, int(365 * (years + 1.3))))).date()
-            until = bought.replace(year=bought.year + years) if not (bought.month == 2 and bought.day == 29) else date(bought.year + years, 2, 28)
+            until = (
+                bought.replace(year=bought.year + years)
+                if not (bought.month == 2 and bought.day == 29)
+                else date(bought.year + years, 2, 28)
+            )
             a = {
-                "id": f"AST{next(tags)}", "employee_id": e["id"], "kind": kind, "model": rng.choice(models),
-                "serial": f"SN{rng.randint(10**8, 10**9 - 1)}", "purchased_on": bought.isoformat(),
-                "warranty_until": until.isoformat(), "status": "in_use",
+                "id": f"AST{next(tags)}",
+                "employee_id": e["id"],
+                "kind": kind,
+                "model": rng.choice(models),
+                "serial": f"SN{rng.randint(10**8, 10**9 - 1)}",
+                "purchased_on": bought.isoformat(),
+                "warranty_until": until.isoformat(),
+                "status": "in_use",
             }
             assets.append(a)
             if kind in ("laptop", "phone", "monitor") and rng.random() < 0.05:
-                what = {"laptop": "dropped; the screen is cracked", "phone": "the screen shattered after a fall", "monitor": "knocked off the desk; the panel is cracked"}[kind]
+                what = {
+                    "laptop": "dropped; the screen is cracked",
+                    "phone": "the screen shattered after a fall",
+                    "monitor": "knocked off the desk; the panel is cracked",
+                }[kind]
                 reports.append(
-                    {"id": f"DR{next(report_no)}", "asset_id": a["id"], "employee_id": e["id"],
-                     "filed_at": iso(NOW - timedelta(days=rng.randint(1, 20))), "description": f"{kind.capitalize()} {what}."}
+                    {
+                        "id": f"DR{next(report_no)}",
+                        "asset_id": a["id"],
+                        "employee_id": e["id"],
+                        "filed_at": iso(NOW - timedelta(days=rng.randint(1, 20))),
+                        "description": f"{kind.capitalize()} {what}.",
+                    }
                 )
     db["assets"].insert_all(assets)
     db["damage_reports"].insert_all(reports)
@@ -170,9 +229,15 @@ def _access(db: sqlite_utils.Database, rng: random.Random, employees: list[dict]
         apps.update(rng.sample(STANDARD_APPS, rng.randint(0, 2)))
         for app in sorted(apps):
             grants.append(
-                {"id": f"AG{next(n):06d}", "employee_id": e["id"], "application_id": app, "ticket_id": None,
-                 "granted_at": iso(NOW - timedelta(days=rng.randint(30, 900))),
-                 "role": "user", "expires_on": None}
+                {
+                    "id": f"AG{next(n):06d}",
+                    "employee_id": e["id"],
+                    "application_id": app,
+                    "ticket_id": None,
+                    "granted_at": iso(NOW - timedelta(days=rng.randint(30, 900))),
+                    "role": "user",
+                    "expires_on": None,
+                }
             )
     db["access_grants"].insert_all(grants)
 
@@ -190,12 +255,28 @@ class _Tickets:
         opened = t["opened_at"]
         priority = PRIORITY[impact][urgency]
         row = {
-            "id": None, "kind": "incident", "requester_id": None, "channel": "phone",
-            "short_description": "", "description": "", "category": "software",
-            "impact": impact, "urgency": urgency, "priority": priority, "status": "new",
-            "assignment_group": "service-desk", "parent_id": None, "asset_id": None, "application_id": None,
-            "resolution_code": None, "resolution_note": None, "escalated": 0, "reopen_count": 0,
-            "updated_at": None, "resolved_at": None, "due_at": iso(opened + timedelta(hours=RESOLVE_HOURS[priority])),
+            "id": None,
+            "kind": "incident",
+            "requester_id": None,
+            "channel": "phone",
+            "short_description": "",
+            "description": "",
+            "category": "software",
+            "impact": impact,
+            "urgency": urgency,
+            "priority": priority,
+            "status": "new",
+            "assignment_group": "service-desk",
+            "parent_id": None,
+            "asset_id": None,
+            "application_id": None,
+            "resolution_code": None,
+            "resolution_note": None,
+            "escalated": 0,
+            "reopen_count": 0,
+            "updated_at": None,
+            "resolved_at": None,
+            "due_at": iso(opened + timedelta(hours=RESOLVE_HOURS[priority])),
         }
         row.update({k: v for k, v in t.items() if k != "opened_at"})
         row["opened_at"] = iso(opened)
@@ -204,7 +285,15 @@ class _Tickets:
         return row
 
     def comment(self, ticket: dict, author: str, visibility: str, body: str, at: str) -> None:
-        self.comments.append({"ticket": ticket, "author": author, "visibility": visibility, "body": body, "created_at": at})
+        self.comments.append(
+            {
+                "ticket": ticket,
+                "author": author,
+                "visibility": visibility,
+                "body": body,
+                "created_at": at,
+            }
+        )
 
     def write(self) -> None:
         self.rows.sort(key=lambda r: r["opened_at"])
@@ -220,8 +309,14 @@ class _Tickets:
         self.db["tickets"].insert_all(self.rows)
         self.comments.sort(key=lambda c: (c["created_at"], c["ticket"]["id"]))
         self.db["ticket_comments"].insert_all(
-            {"id": i, "ticket_id": c["ticket"]["id"], "author": c["author"], "visibility": c["visibility"],
-             "body": c["body"], "created_at": c["created_at"]}
+            {
+                "id": i,
+                "ticket_id": c["ticket"]["id"],
+                "author": c["author"],
+                "visibility": c["visibility"],
+                "body": c["body"],
+                "created_at": c["created_at"],
+            }
             for i, c in enumerate(self.comments, 1)
         )
 
@@ -277,36 +372,74 @@ def _closed_history(h: _History) -> None:
         status = "closed" if NOW - resolved > timedelta(days=REOPEN_DAYS) else "resolved"
         kind = rng.random()
         if kind < 0.3:
-            tk.add(requester_id=e["id"], short_description="Password reset", category="account",
-                   impact=3, urgency=1, status=status, resolution_code="password_reset",
-                   resolution_note="Password reset after verification.",
-                   opened_at=opened, resolved_at=iso(resolved))
+            tk.add(
+                requester_id=e["id"],
+                short_description="Password reset",
+                category="account",
+                impact=3,
+                urgency=1,
+                status=status,
+                resolution_code="password_reset",
+                resolution_note="Password reset after verification.",
+                opened_at=opened,
+                resolved_at=iso(resolved),
+            )
         elif kind < 0.5:
             art = rng.choice(WALKTHROUGH_ARTICLES)
-            tk.add(requester_id=e["id"], short_description=art.title, category=art.category,
-                   impact=3, urgency=2, status=status, resolution_code="kb_solution",
-                   resolution_note=f"Walked the caller through {art.id}.",
-                   opened_at=opened, resolved_at=iso(resolved))
+            tk.add(
+                requester_id=e["id"],
+                short_description=art.title,
+                category=art.category,
+                impact=3,
+                urgency=2,
+                status=status,
+                resolution_code="kb_solution",
+                resolution_note=f"Walked the caller through {art.id}.",
+                opened_at=opened,
+                resolved_at=iso(resolved),
+            )
         elif kind < 0.65:
             app = rng.choice(STANDARD_APPS)
-            tk.add(kind="request", requester_id=e["id"],
-                   short_description=f"Access to {APP_BY_ID[app].name}", category="access",
-                   impact=3, urgency=3, status=status, application_id=app,
-                   resolution_code="access_granted", resolution_note="Access granted.",
-                   opened_at=opened, resolved_at=iso(resolved))
+            tk.add(
+                kind="request",
+                requester_id=e["id"],
+                short_description=f"Access to {APP_BY_ID[app].name}",
+                category="access",
+                impact=3,
+                urgency=3,
+                status=status,
+                application_id=app,
+                resolution_code="access_granted",
+                resolution_note="Access granted.",
+                opened_at=opened,
+                resolved_at=iso(resolved),
+            )
         else:
             p = rng.choice(ROUTED_PROBLEMS)
             group = GROUP_FOR_CATEGORY[p.category]
-            t = tk.add(requester_id=e["id"], short_description=p.short, description=p.detail,
-                       category=p.category, impact=3, urgency=rng.choice((1, 2)), status=status,
-                       assignment_group=group,
-                       resolution_code=rng.choice(
-                           ("resolved_by_caller", "not_reproducible", "kb_solution")
-                       ),
-                       resolution_note="Fixed by the resolver group.",
-                       opened_at=opened, resolved_at=iso(resolved))
-            tk.comment(t, "Analyst", "internal", f"Routed to {GROUPS[group][0]}.",
-                       iso(opened + timedelta(minutes=5)))
+            t = tk.add(
+                requester_id=e["id"],
+                short_description=p.short,
+                description=p.detail,
+                category=p.category,
+                impact=3,
+                urgency=rng.choice((1, 2)),
+                status=status,
+                assignment_group=group,
+                resolution_code=rng.choice(
+                    ("resolved_by_caller", "not_reproducible", "kb_solution")
+                ),
+                resolution_note="Fixed by the resolver group.",
+                opened_at=opened,
+                resolved_at=iso(resolved),
+            )
+            tk.comment(
+                t,
+                "Analyst",
+                "internal",
+                f"Routed to {GROUPS[group][0]}.",
+                iso(opened + timedelta(minutes=5)),
+            )
 
 
 def _recently_resolved(h: _History) -> None:
@@ -317,14 +450,27 @@ def _recently_resolved(h: _History) -> None:
         p = rng.choice(ROUTED_PROBLEMS)
         opened = h.ago(4, REOPEN_DAYS - 1)
         resolved = opened + timedelta(hours=rng.randint(2, 48))
-        t = tk.add(requester_id=e["id"], short_description=p.short, description=p.detail,
-                   category=p.category, impact=3, urgency=2, status="resolved",
-                   assignment_group=GROUP_FOR_CATEGORY[p.category],
-                   resolution_code="resolved_by_caller",
-                   resolution_note="The caller confirmed it works again.",
-                   opened_at=opened, resolved_at=iso(resolved))
-        tk.comment(t, "Analyst", "public", "Resolved: the caller confirmed it works again.",
-                   t["resolved_at"])
+        t = tk.add(
+            requester_id=e["id"],
+            short_description=p.short,
+            description=p.detail,
+            category=p.category,
+            impact=3,
+            urgency=2,
+            status="resolved",
+            assignment_group=GROUP_FOR_CATEGORY[p.category],
+            resolution_code="resolved_by_caller",
+            resolution_note="The caller confirmed it works again.",
+            opened_at=opened,
+            resolved_at=iso(resolved),
+        )
+        tk.comment(
+            t,
+            "Analyst",
+            "public",
+            "Resolved: the caller confirmed it works again.",
+            t["resolved_at"],
+        )
 
 
 def _open_routed_incidents(h: _History) -> None:
@@ -342,12 +488,24 @@ def _open_routed_incidents(h: _History) -> None:
         else:
             opened = NOW - timedelta(hours=rng.randint(1, max(2, hours - 2)))
         group = GROUP_FOR_CATEGORY[p.category]
-        t = tk.add(requester_id=e["id"], short_description=p.short, description=p.detail,
-                   category=p.category, impact=3, urgency=urgency,
-                   status=rng.choice(("assigned", "in_progress")), assignment_group=group,
-                   opened_at=opened)
-        tk.comment(t, "Analyst", "internal", f"Routed to {GROUPS[group][0]}.",
-                   iso(opened + timedelta(minutes=5)))
+        t = tk.add(
+            requester_id=e["id"],
+            short_description=p.short,
+            description=p.detail,
+            category=p.category,
+            impact=3,
+            urgency=urgency,
+            status=rng.choice(("assigned", "in_progress")),
+            assignment_group=group,
+            opened_at=opened,
+        )
+        tk.comment(
+            t,
+            "Analyst",
+            "internal",
+            f"Routed to {GROUPS[group][0]}.",
+            iso(opened + timedelta(minutes=5)),
+        )
 
 
 def _access_requests(h: _History, db: sqlite_utils.Database) -> list[tuple[dict, dict]]:
@@ -364,8 +522,11 @@ def _access_requests(h: _History, db: sqlite_utils.Database) -> list[tuple[dict,
         if (e["id"], app) not in has
     ]
     rng.shuffle(candidates)
-    quota = {"pending": max(4, h.n // 30), "approved": max(6, h.n // 25),
-             "rejected": max(2, h.n // 60)}
+    quota = {
+        "pending": max(4, h.n // 30),
+        "approved": max(6, h.n // 25),
+        "rejected": max(2, h.n // 60),
+    }
     used: set[str] = set()  # one request per employee, so a task about it is unambiguous
     for e, app in candidates:
         state = next((s for s, q in quota.items() if q > 0), None)
@@ -379,19 +540,39 @@ def _access_requests(h: _History, db: sqlite_utils.Database) -> list[tuple[dict,
         decided = opened + timedelta(hours=rng.randint(2, 20)) if state != "pending" else None
         # A rejected request is cancelled; the others wait on hold for the approval or its
         # fulfilment.
-        t = tk.add(kind="request", requester_id=e["id"],
-                   short_description=f"Access to {APP_BY_ID[app].name}",
-                   category="access", impact=3, urgency=rng.choice((2, 3)), application_id=app,
-                   status="cancelled" if state == "rejected" else "on_hold", opened_at=opened,
-                   updated_at=iso(decided) if decided else None)
-        approvals.append((t, {"employee_id": e["id"], "application_id": app,
-                              "approver_id": e["manager_id"],
-                              "status": state, "justification": "Needed for my role.",
-                              "requested_at": iso(opened + timedelta(minutes=10)),
-                              "decided_at": iso(decided) if decided else None}))
-        tk.comment(t, "Analyst", "public",
-                   f"Approval requested from your manager for {APP_BY_ID[app].name}.",
-                   iso(opened + timedelta(minutes=10)))
+        t = tk.add(
+            kind="request",
+            requester_id=e["id"],
+            short_description=f"Access to {APP_BY_ID[app].name}",
+            category="access",
+            impact=3,
+            urgency=rng.choice((2, 3)),
+            application_id=app,
+            status="cancelled" if state == "rejected" else "on_hold",
+            opened_at=opened,
+            updated_at=iso(decided) if decided else None,
+        )
+        approvals.append(
+            (
+                t,
+                {
+                    "employee_id": e["id"],
+                    "application_id": app,
+                    "approver_id": e["manager_id"],
+                    "status": state,
+                    "justification": "Needed for my role.",
+                    "requested_at": iso(opened + timedelta(minutes=10)),
+                    "decided_at": iso(decided) if decided else None,
+                },
+            )
+        )
+        tk.comment(
+            t,
+            "Analyst",
+            "public",
+            f"Approval requested from your manager for {APP_BY_ID[app].name}.",
+            iso(opened + timedelta(minutes=10)),
+        )
     return approvals
 
 
@@ -401,12 +582,24 @@ def _major_incidents(h: _History) -> None:
     for cat, short, said, loc in MAJOR_INCIDENTS:
         owner = rng.choice([e for e in h.staff if e["location"] == loc] or h.staff)
         opened = h.ago(0.1, 0.9)
-        parent = tk.add(requester_id=owner["id"], short_description=short, description=said,
-                        category=cat, impact=1 if "company" in short or "office" in short else 2,
-                        urgency=1, status="in_progress", assignment_group=GROUP_FOR_CATEGORY[cat],
-                        opened_at=opened)
-        tk.comment(parent, "Analyst", "public", f"Major incident: {short}. Updates every hour.",
-                   iso(opened + timedelta(minutes=20)))
+        parent = tk.add(
+            requester_id=owner["id"],
+            short_description=short,
+            description=said,
+            category=cat,
+            impact=1 if "company" in short or "office" in short else 2,
+            urgency=1,
+            status="in_progress",
+            assignment_group=GROUP_FOR_CATEGORY[cat],
+            opened_at=opened,
+        )
+        tk.comment(
+            parent,
+            "Analyst",
+            "public",
+            f"Major incident: {short}. Updates every hour.",
+            iso(opened + timedelta(minutes=20)),
+        )
         _linked_duplicates(h, parent, cat, short, said, opened)
         _unlinked_reports(h, parent, cat, short, said)
 
@@ -420,12 +613,22 @@ def _linked_duplicates(
         e = rng.choice(h.staff)
         t_open = opened + timedelta(minutes=rng.randint(20, 200))
         resolved = min(t_open + timedelta(minutes=15), NOW - timedelta(minutes=1))
-        h.tk.add(requester_id=e["id"], channel="self-service",
-                 short_description=short.split(" for ")[0], description=said, category=cat,
-                 impact=3, urgency=1, status="resolved", parent_id=parent,
-                 assignment_group="service-desk", resolution_code="duplicate",
-                 resolution_note="Duplicate of the major incident; you will be updated there.",
-                 opened_at=min(t_open, NOW - timedelta(minutes=5)), resolved_at=iso(resolved))
+        h.tk.add(
+            requester_id=e["id"],
+            channel="self-service",
+            short_description=short.split(" for ")[0],
+            description=said,
+            category=cat,
+            impact=3,
+            urgency=1,
+            status="resolved",
+            parent_id=parent,
+            assignment_group="service-desk",
+            resolution_code="duplicate",
+            resolution_note="Duplicate of the major incident; you will be updated there.",
+            opened_at=min(t_open, NOW - timedelta(minutes=5)),
+            resolved_at=iso(resolved),
+        )
 
 
 def _unlinked_reports(h: _History, parent: dict, cat: str, short: str, said: str) -> None:
@@ -436,10 +639,17 @@ def _unlinked_reports(h: _History, parent: dict, cat: str, short: str, said: str
         t_open = NOW - timedelta(minutes=rng.randint(5, 90))
         ask = rng.choice(("Please help.", "Is something down?", "Can someone look?"))
         text = f"{said[:1].upper()}{said[1:]}. {ask}"
-        t = h.tk.add(requester_id=e["id"], channel="self-service",
-                     short_description=_self_service_title(short, rng),
-                     description=text, category=rng.choice((cat, "software")), impact=3,
-                     urgency=3, status="new", opened_at=t_open)
+        t = h.tk.add(
+            requester_id=e["id"],
+            channel="self-service",
+            short_description=_self_service_title(short, rng),
+            description=text,
+            category=rng.choice((cat, "software")),
+            impact=3,
+            urgency=3,
+            status="new",
+            opened_at=t_open,
+        )
         h.truth.append((t, {"scenario": "duplicate", "parent_id": parent, "category": cat}))
 
 
@@ -459,29 +669,71 @@ def _new_self_service(h: _History) -> None:
         mode = i % 3
         if mode == 0:
             art = WALKTHROUGH_ARTICLES[i // 3 % len(WALKTHROUGH_ARTICLES)]
-            t = tk.add(requester_id=e["id"], channel="self-service",
-                       short_description=art.symptom.split(",")[0][:60],
-                       description=f"{art.symptom}. {cues}", category="software", impact=3,
-                       urgency=3, status="new", opened_at=t_open)
-            h.truth.append((t, {"scenario": "kb", "category": art.category, **graded,
-                                "article_id": art.id}))
+            t = tk.add(
+                requester_id=e["id"],
+                channel="self-service",
+                short_description=art.symptom.split(",")[0][:60],
+                description=f"{art.symptom}. {cues}",
+                category="software",
+                impact=3,
+                urgency=3,
+                status="new",
+                opened_at=t_open,
+            )
+            h.truth.append(
+                (t, {"scenario": "kb", "category": art.category, **graded, "article_id": art.id})
+            )
         elif mode == 1:
             p = ROUTED_PROBLEMS[i // 3 % len(ROUTED_PROBLEMS)]
-            t = tk.add(requester_id=e["id"], channel="self-service", short_description=p.short,
-                       description=f"{p.detail[:1].upper()}{p.detail[1:]}. {cues}",
-                       category="software", impact=3, urgency=3, status="new", opened_at=t_open)
-            h.truth.append((t, {"scenario": "route", "category": p.category, **graded,
-                                "assignment_group": GROUP_FOR_CATEGORY[p.category]}))
+            t = tk.add(
+                requester_id=e["id"],
+                channel="self-service",
+                short_description=p.short,
+                description=f"{p.detail[:1].upper()}{p.detail[1:]}. {cues}",
+                category="software",
+                impact=3,
+                urgency=3,
+                status="new",
+                opened_at=t_open,
+            )
+            h.truth.append(
+                (
+                    t,
+                    {
+                        "scenario": "route",
+                        "category": p.category,
+                        **graded,
+                        "assignment_group": GROUP_FOR_CATEGORY[p.category],
+                    },
+                )
+            )
         else:
             p = ROUTED_PROBLEMS[(i * 7 + 3) % len(ROUTED_PROBLEMS)]
             vague = rng.choice(_VAGUE_REPORTS)
-            t = tk.add(requester_id=e["id"], channel="self-service", short_description=vague[:40],
-                       description=vague, category="software", impact=3, urgency=3,
-                       status="new", opened_at=t_open)
+            t = tk.add(
+                requester_id=e["id"],
+                channel="self-service",
+                short_description=vague[:40],
+                description=vague,
+                category="software",
+                impact=3,
+                urgency=3,
+                status="new",
+                opened_at=t_open,
+            )
             # The vague text hides the problem: the detail is what the caller says when asked.
-            h.truth.append((t, {"scenario": "vague", "category": p.category, **graded,
-                                "assignment_group": GROUP_FOR_CATEGORY[p.category],
-                                "detail": f"{p.detail[:1].upper()}{p.detail[1:]}. {cues}"}))
+            h.truth.append(
+                (
+                    t,
+                    {
+                        "scenario": "vague",
+                        "category": p.category,
+                        **graded,
+                        "assignment_group": GROUP_FOR_CATEGORY[p.category],
+                        "detail": f"{p.detail[:1].upper()}{p.detail[1:]}. {cues}",
+                    },
+                )
+            )
 
 
 _VAGUE_REPORTS = (
@@ -504,12 +756,20 @@ def _write_truth(db: sqlite_utils.Database, truth: list[tuple[dict, dict]]) -> N
     for t, info in truth:
         parent = info.get("parent_id")
         rows.append(
-            {"ticket_id": t["id"], "scenario": info["scenario"], "kind": "incident",
-             "category": info.get("category"), "impact": info.get("impact"),
-             "urgency": info.get("urgency"), "assignment_group": info.get("assignment_group"),
-             "parent_id": parent["id"] if isinstance(parent, dict) else parent,
-             "article_id": info.get("article_id"), "detail": info.get("detail"),
-             "cue_impact": info.get("cue_impact"), "cue_urgency": info.get("cue_urgency")}
+            {
+                "ticket_id": t["id"],
+                "scenario": info["scenario"],
+                "kind": "incident",
+                "category": info.get("category"),
+                "impact": info.get("impact"),
+                "urgency": info.get("urgency"),
+                "assignment_group": info.get("assignment_group"),
+                "parent_id": parent["id"] if isinstance(parent, dict) else parent,
+                "article_id": info.get("article_id"),
+                "detail": info.get("detail"),
+                "cue_impact": info.get("cue_impact"),
+                "cue_urgency": info.get("cue_urgency"),
+            }
         )
     db[TRUTH_TABLE].insert_all(rows)
 

@@ -1,4 +1,5 @@
-"""utility/TicketingQueue-v0: the service desk's queue of new tickets, with requesters who answer comments."""
+"""utility/TicketingQueue-v0: the service desk's queue of new tickets, with requesters who answer
+comments."""
 
 from __future__ import annotations
 
@@ -17,11 +18,16 @@ from utility_gym.core.vector import vector_env_factory
 from utility_gym.envs.ticketing.env import DOMAIN, POLICY
 from utility_gym.envs.ticketing.queue_tasks import QUEUE_TEMPLATES
 
-QUEUE_POLICY = POLICY.rstrip() + "\n" + (Path(__file__).parent / "queue_policy.md").read_text(encoding="utf-8")
+QUEUE_POLICY = (
+    POLICY.rstrip() + "\n" + (Path(__file__).parent / "queue_policy.md").read_text(encoding="utf-8")
+)
 
 # Same world, tools and vocabulary as the live desk; the tasks are queues.
 # The queue has no caller to return or colleague to name, and its own templates: no follow-ups.
-QUEUE_DOMAIN = replace(DOMAIN, policy=QUEUE_POLICY, templates=QUEUE_TEMPLATES, follow_ups=(), world_events=())
+QUEUE_DOMAIN = replace(
+    DOMAIN, policy=QUEUE_POLICY, templates=QUEUE_TEMPLATES, follow_ups=(), world_events=()
+)
+
 
 @dataclass
 class QueueState(DomainState):
@@ -81,7 +87,11 @@ class QueueRequesters:
         for i, intent in enumerate(self.goal.intents):
             tid = intent.targets[0]
             prefix = f"{tid}:"
-            known = {k.removeprefix(prefix): v for k, v in self.goal.known.items() if k.startswith(prefix)}
+            known = {
+                k.removeprefix(prefix): v
+                for k, v in self.goal.known.items()
+                if k.startswith(prefix)
+            }
             user = AgendaUser()
             user.goal = UserGoal((intent,), known, (), intent.request, self.goal.persona)
             self._users[tid] = user
@@ -89,7 +99,8 @@ class QueueRequesters:
 
 
 class TicketingQueueEnv(UtilityEnv):
-    """The service desk's queue: triage, link, resolve or route new tickets; requesters answer comments.
+    """The service desk's queue: triage, link, resolve or route new tickets; requesters answer
+    comments.
 
     ## Description
     No caller is on the line: the episode is a shift on the queue of new self-service tickets
@@ -155,23 +166,33 @@ class TicketingQueueEnv(UtilityEnv):
             episode.observed.add(event.content)  # the queued tickets' words
 
     def opening_events(self, task: Task, opening: str) -> list[Event]:
-        events = [Event("system", f"queue: {len(task.goal.intents)} new tickets to triage, oldest first; no caller is on the line")]
+        events = [
+            Event(
+                "system",
+                f"queue: {len(task.goal.intents)} new tickets to triage, oldest first; no caller "
+                "is on the line",
+            )
+        ]
         ids = [intent.targets[0] for intent in task.goal.intents]
         rows = self.world.conn.execute(
             "SELECT t.*, e.first_name || ' ' || e.last_name AS requester FROM tickets t "
-            f"JOIN employees e ON e.id = t.requester_id WHERE t.id IN ({', '.join('?' * len(ids))})",
+            "JOIN employees e ON e.id = t.requester_id WHERE t.id IN "
+            f"({', '.join('?' * len(ids))})",
             ids,
         ).fetchall()
         by_id = {row["id"]: row for row in rows}
         for tid in ids:
             t = by_id[tid]
-            events.append(Event(
-                "system",
-                f"queue ticket {t['id']} from {t['requester']} ({t['requester_id']}), opened {t['opened_at']}, "
-                f"filed as {t['category']} impact {t['impact']} urgency {t['urgency']}: "
-                f"{t['short_description']} | {t['description']}",
-                data={"ticket_id": t["id"]},
-            ))
+            events.append(
+                Event(
+                    "system",
+                    f"queue ticket {t['id']} from {t['requester']} ({t['requester_id']}), opened "
+                    f"{t['opened_at']}, "
+                    f"filed as {t['category']} impact {t['impact']} urgency {t['urgency']}: "
+                    f"{t['short_description']} | {t['description']}",
+                    data={"ticket_id": t["id"]},
+                )
+            )
         return events
 
     def arrivals(self) -> list[Event]:
@@ -179,9 +200,11 @@ class TicketingQueueEnv(UtilityEnv):
         state = self._state()
         pending, state.pending = state.pending, []
         for event in pending:
-            # The requester's answer is a real public comment on the ticket (comments are not graded).
+            # The requester's answer is a real public comment on the ticket (comments are not
+            # graded).
             self.world.conn.execute(
-                "INSERT INTO ticket_comments (ticket_id, author, visibility, body, created_at) VALUES (?, ?, 'public', ?, ?)",
+                "INSERT INTO ticket_comments (ticket_id, author, visibility, body, created_at) "
+                "VALUES (?, ?, 'public', ?, ?)",
                 (event.data["ticket_id"], event.data["author"], event.data["body"], self.world.now),
             )
             ep.observed.add(event.content)
@@ -200,7 +223,9 @@ class TicketingQueueEnv(UtilityEnv):
         if action.name == "add_comment" and args.get("visibility") == "public":
             self._to_requester(tid, str(args["body"]), reply=True)
         elif action.name == "resolve_ticket":
-            self._to_requester(tid, str(args["public_note"]), reply=False)  # emailed: informs, asks nothing
+            self._to_requester(
+                tid, str(args["public_note"]), reply=False
+            )  # emailed: informs, asks nothing
         return False
 
     # -- helpers ------------------------------------------------------------------------------
@@ -220,14 +245,22 @@ class TicketingQueueEnv(UtilityEnv):
         self.user.focus = tid
         turn = self.user.respond(reading, progress)
         row = self.world.conn.execute(
-            "SELECT e.first_name || ' ' || e.last_name AS name FROM tickets t JOIN employees e ON e.id = t.requester_id WHERE t.id = ?",
+            "SELECT e.first_name || ' ' || e.last_name AS name FROM tickets t JOIN employees e ON "
+            "e.id = t.requester_id WHERE t.id = ?",
             (tid,),
         ).fetchone()
-        self._state().pending.append(Event(
-            "user",
-            f"public comment on {tid} from {row['name']}: {turn.text}",
-            data={"acts": list(turn.acts), "ticket_id": tid, "author": row["name"], "body": turn.text},
-        ))
+        self._state().pending.append(
+            Event(
+                "user",
+                f"public comment on {tid} from {row['name']}: {turn.text}",
+                data={
+                    "acts": list(turn.acts),
+                    "ticket_id": tid,
+                    "author": row["name"],
+                    "body": turn.text,
+                },
+            )
+        )
 
 
 make_vector_env = vector_env_factory(TicketingQueueEnv)

@@ -1,4 +1,5 @@
-"""Task templates of the ticket queue: a few new self-service tickets to triage, link, resolve or route.
+"""Task templates of the ticket queue: a few new self-service tickets to triage, link, resolve or
+route.
 
 One intent per queued ticket (its ``targets`` hold the ticket id). Each requester's knowledge is
 stored in the goal's ``known`` under ``"<ticket id>:<slot>"`` keys; the queue env gives every
@@ -31,8 +32,10 @@ SCENARIOS = ("duplicate", "kb", "route", "vague")
 def _queued(db: sqlite3.Connection, scenario: str) -> list[dict]:
     return memo_rows(
         db,
-        "SELECT x.*, t.short_description, t.description, t.opened_at, t.requester_id, t.category AS filed_category, "
-        f"t.impact AS filed_impact, t.urgency AS filed_urgency FROM tickets t JOIN {TRUTH_TABLE} x ON x.ticket_id = t.id "
+        "SELECT x.*, t.short_description, t.description, t.opened_at, t.requester_id, t.category "
+        "AS filed_category, "
+        f"t.impact AS filed_impact, t.urgency AS filed_urgency FROM tickets t JOIN {TRUTH_TABLE} x "
+        "ON x.ticket_id = t.id "
         "WHERE t.status = 'new' AND x.scenario = ? ORDER BY t.id",
         (scenario,),
     )
@@ -51,8 +54,19 @@ def _pick(db: sqlite3.Connection, rng: random.Random, scenarios: tuple[str, ...]
 
 def _triage_update(s: Script, t: dict) -> None:
     """Set category, impact and urgency; essential only when it changes something."""
-    changes = (t["category"], t["impact"], t["urgency"]) != (t["filed_category"], t["filed_impact"], t["filed_urgency"])
-    s.call("update_ticket", essential=changes, ticket_id=t["ticket_id"], category=t["category"], impact=t["impact"], urgency=t["urgency"])
+    changes = (t["category"], t["impact"], t["urgency"]) != (
+        t["filed_category"],
+        t["filed_impact"],
+        t["filed_urgency"],
+    )
+    s.call(
+        "update_ticket",
+        essential=changes,
+        ticket_id=t["ticket_id"],
+        category=t["category"],
+        impact=t["impact"],
+        urgency=t["urgency"],
+    )
 
 
 def _said(text: str) -> str:
@@ -67,7 +81,11 @@ def _work(s: Script, t: dict, known: dict[str, str]) -> Intent:
     known[f"{tid}:error_message"] = _said(t["detail"] or t["description"])
     if t["scenario"] == "duplicate":
         parent = t["parent_id"]
-        s.call("search_tickets", essential=False, query=t["short_description"].rstrip("?").removeprefix("Problem: "))
+        s.call(
+            "search_tickets",
+            essential=False,
+            query=t["short_description"].rstrip("?").removeprefix("Problem: "),
+        )
         s.call("link_duplicate", ticket_id=tid, parent_id=parent)
         return Intent(f"triage {tid}", t["description"], "write", None, (tid,))
     if t["scenario"] == "kb":
@@ -76,9 +94,20 @@ def _work(s: Script, t: dict, known: dict[str, str]) -> Intent:
         s.call("get_kb_article", essential=False, article_id=art.id)
         _triage_update(s, t)
         steps = " ".join(f"{i}) {step}" for i, step in enumerate(art.steps, 1))
-        s.call("resolve_ticket", ticket_id=tid, resolution_code="kb_solution",
-               public_note=f"This is solved by {art.id} ({art.title}). Steps: {steps}")
-        return Intent(f"triage {tid}", t["description"], "write", None, (tid,), (Fact("text", art.key_step, "key step of the fix"),))
+        s.call(
+            "resolve_ticket",
+            ticket_id=tid,
+            resolution_code="kb_solution",
+            public_note=f"This is solved by {art.id} ({art.title}). Steps: {steps}",
+        )
+        return Intent(
+            f"triage {tid}",
+            t["description"],
+            "write",
+            None,
+            (tid,),
+            (Fact("text", art.key_step, "key step of the fix"),),
+        )
     if t["scenario"] == "route":
         _triage_update(s, t)
         s.call("assign_ticket", ticket_id=tid, group=t["assignment_group"])
@@ -90,9 +119,13 @@ def _ask(s: Script, t: dict, known: dict[str, str]) -> None:
     tid = t["ticket_id"]
     known[f"{tid}:details"] = _said(t["detail"])
     known[f"{tid}:error_message"] = _said(t["detail"])
-    s.call("add_comment", ticket_id=tid, visibility="public",
-           body="Thanks for your ticket. Could you describe what exactly happens, with any error message you see, "
-                "who is affected, and whether you can still work?")
+    s.call(
+        "add_comment",
+        ticket_id=tid,
+        visibility="public",
+        body="Thanks for your ticket. Could you describe what exactly happens, with any error message you see, "  # noqa: E501
+        "who is affected, and whether you can still work?",
+    )
 
 
 def _finish_vague(s: Script, t: dict) -> Intent:
@@ -105,7 +138,8 @@ def _finish_vague(s: Script, t: dict) -> Intent:
 
 @dataclass(frozen=True)
 class QueueGenerator:
-    """Generates a queue of one ticket per scenario, oldest first; vague tickets are asked about first.
+    """Generates a queue of one ticket per scenario, oldest first; vague tickets are asked about
+    first.
 
     A module-level class, not a closure, so that envs holding their templates pickle.
     """
@@ -117,7 +151,8 @@ class QueueGenerator:
         known: dict[str, str] = {}
         s = Script()
         intents: dict[int, Intent] = {}
-        # Ask the vague tickets' requesters first, so their answers arrive while other tickets are worked.
+        # Ask the vague tickets' requesters first, so their answers arrive while other tickets are
+        # worked.
         for i, t in enumerate(tickets):
             if t["scenario"] == "vague":
                 s.intent = i
@@ -126,16 +161,46 @@ class QueueGenerator:
             s.intent = i
             intents[i] = _finish_vague(s, t) if t["scenario"] == "vague" else _work(s, t, known)
         ask = tuple("details|error_message" for t in tickets if t["scenario"] == "vague")[:1]
-        persona = Persona(style=rng.choice(("terse", "plain", "chatty")), patience=rng.randint(4, 6), cooperative=True)
+        persona = Persona(
+            style=rng.choice(("terse", "plain", "chatty")),
+            patience=rng.randint(4, 6),
+            cooperative=True,
+        )
         goal = UserGoal(tuple(intents[i] for i in range(len(tickets))), known, (), "", persona)
         summary = ", ".join(f"{t['ticket_id']} {t['scenario']}" for t in tickets)
         return TaskDraft(goal, tuple(s.steps), ask, (), summary)
 
 
 QUEUE_TEMPLATES = (
-    TaskTemplate("queue_triage", "A KB-solvable ticket, one to route, one duplicate.", QueueGenerator(("kb", "route", "duplicate")), tags=("queue", "exact-state")),
-    TaskTemplate("queue_clarify", "A vague ticket (ask the requester), one to route, one duplicate.", QueueGenerator(("vague", "route", "duplicate")), tags=("queue", "ambiguous")),
-    TaskTemplate("queue_duplicates", "Two duplicates of open incidents and a KB-solvable ticket.", QueueGenerator(("duplicate", "duplicate", "kb")), tags=("queue", "duplicates")),
-    TaskTemplate("queue_knowledge", "Two KB-solvable tickets and one to route.", QueueGenerator(("kb", "kb", "route")), tags=("queue", "search")),
-    TaskTemplate("queue_long", "Five tickets of every kind, a vague one among them.", QueueGenerator(("vague", "kb", "route", "duplicate", "duplicate")), heldout=True, tags=("queue",)),
+    TaskTemplate(
+        "queue_triage",
+        "A KB-solvable ticket, one to route, one duplicate.",
+        QueueGenerator(("kb", "route", "duplicate")),
+        tags=("queue", "exact-state"),
+    ),
+    TaskTemplate(
+        "queue_clarify",
+        "A vague ticket (ask the requester), one to route, one duplicate.",
+        QueueGenerator(("vague", "route", "duplicate")),
+        tags=("queue", "ambiguous"),
+    ),
+    TaskTemplate(
+        "queue_duplicates",
+        "Two duplicates of open incidents and a KB-solvable ticket.",
+        QueueGenerator(("duplicate", "duplicate", "kb")),
+        tags=("queue", "duplicates"),
+    ),
+    TaskTemplate(
+        "queue_knowledge",
+        "Two KB-solvable tickets and one to route.",
+        QueueGenerator(("kb", "kb", "route")),
+        tags=("queue", "search"),
+    ),
+    TaskTemplate(
+        "queue_long",
+        "Five tickets of every kind, a vague one among them.",
+        QueueGenerator(("vague", "kb", "route", "duplicate", "duplicate")),
+        heldout=True,
+        tags=("queue",),
+    ),
 )

@@ -70,10 +70,22 @@ def _create_people_tables(db: sqlite_utils.Database) -> None:
     )
     db["employees"].create(
         {
-            "id": str, "first_name": str, "last_name": str, "email": str, "phone": str,
-            "department_id": str, "manager_id": str, "title": str, "location": str,
-            "date_of_birth": str, "status": str, "vip": int, "account_locked": int,
-            "failed_logins": int, "password_changed_at": str, "must_change_password": int,
+            "id": str,
+            "first_name": str,
+            "last_name": str,
+            "email": str,
+            "phone": str,
+            "department_id": str,
+            "manager_id": str,
+            "title": str,
+            "location": str,
+            "date_of_birth": str,
+            "status": str,
+            "vip": int,
+            "account_locked": int,
+            "failed_logins": int,
+            "password_changed_at": str,
+            "must_change_password": int,
         },
         pk="id",
         not_null={"first_name", "last_name", "email", "department_id", "status"},
@@ -84,23 +96,32 @@ def _create_people_tables(db: sqlite_utils.Database) -> None:
         pk="id",
     )
     db["access_grants"].create(
-        {"id": str, "employee_id": str, "application_id": str, "ticket_id": str,
-         "granted_at": str, "role": str, "expires_on": str},
+        {
+            "id": str,
+            "employee_id": str,
+            "application_id": str,
+            "ticket_id": str,
+            "granted_at": str,
+            "role": str,
+            "expires_on": str,
+        },
         pk="id",
-        foreign_keys=[
-            ("employee_id", "employees", "id"), ("application_id", "applications", "id")
-        ],
+        foreign_keys=[("employee_id", "employees", "id"), ("application_id", "applications", "id")],
     )
     db["approvals"].create(
         {
-            "id": str, "employee_id": str, "application_id": str, "approver_id": str,
-            "ticket_id": str, "status": str, "justification": str, "requested_at": str,
+            "id": str,
+            "employee_id": str,
+            "application_id": str,
+            "approver_id": str,
+            "ticket_id": str,
+            "status": str,
+            "justification": str,
+            "requested_at": str,
             "decided_at": str,
         },
         pk="id",
-        foreign_keys=[
-            ("employee_id", "employees", "id"), ("application_id", "applications", "id")
-        ],
+        foreign_keys=[("employee_id", "employees", "id"), ("application_id", "applications", "id")],
     )
 
 
@@ -108,8 +129,14 @@ def _create_asset_tables(db: sqlite_utils.Database) -> None:
     """Hardware, its damage reports, and the replacement and repair orders raised for it."""
     db["assets"].create(
         {
-            "id": str, "employee_id": str, "kind": str, "model": str, "serial": str,
-            "purchased_on": str, "warranty_until": str, "status": str,
+            "id": str,
+            "employee_id": str,
+            "kind": str,
+            "model": str,
+            "serial": str,
+            "purchased_on": str,
+            "warranty_until": str,
+            "status": str,
         },
         pk="id",
         foreign_keys=[("employee_id", "employees", "id")],
@@ -121,15 +148,27 @@ def _create_asset_tables(db: sqlite_utils.Database) -> None:
     )
     db["replacement_orders"].create(
         {
-            "id": str, "asset_id": str, "employee_id": str, "ticket_id": str, "reason": str,
-            "status": str, "created_at": str, "deliver_to": str,
+            "id": str,
+            "asset_id": str,
+            "employee_id": str,
+            "ticket_id": str,
+            "reason": str,
+            "status": str,
+            "created_at": str,
+            "deliver_to": str,
         },
         pk="id",
     )
     db["repair_orders"].create(
         {
-            "id": str, "asset_id": str, "employee_id": str, "ticket_id": str, "fault": str,
-            "cost_centre": str, "status": str, "created_at": str,
+            "id": str,
+            "asset_id": str,
+            "employee_id": str,
+            "ticket_id": str,
+            "fault": str,
+            "cost_centre": str,
+            "status": str,
+            "created_at": str,
         },
         pk="id",
     )
@@ -151,12 +190,29 @@ def _create_desk_tables(db: sqlite_utils.Database) -> None:
     )
     db["tickets"].create(
         {
-            "id": str, "kind": str, "requester_id": str, "channel": str,
-            "short_description": str, "description": str, "category": str,
-            "impact": int, "urgency": int, "priority": int, "status": str,
-            "assignment_group": str, "parent_id": str, "asset_id": str, "application_id": str,
-            "resolution_code": str, "resolution_note": str, "escalated": int, "reopen_count": int,
-            "opened_at": str, "updated_at": str, "resolved_at": str, "due_at": str,
+            "id": str,
+            "kind": str,
+            "requester_id": str,
+            "channel": str,
+            "short_description": str,
+            "description": str,
+            "category": str,
+            "impact": int,
+            "urgency": int,
+            "priority": int,
+            "status": str,
+            "assignment_group": str,
+            "parent_id": str,
+            "asset_id": str,
+            "application_id": str,
+            "resolution_code": str,
+            "resolution_note": str,
+            "escalated": int,
+            "reopen_count": int,
+            "opened_at": str,
+            "updated_at": str,
+            "resolved_at": str,
+            "due_at": str,
         },
         pk="id",
         not_null={"kind", "requester_id", "status", "category"},
@@ -164,7 +220,11 @@ def _create_desk_tables(db: sqlite_utils.Database) -> None:
     )
     db["ticket_comments"].create(
         {
-            "id": int, "ticket_id": str, "author": str, "visibility": str, "body": str,
+            "id": int,
+            "ticket_id": str,
+            "author": str,
+            "visibility": str,
+            "body": str,
             "created_at": str,
         },
         pk="id",

@@ -17,40 +17,62 @@ MAX_VERIFY_ATTEMPTS = 3
 MAX_TEMPORARY_DAYS = 90  # temporary access ends at most this many days from today
 
 Category = Literal["account", "access", "hardware", "software", "email", "network", "security"]
-Group = Literal["service-desk", "desktop-support", "network", "messaging", "app-support", "identity-access", "security"]
+Group = Literal[
+    "service-desk",
+    "desktop-support",
+    "network",
+    "messaging",
+    "app-support",
+    "identity-access",
+    "security",
+]
 Level = Literal[1, 2, 3]
 Role = Literal["user", "read-only"]
 Fault = Literal["no_power", "display", "charging", "restarting"]
 ResolutionCode = Literal[
-    "password_reset", "account_unlocked", "access_granted", "kb_solution", "resolved_by_caller", "not_reproducible"
+    "password_reset",
+    "account_unlocked",
+    "access_granted",
+    "kb_solution",
+    "resolved_by_caller",
+    "not_reproducible",
 ]
 
 _STOPWORDS = frozenset(
-    "a an and are as at be but by can cant could do does dont for from has have how i im in is it its "
-    "me my not of on or our so that the this to was we what when where which why will with you your "
+    "a an and are as at be but by can cant could do does dont for from has have how i im in is it "
+    "its "
+    "me my not of on or our so that the this to was we what when where which why will with you "
+    "your "
     "keeps keep get gets got just any all".split()
 )
 
 
 # -- helpers ------------------------------------------------------------------------------------
 
+
 def reopen_days(db) -> int:
     """How long a resolved ticket can be reopened (a stream's world event may shorten it)."""
     return read_setting(db, "reopen_days", REOPEN_DAYS)
+
 
 def _norm_id(value: str) -> str:
     return value.strip().lstrip("#").strip().upper()
 
 
-# get_employee's profile row: the employee with their department's and manager's names, in one query.
+# get_employee's profile row: the employee with their department's and manager's names, in one
+# query.
 _PROFILE_SQL = (
-    "SELECT e.*, d.name AS department_name, m.id AS manager_found, m.first_name AS manager_first_name, "
-    "m.last_name AS manager_last_name FROM employees e LEFT JOIN departments d ON d.id = e.department_id "
+    "SELECT e.*, d.name AS department_name, m.id AS manager_found, m.first_name AS "
+    "manager_first_name, "
+    "m.last_name AS manager_last_name FROM employees e LEFT JOIN departments d ON d.id = "
+    "e.department_id "
     "LEFT JOIN employees m ON m.id = e.manager_id WHERE e.id = ?"
 )
 
 
-def _employee(ctx: ToolContext, employee_id: str, sql: str = "SELECT * FROM employees WHERE id = ?") -> dict:
+def _employee(
+    ctx: ToolContext, employee_id: str, sql: str = "SELECT * FROM employees WHERE id = ?"
+) -> dict:
     eid = _norm_id(employee_id)
     row = ctx.one(sql, (eid,))
     if row is None:
@@ -59,21 +81,34 @@ def _employee(ctx: ToolContext, employee_id: str, sql: str = "SELECT * FROM empl
 
 
 def _no_employee(employee_id: str) -> ToolError:
-    return ToolError(f"no employee {employee_id!r}; employee ids look like E12345 (find_employee searches by name or email)")
+    return ToolError(
+        f"no employee {employee_id!r}; employee ids look like E12345 (find_employee searches by "
+        "name or email)"
+    )
 
 
-def _ticket(ctx: ToolContext, ticket_id: str, sql: str = "SELECT * FROM tickets WHERE id = ?") -> dict:
+def _ticket(
+    ctx: ToolContext, ticket_id: str, sql: str = "SELECT * FROM tickets WHERE id = ?"
+) -> dict:
     tid = _norm_id(ticket_id)
     row = ctx.one(sql, (tid,))
     if row is None:
-        raise ToolError(f"no ticket {ticket_id!r}; ticket ids look like INC0012345 or REQ0023456 (search_tickets finds them)")
+        raise ToolError(
+            f"no ticket {ticket_id!r}; ticket ids look like INC0012345 or REQ0023456 "
+            "(search_tickets finds them)"
+        )
     return row
 
 
-def _open_ticket(ctx: ToolContext, ticket_id: str, sql: str = "SELECT * FROM tickets WHERE id = ?") -> dict:
+def _open_ticket(
+    ctx: ToolContext, ticket_id: str, sql: str = "SELECT * FROM tickets WHERE id = ?"
+) -> dict:
     t = _ticket(ctx, ticket_id, sql)
     if t["status"] not in OPEN_STATUSES:
-        raise ToolError(f"ticket {t['id']} is {t['status']}; only open tickets ({', '.join(OPEN_STATUSES)}) can be changed")
+        raise ToolError(
+            f"ticket {t['id']} is {t['status']}; only open tickets ({', '.join(OPEN_STATUSES)}) "
+            "can be changed"
+        )
     return t
 
 
@@ -91,24 +126,31 @@ def _verified_requester(ctx: ToolContext, ticket: dict, action: str) -> dict:
     if verified != ticket["requester_id"]:
         who = f"{verified} is verified, not the requester" if verified else "nobody is verified yet"
         raise ToolError(
-            f"cannot {action}: the requester {ticket['requester_id']} of {ticket['id']} must be verified first "
+            f"cannot {action}: the requester {ticket['requester_id']} of {ticket['id']} must be "
+            "verified first "
             f"({who}); use verify_identity with their employee id and date of birth"
         )
     e = _employee(ctx, ticket["requester_id"])
     if e["status"] != "active":
-        raise ToolError(f"employee {e['id']} is {e['status']}; their account cannot be changed by the service desk")
+        raise ToolError(
+            f"employee {e['id']} is {e['status']}; their account cannot be changed by the service "
+            "desk"
+        )
     return e
 
 
 def _next_id(ctx: ToolContext, table: str, prefix: str, width: int) -> str:
     # Ids are fixed-width, so the last one in primary-key order is the largest: an index seek,
     # not a scan of the table.
-    row = ctx.one(f"SELECT id FROM {table} WHERE id > ? AND id < ? ORDER BY id DESC LIMIT 1", (prefix, prefix + "~"))
+    row = ctx.one(
+        f"SELECT id FROM {table} WHERE id > ? AND id < ? ORDER BY id DESC LIMIT 1",
+        (prefix, prefix + "~"),
+    )
     return _after(row["id"] if row else None, prefix, width)
 
 
 def _after(last_id: str | None, prefix: str, width: int) -> str:
-    last = int(last_id[len(prefix):]) if last_id else 0
+    last = int(last_id[len(prefix) :]) if last_id else 0
     return f"{prefix}{last + 1:0{width}d}"
 
 
@@ -131,12 +173,17 @@ _REQUESTER_AND_LAST_TICKET_SQL = (
 
 @functools.lru_cache(maxsize=4096)  # called with the world's clock over and over; strftime is slow
 def _due(opened_at: str, priority: int) -> str:
-    return (datetime.fromisoformat(opened_at) + timedelta(hours=RESOLVE_HOURS[priority])).strftime("%Y-%m-%dT%H:%M:%S")
+    return (datetime.fromisoformat(opened_at) + timedelta(hours=RESOLVE_HOURS[priority])).strftime(
+        "%Y-%m-%dT%H:%M:%S"
+    )
 
 
-def _comment(ctx: ToolContext, ticket_id: str, visibility: str, body: str, author: str = "Service Desk") -> int:
+def _comment(
+    ctx: ToolContext, ticket_id: str, visibility: str, body: str, author: str = "Service Desk"
+) -> int:
     cur = ctx.db.execute(
-        "INSERT INTO ticket_comments (ticket_id, author, visibility, body, created_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO ticket_comments (ticket_id, author, visibility, body, created_at) VALUES (?, "
+        "?, ?, ?, ?)",
         (ticket_id, author, visibility, body, ctx.now),
     )
     return int(cur.lastrowid)
@@ -150,8 +197,19 @@ def _text(value: str, what: str, minimum: int = 3) -> str:
 
 
 _VIEW = (
-    "id", "kind", "requester_id", "short_description", "category", "impact", "urgency", "priority",
-    "status", "assignment_group", "parent_id", "opened_at", "due_at",
+    "id",
+    "kind",
+    "requester_id",
+    "short_description",
+    "category",
+    "impact",
+    "urgency",
+    "priority",
+    "status",
+    "assignment_group",
+    "parent_id",
+    "opened_at",
+    "due_at",
 )
 
 
@@ -164,13 +222,16 @@ def _ticket_view(t: dict) -> dict:
 _VIEW_SQL = f"SELECT {', '.join(_VIEW)} FROM tickets WHERE id = ?"
 # The same, and whether other tickets name it as their parent (a parent cannot become a duplicate).
 _VIEW_WITH_CHILDREN_SQL = (
-    f"SELECT {', '.join(_VIEW)}, EXISTS (SELECT 1 FROM tickets c WHERE c.parent_id = tickets.id) AS has_children "
+    f"SELECT {', '.join(_VIEW)}, EXISTS (SELECT 1 FROM tickets c WHERE c.parent_id = tickets.id) "
+    "AS has_children "
     "FROM tickets WHERE id = ?"
 )
 
 
 def _words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z0-9]+", text.casefold()) if w not in _STOPWORDS and len(w) > 1][:12]
+    return [
+        w for w in re.findall(r"[a-z0-9]+", text.casefold()) if w not in _STOPWORDS and len(w) > 1
+    ][:12]
 
 
 # -- people -------------------------------------------------------------------------------------
@@ -183,10 +244,13 @@ def find_employee(ctx: ToolContext, query: str) -> list:
     """
     q = query.strip()
     if len(q) < 2:
-        raise ToolError("query is too short; give an employee id, an email or at least two letters of a name")
+        raise ToolError(
+            "query is too short; give an employee id, an email or at least two letters of a name"
+        )
     like = f"%{q.casefold()}%"
     rows = ctx.all(
-        "SELECT e.id, e.first_name, e.last_name, e.email, e.title, e.location, d.name AS department "
+        "SELECT e.id, e.first_name, e.last_name, e.email, e.title, e.location, d.name AS "
+        "department "
         "FROM employees e JOIN departments d ON d.id = e.department_id "
         "WHERE e.id = ? OR lower(e.email) = ? OR lower(e.first_name || ' ' || e.last_name) LIKE ? "
         "OR lower(e.last_name) LIKE ? ORDER BY e.last_name, e.first_name LIMIT 10",
@@ -194,13 +258,23 @@ def find_employee(ctx: ToolContext, query: str) -> list:
     )
     if not rows:
         raise ToolError(f"no employee matches {query!r}; try the last name or the email address")
-    return [{"employee_id": r["id"], "name": f"{r['first_name']} {r['last_name']}", "email": r["email"],
-             "title": r["title"], "department": r["department"], "location": r["location"]} for r in rows]
+    return [
+        {
+            "employee_id": r["id"],
+            "name": f"{r['first_name']} {r['last_name']}",
+            "email": r["email"],
+            "title": r["title"],
+            "department": r["department"],
+            "location": r["location"],
+        }
+        for r in rows
+    ]
 
 
 @tool
 def get_employee(ctx: ToolContext, employee_id: str) -> dict:
-    """An employee's profile: department, manager, account state, assets, application access and approvals.
+    """An employee's profile: department, manager, account state, assets, application access and
+    approvals.
 
     Args:
         employee_id: The employee id, such as E12345.
@@ -208,20 +282,45 @@ def get_employee(ctx: ToolContext, employee_id: str) -> dict:
     e = _employee(ctx, employee_id, _PROFILE_SQL)
     manager = None
     if e["manager_id"] and e["manager_found"] is not None:
-        manager = {"employee_id": e["manager_found"], "name": f"{e['manager_first_name']} {e['manager_last_name']}"}
-    assets = ctx.all("SELECT id, kind, model, warranty_until, status FROM assets WHERE employee_id = ? ORDER BY kind, id", (e["id"],))
-    access = [r["application_id"] for r in ctx.all("SELECT application_id FROM access_grants WHERE employee_id = ? ORDER BY application_id", (e["id"],))]
+        manager = {
+            "employee_id": e["manager_found"],
+            "name": f"{e['manager_first_name']} {e['manager_last_name']}",
+        }
+    assets = ctx.all(
+        "SELECT id, kind, model, warranty_until, status FROM assets WHERE employee_id = ? ORDER "
+        "BY kind, id",
+        (e["id"],),
+    )
+    access = [
+        r["application_id"]
+        for r in ctx.all(
+            "SELECT application_id FROM access_grants WHERE employee_id = ? ORDER BY "
+            "application_id",
+            (e["id"],),
+        )
+    ]
     approvals = ctx.all(
-        "SELECT id, application_id, status, ticket_id, decided_at FROM approvals WHERE employee_id = ? ORDER BY id", (e["id"],)
+        "SELECT id, application_id, status, ticket_id, decided_at FROM approvals WHERE "
+        "employee_id = ? ORDER BY id",
+        (e["id"],),
     )
     return {
-        "employee_id": e["id"], "name": f"{e['first_name']} {e['last_name']}", "email": e["email"],
-        "phone": e["phone"], "title": e["title"], "department": e["department_name"],
+        "employee_id": e["id"],
+        "name": f"{e['first_name']} {e['last_name']}",
+        "email": e["email"],
+        "phone": e["phone"],
+        "title": e["title"],
+        "department": e["department_name"],
         "cost_centre": e["department_id"],
-        "location": e["location"], "status": e["status"], "vip": bool(e["vip"]),
+        "location": e["location"],
+        "status": e["status"],
+        "vip": bool(e["vip"]),
         "manager": manager,
-        "account_locked": bool(e["account_locked"]), "password_changed_at": e["password_changed_at"],
-        "assets": assets, "access": access, "approvals": approvals,
+        "account_locked": bool(e["account_locked"]),
+        "password_changed_at": e["password_changed_at"],
+        "assets": assets,
+        "access": access,
+        "approvals": approvals,
     }
 
 
@@ -236,13 +335,18 @@ def verify_identity(ctx: ToolContext, employee_id: str, date_of_birth: str) -> d
     e = _employee(ctx, employee_id)
     attempts = ctx.state.setdefault("verify_attempts", {})
     if attempts.get(e["id"], 0) >= MAX_VERIFY_ATTEMPTS:
-        raise ToolError(f"{MAX_VERIFY_ATTEMPTS} failed verifications for {e['id']} in this call; identity cannot be verified by phone")
+        raise ToolError(
+            f"{MAX_VERIFY_ATTEMPTS} failed verifications for {e['id']} in this call; identity "
+            "cannot be verified by phone"
+        )
     given = _parse_date(date_of_birth)
     if given is None:
         raise ToolError(f"cannot read the date {date_of_birth!r}; write it as YYYY-MM-DD")
     if given != e["date_of_birth"]:
         attempts[e["id"]] = attempts.get(e["id"], 0) + 1
-        raise ToolError(f"the date of birth does not match the record of {e['id']}; the caller is NOT verified")
+        raise ToolError(
+            f"the date of birth does not match the record of {e['id']}; the caller is NOT verified"
+        )
     ctx.state["verified"] = e["id"]
     return {"employee_id": e["id"], "name": f"{e['first_name']} {e['last_name']}", "verified": True}
 
@@ -275,10 +379,13 @@ def search_kb(ctx: ToolContext, query: str) -> list:
     """
     words = _words(query)
     if not words:
-        raise ToolError("the query has no searchable words; describe the problem, e.g. 'vpn error 809'")
+        raise ToolError(
+            "the query has no searchable words; describe the problem, e.g. 'vpn error 809'"
+        )
     match = " OR ".join(f'"{w}"' for w in words)
     rows = ctx.all(
-        "SELECT id, title, snippet(kb_fts, 2, '', '', ' ... ', 12) AS snippet FROM kb_fts WHERE kb_fts MATCH ? "
+        "SELECT id, title, snippet(kb_fts, 2, '', '', ' ... ', 12) AS snippet FROM kb_fts WHERE "
+        "kb_fts MATCH ? "
         "ORDER BY bm25(kb_fts, 0.0, 4.0, 1.0, 2.0), id LIMIT 5",
         (match,),
     )
@@ -294,9 +401,14 @@ def get_kb_article(ctx: ToolContext, article_id: str) -> dict:
     Args:
         article_id: The article id, such as KB0004.
     """
-    row = ctx.one("SELECT id, title, category, body, updated_at FROM kb_articles WHERE id = ?", (_norm_id(article_id),))
+    row = ctx.one(
+        "SELECT id, title, category, body, updated_at FROM kb_articles WHERE id = ?",
+        (_norm_id(article_id),),
+    )
     if row is None:
-        raise ToolError(f"no article {article_id!r}; article ids look like KB0004 (search_kb finds them)")
+        raise ToolError(
+            f"no article {article_id!r}; article ids look like KB0004 (search_kb finds them)"
+        )
     return row
 
 
@@ -308,12 +420,14 @@ def search_tickets(
     requester_id: str | None = None,
     status: Literal["open", "closed", "any"] = "open",
 ) -> list:
-    """Search tickets by words of their description and/or requester, best matches first (at most 10).
+    """Search tickets by words of their description and/or requester, best matches first (at most
+    10).
 
     Args:
         query: Words of the problem, such as "vpn london".
         requester_id: Only tickets of this employee.
-        status: "open" (new, assigned, in progress, on hold), "closed" (resolved, closed, cancelled) or "any".
+        status: "open" (new, assigned, in progress, on hold), "closed" (resolved, closed, cancelled)
+        or "any".
     """
     where, params = [], []
     if requester_id:
@@ -328,7 +442,9 @@ def search_tickets(
         params.extend(OPEN_STATUSES)
     words = _words(query or "")
     if query is not None and not words:
-        raise ToolError("the query has no searchable words; describe the problem, e.g. 'vpn london'")
+        raise ToolError(
+            "the query has no searchable words; describe the problem, e.g. 'vpn london'"
+        )
     if not words and not requester_id:
         raise ToolError("give a query, a requester_id, or both")
     score = " + ".join("(instr(text, ?) > 0)" for _ in words) or "0"
@@ -339,8 +455,9 @@ def search_tickets(
         "lower(short_description || ' ' || coalesce(description, '')) AS text FROM tickets"
         + (" WHERE " + " AND ".join(where) if where else "")
         + ") WHERE score > 0 ORDER BY score DESC, impact, opened_at DESC LIMIT 10"
-        if words else
-        f"SELECT {', '.join(_VIEW)} FROM tickets" + (" WHERE " + " AND ".join(where) if where else "")
+        if words
+        else f"SELECT {', '.join(_VIEW)} FROM tickets"
+        + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY opened_at DESC LIMIT 10",
         tuple(words) + tuple(params),
     )
@@ -360,9 +477,13 @@ def get_ticket(ctx: ToolContext, ticket_id: str) -> dict:
     out = dict(t)
     group = GROUPS.get(t["assignment_group"] or "")
     out["assignment_group_name"] = group[0] if group else None
-    out["sla_breached"] = t["status"] in OPEN_STATUSES and t["due_at"] is not None and t["due_at"] < ctx.now
+    out["sla_breached"] = (
+        t["status"] in OPEN_STATUSES and t["due_at"] is not None and t["due_at"] < ctx.now
+    )
     out["comments"] = ctx.all(
-        "SELECT author, visibility, body, created_at FROM ticket_comments WHERE ticket_id = ? ORDER BY id", (t["id"],)
+        "SELECT author, visibility, body, created_at FROM ticket_comments WHERE ticket_id = ? "
+        "ORDER BY id",
+        (t["id"],),
     )
     return out
 
@@ -378,7 +499,8 @@ def create_ticket(
     short_description: str,
     description: str = "",
 ) -> dict:
-    """Open a ticket for an employee; the priority follows from impact and urgency. It starts new, with the service desk.
+    """Open a ticket for an employee; the priority follows from impact and urgency. It starts new,
+    with the service desk.
 
     Args:
         requester_id: The employee the ticket is for, such as E12345.
@@ -390,7 +512,9 @@ def create_ticket(
         description: Details: symptoms, error messages, what was tried.
     """
     prefix = _ticket_prefix(kind)
-    found = ctx.db.execute(_REQUESTER_AND_LAST_TICKET_SQL, (_norm_id(requester_id), prefix, prefix + "~")).fetchone()
+    found = ctx.db.execute(
+        _REQUESTER_AND_LAST_TICKET_SQL, (_norm_id(requester_id), prefix, prefix + "~")
+    ).fetchone()
     eid = found["employee_id"]
     if eid is None:
         raise _no_employee(requester_id)
@@ -399,14 +523,41 @@ def create_ticket(
     priority = PRIORITY[impact][urgency]
     due = _due(ctx.now, priority)
     ctx.db.execute(
-        "INSERT INTO tickets (id, kind, requester_id, channel, short_description, description, category, impact, "
-        "urgency, priority, status, assignment_group, escalated, reopen_count, opened_at, updated_at, due_at) "
+        "INSERT INTO tickets (id, kind, requester_id, channel, short_description, description, "
+        "category, impact, "
+        "urgency, priority, status, assignment_group, escalated, reopen_count, opened_at, "
+        "updated_at, due_at) "
         "VALUES (?, ?, ?, 'phone', ?, ?, ?, ?, ?, ?, 'new', 'service-desk', 0, 0, ?, ?, ?)",
-        (tid, kind, eid, short, description.strip(), category, impact, urgency, priority, ctx.now, ctx.now, due),
+        (
+            tid,
+            kind,
+            eid,
+            short,
+            description.strip(),
+            category,
+            impact,
+            urgency,
+            priority,
+            ctx.now,
+            ctx.now,
+            due,
+        ),
     )
-    return {"id": tid, "kind": kind, "requester_id": eid, "short_description": short, "category": category,
-            "impact": impact, "urgency": urgency, "priority": priority, "status": "new", "assignment_group": "service-desk",
-            "parent_id": None, "opened_at": ctx.now, "due_at": due}
+    return {
+        "id": tid,
+        "kind": kind,
+        "requester_id": eid,
+        "short_description": short,
+        "category": category,
+        "impact": impact,
+        "urgency": urgency,
+        "priority": priority,
+        "status": "new",
+        "assignment_group": "service-desk",
+        "parent_id": None,
+        "opened_at": ctx.now,
+        "due_at": due,
+    }
 
 
 @tool(writes=True, confirm=False)
@@ -418,7 +569,8 @@ def update_ticket(
     urgency: Level | None = None,
     short_description: str | None = None,
 ) -> dict:
-    """Change an open ticket's category, impact, urgency or short description; the priority and due time follow.
+    """Change an open ticket's category, impact, urgency or short description; the priority and due
+    time follow.
 
     Args:
         ticket_id: The ticket id, such as INC0012345.
@@ -434,21 +586,34 @@ def update_ticket(
         "category": category or t["category"],
         "impact": impact or t["impact"],
         "urgency": urgency or t["urgency"],
-        "short_description": _text(short_description, "short_description") if short_description is not None else t["short_description"],
+        "short_description": _text(short_description, "short_description")
+        if short_description is not None
+        else t["short_description"],
     }
     new["priority"] = priority = PRIORITY[new["impact"]][new["urgency"]]
     new["due_at"] = _due(t["opened_at"], priority)
     ctx.db.execute(
-        "UPDATE tickets SET category = ?, impact = ?, urgency = ?, priority = ?, short_description = ?, due_at = ?, "
+        "UPDATE tickets SET category = ?, impact = ?, urgency = ?, priority = ?, short_description "
+        "= ?, due_at = ?, "
         "updated_at = ? WHERE id = ?",
-        (new["category"], new["impact"], new["urgency"], priority, new["short_description"], new["due_at"], ctx.now, t["id"]),
+        (
+            new["category"],
+            new["impact"],
+            new["urgency"],
+            priority,
+            new["short_description"],
+            new["due_at"],
+            ctx.now,
+            t["id"],
+        ),
     )
     return _ticket_view(t | new)
 
 
 @tool(writes=True, confirm=False)
 def assign_ticket(ctx: ToolContext, ticket_id: str, group: Group) -> dict:
-    """Route an open ticket to an assignment group; a ticket leaving the service desk becomes 'assigned'.
+    """Route an open ticket to an assignment group; a ticket leaving the service desk becomes
+    'assigned'.
 
     Args:
         ticket_id: The ticket id, such as INC0012345.
@@ -458,13 +623,19 @@ def assign_ticket(ctx: ToolContext, ticket_id: str, group: Group) -> dict:
     if t["assignment_group"] == group:
         raise ToolError(f"ticket {t['id']} is already with {group}")
     status = "in_progress" if group == "service-desk" else "assigned"
-    ctx.db.execute("UPDATE tickets SET assignment_group = ?, status = ?, updated_at = ? WHERE id = ?", (group, status, ctx.now, t["id"]))
+    ctx.db.execute(
+        "UPDATE tickets SET assignment_group = ?, status = ?, updated_at = ? WHERE id = ?",
+        (group, status, ctx.now, t["id"]),
+    )
     return _ticket_view(t | {"assignment_group": group, "status": status})
 
 
 @tool(writes=True, confirm=False)
-def add_comment(ctx: ToolContext, ticket_id: str, body: str, visibility: Literal["public", "internal"]) -> dict:
-    """Add a comment to a ticket: public comments are emailed to the requester, internal ones only to IT staff.
+def add_comment(
+    ctx: ToolContext, ticket_id: str, body: str, visibility: Literal["public", "internal"]
+) -> dict:
+    """Add a comment to a ticket: public comments are emailed to the requester, internal ones only
+    to IT staff.
 
     Args:
         ticket_id: The ticket id, such as INC0012345.
@@ -479,7 +650,8 @@ def add_comment(ctx: ToolContext, ticket_id: str, body: str, visibility: Literal
 
 @tool(writes=True, confirm=False)
 def link_duplicate(ctx: ToolContext, ticket_id: str, parent_id: str) -> dict:
-    """Link a ticket to the open ticket it duplicates; the duplicate is resolved (code 'duplicate') and its requester follows the parent.
+    """Link a ticket to the open ticket it duplicates; the duplicate is resolved (code 'duplicate')
+    and its requester follows the parent.
 
     Args:
         ticket_id: The duplicate ticket.
@@ -492,34 +664,50 @@ def link_duplicate(ctx: ToolContext, ticket_id: str, parent_id: str) -> dict:
     if p["status"] not in OPEN_STATUSES:
         raise ToolError(f"parent {p['id']} is {p['status']}; link only to an open ticket")
     if p["parent_id"]:
-        raise ToolError(f"{p['id']} is itself a duplicate of {p['parent_id']}; link to {p['parent_id']} instead")
+        raise ToolError(
+            f"{p['id']} is itself a duplicate of {p['parent_id']}; link to {p['parent_id']} instead"
+        )
     if t["has_children"]:
         raise ToolError(f"{t['id']} is the parent of other tickets; it cannot become a duplicate")
     note = f"Duplicate of {p['id']} ({p['short_description']}); you will be updated there."
     ctx.db.execute(
-        "UPDATE tickets SET parent_id = ?, status = 'resolved', resolution_code = 'duplicate', resolution_note = ?, "
+        "UPDATE tickets SET parent_id = ?, status = 'resolved', resolution_code = 'duplicate', "
+        "resolution_note = ?, "
         "resolved_at = ?, updated_at = ? WHERE id = ?",
         (p["id"], note, ctx.now, ctx.now, t["id"]),
     )
     _comment(ctx, t["id"], "public", note)
-    return {"ticket_id": t["id"], "parent_id": p["id"], "status": "resolved", "resolution_code": "duplicate"}
+    return {
+        "ticket_id": t["id"],
+        "parent_id": p["id"],
+        "status": "resolved",
+        "resolution_code": "duplicate",
+    }
 
 
 @tool(writes=True, confirm=False)
-def resolve_ticket(ctx: ToolContext, ticket_id: str, resolution_code: ResolutionCode, public_note: str) -> dict:
-    """Resolve an open service-desk ticket with a resolution code and a public note to the requester.
+def resolve_ticket(
+    ctx: ToolContext, ticket_id: str, resolution_code: ResolutionCode, public_note: str
+) -> dict:
+    """Resolve an open service-desk ticket with a resolution code and a public note to the
+    requester.
 
     Args:
         ticket_id: The ticket id, such as INC0012345.
-        resolution_code: password_reset, account_unlocked, access_granted, kb_solution (cite the article), resolved_by_caller or not_reproducible.
+        resolution_code: password_reset, account_unlocked, access_granted, kb_solution (cite the
+        article), resolved_by_caller or not_reproducible.
         public_note: What was done, for the requester (sent by email).
     """
     t = _open_ticket(ctx, ticket_id, _VIEW_SQL)
     if t["assignment_group"] != "service-desk":
-        raise ToolError(f"ticket {t['id']} is assigned to {t['assignment_group']}; only that group can resolve it")
+        raise ToolError(
+            f"ticket {t['id']} is assigned to {t['assignment_group']}; only that group can resolve "
+            "it"
+        )
     note = _text(public_note, "public_note", 10)
     ctx.db.execute(
-        "UPDATE tickets SET status = 'resolved', resolution_code = ?, resolution_note = ?, resolved_at = ?, updated_at = ? WHERE id = ?",
+        "UPDATE tickets SET status = 'resolved', resolution_code = ?, resolution_note = ?, "
+        "resolved_at = ?, updated_at = ? WHERE id = ?",
         (resolution_code, note, ctx.now, ctx.now, t["id"]),
     )
     _comment(ctx, t["id"], "public", note)
@@ -528,7 +716,8 @@ def resolve_ticket(ctx: ToolContext, ticket_id: str, resolution_code: Resolution
 
 @tool(writes=True)
 def reopen_ticket(ctx: ToolContext, ticket_id: str, reason: str) -> dict:
-    """Reopen a resolved ticket whose problem came back (within 14 days of resolution; closed tickets cannot be reopened).
+    """Reopen a resolved ticket whose problem came back (within 14 days of resolution; closed
+    tickets cannot be reopened).
 
     Args:
         ticket_id: The ticket id, such as INC0012345.
@@ -537,15 +726,22 @@ def reopen_ticket(ctx: ToolContext, ticket_id: str, reason: str) -> dict:
     t = _ticket(ctx, ticket_id)
     if t["status"] != "resolved":
         hint = "; open a new ticket that mentions it" if t["status"] == "closed" else ""
-        raise ToolError(f"ticket {t['id']} is {t['status']}; only resolved tickets can be reopened{hint}")
+        raise ToolError(
+            f"ticket {t['id']} is {t['status']}; only resolved tickets can be reopened{hint}"
+        )
     if t["resolution_code"] == "duplicate":
         raise ToolError(f"{t['id']} is a duplicate of {t['parent_id']}; follow the parent instead")
     days = reopen_days(ctx.db)
-    if datetime.fromisoformat(ctx.now) - datetime.fromisoformat(t["resolved_at"]) > timedelta(days=days):
-        raise ToolError(f"{t['id']} was resolved more than {days} days ago; open a new ticket that mentions it")
+    if datetime.fromisoformat(ctx.now) - datetime.fromisoformat(t["resolved_at"]) > timedelta(
+        days=days
+    ):
+        raise ToolError(
+            f"{t['id']} was resolved more than {days} days ago; open a new ticket that mentions it"
+        )
     status = "in_progress" if t["assignment_group"] == "service-desk" else "assigned"
     ctx.db.execute(
-        "UPDATE tickets SET status = ?, reopen_count = reopen_count + 1, resolution_code = NULL, resolution_note = NULL, "
+        "UPDATE tickets SET status = ?, reopen_count = reopen_count + 1, resolution_code = NULL, "
+        "resolution_note = NULL, "
         "resolved_at = NULL, updated_at = ? WHERE id = ?",
         (status, ctx.now, t["id"]),
     )
@@ -555,7 +751,8 @@ def reopen_ticket(ctx: ToolContext, ticket_id: str, reason: str) -> dict:
 
 @tool(writes=True)
 def escalate_ticket(ctx: ToolContext, ticket_id: str, reason: str) -> dict:
-    """Escalate an open ticket that is past its due time (SLA breached) to the assignment group's manager.
+    """Escalate an open ticket that is past its due time (SLA breached) to the assignment group's
+    manager.
 
     Args:
         ticket_id: The ticket id, such as INC0012345.
@@ -565,16 +762,27 @@ def escalate_ticket(ctx: ToolContext, ticket_id: str, reason: str) -> dict:
     if t["escalated"]:
         raise ToolError(f"{t['id']} is already escalated")
     if not t["due_at"] or t["due_at"] >= ctx.now:
-        raise ToolError(f"{t['id']} is due {t['due_at']}; only tickets past their due time are escalated, tell the caller when it is due")
-    ctx.db.execute("UPDATE tickets SET escalated = 1, updated_at = ? WHERE id = ?", (ctx.now, t["id"]))
-    _comment(ctx, t["id"], "internal", f"Escalated to the {t['assignment_group']} manager: {_text(reason, 'reason')}")
+        raise ToolError(
+            f"{t['id']} is due {t['due_at']}; only tickets past their due time are escalated, tell "
+            "the caller when it is due"
+        )
+    ctx.db.execute(
+        "UPDATE tickets SET escalated = 1, updated_at = ? WHERE id = ?", (ctx.now, t["id"])
+    )
+    _comment(
+        ctx,
+        t["id"],
+        "internal",
+        f"Escalated to the {t['assignment_group']} manager: {_text(reason, 'reason')}",
+    )
     return {"ticket_id": t["id"], "escalated": True, "assignment_group": t["assignment_group"]}
 
 
 # -- fulfilment -----------------------------------------------------------------------------------
 @tool(writes=True)
 def reset_password(ctx: ToolContext, ticket_id: str) -> dict:
-    """Reset the password of a ticket's requester (verified first); a one-time link goes to their registered mobile.
+    """Reset the password of a ticket's requester (verified first); a one-time link goes to their
+    registered mobile.
 
     Args:
         ticket_id: The requester's open ticket for this reset.
@@ -582,10 +790,15 @@ def reset_password(ctx: ToolContext, ticket_id: str) -> dict:
     t = _open_ticket(ctx, ticket_id)
     e = _verified_requester(ctx, t, "reset the password")
     ctx.db.execute(
-        "UPDATE employees SET password_changed_at = ?, must_change_password = 1 WHERE id = ?", (ctx.now, e["id"])
+        "UPDATE employees SET password_changed_at = ?, must_change_password = 1 WHERE id = ?",
+        (ctx.now, e["id"]),
     )
-    return {"employee_id": e["id"], "password_reset": True, "link_sent_to": f"mobile ending {e['phone'][-4:]}",
-            "note": "the account stays locked if it was locked; unlocking is separate"}
+    return {
+        "employee_id": e["id"],
+        "password_reset": True,
+        "link_sent_to": f"mobile ending {e['phone'][-4:]}",
+        "note": "the account stays locked if it was locked; unlocking is separate",
+    }
 
 
 @tool(writes=True)
@@ -599,7 +812,9 @@ def unlock_account(ctx: ToolContext, ticket_id: str) -> dict:
     e = _verified_requester(ctx, t, "unlock the account")
     if not e["account_locked"]:
         raise ToolError(f"the account of {e['id']} is not locked")
-    ctx.db.execute("UPDATE employees SET account_locked = 0, failed_logins = 0 WHERE id = ?", (e["id"],))
+    ctx.db.execute(
+        "UPDATE employees SET account_locked = 0, failed_logins = 0 WHERE id = ?", (e["id"],)
+    )
     return {"employee_id": e["id"], "account_locked": False}
 
 
@@ -607,20 +822,34 @@ def unlock_account(ctx: ToolContext, ticket_id: str) -> dict:
 def list_applications(ctx: ToolContext) -> list:
     """The application catalog: ids, names, and which are sensitive (need a manager's approval)."""
     return [
-        {"application_id": r["id"], "name": r["name"], "sensitive": bool(r["sensitive"]), "description": r["description"]}
+        {
+            "application_id": r["id"],
+            "name": r["name"],
+            "sensitive": bool(r["sensitive"]),
+            "description": r["description"],
+        }
         for r in ctx.all("SELECT * FROM applications ORDER BY sensitive, id")
     ]
 
 
-def _access_ticket(ctx: ToolContext, ticket_id: str, application_id: str) -> tuple[dict, dict, dict]:
+def _access_ticket(
+    ctx: ToolContext, ticket_id: str, application_id: str
+) -> tuple[dict, dict, dict]:
     t = _open_ticket(ctx, ticket_id)
     if t["category"] != "access":
-        raise ToolError(f"ticket {t['id']} is a {t['category']} ticket; access is handled on an access ticket")
+        raise ToolError(
+            f"ticket {t['id']} is a {t['category']} ticket; access is handled on an access ticket"
+        )
     app = _application(ctx, application_id)
     e = _employee(ctx, t["requester_id"])
     if e["status"] != "active":
-        raise ToolError(f"employee {e['id']} is {e['status']}; access changes wait until they are active")
-    if ctx.one("SELECT id FROM access_grants WHERE employee_id = ? AND application_id = ?", (e["id"], app["id"])):
+        raise ToolError(
+            f"employee {e['id']} is {e['status']}; access changes wait until they are active"
+        )
+    if ctx.one(
+        "SELECT id FROM access_grants WHERE employee_id = ? AND application_id = ?",
+        (e["id"], app["id"]),
+    ):
         raise ToolError(f"{e['id']} already has access to {app['name']}")
     return t, app, e
 
@@ -633,7 +862,8 @@ def grant_access(
     role: Role = "user",
     expires_on: str | None = None,
 ) -> dict:
-    """Give a ticket's requester access to an application. Sensitive applications need an approved approval on record.
+    """Give a ticket's requester access to an application. Sensitive applications need an approved
+    approval on record.
 
     Args:
         ticket_id: The requester's open access ticket.
@@ -646,11 +876,14 @@ def grant_access(
     until = _expiry(ctx, expires_on) if expires_on is not None else None
     if app["sensitive"]:
         approved = ctx.one(
-            "SELECT id FROM approvals WHERE employee_id = ? AND application_id = ? AND status = 'approved'", (e["id"], app["id"])
+            "SELECT id FROM approvals WHERE employee_id = ? AND application_id = ? AND status = "
+            "'approved'",
+            (e["id"], app["id"]),
         )
         if approved is None:
             raise ToolError(
-                f"{app['name']} is sensitive and {e['id']} has no approved approval for it; use request_approval, do not grant"
+                f"{app['name']} is sensitive and {e['id']} has no approved approval for it; use "
+                "request_approval, do not grant"
             )
     gid = _next_id(ctx, "access_grants", "AG", 6)
     ctx.db.execute(
@@ -659,9 +892,17 @@ def grant_access(
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (gid, e["id"], app["id"], t["id"], ctx.now, role, until),
     )
-    ctx.db.execute("UPDATE tickets SET application_id = ?, updated_at = ? WHERE id = ?", (app["id"], ctx.now, t["id"]))
-    return {"grant_id": gid, "employee_id": e["id"], "application_id": app["id"], "role": role,
-            "expires_on": until}
+    ctx.db.execute(
+        "UPDATE tickets SET application_id = ?, updated_at = ? WHERE id = ?",
+        (app["id"], ctx.now, t["id"]),
+    )
+    return {
+        "grant_id": gid,
+        "employee_id": e["id"],
+        "application_id": app["id"],
+        "role": role,
+        "expires_on": until,
+    }
 
 
 def _expiry(ctx: ToolContext, expires_on: str) -> str:
@@ -671,14 +912,18 @@ def _expiry(ctx: ToolContext, expires_on: str) -> str:
         raise ToolError(f"cannot read the date {expires_on!r}; write it as YYYY-MM-DD")
     ahead = (date.fromisoformat(day) - date.fromisoformat(ctx.now[:10])).days
     if not 0 < ahead <= MAX_TEMPORARY_DAYS:
-        raise ToolError(f"expires_on {day} must be after today and at most "
-                        f"{MAX_TEMPORARY_DAYS} days ahead")
+        raise ToolError(
+            f"expires_on {day} must be after today and at most {MAX_TEMPORARY_DAYS} days ahead"
+        )
     return day
 
 
 @tool(writes=True)
-def request_approval(ctx: ToolContext, ticket_id: str, application_id: str, justification: str) -> dict:
-    """Ask the requester's manager to approve access to a sensitive application; the ticket waits on hold.
+def request_approval(
+    ctx: ToolContext, ticket_id: str, application_id: str, justification: str
+) -> dict:
+    """Ask the requester's manager to approve access to a sensitive application; the ticket waits on
+    hold.
 
     Args:
         ticket_id: The requester's open access ticket.
@@ -687,50 +932,82 @@ def request_approval(ctx: ToolContext, ticket_id: str, application_id: str, just
     """
     t, app, e = _access_ticket(ctx, ticket_id, application_id)
     if not app["sensitive"]:
-        raise ToolError(f"{app['name']} is a standard application; no approval is needed, grant it directly")
+        raise ToolError(
+            f"{app['name']} is a standard application; no approval is needed, grant it directly"
+        )
     existing = ctx.one(
-        "SELECT id, status FROM approvals WHERE employee_id = ? AND application_id = ? AND status IN ('pending', 'approved')",
+        "SELECT id, status FROM approvals WHERE employee_id = ? AND application_id = ? AND status "
+        "IN ('pending', 'approved')",
         (e["id"], app["id"]),
     )
     if existing:
-        raise ToolError(f"approval {existing['id']} for {app['name']} is already {existing['status']}")
+        raise ToolError(
+            f"approval {existing['id']} for {app['name']} is already {existing['status']}"
+        )
     if not e["manager_id"]:
-        raise ToolError(f"{e['id']} has no manager on record; transfer to a human for an executive approval")
+        raise ToolError(
+            f"{e['id']} has no manager on record; transfer to a human for an executive approval"
+        )
     manager = _employee(ctx, e["manager_id"])
     aid = _next_id(ctx, "approvals", "APR", 4)
     ctx.db.execute(
-        "INSERT INTO approvals (id, employee_id, application_id, approver_id, ticket_id, status, justification, requested_at) "
+        "INSERT INTO approvals (id, employee_id, application_id, approver_id, ticket_id, status, "
+        "justification, requested_at) "
         "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
-        (aid, e["id"], app["id"], manager["id"], t["id"], _text(justification, "justification"), ctx.now),
+        (
+            aid,
+            e["id"],
+            app["id"],
+            manager["id"],
+            t["id"],
+            _text(justification, "justification"),
+            ctx.now,
+        ),
     )
     ctx.db.execute(
-        "UPDATE tickets SET status = 'on_hold', application_id = ?, updated_at = ? WHERE id = ?", (app["id"], ctx.now, t["id"])
+        "UPDATE tickets SET status = 'on_hold', application_id = ?, updated_at = ? WHERE id = ?",
+        (app["id"], ctx.now, t["id"]),
     )
-    return {"approval_id": aid, "approver": f"{manager['first_name']} {manager['last_name']}", "approver_id": manager["id"],
-            "ticket_status": "on_hold"}
+    return {
+        "approval_id": aid,
+        "approver": f"{manager['first_name']} {manager['last_name']}",
+        "approver_id": manager["id"],
+        "ticket_status": "on_hold",
+    }
 
 
 @tool
 def get_asset(ctx: ToolContext, asset_id: str) -> dict:
-    """An asset's owner, model, warranty end date, whether it is under warranty today, and damage reports.
+    """An asset's owner, model, warranty end date, whether it is under warranty today, and damage
+    reports.
 
     Args:
         asset_id: The asset tag, such as AST20417.
     """
     a = ctx.one("SELECT * FROM assets WHERE id = ?", (_norm_id(asset_id),))
     if a is None:
-        raise ToolError(f"no asset {asset_id!r}; asset tags look like AST20417 (get_employee lists an employee's assets)")
+        raise ToolError(
+            f"no asset {asset_id!r}; asset tags look like AST20417 (get_employee lists an "
+            "employee's assets)"
+        )
     a["under_warranty"] = a["warranty_until"] >= ctx.now[:10]
-    a["damage_reports"] = ctx.all("SELECT id, filed_at, description FROM damage_reports WHERE asset_id = ? ORDER BY id", (a["id"],))
+    a["damage_reports"] = ctx.all(
+        "SELECT id, filed_at, description FROM damage_reports WHERE asset_id = ? ORDER BY id",
+        (a["id"],),
+    )
     return a
 
 
 @tool(writes=True)
 def order_replacement(
-    ctx: ToolContext, ticket_id: str, asset_id: str, reason: Literal["warranty", "damage"],
+    ctx: ToolContext,
+    ticket_id: str,
+    asset_id: str,
+    reason: Literal["warranty", "damage"],
     deliver_to: Literal["office", "home"],
 ) -> dict:
-    """Order a replacement for a requester's failed device: under warranty, or with a damage report on file.
+    """Order a replacement for a requester's failed device: under warranty, or with a damage report
+    on file.
 
     Args:
         ticket_id: The requester's open hardware ticket.
@@ -741,23 +1018,34 @@ def order_replacement(
     """
     t = _open_ticket(ctx, ticket_id)
     if t["category"] != "hardware":
-        raise ToolError(f"ticket {t['id']} is a {t['category']} ticket; replacements are ordered on a hardware ticket")
+        raise ToolError(
+            f"ticket {t['id']} is a {t['category']} ticket; replacements are ordered on a hardware "
+            "ticket"
+        )
     a = ctx.one("SELECT * FROM assets WHERE id = ?", (_norm_id(asset_id),))
     if a is None or a["employee_id"] != t["requester_id"]:
-        raise ToolError(f"asset {asset_id!r} is not assigned to {t['requester_id']}; check get_employee's asset list")
+        raise ToolError(
+            f"asset {asset_id!r} is not assigned to {t['requester_id']}; check get_employee's "
+            "asset list"
+        )
     if a["status"] != "in_use":
         raise ToolError(f"asset {a['id']} is {a['status']}")
     if reason == "warranty" and a["warranty_until"] < ctx.now[:10]:
         raise ToolError(
-            f"asset {a['id']} is out of warranty since {a['warranty_until']}; without a damage report it cannot be replaced"
+            f"asset {a['id']} is out of warranty since {a['warranty_until']}; without a damage "
+            "report it cannot be replaced"
         )
-    if reason == "damage" and not ctx.one("SELECT id FROM damage_reports WHERE asset_id = ?", (a["id"],)):
+    if reason == "damage" and not ctx.one(
+        "SELECT id FROM damage_reports WHERE asset_id = ?", (a["id"],)
+    ):
         raise ToolError(f"asset {a['id']} has no damage report on file")
     where = ctx.one("SELECT location FROM employees WHERE id = ?", (a["employee_id"],))["location"]
     if (deliver_to == "home") != (where == "Remote"):
-        raise ToolError(f"{a['employee_id']} works at {where}: replacements go to "
-                        f"{'their home' if where == 'Remote' else 'their office desk'} (deliver_to "
-                        f"{'home' if where == 'Remote' else 'office'})")
+        raise ToolError(
+            f"{a['employee_id']} works at {where}: replacements go to "
+            f"{'their home' if where == 'Remote' else 'their office desk'} (deliver_to "
+            f"{'home' if where == 'Remote' else 'office'})"
+        )
     oid = _next_id(ctx, "replacement_orders", "RO", 5)
     ctx.db.execute(
         "INSERT INTO replacement_orders (id, asset_id, employee_id, ticket_id, reason, status, "
@@ -766,9 +1054,16 @@ def order_replacement(
         (oid, a["id"], a["employee_id"], t["id"], reason, ctx.now, deliver_to),
     )
     ctx.db.execute("UPDATE assets SET status = 'replacement_ordered' WHERE id = ?", (a["id"],))
-    ctx.db.execute("UPDATE tickets SET asset_id = ?, updated_at = ? WHERE id = ?", (a["id"], ctx.now, t["id"]))
-    return {"order_id": oid, "asset_id": a["id"], "reason": reason, "status": "ordered",
-            "deliver_to": deliver_to}
+    ctx.db.execute(
+        "UPDATE tickets SET asset_id = ?, updated_at = ? WHERE id = ?", (a["id"], ctx.now, t["id"])
+    )
+    return {
+        "order_id": oid,
+        "asset_id": a["id"],
+        "reason": reason,
+        "status": "ordered",
+        "deliver_to": deliver_to,
+    }
 
 
 @tool(writes=True)
@@ -789,23 +1084,31 @@ def order_repair(
     """
     t = _open_ticket(ctx, ticket_id)
     if t["category"] != "hardware":
-        raise ToolError(f"ticket {t['id']} is a {t['category']} ticket; repairs are ordered on a "
-                        "hardware ticket")
+        raise ToolError(
+            f"ticket {t['id']} is a {t['category']} ticket; repairs are ordered on a "
+            "hardware ticket"
+        )
     a = ctx.one("SELECT * FROM assets WHERE id = ?", (_norm_id(asset_id),))
     if a is None or a["employee_id"] != t["requester_id"]:
-        raise ToolError(f"asset {asset_id!r} is not assigned to {t['requester_id']}; check "
-                        "get_employee's asset list")
+        raise ToolError(
+            f"asset {asset_id!r} is not assigned to {t['requester_id']}; check "
+            "get_employee's asset list"
+        )
     if a["status"] != "in_use":
         raise ToolError(f"asset {a['id']} is {a['status']}")
     if a["warranty_until"] >= ctx.now[:10]:
-        raise ToolError(f"asset {a['id']} is under warranty until {a['warranty_until']}; order a "
-                        "replacement instead")
+        raise ToolError(
+            f"asset {a['id']} is under warranty until {a['warranty_until']}; order a "
+            "replacement instead"
+        )
     e = _employee(ctx, t["requester_id"])
     centre = cost_centre.strip().upper()
     if centre != e["department_id"]:
-        raise ToolError("repairs are billed to the requester's department; "
-                        f"{e['id']}'s cost centre is "
-                        f"{e['department_id']}, not {cost_centre!r}")
+        raise ToolError(
+            "repairs are billed to the requester's department; "
+            f"{e['id']}'s cost centre is "
+            f"{e['department_id']}, not {cost_centre!r}"
+        )
     rid = _next_id(ctx, "repair_orders", "RP", 5)
     ctx.db.execute(
         "INSERT INTO repair_orders (id, asset_id, employee_id, ticket_id, fault, cost_centre, "
@@ -814,16 +1117,23 @@ def order_repair(
         (rid, a["id"], e["id"], t["id"], fault, centre, ctx.now),
     )
     ctx.db.execute("UPDATE assets SET status = 'in_repair' WHERE id = ?", (a["id"],))
-    ctx.db.execute("UPDATE tickets SET asset_id = ?, updated_at = ? WHERE id = ?",
-                   (a["id"], ctx.now, t["id"]))
-    return {"repair_id": rid, "asset_id": a["id"], "fault": fault, "cost_centre": centre,
-            "status": "booked"}
+    ctx.db.execute(
+        "UPDATE tickets SET asset_id = ?, updated_at = ? WHERE id = ?", (a["id"], ctx.now, t["id"])
+    )
+    return {
+        "repair_id": rid,
+        "asset_id": a["id"],
+        "fault": fault,
+        "cost_centre": centre,
+        "status": "booked",
+    }
 
 
 # -- ending -------------------------------------------------------------------------------------
 @tool(writes=True, confirm=False, outcome="transferred")
 def transfer_to_human(ctx: ToolContext, summary: str) -> dict:
-    """Hand the call to a human (security incidents go to Security Operations), with a summary. Ends the conversation.
+    """Hand the call to a human (security incidents go to Security Operations), with a summary. Ends
+    the conversation.
 
     Args:
         summary: What the caller reports and what was done so far.
@@ -843,8 +1153,29 @@ def end_conversation(ctx: ToolContext) -> dict:
 
 
 TOOLS = (
-    find_employee, get_employee, verify_identity, search_kb, get_kb_article, search_tickets, get_ticket,
-    create_ticket, update_ticket, assign_ticket, add_comment, link_duplicate, resolve_ticket, reopen_ticket,
-    escalate_ticket, reset_password, unlock_account, list_applications, grant_access, request_approval,
-    get_asset, order_replacement, order_repair, transfer_to_human, end_conversation,
+    find_employee,
+    get_employee,
+    verify_identity,
+    search_kb,
+    get_kb_article,
+    search_tickets,
+    get_ticket,
+    create_ticket,
+    update_ticket,
+    assign_ticket,
+    add_comment,
+    link_duplicate,
+    resolve_ticket,
+    reopen_ticket,
+    escalate_ticket,
+    reset_password,
+    unlock_account,
+    list_applications,
+    grant_access,
+    request_approval,
+    get_asset,
+    order_replacement,
+    order_repair,
+    transfer_to_human,
+    end_conversation,
 )

@@ -111,8 +111,14 @@ def _owners_of_several(db: sqlite3.Connection, now: str, mixed: bool) -> list[st
 
 
 def _fix_steps(
-    s: Script, db: sqlite3.Connection, a: dict, ids: tuple[str, str], said: str, fault: str,
-    urgency: int, now: str,
+    s: Script,
+    db: sqlite3.Connection,
+    a: dict,
+    ids: tuple[str, str],
+    said: str,
+    fault: str,
+    urgency: int,
+    now: str,
 ) -> tuple[Intent, bool]:
     """Log one failed device, then replace it (under warranty) or book its repair (billed to the
     owner's department); route the ticket. ``ids``: the ticket's and the order's. Returns the
@@ -121,42 +127,69 @@ def _fix_steps(
     covered = until >= now[:10]
     s.call("get_asset", essential=False, asset_id=a["id"])
     short = f"{kind.capitalize()} failure"
-    s.call("create_ticket", **_ticket_args(a["employee_id"], "incident", "hardware", 3, urgency,
-                                           short, said))
+    s.call(
+        "create_ticket",
+        **_ticket_args(a["employee_id"], "incident", "hardware", 3, urgency, short, said),
+    )
     _propose_fix(s, db, a, tid, fault, covered)
     s.call("assign_ticket", ticket_id=tid, group="desktop-support")
     what = f"replacement order {fix_id}"
     if not covered:
         what = f"repair order {fix_id} (the warranty ended {until})"
-    s.say(f"Done for your {kind}: {what}, on ticket {tid}, which is now with Desktop Support. "
-          f"{_anything_else()}", essential=True)
-    facts = [Fact("id", tid, "ticket number"),
-             Fact("id", fix_id, "replacement order" if covered else "repair order")]
+    s.say(
+        f"Done for your {kind}: {what}, on ticket {tid}, which is now with Desktop Support. "
+        f"{_anything_else()}",
+        essential=True,
+    )
+    facts = [
+        Fact("id", tid, "ticket number"),
+        Fact("id", fix_id, "replacement order" if covered else "repair order"),
+    ]
     if not covered:
         facts.append(Fact("date", until, "warranty end"))
     action = "replace_device" if covered else "repair_device"
-    intent = Intent(f"replace or repair my {kind}", "", "write", action, (a["id"],), tuple(facts),
-                    offer_accept=(action,))
+    intent = Intent(
+        f"replace or repair my {kind}",
+        "",
+        "write",
+        action,
+        (a["id"],),
+        tuple(facts),
+        offer_accept=(action,),
+    )
     return intent, covered
 
 
-def _propose_fix(s: Script, db: sqlite3.Connection, a: dict, tid: str, fault: str,
-                 covered: bool) -> None:
+def _propose_fix(
+    s: Script, db: sqlite3.Connection, a: dict, tid: str, fault: str, covered: bool
+) -> None:
     """Propose the replacement (with where it goes) or the repair (with who pays), then order it."""
     kind, until = a["kind"], a["warranty_until"]
     if covered:
-        s.say(f"Your {kind} {a['id']} is under warranty until {until}, so it is replaced, not "
-              f"repaired. Shall I order a replacement for your {kind} {a['id']} under warranty, "
-              f"delivered to your {_delivery(a)}?", essential=True)
-        s.call("order_replacement", ticket_id=tid, asset_id=a["id"], reason="warranty",
-               deliver_to=_delivery(a))
+        s.say(
+            f"Your {kind} {a['id']} is under warranty until {until}, so it is replaced, not "
+            f"repaired. Shall I order a replacement for your {kind} {a['id']} under warranty, "
+            f"delivered to your {_delivery(a)}?",
+            essential=True,
+        )
+        s.call(
+            "order_replacement",
+            ticket_id=tid,
+            asset_id=a["id"],
+            reason="warranty",
+            deliver_to=_delivery(a),
+        )
         return
     dept = _departments(db)[a["cost_centre"]]
-    s.say(f"The warranty of your {kind} {a['id']} ended on {until}, so it goes for repair rather "
-          f"than replacement, billed to your department, {dept} (cost centre {a['cost_centre']}). "
-          f"Shall I send your {kind} {a['id']} for repair?", essential=True)
-    s.call("order_repair", ticket_id=tid, asset_id=a["id"], fault=fault,
-           cost_centre=a["cost_centre"])
+    s.say(
+        f"The warranty of your {kind} {a['id']} ended on {until}, so it goes for repair rather "
+        f"than replacement, billed to your department, {dept} (cost centre {a['cost_centre']}). "
+        f"Shall I send your {kind} {a['id']} for repair?",
+        essential=True,
+    )
+    s.call(
+        "order_repair", ticket_id=tid, asset_id=a["id"], fault=fault, cost_centre=a["cost_centre"]
+    )
 
 
 def _fix_ids(ids: _Ids, a: dict, now: str) -> tuple[str, str]:
@@ -543,27 +576,47 @@ def sensitive_pair_approved_or_request(
 
 def _lacking_two(db: sqlite3.Connection) -> list[str]:
     """Active employees without at least two of the applications of temporary access."""
+
     def compute() -> list[str]:
         active = "SELECT id FROM employees WHERE status = 'active' ORDER BY id"
         ids = [r[0] for r in db.execute(active)]
         return [i for i in ids if sum(a not in _held(db, i) for a in TEMPORARY_APPS) >= 2]
+
     return memo(db, "lacking_two_standard_apps", compute)
 
 
 def _read_only_steps(s: Script, eid: str, app: str, tid: str, until: str, lead: str) -> Intent:
     """Log a request, propose read-only access until ``until``, grant it, resolve, tell."""
     name = APP_BY_ID[app].name
-    s.call("create_ticket", **_ticket_args(eid, "request", "access", 3, 3,
-                                           f"Read-only access to {name} until {until}"))
-    s.say(f"{lead}{name} is a standard application, so no approval is needed. Shall I grant you "
-          f"read-only access to {name} until {until}?", essential=True)
+    s.call(
+        "create_ticket",
+        **_ticket_args(eid, "request", "access", 3, 3, f"Read-only access to {name} until {until}"),
+    )
+    s.say(
+        f"{lead}{name} is a standard application, so no approval is needed. Shall I grant you "
+        f"read-only access to {name} until {until}?",
+        essential=True,
+    )
     s.call("grant_access", ticket_id=tid, application_id=app, role="read-only", expires_on=until)
-    s.call("resolve_ticket", ticket_id=tid, resolution_code="access_granted",
-           public_note=f"Read-only access to {name} granted until {until}.")
-    s.say(f"Done: you have read-only access to {name} until {until}; your request ticket is {tid}, "
-          f"now resolved. {_anything_else()}", essential=True)
-    return Intent(f"read-only access to {name}", "", "write", "grant_access", (),
-                  (Fact("id", tid, "ticket number"),))
+    s.call(
+        "resolve_ticket",
+        ticket_id=tid,
+        resolution_code="access_granted",
+        public_note=f"Read-only access to {name} granted until {until}.",
+    )
+    s.say(
+        f"Done: you have read-only access to {name} until {until}; your request ticket is {tid}, "
+        f"now resolved. {_anything_else()}",
+        essential=True,
+    )
+    return Intent(
+        f"read-only access to {name}",
+        "",
+        "write",
+        "grant_access",
+        (),
+        (Fact("id", tid, "ticket number"),),
+    )
 
 
 def temporary_read_access(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
@@ -585,9 +638,11 @@ def temporary_read_access(db: sqlite3.Connection, rng: random.Random, now: str) 
     review = rng.choice(REVIEWS)
     names = [APP_BY_ID[a].name for a in apps]
     condition = "if I already have one of them"
-    opening = (f"{_greeting(rng)} I'm helping with {review} until {until}, so I need read-only "
-               f"access to {names[0]} and {names[1]} until then. {_sentence(condition)}, just set "
-               "up the other.").strip()
+    opening = (
+        f"{_greeting(rng)} I'm helping with {review} until {until}, so I need read-only "
+        f"access to {names[0]} and {names[1]} until then. {_sentence(condition)}, just set "
+        "up the other."
+    ).strip()
     ids = _Ids(db)
     s = Script()
     _ask_id(s, rng)
@@ -601,8 +656,13 @@ def temporary_read_access(db: sqlite3.Connection, rng: random.Random, now: str) 
         intent = _read_only_steps(s, e["id"], app, ids.ticket("request"), until, lead)
         request = opening if not intents else f"and the read-only access to {name} until {until}"
         intents.append(_with(intent, request=request, condition=condition))
-    known = {"employee_id": e["id"], "application": f"{names[0]} and {names[1]}",
-             "end_date": until, "reason": review, "name": _name(e)}
+    known = {
+        "employee_id": e["id"],
+        "application": f"{names[0]} and {names[1]}",
+        "end_date": until,
+        "reason": review,
+        "name": _name(e),
+    }
     return _draft(intents, known, s, rng, f"read-only {'/'.join(apps)} for {e['id']} until {until}")
 
 
@@ -610,9 +670,11 @@ def temporary_read_access(db: sqlite3.Connection, rng: random.Random, now: str) 
 def access_for_report(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     """Held out: a manager asks for standard applications for a new member of their team: the
     tickets and grants are the report's, not the caller's."""
+
     def managed(eid: str) -> bool:
         boss = _person(db, eid)["manager_id"]
         return bool(boss) and _person(db, boss)["status"] == "active"
+
     candidates = [eid for eid in _lacking_two(db) if managed(eid)]
     if not candidates:
         raise NoTask("no report lacks two standard applications")
@@ -734,21 +796,35 @@ def _teammates(db: sqlite3.Connection, e: dict, k: int, rng: random.Random) -> l
     return rng.sample(rows, k)
 
 
-def _team_reports(s: Script, parent: dict, people: list[dict], tids: list[str], urgency: int,
-                  said: str) -> None:
+def _team_reports(
+    s: Script, parent: dict, people: list[dict], tids: list[str], urgency: int, said: str
+) -> None:
     """One duplicate report per affected person, each linked to the open parent."""
     s.call("search_tickets", essential=False, query=parent["short_description"])
     for p in people[1:]:
         s.call("find_employee", essential=False, query=_name(p))
     for p, tid in zip(people, tids, strict=True):
-        s.call("create_ticket", **_ticket_args(p["id"], "incident", parent["category"], 3, urgency,
-                                               parent["short_description"], said))
+        s.call(
+            "create_ticket",
+            **_ticket_args(
+                p["id"],
+                "incident",
+                parent["category"],
+                3,
+                urgency,
+                parent["short_description"],
+                said,
+            ),
+        )
         s.call("link_duplicate", ticket_id=tid, parent_id=parent["id"])
     others = ", ".join(f"{_name(p)} ({t})" for p, t in zip(people[1:], tids[1:], strict=True))
-    s.say(f"This is a known outage, already tracked in {parent['id']} "
-          f"({parent['short_description']}). I've logged a report for you, {tids[0]}, and for "
-          f"{others}, each linked to {parent['id']}, so you'll all get the updates. "
-          f"{_anything_else()}", essential=True)
+    s.say(
+        f"This is a known outage, already tracked in {parent['id']} "
+        f"({parent['short_description']}). I've logged a report for you, {tids[0]}, and for "
+        f"{others}, each linked to {parent['id']}, so you'll all get the updates. "
+        f"{_anything_else()}",
+        essential=True,
+    )
 
 
 def outage_for_team(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
@@ -758,36 +834,63 @@ def outage_for_team(db: sqlite3.Connection, rng: random.Random, now: str) -> Tas
     problem = rng.choice(TEAM_PROBLEMS)
     # a caller at the site of the outage (the parent's requester's site) with two teammates there
     site = _person(db, parent["requester_id"])["location"] if parent is not None else None
-    e = _employee(db, rng, f"({_TEAM_SQL}) >= 2" + (" AND e.location = ?" if site else ""),
-                  (site,) if site else ())
+    e = _employee(
+        db,
+        rng,
+        f"({_TEAM_SQL}) >= 2" + (" AND e.location = ?" if site else ""),
+        (site,) if site else (),
+    )
     people = [e, *_teammates(db, e, rng.choice((1, 2)), rng)]
     said = parent["description"] if parent is not None else problem.detail
     urgency, cue = _urgency(rng, (1, 2))
     names = " and ".join(_name(p) for p in people[1:])
-    opening = (f"{_greeting(rng)} {said}. It's not just me: {names} on my team have the same "
-               f"problem. {_sentence(KNOWN_OUTAGE_IF)}, please add all of us to it; otherwise "
-               f"log one ticket for the team. {_sentence(cue)}.").strip()
+    opening = (
+        f"{_greeting(rng)} {said}. It's not just me: {names} on my team have the same "
+        f"problem. {_sentence(KNOWN_OUTAGE_IF)}, please add all of us to it; otherwise "
+        f"log one ticket for the team. {_sentence(cue)}."
+    ).strip()
     ids = _Ids(db)
     s = Script()
     _ask_id(s, rng)
     if parent is not None:
         tids = [ids.ticket("incident") for _ in people]
         _team_reports(s, parent, people, tids, urgency, said)
-        facts = (Fact("id", parent["id"], "parent ticket"),
-                 *(Fact("id", t, f"ticket of {_name(p)}")
-                   for p, t in zip(people, tids, strict=True)))
+        facts = (
+            Fact("id", parent["id"], "parent ticket"),
+            *(Fact("id", t, f"ticket of {_name(p)}") for p, t in zip(people, tids, strict=True)),
+        )
     else:
         tid = ids.ticket("incident")
         group = GROUP_FOR_CATEGORY[problem.category]
-        s.call("create_ticket", **_ticket_args(e["id"], "incident", problem.category, 2, urgency,
-                                               problem.short, f"{said}; also {names}"))
+        s.call(
+            "create_ticket",
+            **_ticket_args(
+                e["id"],
+                "incident",
+                problem.category,
+                2,
+                urgency,
+                problem.short,
+                f"{said}; also {names}",
+            ),
+        )
         s.call("assign_ticket", ticket_id=tid, group=group)
-        s.say(f"No open ticket tracks this yet, so I've logged one for your whole team, {tid}, and "
-              f"passed it to {_group_name(group)}; they'll keep all of you updated. "
-              f"{_anything_else()}", essential=True)
+        s.say(
+            f"No open ticket tracks this yet, so I've logged one for your whole team, {tid}, and "
+            f"passed it to {_group_name(group)}; they'll keep all of you updated. "
+            f"{_anything_else()}",
+            essential=True,
+        )
         facts = (Fact("id", tid, "ticket number"),)
-    intent = Intent("report an outage for my team", opening, "write", "create_ticket", (), facts,
-                    condition=KNOWN_OUTAGE_IF)
+    intent = Intent(
+        "report an outage for my team",
+        opening,
+        "write",
+        "create_ticket",
+        (),
+        facts,
+        condition=KNOWN_OUTAGE_IF,
+    )
     known = {"employee_id": e["id"], "name": _name(e), "details": said}
     what = f"team ticket: {problem.short}"
     if parent is not None:

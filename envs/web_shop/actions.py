@@ -27,7 +27,8 @@ class WebAction:
 
 
 def parse_web_action(text: str) -> WebAction | str | None:
-    """``search[q]``, ``click[x]``, ``select[x]``, ``back``, ``fill[id, text]`` or ``ask[question]``.
+    """``search[q]``, ``click[x]``, ``select[x]``, ``back``, ``fill[id, text]`` or
+    ``ask[question]``.
 
     Returns None when ``text`` is not in bracket form (then it is a message to the shopper), and
     an error message when it is, but malformed.
@@ -84,14 +85,18 @@ def _list(elements: list[Element], limit: int = 8) -> str:
 
 
 def resolve_click(page: Page, target: str) -> Element:
-    """The element ``target`` names: its number, its exact label, its key, or a unique part of its label."""
+    """The element ``target`` names: its number, its exact label, its key, or a unique part of its
+    label."""
     t = target.strip()
     if t.startswith("[") and t.endswith("]"):
         t = t[1:-1].strip()
     if _is_number(t):
         e = page.element(int(t))
         if e is None:
-            raise ToolError(f"there is no element {t} on this page; elements are numbered 1 to {len(page.elements)}")
+            raise ToolError(
+                f"there is no element {t} on this page; elements are numbered 1 to "
+                f"{len(page.elements)}"
+            )
         return e
     want = _fold(t)
     if not want:
@@ -104,13 +109,19 @@ def resolve_click(page: Page, target: str) -> Element:
     if len(keyed) == 1:
         return keyed[0]
     if len(exact) > 1:
-        raise ToolError(f"{len(exact)} elements are labelled {t!r}: {_list(exact)}; click one by its number")
+        raise ToolError(
+            f"{len(exact)} elements are labelled {t!r}: {_list(exact)}; click one by its number"
+        )
     partial = [e for e, f in zip(page.elements, folded) if want in f]
     if len(partial) == 1:
         return partial[0]
     if partial:
-        raise ToolError(f"{t!r} matches {len(partial)} elements: {_list(partial)}; click one by its number")
-    raise ToolError(f"no element on this page is labelled {t!r}; see the numbered elements in the page")
+        raise ToolError(
+            f"{t!r} matches {len(partial)} elements: {_list(partial)}; click one by its number"
+        )
+    raise ToolError(
+        f"no element on this page is labelled {t!r}; see the numbered elements in the page"
+    )
 
 
 def resolve_option(page: Page, option: str) -> Element:
@@ -121,7 +132,11 @@ def resolve_option(page: Page, option: str) -> Element:
     t = option.strip()
     if t.startswith("[") and t.endswith("]"):
         t = t[1:-1].strip()
-    if _is_number(t) and page.element(int(t)) in choices and not any(_fold(e.label) == t for e in choices):
+    if (
+        _is_number(t)
+        and page.element(int(t)) in choices
+        and not any(_fold(e.label) == t for e in choices)
+    ):
         return page.element(int(t))  # type: ignore[return-value]
     want = _fold(t)
     exact = [e for e in choices if _fold(e.label) == want]
@@ -136,7 +151,10 @@ def resolve_option(page: Page, option: str) -> Element:
             return named[0]
     if len(exact) > 1:
         forms = ", ".join(f"{e.option} {e.label}" for e in exact)
-        raise ToolError(f"{t!r} is ambiguous here ({forms}); say which, e.g. select[{exact[0].option} {exact[0].label}]")
+        raise ToolError(
+            f"{t!r} is ambiguous here ({forms}); say which, e.g. select[{exact[0].option} "
+            f"{exact[0].label}]"
+        )
     available: dict[str, list[str]] = {}
     for e in choices:
         available.setdefault(e.option, []).append(e.label)

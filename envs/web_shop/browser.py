@@ -37,16 +37,22 @@ TRANSPORTS = ("inprocess", "http")
 class BrowserSite:
     """One episode's browser context and page, showing the shop on ``db``."""
 
-    def __init__(self, browser: Any, app: ShopApp, db: Any, transport: str, viewport: tuple[int, int]) -> None:
+    def __init__(
+        self, browser: Any, app: ShopApp, db: Any, transport: str, viewport: tuple[int, int]
+    ) -> None:
         if transport not in TRANSPORTS:
-            raise ValueError(f"unknown transport {transport!r}; choose one of {', '.join(TRANSPORTS)}")
+            raise ValueError(
+                f"unknown transport {transport!r}; choose one of {', '.join(TRANSPORTS)}"
+            )
         catalog.attach(db)
         self.catalog_key = catalog.catalog_key(db)
         self.app = app
         self.db = db
         self.transport = transport
         self.server: ShopServer | None = None
-        self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, java_script_enabled=True)
+        self.context = browser.new_context(
+            viewport={"width": viewport[0], "height": viewport[1]}, java_script_enabled=True
+        )
         self.context.set_default_timeout(TIMEOUT_MS)
         if transport == "inprocess":
             self.origin = ORIGIN
@@ -75,7 +81,10 @@ class BrowserSite:
         """The viewport as an ``(H, W, 3)`` uint8 array."""
         if self._cdp is None:
             self._cdp = self.context.new_cdp_session(self.page)
-        shot = self._cdp.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True, "captureBeyondViewport": False})
+        shot = self._cdp.send(
+            "Page.captureScreenshot",
+            {"format": "png", "optimizeForSpeed": True, "captureBeyondViewport": False},
+        )
         return decode_png(base64.b64decode(shot["data"]))
 
     def close(self) -> None:
@@ -87,7 +96,9 @@ class BrowserSite:
                 self.server = None
 
     # -- in-process transport -----------------------------------------------------------------
-    def _request(self, method: str, url: str, body: bytes) -> tuple[int, str, bytes, list[tuple[str, str]]]:
+    def _request(
+        self, method: str, url: str, body: bytes
+    ) -> tuple[int, str, bytes, list[tuple[str, str]]]:
         for _ in range(6):
             parts = urlsplit(url)
             environ = make_environ(method, parts.path or "/", parts.query, body, self.db)
@@ -105,7 +116,9 @@ class BrowserSite:
         url = str(request.get("url", "/"))
         parts = urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
-        status, final, body, _ = self._request(str(request.get("method", "GET")), path, str(request.get("body", "")).encode("utf-8"))
+        status, final, body, _ = self._request(
+            str(request.get("method", "GET")), path, str(request.get("body", "")).encode("utf-8")
+        )
         return {"status": status, "url": final, "html": body.decode("utf-8", "replace")}
 
     def _route(self, route: Any) -> None:
@@ -113,7 +126,11 @@ class BrowserSite:
         parts = urlsplit(req.url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         status, _, body, headers = self._request(req.method, path, req.post_data_buffer or b"")
-        route.fulfill(status=status, headers={k: v for k, v in headers if k.lower() != "content-length"}, body=body)
+        route.fulfill(
+            status=status,
+            headers={k: v for k, v in headers if k.lower() != "content-length"},
+            body=body,
+        )
 
 
 class BrowserNavigator:
@@ -137,13 +154,20 @@ class BrowserNavigator:
         expected = None
         f = self.page().forms[form] if 0 <= form < len(self.page().forms) else None
         if f is not None and f.method == "GET":
-            pairs = [(name, values.get(eid, value) if eid else value) for name, value, eid in f.fields]
+            pairs = [
+                (name, values.get(eid, value) if eid else value) for name, value, eid in f.fields
+            ]
             if submitter is not None and submitter.name:
                 pairs.append((submitter.name, submitter.value))
             query = form_encode(pairs)
             path = urlsplit(f.action).path or "/"
             expected = f"{path}?{query}" if query else path
-        action = {"kind": "submit", "form": form, "fills": fills, "submitter": submitter.eid if submitter else None}
+        action = {
+            "kind": "submit",
+            "form": form,
+            "fills": fills,
+            "submitter": submitter.eid if submitter else None,
+        }
         return self._act(action, expected)
 
     def fill(self, element: Element, text: str) -> Page:
@@ -160,12 +184,19 @@ class BrowserNavigator:
             # A GET has no side effects: answer it now and hand the page over with the action,
             # which saves the binding's round trip. The page uses it only if it asks for this URL.
             status, final, body, _ = self.site._request("GET", expected_get, b"")
-            action["prefetch"] = {"method": "GET", "url": expected_get, "status": status, "finalUrl": final,
-                                  "html": body.decode("utf-8", "replace")}
+            action["prefetch"] = {
+                "method": "GET",
+                "url": expected_get,
+                "status": status,
+                "finalUrl": final,
+                "html": body.decode("utf-8", "replace"),
+            }
         try:
             data = self.site.act(action)
         except PlaywrightError as e:
-            raise ToolError(f"the browser failed to do that: {str(e).splitlines()[0][:200]}") from None
+            raise ToolError(
+                f"the browser failed to do that: {str(e).splitlines()[0][:200]}"
+            ) from None
         if "error" in data:
             raise ToolError(str(data["error"]))
         self._current = self._record(data)
@@ -182,16 +213,34 @@ class BrowserNavigator:
 
 def page_from_snapshot(data: dict[str, Any]) -> Page:
     elements = tuple(
-        Element(int(e["eid"]), str(e["kind"]), str(e["label"]), str(e.get("href") or ""), int(e.get("form", -1)),
-                str(e.get("name") or ""), str(e.get("value") or ""), str(e.get("option") or ""), str(e.get("key") or ""))
+        Element(
+            int(e["eid"]),
+            str(e["kind"]),
+            str(e["label"]),
+            str(e.get("href") or ""),
+            int(e.get("form", -1)),
+            str(e.get("name") or ""),
+            str(e.get("value") or ""),
+            str(e.get("option") or ""),
+            str(e.get("key") or ""),
+        )
         for e in data.get("elements", ())
     )
     forms = tuple(
-        Form(str(f.get("action", "")), str(f.get("method", "GET")),
-             tuple((str(n), str(v), int(e)) for n, v, e in f.get("fields", ())))
+        Form(
+            str(f.get("action", "")),
+            str(f.get("method", "GET")),
+            tuple((str(n), str(v), int(e)) for n, v, e in f.get("fields", ())),
+        )
         for f in data.get("forms", ())
     )
-    return Page(str(data.get("url", "/")), int(data.get("status", 200)), str(data.get("text", "")), elements, forms)
+    return Page(
+        str(data.get("url", "/")),
+        int(data.get("status", 200)),
+        str(data.get("text", "")),
+        elements,
+        forms,
+    )
 
 
 def decode_png(data: bytes) -> np.ndarray:
@@ -209,7 +258,9 @@ def decode_png(data: bytes) -> np.ndarray:
             width, height = int.from_bytes(body[:4], "big"), int.from_bytes(body[4:8], "big")
             depth, color = body[8], body[9]
             if depth != 8 or color not in (2, 6) or body[12] != 0:
-                raise ValueError(f"unsupported PNG (bit depth {depth}, color type {color}, interlace {body[12]})")
+                raise ValueError(
+                    f"unsupported PNG (bit depth {depth}, color type {color}, interlace {body[12]})"
+                )
             channels = 3 if color == 2 else 4
         elif kind == b"IDAT":
             idat.append(body)
@@ -220,7 +271,9 @@ def decode_png(data: bytes) -> np.ndarray:
     filters = raw[:, 0]
     rows = raw[:, 1:]
     out = np.empty((height, stride), dtype=np.uint8)
-    if np.all(filters == 2):  # what Chromium writes when optimizing for speed: each row adds the one above
+    if np.all(
+        filters == 2
+    ):  # what Chromium writes when optimizing for speed: each row adds the one above
         out[0] = rows[0]
         for y in range(1, height):  # row by row: several times faster than a strided np.cumsum
             np.add(out[y - 1], rows[y], out=out[y])

@@ -85,12 +85,22 @@ class WebShopBrowserEnv(WebShopEnv):
         **kwargs: Any,
     ) -> None:
         if backend != "browser":
-            raise ValueError(f"WebShopBrowser-v1 only has the 'browser' backend, got {backend!r}; use WebShop-v1 for text")
+            raise ValueError(
+                f"WebShopBrowser-v1 only has the 'browser' backend, got {backend!r}; use "
+                "WebShop-v1 for text"
+            )
         if transport not in TRANSPORTS:
-            raise ValueError(f"unknown transport {transport!r}; choose one of {', '.join(TRANSPORTS)}")
+            raise ValueError(
+                f"unknown transport {transport!r}; choose one of {', '.join(TRANSPORTS)}"
+            )
         super().__init__(
-            render_mode, world_seed=world_seed, size=size, split=split, reward_mode=reward_mode,
-            max_length=max_length, **kwargs,  # user, user_options, mode, stream_length
+            render_mode,
+            world_seed=world_seed,
+            size=size,
+            split=split,
+            reward_mode=reward_mode,
+            max_length=max_length,
+            **kwargs,  # user, user_options, mode, stream_length
         )
         self.transport = transport
         self.viewport = (int(viewport[0]), int(viewport[1]))
@@ -126,7 +136,9 @@ class WebShopBrowserEnv(WebShopEnv):
     # -- the browser session ------------------------------------------------------------------
     def _open_site(self) -> Page:
         self._close_site()
-        self._site = BrowserSite(self._browser, self._app, self.world.conn, self.transport, self.viewport)
+        self._site = BrowserSite(
+            self._browser, self._app, self.world.conn, self.transport, self.viewport
+        )
         self._site.open()
         return self._attach_navigator()
 
@@ -134,7 +146,9 @@ class WebShopBrowserEnv(WebShopEnv):
         """Show the episode's pages again (after unpickling or a fork): its history, re-visited."""
         history = tuple(self._ctx.state.get("history", ())) or ("/",)
         self._close_site()
-        self._site = BrowserSite(self._browser, self._app, self.world.conn, self.transport, self.viewport)
+        self._site = BrowserSite(
+            self._browser, self._app, self.world.conn, self.transport, self.viewport
+        )
         self._site.open(history)
         self._attach_navigator()
 

@@ -28,7 +28,9 @@ def ensure_built(seed: int, size: int) -> str:
     key = (os.getpid(), seed, size)
     with _LOCK:
         if key not in _CATALOGS:
-            conn = sqlite3.connect(uri(seed, size), uri=True, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(
+                uri(seed, size), uri=True, isolation_level=None, check_same_thread=False
+            )
             build_catalog(conn, seed, size)
             conn.execute("PRAGMA query_only = 1")
             _CATALOGS[key] = conn  # the owner keeps the shared in-memory database alive
@@ -37,7 +39,9 @@ def ensure_built(seed: int, size: int) -> str:
 
 def catalog_key(conn: sqlite3.Connection) -> str:
     """Which catalog a world uses (``seed/size``): the key of every per-catalog cache."""
-    rows = conn.execute("SELECT key, value FROM _meta WHERE key IN ('catalog_seed', 'catalog_size') ORDER BY key").fetchall()
+    rows = conn.execute(
+        "SELECT key, value FROM _meta WHERE key IN ('catalog_seed', 'catalog_size') ORDER BY key"
+    ).fetchall()
     return "/".join(r[1] for r in rows)
 
 
@@ -45,7 +49,11 @@ def attach(conn: sqlite3.Connection) -> None:
     """Attach the world's catalog to ``conn`` as ``catalog`` (idempotent)."""
     if any(row[1] == "catalog" for row in conn.execute("PRAGMA database_list")):
         return
-    meta = dict(conn.execute("SELECT key, value FROM _meta WHERE key IN ('catalog_seed', 'catalog_size')").fetchall())
+    meta = dict(
+        conn.execute(
+            "SELECT key, value FROM _meta WHERE key IN ('catalog_seed', 'catalog_size')"
+        ).fetchall()
+    )
     if len(meta) != 2:
         raise RuntimeError("this database is not a web shop world (no catalog_seed in _meta)")
     location = ensure_built(int(meta["catalog_seed"]), int(meta["catalog_size"]))

@@ -63,11 +63,16 @@ def playwright_chromium(playwright: Any | None = None) -> str | None:
         except Exception:  # noqa: BLE001  (Playwright raises its own error types here)
             own = ""
         return own if own and _executable(own) else None
-    roots = [os.environ.get("PLAYWRIGHT_BROWSERS_PATH", "").strip(), str(Path.home() / ".cache" / "ms-playwright")]
+    roots = [
+        os.environ.get("PLAYWRIGHT_BROWSERS_PATH", "").strip(),
+        str(Path.home() / ".cache" / "ms-playwright"),
+    ]
     for root in roots:
         if not root or root == "0":
             continue
-        found = sorted(glob.glob(os.path.join(root, "chromium-*", "chrome-linux*", "chrome")), reverse=True)
+        found = sorted(
+            glob.glob(os.path.join(root, "chromium-*", "chrome-linux*", "chrome")), reverse=True
+        )
         for path in found:
             if _executable(path):
                 return path
@@ -81,20 +86,31 @@ def find_chromium(playwright: Any | None = None) -> str:
     if override:
         if _executable(override):
             return override
-        tried = [f"{ENV_VAR}={override!r} is not an executable file (when set, it is the only place looked at)"]
+        tried = [
+            f"{ENV_VAR}={override!r} is not an executable file (when set, it is the only place "
+            "looked at)"
+        ]
     else:
         tried = [f"{ENV_VAR} is not set"]
         own = playwright_chromium(playwright)
         if own:
             return own
-        tried.append("Playwright's own Chromium is not installed (run `python -m playwright install chromium`)")
+        tried.append(
+            "Playwright's own Chromium is not installed (run `python -m playwright install "
+            "chromium`)"
+        )
         for path in (SYSTEM_CHROMIUM, *SYSTEM_CHROMIUM_OTHER_NAMES):
             if _executable(path):
                 return path
-        tried.append(f"{', '.join((SYSTEM_CHROMIUM, *SYSTEM_CHROMIUM_OTHER_NAMES))} do not exist (Debian: `apt-get install chromium`)")
+        tried.append(
+            f"{', '.join((SYSTEM_CHROMIUM, *SYSTEM_CHROMIUM_OTHER_NAMES))} do not exist (Debian: "
+            "`apt-get install chromium`)"
+        )
     raise ChromiumNotFound(
-        "WebShopBrowser-v1 needs Chromium and found none. Provide one of: (1) the environment variable "
-        f"{ENV_VAR} pointing to a Chromium executable; (2) Playwright's own browser, installed with "
+        "WebShopBrowser-v1 needs Chromium and found none. Provide one of: (1) the environment "
+        "variable "
+        f"{ENV_VAR} pointing to a Chromium executable; (2) Playwright's own browser, installed "
+        "with "
         f"`python -m playwright install chromium`; (3) the system's {SYSTEM_CHROMIUM}, e.g. "
         "`apt-get install chromium` on Debian. Tried: " + "; ".join(tried) + "."
     )
@@ -131,7 +147,9 @@ def shared_browser() -> Any:
             if state.playwright is None:
                 state.manager = sync_playwright()
                 state.playwright = state.manager.start()
-            state.browser = state.playwright.chromium.launch(executable_path=executable, headless=True, args=list(LAUNCH_FLAGS))
+            state.browser = state.playwright.chromium.launch(
+                executable_path=executable, headless=True, args=list(LAUNCH_FLAGS)
+            )
         except Exception as e:
             # Stop the driver (and its event loop) again: otherwise every later launch in this
             # process fails with Playwright's "Sync API inside the asyncio loop".
@@ -139,7 +157,8 @@ def shared_browser() -> Any:
             first_line = (str(e).strip().splitlines() or [type(e).__name__])[0]
             raise ChromiumLaunchError(
                 f"Chromium at {executable} did not start: {type(e).__name__}: {first_line[:300]}. "
-                f"Check that it runs (`{executable} --headless --no-sandbox --version`), or point {ENV_VAR} at another one"
+                f"Check that it runs (`{executable} --headless --no-sandbox --version`), or point "
+                f"{ENV_VAR} at another one"
             ) from e
         state.pid = os.getpid()
         return state.browser

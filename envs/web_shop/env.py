@@ -50,6 +50,8 @@ class ShopState(DomainState):
     """What the web shop keeps across an episode: the orders there were when it began."""
 
     orders_at_start: int
+
+
 SEARCH_TEMPLATE = "search[<query>]"
 
 
@@ -140,7 +142,8 @@ class WebShopEnv(UtilityEnv):
     ``env.unwrapped.snapshot()``.
 
     ``mode`` ("episodic" | "stream") and ``stream_length`` (20): ``mode="stream"`` serves a seeded
-    stream of tasks in one persistent world (``utility/...Stream-v0``; docs/streams.md). In streams the per-order limit may drop to 3 units (``quantity_limit_3``).
+    stream of tasks in one persistent world (``utility/...Stream-v0``; docs/streams.md). In streams
+    the per-order limit may drop to 3 units (``quantity_limit_3``).
 
     ## Version History
     * v0: initial release (generator version 1).
@@ -156,7 +159,8 @@ class WebShopEnv(UtilityEnv):
 
     # -- the page and its actions -------------------------------------------------------------
     def navigator(self) -> Navigator:
-        """How web actions reach the shop in this env (in-process here; Chromium in the browser env)."""
+        """How web actions reach the shop in this env (in-process here; Chromium in the browser
+        env)."""
         return navigator_for(self._ctx)
 
     def page(self) -> Page:
@@ -188,7 +192,8 @@ class WebShopEnv(UtilityEnv):
         return self.page()
 
     def handle(self, action: ToolCallAction | MessageAction, events: list[Event]) -> bool | None:
-        """Web actions (``search[...]``, ``click[...]`` or the web tools) go to the site; ``ask[...]``
+        """Web actions (``search[...]``, ``click[...]`` or the web tools) go to the site;
+        ``ask[...]``
         and plain messages to the shopper; other tools to the core."""
         if isinstance(action, ToolCallAction):
             return self._run_web(action, events, None) if action.name in WEB_TOOL_NAMES else None
@@ -201,7 +206,9 @@ class WebShopEnv(UtilityEnv):
             return False
         if parsed.name == "ask":
             return self.run_message(MessageAction(parsed.arguments["question"]), events)
-        return self._run_web(ToolCallAction(parsed.name, parsed.arguments), events, action.text.strip())
+        return self._run_web(
+            ToolCallAction(parsed.name, parsed.arguments), events, action.text.strip()
+        )
 
     def info_extras(self) -> dict[str, Any]:
         return {"valid_actions": self.valid_actions()}
@@ -213,7 +220,9 @@ class WebShopEnv(UtilityEnv):
                 shown = format_tool_call(call.name, call.arguments)
             except (TypeError, ValueError):
                 shown = repr(call.arguments)
-        ep.transcript.append(Event("agent", shown, name=call.name, data={"arguments": dict(call.arguments)}))
+        ep.transcript.append(
+            Event("agent", shown, name=call.name, data={"arguments": dict(call.arguments)})
+        )
         out = self.toolbox.call(self._ctx, call.name, call.arguments)
         if not out.ok:
             events.append(Event("error", str(out.error)))
@@ -222,7 +231,9 @@ class WebShopEnv(UtilityEnv):
         if self.task is not None and self.task.required_facts:
             ep.observed.add(str(out.result))  # a price told must be one the agent has seen
         state = ep.domain_state
-        if order_count(self.world.conn) > (state.orders_at_start if isinstance(state, ShopState) else 0):
+        if order_count(self.world.conn) > (
+            state.orders_at_start if isinstance(state, ShopState) else 0
+        ):
             ep.record.outcome = "purchased"
             return True
         return False
@@ -240,15 +251,26 @@ class WebShopEnv(UtilityEnv):
         if not targets:
             return g
         since = self.require_episode().change_seq
-        orders = [c.pk for c in self.world.changes(since) if c.table == "orders" and c.op == "insert"]
+        orders = [
+            c.pk for c in self.world.changes(since) if c.table == "orders" and c.op == "insert"
+        ]
         score, items = purchase_score(targets, bought_lines(self.world.conn, orders))
-        checkpoints = (*g.checkpoints, Checkpoint("the purchase matches the request", score == 1.0, CheckKind.DOMAIN))
+        checkpoints = (
+            *g.checkpoints,
+            Checkpoint("the purchase matches the request", score == 1.0, CheckKind.DOMAIN),
+        )
         reasons = g.reasons
         if score < 1.0:
             why = "; ".join(f"{i['wanted']}: {i['notes']}" for i in items)
             reasons = (*reasons, f"purchase score {score:.2f} ({why})")
-        return PurchaseGrade(g.success and score == 1.0, score, checkpoints, reasons, g.outcome,
-                             {"score": float(score), "items": items})
+        return PurchaseGrade(
+            g.success and score == 1.0,
+            score,
+            checkpoints,
+            reasons,
+            g.outcome,
+            {"score": float(score), "items": items},
+        )
 
 
 make_vector_env = vector_env_factory(WebShopEnv)

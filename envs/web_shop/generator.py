@@ -31,7 +31,9 @@ from utility_gym.envs.web_shop.vocab import (
 
 NOW = "2026-06-15T12:00:00"
 PRODUCT_COUNTS = {"small": 200, "default": 1_000, "large": 10_000, "xl": 100_000}
-ORDERED_DIMENSIONS = frozenset({"size", "capacity", "length", "volume", "weight", "pack", "pieces", "thickness"})
+ORDERED_DIMENSIONS = frozenset(
+    {"size", "capacity", "length", "volume", "weight", "pack", "pieces", "thickness"}
+)
 GENERATOR_VERSION = "1"
 _CONFLICTS: dict[str, frozenset[str]] = {}
 for _group in EXCLUSIVE_ATTRIBUTES:
@@ -42,7 +44,9 @@ for _group in EXCLUSIVE_ATTRIBUTES:
 def build_world(db: sqlite_utils.Database, fake: Faker, rng: random.Random, size: str) -> None:
     """The world builder: the catalog for ``size`` (shared, read-only) and the episode tables."""
     if size not in PRODUCT_COUNTS:
-        raise ValueError(f"unknown web shop size {size!r}; choose one of {', '.join(PRODUCT_COUNTS)}")
+        raise ValueError(
+            f"unknown web shop size {size!r}; choose one of {', '.join(PRODUCT_COUNTS)}"
+        )
     catalog_seed = rng.getrandbits(62)
     n_products = PRODUCT_COUNTS[size]
     create_world_tables(db)
@@ -82,11 +86,21 @@ def build_catalog(conn: sqlite3.Connection, seed: int, n_products: int) -> None:
         p, attrs, options = _product(rng, num, cat, kind)
         products.append(p)
         fts.append(
-            (num, p["title"], p["brand"], kind.name, cat.label, ", ".join(attrs),
-             " ".join(v for vs in options.values() for v in vs), p["description"])
+            (
+                num,
+                p["title"],
+                p["brand"],
+                kind.name,
+                cat.label,
+                ", ".join(attrs),
+                " ".join(v for vs in options.values() for v in vs),
+                p["description"],
+            )
         )
         for _ in range(min(p["n_reviews"], rng.choice((0, 1, 2, 2, 3)))):
-            reviews.append(_review(rng, len(reviews) + 1, num, p["rating"], attrs, kind, cat, authors))
+            reviews.append(
+                _review(rng, len(reviews) + 1, num, p["rating"], attrs, kind, cat, authors)
+            )
     conn.execute("BEGIN")
     _insert_rows(conn, "products", products)
     _insert_rows(conn, "reviews", reviews)
@@ -96,7 +110,8 @@ def build_catalog(conn: sqlite3.Connection, seed: int, n_products: int) -> None:
 
 
 def _insert_rows(conn: sqlite3.Connection, table: str, rows: list[dict]) -> None:
-    # The tables are made by sqlite-utils; a plain executemany fills 100,000 rows several times faster.
+    # The tables are made by sqlite-utils; a plain executemany fills 100,000 rows several times
+    # faster.
     if not rows:
         return
     cols = list(rows[0])
@@ -104,7 +119,9 @@ def _insert_rows(conn: sqlite3.Connection, table: str, rows: list[dict]) -> None
     conn.executemany(sql, [tuple(r[c] for c in cols) for r in rows])
 
 
-def _product(rng: random.Random, num: int, cat: Category, kind: ProductType) -> tuple[dict, list[str], dict[str, list[str]]]:
+def _product(
+    rng: random.Random, num: int, cat: Category, kind: ProductType
+) -> tuple[dict, list[str], dict[str, list[str]]]:
     brand = rng.choice(cat.brands)
     suffix = rng.choice(MODEL_SUFFIXES)
     model = rng.choice(MODEL_SYLLABLES) + (f" {suffix}" if suffix else "")
@@ -127,7 +144,11 @@ def _product(rng: random.Random, num: int, cat: Category, kind: ProductType) -> 
             n = rng.randint(min(2, len(vocab)), min(6, len(vocab)))
             picked = set(rng.sample(vocab, n))
             options[dim] = [v for v in vocab if v in picked]
-    title_attrs = [a for a in attrs if len(a.split()) <= 2 and not a.startswith(("for ", "with ")) and a not in WITH_ATTRIBUTES][:2]
+    title_attrs = [
+        a
+        for a in attrs
+        if len(a.split()) <= 2 and not a.startswith(("for ", "with ")) and a not in WITH_ATTRIBUTES
+    ][:2]
     title_words = [brand, model]
     if audience:
         title_words.append(audience.capitalize())
@@ -160,24 +181,56 @@ def _product(rng: random.Random, num: int, cat: Category, kind: ProductType) -> 
 
 @functools.cache
 def _title_case(text: str) -> str:
-    return " ".join(w if any(ch.isdigit() for ch in w) else w[:1].upper() + w[1:] for w in text.split())
+    return " ".join(
+        w if any(ch.isdigit() for ch in w) else w[:1].upper() + w[1:] for w in text.split()
+    )
 
 
-_ADJECTIVES = ("dependable", "versatile", "well-made", "thoughtfully designed", "popular", "practical", "good-looking")
+_ADJECTIVES = (
+    "dependable",
+    "versatile",
+    "well-made",
+    "thoughtfully designed",
+    "popular",
+    "practical",
+    "good-looking",
+)
 _PLURALS = {
-    "size": "sizes", "color": "colors", "capacity": "capacities", "length": "lengths", "volume": "sizes",
-    "scent": "scents", "flavor": "flavors", "weight": "weights", "pack": "pack sizes", "pieces": "piece counts",
-    "thickness": "thicknesses", "finish": "finishes", "edition": "editions", "style": "styles", "shape": "shapes",
+    "size": "sizes",
+    "color": "colors",
+    "capacity": "capacities",
+    "length": "lengths",
+    "volume": "sizes",
+    "scent": "scents",
+    "flavor": "flavors",
+    "weight": "weights",
+    "pack": "pack sizes",
+    "pieces": "piece counts",
+    "thickness": "thicknesses",
+    "finish": "finishes",
+    "edition": "editions",
+    "style": "styles",
+    "shape": "shapes",
 }
 
 
-def _description(rng: random.Random, brand: str, model: str, audience: str, attrs: list[str],
-                 options: dict[str, list[str]], kind: ProductType, cat: Category) -> str:
+def _description(
+    rng: random.Random,
+    brand: str,
+    model: str,
+    audience: str,
+    attrs: list[str],
+    options: dict[str, list[str]],
+    kind: ProductType,
+    cat: Category,
+) -> str:
     who = {"men's": " for men", "women's": " for women", "kids'": " for kids"}.get(audience, "")
     parts = [f"Meet the {brand} {model}: {rng.choice(_ADJECTIVES)} {kind.name}{who}."]
     parts.append(f"Highlights: {', '.join(attrs)}.")
     for dim, values in options.items():
-        parts.append(f"Available in {len(values)} {_PLURALS.get(dim, dim + 's')}: {', '.join(values)}.")
+        parts.append(
+            f"Available in {len(values)} {_PLURALS.get(dim, dim + 's')}: {', '.join(values)}."
+        )
     parts.append(f"Great for {rng.choice(cat.uses)}. {cat.blurb}")
     return " ".join(parts)
 
@@ -189,14 +242,32 @@ _REVIEW_TITLES = {
     2: ("Disappointed", "Not great", "Expected more"),
     1: ("Would not buy again", "Poor quality", "Returned it"),
 }
-_REVIEW_GOOD = ("Arrived quickly and works as described.", "Great quality for the price.", "I would buy it again.",
-                "Better than the one I had before.", "My family loves it.")
-_REVIEW_BAD = ("The quality is not what I hoped.", "It stopped working after a few weeks.", "Smaller than pictured.",
-               "Not worth the money.", "Customer service was slow to answer.")
+_REVIEW_GOOD = (
+    "Arrived quickly and works as described.",
+    "Great quality for the price.",
+    "I would buy it again.",
+    "Better than the one I had before.",
+    "My family loves it.",
+)
+_REVIEW_BAD = (
+    "The quality is not what I hoped.",
+    "It stopped working after a few weeks.",
+    "Smaller than pictured.",
+    "Not worth the money.",
+    "Customer service was slow to answer.",
+)
 
 
-def _review(rng: random.Random, rid: int, num: int, rating: float, attrs: list[str], kind: ProductType,
-            cat: Category, authors: list[str]) -> dict:
+def _review(
+    rng: random.Random,
+    rid: int,
+    num: int,
+    rating: float,
+    attrs: list[str],
+    kind: ProductType,
+    cat: Category,
+    authors: list[str],
+) -> dict:
     stars = int(min(5, max(1, round(rng.gauss(rating, 0.8)))))
     attr = rng.choice(attrs)
     good = stars >= 4
@@ -205,5 +276,11 @@ def _review(rng: random.Random, rid: int, num: int, rating: float, attrs: list[s
         + (f"The '{attr}' part is spot on. " if good else f"The '{attr}' claim is a stretch. ")
         + rng.choice(_REVIEW_GOOD if good else _REVIEW_BAD)
     )
-    return {"id": rid, "product_num": num, "author": rng.choice(authors), "rating": stars,
-            "title": rng.choice(_REVIEW_TITLES[stars]), "body": body}
+    return {
+        "id": rid,
+        "product_num": num,
+        "author": rng.choice(authors),
+        "rating": stars,
+        "title": rng.choice(_REVIEW_TITLES[stars]),
+        "body": body,
+    }

@@ -39,7 +39,8 @@ class Navigator(Protocol):
 
 
 def form_encode(pairs: list[tuple[str, str]]) -> str:
-    """application/x-www-form-urlencoded exactly as Chromium writes it (``*`` kept, ``~`` escaped)."""
+    """application/x-www-form-urlencoded exactly as Chromium writes it (``*`` kept, ``~``
+    escaped)."""
     return "&".join(f"{_enc(k)}={_enc(v)}" for k, v in pairs)
 
 
@@ -170,7 +171,9 @@ def with_value(page: Page, element: Element, text: str) -> Page:
         if old_part in line:
             line = _collapse(line.replace(old_part, new_part, 1)).strip(" ")
         lines.append(line)
-    elements = tuple(dataclasses.replace(e, value=text) if e.eid == element.eid else e for e in page.elements)
+    elements = tuple(
+        dataclasses.replace(e, value=text) if e.eid == element.eid else e for e in page.elements
+    )
     return dataclasses.replace(page, text="\n".join(lines), elements=elements)
 
 
@@ -202,7 +205,9 @@ class WebSession:
         box = page.search_input()
         if box is None or box.form < 0:
             raise ToolError("this page has no search box")
-        return self.nav.submit(box.form, {box.eid: sanitize_field(query)}, _submit_button(page, box.form))
+        return self.nav.submit(
+            box.form, {box.eid: sanitize_field(query)}, _submit_button(page, box.form)
+        )
 
     def click(self, target: str) -> Page:
         page = self.nav.page()
@@ -217,7 +222,10 @@ class WebSession:
         page = self.nav.page()
         element = resolve_click(page, target)
         if element.kind != "input":
-            raise ToolError(f"{element.describe()} is not a text field; fill works on fields like {_fields(page)}")
+            raise ToolError(
+                f"{element.describe()} is not a text field; fill works on fields like "
+                f"{_fields(page)}"
+            )
         return self.nav.fill(element, sanitize_field(text))
 
     def back(self) -> Page:
@@ -230,7 +238,9 @@ class WebSession:
             if element.form < 0:
                 raise ToolError(f"{element.describe()} does nothing")
             return self.nav.submit(element.form, {}, element)
-        raise ToolError(f"{element.describe()} is a text field: use fill[{element.eid}, text] or search[text]")
+        raise ToolError(
+            f"{element.describe()} is a text field: use fill[{element.eid}, text] or search[text]"
+        )
 
 
 def _submit_button(page: Page, form: int) -> Element | None:

@@ -21,9 +21,39 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 BLOCK_TAGS = (
-    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "fieldset", "figcaption",
-    "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "legend", "li", "main",
-    "nav", "ol", "p", "pre", "section", "table", "tr", "ul",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "legend",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "tr",
+    "ul",
 )
 
 
@@ -72,7 +102,8 @@ class Page:
 
     @functools.cached_property
     def actions(self) -> tuple[str, ...]:
-        """The page's own admissible actions: ``select[dim: value]`` for options, ``click[N]`` else."""
+        """The page's own admissible actions: ``select[dim: value]`` for options, ``click[N]``
+        else."""
         out = []
         for e in self.elements:
             if e.option:
@@ -96,7 +127,9 @@ _SKIP = re.compile(r"<(script|style|template|noscript)\b[^>]*>.*?</\1\s*>|<!--.*
 _FORM = re.compile(r"<form\b([^>]*)>(.*?)</form\s*>", re.S | re.I)
 _INPUT = re.compile(r"<input\b([^>]*)>", re.I)
 _INTERACTIVE = re.compile(r"<(a|button)\b([^>]*)>(.*?)</\1\s*>|<input\b([^>]*)>", re.S | re.I)
-_ATTR = re.compile(r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
+_ATTR = re.compile(
+    r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"""
+)
 # Collapses runs of [ \t\n\r\f] to one space, matching only runs that change (a single space
 # between words is left alone, which makes the substitution several times cheaper).
 _WS_RUN = re.compile(r"[\t\n\r\f][ \t\n\r\f]*| [ \t\n\r\f]+")
@@ -158,7 +191,9 @@ def _parse(html: str, url: str, status: int) -> Page:
     for fm in _FORM.finditer(body):
         attrs = attributes(fm.group(1))
         spans.append((fm.start(), fm.end()))
-        forms.append(Form(attrs.get("action", url) or url, (attrs.get("method") or "get").upper(), ()))
+        forms.append(
+            Form(attrs.get("action", url) or url, (attrs.get("method") or "get").upper(), ())
+        )
         form_fields.append([])
     elements: list[Element] = []
 
@@ -185,10 +220,28 @@ def _parse(html: str, url: str, status: int) -> Page:
             label = clean_text(inner)
             eid = len(elements) + 1
             if tag == "a":
-                elements.append(Element(eid, "link", label, href=attrs["href"], option=attrs.get("data-option", ""), key=attrs.get("data-key", "")))
+                elements.append(
+                    Element(
+                        eid,
+                        "link",
+                        label,
+                        href=attrs["href"],
+                        option=attrs.get("data-option", ""),
+                        key=attrs.get("data-key", ""),
+                    )
+                )
             else:
                 f = form_of(m.start())
-                elements.append(Element(eid, "button", label, form=f, name=attrs.get("name", ""), value=attrs.get("value", "")))
+                elements.append(
+                    Element(
+                        eid,
+                        "button",
+                        label,
+                        form=f,
+                        name=attrs.get("name", ""),
+                        value=attrs.get("value", ""),
+                    )
+                )
             return f"[{eid}] " + htmllib.escape(label, quote=False)
         attrs = attributes(m.group(4))
         kind = attrs.get("type", "text").lower()
@@ -198,8 +251,12 @@ def _parse(html: str, url: str, status: int) -> Page:
         eid = len(elements) + 1
         f = form_of(m.start())
         value = attrs.get("value", "")
-        label = _WS_RUN.sub(" ", attrs.get("aria-label") or attrs.get("name", "") or "field").strip(" ")
-        elements.append(Element(eid, "input", label, form=f, name=attrs.get("name", ""), value=value))
+        label = _WS_RUN.sub(" ", attrs.get("aria-label") or attrs.get("name", "") or "field").strip(
+            " "
+        )
+        elements.append(
+            Element(eid, "input", label, form=f, name=attrs.get("name", ""), value=value)
+        )
         if f >= 0 and attrs.get("name"):
             form_fields[f].append((attrs["name"], value, eid))
         return f"[{eid}] " + htmllib.escape(f"{label}: {_WS_RUN.sub(' ', value)}", quote=False)

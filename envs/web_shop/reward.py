@@ -35,19 +35,38 @@ class Wanted:
     budget: float | None = None
     brand: str | None = None
     min_price: float | None = None  # "between $40 and $60"
-    best: str | None = None  # "cheapest" | "best-rated" | "most reviewed": only the target is the best
+    best: str | None = (
+        None  # "cheapest" | "best-rated" | "most reviewed": only the target is the best
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "product_id": self.product_id, "type": self.type, "category": self.category,
-            "attributes": list(self.attributes), "options": dict(self.options), "quantity": self.quantity,
-            "budget": self.budget, "brand": self.brand, "min_price": self.min_price, "best": self.best,
+            "product_id": self.product_id,
+            "type": self.type,
+            "category": self.category,
+            "attributes": list(self.attributes),
+            "options": dict(self.options),
+            "quantity": self.quantity,
+            "budget": self.budget,
+            "brand": self.brand,
+            "min_price": self.min_price,
+            "best": self.best,
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Wanted:
-        return cls(d["product_id"], d["type"], d["category"], tuple(d["attributes"]), dict(d["options"]),
-                   int(d.get("quantity", 1)), d.get("budget"), d.get("brand"), d.get("min_price"), d.get("best"))
+        return cls(
+            d["product_id"],
+            d["type"],
+            d["category"],
+            tuple(d["attributes"]),
+            dict(d["options"]),
+            int(d.get("quantity", 1)),
+            d.get("budget"),
+            d.get("brand"),
+            d.get("min_price"),
+            d.get("best"),
+        )
 
 
 @dataclass(frozen=True)
@@ -101,7 +120,9 @@ def line_score(want: Wanted, got: Bought) -> tuple[float, str]:
         if want.budget is not None and got.price > want.budget + 1e-9:
             notes.append(f"price ${got.price:.2f} is over the budget ${want.budget:.2f}")
         elif want.min_price is not None and got.price < want.min_price - 1e-9:
-            notes.append(f"price ${got.price:.2f} is under the asked range (from ${want.min_price:.2f})")
+            notes.append(
+                f"price ${got.price:.2f} is under the asked range (from ${want.min_price:.2f})"
+            )
         else:
             hits += 1
     if want.best is not None:
@@ -116,7 +137,9 @@ def line_score(want: Wanted, got: Bought) -> tuple[float, str]:
     return round(score, 6), "; ".join(notes) or "matches"
 
 
-def purchase_score(wanted: list[Wanted], bought: list[Bought]) -> tuple[float, list[dict[str, Any]]]:
+def purchase_score(
+    wanted: list[Wanted], bought: list[Bought]
+) -> tuple[float, list[dict[str, Any]]]:
     """Pair each wanted item with its best distinct bought line (greedy) and average the scores."""
     if not wanted:
         return 0.0, []
@@ -127,14 +150,20 @@ def purchase_score(wanted: list[Wanted], bought: list[Bought]) -> tuple[float, l
     used_w: set[int] = set()
     used_b: set[int] = set()
     details: list[dict[str, Any]] = [
-        {"wanted": w.product_id, "bought": None, "score": 0.0, "notes": "not bought"} for w in wanted
+        {"wanted": w.product_id, "bought": None, "score": 0.0, "notes": "not bought"}
+        for w in wanted
     ]
     for (score, note), wi, bi in pairs:
         if wi in used_w or bi in used_b:
             continue
         used_w.add(wi)
         used_b.add(bi)
-        details[wi] = {"wanted": wanted[wi].product_id, "bought": bought[bi].product_id, "score": score, "notes": note}
+        details[wi] = {
+            "wanted": wanted[wi].product_id,
+            "bought": bought[bi].product_id,
+            "score": score,
+            "notes": note,
+        }
     total = sum(d["score"] for d in details) / max(len(wanted), len(bought))
     return round(total, 6), details
 
@@ -144,13 +173,25 @@ def bought_lines(db: sqlite3.Connection, order_ids: list[str]) -> list[Bought]:
     if not order_ids:
         return []
     rows = db.execute(
-        "SELECT i.product_id, p.type, p.category, p.brand, p.attributes, i.options, i.quantity, i.unit_price "
-        f"FROM order_items i JOIN products p ON p.id = i.product_id WHERE i.order_id IN ({', '.join('?' * len(order_ids))}) "
+        "SELECT i.product_id, p.type, p.category, p.brand, p.attributes, i.options, i.quantity, "
+        "i.unit_price "
+        "FROM order_items i JOIN products p ON p.id = i.product_id WHERE i.order_id IN "
+        f"({', '.join('?' * len(order_ids))}) "
         "ORDER BY i.id",
         order_ids,
     ).fetchall()
     return [
-        Bought(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), json.loads(r[5]), int(r[6]), float(r[7])) for r in rows
+        Bought(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            tuple(json.loads(r[4])),
+            json.loads(r[5]),
+            int(r[6]),
+            float(r[7]),
+        )
+        for r in rows
     ]
 
 

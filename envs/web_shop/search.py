@@ -1,4 +1,5 @@
-"""Product search: SQLite FTS5 with BM25 ranking, filters, sorting and a per-process result cache."""
+"""Product search: SQLite FTS5 with BM25 ranking, filters, sorting and a per-process result
+cache."""
 
 from __future__ import annotations
 
@@ -76,7 +77,9 @@ class Searcher:
         result = self._run(conn, terms, q)
         if result.nums:
             cats = conn.execute(
-                f"SELECT num, category FROM products WHERE num IN ({', '.join('?' * len(result.nums))})", result.nums
+                "SELECT num, category FROM products WHERE num IN "
+                f"({', '.join('?' * len(result.nums))})",
+                result.nums,
             ).fetchall()
             by_num = dict(cats)
             seen: dict[str, None] = {}
@@ -88,7 +91,9 @@ class Searcher:
             self._cache.popitem(last=False)
         return result
 
-    def _run(self, conn: sqlite3.Connection, terms: tuple[str, ...], q: SearchQuery) -> SearchResult:
+    def _run(
+        self, conn: sqlite3.Connection, terms: tuple[str, ...], q: SearchQuery
+    ) -> SearchResult:
         where, params = _filters(q)
         if not terms:
             if not q.category:
@@ -101,11 +106,16 @@ class Searcher:
             }[q.sort]
             sql = f"SELECT p.num FROM products p WHERE 1 {where} ORDER BY {order}, p.num LIMIT ?"
             rows = conn.execute(sql, (*params, MAX_RESULTS + 1)).fetchall()
-            return SearchResult(tuple(r[0] for r in rows[:MAX_RESULTS]), len(rows) > MAX_RESULTS, False)
+            return SearchResult(
+                tuple(r[0] for r in rows[:MAX_RESULTS]), len(rows) > MAX_RESULTS, False
+            )
         weights = ", ".join(str(w) for w in FTS_WEIGHTS)
         if q.sort == "relevance" and not where:
             # The common case needs no join: rank inside the index (about twice as fast).
-            sql = f"SELECT rowid FROM products_fts WHERE products_fts MATCH ? ORDER BY bm25(products_fts, {weights}), rowid LIMIT ?"
+            sql = (
+                "SELECT rowid FROM products_fts WHERE products_fts MATCH ? ORDER BY "
+                f"bm25(products_fts, {weights}), rowid LIMIT ?"
+            )
         else:
             order = {
                 "relevance": f"bm25(products_fts, {weights})",
@@ -124,8 +134,12 @@ class Searcher:
         relaxed = False
         if not rows and len(terms) > 1:
             relaxed = True
-            rows = conn.execute(sql, (" OR ".join(f'"{t}"' for t in terms), *params, MAX_RESULTS + 1)).fetchall()
-        return SearchResult(tuple(r[0] for r in rows[:MAX_RESULTS]), len(rows) > MAX_RESULTS, relaxed)
+            rows = conn.execute(
+                sql, (" OR ".join(f'"{t}"' for t in terms), *params, MAX_RESULTS + 1)
+            ).fetchall()
+        return SearchResult(
+            tuple(r[0] for r in rows[:MAX_RESULTS]), len(rows) > MAX_RESULTS, relaxed
+        )
 
 
 def _filters(q: SearchQuery) -> tuple[str, list]:

@@ -76,11 +76,38 @@ def _catalog(db: sqlite3.Connection) -> Catalog:
     if cat is None:
         stock = dict(db.execute("SELECT product_id, quantity FROM stock").fetchall())
         items = []
-        for num, pid, category, kind, brand, title, price, rating, n_reviews, attributes, options in db.execute(
-            "SELECT num, id, category, type, brand, title, price, rating, n_reviews, attributes, options FROM products ORDER BY num"
+        for (
+            num,
+            pid,
+            category,
+            kind,
+            brand,
+            title,
+            price,
+            rating,
+            n_reviews,
+            attributes,
+            options,
+        ) in db.execute(
+            "SELECT num, id, category, type, brand, title, price, rating, n_reviews, attributes, "
+            "options FROM products ORDER BY num"
         ):
-            items.append(Item(num, pid, category, kind, brand, title, price, rating, n_reviews, tuple(json.loads(attributes)),
-                              {k: tuple(v) for k, v in json.loads(options).items()}, int(stock.get(pid, 0))))
+            items.append(
+                Item(
+                    num,
+                    pid,
+                    category,
+                    kind,
+                    brand,
+                    title,
+                    price,
+                    rating,
+                    n_reviews,
+                    tuple(json.loads(attributes)),
+                    {k: tuple(v) for k, v in json.loads(options).items()},
+                    int(stock.get(pid, 0)),
+                )
+            )
         by_type: dict[str, list[Item]] = {}
         titles: dict[str, int] = {}
         for it in items:
@@ -121,8 +148,18 @@ class Spec:
         return [q for q in cat.by_type[self.item.type] if q.num != self.item.num and self.fits(q)]
 
     def wanted(self) -> Wanted:
-        return Wanted(self.item.id, self.item.type, self.item.category, tuple(self.attributes), dict(self.options),
-                      self.quantity, self.budget, self.brand, self.min_price, self.best)
+        return Wanted(
+            self.item.id,
+            self.item.type,
+            self.item.category,
+            tuple(self.attributes),
+            dict(self.options),
+            self.quantity,
+            self.budget,
+            self.brand,
+            self.min_price,
+            self.best,
+        )
 
 
 def _nice_budget(rng: random.Random, price: float) -> float:
@@ -133,7 +170,10 @@ def _nice_budget(rng: random.Random, price: float) -> float:
 
 
 def _pick_items(
-    cat: Catalog, rng: random.Random, ok: Callable[[Item], bool] = lambda it: True, n: int = 40,
+    cat: Catalog,
+    rng: random.Random,
+    ok: Callable[[Item], bool] = lambda it: True,
+    n: int = 40,
     key: Any = "any",
 ) -> list[Item]:
     """Up to ``n`` random products in stock passing ``ok``; ``key`` names the filter (the same
@@ -152,7 +192,9 @@ def _random_options(rng: random.Random, item: Item) -> dict[str, str]:
     return {d: rng.choice(vs) for d, vs in item.options.items()}
 
 
-def _make_unique(spec: Spec, cat: Catalog, rng: random.Random, *, budget: bool = True, brand: bool = True) -> Spec:
+def _make_unique(
+    spec: Spec, cat: Catalog, rng: random.Random, *, budget: bool = True, brand: bool = True
+) -> Spec:
     """Add the target's own attributes, a tighter budget or its brand until no rival fits."""
     for _ in range(12):
         rivals = spec.rivals(cat)
@@ -160,7 +202,9 @@ def _make_unique(spec: Spec, cat: Catalog, rng: random.Random, *, budget: bool =
             return spec
         spare = [a for a in spec.item.attributes if a not in spec.attributes]
         if spare:
-            best = max(spare, key=lambda a: (sum(a not in q.attributes for q in rivals), -spare.index(a)))
+            best = max(
+                spare, key=lambda a: (sum(a not in q.attributes for q in rivals), -spare.index(a))
+            )
             if any(best not in q.attributes for q in rivals):
                 spec.attributes.append(best)
                 continue
@@ -187,10 +231,21 @@ def _attribute_start(rng: random.Random, item: Item, lo: int = 1, hi: int = 2) -
 
 # -- wording --------------------------------------------------------------------------------------
 _OPTION_PHRASES = {
-    "size": "size {v}", "color": "in {v}", "capacity": "with a capacity of {v}", "length": "{v} long",
-    "volume": "in the {v} size", "scent": "with the {v} scent", "flavor": "in {v} flavor", "weight": "in the {v} size",
-    "pack": "as a {v}", "pieces": "with {v}", "thickness": "{v} thick", "finish": "in the {v} finish",
-    "edition": "in the {v} edition", "style": "in the {v} style", "shape": "in the {v} shape",
+    "size": "size {v}",
+    "color": "in {v}",
+    "capacity": "with a capacity of {v}",
+    "length": "{v} long",
+    "volume": "in the {v} size",
+    "scent": "with the {v} scent",
+    "flavor": "in {v} flavor",
+    "weight": "in the {v} size",
+    "pack": "as a {v}",
+    "pieces": "with {v}",
+    "thickness": "{v} thick",
+    "finish": "in the {v} finish",
+    "edition": "in the {v} edition",
+    "style": "in the {v} style",
+    "shape": "in the {v} shape",
 }
 
 
@@ -207,7 +262,11 @@ def _join(parts: list[str]) -> str:
 def describe(spec: Spec, *, with_article: bool = True, skip: tuple[str, ...] = ()) -> str:
     """``a women's waterproof, breathable rain jacket with a hood, size M, in navy``."""
     kind = spec.item.type
-    before = [a for a in spec.attributes if a not in WITH_ATTRIBUTES and not a.startswith(("for ", "with "))]
+    before = [
+        a
+        for a in spec.attributes
+        if a not in WITH_ATTRIBUTES and not a.startswith(("for ", "with "))
+    ]
     after = [a for a in spec.attributes if a in WITH_ATTRIBUTES]
     fors = [a for a in spec.attributes if a.startswith(("for ", "with "))]
     audience = [a for a in before if a in ("men's", "women's", "kids'")]
@@ -217,7 +276,11 @@ def describe(spec: Spec, *, with_article: bool = True, skip: tuple[str, ...] = (
         noun = f"{spec.brand} {noun}"
     if with_article:
         if spec.quantity > 1:
-            noun = f"{spec.quantity} of the {noun}" if kind in UNCOUNTED_TYPES else f"{spec.quantity} {noun[: -len(kind)]}{plural(kind)}"
+            noun = (
+                f"{spec.quantity} of the {noun}"
+                if kind in UNCOUNTED_TYPES
+                else f"{spec.quantity} {noun[: -len(kind)]}{plural(kind)}"
+            )
         elif kind in UNCOUNTED_TYPES:
             noun = f"some {noun}"
         else:
@@ -234,7 +297,9 @@ def describe(spec: Spec, *, with_article: bool = True, skip: tuple[str, ...] = (
 
 def _budget_phrase(rng: random.Random, budget: float) -> str:
     b = f"${budget:,.0f}" if budget == int(budget) else f"${budget:,.2f}"
-    return rng.choice((f"under {b}", f"for {b} or less", f"no more than {b}", f"below {b}", f"at most {b}"))
+    return rng.choice(
+        (f"under {b}", f"for {b} or less", f"no more than {b}", f"below {b}", f"at most {b}")
+    )
 
 
 def _money(x: float) -> str:
@@ -246,8 +311,11 @@ def _greeting(rng: random.Random) -> str:
 
 
 def _persona(rng: random.Random) -> Persona:
-    return Persona(style=rng.choice(("terse", "plain", "chatty", "formal")), patience=rng.randint(6, 10),
-                   cooperative=rng.random() < 0.85)
+    return Persona(
+        style=rng.choice(("terse", "plain", "chatty", "formal")),
+        patience=rng.randint(6, 10),
+        cooperative=rng.random() < 0.85,
+    )
 
 
 # -- the oracle's plan ----------------------------------------------------------------------------
@@ -260,7 +328,9 @@ class Script:
         self.steps.append(PlanStep(self.intent, say=text, essential=essential))
 
     def call(self, name: str, essential: bool = True, **arguments: str) -> None:
-        self.steps.append(PlanStep(self.intent, call=ToolCall(name, arguments), essential=essential))
+        self.steps.append(
+            PlanStep(self.intent, call=ToolCall(name, arguments), essential=essential)
+        )
 
 
 def _search_words(spec: Spec) -> str:
@@ -302,13 +372,31 @@ def _buy_one(db: sqlite3.Connection, spec: Spec, s: Script) -> None:
 def _ask_question(dims: list[str], rng: random.Random) -> str:
     if len(dims) == 1:
         d = dims[0]
-        return rng.choice((f"Happy to help! Which {d} would you like?", f"Sure. What {d} do you need?",
-                           f"I can do that. Which {d} should I get?"))
-    return rng.choice((f"Sure! Which {_join(dims)} would you like?", f"Happy to help. What {_join(dims)} do you need?"))
+        return rng.choice(
+            (
+                f"Happy to help! Which {d} would you like?",
+                f"Sure. What {d} do you need?",
+                f"I can do that. Which {d} should I get?",
+            )
+        )
+    return rng.choice(
+        (
+            f"Sure! Which {_join(dims)} would you like?",
+            f"Happy to help. What {_join(dims)} do you need?",
+        )
+    )
 
 
-def _draft(intents: list[Intent], known: dict[str, str], s: Script, rng: random.Random, summary: str,
-           specs: list[Spec], ask: tuple[str, ...] = (), opening: str = "") -> TaskDraft:
+def _draft(
+    intents: list[Intent],
+    known: dict[str, str],
+    s: Script,
+    rng: random.Random,
+    summary: str,
+    specs: list[Spec],
+    ask: tuple[str, ...] = (),
+    opening: str = "",
+) -> TaskDraft:
     goal = UserGoal(tuple(intents), dict(known), (), opening, _persona(rng))
     extras = {"targets": [sp.wanted().to_dict() for sp in specs]}
     return TaskDraft(goal, tuple(s.steps), ask, (), summary, extras)
@@ -345,14 +433,24 @@ def _known(spec: Spec) -> dict[str, str]:
 
 # -- templates ------------------------------------------------------------------------------------
 def _attributes_spec(
-    db: sqlite3.Connection, rng: random.Random, ok: Callable[[Item], bool] = lambda it: True,
-    *, budget: bool = True, quantity: int = 1, key: Any = "any",
+    db: sqlite3.Connection,
+    rng: random.Random,
+    ok: Callable[[Item], bool] = lambda it: True,
+    *,
+    budget: bool = True,
+    quantity: int = 1,
+    key: Any = "any",
 ) -> tuple[Catalog, Spec]:
     cat = _catalog(db)
     pool_key = None if key is None else ("spec", key, quantity)
     for item in _pick_items(cat, rng, lambda it: ok(it) and it.stock >= quantity, key=pool_key):
-        spec = Spec(item, _attribute_start(rng, item), _random_options(rng, item), quantity,
-                    _nice_budget(rng, item.price) if budget else None)
+        spec = Spec(
+            item,
+            _attribute_start(rng, item),
+            _random_options(rng, item),
+            quantity,
+            _nice_budget(rng, item.price) if budget else None,
+        )
         try:
             return cat, _make_unique(spec, cat, rng, budget=budget)
         except NoTask:
@@ -367,11 +465,13 @@ def named_product(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskD
     item = items[0]
     spec = Spec(item, [], _random_options(rng, item))
     opts = ", ".join(option_phrase(d, v) for d, v in spec.options.items())
-    request = rng.choice((
-        f"{_greeting(rng)} Please buy me the {item.title}, {opts}.",
-        f"{_greeting(rng)} I'd like the {item.title} ({opts}). Can you order it?",
-        f"{_greeting(rng)} Could you get the {item.title} for me? I want it {opts}.",
-    )).strip()
+    request = rng.choice(
+        (
+            f"{_greeting(rng)} Please buy me the {item.title}, {opts}.",
+            f"{_greeting(rng)} I'd like the {item.title} ({opts}). Can you order it?",
+            f"{_greeting(rng)} Could you get the {item.title} for me? I want it {opts}.",
+        )
+    ).strip()
     s = Script()
     _buy_one(db, spec, s)
     return _draft([_intent(request, spec)], _known(spec), s, rng, f"buy {item.id} by name", [spec])
@@ -379,18 +479,27 @@ def named_product(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskD
 
 def attributes_budget(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     _, spec = _attributes_spec(db, rng)
-    request = rng.choice((
-        f"{_greeting(rng)} I'm looking for {describe(spec)}, {_budget_phrase(rng, spec.budget)}.",
-        f"{_greeting(rng)} Could you buy me {describe(spec)}? My budget is {_money(spec.budget)}.",
-        f"{_greeting(rng)} I need {describe(spec)}, {_budget_phrase(rng, spec.budget)}. Please order it for me.",
-    )).strip()
+    request = rng.choice(
+        (
+            f"{_greeting(rng)} I'm looking for {describe(spec)}, "
+            f"{_budget_phrase(rng, spec.budget)}.",
+            f"{_greeting(rng)} Could you buy me {describe(spec)}? My budget is "
+            f"{_money(spec.budget)}.",
+            f"{_greeting(rng)} I need {describe(spec)}, {_budget_phrase(rng, spec.budget)}. "
+            "Please order it for me.",
+        )
+    ).strip()
     s = Script()
     _buy_one(db, spec, s)
-    return _draft([_intent(request, spec)], _known(spec), s, rng, f"buy {spec.item.id} by attributes", [spec])
+    return _draft(
+        [_intent(request, spec)], _known(spec), s, rng, f"buy {spec.item.id} by attributes", [spec]
+    )
 
 
 def _ask_dims(rng: random.Random, spec: Spec, k: int) -> list[str]:
-    dims = [d for d in spec.options if len(spec.item.options[d]) >= 3] or [d for d in spec.options if len(spec.item.options[d]) >= 2]
+    dims = [d for d in spec.options if len(spec.item.options[d]) >= 3] or [
+        d for d in spec.options if len(spec.item.options[d]) >= 2
+    ]
     preferred = [d for d in dims if d in ("size", "color")] or dims
     if len(preferred) < k:
         preferred = dims
@@ -400,63 +509,118 @@ def _ask_dims(rng: random.Random, spec: Spec, k: int) -> list[str]:
 
 
 def ask_option(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    _, spec = _attributes_spec(db, rng, lambda it: any(len(v) >= 3 for v in it.options.values()),
-                               key="3 values")
+    _, spec = _attributes_spec(
+        db, rng, lambda it: any(len(v) >= 3 for v in it.options.values()), key="3 values"
+    )
     dims = [d for d in _ask_dims(rng, spec, 1) if len(spec.item.options[d]) >= 2]
     desc = describe(spec, skip=tuple(dims))
-    request = rng.choice((
-        f"{_greeting(rng)} I'd like {desc}, {_budget_phrase(rng, spec.budget)}.",
-        f"{_greeting(rng)} Can you order {desc} for me? {_budget_phrase(rng, spec.budget).capitalize()}, please.",
-    )).strip()
+    request = rng.choice(
+        (
+            f"{_greeting(rng)} I'd like {desc}, {_budget_phrase(rng, spec.budget)}.",
+            f"{_greeting(rng)} Can you order {desc} for me? "
+            f"{_budget_phrase(rng, spec.budget).capitalize()}, please.",
+        )
+    ).strip()
     s = Script()
     s.say(_ask_question(dims, rng))
     _buy_one(db, spec, s)
-    return _draft([_intent(request, spec)], _known(spec), s, rng, f"buy {spec.item.id}; ask its {dims[0]}", [spec],
-                  ask=tuple(f"{d}|option" for d in dims))
+    return _draft(
+        [_intent(request, spec)],
+        _known(spec),
+        s,
+        rng,
+        f"buy {spec.item.id}; ask its {dims[0]}",
+        [spec],
+        ask=tuple(f"{d}|option" for d in dims),
+    )
 
 
 def ask_all_options(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     _, spec = _attributes_spec(db, rng, lambda it: len(it.options) >= 2, key="2 options")
     dims = list(spec.options)
     desc = describe(spec, skip=tuple(dims))
-    request = rng.choice((
-        f"{_greeting(rng)} I want to buy {desc}, {_budget_phrase(rng, spec.budget)}. I know exactly which options I need.",
-        f"{_greeting(rng)} Please get me {desc}, {_budget_phrase(rng, spec.budget)}. Ask me if you need details.",
-    )).strip()
+    request = rng.choice(
+        (
+            f"{_greeting(rng)} I want to buy {desc}, {_budget_phrase(rng, spec.budget)}. I know "
+            "exactly which options I need.",
+            f"{_greeting(rng)} Please get me {desc}, {_budget_phrase(rng, spec.budget)}. Ask me "
+            "if you need details.",
+        )
+    ).strip()
     s = Script()
     s.say(_ask_question(dims, rng))
     _buy_one(db, spec, s)
-    return _draft([_intent(request, spec)], _known(spec), s, rng, f"buy {spec.item.id}; ask every option", [spec],
-                  ask=tuple(f"{d}|option" for d in dims))
+    return _draft(
+        [_intent(request, spec)],
+        _known(spec),
+        s,
+        rng,
+        f"buy {spec.item.id}; ask every option",
+        [spec],
+        ask=tuple(f"{d}|option" for d in dims),
+    )
 
 
-_RELATIVES = {"kids'": ("son", "daughter", "nephew", "niece", "grandson"), "women's": ("wife", "mother", "sister", "aunt"),
-              "men's": ("husband", "father", "brother", "uncle")}
+_RELATIVES = {
+    "kids'": ("son", "daughter", "nephew", "niece", "grandson"),
+    "women's": ("wife", "mother", "sister", "aunt"),
+    "men's": ("husband", "father", "brother", "uncle"),
+}
 
 
 def vague_budget(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
-    _, spec = _attributes_spec(db, rng, lambda it: any(a in _RELATIVES for a in it.attributes),
-                               key="relative")
+    _, spec = _attributes_spec(
+        db, rng, lambda it: any(a in _RELATIVES for a in it.attributes), key="relative"
+    )
     audience = next(a for a in spec.attributes if a in _RELATIVES)
     relative = rng.choice(_RELATIVES[audience])
     dims = [d for d in spec.options if d == "size"] or list(spec.options)[:1]
-    shown = Spec(spec.item, [a for a in spec.attributes if a != audience], spec.options, spec.quantity, None, spec.brand)
+    shown = Spec(
+        spec.item,
+        [a for a in spec.attributes if a != audience],
+        spec.options,
+        spec.quantity,
+        None,
+        spec.brand,
+    )
     desc = describe(shown, skip=tuple(dims))
-    request = rng.choice((
-        f"{_greeting(rng)} I need {desc} for my {relative}. Nothing too expensive.",
-        f"{_greeting(rng)} Could you find {desc} for my {relative}? I don't want to spend too much.",
-    )).strip()
+    request = rng.choice(
+        (
+            f"{_greeting(rng)} I need {desc} for my {relative}. Nothing too expensive.",
+            f"{_greeting(rng)} Could you find {desc} for my {relative}? I don't want to spend too "
+            "much.",
+        )
+    ).strip()
     s = Script()
-    s.say(rng.choice((f"Happy to help! What's your budget, and which {dims[0]} does your {relative} need?",
-                      f"Sure. How much would you like to spend, and what {dims[0]} should it be?")))
+    s.say(
+        rng.choice(
+            (
+                f"Happy to help! What's your budget, and which {dims[0]} does your {relative} "
+                "need?",
+                f"Sure. How much would you like to spend, and what {dims[0]} should it be?",
+            )
+        )
+    )
     _buy_one(db, spec, s)
     known = _known(spec)
-    return _draft([_intent(request, spec)], known, s, rng, f"buy {spec.item.id} for a {relative}; ask budget and {dims[0]}",
-                  [spec], ask=("budget", *(f"{d}|option" for d in dims)))
+    return _draft(
+        [_intent(request, spec)],
+        known,
+        s,
+        rng,
+        f"buy {spec.item.id} for a {relative}; ask budget and {dims[0]}",
+        [spec],
+        ask=("budget", *(f"{d}|option" for d in dims)),
+    )
 
 
-def _superlative(db: sqlite3.Connection, rng: random.Random, key: Callable[[Item], Any], lowest: bool,
-                 with_budget: bool) -> tuple[Spec, list[Item]]:
+def _superlative(
+    db: sqlite3.Connection,
+    rng: random.Random,
+    key: Callable[[Item], Any],
+    lowest: bool,
+    with_budget: bool,
+) -> tuple[Spec, list[Item]]:
     """A goal whose target is the best product by ``key`` among those meeting its constraints.
 
     The constraints come from a random product; the target is the clear winner among every
@@ -468,7 +632,9 @@ def _superlative(db: sqlite3.Connection, rng: random.Random, key: Callable[[Item
         options = _random_options(rng, seed_item)
         budget = _nice_budget(rng, seed_item.price) if with_budget else None
         base = Spec(seed_item, attrs, options, 1, budget)
-        ranked = sorted((q for q in cat.by_type[seed_item.type] if base.fits(q)), key=key, reverse=not lowest)
+        ranked = sorted(
+            (q for q in cat.by_type[seed_item.type] if base.fits(q)), key=key, reverse=not lowest
+        )
         if len(ranked) < 2 or key(ranked[0]) == key(ranked[1]):
             continue  # nothing to compare, or two best products
         return Spec(ranked[0], attrs, options, 1, budget), ranked
@@ -479,82 +645,134 @@ def cheapest(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     spec, ranked = _superlative(db, rng, lambda q: q.price, lowest=True, with_budget=False)
     spec.best = "cheapest"
     shown = Spec(spec.item, spec.attributes, spec.options)
-    request = rng.choice((
-        f"{_greeting(rng)} What's the cheapest {describe(shown, with_article=False)} you can find? Please buy it for me.",
-        f"{_greeting(rng)} Please order the cheapest {describe(shown, with_article=False)} in the shop.",
-    )).strip()
+    request = rng.choice(
+        (
+            f"{_greeting(rng)} What's the cheapest {describe(shown, with_article=False)} you can "
+            "find? Please buy it for me.",
+            f"{_greeting(rng)} Please order the cheapest {describe(shown, with_article=False)} in "
+            "the shop.",
+        )
+    ).strip()
     s = Script()
     _buy_one(db, spec, s)
-    return _draft([_intent(request, spec)], _known(spec), s, rng, f"buy the cheapest: {spec.item.id}", [spec])
+    return _draft(
+        [_intent(request, spec)], _known(spec), s, rng, f"buy the cheapest: {spec.item.id}", [spec]
+    )
 
 
 def best_rated(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     # Best-rated as the shop sorts it: highest rating, then the most reviews.
-    spec, ranked = _superlative(db, rng, lambda q: (q.rating, q.n_reviews), lowest=False, with_budget=True)
+    spec, ranked = _superlative(
+        db, rng, lambda q: (q.rating, q.n_reviews), lowest=False, with_budget=True
+    )
     spec.best = "best-rated"
     shown = Spec(spec.item, spec.attributes, spec.options)
-    request = rng.choice((
-        f"{_greeting(rng)} I want the best-rated {describe(shown, with_article=False)}, {_budget_phrase(rng, spec.budget)}.",
-        f"{_greeting(rng)} Please buy me the highest-rated {describe(shown, with_article=False)} that costs {_budget_phrase(rng, spec.budget)}.",
-    )).strip()
+    request = rng.choice(
+        (
+            f"{_greeting(rng)} I want the best-rated {describe(shown, with_article=False)}, "
+            f"{_budget_phrase(rng, spec.budget)}.",
+            f"{_greeting(rng)} Please buy me the highest-rated "
+            f"{describe(shown, with_article=False)} that costs {_budget_phrase(rng, spec.budget)}.",
+        )
+    ).strip()
     s = Script()
     _buy_one(db, spec, s)
-    return _draft([_intent(request, spec)], _known(spec), s, rng, f"buy the best-rated: {spec.item.id}", [spec])
+    return _draft(
+        [_intent(request, spec)],
+        _known(spec),
+        s,
+        rng,
+        f"buy the best-rated: {spec.item.id}",
+        [spec],
+    )
 
 
 def most_reviewed(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     spec, ranked = _superlative(db, rng, lambda q: q.n_reviews, lowest=False, with_budget=False)
     spec.best = "most reviewed"
     shown = Spec(spec.item, spec.attributes, spec.options)
-    request = rng.choice((
-        f"{_greeting(rng)} Which {describe(shown, with_article=False)} has the most reviews? Buy that one for me, please.",
-        f"{_greeting(rng)} I trust the crowd: please order the {describe(shown, with_article=False)} with the most reviews.",
-    )).strip()
+    request = rng.choice(
+        (
+            f"{_greeting(rng)} Which {describe(shown, with_article=False)} has the most reviews? "
+            "Buy that one for me, please.",
+            f"{_greeting(rng)} I trust the crowd: please order the "
+            f"{describe(shown, with_article=False)} with the most reviews.",
+        )
+    ).strip()
     s = Script()
     _buy_one(db, spec, s)
-    return _draft([_intent(request, spec)], _known(spec), s, rng, f"buy the most reviewed: {spec.item.id}", [spec])
+    return _draft(
+        [_intent(request, spec)],
+        _known(spec),
+        s,
+        rng,
+        f"buy the most reviewed: {spec.item.id}",
+        [spec],
+    )
 
 
 def quantity(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     q = rng.randint(2, max_quantity(db))
     _, spec = _attributes_spec(db, rng, quantity=q)
-    request = rng.choice((
-        f"{_greeting(rng)} I need {describe(spec)}, {_budget_phrase(rng, spec.budget)} each.",
-        f"{_greeting(rng)} Please buy {describe(spec)}. Each should cost {_budget_phrase(rng, spec.budget)}.",
-    )).strip()
+    request = rng.choice(
+        (
+            f"{_greeting(rng)} I need {describe(spec)}, {_budget_phrase(rng, spec.budget)} each.",
+            f"{_greeting(rng)} Please buy {describe(spec)}. Each should cost "
+            f"{_budget_phrase(rng, spec.budget)}.",
+        )
+    ).strip()
     s = Script()
     _buy_one(db, spec, s)
-    return _draft([_intent(request, spec)], _known(spec), s, rng, f"buy {q} x {spec.item.id}", [spec])
+    return _draft(
+        [_intent(request, spec)], _known(spec), s, rng, f"buy {q} x {spec.item.id}", [spec]
+    )
 
 
 def brand_options(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     cat = _catalog(db)
     for item in _pick_items(cat, rng):
-        spec = Spec(item, [], _random_options(rng, item), 1, _nice_budget(rng, item.price), item.brand)
+        spec = Spec(
+            item, [], _random_options(rng, item), 1, _nice_budget(rng, item.price), item.brand
+        )
         try:
             spec = _make_unique(spec, cat, rng)
         except NoTask:
             continue
-        request = rng.choice((
-            f"{_greeting(rng)} I only buy {item.brand}. Could you get me {describe(spec)}, {_budget_phrase(rng, spec.budget)}?",
-            f"{_greeting(rng)} Please order {describe(spec)}, {_budget_phrase(rng, spec.budget)}.",
-        )).strip()
+        request = rng.choice(
+            (
+                f"{_greeting(rng)} I only buy {item.brand}. Could you get me {describe(spec)}, "
+                f"{_budget_phrase(rng, spec.budget)}?",
+                f"{_greeting(rng)} Please order {describe(spec)}, "
+                f"{_budget_phrase(rng, spec.budget)}.",
+            )
+        ).strip()
         s = Script()
         _buy_one(db, spec, s)
-        return _draft([_intent(request, spec)], _known(spec), s, rng, f"buy {item.id} by brand", [spec])
+        return _draft(
+            [_intent(request, spec)], _known(spec), s, rng, f"buy {item.id} by brand", [spec]
+        )
     raise NoTask("no unique brand goal")
 
 
 def two_items(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     cat, first = _attributes_spec(db, rng)
-    _, second = _attributes_spec(db, rng, lambda it: it.category != first.item.category,
-                                 key=("other category", first.item.category))
-    request = rng.choice((
-        f"{_greeting(rng)} I need two things: {describe(first)} ({_budget_phrase(rng, first.budget)}), "
-        f"and {describe(second)} ({_budget_phrase(rng, second.budget)}). Put them in one order, please.",
-        f"{_greeting(rng)} Please order {describe(first)}, {_budget_phrase(rng, first.budget)}, together with "
-        f"{describe(second)}, {_budget_phrase(rng, second.budget)}.",
-    )).strip()
+    _, second = _attributes_spec(
+        db,
+        rng,
+        lambda it: it.category != first.item.category,
+        key=("other category", first.item.category),
+    )
+    request = rng.choice(
+        (
+            f"{_greeting(rng)} I need two things: {describe(first)} "
+            f"({_budget_phrase(rng, first.budget)}), "
+            f"and {describe(second)} ({_budget_phrase(rng, second.budget)}). Put them in one "
+            "order, please.",
+            f"{_greeting(rng)} Please order {describe(first)}, "
+            f"{_budget_phrase(rng, first.budget)}, together with "
+            f"{describe(second)}, {_budget_phrase(rng, second.budget)}.",
+        )
+    ).strip()
     s = Script()
     _find(db, first, s)
     _choose(first, s)
@@ -568,12 +786,24 @@ def two_items(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft
     known = _known(first)
     for key, value in _known(second).items():
         if key in known and known[key] != value:
-            known[key] = f"{known[key]} for the {first.item.type} and {value} for the {second.item.type}"
+            known[key] = (
+                f"{known[key]} for the {first.item.type} and {value} for the {second.item.type}"
+            )
         else:
             known.setdefault(key, value)
-    intents = [_intent(request, first, "buy the first item"), _intent(request, second, "buy the second item")]
-    return _draft(intents, known, s, rng, f"buy {first.item.id} and {second.item.id} in one order", [first, second],
-                  opening=request)
+    intents = [
+        _intent(request, first, "buy the first item"),
+        _intent(request, second, "buy the second item"),
+    ]
+    return _draft(
+        intents,
+        known,
+        s,
+        rng,
+        f"buy {first.item.id} and {second.item.id} in one order",
+        [first, second],
+        opening=request,
+    )
 
 
 def refuse_over_limit(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
@@ -582,75 +812,165 @@ def refuse_over_limit(db: sqlite3.Connection, rng: random.Random, now: str) -> T
     limit = max_quantity(db)
     n = rng.randint(limit + 1, 3 * limit)
     spec = Spec(item, [], _random_options(rng, item), n)
-    request = rng.choice((
-        f"{_greeting(rng)} I need {n} of the {item.title} ({', '.join(f'{d} {v}' for d, v in spec.options.items())}) for our team. Can you order them in one go?",
-        f"{_greeting(rng)} Please buy {n} units of the {item.title}, {', '.join(option_phrase(d, v) for d, v in spec.options.items())}, in a single order.",
-    )).strip()
+    request = rng.choice(
+        (
+            f"{_greeting(rng)} I need {n} of the {item.title} "
+            f"({', '.join(f'{d} {v}' for d, v in spec.options.items())}) for our team. Can you "
+            "order them in one go?",
+            f"{_greeting(rng)} Please buy {n} units of the {item.title}, "
+            f"{', '.join(option_phrase(d, v) for d, v in spec.options.items())}, in a single "
+            "order.",
+        )
+    ).strip()
     s = Script()
-    s.say(f"I'm sorry, but I can't place that order: the shop's policy allows at most {limit} of an item per order, "
-          f"so {n} is not possible.")
-    intent = Intent("buy more than the per-order limit", request, "refuse", "purchase", (item.id,), reason="limit",
-                    wants=(Value("quantity", str(n), required=False),))
+    s.say(
+        f"I'm sorry, but I can't place that order: the shop's policy allows at most {limit} of an "
+        "item per order, "
+        f"so {n} is not possible."
+    )
+    intent = Intent(
+        "buy more than the per-order limit",
+        request,
+        "refuse",
+        "purchase",
+        (item.id,),
+        reason="limit",
+        wants=(Value("quantity", str(n), required=False),),
+    )
     known = _known(spec)
     known["quantity"] = str(n)
     goal = UserGoal((intent,), known, (), "", _persona(rng))
-    return TaskDraft(goal, tuple(s.steps), (), (), f"refuse {n} x {item.id} (limit {limit})", {"targets": []})
+    return TaskDraft(
+        goal, tuple(s.steps), (), (), f"refuse {n} x {item.id} (limit {limit})", {"targets": []}
+    )
 
 
 # -- held-out templates (never in train) ----------------------------------------------------------
 def gift_for_relative(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     _, spec = _attributes_spec(
-        db, rng, lambda it: any(a in _RELATIVES for a in it.attributes) and len(it.options) >= 2,
+        db,
+        rng,
+        lambda it: any(a in _RELATIVES for a in it.attributes) and len(it.options) >= 2,
         key="relative, 2 options",
     )
     audience = next(a for a in spec.attributes if a in _RELATIVES)
     relative = rng.choice(_RELATIVES[audience])
     dims = list(spec.options)
-    shown = Spec(spec.item, [a for a in spec.attributes if a != audience], spec.options, 1, spec.budget, spec.brand)
-    request = (f"{_greeting(rng)} It's my {relative}'s birthday soon. I'd like to give {describe(shown, skip=tuple(dims))}, "
-               f"{_budget_phrase(rng, spec.budget)}.").strip()
+    shown = Spec(
+        spec.item,
+        [a for a in spec.attributes if a != audience],
+        spec.options,
+        1,
+        spec.budget,
+        spec.brand,
+    )
+    request = (
+        f"{_greeting(rng)} It's my {relative}'s birthday soon. I'd like to give "
+        f"{describe(shown, skip=tuple(dims))}, "
+        f"{_budget_phrase(rng, spec.budget)}."
+    ).strip()
     s = Script()
     s.say(_ask_question(dims, rng))
     _buy_one(db, spec, s)
-    return _draft([_intent(request, spec)], _known(spec), s, rng, f"gift {spec.item.id} for a {relative}", [spec],
-                  ask=tuple(f"{d}|option" for d in dims))
+    return _draft(
+        [_intent(request, spec)],
+        _known(spec),
+        s,
+        rng,
+        f"gift {spec.item.id} for a {relative}",
+        [spec],
+        ask=tuple(f"{d}|option" for d in dims),
+    )
 
 
 def price_range(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     cat = _catalog(db)
     for item in _pick_items(cat, rng, lambda it: it.price >= 10, key="from $10"):
         lo = float(math.floor(item.price * rng.uniform(0.6, 0.95) / 5) * 5)
-        spec = Spec(item, _attribute_start(rng, item, 0, 1), _random_options(rng, item), 1, _nice_budget(rng, item.price))
+        spec = Spec(
+            item,
+            _attribute_start(rng, item, 0, 1),
+            _random_options(rng, item),
+            1,
+            _nice_budget(rng, item.price),
+        )
         spec.extra = lambda q, lo=lo: q.price >= lo
         spec.min_price = lo
         try:
             spec = _make_unique(spec, cat, rng)
         except NoTask:
             continue
-        request = (f"{_greeting(rng)} I'd like {describe(spec)}, priced between {_money(lo)} and {_money(spec.budget)}. "
-                   "Anything cheaper won't be good enough.").strip()
+        request = (
+            f"{_greeting(rng)} I'd like {describe(spec)}, priced between {_money(lo)} and "
+            f"{_money(spec.budget)}. "
+            "Anything cheaper won't be good enough."
+        ).strip()
         s = Script()
         _buy_one(db, spec, s)
         spec.extra = None
-        return _draft([_intent(request, spec)], _known(spec), s, rng, f"buy {item.id} in a price range", [spec])
+        return _draft(
+            [_intent(request, spec)],
+            _known(spec),
+            s,
+            rng,
+            f"buy {item.id} in a price range",
+            [spec],
+        )
     raise NoTask("no unique price-range goal")
 
 
 TEMPLATES: tuple[TaskTemplate, ...] = (
-    TaskTemplate("named_product", "Buy a product the shopper names, with its options.", named_product),
-    TaskTemplate("attributes_budget", "Buy the one product with these attributes and options, within budget.", attributes_budget),
-    TaskTemplate("ask_option", "As attributes_budget, but one option is left out: ask for it.", ask_option, tags=("clarify",)),
-    TaskTemplate("ask_all_options", "The shopper has preferences but says none: ask for every option.", ask_all_options, tags=("clarify",)),
-    TaskTemplate("vague_budget", "'For my son, nothing too expensive': ask the budget and the size.", vague_budget, tags=("clarify", "user_knows")),
+    TaskTemplate(
+        "named_product", "Buy a product the shopper names, with its options.", named_product
+    ),
+    TaskTemplate(
+        "attributes_budget",
+        "Buy the one product with these attributes and options, within budget.",
+        attributes_budget,
+    ),
+    TaskTemplate(
+        "ask_option",
+        "As attributes_budget, but one option is left out: ask for it.",
+        ask_option,
+        tags=("clarify",),
+    ),
+    TaskTemplate(
+        "ask_all_options",
+        "The shopper has preferences but says none: ask for every option.",
+        ask_all_options,
+        tags=("clarify",),
+    ),
+    TaskTemplate(
+        "vague_budget",
+        "'For my son, nothing too expensive': ask the budget and the size.",
+        vague_budget,
+        tags=("clarify", "user_knows"),
+    ),
     TaskTemplate("cheapest", "Buy the cheapest product meeting the constraints.", cheapest),
     TaskTemplate("best_rated", "Buy the best-rated product within budget.", best_rated),
     TaskTemplate("most_reviewed", "Buy the product with the most reviews.", most_reviewed),
     TaskTemplate("quantity", "Buy several units of one product.", quantity),
     TaskTemplate("brand_options", "Buy a product of a given brand.", brand_options),
-    TaskTemplate("two_items", "Buy two products in one order, through the cart.", two_items, tags=("multi_intent",)),
-    TaskTemplate("refuse_over_limit", "The shopper wants more than the per-order limit: refuse and explain.",
-                 refuse_over_limit, tags=("policy",), weight=2),
-    TaskTemplate("gift_for_relative", "A gift for a relative: ask every option.", gift_for_relative, heldout=True, tags=("clarify",)),
+    TaskTemplate(
+        "two_items",
+        "Buy two products in one order, through the cart.",
+        two_items,
+        tags=("multi_intent",),
+    ),
+    TaskTemplate(
+        "refuse_over_limit",
+        "The shopper wants more than the per-order limit: refuse and explain.",
+        refuse_over_limit,
+        tags=("policy",),
+        weight=2,
+    ),
+    TaskTemplate(
+        "gift_for_relative",
+        "A gift for a relative: ask every option.",
+        gift_for_relative,
+        heldout=True,
+        tags=("clarify",),
+    ),
     TaskTemplate("price_range", "Buy the product within a price range.", price_range, heldout=True),
 )
 
@@ -660,8 +980,10 @@ WORLD_EVENTS = (
     WorldEvent.setting(
         "quantity_limit_3",
         "Policy revision: the shop now sells at most 3 units of an item per order (was 5).",
-        "The shop now sells at most 3 units of an item per order (it was 5). If the shopper wants more, do not place a "
+        "The shop now sells at most 3 units of an item per order (it was 5). If the shopper wants "
+        "more, do not place a "
         "partial order: tell them it is not possible and why.",
-        "max_quantity", 3,
+        "max_quantity",
+        3,
     ),
 )

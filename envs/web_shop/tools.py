@@ -39,7 +39,8 @@ def select(ctx: ToolContext, option: str) -> str:
     """Choose a product option (size, color, quantity ...) on a product page.
 
     Args:
-        option: The option's label, e.g. "M", or dimension and value, e.g. "size: M" or "quantity 2".
+        option: The option's label, e.g. "M", or dimension and value, e.g. "size: M" or "quantity
+        2".
     """
     return _session(ctx).select(option).text
 
@@ -63,7 +64,8 @@ def fill(ctx: ToolContext, target: str, text: str) -> str:
 
 @tool(outcome="transferred")
 def transfer_to_human(ctx: ToolContext, summary: str) -> dict:
-    """Hand the shopper to a human assistant, with a summary of what they need. Ends the conversation.
+    """Hand the shopper to a human assistant, with a summary of what they need. Ends the
+    conversation.
 
     Args:
         summary: What the shopper wants and what was done so far.
@@ -77,5 +79,13 @@ def end_conversation(ctx: ToolContext) -> dict:
     return {"status": "ended"}
 
 
-TOOLS: tuple[ToolSpec, ...] = (search, click, select, back, fill, end_conversation, transfer_to_human)
+TOOLS: tuple[ToolSpec, ...] = (
+    search,
+    click,
+    select,
+    back,
+    fill,
+    end_conversation,
+    transfer_to_human,
+)
 WEB_TOOL_NAMES = frozenset(("search", "click", "select", "back", "fill"))

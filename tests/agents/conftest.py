@@ -12,7 +12,9 @@ from utility_gym.testing.fake_openai import FakeOpenAI
 
 @pytest.fixture
 def fake_llm() -> Iterator[FakeOpenAI]:
-    pytest.importorskip("openai", reason="the LLM adapter needs the 'llm' extra (pip install 'utility-gym[llm]')")
+    pytest.importorskip(
+        "openai", reason="the LLM adapter needs the 'llm' extra (pip install 'utility-gym[llm]')"
+    )
     server = FakeOpenAI()
     yield server
     server.close()
@@ -21,5 +23,11 @@ def fake_llm() -> Iterator[FakeOpenAI]:
 @pytest.fixture
 def llm_settings(fake_llm: FakeOpenAI) -> dict[str, Any]:
     """Client settings for the fake server: fast retries, short timeouts."""
-    return {"base_url": fake_llm.base_url, "model": "fake-model", "api_key": "test-key", "timeout": 2.0,
-            "max_retries": 2, "backoff": 0.01}
+    return {
+        "base_url": fake_llm.base_url,
+        "model": "fake-model",
+        "api_key": "test-key",
+        "timeout": 2.0,
+        "max_retries": 2,
+        "backoff": 0.01,
+    }

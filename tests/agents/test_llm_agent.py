@@ -28,7 +28,12 @@ def _agent(**settings):
 def test_llm_agent__plays_tool_calls_and_messages_and_accounts_usage(env, fake_llm, llm_settings):
     fake_llm.push(
         text("Could you please tell me the email address on your account?"),
-        lambda req: calls(("find_customer_by_email", {"email": req["messages"][-1]["content"].split(" is ")[-1].rstrip(".")})),
+        lambda req: calls(
+            (
+                "find_customer_by_email",
+                {"email": req["messages"][-1]["content"].split(" is ")[-1].rstrip(".")},
+            )
+        ),
         calls(("list_orders", {}), ("end_conversation", {})),
     )
     agent = _agent(price_in=1.0, price_out=10.0, **llm_settings)
@@ -36,18 +41,31 @@ def test_llm_agent__plays_tool_calls_and_messages_and_accounts_usage(env, fake_l
     assert result.turns == 4 and result.error is None
     actions = [s["action"] for s in result.steps[1:]]
     assert actions[0].startswith("Could you please tell me the email")
-    assert actions[1]["name"] == "find_customer_by_email" and "@" in actions[1]["arguments"]["email"]
+    assert (
+        actions[1]["name"] == "find_customer_by_email" and "@" in actions[1]["arguments"]["email"]
+    )
     assert '"verified": true' in result.steps[2]["observation"]
     assert [a["name"] for a in actions[2:]] == ["list_orders", "end_conversation"]
     first = fake_llm.requests[0]
     assert first["model"] == "fake-model" and first["messages"][0]["role"] == "system"
     assert "Northwind" in first["messages"][0]["content"]  # the policy
-    assert {t["function"]["name"] for t in first["tools"]} >= {"end_conversation", "transfer_to_human"}
+    assert {t["function"]["name"] for t in first["tools"]} >= {
+        "end_conversation",
+        "transfer_to_human",
+    }
     third = fake_llm.requests[2]["messages"]
-    assert third[-1]["role"] == "tool" and third[-1]["tool_call_id"] == "call_0_find_customer_by_email"
-    assert len(fake_llm.requests) == 3, "two parallel tool calls are played without asking the model again"
+    assert (
+        third[-1]["role"] == "tool" and third[-1]["tool_call_id"] == "call_0_find_customer_by_email"
+    )
+    assert len(fake_llm.requests) == 3, (
+        "two parallel tool calls are played without asking the model again"
+    )
     usage = agent.usage()
-    assert usage["requests"] == 3 and usage["prompt_tokens"] == 300 and usage["completion_tokens"] == 60
+    assert (
+        usage["requests"] == 3
+        and usage["prompt_tokens"] == 300
+        and usage["completion_tokens"] == 60
+    )
     assert usage["cost_usd"] == pytest.approx((300 * 1.0 + 60 * 10.0) / 1e6)
     assert "api_key" not in agent.config()["llm"]
 
@@ -68,7 +86,11 @@ def test_llm_agent__server_error_marks_the_episode_as_an_error(env, fake_llm, ll
     fake_llm.push(*[Reply(status=500)] * 3)
     agent = _agent(**llm_settings)
     result = run_episode(env, agent, seed=0, options={"task_id": TASK}, catch_errors=True)
-    assert result.error is not None and "LLMEndpointError" in result.error and "HTTP 500" in result.error
+    assert (
+        result.error is not None
+        and "LLMEndpointError" in result.error
+        and "HTTP 500" in result.error
+    )
     assert not result.success and len(fake_llm.requests) == 3
 
 
@@ -94,7 +116,11 @@ def test_llm_agent__a_client_error_is_not_retried(env, fake_llm, llm_settings):
 def test_llm_agent__unreadable_responses_are_endpoint_errors(env, fake_llm, llm_settings):
     from utility_gym.agents.llm import LLMEndpointError
 
-    fake_llm.push(Reply(body=b'{"id": "x", "choices": []}'), Reply(body=b"<html>oops</html>"), Reply(body=b"{}"))
+    fake_llm.push(
+        Reply(body=b'{"id": "x", "choices": []}'),
+        Reply(body=b"<html>oops</html>"),
+        Reply(body=b"{}"),
+    )
     agent = _agent(**llm_settings)
     obs, info = env.reset(seed=0, options={"task_id": TASK})
     with pytest.raises(LLMEndpointError):
@@ -102,8 +128,14 @@ def test_llm_agent__unreadable_responses_are_endpoint_errors(env, fake_llm, llm_
     assert len(fake_llm.requests) == 3
 
 
-def test_llm_agent__malformed_tool_call_reaches_the_env_and_the_model_sees_the_error(env, fake_llm, llm_settings):
-    fake_llm.push(calls(("get_order_details", '{"order_id": "W1')), calls(("no_such_tool", {})), calls(("end_conversation", {})))
+def test_llm_agent__malformed_tool_call_reaches_the_env_and_the_model_sees_the_error(
+    env, fake_llm, llm_settings
+):
+    fake_llm.push(
+        calls(("get_order_details", '{"order_id": "W1')),
+        calls(("no_such_tool", {})),
+        calls(("end_conversation", {})),
+    )
     agent = _agent(**llm_settings)
     result = run_episode(env, agent, seed=0, options={"task_id": TASK}, record=True)
     assert result.turns == 3 and result.error is None
@@ -124,7 +156,12 @@ def test_llm_agent__settings_from_environment_variables(monkeypatch, fake_llm):
     agent = LLMAgent(temperature=0.3)
     config = agent.client.config
     assert (config.base_url, config.model, config.api_key, config.timeout, config.temperature) == (
-        fake_llm.base_url, "env-model", "secret", 7.5, 0.3)
+        fake_llm.base_url,
+        "env-model",
+        "secret",
+        7.5,
+        0.3,
+    )
     monkeypatch.delenv("UTILITY_GYM_LLM_MODEL")
     with pytest.raises(ValueError, match="UTILITY_GYM_LLM_MODEL"):
         LLMAgent()

@@ -24,7 +24,9 @@ def _env(llm_settings: dict, **options):
     return gym.make(CS, size="small", user="llm", user_options={**llm_settings, **options})
 
 
-def test_llm_user__the_model_writes_the_words_and_the_env_is_nondeterministic(fake_llm, llm_settings):
+def test_llm_user__the_model_writes_the_words_and_the_env_is_nondeterministic(
+    fake_llm, llm_settings
+):
     fake_llm.default = _paraphrase
     env = _env(llm_settings)
     try:
@@ -35,7 +37,10 @@ def test_llm_user__the_model_writes_the_words_and_the_env_is_nondeterministic(fa
         obs, *_ = env.step("Could you please tell me the email address on your account?")
         assert obs.startswith("user: Well, ") and "@" in obs
         request = fake_llm.requests[-1]
-        assert request["messages"][0]["role"] == "system" and "DRAFT:" in request["messages"][-1]["content"]
+        assert (
+            request["messages"][0]["role"] == "system"
+            and "DRAFT:" in request["messages"][-1]["content"]
+        )
         heard = [m["content"] for m in request["messages"] if m["role"] == "user"]
         assert "Could you please tell me the email address on your account?" in heard
     finally:
@@ -53,7 +58,9 @@ def test_llm_user__agenda_and_termination_stay_the_agenda_users(fake_llm, llm_se
         env.close()
 
 
-def test_llm_user__a_rewrite_that_changes_a_fact_is_replaced_by_the_template(fake_llm, llm_settings):
+def test_llm_user__a_rewrite_that_changes_a_fact_is_replaced_by_the_template(
+    fake_llm, llm_settings
+):
     fake_llm.default = text("Hi! Please cancel order #W000001 and refund me $999.")
     env = _env(llm_settings)
     try:

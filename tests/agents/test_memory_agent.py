@@ -1,4 +1,5 @@
-"""MemoryAgent: stores what worked, keyed by the abstracted request, and replays it on a new case."""
+"""MemoryAgent: stores what worked, keyed by the abstracted request, and replays it on a new
+case."""
 
 from __future__ import annotations
 
@@ -18,10 +19,16 @@ class ToyDesk:
     def __init__(self, order: str, email: str, knows_email: bool = True) -> None:
         self.order, self.email, self.knows_email = order, email, knows_email
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any]]:
         self.verified = self.cancelled = False
         self.turns = 0
-        event = {"role": "user", "content": f"Please cancel order #{self.order}.", "data": {"acts": ["inform_intent"]}}
+        event = {
+            "role": "user",
+            "content": f"Please cancel order #{self.order}.",
+            "data": {"acts": ["inform_intent"]},
+        }
         return f"user: {event['content']}", {"task_id": "toy/cancel/0", "events": [event]}
 
     def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
@@ -30,12 +37,29 @@ class ToyDesk:
         if action == "What is your email?":
             said = f"My email is {self.email}." if self.knows_email else "I don't know my email."
             event = {"role": "user", "content": said, "data": {"acts": ["inform"]}}
-        elif isinstance(action, dict) and action["name"] == "find" and action["arguments"] == {"email": self.email}:
+        elif (
+            isinstance(action, dict)
+            and action["name"] == "find"
+            and action["arguments"] == {"email": self.email}
+        ):
             self.verified = True
-            event = {"role": "tool", "name": "find", "content": '{"customer_id": "C00042", "verified": true}'}
-        elif isinstance(action, dict) and action["name"] == "cancel" and self.verified and action["arguments"] == {"order_id": self.order}:
+            event = {
+                "role": "tool",
+                "name": "find",
+                "content": '{"customer_id": "C00042", "verified": true}',
+            }
+        elif (
+            isinstance(action, dict)
+            and action["name"] == "cancel"
+            and self.verified
+            and action["arguments"] == {"order_id": self.order}
+        ):
             self.cancelled = True
-            event = {"role": "tool", "name": "cancel", "content": f'{{"order_id": "{self.order}", "status": "cancelled"}}'}
+            event = {
+                "role": "tool",
+                "name": "cancel",
+                "content": f'{{"order_id": "{self.order}", "status": "cancelled"}}',
+            }
         elif action == "Done. Goodbye!":
             done = True
             event = {"role": "user", "content": "Bye.", "data": {"acts": ["bye"]}}
@@ -45,15 +69,25 @@ class ToyDesk:
         info: dict[str, Any] = {"events": [event], "task_id": "toy/cancel/0"}
         if done or truncated:
             info["grade"] = {"success": done and self.cancelled}
-        return f"{event['role']}: {event['content']}", float(done and self.cancelled), done, truncated, info
+        return (
+            f"{event['role']}: {event['content']}",
+            float(done and self.cancelled),
+            done,
+            truncated,
+            info,
+        )
 
 
 class Script:
     name = "script"
 
     def __init__(self, order: str, email: str) -> None:
-        self.actions = ["What is your email?", {"name": "find", "arguments": {"email": email}},
-                        {"name": "cancel", "arguments": {"order_id": order}}, "Done. Goodbye!"]
+        self.actions = [
+            "What is your email?",
+            {"name": "find", "arguments": {"email": email}},
+            {"name": "cancel", "arguments": {"order_id": order}},
+            "Done. Goodbye!",
+        ]
         self.learned: list[Any] = []
 
     def reset(self) -> None:
@@ -80,7 +114,11 @@ def test_memory_agent__replays_what_worked_with_the_new_customers_values():
     result = _run(ToyDesk("W2002", "bob@example.org"), memory)
     assert result.success, result.steps
     assert result.steps[2]["action"] == {"name": "find", "arguments": {"email": "bob@example.org"}}
-    assert memory.stats.hits == 1 and memory.stats.replayed_to_the_end == 1 and memory.stats.handovers == 0
+    assert (
+        memory.stats.hits == 1
+        and memory.stats.replayed_to_the_end == 1
+        and memory.stats.handovers == 0
+    )
 
 
 def test_memory_agent__hands_over_when_the_conversation_diverges():
@@ -95,7 +133,9 @@ def test_memory_agent__hands_over_when_the_conversation_diverges():
 
 def test_memory_agent__keys_ignore_the_values_and_unrelated_requests_miss():
     values = EpisodeValues()
-    values.observe([{"role": "user", "content": "Please cancel order #W1001, email ann@example.com."}])
+    values.observe(
+        [{"role": "user", "content": "Please cancel order #W1001, email ann@example.com."}]
+    )
     key = values.abstract("Please cancel order #W1001, email ann@example.com.")
     assert "W1001" not in key and "ann@example.com" not in key
     assert values.bind(key) == "Please cancel order #W1001, email ann@example.com."
@@ -103,7 +143,10 @@ def test_memory_agent__keys_ignore_the_values_and_unrelated_requests_miss():
     memory.memories[key] = Memory(key, ["x"], [False], [""])
     assert memory.recall("Please cancel order ⟦user:id:W#0⟧, email ⟦user:email#0⟧.") is not None
     assert memory.recall("What is the tracking number of my parcel?") is None
-    assert signature([{"role": "user", "content": "x", "data": {"acts": ["inform"]}}]) == "user::inform"
+    assert (
+        signature([{"role": "user", "content": "x", "data": {"acts": ["inform"]}}])
+        == "user::inform"
+    )
 
 
 def test_memory_agent__learn_is_passed_on_and_memory_survives_save_and_load(tmp_path):
@@ -123,14 +166,21 @@ def test_memory_agent__recurring_customer_service_problem_is_solved_from_memory(
     try:
         by_key: dict[str, list[int]] = {}
         for seed in range(60):
-            obs, info = env.reset(seed=0, options={"task_id": f"customer_service/cancel_pending/{seed}"})
+            obs, info = env.reset(
+                seed=0, options={"task_id": f"customer_service/cancel_pending/{seed}"}
+            )
             values = EpisodeValues()
             values.observe(info["events"])
             by_key.setdefault(values.abstract(info["events"][0]["content"]), []).append(seed)
         replayed = 0
         for seeds in (s for s in by_key.values() if len(s) > 1):
             memory = MemoryAgent(OracleAgent(env))
-            first = run_episode(env, memory, seed=1, options={"task_id": f"customer_service/cancel_pending/{seeds[0]}"})
+            first = run_episode(
+                env,
+                memory,
+                seed=1,
+                options={"task_id": f"customer_service/cancel_pending/{seeds[0]}"},
+            )
             memory.learn(first)
             assert first.success
             memory.inner = DoNothingAgent()

@@ -29,7 +29,18 @@ def _random_policy(path: Path, seed: int = 0) -> np.ndarray:
 
 
 def _run_policy(policy: Path, out: Path, limit: int) -> int:
-    args = ["--env", CS, "--limit", str(limit), "--trials", "1", "--workers", "1", "--size", "small"]
+    args = [
+        "--env",
+        CS,
+        "--limit",
+        str(limit),
+        "--trials",
+        "1",
+        "--workers",
+        "1",
+        "--size",
+        "small",
+    ]
     return main(["run", "--agent", f"policy:{policy}", *args, "--quiet", "--out", str(out)])
 
 

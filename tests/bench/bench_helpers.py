@@ -42,13 +42,27 @@ def bench_main(*args: str) -> int:
 def run_small_oracle(out: Path, *extra: str) -> int:
     """The oracle on the first 3 CustomerService tasks x 2 trials, one worker, into ``out``."""
     return bench_main(
-        "run", "--agent", "oracle", "--env", CS, "--limit", "3", "--trials", "2", "--workers", "1",
-        *extra, "--out", str(out), *QUICK,
+        "run",
+        "--agent",
+        "oracle",
+        "--env",
+        CS,
+        "--limit",
+        "3",
+        "--trials",
+        "2",
+        "--workers",
+        "1",
+        *extra,
+        "--out",
+        str(out),
+        *QUICK,
     )
 
 
 def comparable(run: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """A run's results and trajectories without what may differ between machines: time, provenance."""
+    """A run's results and trajectories without what may differ between machines: time,
+    provenance."""
     results = json.loads((run / "results.json").read_text())
     results.pop("provenance")
     for summary in [results["overall"], *(doc["metrics"] for doc in results["envs"].values())]:

@@ -1,4 +1,5 @@
-"""``utility-bench ARGS`` that SIGKILLs itself at a chosen point: ``python kill_driver.py POINT N ARGS``.
+"""``utility-bench ARGS`` that SIGKILLs itself at a chosen point: ``python kill_driver.py POINT N
+ARGS``.
 
 POINT is where, N which occurrence (1-based):
   episode         before the N-th finished episode is appended to the partial file

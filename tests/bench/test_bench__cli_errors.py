@@ -109,5 +109,14 @@ def test_bench__cli_error_for_an_unwritable_board(
 ) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    line = _one_line_error(capsys, "leaderboard", str(oracle_run), "--out", str(blocker / "board.md"), "--workers", "1", "--quiet")
+    line = _one_line_error(
+        capsys,
+        "leaderboard",
+        str(oracle_run),
+        "--out",
+        str(blocker / "board.md"),
+        "--workers",
+        "1",
+        "--quiet",
+    )
     assert "cannot write the board" in line

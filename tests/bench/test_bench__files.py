@@ -12,11 +12,15 @@ from utility_gym.bench import files
 from utility_gym.bench.files import RunFileError, atomic_write, iter_json_lines, loads_strict
 
 
-def test_bench__files_byte_cap_stops_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bench__files_byte_cap_stops_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(files, "MAX_TRAJECTORY_BYTES", 1000)
     path = tmp_path / "t.jsonl.gz"
     path.write_bytes(gzip.compress(b'{"a": 1}\n' * 200))
-    with pytest.raises(RunFileError, match=r"t.jsonl.gz line 112: more than 1000 bytes of trajectories"):
+    with pytest.raises(
+        RunFileError, match=r"t.jsonl.gz line 112: more than 1000 bytes of trajectories"
+    ):
         list(iter_json_lines(path))
 
 
@@ -41,7 +45,9 @@ def test_bench__files_strict_json() -> None:
     assert loads_strict('{"a": [1, 2.5, "é"]}', "x") == {"a": [1, 2.5, "é"]}
 
 
-def test_bench__atomic_write_leaves_the_old_or_the_new_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bench__atomic_write_leaves_the_old_or_the_new_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "results.json"
     target.write_text("old")
 

@@ -20,13 +20,16 @@ from utility_gym.bench.execution import Runner
 from utility_gym.bench.files import PARTIAL_FILE, STATE_FILE
 from utility_gym.bench.verify import verify_run
 
-RUN = ["run", "--agent", "oracle", "--env", CS, "--limit", "4", "--trials", "2", "--workers", "1", "--size", "small", "--quiet"]  # fmt: skip
+RUN = ["run", "--agent", "oracle", "--env", CS, "--limit", "4", "--trials", "2", "--workers", "1", "--size", "small", "--quiet"]  # fmt: skip  # noqa: E501
 SLOW = ["run", "--agent", "bench_helpers:SlowOracle", *RUN[3:]]
 EPISODES = 8
 
 
 def _env() -> dict[str, str]:
-    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(HERE), os.environ.get("PYTHONPATH", "")]))
+    return dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(ROOT), str(HERE), os.environ.get("PYTHONPATH", "")]),
+    )
 
 
 def _killed_at(point: str, n: int, out: Path) -> subprocess.CompletedProcess[str]:
@@ -98,7 +101,7 @@ def test_bench__sigkill_at_random_moments_then_resume(tmp_path: Path) -> None:
     rng = random.Random(13)
     for attempt in range(3):
         out = tmp_path / f"run{attempt}"
-        process = subprocess.Popen([sys.executable, "-m", "utility_gym.bench.cli", *SLOW, "--out", str(out)], env=_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        process = subprocess.Popen([sys.executable, "-m", "utility_gym.bench.cli", *SLOW, "--out", str(out)], env=_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip  # noqa: E501
         time.sleep(rng.uniform(1.0, 4.0))
         process.send_signal(signal.SIGKILL)
         process.wait(60)
@@ -115,7 +118,7 @@ def test_bench__ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> N
     reference_out = tmp_path / "reference"
     assert bench_cli(*SLOW, "--out", str(reference_out)).returncode == 0
     out = tmp_path / "run"
-    process = subprocess.Popen([sys.executable, "-m", "utility_gym.bench.cli", *SLOW, "--out", str(out)], env=_env(), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-m", "utility_gym.bench.cli", *SLOW, "--out", str(out)], env=_env(), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip  # noqa: E501
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # until at least one episode is kept
         partial = out / PARTIAL_FILE
@@ -126,7 +129,9 @@ def test_bench__ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> N
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
-    assert f"the finished ones are kept. Resume with: utility-bench run --resume --out {out}" in stderr
+    assert (
+        f"the finished ones are kept. Resume with: utility-bench run --resume --out {out}" in stderr
+    )
     kept = (out / PARTIAL_FILE).read_text().count("\n")
     assert 1 <= kept < EPISODES
     assert not _report(out).ok  # an unfinished run never verifies
@@ -136,14 +141,17 @@ def test_bench__ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> N
     assert comparable(out) == comparable(reference_out)
     results = json.loads((out / "results.json").read_text())
     assert results["provenance"]["resumed"] == kept
-    assert results["provenance"]["command"][:2] == ["utility-bench", "run"] and "--resume" not in results["provenance"]["command"]
+    assert (
+        results["provenance"]["command"][:2] == ["utility-bench", "run"]
+        and "--resume" not in results["provenance"]["command"]
+    )
 
 
 def test_bench__a_new_run_killed_in_its_final_write_never_mixes_with_the_old_one(
     tmp_path: Path, reference: object
 ) -> None:
     out = tmp_path / "run"
-    old = [*RUN[:RUN.index("--trials")], "--trials", "1", *RUN[RUN.index("--trials") + 2:]]
+    old = [*RUN[: RUN.index("--trials")], "--trials", "1", *RUN[RUN.index("--trials") + 2 :]]
     assert bench_main(*old, "--out", str(out)) == 0  # a good earlier run in the same folder
     old_results = (out / "results.json").read_bytes()
     killed = _killed_at("replace-after", 2, out)  # new trajectories, old results.json
@@ -159,13 +167,18 @@ def test_bench__a_fresh_run_refuses_a_folder_holding_an_unfinished_run(tmp_path:
     assert _killed_at("episode", 3, out).returncode == -signal.SIGKILL
     again = bench_cli(*RUN, "--out", str(out))
     assert again.returncode == 2
-    assert f"holds an unfinished run: continue it with `utility-bench run --resume --out {out}`" in again.stderr
+    assert (
+        f"holds an unfinished run: continue it with `utility-bench run --resume --out {out}`"
+        in again.stderr
+    )
 
 
 def test_bench__resume_refuses_another_plan(tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert _killed_at("episode", 3, out).returncode == -signal.SIGKILL
-    other = bench_cli(*[a if a != "oracle" else "random" for a in RUN], "--resume", "--out", str(out))
+    other = bench_cli(
+        *[a if a != "oracle" else "random" for a in RUN], "--resume", "--out", str(out)
+    )
     assert other.returncode == 2
     assert "is not the interrupted run's (oracle); leave it out with --resume" in other.stderr
 
@@ -176,7 +189,7 @@ def test_bench__a_two_agent_run_killed_in_its_second_agent_resumes_both(tmp_path
     assert bench_main(*two, "--out", str(reference)) == 0
     out = tmp_path / "run"
     killed = subprocess.run(
-        [sys.executable, str(HERE / "kill_driver.py"), "episode", str(EPISODES + 3), *two, "--out", str(out)],
+        [sys.executable, str(HERE / "kill_driver.py"), "episode", str(EPISODES + 3), *two, "--out", str(out)],  # noqa: E501
         capture_output=True, text=True, timeout=300, env=_env(), cwd=ROOT,
     )  # fmt: skip
     assert killed.returncode == -signal.SIGKILL

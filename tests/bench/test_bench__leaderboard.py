@@ -14,7 +14,9 @@ from utility_gym.bench.leaderboard import Entry, render_html, render_markdown, w
 from utility_gym.bench.metrics import summarize
 
 
-def _entry(name: str, successes: list[int], trials: int = 3, reasons: tuple[str, ...] = ()) -> Entry:
+def _entry(
+    name: str, successes: list[int], trials: int = 3, reasons: tuple[str, ...] = ()
+) -> Entry:
     """A synthetic run: task i succeeds in successes[i] of ``trials`` trials (ranked unless
     ``reasons`` say why not)."""
     rows = []
@@ -122,10 +124,7 @@ def test_bench__leaderboard_html_sorts_by_clicked_column_in_chromium(tmp_path: P
         assert agents(page)[:2] == ["oracle-ish", "best"]
         # One pass^k curve per agent in the overall chart, with k = 1..3 points.
         assert page.locator("figure").first.locator("g.series").count() == 4
-        assert (
-            page.locator("figure").first.locator("g.series").first.locator("circle").count()
-            == 3
-        )
+        assert page.locator("figure").first.locator("g.series").first.locator("circle").count() == 3
     finally:
         context.close()
 
@@ -197,14 +196,19 @@ def _rows(section: str) -> list[list[str]]:
 
 
 def test_bench__leaderboard_never_falls_over(
-    oracle_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    oracle_run: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     runs = tmp_path / "runs"
     shutil.copytree(oracle_run, runs / "good")
     for name in ("no-metrics", "garbage", "raises"):
         shutil.copytree(oracle_run, runs / name)
     results = json.loads((runs / "no-metrics" / "results.json").read_text())
-    del results["envs"]["utility/CustomerService-v1"]["metrics"]  # verified once; KeyError on the board
+    del results["envs"]["utility/CustomerService-v1"][
+        "metrics"
+    ]  # verified once; KeyError on the board
     (runs / "no-metrics" / "results.json").write_text(json.dumps(results))
     (runs / "garbage" / "trajectories.jsonl").write_bytes(b"\x00\xff garbage\n")
     from utility_gym.bench import verify
@@ -221,8 +225,14 @@ def test_bench__leaderboard_never_falls_over(
     code = bench_main("leaderboard", str(runs), "--out", str(out), "--workers", "1", "--quiet")
     assert code == 1  # some runs were left out; the board was still written
     err = capsys.readouterr().err
-    assert f"left out {runs / 'no-metrics'}: {runs / 'no-metrics'}/results.json: envs['utility/CustomerService-v1']: 'metrics' is missing" in err
-    assert f"left out {runs / 'garbage'}: {runs / 'garbage'}/trajectories.jsonl line 1: not UTF-8" in err
+    assert (
+        f"left out {runs / 'no-metrics'}: {runs / 'no-metrics'}/results.json: "
+        "envs['utility/CustomerService-v1']: 'metrics' is missing" in err
+    )
+    assert (
+        f"left out {runs / 'garbage'}: {runs / 'garbage'}/trajectories.jsonl line 1: not UTF-8"
+        in err
+    )
     assert f"left out {runs / 'raises'}: RuntimeError: something nobody foresaw" in err
     board = out.read_text()
     assert "| – | oracle |" in board and "no-metrics" not in board and "garbage" not in board
@@ -234,7 +244,10 @@ def test_bench__names_are_escaped_in_every_output() -> None:
     text = render_markdown([evil, *ENTRIES])
     assert not any(line.startswith("# pwned") for line in text.splitlines())
     row = next(line for line in text.splitlines() if "pwned" in line)
-    assert row.count(" | ") == text.splitlines()[text.splitlines().index(row) - 1].count(" | ") or "\\|" in row
+    assert (
+        row.count(" | ") == text.splitlines()[text.splitlines().index(row) - 1].count(" | ")
+        or "\\|" in row
+    )
     assert "\\<script\\>" in row and "\\[a\\]\\(http://e.vil\\)" in row
     page = render_html([evil, *ENTRIES])
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -259,7 +272,9 @@ def test_bench__seed_shopping_and_other_worlds_are_shown_apart() -> None:
     small = {e: {"make_kwargs": {"split": "test", "size": "small"}} for e in ranked_env_ids()}
     assert unranked_reasons(results(envs=small)) == ["world size=small"]
     one = {ranked_env_ids()[0]: {"make_kwargs": {"split": "test"}}}
-    assert unranked_reasons(results(envs=one)) == [f"envs: 1 of the {len(ranked_env_ids())} text envs"]
+    assert unranked_reasons(results(envs=one)) == [
+        f"envs: 1 of the {len(ranked_env_ids())} text envs"
+    ]
     person = results(agent={"name": "me", "kind": "human", "classes": {}})
     assert unranked_reasons(person) == ["played by a person"]
 
@@ -329,15 +344,25 @@ def test_bench__leaderboard_page_fits_1280_px_with_tabs_tiers_and_log_charts_in_
         turns = page.locator("#overall thead th", has_text="Turns").first
         turns.click()  # fewer turns is better: the first click sorts ascending
         assert turns.get_attribute("aria-sort") == "ascending"
-        values = [float(v) for v in page.locator("#overall tbody tr td:nth-child(17)").evaluate_all(
-            "cells => cells.map(c => c.dataset.value)")]
+        values = [
+            float(v)
+            for v in page.locator("#overall tbody tr td:nth-child(17)").evaluate_all(
+                "cells => cells.map(c => c.dataset.value)"
+            )
+        ]
         assert values == sorted(values)
         # Log scale: random-like 0 % and a few % are far apart, not both on the floor line.
-        ys = {s.get_attribute("data-agent"): [float(c.get_attribute("cy")) for c in s.locator("circle").all()]
-              for s in page.locator("figure").first.locator("g.series").all()}
+        ys = {
+            s.get_attribute("data-agent"): [
+                float(c.get_attribute("cy")) for c in s.locator("circle").all()
+            ]
+            for s in page.locator("figure").first.locator("g.series").all()
+        }
         floor = max(y for points in ys.values() for y in points)
         assert ys["chatty"][-1] == floor  # pass^3 = 0
-        assert floor - ys["chatty"][0] > 60 and ys["chatty"][0] - ys["oracle-ish"][0] > 60  # 8 %: apart
+        assert (
+            floor - ys["chatty"][0] > 60 and ys["chatty"][0] - ys["oracle-ish"][0] > 60
+        )  # 8 %: apart
         shot = page.screenshot(full_page=True)
         assert shot[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(shot[16:20], "big") == 1280
     finally:

@@ -37,9 +37,20 @@ def test_bench__env_selection_all_text_and_short_ids() -> None:
 def test_bench__serve_web_shop_answers_on_loopback() -> None:
     """`utility-bench serve web-shop` runs the real shop; a person's browser gets its pages."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from utility_gym.bench.cli import main; sys.exit(main())",
-         "serve", "web-shop", "--port", "0", "--size", "small"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from utility_gym.bench.cli import main; sys.exit(main())",
+            "serve",
+            "web-shop",
+            "--port",
+            "0",
+            "--size",
+            "small",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         line = proc.stdout.readline()

@@ -144,9 +144,18 @@ def test_metrics__success_by_tier_counts_tasks_and_episodes_of_each_tier():
     from utility_gym.bench.metrics import summarize
 
     def row(task: str, success: bool) -> dict:
-        return {"env_id": "e", "task_id": task, "success": success, "partial": float(success),
-                "turns": 2, "tool_calls": 1, "questions": 0, "redundant_questions": 0, "error": None,
-                "seconds": 0.0}
+        return {
+            "env_id": "e",
+            "task_id": task,
+            "success": success,
+            "partial": float(success),
+            "turns": 2,
+            "tool_calls": 1,
+            "questions": 0,
+            "redundant_questions": 0,
+            "error": None,
+            "seconds": 0.0,
+        }
 
     outcomes = [("a", True), ("a", False), ("b", True), ("b", True), ("c", False), ("c", False)]
     rows = [row(t, ok) for t, ok in outcomes]

@@ -67,7 +67,10 @@ def test_bench__file_agent_with_a_name_and_two_workers(tmp_path: Path) -> None:
     verified = _bench(tmp_path, "verify", "out", "--workers", "1", "--quiet")
     assert verified.returncode == 0, verified.stdout  # replayed: file agents are not re-run
     rerun = _bench(tmp_path, "verify", "out", "--rerun", "--workers", "1", "--quiet")
-    assert rerun.returncode == 1 and "is loaded from a file; only package.module:Class agents can be re-run" in rerun.stdout
+    assert (
+        rerun.returncode == 1
+        and "is loaded from a file; only package.module:Class agents can be re-run" in rerun.stdout
+    )
 
 
 def test_bench__a_name_the_board_cannot_show_is_refused(tmp_path: Path) -> None:
@@ -76,7 +79,9 @@ def test_bench__a_name_the_board_cannot_show_is_refused(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "agent name 'My Agent <b>' is not allowed: use 1-64 ASCII letters" in done.stderr
     assert "pass --name NAME" in done.stderr
-    named = _bench(tmp_path, "run", "--agent", "my_agent:MyAgent", "--name", "ok-name", *QUICK, "--out", "out")
+    named = _bench(
+        tmp_path, "run", "--agent", "my_agent:MyAgent", "--name", "ok-name", *QUICK, "--out", "out"
+    )
     assert named.returncode == 0, named.stderr
 
 

@@ -53,7 +53,10 @@ def test_bench__play_from_piped_stdin_succeeds_and_records(tmp_path: Path) -> No
 
 
 def test_bench__play_quit_is_a_recorded_failure(tmp_path: Path) -> None:
-    stdin = 'Hello, how can I help?\n/tools\nfind_customer_by_email not json\n{"name": "no_such_tool", "arguments": {}}\n/quit\n'
+    stdin = (
+        'Hello, how can I help?\n/tools\nfind_customer_by_email not json\n{"name": "no_such_tool", '
+        '"arguments": {}}\n/quit\n'
+    )
     done = bench_cli(
         "play",
         CS,
@@ -89,9 +92,22 @@ def test_bench__play_end_of_input_ends_the_episode(tmp_path: Path) -> None:
 def test_bench__a_played_folder_verifies_and_is_shown_apart(tmp_path: Path) -> None:
     task_id = _task_id()
     stdin = "\n".join(_oracle_lines(task_id)) + "\n"
-    first = bench_cli("play", task_id, "--size", "small", "--out", str(tmp_path / "p"), stdin=stdin, timeout=120)
+    first = bench_cli(
+        "play", task_id, "--size", "small", "--out", str(tmp_path / "p"), stdin=stdin, timeout=120
+    )
     assert first.returncode == 0, first.stderr
-    second = bench_cli("play", CS, "--size", "small", "--seed", "3", "--out", str(tmp_path / "p"), stdin="/quit\n", timeout=120)
+    second = bench_cli(
+        "play",
+        CS,
+        "--size",
+        "small",
+        "--seed",
+        "3",
+        "--out",
+        str(tmp_path / "p"),
+        stdin="/quit\n",
+        timeout=120,
+    )
     assert second.returncode == 0, second.stderr
     results = json.loads((tmp_path / "p" / "results.json").read_text())
     assert results["agent"]["kind"] == "human" and results["selection"] == "chosen"
@@ -99,16 +115,29 @@ def test_bench__a_played_folder_verifies_and_is_shown_apart(tmp_path: Path) -> N
     assert results["overall"]["success"] == 0.5
     verified = bench_cli("verify", str(tmp_path / "p"), "--workers", "1", "--quiet")
     assert verified.returncode == 0, verified.stdout
-    again = bench_cli("play", task_id, "--size", "small", "--out", str(tmp_path / "p"), stdin="", timeout=120)
+    again = bench_cli(
+        "play", task_id, "--size", "small", "--out", str(tmp_path / "p"), stdin="", timeout=120
+    )
     assert again.returncode == 2 and "already holds a play of" in again.stderr
     board = tmp_path / "board.md"
-    built = bench_cli("leaderboard", str(tmp_path / "p"), "--out", str(board), "--workers", "1", "--quiet")
+    built = bench_cli(
+        "leaderboard", str(tmp_path / "p"), "--out", str(board), "--workers", "1", "--quiet"
+    )
     assert built.returncode == 0, built.stderr
     apart = board.read_text().split("## Shown apart (not ranked)")[1].split("\n## ")[0]
     assert "| – | human |" in apart and "played by a person" in apart
 
 
 def test_bench__play_refuses_a_task_outside_the_split(tmp_path: Path) -> None:
-    done = bench_cli("play", "customer_service/cancel_order/5", "--size", "small", "--out", str(tmp_path), stdin="", timeout=120)
+    done = bench_cli(
+        "play",
+        "customer_service/cancel_order/5",
+        "--size",
+        "small",
+        "--out",
+        str(tmp_path),
+        stdin="",
+        timeout=120,
+    )
     assert done.returncode == 2
     assert "is not in the test split" in done.stderr or "is not a task of" in done.stderr

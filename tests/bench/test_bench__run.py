@@ -133,7 +133,10 @@ def test_bench__errored_episodes_count_as_failures_and_verify(
     assert code == 3  # every episode errored: the files are written, the exit status says so
     summary = capsys.readouterr()
     assert "crashing: 4 of 4 episodes errored (counted as failures):" in summary.out
-    assert "4 x ConnectionError in agent.act (turn 2): endpoint http://127.0.0.1:9/v1 unreachable" in summary.out
+    assert (
+        "4 x ConnectionError in agent.act (turn 2): endpoint http://127.0.0.1:9/v1 unreachable"
+        in summary.out
+    )
     assert "exit status 3: some episodes errored (pass --allow-errors" in summary.err
     records = [json.loads(line) for line in (out / "trajectories.jsonl").read_text().splitlines()]
     assert len(records) == 4  # never dropped

@@ -74,7 +74,10 @@ def test_bench__verify_refuses_an_llm_user_before_any_request(
     _declare_llm_user(run_copy, server)
     assert bench_main("verify", str(run_copy), "--workers", "1", "--quiet") == 1
     out = capsys.readouterr().out
-    assert "env kwarg user='llm' is not allowed: user must be agenda (the deterministic simulated user) only" in out
+    assert (
+        "env kwarg user='llm' is not allowed: user must be agenda (the deterministic simulated "
+        "user) only" in out
+    )
     assert "env kwarg 'user_options' is not allowed in a verifiable run" in out
     assert _Counting.requests == []
     assert os.environ["UTILITY_GYM_LLM_API_KEY"] == "sk-the-verifiers-own-key"  # restored after
@@ -92,7 +95,9 @@ def test_bench__even_past_the_allow_list_nothing_reaches_the_server(
     assert _Counting.requests == []
 
 
-def test_bench__the_seal_blocks_connections_and_hides_keys(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bench__the_seal_blocks_connections_and_hides_keys(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MY_SERVICE_TOKEN", "t0ken")
     port = int(server.rsplit(":", 1)[1].split("/")[0])
     with sealed():
@@ -111,7 +116,16 @@ def test_bench__the_seal_blocks_connections_and_hides_keys(server: str, monkeypa
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [
-        ({"user": "agenda", "size": "small", "world_seed": 3, "reward_mode": "partial", "split": "test"}, []),
+        (
+            {
+                "user": "agenda",
+                "size": "small",
+                "world_seed": 3,
+                "reward_mode": "partial",
+                "split": "test",
+            },
+            [],
+        ),
         ({"base_url": "http://x"}, ["env kwarg 'base_url' is not allowed"]),
         ({"size": ["small"]}, ["env kwarg size=['small'] is not allowed"]),
         ({"world_seed": 2**40}, ["env kwarg world_seed=1099511627776 is not allowed"]),

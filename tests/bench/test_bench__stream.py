@@ -11,7 +11,9 @@ from utility_gym.bench.stream import StreamEpisode, summarize_streams
 
 
 def _ep(stream, position, template, persistent, isolated, events=()):
-    return StreamEpisode(stream, position, f"d/{template}/{position}", template, persistent, isolated, tuple(events))
+    return StreamEpisode(
+        stream, position, f"d/{template}/{position}", template, persistent, isolated, tuple(events)
+    )
 
 
 def test_bench__stream_metrics_match_hand_computed_values() -> None:
@@ -32,7 +34,8 @@ def test_bench__stream_metrics_match_hand_computed_values() -> None:
     assert s["familiarity_gain"] == pytest.approx(0.125)
     low, high = s["familiarity_gain_ci"]
     assert 0.0 <= low <= 0.125 <= high <= 0.25
-    # first occurrences: s0 a(F) b(T), s1 a(T) c(T) -> 3/4; repeats: s0 a(T) b(F), s1 a(T) c(T) -> 3/4
+    # first occurrences: s0 a(F) b(T), s1 a(T) c(T) -> 3/4; repeats: s0 a(T) b(F), s1 a(T) c(T) ->
+    # 3/4
     assert s["repeat_template_gain"] == pytest.approx(0.0)
     # after the event at s0 position 2: position 3 failed persistent but succeeded isolated
     assert s["stale_knowledge_errors"] == 1
@@ -43,8 +46,19 @@ def test_bench__stream_metrics_match_hand_computed_values() -> None:
 def test_bench__stream_command_writes_results(tmp_path) -> None:
     out = tmp_path / "stream"
     code = bench_main(
-        "stream", "--agent", "oracle", "--env", "utility/CustomerService-v1",
-        "--streams", "2", "--length", "4", "--size", "small", "--out", str(out),
+        "stream",
+        "--agent",
+        "oracle",
+        "--env",
+        "utility/CustomerService-v1",
+        "--streams",
+        "2",
+        "--length",
+        "4",
+        "--size",
+        "small",
+        "--out",
+        str(out),
     )
     assert code == 0
     data = json.loads((out / "stream.json").read_text())
@@ -56,28 +70,91 @@ def test_bench__stream_command_writes_results(tmp_path) -> None:
 def test_bench__stream_command_rejects_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
     assert bench_main("stream", "--agent", "heuristic", "--env", "utility/Nope-v0") == 2
     assert "unknown env" in capsys.readouterr().err
-    assert bench_main("stream", "--agent", "nobody", "--env", "utility/CustomerService-v1", "--size", "small", "--length", "2", "--streams", "1") == 2
-    assert bench_main("stream", "--agent", "oracle", "--env", "utility/CustomerService-v1", "--length", "0") == 2
+    assert (
+        bench_main(
+            "stream",
+            "--agent",
+            "nobody",
+            "--env",
+            "utility/CustomerService-v1",
+            "--size",
+            "small",
+            "--length",
+            "2",
+            "--streams",
+            "1",
+        )
+        == 2
+    )
+    assert (
+        bench_main(
+            "stream", "--agent", "oracle", "--env", "utility/CustomerService-v1", "--length", "0"
+        )
+        == 2
+    )
 
 
-def test_bench__stream_command_passes_agent_args(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bench__stream_command_passes_agent_args(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "memory"
     code = bench_main(
-        "stream", "--agent", "memory", "--agent-arg", "replay=true", "--env", "utility/CustomerServiceStream-v1",
-        "--streams", "1", "--length", "5", "--size", "small", "--out", str(out),
+        "stream",
+        "--agent",
+        "memory",
+        "--agent-arg",
+        "replay=true",
+        "--env",
+        "utility/CustomerServiceStream-v1",
+        "--streams",
+        "1",
+        "--length",
+        "5",
+        "--size",
+        "small",
+        "--out",
+        str(out),
     )
     assert code == 0
     assert "agent=memory" in capsys.readouterr().out
     assert json.loads((out / "stream.json").read_text())["summary"]["episodes"] == 5
     # An argument the agent does not take is a usage error, not a traceback.
-    assert bench_main(
-        "stream", "--agent", "memory", "--agent-arg", "nonsense=1", "--env", "utility/CustomerServiceStream-v1",
-        "--streams", "1", "--length", "2", "--size", "small",
-    ) == 2
+    assert (
+        bench_main(
+            "stream",
+            "--agent",
+            "memory",
+            "--agent-arg",
+            "nonsense=1",
+            "--env",
+            "utility/CustomerServiceStream-v1",
+            "--streams",
+            "1",
+            "--length",
+            "2",
+            "--size",
+            "small",
+        )
+        == 2
+    )
     assert "nonsense" in capsys.readouterr().err
 
 
 def test_bench__stream_command_explains_a_bad_size(capsys: pytest.CaptureFixture[str]) -> None:
-    assert bench_main("stream", "--agent", "heuristic", "--env", "utility/CustomerServiceStream-v1", "--size", "huge",
-                      "--streams", "1", "--length", "2") == 2
+    assert (
+        bench_main(
+            "stream",
+            "--agent",
+            "heuristic",
+            "--env",
+            "utility/CustomerServiceStream-v1",
+            "--size",
+            "huge",
+            "--streams",
+            "1",
+            "--length",
+            "2",
+        )
+        == 2
+    )
     assert "cannot make the env" in capsys.readouterr().err

@@ -78,7 +78,9 @@ def test_bench__no_two_submissions_hold_the_same_trajectories(
 
     reports, _, _ = built
     digests = [
-        hashlib.sha256(gzip.decompress((SUBMISSIONS / r.directory.name / TRAJECTORIES_GZ).read_bytes())).hexdigest()
+        hashlib.sha256(
+            gzip.decompress((SUBMISSIONS / r.directory.name / TRAJECTORIES_GZ).read_bytes())
+        ).hexdigest()
         for r in reports
     ]
     assert len(digests) == len(set(digests))

@@ -203,60 +203,232 @@ def _tier_success_changed(results: Results) -> None:
 REJECTED: list[tuple[str, Callable[[Path], None], str]] = [
     # -- issue 13 -------------------------------------------------------------------------------
     ("limit run claims the full task set", edit_results(_set_full_hash), "task_set_hash"),
-    ("renamed agent in results.json only", edit_results(lambda r: r["agent"].update(name="genius")), "has no --name, so the agent's name is 'oracle', not 'genius'"),
-    ("renamed agent in results.json and command, not in the trajectories", edit_results(_rename_in_results_and_command), "agent 'oracle' is not the run's agent 'genius'"),
-    ("renamed agent everywhere, command without --name", _rename_everywhere("genius"), "has no --name, so the agent's name is 'oracle'"),
-    ("changed package version", edit_results(lambda r: r["provenance"].update(version="9.9.9")), "made with utility-gym 9.9.9"),
-    ("changed command: trials", edit_results(lambda r: r["provenance"]["command"].__setitem__(r["provenance"]["command"].index("--trials") + 1, "1")), "--trials 1 is not the run's 2"),
-    ("changed command: another agent", edit_results(lambda r: r["provenance"]["command"].__setitem__(3, "heuristic")), "--agent heuristic does not name oracle"),
-    ("env metrics deleted", edit_results(lambda r: env_doc(r).pop("metrics")), "'metrics' is missing"),
+    (
+        "renamed agent in results.json only",
+        edit_results(lambda r: r["agent"].update(name="genius")),
+        "has no --name, so the agent's name is 'oracle', not 'genius'",
+    ),
+    (
+        "renamed agent in results.json and command, not in the trajectories",
+        edit_results(_rename_in_results_and_command),
+        "agent 'oracle' is not the run's agent 'genius'",
+    ),
+    (
+        "renamed agent everywhere, command without --name",
+        _rename_everywhere("genius"),
+        "has no --name, so the agent's name is 'oracle'",
+    ),
+    (
+        "changed package version",
+        edit_results(lambda r: r["provenance"].update(version="9.9.9")),
+        "made with utility-gym 9.9.9",
+    ),
+    (
+        "changed command: trials",
+        edit_results(
+            lambda r: r["provenance"]["command"].__setitem__(
+                r["provenance"]["command"].index("--trials") + 1, "1"
+            )
+        ),
+        "--trials 1 is not the run's 2",
+    ),
+    (
+        "changed command: another agent",
+        edit_results(lambda r: r["provenance"]["command"].__setitem__(3, "heuristic")),
+        "--agent heuristic does not name oracle",
+    ),
+    (
+        "env metrics deleted",
+        edit_results(lambda r: env_doc(r).pop("metrics")),
+        "'metrics' is missing",
+    ),
     ("per-tier success changed", edit_results(_tier_success_changed), "summary: by_tier is"),
-    ("all envs deleted", edit_results(lambda r: r.update(envs={})), "envs: expected 1 to 50 entries, got 0"),
-    ("zero trials", edit_results(lambda r: r.update(trials=0)), "trials must be a whole number from 1 to 32, got 0"),
-    ("negative trials", edit_results(lambda r: r.update(trials=-2)), "trials must be a whole number from 1 to 32, got -2"),
-    ("limit 0", edit_results(lambda r: r.update(limit=0)), "limit must be null or a whole number from 1"),
-    ("LLM user with its own endpoint", edit_results(_llm_user), "env kwarg 'user_options' is not allowed"),
+    (
+        "all envs deleted",
+        edit_results(lambda r: r.update(envs={})),
+        "envs: expected 1 to 50 entries, got 0",
+    ),
+    (
+        "zero trials",
+        edit_results(lambda r: r.update(trials=0)),
+        "trials must be a whole number from 1 to 32, got 0",
+    ),
+    (
+        "negative trials",
+        edit_results(lambda r: r.update(trials=-2)),
+        "trials must be a whole number from 1 to 32, got -2",
+    ),
+    (
+        "limit 0",
+        edit_results(lambda r: r.update(limit=0)),
+        "limit must be null or a whole number from 1",
+    ),
+    (
+        "LLM user with its own endpoint",
+        edit_results(_llm_user),
+        "env kwarg 'user_options' is not allowed",
+    ),
     ("deeply nested step", edit_records(_nest(100)), "JSON nested deeper than 32 levels"),
-    ("bootstrap resamples 10**15", edit_results(lambda r: r["overall"]["bootstrap"].update(resamples=10**15)), "bootstrap resamples must be from 1000 to 10000"),
+    (
+        "bootstrap resamples 10**15",
+        edit_results(lambda r: r["overall"]["bootstrap"].update(resamples=10**15)),
+        "bootstrap resamples must be from 1000 to 10000",
+    ),
     ("gzip bomb: one endless line", _gzip_bomb(b"x"), "line 1: longer than 8388608 bytes"),
     ("gzip bomb: blank lines", _gzip_bomb(b"\n"), "line 101: more than 100 blank lines"),
-    ("gzip bomb: long blank lines", _gzip_bomb(b" " * 1023 + b"\n"), "line 101: more than 100 blank lines"),
-    ("plain and gzip trajectories side by side", _both_trajectory_files, "holds both trajectories.jsonl and trajectories.jsonl.gz"),
+    (
+        "gzip bomb: long blank lines",
+        _gzip_bomb(b" " * 1023 + b"\n"),
+        "line 101: more than 100 blank lines",
+    ),
+    (
+        "plain and gzip trajectories side by side",
+        _both_trajectory_files,
+        "holds both trajectories.jsonl and trajectories.jsonl.gz",
+    ),
     ("symlink out of the folder", _symlink_out, "is a symbolic link"),
     ("duplicate JSON keys", _duplicate_key, "trajectories.jsonl line 3: duplicate key 'success'"),
-    ("a JSON line that is not an object", _not_an_object, "trajectories.jsonl line 4: expected an object, got array"),
+    (
+        "a JSON line that is not an object",
+        _not_an_object,
+        "trajectories.jsonl line 4: expected an object, got array",
+    ),
     ("a file truncated mid-line", _truncate_mid_line, "trajectories.jsonl line 3: truncated"),
-    ("a name with a newline injecting a heading", _rename_everywhere("x\n# pwned"), "agent name 'x\\n# pwned' is not allowed"),
-    ("a look-alike Unicode name", _rename_everywhere("оracle"), "is not allowed: use 1-64 ASCII"),  # Cyrillic о
+    (
+        "a name with a newline injecting a heading",
+        _rename_everywhere("x\n# pwned"),
+        "agent name 'x\\n# pwned' is not allowed",
+    ),
+    (
+        "a look-alike Unicode name",
+        _rename_everywhere("оracle"),
+        "is not allowed: use 1-64 ASCII",
+    ),  # Cyrillic о
     # -- our own ---------------------------------------------------------------------------------
     ("NaN in results.json", _nan, "NaN is not a JSON number"),
     ("an integer of 5000 digits", _huge_integer, "results.json"),
-    ("an unknown field in a trajectory line", edit_records(lambda rs: rs[1].update(bonus=1)), "trajectories.jsonl line 2: unexpected field 'bonus'"),
-    ("an unknown field in results.json", edit_results(lambda r: r.update(verified=True)), "unexpected field 'verified'"),
-    ("an extra metric", edit_results(lambda r: r["overall"].update(elo=2000)), "results.json has 'elo', which is not a metric"),
-    ("a missing metric", edit_results(lambda r: r["overall"].pop("pass_hat_k_ci")), "'pass_hat_k_ci' is missing from results.json"),
-    ("an extra episode beyond the trials", edit_records(_extra_episode), "more episodes than the run has (6)"),
-    ("a duplicated episode replacing another", edit_records(lambda rs: rs.__setitem__(1, copy.deepcopy(rs[0]))), "recorded 2 times"),
-    ("one line with another agent", edit_records(lambda rs: rs[4].update(agent="random")), "agent 'random' is not the run's agent 'oracle'"),
-    ("an unknown file in the folder", lambda run: (run / "notes.txt").write_text("hi"), "notes.txt: not a file of a run"),
-    ("an unfinished run", _unfinished, "an unfinished run (interrupted or still running); finish it with"),
-    ("a built-in name for another agent", edit_results(lambda r: r["agent"].update(spec="random")), "agent.spec 'random' gives utility_gym.agents.random_agent:RandomAgent"),
-    ("an agent run claiming to be a person's", edit_results(_kind_human), "a run played by a person has kind 'human'"),
-    ("an agent run of chosen tasks", edit_results(lambda r: r.update(selection="chosen")), "only a run played by a person (play) has chosen tasks"),
-    ("a make kwarg outside the allow-list", edit_results(lambda r: env_doc(r)["make_kwargs"].update(max_length=10)), "env kwarg 'max_length' is not allowed"),
-    ("a negative world seed", edit_results(lambda r: env_doc(r)["make_kwargs"].update(world_seed=-1)), "world_seed must be a whole number from 0"),
-    ("an edited seed rule", edit_results(lambda r: r.update(seed_rule="whatever I like")), "seed_rule is not this version's rule"),
-    ("fewer bootstrap resamples", edit_results(lambda r: env_doc(r)["metrics"]["bootstrap"].update(resamples=10)), "bootstrap resamples must be from 1000"),
-    ("a larger step cap in the spec", edit_results(lambda r: env_doc(r)["spec"].update(max_episode_steps=400)), "spec differs from the registered env's in max_episode_steps"),
-    ("another user simulator", edit_results(lambda r: env_doc(r)["user_simulator"].update({"class": "my:User"})), "user_simulator"),
+    (
+        "an unknown field in a trajectory line",
+        edit_records(lambda rs: rs[1].update(bonus=1)),
+        "trajectories.jsonl line 2: unexpected field 'bonus'",
+    ),
+    (
+        "an unknown field in results.json",
+        edit_results(lambda r: r.update(verified=True)),
+        "unexpected field 'verified'",
+    ),
+    (
+        "an extra metric",
+        edit_results(lambda r: r["overall"].update(elo=2000)),
+        "results.json has 'elo', which is not a metric",
+    ),
+    (
+        "a missing metric",
+        edit_results(lambda r: r["overall"].pop("pass_hat_k_ci")),
+        "'pass_hat_k_ci' is missing from results.json",
+    ),
+    (
+        "an extra episode beyond the trials",
+        edit_records(_extra_episode),
+        "more episodes than the run has (6)",
+    ),
+    (
+        "a duplicated episode replacing another",
+        edit_records(lambda rs: rs.__setitem__(1, copy.deepcopy(rs[0]))),
+        "recorded 2 times",
+    ),
+    (
+        "one line with another agent",
+        edit_records(lambda rs: rs[4].update(agent="random")),
+        "agent 'random' is not the run's agent 'oracle'",
+    ),
+    (
+        "an unknown file in the folder",
+        lambda run: (run / "notes.txt").write_text("hi"),
+        "notes.txt: not a file of a run",
+    ),
+    (
+        "an unfinished run",
+        _unfinished,
+        "an unfinished run (interrupted or still running); finish it with",
+    ),
+    (
+        "a built-in name for another agent",
+        edit_results(lambda r: r["agent"].update(spec="random")),
+        "agent.spec 'random' gives utility_gym.agents.random_agent:RandomAgent",
+    ),
+    (
+        "an agent run claiming to be a person's",
+        edit_results(_kind_human),
+        "a run played by a person has kind 'human'",
+    ),
+    (
+        "an agent run of chosen tasks",
+        edit_results(lambda r: r.update(selection="chosen")),
+        "only a run played by a person (play) has chosen tasks",
+    ),
+    (
+        "a make kwarg outside the allow-list",
+        edit_results(lambda r: env_doc(r)["make_kwargs"].update(max_length=10)),
+        "env kwarg 'max_length' is not allowed",
+    ),
+    (
+        "a negative world seed",
+        edit_results(lambda r: env_doc(r)["make_kwargs"].update(world_seed=-1)),
+        "world_seed must be a whole number from 0",
+    ),
+    (
+        "an edited seed rule",
+        edit_results(lambda r: r.update(seed_rule="whatever I like")),
+        "seed_rule is not this version's rule",
+    ),
+    (
+        "fewer bootstrap resamples",
+        edit_results(lambda r: env_doc(r)["metrics"]["bootstrap"].update(resamples=10)),
+        "bootstrap resamples must be from 1000",
+    ),
+    (
+        "a larger step cap in the spec",
+        edit_results(lambda r: env_doc(r)["spec"].update(max_episode_steps=400)),
+        "spec differs from the registered env's in max_episode_steps",
+    ),
+    (
+        "another user simulator",
+        edit_results(lambda r: env_doc(r)["user_simulator"].update({"class": "my:User"})),
+        "user_simulator",
+    ),
     ("gzip data in a plain file", _plain_gzip, "gzip data in a file not named .gz"),
     ("a truncated gzip file", _truncated_gzip, "the gzip stream is damaged or truncated"),
-    ("results.json is an array", lambda run: (run / "results.json").write_text("[]"), "results.json: expected an object, got array"),
-    ("a step after the episode ended", edit_records(lambda rs: rs[0]["steps"].append(copy.deepcopy(rs[0]["steps"][-1]))), "was recorded after the episode ended"),
-    ("a tool call with no arguments object", edit_records(lambda rs: rs[0]["steps"][1].update(action={"name": "x"})), "trajectories.jsonl line 1: steps[1].action: 'arguments' is missing"),
-    ("an edited grade", edit_records(lambda rs: rs[5]["grade"].update(partial=0.99)), "grade differs"),
-    ("an empty trajectories file", lambda run: (run / "trajectories.jsonl").write_text(""), "episode missing from trajectories.jsonl"),
-    ("a boolean where a trial number goes", edit_records(lambda rs: rs[0].update(trial=True)), "trajectories.jsonl line 1: trial: expected a whole number, got boolean"),
+    (
+        "results.json is an array",
+        lambda run: (run / "results.json").write_text("[]"),
+        "results.json: expected an object, got array",
+    ),
+    (
+        "a step after the episode ended",
+        edit_records(lambda rs: rs[0]["steps"].append(copy.deepcopy(rs[0]["steps"][-1]))),
+        "was recorded after the episode ended",
+    ),
+    (
+        "a tool call with no arguments object",
+        edit_records(lambda rs: rs[0]["steps"][1].update(action={"name": "x"})),
+        "trajectories.jsonl line 1: steps[1].action: 'arguments' is missing",
+    ),
+    (
+        "an edited grade",
+        edit_records(lambda rs: rs[5]["grade"].update(partial=0.99)),
+        "grade differs",
+    ),
+    (
+        "an empty trajectories file",
+        lambda run: (run / "trajectories.jsonl").write_text(""),
+        "episode missing from trajectories.jsonl",
+    ),
+    (
+        "a boolean where a trial number goes",
+        edit_records(lambda rs: rs[0].update(trial=True)),
+        "trajectories.jsonl line 1: trial: expected a whole number, got boolean",
+    ),
 ]
 
 
@@ -268,7 +440,9 @@ def test_bench__verify_rejects_tampering(
     problems = _problems(run_copy)
     assert problems, f"{case}: accepted"
     assert any(expected in p for p in problems), problems[:5]
-    assert all("\n" not in p or "pwned" in p for p in problems)  # one line each (a name's \n is repr'd)
+    assert all(
+        "\n" not in p or "pwned" in p for p in problems
+    )  # one line each (a name's \n is repr'd)
 
 
 # Accepted, each for the reason written in docs/submitting.md ("What verify accepts, and why").
@@ -341,7 +515,9 @@ def test_bench__malformed_input_is_one_line_with_file_and_line(
     assert line == f"MISMATCH {run_copy}/trajectories.jsonl line 4: expected an object, got array"
 
 
-def test_bench__oracle_actions_in_a_failed_episode_replay_but_fail_the_rerun(tmp_path: Path) -> None:
+def test_bench__oracle_actions_in_a_failed_episode_replay_but_fail_the_rerun(
+    tmp_path: Path,
+) -> None:
     """Replaying checks the env, not who chose the actions: a random agent's failed episode,
     re-recorded with the oracle's actions and rescored, replays. Re-running the (deterministic)
     agent catches it; the board shows which of the two each row had."""
@@ -350,9 +526,41 @@ def test_bench__oracle_actions_in_a_failed_episode_replay_but_fail_the_rerun(tmp
     from utility_gym.bench.metrics import summarize
 
     run = tmp_path / "random"
-    assert bench_main("run", "--agent", "random", "--env", CS, "--limit", "3", "--workers", "1", "--out", str(run), *QUICK) == 0
+    assert (
+        bench_main(
+            "run",
+            "--agent",
+            "random",
+            "--env",
+            CS,
+            "--limit",
+            "3",
+            "--workers",
+            "1",
+            "--out",
+            str(run),
+            *QUICK,
+        )
+        == 0
+    )
     oracle = tmp_path / "oracle"
-    assert bench_main("run", "--agent", "oracle", "--env", CS, "--limit", "3", "--workers", "1", "--out", str(oracle), *QUICK) == 0
+    assert (
+        bench_main(
+            "run",
+            "--agent",
+            "oracle",
+            "--env",
+            CS,
+            "--limit",
+            "3",
+            "--workers",
+            "1",
+            "--out",
+            str(oracle),
+            *QUICK,
+        )
+        == 0
+    )
     results, records = _load(run)
     _, oracle_records = _load(oracle)
     failed = next(i for i, r in enumerate(records) if not r["success"])
@@ -385,22 +593,45 @@ def test_bench__rerun_refuses_agents_that_cannot_be_rerun(
     assert code == 0
     problems = _problems(run, rerun=True)
     assert problems == [
-        f"{run}: cannot re-run the agent: bench_helpers:CrashingAgent does not declare deterministic = True "
+        f"{run}: cannot re-run the agent: bench_helpers:CrashingAgent does not declare "
+        "deterministic = True "
         "(verify without --rerun replays it)"
     ]
     assert _problems(run) == []
 
 
 MORE_REJECTED: list[tuple[str, Callable[[Path], None], str]] = [
-    ("a negative time", edit_records(lambda rs: rs[0].update(seconds=-5.0)), "line 1: seconds: must not be negative"),
-    ("a negative cost", edit_records(lambda rs: rs[0].update(usage={"cost": -3.0})), "line 1: usage.cost: must not be negative"),
-    ("a baseline name with options", edit_results(lambda r: r["agent"].update(options={"skip": [1]})), "the built-in agent 'oracle' with options is another agent"),
-    ("an agent run named human", _rename_with_command_to("human"), "agent name 'human' is for runs played by a person"),
-    ("a train run drawing 100000 tasks", edit_results(lambda r: r.update(split="train", limit=100_000)), "limit must be null or a whole number from 1 to 1000"),
+    (
+        "a negative time",
+        edit_records(lambda rs: rs[0].update(seconds=-5.0)),
+        "line 1: seconds: must not be negative",
+    ),
+    (
+        "a negative cost",
+        edit_records(lambda rs: rs[0].update(usage={"cost": -3.0})),
+        "line 1: usage.cost: must not be negative",
+    ),
+    (
+        "a baseline name with options",
+        edit_results(lambda r: r["agent"].update(options={"skip": [1]})),
+        "the built-in agent 'oracle' with options is another agent",
+    ),
+    (
+        "an agent run named human",
+        _rename_with_command_to("human"),
+        "agent name 'human' is for runs played by a person",
+    ),
+    (
+        "a train run drawing 100000 tasks",
+        edit_results(lambda r: r.update(split="train", limit=100_000)),
+        "limit must be null or a whole number from 1 to 1000",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "tamper", "expected"), MORE_REJECTED, ids=[c[0] for c in MORE_REJECTED])
+@pytest.mark.parametrize(
+    ("case", "tamper", "expected"), MORE_REJECTED, ids=[c[0] for c in MORE_REJECTED]
+)
 def test_bench__verify_rejects_more_tampering(
     run_copy: Path, case: str, tamper: Callable[[Path], None], expected: str
 ) -> None:
@@ -420,7 +651,9 @@ def test_bench__a_crashing_replay_is_a_problem_not_a_crash(
     monkeypatch.setattr(verify, "replay_one", boom)
     assert bench_main("verify", str(run_copy), "--workers", "1", "--quiet", "--replay-only") == 1
     out = capsys.readouterr()
-    assert "the replay raised MemoryError: the env blew up" in out.out and "Traceback" not in out.err
+    assert (
+        "the replay raised MemoryError: the env blew up" in out.out and "Traceback" not in out.err
+    )
 
 
 def test_bench__the_board_shows_recomputed_numbers(run_copy: Path) -> None:
@@ -430,12 +663,21 @@ def test_bench__the_board_shows_recomputed_numbers(run_copy: Path) -> None:
     _save(run_copy, results=results)
     with Runner(1) as runner:
         report = verify_run(run_copy, runner)
-    assert report.ok and report.results["overall"]["tasks"] == 3 and isinstance(report.results["overall"]["tasks"], int)
+    assert (
+        report.ok
+        and report.results["overall"]["tasks"] == 3
+        and isinstance(report.results["overall"]["tasks"], int)
+    )
 
 
-def test_bench__run_refuses_settings_verify_would_refuse(capsys: pytest.CaptureFixture[str]) -> None:
+def test_bench__run_refuses_settings_verify_would_refuse(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert bench_main("run", "--agent", "random", "--env", CS, "--trials", "33") == 2
-    assert "not a valid run: trials must be a whole number from 1 to 32, got 33" in capsys.readouterr().err
+    assert (
+        "not a valid run: trials must be a whole number from 1 to 32, got 33"
+        in capsys.readouterr().err
+    )
     assert bench_main("run", "--agent", "random", "--env", CS, "--seed", "-1") == 2
     assert "seed must be a whole number from 0" in capsys.readouterr().err
 
@@ -454,7 +696,9 @@ def test_bench__verify_stops_at_its_time_budget(
 
     # The stuck replay is a module-level function the workers import by name: it reaches them
     # whether they are forked or spawned (pytest-xdist's threads make the runner spawn).
-    monkeypatch.setattr(verify, "replay_group", stuck_group if workers == 2 else verify.replay_group)
+    monkeypatch.setattr(
+        verify, "replay_group", stuck_group if workers == 2 else verify.replay_group
+    )
     monkeypatch.setattr(verify, "SECONDS_BASE", 1.0 if workers == 2 else -1.0)
     monkeypatch.setattr(verify, "SECONDS_PER_EPISODE", 0.0)
     start = time.monotonic()
@@ -474,7 +718,23 @@ def test_bench__unasked_verify_imports_no_agent_code_a_run_names(tmp_path: Path)
     from utility_gym.bench.verify import RERUN_WHERE_POSSIBLE
 
     run = tmp_path / "slow"
-    assert bench_main("run", "--agent", "bench_helpers:SlowOracle", "--env", CS, "--limit", "1", "--workers", "1", "--out", str(run), *QUICK) == 0
+    assert (
+        bench_main(
+            "run",
+            "--agent",
+            "bench_helpers:SlowOracle",
+            "--env",
+            CS,
+            "--limit",
+            "1",
+            "--workers",
+            "1",
+            "--out",
+            str(run),
+            *QUICK,
+        )
+        == 0
+    )
     results, records = _load(run)
     results["agent"]["spec"] = "json.tool:main"  # a module whose import is not the agent's
     results["agent"]["classes"][CS] = results["envs"][CS]["agent_class"] = "json.tool:main"

@@ -75,8 +75,8 @@ def test_bench__verify_catches_a_dropped_episode(run_copy: Path) -> None:
     _write_lines(run_copy, records)
     problems = _problems(run_copy)
     assert (
-        f"{dropped['env_id']} {dropped['task_id']} trial {dropped['trial']}: episode missing from trajectories.jsonl"
-        in problems
+        f"{dropped['env_id']} {dropped['task_id']} trial {dropped['trial']}: episode missing from "
+        "trajectories.jsonl" in problems
     )
 
 

@@ -26,7 +26,7 @@ def test_instructions__counts_each_reset_and_tool_call_against_taxi(tmp_path):
     _valgrind_or_skip()
     out = tmp_path / "instr.json"
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--env", "utility/Ticketing-v1", "--size", "small", "--steps", "10", "--resets", "5",
+        [sys.executable, str(SCRIPT), "--env", "utility/Ticketing-v1", "--size", "small", "--steps", "10", "--resets", "5",  # noqa: E501
          "--jobs", "1", "--json", str(out)],
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
@@ -34,7 +34,8 @@ def test_instructions__counts_each_reset_and_tool_call_against_taxi(tmp_path):
     figures = json.loads(out.read_text())
     taxi = figures["taxi"]
     assert taxi["n"] == 200
-    # A Taxi step is some tens of thousands of instructions; a count of 0 means nothing was collected.
+    # A Taxi step is some tens of thousands of instructions; a count of 0 means nothing was
+    # collected.
     assert 10_000 < taxi["median"] < 500_000
     env = figures["envs"]["utility/Ticketing-v1"]
     assert env["reset"]["n"] == 5 and env["tool"]["n"] == 10
@@ -46,7 +47,9 @@ def test_instructions__counts_each_reset_and_tool_call_against_taxi(tmp_path):
 
 
 def test_instructions__usage_errors_say_what_to_fix():
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--steps", "3"], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--steps", "3"], capture_output=True, text=True, check=False
+    )
     if shutil.which("valgrind") is None:
         assert proc.returncode == 2 and "apt-get install valgrind" in proc.stderr
     else:

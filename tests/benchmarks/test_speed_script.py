@@ -15,7 +15,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "speed.py"
 def test_speed__every_figure_in_microseconds_taxi_steps_and_at_the_reference_speed(tmp_path):
     out = tmp_path / "speed.json"
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--env", "utility/CustomerService-v1", "--size", "small", "--repeats", "150", "--json", str(out)],
+        [sys.executable, str(SCRIPT), "--env", "utility/CustomerService-v1", "--size", "small", "--repeats", "150", "--json", str(out)],  # noqa: E501
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -27,7 +27,9 @@ def test_speed__every_figure_in_microseconds_taxi_steps_and_at_the_reference_spe
     for key in ("reset_new_task", "reset_cached_task", "step_tool_call", "step_user_turn"):
         figure = env[key]
         assert figure["n"] > 0 and figure["median_us"] > 0
-        assert figure["median_us_at_reference"] == pytest.approx(figure["median_taxi_steps"] * 1e6 / results["reference_taxi_steps_per_s"])
+        assert figure["median_us_at_reference"] == pytest.approx(
+            figure["median_taxi_steps"] * 1e6 / results["reference_taxi_steps_per_s"]
+        )
     assert env["step_tool_call"]["n"] == 150
     assert env["episode_loop"]["taxi_steps_per_s"] > 0
     assert "target < 100 µs: " in proc.stdout and "at 141k Taxi/s" in proc.stdout

@@ -52,7 +52,9 @@ def test_caches__long_lived_objects_are_frozen_once_per_key(monkeypatch):
     assert calls == ["freeze", "freeze"]
 
 
-@pytest.mark.parametrize("text_env", ["utility/WebShop-v1", "utility/CustomerService-v1", "utility/Ticketing-v1"])
+@pytest.mark.parametrize(
+    "text_env", ["utility/WebShop-v1", "utility/CustomerService-v1", "utility/Ticketing-v1"]
+)
 def test_caches__episodes_leave_no_cyclic_garbage(text_env):
     env = gym.make(text_env, size="small")
     try:
@@ -64,7 +66,12 @@ def test_caches__episodes_leave_no_cyclic_garbage(text_env):
         try:
             for seed in range(100, 110):
                 env.reset(seed=seed)
-                for action in ("Hello, how can I help?", '{"name": "nope", "arguments": {}}', "search[lamp]", "click[1]"):
+                for action in (
+                    "Hello, how can I help?",
+                    '{"name": "nope", "arguments": {}}',
+                    "search[lamp]",
+                    "click[1]",
+                ):
                     env.step(action)
             gc.collect()
             kinds = sorted({type(o).__name__ for o in gc.garbage})

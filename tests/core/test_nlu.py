@@ -40,11 +40,24 @@ from utility_gym.envs.web_shop.lexicon import SLOT_PATTERNS as SHOP_SLOTS
 CORPUS_PATH = Path(__file__).parent / "data" / "agent_utterances.jsonl"
 
 # The corpus mixes the three domains' conversations: it is read with all their words at once.
-LEXICON = CS_LEXICON.extend(IT_LEXICON.slot_patterns, IT_LEXICON.action_patterns, IT_LEXICON.id_slots, IT_LEXICON.item_actions,
-                            IT_LEXICON.labels)
-LEXICON = LEXICON.extend(SHOP_SLOTS, SHOP_ACTIONS, SHOP_LEXICON.id_slots, SHOP_LEXICON.item_actions,  # not per-dimension options
-                         SHOP_LEXICON.labels)
-DOMAIN_LEXICONS = {"ticketing": IT_LEXICON, "customer_service": CS_LEXICON}  # lines only one domain says ("a replacement" laptop)
+LEXICON = CS_LEXICON.extend(
+    IT_LEXICON.slot_patterns,
+    IT_LEXICON.action_patterns,
+    IT_LEXICON.id_slots,
+    IT_LEXICON.item_actions,
+    IT_LEXICON.labels,
+)
+LEXICON = LEXICON.extend(
+    SHOP_SLOTS,
+    SHOP_ACTIONS,
+    SHOP_LEXICON.id_slots,
+    SHOP_LEXICON.item_actions,  # not per-dimension options
+    SHOP_LEXICON.labels,
+)
+DOMAIN_LEXICONS = {
+    "ticketing": IT_LEXICON,
+    "customer_service": CS_LEXICON,
+}  # lines only one domain says ("a replacement" laptop)
 SLOTS = tuple(LEXICON.slot_patterns)
 ACTIONS = tuple(LEXICON.action_patterns)
 
@@ -95,7 +108,9 @@ def test_corpus_utterance(case: dict) -> None:
         assert want_kinds <= got_kinds, context
     for kind, target in want:
         if target is not None:
-            assert any(a.kind == kind and _target(a) == target for a in reading.acts), f"missing {kind}({target}): {context}"
+            assert any(a.kind == kind and _target(a) == target for a in reading.acts), (
+                f"missing {kind}({target}): {context}"
+            )
     assert list(reading.grounding.ids) == case["ids"], context
     assert list(reading.grounding.amounts) == [float(x) for x in case["amounts"]], context
     if "question" in case:
@@ -143,7 +158,9 @@ def test_negation_wins_over_outcome() -> None:
 
 def test_confirm_your_slot_is_a_request_not_a_confirmation() -> None:
     assert _show(read("Can you confirm your email?")) == [("request", "email")]
-    assert _show(read("Can you confirm the new address is 12 Elm St, Austin TX 78701?")) == [("confirm", "change_address")]
+    assert _show(read("Can you confirm the new address is 12 Elm St, Austin TX 78701?")) == [
+        ("confirm", "change_address")
+    ]
 
 
 def test_several_requests_come_out_in_order() -> None:
@@ -154,13 +171,20 @@ def test_several_requests_come_out_in_order() -> None:
 
 def test_acts_are_in_order_of_appearance() -> None:
     assert _show(read("Done! Anything else?")) == [("inform", None), ("ask_more", None)]
-    assert [a.kind for a in read("Thanks! Your order #W1003 has been cancelled. Anything else?").acts] == [
-        "thank", "inform", "ask_more",
+    assert [
+        a.kind for a in read("Thanks! Your order #W1003 has been cancelled. Anything else?").acts
+    ] == [
+        "thank",
+        "inform",
+        "ask_more",
     ]
 
 
 def test_summary_then_go_ahead_is_one_proposal() -> None:
-    text = "Here's what I'll do:\n- Cancel order #W1001\n- Refund $52.10 to your Visa\n\nShall I proceed?"
+    text = (
+        "Here's what I'll do:\n- Cancel order #W1001\n- Refund $52.10 to your Visa\n\nShall I "
+        "proceed?"
+    )
     reading = read(text)
     assert reading.kinds == {"confirm"}
     assert reading.actions("confirm") == ("cancel", "refund")
@@ -168,7 +192,9 @@ def test_summary_then_go_ahead_is_one_proposal() -> None:
 
 
 def test_alternative_after_refusal_is_an_offer() -> None:
-    reading = read("I can't cancel it since it has shipped. Would you like me to start a return instead?")
+    reading = read(
+        "I can't cancel it since it has shipped. Would you like me to start a return instead?"
+    )
     assert reading.kinds == {"refuse", "offer"}
     assert reading.actions("refuse") == ("cancel",) and reading.actions("offer") == ("return",)
 
@@ -247,14 +273,24 @@ def test_id_formats_are_normalized() -> None:
         "Employee EMP-0042 has asset AST-00123; product SKU-12345. Also order 55512."
     )
     assert extract_grounding(text).ids == (
-        "W1001", "W1002", "1001", "W1003", "INC0012345", "REQ0001234", "TKT-123", "EMP-0042", "AST-00123", "SKU-12345",
+        "W1001",
+        "W1002",
+        "1001",
+        "W1003",
+        "INC0012345",
+        "REQ0001234",
+        "TKT-123",
+        "EMP-0042",
+        "AST-00123",
+        "SKU-12345",
         "55512",
     )
 
 
 def test_zip_id_year_amount_and_phone_are_told_apart() -> None:
     g = extract_grounding(
-        "Ship to 90210 (or 02134-1234) by 2026; order #W12345 for $12345.00; call 555-123-4567 or (555) 987-6543. "
+        "Ship to 90210 (or 02134-1234) by 2026; order #W12345 for $12345.00; call 555-123-4567 or "
+        "(555) 987-6543. "
         "Ticket 42, Visa ending 4242, 2 items, quantity 3."
     )
     assert g.zips == ("90210", "02134")
@@ -288,18 +324,25 @@ def test_date_formats(text: str) -> None:
 
 
 def test_dates_are_deduplicated_and_validated() -> None:
-    g = extract_grounding("Placed 11/02/2026, shipped Nov 4, 2026, delivered 2026-11-04. Not a date: 2026-02-30, 13/13/2026.")
+    g = extract_grounding(
+        "Placed 11/02/2026, shipped Nov 4, 2026, delivered 2026-11-04. Not a date: 2026-02-30, "
+        "13/13/2026."
+    )
     assert g.dates == ("2026-11-02", "2026-11-04")
 
 
 def test_emails_are_lowercased_and_ordered() -> None:
-    g = extract_grounding("Write to John.Doe+tag@Example.co.uk. or ops@acme.io; not a@b, not @handle.")
+    g = extract_grounding(
+        "Write to John.Doe+tag@Example.co.uk. or ops@acme.io; not a@b, not @handle."
+    )
     assert g.emails == ("john.doe+tag@example.co.uk", "ops@acme.io")
     assert g.ids == () and g.zips == ()
 
 
 def test_numbers_skip_list_markers_units_and_values() -> None:
-    g = extract_grounding("1. Add 2 items\n2. Pick the 64GB model\n3. Pay $5 at 10:30 for 3 licenses")
+    g = extract_grounding(
+        "1. Add 2 items\n2. Pick the 64GB model\n3. Pay $5 at 10:30 for 3 licenses"
+    )
     assert g.numbers == (2, 3)
     assert g.amounts == (5.0,)
 
@@ -320,11 +363,13 @@ ODD_INPUTS = [
     "\x00",
     "order\x00#W1001\x00cancel\x00",
     "\u202eplease confirm your email\u202c",
-    "\u0645\u0631\u062d\u0628\u0627\u060c \u0643\u064a\u0641 \u064a\u0645\u0643\u0646\u0646\u064a \u0645\u0633\u0627\u0639\u062f\u062a\u0643\u061f",
-    "\u05e9\u05dc\u05d5\u05dd! \u05de\u05d4 \u05de\u05e1\u05e4\u05e8 \u05d4\u05d4\u05d6\u05de\u05e0\u05d4?",
-    "Z\u0351\u036b\u0343\u036a\u0302\u036b\u033d\u034f\u0334\u0319\u0324\u031e\u0349\u035a\u032f\u031e\u0320\u034d A\u036b\u0357\u0334\u0362\u0335\u031c\u0330\u0354 L\u0368\u0367\u0369\u0358\u0320 G\u0311\u0357\u030e\u0305\u035b\u0341\u0334\u033b\u0348\u034d\u0354\u0339 O",
+    "\u0645\u0631\u062d\u0628\u0627\u060c \u0643\u064a\u0641 \u064a\u0645\u0643\u0646\u0646\u064a "
+    "\u0645\u0633\u0627\u0639\u062f\u062a\u0643\u061f",
+    "\u05e9\u05dc\u05d5\u05dd! \u05de\u05d4 \u05de\u05e1\u05e4\u05e8 "
+    "\u05d4\u05d4\u05d6\u05de\u05e0\u05d4?",
+    "Z\u0351\u036b\u0343\u036a\u0302\u036b\u033d\u034f\u0334\u0319\u0324\u031e\u0349\u035a\u032f\u031e\u0320\u034d A\u036b\u0357\u0334\u0362\u0335\u031c\u0330\u0354 L\u0368\u0367\u0369\u0358\u0320 G\u0311\u0357\u030e\u0305\u035b\u0341\u0334\u033b\u0348\u034d\u0354\u0339 O",  # noqa: E501
     "e\u0301mail? ca\u0301ncel",
-    "\U0001F600\U0001F44B\u2705\u2714\ufe0f" * 50,
+    "\U0001f600\U0001f44b\u2705\u2714\ufe0f" * 50,
     "\ud800\udfff lone surrogates \udc00",
     "\ufeffHello\u200b\u200d there",
     "\uff37\uff11\uff10\uff10\uff11\uff1f",
@@ -406,14 +451,17 @@ def test_pathological_inputs_finish(name: str) -> None:
 def test_fuzz_never_raises() -> None:
     rng = random.Random(20261128)
     pieces = [c["text"] for c in CORPUS] + ODD_INPUTS
-    alphabet = string.printable + "\u2019\u201c\u2014\u2022\u00a0\u0301\u202e\u0645\u05e9\U0001F600\x00#$\u20ac@"
+    alphabet = (
+        string.printable
+        + "\u2019\u201c\u2014\u2022\u00a0\u0301\u202e\u0645\u05e9\U0001f600\x00#$\u20ac@"
+    )
     for _ in range(300):
         parts = []
         for _ in range(rng.randint(1, 4)):
             if rng.random() < 0.6:
                 src = rng.choice(pieces)
                 a = rng.randrange(len(src) + 1)
-                parts.append(src[a:a + rng.randint(0, 120)])
+                parts.append(src[a : a + rng.randint(0, 120)])
             else:
                 parts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))))
         text = "".join(parts)
@@ -453,7 +501,11 @@ def test_extend_rejects_a_bad_fragment_early() -> None:
 
 def test_trigger_keys_cover_every_default_pattern() -> None:
     # A pattern without trigger keys would be scanned everywhere (correct, but slow).
-    tables = list(nlu_markers._MARKER_TABLE) + list(DEFAULT_LEXICON._slot_table) + list(DEFAULT_LEXICON._action_table)
+    tables = (
+        list(nlu_markers._MARKER_TABLE)
+        + list(DEFAULT_LEXICON._slot_table)
+        + list(DEFAULT_LEXICON._action_table)
+    )
     assert [name for name, gated in tables if gated.keys is None] == []
     gated = nlu_dispatch._Gated(re.compile(r"(?:ok(?:ay)? to|'re|hi\s+there)"))
     assert gated.keys == frozenset({"ok", "okay", "re", "hi"})
@@ -484,7 +536,17 @@ def test_trigger_keys_read_the_lexicon_syntax(pattern: str, keys: set[str]) -> N
 
 @pytest.mark.parametrize(
     "pattern",
-    [r"x*", r".bc", r"\wbc", r"[^x]bc", r"[\x00-\x7f]bc", r"(a)\1", r"(?x) a b", r"(?(1)a|b)", r"\u00e9"],
+    [
+        r"x*",
+        r".bc",
+        r"\wbc",
+        r"[^x]bc",
+        r"[\x00-\x7f]bc",
+        r"(a)\1",
+        r"(?x) a b",
+        r"(?(1)a|b)",
+        r"\u00e9",
+    ],
 )
 def test_trigger_keys_give_up_where_a_start_is_unbounded(pattern: str) -> None:
     # Empty matches, wide classes, backreferences and syntax outside the subset: scanned
@@ -492,20 +554,45 @@ def test_trigger_keys_give_up_where_a_start_is_unbounded(pattern: str) -> None:
     assert nlu_triggers.trigger_keys(pattern) is None
 
 
-
 # --------------------------------------------------------------------------------------------
 # The user's side: paraphrase bank
 # --------------------------------------------------------------------------------------------
 
 REQUIRED_TEMPLATE_KEYS = (
-    "inform_slot", "dont_know", "affirm", "deny", "deny_correct", "thanks_bye", "thanks_next", "give_up",
-    "repeat_request", "acknowledge", "accept_refusal", "push_back", "already_said", "clarify_unknown",
-    "accept_offer", "decline_offer", "wait_ack", "deny_value", "ask_what", "ask_detail", "choose", "ask_reason",
+    "inform_slot",
+    "dont_know",
+    "affirm",
+    "deny",
+    "deny_correct",
+    "thanks_bye",
+    "thanks_next",
+    "give_up",
+    "repeat_request",
+    "acknowledge",
+    "accept_refusal",
+    "push_back",
+    "already_said",
+    "clarify_unknown",
+    "accept_offer",
+    "decline_offer",
+    "wait_ack",
+    "deny_value",
+    "ask_what",
+    "ask_detail",
+    "choose",
+    "ask_reason",
     "no_preference",
 )
-SAMPLE_VALUES = {"slot_label": "zip code", "value": "90210", "request": "I need to return a kettle.",
-                 "reference": "the address I gave you last time", "correction": "the refund should go to my store credit",
-                 "said": "original card", "detail": "where will the refund go", "choice": "the store credit"}
+SAMPLE_VALUES = {
+    "slot_label": "zip code",
+    "value": "90210",
+    "request": "I need to return a kettle.",
+    "reference": "the address I gave you last time",
+    "correction": "the refund should go to my store credit",
+    "said": "original card",
+    "detail": "where will the refund go",
+    "choice": "the store credit",
+}
 
 
 def test_every_template_key_has_paraphrases() -> None:
@@ -531,7 +618,11 @@ def test_templates_format_with_their_documented_placeholders(key: str) -> None:
 def test_render_user_is_deterministic_for_a_seeded_rng() -> None:
     def draws(seed: int) -> list[str]:
         rng = random.Random(seed)
-        return [render_user(key, rng, **SAMPLE_VALUES) for key in REQUIRED_TEMPLATE_KEYS for _ in range(3)]
+        return [
+            render_user(key, rng, **SAMPLE_VALUES)
+            for key in REQUIRED_TEMPLATE_KEYS
+            for _ in range(3)
+        ]
 
     assert draws(7) == draws(7)
     assert draws(7) != draws(8)

@@ -1,4 +1,5 @@
-"""The oracle replay that gives a task's expected changes skips pure look-ups, and loses nothing by it."""
+"""The oracle replay that gives a task's expected changes skips pure look-ups, and loses nothing by
+it."""
 
 from __future__ import annotations
 

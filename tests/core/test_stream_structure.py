@@ -21,16 +21,22 @@ STREAM_IDS = ("utility/CustomerService-v1", "utility/Ticketing-v1")
 def test_plan__follow_ups_come_after_their_anchor_and_one_event_falls_mid_stream() -> None:
     for seed in range(20):
         plan = build_plan("d", seed, 10, ["a", "b", "c"], [("f", "a")], ["e1", "e2"])
-        assert plan == build_plan("d", seed, 10, ["a", "b", "c"], [("f", "a")], ["e1", "e2"])  # seeded
+        assert plan == build_plan(
+            "d", seed, 10, ["a", "b", "c"], [("f", "a")], ["e1", "e2"]
+        )  # seeded
         follow_ups = [(i, p) for i, p in enumerate(plan) if "after" in p]
         assert len(follow_ups) == 2
         for i, p in follow_ups:
             anchor = plan[p["after"]]
-            assert p["template"] == "f" and anchor["template"] == "a" and anchor["anchor_for"] == "f"
+            assert (
+                p["template"] == "f" and anchor["template"] == "a" and anchor["anchor_for"] == "f"
+            )
             assert i - p["after"] >= 2
         events = [i for i, p in enumerate(plan) if "events" in p]
         assert len(events) == 1 and 3 <= events[0] <= 6
-    assert all("events" not in p for p in build_plan("d", 0, 3, ["a"], [], ["e1"]))  # too short for an event
+    assert all(
+        "events" not in p for p in build_plan("d", 0, 3, ["a"], [], ["e1"])
+    )  # too short for an event
 
 
 @pytest.mark.parametrize("domain_id", STREAM_IDS)
@@ -43,7 +49,10 @@ def test_streams__oracle_solves_every_position_and_its_isolated_twin(domain_id: 
         info = stream.unwrapped.stream_info()
         assert result.success, (position, result.task_id, result.grade)
         options = stream.unwrapped.isolated_options()
-        assert options["task"].task_id == result.task_id and options["world_events"] == info["world_events"]
+        assert (
+            options["task"].task_id == result.task_id
+            and options["world_events"] == info["world_events"]
+        )
         alone = run_episode(isolated, OracleAgent(isolated), seed=position, options=options)
         assert alone.success, (position, result.task_id, alone.grade)
         seen_follow_up |= info["follows_position"] is not None
@@ -63,22 +72,33 @@ def test_world_event__revises_the_policy_and_the_tools_enforce_it() -> None:
         if position < at:
             assert info["stream"]["events"] == [] and "Policy revision" not in info["policy"]
     assert [e["name"] for e in info["stream"]["events"]] == ["return_window_14_days"]
-    assert "within **14 days**" in info["policy"] and info["policy"].startswith(u.domain.policy.rstrip("\n"))
+    assert "within **14 days**" in info["policy"] and info["policy"].startswith(
+        u.domain.policy.rstrip("\n")
+    )
     assert read_setting(u.world.conn, "return_window_days", 30) == 14
     # An order delivered 20 days ago: returnable in the pristine world, not after the revision.
     now = datetime.fromisoformat(u.template.meta["now"])
     row = u.world.conn.execute(
-        "SELECT o.id, o.customer_id FROM orders o WHERE o.status = 'delivered' AND o.delivered_at BETWEEN ? AND ? LIMIT 1",
+        "SELECT o.id, o.customer_id FROM orders o WHERE o.status = 'delivered' AND o.delivered_at "
+        "BETWEEN ? AND ? LIMIT 1",
         ((now - timedelta(days=25)).isoformat(), (now - timedelta(days=15)).isoformat()),
     ).fetchone()
     assert row is not None
     u.episode.tool_state["customer_id"] = row[1]
-    item = u.world.conn.execute("SELECT id FROM order_items WHERE order_id = ? AND status = 'ordered'", (row[0],)).fetchone()[0]
-    out = u.toolbox.call(u._ctx, "return_delivered_order_items", {"order_id": row[0], "item_ids": [item], "refund_to": "original_payment"})
+    item = u.world.conn.execute(
+        "SELECT id FROM order_items WHERE order_id = ? AND status = 'ordered'", (row[0],)
+    ).fetchone()[0]
+    out = u.toolbox.call(
+        u._ctx,
+        "return_delivered_order_items",
+        {"order_id": row[0], "item_ids": [item], "refund_to": "original_payment"},
+    )
     assert not out.ok and "14 days" in out.error
     # The next episode still shows the revision; the event is not repeated.
     _, info = env.reset()
-    assert info["stream"]["events"] == [] and info["stream"]["world_events"] == ["return_window_14_days"]
+    assert info["stream"]["events"] == [] and info["stream"]["world_events"] == [
+        "return_window_14_days"
+    ]
     assert "within **14 days**" in info["policy"]
     assert revised_policy("P", []) == "P"
     env.close()
@@ -90,7 +110,13 @@ def test_follow_up__exists_only_in_a_stream_and_the_user_refers_back_instead_of_
         env.unwrapped.make_task("same_address_again", 3)
     with pytest.raises(NoTask, match="only in a stream"):
         env.reset(options={"task_id": "customer_service/same_address_again/3"})
-    stream = gym.make("utility/CustomerService-v1", size="small", mode="stream", stream_length=10, render_mode="ansi")
+    stream = gym.make(
+        "utility/CustomerService-v1",
+        size="small",
+        mode="stream",
+        stream_length=10,
+        render_mode="ansi",
+    )
     plan = stream.unwrapped.stream_plan(4, 10)
     target = next(i for i, p in enumerate(plan) if "after" in p)
     for position in range(target):
@@ -112,7 +138,9 @@ def _verification(task):
 
 
 def test_substitute_ids__maps_whole_ids_only() -> None:
-    got = substitute_ids({"t": ("INC0000012 and INC00000123", ["RT1"])}, {"INC0000012": "INC0000009"})
+    got = substitute_ids(
+        {"t": ("INC0000012 and INC00000123", ["RT1"])}, {"INC0000012": "INC0000009"}
+    )
     assert got == {"t": ("INC0000009 and INC00000123", ["RT1"])}
 
 
@@ -133,24 +161,59 @@ def test_memory_agent__recalls_what_the_same_user_said_in_an_earlier_conversatio
     inner = _Echo()
     memory = MemoryAgent(inner)
     memory.reset()
-    memory.act("user: I've moved, please change the address of order #W100.", {"events": [
-        {"role": "user", "content": "I've moved, please change the address of order #W100."}]})
-    memory.act("user: ann@example.com", {"events": [{"role": "user", "content": "ann@example.com"}]})
-    memory.act("", {"events": [{"role": "tool", "name": "find", "content": '{"customer_id": "C1", "email": "ann@example.com"}'}]})
+    memory.act(
+        "user: I've moved, please change the address of order #W100.",
+        {
+            "events": [
+                {"role": "user", "content": "I've moved, please change the address of order #W100."}
+            ]
+        },
+    )
+    memory.act(
+        "user: ann@example.com", {"events": [{"role": "user", "content": "ann@example.com"}]}
+    )
+    memory.act(
+        "",
+        {
+            "events": [
+                {
+                    "role": "tool",
+                    "name": "find",
+                    "content": '{"customer_id": "C1", "email": "ann@example.com"}',
+                }
+            ]
+        },
+    )
     memory._ep.last_message = "What is the new shipping address?"
-    memory.act("user: 12 Oak Street, Austin, TX 78701", {"events": [{"role": "user", "content": "12 Oak Street, Austin, TX 78701"}]})
+    memory.act(
+        "user: 12 Oak Street, Austin, TX 78701",
+        {"events": [{"role": "user", "content": "12 Oak Street, Austin, TX 78701"}]},
+    )
     memory.learn({"success": True})
     assert len(memory.conversations) == 1 and "c1" in memory.conversations[0].identities
 
     for recall in (True, False):
         memory.recall_conversations = recall
         memory.reset()
-        memory.act("user: Please send order #W200 to the same new address as last time.", {"events": [
-            {"role": "user", "content": "Please send order #W200 to the same new address as last time."}]})
-        memory.act("", {"events": [{"role": "tool", "name": "find", "content": '{"customer_id": "C1"}'}]})
+        memory.act(
+            "user: Please send order #W200 to the same new address as last time.",
+            {
+                "events": [
+                    {
+                        "role": "user",
+                        "content": "Please send order #W200 to the same new address as last time.",
+                    }
+                ]
+            },
+        )
+        memory.act(
+            "", {"events": [{"role": "tool", "name": "find", "content": '{"customer_id": "C1"}'}]}
+        )
         memory._ep.last_message = "Sure. What is the new shipping address?"
-        memory.act("user: It's the one I gave you last time.", {"events": [
-            {"role": "user", "content": "It's the one I gave you last time."}]})
+        memory.act(
+            "user: It's the one I gave you last time.",
+            {"events": [{"role": "user", "content": "It's the one I gave you last time."}]},
+        )
         recalled = [o for o in inner.seen if RECALLED in o]
         assert bool(recalled) == recall
         if recall:
@@ -158,12 +221,19 @@ def test_memory_agent__recalls_what_the_same_user_said_in_an_earlier_conversatio
     # A stranger who refers to "last time" gets nothing recalled.
     memory.recall_conversations = True
     memory.reset()
-    memory.act("user: same address as last time please", {"events": [{"role": "user", "content": "same address as last time please"}]})
+    memory.act(
+        "user: same address as last time please",
+        {"events": [{"role": "user", "content": "same address as last time please"}]},
+    )
     assert not any(RECALLED in o for o in inner.seen)
 
 
-@pytest.mark.parametrize("domain_id", ("utility/CustomerServiceStream-v1", "utility/TicketingStream-v1"))
-def test_stream_benchmark__memory_gains_from_familiarity_and_the_heuristic_does_not(domain_id: str) -> None:
+@pytest.mark.parametrize(
+    "domain_id", ("utility/CustomerServiceStream-v1", "utility/TicketingStream-v1")
+)
+def test_stream_benchmark__memory_gains_from_familiarity_and_the_heuristic_does_not(
+    domain_id: str,
+) -> None:
     _, heuristic, _ = run_stream_benchmark(domain_id, "heuristic", 3, 10, size="small")
     _, memory, _ = run_stream_benchmark(domain_id, "memory", 3, 10, size="small")
     assert heuristic["familiarity_gain_ci"][0] <= 0.0 <= heuristic["familiarity_gain_ci"][1]

@@ -115,7 +115,8 @@ env = gym.make("utility/CustomerService-v1", size="small", mode="stream", stream
 out = []
 for i in range(10):
     r = run_episode(env, OracleAgent(env), seed=21 if i == 0 else None, record=True)
-    out.append([r.task_id, r.success, [s.get("observation") for s in r.steps], env.unwrapped.stream_info()])
+    observations = [s.get("observation") for s in r.steps]
+    out.append([r.task_id, r.success, observations, env.unwrapped.stream_info()])
 print(json.dumps(out))
 """
 
@@ -124,14 +125,19 @@ def test_streams__same_seed_same_stream_across_processes() -> None:
     runs = []
     for hash_seed in ("1", "2"):
         proc = subprocess.run(
-            [sys.executable, "-c", _SCRIPT], capture_output=True, text=True, timeout=300,
+            [sys.executable, "-c", _SCRIPT],
+            capture_output=True,
+            text=True,
+            timeout=300,
             env={"PYTHONHASHSEED": hash_seed, "PATH": "/usr/bin:/bin"},
         )
         assert proc.returncode == 0, proc.stderr[-2000:]
         runs.append(json.loads(proc.stdout))
     assert runs[0] == runs[1]
     assert len({r[0] for r in runs[0]}) >= 2
-    assert any(r[3]["events"] for r in runs[0]) and any(r[3]["follows_position"] is not None for r in runs[0])
+    assert any(r[3]["events"] for r in runs[0]) and any(
+        r[3]["follows_position"] is not None for r in runs[0]
+    )
 
 
 def test_streams__bad_stream_arguments_are_explained() -> None:

@@ -44,7 +44,8 @@ def find_orders(
         The matching orders.
     """
     rows = ctx.all(
-        "SELECT id, status, total FROM orders WHERE customer_id = ? AND status = ? AND total >= ? ORDER BY id",
+        "SELECT id, status, total FROM orders WHERE customer_id = ? AND status = ? AND total >= ? "
+        "ORDER BY id",
         (customer_id, status, min_total),
     )
     return rows[:limit] if limit is not None else rows
@@ -63,7 +64,9 @@ def cancel_order(ctx: ToolContext, order_id: str) -> dict:
     ctx.db.execute("UPDATE orders SET status = 'cancelled' WHERE id = ?", (order_id,))
     ctx.state["last_cancelled"] = order_id
     if row["status"] != "pending":
-        raise ToolError(f"order {order_id} is {row['status']}; only pending orders can be cancelled")
+        raise ToolError(
+            f"order {order_id} is {row['status']}; only pending orders can be cancelled"
+        )
     return {"order_id": order_id, "status": "cancelled"}
 
 
@@ -96,10 +99,16 @@ def toolbox() -> Toolbox:
 def ctx():
     db = sqlite3.connect(":memory:", isolation_level=None)
     db.row_factory = sqlite3.Row
-    db.execute("CREATE TABLE orders (id TEXT PRIMARY KEY, customer_id TEXT, status TEXT, total REAL)")
+    db.execute(
+        "CREATE TABLE orders (id TEXT PRIMARY KEY, customer_id TEXT, status TEXT, total REAL)"
+    )
     db.executemany(
         "INSERT INTO orders VALUES (?, ?, ?, ?)",
-        [("W1", "C1", "pending", 10.0), ("W2", "C1", "shipped", 20.0), ("W3", "C2", "pending", 5.0)],
+        [
+            ("W1", "C1", "pending", 10.0),
+            ("W2", "C1", "shipped", 20.0),
+            ("W3", "C2", "pending", 5.0),
+        ],
     )
     yield ToolContext(db, {"verified": "C1"}, "2025-01-15")
     db.close()
@@ -117,22 +126,46 @@ def test_tools__schema_is_openai_function_format():
     assert schema["type"] == "function"
     fn = schema["function"]
     assert fn["name"] == "find_orders"
-    assert fn["description"] == "Find a customer's orders. Longer explanation that is part of the description."
+    assert (
+        fn["description"]
+        == "Find a customer's orders. Longer explanation that is part of the description."
+    )
     params = fn["parameters"]
     assert params["type"] == "object"
     assert params["additionalProperties"] is False
     assert params["required"] == ["customer_id"]
-    assert list(params["properties"]) == ["customer_id", "status", "limit", "min_total", "include_items", "tags"]
+    assert list(params["properties"]) == [
+        "customer_id",
+        "status",
+        "limit",
+        "min_total",
+        "include_items",
+        "tags",
+    ]
 
 
 def test_tools__schema_types_enums_and_descriptions():
     props = find_orders.schema["function"]["parameters"]["properties"]
-    assert props["customer_id"] == {"type": "string", "description": 'The customer\'s id, such as "C1".'}
-    assert props["status"] == {"type": "string", "enum": ["pending", "shipped"], "description": "Only orders in this state."}
-    assert props["limit"] == {"type": "integer", "description": "At most this many orders; none means all of them."}
+    assert props["customer_id"] == {
+        "type": "string",
+        "description": 'The customer\'s id, such as "C1".',
+    }
+    assert props["status"] == {
+        "type": "string",
+        "enum": ["pending", "shipped"],
+        "description": "Only orders in this state.",
+    }
+    assert props["limit"] == {
+        "type": "integer",
+        "description": "At most this many orders; none means all of them.",
+    }
     assert props["min_total"]["type"] == "number"
     assert props["include_items"]["type"] == "boolean"
-    assert props["tags"] == {"type": "array", "items": {"type": "string"}, "description": "Labels to filter by."}
+    assert props["tags"] == {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Labels to filter by.",
+    }
 
 
 def test_tools__decorator_options():
@@ -185,32 +218,92 @@ def test_tools__toolbox_lists_schemas_in_order(toolbox):
 @pytest.mark.parametrize(
     ("name", "arguments", "message"),
     [
-        ("cancel", {}, "unknown tool 'cancel'; available: bad_sql, buggy_write, cancel_order, end_conversation, find_orders"),
+        (
+            "cancel",
+            {},
+            "unknown tool 'cancel'; available: bad_sql, buggy_write, cancel_order, "
+            "end_conversation, find_orders",
+        ),
         ("find_orders", ["C1"], 'arguments of find_orders must be a JSON object, got list ["C1"]'),
         ("find_orders", {}, "missing required argument 'customer_id' for find_orders"),
         (
             "find_orders",
             {"customer_id": "C1", "limits": 3},
-            "unexpected argument 'limits' for find_orders; expected: customer_id, status, limit, min_total, include_items, tags",
+            "unexpected argument 'limits' for find_orders; expected: customer_id, status, limit, "
+            "min_total, include_items, tags",
         ),
         ("bad_sql", {"x": 1}, "unexpected argument 'x' for bad_sql; expected: no arguments"),
-        ("find_orders", {"customer_id": 1}, "argument 'customer_id' of find_orders must be a string, got integer 1"),
-        ("find_orders", {"customer_id": None}, "argument 'customer_id' of find_orders must be a string, got null null"),
-        ("find_orders", {"customer_id": "C1", "status": "lost"}, 'argument \'status\' of find_orders must be one of "pending", "shipped", got string "lost"'),
-        ("find_orders", {"customer_id": "C1", "limit": "3"}, 'argument \'limit\' of find_orders must be an integer, got string "3"'),
-        ("find_orders", {"customer_id": "C1", "limit": True}, "argument 'limit' of find_orders must be an integer, got boolean true"),
-        ("find_orders", {"customer_id": "C1", "limit": 2.5}, "argument 'limit' of find_orders must be an integer, got number 2.5"),
-        ("find_orders", {"customer_id": "C1", "min_total": float("nan")}, "argument 'min_total' of find_orders must be a number, got number NaN"),
-        ("find_orders", {"customer_id": "C1", "min_total": float("inf")}, "argument 'min_total' of find_orders must be a number"),
-        ("find_orders", {"customer_id": "C1", "include_items": "yes"}, 'argument \'include_items\' of find_orders must be true or false, got string "yes"'),
-        ("find_orders", {"customer_id": "C1", "tags": "a"}, 'argument \'tags\' of find_orders must be a list, got string "a"'),
-        ("find_orders", {"customer_id": "C1", "tags": ["a", 2]}, "argument 'tags' of find_orders item 1 must be a string, got integer 2"),
-        ("find_orders", {"customer_id": "C1", "tags": ["a"] * 101}, "argument 'tags' of find_orders has 101 items; at most 100"),
-        ("find_orders", {"customer_id": "C\x001"}, "argument 'customer_id' of find_orders contains a NUL character"),
+        (
+            "find_orders",
+            {"customer_id": 1},
+            "argument 'customer_id' of find_orders must be a string, got integer 1",
+        ),
+        (
+            "find_orders",
+            {"customer_id": None},
+            "argument 'customer_id' of find_orders must be a string, got null null",
+        ),
+        (
+            "find_orders",
+            {"customer_id": "C1", "status": "lost"},
+            'argument \'status\' of find_orders must be one of "pending", "shipped", got string '
+            '"lost"',
+        ),
+        (
+            "find_orders",
+            {"customer_id": "C1", "limit": "3"},
+            "argument 'limit' of find_orders must be an integer, got string \"3\"",
+        ),
+        (
+            "find_orders",
+            {"customer_id": "C1", "limit": True},
+            "argument 'limit' of find_orders must be an integer, got boolean true",
+        ),
+        (
+            "find_orders",
+            {"customer_id": "C1", "limit": 2.5},
+            "argument 'limit' of find_orders must be an integer, got number 2.5",
+        ),
+        (
+            "find_orders",
+            {"customer_id": "C1", "min_total": float("nan")},
+            "argument 'min_total' of find_orders must be a number, got number NaN",
+        ),
+        (
+            "find_orders",
+            {"customer_id": "C1", "min_total": float("inf")},
+            "argument 'min_total' of find_orders must be a number",
+        ),
+        (
+            "find_orders",
+            {"customer_id": "C1", "include_items": "yes"},
+            "argument 'include_items' of find_orders must be true or false, got string \"yes\"",
+        ),
+        (
+            "find_orders",
+            {"customer_id": "C1", "tags": "a"},
+            "argument 'tags' of find_orders must be a list, got string \"a\"",
+        ),
+        (
+            "find_orders",
+            {"customer_id": "C1", "tags": ["a", 2]},
+            "argument 'tags' of find_orders item 1 must be a string, got integer 2",
+        ),
+        (
+            "find_orders",
+            {"customer_id": "C1", "tags": ["a"] * 101},
+            "argument 'tags' of find_orders has 101 items; at most 100",
+        ),
+        (
+            "find_orders",
+            {"customer_id": "C\x001"},
+            "argument 'customer_id' of find_orders contains a NUL character",
+        ),
         (
             "find_orders",
             {"customer_id": "x" * (MAX_STRING_ARGUMENT + 1)},
-            f"argument 'customer_id' of find_orders is too long ({MAX_STRING_ARGUMENT + 1} characters; at most {MAX_STRING_ARGUMENT})",
+            f"argument 'customer_id' of find_orders is too long ({MAX_STRING_ARGUMENT + 1} "
+            f"characters; at most {MAX_STRING_ARGUMENT})",
         ),
     ],
 )
@@ -221,8 +314,19 @@ def test_tools__validation_messages(toolbox, name, arguments, message):
 
 def test_tools__valid_calls_pass_validation(toolbox):
     assert toolbox.validate("find_orders", {"customer_id": "C1"}) is None
-    assert toolbox.validate("find_orders", {"customer_id": "C1", "limit": None, "tags": None, "min_total": 3}) is None
-    assert toolbox.validate("find_orders", {"customer_id": "C1", "status": "shipped", "include_items": False, "tags": []}) is None
+    assert (
+        toolbox.validate(
+            "find_orders", {"customer_id": "C1", "limit": None, "tags": None, "min_total": 3}
+        )
+        is None
+    )
+    assert (
+        toolbox.validate(
+            "find_orders",
+            {"customer_id": "C1", "status": "shipped", "include_items": False, "tags": []},
+        )
+        is None
+    )
     assert toolbox.validate("end_conversation", {}) is None
 
 
@@ -384,15 +488,22 @@ def open_order(ctx: ToolContext, order_id: str) -> dict:
 
 def test_tools__a_look_up_that_changes_the_session_must_say_so(ctx):
     box = Toolbox([remembering_lookup, open_order, find_orders, cancel_order, end])
-    with pytest.raises(UndeclaredWrite, match=r"remembering_lookup changed the session state .*session=True"):
+    with pytest.raises(
+        UndeclaredWrite, match=r"remembering_lookup changed the session state .*session=True"
+    ):
         box.call(ctx, "remembering_lookup", {"order_id": "W1"})
     assert box.call(ctx, "open_order", {"order_id": "W1"}).ok
     assert ctx.state["open"] == "W1"
     # Only a look-up that touches neither the world nor the session is pure (a replay may skip it).
-    assert [name for name, spec in box.tools.items() if spec.pure] == ["remembering_lookup", "find_orders"]
+    assert [name for name, spec in box.tools.items() if spec.pure] == [
+        "remembering_lookup",
+        "find_orders",
+    ]
 
 
-def test_tools__a_non_atomic_call_in_a_transaction_skips_the_savepoint_and_may_leave_writes(ctx, toolbox):
+def test_tools__a_non_atomic_call_in_a_transaction_skips_the_savepoint_and_may_leave_writes(
+    ctx, toolbox
+):
     statements: list[str] = []
     ctx.db.execute("BEGIN")
     ctx.db.set_trace_callback(statements.append)

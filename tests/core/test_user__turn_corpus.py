@@ -30,11 +30,18 @@ def test_user__corpus_is_large_and_covers_every_class_and_domain():
     assert len(TUNE) + len(HELDOUT) >= 1000
     assert 0.15 <= len(HELDOUT) / (len(TUNE) + len(HELDOUT)) <= 0.25
     for part in (TUNE, HELDOUT):
-        assert {c["task_id"].split("/")[0] for c in part} == {"customer_service", "ticketing", "web_shop"}
+        assert {c["task_id"].split("/")[0] for c in part} == {
+            "customer_service",
+            "ticketing",
+            "web_shop",
+        }
     assert {c["class"] for c in TUNE} == {c["class"] for c in HELDOUT}
 
 
-@pytest.mark.parametrize(("part", "overall", "per_class"), [("tune", 0.95, 0.85), ("heldout", 0.90, 0.5), ("frontier", 0.93, 0.8)])
+@pytest.mark.parametrize(
+    ("part", "overall", "per_class"),
+    [("tune", 0.95, 0.85), ("heldout", 0.90, 0.5), ("frontier", 0.93, 0.8)],
+)
 def test_user__understands_the_corpus(judge, part, overall, per_class):
     cases = {"tune": TUNE, "heldout": HELDOUT, "frontier": FRONTIER}[part]
     verdicts = [judge.judge(case) for case in cases]
@@ -47,5 +54,9 @@ def test_user__understands_the_corpus(judge, part, overall, per_class):
 
 
 def test_user__never_hangs_up_on_a_first_turn_that_is_not_a_refusal(judge):
-    hung = [c["id"] for c in TUNE + HELDOUT + FRONTIER if not c["expect"].get("refusal") and "hung up" in judge.judge(c).why]
+    hung = [
+        c["id"]
+        for c in TUNE + HELDOUT + FRONTIER
+        if not c["expect"].get("refusal") and "hung up" in judge.judge(c).why
+    ]
     assert not hung, hung[:10]

@@ -46,8 +46,11 @@ def _play(env, offer: str):
 
 
 def test_users__an_offered_alternative_that_is_the_wanted_action_is_a_proposal(repair_task_env):
-    offer = ("Your laptop {asset} is out of warranty, so I can't replace it. Would you like me to book a "
-             "repair of your laptop {asset} instead, billed to your department's cost centre {centre}?")
+    offer = (
+        "Your laptop {asset} is out of warranty, so I can't replace it. Would you like me to book "
+        "a "
+        "repair of your laptop {asset} instead, billed to your department's cost centre {centre}?"
+    )
     answer, grade = _play(repair_task_env, offer)
     assert answer is not None and answer.startswith("user: ")
     assert grade["success"], grade["reasons"]
@@ -63,7 +66,8 @@ def test_users__an_offer_is_read_with_its_own_words():
     from utility_gym.envs.ticketing.lexicon import WORDS
 
     reading = understand(
-        "I'm sorry, the laptop is out of warranty, so I can't replace it. Would you like me to book a repair instead?",
+        "I'm sorry, the laptop is out of warranty, so I can't replace it. Would you like me to "
+        "book a repair instead?",
         WORDS.lexicon,
     )
     assert reading.proposal is None and reading.offer is not None

@@ -1,4 +1,5 @@
-"""The simulated user checks what a proposal states, in real episodes of the customer-service desk."""
+"""The simulated user checks what a proposal states, in real episodes of the customer-service
+desk."""
 
 from __future__ import annotations
 
@@ -38,7 +39,9 @@ def _play_until_proposal(env, task) -> int:
 
 def _user(info) -> tuple[str, set[str]]:
     users = [e for e in info["events"] if e["role"] == "user"]
-    return " ".join(e["content"] for e in users), {a for e in users for a in e.get("data", {}).get("acts", ())}
+    return " ".join(e["content"] for e in users), {
+        a for e in users for a in e.get("data", {}).get("acts", ())
+    }
 
 
 def _finish(env, task, start: int) -> dict:
@@ -61,7 +64,9 @@ def test_user__a_wrong_refund_destination_gets_a_no_that_names_the_right_one(env
     assert info["grade"]["success"], info["grade"]["reasons"]
 
 
-def test_user__a_fussy_user_asks_about_a_left_out_detail_and_a_go_ahead_after_the_answer_confirms(env):
+def test_user__a_fussy_user_asks_about_a_left_out_detail_and_a_go_ahead_after_the_answer_confirms(
+    env,
+):
     task = _return_task(env, style="formal")
     i = _play_until_proposal(env, task)
     said = re.sub(r"; the refund of .*? will go back to .*?(?=\. Would)", "", task.plan[i].say)

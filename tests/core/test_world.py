@@ -31,13 +31,19 @@ def toy_builder(db: sqlite_utils.Database, fake: Faker, rng: random.Random, size
     )
     db["orders"].insert_all(
         (
-            {"id": f"W{1000 + i}", "customer_id": rng.randint(1, n), "status": "pending", "total": 10.5 * i}
+            {
+                "id": f"W{1000 + i}",
+                "customer_id": rng.randint(1, n),
+                "status": "pending",
+                "total": 10.5 * i,
+            }
             for i in range(n)
         ),
         pk="id",
     )
     db["order_items"].insert_all(
-        ({"order_id": f"W{1000 + i}", "line": 1, "sku": f"SKU{i}"} for i in range(n)), pk=("order_id", "line")
+        ({"order_id": f"W{1000 + i}", "line": 1, "sku": f"SKU{i}"} for i in range(n)),
+        pk=("order_id", "line"),
     )
     db[META_TABLE].insert({"key": "now", "value": "2025-01-15"})
 
@@ -90,7 +96,10 @@ def test_world__reset_restores_the_template(world):
     world.reset()
     assert world.snapshot() == world.template.data
     assert world.changes() == []
-    assert world.conn.execute("SELECT count(*) FROM orders WHERE status = 'pending'").fetchone()[0] == 5
+    assert (
+        world.conn.execute("SELECT count(*) FROM orders WHERE status = 'pending'").fetchone()[0]
+        == 5
+    )
 
 
 def test_world__deserialize_restores_a_snapshot(world):
@@ -115,7 +124,9 @@ def test_world__worlds_from_one_template_are_independent():
 
 def test_world__change_capture_records_insert_update_delete(world):
     db = world.conn
-    db.execute("INSERT INTO orders (id, customer_id, status, total) VALUES ('W9999', 1, 'pending', 5.0)")
+    db.execute(
+        "INSERT INTO orders (id, customer_id, status, total) VALUES ('W9999', 1, 'pending', 5.0)"
+    )
     db.execute("UPDATE orders SET status = 'cancelled' WHERE id = 'W1001'")
     db.execute("DELETE FROM customers WHERE id = 2")
     changes = {(c.table, c.pk): c for c in world.changes()}
@@ -179,7 +190,10 @@ def test_world__delete_then_reinsert_nets_to_an_update(world):
     db = world.conn
     before = dict(db.execute("SELECT * FROM customers WHERE id = 3").fetchone())
     db.execute("DELETE FROM customers WHERE id = 3")
-    db.execute("INSERT INTO customers (id, name, email) VALUES (3, ?, 'new@example.com')", (before["name"],))
+    db.execute(
+        "INSERT INTO customers (id, name, email) VALUES (3, ?, 'new@example.com')",
+        (before["name"],),
+    )
     (change,) = world.changes()
     assert change.op == "update"
     assert change.columns() == {"email": "new@example.com"}
@@ -236,7 +250,9 @@ def test_world__tracking_a_missing_table_fails_clearly():
 
 
 def test_world__change_log_table_exists_in_the_template(world):
-    names = {r[0] for r in world.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    names = {
+        r[0] for r in world.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
     assert {CHANGES_TABLE, META_TABLE, *TRACKED} <= names
 
 
@@ -268,11 +284,20 @@ def test_world__changes_in_spans_nets_each_span_and_the_whole(world):
     db.execute("DELETE FROM customers WHERE id = 2")
     empty = world.change_seq()
     first, second, third, whole = world.changes_in_spans([start, mid, empty])
-    assert [(c.pk, c.columns()) for c in first] == [("W1000", {"status": "a"}), ("W1001", {"status": "b"})]
-    assert [(c.pk, c.op, c.columns()) for c in second] == [("W1000", "update", {"status": "c"}), ("2", "delete", {})]
+    assert [(c.pk, c.columns()) for c in first] == [
+        ("W1000", {"status": "a"}),
+        ("W1001", {"status": "b"}),
+    ]
+    assert [(c.pk, c.op, c.columns()) for c in second] == [
+        ("W1000", "update", {"status": "c"}),
+        ("2", "delete", {}),
+    ]
     assert third == []
     assert whole == world.changes(start)
-    assert [(c.pk, c.columns()) for c in whole][:2] == [("W1000", {"status": "c"}), ("W1001", {"status": "b"})]
+    assert [(c.pk, c.columns()) for c in whole][:2] == [
+        ("W1000", {"status": "c"}),
+        ("W1001", {"status": "b"}),
+    ]
     # A row changed within one span only is the same change there and in the whole (computed once).
     assert whole[1] is first[1] and whole[2] is second[1]
     assert whole[0] is not first[0]
@@ -290,7 +315,10 @@ def test_world__rollback_reset_world_returns_to_the_template_only_when_written()
         w.conn.execute("UPDATE orders SET status = 'x' WHERE id = 'W1000'")
         w.reset()
         assert "ROLLBACK" in statements
-        assert w.conn.execute("SELECT status FROM orders WHERE id = 'W1000'").fetchone()[0] == "pending"
+        assert (
+            w.conn.execute("SELECT status FROM orders WHERE id = 'W1000'").fetchone()[0]
+            == "pending"
+        )
         assert w.changes() == []
         statements.clear()
         w.reset()  # a second reset after the rollback finds nothing new

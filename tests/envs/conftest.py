@@ -1,4 +1,5 @@
-"""Fixtures of the benchmark-validity tests: a module names its env in ``ENV_ID`` (and ``ENV_KWARGS``)."""
+"""Fixtures of the benchmark-validity tests: a module names its env in ``ENV_ID`` (and
+``ENV_KWARGS``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import utility_gym  # noqa: F401
 
 @pytest.fixture(scope="module")
 def env(request):
-    """The module's ``ENV_ID`` made with ``ENV_KWARGS`` (the test split by default), for the module."""
+    """The module's ``ENV_ID`` made with ``ENV_KWARGS`` (the test split by default), for the
+    module."""
     e = gym.make(request.module.ENV_ID, **getattr(request.module, "ENV_KWARGS", {"split": "test"}))
     yield e
     e.close()

@@ -126,7 +126,11 @@ def test_reliability__the_smallest_max_length_keeps_observations_in_the_space():
     try:
         obs, _ = env.reset(seed=0)
         assert env.observation_space.contains(obs) and obs.endswith(TRUNCATION_NOTE)
-        for action in ("Hello " * 5, '{"name": "nope"}', {"name": "end_conversation", "arguments": {}}):
+        for action in (
+            "Hello " * 5,
+            '{"name": "nope"}',
+            {"name": "end_conversation", "arguments": {}},
+        ):
             obs, *_ = env.step(action)
             assert env.observation_space.contains(obs), obs
     finally:

@@ -46,7 +46,12 @@ def _split_ids(env: gym.Env, split: str, per_template: int = 2) -> list[str]:
         return env.unwrapped.task_ids("test")
     if split == "heldout":
         return validity.heldout_task_ids(env, per_template)
-    return [f"{domain.name}/{t.name}/{s}" for t in domain.templates if not t.heldout for s in range(per_template)]
+    return [
+        f"{domain.name}/{t.name}/{s}"
+        for t in domain.templates
+        if not t.heldout
+        for s in range(per_template)
+    ]
 
 
 @pytest.mark.parametrize("text_env", TEXT_ENVS)
@@ -57,7 +62,12 @@ def test_user__oracle_succeeds_in_every_voice(text_env, split):
     voiced = 0
     for task_id in _split_ids(env, split):
         for voice in VOICES:
-            result = run_episode(env, VoicedOracle(env, voice), seed=validity.ORACLE_SEED, options={"task_id": task_id})
+            result = run_episode(
+                env,
+                VoicedOracle(env, voice),
+                seed=validity.ORACLE_SEED,
+                options={"task_id": task_id},
+            )
             if not result.success:
                 failures.append((voice, task_id, result.grade["reasons"][:2]))
         task = env.unwrapped.task
@@ -70,7 +80,11 @@ def test_user__oracle_succeeds_in_every_voice(text_env, split):
 @pytest.mark.parametrize("text_env", DIALOGUE_ENVS)
 def test_user__voices_say_the_same_content_differently(text_env):
     env = _env(text_env)
-    task_id = next(t for t in _split_ids(env, "test") if any(s.say is not None for s in validity.task_at(env, t).plan))
+    task_id = next(
+        t
+        for t in _split_ids(env, "test")
+        if any(s.say is not None for s in validity.task_at(env, t).plan)
+    )
     task = validity.task_at(env, task_id)
     said = [i for i, s in enumerate(task.plan) if s.say is not None]
     texts = set()

@@ -214,8 +214,10 @@ def tiny_domain(tmp_path_factory: pytest.TempPathFactory):
     sys.path.insert(0, str(root))
     # The registration lines (what registration.py holds for the built-in domains).
     gym.register(
-        id=ENV_ID, entry_point="tinylibrary.env:TinyLibraryEnv",
-        vector_entry_point="tinylibrary.env:make_vector_env", max_episode_steps=30,
+        id=ENV_ID,
+        entry_point="tinylibrary.env:TinyLibraryEnv",
+        vector_entry_point="tinylibrary.env:make_vector_env",
+        max_episode_steps=30,
     )
     yield root
     gym.registry.pop(ENV_ID, None)
@@ -223,19 +225,27 @@ def tiny_domain(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_scaffold__the_domain_is_only_its_folder(tiny_domain: Path) -> None:
-    names = sorted(p.name for p in (tiny_domain / "tinylibrary").iterdir() if p.suffix in (".py", ".md"))
+    names = sorted(
+        p.name for p in (tiny_domain / "tinylibrary").iterdir() if p.suffix in (".py", ".md")
+    )
     assert names == sorted([*FILES, "generator.py"])
-    text = "".join((tiny_domain / "tinylibrary" / n).read_text() for n in names if n.endswith(".py"))
+    text = "".join(
+        (tiny_domain / "tinylibrary" / n).read_text() for n in names if n.endswith(".py")
+    )
     assert "utility_gym.envs" not in text and "utility_gym.bench" not in text  # core only
 
 
-def test_scaffold__a_new_domain_passes_every_conformance_check(tiny_domain: Path, monkeypatch) -> None:
+def test_scaffold__a_new_domain_passes_every_conformance_check(
+    tiny_domain: Path, monkeypatch
+) -> None:
     # The determinism check replays in fresh processes: they find the folder on PYTHONPATH.
     monkeypatch.setenv("PYTHONPATH", str(tiny_domain))
     check_utility_env(ENV_ID, size="small")
 
 
-def test_scaffold__the_oracle_solves_the_new_domain_through_the_simulated_user(tiny_domain: Path) -> None:
+def test_scaffold__the_oracle_solves_the_new_domain_through_the_simulated_user(
+    tiny_domain: Path,
+) -> None:
     from utility_gym.agents import OracleAgent
 
     env = gym.make(ENV_ID, split="test", size="small")

@@ -92,7 +92,10 @@ def test_admissible_actions__tool_arguments_come_from_what_the_user_said():
     try:
         obs, info = env.reset(seed=0, options={"task_id": "customer_service/cancel_pending/3"})
         order = obs.split("#")[1].split()[0].rstrip(".,?!")
-        assert f'"order_id": "{order}"' in info["action_strings"][_pick(env, info, "tool:get_order_details#0")]
+        assert (
+            f'"order_id": "{order}"'
+            in info["action_strings"][_pick(env, info, "tool:get_order_details#0")]
+        )
         obs, *_, info = env.step(_pick(env, info, "ask:email"))
         email = obs.split(" is ")[-1].rstrip(".")
         call = info["action_strings"][_pick(env, info, "tool:find_customer_by_email#0")]
@@ -105,8 +108,14 @@ def test_admissible_actions__a_scripted_path_solves_a_cancellation():
     env = AdmissibleActions(gym.make(CS, size="small"))
     try:
         _, info = env.reset(seed=0, options={"task_id": "customer_service/cancel_pending/3"})
-        script = ["ask:email", "tool:find_customer_by_email#0", "tool:get_order_details#0",
-                  "propose:cancel_pending_order#0", "tool:cancel_pending_order#0", "tell"]
+        script = [
+            "ask:email",
+            "tool:find_customer_by_email#0",
+            "tool:get_order_details#0",
+            "propose:cancel_pending_order#0",
+            "tool:cancel_pending_order#0",
+            "tell",
+        ]
         for label in script:
             obs, reward, terminated, truncated, info = env.step(_pick(env, info, label))
             assert not obs.startswith("error"), (label, obs)
@@ -141,10 +150,14 @@ def test_admissible_actions__an_envs_own_valid_actions_fill_the_env_slots():
     try:
         _, info = env.reset(seed=2)
         listed = {env.layout[i].label: s for i, s in enumerate(info["action_strings"]) if s}
-        searches = [s for label, s in listed.items() if label.startswith("env#") and s.startswith("search[")]
+        searches = [
+            s for label, s in listed.items() if label.startswith("env#") and s.startswith("search[")
+        ]
         assert searches and all("<" not in s for s in searches), listed
         assert any(s.startswith("click[") for s in listed.values())
-        assert not any(label.startswith("tool:click") or label.startswith("tool:search") for label in listed)
+        assert not any(
+            label.startswith("tool:click") or label.startswith("tool:search") for label in listed
+        )
         obs, *_ = env.step(_pick(env, info, "env#0"))
         assert "Results for" in obs, obs[:300]
     finally:

@@ -68,10 +68,18 @@ def test_numeric_observation__state_features_follow_the_dialogue():
         ask = next(i for i, s in enumerate(env.layout) if s.label == "ask:email")
         obs, *_, info = env.step(ask)
         assert obs[names.index("asked:email")] == 1.0 and obs[names.index("given:email")] == 1.0
-        assert obs[names.index("agent_act:request")] == 1.0 and obs[names.index("user_act:inform")] == 1.0
-        find = next(i for i, s in enumerate(env.layout) if s.label == "tool:find_customer_by_email#0")
+        assert (
+            obs[names.index("agent_act:request")] == 1.0
+            and obs[names.index("user_act:inform")] == 1.0
+        )
+        find = next(
+            i for i, s in enumerate(env.layout) if s.label == "tool:find_customer_by_email#0"
+        )
         obs, *_ = env.step(find)
-        assert obs[names.index("verified")] == 1.0 and obs[names.index("last_call:find_customer_by_email")] == 1.0
+        assert (
+            obs[names.index("verified")] == 1.0
+            and obs[names.index("last_call:find_customer_by_email")] == 1.0
+        )
         assert obs[names.index("role:tool")] == 1.0 and obs[names.index("role:user")] == 0.0
     finally:
         env.close()
@@ -84,6 +92,14 @@ def test_numeric_observation__hashing_is_stable_across_processes():
         "e = NumericObservation(gym.make('utility/CustomerService-v1', size='small'));"
         "o, _ = e.reset(seed=7); print(hashlib.sha256(o.tobytes()).hexdigest())"
     )
-    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                           env={"PYTHONHASHSEED": str(s), "PATH": ""}).stdout for s in (1, 2)}
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": str(s), "PATH": ""},
+        ).stdout
+        for s in (1, 2)
+    }
     assert len(outs) == 1, outs

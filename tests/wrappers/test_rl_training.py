@@ -1,4 +1,5 @@
-"""Training on the RL view: the numpy REINFORCE learner, and sb3-contrib's MaskablePPO when installed."""
+"""Training on the RL view: the numpy REINFORCE learner, and sb3-contrib's MaskablePPO when
+installed."""
 
 from __future__ import annotations
 
@@ -64,11 +65,22 @@ def test_learners__adam_ascends_and_wilson_interval_brackets_the_rate():
 def test_maskable_ppo__trains_a_few_hundred_steps_on_the_rl_view():
     pytest.importorskip("torch", reason="MaskablePPO needs the 'rl' extra (CPU torch)")
     pytest.importorskip("sb3_contrib", reason="MaskablePPO needs the 'rl' extra (sb3-contrib)")
-    spec = importlib.util.spec_from_file_location("train_maskable_ppo", ROOT / "examples" / "train_maskable_ppo.py")
+    spec = importlib.util.spec_from_file_location(
+        "train_maskable_ppo", ROOT / "examples" / "train_maskable_ppo.py"
+    )
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    model = script.build(["discount_refuse", "cancel_pending"], env_id=CS, seed_pool=10, size="small", n_envs=2,
-                         seed=0, n_steps=64, batch_size=32, n_epochs=2)
+    model = script.build(
+        ["discount_refuse", "cancel_pending"],
+        env_id=CS,
+        seed_pool=10,
+        size="small",
+        n_envs=2,
+        seed=0,
+        n_steps=64,
+        batch_size=32,
+        n_epochs=2,
+    )
     model.learn(total_timesteps=256)
     assert model.num_timesteps >= 256
     env = make_rl_env(CS, ["cancel_pending"], size="small")

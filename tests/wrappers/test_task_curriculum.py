@@ -11,7 +11,9 @@ CS = "utility/CustomerService-v1"
 
 
 def test_task_curriculum__only_the_chosen_templates_and_same_seeds_same_tasks():
-    env = TaskCurriculum(gym.make(CS, size="small"), ["cancel_pending", "order_status"], seed_pool=20)
+    env = TaskCurriculum(
+        gym.make(CS, size="small"), ["cancel_pending", "order_status"], seed_pool=20
+    )
     try:
         ids = [env.reset(seed=s)[1]["task_id"] for s in range(12)]
         assert {i.split("/")[1] for i in ids} == {"cancel_pending", "order_status"}
@@ -27,7 +29,9 @@ def test_task_curriculum__weights_and_unknown_templates():
     env = gym.make(CS, size="small")
     try:
         curriculum = TaskCurriculum(env, ["cancel_pending", "order_status"], weights=[1, 0])
-        assert {curriculum.reset(seed=s)[1]["task_id"].split("/")[1] for s in range(5)} == {"cancel_pending"}
+        assert {curriculum.reset(seed=s)[1]["task_id"].split("/")[1] for s in range(5)} == {
+            "cancel_pending"
+        }
         with pytest.raises(ValueError, match="unknown templates"):
             TaskCurriculum(env, ["no_such_template"])
         with pytest.raises(ValueError, match="weights"):

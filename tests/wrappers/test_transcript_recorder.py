@@ -60,11 +60,19 @@ def test_transcript_recorder__outside_admissible_actions_records_the_text(tmp_pa
 
 def test_transcript_recorder__async_vector_workers_share_one_file(tmp_path):
     path = tmp_path / "shared.jsonl"
-    venv = gym.make_vec(CS, num_envs=2, vectorization_mode="async", size="small",
-                        wrappers=[partial(rl_view, record=str(path))])
+    venv = gym.make_vec(
+        CS,
+        num_envs=2,
+        vectorization_mode="async",
+        size="small",
+        wrappers=[partial(rl_view, record=str(path))],
+    )
     try:
         _, info = venv.reset(seed=0)
-        end = [next(i for i, s in enumerate(strings) if "end_conversation" in s) for strings in info["action_strings"]]
+        end = [
+            next(i for i, s in enumerate(strings) if "end_conversation" in s)
+            for strings in info["action_strings"]
+        ]
         venv.step(np.array(end))
     finally:
         venv.close()

@@ -13,7 +13,9 @@ from utility_gym.wrappers import rl_view
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_vector_envs__rl_view_steps_with_masks(env_id, env_kwargs, mode):
-    venv = gym.make_vec(env_id, num_envs=2, vectorization_mode=mode, wrappers=[partial(rl_view)], **env_kwargs)
+    venv = gym.make_vec(
+        env_id, num_envs=2, vectorization_mode=mode, wrappers=[partial(rl_view)], **env_kwargs
+    )
     try:
         obs, info = venv.reset(seed=5)
         assert obs.shape == (2, *venv.single_observation_space.shape) and obs.dtype == np.float32

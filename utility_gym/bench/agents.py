@@ -39,7 +39,10 @@ _FILE_PATH = re.compile(r"^(?P<file>[^:]+\.py):(?P<cls>[A-Za-z_]\w*)$")
 # ``verify --rerun`` may re-run without the class saying so. Another class opts in with a class
 # attribute ``deterministic = True`` (and must then be importable as package.module:Class).
 DETERMINISTIC_BASELINES = frozenset(
-    {*HEURISTIC_AGENTS.values(), *(NAMED_AGENTS[n] for n in NAMED_AGENTS if n not in ("llm", "memory"))}
+    {
+        *HEURISTIC_AGENTS.values(),
+        *(NAMED_AGENTS[n] for n in NAMED_AGENTS if n not in ("llm", "memory")),
+    }
 )
 
 
@@ -55,11 +58,12 @@ def policy_file(name: str) -> Path | None:
     """The policy file ``--agent policy:PATH`` names (absolute), or None for other agents."""
     if not name.startswith(POLICY_PREFIX):
         return None
-    return Path(name[len(POLICY_PREFIX):]).expanduser().resolve()
+    return Path(name[len(POLICY_PREFIX) :]).expanduser().resolve()
 
 
 def agent_path(name: str, env_id: str) -> str:
-    """The ``module:Class`` of agent ``name`` for ``env_id``; raises AgentNotFound with what to do."""
+    """The ``module:Class`` of agent ``name`` for ``env_id``; raises AgentNotFound with what to
+    do."""
     if name == "heuristic":
         domain = env_domain(env_id)
         path = HEURISTIC_AGENTS.get(env_id) or HEURISTIC_AGENTS.get(domain)
@@ -111,7 +115,8 @@ def load_agent_class(path: str) -> type:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as e:
             raise AgentNotFound(
-                f"cannot import {module_name} for agent {path} ({e}; looked on sys.path and in {cwd})"
+                f"cannot import {module_name} for agent {path} ({e}; looked on sys.path and in "
+                f"{cwd})"
             ) from None
     cls = getattr(module, attr, None)
     if cls is None or not callable(cls):
@@ -122,7 +127,9 @@ def load_agent_class(path: str) -> type:
 def _load_file(file: str, path: str) -> Any:
     source = Path(file)
     if not source.is_file():
-        raise AgentNotFound(f"no file {file} for agent {path} (paths are relative to {os.getcwd()})")
+        raise AgentNotFound(
+            f"no file {file} for agent {path} (paths are relative to {os.getcwd()})"
+        )
     resolved = source.resolve()
     module_name = "_utility_bench_agent_" + hashlib.sha256(str(resolved).encode()).hexdigest()[:12]
     if module_name in sys.modules:

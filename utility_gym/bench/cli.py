@@ -164,7 +164,7 @@ def _add_run_execution_arguments(run: Any) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="keyword argument for the agent's constructor (JSON values), e.g. model=gpt-4o; repeatable",
+        help="keyword argument for the agent's constructor (JSON values), e.g. model=gpt-4o; repeatable",  # noqa: E501
     )
     run.add_argument(
         "--bootstrap",
@@ -194,7 +194,7 @@ def _add_verify_parser(sub: Any) -> None:
     how.add_argument(
         "--rerun",
         action="store_true",
-        help="run the agent itself again (deterministic agents only) and require the same trajectories",
+        help="run the agent itself again (deterministic agents only) and require the same trajectories",  # noqa: E501
     )
     how.add_argument(
         "--replay-only",
@@ -236,8 +236,12 @@ def _add_leaderboard_parser(sub: Any) -> None:
         help="the command shown as how to regenerate the board (default: this one)",
     )
     board.add_argument(
-        "--arena", type=Path, nargs="+", default=None, metavar="VOTES",
-        help="add the arena section: votes.jsonl files or console --out folders (people's votes, never ranks)",
+        "--arena",
+        type=Path,
+        nargs="+",
+        default=None,
+        metavar="VOTES",
+        help="add the arena section: votes.jsonl files or console --out folders (people's votes, never ranks)",  # noqa: E501
     )
 
 
@@ -246,10 +250,21 @@ def _add_submit_parser(sub: Any) -> None:
     submit = sub.add_parser(
         "submit", help="package a finished run as a submission folder (verified, with its manifest)"
     )
-    submit.add_argument("run_dir", metavar="RUN", type=Path, help="the --out folder of one agent's run")
-    submit.add_argument("--to", type=Path, required=True, help="the new submission folder, e.g. submissions/my-agent")
-    submit.add_argument("--model", required=True, help="the model behind the agent ('none' for code)")
-    submit.add_argument("--contact", required=True, help="how to reach the submitter (e-mail or GitHub handle)")
+    submit.add_argument(
+        "run_dir", metavar="RUN", type=Path, help="the --out folder of one agent's run"
+    )
+    submit.add_argument(
+        "--to",
+        type=Path,
+        required=True,
+        help="the new submission folder, e.g. submissions/my-agent",
+    )
+    submit.add_argument(
+        "--model", required=True, help="the model behind the agent ('none' for code)"
+    )
+    submit.add_argument(
+        "--contact", required=True, help="how to reach the submitter (e-mail or GitHub handle)"
+    )
     submit.add_argument("--description", default="", help="one paragraph: what the agent does")
     submit.add_argument(
         "--rerun-command",
@@ -279,9 +294,11 @@ def _add_play_parser(sub: Any) -> None:
         "--out",
         type=Path,
         default=Path("runs/play"),
-        help="run folder the episode is added to (results.json and trajectories.jsonl; default: runs/play)",
+        help="run folder the episode is added to (results.json and trajectories.jsonl; default: runs/play)",  # noqa: E501
     )
-    play.add_argument("--name", default="human", help="the player's name in the run (default: human)")
+    play.add_argument(
+        "--name", default="human", help="the player's name in the run (default: human)"
+    )
 
 
 def _add_serve_parser(sub: Any) -> None:
@@ -296,19 +313,31 @@ def _add_serve_parser(sub: Any) -> None:
 
 def _add_stream_parser(sub: Any) -> None:
     """``stream``: persistent vs isolated stream runs."""
-    stream = sub.add_parser("stream", help="persistent vs isolated runs of task streams: the familiarity gain")
-    stream.add_argument("--agent", required=True, help="heuristic, random, oracle, or package.module:Class")
+    stream = sub.add_parser(
+        "stream", help="persistent vs isolated runs of task streams: the familiarity gain"
+    )
+    stream.add_argument(
+        "--agent", required=True, help="heuristic, random, oracle, or package.module:Class"
+    )
     stream.add_argument("--env", required=True, help="a registered utility/* id")
     stream.add_argument("--streams", type=_positive, default=5)
     stream.add_argument("--length", type=_positive, default=20)
-    stream.add_argument("--permutations", type=int, default=0, help="extra runs of stream 0 in shuffled orders")
+    stream.add_argument(
+        "--permutations", type=int, default=0, help="extra runs of stream 0 in shuffled orders"
+    )
     stream.add_argument("--seed", type=int, default=0, help="the first stream's seed")
     stream.add_argument("--size", default="default")
     stream.add_argument("--world-seed", type=int, default=0)
-    stream.add_argument("--out", type=Path, default=None, help="write stream.json (and learning_curve.png) here")
     stream.add_argument(
-        "--agent-arg", type=_env_arg, action="append", default=[], metavar="KEY=VALUE",
-        help="keyword argument for the agent's constructor (JSON values), e.g. replay=true; repeatable",
+        "--out", type=Path, default=None, help="write stream.json (and learning_curve.png) here"
+    )
+    stream.add_argument(
+        "--agent-arg",
+        type=_env_arg,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="keyword argument for the agent's constructor (JSON values), e.g. replay=true; repeatable",  # noqa: E501
     )
 
 
@@ -322,7 +351,9 @@ def _add_export_parser(sub: Any) -> None:
     )
     export.add_argument("--to", required=True, choices=["minari", "chat"])
     export.add_argument(
-        "--out", type=Path, required=True,
+        "--out",
+        type=Path,
+        required=True,
         help="minari: a datasets folder (MINARI_DATASETS_PATH); chat: FILE.jsonl",
     )
     export.add_argument(
@@ -347,25 +378,50 @@ def _add_list_parser(sub: Any) -> None:
 
 def _console_parsers(sub: Any) -> None:
     """``console``, ``fidelity`` and ``arena``: people in the loop (utility_gym/bench/console)."""
-    console = sub.add_parser("console", help="a local web console: play the user or the agent, or the arena")
+    console = sub.add_parser(
+        "console", help="a local web console: play the user or the agent, or the arena"
+    )
     console.add_argument("--env", nargs="+", default=["text"], help="envs offered (default: text)")
-    console.add_argument("--agent", default="heuristic,random",
-                         help="agents people play the user with, comma-separated (default: heuristic,random)")
-    console.add_argument("--agent-arg", type=_env_arg, action="append", default=[], metavar="KEY=VALUE")
+    console.add_argument(
+        "--agent",
+        default="heuristic,random",
+        help="agents people play the user with, comma-separated (default: heuristic,random)",
+    )
+    console.add_argument(
+        "--agent-arg", type=_env_arg, action="append", default=[], metavar="KEY=VALUE"
+    )
     console.add_argument("--split", default="test")
     console.add_argument("--size", default=None)
-    console.add_argument("--out", type=Path, default=Path("runs/console"),
-                         help="where sessions are saved (default: runs/console)")
-    console.add_argument("--host", default="127.0.0.1", help="bind address (not loopback: needs --token)")
+    console.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs/console"),
+        help="where sessions are saved (default: runs/console)",
+    )
+    console.add_argument(
+        "--host", default="127.0.0.1", help="bind address (not loopback: needs --token)"
+    )
     console.add_argument("--port", type=int, default=8100, help="0 picks a free port")
     console.add_argument("--token", default=None, help="access token people open the console with")
     console.add_argument("--seed", type=int, default=0, help="seed of the arena's agent draws")
-    fidelity = sub.add_parser("fidelity", help="the simulated user against people's be-the-user sessions")
-    fidelity.add_argument("sessions", nargs="+", metavar="SESSIONS", help="run folders (or folders of them)")
-    fidelity.add_argument("--out", type=Path, default=None, help="also write the report as JSON here")
+    fidelity = sub.add_parser(
+        "fidelity", help="the simulated user against people's be-the-user sessions"
+    )
+    fidelity.add_argument(
+        "sessions", nargs="+", metavar="SESSIONS", help="run folders (or folders of them)"
+    )
+    fidelity.add_argument(
+        "--out", type=Path, default=None, help="also write the report as JSON here"
+    )
     fidelity.add_argument("--bootstrap", type=_positive, default=1000)
     arena = sub.add_parser("arena", help="Bradley-Terry ratings from the console's arena votes")
-    arena.add_argument("votes", nargs="+", type=Path, metavar="VOTES", help="votes.jsonl files or console --out folders")
+    arena.add_argument(
+        "votes",
+        nargs="+",
+        type=Path,
+        metavar="VOTES",
+        help="votes.jsonl files or console --out folders",
+    )
     arena.add_argument("--out", type=Path, default=None, help="write the Markdown section here")
 
 
@@ -456,7 +512,9 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
     return _run_report(args, envs, outcomes)
 
 
-def _run_args_checked(args: argparse.Namespace, argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+def _run_args_checked(
+    args: argparse.Namespace, argv: list[str]
+) -> tuple[argparse.Namespace, list[str]]:
     """``run``'s arguments (those of the run it resumes, with ``--resume``), checked."""
     from utility_gym.bench.execution import BACKENDS
     from utility_gym.bench.files import STATE_FILE
@@ -466,13 +524,17 @@ def _run_args_checked(args: argparse.Namespace, argv: list[str]) -> tuple[argpar
     from utility_gym.core.tasks import SPLITS
 
     if args.resume and (args.out / STATE_FILE).exists():
-        args, argv = _resumed_args(args, argv, read_state_or_usage(args.out, read_state, ResumeError))
+        args, argv = _resumed_args(
+            args, argv, read_state_or_usage(args.out, read_state, ResumeError)
+        )
     elif args.resume and args.agent is not None:  # killed before it began: start it
         print(f"nothing to resume in {args.out}: starting the run", file=sys.stderr)
         args.resume = False
         argv = [a for a in argv if a != "--resume"]
     elif args.resume:
-        raise UsageError(f"{args.out} holds no unfinished run ({STATE_FILE} is missing): nothing to resume")
+        raise UsageError(
+            f"{args.out} holds no unfinished run ({STATE_FILE} is missing): nothing to resume"
+        )
     elif args.agent is None:
         raise UsageError("--agent is required (or --resume to continue an interrupted run)")
     if args.split not in SPLITS:
@@ -481,15 +543,21 @@ def _run_args_checked(args: argparse.Namespace, argv: list[str]) -> tuple[argpar
         raise UsageError(f"unknown backend {args.backend!r}; choose one of {', '.join(BACKENDS)}")
     if args.bootstrap is not None and not BOOTSTRAP_RESAMPLES <= args.bootstrap <= MAX_BOOTSTRAP:
         raise UsageError(
-            f"--bootstrap must be from {BOOTSTRAP_RESAMPLES} to {MAX_BOOTSTRAP} (verify rejects others)"
+            f"--bootstrap must be from {BOOTSTRAP_RESAMPLES} to {MAX_BOOTSTRAP} (verify rejects "
+            "others)"
         )
-    for problem in settings_problems(split=args.split, trials=args.trials, limit=args.limit, seed=args.seed):
+    for problem in settings_problems(
+        split=args.split, trials=args.trials, limit=args.limit, seed=args.seed
+    ):
         raise UsageError(f"not a valid run: {problem}")
     return args, argv
 
 
-def _run_plan(args: argparse.Namespace, names: list[str], env_kwargs: dict[str, Any]) -> tuple[list[str], Any, Any]:
-    """The env ids, envs and agents of a run; every agent resolves for every env before anything runs."""
+def _run_plan(
+    args: argparse.Namespace, names: list[str], env_kwargs: dict[str, Any]
+) -> tuple[list[str], Any, Any]:
+    """The env ids, envs and agents of a run; every agent resolves for every env before anything
+    runs."""
     from utility_gym.bench.agents import AgentNotFound, agent_path
     from utility_gym.bench.execution import BackendUnavailable
     from utility_gym.bench.runner import (
@@ -540,12 +608,17 @@ def _run_report(args: argparse.Namespace, envs: Any, outcomes: Any) -> int:
     for outcome in outcomes:
         name = "trajectories.jsonl.gz" if args.gzip else "trajectories.jsonl"
         wall = outcome.results["provenance"]["wall_seconds"]
-        resumed = f", {outcome.resumed} episodes kept from the interrupted run" if outcome.resumed else ""
+        resumed = (
+            f", {outcome.resumed} episodes kept from the interrupted run" if outcome.resumed else ""
+        )
         print(f"wrote {outcome.out}/results.json and {name} ({wall:.1f} s{resumed})")
         errors = outcome.errors
         if errors:
             total = outcome.results["overall"]["episodes"]
-            print(f"{outcome.agent.label}: {len(errors)} of {total} episodes errored (counted as failures):")
+            print(
+                f"{outcome.agent.label}: {len(errors)} of {total} episodes errored (counted as "
+                "failures):"
+            )
             for reason, count in _error_kinds(errors):
                 print(f"  {count} x {reason}")
             if not args.allow_errors:
@@ -556,7 +629,10 @@ def _run_report(args: argparse.Namespace, envs: Any, outcomes: Any) -> int:
     else:
         reasons = unranked_reasons(outcomes[0].results) if outcomes else []
         if reasons and len(outcomes) == 1:
-            print(f"note: a valid run, shown apart from the ranked ones on the leaderboard: {'; '.join(reasons)}")
+            print(
+                "note: a valid run, shown apart from the ranked ones on the leaderboard: "
+                f"{'; '.join(reasons)}"
+            )
     if status:
         print(
             f"{PROG}: exit status 3: some episodes errored (pass --allow-errors to accept them)",
@@ -570,7 +646,9 @@ def _error_kinds(errors: list[str]) -> list[tuple[str, int]]:
     from collections import Counter
 
     counts = Counter(" ".join(e.split())[:160] for e in errors)
-    return counts.most_common(5) + ([("(other kinds)", sum(c for _, c in counts.most_common()[5:]))] if len(counts) > 5 else [])
+    return counts.most_common(5) + (
+        [("(other kinds)", sum(c for _, c in counts.most_common()[5:]))] if len(counts) > 5 else []
+    )
 
 
 def read_state_or_usage(out: Path, read_state: Any, error: type[Exception]) -> dict[str, Any]:
@@ -586,12 +664,18 @@ def _resumed_args(
     """The plan of an interrupted run, from its state file; --workers, --backend and --quiet
     (and --agent-arg, for secrets that were not stored) may be given again."""
     if args.agent is not None and [n.strip() for n in args.agent.split(",")] != state["agents"]:
-        raise UsageError(f"--agent {args.agent} is not the interrupted run's ({','.join(state['agents'])}); leave it out with --resume")
+        raise UsageError(
+            f"--agent {args.agent} is not the interrupted run's ({','.join(state['agents'])}); "
+            "leave it out with --resume"
+        )
     options = dict(state.get("agent_options") or {})
     options.update(dict(args.agent_arg))
     hidden = sorted(k for k, v in options.items() if v == "***")
     if hidden:
-        raise UsageError(f"the interrupted run's secret options were not stored; give them again: {', '.join(f'--agent-arg {k}=...' for k in hidden)}")
+        raise UsageError(
+            "the interrupted run's secret options were not stored; give them again: "
+            f"{', '.join(f'--agent-arg {k}=...' for k in hidden)}"
+        )
     kwargs = dict(state["env_kwargs"])
     size = kwargs.pop("size", None)
     resumed = argparse.Namespace(**vars(args))
@@ -617,7 +701,8 @@ def _check_no_unfinished_run(out: Path, labels: list[str]) -> None:
     for folder in folders:
         if (folder / STATE_FILE).exists() or (folder / PARTIAL_FILE).exists():
             raise UsageError(
-                f"{folder} holds an unfinished run: continue it with `{PROG} run --resume --out {shlex.quote(str(out))}`, "
+                f"{folder} holds an unfinished run: continue it with `{PROG} run --resume --out "
+                f"{shlex.quote(str(out))}`, "
                 f"or delete {folder / STATE_FILE} and {folder / PARTIAL_FILE} to start over"
             )
 
@@ -661,14 +746,30 @@ def cmd_verify(args: argparse.Namespace, argv: list[str]) -> int:
                     rerun=True if args.rerun else (False if args.replay_only else None),
                 )  # fmt: skip
             except Exception as e:  # a failure of the verifier itself: still one line, still exit 1
-                report = VerifyReport(directory, {}, problems=[f"{directory}: verify raised {type(e).__name__}: {' '.join(str(e).split())[:300]}"])
+                report = VerifyReport(
+                    directory,
+                    {},
+                    problems=[
+                        f"{directory}: verify raised {type(e).__name__}: "
+                        f"{' '.join(str(e).split())[:300]}"
+                    ],
+                )
             for problem in report.problems:
                 print(f"MISMATCH {problem}")
             if report.ok:
-                how = "re-run: the agent gave the same trajectories" if report.checked == "re-run" else "replayed"
-                print(f"verified {directory}: {report.episodes} episodes {how}, every score matches")
+                how = (
+                    "re-run: the agent gave the same trajectories"
+                    if report.checked == "re-run"
+                    else "replayed"
+                )
+                print(
+                    f"verified {directory}: {report.episodes} episodes {how}, every score matches"
+                )
             else:
-                print(f"FAILED {directory}: {len(report.problems)} problems in {report.episodes} episodes")
+                print(
+                    f"FAILED {directory}: {len(report.problems)} problems in {report.episodes} "
+                    "episodes"
+                )
                 status = 1
     return status
 
@@ -687,15 +788,25 @@ def cmd_leaderboard(args: argparse.Namespace, argv: list[str]) -> int:
     with sealed(), Runner(args.workers) as runner:
         for directory in dirs:
             try:  # the board never falls over: whatever one run raises leaves that run out
-                report = verify_run(directory, runner, quiet=args.quiet, rerun=_board_rerun(args.rerun))
+                report = verify_run(
+                    directory, runner, quiet=args.quiet, rerun=_board_rerun(args.rerun)
+                )
             except Exception as e:
-                report = VerifyReport(directory, {}, problems=[f"{type(e).__name__}: {' '.join(str(e).split())[:300]}"])
+                report = VerifyReport(
+                    directory,
+                    {},
+                    problems=[f"{type(e).__name__}: {' '.join(str(e).split())[:300]}"],
+                )
             reports.append(report)
     failed = [r for r in reports if not r.ok]
     for report in failed:
         print(
             f"{PROG}: left out {report.directory}: {report.problems[0]}"
-            + (f" (and {len(report.problems) - 1} more; run {PROG} verify {report.directory})" if len(report.problems) > 1 else ""),
+            + (
+                f" (and {len(report.problems) - 1} more; run {PROG} verify {report.directory})"
+                if len(report.problems) > 1
+                else ""
+            ),
             file=sys.stderr,
         )
     entries = entries_from(reports)
@@ -704,7 +815,9 @@ def cmd_leaderboard(args: argparse.Namespace, argv: list[str]) -> int:
         return 1
     command = args.board_command or " ".join([PROG, *(shlex.quote(a) for a in argv)])
     try:
-        md_path, html_path = write_leaderboard(entries, args.out, args.html, command, title=args.title)
+        md_path, html_path = write_leaderboard(
+            entries, args.out, args.html, command, title=args.title
+        )
     except OSError as e:
         raise UsageError(f"cannot write the board: {e}") from None
     if args.arena:  # people's votes: a section of its own, added after the board is written
@@ -752,7 +865,10 @@ def cmd_submit(args: argparse.Namespace, argv: list[str]) -> int:
             print(f"MISMATCH {problem}")
         print(f"FAILED {args.run_dir}: not submitted ({len(report.problems)} problems)")
         return 1
-    print(f"wrote {args.to} ({report.episodes} episodes, {report.checked}); open a pull request adding it (docs/submitting.md)")
+    print(
+        f"wrote {args.to} ({report.episodes} episodes, {report.checked}); open a pull request "
+        "adding it (docs/submitting.md)"
+    )
     return 0
 
 
@@ -770,7 +886,16 @@ def cmd_play(args: argparse.Namespace, argv: list[str]) -> int:
     task_id = args.task or task_id
     env_kwargs = {"size": args.size} if args.size else {}
     try:
-        play(env_id, task_id, seed=args.seed, split=args.split, env_kwargs=env_kwargs, out=args.out, name=args.name, command=[PROG, *argv])
+        play(
+            env_id,
+            task_id,
+            seed=args.seed,
+            split=args.split,
+            env_kwargs=env_kwargs,
+            out=args.out,
+            name=args.name,
+            command=[PROG, *argv],
+        )
     except ValueError as e:  # a malformed or foreign task id
         raise UsageError(str(e)) from None
     return 0
@@ -811,24 +936,37 @@ def cmd_stream(args: argparse.Namespace, argv: list[str]) -> int:
     try:
         probe = gym.make(args.env, mode="stream", size=args.size, world_seed=args.world_seed)
     except (TypeError, ValueError, KeyError) as e:  # e.g. an unknown --size
-        raise UsageError(f"cannot make the env: {type(e).__name__}: {' '.join(str(e).split())}") from None
+        raise UsageError(
+            f"cannot make the env: {type(e).__name__}: {' '.join(str(e).split())}"
+        ) from None
     try:  # built once up front, so a bad --agent-arg is a usage error, not a traceback mid-stream
         build_agent(path, probe, 0, dict(args.agent_arg))
     except Exception as e:
-        raise UsageError(f"cannot build agent {args.agent!r}: {type(e).__name__}: {' '.join(str(e).split())}") from None
+        raise UsageError(
+            f"cannot build agent {args.agent!r}: {type(e).__name__}: {' '.join(str(e).split())}"
+        ) from None
     finally:
         probe.close()
     try:
         episodes, summary, _ = run_stream_benchmark(
-            args.env, args.agent, args.streams, args.length, size=args.size, world_seed=args.world_seed,
-            permutations=args.permutations, seed=args.seed, agent_options=dict(args.agent_arg),
+            args.env,
+            args.agent,
+            args.streams,
+            args.length,
+            size=args.size,
+            world_seed=args.world_seed,
+            permutations=args.permutations,
+            seed=args.seed,
+            agent_options=dict(args.agent_arg),
         )
     except AgentNotFound as e:
         raise UsageError(str(e)) from None
     print(format_summary(args.env, args.agent, summary))
     if args.out is not None:
         write_stream_results(args.out, args.env, args.agent, episodes, summary)
-        if plot_learning_curve(args.out / "learning_curve.png", episodes, f"{args.env} ({args.agent})"):
+        if plot_learning_curve(
+            args.out / "learning_curve.png", episodes, f"{args.env} ({args.agent})"
+        ):
             print(f"  learning curve: {args.out / 'learning_curve.png'}")
         else:
             print("  (no plot: install the `plot` extra for matplotlib)")
@@ -849,8 +987,15 @@ def cmd_export(args: argparse.Namespace, argv: list[str]) -> int:
             raise UsageError(
                 f"--to minari needs Minari: pip install 'utility-gym[data]' ({e})"
             ) from None
-    request = ExportRequest(run=args.run_dir, to=args.to, out=args.out, envs=tuple(args.env),
-                            views=views, prefix=args.prefix, only_success=args.only_success)
+    request = ExportRequest(
+        run=args.run_dir,
+        to=args.to,
+        out=args.out,
+        envs=tuple(args.env),
+        views=views,
+        prefix=args.prefix,
+        only_success=args.only_success,
+    )
     try:
         lines = export(request)
     except ExportError as e:
@@ -892,16 +1037,27 @@ def cmd_console(args: argparse.Namespace, argv: list[str]) -> int:
         env_ids = [e for e in select_envs(args.env) if not needs_browser(e) and "Stream" not in e]
         agents = [a.strip() for a in args.agent.split(",") if a.strip()]
         env_kwargs = {"size": args.size} if args.size else {}
-        app, notes = build_console(args.out, env_ids, agents, split=args.split, env_kwargs=env_kwargs,
-                                   agent_options=dict(args.agent_arg), token=args.token,
-                                   command=[PROG, *_redacted(argv)], seed=args.seed)
+        app, notes = build_console(
+            args.out,
+            env_ids,
+            agents,
+            split=args.split,
+            env_kwargs=env_kwargs,
+            agent_options=dict(args.agent_arg),
+            token=args.token,
+            command=[PROG, *_redacted(argv)],
+            seed=args.seed,
+        )
         server = ConsoleServer(app, args.host, args.port)
     except (ValueError, EnvNotFound) as e:
         raise UsageError(str(e)) from None
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     suffix = f"/?token={args.token}" if args.token else "/"
-    print(f"utility-bench console at {server.url}{suffix}  (sessions in {args.out}; Ctrl-C to stop)", flush=True)
+    print(
+        f"utility-bench console at {server.url}{suffix}  (sessions in {args.out}; Ctrl-C to stop)",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -182,7 +182,8 @@ def _call(fn: Callable[[T], R], item: T) -> R:
 
 
 def _start_ray(workers: int) -> tuple[Any, bool]:
-    """Import Ray and connect: to ``RAY_ADDRESS`` when set, else a local instance; (ray, started)."""
+    """Import Ray and connect: to ``RAY_ADDRESS`` when set, else a local instance; (ray,
+    started)."""
     try:
         import ray
     except ImportError:

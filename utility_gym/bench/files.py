@@ -53,7 +53,9 @@ def check_regular_file(directory: Path, name: str) -> Path:
     except OSError as e:
         raise RunFileError(f"{path}: cannot read ({e.strerror})") from None
     if stat.S_ISLNK(info.st_mode):
-        raise RunFileError(f"{path}: is a symbolic link; a run's files must be regular files in its folder")
+        raise RunFileError(
+            f"{path}: is a symbolic link; a run's files must be regular files in its folder"
+        )
     if not stat.S_ISREG(info.st_mode):
         raise RunFileError(f"{path}: not a regular file")
     return path
@@ -80,7 +82,9 @@ def loads_strict(text: str, where: str, line: int | None = None) -> Any:
         value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
         lineno = e.lineno if line is None else line
-        raise RunFileError(f"{where} line {lineno}: not valid JSON ({e.msg}, column {e.colno})") from None
+        raise RunFileError(
+            f"{where} line {lineno}: not valid JSON ({e.msg}, column {e.colno})"
+        ) from None
     except _Refused as e:
         raise RunFileError(f"{at}: {e}") from None
     except RecursionError:
@@ -158,28 +162,36 @@ def iter_json_lines(
                 raw = stream.readline(MAX_LINE_BYTES + 1)
             except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as e:
                 raise RunFileError(
-                    f"{path} line {number + 1}: the gzip stream is damaged or truncated ({' '.join(str(e).split()) or type(e).__name__})"
+                    f"{path} line {number + 1}: the gzip stream is damaged or truncated "
+                    f"({' '.join(str(e).split()) or type(e).__name__})"
                 ) from None
             if not raw:
                 return
             number += 1
             total += len(raw)
             if total > max_bytes:
-                raise RunFileError(f"{path} line {number}: more than {max_bytes} bytes of trajectories")
+                raise RunFileError(
+                    f"{path} line {number}: more than {max_bytes} bytes of trajectories"
+                )
             if len(raw) > MAX_LINE_BYTES:
                 raise RunFileError(f"{path} line {number}: longer than {MAX_LINE_BYTES} bytes")
             if not raw.endswith(b"\n"):
                 raise RunFileError(
-                    f"{path} line {number}: truncated (no newline at its end: the run was interrupted while writing?)"
+                    f"{path} line {number}: truncated (no newline at its end: the run was "
+                    "interrupted while writing?)"
                 )
             if not raw.strip():
                 blank += 1
                 if blank > MAX_BLANK_LINES:
-                    raise RunFileError(f"{path} line {number}: more than {MAX_BLANK_LINES} blank lines")
+                    raise RunFileError(
+                        f"{path} line {number}: more than {MAX_BLANK_LINES} blank lines"
+                    )
                 continue
             objects += 1
             if max_lines is not None and objects > max_lines:
-                raise RunFileError(f"{path} line {number}: more episodes than the run has ({max_lines})")
+                raise RunFileError(
+                    f"{path} line {number}: more episodes than the run has ({max_lines})"
+                )
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as e:

@@ -227,9 +227,17 @@ def env_table(
     """Runs on ``env_id``: those comparable on it ranked first, then the others with why."""
     present = [e for e in entries if e.env_metrics(env_id) is not None]
     columns = metric_columns(_max_k(present), entries)
-    headers = [("Rank", True), ("Agent", False), ("Checked", False), ("Tasks", True), ("Trials", True)]
+    headers = [
+        ("Rank", True),
+        ("Agent", False),
+        ("Checked", False),
+        ("Tasks", True),
+        ("Trials", True),
+    ]
     headers += [(c.title, c.numeric) for c in columns] + [("Not ranked because", False)]
-    order = sorted(present, key=lambda e: (bool(e.env_reasons), *rank_key(e.env_metrics(env_id), e.name)))  # type: ignore[arg-type]
+    order = sorted(
+        present, key=lambda e: (bool(e.env_reasons), *rank_key(e.env_metrics(env_id), e.name))
+    )  # type: ignore[arg-type]
     rows = []
     rank = 0
     for entry in order:
@@ -240,7 +248,10 @@ def env_table(
         reason = "; ".join(entry.env_reasons)
         rows.append(
             [
-                (str(rank) if not entry.env_reasons else "–", rank if not entry.env_reasons else None),
+                (
+                    str(rank) if not entry.env_reasons else "–",
+                    rank if not entry.env_reasons else None,
+                ),
                 (Untrusted(entry.name), entry.name),
                 (entry.checked, entry.checked),
                 (str(m["tasks"]), m["tasks"]),
@@ -291,7 +302,10 @@ def provenance_table(
                 (Untrusted(f"{p.get('backend', '?')} ×{p.get('workers', '?')}"), p.get("backend")),
                 (_num(p.get("wall_seconds")), p.get("wall_seconds")),
                 (
-                    Untrusted(f"{str(machine.get('cpu_count', '?'))[:10]} CPU, Python {str(machine.get('python', '?'))[:20]}"),
+                    Untrusted(
+                        f"{str(machine.get('cpu_count', '?'))[:10]} CPU, Python "
+                        f"{str(machine.get('python', '?'))[:20]}"
+                    ),
                     str(machine.get("cpu_count"))[:10],
                 ),
                 (Untrusted(e.directory), e.directory),
@@ -382,17 +396,22 @@ def render_html(entries: Sequence[Entry], title: str = "utility-gym leaderboard"
     for n, env_id in enumerate(all_env_ids(entries)):
         series = [(e.name, m) for e in entries if (m := e.env_metrics(env_id)) is not None]
         tiers = b.tier_rows(entries, env_id)
-        envs.append({
-            "id": env_id, "short": env_id.removeprefix("utility/"),
-            "table": tab(*env_table(entries, env_id), f"env-table-{n}"),
-            "tiers": tab(*tiers, f"tiers-{n}") if tiers else None,
-            "chart": b.pass_k_chart(series, f"pass^k on {env_id} (log scale)"),
-        })
+        envs.append(
+            {
+                "id": env_id,
+                "short": env_id.removeprefix("utility/"),
+                "table": tab(*env_table(entries, env_id), f"env-table-{n}"),
+                "tiers": tab(*tiers, f"tiers-{n}") if tiers else None,
+                "chart": b.pass_k_chart(series, f"pass^k on {env_id} (log scale)"),
+            }
+        )
     context = {
-        "title": title, "partial_note": PARTIAL_NOTE,
+        "title": title,
+        "partial_note": PARTIAL_NOTE,
         "overall": tab(*overall_table(entries), "overall"),
         "apart": tab(*overall_table(entries, apart=True), "apart")
-        if any(r is None for r, _ in ranked(entries)) else None,
+        if any(r is None for r, _ in ranked(entries))
+        else None,
         "overall_chart": b.pass_k_chart(
             [(e.name, e.overall) for r, e in ranked(entries) if r is not None],
             "pass^k over all environments (ranked runs, log scale)",

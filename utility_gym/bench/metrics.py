@@ -23,7 +23,8 @@ SELF_REPORTED_KEYS = frozenset({"tokens", "cost"})
 
 
 def pass_hat_k_task(n: int, c: int, k: int) -> float:
-    """Probability that ``k`` trials drawn without replacement from ``n`` (``c`` successes) all succeed."""
+    """Probability that ``k`` trials drawn without replacement from ``n`` (``c`` successes) all
+    succeed."""
     if not 1 <= k <= n:
         raise ValueError(f"k must be between 1 and the number of trials ({n}), got {k}")
     if not 0 <= c <= n:
@@ -32,7 +33,8 @@ def pass_hat_k_task(n: int, c: int, k: int) -> float:
 
 
 def pass_hat_k(counts: Iterable[tuple[int, int]], k: int) -> float:
-    """pass^k: the mean over tasks of C(c, k) / C(n, k), from ``(n trials, c successes)`` per task."""
+    """pass^k: the mean over tasks of C(c, k) / C(n, k), from ``(n trials, c successes)`` per
+    task."""
     values = [pass_hat_k_task(n, c, k) for n, c in counts]
     if not values:
         raise ValueError("pass^k needs at least one task")
@@ -231,7 +233,8 @@ def compare_summaries(
             continue
         if not same_value(recorded[key], recomputed[key]):
             problems.append(
-                f"{where}: {key} is {short_repr(recorded[key])} in results.json, replay gives {short_repr(recomputed[key])}"
+                f"{where}: {key} is {short_repr(recorded[key])} in results.json, replay gives "
+                f"{short_repr(recomputed[key])}"
             )
     return problems
 

@@ -105,9 +105,15 @@ class HumanAgent:
         try:
             arguments = json.loads(rest)
         except json.JSONDecodeError as e:
-            return f"!arguments of {name} must be a JSON object ({e.msg}); for example: {name} {self._example(name)}"
+            return (
+                f"!arguments of {name} must be a JSON object ({e.msg}); for example: {name} "
+                f"{self._example(name)}"
+            )
         if not isinstance(arguments, dict):
-            return f"!arguments of {name} must be a JSON object; for example: {name} {self._example(name)}"
+            return (
+                f"!arguments of {name} must be a JSON object; for example: {name} "
+                f"{self._example(name)}"
+            )
         return {"name": name, "arguments": arguments}
 
     def _tool_list(self) -> str:
@@ -132,7 +138,8 @@ class HumanAgent:
 
 
 def resolve_target(target: str) -> tuple[str, str | None]:
-    """``ID`` is an env id (``utility/CustomerService-v1`` or ``CustomerService-v1``) or a task id."""
+    """``ID`` is an env id (``utility/CustomerService-v1`` or ``CustomerService-v1``) or a task
+    id."""
     from utility_gym.bench.agents import env_domain
 
     env_id = target if target.startswith("utility/") else f"utility/{target}"
@@ -145,10 +152,12 @@ def resolve_target(target: str) -> tuple[str, str | None]:
             if env_domain(candidate) == parts[0]:
                 return candidate, target
         raise EnvNotFound(
-            f"no registered env has domain {parts[0]!r} (task {target!r}); registered: {', '.join(ids)}"
+            f"no registered env has domain {parts[0]!r} (task {target!r}); registered: "
+            f"{', '.join(ids)}"
         )
     raise EnvNotFound(
-        f"{target!r} is neither a registered env ({', '.join(registered_env_ids())}) nor a task id DOMAIN/TEMPLATE/SEED"
+        f"{target!r} is neither a registered env ({', '.join(registered_env_ids())}) nor a task id "
+        "DOMAIN/TEMPLATE/SEED"
     )
 
 
@@ -193,22 +202,38 @@ def play(
         trouble = chosen_task_problem(env, split, [task_id], parse_task_id)
         if trouble:
             raise ValueError(trouble)
-        if earlier is not None and task_id in earlier[0]["envs"].get(env_id, {}).get("task_ids", []):
+        if earlier is not None and task_id in earlier[0]["envs"].get(env_id, {}).get(
+            "task_ids", []
+        ):
             raise ValueError(f"{out} already holds a play of {task_id}; pick another task or --out")
         print(f"{env_id} — task {task_id} (seed {seed}). {HELP}", file=stdout)
         agent = HumanAgent(read, stdout)
         episode_seed_ = episode_seed(base_seed, env_id, task_id, 0)
         start = time.perf_counter()
         result = run_episode(
-            env, agent, seed=episode_seed_, options={"task_id": task_id}, record=True, catch_errors=True
+            env,
+            agent,
+            seed=episode_seed_,
+            options={"task_id": task_id},
+            record=True,
+            catch_errors=True,
         )
         if result.steps and result.error is None:
             print(result.steps[-1]["observation"], file=stdout)
         episode = Episode(
-            0, env_id, json.dumps(kwargs, sort_keys=True), task_id, 0, episode_seed_, name, HUMAN_CLASS
+            0,
+            env_id,
+            json.dumps(kwargs, sort_keys=True),
+            task_id,
+            0,
+            episode_seed_,
+            name,
+            HUMAN_CLASS,
         )
         record = trajectory_record(episode, result, None, time.perf_counter() - start)
-        plan = EnvPlan(env_id, kwargs, json.loads(env.spec.to_json()), [task_id], describe_user(env))
+        plan = EnvPlan(
+            env_id, kwargs, json.loads(env.spec.to_json()), [task_id], describe_user(env)
+        )
     finally:
         env.close()
     if result.error:
@@ -220,14 +245,20 @@ def play(
         grade = result.grade
         verdict = "success" if grade.get("success") else "failure"
         print(
-            f"{verdict}: partial credit {grade.get('partial', 0.0):.2f}, ended by {grade.get('outcome')}",
+            f"{verdict}: partial credit {grade.get('partial', 0.0):.2f}, ended by "
+            f"{grade.get('outcome')}",
             file=stdout,
         )
         for reason in grade.get("reasons", []):
             print(f"  - {reason}", file=stdout)
     if out is not None:
-        _write_play(out, earlier, plan, record, name, split, base_seed, command or ["utility-bench", "play"])
-        print(f"episode added to the run in {out} (verify it with: utility-bench verify {out})", file=stdout)
+        _write_play(
+            out, earlier, plan, record, name, split, base_seed, command or ["utility-bench", "play"]
+        )
+        print(
+            f"episode added to the run in {out} (verify it with: utility-bench verify {out})",
+            file=stdout,
+        )
     return record
 
 
@@ -249,7 +280,8 @@ def _earlier_run(
         raise ValueError(f"{out} holds an agent's run; pick another --out for playing")
     if (results["agent"]["name"], results["split"], results["seed"]) != (name, split, seed):
         raise ValueError(
-            f"{out} holds {results['agent']['name']}'s run on the {results['split']} split; play with "
+            f"{out} holds {results['agent']['name']}'s run on the {results['split']} split; play "
+            "with "
             "the same --name and --split, or pick another --out"
         )
     return results, records
@@ -270,10 +302,19 @@ def _write_play(
     if earlier is not None:
         results, records = earlier
         for env_id, doc in results["envs"].items():
-            plans[env_id] = EnvPlan(env_id, doc["make_kwargs"], doc["spec"], list(doc["task_ids"]), doc["user_simulator"])
+            plans[env_id] = EnvPlan(
+                env_id,
+                doc["make_kwargs"],
+                doc["spec"],
+                list(doc["task_ids"]),
+                doc["user_simulator"],
+            )
     if plan.env_id in plans:
         if plans[plan.env_id].make_kwargs != plan.make_kwargs:
-            raise ValueError(f"{out} holds plays of {plan.env_id} in another world ({plans[plan.env_id].make_kwargs}); pick another --out")
+            raise ValueError(
+                f"{out} holds plays of {plan.env_id} in another world "
+                f"({plans[plan.env_id].make_kwargs}); pick another --out"
+            )
         plans[plan.env_id].task_ids.append(record["task_id"])
     else:
         plans[plan.env_id] = plan
@@ -290,6 +331,13 @@ def _write_play(
     started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     wall = sum(float(r["seconds"]) for r in records)
     results = results_document(
-        agent, list(plans.values()), records, settings, wall, started, kind=HUMAN, selection="chosen"
+        agent,
+        list(plans.values()),
+        records,
+        settings,
+        wall,
+        started,
+        kind=HUMAN,
+        selection="chosen",
     )
     write_run(out, results, records)

@@ -1,4 +1,5 @@
-"""What a valid run is, and which valid runs are ranked: the one definition run, verify and leaderboard use.
+"""What a valid run is, and which valid runs are ranked: the one definition run, verify and
+leaderboard use.
 
 A *valid* run is one ``verify`` can check without trusting anything it did not compute itself:
 
@@ -68,7 +69,17 @@ def name_problem(name: object) -> str | None:
     return None
 
 
-_LOOK_ALIKE = (("rn", "m"), ("vv", "w"), ("0", "o"), ("1", "l"), ("i", "l"), ("5", "s"), ("_", "-"), (".", "-"), ("+", "-"))
+_LOOK_ALIKE = (
+    ("rn", "m"),
+    ("vv", "w"),
+    ("0", "o"),
+    ("1", "l"),
+    ("i", "l"),
+    ("5", "s"),
+    ("_", "-"),
+    (".", "-"),
+    ("+", "-"),
+)
 
 
 def name_skeleton(name: str) -> str:
@@ -91,7 +102,9 @@ def make_kwarg_problems(make_kwargs: Mapping[str, Any], split: str) -> list[str]
     for key, value in make_kwargs.items():
         if key not in ALLOWED_MAKE_KWARGS:
             allowed = ", ".join(sorted(ALLOWED_MAKE_KWARGS))
-            problems.append(f"env kwarg {key!r} is not allowed in a verifiable run (allowed: {allowed})")
+            problems.append(
+                f"env kwarg {key!r} is not allowed in a verifiable run (allowed: {allowed})"
+            )
             continue
         ok = {
             "split": lambda v: v in SPLITS and v == split,
@@ -106,7 +119,8 @@ def make_kwarg_problems(make_kwargs: Mapping[str, Any], split: str) -> list[str]
             good = False
         if not good:
             problems.append(
-                f"env kwarg {key}={_short(value)} is not allowed: {key} must be {ALLOWED_MAKE_KWARGS[key]}"
+                f"env kwarg {key}={_short(value)} is not allowed: {key} must be "
+                f"{ALLOWED_MAKE_KWARGS[key]}"
             )
     return problems
 
@@ -122,22 +136,28 @@ def settings_problems(
     if split not in SPLITS:
         problems.append(f"split {_short(split)} is not one of {', '.join(SPLITS)}")
     if not _whole(trials) or not 1 <= trials <= MAX_TRIALS:
-        problems.append(f"trials must be a whole number from 1 to {MAX_TRIALS}, got {_short(trials)}")
+        problems.append(
+            f"trials must be a whole number from 1 to {MAX_TRIALS}, got {_short(trials)}"
+        )
     if limit is not None and (not _whole(limit) or not 1 <= limit <= MAX_LIMIT):
-        problems.append(f"limit must be null or a whole number from 1 to {MAX_LIMIT}, got {_short(limit)}")
+        problems.append(
+            f"limit must be null or a whole number from 1 to {MAX_LIMIT}, got {_short(limit)}"
+        )
     if not _whole(seed) or not 0 <= seed <= MAX_SEED:
         problems.append(f"seed must be a whole number from 0 to 2**63-1, got {_short(seed)}")
     if resamples is not None and (
         not _whole(resamples) or not BOOTSTRAP_RESAMPLES <= resamples <= MAX_BOOTSTRAP
     ):
         problems.append(
-            f"bootstrap resamples must be from {BOOTSTRAP_RESAMPLES} to {MAX_BOOTSTRAP}, got {_short(resamples)}"
+            f"bootstrap resamples must be from {BOOTSTRAP_RESAMPLES} to {MAX_BOOTSTRAP}, got "
+            f"{_short(resamples)}"
         )
     return problems
 
 
 def env_problems(env_id: str) -> str | None:
-    """Why ``env_id`` cannot be in a verifiable run (unregistered, a stream, nondeterministic), or None."""
+    """Why ``env_id`` cannot be in a verifiable run (unregistered, a stream, nondeterministic), or
+    None."""
     import gymnasium as gym
 
     from utility_gym.bench.runner import registered_env_ids

@@ -99,7 +99,8 @@ def select_envs(names: Sequence[str]) -> list[str]:
                 env_id = name if name.startswith("utility/") else f"utility/{name}"
                 if env_id not in gym.registry:
                     raise EnvNotFound(
-                        f"unknown env {name!r}; registered: {', '.join(known) or 'none'} (or 'all', 'text')"
+                        f"unknown env {name!r}; registered: {', '.join(known) or 'none'} (or "
+                        "'all', 'text')"
                     )
                 ids = [env_id]
             chosen.extend(i for i in ids if i not in chosen)
@@ -124,7 +125,8 @@ def make_kwargs_for(env_id: str, split: str, extra: dict[str, Any] | None = None
 
 
 def task_ids_for(env: gym.Env, split: str, limit: int | None) -> list[str]:
-    """The tasks of a run: the fixed ``test`` list, or the first distinct tasks seeds 0, 1, ... draw."""
+    """The tasks of a run: the fixed ``test`` list, or the first distinct tasks seeds 0, 1, ...
+    draw."""
     base = env.unwrapped
     if split == "test":
         ids = list(base.task_ids("test"))
@@ -455,7 +457,10 @@ def results_document(
             "agent_class": agent.paths[plan.env_id],
             "agent_config": agent.configs.get(plan.env_id, {}),
             "metrics": summarize(
-                rows, trials=settings.trials, resamples=settings.resamples, seed=BOOTSTRAP_SEED,
+                rows,
+                trials=settings.trials,
+                resamples=settings.resamples,
+                seed=BOOTSTRAP_SEED,
                 tiers=tiers,
             ),
         }
@@ -481,7 +486,10 @@ def results_document(
         doc["selection"] = selection
     doc |= {
         "overall": summarize(
-            trajectories, trials=settings.trials, resamples=settings.resamples, seed=BOOTSTRAP_SEED,
+            trajectories,
+            trials=settings.trials,
+            resamples=settings.resamples,
+            seed=BOOTSTRAP_SEED,
             tiers=all_tiers,
         ),
         "envs": env_docs,
@@ -666,7 +674,9 @@ def read_state(out: Path) -> dict[str, Any]:
     """The unfinished run's state in ``out`` (ResumeError when there is none or it is damaged)."""
     path = out / STATE_FILE
     if not path.is_file():
-        raise ResumeError(f"{out} holds no unfinished run ({STATE_FILE} is missing): nothing to resume")
+        raise ResumeError(
+            f"{out} holds no unfinished run ({STATE_FILE} is missing): nothing to resume"
+        )
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -681,8 +691,10 @@ def check_resumable(state_path: Path, planned: dict[str, Any]) -> list[str]:
     stored = read_state(state_path.parent)
     if stored.get("plan_hash") != planned["plan_hash"]:
         raise ResumeError(
-            f"the unfinished run in {state_path.parent} planned other episodes than this code and these "
-            "settings give (the package, the tasks or the options changed); start it again without --resume"
+            f"the unfinished run in {state_path.parent} planned other episodes than this code and "
+            "these "
+            "settings give (the package, the tasks or the options changed); start it again without "
+            "--resume"
         )
     finished = stored.get("finished")
     return [str(label) for label in finished] if isinstance(finished, list) else []
@@ -711,9 +723,13 @@ def read_partial(path: Path, episodes: Sequence[Episode]) -> dict[int, dict[str,
             record = json.loads(line)
             episode = by_key[(record["env_id"], record["task_id"], record["trial"])]
         except (json.JSONDecodeError, KeyError, TypeError):
-            raise ResumeError(f"{path} line {number} is not an episode of this run; start it again") from None
+            raise ResumeError(
+                f"{path} line {number} is not an episode of this run; start it again"
+            ) from None
         if record.get("seed") != episode.seed or record.get("agent") != episode.agent:
-            raise ResumeError(f"{path} line {number} has another seed or agent than planned; start it again")
+            raise ResumeError(
+                f"{path} line {number} has another seed or agent than planned; start it again"
+            )
         done[episode.index] = record
     return done
 
@@ -736,7 +752,8 @@ def write_run(
     else:
         atomic_write(plain, lines)
     atomic_write(
-        out / RESULTS_FILE, (json.dumps(results, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        out / RESULTS_FILE,
+        (json.dumps(results, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
     )
     (plain if compress else packed).unlink(missing_ok=True)
     fsync_dir(out)

@@ -28,8 +28,12 @@ def _fail(where: str, message: str) -> None:
 
 
 def _type_name(value: Any) -> str:
-    return "null" if value is None else {dict: "object", list: "array", str: "string", bool: "boolean"}.get(
-        type(value), "number" if isinstance(value, int | float) else type(value).__name__
+    return (
+        "null"
+        if value is None
+        else {dict: "object", list: "array", str: "string", bool: "boolean"}.get(
+            type(value), "number" if isinstance(value, int | float) else type(value).__name__
+        )
     )
 
 
@@ -86,8 +90,13 @@ def optional(inner: Check) -> Check:
 
 def one_of(*choices: Any) -> Check:
     def check(value: Any, where: str) -> None:
-        if value not in choices or isinstance(value, bool) != any(isinstance(c, bool) for c in choices):
-            _fail(where, f"expected one of {', '.join(repr(c) for c in choices)}, got {str(value)[:40]!r}")
+        if value not in choices or isinstance(value, bool) != any(
+            isinstance(c, bool) for c in choices
+        ):
+            _fail(
+                where,
+                f"expected one of {', '.join(repr(c) for c in choices)}, got {str(value)[:40]!r}",
+            )
 
     return check
 
@@ -118,7 +127,9 @@ def mapping(values: Check, max_items: int = 1000, min_items: int = 0) -> Check:
     return check
 
 
-def record(required: Mapping[str, Check], optional_keys: Mapping[str, Check] | None = None) -> Check:
+def record(
+    required: Mapping[str, Check], optional_keys: Mapping[str, Check] | None = None
+) -> Check:
     """An object with exactly these keys (``optional_keys`` may be absent); no other key."""
     extra = dict(optional_keys or {})
 

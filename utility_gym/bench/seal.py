@@ -18,7 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-_CREDENTIAL = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|^UTILITY_GYM_LLM_", re.I)
+_CREDENTIAL = re.compile(
+    r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|^UTILITY_GYM_LLM_", re.I
+)
 _LOCAL_FAMILIES = {getattr(socket, "AF_UNIX", -1)}
 
 

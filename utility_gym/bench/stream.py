@@ -42,8 +42,15 @@ def _learn(agent: Any, result: Any) -> None:
 
 
 def run_stream(
-    env_id: str, agent: str, stream_seed: int, length: int, *, size: str = "default", world_seed: int = 0,
-    order: list[str | None] | None = None, agent_options: dict[str, Any] | None = None,
+    env_id: str,
+    agent: str,
+    stream_seed: int,
+    length: int,
+    *,
+    size: str = "default",
+    world_seed: int = 0,
+    order: list[str | None] | None = None,
+    agent_options: dict[str, Any] | None = None,
 ) -> list[StreamEpisode]:
     """One stream, persistent then isolated. ``order`` replays given task ids in that order
     (``None`` keeps the stream's own task at that position)."""
@@ -56,13 +63,22 @@ def run_stream(
     for position in range(length):
         options = {"task_id": order[position]} if order and order[position] else None
         result = run_episode(
-            stream_env, persistent_agent, seed=stream_seed if position == 0 else None, options=options, catch_errors=True
+            stream_env,
+            persistent_agent,
+            seed=stream_seed if position == 0 else None,
+            options=options,
+            catch_errors=True,
         )
         _learn(persistent_agent, result)
         persistent.append(result)
         unwrapped = stream_env.unwrapped
         entry = unwrapped.stream.plan[position]
-        served.append((unwrapped.isolated_options(), {**unwrapped.stream_info(), "anchor": "anchor_for" in entry}))
+        served.append(
+            (
+                unwrapped.isolated_options(),
+                {**unwrapped.stream_info(), "anchor": "anchor_for" in entry},
+            )
+        )
     stream_env.close()
     # The isolated twins: each task exactly as the stream served it, alone in the pristine world
     # with the same world events, with a fresh agent that remembers nothing.
@@ -70,12 +86,24 @@ def run_stream(
     out = []
     for position, (result, (alone, info)) in enumerate(zip(persistent, served, strict=True)):
         fresh = build_agent(path, isolated_env, stream_seed, agent_options)
-        twin = run_episode(isolated_env, fresh, seed=stream_seed * 1_000 + position, options=alone, catch_errors=True)
+        twin = run_episode(
+            isolated_env,
+            fresh,
+            seed=stream_seed * 1_000 + position,
+            options=alone,
+            catch_errors=True,
+        )
         out.append(
             StreamEpisode(
-                stream_seed, position, result.task_id, result.task_id.split("/")[1],
-                result.success and result.error is None, twin.success and twin.error is None,
-                tuple(e["name"] for e in info["events"]), info["follows_position"], info["anchor"],
+                stream_seed,
+                position,
+                result.task_id,
+                result.task_id.split("/")[1],
+                result.success and result.error is None,
+                twin.success and twin.error is None,
+                tuple(e["name"] for e in info["events"]),
+                info["follows_position"],
+                info["anchor"],
                 tuple(info["world_events"]),
             )
         )
@@ -83,7 +111,9 @@ def run_stream(
     return out
 
 
-def summarize_streams(episodes: list[StreamEpisode], permutation_success: list[float] | None = None) -> dict[str, Any]:
+def summarize_streams(
+    episodes: list[StreamEpisode], permutation_success: list[float] | None = None
+) -> dict[str, Any]:
     """Stream success, paired familiarity gain with a bootstrap CI over streams, learning slope,
     repeat-template gain, stale-knowledge errors after world events, order robustness."""
     by_stream: dict[int, list[StreamEpisode]] = {}
@@ -119,12 +149,18 @@ def summarize_streams(episodes: list[StreamEpisode], permutation_success: list[f
         "familiarity_gain": float(np.mean(gain_values)),
         "familiarity_gain_ci": [low, high],
         "learning_slope": slope,
-        "repeat_template_gain": (float(np.mean(repeat)) - float(np.mean(first))) if repeat and first else None,
+        "repeat_template_gain": (float(np.mean(repeat)) - float(np.mean(first)))
+        if repeat and first
+        else None,
         "stale_knowledge_errors": stale,
         "world_events": sum(bool(e.events) for e in episodes),
         "follow_ups": len(follow_ups),
-        "follow_up_persistent_success": float(np.mean([e.persistent for e in follow_ups])) if follow_ups else None,
-        "follow_up_isolated_success": float(np.mean([e.isolated for e in follow_ups])) if follow_ups else None,
+        "follow_up_persistent_success": float(np.mean([e.persistent for e in follow_ups]))
+        if follow_ups
+        else None,
+        "follow_up_isolated_success": float(np.mean([e.isolated for e in follow_ups]))
+        if follow_ups
+        else None,
     }
     if permutation_success:
         out["order_success_mean"] = float(np.mean(permutation_success))
@@ -133,12 +169,28 @@ def summarize_streams(episodes: list[StreamEpisode], permutation_success: list[f
 
 
 def run_stream_benchmark(
-    env_id: str, agent: str, streams: int, length: int, *, size: str = "default", world_seed: int = 0,
-    permutations: int = 0, seed: int = 0, agent_options: dict[str, Any] | None = None,
+    env_id: str,
+    agent: str,
+    streams: int,
+    length: int,
+    *,
+    size: str = "default",
+    world_seed: int = 0,
+    permutations: int = 0,
+    seed: int = 0,
+    agent_options: dict[str, Any] | None = None,
 ) -> tuple[list[StreamEpisode], dict[str, Any], list[float]]:
     episodes: list[StreamEpisode] = []
     for s in range(streams):
-        episodes += run_stream(env_id, agent, seed + s, length, size=size, world_seed=world_seed, agent_options=agent_options)
+        episodes += run_stream(
+            env_id,
+            agent,
+            seed + s,
+            length,
+            size=size,
+            world_seed=world_seed,
+            agent_options=agent_options,
+        )
     orders: list[float] = []
     first = [e for e in episodes if e.stream == seed]
     # Follow-ups and the episodes they refer to keep their positions; the rest are shuffled.
@@ -151,8 +203,16 @@ def run_stream_benchmark(
         for i, task_id in zip(free, shuffled, strict=True):
             order[i] = task_id
         try:
-            replay = run_stream(env_id, agent, seed, length, size=size, world_seed=world_seed, order=order,
-                                agent_options=agent_options)
+            replay = run_stream(
+                env_id,
+                agent,
+                seed,
+                length,
+                size=size,
+                world_seed=world_seed,
+                order=order,
+                agent_options=agent_options,
+            )
         except Exception:  # a task the shuffled world cannot make counts as a failed order
             orders.append(0.0)
             continue
@@ -160,10 +220,20 @@ def run_stream_benchmark(
     return episodes, summarize_streams(episodes, orders or None), orders
 
 
-def write_stream_results(out: Path, env_id: str, agent: str, episodes: list[StreamEpisode], summary: dict[str, Any]) -> None:
+def write_stream_results(
+    out: Path, env_id: str, agent: str, episodes: list[StreamEpisode], summary: dict[str, Any]
+) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "stream.json").write_text(
-        json.dumps({"env": env_id, "agent": agent, "summary": summary, "episodes": [asdict(e) for e in episodes]}, indent=2),
+        json.dumps(
+            {
+                "env": env_id,
+                "agent": agent,
+                "summary": summary,
+                "episodes": [asdict(e) for e in episodes],
+            },
+            indent=2,
+        ),
         encoding="utf-8",
     )
 
@@ -203,14 +273,22 @@ def format_summary(env_id: str, agent: str, s: dict[str, Any]) -> str:
         f"{env_id}  agent={agent}  streams={s['streams']}  episodes={s['episodes']}",
         f"  persistent success      {pct(s['persistent_success'])} %",
         f"  isolated success        {pct(s['isolated_success'])} %",
-        f"  familiarity gain        {pct(s['familiarity_gain'])} pts  95% CI [{pct(s['familiarity_gain_ci'][0])}, {pct(s['familiarity_gain_ci'][1])}]",
+        f"  familiarity gain        {pct(s['familiarity_gain'])} pts  95% CI "
+        f"[{pct(s['familiarity_gain_ci'][0])}, {pct(s['familiarity_gain_ci'][1])}]",
         f"  learning slope          {s['learning_slope']:+.4f} success/position",
         f"  repeat-template gain    {pct(s['repeat_template_gain'])} pts",
-        f"  stale-knowledge errors  {s['stale_knowledge_errors']} (after {s['world_events']} episodes with world events)",
+        f"  stale-knowledge errors  {s['stale_knowledge_errors']} (after {s['world_events']} "
+        "episodes with world events)",
     ]
     if s.get("follow_ups"):
-        lines.append(f"  follow-ups              {s['follow_ups']}: persistent {pct(s['follow_up_persistent_success'])} %, "
-                     f"isolated {pct(s['follow_up_isolated_success'])} %")
+        lines.append(
+            f"  follow-ups              {s['follow_ups']}: persistent "
+            f"{pct(s['follow_up_persistent_success'])} %, "
+            f"isolated {pct(s['follow_up_isolated_success'])} %"
+        )
     if "order_success_mean" in s:
-        lines.append(f"  order robustness        {pct(s['order_success_mean'])} % ± {pct(s['order_success_std'])} over permutations")
+        lines.append(
+            f"  order robustness        {pct(s['order_success_mean'])} % ± "
+            f"{pct(s['order_success_std'])} over permutations"
+        )
     return "\n".join(lines)

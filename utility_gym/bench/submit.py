@@ -128,7 +128,9 @@ def build_boards(
     with sealed():
         for directory in run_directories([submissions]):
             try:
-                report = verify_run(directory, runner, quiet=quiet, rerun=None, manifest_required=True)
+                report = verify_run(
+                    directory, runner, quiet=quiet, rerun=None, manifest_required=True
+                )
             except Exception as e:  # the board never falls over
                 report = VerifyReport(directory, {}, problems=[f"{type(e).__name__}: {e}"])
             # The board names folders as the repository does (submissions/NAME), wherever it is.

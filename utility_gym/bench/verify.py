@@ -100,7 +100,9 @@ RECOMPUTED_FIELDS = (
     "redundant_questions",
 )
 REPLAYED, RERUN = "replayed", "re-run"
-RERUN_WHERE_POSSIBLE = "where-possible"  # verify_run(rerun=...): re-run any agent that can be, replay the others
+RERUN_WHERE_POSSIBLE = (
+    "where-possible"  # verify_run(rerun=...): re-run any agent that can be, replay the others
+)
 
 
 class RunUnreadable(ValueError):
@@ -135,7 +137,8 @@ def run_directories(paths: Sequence[str | Path]) -> list[Path]:
         subs = sorted(p for p in path.iterdir() if p.is_dir() and not p.is_symlink() and _is_run(p))
         if not subs:
             raise RunUnreadable(
-                f"{path} holds no {RESULTS_FILE} (nor do its subfolders); pass the --out folder of a run"
+                f"{path} holds no {RESULTS_FILE} (nor do its subfolders); pass the --out folder of "
+                "a run"
             )
         found.extend(subs)
     return found
@@ -220,10 +223,20 @@ class _Verifier:
         records, raw_lines = self.check_episodes(results, plan, traj_path)
         self.stop_if_problems()
         # 6. replay, or re-run the agent
-        position = {(env_id, t): (i, j) for i, (env_id, ids) in enumerate(plan.items()) for j, t in enumerate(ids)}
+        position = {
+            (env_id, t): (i, j)
+            for i, (env_id, ids) in enumerate(plan.items())
+            for j, t in enumerate(ids)
+        }
         ordered = [(r, line) for (r, _), line in zip(records, raw_lines, strict=True)]
-        ordered.sort(key=lambda item: (position[(item[0]["env_id"], item[0]["task_id"])], item[0]["trial"]))
-        rows = self.rerun_all(results, ordered) if self.wants_rerun(results) else self.replay_all(results, ordered)
+        ordered.sort(
+            key=lambda item: (position[(item[0]["env_id"], item[0]["task_id"])], item[0]["trial"])
+        )
+        rows = (
+            self.rerun_all(results, ordered)
+            if self.wants_rerun(results)
+            else self.replay_all(results, ordered)
+        )
         # 7. the summaries, from the checked episodes only
         self.stop_if_problems()  # an episode that did not check: its numbers are not to be summed
         self.check_summaries(results, rows, results["trials"])
@@ -237,11 +250,16 @@ class _Verifier:
         self.report.results = results
         manifest_path = self.dir / MANIFEST_FILE
         if manifest_path.exists() or manifest_path.is_symlink():
-            manifest = read_json_file(check_regular_file(self.dir, MANIFEST_FILE), MAX_MANIFEST_BYTES)
+            manifest = read_json_file(
+                check_regular_file(self.dir, MANIFEST_FILE), MAX_MANIFEST_BYTES
+            )
             check_manifest(manifest, str(manifest_path))
             self.report.manifest = manifest
         elif self.manifest_required:
-            self.problem(f"{manifest_path}: missing (a submission needs its manifest; see docs/submitting.md)")
+            self.problem(
+                f"{manifest_path}: missing (a submission needs its manifest; see "
+                "docs/submitting.md)"
+            )
         return results, trajectory_file(self.dir)
 
     def check_settings(self, results: dict[str, Any]) -> None:
@@ -269,7 +287,10 @@ class _Verifier:
         self.check_resamples(results["overall"], "overall")
 
     def check_episodes(
-        self, results: dict[str, Any], plan: dict[str, Any], traj_path: Path,
+        self,
+        results: dict[str, Any],
+        plan: dict[str, Any],
+        traj_path: Path,
     ) -> tuple[list[tuple[dict[str, Any], int]], list[str]]:
         """Every trajectory line: its shape, one per (env, task, trial) of the plan, with the
         run's seed, agent and the env's step cap; the records and their raw lines."""
@@ -278,7 +299,9 @@ class _Verifier:
         for env_id, task_ids in plan.items():
             for task_id in task_ids:
                 for trial in range(results["trials"]):
-                    expected[(env_id, task_id, trial)] = episode_seed(results["seed"], env_id, task_id, trial)
+                    expected[(env_id, task_id, trial)] = episode_seed(
+                        results["seed"], env_id, task_id, trial
+                    )
         records: list[tuple[dict[str, Any], int]] = []
         raw_lines: list[str] = []
         for number, record in iter_json_lines(traj_path, max_lines=len(expected)):
@@ -299,17 +322,23 @@ class _Verifier:
             if key not in expected:
                 self.problem(f"{at}: not an episode of this run (wrong env, task or trial)")
             elif record["seed"] != expected[key]:
-                self.problem(f"{at}: seed {record['seed']} is not the run's seed {expected[key]} for it")
+                self.problem(
+                    f"{at}: seed {record['seed']} is not the run's seed {expected[key]} for it"
+                )
             if record["agent"] != name:
                 self.problem(f"{at}: agent {record['agent']!r} is not the run's agent {name!r}")
             self.check_person(record, results, at)
             cap = self.step_caps.get(record["env_id"])
             if cap is not None and len(record["steps"]) > cap + 1:
-                self.problem(f"{at}: {len(record['steps']) - 1} steps, more than the env's cap of {cap}")
+                self.problem(
+                    f"{at}: {len(record['steps']) - 1} steps, more than the env's cap of {cap}"
+                )
         return records, raw_lines
 
     # -- 7 ------------------------------------------------------------------------------------
-    def check_summaries(self, results: dict[str, Any], rows: list[dict[str, Any]], trials: int) -> None:
+    def check_summaries(
+        self, results: dict[str, Any], rows: list[dict[str, Any]], trials: int
+    ) -> None:
         """Recompute every summary (with success per difficulty tier) from the checked episodes
         and compare it with results.json; the board shows what was computed here."""
         all_tiers: dict[tuple[str, str], str] = {}
@@ -354,16 +383,20 @@ class _Verifier:
             )
         for entry in sorted(self.dir.iterdir()):
             if entry.name.startswith("."):
-                continue  # hidden files (an editor's, an interrupted write's temporary) are never read
+                # hidden files (an editor's, an interrupted write's temporary) are never read
+                continue
             if entry.name not in KNOWN_FILES:
                 raise RunFileError(
-                    f"{entry}: not a file of a run (a run folder holds {', '.join(sorted(KNOWN_FILES))})"
+                    f"{entry}: not a file of a run (a run folder holds "
+                    f"{', '.join(sorted(KNOWN_FILES))})"
                 )
 
     def check_resamples(self, summary: dict[str, Any], where: str) -> None:
         bootstrap = summary.get("bootstrap")
         if not isinstance(bootstrap, dict):
-            self.problem(f"{self.dir / RESULTS_FILE}: {where}: 'bootstrap' is missing or not an object")
+            self.problem(
+                f"{self.dir / RESULTS_FILE}: {where}: 'bootstrap' is missing or not an object"
+            )
             return
         for p in settings_problems(
             split="test", trials=1, limit=None, seed=0, resamples=bootstrap.get("resamples")
@@ -389,21 +422,40 @@ class _Verifier:
         for env_id, doc in results["envs"].items():
             cls = agent["classes"].get(env_id)
             if doc["agent_class"] != cls:
-                self.problem(f"{where}: {env_id}: agent_class {doc['agent_class']!r} is not agent.classes' {cls!r}")
+                self.problem(
+                    f"{where}: {env_id}: agent_class {doc['agent_class']!r} is not agent.classes' "
+                    f"{cls!r}"
+                )
             if doc["agent_config"].get("class") != doc["agent_class"]:
                 self.problem(f"{where}: {env_id}: agent_config.class is not agent_class")
             if (cls == HUMAN_CLASS) != (kind == HUMAN):
-                self.problem(f"{where}: {env_id}: a run played by a person has kind 'human' and class {HUMAN_CLASS}, and only such a run")
+                self.problem(
+                    f"{where}: {env_id}: a run played by a person has kind 'human' and class "
+                    f"{HUMAN_CLASS}, and only such a run"
+                )
         if results.get("selection", "first") == "chosen" and kind not in PERSON_KINDS:
-            self.problem(f"{where}: only a run played by a person (play) has chosen tasks; an agent runs the split's")
+            self.problem(
+                f"{where}: only a run played by a person (play) has chosen tasks; an agent runs "
+                "the split's"
+            )
         registry = set(known_agent_names())
         if agent["name"].lower() == "human" and kind != HUMAN:
             self.problem(f"{where}: agent name {agent['name']!r} is for runs played by a person")
         if agent["name"].lower() in registry and agent["name"] != agent["spec"]:
-            self.problem(f"{where}: agent name {agent['name']!r} is reserved for the built-in agent of that name")
-        if agent["name"] in registry and agent["options"] and set(agent["classes"].values()) <= DETERMINISTIC_BASELINES:
+            self.problem(
+                f"{where}: agent name {agent['name']!r} is reserved for the built-in agent of that "
+                "name"
+            )
+        if (
+            agent["name"] in registry
+            and agent["options"]
+            and set(agent["classes"].values()) <= DETERMINISTIC_BASELINES
+        ):
             # a baseline is its code with no options; the llm agent is its options (model, endpoint)
-            self.problem(f"{where}: the built-in agent {agent['name']!r} with options is another agent: name the run with --name")
+            self.problem(
+                f"{where}: the built-in agent {agent['name']!r} with options is another agent: "
+                "name the run with --name"
+            )
         if kind == HUMAN:
             return
         # A registry name (heuristic, oracle, ...) as spec must resolve to the classes recorded, and
@@ -418,7 +470,10 @@ class _Verifier:
             except AgentNotFound as e:
                 resolved = f"? ({e})"
             if resolved != cls:
-                self.problem(f"{where}: agent.spec {spec!r} gives {resolved} for {env_id}, not the recorded {cls}")
+                self.problem(
+                    f"{where}: agent.spec {spec!r} gives {resolved} for {env_id}, not the recorded "
+                    f"{cls}"
+                )
 
     def check_envs(self, results: dict[str, Any]) -> dict[str, list[str]]:
         """Each env made as stored: spec, user and task list must be what the code gives now."""
@@ -435,21 +490,32 @@ class _Verifier:
             extra = {k: v for k, v in stored.items() if k != "split"}
             kwargs = make_kwargs_for(env_id, split, extra)
             if kwargs != stored:
-                self.problem(f"{where}: {env_id}: make_kwargs {short_repr(stored)} are not what run gives for this split: {short_repr(kwargs)}")
+                self.problem(
+                    f"{where}: {env_id}: make_kwargs {short_repr(stored)} are not what run gives "
+                    f"for this split: {short_repr(kwargs)}"
+                )
                 continue
             env = gym.make(env_id, **kwargs)
             try:
                 spec = json.loads(env.spec.to_json())
                 if doc["spec"] != spec:
-                    differs = sorted(k for k in set(spec) | set(doc["spec"]) if spec.get(k) != doc["spec"].get(k))
-                    self.problem(f"{where}: {env_id}: spec differs from the registered env's in {', '.join(differs)}")
+                    differs = sorted(
+                        k for k in set(spec) | set(doc["spec"]) if spec.get(k) != doc["spec"].get(k)
+                    )
+                    self.problem(
+                        f"{where}: {env_id}: spec differs from the registered env's in "
+                        f"{', '.join(differs)}"
+                    )
                 user = describe_user(env)
                 if results["agent"].get("kind") == HUMAN_USER:  # a person was the user
                     from utility_gym.bench.console.people import person_user_description
 
                     user = person_user_description()
                 if doc["user_simulator"] != user:
-                    self.problem(f"{where}: {env_id}: user_simulator {short_repr(doc['user_simulator'])} is not {short_repr(user)}")
+                    self.problem(
+                        f"{where}: {env_id}: user_simulator {short_repr(doc['user_simulator'])} is "
+                        f"not {short_repr(user)}"
+                    )
                 if chosen:
                     task_ids = doc["task_ids"]
                     problem = chosen_task_problem(env, split, task_ids, parse_task_id)
@@ -458,9 +524,16 @@ class _Verifier:
                 else:
                     task_ids = task_ids_for(env, split, limit)
                     if doc["task_ids"] != task_ids:
-                        self.problem(f"{where}: {env_id}: the task list is not the {split} split's ({len(task_ids)} tasks{'' if limit is None else f', --limit {limit}'})")
+                        self.problem(
+                            f"{where}: {env_id}: the task list is not the {split} split's "
+                            f"({len(task_ids)} "
+                            f"tasks{'' if limit is None else f', --limit {limit}'})"
+                        )
                 if doc["task_set_hash"] != task_set_hash(task_ids):
-                    self.problem(f"{where}: {env_id}: task_set_hash {doc['task_set_hash']} is not the task list's {task_set_hash(task_ids)}")
+                    self.problem(
+                        f"{where}: {env_id}: task_set_hash {doc['task_set_hash']} is not the task "
+                        f"list's {task_set_hash(task_ids)}"
+                    )
             finally:
                 env.close()
             plan[env_id] = list(task_ids)
@@ -476,10 +549,16 @@ class _Verifier:
         where = f"{self.dir / RESULTS_FILE}"
         prov = results["provenance"]
         if prov["version"] != utility_gym.__version__:
-            self.problem(f"{where}: made with utility-gym {prov['version']}, this is {utility_gym.__version__}: verify with that version or run again")
+            self.problem(
+                f"{where}: made with utility-gym {prov['version']}, this is "
+                f"{utility_gym.__version__}: verify with that version or run again"
+            )
         overall = task_set_hash(f"{env_id}::{t}" for env_id, ids in plan.items() for t in ids)
         if prov["task_set_hash"] != overall:
-            self.problem(f"{where}: provenance.task_set_hash {prov['task_set_hash']} is not the run's {overall}")
+            self.problem(
+                f"{where}: provenance.task_set_hash {prov['task_set_hash']} is not the run's "
+                f"{overall}"
+            )
         for p in command_problems(results):
             self.problem(f"{where}: provenance.command: {p}")
 
@@ -489,10 +568,15 @@ class _Verifier:
             return
         where = f"{self.dir / MANIFEST_FILE}"
         if manifest["agent"] != results["agent"]["name"]:
-            self.problem(f"{where}: agent {manifest['agent']!r} is not the run's agent {results['agent']['name']!r}")
+            self.problem(
+                f"{where}: agent {manifest['agent']!r} is not the run's agent "
+                f"{results['agent']['name']!r}"
+            )
         command = shlex.join(results["provenance"]["command"])
         if manifest["run"] != command:
-            self.problem(f"{where}: run is not the command recorded in results.json ({short_repr(command)})")
+            self.problem(
+                f"{where}: run is not the command recorded in results.json ({short_repr(command)})"
+            )
 
     # -- 6 ------------------------------------------------------------------------------------
     def wants_rerun(self, results: dict[str, Any]) -> bool:
@@ -512,7 +596,10 @@ class _Verifier:
         if not reasons:
             return True
         if self.rerun is True:
-            self.problem(f"{self.dir}: cannot re-run the agent: {'; '.join(reasons)} (verify without --rerun replays it)")
+            self.problem(
+                f"{self.dir}: cannot re-run the agent: {'; '.join(reasons)} (verify without "
+                "--rerun replays it)"
+            )
             raise _Stop
         return False
 
@@ -522,10 +609,15 @@ class _Verifier:
         try:
             return self.runner.map(fn, groups, bar, weight=len, deadline=time.monotonic() + budget)
         except DeadlineExceeded:
-            self.problem(f"{self.dir}: checking took longer than its budget of {budget:.0f} s ({episodes} episodes); stopped")
+            self.problem(
+                f"{self.dir}: checking took longer than its budget of {budget:.0f} s ({episodes} "
+                "episodes); stopped"
+            )
             raise _Stop from None
 
-    def replay_all(self, results: dict[str, Any], ordered: list[tuple[dict[str, Any], str]]) -> list[dict[str, Any]]:
+    def replay_all(
+        self, results: dict[str, Any], ordered: list[tuple[dict[str, Any], str]]
+    ) -> list[dict[str, Any]]:
         groups: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
         for record, line in ordered:
             groups.setdefault((record["env_id"], record["task_id"]), []).append(
@@ -548,7 +640,9 @@ class _Verifier:
         self.report.checked = REPLAYED
         return rows
 
-    def rerun_all(self, results: dict[str, Any], ordered: list[tuple[dict[str, Any], str]]) -> list[dict[str, Any]]:
+    def rerun_all(
+        self, results: dict[str, Any], ordered: list[tuple[dict[str, Any], str]]
+    ) -> list[dict[str, Any]]:
         agent = results["agent"]
         options = json.dumps(agent["options"], sort_keys=True)
         groups: dict[tuple[str, str], list[Episode]] = {}
@@ -562,7 +656,9 @@ class _Verifier:
             groups.setdefault((env_id, record["task_id"]), []).append(episode)
             recorded[(env_id, record["task_id"], record["trial"])] = (record, line)
         with progress_bar(len(ordered), f"re-run {agent['name']}", quiet=self.quiet) as bar:
-            done = self.runner_map(rerun_group, [tuple(g) for g in groups.values()], bar, len(ordered))
+            done = self.runner_map(
+                rerun_group, [tuple(g) for g in groups.values()], bar, len(ordered)
+            )
         rows = []
         for outcome in (r for group in done for r in group):
             if "crashed" in outcome:
@@ -575,7 +671,10 @@ class _Verifier:
             record, line = recorded[key]
             fresh["seconds"] = record["seconds"]  # time is the one thing a re-run cannot repeat
             if json_line(fresh) != line:
-                self.problem(f"{_where(key)}: the re-run agent's trajectory differs: {first_difference(record, fresh)}")
+                self.problem(
+                    f"{_where(key)}: the re-run agent's trajectory differs: "
+                    f"{first_difference(record, fresh)}"
+                )
             rows.append(fresh)
         self.report.checked = RERUN
         return rows
@@ -637,13 +736,20 @@ def command_problems(results: dict[str, Any]) -> list[str]:
         problems.append(f"--name {args.name} is not the run's agent name")
     spec = results["agent"]["spec"]
     if args.name is None and ":" not in spec and results["agent"]["name"] != spec:
-        problems.append(f"has no --name, so the agent's name is {spec!r}, not {results['agent']['name']!r}")
+        problems.append(
+            f"has no --name, so the agent's name is {spec!r}, not {results['agent']['name']!r}"
+        )
     try:
         if select_envs(args.env) != envs:
             problems.append(f"--env {' '.join(args.env)} is not the run's envs")
     except ValueError as e:
         problems.append(str(e))
-    for option, value in (("split", args.split), ("trials", args.trials), ("limit", args.limit), ("seed", args.seed)):
+    for option, value in (
+        ("split", args.split),
+        ("trials", args.trials),
+        ("limit", args.limit),
+        ("seed", args.seed),
+    ):
         if value != results[option]:
             problems.append(f"--{option} {value} is not the run's {results[option]}")
     given = dict(args.env_arg)
@@ -652,7 +758,9 @@ def command_problems(results: dict[str, Any]) -> list[str]:
     for env_id, doc in results["envs"].items():
         stored = {k: v for k, v in doc["make_kwargs"].items() if k != "split"}
         if given != stored:
-            problems.append(f"env kwargs {short_repr(given)} are not those of {env_id}: {short_repr(stored)}")
+            problems.append(
+                f"env kwargs {short_repr(given)} are not those of {env_id}: {short_repr(stored)}"
+            )
             break
     resamples = results["overall"].get("bootstrap", {}).get("resamples")
     if (args.bootstrap or BOOTSTRAP_RESAMPLES) != resamples:
@@ -704,7 +812,8 @@ def rerun_group(episodes: Sequence[Episode]) -> list[dict[str, Any]]:
 
 
 def _guarded(check: Any, job: Any) -> dict[str, Any]:
-    """``check(job)``; whatever it raises becomes the episode's problem (never the verifier's crash)."""
+    """``check(job)``; whatever it raises becomes the episode's problem (never the verifier's
+    crash)."""
     try:
         return check(job)
     except Exception as e:
@@ -751,7 +860,10 @@ def replay_one(job: tuple[str, str, str]) -> dict[str, Any]:
     if person.get("side") == "user":  # a person was the user: their recorded turns are fed back
         from utility_gym.bench.console.people import ReplayUser, replies
 
-        simulated, env.unwrapped.user = env.unwrapped.user, ReplayUser(replies(person.get("turns", [])))
+        simulated, env.unwrapped.user = (
+            env.unwrapped.user,
+            ReplayUser(replies(person.get("turns", []))),
+        )
         try:
             return _replay_steps(env, record, row, problems, problem)
         finally:
@@ -759,8 +871,9 @@ def replay_one(job: tuple[str, str, str]) -> dict[str, Any]:
     return _replay_steps(env, record, row, problems, problem)
 
 
-def _replay_steps(env: gym.Env, record: dict[str, Any], row: dict[str, Any], problems: list[str],
-                  problem: Any) -> dict[str, Any]:
+def _replay_steps(
+    env: gym.Env, record: dict[str, Any], row: dict[str, Any], problems: list[str], problem: Any
+) -> dict[str, Any]:
     """Step the recorded actions in ``env`` and compare (the second half of ``replay_one``)."""
     from utility_gym.core.rollout import is_tool_call, user_acts
 
@@ -771,7 +884,8 @@ def _replay_steps(env: gym.Env, record: dict[str, Any], row: dict[str, Any], pro
         problem(f"reset gives task {info.get('task_id')!r}")
     if steps[0]["observation"] != obs:
         problem(
-            f"first observation differs: recorded {short_repr(steps[0]['observation'])}, replay {short_repr(obs)}"
+            f"first observation differs: recorded {short_repr(steps[0]['observation'])}, replay "
+            f"{short_repr(obs)}"
         )
     ended = False
     replayed_steps: list[dict[str, Any]] = []
@@ -797,7 +911,8 @@ def _replay_steps(env: gym.Env, record: dict[str, Any], row: dict[str, Any], pro
         ):
             if not same_value(step[name], mine):
                 problem(
-                    f"step {number} {name}: recorded {short_repr(step[name])}, replay {short_repr(mine)}"
+                    f"step {number} {name}: recorded {short_repr(step[name])}, replay "
+                    f"{short_repr(mine)}"
                 )
         ended = bool(terminated or truncated)
     row["questions"], row["redundant_questions"] = count_questions(replayed_steps)
@@ -823,6 +938,4 @@ def _replay_steps(env: gym.Env, record: dict[str, Any], row: dict[str, Any], pro
 def _compare_row(record: dict[str, Any], row: dict[str, Any], problem: Any) -> None:
     for name in RECOMPUTED_FIELDS:
         if not same_value(record[name], row[name]):
-            problem(
-                f"{name}: recorded {short_repr(record[name])}, replay {short_repr(row[name])}"
-            )
+            problem(f"{name}: recorded {short_repr(record[name])}, replay {short_repr(row[name])}")

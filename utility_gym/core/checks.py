@@ -51,7 +51,10 @@ def check_mapping(name: str, value: Any, *, none_ok: bool = True) -> dict[str, A
     if value is None and none_ok:
         return {}
     if not isinstance(value, Mapping):
-        raise TypeError(f"{name} must be a dict{' or None' if none_ok else ''}, got {shown(value)} ({type(value).__name__})")
+        raise TypeError(
+            f"{name} must be a dict{' or None' if none_ok else ''}, got {shown(value)} "
+            f"({type(value).__name__})"
+        )
     bad = [k for k in value if not isinstance(k, str)]
     if bad:
         raise TypeError(f"{name} keys must be strings, got {shown(bad[0])}")

@@ -46,18 +46,35 @@ def render_events(events: list[Event]) -> str:
     return "\n".join(e.render() for e in events)
 
 
-def json_encoder(*, sort_keys: bool = False, separators: tuple[str, str] = (", ", ": "), default: Callable[[Any], Any] | None = None) -> Callable[[Any], str]:
+def json_encoder(
+    *,
+    sort_keys: bool = False,
+    separators: tuple[str, str] = (", ", ": "),
+    default: Callable[[Any], Any] | None = None,
+) -> Callable[[Any], str]:
     """``json.JSONEncoder(ensure_ascii=False, ...).encode``, made once and called many times.
 
     ``JSONEncoder.encode`` builds a new C encoder on every call; this keeps one. It does not
     check for circular references: a circular value raises RecursionError, not ValueError.
     """
     if c_make_encoder is None:  # a Python without the C accelerator
-        encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=sort_keys, separators=separators, default=default)
+        encoder = json.JSONEncoder(
+            ensure_ascii=False, sort_keys=sort_keys, separators=separators, default=default
+        )
         return encoder.encode
     fallback = default or json.JSONEncoder().default
     item_separator, key_separator = separators
-    c_encoder = c_make_encoder(None, fallback, encode_basestring, None, key_separator, item_separator, sort_keys, False, True)
+    c_encoder = c_make_encoder(
+        None,
+        fallback,
+        encode_basestring,
+        None,
+        key_separator,
+        item_separator,
+        sort_keys,
+        False,
+        True,
+    )
     join = "".join
 
     def encode(value: Any) -> str:
@@ -106,7 +123,9 @@ MAX_VALUES = 10_000
 # int-to-str limit.
 _MAX_INT_BITS = 64
 _CALL_KEYS = frozenset(("name", "arguments", "id", "type"))
-_TOOL_FORM = 'a tool call is {"name": TOOL, "arguments": {...}}; anything else is a message to the user'
+_TOOL_FORM = (
+    'a tool call is {"name": TOOL, "arguments": {...}}; anything else is a message to the user'
+)
 
 
 def parse_action(action: Any, max_length: int) -> Action:
@@ -119,8 +138,10 @@ def parse_action(action: Any, max_length: int) -> Action:
         return _parse_action(action, max_length)
     except Exception as e:  # noqa: BLE001  (an object can raise from places no check reaches,
         # e.g. a ``__class__`` property that ``isinstance`` consults; the promise is no exception)
-        return InvalidAction(f"action could not be read ({_type_name(action)}: {type(e).__name__}); "
-                             "send a string or a dict of JSON values")
+        return InvalidAction(
+            f"action could not be read ({_type_name(action)}: {type(e).__name__}); "
+            "send a string or a dict of JSON values"
+        )
 
 
 def _parse_action(action: Any, max_length: int) -> Action:
@@ -137,7 +158,8 @@ def _parse_action(action: Any, max_length: int) -> Action:
         action = str.__str__(action)  # a str subclass: its own methods may do anything
     if len(action) > max_length:
         return InvalidAction(
-            f"action is too long ({len(action)} characters; at most {max_length}); send a shorter message"
+            f"action is too long ({len(action)} characters; at most {max_length}); send a shorter "
+            "message"
         )
     text = action.strip()
     if not text:
@@ -178,7 +200,9 @@ def _tool_call_from_obj(obj: dict[str, Any]) -> Action:
         try:
             arguments = json.loads(arguments) if arguments.strip() else {}
         except (ValueError, RecursionError):
-            return InvalidAction(f"malformed tool call: arguments of {name[:60]} are not valid JSON")
+            return InvalidAction(
+                f"malformed tool call: arguments of {name[:60]} are not valid JSON"
+            )
         checked = plain_json(arguments, MAX_VALUES * 100)
         if isinstance(checked, InvalidAction):
             return checked
@@ -206,34 +230,45 @@ def plain_json(value: Any, max_chars: int) -> Any:
         v, parent, key, depth, path = todo.pop()
         count += 1
         if count > MAX_VALUES:
-            return InvalidAction(f"malformed tool call: more than {MAX_VALUES} values; tool arguments are short")
+            return InvalidAction(
+                f"malformed tool call: more than {MAX_VALUES} values; tool arguments are short"
+            )
         t = type(v)
         if t is str or isinstance(v, str):
             s = v if t is str else str.__str__(v)
             chars += len(s)
             if chars > max_chars:
-                return InvalidAction(f"tool call is too long (over {max_chars} characters of text); send a shorter one")
+                return InvalidAction(
+                    f"tool call is too long (over {max_chars} characters of text); send a shorter "
+                    "one"
+                )
             parent[key] = s
         elif v is None or t is bool or t is float:
             parent[key] = v
         elif isinstance(v, int):
             n = int.__index__(v)
             if n.bit_length() > _MAX_INT_BITS:
-                return InvalidAction(f"malformed tool call: the integer at {path or 'top'} is too large")
+                return InvalidAction(
+                    f"malformed tool call: the integer at {path or 'top'} is too large"
+                )
             parent[key] = n
         elif isinstance(v, float):
             parent[key] = float.__float__(v)
         elif isinstance(v, dict | list | tuple):
             if depth >= MAX_NESTING:
                 return InvalidAction(
-                    f"malformed tool call: nested more than {MAX_NESTING} levels deep (or a value holds itself) at {path or 'top'}"
+                    f"malformed tool call: nested more than {MAX_NESTING} levels deep (or a value "
+                    f"holds itself) at {path or 'top'}"
                 )
             if isinstance(v, dict):
                 box: dict[str, Any] = {}
                 parent[key] = box
                 for k, item in list(dict.items(v)):
                     if type(k) is not str and not isinstance(k, str):
-                        return InvalidAction(f"malformed tool call: keys must be strings, got {_type_name(k)} in {path or 'top'}")
+                        return InvalidAction(
+                            f"malformed tool call: keys must be strings, got {_type_name(k)} in "
+                            f"{path or 'top'}"
+                        )
                     k = k if type(k) is str else str.__str__(k)
                     box[k] = None
                     todo.append((item, box, k, depth + 1, f"{path}.{k[:30]}" if path else k[:30]))
@@ -245,7 +280,8 @@ def plain_json(value: Any, max_chars: int) -> Any:
                     todo.append((item, seq, i, depth + 1, f"{path}[{i}]"))
         else:
             return InvalidAction(
-                f"malformed tool call: {path or 'the action'} is {_type_name(v)}; a tool call holds JSON values only "
+                f"malformed tool call: {path or 'the action'} is {_type_name(v)}; a tool call "
+                "holds JSON values only "
                 "(strings, numbers, true/false, null, lists and objects)"
             )
     return out[0]

@@ -60,8 +60,15 @@ from utility_gym.core.world import World, build_template, change_facts
 
 # Re-exported: where these lived before the env was split into rooms.
 __all__ = [
-    "MIN_MAX_LENGTH", "REWARD_MODES", "TRUNCATION_NOTE", "Domain", "OraclePlanError", "Snapshot", "StreamExhausted",
-    "UtilityEnv", "vector_env_factory",
+    "MIN_MAX_LENGTH",
+    "REWARD_MODES",
+    "TRUNCATION_NOTE",
+    "Domain",
+    "OraclePlanError",
+    "Snapshot",
+    "StreamExhausted",
+    "UtilityEnv",
+    "vector_env_factory",
 ]
 
 # An env built outside gym.make has no registered cap; an episode must still end.
@@ -96,9 +103,18 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
     ) -> None:
         # Every option is checked before anything is built: a typo fails at once, by name.
         options = EnvOptions.checked(
-            render_mode, self.metadata["render_modes"], self.domain.sizes, world_seed=world_seed, size=size,
-            split=split, reward_mode=reward_mode, max_length=max_length, user=user, user_options=user_options,
-            mode=mode, stream_length=stream_length,
+            render_mode,
+            self.metadata["render_modes"],
+            self.domain.sizes,
+            world_seed=world_seed,
+            size=size,
+            split=split,
+            reward_mode=reward_mode,
+            max_length=max_length,
+            user=user,
+            user_options=user_options,
+            mode=mode,
+            stream_length=stream_length,
         )
         self.render_mode = render_mode
         self.mode = options.mode
@@ -111,7 +127,9 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
         self.observation_space = UnicodeText(self.max_length)
         self.action_space = UnicodeText(self.max_length)
         domain = self.domain
-        self.template = build_template(domain.name, self.world_seed, self.size, domain.builder, domain.tracked_tables)
+        self.template = build_template(
+            domain.name, self.world_seed, self.size, domain.builder, domain.tracked_tables
+        )
         self.world = World(self.template, rollback_reset=domain.rollback_reset)
         self.toolbox = Toolbox(domain.tools)
         self.values = world_value_lexicon(self.template, domain)
@@ -123,15 +141,19 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
         self.nondeterministic = options.user != "agenda"
         self.tasks = TaskFactory(domain, self.template, self.toolbox)
         self.replayer = Replayer(
-            self.template, self.toolbox, rollback_reset=domain.rollback_reset,
-            ignored_columns=domain.ignored_columns, fast=domain.replay,
+            self.template,
+            self.toolbox,
+            rollback_reset=domain.rollback_reset,
+            ignored_columns=domain.ignored_columns,
+            fast=domain.replay,
         )
         self.judge = ProgressJudge(domain, self.values)
         self.streams = StreamServer(domain, self.world, self.tasks, self.replayer)
         self.stream: StreamState | None = None
         self.task: Task | None = None
         self._episode: Episode | None = None
-        # A replay already made for the next task (a stream's, an isolated twin's): (task, expected).
+        # A replay already made for the next task (a stream's, an isolated twin's): (task,
+        # expected).
         self._prepared: tuple[Task, Expected] | None = None
         # Used when the env is built outside gym.make (no spec); the registry's cap wins otherwise.
         self.step_cap: int | None = None
@@ -155,9 +177,17 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
         events = arrived + events
         truncated = not terminated and ep.steps >= ep.cap
         reward = self._reward(ep, terminated or truncated, truncated)
-        return self._observe(events), reward, terminated, truncated, self._info(events, grade=ep.grade)
+        return (
+            self._observe(events),
+            reward,
+            terminated,
+            truncated,
+            self._info(events, grade=ep.grade),
+        )
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any]]:
         self._check_open("reset")
         options = checked_reset_options(seed, options, self.tasks, self.domain.world_events)
         super().reset(seed=seed)
@@ -165,7 +195,9 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
             return self._restore(options.pop("fork"))
         revisions: list[tuple[int, WorldEvent]] = []
         if "task" in options:
-            task, names = self.streams.isolate(options["task"], options.get("world_events", ()), self.mode)
+            task, names = self.streams.isolate(
+                options["task"], options.get("world_events", ()), self.mode
+            )
             self._prepared = (task, self.expected(task, self.world.snapshot()))
             revisions = [(0, self.domain.event(n)) for n in names]
         elif self.mode == "stream":
@@ -208,7 +240,9 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
         """Generate (or fetch from the per-process cache) the task ``template_name/seed``."""
         return self.tasks.make_task(template_name, seed, split)
 
-    def expected(self, task: Task, base: bytes | None = None, *, on: World | None = None) -> Expected:
+    def expected(
+        self, task: Task, base: bytes | None = None, *, on: World | None = None
+    ) -> Expected:
         """The task's expected changes (see ``Replayer.expected``)."""
         return self.replayer.expected(task, base, on=on)
 
@@ -219,7 +253,9 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
     def stream_info(self) -> dict[str, Any]:
         """Where the current stream is (``follows_position`` None unless a follow-up)."""
         if self.stream is None:
-            raise RuntimeError("stream_info() needs a stream episode: make the env with mode='stream' and reset it")
+            raise RuntimeError(
+                "stream_info() needs a stream episode: make the env with mode='stream' and reset it"
+            )
         return self.stream.info()
 
     def isolated_options(self) -> dict[str, Any]:
@@ -227,8 +263,14 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
         this domain with these options runs its isolated twin (the same task with the ids the
         pristine world gives new rows, in the pristine world with the world events so far)."""
         if self.mode != "stream" or self.stream is None or self.task is None:
-            raise RuntimeError("isolated_options() needs a stream episode: make the env with mode='stream' and reset it")
-        return {"task": self.stream.twin or self.task, "world_events": [n for _, n in self.stream.applied]}
+            raise RuntimeError(
+                "isolated_options() needs a stream episode: make the env with mode='stream' and "
+                "reset it"
+            )
+        return {
+            "task": self.stream.twin or self.task,
+            "world_events": [n for _, n in self.stream.applied],
+        }
 
     def _next_stream_task(self, seed: int | None, task_id: str | None) -> Task:
         """``reset(seed=s)`` starts stream ``s`` in a pristine world; a plain ``reset()`` serves
@@ -268,7 +310,9 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
         self.on_start(ep)
         return ep
 
-    def _act(self, parsed: InvalidAction | ToolCallAction | MessageAction, events: list[Event]) -> bool:
+    def _act(
+        self, parsed: InvalidAction | ToolCallAction | MessageAction, events: list[Event]
+    ) -> bool:
         """Carry out one parsed action; True when it ends the episode."""
         if isinstance(parsed, InvalidAction):
             events.append(Event("error", parsed.error))
@@ -282,12 +326,17 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
 
     def run_tool(self, call: ToolCallAction, events: list[Event]) -> bool:
         """The core's handling of a tool call (a ``handle`` hook may call it): run it, show its
-        result or error, check a confirmed write was agreed to; True when the tool ends the episode."""
+        result or error, check a confirmed write was agreed to; True when the tool ends the
+        episode."""
         ep = self.require_episode()
         try:
             args_text = _encode_arguments(call.arguments)
             data = {"arguments": call.arguments}
-        except (TypeError, ValueError, RecursionError):  # a non-JSON or circular value from a dict action
+        except (
+            TypeError,
+            ValueError,
+            RecursionError,
+        ):  # a non-JSON or circular value from a dict action
             args_text, data = repr(call.arguments), {}
         ep.transcript.append(Event("agent", args_text, name=call.name, data=data))
         out = self.toolbox.call(self._ctx, call.name, call.arguments)
@@ -302,7 +351,9 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
         if out.wrote and spec.confirm:
             problem = self.judge.unconfirmed(ep, call, self.world.conn)
             if problem:
-                ep.record.unconfirmed_writes.append(f"{call.name}({_short_args(call.arguments)}): {problem}")
+                ep.record.unconfirmed_writes.append(
+                    f"{call.name}({_short_args(call.arguments)}): {problem}"
+                )
         if spec.terminal:
             ep.record.outcome = spec.outcome
             return True
@@ -323,7 +374,11 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
             # The user's yes holds for what this proposal (or offered alternative) stated;
             # anything else withdraws it.
             agreed = turn.agreed if "affirm" in turn.acts else None
-            ep.affirmed = Affirmed(agreed.actions, agreed.text, agreed.context) if agreed is not None else None
+            ep.affirmed = (
+                Affirmed(agreed.actions, agreed.text, agreed.context)
+                if agreed is not None
+                else None
+            )
         elif "deny" in turn.acts or "deny_change" in turn.acts:
             ep.affirmed = None
         events.append(Event("user", turn.text, data={"acts": list(turn.acts)}))
@@ -369,13 +424,17 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
 
     def _grade(self) -> Grade:
         ep = self.require_episode()
-        g = grade(ep.task, ep.expected.changes, self._actual(), ep.record, self.domain.ignored_columns)
+        g = grade(
+            ep.task, ep.expected.changes, self._actual(), ep.record, self.domain.ignored_columns
+        )
         return self.final_grade(g)
 
     def _potential(self) -> float:
         """Shaping potential: the fraction of positive milestones reached (0 at the start)."""
         ep = self.require_episode()
-        checks, _ = checkpoints_for(ep.task, ep.expected.changes, self._actual(), ep.record, self.domain.ignored_columns)
+        checks, _ = checkpoints_for(
+            ep.task, ep.expected.changes, self._actual(), ep.record, self.domain.ignored_columns
+        )
         milestones = [c for c in checks if c.kind in MILESTONES]
         if not milestones:
             return 0.0
@@ -393,7 +452,9 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
     def _observe(self, events: Sequence[Event]) -> str:
         return observe(events, self.max_length)
 
-    def _info(self, events: Sequence[Event], *, grade: Grade | None = None, forked: bool = False) -> dict[str, Any]:
+    def _info(
+        self, events: Sequence[Event], *, grade: Grade | None = None, forked: bool = False
+    ) -> dict[str, Any]:
         """The info of a reset or step: the same keys, with values of the same types, every time
         (Gymnasium's vector envs stack infos across envs, dataset recorders compare them with the
         reset's). ``grade`` is the pending grade (outcome "running") until the episode ends, and
@@ -425,12 +486,14 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
     def _check_open(self, method: str) -> None:
         if self._closed:
             raise gym.error.ClosedEnvironmentError(
-                f"{method}() called after close(): this env's world is closed; make a new env with gym.make"
+                f"{method}() called after close(): this env's world is closed; make a new env with "
+                "gym.make"
             )
 
     # -- snapshots and pickling -----------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        """Capture the world and the whole episode state; ``reset(options={"fork": snap})`` resumes it."""
+        """Capture the world and the whole episode state; ``reset(options={"fork": snap})`` resumes
+        it."""
         if self._episode is None:
             raise gym.error.ResetNeeded("call reset() before snapshot()")
         return Snapshot(
@@ -445,7 +508,10 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
 
     def _restore(self, snap: Snapshot) -> tuple[str, dict[str, Any]]:
         if not isinstance(snap, Snapshot):
-            raise TypeError(f"options['fork'] must be a Snapshot from env.unwrapped.snapshot(), got {type(snap).__name__}")
+            raise TypeError(
+                "options['fork'] must be a Snapshot from env.unwrapped.snapshot(), got "
+                f"{type(snap).__name__}"
+            )
         here = (self.domain.name, self.world_seed, self.size)
         if snap.world_key != here:
             raise ValueError(f"snapshot is of world {snap.world_key}, this env has {here}")
@@ -475,13 +541,18 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
         self.toolbox = Toolbox(domain.tools)
         self.tasks = TaskFactory(domain, self.template, self.toolbox)
         self.replayer = Replayer(
-            self.template, self.toolbox, rollback_reset=domain.rollback_reset,
-            ignored_columns=domain.ignored_columns, fast=domain.replay,
+            self.template,
+            self.toolbox,
+            rollback_reset=domain.rollback_reset,
+            ignored_columns=domain.ignored_columns,
+            fast=domain.replay,
         )
         self.judge = ProgressJudge(domain, self.values)
         self.streams = StreamServer(domain, self.world, self.tasks, self.replayer)
         if self._episode is not None:
-            self._ctx = ToolContext(self.world.conn, self._episode.tool_state, self.template.meta.get("now", ""))
+            self._ctx = ToolContext(
+                self.world.conn, self._episode.tool_state, self.template.meta.get("now", "")
+            )
 
 
 def _copy_episode(ep: Episode) -> Episode:

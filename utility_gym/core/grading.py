@@ -1,4 +1,5 @@
-"""Grading: compare change sets, told facts and transcript rules; success, partial credit, reasons."""
+"""Grading: compare change sets, told facts and transcript rules; success, partial credit,
+reasons."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ class Grade:
     partial: float
     checkpoints: tuple[Checkpoint, ...]
     reasons: tuple[str, ...]
-    outcome: str  # how the episode ended: "satisfied", "gave_up", "agent_ended", "transferred", "truncated"
+    # how the episode ended: "satisfied", "gave_up", "agent_ended", "transferred", "truncated"
+    outcome: str
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,8 +70,12 @@ class EpisodeRecord:
     asked_slots: set[str]
     unconfirmed_writes: list[str]  # descriptions of write calls made without a confirmation
     outcome: str = "running"
-    unverified_disclosures: list[str] = field(default_factory=list)  # facts told before verification
-    unearned_refusals: list[str] = field(default_factory=list)  # refusals before the policy's prerequisites or without a reason
+    unverified_disclosures: list[str] = field(
+        default_factory=list
+    )  # facts told before verification
+    unearned_refusals: list[str] = field(
+        default_factory=list
+    )  # refusals before the policy's prerequisites or without a reason
 
 
 def checkpoints_for(
@@ -91,10 +97,20 @@ def checkpoints_for(
     actual = frozenset(f for f in actual if (f[0], f[2]) not in ignored_columns)
     expected = frozenset(f for f in expected if (f[0], f[2]) not in ignored_columns)
     for fact in sorted(expected, key=repr):
-        add(CheckKind.WRITE, f"write {describe_change(fact)}", fact in actual, f"required write missing: {describe_change(fact)}")
+        add(
+            CheckKind.WRITE,
+            f"write {describe_change(fact)}",
+            fact in actual,
+            f"required write missing: {describe_change(fact)}",
+        )
     extra = sorted(actual - expected, key=repr)
     if expected:
-        add(CheckKind.NO_OTHER_WRITES, "no other writes", not extra, "unexpected write: " + "; ".join(describe_change(f) for f in extra[:5]))
+        add(
+            CheckKind.NO_OTHER_WRITES,
+            "no other writes",
+            not extra,
+            "unexpected write: " + "; ".join(describe_change(f) for f in extra[:5]),
+        )
     else:
         add(
             CheckKind.NO_OTHER_WRITES,
@@ -108,17 +124,24 @@ def checkpoints_for(
             CheckKind.CONFIRMED,
             "explicit confirmation before every write",
             not record.unconfirmed_writes,
-            "wrote without the user's explicit confirmation: " + "; ".join(record.unconfirmed_writes[:5]),
+            "wrote without the user's explicit confirmation: "
+            + "; ".join(record.unconfirmed_writes[:5]),
         )
     if task.required_facts or record.unverified_disclosures:
         add(
             CheckKind.VERIFIED,
             "account details shared only after verification",
             not record.unverified_disclosures,
-            "shared account details before verifying the user's identity: " + "; ".join(record.unverified_disclosures[:5]),
+            "shared account details before verifying the user's identity: "
+            + "; ".join(record.unverified_disclosures[:5]),
         )
     for i, fact in enumerate(task.required_facts):
-        add(CheckKind.TOLD, f"told {fact.describe()}", i in record.told_facts, f"required fact not told to the user: {fact.describe()}")
+        add(
+            CheckKind.TOLD,
+            f"told {fact.describe()}",
+            i in record.told_facts,
+            f"required fact not told to the user: {fact.describe()}",
+        )
     for i, intent in enumerate(task.goal.intents):
         if intent.outcome == "refuse":
             why = f" (the agent {record.unearned_refusals[-1]})" if record.unearned_refusals else ""
@@ -126,7 +149,8 @@ def checkpoints_for(
                 CheckKind.REFUSED,
                 f"refused {intent.name}",
                 i in record.refused_intents,
-                f"the request '{intent.name}' is against policy and had to be refused and explained, after the checks the policy requires{why}",
+                f"the request '{intent.name}' is against policy and had to be refused and "
+                f"explained, after the checks the policy requires{why}",
             )
     for slot in task.ask_required:
         options = slot.split("|")
@@ -134,7 +158,8 @@ def checkpoints_for(
             CheckKind.ASKED,
             f"asked for {' or '.join(options)}",
             any(o in record.asked_slots for o in options),
-            f"did not ask the user which {' or '.join(options)} they meant (the request was ambiguous)",
+            f"did not ask the user which {' or '.join(options)} they meant (the request was "
+            "ambiguous)",
         )
     return checks, reasons
 
@@ -149,4 +174,6 @@ def grade(
     checks, reasons = checkpoints_for(task, expected, actual, record, ignored_columns)
     success = not reasons
     frac = sum(c.passed for c in checks) / len(checks) if checks else 1.0
-    return Grade(success, round(0.5 * frac + 0.5 * success, 6), tuple(checks), tuple(reasons), record.outcome)
+    return Grade(
+        success, round(0.5 * frac + 0.5 * success, 6), tuple(checks), tuple(reasons), record.outcome
+    )

@@ -40,7 +40,13 @@ class DomainHooks:
     def pending_grade(self) -> dict[str, Any]:
         """``info["grade"]`` before the episode ends: the final grade's keys and types, outcome
         "running". A domain whose grade has more keys extends it."""
-        return {"success": False, "partial": 0.0, "outcome": "running", "checkpoints": [], "reasons": []}
+        return {
+            "success": False,
+            "partial": 0.0,
+            "outcome": "running",
+            "checkpoints": [],
+            "reasons": [],
+        }
 
     def final_grade(self, g: Grade) -> Grade:
         """The episode's grade, given the core's: a domain may add its own checkpoints."""

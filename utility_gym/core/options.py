@@ -45,13 +45,19 @@ class EnvOptions:
 
     @classmethod
     def checked(
-        cls, render_mode: str | None, render_modes: Sequence[str], sizes: Sequence[str], **given: Any,
+        cls,
+        render_mode: str | None,
+        render_modes: Sequence[str],
+        sizes: Sequence[str],
+        **given: Any,
     ) -> EnvOptions:
         """The options, each checked by name; an unknown one is a TypeError that names it."""
         unknown = sorted(set(given) - set(cls.__dataclass_fields__))
         if unknown:
             known = ", ".join(cls.__dataclass_fields__)
-            raise TypeError(f"unknown env option {unknown[0]!r}; the options are render_mode, {known}")
+            raise TypeError(
+                f"unknown env option {unknown[0]!r}; the options are render_mode, {known}"
+            )
         o = cls(**given)
         check_choice("render_mode", render_mode, render_modes, none_ok=True)
         world_seed = check_int("world_seed", o.world_seed, 0, MAX_WORLD_SEED)
@@ -63,7 +69,17 @@ class EnvOptions:
         user_options = check_mapping("user_options", o.user_options) or None
         check_choice("mode", o.mode, MODES)
         stream_length = check_int("stream_length", o.stream_length, 1, MAX_STREAM_LENGTH)
-        return cls(world_seed, o.size, o.split, o.reward_mode, max_length, o.user, user_options, o.mode, stream_length)
+        return cls(
+            world_seed,
+            o.size,
+            o.split,
+            o.reward_mode,
+            max_length,
+            o.user,
+            user_options,
+            o.mode,
+            stream_length,
+        )
 
 
 def make_user(user: str, options: dict[str, Any] | None = None) -> Any:
@@ -81,7 +97,10 @@ def make_user(user: str, options: dict[str, Any] | None = None) -> Any:
 
 
 def checked_reset_options(
-    seed: Any, options: Any, tasks: TaskFactory, world_events: Sequence[WorldEvent],
+    seed: Any,
+    options: Any,
+    tasks: TaskFactory,
+    world_events: Sequence[WorldEvent],
 ) -> dict[str, Any]:
     """``options`` as a new dict, after checking ``seed`` and every option reset understands."""
     if seed is not None:
@@ -93,7 +112,9 @@ def checked_reset_options(
     if "world_events" in options:
         names = options["world_events"]
         if isinstance(names, str) or not isinstance(names, list | tuple):
-            raise TypeError(f"options['world_events'] must be a list of world event names, got {shown(names)}")
+            raise TypeError(
+                f"options['world_events'] must be a list of world event names, got {shown(names)}"
+            )
         known = [e.name for e in world_events]
         for name in names:
             check_choice("a name in options['world_events']", name, known)

@@ -31,8 +31,14 @@ class ProgressJudge:
         self.domain = domain
         self.values = values
 
-    def progress(self, ep: Episode, reading: Reading, text: str, verified: bool,
-                 actual: Callable[[], ChangeSet]) -> Progress:
+    def progress(
+        self,
+        ep: Episode,
+        reading: Reading,
+        text: str,
+        verified: bool,
+        actual: Callable[[], ChangeSet],
+    ) -> Progress:
         """Update what the agent has told and refused, then say which intents are done.
 
         A fact counts as told only if the agent had seen its value (in a tool result or the
@@ -52,7 +58,8 @@ class ProgressJudge:
                 if changes is None:
                     changes = actual()
                 own = ep.expected.per_intent[i]
-                # an intent whose writes come with another's (one order for two items) waits for a write
+                # an intent whose writes come with another's (one order for two items) waits for a
+                # write
                 writes_done = own <= changes and bool(own or changes)
             if writes_done:
                 turn.tell(intent, first)
@@ -62,7 +69,9 @@ class ProgressJudge:
             done.append(is_done)
         return Progress(tuple(done))
 
-    def _done(self, turn: _Turn, i: int, intent: Intent, first: int, end: int, writes_done: bool) -> bool:
+    def _done(
+        self, turn: _Turn, i: int, intent: Intent, first: int, end: int, writes_done: bool
+    ) -> bool:
         record = turn.ep.record
         if intent.outcome == "refuse":
             if turn.refused and not turn.open_found and i not in record.refused_intents:
@@ -78,7 +87,9 @@ class ProgressJudge:
             return all(j in record.told_facts for j in range(first, end))
         return False  # "transfer": only the transfer tool ends it
 
-    def refusal_unearned(self, ep: Episode, intent: Intent, normalized: str, first_fact: int, end_fact: int) -> str | None:
+    def refusal_unearned(
+        self, ep: Episode, intent: Intent, normalized: str, first_fact: int, end_fact: int
+    ) -> str | None:
         """What a refusal of ``intent`` still lacks: the identity check or look-ups the policy
         requires first, or the reason (its words, or the intent's facts told)."""
         calls = ep.calls
@@ -87,7 +98,9 @@ class ProgressJudge:
             if need.name in identity:
                 if not any(c.name in identity for c in calls):
                     return "before trying to verify the user's identity"
-            elif not any(c.name == need.name and c.ok and c.arguments == dict(need.arguments) for c in calls):
+            elif not any(
+                c.name == need.name and c.ok and c.arguments == dict(need.arguments) for c in calls
+            ):
                 looked_up = ", ".join(str(v) for v in need.arguments.values())
                 return f"without looking up {looked_up} first ({need.name})"
         told = ep.record.told_facts

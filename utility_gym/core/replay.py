@@ -91,8 +91,13 @@ class Replayer:
     """Replays oracle plans of one domain's tasks in one world template."""
 
     def __init__(
-        self, template: WorldTemplate, toolbox: Toolbox, *, rollback_reset: bool,
-        ignored_columns: frozenset[tuple[str, str]], fast: FastReplay | None = None,
+        self,
+        template: WorldTemplate,
+        toolbox: Toolbox,
+        *,
+        rollback_reset: bool,
+        ignored_columns: frozenset[tuple[str, str]],
+        fast: FastReplay | None = None,
     ) -> None:
         self.template = template
         self.toolbox = toolbox
@@ -102,7 +107,9 @@ class Replayer:
         # (``Domain.replay``: the web shop writes through its shop, not by rendering pages).
         self.fast = fast
 
-    def expected(self, task: Task, base: bytes | None = None, *, on: World | None = None) -> Expected:
+    def expected(
+        self, task: Task, base: bytes | None = None, *, on: World | None = None
+    ) -> Expected:
         """The task's expected change set, by replaying its oracle plan on a fresh copy of the
         pristine world (cached), or of ``base`` (a stream's current world; not cached).
 
@@ -114,15 +121,22 @@ class Replayer:
         cached = _EXPECTED_CACHE.get(key) if base is None else None
         if cached is not None:
             return cached
-        result = self.replay(task, base if base is not None else t.data, on=on, changes_only=True).expected
+        result = self.replay(
+            task, base if base is not None else t.data, on=on, changes_only=True
+        ).expected
         if base is None:
             _EXPECTED_CACHE.put(key, result)
         return result
 
     def replay(
-        self, task: Task, base: bytes, like: list[list[tuple[str, str]]] | None = None,
-        outputs: list[str] | None = None, inspect: Callable[[sqlite3.Connection], Any] | None = None,
-        on: World | None = None, changes_only: bool = False,
+        self,
+        task: Task,
+        base: bytes,
+        like: list[list[tuple[str, str]]] | None = None,
+        outputs: list[str] | None = None,
+        inspect: Callable[[sqlite3.Connection], Any] | None = None,
+        on: World | None = None,
+        changes_only: bool = False,
     ) -> Replayed:
         """Replay ``task``'s oracle plan on a copy of ``base``.
 
@@ -134,7 +148,11 @@ class Replayer:
         ``changes_only``: only the changes are wanted, not a check that every call of the plan
         works here, so pure look-ups are skipped (they change neither the world nor the session).
         """
-        scratch = on if on is not None and on.rollback_reset else scratch_world(self.template, self.rollback_reset)
+        scratch = (
+            on
+            if on is not None and on.rollback_reset
+            else scratch_world(self.template, self.rollback_reset)
+        )
         scratch.restore(base)
         run = _Run(self, task, scratch, like, outputs)
         run.skip_pure = changes_only and outputs is None
@@ -143,14 +161,18 @@ class Replayer:
         try:
             marks: list[int] = []
             fast = self.fast if run.skip_pure and not run.track else None
-            done = fast is not None and fast(run.ctx, task, lambda: marks.append(scratch.change_seq()))
+            done = fast is not None and fast(
+                run.ctx, task, lambda: marks.append(scratch.change_seq())
+            )
             if not done:
                 marks = [run.intent(index) for index in range(len(task.goal.intents))]
             spans = scratch.changes_in_spans(marks or [run.start])
             per_intent = [self.graded(change_facts(span)) for span in spans[: len(marks)]]
             result = Expected(self.graded(change_facts(spans[-1])), tuple(per_intent))
             if inspect is not None:
-                inspect(scratch.conn)  # e.g. whether a follow-up can be made in the world the plan leaves
+                inspect(
+                    scratch.conn
+                )  # e.g. whether a follow-up can be made in the world the plan leaves
         finally:
             scratch.reset()
         return Replayed(result, run.created, run.mapping)
@@ -166,8 +188,12 @@ class _Run:
     """One replay in progress: the scratch world, the rows created so far and the id mapping."""
 
     def __init__(
-        self, replayer: Replayer, task: Task, scratch: World,
-        like: list[list[tuple[str, str]]] | None, outputs: list[str] | None,
+        self,
+        replayer: Replayer,
+        task: Task,
+        scratch: World,
+        like: list[list[tuple[str, str]]] | None,
+        outputs: list[str] | None,
     ) -> None:
         self.replayer = replayer
         self.task = task
@@ -203,23 +229,35 @@ class _Run:
         before = self.scratch.change_seq() if self.track else 0
         # A call that should work needs no savepoint: if it fails, the replay is abandoned and
         # the world reset. One that should fail must leave nothing.
-        out = self.replayer.toolbox.call(self.ctx, step.call.name, arguments, atomic=step.expect_error)
+        out = self.replayer.toolbox.call(
+            self.ctx, step.call.name, arguments, atomic=step.expect_error
+        )
         if out.ok == step.expect_error:
             raise OraclePlanError(
-                f"oracle plan of {self.task.task_id} misbehaves at {step.call.name}: {out.error or 'it should fail'}"
+                f"oracle plan of {self.task.task_id} misbehaves at {step.call.name}: "
+                f"{out.error or 'it should fail'}"
             )
         if self.outputs is not None:
             self.outputs.append(dumps(out.result) if out.ok else str(out.error))
         if not self.track:
             return  # the pristine replay: no ids to track
-        inserted = [(c.table, c.pk) for c in self.scratch.changes(before) if c.op == "insert"] if out.wrote else []
+        inserted = (
+            [(c.table, c.pk) for c in self.scratch.changes(before) if c.op == "insert"]
+            if out.wrote
+            else []
+        )
         if self.like is not None:
             theirs = self.like[len(self.created)] if len(self.created) < len(self.like) else []
             if [t for t, _ in theirs] != [t for t, _ in inserted]:
                 raise OraclePlanError(
-                    f"oracle plan of {self.task.task_id} creates other rows in this world at {step.call.name}"
+                    f"oracle plan of {self.task.task_id} creates other rows in this world at "
+                    f"{step.call.name}"
                 )
             self.mapping.update(
-                {a: b for (_, a), (_, b) in zip(theirs, inserted, strict=True) if a != b and _ID.fullmatch(a)}
+                {
+                    a: b
+                    for (_, a), (_, b) in zip(theirs, inserted, strict=True)
+                    if a != b and _ID.fullmatch(a)
+                }
             )
         self.created.append(inserted)

@@ -45,10 +45,16 @@ class StreamState:
     """Where a stream is: its plan, what it served, and the world events applied so far."""
 
     seed: int
-    plan: list[dict[str, Any]]  # per position: template, seed, and "after" / "anchor_for" / "events"
+    plan: list[
+        dict[str, Any]
+    ]  # per position: template, seed, and "after" / "anchor_for" / "events"
     position: int = 0
-    tasks: dict[int, Task] = field(default_factory=dict)  # anchors, for the follow-ups that refer to them
-    applied: list[tuple[int, str]] = field(default_factory=list)  # (position, world event), in order
+    tasks: dict[int, Task] = field(
+        default_factory=dict
+    )  # anchors, for the follow-ups that refer to them
+    applied: list[tuple[int, str]] = field(
+        default_factory=list
+    )  # (position, world event), in order
     new_events: list[dict[str, Any]] = field(default_factory=list)  # the events of this position
     twin: Task | None = None  # the current task as it is alone in the pristine world
 
@@ -70,19 +76,30 @@ class StreamState:
 class StreamServer:
     """Serves the streams of one domain in one env's live world."""
 
-    def __init__(self, domain: Domain, world: World, factory: TaskFactory, replayer: Replayer) -> None:
+    def __init__(
+        self, domain: Domain, world: World, factory: TaskFactory, replayer: Replayer
+    ) -> None:
         self.domain = domain
         self.world = world
         self.factory = factory
         self.replayer = replayer
-        self._isolation_bases: dict[tuple[str, ...], bytes] = {}  # world events applied -> world bytes
+        self._isolation_bases: dict[
+            tuple[str, ...], bytes
+        ] = {}  # world events applied -> world bytes
 
     def plan(self, stream_seed: int, length: int) -> list[dict[str, Any]]:
         """Each position's template and seed, follow-ups of earlier positions and world events
         (see ``utility_gym.core.streams.build_plan``)."""
         train = [t.name for t in self.factory.train_templates]
         pairs = [(t.name, t.follows) for t in self.domain.follow_ups if t.follows in train]
-        return build_plan(self.domain.name, stream_seed, length, train, pairs, [e.name for e in self.domain.world_events])
+        return build_plan(
+            self.domain.name,
+            stream_seed,
+            length,
+            train,
+            pairs,
+            [e.name for e in self.domain.world_events],
+        )
 
     def start(self, stream_seed: int, length: int) -> StreamState:
         """Stream ``stream_seed`` in a pristine world."""
@@ -108,19 +125,25 @@ class StreamServer:
             # A named task takes this position (e.g. to replay a stream in another order); the
             # world events scheduled here still happen.
             entry = stream.plan[position] = {
-                "template": named[0], "seed": named[1], **{k: v for k, v in entry.items() if k == "events"}
+                "template": named[0],
+                "seed": named[1],
+                **{k: v for k, v in entry.items() if k == "events"},
             }
         stream.new_events = []
         for name in entry.get("events", ()):
             event = self.domain.event(name)
             event.apply(self.world.conn)
             stream.applied.append((position, name))
-            stream.new_events.append({"name": name, "description": event.description, "position": position})
+            stream.new_events.append(
+                {"name": name, "description": event.description, "position": position}
+            )
         served = self._first_that_works(stream, entry, named is not None)
         if served is not None:
             return served
         if named is not None:
-            raise NoTask(f"task {task_id!r} cannot be made in this stream's world at position {position}")
+            raise NoTask(
+                f"task {task_id!r} cannot be made in this stream's world at position {position}"
+            )
         raise AssertionError("unreachable")  # _first_that_works raises StreamExhausted
 
     def _named(self, task_id: str | None) -> tuple[str, int] | None:
@@ -132,7 +155,9 @@ class StreamServer:
         self.domain.template(template_name)  # an unknown template is a clear KeyError here
         return template_name, task_seed
 
-    def _first_that_works(self, stream: StreamState, entry: dict[str, Any], named: bool) -> tuple[Task, Expected] | None:
+    def _first_that_works(
+        self, stream: StreamState, entry: dict[str, Any], named: bool
+    ) -> tuple[Task, Expected] | None:
         """Tasks are generated on the world as this stream has left it, so they stay valid. If
         earlier episodes used up what a template needs, the next seeds, then the stream's other
         templates, are tried in a fixed order; the plan records what was served."""
@@ -141,15 +166,23 @@ class StreamServer:
         view.restore(live)
         follow_ups = {t.name for t in self.domain.follow_ups}
         template = entry["template"]
-        others = [e["template"] for e in stream.plan if e["template"] != template and e["template"] not in follow_ups]
+        others = [
+            e["template"]
+            for e in stream.plan
+            if e["template"] != template and e["template"] not in follow_ups
+        ]
         fallbacks = [template] if named else [template] + others
         reasons: dict[str, str] = {}
         try:
             for name in dict.fromkeys(fallbacks):
                 for k in range(1 if named else 8):
-                    candidate = entry["seed"] if k == 0 else (entry["seed"] + 104_729 * k) % TEST_SEED_BASE
+                    candidate = (
+                        entry["seed"] if k == 0 else (entry["seed"] + 104_729 * k) % TEST_SEED_BASE
+                    )
                     try:
-                        task, expected = self._candidate(stream, entry, name, candidate, live, view.conn)
+                        task, expected = self._candidate(
+                            stream, entry, name, candidate, live, view.conn
+                        )
                     except (NoTask, OraclePlanError) as e:
                         reasons[name] = str(e)
                         continue
@@ -161,13 +194,21 @@ class StreamServer:
             return None
         why = "; ".join(f"{n}: {r}" for n, r in reasons.items())
         raise StreamExhausted(
-            f"no template of stream {stream.seed} can make a task at position {stream.position}: earlier episodes "
-            f"used up what they need ({why}). Start a new stream with reset(seed=...), or use a shorter "
+            f"no template of stream {stream.seed} can make a task at position {stream.position}: "
+            "earlier episodes "
+            f"used up what they need ({why}). Start a new stream with reset(seed=...), or use a "
+            "shorter "
             "stream_length or a larger world size"
         )
 
     def _candidate(
-        self, stream: StreamState, entry: dict[str, Any], name: str, seed: int, live: bytes, db: sqlite3.Connection,
+        self,
+        stream: StreamState,
+        entry: dict[str, Any],
+        name: str,
+        seed: int,
+        live: bytes,
+        db: sqlite3.Connection,
     ) -> tuple[Task, Expected]:
         """Make task ``name/seed`` on the stream's world; its plan must work there and alone."""
         earlier = stream.tasks.get(entry["after"]) if "after" in entry else None
@@ -177,24 +218,38 @@ class StreamServer:
         # An anchor: the follow-up planned later must be possible in the world its oracle plan
         # leaves (checked within the same replay).
         follow_up = entry.get("anchor_for") if own else None
-        inspect = (lambda d, t=task, f=follow_up, c=seed: self.factory.build_task(f, c, None, d, t)) if follow_up else None
+        inspect = (
+            (lambda d, t=task, f=follow_up, c=seed: self.factory.build_task(f, c, None, d, t))
+            if follow_up
+            else None
+        )
         # Its plan must work in this world and in isolation; the replay is kept, and the isolated
         # twin gets the ids the pristine world gives new rows.
         replayed = self.replayer.replay(task, live, inspect=inspect)
         applied = [n for _, n in stream.applied]
-        stream.twin = self._twin(task, replayed.expected, replayed.created, self.isolated_world(task, applied))
+        stream.twin = self._twin(
+            task, replayed.expected, replayed.created, self.isolated_world(task, applied)
+        )
         return task, replayed.expected
 
     @staticmethod
-    def _record(stream: StreamState, entry: dict[str, Any], name: str, seed: int, task: Task) -> None:
-        served = {"template": name, "seed": seed, **{k: v for k, v in entry.items() if k == "events"}}
+    def _record(
+        stream: StreamState, entry: dict[str, Any], name: str, seed: int, task: Task
+    ) -> None:
+        served = {
+            "template": name,
+            "seed": seed,
+            **{k: v for k, v in entry.items() if k == "events"},
+        }
         if name == entry["template"]:
             served.update({k: v for k, v in entry.items() if k in ("after", "anchor_for")})
         stream.plan[stream.position] = served
         if "anchor_for" in served:
             stream.tasks[stream.position] = task
 
-    def _twin(self, task: Task, expected: Expected, created: list[list[tuple[str, str]]], isolated: bytes) -> Task:
+    def _twin(
+        self, task: Task, expected: Expected, created: list[list[tuple[str, str]]], isolated: bytes
+    ) -> Task:
         """``task`` as it is alone in the ``isolated`` world (pristine plus world events), or
         OraclePlanError if it is not the same task there: its plan must run, make the same
         changes (up to the ids of new rows) and show every fact the agent must tell."""
@@ -204,10 +259,15 @@ class StreamServer:
         if substitute_ids(expected, alone.mapping) != alone.expected:
             raise OraclePlanError(f"{task.task_id} changes the world differently in isolation")
         goal = twin.goal
-        seen = Observed([*outputs, *goal.known.values(), *(i.request for i in goal.intents), goal.opening])
+        seen = Observed(
+            [*outputs, *goal.known.values(), *(i.request for i in goal.intents), goal.opening]
+        )
         missing = [f for f in twin.required_facts if not seen.has(f)]
         if missing:
-            raise OraclePlanError(f"{task.task_id} has other facts in isolation: {', '.join(f.describe() for f in missing)}")
+            raise OraclePlanError(
+                f"{task.task_id} has other facts in isolation: "
+                f"{', '.join(f.describe() for f in missing)}"
+            )
         return twin
 
     def isolate(self, task: Any, world_events: Sequence[str], mode: str) -> tuple[Task, list[str]]:
@@ -216,12 +276,17 @@ class StreamServer:
         the isolated twin of a stream episode. The live world is restored to it."""
         if not isinstance(task, Task):
             raise TypeError(
-                f"options['task'] must be a Task (e.g. env.unwrapped.task of a stream), got {type(task).__name__}"
+                "options['task'] must be a Task (e.g. env.unwrapped.task of a stream), got "
+                f"{type(task).__name__}"
             )
         if task.domain != self.domain.name:
-            raise ValueError(f"task {task.task_id!r} belongs to {task.domain!r}, not {self.domain.name!r}")
+            raise ValueError(
+                f"task {task.task_id!r} belongs to {task.domain!r}, not {self.domain.name!r}"
+            )
         if mode == "stream":
-            raise ValueError("options['task'] runs one task in isolation; use an env with mode='episodic'")
+            raise ValueError(
+                "options['task'] runs one task in isolation; use an env with mode='episodic'"
+            )
         names = [str(n) for n in world_events]
         self.world.restore(self.isolated_world(task, names))
         return task, names

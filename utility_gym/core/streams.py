@@ -34,10 +34,17 @@ class WorldEvent:
     apply: Callable[[sqlite3.Connection], None]
 
     @classmethod
-    def setting(cls, name: str, description: str, policy_revision: str, key: str, value: Any) -> WorldEvent:
+    def setting(
+        cls, name: str, description: str, policy_revision: str, key: str, value: Any
+    ) -> WorldEvent:
         """An event that sets the world's ``_meta`` rule ``key`` (which the tools and the task
         templates read with ``read_setting``) to ``value``."""
-        return cls(name, description, policy_revision, functools.partial(write_setting, key=key, value=value))
+        return cls(
+            name,
+            description,
+            policy_revision,
+            functools.partial(write_setting, key=key, value=value),
+        )
 
 
 def read_setting(db: sqlite3.Connection, key: str, default: Any) -> Any:
@@ -52,8 +59,12 @@ def write_setting(db: sqlite3.Connection, key: str, value: Any) -> None:
 
 
 def build_plan(
-    domain: str, stream_seed: int, length: int, templates: Sequence[str],
-    follow_ups: Sequence[tuple[str, str]] = (), events: Sequence[str] = (),
+    domain: str,
+    stream_seed: int,
+    length: int,
+    templates: Sequence[str],
+    follow_ups: Sequence[tuple[str, str]] = (),
+    events: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """The positions of stream ``stream_seed``: ``{"template", "seed"}`` and, where they apply,
     ``"after"`` (a follow-up's anchor position), ``"anchor_for"`` (the follow-up template an
@@ -68,19 +79,29 @@ def build_plan(
     names = list(templates)
     recurring = rng.sample(names, min(len(names), max(2, length // 3)))
     plan: list[dict[str, Any]] = [
-        {"template": rng.choice(recurring), "seed": rng.randrange(TEST_SEED_BASE)} for _ in range(length)
+        {"template": rng.choice(recurring), "seed": rng.randrange(TEST_SEED_BASE)}
+        for _ in range(length)
     ]
     used: set[int] = set()
     kinds = list(follow_ups)
     rng.shuffle(kinds)  # every kind of follow-up in turn, from a seeded first one
     for k in range(length // 5 if follow_ups else 0):
         follow_up, anchor = kinds[k % len(kinds)]
-        pairs = [(a, b) for a in range(length) for b in range(a + 2, length) if a not in used and b not in used]
+        pairs = [
+            (a, b)
+            for a in range(length)
+            for b in range(a + 2, length)
+            if a not in used and b not in used
+        ]
         if not pairs:
             break
         a, b = pairs[rng.randrange(len(pairs))]
         used.update((a, b))
-        plan[a] = {"template": anchor, "seed": rng.randrange(TEST_SEED_BASE), "anchor_for": follow_up}
+        plan[a] = {
+            "template": anchor,
+            "seed": rng.randrange(TEST_SEED_BASE),
+            "anchor_for": follow_up,
+        }
         plan[b] = {"template": follow_up, "seed": rng.randrange(TEST_SEED_BASE), "after": a}
     if events and length >= 4:
         position = rng.randrange(max(1, length // 3), max(2, 2 * length // 3 + 1))
@@ -94,5 +115,10 @@ def revised_policy(policy: str, revisions: Sequence[tuple[int, WorldEvent]]) -> 
         return policy
     parts = [policy.rstrip("\n"), ""]
     for position, event in revisions:
-        parts += [f"## Policy revision (in effect from stream position {position})", "", event.policy_revision.strip(), ""]
+        parts += [
+            f"## Policy revision (in effect from stream position {position})",
+            "",
+            event.policy_revision.strip(),
+            "",
+        ]
     return "\n".join(parts)

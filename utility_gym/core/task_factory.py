@@ -65,7 +65,9 @@ class TaskFactory:
     def task_ids(self, split: str) -> list[str]:
         """The ids of a finite split (``test``); ``train``/``heldout`` are unlimited."""
         if split != "test":
-            raise ValueError(f"the {split} split is unlimited; only 'test' has a fixed list of task ids")
+            raise ValueError(
+                f"the {split} split is unlimited; only 'test' has a fixed list of task ids"
+            )
         return [task_id_for(self.domain.name, t, s) for t, s in self.test_pairs]
 
     def make_task(self, template_name: str, seed: int, split: str | None = None) -> Task:
@@ -84,7 +86,9 @@ class TaskFactory:
         if task_id is not None:
             domain, template, seed = parse_task_id(str(task_id))
             if domain != self.domain.name:
-                raise ValueError(f"task {task_id!r} belongs to {domain!r}, not {self.domain.name!r}")
+                raise ValueError(
+                    f"task {task_id!r} belongs to {domain!r}, not {self.domain.name!r}"
+                )
             return self.make_task(template, seed)
         if split == "test":
             template, seed = self.test_pairs[int(rng.integers(len(self.test_pairs)))]
@@ -100,7 +104,12 @@ class TaskFactory:
         raise RuntimeError(f"no template of the {split} split could make a task in this world")
 
     def build_task(
-        self, template_name: str, seed: int, split: str | None, db: sqlite3.Connection, earlier: Task | None = None,
+        self,
+        template_name: str,
+        seed: int,
+        split: str | None,
+        db: sqlite3.Connection,
+        earlier: Task | None = None,
     ) -> Task:
         """Run the template on ``db`` (not cached): a stream makes its tasks on its live world."""
         template = self.domain.template(template_name)
@@ -109,11 +118,16 @@ class TaskFactory:
         if template.follows is None:
             draft = template.generate(db, rng, now)
         elif earlier is None or earlier.template != template.follows:
-            raise NoTask(f"{template_name} follows up an earlier {template.follows} episode: it exists only in a stream")
+            raise NoTask(
+                f"{template_name} follows up an earlier {template.follows} episode: it exists only "
+                "in a stream"
+            )
         else:
             draft = template.generate(db, rng, now, earlier)
         if split is None:
-            split = "heldout" if template.heldout else ("test" if seed >= TEST_SEED_BASE else "train")
+            split = (
+                "heldout" if template.heldout else ("test" if seed >= TEST_SEED_BASE else "train")
+            )
         return Task(
             task_id=task_id_for(self.domain.name, template_name, seed),
             domain=self.domain.name,
@@ -129,7 +143,9 @@ class TaskFactory:
             extras=draft.extras,
         )
 
-    def goal_with_checks(self, goal: UserGoal, plan: tuple[PlanStep, ...], db: sqlite3.Connection) -> UserGoal:
+    def goal_with_checks(
+        self, goal: UserGoal, plan: tuple[PlanStep, ...], db: sqlite3.Connection
+    ) -> UserGoal:
         """The goal with what each intent's proposals must state (the decisive values of its
         confirmed writes) and what must come before each refusal (the plan's identity checks
         and look-ups of the intent's objects before it refuses)."""
@@ -142,24 +158,40 @@ class TaskFactory:
             intents.append(intent)
         return dataclasses.replace(goal, intents=tuple(intents))
 
-    def _wants(self, index: int, plan: tuple[PlanStep, ...], db: sqlite3.Connection) -> tuple[Any, ...]:
+    def _wants(
+        self, index: int, plan: tuple[PlanStep, ...], db: sqlite3.Connection
+    ) -> tuple[Any, ...]:
         """The decisive values of intent ``index``'s confirmed writes, in plan order."""
         wants: list[Any] = []
         for step in plan:
-            spec = self.toolbox.tools.get(step.call.name) if step.call is not None and step.intent == index else None
+            spec = (
+                self.toolbox.tools.get(step.call.name)
+                if step.call is not None and step.intent == index
+                else None
+            )
             if spec is not None and spec.confirm:
-                decisive = self.domain.words.decisive_values(db, step.call.name, step.call.arguments)
+                decisive = self.domain.words.decisive_values(
+                    db, step.call.name, step.call.arguments
+                )
                 wants.extend(v for v in decisive if v not in wants)
         return tuple(wants)
 
-    def _requires(self, index: int, intent: Intent, plan: tuple[PlanStep, ...]) -> tuple[ToolCall, ...]:
+    def _requires(
+        self, index: int, intent: Intent, plan: tuple[PlanStep, ...]
+    ) -> tuple[ToolCall, ...]:
         """The identity checks and look-ups of the intent's objects before its refusal."""
         tools = self.toolbox.tools
         identity = self.domain.words.identity_tools
-        last_say = max((k for k, st in enumerate(plan) if st.intent == index and st.say is not None), default=-1)
+        last_say = max(
+            (k for k, st in enumerate(plan) if st.intent == index and st.say is not None),
+            default=-1,
+        )
         targets = set(intent.targets)
         requires = [
-            st.call for st in plan[:last_say] if st.call is not None and not tools[st.call.name].writes
+            st.call
+            for st in plan[:last_say]
+            if st.call is not None
+            and not tools[st.call.name].writes
             and (st.call.name in identity or targets & {str(v) for v in st.call.arguments.values()})
         ]
         return tuple(requires)
@@ -174,9 +206,12 @@ class TaskFactory:
         if len(parts) != 3 or not (parts[2].isascii() and parts[2].isdigit()) or len(parts[2]) > 18:
             raise ValueError(f"options['task_id'] must look like {form}; got {shown(task_id)}")
         if parts[0] != name:
-            raise ValueError(f"options['task_id'] {shown(task_id)} belongs to {parts[0]!r}, not {name!r}")
+            raise ValueError(
+                f"options['task_id'] {shown(task_id)} belongs to {parts[0]!r}, not {name!r}"
+            )
         names = [t.name for t in self.domain.templates + self.domain.follow_ups]
         if parts[1] not in names:
             raise ValueError(
-                f"options['task_id'] {shown(task_id)} names no template of {name}; known: {', '.join(names)}"
+                f"options['task_id'] {shown(task_id)} names no template of {name}; known: "
+                f"{', '.join(names)}"
             )

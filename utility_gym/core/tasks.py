@@ -40,7 +40,9 @@ class PlanStep:
     call: ToolCall | None = None
     say: str | None = None
     essential: bool = True  # dropping it must make the episode fail (validity tests)
-    expect_error: bool = False  # the call is meant to fail (e.g. a verification that cannot succeed)
+    expect_error: bool = (
+        False  # the call is meant to fail (e.g. a verification that cannot succeed)
+    )
 
     def action(self) -> str | dict[str, Any]:
         return self.call.to_dict() if self.call is not None else str(self.say)
@@ -71,7 +73,9 @@ class Fact:
         if self.kind == "number" and self.computed:
             return _count_told(int(self.value), self.label, normalized_text)
         if self.kind == "number":
-            return int(self.value) in grounding.numbers or _word_in(str(self.value), normalized_text)
+            return int(self.value) in grounding.numbers or _word_in(
+                str(self.value), normalized_text
+            )
         if self.kind == "text":
             return _word_in(_norm_text(str(self.value)), normalized_text)
         raise ValueError(f"unknown fact kind {self.kind!r}")
@@ -103,7 +107,11 @@ class Observed:
             return True
         if fact.kind in ("amount", "number"):
             target = round(float(fact.value), 2)
-            return any(round(float(m.replace(",", "")), 2) == target for t in self.texts for m in _NUMBER.findall(t))
+            return any(
+                round(float(m.replace(",", "")), 2) == target
+                for t in self.texts
+                for m in _NUMBER.findall(t)
+            )
         if fact.kind == "id":
             target = str(fact.value).lstrip("#").upper()
             return any(target in _TOKEN.findall(t.upper()) for t in self.texts)
@@ -113,8 +121,21 @@ class Observed:
         return any(_word_in(phrase, _norm_text(t)) for t in self.texts)
 
 
-_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-                 "ten", "eleven", "twelve")
+_NUMBER_WORDS = (
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+)
 
 
 def _count_told(n: int, label: str, text: str) -> bool:
@@ -202,7 +223,9 @@ class TaskDraft:
     ask_required: tuple[str, ...] = ()  # slots the agent must ask for; "a|b" means either
     temptations: tuple[ToolCall, ...] = ()  # what a do-whatever-the-user-says agent would call
     summary: str = ""  # one line for people reading a task list
-    extras: Mapping[str, Any] = field(default_factory=dict)  # domain data for the domain's own grading
+    extras: Mapping[str, Any] = field(
+        default_factory=dict
+    )  # domain data for the domain's own grading
 
 
 @dataclass(frozen=True)
@@ -276,7 +299,11 @@ def substitute_ids(obj: Any, mapping: Mapping[str, str]) -> Any:
     replaced by its value; dataclasses, tuples, lists and mappings are rebuilt, the rest kept."""
     if not mapping:
         return obj
-    rx = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(re.escape(k) for k in sorted(mapping, key=len, reverse=True)) + r")(?![A-Za-z0-9])")
+    rx = re.compile(
+        r"(?<![A-Za-z0-9])("
+        + "|".join(re.escape(k) for k in sorted(mapping, key=len, reverse=True))
+        + r")(?![A-Za-z0-9])"
+    )
 
     def sub(value: Any) -> Any:
         if isinstance(value, str):
@@ -290,14 +317,20 @@ def substitute_ids(obj: Any, mapping: Mapping[str, str]) -> Any:
         if isinstance(value, Mapping):
             return {sub(k): sub(v) for k, v in value.items()}
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return dataclasses.replace(value, **{f.name: sub(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init})
+            return dataclasses.replace(
+                value,
+                **{
+                    f.name: sub(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init
+                },
+            )
         return value
 
     return sub(obj)
 
 
 def memo_rows(db: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
-    """A query's rows as dicts, through ``memo``: shared between calls, so callers must not mutate them."""
+    """A query's rows as dicts, through ``memo``: shared between calls, so callers must not mutate
+    them."""
     return memo(db, ("rows", sql, params), lambda: row_dicts(db.execute(sql, params).fetchall()))
 
 
@@ -336,5 +369,14 @@ class Script:
     def say(self, text: str, essential: bool = False) -> None:
         self.steps.append(PlanStep(self.intent, say=text, essential=essential))
 
-    def call(self, name: str, essential: bool = True, expect_error: bool = False, **arguments: Any) -> None:
-        self.steps.append(PlanStep(self.intent, call=ToolCall(name, arguments), essential=essential, expect_error=expect_error))
+    def call(
+        self, name: str, essential: bool = True, expect_error: bool = False, **arguments: Any
+    ) -> None:
+        self.steps.append(
+            PlanStep(
+                self.intent,
+                call=ToolCall(name, arguments),
+                essential=essential,
+                expect_error=expect_error,
+            )
+        )

@@ -104,7 +104,8 @@ def tool(
     user's explicit confirmation before each such call. ``confirm=False`` exempts record-keeping
     writes the user need not approve (logging a ticket, an internal note). ``terminal`` marks
     tools that end the conversation; ``outcome`` says how (``"transferred"``; the default is
-    ``"agent_ended"``) and implies ``terminal``. ``session`` marks look-ups that change the agent's session
+    ``"agent_ended"``) and implies ``terminal``. ``session`` marks look-ups that change the agent's
+    session
     state (``ctx.state``: who is verified, the page a browser is on); the other look-ups are
     pure, and a replay that needs only the world's changes skips them.
     """
@@ -112,7 +113,11 @@ def tool(
     def wrap(f: Callable[..., Any]) -> ToolSpec:
         needs = writes if confirm is None else (writes and confirm)
         spec = _make_spec(
-            f, writes=writes, terminal=terminal or outcome is not None, name=name or f.__name__, confirm=needs,
+            f,
+            writes=writes,
+            terminal=terminal or outcome is not None,
+            name=name or f.__name__,
+            confirm=needs,
             session=session,
         )
         return dataclasses.replace(spec, outcome=outcome) if outcome is not None else spec
@@ -175,17 +180,32 @@ def _type_schema(tp: Any) -> tuple[dict[str, Any], Callable[[Any], str | None], 
 
         return {"type": "array", "items": item_schema}, check_list, False
     if tp is bool:
-        return {"type": "boolean"}, lambda v: None if isinstance(v, bool) else f"must be true or false, got {_show(v)}", False
+        return (
+            {"type": "boolean"},
+            lambda v: None if isinstance(v, bool) else f"must be true or false, got {_show(v)}",
+            False,
+        )
     if tp is int:
         return (
             {"type": "integer"},
-            lambda v: None if isinstance(v, int) and not isinstance(v, bool) else f"must be an integer, got {_show(v)}",
+            lambda v: (
+                None
+                if isinstance(v, int) and not isinstance(v, bool)
+                else f"must be an integer, got {_show(v)}"
+            ),
             False,
         )
     if tp is float:
         return (
             {"type": "number"},
-            lambda v: None if isinstance(v, int | float) and not isinstance(v, bool) and v == v and abs(v) != float("inf") else f"must be a number, got {_show(v)}",
+            lambda v: (
+                None
+                if isinstance(v, int | float)
+                and not isinstance(v, bool)
+                and v == v
+                and abs(v) != float("inf")
+                else f"must be a number, got {_show(v)}"
+            ),
             False,
         )
     if tp is str:
@@ -201,7 +221,11 @@ def _type_schema(tp: Any) -> tuple[dict[str, Any], Callable[[Any], str | None], 
 
         return {"type": "string"}, check_str, False
     if tp is dict or origin is dict:
-        return {"type": "object"}, lambda v: None if isinstance(v, dict) else f"must be an object, got {_show(v)}", False
+        return (
+            {"type": "object"},
+            lambda v: None if isinstance(v, dict) else f"must be an object, got {_show(v)}",
+            False,
+        )
     raise TypeError(f"unsupported type {tp!r} in a tool signature")
 
 
@@ -210,14 +234,30 @@ def _json_type(py: type) -> str:
 
 
 def _show(v: Any) -> str:
-    kind = {str: "string", int: "integer", float: "number", bool: "boolean", list: "list", dict: "object", type(None): "null"}.get(type(v), type(v).__name__)
+    kind = {
+        str: "string",
+        int: "integer",
+        float: "number",
+        bool: "boolean",
+        list: "list",
+        dict: "object",
+        type(None): "null",
+    }.get(type(v), type(v).__name__)
     text = json.dumps(v, ensure_ascii=False, default=str)
     if len(text) > 40:
         text = text[:37] + "..."
     return f"{kind} {text}"
 
 
-def _make_spec(f: Callable[..., Any], *, writes: bool, terminal: bool, name: str, confirm: bool, session: bool = False) -> ToolSpec:
+def _make_spec(
+    f: Callable[..., Any],
+    *,
+    writes: bool,
+    terminal: bool,
+    name: str,
+    confirm: bool,
+    session: bool = False,
+) -> ToolSpec:
     description, arg_docs = _parse_docstring(f.__doc__ or "")
     if not description:
         raise TypeError(f"tool {name!r} needs a docstring: it becomes the schema description")
@@ -272,7 +312,9 @@ class Toolbox:
             self.tools[t.name] = t
         self.schemas: list[dict[str, Any]] = [t.schema for t in self.tools.values()]
         self._available = ", ".join(sorted(self.tools))
-        self._param_names = {t.name: frozenset(p.name for p in t.params) for t in self.tools.values()}
+        self._param_names = {
+            t.name: frozenset(p.name for p in t.params) for t in self.tools.values()
+        }
 
     def __contains__(self, name: str) -> bool:
         return name in self.tools
@@ -299,7 +341,9 @@ class Toolbox:
                 return f"argument {p.name!r} of {name} {err}"
         return None
 
-    def call(self, ctx: ToolContext, name: str, arguments: Any, *, atomic: bool = True) -> ToolOutcome:
+    def call(
+        self, ctx: ToolContext, name: str, arguments: Any, *, atomic: bool = True
+    ) -> ToolOutcome:
         """Validate and run one call; a failing call leaves no write behind (a writing tool, or any
         tool in autocommit mode, runs in a savepoint).
 
@@ -341,7 +385,13 @@ class Toolbox:
         return ToolOutcome(name, True, result=result, wrote=db.total_changes != changes_before)
 
     @staticmethod
-    def _rollback(ctx: ToolContext, spec: ToolSpec, state_before: dict[str, Any], guarded: bool, changes_before: int) -> None:
+    def _rollback(
+        ctx: ToolContext,
+        spec: ToolSpec,
+        state_before: dict[str, Any],
+        guarded: bool,
+        changes_before: int,
+    ) -> None:
         ctx.state.clear()
         ctx.state.update(state_before)
         if guarded:

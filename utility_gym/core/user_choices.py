@@ -15,17 +15,45 @@ from utility_gym.core.values import Value, ValueLexicon, check_values
 from utility_gym.core.words import DomainWords
 
 _WORD_RX = re.compile(r"[a-z0-9']+")
-_CHOICE_STOPWORDS = frozenset(("would", "like", "prefer", "rather", "want", "your", "with", "that", "this", "just", "them",
-                               "they", "have", "need", "please", "there", "which", "what", "option", "instead", "other"))
+_CHOICE_STOPWORDS = frozenset(
+    (
+        "would",
+        "like",
+        "prefer",
+        "rather",
+        "want",
+        "your",
+        "with",
+        "that",
+        "this",
+        "just",
+        "them",
+        "they",
+        "have",
+        "need",
+        "please",
+        "there",
+        "which",
+        "what",
+        "option",
+        "instead",
+        "other",
+    )
+)
 _CHOICE_LEAD_RX = re.compile(
-    r"^(?:(?:so|and|or|ok(?:ay)?|great|sure|alright),?\s+)*(?:(?:would|do|did|will|shall|should|can|could)\s+(?:you|i|we)\s+"
+    r"^(?:(?:so|and|or|ok(?:ay)?|great|sure|alright),?\s+)*(?:(?:would|do|did|will|shall|should|"
+    r"can|could)\s+(?:you|i|we)\s+"
     r"(?:(?:like|want|prefer|rather|need)\s+)?(?:(?:me|us)\s+)?(?:to\s+)?)?(?:prefer\s+|rather\s+)?"
 )
 
 
 def pick_choice(
-    choices: Sequence[str], wants: tuple[Value, ...], values: ValueLexicon, words: DomainWords,
-    same_actions: set[str] | None, known: list[str] | None,
+    choices: Sequence[str],
+    wants: tuple[Value, ...],
+    values: ValueLexicon,
+    words: DomainWords,
+    same_actions: set[str] | None,
+    known: list[str] | None,
 ) -> str | None:
     """The alternative that states what the user wants (by value, else by action); ``same_actions``
     are the actions its intent may be named by (None: it names none), ``known`` what it knows."""
@@ -53,7 +81,9 @@ def pick_choice(
     return best
 
 
-def choice_words(choice: str, wants: tuple[Value, ...], values: ValueLexicon, known: list[str]) -> str:
+def choice_words(
+    choice: str, wants: tuple[Value, ...], values: ValueLexicon, known: list[str]
+) -> str:
     """How the user names the alternative it picks: the wanted value it states, else the
     alternative without its question words ("would you like me to ...")."""
     trimmed = _CHOICE_LEAD_RX.sub("", choice).strip() or choice
@@ -65,5 +95,9 @@ def choice_words(choice: str, wants: tuple[Value, ...], values: ValueLexicon, kn
                 if own is not None and values.id_kind(v.value) is None:
                     return own
                 if len(trimmed.split()) > 8:
-                    return "the " + m.surface if m.kind not in ("order", "ticket", "asset", "amount") else m.surface
+                    return (
+                        "the " + m.surface
+                        if m.kind not in ("order", "ticket", "asset", "amount")
+                        else m.surface
+                    )
     return trimmed

@@ -117,7 +117,9 @@ class AgendaUser:
 
     @property
     def rng(self) -> random.Random:
-        if self._rng is None:  # used before start() (a restored snapshot): seeded like every RNG here
+        if (
+            self._rng is None
+        ):  # used before start() (a restored snapshot): seeded like every RNG here
             self._rng = random.Random(0)
         return self._rng
 
@@ -143,15 +145,25 @@ class AgendaUser:
             "refusals": {},
             "turns": 0,
             "asked_why": [],
-            "open_proposal": None,  # [actions, text, context] of a proposal it asked a question about
+            # [actions, text, context] of a proposal it asked a question about
+            "open_proposal": None,
         }
         return goal.opening or goal.intents[0].request
 
     def state(self) -> dict:
-        return {"s": {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v) for k, v in self._s.items()}, "rng": self.rng.getstate()}
+        return {
+            "s": {
+                k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
+                for k, v in self._s.items()
+            },
+            "rng": self.rng.getstate(),
+        }
 
     def load_state(self, state: dict) -> None:
-        self._s = {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v) for k, v in state["s"].items()}
+        self._s = {
+            k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
+            for k, v in state["s"].items()
+        }
         self._s.setdefault("asked_why", [])
         self._s.setdefault("open_proposal", None)
         self.rng.setstate(state["rng"])
@@ -163,13 +175,16 @@ class AgendaUser:
         kinds = {a.kind for a in reading.acts}
         open_index = progress.first_open()
         if open_index is None:
-            return UserTurn(self._say("thanks_bye"), ("thanks", "bye"), done=True,
-                            outcome="satisfied")
+            return UserTurn(
+                self._say("thanks_bye"), ("thanks", "bye"), done=True, outcome="satisfied"
+            )
         intent = self.goal.intents[open_index]
         if open_index != s["current"]:
             s["current"] = open_index
-            return UserTurn(self._say("thanks_next", request=_strip_greeting(intent.request)),
-                            ("thanks", "inform_intent"))
+            return UserTurn(
+                self._say("thanks_next", request=_strip_greeting(intent.request)),
+                ("thanks", "inform_intent"),
+            )
         # Read now: answering a proposal below may change the user's mind, and a repeated
         # request says what it asked for when this message came in.
         request = _strip_greeting(self._request(intent, open_index))
@@ -177,9 +192,14 @@ class AgendaUser:
 
         # a refusal naming no action beside a proposal is about something else ("ADP is
         # unavailable")
-        refusal = "refuse" in kinds and self._refuses_request(reading, intent) and not (
-            reading.proposal is not None and not reading.proposal.bare
-            and None in {a.action for a in reading.acts if a.kind == "refuse"}
+        refusal = (
+            "refuse" in kinds
+            and self._refuses_request(reading, intent)
+            and not (
+                reading.proposal is not None
+                and not reading.proposal.bare
+                and None in {a.action for a in reading.acts if a.kind == "refuse"}
+            )
         )
         choice = self._pick(reading.choices, intent) if reading.choices else None
         refusal = refusal and choice is None  # "out of stock: a refund, or another colour?"
@@ -204,8 +224,13 @@ class AgendaUser:
 
     # -- the steps of respond(), in the order they speak (each _say draws from the rng) -------
     def _answer_choice_or_proposal(
-        self, reply: _Reply, intent: Intent, reading: Reading, open_index: int,
-        choice: str | None, refusal: bool,
+        self,
+        reply: _Reply,
+        intent: Intent,
+        reading: Reading,
+        open_index: int,
+        choice: str | None,
+        refusal: bool,
     ) -> None:
         if choice is not None:
             # "Should I unlock your account, or reset your password?": the user names its pick;
@@ -228,7 +253,9 @@ class AgendaUser:
             # what it wants: a proposal of the repair, answered (and checked) as one.
             assert reading.offer is not None
             as_proposal = dataclasses.replace(reading, proposal=reading.offer)
-            text, act, reply.productive, reply.agreed = self._answer_proposal(intent, as_proposal, index)
+            text, act, reply.productive, reply.agreed = self._answer_proposal(
+                intent, as_proposal, index
+            )
             reply.add(text, act)
             return
         offered = {a.action for a in reading.acts if a.kind == "offer"}
@@ -244,9 +271,13 @@ class AgendaUser:
         if choice is not None:  # a fact the pick already says needs no answer of its own
             known = self.goal.known
             requested = [
-                slot for slot in requested
-                if not (slot in reading.choice_slots and known.get(slot)
-                        and known[slot].casefold() in choice)
+                slot
+                for slot in requested
+                if not (
+                    slot in reading.choice_slots
+                    and known.get(slot)
+                    and known[slot].casefold() in choice
+                )
             ]
         if not requested:
             return
@@ -295,7 +326,12 @@ class AgendaUser:
             seen.add(slot)
             label = self.words.lexicon.label(slot)
             value = known.get(slot)
-            if value is None and slot in self.words.preference_slots and "option" in known and slot != "option":
+            if (
+                value is None
+                and slot in self.words.preference_slots
+                and "option" in known
+                and slot != "option"
+            ):
                 value = known["option"]  # "which colour?" from a shopper who wants the white finish
             if value is None and slot in self.goal.referred:
                 out.append(self._say("refer_back", reference=self.goal.referred[slot]))
@@ -335,7 +371,11 @@ class AgendaUser:
         return tuple(wants)
 
     def _answer_proposal(
-        self, intent: Intent, reading: Reading, index: int, choice: str | None = None,
+        self,
+        intent: Intent,
+        reading: Reading,
+        index: int,
+        choice: str | None = None,
     ) -> tuple[str, str, bool, Proposal | None]:
         """(words, act, productive, the proposal agreed to); with ``choice``, the proposal
         narrowed to that alternative of its choice question."""
@@ -353,12 +393,17 @@ class AgendaUser:
                     text = text.replace(other, " ")
         mentions = proposal_mentions(self.values, text, proposal.context, wants)
         open_proposal = s["open_proposal"]
-        if open_proposal is not None and set(proposal.actions) <= self.words.auxiliary_actions | set(open_proposal[0]):
+        if open_proposal is not None and set(
+            proposal.actions
+        ) <= self.words.auxiliary_actions | set(open_proposal[0]):
             # "The refund goes to your card. Shall I go ahead?" after it asked about that detail:
             # the go-ahead is for the proposal it asked about, with the agent's answer added.
             actions, earlier, context = open_proposal
-            proposal = Proposal(tuple(dict.fromkeys((*actions, *proposal.actions))), f"{earlier} | {text}",
-                                f"{context} | {proposal.context}".strip(" |"))
+            proposal = Proposal(
+                tuple(dict.fromkeys((*actions, *proposal.actions))),
+                f"{earlier} | {text}",
+                f"{context} | {proposal.context}".strip(" |"),
+            )
             text = proposal.text
             mentions = proposal_mentions(self.values, text, proposal.context, wants)
         s["open_proposal"] = None
@@ -366,9 +411,20 @@ class AgendaUser:
             return self._say("ask_what"), "ask_what", False, None
         if not self._action_fits(proposal, intent, text if choice is not None else None):
             wanted = self.words.action_phrases.get(intent.action or "")
-            # the action it wants, the values of it it knows ("to 8171 Oak Street, ..."), and its request
-            heard = " ".join((*self.goal.known.values(), *(i.request for i in self.goal.intents))).casefold() if self.goal else ""
-            known = [v.spoken for v in wants if v.required and v.spoken.casefold() in heard and v.kind not in ("order", "ticket")]
+            # the action it wants, the values of it it knows ("to 8171 Oak Street, ..."), and its
+            # request
+            heard = (
+                " ".join(
+                    (*self.goal.known.values(), *(i.request for i in self.goal.intents))
+                ).casefold()
+                if self.goal
+                else ""
+            )
+            known = [
+                v.spoken
+                for v in wants
+                if v.required and v.spoken.casefold() in heard and v.kind not in ("order", "ticket")
+            ]
             details = f" ({', '.join(known)})" if known else ""
             request = _strip_greeting(self._request(intent, index))
             correction = f"{wanted}{details}: {request}" if wanted else request
@@ -376,22 +432,38 @@ class AgendaUser:
         check = check_values(mentions, wants, self.values)
         if check.wrong:
             wanted, said = check.wrong[0]
-            # name every value of that kind it wants ("size M, color yellow"), the one it misses first
+            # name every value of that kind it wants ("size M, color yellow"), the one it misses
+            # first
             same = [wanted, *(v for v in wants if v.kind == wanted.kind and v != wanted)]
-            correction = self._name_value(dataclasses.replace(wanted, said=", ".join(v.spoken for v in same)))
-            return self._say("deny_value", correction=correction, said=said.surface), "deny", False, None
+            correction = self._name_value(
+                dataclasses.replace(wanted, said=", ".join(v.spoken for v in same))
+            )
+            return (
+                self._say("deny_value", correction=correction, said=said.surface),
+                "deny",
+                False,
+                None,
+            )
         must = [v for v in check.missing if v.kind in self.words.must_state]
         if must:
             return self._say("deny_correct", value=self._name_value(must[0])), "deny", False, None
         if check.missing and self.goal is not None and self.goal.persona.fussy:
-            detail = DETAIL_QUESTIONS.get(check.missing[0].kind, f"what about the {check.missing[0].kind.replace('_', ' ')}")
+            detail = DETAIL_QUESTIONS.get(
+                check.missing[0].kind, f"what about the {check.missing[0].kind.replace('_', ' ')}"
+            )
             s["open_proposal"] = [list(proposal.actions), text, proposal.context]
             return self._say("ask_detail", detail=detail), "ask_detail", True, None
-        return self._say("affirm"), "affirm", True, Proposal(proposal.actions, text, proposal.context)
+        return (
+            self._say("affirm"),
+            "affirm",
+            True,
+            Proposal(proposal.actions, text, proposal.context),
+        )
 
     def _action_fits(self, proposal: Proposal, intent: Intent, narrowed: str | None = None) -> bool:
         """Whether the proposal's actions include what the user wants (auxiliary actions such as a
-        refund with a return never conflict; a proposal naming no action is judged by its values)."""
+        refund with a return never conflict; a proposal naming no action is judged by its
+        values)."""
         named = set(proposal.actions)
         if narrowed is not None:
             named = set(named_actions(narrowed, self.words.lexicon)) or named
@@ -402,7 +474,10 @@ class AgendaUser:
         if named - self.words.auxiliary_actions:
             return False  # another primary action: a cancel for a return
         # only auxiliary actions: "I'll refund the lamp" stands for a return, not an exchange
-        return bool(named & self.words.stands_for.get(intent.action, frozenset())) or intent.outcome != "write"
+        return (
+            bool(named & self.words.stands_for.get(intent.action, frozenset()))
+            or intent.outcome != "write"
+        )
 
     def _same_actions(self, action: str) -> set[str]:
         same = {action}
@@ -415,12 +490,18 @@ class AgendaUser:
         """How the user names a value it wants; an id it was never told (the order the agent
         found for it) it does not name, it only says that is not the one."""
         if self.values.id_kind(value.value) is not None and self.goal is not None:
-            heard = " ".join((*self.goal.known.values(), *(i.request for i in self.goal.intents))).upper()
+            heard = " ".join(
+                (*self.goal.known.values(), *(i.request for i in self.goal.intents))
+            ).upper()
             if value.value.upper() not in heard:
                 # "my laptop", without its id (nor the ids of the others it wants, never told it)
                 words = re.split(r"[\s,()]+", value.spoken)
                 what = " ".join(w for w in words if w and self.values.id_kind(w) is None)
-                return f"I mean {what}" if what else f"that's not the right {value.kind.replace('_', ' ')}"
+                return (
+                    f"I mean {what}"
+                    if what
+                    else f"that's not the right {value.kind.replace('_', ' ')}"
+                )
         phrase = self.words.value_phrases.get(value.kind, "I want {value}")
         return phrase.format(value=value.spoken)
 
@@ -439,14 +520,20 @@ class AgendaUser:
         """The turn asks it to take an alternative that is the action its intent wants."""
         offer = reading.offer
         return (
-            offer is not None and intent.outcome == "write" and bool(intent.action)
+            offer is not None
+            and intent.outcome == "write"
+            and bool(intent.action)
             and bool(set(offer.actions) & self._same_actions(intent.action))
         )
 
     def _refuses_request(self, reading: Reading, intent: Intent) -> bool:
         """A refusal of what the user asked for: one naming no action, or the user's own."""
         refused = {a.action for a in reading.acts if a.kind == "refuse"}
-        return None in refused or not intent.action or bool(refused & self._same_actions(intent.action))
+        return (
+            None in refused
+            or not intent.action
+            or bool(refused & self._same_actions(intent.action))
+        )
 
     def _request(self, intent: Intent, index: int) -> str:
         """What the user currently wants from this intent (the revision, after a change of mind)."""

@@ -1,4 +1,5 @@
-"""Values a proposal states: typed mentions in an agent's words, checked against what the user wants.
+"""Values a proposal states: typed mentions in an agent's words, checked against what the user
+wants.
 
 A proposal is more than "shall I go ahead?": it states an action and the values that decide
 it (which order, which item, which colour, where the refund goes, why). `ValueLexicon` finds
@@ -22,7 +23,15 @@ from dataclasses import dataclass, field
 
 from utility_gym.core.nlu.grounding import extract_grounding
 
-__all__ = ["Mention", "Value", "ValueCheck", "ValueLexicon", "check_values", "phrase_tokens", "proposal_mentions"]
+__all__ = [
+    "Mention",
+    "Value",
+    "ValueCheck",
+    "ValueLexicon",
+    "check_values",
+    "phrase_tokens",
+    "proposal_mentions",
+]
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,9 @@ class ValueCheck:
 
 _TOKEN_RX = re.compile(r"[a-z0-9]+")
 _WORD_RX = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")  # "don't" is one word, matched as "dont"
-_CONTEXT_BEFORE = frozenset(("not", "instead", "than", "from", "except", "current", "currently", "old", "original's"))
+_CONTEXT_BEFORE = frozenset(
+    ("not", "instead", "than", "from", "except", "current", "currently", "old", "original's")
+)
 _BUDGET_KIND = "budget"
 _MEMO_SIZE = 1024  # a wanted maximum: any amount above it contradicts
 
@@ -114,7 +125,9 @@ class ValueLexicon:
 
     def extend(self, phrases: Mapping[str, Mapping[str, Iterable[str]]]) -> ValueLexicon:
         """A new lexicon with more phrases (a world's product names, say) added to these."""
-        merged: dict[str, dict[str, tuple[str, ...]]] = {k: dict(v) for k, v in self.phrases.items()}
+        merged: dict[str, dict[str, tuple[str, ...]]] = {
+            k: dict(v) for k, v in self.phrases.items()
+        }
         for kind, values in phrases.items():
             into = merged.setdefault(kind, {})
             for canonical, surfaces in values.items():
@@ -128,7 +141,7 @@ class ValueLexicon:
     def id_kind(self, value: str) -> str | None:
         upper = value.upper()
         for prefix in self._prefixes:
-            if upper.startswith(prefix) and upper[len(prefix):len(prefix) + 1].isdigit():
+            if upper.startswith(prefix) and upper[len(prefix) : len(prefix) + 1].isdigit():
                 return self.id_kinds[prefix]
         return None
 
@@ -154,20 +167,40 @@ class ValueLexicon:
                 pos = lowered.find(value.casefold())
                 out.append(Mention(kind, frozenset((value,)), value, _is_context(lowered, pos)))
         for zip_code in grounding.zips:
-            out.append(Mention("zip", frozenset((zip_code,)), zip_code, _is_context(lowered, lowered.find(zip_code))))
+            out.append(
+                Mention(
+                    "zip",
+                    frozenset((zip_code,)),
+                    zip_code,
+                    _is_context(lowered, lowered.find(zip_code)),
+                )
+            )
         for kind, pattern in self.patterns.items():
             for m in pattern.finditer(text):
-                out.append(Mention(kind, frozenset((self.normal(m.group(1)),)), m.group(1), _is_context(lowered, m.start(1))))
+                out.append(
+                    Mention(
+                        kind,
+                        frozenset((self.normal(m.group(1)),)),
+                        m.group(1),
+                        _is_context(lowered, m.start(1)),
+                    )
+                )
         for amount in grounding.amounts:
             out.append(Mention("amount", frozenset((f"{amount:.2f}",)), f"${amount:.2f}"))
-        tokens = [(m.group().replace("'", ""), m.start(), m.end()) for m in _WORD_RX.finditer(lowered)]
+        tokens = [
+            (m.group().replace("'", ""), m.start(), m.end()) for m in _WORD_RX.finditer(lowered)
+        ]
         words = [t for t, _, _ in tokens]
         index = self._index
         local: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
         for value in extra:
             for surface in (value.value, *value.aliases):
                 toks = phrase_tokens(surface)
-                if toks and value.kind not in ("order", "amount", _BUDGET_KIND) and value.kind not in self.patterns:
+                if (
+                    toks
+                    and value.kind not in ("order", "amount", _BUDGET_KIND)
+                    and value.kind not in self.patterns
+                ):
                     local.setdefault(toks[0], []).append((toks, value.kind, value.value))
         i = 0
         n = len(words)
@@ -177,7 +210,7 @@ class ValueLexicon:
             for entry in (*index.get(words[i], ()), *local.get(words[i], ())):
                 toks = entry[0]
                 k = len(toks)
-                if k >= best_len and tuple(words[i:i + k]) == toks:
+                if k >= best_len and tuple(words[i : i + k]) == toks:
                     if k > best_len:
                         best, best_len = [], k
                     best.append(entry)
@@ -187,15 +220,20 @@ class ValueLexicon:
             by_kind: dict[str, set[str]] = {}
             for _, kind, canonical in best:
                 by_kind.setdefault(kind, set()).add(canonical)
-            surface = lowered[tokens[i][1]:tokens[i + best_len - 1][2]]
-            context = i > 0 and (words[i - 1] in _CONTEXT_BEFORE or (i > 1 and words[i - 2] in ("instead", "rather", "not")))
+            surface = lowered[tokens[i][1] : tokens[i + best_len - 1][2]]
+            context = i > 0 and (
+                words[i - 1] in _CONTEXT_BEFORE
+                or (i > 1 and words[i - 2] in ("instead", "rather", "not"))
+            )
             for kind, values in by_kind.items():
                 out.append(Mention(kind, frozenset(values), surface, context))
             i += best_len
         return out
 
 
-def proposal_mentions(lexicon: ValueLexicon, text: str, context: str, extra: Iterable[Value] = ()) -> list[Mention]:
+def proposal_mentions(
+    lexicon: ValueLexicon, text: str, context: str, extra: Iterable[Value] = ()
+) -> list[Mention]:
     """A proposal's mentions: those of its own words, plus, for a kind its words name nothing
     of ("I can return it"), those of the turn's other statements ("I found it: the mat in
     order #W1.")."""
@@ -203,18 +241,25 @@ def proposal_mentions(lexicon: ValueLexicon, text: str, context: str, extra: Ite
     own = lexicon.mentions(text, extra)
     if not context:
         return own
-    kinds = {m.kind for m in own} - {"amount"}  # a price stated before the proposal counts against a budget
+    kinds = {m.kind for m in own} - {
+        "amount"
+    }  # a price stated before the proposal counts against a budget
     return own + [m for m in lexicon.mentions(context, extra) if m.kind not in kinds]
 
 
 def _is_context(lowered: str, pos: int) -> bool:
     if pos <= 0:
         return False
-    before = _TOKEN_RX.findall(lowered[max(0, pos - 24):pos])
-    return bool(before) and (before[-1] in _CONTEXT_BEFORE or (len(before) > 1 and before[-2] in ("instead", "rather", "not")))
+    before = _TOKEN_RX.findall(lowered[max(0, pos - 24) : pos])
+    return bool(before) and (
+        before[-1] in _CONTEXT_BEFORE
+        or (len(before) > 1 and before[-2] in ("instead", "rather", "not"))
+    )
 
 
-def check_values(mentions: Iterable[Mention], wants: Iterable[Value], lexicon: ValueLexicon | None = None) -> ValueCheck:
+def check_values(
+    mentions: Iterable[Mention], wants: Iterable[Value], lexicon: ValueLexicon | None = None
+) -> ValueCheck:
     """Which wanted values the mentions state, which they leave out, and which they contradict.
 
     Per kind: every wanted value some mention may mean is stated; if any wanted value of the
@@ -234,12 +279,21 @@ def check_values(mentions: Iterable[Mention], wants: Iterable[Value], lexicon: V
         if kind == _BUDGET_KIND:
             limit = _amount(wanted[0].value)
             # the price proposed is the lowest amount named (others are alternatives looked at)
-            amounts = sorted(by_kind.get("amount", ()), key=lambda m: _amount(next(iter(m.values))) or 0.0)
-            if limit is not None and amounts and (_amount(next(iter(amounts[0].values))) or 0.0) > limit + 0.005:
+            amounts = sorted(
+                by_kind.get("amount", ()), key=lambda m: _amount(next(iter(m.values))) or 0.0
+            )
+            if (
+                limit is not None
+                and amounts
+                and (_amount(next(iter(amounts[0].values))) or 0.0) > limit + 0.005
+            ):
                 wrong.append((wanted[0], amounts[0]))
             continue
         if lexicon is not None and kind in lexicon.patterns:
-            wanted = [Value(v.kind, lexicon.normal(v.value), v.aliases, v.required, v.spoken) for v in wanted]
+            wanted = [
+                Value(v.kind, lexicon.normal(v.value), v.aliases, v.required, v.spoken)
+                for v in wanted
+            ]
         said = [m for m in by_kind.get(kind, ()) if not m.context]
         kind_missing = [v for v in wanted if not any(_means(m, v) for m in said)]
         stated.extend(v for v in wanted if v not in kind_missing)

@@ -15,7 +15,9 @@ def vector_env_factory(env_cls: type[gym.Env]) -> Callable[..., gym.vector.Vecto
     Gymnasium's shared-memory path is not used for text observations (see ``core.spaces``).
     """
 
-    def make_vector_env(num_envs: int = 1, max_episode_steps: int | None = None, **kwargs: Any) -> gym.vector.VectorEnv:
+    def make_vector_env(
+        num_envs: int = 1, max_episode_steps: int | None = None, **kwargs: Any
+    ) -> gym.vector.VectorEnv:
         def make_one() -> gym.Env:
             inner = env_cls(**kwargs)
             inner.step_cap = max_episode_steps
@@ -27,5 +29,3 @@ def vector_env_factory(env_cls: type[gym.Env]) -> Callable[..., gym.vector.Vecto
         return gym.vector.AsyncVectorEnv([make_one for _ in range(num_envs)], shared_memory=False)
 
     return make_vector_env
-
-

@@ -224,4 +224,3 @@ def render_user(key: str, rng: random.Random, **values: object) -> str:
         values["slot_label"] = SLOT_LABELS.get(slot, slot.replace("_", " "))
     template = templates[rng.randrange(len(templates))]
     return _FORMATTER.vformat(template, (), values)
-

@@ -62,7 +62,9 @@ class DomainWords:
     stands_for: Mapping[str, frozenset[str]] = field(default_factory=dict)
     action_phrases: Mapping[str, str] = field(default_factory=dict)
 
-    def decisive_values(self, db: sqlite3.Connection, tool: str, arguments: Mapping[str, Any]) -> tuple[Value, ...]:
+    def decisive_values(
+        self, db: sqlite3.Connection, tool: str, arguments: Mapping[str, Any]
+    ) -> tuple[Value, ...]:
         if self.decisive is None:
             return ()
         try:
@@ -73,5 +75,3 @@ class DomainWords:
     def for_world(self, db: sqlite3.Connection) -> ValueLexicon:
         """The value lexicon of one world: the domain's phrases plus the world's names."""
         return self.values.extend(self.world_values(db)) if self.world_values else self.values
-
-

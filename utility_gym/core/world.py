@@ -15,11 +15,15 @@ from typing import Any
 import sqlite_utils
 from faker import Faker
 
-_scan = json.JSONDecoder().scan_once  # the C scanner: a logged row is a JSON array written by SQLite
+_scan = (
+    json.JSONDecoder().scan_once
+)  # the C scanner: a logged row is a JSON array written by SQLite
 
 SIZES = ("small", "default", "large", "xl")  # "xl": benchmark scale, for domains that define it
 CHANGES_TABLE = "_changes"
-CHANGE_COLUMNS_TABLE = "_change_columns"  # each tracked table's columns, in the order the log holds them
+CHANGE_COLUMNS_TABLE = (
+    "_change_columns"  # each tracked table's columns, in the order the log holds them
+)
 META_TABLE = "_meta"
 
 WorldBuilder = Callable[[sqlite_utils.Database, Faker, random.Random, str], None]
@@ -62,7 +66,9 @@ class RowChange:
                 cached = frozenset({(self.table, self.pk, "<deleted>", True)})
             else:
                 table, pk = self.table, self.pk
-                cached = frozenset((table, pk, col, _hashable(value)) for col, value in self._changed().items())
+                cached = frozenset(
+                    (table, pk, col, _hashable(value)) for col, value in self._changed().items()
+                )
             self.__dict__["_facts"] = cached
         return cached
 
@@ -91,10 +97,17 @@ def install_change_capture(conn: sqlite3.Connection, tables: Iterable[str]) -> N
         f"CREATE TABLE IF NOT EXISTS {CHANGES_TABLE} (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, "
         "op TEXT NOT NULL, pk TEXT NOT NULL, before TEXT, after TEXT)"
     )
-    conn.execute(f"CREATE TABLE IF NOT EXISTS {CHANGE_COLUMNS_TABLE} (tbl TEXT PRIMARY KEY, columns TEXT NOT NULL)")
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {CHANGE_COLUMNS_TABLE} (tbl TEXT PRIMARY KEY, columns TEXT "
+        "NOT NULL)"
+    )
     for table in tables:
         cols = [row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")]
-        pks = [row[1] for row in sorted(conn.execute(f"PRAGMA table_info([{table}])"), key=lambda r: r[5]) if row[5]]
+        pks = [
+            row[1]
+            for row in sorted(conn.execute(f"PRAGMA table_info([{table}])"), key=lambda r: r[5])
+            if row[5]
+        ]
         if not cols:
             raise ValueError(f"cannot track table {table!r}: it does not exist")
         if not pks:
@@ -108,7 +121,9 @@ def install_change_capture(conn: sqlite3.Connection, tables: Iterable[str]) -> N
                 return f"CAST({prefix}.[{pks[0]}] AS TEXT)"
             return "json_array(" + ", ".join(f"{prefix}.[{p}]" for p in pks) + ")"
 
-        conn.execute(f"INSERT OR IGNORE INTO {CHANGE_COLUMNS_TABLE} VALUES (?, ?)", (table, json.dumps(cols)))
+        conn.execute(
+            f"INSERT OR IGNORE INTO {CHANGE_COLUMNS_TABLE} VALUES (?, ?)", (table, json.dumps(cols))
+        )
         conn.executescript(
             f"""
             CREATE TRIGGER IF NOT EXISTS _cc_{table}_ins AFTER INSERT ON [{table}] BEGIN
@@ -198,7 +213,9 @@ class World:
         self.conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
         self._at_template = False  # an open transaction of ours started from the template's state
-        self._columns: dict[str, list[str]] | None = None  # the log's column names (fixed by the template)
+        self._columns: dict[str, list[str]] | None = (
+            None  # the log's column names (fixed by the template)
+        )
         self._changes_at_begin = -1  # conn.total_changes when the open transaction began
         self.restore(template.data)
 
@@ -268,14 +285,25 @@ class World:
         spans.append(_net(decoded, columns, shared))
         return spans
 
-    def _log(self, since: int) -> list[tuple[int, str, str, str, list[Any] | None, list[Any] | None]]:
+    def _log(
+        self, since: int
+    ) -> list[tuple[int, str, str, str, list[Any] | None, list[Any] | None]]:
         """The log after position ``since`` as ``(seq, table, op, pk, before, after)``, values
         decoded from the JSON arrays the triggers wrote (by the C scanner)."""
         rows = self.conn.execute(
-            f"SELECT seq, tbl, op, pk, before, after FROM {CHANGES_TABLE} WHERE seq > ? ORDER BY seq", (since,)
+            f"SELECT seq, tbl, op, pk, before, after FROM {CHANGES_TABLE} WHERE seq > ? ORDER BY "
+            "seq",
+            (since,),
         ).fetchall()
         return [
-            (seq, tbl, op, pk, _scan(before, 0)[0] if before else None, _scan(after, 0)[0] if after else None)
+            (
+                seq,
+                tbl,
+                op,
+                pk,
+                _scan(before, 0)[0] if before else None,
+                _scan(after, 0)[0] if after else None,
+            )
             for seq, tbl, op, pk, before, after in rows
         ]
 
@@ -290,7 +318,11 @@ class World:
 
     def __getstate__(self) -> dict[str, Any]:
         # A sqlite3 connection cannot be pickled: carry the database as bytes instead.
-        return {"template": self.template, "data": self.snapshot(), "rollback_reset": self.rollback_reset}
+        return {
+            "template": self.template,
+            "data": self.snapshot(),
+            "rollback_reset": self.rollback_reset,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["template"], rollback_reset=state.get("rollback_reset", False))
@@ -334,7 +366,13 @@ def _net(
                 changed = after_row  # type: ignore[assignment]
             else:  # the columns whose value differs, compared in C (a short row diff per change)
                 changed = dict(compress(zip(names, after), map(ne, before, after)))
-            change = RowChange(tbl, pk, op, dict(zip(names, before, strict=True)) if before is not None else None, after_row)
+            change = RowChange(
+                tbl,
+                pk,
+                op,
+                dict(zip(names, before, strict=True)) if before is not None else None,
+                after_row,
+            )
             change.__dict__["_columns"] = changed
             shared[(first, last)] = change
         if op == "update" and not change._changed():
@@ -361,10 +399,14 @@ def row_dicts(rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
     return [dict(zip(keys, r)) for r in rows]
 
 
-def query_one(conn: sqlite3.Connection, sql: str, params: tuple | dict = ()) -> dict[str, Any] | None:
+def query_one(
+    conn: sqlite3.Connection, sql: str, params: tuple | dict = ()
+) -> dict[str, Any] | None:
     row = conn.execute(sql, params).fetchone()
     return row_dict(row) if row is not None else None
 
 
-def query_all(conn: sqlite3.Connection, sql: str, params: tuple | dict = ()) -> list[dict[str, Any]]:
+def query_all(
+    conn: sqlite3.Connection, sql: str, params: tuple | dict = ()
+) -> list[dict[str, Any]]:
     return row_dicts(conn.execute(sql, params).fetchall())

@@ -14,7 +14,9 @@ from gymnasium.utils.env_checker import check_env
 
 from utility_gym.testing.determinism import DEFAULT_SCRIPT, check_determinism, resolve_action
 
-PRIVATE_KEYS = frozenset({"goal", "plan", "expected", "oracle", "solution", "answer", "ground_truth"})
+PRIVATE_KEYS = frozenset(
+    {"goal", "plan", "expected", "oracle", "solution", "answer", "ground_truth"}
+)
 """Keys that would leak episode-private ground truth if they appeared in ``info``."""
 
 REQUIRED_TOOLS = ("end_conversation", "transfer_to_human")
@@ -38,7 +40,11 @@ def check_wrapped_env(env: gym.Env) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         check_env(env)
-    other = [str(w.message) for w in caught if "different from the unwrapped version" not in str(w.message)]
+    other = [
+        str(w.message)
+        for w in caught
+        if "different from the unwrapped version" not in str(w.message)
+    ]
     assert not other, other
 
 
@@ -51,16 +57,22 @@ def check_info_contract(env_id: str, actions: Any = DEFAULT_SCRIPT, **kwargs: An
         for key in ("tools", "policy", "task_id", "events"):
             assert key in info, f"{env_id}: reset info lacks {key!r} (has {sorted(info)})"
         _check_tool_schemas(env_id, info["tools"])
-        assert isinstance(info["policy"], str) and info["policy"].strip(), f"{env_id}: info['policy'] is empty"
+        assert isinstance(info["policy"], str) and info["policy"].strip(), (
+            f"{env_id}: info['policy'] is empty"
+        )
         task = env.unwrapped.task
         assert task is not None, f"{env_id}: env.unwrapped.task is not set after reset"
-        assert info["task_id"] == task.task_id, f"{env_id}: info task_id {info['task_id']!r} != {task.task_id!r}"
+        assert info["task_id"] == task.task_id, (
+            f"{env_id}: info task_id {info['task_id']!r} != {task.task_id!r}"
+        )
         secrets = _private_strings(task)
         _check_no_leak(env_id, "reset", obs, info, secrets)
         first_info = info
         for action in actions:
             obs, _, terminated, truncated, info = env.step(resolve_action(action, first_info))
-            assert isinstance(info.get("events"), list), f"{env_id}: step info lacks the 'events' list"
+            assert isinstance(info.get("events"), list), (
+                f"{env_id}: step info lacks the 'events' list"
+            )
             _check_no_leak(env_id, f"step {action!r}", obs, info, secrets)
             if terminated or truncated:
                 break
@@ -76,7 +88,9 @@ def check_render_ansi(env_id: str, **kwargs: Any) -> None:
         obs1, *_ = env.step("Hello, how can I help you today?")
         obs2, *_ = env.step(UNKNOWN_TOOL_CALL)
         text = env.render()
-        assert isinstance(text, str), f"{env_id}: render() returned {type(text).__name__}, not the transcript"
+        assert isinstance(text, str), (
+            f"{env_id}: render() returned {type(text).__name__}, not the transcript"
+        )
         for obs in (obs0, obs1, obs2):
             assert obs in text, f"{env_id}: the ansi transcript lacks the observation {obs[:200]!r}"
         assert text.index(obs0) < text.index(obs2), f"{env_id}: the transcript is out of order"
@@ -117,7 +131,9 @@ def check_pickle(env_id: str, actions: Any = DEFAULT_SCRIPT, **kwargs: Any) -> N
                 action = resolve_action(action, info)
                 a = env.step(action)
                 b = clone.step(action)
-                assert a[:4] == b[:4], f"{env_id}: after unpickling, step({action!r}) differs:\n{a[:4]}\n!=\n{b[:4]}"
+                assert a[:4] == b[:4], (
+                    f"{env_id}: after unpickling, step({action!r}) differs:\n{a[:4]}\n!=\n{b[:4]}"
+                )
                 if a[2] or a[3]:
                     break
             assert env.unwrapped.world.conn is not clone.unwrapped.world.conn
@@ -141,14 +157,22 @@ def check_vector_envs(env_id: str, num_envs: int = 2, **kwargs: Any) -> None:
         try:
             obs0, _ = venv.reset(seed=11)
             _check_batch(where, obs0, num_envs)
-            obs1, rewards, terminated, truncated, infos = venv.step(tuple([UNKNOWN_TOOL_CALL] * num_envs))
+            obs1, rewards, terminated, truncated, infos = venv.step(
+                tuple([UNKNOWN_TOOL_CALL] * num_envs)
+            )
             _check_batch(where, obs1, num_envs)
             obs2, *_ = venv.step(tuple(["Hello! How can I help you today?"] * num_envs))
             _check_batch(where, obs2, num_envs)
             for i in range(num_envs):
-                assert obs1[i] != obs0[i], f"{where}: env {i}'s observation did not change after a step: {obs1[i]!r}"
-                assert obs2[i] != obs1[i], f"{where}: env {i}'s observation did not change after a step: {obs2[i]!r}"
-                assert "unknown tool" in obs1[i], f"{where}: env {i} shows {obs1[i]!r} after an unknown tool call"
+                assert obs1[i] != obs0[i], (
+                    f"{where}: env {i}'s observation did not change after a step: {obs1[i]!r}"
+                )
+                assert obs2[i] != obs1[i], (
+                    f"{where}: env {i}'s observation did not change after a step: {obs2[i]!r}"
+                )
+                assert "unknown tool" in obs1[i], (
+                    f"{where}: env {i} shows {obs1[i]!r} after an unknown tool call"
+                )
         finally:
             venv.close()
 
@@ -174,13 +198,23 @@ def _check_tool_schemas(env_id: str, tools: Any) -> None:
     assert isinstance(tools, list) and tools, f"{env_id}: info['tools'] must be a non-empty list"
     names = []
     for schema in tools:
-        assert schema.get("type") == "function", f"{env_id}: tool schema without type 'function': {schema}"
+        assert schema.get("type") == "function", (
+            f"{env_id}: tool schema without type 'function': {schema}"
+        )
         fn = schema.get("function", {})
-        assert isinstance(fn.get("name"), str) and fn["name"], f"{env_id}: tool schema without a name: {schema}"
-        assert isinstance(fn.get("description"), str) and fn["description"], f"{env_id}: tool {fn['name']} has no description"
+        assert isinstance(fn.get("name"), str) and fn["name"], (
+            f"{env_id}: tool schema without a name: {schema}"
+        )
+        assert isinstance(fn.get("description"), str) and fn["description"], (
+            f"{env_id}: tool {fn['name']} has no description"
+        )
         params = fn.get("parameters", {})
-        assert params.get("type") == "object", f"{env_id}: tool {fn['name']} parameters are not an object schema"
-        assert isinstance(params.get("properties"), dict), f"{env_id}: tool {fn['name']} has no properties"
+        assert params.get("type") == "object", (
+            f"{env_id}: tool {fn['name']} parameters are not an object schema"
+        )
+        assert isinstance(params.get("properties"), dict), (
+            f"{env_id}: tool {fn['name']} has no properties"
+        )
         names.append(fn["name"])
     json.dumps(tools)  # must be plain JSON
     assert len(set(names)) == len(names), f"{env_id}: duplicate tool names in {names}"
@@ -210,9 +244,13 @@ def _keys(value: Any, path: str = "info") -> Iterator[tuple[str, str]]:
             yield from _keys(v, f"{path}[{i}]")
 
 
-def _check_no_leak(env_id: str, where: str, obs: str, info: dict[str, Any], secrets: list[str]) -> None:
+def _check_no_leak(
+    env_id: str, where: str, obs: str, info: dict[str, Any], secrets: list[str]
+) -> None:
     for key, path in _keys(info):
-        assert key.lower() not in PRIVATE_KEYS, f"{env_id} {where}: {path} looks like private ground truth"
+        assert key.lower() not in PRIVATE_KEYS, (
+            f"{env_id} {where}: {path} looks like private ground truth"
+        )
     shown = obs + "\n" + json.dumps(info, ensure_ascii=False, default=repr)
     for secret in secrets:
         assert secret not in shown, f"{env_id} {where}: obs or info shows the private {secret!r}"

@@ -79,9 +79,14 @@ def _valid_value(schema: dict[str, Any], text: str = "x") -> Any:
 
 
 def _wrong_value(schema: dict[str, Any]) -> Any:
-    return {"string": 12345, "integer": "twelve", "number": "a lot", "boolean": "yes", "array": "x", "object": 7}.get(
-        schema.get("type"), None
-    )
+    return {
+        "string": 12345,
+        "integer": "twelve",
+        "number": "a lot",
+        "boolean": "yes",
+        "array": "x",
+        "object": 7,
+    }.get(schema.get("type"), None)
 
 
 def _call(name: str, arguments: Any) -> str:
@@ -116,9 +121,13 @@ def _injection(info: dict[str, Any], env: Any) -> list[Any] | None:
     actions = []
     for fn in _tools(info):
         params = _params(fn)
-        if not _non_terminal(env, fn) or not any(s.get("type") == "string" and "enum" not in s for s in params.values()):
+        if not _non_terminal(env, fn) or not any(
+            s.get("type") == "string" and "enum" not in s for s in params.values()
+        ):
             continue
-        actions.append(_call(fn["name"], {p: _valid_value(s, SQL_INJECTION) for p, s in params.items()}))
+        actions.append(
+            _call(fn["name"], {p: _valid_value(s, SQL_INJECTION) for p, s in params.items()})
+        )
     return actions or None
 
 
@@ -215,18 +224,34 @@ def _max_length(env: Any) -> int:
 
 BAD_INPUTS: tuple[BadInput, ...] = (
     BadInput("malformed_json", _fixed('{"name": "x", '), ("malformed JSON",)),
-    BadInput("malformed_json_trailing", _fixed('{"name": "lookup", "arguments": {"id": 1,}}'), ("malformed JSON",)),
+    BadInput(
+        "malformed_json_trailing",
+        _fixed('{"name": "lookup", "arguments": {"id": 1,}}'),
+        ("malformed JSON",),
+    ),
     BadInput(
         "deeply_nested_json",
         _fixed('{"name": "x", "arguments": ' + "[" * 40_000 + "]" * 40_000 + "}"),
         ("malformed",),
     ),
     BadInput("json_not_an_object", _fixed('{"name": "x"} trailing'), ("malformed JSON",)),
-    BadInput("unknown_tool", _fixed(_call("cancel_everything_now", {})), ("unknown tool 'cancel_everything_now'", "available:")),
+    BadInput(
+        "unknown_tool",
+        _fixed(_call("cancel_everything_now", {})),
+        ("unknown tool 'cancel_everything_now'", "available:"),
+    ),
     BadInput("tool_name_not_a_string", _fixed({"name": 5, "arguments": {}}), ('missing "name"',)),
     BadInput("missing_tool_name", _fixed('{"arguments": {}}'), ('missing "name"',)),
-    BadInput("unexpected_top_level_key", _fixed({"name": "x", "arguments": {}, "argz": {}}), ("unexpected key 'argz'",)),
-    BadInput("arguments_not_an_object", lambda i, e: [_call(_tools(i)[0]["name"], [1, 2])], ("must be a JSON object",)),
+    BadInput(
+        "unexpected_top_level_key",
+        _fixed({"name": "x", "arguments": {}, "argz": {}}),
+        ("unexpected key 'argz'",),
+    ),
+    BadInput(
+        "arguments_not_an_object",
+        lambda i, e: [_call(_tools(i)[0]["name"], [1, 2])],
+        ("must be a JSON object",),
+    ),
     BadInput(
         "arguments_bad_json_string",
         lambda i, e: [json.dumps({"name": _tools(i)[0]["name"], "arguments": "{oops"})],
@@ -241,7 +266,10 @@ BAD_INPUTS: tuple[BadInput, ...] = (
     BadInput("long_argument", _string_argument("W" * 5_000), ("too long",)),
     BadInput(
         "huge_message",
-        lambda i, e: ["Hello, " + "I need help with my order. " * (min(HUGE_MESSAGE_CHARS, _max_length(e)) // 27)],
+        lambda i, e: [
+            "Hello, "
+            + "I need help with my order. " * (min(HUGE_MESSAGE_CHARS, _max_length(e)) // 27)
+        ],
         failed_call=False,
     ),
     BadInput("message_over_max_length", lambda i, e: ["a" * (_max_length(e) + 1)], ("too long",)),
@@ -250,11 +278,25 @@ BAD_INPUTS: tuple[BadInput, ...] = (
         lambda i, e: [_call(_tools(i)[0]["name"], {"x": "a" * _max_length(e)})],
         ("too long",),
     ),
-    BadInput("emoji_message", _fixed("Hi 😀🚀 my order 👩‍👩‍👧‍👦 never came 🙏🏽🇫🇷"), failed_call=False),
-    BadInput("rtl_message", _fixed("مرحبا، أريد إلغاء طلبي \u202eעזרה בבקשה\u202c #W1001"), failed_call=False),
-    BadInput("combining_marks_message", _fixed("ca\u0301ncel my o\u0308rder Z\u0351\u0352a\u0354l\u0355g\u0356o\u0489"), failed_call=False),
+    BadInput(
+        "emoji_message", _fixed("Hi 😀🚀 my order 👩‍👩‍👧‍👦 never came 🙏🏽🇫🇷"), failed_call=False
+    ),
+    BadInput(
+        "rtl_message",
+        _fixed("مرحبا، أريد إلغاء طلبي \u202eעזרה בבקשה\u202c #W1001"),
+        failed_call=False,
+    ),
+    BadInput(
+        "combining_marks_message",
+        _fixed("ca\u0301ncel my o\u0308rder Z\u0351\u0352a\u0354l\u0355g\u0356o\u0489"),
+        failed_call=False,
+    ),
     BadInput("lone_surrogate_message", _fixed("help \ud800 me \udfff please"), failed_call=False),
-    BadInput("control_characters_message", _fixed("hello\x1b[31m red \x07\x08 \r\n\t bye"), failed_call=False),
+    BadInput(
+        "control_characters_message",
+        _fixed("hello\x1b[31m red \x07\x08 \r\n\t bye"),
+        failed_call=False,
+    ),
     BadInput("nul_message", _fixed("hello\x00world"), ("NUL",)),
     BadInput("empty_message", _fixed("", "   \n\t "), ("empty action",)),
     BadInput("none_action", _fixed(None), ("must be a string or a dict", "NoneType")),
@@ -264,21 +306,55 @@ BAD_INPUTS: tuple[BadInput, ...] = (
     BadInput("first_tool_with_null_arguments", _first_tool(None), failed_call=False),
     # Python objects that only a dict action can carry: none may raise, each is explained.
     BadInput("circular_argument", _in_argument(_circular), ("nested more than",)),
-    BadInput("circular_action", lambda i, e: [{**_circular(), "name": _tools(i)[0]["name"]}], ("malformed tool call",)),
-    BadInput("argument_nested_1000_deep", _in_argument(lambda: _nested(1_000)), ("nested more than",)),
-    BadInput("arguments_nested_1000_deep", lambda i, e: [{"name": _tools(i)[0]["name"], "arguments": _nested(1_000)}], ("nested more than",)),
-    BadInput("list_nested_1000_deep", _in_argument(lambda: _nested_list(1_000)), ("nested more than",)),
-    BadInput("json_nested_490_deep", lambda i, e: [_call(_tools(i)[0]["name"], {"x": _nested_list(490)})], ("nested more than",)),
+    BadInput(
+        "circular_action",
+        lambda i, e: [{**_circular(), "name": _tools(i)[0]["name"]}],
+        ("malformed tool call",),
+    ),
+    BadInput(
+        "argument_nested_1000_deep", _in_argument(lambda: _nested(1_000)), ("nested more than",)
+    ),
+    BadInput(
+        "arguments_nested_1000_deep",
+        lambda i, e: [{"name": _tools(i)[0]["name"], "arguments": _nested(1_000)}],
+        ("nested more than",),
+    ),
+    BadInput(
+        "list_nested_1000_deep", _in_argument(lambda: _nested_list(1_000)), ("nested more than",)
+    ),
+    BadInput(
+        "json_nested_490_deep",
+        lambda i, e: [_call(_tools(i)[0]["name"], {"x": _nested_list(490)})],
+        ("nested more than",),
+    ),
     BadInput("bytes_argument", _in_argument(lambda: b"\xff\xfe"), ("bytes",)),
     BadInput("object_with_broken_str_argument", _in_argument(BrokenText), ("BrokenText",)),
-    BadInput("object_with_broken_str_action", _fixed(BrokenText()), ("must be a string or a dict", "BrokenText")),
-    BadInput("object_with_broken_str_as_key", lambda i, e: [{"name": _tools(i)[0]["name"], "arguments": {BrokenText(): 1}}], ("keys must be strings",)),
-    BadInput("str_subclass_with_broken_methods", _fixed(BrokenStr("hello, can you help me?")), failed_call=False),
+    BadInput(
+        "object_with_broken_str_action",
+        _fixed(BrokenText()),
+        ("must be a string or a dict", "BrokenText"),
+    ),
+    BadInput(
+        "object_with_broken_str_as_key",
+        lambda i, e: [{"name": _tools(i)[0]["name"], "arguments": {BrokenText(): 1}}],
+        ("keys must be strings",),
+    ),
+    BadInput(
+        "str_subclass_with_broken_methods",
+        _fixed(BrokenStr("hello, can you help me?")),
+        failed_call=False,
+    ),
     BadInput("huge_int_argument", _in_argument(lambda: 10**5_000), ("too large",)),
-    BadInput("huge_int_in_json", lambda i, e: ['{"name": "x", "arguments": {"a": ' + "9" * 5_000 + "}}"], ("malformed",)),
+    BadInput(
+        "huge_int_in_json",
+        lambda i, e: ['{"name": "x", "arguments": {"a": ' + "9" * 5_000 + "}}"],
+        ("malformed",),
+    ),
     BadInput("set_argument", _in_argument(lambda: {1, 2}), ("set",)),
     BadInput("object_whose_class_raises", _fixed(EvilClass()), ("could not be read", "EvilClass")),
-    BadInput("object_whose_class_raises_as_argument", _in_argument(EvilClass), ("could not be read",)),
+    BadInput(
+        "object_whose_class_raises_as_argument", _in_argument(EvilClass), ("could not be read",)
+    ),
 )
 
 
@@ -322,33 +398,47 @@ def _check_one(env_id: str, case: BadInput, env: Any, action: Any) -> None:
         raise AssertionError(f"{where}: step raised {type(e).__name__}: {e}") from e
     elapsed = time.perf_counter() - started
     assert elapsed < MAX_SECONDS_PER_STEP, f"{where}: step took {elapsed:.1f} s"
-    assert isinstance(obs, str) and env.observation_space.contains(obs), f"{where}: observation not in the space"
+    assert isinstance(obs, str) and env.observation_space.contains(obs), (
+        f"{where}: observation not in the space"
+    )
     assert isinstance(info.get("events"), list), f"{where}: info lacks the events list"
     for leak in ("Traceback", "OperationalError", "syntax error", "no such table"):
         assert leak not in obs, f"{where}: the observation shows an internal error: {obs[:300]!r}"
-    tables = {r[0] for r in world.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = {
+        r[0] for r in world.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
     assert {t for t in world.template.tracked_tables} <= tables, f"{where}: a table disappeared"
 
     if case.failed_call:
         errors = [line for line in obs.splitlines() if line.startswith("error:")]
         assert errors, f"{where}: expected an 'error:' observation, got {obs[:300]!r}"
         for expected in case.expect:
-            assert any(expected in line for line in errors), f"{where}: the error should mention {expected!r}; got {errors}"
+            assert any(expected in line for line in errors), (
+                f"{where}: the error should mention {expected!r}; got {errors}"
+            )
         assert not terminated, f"{where}: a malformed action ended the episode"
-        assert reward == 0.0 or env.unwrapped.reward_mode == "shaped", f"{where}: reward {reward} for a bad action"
+        assert reward == 0.0 or env.unwrapped.reward_mode == "shaped", (
+            f"{where}: reward {reward} for a bad action"
+        )
     wrote = any(e.get("role") == "tool" for e in info["events"])
     if not wrote:
-        assert world.changes(seq) == [], f"{where}: a failed call changed the world: {world.changes(seq)}"
+        assert world.changes(seq) == [], (
+            f"{where}: a failed call changed the world: {world.changes(seq)}"
+        )
         assert world.snapshot() == before, f"{where}: a failed call changed the database bytes"
     try:  # a snapshot of the episode after any action (it deep-copies the transcript)
         env.unwrapped.snapshot()
     except Exception as e:
-        raise AssertionError(f"{where}: snapshot() raised after the action: {type(e).__name__}: {e}") from e
+        raise AssertionError(
+            f"{where}: snapshot() raised after the action: {type(e).__name__}: {e}"
+        ) from e
     if not (terminated or truncated):
         try:
             env.step("Could you please tell me your email address?")
         except Exception as e:
-            raise AssertionError(f"{where}: the env broke after the bad action: {type(e).__name__}: {e}") from e
+            raise AssertionError(
+                f"{where}: the env broke after the bad action: {type(e).__name__}: {e}"
+            ) from e
 
 
 def _replay_read_only_calls(env: Any) -> None:

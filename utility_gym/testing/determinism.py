@@ -89,7 +89,10 @@ def check_determinism(
     """Assert that each seed's rollout is byte-identical in fresh processes (with different
     ``PYTHONHASHSEED``) and in this one (whose caches may already be warm)."""
     for seed in seeds:
-        runs = {f"PYTHONHASHSEED={h}": _rollout_in_subprocess(env_id, seed, actions, kwargs, h, timeout) for h in hash_seeds}
+        runs = {
+            f"PYTHONHASHSEED={h}": _rollout_in_subprocess(env_id, seed, actions, kwargs, h, timeout)
+            for h in hash_seeds
+        }
         runs["this process"] = rollout_transcript(env_id, seed, actions, kwargs)
         (first_name, first), *others = runs.items()
         for name, other in others:
@@ -97,23 +100,41 @@ def check_determinism(
                 diff = "\n".join(
                     list(
                         difflib.unified_diff(
-                            first.decode().splitlines(), other.decode().splitlines(), first_name, name, lineterm="", n=2
+                            first.decode().splitlines(),
+                            other.decode().splitlines(),
+                            first_name,
+                            name,
+                            lineterm="",
+                            n=2,
                         )
                     )[:40]
                 )
-                raise AssertionError(f"{env_id} seed={seed}: transcripts differ between {first_name} and {name}:\n{diff}")
+                raise AssertionError(
+                    f"{env_id} seed={seed}: transcripts differ between {first_name} and "
+                    f"{name}:\n{diff}"
+                )
 
 
 def _rollout_in_subprocess(
-    env_id: str, seed: int, actions: Sequence[Any], kwargs: dict[str, Any], hash_seed: str, timeout: float
+    env_id: str,
+    seed: int,
+    actions: Sequence[Any],
+    kwargs: dict[str, Any],
+    hash_seed: str,
+    timeout: float,
 ) -> bytes:
     # An id registered outside utility_gym (a new domain's registration lines) is registered in
     # the fresh process from its spec; its entry point is found on the same import path.
     spec = gym.spec(env_id)
-    payload = json.dumps({
-        "env_id": env_id, "seed": seed, "actions": list(actions), "kwargs": kwargs,
-        "spec": spec.to_json() if isinstance(spec.entry_point, str) else None,
-    })
+    payload = json.dumps(
+        {
+            "env_id": env_id,
+            "seed": seed,
+            "actions": list(actions),
+            "kwargs": kwargs,
+            "spec": spec.to_json() if isinstance(spec.entry_point, str) else None,
+        }
+    )
     code = (
         "import json, sys\n"
         "import gymnasium as gym\n"
@@ -122,15 +143,18 @@ def _rollout_in_subprocess(
         "p = json.loads(sys.argv[1])\n"
         "if p['env_id'] not in gym.registry and p['spec']:\n"
         "    gym.registry[p['env_id']] = gym.envs.registration.EnvSpec.from_json(p['spec'])\n"
-        "sys.stdout.buffer.write(rollout_transcript(p['env_id'], p['seed'], p['actions'], p['kwargs']))\n"
+        "sys.stdout.buffer.write(rollout_transcript(p['env_id'], p['seed'], p['actions'], "
+        "p['kwargs']))\n"
     )
     path = os.pathsep.join(p for p in sys.path if p)
     env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": path}
-    proc = subprocess.run([sys.executable, "-c", code, payload], capture_output=True, env=env, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, payload], capture_output=True, env=env, timeout=timeout
+    )
     if proc.returncode != 0:
         raise AssertionError(
-            f"{env_id} seed={seed}: the rollout failed in a subprocess (PYTHONHASHSEED={hash_seed}):\n"
-            + proc.stderr.decode(errors="replace")[-3000:]
+            f"{env_id} seed={seed}: the rollout failed in a subprocess "
+            f"(PYTHONHASHSEED={hash_seed}):\n" + proc.stderr.decode(errors="replace")[-3000:]
         )
     return proc.stdout
 

@@ -36,11 +36,18 @@ def text(content: str) -> Reply:
 
 
 def calls(*tool_calls: tuple[str, Any]) -> Reply:
-    """Tool calls ``(name, arguments)``; a str ``arguments`` is sent as is (it may be malformed JSON)."""
+    """Tool calls ``(name, arguments)``; a str ``arguments`` is sent as is (it may be malformed
+    JSON)."""
     out = []
     for i, (name, arguments) in enumerate(tool_calls):
         args = arguments if isinstance(arguments, str) else json.dumps(arguments)
-        out.append({"id": f"call_{i}_{name}", "type": "function", "function": {"name": name, "arguments": args}})
+        out.append(
+            {
+                "id": f"call_{i}_{name}",
+                "type": "function",
+                "function": {"name": name, "arguments": args},
+            }
+        )
     return Reply({"role": "assistant", "content": None, "tool_calls": out})
 
 
@@ -73,17 +80,33 @@ class FakeOpenAI:
                 if reply.body is not None:
                     body = reply.body
                 elif reply.status != 200:
-                    body = json.dumps({"error": {"message": f"scripted {reply.status}", "type": "server_error"}}).encode()
+                    body = json.dumps(
+                        {"error": {"message": f"scripted {reply.status}", "type": "server_error"}}
+                    ).encode()
                 else:
                     message = reply.message or {"role": "assistant", "content": ""}
-                    body = json.dumps({
-                        "id": f"chatcmpl-{len(fake.requests)}", "object": "chat.completion", "created": 0,
-                        "model": request.get("model", "fake"),
-                        "choices": [{"index": 0, "message": message,
-                                     "finish_reason": "tool_calls" if message.get("tool_calls") else "stop"}],
-                        "usage": {"prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
-                                  "total_tokens": reply.prompt_tokens + reply.completion_tokens},
-                    }).encode()
+                    body = json.dumps(
+                        {
+                            "id": f"chatcmpl-{len(fake.requests)}",
+                            "object": "chat.completion",
+                            "created": 0,
+                            "model": request.get("model", "fake"),
+                            "choices": [
+                                {
+                                    "index": 0,
+                                    "message": message,
+                                    "finish_reason": "tool_calls"
+                                    if message.get("tool_calls")
+                                    else "stop",
+                                }
+                            ],
+                            "usage": {
+                                "prompt_tokens": reply.prompt_tokens,
+                                "completion_tokens": reply.completion_tokens,
+                                "total_tokens": reply.prompt_tokens + reply.completion_tokens,
+                            },
+                        }
+                    ).encode()
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json")

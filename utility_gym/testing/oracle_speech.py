@@ -42,7 +42,14 @@ _VERBS = {
     "escalate": ("escalate", "escalated"),
     "purchase": ("buy", "bought"),
 }
-_LABELS = {"payment": "new payment method", "refund_to": "refund to", "street": "new address", "zip": "zip code", "app": "application", "option": "new option"}
+_LABELS = {
+    "payment": "new payment method",
+    "refund_to": "refund to",
+    "street": "new address",
+    "zip": "zip code",
+    "app": "application",
+    "option": "new option",
+}
 _TARGET_KINDS = ("order", "ticket", "asset", "app")
 
 
@@ -60,7 +67,13 @@ def meaning(task: Task, index: int, env: gym.Env) -> Said:
         values = _decisive(env, confirmed)
         target, rest = _target(values)
         verb = _VERBS.get(intent.action or "", ("do this for", "done"))[0]
-        return Said("propose", action=verb, target=target, values=tuple(_pair(v) for v in rest), original=original)
+        return Said(
+            "propose",
+            action=verb,
+            target=target,
+            values=tuple(_pair(v) for v in rest),
+            original=original,
+        )
     wrote = [s.call for s in preceding if tools[s.call.name].writes and tools[s.call.name].confirm]
     if wrote and intent.facts:
         target, _ = _target(_decisive(env, wrote))
@@ -70,8 +83,14 @@ def meaning(task: Task, index: int, env: gym.Env) -> Said:
     last_say = max(k for k, s in enumerate(plan) if s.intent == step.intent and s.say is not None)
     if intent.outcome == "refuse" and index == last_say:
         verb = _VERBS.get(intent.action or "", ("do", "done"))[0]
-        target = f"order #{intent.targets[0]}" if intent.targets and intent.targets[0].startswith("W") else "that"
-        return Said("refuse", action=verb, target=target, reason=_reason(original), original=original)
+        target = (
+            f"order #{intent.targets[0]}"
+            if intent.targets and intent.targets[0].startswith("W")
+            else "that"
+        )
+        return Said(
+            "refuse", action=verb, target=target, reason=_reason(original), original=original
+        )
     reading = understand(original, env.unwrapped.domain.lexicon)
     tells = any(f.told_in(reading.grounding, _norm_text(original)) for f in intent.facts)
     if reading.slots() and reading.proposal is None and not reading.choices and not tells:
@@ -98,7 +117,9 @@ class VoicedOracle(OracleAgent):
                 continue
             played = self.replace.get(i, step)
             voiced = played is step and step.say is not None
-            self._queue.append(render(meaning(task, i, self.env), self.voice, rng) if voiced else played.action())
+            self._queue.append(
+                render(meaning(task, i, self.env), self.voice, rng) if voiced else played.action()
+            )
 
 
 def _calls_until_say(plan: tuple[PlanStep, ...], start: int, step: int) -> list[PlanStep]:
@@ -115,7 +136,9 @@ def _decisive(env: gym.Env, calls: list[Any]) -> list[Value]:
     db = env.unwrapped.world.conn
     values: list[Value] = []
     for call in calls:
-        values.extend(v for v in words.decisive_values(db, call.name, call.arguments) if v not in values)
+        values.extend(
+            v for v in words.decisive_values(db, call.name, call.arguments) if v not in values
+        )
     return values
 
 
@@ -123,7 +146,11 @@ def _target(values: list[Value]) -> tuple[str, list[Value]]:
     for kind in _TARGET_KINDS:
         for v in values:
             if v.kind == kind:
-                shown = {"order": f"order #{v.value}", "ticket": f"ticket {v.value}", "asset": v.spoken}.get(kind, v.value)
+                shown = {
+                    "order": f"order #{v.value}",
+                    "ticket": f"ticket {v.value}",
+                    "asset": v.spoken,
+                }.get(kind, v.value)
                 return shown, [w for w in values if w is not v]
     return "your account", values
 

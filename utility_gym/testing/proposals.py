@@ -38,17 +38,25 @@ class WrongDetail:
     right: str
     wrong: str
     denied: bool  # the user said no
-    named: bool  # ... and named the right value (for an id it was never told: what it is, or "not the right one")
+    # ... and named the right value (for an id it was never told: what it is, or "not the right
+    # one")
+    named: bool
     recovered: bool  # the oracle proposing again, correctly, still solved the task
     reply: str
 
 
 def proposal_indices(env: gym.Env, task: Task) -> list[int]:
     """Plan indices of the oracle's messages that propose a confirmed write."""
-    return [i for i, s in enumerate(task.plan) if s.say is not None and meaning(task, i, env).kind == "propose"]
+    return [
+        i
+        for i, s in enumerate(task.plan)
+        if s.say is not None and meaning(task, i, env).kind == "propose"
+    ]
 
 
-def bare_proposal_survivors(env: gym.Env, task_ids: Iterable[str], seed: int = MUTATION_SEED) -> Cases:
+def bare_proposal_survivors(
+    env: gym.Env, task_ids: Iterable[str], seed: int = MUTATION_SEED
+) -> Cases:
     """Task ids the oracle still solves with every proposal replaced by a bare go-ahead question."""
     survived = Cases()
     for task_id in task_ids:
@@ -58,12 +66,16 @@ def bare_proposal_survivors(env: gym.Env, task_ids: Iterable[str], seed: int = M
             continue
         survived.checked += 1
         bare = {i: dataclasses.replace(task.plan[i], say=BARE_PROPOSAL) for i in indices}
-        if run_episode(env, OracleAgent(env, replace=bare), seed=seed, options={"task_id": task_id}).success:
+        if run_episode(
+            env, OracleAgent(env, replace=bare), seed=seed, options={"task_id": task_id}
+        ).success:
             survived.append(task_id)
     return survived
 
 
-def unearned_refusal_survivors(env: gym.Env, task_ids: Iterable[str], seed: int = MUTATION_SEED) -> Cases:
+def unearned_refusal_survivors(
+    env: gym.Env, task_ids: Iterable[str], seed: int = MUTATION_SEED
+) -> Cases:
     """``(task_id, how)`` of refusal tasks the oracle still solves with a bare refusal, or with
     its refusal said before the checks the policy requires (their look-ups dropped)."""
     survived = Cases()
@@ -73,8 +85,16 @@ def unearned_refusal_survivors(env: gym.Env, task_ids: Iterable[str], seed: int 
             if intent.outcome != "refuse":
                 continue
             last = max(i for i, s in enumerate(task.plan) if s.intent == k and s.say is not None)
-            variants = {"bare refusal": OracleAgent(env, replace={last: dataclasses.replace(task.plan[last], say=BARE_REFUSAL)})}
-            required = [i for i, s in enumerate(task.plan[:last]) if s.call is not None and s.call in intent.requires]
+            variants = {
+                "bare refusal": OracleAgent(
+                    env, replace={last: dataclasses.replace(task.plan[last], say=BARE_REFUSAL)}
+                )
+            }
+            required = [
+                i
+                for i, s in enumerate(task.plan[:last])
+                if s.call is not None and s.call in intent.requires
+            ]
             if required:
                 variants["refusal before the required checks"] = OracleAgent(env, skip=required)
             for how, agent in variants.items():
@@ -84,7 +104,9 @@ def unearned_refusal_survivors(env: gym.Env, task_ids: Iterable[str], seed: int 
     return survived
 
 
-def wrong_detail_cases(env: gym.Env, task_ids: Iterable[str], seed: int = MUTATION_SEED) -> list[WrongDetail]:
+def wrong_detail_cases(
+    env: gym.Env, task_ids: Iterable[str], seed: int = MUTATION_SEED
+) -> list[WrongDetail]:
     """Every oracle proposal of the tasks, with each decisive value in turn made wrong."""
     out: list[WrongDetail] = []
     for task_id in task_ids:
@@ -104,7 +126,9 @@ def _wrong_values(env: gym.Env, task: Task, index: int) -> list[tuple[Value, str
     for value in wants:
         if not value.required:
             continue
-        surface = next((s for s in (value.value, *value.aliases, value.spoken) if s and s in text), None)
+        surface = next(
+            (s for s in (value.value, *value.aliases, value.spoken) if s and s in text), None
+        )
         if surface is None:
             continue
         wrong = _another(lexicon, value, text)
@@ -126,12 +150,18 @@ def _another(lexicon: Any, value: Value, text: str) -> str | None:
         return f"{int(number) + 11 if number.isdigit() else number} {rest}"
     low = text.casefold()
     for candidate in sorted(lexicon.phrases.get(value.kind, {})):
-        if candidate != value.value and candidate.casefold() not in low and value.value.casefold() not in candidate.casefold():
+        if (
+            candidate != value.value
+            and candidate.casefold() not in low
+            and value.value.casefold() not in candidate.casefold()
+        ):
             return candidate
     return None
 
 
-def _play_wrong(env: gym.Env, task: Task, index: int, value: Value, surface: str, wrong: str, seed: int) -> WrongDetail:
+def _play_wrong(
+    env: gym.Env, task: Task, index: int, value: Value, surface: str, wrong: str, seed: int
+) -> WrongDetail:
     """Play the oracle to ``index``, send the proposal with ``value`` (said as ``surface``) made
     ``wrong``, then the right proposal, then the rest of the plan."""
     wrong_text = str(task.plan[index].say).replace(surface, wrong)
@@ -150,10 +180,22 @@ def _play_wrong(env: gym.Env, task: Task, index: int, value: Value, surface: str
             acts = {a for e in users for a in e.get("data", {}).get("acts", ())}
             denied = "deny" in acts
             # the value, or what it is when the user was never told its id ("I mean my monitor")
-            told = [t for t in (value.spoken, value.value, value.spoken.replace(value.value, "").strip(" ,()")) if t]
-            named = denied and (any(t.casefold() in reply.casefold() for t in told) or "not the right" in reply)
+            told = [
+                t
+                for t in (
+                    value.spoken,
+                    value.value,
+                    value.spoken.replace(value.value, "").strip(" ,()"),
+                )
+                if t
+            ]
+            named = denied and (
+                any(t.casefold() in reply.casefold() for t in told) or "not the right" in reply
+            )
         if terminated or truncated:
             break
     if not (terminated or truncated):
         _, reward, *_ = env.step({"name": "end_conversation", "arguments": {}})
-    return WrongDetail(task.task_id, value.kind, value.value, wrong, denied, named, reward == 1.0, reply)
+    return WrongDetail(
+        task.task_id, value.kind, value.value, wrong, denied, named, reward == 1.0, reply
+    )

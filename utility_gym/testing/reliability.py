@@ -57,7 +57,9 @@ def check_info_shape(env_id: str, episodes: int = 3, **kwargs: Any) -> int:
                 # task that buys something is graded with its purchase), and stay the same
                 # within the episode.
                 shape = _across_episodes(info_shape(info))
-                assert shape == across, f"{env_id} reset {episode}: info is shaped {_diff(across, shape)}"
+                assert shape == across, (
+                    f"{env_id} reset {episode}: info is shaped {_diff(across, shape)}"
+                )
                 first = info_shape(info)
                 seen += 1
             for n, action in enumerate((HELLO, UNKNOWN_TOOL)):
@@ -69,7 +71,9 @@ def check_info_shape(env_id: str, episodes: int = 3, **kwargs: Any) -> int:
             _, _, terminated, _, info = env.step(END)
             same(f"episode {episode} final step", info)
             assert terminated, f"{env_id}: end_conversation did not end the episode"
-            assert info["grade"]["outcome"] != "running", f"{env_id}: the final step's grade is still pending"
+            assert info["grade"]["outcome"] != "running", (
+                f"{env_id}: the final step's grade is still pending"
+            )
             _, _, _, _, info = env.step(HELLO)
             same(f"episode {episode} step after the end", info)
             _, info = env.reset(options={"fork": snap})
@@ -81,7 +85,9 @@ def check_info_shape(env_id: str, episodes: int = 3, **kwargs: Any) -> int:
         env.close()
 
 
-def check_vector_resets(env_id: str, mode: str, resets: int = 51, num_envs: int = 2, **kwargs: Any) -> int:
+def check_vector_resets(
+    env_id: str, mode: str, resets: int = 51, num_envs: int = 2, **kwargs: Any
+) -> int:
     """``gym.make_vec`` in ``mode`` ("sync" or "async") runs past ``resets`` resets in all,
     every step's info stacks (same keys and types in every sub-env). Returns the resets seen."""
     venv = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode=mode, **kwargs)
@@ -91,17 +97,22 @@ def check_vector_resets(env_id: str, mode: str, resets: int = 51, num_envs: int 
         count = num_envs
         steps = 0
         while count < resets:
-            # Alternate a message and the end, so steps, final steps and resets all meet in one batch.
+            # Alternate a message and the end, so steps, final steps and resets all meet in one
+            # batch.
             actions = [END if (steps + i) % 2 else HELLO for i in range(num_envs)]
             _, _, terminated, truncated, infos = venv.step(actions)
             count += int(done.sum())  # the sub-envs that ended last step were reset in this one
             done = np.logical_or(terminated, truncated)
             steps += 1
-            assert "task_id" in infos and len(infos["task_id"]) == num_envs, f"{env_id} {mode}: infos lost task_id"
+            assert "task_id" in infos and len(infos["task_id"]) == num_envs, (
+                f"{env_id} {mode}: infos lost task_id"
+            )
             assert steps < 20 * resets, f"{env_id} {mode}: episodes do not end"
         if is_stream(env_id):
             positions = np.asarray(infos["stream"]["position"])
-            assert positions.dtype.kind == "i", f"{env_id} {mode}: stream positions stack as {positions.dtype}"
+            assert positions.dtype.kind == "i", (
+                f"{env_id} {mode}: stream positions stack as {positions.dtype}"
+            )
         return count
     finally:
         venv.close()
@@ -112,7 +123,11 @@ def check_closed_env(env_id: str, **kwargs: Any) -> None:
     env = gym.make(env_id, **kwargs)
     env.reset(seed=0)
     env.close()
-    for call in (lambda: env.step(HELLO), lambda: env.reset(seed=0), lambda: env.unwrapped.step(HELLO)):
+    for call in (
+        lambda: env.step(HELLO),
+        lambda: env.reset(seed=0),
+        lambda: env.unwrapped.step(HELLO),
+    ):
         _expect(call, gym.error.ClosedEnvironmentError, "after close()", env_id)
     env.close()  # closing twice is harmless
 

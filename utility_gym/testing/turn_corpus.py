@@ -3,10 +3,12 @@
 Every line of a corpus file (JSON lines) is one agent turn, written for one task of a test
 split, with the reaction a reasonable customer would have:
 
-    {"id": ..., "task_id": "customer_service/return_item/1000000002", "class": "proposal_wrong_value",
+    {"id": ..., "task_id": "customer_service/return_item/1000000002", "class":
+    "proposal_wrong_value",
      "text": "<the agent's first reply>",
      "expect": {"gives": ["email"], "verdict": null | "accept" | "reject" | "ask" | "accept_or_ask",
-                "right_value": "<named when rejecting>", "pick": "<chosen alternative>", "refusal": false}}
+                "right_value": "<named when rejecting>", "pick": "<chosen alternative>", "refusal":
+                false}}
 
 `judge_turn` resets the task's env, sends the turn as the agent's first reply and checks the
 user's answer: every fact asked for is given (its value appears in the reply), a proposal is
@@ -33,7 +35,9 @@ ENV_OF_DOMAIN = {
     "web_shop": "utility/WebShop-v1",
 }
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset("the a an your my to of for in on with and or as back please is it this that".split())
+_STOP = frozenset(
+    "the a an your my to of for in on with and or as back please is it this that".split()
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,9 @@ class TurnJudge:
         reply = " ".join(e["content"] for e in users)
         acts = {a for e in users for a in e.get("data", {}).get("acts", ())}
         why = _problems(case, reply, acts, known, terminated)
-        return TurnVerdict(str(case.get("id", case.get("line"))), case["class"], not why, "; ".join(why), reply)
+        return TurnVerdict(
+            str(case.get("id", case.get("line"))), case["class"], not why, "; ".join(why), reply
+        )
 
     def close(self) -> None:
         for env in self._envs.values():
@@ -87,7 +93,9 @@ class TurnJudge:
         self._envs.clear()
 
 
-def _problems(case: dict[str, Any], reply: str, acts: set[str], known: dict[str, str], terminated: bool) -> list[str]:
+def _problems(
+    case: dict[str, Any], reply: str, acts: set[str], known: dict[str, str], terminated: bool
+) -> list[str]:
     expect = case["expect"]
     low = reply.casefold()
     why = []
@@ -112,7 +120,14 @@ def _problems(case: dict[str, Any], reply: str, acts: set[str], known: dict[str,
     if expect.get("pick") and not _names(low, expect["pick"]):
         why.append(f"did not pick {expect['pick']!r}")
     if expect.get("refusal"):
-        if "affirm" in acts or not acts & {"push_back", "ask_reason", "accept_refusal", "bye", "inform_intent", "thanks"}:
+        if "affirm" in acts or not acts & {
+            "push_back",
+            "ask_reason",
+            "accept_refusal",
+            "bye",
+            "inform_intent",
+            "thanks",
+        }:
             why.append(f"did not hear a refusal ({sorted(acts)})")
     elif terminated and "bye" in acts:
         why.append("hung up")

@@ -81,7 +81,12 @@ def train_templates(env: gym.Env) -> set[str]:
 def heldout_task_ids(env: gym.Env, per_template: int) -> list[str]:
     """The first ``per_template`` task ids of every held-out template."""
     domain = env.unwrapped.domain
-    return [f"{domain.name}/{t.name}/{s}" for t in domain.templates if t.heldout for s in range(per_template)]
+    return [
+        f"{domain.name}/{t.name}/{s}"
+        for t in domain.templates
+        if t.heldout
+        for s in range(per_template)
+    ]
 
 
 def oracle_failures(
@@ -105,7 +110,8 @@ def oracle_failures(
 
 
 def heldout_oracle_failures(env: gym.Env, per_template: int) -> Cases:
-    """``oracle_failures`` over ``heldout_task_ids``, each instance played with its index as seed."""
+    """``oracle_failures`` over ``heldout_task_ids``, each instance played with its index as
+    seed."""
     failures = Cases()
     for seed in range(per_template):
         ids = [t for t in heldout_task_ids(env, per_template) if t.endswith(f"/{seed}")]
@@ -116,7 +122,8 @@ def heldout_oracle_failures(env: gym.Env, per_template: int) -> Cases:
 
 
 def needs_more_than_refusal(task: Any) -> bool:
-    """Whether some intent of the task's goal is not a bare refusal (a refusal agent must fail it)."""
+    """Whether some intent of the task's goal is not a bare refusal (a refusal agent must fail
+    it)."""
     return any(i.outcome != "refuse" or i.facts for i in task.goal.intents)
 
 
@@ -149,7 +156,9 @@ def degenerate_successes(
     return passed
 
 
-def dropped_step_survivors(env: gym.Env, task_ids: Iterable[str], seed: int = MUTATION_SEED) -> Cases:
+def dropped_step_survivors(
+    env: gym.Env, task_ids: Iterable[str], seed: int = MUTATION_SEED
+) -> Cases:
     """``(task_id, index, step)`` of each essential plan step the oracle still succeeds without."""
     survived = Cases()
     for task_id in task_ids:
@@ -157,7 +166,9 @@ def dropped_step_survivors(env: gym.Env, task_ids: Iterable[str], seed: int = MU
             if not step.essential:
                 continue
             survived.checked += 1
-            if run_episode(env, OracleAgent(env, skip=[i]), seed=seed, options={"task_id": task_id}).success:
+            if run_episode(
+                env, OracleAgent(env, skip=[i]), seed=seed, options={"task_id": task_id}
+            ).success:
                 survived.append((task_id, i, step.say or step.call.name))
     return survived
 
@@ -219,7 +230,9 @@ def mutated_argument_survivors(
                 if arg in free_text and "enum" not in argument_schema(env, call.name, arg):
                     continue
                 for new in mutations(env, call, arg):
-                    replaced = dataclasses.replace(step, call=ToolCall(call.name, dict(call.arguments) | {arg: new}))
+                    replaced = dataclasses.replace(
+                        step, call=ToolCall(call.name, dict(call.arguments) | {arg: new})
+                    )
                     survived.checked += 1
                     agent = OracleAgent(env, replace={i: replaced})
                     if run_episode(env, agent, seed=seed, options={"task_id": task_id}).success:

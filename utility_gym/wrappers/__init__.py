@@ -74,9 +74,24 @@ def rl_view(
     return env
 
 
-def make_rl_env(env_id: str = "utility/CustomerService-v1", templates: Sequence[str] | None = None, *, per_tool: int = 4,
-                n_actions: int | None = None, hash_dim: int = 256, record: str | os.PathLike[str] | None = None,
-                seed_pool: int | None = None, **kwargs: Any) -> gym.Env:
+def make_rl_env(
+    env_id: str = "utility/CustomerService-v1",
+    templates: Sequence[str] | None = None,
+    *,
+    per_tool: int = 4,
+    n_actions: int | None = None,
+    hash_dim: int = 256,
+    record: str | os.PathLike[str] | None = None,
+    seed_pool: int | None = None,
+    **kwargs: Any,
+) -> gym.Env:
     """``gym.make(env_id, **kwargs)`` wrapped by ``rl_view``."""
-    return rl_view(gym.make(env_id, **kwargs), templates, per_tool=per_tool, n_actions=n_actions, hash_dim=hash_dim, record=record,
-                   seed_pool=seed_pool)
+    return rl_view(
+        gym.make(env_id, **kwargs),
+        templates,
+        per_tool=per_tool,
+        n_actions=n_actions,
+        hash_dim=hash_dim,
+        record=record,
+        seed_pool=seed_pool,
+    )

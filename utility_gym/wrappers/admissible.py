@@ -8,7 +8,8 @@ yet asked, propose a pending change and ask for confirmation, tell the facts jus
 refuse, ask whether there is anything else). The list has a fixed layout, so an index keeps its
 meaning across steps and episodes as far as possible:
 
-``[anything-else, refuse, tell, ask:<slot>..., <tool> x k..., propose:<write tool> x k..., padding]``
+``[anything-else, refuse, tell, ask:<slot>..., <tool> x k..., propose:<write tool> x k...,
+padding]``
 
 Index ``i`` of the k slots of a tool is its i-th best argument combination (what the user said
 first, then the most recent, then records seen together).
@@ -39,8 +40,25 @@ DOLLARS_RX = re.compile(r"\$(\d+(?:\.\d{1,2})?)")
 ISO_DATETIME_RX = re.compile(r"^(\d{4}-\d{2}-\d{2})T[\d:.]+$")
 MAX_FACTS_CHARS = 700
 QUERY_WORDS = frozenset({"query", "search", "keywords", "keyword", "q", "terms"})
-NOTE_WORDS = frozenset({"summary", "description", "note", "notes", "details", "message", "comment", "justification", "body", "text", "reason", "issue"})
-ENV_ACTIONS = 32  # slots for an env's own list of valid actions (the web shop's clicks), when it has one
+NOTE_WORDS = frozenset(
+    {
+        "summary",
+        "description",
+        "note",
+        "notes",
+        "details",
+        "message",
+        "comment",
+        "justification",
+        "body",
+        "text",
+        "reason",
+        "issue",
+    }
+)
+ENV_ACTIONS = (
+    32  # slots for an env's own list of valid actions (the web shop's clicks), when it has one
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +74,13 @@ class ToolInfo:
     confirm: bool = False
 
     @classmethod
-    def from_schema(cls, schema: Mapping[str, Any], writes: bool = False, terminal: bool = False, confirm: bool | None = None) -> ToolInfo:
+    def from_schema(
+        cls,
+        schema: Mapping[str, Any],
+        writes: bool = False,
+        terminal: bool = False,
+        confirm: bool | None = None,
+    ) -> ToolInfo:
         fn = schema.get("function", schema)
         params = fn.get("parameters", {})
         return cls(
@@ -95,15 +119,25 @@ def tools_of(env: gym.Env) -> list[ToolInfo]:
     """The tools of a utility env (``env.unwrapped.toolbox``), with their write/terminal flags."""
     toolbox = getattr(env.unwrapped, "toolbox", None)
     if toolbox is None:
-        raise TypeError(f"{env.unwrapped!r} has no toolbox; AdmissibleActions needs a utility_gym env")
-    return [ToolInfo.from_schema(spec.schema, spec.writes, spec.terminal, getattr(spec, "confirm", None)) for spec in toolbox.tools.values()]
+        raise TypeError(
+            f"{env.unwrapped!r} has no toolbox; AdmissibleActions needs a utility_gym env"
+        )
+    return [
+        ToolInfo.from_schema(
+            spec.schema, spec.writes, spec.terminal, getattr(spec, "confirm", None)
+        )
+        for spec in toolbox.tools.values()
+    ]
 
 
-_ASK_PHRASES: dict[tuple[int, str], tuple[Lexicon, str | None]] = {}  # the lexicon is kept: its id stays unique
+_ASK_PHRASES: dict[
+    tuple[int, str], tuple[Lexicon, str | None]
+] = {}  # the lexicon is kept: its id stays unique
 
 
 def ask_phrase(slot: str, lexicon: Lexicon) -> str | None:
-    """A question the env's NLU reads as a request for exactly ``slot``, or None (cached per lexicon)."""
+    """A question the env's NLU reads as a request for exactly ``slot``, or None (cached per
+    lexicon)."""
     key = (id(lexicon), slot)
     if key not in _ASK_PHRASES:
         _ASK_PHRASES[key] = (lexicon, _find_ask_phrase(slot, lexicon))
@@ -125,13 +159,23 @@ def _find_ask_phrase(slot: str, lexicon: Lexicon) -> str | None:
 
 def default_ask_slots(tools: Sequence[ToolInfo], policy: str, lexicon: Lexicon) -> tuple[str, ...]:
     """The slots worth asking for: those whose name or label the tools or the policy mention."""
-    words = " ".join(
-        [t.name.replace("_", " ") + " " + t.description + " " + " ".join(t.properties) for t in tools] + [policy]
-    ).replace("_", " ").casefold()
+    words = (
+        " ".join(
+            [
+                t.name.replace("_", " ") + " " + t.description + " " + " ".join(t.properties)
+                for t in tools
+            ]
+            + [policy]
+        )
+        .replace("_", " ")
+        .casefold()
+    )
     out = []
     for slot in dict.fromkeys((*SLOTS, *lexicon.slot_patterns)):
         names = {slot.replace("_", " "), lexicon.label(slot).casefold()}
-        if any(re.search(r"\b" + re.escape(n) + r"s?\b", words) for n in names) and ask_phrase(slot, lexicon):
+        if any(re.search(r"\b" + re.escape(n) + r"s?\b", words) for n in names) and ask_phrase(
+            slot, lexicon
+        ):
             out.append(slot)
     return tuple(out)
 
@@ -152,7 +196,11 @@ class ActionEnumerator:
     ) -> None:
         self.tools = {t.name: t for t in tools}
         # Parameters with the same name and schema take the same values: compute them once a step.
-        self._param_keys = {(t.name, p): (p, json.dumps(dict(sch), sort_keys=True)) for t in tools for p, sch in t.properties.items()}
+        self._param_keys = {
+            (t.name, p): (p, json.dumps(dict(sch), sort_keys=True))
+            for t in tools
+            for p, sch in t.properties.items()
+        }
         self._values: dict[tuple[str, str], list[tuple[Any, Entity | None, str]]] = {}
         self._env_verbs: set[str] = set()
         self.lexicon = lexicon
@@ -170,7 +218,9 @@ class ActionEnumerator:
         layout += [Slot("env", rank=k) for k in range(env_actions)]
         if n is not None:
             if n < len(layout):
-                raise ValueError(f"n={n} is too small: this env needs at least {len(layout)} action slots")
+                raise ValueError(
+                    f"n={n} is too small: this env needs at least {len(layout)} action slots"
+                )
             layout += [Slot("pad")] * (n - len(layout))
         self.layout: tuple[Slot, ...] = tuple(layout)
         self._index = {s: i for i, s in enumerate(self.layout) if s.kind != "pad"}
@@ -179,8 +229,12 @@ class ActionEnumerator:
     def n(self) -> int:
         return len(self.layout)
 
-    def enumerate(self, tracker: EntityTracker, calls_made: set[str] | None = None,
-                  env_actions: Sequence[str] | None = None) -> list[str]:
+    def enumerate(
+        self,
+        tracker: EntityTracker,
+        calls_made: set[str] | None = None,
+        env_actions: Sequence[str] | None = None,
+    ) -> list[str]:
         """The action string of every slot ('' where the slot is not admissible now).
 
         ``env_actions`` are the env's own list of valid actions (``info["valid_actions"]``, e.g.
@@ -213,13 +267,17 @@ class ActionEnumerator:
                     continue
                 out[self._index[Slot("tool", tool.name, k)]] = call
                 if tool.confirm:
-                    out[self._index[Slot("propose", tool.name, k)]] = self.proposal(tool, args, shown)
+                    out[self._index[Slot("propose", tool.name, k)]] = self.proposal(
+                        tool, args, shown
+                    )
                 k += 1
                 if k == block:
                     break
         return out
 
-    def _fill_env_actions(self, out: list[str], actions: Sequence[str], tracker: EntityTracker) -> set[str]:
+    def _fill_env_actions(
+        self, out: list[str], actions: Sequence[str], tracker: EntityTracker
+    ) -> set[str]:
         slots = [i for i, s in enumerate(self.layout) if s.kind == "env"]
         concrete: list[str] = []
         verbs: set[str] = set()
@@ -239,8 +297,11 @@ class ActionEnumerator:
         self._env_verbs |= verbs  # a tool the env lists itself on some page is left to that list
         return self._env_verbs
 
-    # -- tool arguments -----------------------------------------------------------------------------
-    def candidates(self, tool: ToolInfo, tracker: EntityTracker) -> list[tuple[dict[str, Any], list[str]]]:
+    # -- tool arguments
+    # -----------------------------------------------------------------------------
+    def candidates(
+        self, tool: ToolInfo, tracker: EntityTracker
+    ) -> list[tuple[dict[str, Any], list[str]]]:
         """Argument combinations for ``tool``, best first, each with its parts described for people
         (``"order #W123"``, ``"reason: no longer needed"``; ``""`` for secondary ids)."""
         groups: list[tuple[tuple[str, ...], list[tuple[tuple[Any, ...], Entity | None, str]]]] = []
@@ -250,7 +311,9 @@ class ActionEnumerator:
             groups.append((NAME_PARTS, [(e.value, e, e.text) for e in tracker.of_kind("name", 3)]))
             names = [p for p in names if p not in NAME_PARTS]
         if all(p in names for p in ADDRESS_PARTS):
-            groups.append((ADDRESS_PARTS, [(e.value, e, e.text) for e in tracker.of_kind("address", 3)]))
+            groups.append(
+                (ADDRESS_PARTS, [(e.value, e, e.text) for e in tracker.of_kind("address", 3)])
+            )
             names = [p for p in names if p not in ADDRESS_PARTS]
         for p in names:
             key = self._param_keys[tool.name, p]
@@ -278,7 +341,9 @@ class ActionEnumerator:
             out.append((args, shown))
         return out
 
-    def _param_values(self, name: str, schema: Mapping[str, Any], tracker: EntityTracker) -> list[tuple[Any, Entity | None, str]]:
+    def _param_values(
+        self, name: str, schema: Mapping[str, Any], tracker: EntityTracker
+    ) -> list[tuple[Any, Entity | None, str]]:
         label = name.replace("_", " ")
         if "enum" in schema:
             values = list(schema["enum"])
@@ -296,7 +361,9 @@ class ActionEnumerator:
         if kind in ("number", "integer"):
             if kind == "integer":
                 return [(1, None, f"{label}: 1")]
-            amounts = [e.value for e in tracker.of_kind("amount") if e.by_user] + self.policy_amounts
+            amounts = [
+                e.value for e in tracker.of_kind("amount") if e.by_user
+            ] + self.policy_amounts
             return [(a, None, f"${a:,.2f}") for a in dict.fromkeys(amounts)]
         if kind == "boolean":
             return [(True, None, f"{label}: yes"), (False, None, f"{label}: no")]
@@ -313,9 +380,13 @@ class ActionEnumerator:
         words = set(name.lower().split("_"))
         if words & QUERY_WORDS:  # a search: short phrases of the user's request
             return [(q, None, f"{label}: {q}") for q in request_phrases(tracker.opening)]
-        if words & NOTE_WORDS and tracker.opening:  # a summary or a note: the request in the user's words
+        if (
+            words & NOTE_WORDS and tracker.opening
+        ):  # a summary or a note: the request in the user's words
             verified = [e.value for e in tracker.of_kind("customer_id", 1)]
-            text = f"Customer request: {tracker.opening}" + (f" Verified customer {verified[0]}." if verified else "")
+            text = f"Customer request: {tracker.opening}" + (
+                f" Verified customer {verified[0]}." if verified else ""
+            )
             return [(text[:500], None, "")]
         return []  # nothing seen fits: the tool is not admissible yet
 
@@ -338,7 +409,11 @@ class ActionEnumerator:
 
     # -- helpers ----------------------------------------------------------------------------------
     def _block(self, tool: ToolInfo) -> int:
-        needs_values = [p for p in tool.required if "enum" in tool.properties[p] or self._entity_param(p, tool.properties[p])]
+        needs_values = [
+            p
+            for p in tool.required
+            if "enum" in tool.properties[p] or self._entity_param(p, tool.properties[p])
+        ]
         return self.per_tool if needs_values else 1
 
     @staticmethod
@@ -347,7 +422,9 @@ class ActionEnumerator:
             return True
         if set(name.lower().split("_")) & QUERY_WORDS:
             return True
-        return bool(id_kind_of_param(name)) or any(k in name.lower() for k in ("email", "zip", "name", "address", "city", "state"))
+        return bool(id_kind_of_param(name)) or any(
+            k in name.lower() for k in ("email", "zip", "name", "address", "city", "state")
+        )
 
     @staticmethod
     def _known(slot: str, tracker: EntityTracker) -> bool:
@@ -358,8 +435,10 @@ class ActionEnumerator:
 
 TEMPLATE_RX = re.compile(r"\w+\[<[^>]*>\]")
 _POLITE_RX = re.compile(
-    r"^(?:(?:hi|hello|hey|hey there|good (?:morning|afternoon|evening)|please|so|i'?d like to|i would like to|i want to|"
-    r"i need to|i'?m looking for|looking for|can you|could you|order|buy|get|find|purchase|me|us|some|a|an|the)\b[\s,!]*)+",
+    r"^(?:(?:hi|hello|hey|hey there|good (?:morning|afternoon|evening)|please|so|i'?d like to|i "
+    r"would like to|i want to|"
+    r"i need to|i'?m looking for|looking for|can you|could "
+    r"you|order|buy|get|find|purchase|me|us|some|a|an|the)\b[\s,!]*)+",
     re.IGNORECASE,
 )
 
@@ -378,7 +457,8 @@ def request_phrases(text: str, limit: int = 3) -> list[str]:
 
 
 def describe_result(value: Any, depth: int = 0) -> str:
-    """A tool result as plain facts: ``status: shipped; total: $45.00; delivered at: 2026-05-30``."""
+    """A tool result as plain facts: ``status: shipped; total: $45.00; delivered at:
+    2026-05-30``."""
     if isinstance(value, dict):
         parts = []
         for k, v in value.items():
@@ -404,7 +484,10 @@ def describe_result(value: Any, depth: int = 0) -> str:
 def _scalar(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, int | float) and any(a in key.lower() for a in ("amount", "total", "price", "balance", "credit", "cost", "refund")):
+    if isinstance(value, int | float) and any(
+        a in key.lower()
+        for a in ("amount", "total", "price", "balance", "credit", "cost", "refund")
+    ):
         return f"${float(value):,.2f}"
     text = str(value)
     m = ISO_DATETIME_RX.match(text)
@@ -416,13 +499,36 @@ class ActionListing:
     ``ActionEnumerator``'s list of the current step. Shared by ``AdmissibleActions`` (indices)
     and ``RandomAgent`` (text), so both see exactly the same actions."""
 
-    def __init__(self, tools: Sequence[ToolInfo], *, lexicon: Lexicon = DEFAULT_LEXICON, policy: str = "",
-                 ask_slots: Sequence[str] | None = None, per_tool: int = 4, n: int | None = None,
-                 env_actions: int = 0) -> None:
-        self.enumerator = ActionEnumerator(tools, lexicon=lexicon, policy=policy, ask_slots=ask_slots, per_tool=per_tool, n=n,
-                                           env_actions=env_actions)
-        schemas = [{"function": {"name": t.name, "description": t.description, "parameters": {"properties": dict(t.properties)}}}
-                   for t in tools]
+    def __init__(
+        self,
+        tools: Sequence[ToolInfo],
+        *,
+        lexicon: Lexicon = DEFAULT_LEXICON,
+        policy: str = "",
+        ask_slots: Sequence[str] | None = None,
+        per_tool: int = 4,
+        n: int | None = None,
+        env_actions: int = 0,
+    ) -> None:
+        self.enumerator = ActionEnumerator(
+            tools,
+            lexicon=lexicon,
+            policy=policy,
+            ask_slots=ask_slots,
+            per_tool=per_tool,
+            n=n,
+            env_actions=env_actions,
+        )
+        schemas = [
+            {
+                "function": {
+                    "name": t.name,
+                    "description": t.description,
+                    "parameters": {"properties": dict(t.properties)},
+                }
+            }
+            for t in tools
+        ]
         self.tracker = EntityTracker(schemas, lexicon)
         self.strings: list[str] = [""] * self.enumerator.n
         self._done: set[str] = set()  # tool calls made and results told: not offered again
@@ -432,17 +538,27 @@ class ActionListing:
         """The listing for a utility env; ``env_actions`` slots if it lists valid actions itself."""
         domain = getattr(env.unwrapped, "domain", None)
         has_list = callable(getattr(env.unwrapped, "valid_actions", None))
-        return cls(tools_of(env), lexicon=getattr(domain, "lexicon", DEFAULT_LEXICON), policy=getattr(domain, "policy", ""),
-                   env_actions=env_actions if has_list else 0, **kwargs)
+        return cls(
+            tools_of(env),
+            lexicon=getattr(domain, "lexicon", DEFAULT_LEXICON),
+            policy=getattr(domain, "policy", ""),
+            env_actions=env_actions if has_list else 0,
+            **kwargs,
+        )
 
-    def reset(self, events: Iterable[Mapping[str, Any]], valid_actions: Sequence[str] | None = None) -> list[str]:
+    def reset(
+        self, events: Iterable[Mapping[str, Any]], valid_actions: Sequence[str] | None = None
+    ) -> list[str]:
         """Start an episode from its first events; returns the action string of every slot."""
         self.tracker.reset(events)
         self._done = set()
         return self._list(valid_actions)
 
-    def observe(self, events: Iterable[Mapping[str, Any]], valid_actions: Sequence[str] | None = None) -> list[str]:
-        """Read a step's events (and the env's ``info["valid_actions"]``, if any); returns the new list."""
+    def observe(
+        self, events: Iterable[Mapping[str, Any]], valid_actions: Sequence[str] | None = None
+    ) -> list[str]:
+        """Read a step's events (and the env's ``info["valid_actions"]``, if any); returns the new
+        list."""
         self.tracker.observe(events)
         return self._list(valid_actions)
 
@@ -482,7 +598,13 @@ class AdmissibleActions(gym.Wrapper, gym.utils.RecordConstructorArgs):
             mention (each asked with a phrase the env's NLU reads as exactly that request).
     """
 
-    def __init__(self, env: gym.Env, per_tool: int = 4, n: int | None = None, ask_slots: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        env: gym.Env,
+        per_tool: int = 4,
+        n: int | None = None,
+        ask_slots: Sequence[str] | None = None,
+    ) -> None:
         gym.utils.RecordConstructorArgs.__init__(
             self, per_tool=per_tool, n=n, ask_slots=None if ask_slots is None else list(ask_slots)
         )
@@ -495,10 +617,13 @@ class AdmissibleActions(gym.Wrapper, gym.utils.RecordConstructorArgs):
 
     @property
     def layout(self) -> tuple[Slot, ...]:
-        """What each index means (``Slot.label``: ``ask:email``, ``tool:get_order_details#0``, ...)."""
+        """What each index means (``Slot.label``: ``ask:email``, ``tool:get_order_details#0``,
+        ...)."""
         return self.enumerator.layout
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Any, dict[str, Any]]:
         obs, info = self.env.reset(seed=seed, options=options)
         self.listing.reset(info.get("events", ()), info.get("valid_actions"))
         return obs, self._annotate(info)

@@ -23,10 +23,18 @@ class TaskCurriculum(gym.Wrapper, gym.utils.RecordConstructorArgs):
     Evaluate on fresh seeds (``seed_pool=None``, or the ``test`` split) to measure generalization.
     """
 
-    def __init__(self, env: gym.Env, templates: Sequence[str], weights: Sequence[float] | None = None,
-                 seed_pool: int | None = None) -> None:
+    def __init__(
+        self,
+        env: gym.Env,
+        templates: Sequence[str],
+        weights: Sequence[float] | None = None,
+        seed_pool: int | None = None,
+    ) -> None:
         gym.utils.RecordConstructorArgs.__init__(
-            self, templates=list(templates), weights=None if weights is None else list(weights), seed_pool=seed_pool
+            self,
+            templates=list(templates),
+            weights=None if weights is None else list(weights),
+            seed_pool=seed_pool,
         )
         gym.Wrapper.__init__(self, env)
         if seed_pool is not None and not 0 < seed_pool <= TEST_SEED_BASE:
@@ -35,19 +43,28 @@ class TaskCurriculum(gym.Wrapper, gym.utils.RecordConstructorArgs):
         self._rng = np.random.default_rng()
         self.set_templates(templates, weights)
 
-    def set_templates(self, templates: Sequence[str], weights: Sequence[float] | None = None) -> None:
+    def set_templates(
+        self, templates: Sequence[str], weights: Sequence[float] | None = None
+    ) -> None:
         domain = self.env.unwrapped.domain
         known = {t.name: t for t in domain.templates}
         unknown = [t for t in templates if t not in known]
         if unknown or not templates:
-            raise ValueError(f"unknown templates {unknown} for {domain.name}; known: {', '.join(known)}")
+            raise ValueError(
+                f"unknown templates {unknown} for {domain.name}; known: {', '.join(known)}"
+            )
         w = np.asarray(weights if weights is not None else [1.0] * len(templates), dtype=float)
         if w.shape != (len(templates),) or (w < 0).any() or w.sum() <= 0:
-            raise ValueError(f"weights must be {len(templates)} non-negative numbers, not all zero; got {weights}")
+            raise ValueError(
+                f"weights must be {len(templates)} non-negative numbers, not all zero; got "
+                f"{weights}"
+            )
         self.templates = tuple(templates)
         self.weights = w / w.sum()
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Any, dict[str, Any]]:
         options = dict(options or {})
         if "task_id" in options or "fork" in options:
             return self.env.reset(seed=seed, options=options)
@@ -63,4 +80,6 @@ class TaskCurriculum(gym.Wrapper, gym.utils.RecordConstructorArgs):
                 continue
             options["task_id"] = task_id_for(unwrapped.domain.name, template, task_seed)
             return self.env.reset(seed=seed, options=options)
-        raise RuntimeError(f"none of the templates {self.templates} could make a task in this world")
+        raise RuntimeError(
+            f"none of the templates {self.templates} could make a task in this world"
+        )

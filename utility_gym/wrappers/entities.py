@@ -29,14 +29,35 @@ NAME_RX = re.compile(
 )
 CAPITALIZED_PAIR_RX = re.compile(r"\b([A-Z][a-z'-]+)\s+([A-Z][a-z'-]+(?:-[A-Z][a-z'-]+)?)\b")
 EXAMPLE_ID_RX = re.compile(r"such as #?([A-Z]{1,6}-?\d{2,})")
-DONT_KNOW_RX = re.compile(r"don't know|do not know|not sure|no idea|can't find|don't have|cannot find", re.IGNORECASE)
+DONT_KNOW_RX = re.compile(
+    r"don't know|do not know|not sure|no idea|can't find|don't have|cannot find", re.IGNORECASE
+)
 INFORM_PREFIX_RX = re.compile(
-    r"^(?:sure,\s*|yes,\s*of course:\s*|okay,\s*|ok,\s*)?(?:(?:my|the)\s+[\w '-]+?\s+is\s+|it's\s+|it is\s+)?",
+    r"^(?:sure,\s*|yes,\s*of course:\s*|okay,\s*|ok,\s*)?(?:(?:my|the)\s+[\w "
+    r"'-]+?\s+is\s+|it's\s+|it is\s+)?",
     re.IGNORECASE,
 )
 AMOUNT_KEYS = ("amount", "total", "price", "balance", "credit", "cost", "refund")
-NAME_WORDS_NOT_NAMES = frozenset({"Sure", "Yes", "My", "The", "It", "Hi", "Hello", "Thanks", "Good", "Okay"})
-_VERB_WORDS = frozenset({"get", "list", "find", "search", "lookup", "look", "show", "check", "details", "detail", "info", "status", "view"})
+NAME_WORDS_NOT_NAMES = frozenset(
+    {"Sure", "Yes", "My", "The", "It", "Hi", "Hello", "Thanks", "Good", "Okay"}
+)
+_VERB_WORDS = frozenset(
+    {
+        "get",
+        "list",
+        "find",
+        "search",
+        "lookup",
+        "look",
+        "show",
+        "check",
+        "details",
+        "detail",
+        "info",
+        "status",
+        "view",
+    }
+)
 
 
 def singular(word: str) -> str:
@@ -50,13 +71,15 @@ def singular(word: str) -> str:
 
 
 def id_shape(value: str) -> str:
-    """The letter prefix of an id (``W`` for ``W123456``, ``IT`` for ``IT12``): ids of one kind share it."""
+    """The letter prefix of an id (``W`` for ``W123456``, ``IT`` for ``IT12``): ids of one kind
+    share it."""
     m = re.match(r"[A-Za-z]+-?", value)
     return m.group().upper() if m else ""
 
 
 def tool_noun(tool_name: str) -> str:
-    """The thing a tool is about: ``get_order_details`` -> ``order``, ``list_orders`` -> ``order``."""
+    """The thing a tool is about: ``get_order_details`` -> ``order``, ``list_orders`` ->
+    ``order``."""
     words = tool_name.lower().split("_")
     if "by" in words:
         words = words[: words.index("by")]
@@ -79,11 +102,14 @@ def id_kind_of_param(name: str) -> str | None:
 class Entity:
     """One value seen in the episode, with where and when it was seen."""
 
-    kind: str  # "email" | "name" | "zip" | "address" | "amount" | "<thing>_id" | "id" (untyped) | a slot name
+    # "email" | "name" | "zip" | "address" | "amount" | "<thing>_id" | "id" (untyped) | a slot name
+    kind: str
     value: Any  # str; (first, last) for a name; (address1, city, state, zip) for an address
     by_user: bool = False  # the user said it, or it sits next to something the user said
     last_seen: int = 0
-    groups: set[int] = field(default_factory=set)  # tool-result records it appeared in, and their parents
+    groups: set[int] = field(
+        default_factory=set
+    )  # tool-result records it appeared in, and their parents
     own: set[int] = field(default_factory=set)  # the records it appeared in directly
 
     @property
@@ -103,7 +129,9 @@ class EntityTracker:
     agent takes and ``observe(events)`` with the events each step returns (``info["events"]``).
     """
 
-    def __init__(self, tools: Sequence[Mapping[str, Any]] = (), lexicon: Lexicon = DEFAULT_LEXICON) -> None:
+    def __init__(
+        self, tools: Sequence[Mapping[str, Any]] = (), lexicon: Lexicon = DEFAULT_LEXICON
+    ) -> None:
         self.lexicon = lexicon
         self.tools = [t.get("function", t) for t in tools]
         self._readings: dict[str, Reading] = {}
@@ -119,7 +147,9 @@ class EntityTracker:
 
     # -- feeding --------------------------------------------------------------------------------
     def reset(self, events: Iterable[Mapping[str, Any]] = ()) -> None:
-        self.entities: dict[tuple[str, Any], Entity] = {}  # ("id", value) for every id, else (kind, value)
+        self.entities: dict[
+            tuple[str, Any], Entity
+        ] = {}  # ("id", value) for every id, else (kind, value)
         self.clock = 0
         self.user_texts: list[str] = []
         self.user_acts: list[str] = []  # the user's acts in the latest observation
@@ -133,8 +163,12 @@ class EntityTracker:
         self.last_action = ""  # the agent's latest action as text
         self.last_reading: Reading | None = None  # the NLU's reading of the agent's latest message
         self.verified = False
-        self._shapes: dict[str, dict[str, int]] = {}  # id shape -> kind -> count (from tool results)
-        self._record_texts: list[tuple[int, str]] = []  # (record, casefolded text) of tool-result fields
+        self._shapes: dict[
+            str, dict[str, int]
+        ] = {}  # id shape -> kind -> count (from tool results)
+        self._record_texts: list[
+            tuple[int, str]
+        ] = []  # (record, casefolded text) of tool-result fields
         self._records = 0
         self._user_folded = ""
         self.pending_tool: str | None = None  # the tool the agent's latest action called
@@ -142,7 +176,11 @@ class EntityTracker:
 
     def note_action(self, action: Any) -> None:
         """Record the agent's action (a tool call dict or JSON string, or a message)."""
-        text = action if isinstance(action, str) else json.dumps(action, ensure_ascii=False, default=str)
+        text = (
+            action
+            if isinstance(action, str)
+            else json.dumps(action, ensure_ascii=False, default=str)
+        )
         self.last_action = text
         self.last_reading = None
         self.pending_slots = ()
@@ -199,7 +237,8 @@ class EntityTracker:
 
     # -- queries ----------------------------------------------------------------------------------
     def of_kind(self, kind: str, limit: int = 8) -> list[Entity]:
-        """Entities of one kind, most useful first: what the user said (or its record), then the newest."""
+        """Entities of one kind, most useful first: what the user said (or its record), then the
+        newest."""
         key = ("kind", kind)
         found = self._ranked.get(key)
         if found is None:
@@ -209,7 +248,8 @@ class EntityTracker:
         return found[:limit]
 
     def ids_for(self, kind: str, limit: int = 8) -> list[Entity]:
-        """Ids usable as ``kind`` (e.g. ``order_id``): typed ones, and untyped ids of the same shape.
+        """Ids usable as ``kind`` (e.g. ``order_id``): typed ones, and untyped ids of the same
+        shape.
 
         A qualified kind with no ids falls back to its head: ``new_variant_id`` -> ``variant_id``.
         """
@@ -225,8 +265,11 @@ class EntityTracker:
         if found is None:
             shapes = {s for s, k in self._param_shapes.items() if k == kind}
             shapes |= {s for s, counts in self._shapes.items() if kind in counts}
-            found = [e for e in self.entities.values()
-                     if e.kind == kind or (e.kind == "id" and id_shape(str(e.value)) in shapes)]
+            found = [
+                e
+                for e in self.entities.values()
+                if e.kind == kind or (e.kind == "id" and id_shape(str(e.value)) in shapes)
+            ]
             found.sort(key=lambda e: (not e.by_user, -e.last_seen))
             self._ranked[key] = found
         return found
@@ -260,7 +303,9 @@ class EntityTracker:
             e.own.add(records[0])
         return e
 
-    def _add_id(self, value: str, by_user: bool, kind: str | None = None, records: tuple[int, ...] = ()) -> Entity | None:
+    def _add_id(
+        self, value: str, by_user: bool, kind: str | None = None, records: tuple[int, ...] = ()
+    ) -> Entity | None:
         v = value.strip().lstrip("#").upper()
         # A value under an id key is an id whatever its shape; elsewhere it must look like one.
         if not (ID_RX.fullmatch(v) or (kind and KEYED_ID_RX.fullmatch(v))):
@@ -290,7 +335,9 @@ class EntityTracker:
         for email in EMAIL_RX.findall(text):
             self._add("email", email.lower(), True)
         for m in ADDRESS_RX.finditer(text):
-            self._add("address", (m.group(1).strip(), m.group(2).strip(), m.group(3), m.group(4)), True)
+            self._add(
+                "address", (m.group(1).strip(), m.group(2).strip(), m.group(3), m.group(4)), True
+            )
         for m in NAME_RX.finditer(text):
             self._add_name(m.group(1), True)
         grounding = extract_grounding(text)
@@ -364,7 +411,11 @@ class EntityTracker:
                     self._add("amount", round(float(v), 2), False, records)
                 continue
             if isinstance(v, dict | list):
-                if k.endswith("_ids") and isinstance(v, list) and all(isinstance(x, str) for x in v):
+                if (
+                    k.endswith("_ids")
+                    and isinstance(v, list)
+                    and all(isinstance(x, str) for x in v)
+                ):
                     for x in v:
                         self._add_id(x, False, id_kind_of_param(k), records)
                 else:
@@ -372,7 +423,12 @@ class EntityTracker:
                 continue
             v = str(v)
             if k == "id" or k.endswith("_id"):
-                self._add_id(v, False, k if k != "id" else (f"{container}_id" if container else None), records)
+                self._add_id(
+                    v,
+                    False,
+                    k if k != "id" else (f"{container}_id" if container else None),
+                    records,
+                )
                 continue
             if k == "email" or EMAIL_RX.fullmatch(v):
                 self._add("email", v.lower(), False, records)
@@ -380,14 +436,21 @@ class EntityTracker:
                 first = v
             elif k == "last_name":
                 last = v
-            elif k in ("name", "full_name", "customer_name") and ("customer_id" in value or "email" in value):
+            elif k in ("name", "full_name", "customer_name") and (
+                "customer_id" in value or "email" in value
+            ):
                 self._add_name(v, False, records)
             elif k == "zip" and ZIP_RX.fullmatch(v):
                 self._add("zip", v, False, records)
             elif "address" in k:
                 m = ADDRESS_RX.search(v)
                 if m:
-                    self._add("address", (m.group(1).strip(), m.group(2).strip(), m.group(3), m.group(4)), False, records)
+                    self._add(
+                        "address",
+                        (m.group(1).strip(), m.group(2).strip(), m.group(3), m.group(4)),
+                        False,
+                        records,
+                    )
             if len(v) >= 4:
                 folded = v.casefold()
                 self._record_texts.append((record, folded))

@@ -24,16 +24,41 @@ from utility_gym.wrappers.entities import EntityTracker
 # The slots the numeric view has a feature for (asked / given), in a fixed order so the layout
 # is the same for every env of the suite; a domain's other slots have no feature.
 SLOTS = (
-    "name", "email", "zip", "phone", "order_id", "item", "reason", "address", "payment_method",
-    "quantity", "option", "details", "employee_id", "device", "error_message", "application",
+    "name",
+    "email",
+    "zip",
+    "phone",
+    "order_id",
+    "item",
+    "reason",
+    "address",
+    "payment_method",
+    "quantity",
+    "option",
+    "details",
+    "employee_id",
+    "device",
+    "error_message",
+    "application",
     "budget",
 )
 
 USER_ACTS = (
-    "inform_intent", "inform", "affirm", "deny", "deny_change", "thanks", "bye", "push_back",
-    "accept_refusal", "clarify", "acknowledge", "greet",
+    "inform_intent",
+    "inform",
+    "affirm",
+    "deny",
+    "deny_change",
+    "thanks",
+    "bye",
+    "push_back",
+    "accept_refusal",
+    "clarify",
+    "acknowledge",
+    "greet",
 )
-"""The AgendaUser's dialogue acts (``info["events"][i]["data"]["acts"]``); others share one bucket."""
+"""The AgendaUser's dialogue acts (``info["events"][i]["data"]["acts"]``); others share one
+bucket."""
 
 TOKEN_RX = re.compile(r"[a-z]{2,}")
 
@@ -49,13 +74,16 @@ def tokens_of(text: str) -> list[str]:
 
 
 class NumericObservation(gym.Wrapper, gym.utils.RecordConstructorArgs):
-    """A ``Box(0, 1, (dim,), float32)`` observation built from the env's events and the agent's actions.
+    """A ``Box(0, 1, (dim,), float32)`` observation built from the env's events and the agent's
+    actions.
 
     The layout (``feature_names()`` names every position):
 
     * ``bow:step`` (``hash_dim``): words, roles, tool names and user acts of the latest events;
-    * ``bow:user`` (``hash_dim``): every word the user said in the episode (the request stays visible);
-    * ``bow:action`` (``hash_dim // 4``): the agent's latest action (message words or tool name and argument names);
+    * ``bow:user`` (``hash_dim``): every word the user said in the episode (the request stays
+    visible);
+    * ``bow:action`` (``hash_dim // 4``): the agent's latest action (message words or tool name and
+    argument names);
     * state: turn fraction, first turn, roles of the latest events, the user's latest acts,
       the NLU acts of the agent's latest message, tools called (ever, and just now), slots asked
       and slots the user gave, verified, counts of errors, tool calls, user turns and writes.
@@ -75,7 +103,11 @@ class NumericObservation(gym.Wrapper, gym.utils.RecordConstructorArgs):
         self.tool_names = [s.name for s in specs]
         self.write_tools = {s.name for s in specs if s.writes}
         self.tracker = EntityTracker([s.schema for s in specs], self.lexicon)
-        self.cap = int(env.spec.max_episode_steps) if env.spec is not None and env.spec.max_episode_steps else 40
+        self.cap = (
+            int(env.spec.max_episode_steps)
+            if env.spec is not None and env.spec.max_episode_steps
+            else 40
+        )
         self._names = self._layout()
         self.observation_space = gym.spaces.Box(0.0, 1.0, (len(self._names),), np.float32)
         self._turn = 0
@@ -88,7 +120,9 @@ class NumericObservation(gym.Wrapper, gym.utils.RecordConstructorArgs):
         """A name for every position of the observation vector."""
         return list(self._names)
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         obs, info = self.env.reset(seed=seed, options=options)
         events = info.get("events", ())
         self.tracker.reset(events)
@@ -134,9 +168,19 @@ class NumericObservation(gym.Wrapper, gym.utils.RecordConstructorArgs):
         names += ["turn", "first_turn", "role:user", "role:tool", "role:error"]
         names += [f"user_act:{a}" for a in USER_ACTS] + ["user_act:other"]
         names += [f"agent_act:{a}" for a in ACT_KINDS] + ["agent_msg", "agent_question"]
-        names += [f"called:{t}" for t in self.tool_names] + [f"last_call:{t}" for t in self.tool_names]
+        names += [f"called:{t}" for t in self.tool_names] + [
+            f"last_call:{t}" for t in self.tool_names
+        ]
         names += [f"asked:{s}" for s in SLOTS] + [f"given:{s}" for s in SLOTS]
-        names += ["verified", "errors", "tool_calls", "user_turns", "writes", "ids_seen", "results_seen"]
+        names += [
+            "verified",
+            "errors",
+            "tool_calls",
+            "user_turns",
+            "writes",
+            "ids_seen",
+            "results_seen",
+        ]
         return names
 
     def _features(self, events: Any, action_text: str) -> np.ndarray:
@@ -165,7 +209,9 @@ class NumericObservation(gym.Wrapper, gym.utils.RecordConstructorArgs):
             if action_text.lstrip().startswith("{"):
                 try:
                     obj = json.loads(action_text)
-                    a_tokens = [f"call:{obj.get('name')}"] + [f"arg:{k}" for k in (obj.get("arguments") or {})]
+                    a_tokens = [f"call:{obj.get('name')}"] + [
+                        f"arg:{k}" for k in (obj.get("arguments") or {})
+                    ]
                 except (ValueError, AttributeError):
                     a_tokens = ["call:malformed"]
             else:
@@ -211,6 +257,9 @@ class NumericObservation(gym.Wrapper, gym.utils.RecordConstructorArgs):
         x[o + 2] = min(len(t.tool_calls) / 10, 1.0)
         x[o + 3] = min(len(t.user_texts) / 10, 1.0)
         x[o + 4] = min(self._writes / 3, 1.0)
-        x[o + 5] = min(sum(1 for e in t.entities.values() if e.kind.endswith("_id") or e.kind == "id") / 10, 1.0)
+        x[o + 5] = min(
+            sum(1 for e in t.entities.values() if e.kind.endswith("_id") or e.kind == "id") / 10,
+            1.0,
+        )
         x[o + 6] = min(len(t.results) / 10, 1.0)
         return x

@@ -1,4 +1,5 @@
-"""TranscriptRecorder: every episode of an env as one JSON line, for audits, replays and datasets."""
+"""TranscriptRecorder: every episode of an env as one JSON line, for audits, replays and
+datasets."""
 
 from __future__ import annotations
 
@@ -34,7 +35,9 @@ class TranscriptRecorder(gym.Wrapper, gym.utils.RecordConstructorArgs):
             (the mask of the previous observation; off: it is large and derivable).
     """
 
-    def __init__(self, env: gym.Env, path: str | os.PathLike[str], include_masks: bool = False) -> None:
+    def __init__(
+        self, env: gym.Env, path: str | os.PathLike[str], include_masks: bool = False
+    ) -> None:
         gym.utils.RecordConstructorArgs.__init__(self, path=str(path), include_masks=include_masks)
         gym.Wrapper.__init__(self, env)
         self.path = Path(path)
@@ -46,7 +49,9 @@ class TranscriptRecorder(gym.Wrapper, gym.utils.RecordConstructorArgs):
         self._mask: Any = None
         self._start = 0.0
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Any, dict[str, Any]]:
         if self._episode is not None:
             self._write("incomplete")
         obs, info = self.env.reset(seed=seed, options=options)
@@ -88,7 +93,9 @@ class TranscriptRecorder(gym.Wrapper, gym.utils.RecordConstructorArgs):
                 step["action_mask"] = _plain(self._mask)
             self._episode["steps"].append(step)
             self._episode["return"] += float(reward)
-            if (terminated or truncated) and "grade" in info:  # before the end it is the pending grade
+            if (
+                terminated or truncated
+            ) and "grade" in info:  # before the end it is the pending grade
                 self._episode["grade"] = _plain(info["grade"])
             if terminated or truncated:
                 self._write("terminated" if terminated else "truncated")
@@ -111,7 +118,7 @@ class TranscriptRecorder(gym.Wrapper, gym.utils.RecordConstructorArgs):
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
         self.episodes_written += 1

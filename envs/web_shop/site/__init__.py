@@ -1,1 +1,2 @@
-"""The web shop's site: one WSGI application (``app``), its state machine (``shop``), templates and server."""
+"""The web shop's site: one WSGI application (``app``), its state machine (``shop``), templates and
+server."""

@@ -42,12 +42,21 @@ MAX_BODY = 64 * 1024
 MAX_FIELDS = 64
 MAX_QUERY_CHARS = 200
 DB_KEY = "utility_gym.db"  # environ key: the episode connection, for in-process callers
-SORT_LABELS = {"relevance": "Relevance", "price_asc": "Price: low to high", "price_desc": "Price: high to low", "rating": "Top rated"}
+SORT_LABELS = {
+    "relevance": "Relevance",
+    "price_asc": "Price: low to high",
+    "price_desc": "Price: high to low",
+    "rating": "Top rated",
+}
 STATIC_TYPES = {"shop.css": "text/css; charset=utf-8", "shop.js": "text/javascript; charset=utf-8"}
 SECURITY_HEADERS = [
     ("X-Content-Type-Options", "nosniff"),
     ("Cache-Control", "no-store"),
-    ("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'"),
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'",
+    ),
     ("Referrer-Policy", "no-referrer"),
 ]
 
@@ -86,14 +95,24 @@ class Request:
     catalog: str = ""  # which catalog the world uses (key of the per-catalog caches)
 
 
-REASONS = {200: "OK", 303: "See Other", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
-           413: "Payload Too Large", 415: "Unsupported Media Type", 500: "Internal Server Error"}
+REASONS = {
+    200: "OK",
+    303: "See Other",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    500: "Internal Server Error",
+}
 
 
 class ShopApp:
     """The WSGI application. ``db`` is the world to serve when the environ does not bring one."""
 
-    def __init__(self, db: sqlite3.Connection | None = None, *, log: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, db: sqlite3.Connection | None = None, *, log: Callable[[str], None] | None = None
+    ) -> None:
         self.db = db
         self.log = log or (lambda text: print(text, file=sys.stderr))
         self.jinja = _jinja()
@@ -158,7 +177,9 @@ class ShopApp:
                 raise HTTPError(400, "The form is not valid UTF-8.") from None
             form = _parse_fields(text)
         elif method not in ("GET", "HEAD"):
-            raise HTTPError(405, f"Method {method[:20]} is not allowed.", [("Allow", "GET, HEAD, POST")])
+            raise HTTPError(
+                405, f"Method {method[:20]} is not allowed.", [("Allow", "GET, HEAD, POST")]
+            )
         return Request(method, path, query, form, db)
 
     # -- routing ----------------------------------------------------------------------------------
@@ -170,7 +191,7 @@ class ShopApp:
         if path == "/search":
             return self._need(r, get, "GET") or self._search(r)
         if path.startswith("/product/"):
-            rest = path[len("/product/"):]
+            rest = path[len("/product/") :]
             if rest.endswith("/reviews"):
                 return self._need(r, get, "GET") or self._reviews(r, rest[: -len("/reviews")])
             return self._need(r, get, "GET") or self._product(r, rest)
@@ -185,22 +206,31 @@ class ShopApp:
         if path == "/checkout":
             return self._checkout_page(r) if get else self._place_order(r)
         if path.startswith("/order/"):
-            return self._need(r, get, "GET") or self._order(r, path[len("/order/"):])
+            return self._need(r, get, "GET") or self._order(r, path[len("/order/") :])
         if path.startswith("/static/"):
-            return self._need(r, get, "GET") or self._static_file(path[len("/static/"):])
+            return self._need(r, get, "GET") or self._static_file(path[len("/static/") :])
         raise HTTPError(404, "There is no such page.")
 
     @staticmethod
     def _need(r: Request, ok: bool, allowed: str) -> Response | None:
         if not ok:
-            raise HTTPError(405, f"{r.method[:20]} is not allowed here.", [("Allow", "GET, HEAD" if allowed == "GET" else "POST")])
+            raise HTTPError(
+                405,
+                f"{r.method[:20]} is not allowed here.",
+                [("Allow", "GET, HEAD" if allowed == "GET" else "POST")],
+            )
         return None
 
     # -- pages ------------------------------------------------------------------------------------
     def _home(self, r: Request) -> Response:
         count = shop.cart_count(r.db)
         return self._memo(("home", count)) or self._page(
-            r, "home.html", memo=("home", count), cart_count=count, page="home", categories=CATEGORIES
+            r,
+            "home.html",
+            memo=("home", count),
+            cart_count=count,
+            page="home",
+            categories=CATEGORIES,
         )
 
     def _search(self, r: Request) -> Response:
@@ -212,8 +242,12 @@ class ShopApp:
         if sort not in SORTS:
             raise HTTPError(400, f"Unknown sort order; use one of: {', '.join(SORTS)}.")
         query = SearchQuery(
-            q, category, _price(r.query, "min_price"), _price(r.query, "max_price"),
-            _number(r.query, "min_rating", 0, 5), sort,
+            q,
+            category,
+            _price(r.query, "min_price"),
+            _price(r.query, "max_price"),
+            _number(r.query, "min_rating", 0, 5),
+            sort,
         )
         page_no = _int(r.query, "page", 1, MAX_RESULTS // PAGE_SIZE, default=1)
         count = shop.cart_count(r.db)
@@ -226,17 +260,29 @@ class ShopApp:
         pages = max(1, math.ceil(len(nums) / PAGE_SIZE))
         if page_no > pages:
             raise HTTPError(404, f"There are only {pages} pages of results.")
-        shown = shop.get_products(r.db, nums[(page_no - 1) * PAGE_SIZE : page_no * PAGE_SIZE], r.catalog)
+        shown = shop.get_products(
+            r.db, nums[(page_no - 1) * PAGE_SIZE : page_no * PAGE_SIZE], r.catalog
+        )
         rows = [self._result_row(r.catalog, p) for p in shown]
 
         def url(**change: Any) -> str:
-            params = {"q": q, "category": category, "min_price": r.query.get("min_price", ""),
-                      "max_price": r.query.get("max_price", ""), "min_rating": r.query.get("min_rating", ""),
-                      "sort": sort if sort != "relevance" else "", "page": ""}
+            params = {
+                "q": q,
+                "category": category,
+                "min_price": r.query.get("min_price", ""),
+                "max_price": r.query.get("max_price", ""),
+                "min_rating": r.query.get("min_rating", ""),
+                "sort": sort if sort != "relevance" else "",
+                "page": "",
+            }
             params.update({k: ("" if v is None else str(v)) for k, v in change.items()})
             return "/search?" + urlencode([(k, v) for k, v in params.items() if v])
 
-        heading = f"Results for “{q}”" if q else (CATEGORY_BY_NAME[category].label if category else "Search")
+        heading = (
+            f"Results for “{q}”"
+            if q
+            else (CATEGORY_BY_NAME[category].label if category else "Search")
+        )
         if q and category:
             heading += f" in {CATEGORY_BY_NAME[category].label}"
         departments: list[tuple[str, str]] = []
@@ -250,16 +296,39 @@ class ShopApp:
             active.append(("price filter", url(min_price="", max_price="")))
         if query.min_rating is not None:
             active.append(("rating filter", url(min_rating="")))
-        prices = [(_band_label(lo, hi), url(min_price=_fmt_num(lo) if lo else "", max_price=_fmt_num(hi) if hi else "")) for lo, hi in PRICE_BANDS]
+        prices = [
+            (
+                _band_label(lo, hi),
+                url(min_price=_fmt_num(lo) if lo else "", max_price=_fmt_num(hi) if hi else ""),
+            )
+            for lo, hi in PRICE_BANDS
+        ]
         prices.append(("4 stars & up", url(min_rating="4")))
-        sorts = [(SORT_LABELS[s], url(sort=s if s != "relevance" else "")) for s in SORTS if s != sort]
-        count_text = f"{len(nums)}{'+' if result.more else ''} results" if len(nums) != 1 else "1 result"
+        sorts = [
+            (SORT_LABELS[s], url(sort=s if s != "relevance" else "")) for s in SORTS if s != sort
+        ]
+        count_text = (
+            f"{len(nums)}{'+' if result.more else ''} results" if len(nums) != 1 else "1 result"
+        )
         return self._page(
-            r, "search.html", memo=memo, cart_count=count, page="search", q=q, heading=heading, results=rows, page_no=page_no, pages=pages,
-            count_text=count_text, relaxed=result.relaxed,
+            r,
+            "search.html",
+            memo=memo,
+            cart_count=count,
+            page="search",
+            q=q,
+            heading=heading,
+            results=rows,
+            page_no=page_no,
+            pages=pages,
+            count_text=count_text,
+            relaxed=result.relaxed,
             prev_url=url(page=page_no - 1 if page_no > 2 else "") if page_no > 1 else "",
             next_url=url(page=page_no + 1) if page_no < pages else "",
-            active=active, departments=departments, prices=prices, sorts=sorts,
+            active=active,
+            departments=departments,
+            prices=prices,
+            sorts=sorts,
         )
 
     def _result_row(self, key: str, p: Product) -> Markup:
@@ -268,8 +337,10 @@ class ShopApp:
         row = self._rows.get(cache_key)
         if row is None:
             row = Markup(
-                f'<li><p><a href="/product/{escape(p.id)}" data-key="{escape(p.id)}">{escape(p.title)}</a></p>'
-                f"<p>{escape(p.id)} · {_money(p.price)} · {p.rating} out of 5 ({p.n_reviews} reviews)</p></li>"
+                f'<li><p><a href="/product/{escape(p.id)}" '
+                f'data-key="{escape(p.id)}">{escape(p.title)}</a></p>'
+                f"<p>{escape(p.id)} · {_money(p.price)} · {p.rating} out of 5 ({p.n_reviews} "
+                "reviews)</p></li>"
             )
             self._rows[cache_key] = row
             if len(self._rows) > 20_000:
@@ -288,7 +359,17 @@ class ShopApp:
         if error:
             error = error.format(dim=r.query.get("error", ""), max=limit, left=left)
         count = shop.cart_count(r.db)
-        memo = ("product", r.catalog, p.num, tuple(sorted(chosen.items())), qty, left, error, count, limit)
+        memo = (
+            "product",
+            r.catalog,
+            p.num,
+            tuple(sorted(chosen.items())),
+            qty,
+            left,
+            error,
+            count,
+            limit,
+        )
         hit = self._memo(memo)
         if hit is not None:
             return hit
@@ -306,12 +387,21 @@ class ShopApp:
                 parts.append(f"qty={n}")
             return base + "&".join(parts)
 
-        option_links = [(dim, [(v, url(dim, v), chosen.get(dim) == v) for v in values]) for dim, values in p.options.items()]
+        option_links = [
+            (dim, [(v, url(dim, v), chosen.get(dim) == v) for v in values])
+            for dim, values in p.options.items()
+        ]
         max_qty = max(1, min(limit, left))
-        option_links.append(("quantity", [(str(n), url("qty", str(n)), n == qty) for n in range(1, max_qty + 1)]))
+        option_links.append(
+            ("quantity", [(str(n), url("qty", str(n)), n == qty) for n in range(1, max_qty + 1)])
+        )
         selected = [f"{d} {chosen[d]}" if d in chosen else f"{d} (choose one)" for d in p.options]
         selected.append(f"quantity {qty}")
-        fields = [("product_id", p.id), *((d, chosen[d]) for d in p.options if d in chosen), ("qty", str(qty))]
+        fields = [
+            ("product_id", p.id),
+            *((d, chosen[d]) for d in p.options if d in chosen),
+            ("qty", str(qty)),
+        ]
         if left <= 0:
             stock_text = "Out of stock"
         elif left <= 5:
@@ -319,9 +409,20 @@ class ShopApp:
         else:
             stock_text = "In stock"
         return self._page(
-            r, "product.html", memo=memo, cart_count=count, page="product", p=p, price=_money(p.price), category_label=CATEGORY_BY_NAME[p.category].label,
-            stock_text=stock_text, in_stock=left > 0, error=error, option_links=option_links,
-            selected_text=", ".join(selected), fields=fields,
+            r,
+            "product.html",
+            memo=memo,
+            cart_count=count,
+            page="product",
+            p=p,
+            price=_money(p.price),
+            category_label=CATEGORY_BY_NAME[p.category].label,
+            stock_text=stock_text,
+            in_stock=left > 0,
+            error=error,
+            option_links=option_links,
+            selected_text=", ".join(selected),
+            fields=fields,
         )
 
     def _reviews(self, r: Request, pid: str) -> Response:
@@ -331,7 +432,8 @@ class ShopApp:
         reviews = [
             {"author": a, "rating": s, "title": t, "body": b}
             for a, s, t, b in r.db.execute(
-                "SELECT author, rating, title, body FROM reviews WHERE product_num = ? ORDER BY id", (p.num,)
+                "SELECT author, rating, title, body FROM reviews WHERE product_num = ? ORDER BY id",
+                (p.num,),
             ).fetchall()
         ]
         return self._page(r, "reviews.html", page="reviews", p=p, reviews=reviews)
@@ -339,9 +441,14 @@ class ShopApp:
     def _cart(self, r: Request) -> Response:
         lines = [_line(x) for x in shop.cart_lines(r.db)]
         total = sum(x["unit_price"] * x["quantity"] for x in lines)
-        error = {"empty": "Your cart is empty.", "stock": "Some items are no longer in stock in that quantity.",
-                 "gone": "That item is no longer in your cart."}.get(r.query.get("error", ""), "")
-        return self._page(r, "cart.html", page="cart", lines=lines, total=_money(total), error=error)
+        error = {
+            "empty": "Your cart is empty.",
+            "stock": "Some items are no longer in stock in that quantity.",
+            "gone": "That item is no longer in your cart.",
+        }.get(r.query.get("error", ""), "")
+        return self._page(
+            r, "cart.html", page="cart", lines=lines, total=_money(total), error=error
+        )
 
     def _checkout_page(self, r: Request) -> Response:
         lines = [_line(x) for x in shop.cart_lines(r.db)]
@@ -355,7 +462,9 @@ class ShopApp:
         if order is None:
             raise HTTPError(404, "There is no such order.")
         lines = [_line(x) for x in order["items"]]
-        return self._page(r, "order.html", page="order", order=order, lines=lines, total=_money(order["total"]))
+        return self._page(
+            r, "order.html", page="order", order=order, lines=lines, total=_money(order["total"])
+        )
 
     # -- actions (POST, then redirect: the history only ever holds GET pages) ---------------------
     def _choice(self, r: Request) -> tuple[Product, dict[str, str], int]:
@@ -373,7 +482,9 @@ class ShopApp:
             chosen[name] = value
         return p, chosen, qty
 
-    def _back_to_product(self, p: Product, chosen: dict[str, str], qty: int, error: str) -> Response:
+    def _back_to_product(
+        self, p: Product, chosen: dict[str, str], qty: int, error: str
+    ) -> Response:
         params = [(d, chosen[d]) for d in p.options if d in chosen]
         if qty != 1:
             params.append(("qty", str(qty)))
@@ -416,11 +527,17 @@ class ShopApp:
     def _static_file(self, name: str) -> Response:
         if name not in self._static:
             raise HTTPError(404, "There is no such file.")
-        headers = [("Content-Type", STATIC_TYPES[name]), ("X-Content-Type-Options", "nosniff"), ("Cache-Control", "max-age=3600")]
+        headers = [
+            ("Content-Type", STATIC_TYPES[name]),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Cache-Control", "max-age=3600"),
+        ]
         return Response(200, self._static[name], headers)
 
     # -- rendering --------------------------------------------------------------------------------
-    def _page(self, r: Request, template: str, memo: tuple | None = None, **values: Any) -> Response:
+    def _page(
+        self, r: Request, template: str, memo: tuple | None = None, **values: Any
+    ) -> Response:
         values.setdefault("q", "")
         if "cart_count" not in values:
             values["cart_count"] = shop.cart_count(r.db)
@@ -439,20 +556,38 @@ class ShopApp:
         self._pages.move_to_end(key)
         return Response(200, body, list(PAGE_HEADERS))
 
-    def _error(self, db: sqlite3.Connection | None, status: int, message: str, headers: Iterable[tuple[str, str]] = ()) -> Response:
-        heading = {404: "Page not found", 405: "Not allowed", 413: "Too large", 415: "Unsupported form"}.get(status, "Bad request")
+    def _error(
+        self,
+        db: sqlite3.Connection | None,
+        status: int,
+        message: str,
+        headers: Iterable[tuple[str, str]] = (),
+    ) -> Response:
+        heading = {
+            404: "Page not found",
+            405: "Not allowed",
+            413: "Too large",
+            415: "Unsupported form",
+        }.get(status, "Bad request")
         if status >= 500:
             heading = "Server error"
         try:
             count = shop.cart_count(db) if db is not None else 0
         except sqlite3.Error:
             count = 0
-        html = self.jinja.get_template("error.html").render(status=status, heading=heading, message=message, cart_count=count, q="", page="error")
-        return Response(status, html.encode("utf-8"), [("Content-Type", "text/html; charset=utf-8"), *SECURITY_HEADERS, *headers])
+        html = self.jinja.get_template("error.html").render(
+            status=status, heading=heading, message=message, cart_count=count, q="", page="error"
+        )
+        return Response(
+            status,
+            html.encode("utf-8"),
+            [("Content-Type", "text/html; charset=utf-8"), *SECURITY_HEADERS, *headers],
+        )
 
 
 _ERRORS = {
-    "size": "Please choose a {dim} first.", "color": "Please choose a {dim} first.",
+    "size": "Please choose a {dim} first.",
+    "color": "Please choose a {dim} first.",
     "quantity": "You can buy at most {max} of an item per order.",
     "stock": "Sorry, not enough stock: {left} left.",
 }
@@ -476,7 +611,14 @@ def _jinja() -> jinja2.Environment:
 
 def _parse_fields(text: str) -> dict[str, str]:
     try:
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False, encoding="utf-8", errors="strict", max_num_fields=MAX_FIELDS)
+        pairs = parse_qsl(
+            text,
+            keep_blank_values=True,
+            strict_parsing=False,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
     except ValueError as e:  # too many fields, or bad UTF-8 after percent-decoding
         raise HTTPError(400, f"Malformed query: {type(e).__name__}.") from None
     out: dict[str, str] = {}
@@ -487,7 +629,9 @@ def _parse_fields(text: str) -> dict[str, str]:
     return out
 
 
-def _int(src: dict[str, str], name: str, lo: int, hi: int, *, default: int | None, status: int = 400) -> int:
+def _int(
+    src: dict[str, str], name: str, lo: int, hi: int, *, default: int | None, status: int = 400
+) -> int:
     raw = src.get(name)
     if raw is None or raw == "":
         if default is None:
@@ -543,13 +687,19 @@ def _line(x: dict[str, Any]) -> dict[str, Any]:
 
 
 def _redirect(location: str) -> Response:
-    return Response(303, b"", [("Location", location), ("Content-Type", "text/html; charset=utf-8"), *SECURITY_HEADERS])
+    return Response(
+        303,
+        b"",
+        [("Location", location), ("Content-Type", "text/html; charset=utf-8"), *SECURITY_HEADERS],
+    )
 
 
 _now = shop.now
 
 
-def make_environ(method: str, path: str, query: str = "", body: bytes = b"", db: sqlite3.Connection | None = None) -> dict[str, Any]:
+def make_environ(
+    method: str, path: str, query: str = "", body: bytes = b"", db: sqlite3.Connection | None = None
+) -> dict[str, Any]:
     """A minimal WSGI environ for an in-process request (no sockets)."""
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method,

@@ -36,11 +36,19 @@ THREADS = 4  # workers that answer complete requests (I/O is one asynchronous th
 class ShopServer:
     """A running shop server: ``url``, ``shutdown()``; usable as a context manager."""
 
-    def __init__(self, app: ShopApp, host: str = "127.0.0.1", port: int = 0, *, read_timeout: float = READ_TIMEOUT,
-                 threads: int = THREADS) -> None:
+    def __init__(
+        self,
+        app: ShopApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        read_timeout: float = READ_TIMEOUT,
+        threads: int = THREADS,
+    ) -> None:
         if host not in LOOPBACK_HOSTS:
             raise ValueError(
-                f"the web shop only binds to a loopback address ({', '.join(LOOPBACK_HOSTS)}), not {host!r}: "
+                f"the web shop only binds to a loopback address ({', '.join(LOOPBACK_HOSTS)}), not "
+                f"{host!r}: "
                 "it serves an unauthenticated test site"
             )
         bind = "127.0.0.1" if host == "localhost" else host
@@ -61,9 +69,13 @@ class ShopServer:
         )
         self._thread: threading.Thread | None = None
         self._stopping = False
-        logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" is not news here
+        logging.getLogger("waitress.queue").setLevel(
+            logging.ERROR
+        )  # "task queue depth" is not news here
 
-    def _serialized(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def _serialized(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         with self._lock:  # one SQLite connection: one request in the application at a time
             return self.app(environ, start_response)
 
@@ -89,7 +101,9 @@ class ShopServer:
     def start(self) -> ShopServer:
         """Serve in a daemon thread."""
         if self._thread is None:
-            self._thread = threading.Thread(target=self.serve_forever, name=f"web-shop-{self.port}", daemon=True)
+            self._thread = threading.Thread(
+                target=self.serve_forever, name=f"web-shop-{self.port}", daemon=True
+            )
             self._thread.start()
         return self
 
@@ -137,17 +151,29 @@ def shop_world(world_seed: int = 0, size: str = "default") -> sqlite3.Connection
     return world.conn
 
 
-def start_server(host: str = "127.0.0.1", port: int = 0, *, world_seed: int = 0, size: str = "default",
-                 db: sqlite3.Connection | None = None, read_timeout: float = READ_TIMEOUT) -> ShopServer:
+def start_server(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    world_seed: int = 0,
+    size: str = "default",
+    db: sqlite3.Connection | None = None,
+    read_timeout: float = READ_TIMEOUT,
+) -> ShopServer:
     """Start the shop in a background thread, on ``db`` or on a fresh world; return the server."""
     app = ShopApp(db if db is not None else shop_world(world_seed, size))
     return ShopServer(app, host, port, read_timeout=read_timeout).start()
 
 
-def serve(host: str = "127.0.0.1", port: int = 0, *, world_seed: int = 0, size: str = "default") -> None:
+def serve(
+    host: str = "127.0.0.1", port: int = 0, *, world_seed: int = 0, size: str = "default"
+) -> None:
     """Run the shop for a person until interrupted (Ctrl-C); prints the address to open."""
     server = ShopServer(ShopApp(shop_world(world_seed, size)), host, port)
-    print(f"Utility Shop (world_seed={world_seed}, size={size}) at {server.url}/  (Ctrl-C to stop)", flush=True)
+    print(
+        f"Utility Shop (world_seed={world_seed}, size={size}) at {server.url}/  (Ctrl-C to stop)",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -41,14 +41,40 @@ class Product:
     options: dict[str, tuple[str, ...]]
 
 
-_PRODUCT_COLUMNS = "num, id, category, type, brand, title, price, rating, n_reviews, description, attributes, options"
+_PRODUCT_COLUMNS = (
+    "num, id, category, type, brand, title, price, rating, n_reviews, description, attributes, "
+    "options"
+)
 
 
 def _product(row: sqlite3.Row | tuple) -> Product:
-    num, pid, category, kind, brand, title, price, rating, n_reviews, description, attributes, options = tuple(row)
+    (
+        num,
+        pid,
+        category,
+        kind,
+        brand,
+        title,
+        price,
+        rating,
+        n_reviews,
+        description,
+        attributes,
+        options,
+    ) = tuple(row)
     return Product(
-        num, pid, category, kind, brand, title, float(price), float(rating), int(n_reviews), description,
-        tuple(json.loads(attributes)), {k: tuple(v) for k, v in json.loads(options).items()},
+        num,
+        pid,
+        category,
+        kind,
+        brand,
+        title,
+        float(price),
+        float(rating),
+        int(n_reviews),
+        description,
+        tuple(json.loads(attributes)),
+        {k: tuple(v) for k, v in json.loads(options).items()},
     )
 
 
@@ -77,7 +103,9 @@ def get_product(db: sqlite3.Connection, pid: str, catalog_key: str = "") -> Prod
     return _remember(catalog_key, _product(row)) if row is not None else None
 
 
-def get_products(db: sqlite3.Connection, nums: tuple[int, ...], catalog_key: str = "") -> list[Product]:
+def get_products(
+    db: sqlite3.Connection, nums: tuple[int, ...], catalog_key: str = ""
+) -> list[Product]:
     by_num: dict[int, Product] = {}
     missing = []
     for n in nums:
@@ -88,7 +116,9 @@ def get_products(db: sqlite3.Connection, nums: tuple[int, ...], catalog_key: str
             missing.append(n)
     if missing:
         rows = db.execute(
-            f"SELECT {_PRODUCT_COLUMNS} FROM products WHERE num IN ({', '.join('?' * len(missing))})", missing
+            f"SELECT {_PRODUCT_COLUMNS} FROM products WHERE num IN "
+            f"({', '.join('?' * len(missing))})",
+            missing,
         ).fetchall()
         for r in rows:
             by_num[r[0]] = _remember(catalog_key, _product(r))
@@ -116,7 +146,9 @@ def max_quantity(db: sqlite3.Connection) -> int:
     return read_setting(db, "max_quantity", MAX_QUANTITY)
 
 
-def check_choice(product: Product, chosen: dict[str, str], quantity: int, limit: int = MAX_QUANTITY) -> None:
+def check_choice(
+    product: Product, chosen: dict[str, str], quantity: int, limit: int = MAX_QUANTITY
+) -> None:
     """Raise ShopError unless every option of ``product`` is chosen and the quantity is allowed."""
     for dim, values in product.options.items():
         value = chosen.get(dim)
@@ -142,27 +174,44 @@ def cart_lines(db: sqlite3.Connection) -> list[dict[str, Any]]:
         "JOIN products p ON p.id = c.product_id ORDER BY c.added_seq, c.id"
     ).fetchall()
     return [
-        {"id": r[0], "product_id": r[1], "options": json.loads(r[2]), "quantity": r[3], "unit_price": r[4], "title": r[5]}
+        {
+            "id": r[0],
+            "product_id": r[1],
+            "options": json.loads(r[2]),
+            "quantity": r[3],
+            "unit_price": r[4],
+            "title": r[5],
+        }
         for r in rows
     ]
 
 
-def add_to_cart(db: sqlite3.Connection, product: Product, chosen: dict[str, str], quantity: int) -> None:
+def add_to_cart(
+    db: sqlite3.Connection, product: Product, chosen: dict[str, str], quantity: int
+) -> None:
     limit = max_quantity(db)
     check_choice(product, chosen, quantity, limit)
     if stock_of(db, product.id) <= 0:
         raise ShopError("Sorry, this product is out of stock.", "stock")
     key = options_key(chosen)
-    row = db.execute("SELECT id, quantity FROM cart_items WHERE product_id = ? AND options = ?", (product.id, key)).fetchone()
+    row = db.execute(
+        "SELECT id, quantity FROM cart_items WHERE product_id = ? AND options = ?",
+        (product.id, key),
+    ).fetchone()
     if row is not None:
         total = row[1] + quantity
         if total > limit:
-            raise ShopError(f"You can buy at most {limit} of an item per order; your cart already holds {row[1]}.", "quantity")
+            raise ShopError(
+                f"You can buy at most {limit} of an item per order; your cart already holds "
+                f"{row[1]}.",
+                "quantity",
+            )
         db.execute("UPDATE cart_items SET quantity = ? WHERE id = ?", (total, row[0]))
         return
     seq = db.execute("SELECT coalesce(max(added_seq), 0) + 1 FROM cart_items").fetchone()[0]
     db.execute(
-        "INSERT INTO cart_items (product_id, options, quantity, unit_price, added_seq) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO cart_items (product_id, options, quantity, unit_price, added_seq) VALUES (?, "
+        "?, ?, ?, ?)",
         (product.id, key, quantity, product.price, seq),
     )
 
@@ -172,7 +221,9 @@ def remove_from_cart(db: sqlite3.Connection, item_id: int) -> None:
         raise ShopError("That item is no longer in your cart.", "cart")
 
 
-def place_order(db: sqlite3.Connection, lines: list[tuple[Product, dict[str, str], int]], now: str) -> str:
+def place_order(
+    db: sqlite3.Connection, lines: list[tuple[Product, dict[str, str], int]], now: str
+) -> str:
     """Create an order of ``lines`` and take the stock, atomically; return the order id.
 
     Lines are stored sorted by product and options, so the same purchase gets the same rows
@@ -195,24 +246,32 @@ def place_order(db: sqlite3.Connection, lines: list[tuple[Product, dict[str, str
         order_id = f"O{10001 + n}"
         total = 0.0
         items = 0
-        for k, ((pid, okey), (product, _chosen, quantity)) in enumerate(sorted(merged.items(), key=lambda kv: kv[0]), 1):
+        for k, ((pid, okey), (product, _chosen, quantity)) in enumerate(
+            sorted(merged.items(), key=lambda kv: kv[0]), 1
+        ):
             if quantity > limit:
                 raise ShopError(f"You can buy at most {limit} of an item per order.", "quantity")
             left = stock_of(db, pid)
             if left < quantity:
                 raise ShopError(
-                    f"Sorry, only {left} of {product.title} left in stock." if left else f"Sorry, {product.title} is out of stock.",
+                    f"Sorry, only {left} of {product.title} left in stock."
+                    if left
+                    else f"Sorry, {product.title} is out of stock.",
                     "stock",
                 )
-            db.execute("UPDATE stock SET quantity = quantity - ? WHERE product_id = ?", (quantity, pid))
             db.execute(
-                "INSERT INTO order_items (id, order_id, product_id, options, quantity, unit_price) VALUES (?, ?, ?, ?, ?, ?)",
+                "UPDATE stock SET quantity = quantity - ? WHERE product_id = ?", (quantity, pid)
+            )
+            db.execute(
+                "INSERT INTO order_items (id, order_id, product_id, options, quantity, "
+                "unit_price) VALUES (?, ?, ?, ?, ?, ?)",
                 (f"{order_id}-{k}", order_id, pid, okey, quantity, product.price),
             )
             total += product.price * quantity
             items += quantity
         db.execute(
-            "INSERT INTO orders (id, status, placed_at, item_count, total) VALUES (?, 'placed', ?, ?, ?)",
+            "INSERT INTO orders (id, status, placed_at, item_count, total) VALUES (?, 'placed', "
+            "?, ?, ?)",
             (order_id, now, items, round(total, 2)),
         )
     except BaseException:
@@ -236,7 +295,9 @@ def checkout_cart(db: sqlite3.Connection, now: str) -> str:
 
 
 def get_order(db: sqlite3.Connection, order_id: str) -> dict[str, Any] | None:
-    row = db.execute("SELECT id, status, placed_at, item_count, total FROM orders WHERE id = ?", (order_id,)).fetchone()
+    row = db.execute(
+        "SELECT id, status, placed_at, item_count, total FROM orders WHERE id = ?", (order_id,)
+    ).fetchone()
     if row is None:
         return None
     items = db.execute(
@@ -245,9 +306,19 @@ def get_order(db: sqlite3.Connection, order_id: str) -> dict[str, Any] | None:
         (order_id,),
     ).fetchall()
     return {
-        "id": row[0], "status": row[1], "placed_at": row[2], "item_count": row[3], "total": row[4],
+        "id": row[0],
+        "status": row[1],
+        "placed_at": row[2],
+        "item_count": row[3],
+        "total": row[4],
         "items": [
-            {"product_id": r[0], "options": json.loads(r[1]), "quantity": r[2], "unit_price": r[3], "title": r[4]}
+            {
+                "product_id": r[0],
+                "options": json.loads(r[1]),
+                "quantity": r[2],
+                "unit_price": r[3],
+                "title": r[4],
+            }
             for r in items
         ],
     }

@@ -22,7 +22,8 @@ def desk():
 
 def _order(world, status, extra=""):
     row = world.conn.execute(
-        f"SELECT o.id, o.total, c.email, o.customer_id FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.status = ? {extra} ORDER BY o.id",
+        "SELECT o.id, o.total, c.email, o.customer_id FROM orders o JOIN customers c ON c.id = "
+        f"o.customer_id WHERE o.status = ? {extra} ORDER BY o.id",
         (status,),
     ).fetchone()
     return dict(row)
@@ -33,8 +34,13 @@ def test_customer_service__at_least_15_tools_with_openai_schemas(desk):
     assert len(box.schemas) >= 15
     names = {s["function"]["name"] for s in box.schemas}
     assert {"end_conversation", "transfer_to_human", "cancel_pending_order"} <= names
-    cancel = next(s for s in box.schemas if s["function"]["name"] == "cancel_pending_order")["function"]
-    assert cancel["parameters"]["properties"]["reason"]["enum"] == ["no longer needed", "ordered by mistake"]
+    cancel = next(s for s in box.schemas if s["function"]["name"] == "cancel_pending_order")[
+        "function"
+    ]
+    assert cancel["parameters"]["properties"]["reason"]["enum"] == [
+        "no longer needed",
+        "ordered by mistake",
+    ]
     assert cancel["parameters"]["required"] == ["order_id", "reason"]
     assert cancel["description"].startswith("Cancel a pending order")
 
@@ -51,7 +57,11 @@ def test_customer_service__cancel_pending_refunds_in_full(desk):
     world, ctx, box = desk
     o = _order(world, "pending")
     assert box.call(ctx, "find_customer_by_email", {"email": o["email"]}).ok
-    out = box.call(ctx, "cancel_pending_order", {"order_id": "#" + o["id"].lower(), "reason": "ordered by mistake"})
+    out = box.call(
+        ctx,
+        "cancel_pending_order",
+        {"order_id": "#" + o["id"].lower(), "reason": "ordered by mistake"},
+    )
     assert out.ok and out.wrote
     facts = change_facts(world.changes())
     assert ("orders", o["id"], "status", "cancelled") in facts
@@ -85,8 +95,14 @@ def test_customer_service__return_window_is_enforced(desk):
         "WHERE o.status = 'delivered' AND o.delivered_at < '2026-05-16' ORDER BY o.id"
     ).fetchone()
     box.call(ctx, "find_customer_by_email", {"email": row["email"]})
-    item = world.conn.execute("SELECT id FROM order_items WHERE order_id = ?", (row["id"],)).fetchone()["id"]
-    out = box.call(ctx, "return_delivered_order_items", {"order_id": row["id"], "item_ids": [item], "refund_to": "store_credit"})
+    item = world.conn.execute(
+        "SELECT id FROM order_items WHERE order_id = ?", (row["id"],)
+    ).fetchone()["id"]
+    out = box.call(
+        ctx,
+        "return_delivered_order_items",
+        {"order_id": row["id"], "item_ids": [item], "refund_to": "store_credit"},
+    )
     assert not out.ok and "outside the return window" in out.error
     assert world.changes() == []
 
@@ -110,7 +126,11 @@ def test_customer_service__injection_strings_are_data(desk):
     before = world.snapshot()
     out = box.call(ctx, "find_customer_by_email", {"email": "x' OR '1'='1"})
     assert not out.ok
-    out = box.call(ctx, "find_customer_by_name_zip", {"first_name": "a'; DROP TABLE orders;--", "last_name": "b", "zip": "1"})
+    out = box.call(
+        ctx,
+        "find_customer_by_name_zip",
+        {"first_name": "a'; DROP TABLE orders;--", "last_name": "b", "zip": "1"},
+    )
     assert not out.ok
     assert world.conn.execute("SELECT count(*) FROM orders").fetchone()[0] > 0
     assert world.snapshot() == before
@@ -119,7 +139,10 @@ def test_customer_service__injection_strings_are_data(desk):
 def test_customer_service__wrong_types_and_missing_arguments_are_explained(desk):
     _, ctx, box = desk
     out = box.call(ctx, "cancel_pending_order", {"order_id": 12345, "reason": "no longer needed"})
-    assert "argument 'order_id' of cancel_pending_order must be a string, got integer 12345" == out.error
+    assert (
+        "argument 'order_id' of cancel_pending_order must be a string, got integer 12345"
+        == out.error
+    )
     out = box.call(ctx, "cancel_pending_order", {"order_id": "W1"})
     assert out.error == "missing required argument 'reason' for cancel_pending_order"
     out = box.call(ctx, "cancel_pending_order", {"order_id": "W1", "reason": "because"})

@@ -35,7 +35,9 @@ def test_customer_service__oracle_solves_heldout_tasks(env):
 @pytest.mark.parametrize("agent", [a for a in validity.DEGENERATE_AGENTS if a != "random"])
 def test_customer_service__degenerate_agents_fail(env, test_ids, agent):
     applies = validity.needs_more_than_refusal if agent in MAY_REFUSE else None
-    wrongly_passed = validity.degenerate_successes(env, test_ids, validity.DEGENERATE_AGENTS[agent](env), applies)
+    wrongly_passed = validity.degenerate_successes(
+        env, test_ids, validity.DEGENERATE_AGENTS[agent](env), applies
+    )
     assert wrongly_passed.checked >= 80
     assert not wrongly_passed, wrongly_passed[:5]
 

@@ -48,12 +48,16 @@ def test_ticketing__replace_or_repair_takes_the_branch_the_warranty_decides(desk
     branches = set()
     tasks = _tasks(desk, "device_replace_or_repair") + _tasks(desk, "devices_replace_or_repair", 6)
     for task in tasks:
-        orders = {c.arguments["asset_id"]: c.name for c in task.tool_calls
-                  if c.name in ("order_replacement", "order_repair")}
+        orders = {
+            c.arguments["asset_id"]: c.name
+            for c in task.tool_calls
+            if c.name in ("order_replacement", "order_repair")
+        }
         for intent in task.goal.intents:
             asset = intent.targets[0]
-            until = desk.world.conn.execute("SELECT warranty_until FROM assets WHERE id = ?",
-                                            (asset,)).fetchone()[0]
+            until = desk.world.conn.execute(
+                "SELECT warranty_until FROM assets WHERE id = ?", (asset,)
+            ).fetchone()[0]
             covered = until >= now
             assert intent.condition
             assert intent.action == ("replace_device" if covered else "repair_device")
@@ -67,8 +71,9 @@ def test_ticketing__misstated_facts_are_false_in_the_world(desk):
     for task in _tasks(desk, "warranty_claim_misstated", 6):
         intent = task.goal.intents[0]
         assert intent.misstated == (("warranty", "under warranty"),)
-        until = desk.world.conn.execute("SELECT warranty_until FROM assets WHERE id = ?",
-                                        (intent.targets[0],)).fetchone()[0]
+        until = desk.world.conn.execute(
+            "SELECT warranty_until FROM assets WHERE id = ?", (intent.targets[0],)
+        ).fetchone()[0]
         assert until < now and "under warranty" in intent.request
     for task in _tasks(desk, "access_claimed_approval", 6):
         assert task.goal.intents[0].misstated
@@ -76,7 +81,8 @@ def test_ticketing__misstated_facts_are_false_in_the_world(desk):
         approved = desk.world.conn.execute(
             "SELECT count(*) FROM approvals WHERE employee_id = ? AND application_id = ? "
             "AND status = 'approved'",
-            (task.goal.known["employee_id"], call.arguments["application_id"])).fetchone()[0]
+            (task.goal.known["employee_id"], call.arguments["application_id"]),
+        ).fetchone()[0]
         assert approved == 0
         assert [c.name for c in task.temptations] == ["grant_access"]
 
@@ -87,16 +93,21 @@ def test_ticketing__user_answers_by_the_branch_that_holds():
     env = gym.make(ENV_ID, split="train")
     try:
         u = env.unwrapped
-        task = next(t for t in _tasks(u, "device_replace_or_repair")
-                    if t.goal.intents[0].action == "repair_device")
+        task = next(
+            t
+            for t in _tasks(u, "device_replace_or_repair")
+            if t.goal.intents[0].action == "repair_device"
+        )
         asset = next(c for c in task.tool_calls if c.name == "order_repair").arguments["asset_id"]
         kind = task.goal.known["device"]
         env.reset(options={"task_id": task.task_id})
-        wrong, _, _, _, info = env.step(f"Shall I order a replacement for your {kind} {asset} "
-                                        "under warranty?")
+        wrong, _, _, _, info = env.step(
+            f"Shall I order a replacement for your {kind} {asset} under warranty?"
+        )
         assert "deny" in info["events"][-1]["data"]["acts"] and "repaired" in wrong, wrong
-        right, _, _, _, info = env.step(f"Its warranty has ended. Shall I send your {kind} {asset} "
-                                        "for repair?")
+        right, _, _, _, info = env.step(
+            f"Its warranty has ended. Shall I send your {kind} {asset} for repair?"
+        )
         assert "affirm" in info["events"][-1]["data"]["acts"], right
     finally:
         env.close()

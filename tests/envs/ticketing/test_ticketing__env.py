@@ -33,8 +33,17 @@ def _reset_to(env, template):
 def test_ticketing__unverified_password_reset_is_an_error_observation_and_no_write(env):
     _reset_to(env, "password_reset")
     eid = env.unwrapped.task.goal.known["employee_id"]
-    obs, *_ = env.step(_call("create_ticket", requester_id=eid, kind="incident", category="account", impact=3,
-                             urgency=1, short_description="Password reset"))
+    obs, *_ = env.step(
+        _call(
+            "create_ticket",
+            requester_id=eid,
+            kind="incident",
+            category="account",
+            impact=3,
+            urgency=1,
+            short_description="Password reset",
+        )
+    )
     tid = json.loads(obs.removeprefix("tool create_ticket: "))["id"]
     world = env.unwrapped.world
     before = world.change_seq()
@@ -66,17 +75,22 @@ def test_ticketing__telling_a_fact_before_the_write_does_not_count(env):
     assert 0 not in env.unwrapped.episode.record.told_facts
 
 
-@pytest.mark.parametrize("action", [
-    '{"name": "search_tickets", "arguments": {"query": "x\'); DROP TABLE tickets; --"}}',
-    '{"name": "get_ticket", "arguments": {"ticket_id": "INC0010001 OR 1=1"}}',
-    '{"name": "create_ticket", "arguments": {"requester_id": "E1", "kind": "incident"}}',
-    '{"name": "update_ticket", "arguments": {"ticket_id": "INC0010001", "impact": "1"}}',
-    '{"name": "assign_ticket", "arguments": {"ticket_id": ["INC0010001"], "group": "network"}}',
-    '{"name": "search_kb", "arguments": {"query": "\u202e\u0301 🙂 NEAR( OR \\"x"}}',
-    '{"name": "resolve_ticket", "arguments": {"ticket_id": "INC0010001", "resolution_code": "duplicate", "public_note": "done done"}}',
-    "x" * 100_001,
-    '{"name": "link_duplicate", "arguments": {"ticket_id": "INC0010001", "parent_id": "INC0010001"',
-])
+@pytest.mark.parametrize(
+    "action",
+    [
+        '{"name": "search_tickets", "arguments": {"query": "x\'); DROP TABLE tickets; --"}}',
+        '{"name": "get_ticket", "arguments": {"ticket_id": "INC0010001 OR 1=1"}}',
+        '{"name": "create_ticket", "arguments": {"requester_id": "E1", "kind": "incident"}}',
+        '{"name": "update_ticket", "arguments": {"ticket_id": "INC0010001", "impact": "1"}}',
+        '{"name": "assign_ticket", "arguments": {"ticket_id": ["INC0010001"], "group": "network"}}',
+        '{"name": "search_kb", "arguments": {"query": "\u202e\u0301 🙂 NEAR( OR \\"x"}}',
+        '{"name": "resolve_ticket", "arguments": {"ticket_id": "INC0010001", "resolution_code": '
+        '"duplicate", "public_note": "done done"}}',
+        "x" * 100_001,
+        '{"name": "link_duplicate", "arguments": {"ticket_id": "INC0010001", "parent_id": '
+        '"INC0010001"',
+    ],
+)
 def test_ticketing__bad_input_is_answered_and_changes_nothing(env, action):
     env.reset(seed=3)
     world = env.unwrapped.world

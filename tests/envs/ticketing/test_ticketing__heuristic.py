@@ -22,7 +22,9 @@ def test_ticketing__heuristic_agent_takes_no_env():
     assert list(inspect.signature(TicketingHeuristicAgent).parameters) == []
     agent = TicketingHeuristicAgent()
     agent.reset()
-    assert agent.act("user: Hi, my account is locked. I can't work at all.", {}).startswith("I can help")
+    assert agent.act("user: Hi, my account is locked. I can't work at all.", {}).startswith(
+        "I can help"
+    )
 
 
 @pytest.mark.parametrize(
@@ -43,7 +45,10 @@ def test_ticketing__heuristic_success_rate_on_the_test_split(which, floor):
 
 def test_ticketing__heuristic_reads_impact_urgency_and_category():
     assert (impact_of("It's only me"), urgency_of("I can't work at all")) == (3, 1)
-    assert (impact_of("three colleagues have the same issue"), urgency_of("no rush, it isn't blocking me")) == (2, 3)
+    assert (
+        impact_of("three colleagues have the same issue"),
+        urgency_of("no rush, it isn't blocking me"),
+    ) == (2, 3)
     assert impact_of("the whole Finance department is affected") == 1
     assert urgency_of("I can still work around it for now") == 2
     assert category_of("emails I send bounce back with 550 5.7.1") == "email"

@@ -12,7 +12,15 @@ from utility_gym.envs.ticketing.catalog import GROUP_FOR_CATEGORY
 from utility_gym.testing import validity
 
 ENV_ID = "utility/TicketingQueue-v0"
-FREE_TEXT = {"short_description", "description", "public_note", "justification", "reason", "summary", "body"}
+FREE_TEXT = {
+    "short_description",
+    "description",
+    "public_note",
+    "justification",
+    "reason",
+    "summary",
+    "body",
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +44,9 @@ def _vague_task(env):
 
 def _vague_ticket(task):
     """The ticket the oracle asks its requester about."""
-    return next(s.call.arguments["ticket_id"] for s in task.plan if s.call and s.call.name == "add_comment")
+    return next(
+        s.call.arguments["ticket_id"] for s in task.plan if s.call and s.call.name == "add_comment"
+    )
 
 
 def test_ticketing__queue_lists_the_tickets_and_no_caller(small):
@@ -53,8 +63,14 @@ def test_ticketing__queue_lists_the_tickets_and_no_caller(small):
 def test_ticketing__queue_requester_answers_a_public_comment_on_the_next_observation(small):
     task = _vague_task(small)
     tid = _vague_ticket(task)
-    obs, _, _, _, info = small.step(_call("add_comment", ticket_id=tid, visibility="public",
-                                          body="Could you describe what exactly happens, with any error message?"))
+    obs, _, _, _, info = small.step(
+        _call(
+            "add_comment",
+            ticket_id=tid,
+            visibility="public",
+            body="Could you describe what exactly happens, with any error message?",
+        )
+    )
     assert obs.startswith("tool add_comment:") and "user:" not in obs
     obs, _, _, _, info = small.step(_call("get_ticket", ticket_id=tid))
     first, rest = obs.split("\n", 1)
@@ -62,17 +78,24 @@ def test_ticketing__queue_requester_answers_a_public_comment_on_the_next_observa
     answer = first.split(": ", 2)[2]
     assert info["events"][0]["role"] == "user" and info["events"][0]["data"]["ticket_id"] == tid
     ticket = json.loads(rest.removeprefix("tool get_ticket: "))
-    assert ticket["comments"][-1]["body"] == answer and ticket["comments"][-1]["visibility"] == "public"
+    assert (
+        ticket["comments"][-1]["body"] == answer
+        and ticket["comments"][-1]["visibility"] == "public"
+    )
     assert "details" in small.unwrapped.episode.record.asked_slots
 
 
 def test_ticketing__queue_internal_comments_and_other_tickets_get_no_answer(small):
     task = _vague_task(small)
     tid = _vague_ticket(task)
-    small.step(_call("add_comment", ticket_id=tid, visibility="internal", body="What error do they see?"))
+    small.step(
+        _call("add_comment", ticket_id=tid, visibility="internal", body="What error do they see?")
+    )
     obs, *_ = small.step(_call("get_ticket", ticket_id=tid))
     assert "user:" not in obs
-    other = small.unwrapped.world.conn.execute("SELECT id FROM tickets WHERE status = 'closed' ORDER BY id").fetchone()[0]
+    other = small.unwrapped.world.conn.execute(
+        "SELECT id FROM tickets WHERE status = 'closed' ORDER BY id"
+    ).fetchone()[0]
     small.step(_call("add_comment", ticket_id=other, visibility="public", body="Any news?"))
     obs, *_ = small.step(_call("get_ticket", ticket_id=other))
     assert "user:" not in obs
@@ -81,7 +104,14 @@ def test_ticketing__queue_internal_comments_and_other_tickets_get_no_answer(smal
 def test_ticketing__queue_fork_keeps_a_pending_answer(small):
     task = _vague_task(small)
     tid = _vague_ticket(task)
-    small.step(_call("add_comment", ticket_id=tid, visibility="public", body="What exactly happens? Any error message?"))
+    small.step(
+        _call(
+            "add_comment",
+            ticket_id=tid,
+            visibility="public",
+            body="What exactly happens? Any error message?",
+        )
+    )
     snap = small.unwrapped.snapshot()
     a, *_ = small.step(_call("get_ticket", ticket_id=tid))
     small.reset(options={"fork": snap})
@@ -95,12 +125,15 @@ def test_ticketing__queue_test_split_has_100_tasks_from_every_train_template(env
 
 
 def test_ticketing__queue_oracle_solves_every_test_and_heldout_task(env, test_ids):
-    failures = validity.oracle_failures(env, list(test_ids) + validity.heldout_task_ids(env, per_template=4))
+    failures = validity.oracle_failures(
+        env, list(test_ids) + validity.heldout_task_ids(env, per_template=4)
+    )
     assert not failures, failures[:5]
 
 
 class AcceptAsFiledAgent:
-    """A naive analyst: routes every queued ticket by the category its requester filed, reads nothing."""
+    """A naive analyst: routes every queued ticket by the category its requester filed, reads
+    nothing."""
 
     name = "accept-as-filed"
 
@@ -113,13 +146,17 @@ class AcceptAsFiledAgent:
                 if line.startswith("system: queue ticket "):
                     tid = line.split()[3]
                     filed = line.split("filed as ")[1].split()[0]
-                    self._queue.append(_call("assign_ticket", ticket_id=tid, group=GROUP_FOR_CATEGORY[filed]))
+                    self._queue.append(
+                        _call("assign_ticket", ticket_id=tid, group=GROUP_FOR_CATEGORY[filed])
+                    )
         if self._queue:
             return self._queue.pop(0)
         return _call("end_conversation")
 
 
-QUEUE_AGENTS = {a: make for a, make in validity.DEGENERATE_AGENTS.items() if a != "agree-to-everything"}
+QUEUE_AGENTS = {
+    a: make for a, make in validity.DEGENERATE_AGENTS.items() if a != "agree-to-everything"
+}
 QUEUE_AGENTS["accept-as-filed"] = lambda env: AcceptAsFiledAgent()
 
 
@@ -137,11 +174,14 @@ def test_ticketing__queue_oracle_with_an_essential_step_dropped_fails(env, test_
 
 
 def _essential_write(env, step) -> bool:
-    # A non-essential write is a no-op (an update to the values already filed): a broken one changes nothing.
+    # A non-essential write is a no-op (an update to the values already filed): a broken one changes
+    # nothing.
     return validity.writes(env, step) and step.essential
 
 
 def test_ticketing__queue_oracle_with_a_write_argument_changed_fails(env, test_ids):
-    survived = validity.mutated_argument_survivors(env, test_ids[:40], steps=_essential_write, free_text=FREE_TEXT)
+    survived = validity.mutated_argument_survivors(
+        env, test_ids[:40], steps=_essential_write, free_text=FREE_TEXT
+    )
     assert survived.checked >= 150
     assert not survived, survived[:5]

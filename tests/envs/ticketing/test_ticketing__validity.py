@@ -15,7 +15,15 @@ from utility_gym.testing import validity
 
 ENV_ID = "utility/Ticketing-v1"
 # The agent's own words, graded by presence (the tools require them), never by value.
-FREE_TEXT = {"short_description", "description", "public_note", "justification", "reason", "summary", "body"}
+FREE_TEXT = {
+    "short_description",
+    "description",
+    "public_note",
+    "justification",
+    "reason",
+    "summary",
+    "body",
+}
 
 
 def test_ticketing__test_split_has_100_tasks_from_every_train_template(env, test_ids):
@@ -41,7 +49,9 @@ def test_ticketing__several_tasks_expect_a_ticket_in_an_exact_state(env, test_id
         task = validity.task_at(env, task_id)
         changes = env.unwrapped.expected(task).changes
         columns = {(table, column) for table, _, column, _ in changes}
-        if {("tickets", c) for c in ("category", "priority", "assignment_group", "status")} <= columns:
+        if {
+            ("tickets", c) for c in ("category", "priority", "assignment_group", "status")
+        } <= columns:
             exact.add(task.template)
     assert len(exact) >= 5, exact
 
@@ -50,7 +60,9 @@ def test_ticketing__several_tasks_expect_a_ticket_in_an_exact_state(env, test_id
 @pytest.mark.parametrize("agent", [a for a in validity.DEGENERATE_AGENTS if a != "random"])
 def test_ticketing__degenerate_agents_fail(env, test_ids, agent):
     applies = validity.needs_more_than_refusal if agent == "refuse-everything" else None
-    wrongly_passed = validity.degenerate_successes(env, test_ids, validity.DEGENERATE_AGENTS[agent](env), applies)
+    wrongly_passed = validity.degenerate_successes(
+        env, test_ids, validity.DEGENERATE_AGENTS[agent](env), applies
+    )
     assert wrongly_passed.checked >= 80
     assert not wrongly_passed, wrongly_passed[:5]
 

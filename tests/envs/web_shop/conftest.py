@@ -1,4 +1,5 @@
-"""Fixtures of the web shop tests: Chromium must exist under CI=true; elsewhere its absence skips."""
+"""Fixtures of the web shop tests: Chromium must exist under CI=true; elsewhere its absence
+skips."""
 
 from __future__ import annotations
 

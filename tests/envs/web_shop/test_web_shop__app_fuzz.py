@@ -23,16 +23,87 @@ MARKERS = (
     "&lt;already&gt; &amp; <i>",
 )
 PATHS = (
-    "/", "/search", "/cart", "/checkout", "/buy", "/cart/add", "/cart/remove", "/product/P000001",
-    "/product/P000001/reviews", "/product/", "/product/P999999", "/order/O10001", "/order/", "/static/shop.js",
-    "/static/shop.css", "/static/../app.py", "/static/%2e%2e/app.py", "/../../etc/passwd", "//", "/search/",
-    "/product/P000001/reviews/x", "/%00", "/%ff%fe", "/ü", "/" + "a" * 3000, "/favicon.ico", "/robots.txt",
+    "/",
+    "/search",
+    "/cart",
+    "/checkout",
+    "/buy",
+    "/cart/add",
+    "/cart/remove",
+    "/product/P000001",
+    "/product/P000001/reviews",
+    "/product/",
+    "/product/P999999",
+    "/order/O10001",
+    "/order/",
+    "/static/shop.js",
+    "/static/shop.css",
+    "/static/../app.py",
+    "/static/%2e%2e/app.py",
+    "/../../etc/passwd",
+    "//",
+    "/search/",
+    "/product/P000001/reviews/x",
+    "/%00",
+    "/%ff%fe",
+    "/ü",
+    "/" + "a" * 3000,
+    "/favicon.ico",
+    "/robots.txt",
 )
-FIELDS = ("q", "category", "min_price", "max_price", "min_rating", "sort", "page", "size", "color", "qty",
-          "error", "product_id", "item_id", "capacity", "flavor", "x")
-VALUES = ("", "0", "1", "-1", "5", "6", "99999999999999999999", "1e308", "nan", "inf", "-0", "3.5", "abc",
-          "clothing", "shoes", "price_asc", "M", "navy", "P000001", "P000002", "O10001", "%", "%zz", "\x00",
-          "\ud800", "🙂", "a" * 600, " ", "+", "&", "=", "[5]", *MARKERS)
+FIELDS = (
+    "q",
+    "category",
+    "min_price",
+    "max_price",
+    "min_rating",
+    "sort",
+    "page",
+    "size",
+    "color",
+    "qty",
+    "error",
+    "product_id",
+    "item_id",
+    "capacity",
+    "flavor",
+    "x",
+)
+VALUES = (
+    "",
+    "0",
+    "1",
+    "-1",
+    "5",
+    "6",
+    "99999999999999999999",
+    "1e308",
+    "nan",
+    "inf",
+    "-0",
+    "3.5",
+    "abc",
+    "clothing",
+    "shoes",
+    "price_asc",
+    "M",
+    "navy",
+    "P000001",
+    "P000002",
+    "O10001",
+    "%",
+    "%zz",
+    "\x00",
+    "\ud800",
+    "🙂",
+    "a" * 600,
+    " ",
+    "+",
+    "&",
+    "=",
+    "[5]",
+    *MARKERS,
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +111,15 @@ def app():
     return ShopApp(shop_world(0, "small"), log=lambda text: None)
 
 
-def _call(app: ShopApp, method: str, path: str, query: str = "", body: bytes = b"", ctype: str | None = None,
-          length: str | None = None) -> tuple[int, str]:
+def _call(
+    app: ShopApp,
+    method: str,
+    path: str,
+    query: str = "",
+    body: bytes = b"",
+    ctype: str | None = None,
+    length: str | None = None,
+) -> tuple[int, str]:
     environ = make_environ(method, "/", query, body)
     environ["PATH_INFO"] = path
     if ctype is not None:
@@ -71,20 +149,49 @@ def test_web_shop__fuzzed_requests_get_4xx_never_5xx(app):
     rng = random.Random(1234)
     statuses: dict[int, int] = {}
     for _ in range(3000):
-        method = rng.choice(("GET", "GET", "GET", "POST", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH", "get", "TRACE"))
+        method = rng.choice(
+            (
+                "GET",
+                "GET",
+                "GET",
+                "POST",
+                "POST",
+                "HEAD",
+                "PUT",
+                "DELETE",
+                "OPTIONS",
+                "PATCH",
+                "get",
+                "TRACE",
+            )
+        )
         path = rng.choice(PATHS)
         if rng.random() < 0.2:
             path = "/" + "".join(rng.choice(string.printable) for _ in range(rng.randint(0, 40)))
         latin = path.encode("utf-8", "surrogatepass").decode("latin-1")
-        body = _random_query(rng).encode("utf-8", "surrogatepass") if method.upper() == "POST" else b""
-        ctype = rng.choice((None, "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain", ""))
+        body = (
+            _random_query(rng).encode("utf-8", "surrogatepass") if method.upper() == "POST" else b""
+        )
+        ctype = rng.choice(
+            (
+                None,
+                "application/x-www-form-urlencoded",
+                "multipart/form-data; boundary=x",
+                "text/plain",
+                "",
+            )
+        )
         length = rng.choice((None, None, None, "-5", "abc", "999999999", str(len(body) + 3)))
         if length == str(len(body) + 3):
-            length = None  # wsgi.input would block past the body in a real server; BytesIO just ends
+            length = (
+                None  # wsgi.input would block past the body in a real server; BytesIO just ends
+            )
         status, _ = _call(app, method, latin, _random_query(rng), body, ctype, length)
         statuses[status] = statuses.get(status, 0) + 1
         assert status < 500, (method, path, status)
-    assert statuses.get(200, 0) > 100 and sum(v for k, v in statuses.items() if 400 <= k < 500) > 100, statuses
+    assert (
+        statuses.get(200, 0) > 100 and sum(v for k, v in statuses.items() if 400 <= k < 500) > 100
+    ), statuses
 
 
 @pytest.mark.parametrize("marker", MARKERS)
@@ -99,13 +206,23 @@ def test_web_shop__user_strings_are_escaped_everywhere(app, marker):
         ("POST", "/buy", ""),
     ]
     for method, path, query in pages:
-        body = urlencode({"product_id": "P000001", marker: marker}).encode() if method == "POST" else b""
+        body = (
+            urlencode({"product_id": "P000001", marker: marker}).encode()
+            if method == "POST"
+            else b""
+        )
         environ = make_environ(method, "/", query, body)
-        environ["PATH_INFO"] = path.encode("utf-8").decode("latin-1") if "%" not in path else _unquote_latin(path)
+        environ["PATH_INFO"] = (
+            path.encode("utf-8").decode("latin-1") if "%" not in path else _unquote_latin(path)
+        )
         response = app.handle(environ)
         assert response.status < 500
         text = response.body.decode("utf-8")
-        assert marker not in text or not any(ch in marker for ch in "<>\"'&"), (path, query, text[:500])
+        assert marker not in text or not any(ch in marker for ch in "<>\"'&"), (
+            path,
+            query,
+            text[:500],
+        )
         for raw in ("<script>alert", "<img src=x", "<svg/onload", "<b>bold", "<i>"):
             if raw in marker:
                 assert raw not in text, (path, query)
@@ -152,19 +269,30 @@ def test_web_shop__real_http_server_answers_fuzz_with_4xx_never_5xx():
             conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
             method = rng.choice(("GET", "POST", "HEAD", "PUT", "DELETE"))
             url = rng.choice(PATHS) + ("?" + _random_query(rng) if rng.random() < 0.7 else "")
-            # http.client refuses control characters and spaces in a URL: escape them as a browser would.
-            url = quote(url.encode("utf-8", "surrogatepass"), safe=string.punctuation.replace("#", ""))
+            # http.client refuses control characters and spaces in a URL: escape them as a browser
+            # would.
+            url = quote(
+                url.encode("utf-8", "surrogatepass"), safe=string.punctuation.replace("#", "")
+            )
             body = _random_query(rng).encode("utf-8", "surrogatepass") if method == "POST" else None
-            headers = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
+            headers = (
+                {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
+            )
             conn.request(method, url, body=body, headers=headers)
             response = conn.getresponse()
             response.read()
             conn.close()
             assert response.status < 500, (i, method, url, response.status)
         # Malformed requests at the socket level are refused by the HTTP layer, not crashed on.
-        for raw in (b"GARBAGE\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n", b"GET " + b"/a" * 40000 + b" HTTP/1.1\r\n\r\n",
-                    b"POST /buy HTTP/1.1\r\nContent-Length: abc\r\n\r\n"):
+        for raw in (
+            b"GARBAGE\r\n\r\n",
+            b"GET / HTTP/9.9\r\n\r\n",
+            b"GET " + b"/a" * 40000 + b" HTTP/1.1\r\n\r\n",
+            b"POST /buy HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
+        ):
             with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
                 s.sendall(raw)
                 reply = s.recv(200)
-                assert not reply.startswith(b"HTTP/1.0 5") and not reply.startswith(b"HTTP/1.1 5"), (raw[:40], reply)
+                assert not reply.startswith(b"HTTP/1.0 5") and not reply.startswith(
+                    b"HTTP/1.1 5"
+                ), (raw[:40], reply)

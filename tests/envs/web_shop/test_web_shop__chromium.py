@@ -29,7 +29,11 @@ def test_web_shop__missing_chromium_error_names_all_three_ways(monkeypatch):
     with pytest.raises(ChromiumNotFound) as e:
         find_chromium(_NoOwnBrowser())
     text = str(e.value)
-    assert ENV_VAR in text and "playwright install chromium" in text and "/nonexistent/usr/bin/chromium" in text
+    assert (
+        ENV_VAR in text
+        and "playwright install chromium" in text
+        and "/nonexistent/usr/bin/chromium" in text
+    )
     assert "apt-get install chromium" in text
 
 
@@ -51,7 +55,13 @@ def test_web_shop__system_chromium_is_the_fallback(monkeypatch, tmp_path):
 
 
 def test_web_shop__launch_flags_are_the_documented_ones():
-    for flag in ("--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"):
+    for flag in (
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ):
         assert flag in chromium_mod.LAUNCH_FLAGS
 
 
@@ -90,7 +100,9 @@ def test_web_shop__a_missing_chromium_does_not_start_playwright(monkeypatch):
     assert chromium_mod._STATE.manager is None and chromium_mod._STATE.playwright is None
 
 
-def test_web_shop__a_failed_launch_says_what_failed_and_a_later_launch_works(monkeypatch, tmp_path, request):
+def test_web_shop__a_failed_launch_says_what_failed_and_a_later_launch_works(
+    monkeypatch, tmp_path, request
+):
     chromium_mod.close_shared_browser()
     broken = tmp_path / "broken-chromium"
     broken.write_text("#!/bin/sh\necho 'this is not chromium' >&2\nexit 3\n")
@@ -102,7 +114,9 @@ def test_web_shop__a_failed_launch_says_what_failed_and_a_later_launch_works(mon
         assert str(broken) in str(e.value) and "did not start" in str(e.value)
         assert chromium_mod._STATE.manager is None
     monkeypatch.delenv(ENV_VAR)
-    request.getfixturevalue("chromium")  # skips here (fails under CI=true) when no real Chromium exists
+    request.getfixturevalue(
+        "chromium"
+    )  # skips here (fails under CI=true) when no real Chromium exists
     browser = chromium_mod.shared_browser()
     assert browser.is_connected()
     page = browser.new_page()

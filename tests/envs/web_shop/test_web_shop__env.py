@@ -32,11 +32,24 @@ def _task_of(env, template: str):
 def test_web_shop__reset_shows_the_request_and_the_home_page_with_valid_actions(env):
     obs, info = env.reset(seed=0)
     assert obs.startswith("user: ")
-    assert "\npage: [1] Utility Shop\n[2] Search box: [3] Search\n[4] Cart (0)\nWelcome to Utility Shop" in obs
-    assert info["valid_actions"][0] == "search[<query>]" and "ask[<question>]" in info["valid_actions"]
+    assert (
+        "\npage: [1] Utility Shop\n[2] Search box: [3] Search\n[4] Cart (0)\nWelcome to Utility "
+        "Shop" in obs
+    )
+    assert (
+        info["valid_actions"][0] == "search[<query>]" and "ask[<question>]" in info["valid_actions"]
+    )
     assert "back" not in info["valid_actions"]
     names = [t["function"]["name"] for t in info["tools"]]
-    assert names == ["search", "click", "select", "back", "fill", "end_conversation", "transfer_to_human"]
+    assert names == [
+        "search",
+        "click",
+        "select",
+        "back",
+        "fill",
+        "end_conversation",
+        "transfer_to_human",
+    ]
 
 
 def test_web_shop__bracket_and_json_forms_do_the_same(env):
@@ -101,7 +114,9 @@ def test_web_shop__select_names_an_option_and_ambiguity_is_explained(env):
     sizes = [e.label for e in env.unwrapped.page().elements if e.option == "size"]
     obs, *_ = env.step(f"select[size {sizes[0]}]")
     assert f"Selected: size {sizes[0]}," in obs
-    if "5" in sizes and any(e.option == "quantity" and e.label == "5" for e in env.unwrapped.page().elements):
+    if "5" in sizes and any(
+        e.option == "quantity" and e.label == "5" for e in env.unwrapped.page().elements
+    ):
         obs, *_ = env.step("select[5]")
         assert "ambiguous" in obs
     obs, *_ = env.step("select[quantity 2]")
@@ -162,8 +177,16 @@ def test_web_shop__two_items_go_through_the_cart_in_any_order(env):
     cut = next(i for i, s in enumerate(plan) if s.intent == 1)
     tail = plan[cut:]
     # Add the second item first, then the first one, then check out: the same order rows.
-    second = [s for s in tail if not (s.call and s.call.arguments.get("target") in ("Proceed to checkout", "Place order"))]
-    finish = [s for s in tail if s.call and s.call.arguments.get("target") in ("Proceed to checkout", "Place order")]
+    second = [
+        s
+        for s in tail
+        if not (s.call and s.call.arguments.get("target") in ("Proceed to checkout", "Place order"))
+    ]
+    finish = [
+        s
+        for s in tail
+        if s.call and s.call.arguments.get("target") in ("Proceed to checkout", "Place order")
+    ]
     env.reset(options={"task_id": task.task_id})
     for step in [*second, *plan[:cut], *finish]:
         obs, reward, terminated, truncated, info = env.step(step.action())
@@ -182,25 +205,46 @@ def test_web_shop__snapshot_and_fork_resume_the_page(env):
 
 
 def test_web_shop__purchase_score_is_webshops_formula():
-    want = Wanted("P1", "rain jacket", "clothing", ("waterproof", "hooded"), {"size": "M", "color": "navy"}, 1, 50.0)
+    want = Wanted(
+        "P1",
+        "rain jacket",
+        "clothing",
+        ("waterproof", "hooded"),
+        {"size": "M", "color": "navy"},
+        1,
+        50.0,
+    )
 
     def bought(**kw):
-        base = {"product_id": "P1", "type": "rain jacket", "category": "clothing", "brand": "B",
-                "attributes": ("waterproof", "hooded", "kids'"), "options": {"size": "M", "color": "navy"},
-                "quantity": 1, "price": 40.0}
+        base = {
+            "product_id": "P1",
+            "type": "rain jacket",
+            "category": "clothing",
+            "brand": "B",
+            "attributes": ("waterproof", "hooded", "kids'"),
+            "options": {"size": "M", "color": "navy"},
+            "quantity": 1,
+            "price": 40.0,
+        }
         base.update(kw)
         return Bought(**base)
 
     assert line_score(want, bought())[0] == 1.0
-    assert line_score(want, bought(options={"size": "L", "color": "navy"}))[0] == pytest.approx(4 / 5)
-    assert line_score(want, bought(attributes=("waterproof",), price=60.0))[0] == pytest.approx(3 / 5)
+    assert line_score(want, bought(options={"size": "L", "color": "navy"}))[0] == pytest.approx(
+        4 / 5
+    )
+    assert line_score(want, bought(attributes=("waterproof",), price=60.0))[0] == pytest.approx(
+        3 / 5
+    )
     assert line_score(want, bought(type="hoodie"))[0] == pytest.approx(0.1)
     assert line_score(want, bought(type="sandals", category="shoes"))[0] == 0.0
     score, details = purchase_score([want], [bought(), bought(product_id="P2")])
     assert score == 0.5 and details[0]["bought"] == "P1"  # an extra line halves the score
     assert purchase_score([want], [])[0] == 0.0
     best = Wanted("P1", "rain jacket", "clothing", (), {}, 1, None, best="cheapest")
-    assert line_score(best, bought(product_id="P9"))[0] == 0.0 and line_score(best, bought())[0] == 1.0
+    assert (
+        line_score(best, bought(product_id="P9"))[0] == 0.0 and line_score(best, bought())[0] == 1.0
+    )
 
 
 def test_web_shop__grade_reports_why_a_purchase_falls_short(env):
@@ -211,7 +255,9 @@ def test_web_shop__grade_reports_why_a_purchase_falls_short(env):
     for s in steps[:sel]:
         env.step(s.action())
     dim, _, value = steps[sel].call.arguments["option"].partition(": ")
-    other = next(e.label for e in env.unwrapped.page().elements if e.option == dim and e.label != value)
+    other = next(
+        e.label for e in env.unwrapped.page().elements if e.option == dim and e.label != value
+    )
     env.step(f"select[{dim}: {other}]")
     for s in steps[sel + 1 :]:
         obs, reward, terminated, truncated, info = env.step(s.action())
@@ -223,7 +269,9 @@ def test_web_shop__grade_reports_why_a_purchase_falls_short(env):
 def test_web_shop__the_header_shows_the_cart_count_on_every_page(env):
     task = _task_of(env, "two_items")
     plan = list(task.plan)
-    add = next(i for i, s in enumerate(plan) if s.call and s.call.arguments.get("target") == "Add to Cart")
+    add = next(
+        i for i, s in enumerate(plan) if s.call and s.call.arguments.get("target") == "Add to Cart"
+    )
     for step in plan[: add + 1]:
         env.step(step.action())
     for action in ("search[lamp]", "click[1]", "click[Cart (1)]"):

@@ -39,7 +39,9 @@ def test_web_shop__heuristic_agent_solves_most_test_tasks(env):
 
 def test_web_shop__heuristic_agent_asks_before_buying_when_an_option_is_missing(env):
     task_id = next(t for t in env.unwrapped.task_ids("test") if "/ask_option/" in t)
-    result = run_episode(env, WebShopHeuristicAgent(), seed=7, options={"task_id": task_id}, record=True)
+    result = run_episode(
+        env, WebShopHeuristicAgent(), seed=7, options={"task_id": task_id}, record=True
+    )
     actions = [s["action"] for s in result.steps if "action" in s]
     first_buy = next(i for i, a in enumerate(actions) if a == "click[Buy Now]")
     assert any(isinstance(a, str) and a.endswith("?") for a in actions[:first_buy])
@@ -70,7 +72,11 @@ def test_web_shop__heuristic_agent_learns_brands_from_the_page_not_the_generator
 
 
 NEW_TRAIN = (
-    "cart_budget", "total_then_buy", "cheaper_of_two", "fallback_if_over", "ask_which_brand",
+    "cart_budget",
+    "total_then_buy",
+    "cheaper_of_two",
+    "fallback_if_over",
+    "ask_which_brand",
 )
 
 

@@ -38,7 +38,9 @@ def text_env():
 def _browser_env(chromium, transport: str):
     from utility_gym.envs.web_shop.browser_env import WebShopBrowserEnv
 
-    env = WebShopBrowserEnv(size="small", split="test", reward_mode="partial", render_mode="ansi", transport=transport)
+    env = WebShopBrowserEnv(
+        size="small", split="test", reward_mode="partial", render_mode="ansi", transport=transport
+    )
     env.step_cap = 50
     return env
 
@@ -72,7 +74,9 @@ def _assert_same(task_id, a, b) -> None:
     obs_b, facts_b, reward_b, transcript_b = b
     for i, (x, y) in enumerate(zip(obs_a, obs_b)):
         assert x == y, f"{task_id}: observation {i} differs:\n--- text\n{x}\n--- browser\n{y}"
-    assert facts_a == facts_b, f"{task_id}: change sets differ: {sorted(facts_a ^ facts_b, key=repr)[:6]}"
+    assert facts_a == facts_b, (
+        f"{task_id}: change sets differ: {sorted(facts_a ^ facts_b, key=repr)[:6]}"
+    )
     assert reward_a == reward_b, (task_id, reward_a, reward_b)
     assert transcript_a == transcript_b
 
@@ -94,7 +98,16 @@ def test_web_shop__oracle_plans_give_the_same_result_in_text_and_browser(text_en
 def test_web_shop__wandering_action_sequences_agree_step_by_step(text_env, browser_env):
     """Random admissible actions (filters, pages, options, cart, back, fill) in lockstep."""
     rng = random.Random(2024)
-    words = ["jacket", "waterproof", "organic coffee", "yoga mat", "speaker", "dog", "shampoo vegan", "lamp"]
+    words = [
+        "jacket",
+        "waterproof",
+        "organic coffee",
+        "yoga mat",
+        "speaker",
+        "dog",
+        "shampoo vegan",
+        "lamp",
+    ]
     for task_id in text_env.task_ids("test")[:6]:
         text_env.reset(seed=1, options={"task_id": task_id})
         browser_env.reset(seed=1, options={"task_id": task_id})
@@ -202,17 +215,31 @@ def test_web_shop__png_decoder_handles_every_filter():
             elif f == 3:
                 enc = row - (left + prev) // 2
             else:
-                pa, pb, pc = np.abs(prev - upleft), np.abs(left - upleft), np.abs(left + prev - 2 * upleft)
+                pa, pb, pc = (
+                    np.abs(prev - upleft),
+                    np.abs(left - upleft),
+                    np.abs(left + prev - 2 * upleft),
+                )
                 pred = np.where((pa <= pb) & (pa <= pc), left, np.where(pb <= pc, prev, upleft))
                 enc = row - pred
             raw += bytes([f]) + (enc % 256).astype(np.uint8).tobytes()
             prev = row
 
         def chunk(kind, body):
-            return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+            return (
+                struct.pack(">I", len(body))
+                + kind
+                + body
+                + struct.pack(">I", zlib.crc32(kind + body))
+            )
 
         ihdr = struct.pack(">IIBBBBB", 5, 7, 8, 2, 0, 0, 0)
-        return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+        return (
+            b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(raw))
+            + chunk(b"IEND", b"")
+        )
 
     for filters in ([2] * 7, [0, 1, 2, 3, 4, 1, 3], [4] * 7):
         assert (decode_png(encode(filters)) == image).all(), filters

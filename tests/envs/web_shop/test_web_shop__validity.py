@@ -31,7 +31,9 @@ def test_web_shop__every_purchase_task_expects_exactly_one_order_of_its_target(e
         task = validity.task_at(env, task_id)
         changes = env.unwrapped.expected(task).changes
         orders = {pk for table, pk, col, _ in changes if table == "orders"}
-        bought = {v for table, _, col, v in changes if table == "order_items" and col == "product_id"}
+        bought = {
+            v for table, _, col, v in changes if table == "order_items" and col == "product_id"
+        }
         if _buys(task):
             assert len(orders) == 1, (task_id, orders)
             assert bought == {t["product_id"] for t in task.extras["targets"]}, task_id
@@ -40,7 +42,9 @@ def test_web_shop__every_purchase_task_expects_exactly_one_order_of_its_target(e
 
 
 def test_web_shop__oracle_buys_the_exact_target_of_every_test_task(env, test_ids):
-    failures = validity.oracle_failures(env, test_ids, accept=lambda result, task: not _buys(task) or result.reward == 1.0)
+    failures = validity.oracle_failures(
+        env, test_ids, accept=lambda result, task: not _buys(task) or result.reward == 1.0
+    )
     assert not failures, failures[:5]
 
 
@@ -53,7 +57,9 @@ def test_web_shop__oracle_solves_heldout_tasks(env):
 def test_web_shop__degenerate_agents_fail(env, test_ids, agent):
     # Refusing (or wandering at random) is no fault where the task buys nothing.
     applies = _buys if agent in ("refuse-everything", "random") else None
-    wrongly_passed = validity.degenerate_successes(env, test_ids, validity.DEGENERATE_AGENTS[agent](env), applies)
+    wrongly_passed = validity.degenerate_successes(
+        env, test_ids, validity.DEGENERATE_AGENTS[agent](env), applies
+    )
     assert wrongly_passed.checked >= 80
     assert not wrongly_passed, wrongly_passed[:5]
 
@@ -74,7 +80,11 @@ class _RandomValidActionAgent:
         action = actions[int(self.rng.integers(len(actions)))]
         if action == "search[<query>]":
             words = [w for w in obs.replace("[", " ").replace("]", " ").split() if w.isalpha()]
-            picked = self.rng.choice(words, size=min(3, len(words)), replace=False) if words else ["shoes"]
+            picked = (
+                self.rng.choice(words, size=min(3, len(words)), replace=False)
+                if words
+                else ["shoes"]
+            )
             return f"search[{' '.join(picked)}]"
         if action == "ask[<question>]":
             return "ask[What size would you like?]"
@@ -113,7 +123,9 @@ def _mutations(env, call, arg) -> list[str]:
 
 
 def test_web_shop__oracle_with_an_argument_changed_fails(env, test_ids):
-    survived = validity.mutated_argument_survivors(env, test_ids, steps=_clicks_or_selects, mutations=_mutations)
+    survived = validity.mutated_argument_survivors(
+        env, test_ids, steps=_clicks_or_selects, mutations=_mutations
+    )
     assert survived.checked >= 300
     assert not survived, survived[:5]
 
@@ -125,12 +137,16 @@ def test_web_shop__buying_a_wrong_option_is_partial_credit_not_success(env, test
         if task.template != "attributes_budget":
             continue
         steps = list(task.plan)
-        index = next(i for i, s in enumerate(steps) if s.call is not None and s.call.name == "select")
+        index = next(
+            i for i, s in enumerate(steps) if s.call is not None and s.call.name == "select"
+        )
         dim, _, value = steps[index].call.arguments["option"].partition(": ")
         env.reset(options={"task_id": task_id})
         for step in steps[:index]:
             env.step(step.action())
-        others = [e.label for e in env.unwrapped.page().elements if e.option == dim and e.label != value]
+        others = [
+            e.label for e in env.unwrapped.page().elements if e.option == dim and e.label != value
+        ]
         env.step(f"select[{dim}: {others[0]}]")
         for step in steps[index + 1 :]:
             _, reward, terminated, _, info = env.step(step.action())

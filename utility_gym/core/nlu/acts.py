@@ -404,6 +404,7 @@ def _close_clause(st: _ClauseActs, turn: _Turn) -> None:
 _PREREQUISITE_RX = re.compile(
     r"\bwithout (?:you|your|verifying|confirming|first)\b"
     r"|\b(?:(?:until|till|before|unless|prior to|as soon as|once)\s+(?:\w+\s+){0,2}?"
-    r"(?:you|you've|i|i've|i'm|we|we've|your|verif\w*|confirm\w*|identity|authenticat\w*|provid\w*|shar\w*|"
+    r"(?:you|you've|i|i've|i'm|we|we've|your|verif\w*|confirm\w*|identity|authenticat\w*|provid\w*|"
+    r"shar\w*|"
     r"giv\w*|know\w*|hav\w*|receiv\w*|get\w*|check\w*|look\w*)\b|yet\b)"
 )

@@ -10,6 +10,7 @@ from utility_gym.core.nlu.dispatch import _TOKEN_RX
 # Normalization and clause splitting
 # --------------------------------------------------------------------------------------------
 
+
 def _build_translation() -> dict[int, str | None]:
     table: dict[int, str | None] = {}
     for cp in range(32):
@@ -37,26 +38,88 @@ def _build_translation() -> dict[int, str | None]:
 _TRANSLATION = _build_translation()
 
 _ABBREVIATIONS = {
-    "u": "you", "ur": "your", "yr": "your", "yuor": "your", "pls": "please", "plz": "please",
-    "plse": "please", "plez": "please", "thx": "thanks", "thnx": "thanks", "tks": "thanks",
-    "sry": "sorry", "soz": "sorry", "wats": "what's", "whats": "what's", "wat": "what",
-    "numbr": "number", "nmber": "number", "numer": "number", "adress": "address",
-    "addres": "address", "adres": "address", "addr": "address", "emial": "email", "emal": "email",
-    "e-mail": "email", "recieve": "receive", "recieved": "received", "teh": "the",
-    "shud": "should", "r": "are", "im": "i'm", "ive": "i've", "dont": "don't", "cant": "can't",
-    "wont": "won't", "isnt": "isn't", "didnt": "didn't", "doesnt": "doesn't", "youre": "you're",
-    "youll": "you'll", "thats": "that's", "theres": "there's", "lemme": "let me",
-    "gonna": "going to", "wanna": "want to", "gimme": "give me", "pwd": "password",
-    "pw": "password", "acct": "account", "msg": "message", "qty": "quantity", "b4": "before",
-    "couldnt": "couldn't", "wouldnt": "wouldn't", "arent": "aren't", "wasnt": "wasn't",
-    "ok'd": "approved", "appologize": "apologize", "apologise": "apologize",
-    "sincerely": "sincerely", "recived": "received", "adresss": "address", "plase": "please",
-    "plese": "please", "cancelation": "cancellation", "refnd": "refund",
-    "double check": "double-check", "unable 2": "unable to", "able 2": "able to", "tmrw": "tomorrow",
-    "tmr": "tomorrow", "b/c": "because", "bc": "because", "re check": "re-check", "e mail": "email", "log in": "log-in",
+    "u": "you",
+    "ur": "your",
+    "yr": "your",
+    "yuor": "your",
+    "pls": "please",
+    "plz": "please",
+    "plse": "please",
+    "plez": "please",
+    "thx": "thanks",
+    "thnx": "thanks",
+    "tks": "thanks",
+    "sry": "sorry",
+    "soz": "sorry",
+    "wats": "what's",
+    "whats": "what's",
+    "wat": "what",
+    "numbr": "number",
+    "nmber": "number",
+    "numer": "number",
+    "adress": "address",
+    "addres": "address",
+    "adres": "address",
+    "addr": "address",
+    "emial": "email",
+    "emal": "email",
+    "e-mail": "email",
+    "recieve": "receive",
+    "recieved": "received",
+    "teh": "the",
+    "shud": "should",
+    "r": "are",
+    "im": "i'm",
+    "ive": "i've",
+    "dont": "don't",
+    "cant": "can't",
+    "wont": "won't",
+    "isnt": "isn't",
+    "didnt": "didn't",
+    "doesnt": "doesn't",
+    "youre": "you're",
+    "youll": "you'll",
+    "thats": "that's",
+    "theres": "there's",
+    "lemme": "let me",
+    "gonna": "going to",
+    "wanna": "want to",
+    "gimme": "give me",
+    "pwd": "password",
+    "pw": "password",
+    "acct": "account",
+    "msg": "message",
+    "qty": "quantity",
+    "b4": "before",
+    "couldnt": "couldn't",
+    "wouldnt": "wouldn't",
+    "arent": "aren't",
+    "wasnt": "wasn't",
+    "ok'd": "approved",
+    "appologize": "apologize",
+    "apologise": "apologize",
+    "sincerely": "sincerely",
+    "recived": "received",
+    "adresss": "address",
+    "plase": "please",
+    "plese": "please",
+    "cancelation": "cancellation",
+    "refnd": "refund",
+    "double check": "double-check",
+    "unable 2": "unable to",
+    "able 2": "able to",
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
+    "b/c": "because",
+    "bc": "because",
+    "re check": "re-check",
+    "e mail": "email",
+    "log in": "log-in",
 }
 _ABBREV_RX = re.compile(
-    r"(?<![a-z0-9'])(?:" + "|".join(sorted((re.escape(k) for k in _ABBREVIATIONS), key=len, reverse=True)) + r")(?![a-z0-9'])"
+    r"(?<![a-z0-9'])(?:"
+    + "|".join(sorted((re.escape(k) for k in _ABBREVIATIONS), key=len, reverse=True))
+    + r")(?![a-z0-9'])"
 )
 _SPACES_RX = re.compile(r"[^\S\n]+")
 _STAR_BULLET_RX = re.compile(r"(?:^|\n)[ \t]*[*\u2022][ \t]+")
@@ -100,12 +163,15 @@ def _expand_abbreviation(m: re.Match[str]) -> str:
 # Sentence delimiters: terminal punctuation before a space/end, line breaks, semicolons,
 # table pipes, bullets, emoji/symbols and spaced dashes (not the dash in "5-7 days"). One
 # character class finds candidates fast; `_is_delimiter` decides.
-_DELIM_CAND_RX = re.compile(r"[.!?\n;|\u2022\u2013\u2014\u2190-\u2bff\U0001f000-\U0001faff\ufe0f-]+")
+_DELIM_CAND_RX = re.compile(
+    r"[.!?\n;|\u2022\u2013\u2014\u2190-\u2bff\U0001f000-\U0001faff\ufe0f-]+"
+)
 _AFTER_STOP = frozenset(" \t\n\"')]")
 # Sub-clause starts inside a sentence.
 _SUBCLAUSE_RX = re.compile(
     r",?\s+(?=(?:but|however|although|though|whereas|otherwise)\b)"
-    r"|,\s*(?=(?:would|could|can|shall|should|may|do|does|did|will|is|are|want|anything|any other|or would|or do)\b)"
+    r"|,\s*(?=(?:would|could|can|shall|should|may|do|does|did|will|is|are|want|anything|any "
+    r"other|or would|or do)\b)"
     # "That one is out of stock, so I can refund it": the consequence is a clause of its own
     r"|,\s*(?=so (?:i|we) (?:can|could|will|would)\b(?!'t| not\b))"
 )
@@ -115,11 +181,29 @@ _BULLET_RX = re.compile(r"\s*(?:[-+>#\u2022]+|\d{1,3}[.)]|[a-z][.)](?=\s))\s*")
 
 class _Clause:
     __slots__ = (
-        "start", "end", "text", "qmark", "bullet", "colon", "lead", "opener_q", "wh", "cond",
-        "imp", "imp_strong", "slots", "actions", "marks", "sent", "ids", "toks",
+        "start",
+        "end",
+        "text",
+        "qmark",
+        "bullet",
+        "colon",
+        "lead",
+        "opener_q",
+        "wh",
+        "cond",
+        "imp",
+        "imp_strong",
+        "slots",
+        "actions",
+        "marks",
+        "sent",
+        "ids",
+        "toks",
     )
 
-    def __init__(self, start: int, end: int, text: str, qmark: bool, bullet: bool, sent: int) -> None:
+    def __init__(
+        self, start: int, end: int, text: str, qmark: bool, bullet: bool, sent: int
+    ) -> None:
         self.start = start
         self.end = end
         self.text = text
@@ -127,7 +211,9 @@ class _Clause:
         self.bullet = bullet
         self.sent = sent
         self.colon = text.rstrip().endswith(":")
-        self.slots: list[tuple[int, int, str, str]] = []  # (local start, local end, slot, matched text)
+        self.slots: list[
+            tuple[int, int, str, str]
+        ] = []  # (local start, local end, slot, matched text)
         self.actions: list[tuple[int, str, str]] = []  # (local start, action, matched text)
         self.marks: dict[str, list[tuple[int, str]]] = {}
 
@@ -168,11 +254,15 @@ def _is_delimiter(norm: str, run: str, a: int, b: int, n: int) -> bool:
         after = norm[b] if b < n else " "
         if before == " " and after == " ":
             return True  # "Sure - I can"
-        return first != "-" and not before.isdigit() and before != " " and not after.isdigit()  # "Sure\u2014I can"
+        return (
+            first != "-" and not before.isdigit() and before != " " and not after.isdigit()
+        )  # "Sure\u2014I can"
     return True  # emoji and symbols ("Done \u2705 Anything else?")
 
 
-def _add_sentence(norm: str, start: int, end: int, qmark: bool, line_start: bool, sent: int, out: list[_Clause]) -> None:
+def _add_sentence(
+    norm: str, start: int, end: int, qmark: bool, line_start: bool, sent: int, out: list[_Clause]
+) -> None:
     seg = norm[start:end]
     if not seg.strip():
         return
@@ -184,7 +274,14 @@ def _add_sentence(norm: str, start: int, end: int, qmark: bool, line_start: bool
             start += b.end()
             seg = norm[start:end]
     cuts = [0]
-    if "," in seg or " but " in seg or "however" in seg or "though" in seg or "whereas" in seg or "otherwise" in seg:
+    if (
+        "," in seg
+        or " but " in seg
+        or "however" in seg
+        or "though" in seg
+        or "whereas" in seg
+        or "otherwise" in seg
+    ):
         for m in _SUBCLAUSE_RX.finditer(seg):
             if m.end() > cuts[-1] and m.start() > 0:
                 cuts.append(m.end())
@@ -194,6 +291,8 @@ def _add_sentence(norm: str, start: int, end: int, qmark: bool, line_start: bool
         text = seg[a:b]
         if not text.strip():
             continue
-        out.append(_Clause(start + a, start + b, text, qmark and i == len(pieces) - 1, bullet and i == 0, sent))
-
-
+        out.append(
+            _Clause(
+                start + a, start + b, text, qmark and i == len(pieces) - 1, bullet and i == 0, sent
+            )
+        )

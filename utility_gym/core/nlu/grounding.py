@@ -37,7 +37,8 @@ _CUR_WORD_RX = re.compile(r"dollar|usd|buck|euro|eur|gbp|pound|quid")
 _ID_RX = re.compile(
     r"(?<![\w@/.-])#?(?P<id>[A-Za-z]{1,6}-?\d{3,20}[A-Za-z0-9]{0,10})(?![\w@]|-\w)"
     r"|(?<![\w@/.-])#(?P<hid>\d{3,20})(?!\w)"
-    r"|(?<![\w])(?:order|ticket|case|incident|request|reference|ref|confirmation|invoice|employee|asset)s?"
+    r"|(?<![\w])(?:order|ticket|case|incident|request|reference|ref|confirmation|invoice|employee|"
+    r"asset)s?"
     r"(?:\s{1,3}(?:number|no\.?|num|id|#))?(?:\s{0,3}[:#])?\s{0,3}(?P<kid>\d{3,20})(?![\w.,]\d|\w)",
     re.IGNORECASE,
 )
@@ -55,16 +56,19 @@ _AMOUNT_SUF_RX = re.compile(
     re.IGNORECASE,
 )
 _AMOUNT_EU_RX = re.compile(
-    r"(?<![\d.,])(?P<int>\d{1,3}(?:\.\d{3})+|\d{1,12}),(?P<frac>\d{1,2})\s?(?:\u20ac|eur|euros?)(?![A-Za-z])",
+    r"(?<![\d.,])(?P<int>\d{1,3}(?:\.\d{3})+|\d{1,12}),(?P<frac>\d{1,2})\s?(?:\u20ac|eur|"
+    r"euros?)(?![A-Za-z])",
     re.IGNORECASE,
 )
 _AMOUNT_EU_PRE_RX = re.compile(
-    r"(?:\u20ac|(?<![A-Za-z])eur)\s?(?P<int>\d{1,3}(?:\.\d{3})+|\d{1,12}),(?P<frac>\d{1,2})(?![\d,.]\d|\d)",
+    r"(?:\u20ac|(?<![A-Za-z])eur)\s?(?P<int>\d{1,3}(?:\.\d{3})+|\d{1,12}),(?P<frac>\d{1,2})(?![\d,"
+    r".]\d|\d)",
     re.IGNORECASE,
 )
 _LOCAL_RX = re.compile(r"[A-Za-z0-9._%+-]{1,64}$")
 _DOMAIN_RX = re.compile(
-    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9-])"
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,"
+    r"24}(?![A-Za-z0-9-])"
 )
 _MONTHS = {
     "jan": 1,
@@ -99,7 +103,8 @@ _DATE_DMY_RX = re.compile(
     re.IGNORECASE,
 )
 _PHONE_RX = re.compile(
-    r"(?<![\w+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]?\d{3}[\s.-]\d{4}(?!\d)|(?<![\w+])\+\d[\d\s.-]{7,16}\d(?!\d)"
+    r"(?<![\w+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]?\d{3}[\s.-]\d{4}(?!\d)|"
+    r"(?<![\w+])\+\d[\d\s.-]{7,16}\d(?!\d)"
 )
 _TIME_RX = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)")
 _LIST_MARK_RX = re.compile(r"(?m)^[ \t]*\d{1,3}[.)](?=\s)")

@@ -49,7 +49,10 @@ class Lexicon:
     def _dispatch(self) -> _Dispatch:
         """Markers + slots + actions in one token-keyed dispatcher (built on first use)."""
         if not self._dispatch_cache:
-            groups = [[entry] for entry in _MARKER_TABLE] + [list(self._slot_table), list(self._action_table)]
+            groups = [[entry] for entry in _MARKER_TABLE] + [
+                list(self._slot_table),
+                list(self._action_table),
+            ]
             self._dispatch_cache.append(_Dispatch(groups))
         return self._dispatch_cache[0]
 
@@ -124,7 +127,8 @@ _DEFAULT_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:which|what) (?:one )?of (?:your|the|these|those) (?:[a-z]+ )?orders",
         r"(?:which|what) orders?",
         r"confirmation (?:number|code|#)|reference (?:number|code|#)|(?:po|invoice) (?:number|#)",
-        r"orders? (?:you(?:'d| would)? (?:like|want|wish|need)|in question|that you(?:'d)? (?:like|want))",
+        r"orders? (?:you(?:'d| would)? (?:like|want|wish|need)|in question|that you(?:'d)? "
+        r"(?:like|want))",
         r"which order it is",
     ),
     "item": (
@@ -132,17 +136,23 @@ _DEFAULT_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:which|what) (?:[a-z]+ )?(?:items?|products?|articles?)",
         r"(?:items?|products?|articles?) (?:name|names|description|title|code|id)s?",
         r"name of the (?:item|product)|skus?",
-        r"(?:items?|products?) (?:you(?:'d| would| are|'re)? ?(?:like|want|wish|need|trying|hoping|planning|looking|having)|that you(?:'d)? (?:like|want|wish))",
+        r"(?:items?|products?) (?:you(?:'d| would| are|'re)? "
+        r"?(?:like|want|wish|need|trying|hoping|planning|looking|having)|that you(?:'d)? "
+        r"(?:like|want|wish))",
         r"what (?:did you|you) (?:order|ordered|buy|bought|purchase|purchased)",
-        r"what (?:would you like|do you want|are you (?:looking|hoping|trying|wanting)) to (?:return|exchange|buy|purchase|order|find|get|send back)",
+        r"what (?:would you like|do you want|are you (?:looking|hoping|trying|wanting)) to "
+        r"(?:return|exchange|buy|purchase|order|find|get|send back)",
         r"what (?:are|were) you (?:looking|shopping|searching) for",
     ),
     "email": (
-        r"(?<!an )(?<!by )(?<!via )(?<! check your )(?<!confirmation )emails?(?: address(?:es)?| addr| id)?",
+        r"(?<!an )(?<!by )(?<!via )(?<! check your )(?<!confirmation )emails?(?: address(?:es)?| "
+        r"addr| id)?",
     ),
     "zip": (r"zip(?: ?codes?)?|postal ?codes?|post ?codes?|postcodes?",),
     "phone": (
-        r"(?:last (?:4|four|few) digits of (?:your |the )?)?(?:phone|mobile|cell|telephone|contact|callback|call-?back|home|work)(?: phone)? (?:number|no|#)s?",
+        r"(?:last (?:4|four|few) digits of (?:your |the "
+        r")?)?(?:phone|mobile|cell|telephone|contact|callback|call-?back|home|work)(?: phone)? "
+        r"(?:number|no|#)s?",
         r"(?:best |good )?number (?:to|where|we|i) (?:can |could )?(?:reach|call|contact|text)",
         r"contact (?:details|info|information)",
     ),
@@ -151,16 +161,20 @@ _DEFAULT_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:(?:full|first|last|first and last|legal|customer|account holder's|cardholder) )?"
         r"(?<!user )(?<!product )(?<!item )(?<!file )(?<!host )(?<!brand )(?<!app )(?<!company )"
         r"(?<!domain )(?<!device )(?<!model )(?<!printer )(?<!computer )(?<!network )names?"
-        r"(?! of (?:the|your) (?:app|application|item|product|file|device|software|program|system|tool|laptop|computer|printer))",
+        r"(?! of (?:the|your) (?:app|application|item|product|file|device|software|program|system|"
+        r"tool|laptop|computer|printer))",
     ),
     "reason": (
-        r"why|reasons?|what (?:made|makes|prompted|led) you|what(?:'s| is) wrong with|(?:cause|motivation) (?:for|of)|how come",
+        r"why|reasons?|what (?:made|makes|prompted|led) you|what(?:'s| is) wrong "
+        r"with|(?:cause|motivation) (?:for|of)|how come",
     ),
     "address": (
-        r"(?:(?:shipping|delivery|mailing|billing|home|street|new|correct|full|postal|physical|current|updated) )*"
+        r"(?:(?:shipping|delivery|mailing|billing|home|street|new|correct|full|postal|physical|"
+        r"current|updated) )*"
         r"(?<!mail )(?<!ip )(?<!mac )(?<!web )address(?:es)?",
         r"where (?:should|shall|do|would|can|will) (?:we|i) (?:ship|send|deliver|mail)",
-        r"where (?:would|do) you (?:like|want) (?:it|them|this|that|the [a-z]+) (?:shipped|sent|delivered)",
+        r"where (?:would|do) you (?:like|want) (?:it|them|this|that|the [a-z]+) "
+        r"(?:shipped|sent|delivered)",
         r"where (?:should|shall) (?:it|they|the [a-z]+) (?:go|be (?:sent|shipped|delivered))",
     ),
     "quantity": (
@@ -169,25 +183,36 @@ _DEFAULT_SLOT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"how much of",
     ),
     "option": (
-        r"sizes?|colou?rs?|variants?|styles?|versions?|flavou?rs?|capacit(?:y|ies)|finish(?:es)?|editions?",
+        r"sizes?|colou?rs?|variants?|styles?|versions?|flavou?rs?|capacit(?:y|ies)|finish(?:es)?|"
+        r"editions?",
         r"(?:which|what) (?:one|option|configuration|edition)",
-        r"which (?:would you|do you) (?:like|prefer)|what would you prefer|which do you (?:want|need)",
+        r"which (?:would you|do you) (?:like|prefer)|what would you prefer|which do you "
+        r"(?:want|need)",
         r"preferred (?:option|choice)|options?(?! (?:is|are|would be|include))",
     ),
     "details": (
-        r"(?<!a few )(?<!couple of )(?<!couple more )(?<!following )(?<!this )(?<!these )(?:details?|information|info|context|description)(?! ?:)",
-        r"(?:send(?:ing)?|giv(?:e|ing)|shar(?:e|ing)|tell(?:ing)?|provid(?:e|ing)|describ(?:e|ing)|writ(?:e|ing)|need|have|get|let me know|know)(?: me| us)? (?:a few|a couple of|some|more|further) details(?! ?:)",
+        r"(?<!a few )(?<!couple of )(?<!couple more )(?<!following )(?<!this )(?<!these "
+        r")(?:details?|information|info|context|description)(?! ?:)",
+        r"(?:send(?:ing)?|giv(?:e|ing)|shar(?:e|ing)|tell(?:ing)?|provid(?:e|ing)|describ(?:e|"
+        r"ing)|writ(?:e|ing)|need|have|get|let me know|know)(?: me| us)? (?:a few|a couple of|"
+        r"some|more|further) details(?! ?:)",
         r"(?<![a-z] )(?:a few|some) details(?=[ .]*(?:\n|$))",
-        r"describe|explain|elaborate|walk me through|tell me (?:more|a (?:bit|little) more)|more about",
-        r"what (?:happened|exactly happened|went wrong|is going on|'s going on|is happening|'s happening)",
-        r"what(?:'s| is| was| seems to be| appears to be) (?:the )?(?:problem|issue|matter|trouble)",
+        r"describe|explain|elaborate|walk me through|tell me (?:more|a (?:bit|little) more)|more "
+        r"about",
+        r"what (?:happened|exactly happened|went wrong|is going on|'s going on|is happening|'s "
+        r"happening)",
+        r"what(?:'s| is| was| seems to be| appears to be) (?:the "
+        r")?(?:problem|issue|matter|trouble)",
         r"what (?:problem|issue|trouble)s?",
-        r"symptoms?|rephrase|clarify|say (?:that|it) again|what you mean|what do you mean|steps (?:to reproduce|that led)",
+        r"symptoms?|rephrase|clarify|say (?:that|it) again|what you mean|what do you mean|steps "
+        r"(?:to reproduce|that led)",
     ),
 }
 
 _DEFAULT_ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
-    "cancel": (r"cancel+(?:s|ed|ing|ation|ations)?|cancl[a-z]*|cancle[a-z]*|call off|void(?:ed|ing)?",),
+    "cancel": (
+        r"cancel+(?:s|ed|ing|ation|ations)?|cancl[a-z]*|cancle[a-z]*|call off|void(?:ed|ing)?",
+    ),
     "refund": (
         r"refund[a-z]*|reimburs[a-z]*|money back|charge ?backs?",
         r"credit(?:ed)? (?:back )?to your (?:card|account|original)",
@@ -195,15 +220,19 @@ _DEFAULT_ACTION_PATTERNS: dict[str, tuple[str, ...]] = {
     "lookup": (
         r"look(?:ed|ing|s)? (?:up|into)|looked (?:it |that )?up|lookup",
         r"check(?:ed|ing|s)? (?:on |the |your )?(?:order status|status|tracking)",
-        r"status|track(?:ed|ing|s)?(?: numbers?)?|(?:pull|pulled|pulling) up|locate[ds]?|search(?:ed|ing)? for",
+        r"status|track(?:ed|ing|s)?(?: numbers?)?|(?:pull|pulled|pulling) "
+        r"up|locate[ds]?|search(?:ed|ing)? for",
         r"where(?:'s| is) (?:my|your) (?:order|package|parcel)",
     ),
     "transfer": (
-        r"transfer[a-z]*|connect(?:ing)? you|put(?:ting)? you through|hand(?:ing)? you (?:over|off)|pass(?:ing)? you (?:on|over|along)",
+        r"transfer[a-z]*|connect(?:ing)? you|put(?:ting)? you through|hand(?:ing)? you "
+        r"(?:over|off)|pass(?:ing)? you (?:on|over|along)",
     ),
 }
 
-DEFAULT_LEXICON = Lexicon(_DEFAULT_SLOT_PATTERNS, _DEFAULT_ACTION_PATTERNS, id_slots=(("", "order_id"),), item_actions=frozenset({"cancel"}))
-
-
-
+DEFAULT_LEXICON = Lexicon(
+    _DEFAULT_SLOT_PATTERNS,
+    _DEFAULT_ACTION_PATTERNS,
+    id_slots=(("", "order_id"),),
+    item_actions=frozenset({"cancel"}),
+)

@@ -19,7 +19,6 @@ class Act:
     action: str | None = None  # for confirm/inform/offer/refuse: the action class, if named
 
 
-
 @dataclass(frozen=True)
 class Proposal:
     """A proposal awaiting the user's yes: the actions it names and the words that state it.
@@ -86,44 +85,73 @@ def _inherit_list_intros(clauses: list[_Clause], norm: str) -> None:
     checking = False
     last_item: _Clause | None = None
     for k, c in enumerate(clauses):
-        if inherit and (c.bullet or (last_item is not None and "\n" not in norm[last_item.end:c.start])):
+        if inherit and (
+            c.bullet or (last_item is not None and "\n" not in norm[last_item.end : c.start])
+        ):
             if c.bullet:
                 last_item = c
             value = c.text.split(":", 1)[-1]
-            concrete = _HAS_VALUE_RX.search(value) and not _EXAMPLE_RX.search(value)  # not "e.g. E12345"
+            concrete = _HAS_VALUE_RX.search(value) and not _EXAMPLE_RX.search(
+                value
+            )  # not "e.g. E12345"
             if _LABEL_VALUE_RX.match(c.text) and (inherit != "imp" or checking or concrete):
                 continue  # "Reason: ordered by mistake" states a value, it does not ask for one
-            if inherit == "imp" or (inherit == "list" and c.slots and not _HAS_VALUE_RX.search(c.text)):
+            if inherit == "imp" or (
+                inherit == "list" and c.slots and not _HAS_VALUE_RX.search(c.text)
+            ):
                 c.imp = True
                 c.imp_strong = True
             elif inherit == "offer":
                 c.marks.setdefault("offer", []).append((0, "(list)"))
             continue
         inherit, last_item = None, None
-        heading = c.bullet and _NEED_HEADING_RX.search(c.text) and k + 1 < len(clauses) and clauses[k + 1].bullet
-        if c.colon or heading or (c.qmark and (c.imp or c.opener_q)):  # "Could you send me the following?" then a list
+        heading = (
+            c.bullet
+            and _NEED_HEADING_RX.search(c.text)
+            and k + 1 < len(clauses)
+            and clauses[k + 1].bullet
+        )
+        if (
+            c.colon or heading or (c.qmark and (c.imp or c.opener_q))
+        ):  # "Could you send me the following?" then a list
             weak = c.marks.get("confirm_weak")
             checking = bool(_CHECK_INTRO_RX.search(c.text)) and not _ASK_INTRO_RX.search(c.text)
             if c.marks.get("offer"):
                 inherit = "offer"
-            elif heading or ((c.imp or c.opener_q or c.qmark) and (not weak or _ASK_CONFIRM_RX.search(c.text))):
+            elif heading or (
+                (c.imp or c.opener_q or c.qmark) and (not weak or _ASK_CONFIRM_RX.search(c.text))
+            ):
                 inherit = "imp"
             elif c.colon and not weak:
                 inherit = "list"
 
 
-_EXAMPLE_RX = re.compile(r"\b(?:e\.? ?g|for example|such as|format|like|starts? with|starting with|yyyy|mm)\b")
-_NEED_HEADING_RX = re.compile(r"\b(?:what (?:i|we)(?:'ll| will)? (?:need|require)|needed from you|(?:i|we)(?:'ll| will)? need|information (?:needed|required)|to get started)\b")
-_CHECK_INTRO_RX = re.compile(r"\b(?:check|review|look over|double-check|confirm|verify|summary|recap)\b")
-_ASK_INTRO_RX = re.compile(r"\b(?:provide|send|share|give|tell|need|require|reply with|let me know)\b")
+_EXAMPLE_RX = re.compile(
+    r"\b(?:e\.? ?g|for example|such as|format|like|starts? with|starting with|yyyy|mm)\b"
+)
+_NEED_HEADING_RX = re.compile(
+    r"\b(?:what (?:i|we)(?:'ll| will)? (?:need|require)|needed from you|(?:i|we)(?:'ll| will)? "
+    r"need|information (?:needed|required)|to get started)\b"
+)
+_CHECK_INTRO_RX = re.compile(
+    r"\b(?:check|review|look over|double-check|confirm|verify|summary|recap)\b"
+)
+_ASK_INTRO_RX = re.compile(
+    r"\b(?:provide|send|share|give|tell|need|require|reply with|let me know)\b"
+)
 
 
 # An action named after these is not what the turn proposes: "rather than returning it",
 # "instead of cancelling", "so you can reorder it with the new address".
-_NEGATED_ACTION_RX = re.compile(r"(?:rather than|instead of|not|than|without) (?:\w+ )?$|(?:so (?:that )?you can|you can then|for you to) .*$")
+_NEGATED_ACTION_RX = re.compile(
+    r"(?:rather than|instead of|not|than|without) (?:\w+ )?$|(?:so (?:that )?you can|you can "
+    r"then|for you to) .*$"
+)
 # "within the return window", "our cancellation policy": the action names a rule, not the plan
 _RULE_NOUN_RX = re.compile(r" (?:window|policy|policies|period|deadline|rules?|eligibility)\b")
-_DONE_ACTION_RX = re.compile(r"(?:'ve|have|has|had|was|were|been|already) (?:\w+ )?\w+ed\b|\b(?:i|we) \w+ed\b")
+_DONE_ACTION_RX = re.compile(
+    r"(?:'ve|have|has|had|was|were|been|already) (?:\w+ )?\w+ed\b|\b(?:i|we) \w+ed\b"
+)
 _SOCIAL_KINDS = frozenset(("greet", "thank", "apologize", "bye", "ask_more", "wait"))
 _WHICH_OF_RX = re.compile(
     r"\bwhich\b(?:(?! or ).)*\b(?:prefer|like|want|need|choose|pick|option|one|works?|suits?)\b"
@@ -145,7 +173,9 @@ def _frame(
     """The turn's structure on top of its acts: what it proposes (and in which words), and the
     alternatives of a choice question."""
     # a choice needs an "or" or a list, a proposal a go-ahead question: most turns have neither
-    maybe_choice = is_question and any(c.bullet or " or " in c.text or c.text.lstrip().startswith("or ") for c in clauses)
+    maybe_choice = is_question and any(
+        c.bullet or " or " in c.text or c.text.lstrip().startswith("or ") for c in clauses
+    )
     offer = _offer(clauses, acts, final, is_question)
     if not maybe_choice and not any(a.kind == "confirm" for _, _, a in acts):
         return Reading(final, grounding, is_question, offer=offer)
@@ -164,33 +194,66 @@ def _frame(
         # "Would you like the refund on your card, or as store credit?" asks for a pick: the
         # facts it names are the alternatives (a user who picks one has answered them).
         asked = {ci for ci, c in enumerate(clauses) if c.sent == choice_sent}
-        choice_slots = tuple(dict.fromkeys(a.slot for ci, _, a in acts if ci in asked and a.kind == "request" and a.slot))
+        choice_slots = tuple(
+            dict.fromkeys(
+                a.slot for ci, _, a in acts if ci in asked and a.kind == "request" and a.slot
+            )
+        )
         if not confirm_cis and "refuse" not in {a.kind for a in final}:
             # a choice between ways to do an action the turn states it can do, asking nothing
             # else, is a proposal of it ("I can return it. Refund to your card, or store credit?")
-            if any(c.actions for ci, c in enumerate(clauses) if ci not in asked) and not any(a.kind == "request" for a in final):
+            if any(c.actions for ci, c in enumerate(clauses) if ci not in asked) and not any(
+                a.kind == "request" for a in final
+            ):
                 confirm_cis = asked
-    if confirm_cis:  # "Please check these details: ..., shall I?" asks to check the proposal's details
+    if (
+        confirm_cis
+    ):  # "Please check these details: ..., shall I?" asks to check the proposal's details
         final = tuple(a for a in final if not (a.kind == "request" and a.slot == "details"))
-        kinds_of = {ci: ks - {"request"} if not any(a.kind == "request" and a.slot != "details" for cj, _, a in acts if cj == ci) else ks
-                    for ci, ks in kinds_of.items()}
+        kinds_of = {
+            ci: ks - {"request"}
+            if not any(a.kind == "request" and a.slot != "details" for cj, _, a in acts if cj == ci)
+            else ks
+            for ci, ks in kinds_of.items()
+        }
     proposal = None
     scope = _proposal_scope(clauses, kinds_of, inform_types) if confirm_cis else []
     if confirm_cis and (scope or not choices):
         named = [a.action for a in final if a.kind == "confirm" and a.action]
         # actions the turn says are already done ("I've opened ticket X") are context
-        named += [a for c in scope for p, a, t in c.actions
-                  if not _NEGATED_ACTION_RX.search(c.text, max(0, p - 60), p) and not _DONE_ACTION_RX.search(c.text, max(0, p - 24), p + len(t) + 1)
-                  and not _RULE_NOUN_RX.match(c.text, p + len(t))]
-        negated = {a for c in scope for p, a, _ in c.actions if _NEGATED_ACTION_RX.search(c.text, max(0, p - 60), p)}
+        named += [
+            a
+            for c in scope
+            for p, a, t in c.actions
+            if not _NEGATED_ACTION_RX.search(c.text, max(0, p - 60), p)
+            and not _DONE_ACTION_RX.search(c.text, max(0, p - 24), p + len(t) + 1)
+            and not _RULE_NOUN_RX.match(c.text, p + len(t))
+        ]
+        negated = {
+            a
+            for c in scope
+            for p, a, _ in c.actions
+            if _NEGATED_ACTION_RX.search(c.text, max(0, p - 60), p)
+        }
         named = [a for a in named if a not in negated]
-        context = [c.text.strip() for ci, c in enumerate(clauses) if c not in scope and not kinds_of.get(ci, set()) & {"refuse", "request"}]
-        proposal = Proposal(tuple(dict.fromkeys(named)), " | ".join(c.text.strip() for c in scope), " | ".join(context))
+        context = [
+            c.text.strip()
+            for ci, c in enumerate(clauses)
+            if c not in scope and not kinds_of.get(ci, set()) & {"refuse", "request"}
+        ]
+        proposal = Proposal(
+            tuple(dict.fromkeys(named)),
+            " | ".join(c.text.strip() for c in scope),
+            " | ".join(context),
+        )
     return Reading(final, grounding, is_question, proposal, choices, choice_slots, offer)
 
 
 def _offer(
-    clauses: list[_Clause], acts: list[tuple[int, int, Act]], final: tuple[Act, ...], is_question: bool,
+    clauses: list[_Clause],
+    acts: list[tuple[int, int, Act]],
+    final: tuple[Act, ...],
+    is_question: bool,
 ) -> Proposal | None:
     """An alternative the turn asks the user to take ("I can't replace it, but would you like me
     to book a repair instead?"): the offered actions, in the words of the clauses that offer
@@ -206,7 +269,9 @@ def _offer(
     return Proposal(tuple(dict.fromkeys(a for _, a in offered)), text, context)
 
 
-def _proposal_scope(clauses: list[_Clause], kinds_of: dict[int, set[str]], inform_types: dict[int, str]) -> list[_Clause]:
+def _proposal_scope(
+    clauses: list[_Clause], kinds_of: dict[int, set[str]], inform_types: dict[int, str]
+) -> list[_Clause]:
     """The clauses that state a proposal: from the first that names an action (or is a list
     item, or plans in the future tense) on, less refusals, requests and social formulas."""
     out: list[_Clause] = []
@@ -218,21 +283,37 @@ def _proposal_scope(clauses: list[_Clause], kinds_of: dict[int, set[str]], infor
         if ks and ks <= _SOCIAL_KINDS and not c.actions:
             continue
         if not started:
-            started = bool(c.actions) or c.bullet or c.colon or "confirm" in ks or inform_types.get(ci) == "future"
+            started = (
+                bool(c.actions)
+                or c.bullet
+                or c.colon
+                or "confirm" in ks
+                or inform_types.get(ci) == "future"
+            )
             if not started:
                 continue
         out.append(c)
     return out
 
 
-def _choices(clauses: list[_Clause], kinds_of: dict[int, set[str]]) -> tuple[tuple[str, ...], int | None]:
+def _choices(
+    clauses: list[_Clause], kinds_of: dict[int, set[str]]
+) -> tuple[tuple[str, ...], int | None]:
     """The alternatives of a choice question and the sentence that asks it: "X, or Y?" in one
     sentence, or the items of an offered list ("You have two options: 1. ... 2. ...")."""
     listed = [c for ci, c in enumerate(clauses) if c.bullet and "offer" in kinds_of.get(ci, ())]
     if len(listed) >= 2:
         return tuple(c.text.strip() for c in listed), None
-    which = next((c for c in clauses if not c.bullet and (c.qmark or "let me know" in c.text or "tell me" in c.text)
-                  and _WHICH_OF_RX.search(c.text)), None)
+    which = next(
+        (
+            c
+            for c in clauses
+            if not c.bullet
+            and (c.qmark or "let me know" in c.text or "tell me" in c.text)
+            and _WHICH_OF_RX.search(c.text)
+        ),
+        None,
+    )
     items = [c for c in clauses if c.bullet and not _LABEL_VALUE_RX.match(c.text)]
     if which is not None and len(items) >= 2:  # "Which would you prefer? 1. ... 2. ..."
         return tuple(c.text.strip() for c in items), which.sent
@@ -245,7 +326,9 @@ def _choices(clauses: list[_Clause], kinds_of: dict[int, set[str]]) -> tuple[tup
         text = " ".join(c.text.strip() for c in group)
         if " or " not in text or _NOT_A_CHOICE_RX.search(text):
             continue
-        text = text.rsplit(": ", 1)[-1]  # "which would you prefer for the refund: credit, or your card?"
+        text = text.rsplit(": ", 1)[
+            -1
+        ]  # "which would you prefer for the refund: credit, or your card?"
         parts = [p.strip(" ,?") for p in _OR_SPLIT_RX.split(text)]
         parts = [p for p in parts if p]
         if len(parts) >= 2:
