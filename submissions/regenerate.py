@@ -6,8 +6,8 @@
                                                           # boards
     .venv/bin/python submissions/regenerate.py --boards   # only rebuild docs/leaderboard.md and
                                                           # submissions/leaderboard.html
-    .venv/bin/python submissions/regenerate.py --check    # verify every submission; fail when a
-    board is stale
+    .venv/bin/python submissions/regenerate.py --check    # verify every submission; fail when
+                                                          # a board is stale
 
 Run it after any change to an env, a task generator, the simulated user or a baseline agent
 (tests/bench/test_bench__submissions.py fails until you do). Every submission is verified, with

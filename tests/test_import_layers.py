@@ -136,7 +136,9 @@ def wrong_way(imp: Import) -> str | None:
         "wrappers": {"core", "wrappers"},
         "agents": {"core", "wrappers", "agents", "envs"},
         "testing": {"core", "envs", "agents", "wrappers", "testing", "root"},
-        "bench": {"core", "envs", "agents", "wrappers", "testing", "bench", "root"},
+        # datasets made from runs (Minari, chat JSONL): on top of agents, below bench
+        "data": {"core", "envs", "agents", "wrappers", "data"},
+        "bench": {"core", "envs", "agents", "wrappers", "testing", "data", "bench", "root"},
     }[layer]
     if target not in allowed:
         return f"{layer} may import only {', '.join(sorted(allowed))}, not {target}"
