@@ -1234,6 +1234,10 @@ class TicketingHeuristicAgent:
                 body="Thanks for your ticket. Could you describe what exactly happens, with any error message you see, "  # noqa: E501
                 "who is affected, and whether you can still work?",
             )
+        return self._queue_resolve_or_route(t, seen)
+
+    def _queue_resolve_or_route(self, t: dict, seen: dict) -> Action:
+        """A ticket with a clear description: solve it from the KB, else route it."""
         symptom = _symptom(t["text"])
         if "search_kb" not in seen:
             seen["search_kb"] = None
@@ -1244,7 +1248,6 @@ class TicketingHeuristicAgent:
             seen["get_kb_article"] = None
             return tool_call("get_kb_article", article_id=best["id"])
         article = seen.get("get_kb_article")
-        words = _words(symptom)
         impact, urgency = impact_of(t["text"]), urgency_of(t["text"])
         t["state"] = "done"
         if article and _matches(symptom, article["title"], article["body"]):

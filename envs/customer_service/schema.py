@@ -19,6 +19,14 @@ ORDER_STATUSES = ("pending", "processing", "shipped", "delivered", "cancelled", 
 
 
 def create_tables(db: sqlite_utils.Database) -> None:
+    _create_customer_tables(db)
+    _create_order_tables(db)
+    _create_after_sale_tables(db)
+    _create_indexes(db)
+
+
+def _create_customer_tables(db: sqlite_utils.Database) -> None:
+    """Customers, the catalog of products and variants, and payment methods."""
     db["customers"].create(
         {
             "id": str,
@@ -48,6 +56,10 @@ def create_tables(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("customer_id", "customers", "id")],
     )
+
+
+def _create_order_tables(db: sqlite_utils.Database) -> None:
+    """Orders and their items."""
     db["orders"].create(
         {
             "id": str,
@@ -85,6 +97,10 @@ def create_tables(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("order_id", "orders", "id"), ("variant_id", "variants", "id")],
     )
+
+
+def _create_after_sale_tables(db: sqlite_utils.Database) -> None:
+    """Refunds, returns, compensations and transfers."""
     db["refunds"].create(
         {
             "id": str,
@@ -124,6 +140,10 @@ def create_tables(db: sqlite_utils.Database) -> None:
         {"id": str, "customer_id": str, "summary": str, "created_at": str},
         pk="id",
     )
+
+
+def _create_indexes(db: sqlite_utils.Database) -> None:
+    """The indexes the tools' look-ups use."""
     db["orders"].create_index(["customer_id"])
     db["order_items"].create_index(["order_id"])
     db["payment_methods"].create_index(["customer_id"])

@@ -655,7 +655,7 @@ def _unlinked_reports(h: _History, parent: dict, cat: str, short: str, said: str
 
 def _new_self_service(h: _History) -> None:
     """6. New self-service tickets: KB-solvable, routable, vague, password requests."""
-    rng, tk = h.rng, h.tk
+    rng = h.rng
     dept_name = {d[0]: d[1] for d in DEPARTMENTS}
     for i in range(max(10, h.n // 8)):
         e = rng.choice(h.staff)
@@ -666,74 +666,46 @@ def _new_self_service(h: _History) -> None:
         cue_u = _cue(rng, URGENCY_CUES, urgency, e, dept_name[e["department_id"]])
         cues = f"{cue_i[:1].upper()}{cue_i[1:]}, and {cue_u}."
         graded = {"impact": impact, "urgency": urgency, "cue_impact": cue_i, "cue_urgency": cue_u}
-        mode = i % 3
-        if mode == 0:
-            art = WALKTHROUGH_ARTICLES[i // 3 % len(WALKTHROUGH_ARTICLES)]
-            t = tk.add(
-                requester_id=e["id"],
-                channel="self-service",
-                short_description=art.symptom.split(",")[0][:60],
-                description=f"{art.symptom}. {cues}",
-                category="software",
-                impact=3,
-                urgency=3,
-                status="new",
-                opened_at=t_open,
-            )
-            h.truth.append(
-                (t, {"scenario": "kb", "category": art.category, **graded, "article_id": art.id})
-            )
-        elif mode == 1:
-            p = ROUTED_PROBLEMS[i // 3 % len(ROUTED_PROBLEMS)]
-            t = tk.add(
-                requester_id=e["id"],
-                channel="self-service",
-                short_description=p.short,
-                description=f"{p.detail[:1].upper()}{p.detail[1:]}. {cues}",
-                category="software",
-                impact=3,
-                urgency=3,
-                status="new",
-                opened_at=t_open,
-            )
-            h.truth.append(
-                (
-                    t,
-                    {
-                        "scenario": "route",
-                        "category": p.category,
-                        **graded,
-                        "assignment_group": GROUP_FOR_CATEGORY[p.category],
-                    },
-                )
-            )
-        else:
-            p = ROUTED_PROBLEMS[(i * 7 + 3) % len(ROUTED_PROBLEMS)]
-            vague = rng.choice(_VAGUE_REPORTS)
-            t = tk.add(
-                requester_id=e["id"],
-                channel="self-service",
-                short_description=vague[:40],
-                description=vague,
-                category="software",
-                impact=3,
-                urgency=3,
-                status="new",
-                opened_at=t_open,
-            )
-            # The vague text hides the problem: the detail is what the caller says when asked.
-            h.truth.append(
-                (
-                    t,
-                    {
-                        "scenario": "vague",
-                        "category": p.category,
-                        **graded,
-                        "assignment_group": GROUP_FOR_CATEGORY[p.category],
-                        "detail": f"{p.detail[:1].upper()}{p.detail[1:]}. {cues}",
-                    },
-                )
-            )
+        _self_service_ticket(h, i, e, t_open, cues, graded)
+
+
+def _self_service_ticket(
+    h: _History, i: int, e: dict, t_open: datetime, cues: str, graded: dict
+) -> None:
+    """The ``i``-th new self-service ticket: by turns KB-solvable, routable and vague."""
+    mode = i % 3
+    new = {"requester_id": e["id"], "channel": "self-service", "category": "software"}
+    new |= {"impact": 3, "urgency": 3, "status": "new", "opened_at": t_open}
+    if mode == 0:
+        art = WALKTHROUGH_ARTICLES[i // 3 % len(WALKTHROUGH_ARTICLES)]
+        t = h.tk.add(
+            short_description=art.symptom.split(",")[0][:60],
+            description=f"{art.symptom}. {cues}",
+            **new,
+        )
+        h.truth.append(
+            (t, {"scenario": "kb", "category": art.category, **graded, "article_id": art.id})
+        )
+    elif mode == 1:
+        p = ROUTED_PROBLEMS[i // 3 % len(ROUTED_PROBLEMS)]
+        t = h.tk.add(
+            short_description=p.short,
+            description=f"{p.detail[:1].upper()}{p.detail[1:]}. {cues}",
+            **new,
+        )
+        group = GROUP_FOR_CATEGORY[p.category]
+        h.truth.append(
+            (t, {"scenario": "route", "category": p.category, **graded, "assignment_group": group})
+        )
+    else:
+        p = ROUTED_PROBLEMS[(i * 7 + 3) % len(ROUTED_PROBLEMS)]
+        vague = h.rng.choice(_VAGUE_REPORTS)
+        t = h.tk.add(short_description=vague[:40], description=vague, **new)
+        # The vague text hides the problem: the detail is what the caller says when asked.
+        truth = {"scenario": "vague", "category": p.category, **graded}
+        truth |= {"assignment_group": GROUP_FOR_CATEGORY[p.category]}
+        truth |= {"detail": f"{p.detail[:1].upper()}{p.detail[1:]}. {cues}"}
+        h.truth.append((t, truth))
 
 
 _VAGUE_REPORTS = (

@@ -185,87 +185,86 @@ def _parse(html: str, url: str, status: int) -> Page:
     else:
         body = html
     body = _SKIP.sub("", body)
-    spans: list[tuple[int, int]] = []
-    forms: list[Form] = []
-    form_fields: list[list[tuple[str, str, int]]] = []
-    for fm in _FORM.finditer(body):
-        attrs = attributes(fm.group(1))
-        spans.append((fm.start(), fm.end()))
-        forms.append(
-            Form(attrs.get("action", url) or url, (attrs.get("method") or "get").upper(), ())
-        )
-        form_fields.append([])
-    elements: list[Element] = []
-
-    def form_of(pos: int) -> int:
-        for i, (a, b) in enumerate(spans):
-            if a <= pos < b:
-                return i
-        return -1
-
-    def hidden_input(pos: int, attrs: dict[str, str]) -> None:
-        f = form_of(pos)
-        if f >= 0 and attrs.get("name"):
-            form_fields[f].append((attrs["name"], attrs.get("value", ""), 0))
-
-    def number(m: re.Match[str]) -> str:
-        if m.group(1) is not None:  # <a> or <button>
-            tag = m.group(1).lower()
-            attrs = attributes(m.group(2))
-            inner = m.group(3)
-            # Hidden inputs inside a button never happen in our templates; inputs in forms are
-            # collected from the whole form below.
-            if tag == "a" and "href" not in attrs:
-                return inner
-            label = clean_text(inner)
-            eid = len(elements) + 1
-            if tag == "a":
-                elements.append(
-                    Element(
-                        eid,
-                        "link",
-                        label,
-                        href=attrs["href"],
-                        option=attrs.get("data-option", ""),
-                        key=attrs.get("data-key", ""),
-                    )
-                )
-            else:
-                f = form_of(m.start())
-                elements.append(
-                    Element(
-                        eid,
-                        "button",
-                        label,
-                        form=f,
-                        name=attrs.get("name", ""),
-                        value=attrs.get("value", ""),
-                    )
-                )
-            return f"[{eid}] " + htmllib.escape(label, quote=False)
-        attrs = attributes(m.group(4))
-        kind = attrs.get("type", "text").lower()
-        if kind == "hidden":
-            hidden_input(m.start(), attrs)
-            return ""
-        eid = len(elements) + 1
-        f = form_of(m.start())
-        value = attrs.get("value", "")
-        label = _WS_RUN.sub(" ", attrs.get("aria-label") or attrs.get("name", "") or "field").strip(
-            " "
-        )
-        elements.append(
-            Element(eid, "input", label, form=f, name=attrs.get("name", ""), value=value)
-        )
-        if f >= 0 and attrs.get("name"):
-            form_fields[f].append((attrs["name"], value, eid))
-        return f"[{eid}] " + htmllib.escape(f"{label}: {_WS_RUN.sub(' ', value)}", quote=False)
-
-    body = _INTERACTIVE.sub(number, body)
+    numbering = _Numbering(body, url)
+    body = _INTERACTIVE.sub(numbering.number, body)
     body = _WS_RUN.sub(" ", body)
     body = _BLOCK.sub("\n", body)
     body = htmllib.unescape(_TAG.sub("", body))
     lines = (line.strip(" ") for line in body.split("\n"))
     text = "\n".join(line for line in lines if line)
-    forms = [Form(f.action, f.method, tuple(fields)) for f, fields in zip(forms, form_fields)]
-    return Page(url, status, text, tuple(elements), tuple(forms))
+    forms = [
+        Form(f.action, f.method, tuple(fields))
+        for f, fields in zip(numbering.forms, numbering.form_fields)
+    ]
+    return Page(url, status, text, tuple(numbering.elements), tuple(forms))
+
+
+class _Numbering:
+    """Numbers a page's links, buttons and inputs as it is turned into text, and collects the
+    fields of each form (hidden inputs too)."""
+
+    def __init__(self, body: str, url: str) -> None:
+        self.spans: list[tuple[int, int]] = []
+        self.forms: list[Form] = []
+        self.form_fields: list[list[tuple[str, str, int]]] = []
+        self.elements: list[Element] = []
+        for fm in _FORM.finditer(body):
+            attrs = attributes(fm.group(1))
+            self.spans.append((fm.start(), fm.end()))
+            method = (attrs.get("method") or "get").upper()
+            self.forms.append(Form(attrs.get("action", url) or url, method, ()))
+            self.form_fields.append([])
+
+    def form_of(self, pos: int) -> int:
+        for i, (a, b) in enumerate(self.spans):
+            if a <= pos < b:
+                return i
+        return -1
+
+    def number(self, m: re.Match[str]) -> str:
+        if m.group(1) is not None:  # <a> or <button>
+            return self._link_or_button(m)
+        attrs = attributes(m.group(4))
+        kind = attrs.get("type", "text").lower()
+        f = self.form_of(m.start())
+        if kind == "hidden":
+            if f >= 0 and attrs.get("name"):
+                self.form_fields[f].append((attrs["name"], attrs.get("value", ""), 0))
+            return ""
+        eid = len(self.elements) + 1
+        value = attrs.get("value", "")
+        label = _WS_RUN.sub(" ", attrs.get("aria-label") or attrs.get("name", "") or "field")
+        label = label.strip(" ")
+        self.elements.append(
+            Element(eid, "input", label, form=f, name=attrs.get("name", ""), value=value)
+        )
+        if f >= 0 and attrs.get("name"):
+            self.form_fields[f].append((attrs["name"], value, eid))
+        return f"[{eid}] " + htmllib.escape(f"{label}: {_WS_RUN.sub(' ', value)}", quote=False)
+
+    def _link_or_button(self, m: re.Match[str]) -> str:
+        tag = m.group(1).lower()
+        attrs = attributes(m.group(2))
+        inner = m.group(3)
+        # Hidden inputs inside a button never happen in our templates; inputs in forms are
+        # collected from the whole form.
+        if tag == "a" and "href" not in attrs:
+            return inner
+        label = clean_text(inner)
+        eid = len(self.elements) + 1
+        if tag == "a":
+            element = Element(
+                eid,
+                "link",
+                label,
+                href=attrs["href"],
+                option=attrs.get("data-option", ""),
+                key=attrs.get("data-key", ""),
+            )
+        else:
+            name, value = attrs.get("name", ""), attrs.get("value", "")
+            element = Element(
+                eid, "button", label, form=self.form_of(m.start()), name=name, value=value
+            )
+        self.elements.append(element)
+        return f"[{eid}] " + htmllib.escape(label, quote=False)

@@ -266,7 +266,7 @@ def test_web_shop_world_event__lowers_the_quantity_limit_for_the_site_and_the_ta
 
 
 def test_streams__a_world_used_up_says_so() -> None:
-    from utility_gym.core.env import StreamExhausted
+    from utility_gym.core.stream_server import StreamExhausted
 
     # The small queue world has few new tickets; a long stream of queue shifts works them all off.
     env = gym.make("utility/TicketingQueue-v0", size="small", mode="stream", stream_length=30)

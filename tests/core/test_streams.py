@@ -11,8 +11,8 @@ import pytest
 
 import utility_gym  # noqa: F401
 from utility_gym.agents import OracleAgent
-from utility_gym.core.env import StreamExhausted
 from utility_gym.core.rollout import run_episode
+from utility_gym.core.stream_server import StreamExhausted
 
 ENV_ID = "utility/CustomerService-v1"
 

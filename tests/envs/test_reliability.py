@@ -7,7 +7,8 @@ import gymnasium as gym
 import pytest
 
 import utility_gym  # noqa: F401
-from utility_gym.core.env import MIN_MAX_LENGTH, TRUNCATION_NOTE
+from utility_gym.core.observation import TRUNCATION_NOTE
+from utility_gym.core.options import MIN_MAX_LENGTH
 from utility_gym.testing.reliability import (
     check_closed_env,
     check_info_shape,

@@ -161,6 +161,48 @@ def resolve_target(target: str) -> tuple[str, str | None]:
     )
 
 
+def _chosen_task(
+    env: Any,
+    env_id: str,
+    task_id: str | None,
+    seed: int,
+    split: str,
+    earlier: Any,
+    out: Path | None,
+) -> str:
+    """The task to play: the one named, or the one ``seed`` draws; not one already played."""
+    from utility_gym.core.tasks import parse_task_id
+
+    if task_id is None:
+        _, info = env.reset(seed=seed)
+        task_id = info["task_id"]
+    trouble = chosen_task_problem(env, split, [task_id], parse_task_id)
+    if trouble:
+        raise ValueError(trouble)
+    if earlier is not None and task_id in earlier[0]["envs"].get(env_id, {}).get("task_ids", []):
+        raise ValueError(f"{out} already holds a play of {task_id}; pick another task or --out")
+    return task_id
+
+
+def _print_verdict(result: Any, stdout: TextIO) -> None:
+    """How the episode ended, for the person who played it."""
+    if result.error:
+        print(
+            f"episode not finished ({result.error.split(': ', 1)[-1]}): counted as a failure",
+            file=stdout,
+        )
+        return
+    grade = result.grade
+    verdict = "success" if grade.get("success") else "failure"
+    print(
+        f"{verdict}: partial credit {grade.get('partial', 0.0):.2f}, ended by "
+        f"{grade.get('outcome')}",
+        file=stdout,
+    )
+    for reason in grade.get("reasons", []):
+        print(f"  - {reason}", file=stdout)
+
+
 def play(
     env_id: str,
     task_id: str | None,
@@ -183,7 +225,6 @@ def play(
     already played there).
     """
     from utility_gym.core.rollout import run_episode
-    from utility_gym.core.tasks import parse_task_id
 
     problem = name_problem(name)
     if problem:
@@ -196,16 +237,7 @@ def play(
     earlier = _earlier_run(out, name, split, base_seed) if out is not None else None
     env = gym.make(env_id, **kwargs)
     try:
-        if task_id is None:
-            _, info = env.reset(seed=seed)
-            task_id = info["task_id"]
-        trouble = chosen_task_problem(env, split, [task_id], parse_task_id)
-        if trouble:
-            raise ValueError(trouble)
-        if earlier is not None and task_id in earlier[0]["envs"].get(env_id, {}).get(
-            "task_ids", []
-        ):
-            raise ValueError(f"{out} already holds a play of {task_id}; pick another task or --out")
+        task_id = _chosen_task(env, env_id, task_id, seed, split, earlier, out)
         print(f"{env_id} — task {task_id} (seed {seed}). {HELP}", file=stdout)
         agent = HumanAgent(read, stdout)
         episode_seed_ = episode_seed(base_seed, env_id, task_id, 0)
@@ -236,21 +268,7 @@ def play(
         )
     finally:
         env.close()
-    if result.error:
-        print(
-            f"episode not finished ({result.error.split(': ', 1)[-1]}): counted as a failure",
-            file=stdout,
-        )
-    else:
-        grade = result.grade
-        verdict = "success" if grade.get("success") else "failure"
-        print(
-            f"{verdict}: partial credit {grade.get('partial', 0.0):.2f}, ended by "
-            f"{grade.get('outcome')}",
-            file=stdout,
-        )
-        for reason in grade.get("reasons", []):
-            print(f"  - {reason}", file=stdout)
+    _print_verdict(result, stdout)
     if out is not None:
         _write_play(
             out, earlier, plan, record, name, split, base_seed, command or ["utility-bench", "play"]

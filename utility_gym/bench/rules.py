@@ -94,7 +94,7 @@ def name_skeleton(name: str) -> str:
 
 def make_kwarg_problems(make_kwargs: Mapping[str, Any], split: str) -> list[str]:
     """Why these gym.make kwargs cannot be replayed by verify (sealed replay), or []."""
-    from utility_gym.core.env import REWARD_MODES
+    from utility_gym.core.options import REWARD_MODES
     from utility_gym.core.tasks import SPLITS
     from utility_gym.core.world import SIZES
 

@@ -14,7 +14,6 @@ docs/architecture.md walks through them.
 
 from __future__ import annotations
 
-import copy
 import random
 from collections.abc import Sequence
 from typing import Any
@@ -33,43 +32,23 @@ from utility_gym.core.dialogue import (
     render_events,
 )
 from utility_gym.core.domain import Domain
-from utility_gym.core.episode import Affirmed, CallRecord, Episode, Snapshot
+from utility_gym.core.episode import Affirmed, CallRecord, Episode
 from utility_gym.core.grading import CheckKind, Grade, checkpoints_for, grade
 from utility_gym.core.hooks import DomainHooks
 from utility_gym.core.nlu import Reading, understand
-from utility_gym.core.observation import TRUNCATION_NOTE, feedback, grade_info, observe
-from utility_gym.core.options import (
-    MIN_MAX_LENGTH,
-    REWARD_MODES,
-    EnvOptions,
-    checked_reset_options,
-    make_user,
-    registered_cap,
-)
+from utility_gym.core.observation import feedback, grade_info, observe
+from utility_gym.core.options import EnvOptions, checked_reset_options, make_user, registered_cap
 from utility_gym.core.progress import ProgressJudge
-from utility_gym.core.replay import Expected, OraclePlanError, Replayer
+from utility_gym.core.replay import Expected, Replayer
+from utility_gym.core.snapshots import Forking
 from utility_gym.core.spaces import UnicodeText
-from utility_gym.core.stream_server import StreamExhausted, StreamServer, StreamState
+from utility_gym.core.stream_server import StreamServer, StreamState
 from utility_gym.core.streams import WorldEvent, revised_policy
 from utility_gym.core.task_factory import TaskFactory, world_value_lexicon
 from utility_gym.core.tasks import Observed, Task
 from utility_gym.core.tools import Toolbox, ToolContext
 from utility_gym.core.users import Progress
-from utility_gym.core.vector import vector_env_factory
 from utility_gym.core.world import World, build_template, change_facts
-
-# Re-exported: where these lived before the env was split into rooms.
-__all__ = [
-    "MIN_MAX_LENGTH",
-    "REWARD_MODES",
-    "TRUNCATION_NOTE",
-    "Domain",
-    "OraclePlanError",
-    "Snapshot",
-    "StreamExhausted",
-    "UtilityEnv",
-    "vector_env_factory",
-]
 
 # An env built outside gym.make has no registered cap; an episode must still end.
 DEFAULT_STEP_CAP = 200
@@ -80,7 +59,7 @@ MILESTONES = frozenset({CheckKind.WRITE, CheckKind.TOLD, CheckKind.REFUSED, Chec
 _encode_arguments = json_encoder(sort_keys=True)
 
 
-class UtilityEnv(DomainHooks, gym.Env[str, str]):
+class UtilityEnv(DomainHooks, Forking, gym.Env[str, str]):
     """Base class; each domain subclasses it with ``domain = Domain(...)`` and its docstring."""
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
@@ -131,7 +110,6 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
             domain.name, self.world_seed, self.size, domain.builder, domain.tracked_tables
         )
         self.world = World(self.template, rollback_reset=domain.rollback_reset)
-        self.toolbox = Toolbox(domain.tools)
         self.values = world_value_lexicon(self.template, domain)
         self.user = make_user(options.user, options.user_options)
         use_words = getattr(self.user, "use_words", None)
@@ -139,16 +117,7 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
             use_words(domain.words, self.values)
         # An LLM-voiced user makes transcripts depend on the model, not only on the seeds.
         self.nondeterministic = options.user != "agenda"
-        self.tasks = TaskFactory(domain, self.template, self.toolbox)
-        self.replayer = Replayer(
-            self.template,
-            self.toolbox,
-            rollback_reset=domain.rollback_reset,
-            ignored_columns=domain.ignored_columns,
-            fast=domain.replay,
-        )
-        self.judge = ProgressJudge(domain, self.values)
-        self.streams = StreamServer(domain, self.world, self.tasks, self.replayer)
+        self._build_rooms()
         self.stream: StreamState | None = None
         self.task: Task | None = None
         self._episode: Episode | None = None
@@ -490,53 +459,9 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
                 "gym.make"
             )
 
-    # -- snapshots and pickling -----------------------------------------------------------------
-    def snapshot(self) -> Snapshot:
-        """Capture the world and the whole episode state; ``reset(options={"fork": snap})`` resumes
-        it."""
-        if self._episode is None:
-            raise gym.error.ResetNeeded("call reset() before snapshot()")
-        return Snapshot(
-            self.domain.name,
-            (self.domain.name, self.world_seed, self.size),
-            self.world.snapshot(),
-            _copy_episode(self._episode),
-            self.user.state(),
-            copy.deepcopy(self.np_random.bit_generator.state),
-            copy.deepcopy(self.stream),
-        )
-
-    def _restore(self, snap: Snapshot) -> tuple[str, dict[str, Any]]:
-        if not isinstance(snap, Snapshot):
-            raise TypeError(
-                "options['fork'] must be a Snapshot from env.unwrapped.snapshot(), got "
-                f"{type(snap).__name__}"
-            )
-        here = (self.domain.name, self.world_seed, self.size)
-        if snap.world_key != here:
-            raise ValueError(f"snapshot is of world {snap.world_key}, this env has {here}")
-        self.world.restore(snap.data)
-        ep = self._episode = _copy_episode(snap.episode)
-        self.task = ep.task
-        self.user.goal = ep.task.goal
-        self.user.load_state(snap.user)
-        self.np_random.bit_generator.state = copy.deepcopy(snap.np_random)
-        self.stream = copy.deepcopy(snap.stream)
-        self._ctx = ToolContext(self.world.conn, ep.tool_state, self.template.meta.get("now", ""))
-        self.on_restore()
-        info = self._info(ep.transcript, grade=ep.grade, forked=True)
-        return self._observe(ep.transcript[-1:]), info
-
-    def __getstate__(self) -> dict[str, Any]:
-        # The Toolbox holds @tool functions (not importable by name) and the ToolContext the live
-        # connection: drop both and rebuild them from the class's Domain and the unpickled World.
-        state = self.__dict__.copy()
-        for name in ("toolbox", "_ctx", "tasks", "replayer", "judge", "streams"):
-            state.pop(name, None)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
+    def _build_rooms(self) -> None:
+        """The toolbox and the rooms built on it (also after unpickling: @tool functions and
+        the live connection do not pickle)."""
         domain = self.domain
         self.toolbox = Toolbox(domain.tools)
         self.tasks = TaskFactory(domain, self.template, self.toolbox)
@@ -549,16 +474,6 @@ class UtilityEnv(DomainHooks, gym.Env[str, str]):
         )
         self.judge = ProgressJudge(domain, self.values)
         self.streams = StreamServer(domain, self.world, self.tasks, self.replayer)
-        if self._episode is not None:
-            self._ctx = ToolContext(
-                self.world.conn, self._episode.tool_state, self.template.meta.get("now", "")
-            )
-
-
-def _copy_episode(ep: Episode) -> Episode:
-    """A deep copy of ``ep`` that shares its immutable records: the task (a stream's task
-    depends on the world it was made in) and the expected changes."""
-    return copy.deepcopy(ep, {id(ep.task): ep.task, id(ep.expected): ep.expected})
 
 
 def _short_args(arguments: dict[str, Any]) -> str:

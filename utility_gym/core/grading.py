@@ -78,6 +78,19 @@ class EpisodeRecord:
     )  # refusals before the policy's prerequisites or without a reason
 
 
+class _Checks:
+    """Checkpoints as they are added, with the reason of each failed one."""
+
+    def __init__(self) -> None:
+        self.checks: list[Checkpoint] = []
+        self.reasons: list[str] = []
+
+    def add(self, kind: CheckKind, name: str, passed: bool, reason: str) -> None:
+        self.checks.append(Checkpoint(name, passed, kind))
+        if not passed:
+            self.reasons.append(reason)
+
+
 def checkpoints_for(
     task: Task,
     expected: frozenset[ChangeFact],
@@ -86,16 +99,22 @@ def checkpoints_for(
     ignored_columns: frozenset[tuple[str, str]] = frozenset(),
 ) -> tuple[list[Checkpoint], list[str]]:
     """Every checkpoint of the task and the reasons for each failed one."""
-    checks: list[Checkpoint] = []
-    reasons: list[str] = []
-
-    def add(kind: CheckKind, name: str, passed: bool, reason: str) -> None:
-        checks.append(Checkpoint(name, passed, kind))
-        if not passed:
-            reasons.append(reason)
-
+    out = _Checks()
     actual = frozenset(f for f in actual if (f[0], f[2]) not in ignored_columns)
     expected = frozenset(f for f in expected if (f[0], f[2]) not in ignored_columns)
+    _write_checks(out, expected, actual, record)
+    _conversation_checks(out, task, record)
+    return out.checks, out.reasons
+
+
+def _write_checks(
+    out: _Checks,
+    expected: frozenset[ChangeFact],
+    actual: frozenset[ChangeFact],
+    record: EpisodeRecord,
+) -> None:
+    """Every required write made, no other write, each confirmed."""
+    add = out.add
     for fact in sorted(expected, key=repr):
         add(
             CheckKind.WRITE,
@@ -127,6 +146,11 @@ def checkpoints_for(
             "wrote without the user's explicit confirmation: "
             + "; ".join(record.unconfirmed_writes[:5]),
         )
+
+
+def _conversation_checks(out: _Checks, task: Task, record: EpisodeRecord) -> None:
+    """Facts told after verification, refusals earned, ambiguous requests asked about."""
+    add = out.add
     if task.required_facts or record.unverified_disclosures:
         add(
             CheckKind.VERIFIED,
@@ -161,7 +185,6 @@ def checkpoints_for(
             f"did not ask the user which {' or '.join(options)} they meant (the request was "
             "ambiguous)",
         )
-    return checks, reasons
 
 
 def grade(

@@ -179,6 +179,16 @@ def _type_schema(tp: Any) -> tuple[dict[str, Any], Callable[[Any], str | None], 
             return None
 
         return {"type": "array", "items": item_schema}, check_list, False
+    scalar = _scalar_schema(tp, origin)
+    if scalar is not None:
+        return scalar
+    raise TypeError(f"unsupported type {tp!r} in a tool signature")
+
+
+def _scalar_schema(
+    tp: Any, origin: Any
+) -> tuple[dict[str, Any], Callable[[Any], str | None], bool] | None:
+    """Schema and validator of a scalar or dict type hint; None for any other."""
     if tp is bool:
         return (
             {"type": "boolean"},
@@ -226,7 +236,7 @@ def _type_schema(tp: Any) -> tuple[dict[str, Any], Callable[[Any], str | None], 
             lambda v: None if isinstance(v, dict) else f"must be an object, got {_show(v)}",
             False,
         )
-    raise TypeError(f"unsupported type {tp!r} in a tool signature")
+    return None
 
 
 def _json_type(py: type) -> str:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from utility_gym.core.nlu import Reading
-from utility_gym.core.nlu.reading import named_actions
 from utility_gym.core.nlu.structure import Proposal
 from utility_gym.core.tasks import Intent, UserGoal
 from utility_gym.core.user_choices import choice_words, pick_choice
-from utility_gym.core.values import Value, ValueLexicon, check_values, proposal_mentions
+from utility_gym.core.user_proposals import ProposalAnswers, strip_greeting
+from utility_gym.core.values import Value, ValueLexicon
 from utility_gym.core.voice import render_user
 from utility_gym.core.words import DomainWords
 
@@ -79,24 +78,7 @@ class UserSimulator(Protocol):
     def load_state(self, state: dict) -> None: ...
 
 
-# Asked about a value a proposal left out, by its kind.
-DETAIL_QUESTIONS = {
-    "order": "which order is that for",
-    "item": "which item exactly",
-    "option": "which option will I get",
-    "reason": "what reason will you put down",
-    "refund_to": "where will the refund go",
-    "address": "which address will it go to",
-    "amount": "how much will that be",
-    "app": "which application is that for",
-    "ticket": "which ticket is that",
-    "asset": "which device is that",
-    "product": "what product is it exactly",
-    "brand": "which brand is it",
-}
-
-
-class AgendaUser:
+class AgendaUser(ProposalAnswers):
     """Agenda-based customer: a goal, a stack of intents, a persona and its own seeded RNG.
 
     It answers every fact asked for (the ones it knows; "I don't know" or "no preference" for
@@ -182,12 +164,12 @@ class AgendaUser:
         if open_index != s["current"]:
             s["current"] = open_index
             return UserTurn(
-                self._say("thanks_next", request=_strip_greeting(intent.request)),
+                self._say("thanks_next", request=strip_greeting(intent.request)),
                 ("thanks", "inform_intent"),
             )
         # Read now: answering a proposal below may change the user's mind, and a repeated
         # request says what it asked for when this message came in.
-        request = _strip_greeting(self._request(intent, open_index))
+        request = strip_greeting(self._request(intent, open_index))
         reply = _Reply()
 
         # a refusal naming no action beside a proposal is about something else ("ADP is
@@ -370,140 +352,12 @@ class AgendaUser:
                 wants.append(Value(kind, t, required=False))
         return tuple(wants)
 
-    def _answer_proposal(
-        self,
-        intent: Intent,
-        reading: Reading,
-        index: int,
-        choice: str | None = None,
-    ) -> tuple[str, str, bool, Proposal | None]:
-        """(words, act, productive, the proposal agreed to); with ``choice``, the proposal
-        narrowed to that alternative of its choice question."""
-        s = self._s
-        proposal = reading.proposal
-        assert proposal is not None
-        if intent.change_mind and index not in s["mind_changed"] and choice is None:
-            s["mind_changed"].append(index)
-            return intent.change_mind, "deny_change", True, None
-        wants = self._wants(intent)
-        text = proposal.text
-        if choice is not None:
-            for other in reading.choices:
-                if other != choice:
-                    text = text.replace(other, " ")
-        mentions = proposal_mentions(self.values, text, proposal.context, wants)
-        open_proposal = s["open_proposal"]
-        if open_proposal is not None and set(
-            proposal.actions
-        ) <= self.words.auxiliary_actions | set(open_proposal[0]):
-            # "The refund goes to your card. Shall I go ahead?" after it asked about that detail:
-            # the go-ahead is for the proposal it asked about, with the agent's answer added.
-            actions, earlier, context = open_proposal
-            proposal = Proposal(
-                tuple(dict.fromkeys((*actions, *proposal.actions))),
-                f"{earlier} | {text}",
-                f"{context} | {proposal.context}".strip(" |"),
-            )
-            text = proposal.text
-            mentions = proposal_mentions(self.values, text, proposal.context, wants)
-        s["open_proposal"] = None
-        if proposal.bare and not mentions:
-            return self._say("ask_what"), "ask_what", False, None
-        if not self._action_fits(proposal, intent, text if choice is not None else None):
-            wanted = self.words.action_phrases.get(intent.action or "")
-            # the action it wants, the values of it it knows ("to 8171 Oak Street, ..."), and its
-            # request
-            heard = (
-                " ".join(
-                    (*self.goal.known.values(), *(i.request for i in self.goal.intents))
-                ).casefold()
-                if self.goal
-                else ""
-            )
-            known = [
-                v.spoken
-                for v in wants
-                if v.required and v.spoken.casefold() in heard and v.kind not in ("order", "ticket")
-            ]
-            details = f" ({', '.join(known)})" if known else ""
-            request = _strip_greeting(self._request(intent, index))
-            correction = f"{wanted}{details}: {request}" if wanted else request
-            return self._say("deny_correct", value=correction), "deny", False, None
-        check = check_values(mentions, wants, self.values)
-        if check.wrong:
-            wanted, said = check.wrong[0]
-            # name every value of that kind it wants ("size M, color yellow"), the one it misses
-            # first
-            same = [wanted, *(v for v in wants if v.kind == wanted.kind and v != wanted)]
-            correction = self._name_value(
-                dataclasses.replace(wanted, said=", ".join(v.spoken for v in same))
-            )
-            return (
-                self._say("deny_value", correction=correction, said=said.surface),
-                "deny",
-                False,
-                None,
-            )
-        must = [v for v in check.missing if v.kind in self.words.must_state]
-        if must:
-            return self._say("deny_correct", value=self._name_value(must[0])), "deny", False, None
-        if check.missing and self.goal is not None and self.goal.persona.fussy:
-            detail = DETAIL_QUESTIONS.get(
-                check.missing[0].kind, f"what about the {check.missing[0].kind.replace('_', ' ')}"
-            )
-            s["open_proposal"] = [list(proposal.actions), text, proposal.context]
-            return self._say("ask_detail", detail=detail), "ask_detail", True, None
-        return (
-            self._say("affirm"),
-            "affirm",
-            True,
-            Proposal(proposal.actions, text, proposal.context),
-        )
-
-    def _action_fits(self, proposal: Proposal, intent: Intent, narrowed: str | None = None) -> bool:
-        """Whether the proposal's actions include what the user wants (auxiliary actions such as a
-        refund with a return never conflict; a proposal naming no action is judged by its
-        values)."""
-        named = set(proposal.actions)
-        if narrowed is not None:
-            named = set(named_actions(narrowed, self.words.lexicon)) or named
-        if not intent.action or not named:
-            return True
-        if intent.action in named or named & self._same_actions(intent.action):
-            return True
-        if named - self.words.auxiliary_actions:
-            return False  # another primary action: a cancel for a return
-        # only auxiliary actions: "I'll refund the lamp" stands for a return, not an exchange
-        return (
-            bool(named & self.words.stands_for.get(intent.action, frozenset()))
-            or intent.outcome != "write"
-        )
-
     def _same_actions(self, action: str) -> set[str]:
         same = {action}
         for names in self.words.tool_actions.values():
             if action in names:
                 same.update(names)
         return same
-
-    def _name_value(self, value: Value) -> str:
-        """How the user names a value it wants; an id it was never told (the order the agent
-        found for it) it does not name, it only says that is not the one."""
-        if self.values.id_kind(value.value) is not None and self.goal is not None:
-            heard = " ".join(
-                (*self.goal.known.values(), *(i.request for i in self.goal.intents))
-            ).upper()
-            if value.value.upper() not in heard:
-                # "my laptop", without its id (nor the ids of the others it wants, never told it)
-                words = re.split(r"[\s,()]+", value.spoken)
-                what = " ".join(w for w in words if w and self.values.id_kind(w) is None)
-                return (
-                    f"I mean {what}"
-                    if what
-                    else f"that's not the right {value.kind.replace('_', ' ')}"
-                )
-        phrase = self.words.value_phrases.get(value.kind, "I want {value}")
-        return phrase.format(value=value.spoken)
 
     def _pick(self, choices: tuple[str, ...], intent: Intent) -> str | None:
         """The alternative that states what the user wants (by value, else by action)."""
@@ -560,12 +414,3 @@ class AgendaUser:
 
 # What a user offers instead of a fact they lack ("I don't know the order number, but ...").
 _ALTERNATIVES = {"order_id": "item"}
-_GREETING = re.compile(r"^(?:hi|hello|hey there|hey|good morning|good afternoon)[,!.]?\s+", re.I)
-
-
-def _strip_greeting(text: str) -> str:
-    return _lower_first(_GREETING.sub("", text)).rstrip(".!")
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[:2] != "I " and text[:2] != "I'" else text

@@ -148,7 +148,7 @@ def check_vector_envs(env_id: str, num_envs: int = 2, **kwargs: Any) -> None:
     modes; every sub-env's observation changes from one step to the next."""
     spec = gym.spec(env_id)
     assert spec.vector_entry_point is not None, (
-        f"{env_id}: register a vector_entry_point (see core.env.vector_env_factory); "
+        f"{env_id}: register a vector_entry_point (see core.vector.vector_env_factory); "
         "Gymnasium's default async path shares memory"
     )
     for mode in ("sync", "async", None):

@@ -285,28 +285,7 @@ class ShopApp:
         )
         if q and category:
             heading += f" in {CATEGORY_BY_NAME[category].label}"
-        departments: list[tuple[str, str]] = []
-        if not category:
-            names = list(result.categories) if q else [c.name for c in CATEGORIES]
-            departments = [(CATEGORY_BY_NAME[n].label, url(category=n)) for n in names]
-        active = []
-        if category:
-            active.append((CATEGORY_BY_NAME[category].label, url(category="")))
-        if query.min_price is not None or query.max_price is not None:
-            active.append(("price filter", url(min_price="", max_price="")))
-        if query.min_rating is not None:
-            active.append(("rating filter", url(min_rating="")))
-        prices = [
-            (
-                _band_label(lo, hi),
-                url(min_price=_fmt_num(lo) if lo else "", max_price=_fmt_num(hi) if hi else ""),
-            )
-            for lo, hi in PRICE_BANDS
-        ]
-        prices.append(("4 stars & up", url(min_rating="4")))
-        sorts = [
-            (SORT_LABELS[s], url(sort=s if s != "relevance" else "")) for s in SORTS if s != sort
-        ]
+        links = _search_links(query, category, q, result, url, sort)
         count_text = (
             f"{len(nums)}{'+' if result.more else ''} results" if len(nums) != 1 else "1 result"
         )
@@ -325,10 +304,7 @@ class ShopApp:
             relaxed=result.relaxed,
             prev_url=url(page=page_no - 1 if page_no > 2 else "") if page_no > 1 else "",
             next_url=url(page=page_no + 1) if page_no < pages else "",
-            active=active,
-            departments=departments,
-            prices=prices,
-            sorts=sorts,
+            **links,
         )
 
     def _result_row(self, key: str, p: Product) -> Markup:
@@ -722,3 +698,31 @@ def make_environ(
     if db is not None:
         environ[DB_KEY] = db
     return environ
+
+
+def _search_links(
+    query: SearchQuery, category: str, q: str, result: Any, url: Callable[..., str], sort: str
+) -> dict[str, Any]:
+    """The search page's links: departments to narrow to, filters to drop, price bands and
+    the other sort orders."""
+    departments: list[tuple[str, str]] = []
+    if not category:
+        names = list(result.categories) if q else [c.name for c in CATEGORIES]
+        departments = [(CATEGORY_BY_NAME[n].label, url(category=n)) for n in names]
+    active = []
+    if category:
+        active.append((CATEGORY_BY_NAME[category].label, url(category="")))
+    if query.min_price is not None or query.max_price is not None:
+        active.append(("price filter", url(min_price="", max_price="")))
+    if query.min_rating is not None:
+        active.append(("rating filter", url(min_rating="")))
+    prices = [
+        (
+            _band_label(lo, hi),
+            url(min_price=_fmt_num(lo) if lo else "", max_price=_fmt_num(hi) if hi else ""),
+        )
+        for lo, hi in PRICE_BANDS
+    ]
+    prices.append(("4 stars & up", url(min_rating="4")))
+    sorts = [(SORT_LABELS[s], url(sort=s if s != "relevance" else "")) for s in SORTS if s != sort]
+    return {"active": active, "departments": departments, "prices": prices, "sorts": sorts}

@@ -219,34 +219,43 @@ def _frame(
     proposal = None
     scope = _proposal_scope(clauses, kinds_of, inform_types) if confirm_cis else []
     if confirm_cis and (scope or not choices):
-        named = [a.action for a in final if a.kind == "confirm" and a.action]
-        # actions the turn says are already done ("I've opened ticket X") are context
-        named += [
-            a
-            for c in scope
-            for p, a, t in c.actions
-            if not _NEGATED_ACTION_RX.search(c.text, max(0, p - 60), p)
-            and not _DONE_ACTION_RX.search(c.text, max(0, p - 24), p + len(t) + 1)
-            and not _RULE_NOUN_RX.match(c.text, p + len(t))
-        ]
-        negated = {
-            a
-            for c in scope
-            for p, a, _ in c.actions
-            if _NEGATED_ACTION_RX.search(c.text, max(0, p - 60), p)
-        }
-        named = [a for a in named if a not in negated]
-        context = [
-            c.text.strip()
-            for ci, c in enumerate(clauses)
-            if c not in scope and not kinds_of.get(ci, set()) & {"refuse", "request"}
-        ]
-        proposal = Proposal(
-            tuple(dict.fromkeys(named)),
-            " | ".join(c.text.strip() for c in scope),
-            " | ".join(context),
-        )
+        proposal = _proposal(clauses, final, scope, kinds_of)
     return Reading(final, grounding, is_question, proposal, choices, choice_slots, offer)
+
+
+def _proposal(
+    clauses: list[_Clause],
+    final: tuple[Act, ...],
+    scope: list[_Clause],
+    kinds_of: dict[int, set[str]],
+) -> Proposal:
+    """The proposal the scope's clauses state: the actions named (less those negated, already
+    done or naming a rule), its words, and the rest of the turn as context."""
+    named = [a.action for a in final if a.kind == "confirm" and a.action]
+    # actions the turn says are already done ("I've opened ticket X") are context
+    named += [
+        a
+        for c in scope
+        for p, a, t in c.actions
+        if not _NEGATED_ACTION_RX.search(c.text, max(0, p - 60), p)
+        and not _DONE_ACTION_RX.search(c.text, max(0, p - 24), p + len(t) + 1)
+        and not _RULE_NOUN_RX.match(c.text, p + len(t))
+    ]
+    negated = {
+        a
+        for c in scope
+        for p, a, _ in c.actions
+        if _NEGATED_ACTION_RX.search(c.text, max(0, p - 60), p)
+    }
+    named = [a for a in named if a not in negated]
+    context = [
+        c.text.strip()
+        for ci, c in enumerate(clauses)
+        if c not in scope and not kinds_of.get(ci, set()) & {"refuse", "request"}
+    ]
+    return Proposal(
+        tuple(dict.fromkeys(named)), " | ".join(c.text.strip() for c in scope), " | ".join(context)
+    )
 
 
 def _offer(
