@@ -17,11 +17,10 @@ from utility_gym.core.domain import Domain
 from utility_gym.core.episode import Episode
 from utility_gym.core.grading import EpisodeRecord
 from utility_gym.core.nlu import Reading
+from utility_gym.core.replay import ChangeSet
 from utility_gym.core.tasks import Intent, _norm_text
 from utility_gym.core.users import Progress
 from utility_gym.core.values import ValueLexicon, check_values, proposal_mentions
-
-ChangeSet = frozenset
 
 
 class ProgressJudge:

@@ -154,10 +154,11 @@ class Replayer:
             else scratch_world(self.template, self.rollback_reset)
         )
         scratch.restore(base)
-        run = _Run(self, task, scratch, like, outputs)
-        run.skip_pure = changes_only and outputs is None
-        # Ids are tracked unless this is the pristine replay.
-        run.track = like is not None or base is not self.template.data
+        # Pure look-ups are skipped when only the changes are wanted; ids are tracked unless
+        # this is the pristine replay.
+        skip_pure = changes_only and outputs is None
+        track = like is not None or base is not self.template.data
+        run = _Run(self, task, scratch, like, outputs, skip_pure=skip_pure, track=track)
         try:
             marks: list[int] = []
             fast = self.fast if run.skip_pure and not run.track else None
@@ -194,6 +195,9 @@ class _Run:
         scratch: World,
         like: list[list[tuple[str, str]]] | None,
         outputs: list[str] | None,
+        *,
+        skip_pure: bool,
+        track: bool,
     ) -> None:
         self.replayer = replayer
         self.task = task
@@ -204,8 +208,8 @@ class _Run:
         self.start = scratch.change_seq()  # a stream's world already carries earlier episodes' log
         self.created: list[list[tuple[str, str]]] = []
         self.mapping: dict[str, str] = {}
-        self.skip_pure = False
-        self.track = False
+        self.skip_pure = skip_pure
+        self.track = track
 
     def intent(self, index: int) -> int:
         """Run the plan's calls for intent ``index``; the change-log mark where it started."""

@@ -137,14 +137,7 @@ class StreamServer:
             stream.new_events.append(
                 {"name": name, "description": event.description, "position": position}
             )
-        served = self._first_that_works(stream, entry, named is not None)
-        if served is not None:
-            return served
-        if named is not None:
-            raise NoTask(
-                f"task {task_id!r} cannot be made in this stream's world at position {position}"
-            )
-        raise AssertionError("unreachable")  # _first_that_works raises StreamExhausted
+        return self._first_that_works(stream, entry, task_id if named is not None else None)
 
     def _named(self, task_id: str | None) -> tuple[str, int] | None:
         if task_id is None:
@@ -156,11 +149,12 @@ class StreamServer:
         return template_name, task_seed
 
     def _first_that_works(
-        self, stream: StreamState, entry: dict[str, Any], named: bool
-    ) -> tuple[Task, Expected] | None:
+        self, stream: StreamState, entry: dict[str, Any], named: str | None
+    ) -> tuple[Task, Expected]:
         """Tasks are generated on the world as this stream has left it, so they stay valid. If
         earlier episodes used up what a template needs, the next seeds, then the stream's other
-        templates, are tried in a fixed order; the plan records what was served."""
+        templates, are tried in a fixed order; the plan records what was served. A ``named``
+        task id is tried alone (NoTask if it cannot be made here)."""
         live = self.world.snapshot()
         view = process_world(self.factory.template, "stream view")
         view.restore(live)
@@ -191,7 +185,10 @@ class StreamServer:
         finally:
             view.reset()
         if named:
-            return None
+            raise NoTask(
+                f"task {named!r} cannot be made in this stream's world at position "
+                f"{stream.position}"
+            )
         why = "; ".join(f"{n}: {r}" for n, r in reasons.items())
         raise StreamExhausted(
             f"no template of stream {stream.seed} can make a task at position {stream.position}: "
