@@ -19,13 +19,15 @@ STREAM_IDS = ("utility/CustomerService-v1", "utility/Ticketing-v1")
 
 
 def test_plan__follow_ups_come_after_their_anchor_and_one_event_falls_mid_stream() -> None:
+    counts = set()
     for seed in range(20):
         plan = build_plan("d", seed, 10, ["a", "b", "c"], [("f", "a")], ["e1", "e2"])
         assert plan == build_plan(
             "d", seed, 10, ["a", "b", "c"], [("f", "a")], ["e1", "e2"]
         )  # seeded
         follow_ups = [(i, p) for i, p in enumerate(plan) if "after" in p]
-        assert len(follow_ups) == 2
+        assert 1 <= len(follow_ups) <= 2
+        counts.add(len(follow_ups))
         for i, p in follow_ups:
             anchor = plan[p["after"]]
             assert (
@@ -34,9 +36,26 @@ def test_plan__follow_ups_come_after_their_anchor_and_one_event_falls_mid_stream
             assert i - p["after"] >= 2
         events = [i for i, p in enumerate(plan) if "events" in p]
         assert len(events) == 1 and 3 <= events[0] <= 6
+    assert counts == {1, 2}  # the number of follow-ups varies with the stream seed
     assert all(
         "events" not in p for p in build_plan("d", 0, 3, ["a"], [], ["e1"])
     )  # too short for an event
+
+
+def test_plan__regularity_hits_vary_in_number_kind_and_position_between_streams() -> None:
+    hits = []
+    for seed in range(30):
+        plan = build_plan("d", seed, 50, ["a", "b"], [("f", "a")], ["e"], ["r1", "r2", "r3"])
+        positions = tuple(i for i, p in enumerate(plan) if p["template"].startswith("r"))
+        assert all("after" not in plan[i] and "anchor_for" not in plan[i] for i in positions)
+        kinds = tuple(sorted(plan[i]["template"] for i in positions))
+        hits.append((len(positions), positions, kinds))
+    numbers = [n for n, _, _ in hits]
+    assert min(numbers) >= 3 and max(numbers) <= 25 and len(set(numbers)) >= 6
+    assert len({p for _, p, _ in hits}) == 30  # no two streams hit at the same positions
+    assert all({"r1", "r2", "r3"} <= set(k) for n, _, k in hits if n >= 12)
+    # Without regularities a plan is what it was: no position names one.
+    assert not any(p["template"].startswith("r") for p in build_plan("d", 1, 50, ["a"], []))
 
 
 @pytest.mark.parametrize("domain_id", STREAM_IDS)

@@ -21,6 +21,7 @@ NAMED_AGENTS: dict[str, str] = {
     "random": "utility_gym.agents.random_agent:RandomAgent",
     "oracle": "utility_gym.agents.oracle:OracleAgent",
     "memory": "utility_gym.agents.memory:MemoryHeuristicAgent",
+    "learner": "utility_gym.agents.lessons:LessonHeuristicAgent",
     "llm": "utility_gym.agents.llm:LLMAgent",
     "do-nothing": "utility_gym.agents.degenerate:DoNothingAgent",
     "refuse-everything": "utility_gym.agents.degenerate:RefuseEverythingAgent",
@@ -41,7 +42,7 @@ _FILE_PATH = re.compile(r"^(?P<file>[^:]+\.py):(?P<cls>[A-Za-z_]\w*)$")
 DETERMINISTIC_BASELINES = frozenset(
     {
         *HEURISTIC_AGENTS.values(),
-        *(NAMED_AGENTS[n] for n in NAMED_AGENTS if n not in ("llm", "memory")),
+        *(NAMED_AGENTS[n] for n in NAMED_AGENTS if n not in ("llm", "memory", "learner")),
     }
 )
 

@@ -36,6 +36,8 @@ class Domain:
     # Streams only: templates that follow up an earlier episode (``TaskTemplate.follows``), and
     # the world events a stream may schedule.
     follow_ups: tuple[TaskTemplate, ...] = ()
+    # Streams only: one template per kind of tacit regularity (``TaskTemplate.regularity``).
+    regularities: tuple[TaskTemplate, ...] = ()
     world_events: tuple[WorldEvent, ...] = ()
     # Reset worlds by rolling back the episode's transaction (see World); off for a domain
     # whose tools ATTACH a database, which SQLite cannot do inside a transaction.
@@ -51,11 +53,16 @@ class Domain:
         """The agent-turn reader's patterns for this domain."""
         return self.words.lexicon
 
+    @property
+    def stream_templates(self) -> tuple[TaskTemplate, ...]:
+        """The templates a stream plans at chosen positions: follow-ups and regularities."""
+        return self.follow_ups + self.regularities
+
     def template(self, name: str) -> TaskTemplate:
-        for t in self.templates + self.follow_ups:
+        for t in self.templates + self.stream_templates:
             if t.name == name:
                 return t
-        known = ", ".join(t.name for t in self.templates + self.follow_ups)
+        known = ", ".join(t.name for t in self.templates + self.stream_templates)
         raise KeyError(f"unknown template {name!r} for {self.name}; known: {known}")
 
     def event(self, name: str) -> WorldEvent:

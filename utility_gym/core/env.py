@@ -438,7 +438,7 @@ class UtilityEnv(DomainHooks, Forking, gym.Env[str, str]):
             "tools": self.toolbox.schemas,
             "policy": ep.policy or self.domain.policy,
             "grade": grade_info(grade) if grade is not None else self.pending_grade(),
-            "feedback": feedback(grade) if grade is not None else "",
+            "feedback": feedback(grade, ep.task.regularity) if grade is not None else "",
             "forked": forked,
         }
         if self.mode == "stream" and self.stream is not None:

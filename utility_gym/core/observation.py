@@ -7,6 +7,7 @@ from typing import Any
 
 from utility_gym.core.dialogue import Event, render_events
 from utility_gym.core.grading import Grade
+from utility_gym.core.tasks import Regularity
 
 TRUNCATION_NOTE = " ... [observation truncated]"
 
@@ -28,8 +29,13 @@ def grade_info(g: Grade) -> dict[str, Any]:
     return out
 
 
-def feedback(g: Grade) -> str:
-    """What a worker learns after the fact: the grade's reasons in plain words."""
+def feedback(g: Grade, regularity: Regularity | None = None) -> str:
+    """What a worker learns after the fact: the grade's reasons in plain words, and, after a
+    task that hit a tacit regularity, what a colleague tells them about it (its lesson)."""
     if g.success:
-        return "Success: every required change was made and every required fact was told."
-    return "Not successful: " + "; ".join(g.reasons) + "."
+        text = "Success: every required change was made and every required fact was told."
+    else:
+        text = "Not successful: " + "; ".join(g.reasons) + "."
+    if regularity is not None:
+        text += " A colleague adds: " + regularity.lesson
+    return text

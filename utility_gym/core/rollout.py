@@ -22,6 +22,7 @@ class EpisodeResult:
     steps: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
+    feedback: str = ""  # the last info's feedback: the grade's reasons (and a stream's lesson)
 
 
 def run_episode(
@@ -46,6 +47,7 @@ def run_episode(
     turns = tool_calls = 0
     steps: list[dict[str, Any]] = []
     grade: dict[str, Any] = {}
+    feedback = ""
     error: str | None = None
     stage = "env.reset"
     try:
@@ -78,6 +80,7 @@ def run_episode(
             if terminated or truncated:
                 break
         grade = info.get("grade", {})
+        feedback = str(info.get("feedback", ""))
     except Exception as exc:
         if not catch_errors:
             raise
@@ -95,6 +98,7 @@ def run_episode(
         steps=steps,
         seconds=time.perf_counter() - start,
         error=error,
+        feedback=feedback,
     )
 
 

@@ -99,6 +99,7 @@ class StreamServer:
             train,
             pairs,
             [e.name for e in self.domain.world_events],
+            [t.name for t in self.domain.regularities],
         )
 
     def start(self, stream_seed: int, length: int) -> StreamState:
@@ -158,12 +159,12 @@ class StreamServer:
         live = self.world.snapshot()
         view = process_world(self.factory.template, "stream view")
         view.restore(live)
-        follow_ups = {t.name for t in self.domain.follow_ups}
+        planned_only = {t.name for t in self.domain.stream_templates}
         template = entry["template"]
         others = [
             e["template"]
             for e in stream.plan
-            if e["template"] != template and e["template"] not in follow_ups
+            if e["template"] != template and e["template"] not in planned_only
         ]
         fallbacks = [template] if named else [template] + others
         reasons: dict[str, str] = {}

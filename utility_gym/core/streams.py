@@ -65,15 +65,20 @@ def build_plan(
     templates: Sequence[str],
     follow_ups: Sequence[tuple[str, str]] = (),
     events: Sequence[str] = (),
+    regularities: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """The positions of stream ``stream_seed``: ``{"template", "seed"}`` and, where they apply,
     ``"after"`` (a follow-up's anchor position), ``"anchor_for"`` (the follow-up template an
     anchor must allow) and ``"events"`` (world events at the start of that position).
 
-    Templates recur (a few problems come back); about one position in five is a follow-up of an
-    earlier one (``follow_ups`` lists (follow-up template, anchor template) pairs, served in
-    turn); one world
-    event falls in the middle third of a stream of four or more positions.
+    Templates recur (a few problems come back). Follow-ups of earlier positions (``follow_ups``
+    lists (follow-up template, anchor template) pairs, served in turn from a seeded first one)
+    number one in eight to one in four positions, as the stream seed draws. The remaining
+    positions hit a tacit regularity (``regularities`` names one template per kind) at a rate
+    the stream seed draws between 15 % and 35 %, each hit of a seeded kind; the instances recur
+    because each world has few of each kind. One world event falls in the middle third of a
+    stream of four or more positions. So the number, kinds and positions of follow-ups and
+    regularity hits vary from stream to stream.
     """
     rng = random.Random(f"{domain}/stream/{stream_seed}")
     names = list(templates)
@@ -82,10 +87,33 @@ def build_plan(
         {"template": rng.choice(recurring), "seed": rng.randrange(TEST_SEED_BASE)}
         for _ in range(length)
     ]
+    used = _plan_follow_ups(rng, plan, follow_ups)
+    if regularities:
+        rate = rng.uniform(0.15, 0.35)
+        for position in range(length):
+            if position not in used and rng.random() < rate:
+                plan[position] = {
+                    "template": rng.choice(list(regularities)),
+                    "seed": rng.randrange(TEST_SEED_BASE),
+                }
+    if events and length >= 4:
+        position = rng.randrange(max(1, length // 3), max(2, 2 * length // 3 + 1))
+        plan[position]["events"] = [events[rng.randrange(len(events))]]
+    return plan
+
+
+def _plan_follow_ups(
+    rng: random.Random, plan: list[dict[str, Any]], follow_ups: Sequence[tuple[str, str]]
+) -> set[int]:
+    """Place a seeded number of follow-ups and their anchors in ``plan``; the positions used."""
+    length = len(plan)
     used: set[int] = set()
+    if not follow_ups or length < 3:
+        return used
     kinds = list(follow_ups)
     rng.shuffle(kinds)  # every kind of follow-up in turn, from a seeded first one
-    for k in range(length // 5 if follow_ups else 0):
+    count = rng.randint(max(1, length // 8), max(1, length // 4))
+    for k in range(count):
         follow_up, anchor = kinds[k % len(kinds)]
         pairs = [
             (a, b)
@@ -103,10 +131,7 @@ def build_plan(
             "anchor_for": follow_up,
         }
         plan[b] = {"template": follow_up, "seed": rng.randrange(TEST_SEED_BASE), "after": a}
-    if events and length >= 4:
-        position = rng.randrange(max(1, length // 3), max(2, 2 * length // 3 + 1))
-        plan[position]["events"] = [events[rng.randrange(len(events))]]
-    return plan
+    return used
 
 
 def revised_policy(policy: str, revisions: Sequence[tuple[int, WorldEvent]]) -> str:

@@ -141,6 +141,7 @@ class TaskFactory:
             temptations=draft.temptations,
             summary=draft.summary,
             extras=draft.extras,
+            regularity=draft.regularity,
         )
 
     def goal_with_checks(
@@ -209,7 +210,7 @@ class TaskFactory:
             raise ValueError(
                 f"options['task_id'] {shown(task_id)} belongs to {parts[0]!r}, not {name!r}"
             )
-        names = [t.name for t in self.domain.templates + self.domain.follow_ups]
+        names = [t.name for t in self.domain.templates + self.domain.stream_templates]
         if parts[1] not in names:
             raise ValueError(
                 f"options['task_id'] {shown(task_id)} names no template of {name}; known: "

@@ -215,6 +215,23 @@ class UserGoal:
 
 
 @dataclass(frozen=True)
+class Regularity:
+    """A tacit regularity of the world that a stream task hits (docs/streams.md, "Tacit
+    regularities"): something an experienced worker knows and no document states, such as the
+    group that really handles printers at one site. Seeded per world, absent from the policy.
+
+    ``kind`` names the domain's regularity (one stream-only template each); ``key`` names the
+    instance, which recurs within a stream (the same site and category, the same customer);
+    ``lesson`` is what a colleague tells the worker after the episode, appended to its
+    ``feedback``.
+    """
+
+    kind: str
+    key: str
+    lesson: str
+
+
+@dataclass(frozen=True)
 class TaskDraft:
     """What a template returns; the environment turns it into a Task."""
 
@@ -226,6 +243,7 @@ class TaskDraft:
     extras: Mapping[str, Any] = field(
         default_factory=dict
     )  # domain data for the domain's own grading
+    regularity: Regularity | None = None  # the tacit regularity this task hits, if any
 
 
 @dataclass(frozen=True)
@@ -244,6 +262,7 @@ class Task:
     temptations: tuple[ToolCall, ...]
     summary: str
     extras: Mapping[str, Any] = field(default_factory=dict)  # e.g. WebShop's purchase targets
+    regularity: Regularity | None = None  # the tacit regularity it hits (stream templates)
 
     @property
     def tool_calls(self) -> tuple[ToolCall, ...]:
@@ -260,6 +279,8 @@ class TaskTemplate:
 
     A follow-up template (``follows`` names the template of the earlier episode it refers to) is
     served in streams only; its ``generate(db, rng, now, earlier)`` also gets that earlier Task.
+    A regularity template (``regularity`` names the kind of tacit regularity its tasks hit) is
+    planned only in streams, where the same instances recur; alone it is the isolated twin.
     """
 
     name: str
@@ -268,6 +289,7 @@ class TaskTemplate:
     heldout: bool = False
     tags: tuple[str, ...] = ()
     follows: str | None = None
+    regularity: str | None = None
     # How often the template is drawn relative to others: it takes ``weight`` slots of the
     # fixed test split's round-robin and of the train / heldout draw.
     weight: int = 1
