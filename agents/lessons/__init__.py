@@ -80,7 +80,7 @@ class LessonAgent:
 class LessonHeuristicAgent(LessonAgent):
     """``--agent learner``: LessonAgent around the env's own heuristic agent."""
 
-    def __init__(self, env: Any, **_: Any) -> None:
+    def __init__(self, env: Any) -> None:
         spec = getattr(env, "spec", None)
         domain = env_domain(spec.id) if spec is not None else env.unwrapped.domain.name
         super().__init__(build_heuristic(env, seed=0), rule_book(domain))

@@ -77,11 +77,13 @@ class _Ids:
 
 
 def _max_number(db: sqlite3.Connection, table: str, prefix: str) -> int:
+    # Ids are fixed-width (as the tools' _next_id relies on), so the last in primary-key order
+    # is the largest: an index seek, not a scan of the table.
     row = db.execute(
-        f"SELECT max(CAST(substr(id, {len(prefix) + 1}) AS INTEGER)) FROM {table} WHERE id LIKE ?",
-        (prefix + "%",),
+        f"SELECT id FROM {table} WHERE id > ? AND id < ? ORDER BY id DESC LIMIT 1",
+        (prefix, prefix + "~"),
     ).fetchone()
-    return int(row[0] or 0)
+    return int(row[0][len(prefix) :]) if row else 0
 
 
 def _persona(rng: random.Random) -> Persona:

@@ -158,3 +158,49 @@ def test_bench__stream_command_explains_a_bad_size(capsys: pytest.CaptureFixture
         == 2
     )
     assert "cannot make the env" in capsys.readouterr().err
+
+
+def _hit(stream, position, kind, key, persistent, isolated, steps=10):
+    return StreamEpisode(
+        stream,
+        position,
+        f"d/t/{position}",
+        "t",
+        persistent,
+        isolated,
+        (),
+        regularity=kind,
+        regularity_key=key,
+        persistent_steps=steps,
+        isolated_steps=12,
+    )
+
+
+def test_bench__per_kind_metrics_match_hand_computed_values() -> None:
+    episodes = [
+        # stream 0: routing@A fails first, then succeeds twice; one kb hit never learned
+        _hit(0, 0, "routing", "A", False, False, steps=14),
+        _hit(0, 1, "kb", "x", False, False),
+        _hit(0, 2, "routing", "A", True, False, steps=8),
+        _hit(0, 3, "routing", "A", True, False, steps=6),
+        # stream 1: routing@B first fails, then succeeds; routing@A first fails
+        _hit(1, 0, "routing", "B", False, False, steps=14),
+        _hit(1, 1, "routing", "B", True, False, steps=8),
+        _hit(1, 2, "routing", "A", False, False, steps=14),
+        StreamEpisode(1, 3, "d/f/3", "f", True, False, (), follows=0),
+        StreamEpisode(1, 4, "d/plain/4", "plain", True, True, ()),
+    ]
+    kinds = summarize_streams(episodes)["kinds"]
+    assert set(kinds) == {"routing", "kb", "follow-up/f"}  # a plain task is of no kind
+    routing = kinds["routing"]
+    assert routing["episodes"] == 6 and routing["instances"] == 3
+    # per-stream gains: stream 0 (0+1+1)/3, stream 1 (0+1+0)/3 -> mean 0.5
+    assert routing["familiarity_gain"] == pytest.approx(0.5)
+    curve = {p["encounters"]: p for p in routing["learning_curve"]}
+    assert curve[0]["episodes"] == 3 and curve[0]["persistent_success"] == 0.0
+    assert curve[1]["episodes"] == 2 and curve[1]["persistent_success"] == 1.0
+    assert curve[2]["episodes"] == 1 and curve[2]["persistent_steps"] == 6
+    assert curve[0]["persistent_steps"] == 14
+    assert routing["experience_to_competence"] == 1
+    assert kinds["kb"]["experience_to_competence"] is None
+    assert kinds["follow-up/f"]["familiarity_gain"] == 1.0

@@ -924,6 +924,7 @@ def cmd_stream(args: argparse.Namespace, argv: list[str]) -> int:
         run_stream_benchmark,
         write_stream_results,
     )
+    from utility_gym.bench.stream_kinds import plot_kind_curves
 
     if not args.env.startswith("utility/") or args.env not in gym.registry:
         raise UsageError(f"unknown env {args.env!r}; see `{PROG} list`")
@@ -970,6 +971,10 @@ def cmd_stream(args: argparse.Namespace, argv: list[str]) -> int:
             print(f"  learning curve: {args.out / 'learning_curve.png'}")
         else:
             print("  (no plot: install the `plot` extra for matplotlib)")
+        if summary["kinds"] and plot_kind_curves(
+            args.out / "learning_by_kind.png", summary["kinds"], f"{args.env} ({args.agent})"
+        ):
+            print(f"  learning by kind: {args.out / 'learning_by_kind.png'}")
     return 0
 
 

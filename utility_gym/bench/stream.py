@@ -18,6 +18,7 @@ import numpy as np
 
 from utility_gym.bench.agents import agent_path, build_agent
 from utility_gym.bench.metrics import bootstrap_mean_ci
+from utility_gym.bench.stream_kinds import format_kinds, kind_summaries
 from utility_gym.core.rollout import run_episode
 
 
@@ -33,6 +34,22 @@ class StreamEpisode:
     follows: int | None = None  # a follow-up: the position of the earlier episode it refers to
     anchor: bool = False  # a later follow-up refers to this episode
     world_events: tuple[str, ...] = ()  # every world event so far (the isolated twin has them too)
+    regularity: str = ""  # the kind of tacit regularity the task hits, or ""
+    regularity_key: str = ""  # which instance of it (recurs within a stream)
+    persistent_steps: int = 0
+    isolated_steps: int = 0
+
+    @property
+    def kind(self) -> str:
+        """The regularity kind, ``follow-up/<template>`` for a follow-up, or "" for neither."""
+        if self.regularity:
+            return self.regularity
+        return f"follow-up/{self.template}" if self.follows is not None else ""
+
+    @property
+    def instance(self) -> str:
+        """What recurs: the regularity's key; every follow-up of a kind counts as one instance."""
+        return self.regularity_key
 
 
 def _learn(agent: Any, result: Any) -> None:
@@ -73,10 +90,15 @@ def run_stream(
         persistent.append(result)
         unwrapped = stream_env.unwrapped
         entry = unwrapped.stream.plan[position]
+        regularity = unwrapped.task.regularity
         served.append(
             (
                 unwrapped.isolated_options(),
-                {**unwrapped.stream_info(), "anchor": "anchor_for" in entry},
+                {
+                    **unwrapped.stream_info(),
+                    "anchor": "anchor_for" in entry,
+                    "regularity": (regularity.kind, regularity.key) if regularity else ("", ""),
+                },
             )
         )
     stream_env.close()
@@ -105,6 +127,9 @@ def run_stream(
                 info["follows_position"],
                 info["anchor"],
                 tuple(info["world_events"]),
+                *info["regularity"],
+                result.turns,
+                twin.turns,
             )
         )
     isolated_env.close()
@@ -161,6 +186,8 @@ def summarize_streams(
         "follow_up_isolated_success": float(np.mean([e.isolated for e in follow_ups]))
         if follow_ups
         else None,
+        "regularity_hits": sum(bool(e.regularity) for e in episodes),
+        "kinds": kind_summaries(episodes),
     }
     if permutation_success:
         out["order_success_mean"] = float(np.mean(permutation_success))
@@ -286,6 +313,7 @@ def format_summary(env_id: str, agent: str, s: dict[str, Any]) -> str:
             f"{pct(s['follow_up_persistent_success'])} %, "
             f"isolated {pct(s['follow_up_isolated_success'])} %"
         )
+    lines += format_kinds(s.get("kinds", {}))
     if "order_success_mean" in s:
         lines.append(
             f"  order robustness        {pct(s['order_success_mean'])} % ± "

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from utility_gym.core.domain import Domain
+from utility_gym.core.live_memo import LiveMemo
 from utility_gym.core.replay import (
     Expected,
     OraclePlanError,
     Replayer,
-    process_world,
     scratch_world,
 )
 from utility_gym.core.streams import build_plan
@@ -29,6 +29,7 @@ from utility_gym.core.tasks import (
     NoTask,
     Observed,
     Task,
+    live_memo,
     parse_task_id,
     substitute_ids,
 )
@@ -86,6 +87,7 @@ class StreamServer:
         self._isolation_bases: dict[
             tuple[str, ...], bytes
         ] = {}  # world events applied -> world bytes
+        self.memo = LiveMemo(world)  # template queries on the live world, kept while valid
 
     def plan(self, stream_seed: int, length: int) -> list[dict[str, Any]]:
         """Each position's template and seed, follow-ups of earlier positions and world events
@@ -135,6 +137,7 @@ class StreamServer:
             event = self.domain.event(name)
             event.apply(self.world.conn)
             stream.applied.append((position, name))
+            self.memo.forget()  # the world's rules changed under every kept query
             stream.new_events.append(
                 {"name": name, "description": event.description, "position": position}
             )
@@ -157,8 +160,7 @@ class StreamServer:
         templates, are tried in a fixed order; the plan records what was served. A ``named``
         task id is tried alone (NoTask if it cannot be made here)."""
         live = self.world.snapshot()
-        view = process_world(self.factory.template, "stream view")
-        view.restore(live)
+        self.memo.catch_up()
         planned_only = {t.name for t in self.domain.stream_templates}
         template = entry["template"]
         others = [
@@ -168,23 +170,17 @@ class StreamServer:
         ]
         fallbacks = [template] if named else [template] + others
         reasons: dict[str, str] = {}
+        # Templates read the live world itself (read-only while they do): its page cache and
+        # prepared statements stay warm from position to position.
+        db = self.world.conn
+        db.execute("PRAGMA query_only = ON")
         try:
-            for name in dict.fromkeys(fallbacks):
-                for k in range(1 if named else 8):
-                    candidate = (
-                        entry["seed"] if k == 0 else (entry["seed"] + 104_729 * k) % TEST_SEED_BASE
-                    )
-                    try:
-                        task, expected = self._candidate(
-                            stream, entry, name, candidate, live, view.conn
-                        )
-                    except (NoTask, OraclePlanError) as e:
-                        reasons[name] = str(e)
-                        continue
-                    self._record(stream, entry, name, candidate, task)
-                    return task, expected
+            with live_memo(db, self.memo):
+                found = self._try_in_order(stream, entry, fallbacks, named, live, db, reasons)
         finally:
-            view.reset()
+            db.execute("PRAGMA query_only = OFF")
+        if found is not None:
+            return found
         if named:
             raise NoTask(
                 f"task {named!r} cannot be made in this stream's world at position "
@@ -198,6 +194,32 @@ class StreamServer:
             "shorter "
             "stream_length or a larger world size"
         )
+
+    def _try_in_order(
+        self,
+        stream: StreamState,
+        entry: dict[str, Any],
+        fallbacks: list[str],
+        named: str | None,
+        live: bytes,
+        db: sqlite3.Connection,
+        reasons: dict[str, str],
+    ) -> tuple[Task, Expected] | None:
+        """The first template and seed of ``fallbacks`` that makes a task here (None if none
+        does; ``reasons`` says why each failed)."""
+        for name in dict.fromkeys(fallbacks):
+            for k in range(1 if named else 8):
+                candidate = (
+                    entry["seed"] if k == 0 else (entry["seed"] + 104_729 * k) % TEST_SEED_BASE
+                )
+                try:
+                    task, expected = self._candidate(stream, entry, name, candidate, live, db)
+                except (NoTask, OraclePlanError) as e:
+                    reasons[name] = str(e)
+                    continue
+                self._record(stream, entry, name, candidate, task)
+                return task, expected
+        return None
 
     def _candidate(
         self,

@@ -7,7 +7,8 @@ import hashlib
 import json
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -297,6 +298,9 @@ class TaskTemplate:
 
 _MEMO: dict[tuple[int, Any], Any] = {}
 _REFERENCE_DBS: set[int] = set()
+# Databases a stream is generating on now -> its memo (``core.live_memo.LiveMemo``), whose
+# results stay valid while the tables they read are unchanged.
+_LIVE: dict[int, Any] = {}
 
 
 def register_reference(db: sqlite3.Connection) -> None:
@@ -304,12 +308,26 @@ def register_reference(db: sqlite3.Connection) -> None:
     _REFERENCE_DBS.add(id(db))
 
 
+@contextmanager
+def live_memo(db: sqlite3.Connection, memo_of_stream: Any) -> Iterator[None]:
+    """Within the block, ``memo`` on ``db`` (a stream's copy of its live world) goes through
+    ``memo_of_stream`` (a ``LiveMemo``)."""
+    _LIVE[id(db)] = memo_of_stream
+    try:
+        with memo_of_stream.reading(db):
+            yield
+    finally:
+        del _LIVE[id(db)]
+
+
 def memo(db: sqlite3.Connection, key: Any, compute: Callable[[], Any]) -> Any:
     """Cache ``compute()`` per reference database: task generation reads a pristine world that
     never changes within a process, so candidate lists need computing once, not per reset.
-    On any other database (a stream's live world) it just computes."""
+    On a stream's live world the stream's ``LiveMemo`` keeps them while the tables they read
+    are unchanged; on any other database it just computes."""
     if id(db) not in _REFERENCE_DBS:
-        return compute()
+        live = _LIVE.get(id(db))
+        return compute() if live is None else live.get(key, compute)
     k = (id(db), key)
     if k not in _MEMO:
         _MEMO[k] = compute()

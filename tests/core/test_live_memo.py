@@ -1,0 +1,53 @@
+"""A stream's live memo serves the same tasks as computing every template query afresh."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import pytest
+
+import utility_gym  # noqa: F401
+from utility_gym.agents import OracleAgent
+from utility_gym.core.live_memo import LiveMemo
+from utility_gym.core.rollout import run_episode
+
+
+def _served(env_id: str, positions: int) -> list[object]:
+    env = gym.make(env_id, size="small", stream_length=positions)
+    agent = OracleAgent(env)
+    out = []
+    for position in range(positions):
+        run_episode(env, agent, seed=3 if position == 0 else None)
+        u = env.unwrapped
+        out.append((u.task, u.stream.twin))
+    memo = env.unwrapped.streams.memo
+    env.close()
+    return [out, memo.hits]
+
+
+@pytest.mark.parametrize(
+    "stream_id", ["utility/CustomerServiceStream-v1", "utility/TicketingStream-v1"]
+)
+def test_live_memo__serves_exactly_the_tasks_of_fresh_queries(stream_id, monkeypatch) -> None:
+    cached, hits = _served(stream_id, 24)
+    assert hits > 0  # the memo was used: unchanged tables kept their results
+    monkeypatch.setattr(LiveMemo, "get", lambda self, key, compute: compute())
+    fresh, _ = _served(stream_id, 24)
+    assert cached == fresh
+
+
+def test_live_memo__forgets_on_restore_and_tracks_changed_tables() -> None:
+    env = gym.make("utility/CustomerServiceStream-v1", size="small", stream_length=5)
+    env.reset(seed=1)
+    u = env.unwrapped
+    memo = u.streams.memo
+    memo.catch_up()
+    assert memo.entries  # the first position's queries were kept
+    before = dict(memo.versions)
+    u.world.conn.execute("UPDATE orders SET status = status WHERE rowid = 1")
+    memo.catch_up()
+    assert memo.versions.get("orders", 0) == before.get("orders", 0) + 1
+    assert memo.versions.get("products", 0) == before.get("products", 0)
+    u.world.reset()
+    memo.catch_up()
+    assert not memo.entries and not memo.versions
+    env.close()

@@ -1,0 +1,117 @@
+"""Query results kept across the positions of a stream while the tables they read are unchanged.
+
+Task templates cache what they read through ``tasks.memo``; on the pristine world those results
+never change. A stream generates its tasks on its live world instead, which earlier episodes
+change, but only in a few tables: a customer-service episode writes orders, never products. A
+``LiveMemo`` keeps each result with the versions of the tables its queries read (seen with
+SQLite's trace callback, nested computations included) and uses it again while none of those
+tables has changed. The versions move with the world's change log (every table a tool writes is
+tracked, see ``world.install_change_capture``); a restore of the world (a new stream, a fork) or
+a world event clears everything.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from utility_gym.core.world import CHANGES_TABLE, World
+
+
+@dataclass(frozen=True)
+class _Entry:
+    value: Any
+    stamp: tuple[tuple[str, int], ...]  # (table, version) of every table its queries read
+
+
+class LiveMemo:
+    """The memo of one stream server's live world (see the module docstring)."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.entries: dict[Any, _Entry] = {}
+        self.versions: dict[str, int] = {}
+        self._generation = -1
+        self._seq = 0
+        self._reading: list[set[str]] = []
+        self._rx, self._expands = self._table_words(world.conn)
+        self.hits = self.misses = 0
+
+    @staticmethod
+    def _table_words(
+        conn: sqlite3.Connection,
+    ) -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
+        """A regex of the world's table and view names, and each view's underlying tables."""
+        rows = conn.execute(
+            "SELECT name, type, coalesce(sql, '') FROM sqlite_master "
+            "WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+        names = sorted((str(r[0]) for r in rows), key=len, reverse=True)
+        rx = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
+        tables = {str(r[0]) for r in rows if r[1] == "table"}
+        expands = {
+            str(r[0]): tuple(t for t in rx.findall(str(r[2])) if t in tables)
+            for r in rows
+            if r[1] == "view"
+        }
+        return rx, expands
+
+    def catch_up(self) -> None:
+        """Bring the table versions up to the live world: what its log shows changed since the
+        last call; everything forgotten if the world was restored since."""
+        world = self.world
+        if world.generation != self._generation:
+            self.forget()
+            self._generation = world.generation
+            self._seq = world.change_seq()
+            return
+        rows = world.conn.execute(
+            f"SELECT DISTINCT tbl FROM {CHANGES_TABLE} WHERE seq > ?", (self._seq,)
+        ).fetchall()
+        for (table,) in rows:
+            self.versions[table] = self.versions.get(table, 0) + 1
+        self._seq = world.change_seq()
+
+    def forget(self) -> None:
+        self.entries.clear()
+        self.versions.clear()
+
+    @contextmanager
+    def reading(self, db: sqlite3.Connection) -> Iterator[None]:
+        """While generating on ``db`` (a copy of the live world), watch the SQL it runs."""
+        db.set_trace_callback(self._trace)
+        try:
+            yield
+        finally:
+            db.set_trace_callback(None)
+            self._reading.clear()
+
+    def _trace(self, sql: str) -> None:
+        if self._reading:
+            self._reading[-1].update(self._rx.findall(sql))
+
+    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
+        entry = self.entries.get(key)
+        versions = self.versions
+        if entry is not None and all(versions.get(t, 0) == v for t, v in entry.stamp):
+            self.hits += 1
+            if self._reading:
+                self._reading[-1].update(t for t, _ in entry.stamp)
+            return entry.value
+        self.misses += 1
+        self._reading.append(set())
+        try:
+            value = compute()
+        finally:
+            read = self._reading.pop()
+        tables = set()
+        for name in read:
+            tables.update(self._expands.get(name, (name,)))
+        if self._reading:
+            self._reading[-1].update(tables)
+        self.entries[key] = _Entry(value, tuple((t, versions.get(t, 0)) for t in sorted(tables)))
+        return value
