@@ -115,15 +115,20 @@ def _plan_follow_ups(
     count = rng.randint(max(1, length // 8), max(1, length // 4))
     for k in range(count):
         follow_up, anchor = kinds[k % len(kinds)]
-        pairs = [
-            (a, b)
-            for a in range(length)
-            for b in range(a + 2, length)
-            if a not in used and b not in used
+        # The follow-up's position is drawn uniformly over the positions that can have an
+        # anchor two or more before them, then the anchor among those: follow-ups spread over
+        # the stream instead of crowding its end (which would make success fall with position
+        # for any agent that fails them).
+        ends = [
+            b
+            for b in range(2, length)
+            if b not in used and any(a not in used for a in range(b - 1))
         ]
-        if not pairs:
+        if not ends:
             break
-        a, b = pairs[rng.randrange(len(pairs))]
+        b = ends[rng.randrange(len(ends))]
+        starts = [a for a in range(b - 1) if a not in used]
+        a = starts[rng.randrange(len(starts))]
         used.update((a, b))
         plan[a] = {
             "template": anchor,
