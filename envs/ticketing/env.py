@@ -10,6 +10,7 @@ from utility_gym.core.vector import vector_env_factory
 from utility_gym.envs.ticketing.generator import build_world
 from utility_gym.envs.ticketing.lexicon import WORDS
 from utility_gym.envs.ticketing.schema import IGNORED_COLUMNS, TRACKED_TABLES
+from utility_gym.envs.ticketing.tacit import REGULARITIES
 from utility_gym.envs.ticketing.tasks import (
     FOLLOW_UPS,
     GENERATOR_VERSION,
@@ -34,6 +35,7 @@ DOMAIN = Domain(
     # Short descriptions, notes and summaries are the agent's own words: graded by presence.
     ignored_columns=IGNORED_COLUMNS,
     follow_ups=FOLLOW_UPS,
+    regularities=REGULARITIES,
     world_events=WORLD_EVENTS,
 )
 
