@@ -39,9 +39,9 @@ class TicketingBook(RuleBook):
 
     def read_lessons(self, feedback: str, seen: Seen) -> Iterable[Lesson]:
         for m in _ROUTE.finditer(feedback):
-            yield Lesson("site_routing", f"{m['label'].lower()}{SEP}{m['site']}", m["group"])
+            yield Lesson("site_routing", f"{m['label']}{SEP}{m['site']}", m["group"])
         for m in _FIX.finditer(feedback):
-            yield Lesson("kb_real_fix", m["cue"].lower(), m["kb"])
+            yield Lesson("kb_real_fix", m["cue"], m["kb"])
         for m in _NICK.finditer(feedback):
             yield Lesson("app_nickname", m["nick"], m["app"].strip())
 
@@ -67,7 +67,11 @@ class TicketingBook(RuleBook):
                 return {**action, "arguments": {**args, "group": group}}
         if name == "get_kb_article":
             article = next(
-                (kb for (k, cue), kb in self.table.items() if k == "kb_real_fix" and cue in said),
+                (
+                    kb
+                    for (k, cue), kb in self.table.items()
+                    if k == "kb_real_fix" and cue.lower() in said
+                ),
                 None,
             )
             if article is not None and args.get("article_id") != article:
@@ -87,7 +91,7 @@ class TicketingBook(RuleBook):
                 continue
             label, _, site = key.partition(SEP)
             at_site = site.lower() in sites or re.search(rf"\b{re.escape(site.lower())}\b", said)
-            if label in said and at_site:
+            if label.lower() in said and at_site:
                 return group
         return None
 

@@ -207,12 +207,16 @@ def _world_seed(db: sqlite3.Connection) -> int:
 
 
 def _rules(seed: int) -> TacitRules:
-    rng = random.Random(seed)
-    problems = rng.sample(SITE_PROBLEMS, RULES_PER_KIND)
-    routes = tuple(SiteRoute(p, rng.choice(SITES)) for p in problems)
-    errors = tuple(rng.sample(KB_ERRORS, RULES_PER_KIND))
-    apps = rng.sample(NICKNAMED_APPS, RULES_PER_KIND)
-    names = rng.sample(NICKNAMES, RULES_PER_KIND)
+    def rng(kind: str) -> random.Random:  # one stream per kind: each kind varies on its own
+        return random.Random(f"{seed}/{kind}")
+
+    routing = rng("site_routing")
+    problems = routing.sample(SITE_PROBLEMS, RULES_PER_KIND)
+    routes = tuple(SiteRoute(p, routing.choice(SITES)) for p in problems)
+    errors = tuple(rng("kb_real_fix").sample(KB_ERRORS, RULES_PER_KIND))
+    naming = rng("app_nickname")
+    apps = naming.sample(NICKNAMED_APPS, RULES_PER_KIND)
+    names = naming.sample(NICKNAMES, RULES_PER_KIND)
     nicknames = tuple(Nickname(n, a) for n, a in zip(names, apps, strict=True))
     return TacitRules(routes, errors, nicknames)
 
