@@ -51,7 +51,7 @@ class TicketingBook(RuleBook):
         for (kind, nick), app in sorted(self.table.items()):
             if kind != "app_nickname" or app.lower() in latest.lower():
                 continue
-            if re.search(rf"\b{re.escape(nick)}\b", latest, re.IGNORECASE):
+            if re.search(rf"\b{re.escape(nick)}\b", latest):  # a name, as written
                 return f"By {nick} I mean {app}."
         return None
 

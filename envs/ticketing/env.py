@@ -137,7 +137,11 @@ class TicketingEnv(UtilityEnv):
     a colleague of an earlier caller has the same device problem
     (``colleague_same_problem``), a teammate duplicates a ticket opened earlier in the stream
     (``duplicate_of_stream_ticket``), and the reopen window may shrink to 7 days
-    (``reopen_window_7_days``).
+    (``reopen_window_7_days``). Streams also hit the desk's tacit regularities (``tacit.py``,
+    docs/streams.md), which no document states and each world seeds anew: a problem one site
+    routes to another group (``site_routing``), an error that another article than the one its
+    title matches fixes (``kb_real_fix``), and an application callers know only by its in-house
+    nickname (``app_nickname``); the end-of-episode ``feedback`` carries a colleague's lesson.
 
     ## Version History
     * v0: initial release (generator version 1).

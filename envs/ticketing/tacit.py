@@ -167,7 +167,8 @@ KB_ERRORS: tuple[KbError, ...] = (
 
 # Slack and Zoom are everyone's from day one: nobody asks for them.
 NICKNAMED_APPS = tuple(a for a in STANDARD_APPS if a not in ("slack", "zoom"))
-NICKNAMES = ("Atlas", "Beacon", "Compass", "Harbor", "Orbit", "Quill", "Relay", "Summit")
+# In-house names no caller uses for anything else (no word of the domain's other tasks).
+NICKNAMES = ("Atlas", "Beacon", "Compass", "Harbor", "Orbit", "Quill", "Polaris", "Summit")
 
 
 # -- the rules of one world -----------------------------------------------------------------------

@@ -81,6 +81,17 @@ def test_tacit__the_policy_states_none_of_the_rules(env) -> None:
             assert task.regularity.lesson.lower() not in policy
 
 
+def test_tacit__no_other_caller_says_a_nickname_or_an_error_cue(env) -> None:
+    # The learner acts on these words: nobody may use them for anything else.
+    words = [*tacit.NICKNAMES, *(e.cue for e in tacit.KB_ERRORS)]
+    words += [p.label for p in tacit.SITE_PROBLEMS]
+    for task_id in env.unwrapped.task_ids("test"):
+        goal = validity.task_at(env, task_id).goal
+        said = " ".join([*(i.request for i in goal.intents), *map(str, goal.known.values())])
+        for word in words:
+            assert not re.search(rf"\b{re.escape(word)}\b", said, re.IGNORECASE), (task_id, word)
+
+
 def test_tacit__rules_are_the_same_in_the_live_and_pristine_world_and_differ_by_world_seed():
     stream = gym.make(ENV_ID, size="small", mode="stream", stream_length=12)
     episodic = gym.make(ENV_ID, size="small")
