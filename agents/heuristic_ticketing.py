@@ -697,6 +697,10 @@ class TicketingHeuristicAgent:
             for a in self.employee.get("assets", [])
             if a["kind"] == kind and a["status"] == "in_use"
         ]
+        if not assets and kind is not None:
+            # No such device of theirs on record (a shared one): a problem to log and route.
+            intent["kind"] = "problem"
+            return self._do_problem()
         if len(assets) != 1:
             return self._finish(
                 f"I can't find a single {kind or 'device'} in use on your record; I'll need more "
