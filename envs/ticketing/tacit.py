@@ -379,9 +379,10 @@ def app_nickname(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDr
         f"{_anything_else()}",
         essential=True,
     )
-    # The caller knows the application only by its nickname: that is how they name it, and a
-    # proposal of another application is not what they asked for.
-    wants = (Value("app", app.name, said=nick.nickname),)
+    # The caller knows the application only by its nickname: a proposal naming a catalogue
+    # application is one they cannot check, so they take it (no objection tells the value); the
+    # grade fails a grant of another one. What they can check is that it is for them.
+    wants = (Value("employee", e["id"], required=False),)
     intent = Intent(
         f"access to {nick.nickname}",
         request,

@@ -153,6 +153,37 @@ def test_tacit__a_memoryless_heuristic_fails_and_the_user_never_tells_the_value(
             assert value.lower() not in said, (result.task_id, value)
 
 
+def test_tacit__a_nickname_caller_takes_a_wrong_application_and_the_grade_says_so(env) -> None:
+    env.reset(options={"task_id": "ticketing/app_nickname/0"})
+    task = env.unwrapped.task
+    eid, wrong = task.goal.known["employee_id"], "miro"
+    if f"call {APP_BY_ID[wrong].name}" in task.regularity.lesson:
+        wrong = "jira"
+    name = APP_BY_ID[wrong].name
+    env.step("Happy to help. What is your employee ID?")
+    obs, *_ = env.step(
+        {
+            "name": "create_ticket",
+            "arguments": {
+                "requester_id": eid,
+                "kind": "request",
+                "category": "access",
+                "impact": 3,
+                "urgency": 2,
+                "short_description": f"Access to {name}",
+            },
+        }
+    )
+    tid = re.search(r"REQ\d+", obs).group(0)
+    obs, *_ = env.step(f"{name} is a standard application. Shall I grant you access to {name}?")
+    assert obs.startswith("user: Yes")  # the caller cannot tell: no objection gives it away
+    env.step({"name": "grant_access", "arguments": {"ticket_id": tid, "application_id": wrong}})
+    *_, info = env.step({"name": "end_conversation", "arguments": {}})
+    assert not info["grade"]["success"]
+    assert "access_grants.application_id=" in info["feedback"]
+    assert info["feedback"].endswith(task.regularity.lesson)
+
+
 def _values(task) -> list[str]:
     """The tacit value of a task, as a tool argument and as people name it."""
     lesson = task.regularity.lesson
