@@ -4,7 +4,11 @@ failed by a memoryless agent, solved by the learner once the feedback taught it 
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import gymnasium as gym
 import pytest
@@ -254,20 +258,39 @@ def test_tacit__the_rule_book_reads_each_lesson_and_applies_it_only_where_it_hol
     assert book.hint(asked) is None  # once, when the caller says it
 
 
-def test_tacit__the_same_stream_seed_serves_the_same_regularity_tasks() -> None:
-    def hits(seed: int) -> list[tuple[int, str, str]]:
-        env = gym.make(ENV_ID, size="small", mode="stream", stream_length=20)
-        out = []
-        try:
-            for position in range(20):
-                run_episode(env, OracleAgent(env), seed=seed if position == 0 else None)
-                task = env.unwrapped.task
-                if task.regularity is not None:
-                    out.append((position, task.task_id, task.regularity.key))
-        finally:
-            env.close()
-        return out
+def _hits(seed: int) -> list[list]:
+    """The regularity hits of stream ``seed`` (position, task id, key, lesson), oracle played."""
+    env = gym.make(ENV_ID, size="small", mode="stream", stream_length=20)
+    out = []
+    try:
+        for position in range(20):
+            run_episode(env, OracleAgent(env), seed=seed if position == 0 else None)
+            task = env.unwrapped.task
+            if task.regularity is not None:
+                out.append([position, task.task_id, task.regularity.key, task.regularity.lesson])
+    finally:
+        env.close()
+    return out
 
-    first = hits(5)
-    assert first and first == hits(5)
-    assert first != hits(6)
+
+_SCRIPT = (
+    "import json, sys; sys.path[:0] = json.loads(sys.argv[1]); "
+    "from tests.envs.ticketing.test_ticketing__tacit import _hits; print(json.dumps(_hits(5)))"
+)
+
+
+def test_tacit__the_same_stream_seed_serves_the_same_regularity_tasks() -> None:
+    first = _hits(5)
+    assert first and first == _hits(5)
+    assert first != _hits(6)
+    root = str(Path(__file__).resolve().parents[3])
+    for hash_seed in ("1", "2"):  # and in other processes, whatever their string hashing
+        proc = subprocess.run(
+            [sys.executable, "-c", _SCRIPT, json.dumps([root])],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={"PYTHONHASHSEED": hash_seed, "PATH": "/usr/bin:/bin"},
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert json.loads(proc.stdout) == first
