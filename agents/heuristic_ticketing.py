@@ -123,6 +123,9 @@ APP_WORDS = (
 )
 ASKING = ("need", "and now", "switch it on", "approved", "set up")  # asking for an application
 _TEAM = re.compile(r"not just me: (.+?) on my team")
+# A caller naming the teammate who already reported their problem: that teammate's ticket is the
+# parent (a stream may hold several open tickets for one problem).
+_REPORTER = re.compile(r"\b([A-Z][a-z'-]+ [A-Z][a-z'-]+) on my team reported")
 _TODAY = re.compile(r"It is (\d{4}-\d{2}-\d{2})")
 CATEGORY_WORDS = (
     ("security", ("phishing", "malware", "stolen", "encrypted")),
@@ -694,6 +697,10 @@ class TicketingHeuristicAgent:
             for a in self.employee.get("assets", [])
             if a["kind"] == kind and a["status"] == "in_use"
         ]
+        if not assets and kind is not None:
+            # No such device of theirs on record (a shared one): a problem to log and route.
+            intent["kind"] = "problem"
+            return self._do_problem()
         if len(assets) != 1:
             return self._finish(
                 f"I can't find a single {kind or 'device'} in use on your record; I'll need more "
@@ -878,18 +885,21 @@ class TicketingHeuristicAgent:
                 return None
             self.intent["searched"] = True
             return tool_call("search_tickets", query=_query(_symptom(text)) or text[:60])
+        reporter = self._reporter(text)
+        if isinstance(reporter, dict):
+            return reporter
         words = _words(_symptom(text))
-        candidate = next(
-            (
-                t
-                for t in found
-                if t["id"] != exclude
-                and t["impact"] <= 2
-                and not t["parent_id"]
-                and len(words & _words(t["short_description"])) >= 1
-            ),
-            None,
-        )
+        candidates = [
+            t
+            for t in found
+            if t["id"] != exclude
+            and t["impact"] <= 2
+            and not t["parent_id"]
+            and len(words & _words(t["short_description"])) >= 1
+        ]
+        # the named reporter's ticket first, else in the search's order
+        candidates.sort(key=lambda t: t["requester_id"] != reporter)
+        candidate = next(iter(candidates), None)
         if candidate is None:
             return None
         # A shared word is not enough ("email"): the parent must describe the same symptom.
@@ -900,6 +910,19 @@ class TicketingHeuristicAgent:
         # most of the symptom, not a few common words ("team", "every", "shows")
         enough = len(same) >= min(3, len(words)) and 2 * len(same) > len(words)
         return candidate if enough else None
+
+    def _reporter(self, text: str) -> Any:
+        """The employee id of the teammate the caller says reported the problem: a
+        ``find_employee`` call to make, the id, or None."""
+        m = _REPORTER.search(text)
+        if m is None or self.intent is None:
+            return None
+        people = self._result("find_employee")
+        if people is None and not self.intent.get("reporter_sought"):
+            self.intent["reporter_sought"] = True
+            return tool_call("find_employee", query=m.group(1))
+        named = [p for p in people or () if p.get("name") == m.group(1)]
+        return named[0]["employee_id"] if len(named) == 1 else None
 
     # outages of a team -------------------------------------------------------------------------
     def _do_team(self) -> Action:

@@ -10,6 +10,7 @@ from utility_gym.core.vector import vector_env_factory
 from utility_gym.envs.ticketing.generator import build_world
 from utility_gym.envs.ticketing.lexicon import WORDS
 from utility_gym.envs.ticketing.schema import IGNORED_COLUMNS, TRACKED_TABLES
+from utility_gym.envs.ticketing.tacit import REGULARITIES
 from utility_gym.envs.ticketing.tasks import (
     FOLLOW_UPS,
     GENERATOR_VERSION,
@@ -34,6 +35,7 @@ DOMAIN = Domain(
     # Short descriptions, notes and summaries are the agent's own words: graded by presence.
     ignored_columns=IGNORED_COLUMNS,
     follow_ups=FOLLOW_UPS,
+    regularities=REGULARITIES,
     world_events=WORLD_EVENTS,
 )
 
@@ -135,7 +137,11 @@ class TicketingEnv(UtilityEnv):
     a colleague of an earlier caller has the same device problem
     (``colleague_same_problem``), a teammate duplicates a ticket opened earlier in the stream
     (``duplicate_of_stream_ticket``), and the reopen window may shrink to 7 days
-    (``reopen_window_7_days``).
+    (``reopen_window_7_days``). Streams also hit the desk's tacit regularities (``tacit.py``,
+    docs/streams.md), which no document states and each world seeds anew: a problem one site
+    routes to another group (``site_routing``), an error that another article than the one its
+    title matches fixes (``kb_real_fix``), and an application callers know only by its in-house
+    nickname (``app_nickname``); the end-of-episode ``feedback`` carries a colleague's lesson.
 
     ## Version History
     * v0: initial release (generator version 1).

@@ -23,9 +23,15 @@ QUEUE_POLICY = (
 )
 
 # Same world, tools and vocabulary as the live desk; the tasks are queues.
-# The queue has no caller to return or colleague to name, and its own templates: no follow-ups.
+# The queue has no caller to return or colleague to name, and its own templates: no follow-ups,
+# and none of the live desk's tacit regularities (they are calls).
 QUEUE_DOMAIN = replace(
-    DOMAIN, policy=QUEUE_POLICY, templates=QUEUE_TEMPLATES, follow_ups=(), world_events=()
+    DOMAIN,
+    policy=QUEUE_POLICY,
+    templates=QUEUE_TEMPLATES,
+    follow_ups=(),
+    regularities=(),
+    world_events=(),
 )
 
 
