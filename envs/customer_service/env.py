@@ -11,6 +11,7 @@ from utility_gym.envs.customer_service.compound import TEMPLATES as COMPOUND_TEM
 from utility_gym.envs.customer_service.generator import build_world
 from utility_gym.envs.customer_service.lexicon import WORDS
 from utility_gym.envs.customer_service.schema import TRACKED_TABLES
+from utility_gym.envs.customer_service.tacit import REGULARITIES
 from utility_gym.envs.customer_service.tasks import (
     FOLLOW_UPS,
     GENERATOR_VERSION,
@@ -34,6 +35,7 @@ DOMAIN = Domain(
     identity_key="customer_id",
     words=WORDS,
     follow_ups=FOLLOW_UPS,
+    regularities=REGULARITIES,
     world_events=WORLD_EVENTS,
 )
 
