@@ -27,8 +27,10 @@ LESSONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("usual_size", re.compile(_WHO + r" always takes size ([A-Z0-9]+) in clothing")),
     (
         "usual_address",
-        re.compile(_WHO + r" has parcels sent to the office as usual: (\d+ [^,]+, [^,]+, [A-Z]{2} "
-        r"\d{5})"),
+        re.compile(
+            _WHO + r" has parcels sent to the office as usual: (\d+ [^,]+, [^,]+, [A-Z]{2} "
+            r"\d{5})"
+        ),
     ),
 )
 # How the customer speaks of each regularity, and what a question about it looks like.
