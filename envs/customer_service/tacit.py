@@ -155,6 +155,15 @@ def _open_items(db: sqlite3.Connection, order_id: str) -> list[dict]:
     return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
+def _carried(db: sqlite3.Connection, customer_id: str, order_id: str) -> dict:
+    """``extras`` that carry the customer, the order and its items as the stream left them into
+    the isolated twin's world: the regular's store credit with their earlier refunds, the order
+    with the items returned before, so the same return makes the same changes alone."""
+    items = db.execute("SELECT id FROM order_items WHERE order_id = ? ORDER BY id", (order_id,))
+    rows = (("customers", customer_id), ("orders", order_id))
+    return {"carry": rows + tuple(("order_items", r[0]) for r in items.fetchall())}
+
+
 def _in_window(db: sqlite3.Connection, now: str) -> str:
     return (datetime.fromisoformat(now) - timedelta(days=return_window_days(db))).isoformat()
 
@@ -205,8 +214,10 @@ def refund_preference(db: sqlite3.Connection, rng: random.Random, now: str) -> T
         "never back to the original payment method."
     )
     summary = f"regular {person['id']}: return {item['id']} of {o['id']} as store credit"
+    draft = _draft([intent], known, s, rng, summary)
+    draft = dataclasses.replace(draft, extras=_carried(db, person["id"], o["id"]))
     return _tacit(
-        _draft([intent], known, s, rng, summary),
+        draft,
         {"payment_method": "the usual way, the way you always do it for me"},
         Regularity("refund_preference", person["id"], lesson),
     )
