@@ -110,7 +110,10 @@ class CustomerServiceEnv(UtilityEnv):
     stream of tasks in one persistent world (``utility/...Stream-v0``; docs/streams.md). In streams
     a returning customer asks for another order to go to the address they gave in an earlier
     conversation (``same_address_again``), and the return window may shrink to 14 days
-    (``return_window_14_days``).
+    (``return_window_14_days``). Streams also hit tacit regularities of the world's regular
+    customers (``tacit.py``): refunds "the usual way" (store credit), an exchange to "my usual
+    size", an order sent "to my office, as usual"; the value is never said nor in the policy, and
+    the end-of-episode ``feedback`` carries a colleague's lesson naming it.
 
     ## Version History
     * v0: initial release (generator version 1).
