@@ -14,6 +14,7 @@ are ``utility-bench stream``'s business; this script reads only the stream.
 from __future__ import annotations
 
 import argparse
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -56,6 +57,25 @@ def run(env_id: str, agent: str, streams: int, length: int, size: str) -> list[H
     return hits
 
 
+def figures(hits: list[Hit]) -> dict[str, dict[str, float | int | None]]:
+    """Per kind: hits, keys met, success at first and at later encounters, and competence (the
+    earlier encounters after which every hit succeeded; None if never)."""
+    out: dict[str, dict[str, float | int | None]] = {}
+    for kind in sorted({h.kind for h in hits}):
+        mine = [h for h in hits if h.kind == kind]
+        first = [h.success for h in mine if h.encounter == 0]
+        later = [h.success for h in mine if h.encounter > 0]
+        out[kind] = {
+            "hits": len(mine),
+            "keys": len({(h.stream, h.key) for h in mine}),
+            "first_success": sum(first) / len(first) if first else None,
+            "later_success": sum(later) / len(later) if later else None,
+            "later": len(later),
+            "competent_after": _competent_after(mine),
+        }
+    return out
+
+
 def report(hits: list[Hit]) -> list[str]:
     lines = ["kind                 hits  keys  first-encounter  later-encounters  competent from"]
     for kind in sorted({h.kind for h in hits}):
@@ -74,12 +94,17 @@ def _pct(xs: list[bool]) -> str:
     return f"{100 * sum(xs) / len(xs):5.1f} % ({len(xs)})" if xs else "-"
 
 
-def _competence(hits: list[Hit]) -> str:
+def _competent_after(hits: list[Hit]) -> int | None:
     """The smallest number of earlier encounters after which every hit succeeded."""
     for n in range(max(h.encounter for h in hits) + 1):
         if all(h.success for h in hits if h.encounter >= n):
-            return f"{n} earlier encounter{'s' if n != 1 else ''}"
-    return "never"
+            return n
+    return None
+
+
+def _competence(hits: list[Hit]) -> str:
+    n = _competent_after(hits)
+    return "never" if n is None else f"{n} earlier encounter{'s' if n != 1 else ''}"
 
 
 def main() -> None:
@@ -89,8 +114,12 @@ def main() -> None:
     ap.add_argument("--streams", type=int, default=10)
     ap.add_argument("--length", type=int, default=50)
     ap.add_argument("--size", default="default")
+    ap.add_argument("--json", action="store_true", help="print the figures per kind as JSON")
     args = ap.parse_args()
     hits = run(args.env, args.agent, args.streams, args.length, args.size)
+    if args.json:
+        print(json.dumps(figures(hits), indent=1))
+        return
     print(f"{args.env}  agent={args.agent}  streams={args.streams}  length={args.length}")
     print("\n".join(report(hits)))
 
