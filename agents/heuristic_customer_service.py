@@ -374,6 +374,9 @@ class CustomerServiceHeuristicAgent:
                 intent["address"] = m.groups()
         if "store credit" in text.lower():
             intent["store_credit"] = True
+        if self.awaiting == "option":  # the answer to "which option would you like instead?"
+            intent["option"] = text
+            self.awaiting = None
 
     def _advance(self) -> Action:
         intent = self.intent
@@ -562,12 +565,15 @@ class CustomerServiceHeuristicAgent:
         if product is None:
             return tool_call("get_product_details", product_id=item["product_id"])
         option = (self.intent.get("option") or self.intent["text"]).lower()
+        kept = set(_option_values(item.get("options", "")))
         best, score = None, 0
         for v in product["variants"]:
-            values = [kv.split(": ", 1)[1].lower() for kv in v["options"].split(", ")]
-            s = sum(val in option for val in values)
+            values = _option_values(v["options"])
+            s = sum(_said(val, option) for val in values)
             if v["options"].lower() in option:
                 s += 10
+            # of the variants the customer named, the one that keeps the item's other options
+            s = s * 100 + len(kept & set(values)) if s else 0
             if s > score:
                 best, score = v, s
         return best if best is not None else "none"
@@ -586,6 +592,7 @@ class CustomerServiceHeuristicAgent:
         if isinstance(v, dict) and "name" in v and "arguments" in v:
             return v
         if not isinstance(v, dict):
+            self.awaiting = "option"
             return f"Which option would you like instead of {item['options']}?"
         if v["price"] > item["price"]:
             return self._finish(
@@ -619,6 +626,7 @@ class CustomerServiceHeuristicAgent:
         if isinstance(v, dict) and "name" in v and "arguments" in v:
             return v
         if not isinstance(v, dict):
+            self.awaiting = "option"
             return f"Which option would you like instead of {item['options']}?"
         self.intent["new_total"] = round(order["total"] + v["price"] - item["price"], 2)
         return self._propose(
@@ -749,6 +757,16 @@ class CustomerServiceHeuristicAgent:
 
 
 _STOP = {"the", "a", "an", "and", "of"}
+
+
+def _option_values(options: str) -> list[str]:
+    """The values of a variant's options ('size: M, color: navy' -> ['m', 'navy'])."""
+    return [kv.split(": ", 1)[1].lower() for kv in options.split(", ") if ": " in kv]
+
+
+def _said(value: str, text: str) -> bool:
+    """Whether ``text`` names the option ``value`` as a whole word ('m' is not in 'my')."""
+    return re.search(r"(?<![\w.'])" + re.escape(value) + r"(?![\w.'])", text) is not None
 
 
 def _product_words(name: str) -> set[str]:

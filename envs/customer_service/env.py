@@ -11,6 +11,7 @@ from utility_gym.envs.customer_service.compound import TEMPLATES as COMPOUND_TEM
 from utility_gym.envs.customer_service.generator import build_world
 from utility_gym.envs.customer_service.lexicon import WORDS
 from utility_gym.envs.customer_service.schema import TRACKED_TABLES
+from utility_gym.envs.customer_service.tacit import REGULARITIES
 from utility_gym.envs.customer_service.tasks import (
     FOLLOW_UPS,
     GENERATOR_VERSION,
@@ -34,6 +35,7 @@ DOMAIN = Domain(
     identity_key="customer_id",
     words=WORDS,
     follow_ups=FOLLOW_UPS,
+    regularities=REGULARITIES,
     world_events=WORLD_EVENTS,
 )
 
@@ -108,7 +110,10 @@ class CustomerServiceEnv(UtilityEnv):
     stream of tasks in one persistent world (``utility/...Stream-v0``; docs/streams.md). In streams
     a returning customer asks for another order to go to the address they gave in an earlier
     conversation (``same_address_again``), and the return window may shrink to 14 days
-    (``return_window_14_days``).
+    (``return_window_14_days``). Streams also hit tacit regularities of the world's regular
+    customers (``tacit.py``): refunds "the usual way" (store credit), an exchange to "my usual
+    size", an order sent "to my office, as usual"; the value is never said nor in the policy, and
+    the end-of-episode ``feedback`` carries a colleague's lesson naming it.
 
     ## Version History
     * v0: initial release (generator version 1).
