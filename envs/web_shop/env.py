@@ -147,7 +147,10 @@ class WebShopEnv(UtilityEnv):
 
     ``mode`` ("episodic" | "stream") and ``stream_length`` (20): ``mode="stream"`` serves a seeded
     stream of tasks in one persistent world (``utility/...Stream-v0``; docs/streams.md). In streams
-    the per-order limit may drop to 3 units (``quantity_limit_3``).
+    the per-order limit may drop to 3 units (``quantity_limit_3``). Streams also serve the world's
+    regular shoppers, who say their name and leave their usual size, brand or budget unsaid,
+    shoppers who call a product line by their own word, and a named shopper who later wants
+    "the same as last time" (``tacit.py``, ``follow_ups.py``; docs/streams/tacit_web_shop.md).
 
     ## Version History
     * v0: initial release (generator version 1).

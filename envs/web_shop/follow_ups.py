@@ -18,6 +18,7 @@ import random
 import sqlite3
 
 from utility_gym.core.tasks import NoTask, Task, TaskDraft, TaskTemplate
+from utility_gym.envs.web_shop.schema import product_num
 from utility_gym.envs.web_shop.site.shop import max_quantity
 from utility_gym.envs.web_shop.tacit import FIRST_NAMES, LAST_NAMES, shopper_names
 from utility_gym.envs.web_shop.tasks import (
@@ -68,8 +69,9 @@ def same_as_last_time(
     if not name or len(targets) != 1:
         raise NoTask("the earlier episode was no regular shopper's order of one product")
     cat = _catalog(db)
-    item = next((it for it in cat.items if it.id == targets[0]["product_id"]), None)
-    if item is None:
+    num = product_num(str(targets[0]["product_id"]))
+    item = cat.items[num - 1] if num is not None and 0 < num <= len(cat.items) else None
+    if item is None or item.id != targets[0]["product_id"]:
         raise NoTask(f"product {targets[0]['product_id']} is not in this catalogue")
     row = db.execute("SELECT quantity FROM stock WHERE product_id = ?", (item.id,)).fetchone()
     quantity = min(rng.choice((1, 1, 2, 3)), max_quantity(db), row[0] if row else 0)

@@ -6,11 +6,13 @@ they buy in one department, and a budget. And the shop's shoppers call a few pro
 words the catalogue does not use ("a parka" for what it lists as a winter coat). An assistant
 who has served them knows; a new one does not, and the shopper does not spell it out.
 
-Three kinds of regularity, one stream-only template each (``REGULARITIES``):
+Four kinds of regularity, one stream-only template each (``REGULARITIES``):
 
 - ``usual_size``: a regular wants clothing "in my usual size" (key: the shopper's name).
 - ``loyal_brand``: a regular wants something "from my usual brand" in their department; other
   brands' products fit everything else they say (key: the shopper's name).
+- ``usual_budget``: a regular wants something "within my usual budget"; a pricier product
+  fits everything else they say (key: the shopper's name).
 - ``catalogue_vocabulary``: a shopper asks for a product by their own word for its line;
   searching that word finds nothing of the line (key: the shopper's word).
 
@@ -45,11 +47,11 @@ from utility_gym.envs.web_shop.tasks import (
     _intent,
     _known,
     _make_unique,
+    _money,
     _nice_budget,
     _pick_items,
     _random_options,
     _search_words,
-    _wants,
     describe,
 )
 from utility_gym.envs.web_shop.vocab import APPAREL_SIZES, CATEGORIES, TYPE_BY_NAME
@@ -170,14 +172,10 @@ def _hello(rng: random.Random, name: str) -> str:
     return rng.choice((f"Hi, it's {name} again.", f"Hello, it's {name} again."))
 
 
-def _without(intent: Intent, spec: Spec, *, option: str | None = None) -> Intent:
-    """``intent`` whose ``wants`` leave out the tacit value: the shopper does not know it as a
-    fact to check, so they do not object to a proposal with another one."""
-    wants = tuple(
-        v
-        for v in _wants(dataclasses.replace(spec, brand=None))
-        if not (option is not None and v.kind == "option" and v.value == spec.options[option])
-    )
+def _without(intent: Intent, kind: str, value: str) -> Intent:
+    """``intent`` whose ``wants`` leave out the tacit value (a ``Value`` of ``kind``): the
+    shopper does not state it, so they do not object to a proposal with another one."""
+    wants = tuple(v for v in intent.wants if not (v.kind == kind and v.value == value))
     return dataclasses.replace(intent, wants=wants)
 
 
@@ -215,7 +213,7 @@ def usual_size(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraf
             f"size {shopper.size}."
         )
         return _tacit_draft(
-            _without(_intent(request, spec), spec, option="size"),
+            _without(_intent(request, spec), "option", shopper.size),
             known,
             {"size": "my usual size, the one I always get", "option": "my usual size"},
             s,
@@ -239,7 +237,7 @@ def loyal_brand(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDra
             spec = _make_unique(spec, cat, rng, brand=False)
         except NoTask:
             continue
-        if not _other_brand_first(db, spec):
+        if not _decoy_first(db, spec, dataclasses.replace(spec, brand=None)):
             continue  # without the brand, the target would be the obvious pick anyway
         shown = dataclasses.replace(spec, brand=None)
         request = rng.choice(
@@ -257,7 +255,7 @@ def loyal_brand(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDra
             f"{shopper.brand}."
         )
         return _tacit_draft(
-            _without(_intent(request, spec), spec),
+            _without(_intent(request, spec), "brand", shopper.brand),
             _known(shown),
             {"brand": "my usual brand, the one I always buy"},
             s,
@@ -268,16 +266,56 @@ def loyal_brand(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDra
     raise NoTask("no product of this shopper's brand gives a unique goal")
 
 
-def _other_brand_first(db: sqlite3.Connection, spec: Spec) -> bool:
-    """Whether a search without the brand lists a product of another brand that fits the rest
-    of the request before the target (so a worker who does not know the brand buys that)."""
-    unbranded = dataclasses.replace(spec, brand=None)
+def usual_budget(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
+    shopper = rng.choice(rules(db).shoppers)
+    cat = _catalog(db)
+    limit = shopper.budget
+    within = lambda it: limit / 2 <= it.price <= limit  # noqa: E731
+    for item in _pick_items(cat, rng, within, key=("usual budget", limit)):
+        spec = Spec(item, _attribute_start(rng, item, 0, 1), _random_options(rng, item), 1, limit)
+        try:
+            spec = _make_unique(spec, cat, rng, budget=False)
+        except NoTask:
+            continue
+        shown = dataclasses.replace(spec, budget=None)
+        if not _decoy_first(db, spec, shown):
+            continue  # without the budget, the target would be the obvious pick anyway
+        request = rng.choice(
+            (
+                f"{_hello(rng, shopper.name)} I need {describe(shown)}. Within my usual budget, "
+                "please.",
+                f"{_hello(rng, shopper.name)} Could you get me {describe(shown)}? Nothing over my "
+                "usual budget.",
+            )
+        )
+        s = Script()
+        _buy_one(db, spec, s)
+        money = _money(limit)
+        lesson = (
+            f"{shopper.name} never spends more than {money} on one item; 'my usual budget' from "
+            f"them means {money}."
+        )
+        return _tacit_draft(
+            _without(_intent(request, spec), "budget", f"{limit:.2f}"),
+            {k: v for k, v in _known(spec).items() if k != "budget"},
+            {"budget": "my usual budget, the most I ever spend on one thing"},
+            s,
+            rng,
+            spec,
+            Regularity("usual_budget", shopper.name, lesson),
+        )
+    raise NoTask("no product within this shopper's budget gives a unique goal")
+
+
+def _decoy_first(db: sqlite3.Connection, spec: Spec, loose: Spec) -> bool:
+    """Whether a search for ``loose`` (the request without its tacit value) lists a product
+    that fits it before the target, so a worker who does not know the value buys that one."""
     cat = _catalog(db)
     by_num = {it.num: it for it in cat.by_type[spec.item.type]}
-    query = SearchQuery(text=_search_words(unbranded))
+    query = SearchQuery(text=_search_words(loose))
     for num in shop_app().searcher.search(db, catalog.catalog_key(db), query).nums:
         q = by_num.get(num)
-        if q is not None and unbranded.fits(q):
+        if q is not None and loose.fits(q):
             return q.num != spec.item.num
     return False
 
@@ -363,6 +401,14 @@ REGULARITIES: tuple[TaskTemplate, ...] = (
         loyal_brand,
         tags=("tacit",),
         regularity="loyal_brand",
+    ),
+    TaskTemplate(
+        "usual_budget",
+        "Streams only: a regular shopper wants something within their usual budget, which they "
+        "do not say.",
+        usual_budget,
+        tags=("tacit",),
+        regularity="usual_budget",
     ),
     TaskTemplate(
         "catalogue_vocabulary",

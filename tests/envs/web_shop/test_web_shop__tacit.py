@@ -19,7 +19,7 @@ from utility_gym.core.rollout import run_episode
 from utility_gym.core.tasks import NoTask
 from utility_gym.envs.web_shop import tacit
 
-KINDS = ("usual_size", "loyal_brand", "catalogue_vocabulary")
+KINDS = ("usual_size", "loyal_brand", "usual_budget", "catalogue_vocabulary")
 ENV = "utility/WebShop-v1"
 
 
@@ -119,11 +119,14 @@ def test_tacit__the_lessons_value_is_not_in_the_policy_nor_said_by_the_shopper(
         elif kind == "loyal_brand":
             assert value not in said
             assert all(v.kind != "brand" for v in task.goal.intents[0].wants)
+        elif kind == "usual_budget":
+            assert value not in said and "usual budget" in said
+            assert all(v.kind != "budget" for v in task.goal.intents[0].wants)
         else:
             assert task.regularity.key in task.goal.intents[0].request and value not in said
 
 
-def test_tacit__rules_are_the_same_in_the_live_and_pristine_world_and_differ_by_world_seed() -> None:
+def test_tacit__rules_are_the_same_live_and_pristine_and_differ_by_world_seed() -> None:
     stream = gym.make(ENV, size="small", mode="stream", stream_length=4)
     for position in range(4):
         run_episode(stream, OracleAgent(stream), seed=2 if position == 0 else None)
@@ -164,7 +167,7 @@ def test_tacit__the_same_stream_seed_serves_the_same_regularity_tasks() -> None:
     assert first != served(6)
 
 
-def test_follow_up__a_returning_shopper_wants_the_same_as_last_time_and_memory_recalls_it() -> None:
+def test_follow_up__the_same_as_last_time_is_not_repeated_and_memory_recalls_it() -> None:
     env = gym.make(ENV, size="small")
     with pytest.raises(NoTask, match="only in a stream"):
         env.unwrapped.make_task("same_as_last_time", 3)
@@ -207,12 +210,14 @@ def test_rule_book__reads_each_lesson_and_hints_only_for_what_the_shopper_left_o
     feedback = (
         "Not successful: wrong size. A colleague adds: Dana Reyes always wears size XL; 'my usual "
         "size' from them means size XL. Robin Hale only buys Maple & Moss; 'my usual brand' from "
-        "them means Maple & Moss. Shoppers who ask for 'parka' mean what the catalogue calls "
+        "them means Maple & Moss. Robin Hale never spends more than $150 on one item; 'my usual "
+        "budget' from them means $150. Shoppers who ask for 'parka' mean what the catalogue calls "
         "'winter coat'; search for 'winter coat' instead."
     )
     book.learn(feedback, Seen())
     assert book.lookup("usual_size", "Dana Reyes") == "XL"
     assert book.lookup("loyal_brand", "Robin Hale") == "Maple & Moss"
+    assert book.lookup("usual_budget", "Robin Hale") == "$150"
     assert book.lookup("catalogue_vocabulary", "parka") == "winter coat"
 
     def hint(opening: str) -> str | None:
@@ -227,5 +232,8 @@ def test_rule_book__reads_each_lesson_and_hints_only_for_what_the_shopper_left_o
         "I only buy Maple & Moss."
     )
     assert hint("Hi, it's Robin Hale again. A hoodie in my usual size.") is None
+    assert hint("Hi, it's Robin Hale again. A hoodie, within my usual budget.") == (
+        "My budget is $150."
+    )
     assert hint("Hi! I need a navy parka, size M.") == "By 'parka' I mean a winter coat."
     assert hint("Hi! I need a navy winter coat, size M.") is None
