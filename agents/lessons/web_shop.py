@@ -69,7 +69,7 @@ class WebShopBook(RuleBook):
             lines.append(f"My budget is {budget}.")
         for (kind, word), value in sorted(self.table.items()):
             if kind == "catalogue_vocabulary" and re.search(rf"(?<![\w-]){re.escape(word)}", low):
-                lines.append(f"By '{word}' I mean a {value}.")
+                lines.append(f"By '{word}' I mean what you call {value}.")
         return " ".join(lines) or None
 
 

@@ -235,5 +235,7 @@ def test_rule_book__reads_each_lesson_and_hints_only_for_what_the_shopper_left_o
     assert hint("Hi, it's Robin Hale again. A hoodie, within my usual budget.") == (
         "My budget is $150."
     )
-    assert hint("Hi! I need a navy parka, size M.") == "By 'parka' I mean a winter coat."
+    assert (
+        hint("Hi! I need a navy parka, size M.") == "By 'parka' I mean what you call winter coat."
+    )
     assert hint("Hi! I need a navy winter coat, size M.") is None
