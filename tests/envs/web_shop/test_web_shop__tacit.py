@@ -239,3 +239,19 @@ def test_rule_book__reads_each_lesson_and_hints_only_for_what_the_shopper_left_o
         hint("Hi! I need a navy parka, size M.") == "By 'parka' I mean what you call winter coat."
     )
     assert hint("Hi! I need a navy winter coat, size M.") is None
+
+
+def test_tacit__the_fast_replay_makes_the_changes_of_the_full_replay(shop) -> None:
+    env = shop.unwrapped
+    env.reset(seed=0)
+    replayer = env.replayer
+    for kind in (*KINDS, "regular_order"):
+        for task_id in _task_ids(shop, kind, 3):
+            task = env.make_task(kind, int(task_id.rsplit("/", 1)[1]))
+            fast = replayer.replay(task, env.template.data, changes_only=True).expected
+            fast_path, replayer.fast = replayer.fast, None
+            try:
+                full = replayer.replay(task, env.template.data, changes_only=True).expected
+            finally:
+                replayer.fast = fast_path
+            assert fast is not None and fast == full, task_id
