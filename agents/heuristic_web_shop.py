@@ -643,8 +643,18 @@ class WebShopHeuristicAgent:
         self.mode, self.phase = None, "search"
 
 
+# A shopper who says who they are ("Hi, it's Dana Reyes again", "this is Robin Hale."): that
+# name is a person's, not a brand's.
+_SPEAKER = re.compile(
+    r"(?:^|[.!?,]\s*)(?:[Ii]t's|[Tt]his is|[Mm]y name is)\s+([A-Z][a-z'-]+ [A-Z][a-z'-]+)"
+    r"(?= again\b|[.,!]| here\b)"
+)
+
+
 def _names(text: str) -> list[str]:
-    """Proper names as the shopper wrote them (capitalized words), e.g. brands and titles."""
+    """Proper names as the shopper wrote them (capitalized words), e.g. brands and titles; not
+    the shopper's own name."""
+    speakers = set(_SPEAKER.findall(text))
     names = []
     for m in _CAPS.finditer(text):
         words = m.group(0).split()
@@ -654,7 +664,7 @@ def _names(text: str) -> list[str]:
             words = words[1:]
         while words and words[-1].isupper():
             words = words[:-1]
-        if words:
+        if words and " ".join(words) not in speakers:
             names.append(" ".join(words))
     return names
 

@@ -14,6 +14,7 @@ from utility_gym.core.grading import CheckKind, Checkpoint, Grade
 from utility_gym.core.vector import vector_env_factory
 from utility_gym.envs.web_shop.actions import parse_web_action
 from utility_gym.envs.web_shop.compound import TEMPLATES, WORLD_EVENTS
+from utility_gym.envs.web_shop.follow_ups import FOLLOW_UPS
 from utility_gym.envs.web_shop.generator import GENERATOR_VERSION, PRODUCT_COUNTS, build_world
 from utility_gym.envs.web_shop.lexicon import WORDS
 from utility_gym.envs.web_shop.navigator import Navigator, navigator_for
@@ -22,6 +23,7 @@ from utility_gym.envs.web_shop.replay import replay
 from utility_gym.envs.web_shop.reward import PurchaseGrade, Wanted, bought_lines, purchase_score
 from utility_gym.envs.web_shop.schema import IGNORED_COLUMNS, TRACKED_TABLES
 from utility_gym.envs.web_shop.site.shop import order_count
+from utility_gym.envs.web_shop.tacit import REGULARITIES
 from utility_gym.envs.web_shop.tools import TOOLS, WEB_TOOL_NAMES
 
 DOMAIN = Domain(
@@ -37,6 +39,8 @@ DOMAIN = Domain(
     # What the cart holds at the end is not graded; orders and stock are.
     ignored_columns=IGNORED_COLUMNS,
     world_events=WORLD_EVENTS,
+    follow_ups=FOLLOW_UPS,
+    regularities=REGULARITIES,
     rollback_reset=False,  # the world ATTACHes the shared catalog database
     sizes=tuple(PRODUCT_COUNTS),
     replay=replay,
@@ -143,7 +147,10 @@ class WebShopEnv(UtilityEnv):
 
     ``mode`` ("episodic" | "stream") and ``stream_length`` (20): ``mode="stream"`` serves a seeded
     stream of tasks in one persistent world (``utility/...Stream-v0``; docs/streams.md). In streams
-    the per-order limit may drop to 3 units (``quantity_limit_3``).
+    the per-order limit may drop to 3 units (``quantity_limit_3``). Streams also serve the world's
+    regular shoppers, who say their name and leave their usual size, brand or budget unsaid,
+    shoppers who call a product line by their own word, and a named shopper who later wants
+    "the same as last time" (``tacit.py``, ``follow_ups.py``; docs/streams/tacit_web_shop.md).
 
     ## Version History
     * v0: initial release (generator version 1).

@@ -93,7 +93,10 @@ class StreamServer:
         """Each position's template and seed, follow-ups of earlier positions and world events
         (see ``utility_gym.core.streams.build_plan``)."""
         train = [t.name for t in self.factory.train_templates]
-        pairs = [(t.name, t.follows) for t in self.domain.follow_ups if t.follows in train]
+        # A follow-up may also follow a stream-only template (one without ``follows`` in
+        # ``Domain.follow_ups`` is planned only as the anchor of the follow-ups that name it).
+        anchors = {*train, *(t.name for t in self.domain.stream_templates if t.follows is None)}
+        pairs = [(t.name, t.follows) for t in self.domain.follow_ups if t.follows in anchors]
         return build_plan(
             self.domain.name,
             stream_seed,
