@@ -161,7 +161,7 @@ def test_tacit__a_memoryless_heuristic_fails_and_the_user_never_tells_the_value(
 
 
 def test_tacit__a_nickname_caller_takes_a_wrong_application_and_the_grade_says_so(env) -> None:
-    env.reset(options={"task_id": "ticketing/app_nickname/0"})
+    env.reset(seed=0, options={"task_id": "ticketing/app_nickname/0"})
     task = env.unwrapped.task
     eid, wrong = task.goal.known["employee_id"], "miro"
     if f"call {APP_BY_ID[wrong].name}" in task.regularity.lesson:
@@ -182,8 +182,9 @@ def test_tacit__a_nickname_caller_takes_a_wrong_application_and_the_grade_says_s
         }
     )
     tid = re.search(r"REQ\d+", obs).group(0)
-    obs, *_ = env.step(f"{name} is a standard application. Shall I grant you access to {name}?")
-    assert obs.startswith("user: Yes")  # the caller cannot tell: no objection gives it away
+    *_, info = env.step(f"{name} is a standard application. Shall I grant you access to {name}?")
+    # the caller cannot tell, and no objection gives the value away
+    assert [e["data"]["acts"] for e in info["events"]] == [["affirm"]]
     env.step({"name": "grant_access", "arguments": {"ticket_id": tid, "application_id": wrong}})
     *_, info = env.step({"name": "end_conversation", "arguments": {}})
     assert not info["grade"]["success"]
