@@ -44,7 +44,7 @@ class Seen:
             if role == "user":
                 self.user.append(content)
             elif role in ("tool", "page"):
-                name = str((event.get("data") or {}).get("name", ""))
+                name = str(event.get("name") or (event.get("data") or {}).get("name", ""))
                 self.results.append((name, _parsed(content)))
 
 

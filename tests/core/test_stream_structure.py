@@ -253,14 +253,14 @@ def test_memory_agent__recalls_what_the_same_user_said_in_an_earlier_conversatio
 def test_stream_benchmark__memory_gains_from_familiarity_and_the_heuristic_does_not(
     domain_id: str,
 ) -> None:
-    _, heuristic, _ = run_stream_benchmark(domain_id, "heuristic", 3, 10, size="small")
-    _, memory, _ = run_stream_benchmark(domain_id, "memory", 3, 10, size="small")
+    _, heuristic, _ = run_stream_benchmark(domain_id, "heuristic", 4, 16, size="small")
+    _, memory, _ = run_stream_benchmark(domain_id, "memory", 4, 16, size="small")
     assert heuristic["familiarity_gain_ci"][0] <= 0.0 <= heuristic["familiarity_gain_ci"][1]
     assert heuristic["follow_up_persistent_success"] == heuristic["follow_up_isolated_success"]
     assert memory["familiarity_gain_ci"][0] > 0.0
     assert memory["follow_up_persistent_success"] >= memory["follow_up_isolated_success"] + 0.4
     assert memory["isolated_success"] == pytest.approx(heuristic["isolated_success"])
-    assert run_stream_benchmark(domain_id, "memory", 3, 10, size="small")[1] == memory
+    assert run_stream_benchmark(domain_id, "memory", 4, 16, size="small")[1] == memory
 
 
 def test_web_shop_world_event__lowers_the_quantity_limit_for_the_site_and_the_tasks() -> None:

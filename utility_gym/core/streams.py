@@ -71,12 +71,12 @@ def build_plan(
     ``"after"`` (a follow-up's anchor position), ``"anchor_for"`` (the follow-up template an
     anchor must allow) and ``"events"`` (world events at the start of that position).
 
-    Templates recur (a few problems come back). Follow-ups of earlier positions (``follow_ups``
-    lists (follow-up template, anchor template) pairs, served in turn from a seeded first one)
-    number one in eight to one in four positions, as the stream seed draws. The remaining
-    positions hit a tacit regularity (``regularities`` names one template per kind) at a rate
-    the stream seed draws between 15 % and 35 %, each hit of a seeded kind; the instances recur
-    because each world has few of each kind. One world event falls in the middle third of a
+    Templates recur (a few problems come back). Positions hit a tacit regularity
+    (``regularities`` names one template per kind) at a rate the stream seed draws between 20 %
+    and 40 %, each hit of a seeded kind; the instances recur because each world has few of each
+    kind. Follow-ups of earlier positions (``follow_ups`` lists (follow-up template, anchor
+    template) pairs, served in turn from a seeded first one) take one in eight to one in four of
+    the other positions, as the stream seed draws. One world event falls in the middle third of a
     stream of four or more positions. So the number, kinds and positions of follow-ups and
     regularity hits vary from stream to stream.
     """
@@ -87,15 +87,19 @@ def build_plan(
         {"template": rng.choice(recurring), "seed": rng.randrange(TEST_SEED_BASE)}
         for _ in range(length)
     ]
-    used = _plan_follow_ups(rng, plan, follow_ups)
+    # Regularity hits first, each position alike (so they fall evenly over the stream), then
+    # the follow-ups and their anchors among the other positions.
+    hits: set[int] = set()
     if regularities:
-        rate = rng.uniform(0.15, 0.35)
+        rate = rng.uniform(0.2, 0.4)
         for position in range(length):
-            if position not in used and rng.random() < rate:
+            if rng.random() < rate:
+                hits.add(position)
                 plan[position] = {
                     "template": rng.choice(list(regularities)),
                     "seed": rng.randrange(TEST_SEED_BASE),
                 }
+    _plan_follow_ups(rng, plan, follow_ups, hits)
     if events and length >= 4:
         position = rng.randrange(max(1, length // 3), max(2, 2 * length // 3 + 1))
         plan[position]["events"] = [events[rng.randrange(len(events))]]
@@ -103,11 +107,15 @@ def build_plan(
 
 
 def _plan_follow_ups(
-    rng: random.Random, plan: list[dict[str, Any]], follow_ups: Sequence[tuple[str, str]]
+    rng: random.Random,
+    plan: list[dict[str, Any]],
+    follow_ups: Sequence[tuple[str, str]],
+    taken: set[int],
 ) -> set[int]:
-    """Place a seeded number of follow-ups and their anchors in ``plan``; the positions used."""
+    """Place a seeded number of follow-ups and their anchors in ``plan``, off the ``taken``
+    positions; the positions used."""
     length = len(plan)
-    used: set[int] = set()
+    used = set(taken)
     if not follow_ups or length < 3:
         return used
     kinds = list(follow_ups)
