@@ -3,6 +3,10 @@ usual size and brand, shoppers' words for product lines, and "the same as last t
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import gymnasium as gym
 import pytest
 
@@ -255,3 +259,35 @@ def test_tacit__the_fast_replay_makes_the_changes_of_the_full_replay(shop) -> No
             finally:
                 replayer.fast = fast_path
             assert fast is not None and fast == full, task_id
+
+
+_SCRIPT = """
+import json, gymnasium as gym, utility_gym
+from utility_gym.agents.lessons import LessonHeuristicAgent
+from utility_gym.core.rollout import run_episode
+env = gym.make("utility/WebShop-v1", size="small", mode="stream", stream_length=16)
+agent, out = LessonHeuristicAgent(env), []
+for i in range(16):
+    r = run_episode(env, agent, seed=7 if i == 0 else None, record=True)
+    agent.learn(r)
+    task = env.unwrapped.task
+    key = task.regularity.key if task.regularity else None
+    out.append([r.task_id, r.success, key, [s.get("observation") for s in r.steps]])
+print(json.dumps(out))
+"""
+
+
+def test_tacit__the_same_stream_and_learner_across_processes() -> None:
+    runs = []
+    for hash_seed in ("1", "2"):
+        proc = subprocess.run(
+            [sys.executable, "-c", _SCRIPT],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={"PYTHONHASHSEED": hash_seed, "PATH": "/usr/bin:/bin"},
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        runs.append(json.loads(proc.stdout))
+    assert runs[0] == runs[1]
+    assert any(key for _, _, key, _ in runs[0])  # the stream hits regularities
