@@ -36,7 +36,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from utility_gym.agents.base import Action
-from utility_gym.agents.heuristics import build_heuristic
+from utility_gym.agents.heuristics import build_heuristic, env_domain
+from utility_gym.agents.lessons import LessonAgent, rule_book
 
 _USER_VALUE_RX = re.compile(
     r"(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})"
@@ -534,12 +535,27 @@ def _success(outcome: Any) -> bool:
 class MemoryHeuristicAgent(MemoryAgent):
     """``--agent memory``: MemoryAgent around the env's own heuristic agent (the stream baseline).
 
-    Recall is on; replay is off by default (``--agent-arg replay=true`` turns it on): the
-    heuristic keeps its own dialogue state, which a replayed action it did not choose leaves
-    out of step with the conversation, so replay costs it more episodes than it saves.
+    Recall is on; so are lessons: the heuristic is wrapped in a ``LessonAgent`` that keeps what
+    the end-of-episode feedback taught (``--agent-arg lessons=false`` leaves the bare
+    heuristic, whose only memory is the recalled conversations). Replay is off by default
+    (``--agent-arg replay=true`` turns it on): the heuristic keeps its own dialogue state, which
+    a replayed action it did not choose leaves out of step with the conversation, so replay
+    costs it more episodes than it saves.
     """
 
-    def __init__(self, env: Any, replay: bool | str = False, **options: Any) -> None:
-        inner = build_heuristic(env, seed=0)
-        replay = replay if isinstance(replay, bool) else str(replay).lower() in ("1", "true", "yes")
-        super().__init__(inner, replay=replay, **options)
+    def __init__(
+        self, env: Any, replay: bool | str = False, lessons: bool | str = True, **options: Any
+    ) -> None:
+        inner: Any = build_heuristic(env, seed=0)
+        if _flag(lessons):
+            inner = LessonAgent(inner, rule_book(_domain_of(env)))
+        super().__init__(inner, replay=_flag(replay), **options)
+
+
+def _flag(value: bool | str) -> bool:
+    return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+
+
+def _domain_of(env: Any) -> str:
+    spec = getattr(env, "spec", None)
+    return env_domain(spec.id) if spec is not None else env.unwrapped.domain.name

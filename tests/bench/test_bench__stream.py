@@ -32,6 +32,8 @@ def test_bench__stream_metrics_match_hand_computed_values() -> None:
     assert s["isolated_success"] == pytest.approx(5 / 8)
     # per-stream gains: stream 0 (0+1+0-1)/4 = 0, stream 1 (0+1+0+0)/4 = 0.25
     assert s["familiarity_gain"] == pytest.approx(0.125)
+    # persistent - isolated against position: sum((x - 1.5) * d) / sum((x - 1.5) ** 2) = -2.5 / 10
+    assert s["paired_learning_slope"] == pytest.approx(-0.25)
     low, high = s["familiarity_gain_ci"]
     assert 0.0 <= low <= 0.125 <= high <= 0.25
     # first occurrences: s0 a(F) b(T), s1 a(T) c(T) -> 3/4; repeats: s0 a(T) b(F), s1 a(T) c(T) ->

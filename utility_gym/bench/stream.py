@@ -149,6 +149,9 @@ def summarize_streams(
     i = np.array([e.isolated for e in episodes], dtype=float)
     positions = np.array([e.position for e in episodes], dtype=float)
     slope = float(np.polyfit(positions, p, 1)[0]) if len(set(positions)) > 1 else 0.0
+    # The same fit of the paired difference (persistent minus isolated): what changes with
+    # practice once the mix of tasks at each position is held fixed.
+    paired_slope = float(np.polyfit(positions, p - i, 1)[0]) if len(set(positions)) > 1 else 0.0
     first, repeat = [], []
     for eps in by_stream.values():
         seen: set[str] = set()
@@ -174,6 +177,7 @@ def summarize_streams(
         "familiarity_gain": float(np.mean(gain_values)),
         "familiarity_gain_ci": [low, high],
         "learning_slope": slope,
+        "paired_learning_slope": paired_slope,
         "repeat_template_gain": (float(np.mean(repeat)) - float(np.mean(first)))
         if repeat and first
         else None,
@@ -302,7 +306,8 @@ def format_summary(env_id: str, agent: str, s: dict[str, Any]) -> str:
         f"  isolated success        {pct(s['isolated_success'])} %",
         f"  familiarity gain        {pct(s['familiarity_gain'])} pts  95% CI "
         f"[{pct(s['familiarity_gain_ci'][0])}, {pct(s['familiarity_gain_ci'][1])}]",
-        f"  learning slope          {s['learning_slope']:+.4f} success/position",
+        f"  learning slope          {s['learning_slope']:+.4f} success/position "
+        f"(paired: {s['paired_learning_slope']:+.4f})",
         f"  repeat-template gain    {pct(s['repeat_template_gain'])} pts",
         f"  stale-knowledge errors  {s['stale_knowledge_errors']} (after {s['world_events']} "
         "episodes with world events)",

@@ -58,9 +58,10 @@ def _value(task) -> str:
 def test_tacit__oracle_solves_every_kind_in_a_stream_and_alone(kind: str) -> None:
     stream = gym.make(ENV, size="small", mode="stream", stream_length=6)
     alone = gym.make(ENV, size="small")
-    run_episode(stream, OracleAgent(stream), seed=3)
-    for task_id in _task_ids(alone, kind, 2):
-        result = run_episode(stream, OracleAgent(stream), options={"task_id": task_id})
+    for i, task_id in enumerate(_task_ids(alone, kind, 2)):  # the second on a used world
+        result = run_episode(
+            stream, OracleAgent(stream), seed=3 if i == 0 else None, options={"task_id": task_id}
+        )
         assert result.success, (task_id, result.grade)
         assert stream.unwrapped.task.regularity.kind == kind
         assert "A colleague adds: " + stream.unwrapped.task.regularity.lesson in result.feedback
