@@ -3,11 +3,9 @@ same tasks, the same transcripts and the same lessons learnt, whatever the hash 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
+
+from utility_gym.testing.determinism import json_in_processes
 
 _SCRIPT = """
 import json, sys, gymnasium as gym, utility_gym
@@ -32,17 +30,7 @@ print(json.dumps(out))
     ["utility/CustomerServiceStream-v1", "utility/TicketingStream-v1", "utility/WebShopStream-v1"],
 )
 def test_stream_determinism__same_seed_same_stream_and_lessons_across_processes(stream_id) -> None:
-    runs = []
-    for hash_seed in ("1", "2"):
-        proc = subprocess.run(
-            [sys.executable, "-c", _SCRIPT, stream_id],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env={"PYTHONHASHSEED": hash_seed, "PATH": "/usr/bin:/bin"},
-        )
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        runs.append(json.loads(proc.stdout))
+    runs = json_in_processes(_SCRIPT, stream_id, hash_seeds=("1", "2"))
     assert runs[0] == runs[1]
     episodes, lessons = runs[0][:-1], runs[0][-1]
     assert sum(1 for e in episodes if e[4]) >= 3  # regularity hits were served

@@ -163,3 +163,23 @@ def _render_modes(spec: gym.envs.registration.EnvSpec) -> list[str]:
     entry = spec.entry_point
     creator = gym.envs.registration.load_env_creator(entry) if isinstance(entry, str) else entry
     return list(getattr(creator, "metadata", {}).get("render_modes", []))
+
+
+def json_in_processes(
+    script: str, *args: str, hash_seeds: Sequence[str] = HASH_SEEDS, timeout: float = 300
+) -> list[Any]:
+    """Run ``python -c script *args`` once per hash seed, each in a fresh process with only
+    ``PATH`` in its environment, and return what each printed as JSON (a test asserts they are
+    equal). A process that fails raises AssertionError with its stderr."""
+    out = []
+    for h in hash_seeds:
+        proc = subprocess.run(
+            [sys.executable, "-c", script, *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={"PYTHONHASHSEED": h, "PATH": "/usr/bin:/bin"},
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        out.append(json.loads(proc.stdout))
+    return out

@@ -3,10 +3,6 @@ usual size and brand, shoppers' words for product lines, and "the same as last t
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import gymnasium as gym
 import pytest
 
@@ -22,6 +18,7 @@ from utility_gym.agents.memory import MemoryHeuristicAgent
 from utility_gym.core.rollout import run_episode
 from utility_gym.core.tasks import NoTask
 from utility_gym.envs.web_shop import tacit
+from utility_gym.testing.determinism import json_in_processes
 
 KINDS = ("usual_size", "loyal_brand", "usual_budget", "catalogue_vocabulary")
 ENV = "utility/WebShop-v1"
@@ -279,16 +276,6 @@ print(json.dumps(out))
 
 
 def test_tacit__the_same_stream_and_learner_across_processes() -> None:
-    runs = []
-    for hash_seed in ("1", "2"):
-        proc = subprocess.run(
-            [sys.executable, "-c", _SCRIPT],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env={"PYTHONHASHSEED": hash_seed, "PATH": "/usr/bin:/bin"},
-        )
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        runs.append(json.loads(proc.stdout))
+    runs = json_in_processes(_SCRIPT, hash_seeds=("1", "2"))
     assert runs[0] == runs[1]
     assert any(key for _, _, key, _ in runs[0])  # the stream hits regularities
