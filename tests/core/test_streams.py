@@ -87,7 +87,7 @@ def test_streams__fork_restores_world_bytes_and_episode_state() -> None:
 
 
 def test_streams__the_same_tasks_in_isolation_see_the_pristine_world() -> None:
-    stream = _stream_env()
+    stream = _stream_env(30)  # its world event falls after position 9
     run_episode(stream, OracleAgent(stream), seed=9)
     run_episode(stream, OracleAgent(stream))
     while stream.unwrapped.task.extras.get("carried_rows"):
