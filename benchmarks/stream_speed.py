@@ -1,7 +1,7 @@
 """Speed of a stream's reset: serving the next position of a long stream in its used world.
 
     python benchmarks/stream_speed.py                      # every stream id, 200 positions
-    python benchmarks/stream_speed.py --env utility/TicketingStream-v1 --length 100 --json f.json
+    python benchmarks/stream_speed.py --env utility/TicketingStream-v2 --length 100 --json f.json
 
 A stream's reset generates the next task on the world as earlier episodes left it and replays
 its oracle plan twice (in the stream's world and as the isolated twin), so it costs more than an
@@ -30,9 +30,9 @@ from speed import REFERENCE_TAXI_STEPS_PER_S, TaxiClock, summarize  # noqa: E402
 
 STREAM_RESET_TARGET_US = 2_000.0
 STREAM_IDS = (
-    "utility/CustomerServiceStream-v1",
-    "utility/TicketingStream-v1",
-    "utility/WebShopStream-v1",
+    "utility/CustomerServiceStream-v2",
+    "utility/TicketingStream-v2",
+    "utility/WebShopStream-v2",
 )
 
 

@@ -25,8 +25,8 @@ ENV_IDS = [
     "utility/Ticketing-v1",
     "utility/TicketingQueue-v0",
     "utility/WebShop-v1",
-    "utility/CustomerServiceStream-v1",
-    "utility/WebShopStream-v1",
+    "utility/CustomerServiceStream-v2",
+    "utility/WebShopStream-v2",
 ]
 for env_id in ENV_IDS[:4] if TEST_SPLIT else ENV_IDS:
     h = hashlib.sha256()

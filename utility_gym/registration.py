@@ -33,12 +33,12 @@ _register(
 
 # Streams: one persistent world across episodes (reset(seed) starts a stream, reset() goes on).
 _register(
-    "utility/CustomerServiceStream-v1",
+    "utility/CustomerServiceStream-v2",
     "utility_gym.envs.customer_service.env:CustomerServiceEnv",
     40,
     mode="stream",
 )
 _register(
-    "utility/TicketingStream-v1", "utility_gym.envs.ticketing.env:TicketingEnv", 60, mode="stream"
+    "utility/TicketingStream-v2", "utility_gym.envs.ticketing.env:TicketingEnv", 60, mode="stream"
 )
-_register("utility/WebShopStream-v1", "utility_gym.envs.web_shop.env:WebShopEnv", 50, mode="stream")
+_register("utility/WebShopStream-v2", "utility_gym.envs.web_shop.env:WebShopEnv", 50, mode="stream")

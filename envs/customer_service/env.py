@@ -107,7 +107,7 @@ class CustomerServiceEnv(UtilityEnv):
     ``reset(options={"fork": env.unwrapped.snapshot()})`` resumes a snapshot.
 
     ``mode`` ("episodic" | "stream") and ``stream_length`` (20): ``mode="stream"`` serves a seeded
-    stream of tasks in one persistent world (``utility/...Stream-v0``; docs/streams.md). In streams
+    stream of tasks in one persistent world (``utility/...Stream-v2``; docs/streams.md). In streams
     a returning customer asks for another order to go to the address they gave in an earlier
     conversation (``same_address_again``), and the return window may shrink to 14 days
     (``return_window_14_days``). Streams also hit tacit regularities of the world's regular
@@ -126,6 +126,10 @@ class CustomerServiceEnv(UtilityEnv):
       shoppers in the world, ``modify_pending_order_payment``, refund and return ids derived
       from their order (``RF`` + order number + count), and success per difficulty tier in
       results. Scores from before are not comparable.
+    * Stream ids v2 (issue 18; the episodic id keeps v1): streams hit tacit regularities
+      (stream-only templates; a colleague's lesson in the last ``feedback``), the numbers and
+      positions of follow-ups and regularity hits vary with the stream seed, and follow-ups
+      spread over the stream. Stream scores from before are not comparable.
     """
 
     domain = DOMAIN

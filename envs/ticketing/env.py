@@ -133,7 +133,7 @@ class TicketingEnv(UtilityEnv):
     ``reset(options={"fork": env.unwrapped.snapshot()})`` resumes a snapshot.
 
     ``mode`` ("episodic" | "stream") and ``stream_length`` (20): ``mode="stream"`` serves a seeded
-    stream of tasks in one persistent world (``utility/...Stream-v0``; docs/streams.md). In streams
+    stream of tasks in one persistent world (``utility/...Stream-v2``; docs/streams.md). In streams
     a colleague of an earlier caller has the same device problem
     (``colleague_same_problem``), a teammate duplicates a ticket opened earlier in the stream
     (``duplicate_of_stream_ticket``), and the reopen window may shrink to 7 days
@@ -154,6 +154,10 @@ class TicketingEnv(UtilityEnv):
       templates state
       their condition; replacements carry ``deliver_to``, repairs and access roles and end
       dates are new world columns (``repair_orders``, ``access_grants.role``/``expires_on``).
+    * Stream ids v2 (issue 18; the episodic id keeps v1): streams hit tacit regularities
+      (stream-only templates; a colleague's lesson in the last ``feedback``), the numbers and
+      positions of follow-ups and regularity hits vary with the stream seed, and follow-ups
+      spread over the stream. Stream scores from before are not comparable.
     """
 
     domain = DOMAIN

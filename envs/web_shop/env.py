@@ -146,7 +146,7 @@ class WebShopEnv(UtilityEnv):
     ``env.unwrapped.snapshot()``.
 
     ``mode`` ("episodic" | "stream") and ``stream_length`` (20): ``mode="stream"`` serves a seeded
-    stream of tasks in one persistent world (``utility/...Stream-v0``; docs/streams.md). In streams
+    stream of tasks in one persistent world (``utility/...Stream-v2``; docs/streams.md). In streams
     the per-order limit may drop to 3 units (``quantity_limit_3``). Streams also serve the world's
     regular shoppers, who say their name and leave their usual size, brand or budget unsaid,
     shoppers who call a product line by their own word, and a named shopper who later wants
@@ -159,6 +159,10 @@ class WebShopEnv(UtilityEnv):
       by what was stated. Scores from before are not comparable.
     * v1 (issue 19): eight new templates (five in train and test, three held out)
       and template weights: the test split changed. Scores from before are not comparable.
+    * Stream ids v2 (issue 18; the episodic id keeps v1): streams hit tacit regularities
+      (stream-only templates; a colleague's lesson in the last ``feedback``), the numbers and
+      positions of follow-ups and regularity hits vary with the stream seed, and follow-ups
+      spread over the stream. Stream scores from before are not comparable.
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}

@@ -13,11 +13,11 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "stream_speed.py"
 def test_stream_speed__times_every_next_position_and_judges_the_target(tmp_path) -> None:
     out = tmp_path / "stream_speed.json"
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--env", "utility/TicketingStream-v1", "--size", "small", "--length", "8", "--json", str(out)],  # noqa: E501
+        [sys.executable, str(SCRIPT), "--env", "utility/TicketingStream-v2", "--size", "small", "--length", "8", "--json", str(out)],  # noqa: E501
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
-    figure = json.loads(out.read_text())["envs"]["utility/TicketingStream-v1"]
+    figure = json.loads(out.read_text())["envs"]["utility/TicketingStream-v2"]
     assert figure["n"] == 7 and figure["median_us"] > 0  # position 0 starts the stream
     assert figure["memo_hits"] + figure["memo_misses"] > 0
     assert sum(1 for _ in figure["templates"]) >= 2

@@ -25,7 +25,7 @@ def _served(env_id: str, positions: int) -> list[object]:
 
 
 @pytest.mark.parametrize(
-    "stream_id", ["utility/CustomerServiceStream-v1", "utility/TicketingStream-v1"]
+    "stream_id", ["utility/CustomerServiceStream-v2", "utility/TicketingStream-v2"]
 )
 def test_live_memo__serves_exactly_the_tasks_of_fresh_queries(stream_id, monkeypatch) -> None:
     cached, hits = _served(stream_id, 24)
@@ -36,7 +36,7 @@ def test_live_memo__serves_exactly_the_tasks_of_fresh_queries(stream_id, monkeyp
 
 
 def test_live_memo__forgets_on_restore_and_tracks_changed_tables() -> None:
-    env = gym.make("utility/CustomerServiceStream-v1", size="small", stream_length=5)
+    env = gym.make("utility/CustomerServiceStream-v2", size="small", stream_length=5)
     env.reset(seed=1)
     u = env.unwrapped
     memo = u.streams.memo

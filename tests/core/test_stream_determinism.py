@@ -27,7 +27,7 @@ print(json.dumps(out))
 
 @pytest.mark.parametrize(
     "stream_id",
-    ["utility/CustomerServiceStream-v1", "utility/TicketingStream-v1", "utility/WebShopStream-v1"],
+    ["utility/CustomerServiceStream-v2", "utility/TicketingStream-v2", "utility/WebShopStream-v2"],
 )
 def test_stream_determinism__same_seed_same_stream_and_lessons_across_processes(stream_id) -> None:
     runs = json_in_processes(_SCRIPT, stream_id, hash_seeds=("1", "2"))

@@ -248,7 +248,7 @@ def test_memory_agent__recalls_what_the_same_user_said_in_an_earlier_conversatio
 
 
 @pytest.mark.parametrize(
-    "domain_id", ("utility/CustomerServiceStream-v1", "utility/TicketingStream-v1")
+    "domain_id", ("utility/CustomerServiceStream-v2", "utility/TicketingStream-v2")
 )
 def test_stream_benchmark__memory_gains_from_familiarity_and_the_heuristic_does_not(
     domain_id: str,

@@ -8,9 +8,9 @@ import pytest
 from utility_gym.testing.stream_validity import stream_validity
 
 STREAMS = (
-    "utility/CustomerServiceStream-v1",
-    "utility/TicketingStream-v1",
-    "utility/WebShopStream-v1",
+    "utility/CustomerServiceStream-v2",
+    "utility/TicketingStream-v2",
+    "utility/WebShopStream-v2",
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gymnasium as gym
+import pytest
 
 from utility_gym.testing import (
     DEFAULT_SCRIPT,
@@ -89,3 +90,17 @@ def test_registry__module_prefixed_id_works(env_id, env_kwargs):
         assert isinstance(obs, str) and info["task_id"]
     finally:
         env.close()
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("utility/CustomerServiceStream-v1", "utility/CustomerServiceStream-v2"),
+        ("utility/TicketingStream-v1", "utility/TicketingStream-v2"),
+        ("utility/WebShopStream-v1", "utility/WebShopStream-v2"),
+        ("utility/CustomerService-v0", "utility/CustomerService-v1"),
+    ],
+)
+def test_versions__an_old_id_names_the_version_to_use(old: str, new: str) -> None:
+    with pytest.raises(gym.error.DeprecatedEnv, match=new.split("/")[1]):
+        gym.make(old)

@@ -5,7 +5,7 @@ Stream tasks (follow-ups, tacit regularities, ordinary templates made on a used 
 in any split, so the split-based checks of ``validity`` never see them; this plays a stream and
 checks each served task where a stranger would run it alone::
 
-    report = stream_validity("utility/TicketingStream-v1", stream_seed=3, length=40)
+    report = stream_validity("utility/TicketingStream-v2", stream_seed=3, length=40)
     assert not report.oracle_failures and not report.degenerate_successes
 """
 
