@@ -160,22 +160,37 @@ class Replayer:
         track = like is not None or base is not self.template.data
         run = _Run(self, task, scratch, like, outputs, skip_pure=skip_pure, track=track)
         try:
-            marks: list[int] = []
-            fast = self.fast if run.skip_pure and not run.track else None
-            done = fast is not None and fast(
-                run.ctx, task, lambda: marks.append(scratch.change_seq())
-            )
-            if not done:
-                marks = [run.intent(index) for index in range(len(task.goal.intents))]
-            spans = scratch.changes_in_spans(marks or [run.start])
-            per_intent = [self.graded(change_facts(span)) for span in spans[: len(marks)]]
-            result = Expected(self.graded(change_facts(spans[-1])), tuple(per_intent))
-            if inspect is not None:
-                inspect(
-                    scratch.conn
-                )  # e.g. whether a follow-up can be made in the world the plan leaves
+            return self._play(run, inspect)
         finally:
             scratch.reset()
+
+    def replay_in_place(
+        self,
+        task: Task,
+        world: World,
+        inspect: Callable[[sqlite3.Connection], Any] | None = None,
+        changes_only: bool = False,
+    ) -> Replayed:
+        """``replay`` on ``world`` itself (a stream's live world) inside a savepoint that is
+        rolled back: no copy of the world is made or restored, and the world is left exactly as
+        it was (its change log included)."""
+        run = _Run(self, task, world, None, None, skip_pure=changes_only, track=True)
+        with world.savepoint():
+            return self._play(run, inspect)
+
+    def _play(self, run: _Run, inspect: Callable[[sqlite3.Connection], Any] | None) -> Replayed:
+        """Run the plan of ``run`` and read its expected changes (per intent too)."""
+        scratch, task = run.scratch, run.task
+        marks: list[int] = []
+        fast = self.fast if run.skip_pure and not run.track else None
+        done = fast is not None and fast(run.ctx, task, lambda: marks.append(scratch.change_seq()))
+        if not done:
+            marks = [run.intent(index) for index in range(len(task.goal.intents))]
+        spans = scratch.changes_in_spans(marks or [run.start])
+        per_intent = [self.graded(change_facts(span)) for span in spans[: len(marks)]]
+        result = Expected(self.graded(change_facts(spans[-1])), tuple(per_intent))
+        if inspect is not None:
+            inspect(scratch.conn)  # e.g. whether a follow-up can be made in the world it leaves
         return Replayed(result, run.created, run.mapping)
 
     def graded(self, facts: ChangeSet) -> ChangeSet:

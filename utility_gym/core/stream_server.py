@@ -162,7 +162,6 @@ class StreamServer:
         earlier episodes used up what a template needs, the next seeds, then the stream's other
         templates, are tried in a fixed order; the plan records what was served. A ``named``
         task id is tried alone (NoTask if it cannot be made here)."""
-        live = self.world.snapshot()
         self.memo.catch_up()
         planned_only = {t.name for t in self.domain.stream_templates}
         template = entry["template"]
@@ -173,15 +172,12 @@ class StreamServer:
         ]
         fallbacks = [template] if named else [template] + others
         reasons: dict[str, str] = {}
-        # Templates read the live world itself (read-only while they do): its page cache and
-        # prepared statements stay warm from position to position.
+        # Templates read the live world itself (read-only while they do), and plans replay on
+        # it inside a savepoint: no copy of the world is made, and its page cache and prepared
+        # statements stay warm from position to position.
         db = self.world.conn
-        db.execute("PRAGMA query_only = ON")
-        try:
-            with live_memo(db, self.memo):
-                found = self._try_in_order(stream, entry, fallbacks, named, live, db, reasons)
-        finally:
-            db.execute("PRAGMA query_only = OFF")
+        with live_memo(db, self.memo):
+            found = self._try_in_order(stream, entry, fallbacks, named, db, reasons)
         if found is not None:
             return found
         if named:
@@ -204,7 +200,6 @@ class StreamServer:
         entry: dict[str, Any],
         fallbacks: list[str],
         named: str | None,
-        live: bytes,
         db: sqlite3.Connection,
         reasons: dict[str, str],
     ) -> tuple[Task, Expected] | None:
@@ -216,7 +211,7 @@ class StreamServer:
                     entry["seed"] if k == 0 else (entry["seed"] + 104_729 * k) % TEST_SEED_BASE
                 )
                 try:
-                    task, expected = self._candidate(stream, entry, name, candidate, live, db)
+                    task, expected = self._candidate(stream, entry, name, candidate, db)
                 except (NoTask, OraclePlanError) as e:
                     reasons[name] = str(e)
                     continue
@@ -230,13 +225,16 @@ class StreamServer:
         entry: dict[str, Any],
         name: str,
         seed: int,
-        live: bytes,
         db: sqlite3.Connection,
     ) -> tuple[Task, Expected]:
         """Make task ``name/seed`` on the stream's world; its plan must work there and alone."""
         earlier = stream.tasks.get(entry["after"]) if "after" in entry else None
         own = name == entry["template"]
-        task = self.factory.build_task(name, seed, None, db, earlier if own else None)
+        db.execute("PRAGMA query_only = ON")  # templates read the live world, never write it
+        try:
+            task = self.factory.build_task(name, seed, None, db, earlier if own else None)
+        finally:
+            db.execute("PRAGMA query_only = OFF")
         task = _with_carried_rows(task, db)
         # An anchor: the follow-up planned later must be possible in the world its oracle plan
         # leaves (checked within the same replay).
@@ -248,7 +246,11 @@ class StreamServer:
         )
         # Its plan must work in this world and in isolation; the replay is kept, and the isolated
         # twin gets the ids the pristine world gives new rows.
-        replayed = self.replayer.replay(task, live, inspect=inspect)
+        # Look-ups are skipped here: the isolated twin below runs the whole plan, and the
+        # episode itself shows whether they work in this world.
+        replayed = self.replayer.replay_in_place(
+            task, self.world, inspect=inspect, changes_only=True
+        )
         applied = [n for _, n in stream.applied]
         stream.twin = self._twin(
             task, replayed.expected, replayed.created, self.isolated_world(task, applied)

@@ -345,11 +345,19 @@ def substitute_ids(obj: Any, mapping: Mapping[str, str]) -> Any:
         + r")(?![A-Za-z0-9])"
     )
 
+    keys = tuple(mapping)
+    fields_of: dict[type, tuple[str, ...]] = {}
+
+    # Immutable values come back as the same object when no id occurs in them (a stream
+    # substitutes a whole Task per reset; most of it holds none of the new ids).
     def sub(value: Any) -> Any:
         if isinstance(value, str):
+            if not any(k in value for k in keys):
+                return value
             return rx.sub(lambda m: mapping[m.group(1)], value)
         if isinstance(value, tuple):
-            return tuple(sub(v) for v in value)
+            new = tuple(sub(v) for v in value)
+            return value if all(a is b for a, b in zip(new, value, strict=True)) else new
         if isinstance(value, frozenset):
             return frozenset(sub(v) for v in value)
         if isinstance(value, list):
@@ -357,12 +365,18 @@ def substitute_ids(obj: Any, mapping: Mapping[str, str]) -> Any:
         if isinstance(value, Mapping):
             return {sub(k): sub(v) for k, v in value.items()}
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return dataclasses.replace(
-                value,
-                **{
-                    f.name: sub(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init
-                },
-            )
+            names = fields_of.get(type(value))
+            if names is None:
+                names = fields_of[type(value)] = tuple(
+                    f.name for f in dataclasses.fields(value) if f.init
+                )
+            changed = {}
+            for name in names:
+                old = getattr(value, name)
+                new = sub(old)
+                if new is not old:
+                    changed[name] = new
+            return dataclasses.replace(value, **changed) if changed else value
         return value
 
     return sub(obj)

@@ -6,7 +6,8 @@ import gc
 import json
 import random
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import compress
 from operator import ne
@@ -241,6 +242,17 @@ class World:
 
     def reset(self) -> None:
         self.restore(self.template.data)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Within the block, changes are made and then undone: the database, its change log
+        included, is left as it was (a stream replays a plan on its live world this way)."""
+        self.conn.execute("SAVEPOINT utility_gym_replay")
+        try:
+            yield
+        finally:
+            self.conn.execute("ROLLBACK TO utility_gym_replay")
+            self.conn.execute("RELEASE utility_gym_replay")
 
     def snapshot(self) -> bytes:
         if self._at_template and self.conn.in_transaction:
