@@ -145,7 +145,8 @@ def format_kinds(kinds: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def plot_kind_curves(path: Path, kinds: dict[str, dict[str, Any]], title: str) -> bool:
-    """Success against earlier encounters, one line per kind (PNG; needs the `plot` extra)."""
+    """Success against earlier encounters of the same instance, one line per regularity kind
+    (PNG; needs the `plot` extra; False without it or without a regularity kind)."""
     try:
         import matplotlib
 
@@ -153,8 +154,11 @@ def plot_kind_curves(path: Path, kinds: dict[str, dict[str, Any]], title: str) -
         import matplotlib.pyplot as plt
     except ImportError:
         return False
+    regularities = {kind: k for kind, k in kinds.items() if not kind.startswith("follow-up/")}
+    if not regularities:
+        return False
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
-    for kind, k in kinds.items():
+    for kind, k in regularities.items():
         xs = [p["encounters"] for p in k["learning_curve"]]
         ax.plot(xs, [p["persistent_success"] for p in k["learning_curve"]], marker="o", label=kind)
     ax.set_xticks(range(MAX_ENCOUNTERS + 1))
