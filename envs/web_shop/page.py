@@ -2,7 +2,11 @@
 
 The text environment builds a `Page` from the HTML the web application returned
 (`parse_html`); the browser environment builds it from the live DOM, with the same rules written
-in JavaScript (``site/static/shop.js``, ``pageSnapshot``). The rules, shared by both:
+in JavaScript (``site/static/shop.js``, ``pageSnapshot``). The pages an agent sees most (home,
+search results, product) the application also writes straight as a `Page` for the text
+environment (`PageBuilder`, used by ``site/text_pages.py``), skipping the HTML and its parse:
+the same page by these rules, which ``tests/envs/web_shop/test_web_shop__text_pages.py`` checks
+against `parse_html` of the HTML. The rules, shared by all three:
 
 * only ``<body>`` counts; ``script``, ``style``, ``template``, ``noscript`` and hidden inputs
   are skipped;
@@ -175,6 +179,63 @@ def parse_html(html: str, url: str, status: int = 200) -> Page:
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return page
+
+
+class PageBuilder:
+    """Writes a `Page` line by line, by the rules above, for pages the application knows the
+    structure of (no HTML is made or parsed). Labels and text are taken as the browser shows
+    them: whitespace runs collapse to one space, lines are stripped and empty ones dropped."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.elements: list[Element] = []
+        self.forms: list[Form] = []
+
+    def copy(self) -> PageBuilder:
+        """A builder that goes on from what this one has written (which stays as it is)."""
+        other = PageBuilder()
+        other.lines, other.elements, other.forms = (
+            list(self.lines),
+            list(self.elements),
+            list(self.forms),
+        )
+        return other
+
+    def line(self, text: str) -> None:
+        """A block of text (``<p>``, ``<h1>``, ``<li>`` ...) holding ``text``."""
+        text = _WS_RUN.sub(" ", text).strip(" ")
+        if text:
+            self.lines.append(text)
+
+    def link(self, label: str, href: str, *, option: str = "", key: str = "") -> str:
+        """A link, numbered; returns its text (``[N] label``) to put in a line."""
+        label = _WS_RUN.sub(" ", label).strip(" ")
+        eid = len(self.elements) + 1
+        self.elements.append(Element(eid, "link", label, href=href, option=option, key=key))
+        return f"[{eid}] {label}"
+
+    def form(self, action: str, method: str, hidden: tuple[tuple[str, str], ...] = ()) -> int:
+        """A form with its hidden fields (name, value); returns its index for its inputs."""
+        self.forms.append(Form(action, method, tuple((n, v, 0) for n, v in hidden)))
+        return len(self.forms) - 1
+
+    def button(self, label: str, form: int) -> str:
+        """A submit button of ``form`` (no name or value)."""
+        label = _WS_RUN.sub(" ", label).strip(" ")
+        eid = len(self.elements) + 1
+        self.elements.append(Element(eid, "button", label, form=form))
+        return f"[{eid}] {label}"
+
+    def text_input(self, label: str, name: str, value: str, form: int) -> str:
+        """A text field of ``form``: ``[N] label: value``."""
+        eid = len(self.elements) + 1
+        self.elements.append(Element(eid, "input", label, form=form, name=name, value=value))
+        f = self.forms[form]
+        self.forms[form] = Form(f.action, f.method, (*f.fields, (name, value, eid)))
+        return f"[{eid}] {label}: {_WS_RUN.sub(' ', value)}"
+
+    def page(self, url: str, status: int = 200) -> Page:
+        return Page(url, status, "\n".join(self.lines), tuple(self.elements), tuple(self.forms))
 
 
 def _parse(html: str, url: str, status: int) -> Page:

@@ -4,6 +4,10 @@ One application serves people (``serve``), headless Chromium (WebShopBrowser-v1)
 environment (WebShop-v1, which calls it in-process with WSGI environ dicts). It reads and
 writes only the episode's SQLite world; it keeps no state of its own between requests (the
 search cache and pre-rendered result rows depend only on the read-only catalog).
+
+An in-process caller that wants the page as text sets ``environ[PAGE_URL_KEY]`` to the page's
+URL: the home, search and product pages then come back as a ready `Page` in
+``Response.page`` (``text_pages.py``, no HTML made); every other page as HTML, as always.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from utility_gym.envs.web_shop import catalog
+from utility_gym.envs.web_shop.page import Page
 from utility_gym.envs.web_shop.search import (
     MAX_RESULTS,
     PAGE_SIZE,
@@ -35,6 +40,7 @@ from utility_gym.envs.web_shop.search import (
 )
 from utility_gym.envs.web_shop.site import shop
 from utility_gym.envs.web_shop.site.shop import Product, ShopError
+from utility_gym.envs.web_shop.site.text_pages import TEXT_PAGES
 from utility_gym.envs.web_shop.vocab import CATEGORIES, CATEGORY_BY_NAME
 
 HERE = Path(__file__).parent
@@ -42,6 +48,11 @@ MAX_BODY = 64 * 1024
 MAX_FIELDS = 64
 MAX_QUERY_CHARS = 200
 DB_KEY = "utility_gym.db"  # environ key: the episode connection, for in-process callers
+PAGE_URL_KEY = "utility_gym.page_url"  # environ key: answer with a `Page` at this URL if we can
+# Text pages kept by what they show (and their URL). Pages come back within an episode (back,
+# the product after choosing an option); each holds a few dozen small objects the collector
+# walks, so the cache stays small (as ``page._CACHE``).
+TEXT_PAGE_CACHE_SIZE = 256
 SORT_LABELS = {
     "relevance": "Relevance",
     "price_asc": "Price: low to high",
@@ -76,6 +87,7 @@ class Response:
     status: int
     body: bytes = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
+    page: Page | None = None  # the page as text, when the caller asked for it (no body then)
 
     @property
     def location(self) -> str | None:
@@ -93,6 +105,7 @@ class Request:
     form: dict[str, str]
     db: sqlite3.Connection
     catalog: str = ""  # which catalog the world uses (key of the per-catalog caches)
+    page_url: str | None = None  # answer with a `Page` at this URL where a text page exists
 
 
 REASONS = {
@@ -119,6 +132,7 @@ class ShopApp:
         self.searcher = Searcher()
         self._rows: OrderedDict[tuple[str, int], Markup] = OrderedDict()
         self._pages: OrderedDict[tuple, bytes] = OrderedDict()
+        self._texts: OrderedDict[tuple, Page] = OrderedDict()
         self._static = {name: (HERE / "static" / name).read_bytes() for name in STATIC_TYPES}
 
     # -- WSGI -------------------------------------------------------------------------------------
@@ -140,6 +154,7 @@ class ShopApp:
                 catalog.attach(db)
             request = self._parse(environ, db)
             request.catalog = environ.get("utility_gym.catalog_key") or catalog.catalog_key(db)
+            request.page_url = environ.get(PAGE_URL_KEY)
             return self._route(request)
         except HTTPError as e:
             if e.status >= 500:
@@ -224,7 +239,7 @@ class ShopApp:
     # -- pages ------------------------------------------------------------------------------------
     def _home(self, r: Request) -> Response:
         count = shop.cart_count(r.db)
-        return self._memo(("home", count)) or self._page(
+        return self._memo(r, ("home", count)) or self._page(
             r,
             "home.html",
             memo=("home", count),
@@ -252,7 +267,7 @@ class ShopApp:
         page_no = _int(r.query, "page", 1, MAX_RESULTS // PAGE_SIZE, default=1)
         count = shop.cart_count(r.db)
         memo = ("search", r.catalog, query, page_no, count)
-        hit = self._memo(memo)
+        hit = self._memo(r, memo)
         if hit is not None:
             return hit
         result = self.searcher.search(r.db, r.catalog, query)
@@ -263,7 +278,8 @@ class ShopApp:
         shown = shop.get_products(
             r.db, nums[(page_no - 1) * PAGE_SIZE : page_no * PAGE_SIZE], r.catalog
         )
-        rows = [self._result_row(r.catalog, p) for p in shown]
+        # The HTML's result rows; a text page writes its own from the products.
+        rows = [self._result_row(r.catalog, p) for p in shown] if r.page_url is None else []
 
         def url(**change: Any) -> str:
             params = {
@@ -276,7 +292,8 @@ class ShopApp:
                 "page": "",
             }
             params.update({k: ("" if v is None else str(v)) for k, v in change.items()})
-            return "/search?" + urlencode([(k, v) for k, v in params.items() if v])
+            # What urlencode writes (the names need no quoting), with each value's quoting kept.
+            return "/search?" + "&".join(f"{k}={_quoted(v)}" for k, v in params.items() if v)
 
         heading = (
             f"Results for “{q}”"
@@ -298,6 +315,7 @@ class ShopApp:
             q=q,
             heading=heading,
             results=rows,
+            result_products=[(p, _money(p.price)) for p in shown],
             page_no=page_no,
             pages=pages,
             count_text=count_text,
@@ -346,7 +364,7 @@ class ShopApp:
             count,
             limit,
         )
-        hit = self._memo(memo)
+        hit = self._memo(r, memo)
         if hit is not None:
             return hit
         base = f"/product/{p.id}?"
@@ -517,6 +535,14 @@ class ShopApp:
         values.setdefault("q", "")
         if "cart_count" not in values:
             values["cart_count"] = shop.cart_count(r.db)
+        text_page = TEXT_PAGES.get(template) if r.page_url is not None else None
+        if text_page is not None and r.page_url is not None:
+            page = text_page(r.page_url, values)
+            if memo is not None:
+                self._texts[(memo, r.page_url)] = page
+                if len(self._texts) > TEXT_PAGE_CACHE_SIZE:
+                    self._texts.popitem(last=False)
+            return Response(200, b"", list(PAGE_HEADERS), page)
         body = self.jinja.get_template(template).render(**values).encode("utf-8")
         if memo is not None:
             # The page is a pure function of ``memo`` (catalog pages and the cart count): keep it.
@@ -525,7 +551,13 @@ class ShopApp:
                 self._pages.popitem(last=False)
         return Response(200, body, list(PAGE_HEADERS))
 
-    def _memo(self, key: tuple) -> Response | None:
+    def _memo(self, r: Request, key: tuple) -> Response | None:
+        if r.page_url is not None:
+            page = self._texts.get((key, r.page_url))
+            if page is None:
+                return None
+            self._texts.move_to_end((key, r.page_url))
+            return Response(200, b"", list(PAGE_HEADERS), page)
         body = self._pages.get(key)
         if body is None:
             return None

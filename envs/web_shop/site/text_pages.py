@@ -1,0 +1,120 @@
+"""The shop's busiest pages written straight as text pages, for the in-process text env.
+
+An agent in WebShop-v1 sees the home page, search results and product pages on almost every
+step. Rendering each with jinja2 and parsing the HTML back (``page.parse_html``) cost about
+0.35 ms a page; writing the `Page` from the same view values costs a tenth of that. Each
+function here follows its template in ``templates/`` line by line, and gives exactly the page
+``parse_html`` gives for the template's HTML (``tests/envs/web_shop/test_web_shop__text_pages.py``
+compares the two on every page of many episodes, and the browser parity tests compare both with
+Chromium). A change to one of these templates must be made here too; the test says where they
+differ. The HTML is still what the server and Chromium get.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from utility_gym.envs.web_shop.page import Page, PageBuilder
+
+# The header by what it shows (the query in the search box, the cart count): the same on
+# most pages of an episode.
+_HEADERS: OrderedDict[tuple[str, int], PageBuilder] = OrderedDict()
+_HEADERS_SIZE = 64
+
+
+def _start(values: dict[str, Any]) -> PageBuilder:
+    """A builder holding ``base.html``'s header: the brand, the search form and the cart
+    link."""
+    key = (values["q"], values["cart_count"])
+    header = _HEADERS.get(key)
+    if header is None:
+        header = PageBuilder()
+        header.line(header.link("Utility Shop", "/"))
+        form = header.form("/search", "GET")
+        box = header.text_input("Search box", "q", key[0], form)
+        header.line(f"{box} {header.button('Search', form)}")
+        header.line(header.link(f"Cart ({key[1]})", "/cart"))
+        _HEADERS[key] = header
+        if len(_HEADERS) > _HEADERS_SIZE:
+            _HEADERS.popitem(last=False)
+    else:
+        _HEADERS.move_to_end(key)
+    return header.copy()
+
+
+def home_page(url: str, values: dict[str, Any]) -> Page:
+    """``home.html``."""
+    b = _start(values)
+    b.line("Welcome to Utility Shop")
+    b.line("Search above, or browse a department:")
+    for c in values["categories"]:
+        b.line(b.link(c.label, f"/search?category={c.name}"))
+    return b.page(url)
+
+
+def search_page(url: str, values: dict[str, Any]) -> Page:
+    """``search.html`` (the result rows as ``app._result_row`` writes them)."""
+    b = _start(values)
+    b.line(values["heading"])
+    if not values["result_products"]:
+        b.line("No products found. Try fewer or different words.")
+    else:
+        b.line(f"Page {values['page_no']} of {values['pages']} ({values['count_text']})")
+        if values["relaxed"]:
+            b.line("No product matches every word; showing products that match some of them.")
+        for p, money in values["result_products"]:
+            b.line(b.link(p.title, f"/product/{p.id}", key=p.id))
+            b.line(f"{p.id} · {money} · {p.rating} out of 5 ({p.n_reviews} reviews)")
+        pager = []
+        if values["prev_url"]:
+            pager.append(b.link("< Prev", values["prev_url"]))
+        if values["next_url"]:
+            pager.append(b.link("Next >", values["next_url"]))
+        b.line(" ".join(pager))
+    if values["active"]:
+        b.line(_links(b, "Filters: ", values["active"], "Remove "))
+    if values["departments"]:
+        b.line(_links(b, "Department: ", values["departments"]))
+    b.line(_links(b, "Price: ", values["prices"]))
+    b.line(_links(b, "Sort by: ", values["sorts"]))
+    return b.page(url)
+
+
+def _links(b: PageBuilder, lead: str, links: list[tuple[str, str]], prefix: str = "") -> str:
+    return lead + " ".join(b.link(prefix + label, href) for label, href in links)
+
+
+def product_page(url: str, values: dict[str, Any]) -> Page:
+    """``product.html``."""
+    b = _start(values)
+    p = values["p"]
+    b.line(p.title)
+    b.line(f"{p.id} · {p.brand} · {values['category_label']} › {p.type}")
+    b.line(
+        f"Price: {values['price']} · Rating: {p.rating} out of 5 ({p.n_reviews} reviews) · "
+        f"{values['stock_text']}"
+    )
+    if values["error"]:
+        b.line(values["error"])
+    for dim, links in values["option_links"]:
+        b.line(f"{dim}: " + " ".join(b.link(label, href, option=dim) for label, href, _ in links))
+    b.line(f"Selected: {values['selected_text']}")
+    if values["in_stock"]:
+        fields = tuple(values["fields"])
+        b.line(b.button("Buy Now", b.form("/buy", "POST", fields)))
+        b.line(b.button("Add to Cart", b.form("/cart/add", "POST", fields)))
+    else:
+        b.line("Currently unavailable.")
+    b.line("Features: " + ", ".join(p.attributes))
+    b.line(p.description)
+    b.line(b.link("Read reviews", f"/product/{p.id}/reviews"))
+    return b.page(url)
+
+
+TEXT_PAGES: dict[str, Callable[[str, dict[str, Any]], Page]] = {
+    "home.html": home_page,
+    "search.html": search_page,
+    "product.html": product_page,
+}
