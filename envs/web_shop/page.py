@@ -102,7 +102,7 @@ class Page:
     @functools.cached_property
     def folded_labels(self) -> tuple[str, ...]:
         """Each element's label, case-folded with single spaces (for matching by label)."""
-        return tuple(" ".join(e.label.casefold().split()) for e in self.elements)
+        return tuple(_folded(e.label) for e in self.elements)
 
     @functools.cached_property
     def actions(self) -> tuple[str, ...]:
@@ -111,9 +111,9 @@ class Page:
         out = []
         for e in self.elements:
             if e.option:
-                out.append(f"select[{e.option}: {e.label}]")
+                out.append(_select_action(e.option, e.label))
             elif e.kind in ("link", "button"):
-                out.append(f"click[{e.eid}]")
+                out.append(_click_action(e.eid))
         return tuple(out)
 
     def search_input(self) -> Element | None:
@@ -121,6 +121,23 @@ class Page:
             if e.kind == "input" and e.name == "q":
                 return e
         return None
+
+
+# Labels, options and numbers recur on page after page (quantities, sizes, "Buy Now"): their
+# folded forms and actions are kept (bounded) rather than made again for every new page.
+@functools.lru_cache(maxsize=8192)
+def _folded(label: str) -> str:
+    return " ".join(label.casefold().split())
+
+
+@functools.lru_cache(maxsize=4096)
+def _select_action(option: str, label: str) -> str:
+    return f"select[{option}: {label}]"
+
+
+@functools.lru_cache(maxsize=1024)
+def _click_action(eid: int) -> str:
+    return f"click[{eid}]"
 
 
 # The body is found with two searches, not one lazy ``<body>(.*?)(?:</body>|\Z)``: that pattern
@@ -139,6 +156,15 @@ _ATTR = re.compile(
 _WS_RUN = re.compile(r"[\t\n\r\f][ \t\n\r\f]*| [ \t\n\r\f]+")
 _BLOCK = re.compile(r"</?(?:" + "|".join(BLOCK_TAGS) + r")\b[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]*>")
+
+
+def collapse(text: str) -> str:
+    """``text`` with each run of spaces, tabs and newlines as one space (as ``_WS_RUN`` does);
+    most text has none, and checking is ten times cheaper than the substitution on a long
+    description."""
+    if "  " in text or "\n" in text or "\t" in text or "\r" in text or "\f" in text:
+        return _WS_RUN.sub(" ", text)
+    return text
 
 
 def attributes(text: str) -> dict[str, str]:
@@ -181,6 +207,40 @@ def parse_html(html: str, url: str, status: int = 200) -> Page:
     return page
 
 
+_new = object.__new__
+
+
+def make_element(
+    eid: int,
+    kind: str,
+    label: str,
+    href: str = "",
+    form: int = -1,
+    name: str = "",
+    value: str = "",
+    option: str = "",
+    key: str = "",
+) -> Element:
+    """``Element(...)``, made without the frozen dataclass's ``__init__`` (which sets each of
+    its nine fields through ``object.__setattr__``): the same object in a third of the time. A
+    product page has a dozen elements, a results page forty."""
+    e = _new(Element)
+    e.__dict__.update(
+        {
+            "eid": eid,
+            "kind": kind,
+            "label": label,
+            "href": href,
+            "form": form,
+            "name": name,
+            "value": value,
+            "option": option,
+            "key": key,
+        }
+    )
+    return e
+
+
 class PageBuilder:
     """Writes a `Page` line by line, by the rules above, for pages the application knows the
     structure of (no HTML is made or parsed). Labels and text are taken as the browser shows
@@ -203,15 +263,15 @@ class PageBuilder:
 
     def line(self, text: str) -> None:
         """A block of text (``<p>``, ``<h1>``, ``<li>`` ...) holding ``text``."""
-        text = _WS_RUN.sub(" ", text).strip(" ")
+        text = collapse(text).strip(" ")
         if text:
             self.lines.append(text)
 
     def link(self, label: str, href: str, *, option: str = "", key: str = "") -> str:
         """A link, numbered; returns its text (``[N] label``) to put in a line."""
-        label = _WS_RUN.sub(" ", label).strip(" ")
+        label = collapse(label).strip(" ")
         eid = len(self.elements) + 1
-        self.elements.append(Element(eid, "link", label, href=href, option=option, key=key))
+        self.elements.append(make_element(eid, "link", label, href, -1, "", "", option, key))
         return f"[{eid}] {label}"
 
     def form(self, action: str, method: str, hidden: tuple[tuple[str, str], ...] = ()) -> int:
@@ -221,18 +281,18 @@ class PageBuilder:
 
     def button(self, label: str, form: int) -> str:
         """A submit button of ``form`` (no name or value)."""
-        label = _WS_RUN.sub(" ", label).strip(" ")
+        label = collapse(label).strip(" ")
         eid = len(self.elements) + 1
-        self.elements.append(Element(eid, "button", label, form=form))
+        self.elements.append(make_element(eid, "button", label, "", form))
         return f"[{eid}] {label}"
 
     def text_input(self, label: str, name: str, value: str, form: int) -> str:
         """A text field of ``form``: ``[N] label: value``."""
         eid = len(self.elements) + 1
-        self.elements.append(Element(eid, "input", label, form=form, name=name, value=value))
+        self.elements.append(make_element(eid, "input", label, "", form, name, value))
         f = self.forms[form]
         self.forms[form] = Form(f.action, f.method, (*f.fields, (name, value, eid)))
-        return f"[{eid}] {label}: {_WS_RUN.sub(' ', value)}"
+        return f"[{eid}] {label}: {collapse(value)}"
 
     def page(self, url: str, status: int = 200) -> Page:
         return Page(url, status, "\n".join(self.lines), tuple(self.elements), tuple(self.forms))

@@ -281,19 +281,28 @@ class ShopApp:
         # The HTML's result rows; a text page writes its own from the products.
         rows = [self._result_row(r.catalog, p) for p in shown] if r.page_url is None else []
 
+        params = {
+            "q": q,
+            "category": category,
+            "min_price": r.query.get("min_price", ""),
+            "max_price": r.query.get("max_price", ""),
+            "min_rating": r.query.get("min_rating", ""),
+            "sort": sort if sort != "relevance" else "",
+            "page": "",
+        }
+        # What urlencode writes (the names need no quoting); each kept value quoted once.
+        kept = {k: f"{k}={_quoted(v)}" for k, v in params.items() if v}
+
         def url(**change: Any) -> str:
-            params = {
-                "q": q,
-                "category": category,
-                "min_price": r.query.get("min_price", ""),
-                "max_price": r.query.get("max_price", ""),
-                "min_rating": r.query.get("min_rating", ""),
-                "sort": sort if sort != "relevance" else "",
-                "page": "",
-            }
-            params.update({k: ("" if v is None else str(v)) for k, v in change.items()})
-            # What urlencode writes (the names need no quoting), with each value's quoting kept.
-            return "/search?" + "&".join(f"{k}={_quoted(v)}" for k, v in params.items() if v)
+            parts = []
+            for k in params:
+                if k in change:
+                    v = change[k]
+                    if v is not None and v != "":
+                        parts.append(f"{k}={_quoted(str(v))}")
+                elif k in kept:
+                    parts.append(kept[k])
+            return "/search?" + "&".join(parts)
 
         heading = (
             f"Results for “{q}”"
@@ -346,13 +355,11 @@ class ShopApp:
         if p is None:
             raise HTTPError(404, "There is no such product.")
         chosen = {d: r.query[d] for d in p.options if r.query.get(d) in p.options[d]}
-        limit = shop.max_quantity(r.db)
+        limit, left, count = shop.product_state(r.db, p.id)
         qty = _int(r.query, "qty", 1, limit, default=1)
-        left = shop.stock_of(r.db, p.id)
         error = _ERRORS.get(r.query.get("error", ""), "")
         if error:
             error = error.format(dim=r.query.get("error", ""), max=limit, left=left)
-        count = shop.cart_count(r.db)
         memo = (
             "product",
             r.catalog,
@@ -367,28 +374,7 @@ class ShopApp:
         hit = self._memo(r, memo)
         if hit is not None:
             return hit
-        base = f"/product/{p.id}?"
-
-        def url(dim: str, value: str) -> str:
-            # The product's URL with one option changed: options in the product's order, then qty.
-            parts = []
-            for d in p.options:
-                v = value if d == dim else chosen.get(d)
-                if v is not None:
-                    parts.append(f"{_quoted(d)}={_quoted(v)}")
-            n = value if dim == "qty" else str(qty)
-            if n != "1":
-                parts.append(f"qty={n}")
-            return base + "&".join(parts)
-
-        option_links = [
-            (dim, [(v, url(dim, v), chosen.get(dim) == v) for v in values])
-            for dim, values in p.options.items()
-        ]
-        max_qty = max(1, min(limit, left))
-        option_links.append(
-            ("quantity", [(str(n), url("qty", str(n)), n == qty) for n in range(1, max_qty + 1)])
-        )
+        option_links = _option_links(p, chosen, qty, max(1, min(limit, left)))
         selected = [f"{d} {chosen[d]}" if d in chosen else f"{d} (choose one)" for d in p.options]
         selected.append(f"quantity {qty}")
         fields = [
@@ -417,6 +403,7 @@ class ShopApp:
             option_links=option_links,
             selected_text=", ".join(selected),
             fields=fields,
+            frame=(r.catalog, p.num, left, error, count, limit),  # the text page's frame key
         )
 
     def _reviews(self, r: Request, pid: str) -> Response:
@@ -680,6 +667,13 @@ def _fmt_num(x: float) -> str:
     return f"{x:g}"
 
 
+# The price filters' links: (label, min_price, max_price) as the URLs write them.
+_BANDS = tuple(
+    (_band_label(lo, hi), _fmt_num(lo) if lo else "", _fmt_num(hi) if hi else "")
+    for lo, hi in PRICE_BANDS
+)
+
+
 @functools.lru_cache(maxsize=4096)
 def _quoted(text: str) -> str:
     return quote_plus(text)
@@ -692,6 +686,47 @@ def _money(x: float) -> str:
 def _line(x: dict[str, Any]) -> dict[str, Any]:
     opts = ", ".join(f"{k} {v}" for k, v in x["options"].items()) or "no options"
     return {**x, "options_text": opts, "amount": _money(x["unit_price"] * x["quantity"])}
+
+
+def _option_links(
+    p: Product, chosen: dict[str, str], qty: int, max_qty: int
+) -> list[tuple[str, list[tuple[str, str, bool]]]]:
+    """A product page's option links, per dimension then quantity: (label, URL, selected). Each
+    URL is the page's own with one option changed: options in the product's order, then
+    ``qty`` unless 1."""
+    base = f"/product/{p.id}?"
+    dims = list(p.options)
+    parts = {d: f"{_quoted(d)}={_quoted(chosen[d])}" for d in dims if d in chosen}
+    qty_part = [f"qty={qty}"] if qty != 1 else []
+    links = []
+    for i, (dim, values) in enumerate(p.options.items()):
+        before = [parts[d] for d in dims[:i] if d in parts]
+        after = [parts[d] for d in dims[i + 1 :] if d in parts] + qty_part
+        name = _quoted(dim)
+        links.append(
+            (
+                dim,
+                [
+                    (
+                        v,
+                        base + "&".join([*before, f"{name}={_quoted(v)}", *after]),
+                        chosen.get(dim) == v,
+                    )
+                    for v in values
+                ],
+            )
+        )
+    every = list(parts.values())
+    links.append(
+        (
+            "quantity",
+            [
+                (str(n), base + "&".join(every + ([f"qty={n}"] if n != 1 else [])), n == qty)
+                for n in range(1, max_qty + 1)
+            ],
+        )
+    )
+    return links
 
 
 def _redirect(location: str) -> Response:
@@ -748,13 +783,7 @@ def _search_links(
         active.append(("price filter", url(min_price="", max_price="")))
     if query.min_rating is not None:
         active.append(("rating filter", url(min_rating="")))
-    prices = [
-        (
-            _band_label(lo, hi),
-            url(min_price=_fmt_num(lo) if lo else "", max_price=_fmt_num(hi) if hi else ""),
-        )
-        for lo, hi in PRICE_BANDS
-    ]
+    prices = [(label, url(min_price=lo, max_price=hi)) for label, lo, hi in _BANDS]
     prices.append(("4 stars & up", url(min_rating="4")))
     sorts = [(SORT_LABELS[s], url(sort=s if s != "relevance" else "")) for s in SORTS if s != sort]
     return {"active": active, "departments": departments, "prices": prices, "sorts": sorts}

@@ -146,6 +146,23 @@ def max_quantity(db: sqlite3.Connection) -> int:
     return read_setting(db, "max_quantity", MAX_QUANTITY)
 
 
+def product_state(db: sqlite3.Connection, pid: str) -> tuple[int, int, int]:
+    """What a product page needs of the episode's world, in one statement instead of three:
+    the most units per order (``max_quantity``), the product's stock (``stock_of``) and the
+    units in the cart (``cart_count``)."""
+    limit, left, count = db.execute(
+        "SELECT (SELECT value FROM _meta WHERE key = 'max_quantity'), "
+        "(SELECT quantity FROM stock WHERE product_id = ?), "
+        "(SELECT coalesce(sum(quantity), 0) FROM cart_items)",
+        (pid,),
+    ).fetchone()
+    return (
+        MAX_QUANTITY if limit is None else int(limit),
+        0 if left is None else int(left),
+        int(count),
+    )
+
+
 def check_choice(
     product: Product, chosen: dict[str, str], quantity: int, limit: int = MAX_QUANTITY
 ) -> None:

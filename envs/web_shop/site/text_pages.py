@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from utility_gym.envs.web_shop.page import Page, PageBuilder
+from utility_gym.envs.web_shop.page import Element, Form, Page, PageBuilder, collapse, make_element
 
 # The header by what it shows (the query in the search box, the cart count): the same on
 # most pages of an episode.
@@ -86,8 +87,51 @@ def _links(b: PageBuilder, lead: str, links: list[tuple[str, str]], prefix: str 
     return lead + " ".join(b.link(prefix + label, href) for label, href in links)
 
 
+@dataclass(frozen=True)
+class _ProductFrame:
+    """A product page whatever options are chosen: only the option links' URLs, the "Selected"
+    line and the buy forms' fields change with the choice (an agent choosing three options
+    sees four pages of one frame)."""
+
+    head: str  # the text before the "Selected" line
+    tail: str  # the text after it
+    elements: tuple[Element, ...]  # option links with the URLs of the choice first seen
+    links: range  # where the option links are in ``elements``
+    forms: tuple[Form, ...]  # the buy forms without their fields
+
+
+_FRAMES: OrderedDict[tuple, _ProductFrame] = OrderedDict()
+_FRAMES_SIZE = 256
+
+
 def product_page(url: str, values: dict[str, Any]) -> Page:
-    """``product.html``."""
+    """``product.html``: its frame (kept by ``values["frame"]``, what the page shows but the
+    choice) with this choice's URLs, "Selected" line and form fields."""
+    key = (values["q"], *values["frame"])
+    frame = _FRAMES.get(key)
+    if frame is None:  # a new frame has this choice's URLs already
+        frame = _FRAMES[key] = _product_frame(values)
+        if len(_FRAMES) > _FRAMES_SIZE:
+            _FRAMES.popitem(last=False)
+        elements = frame.elements
+    else:
+        _FRAMES.move_to_end(key)
+        hrefs = [href for _, links in values["option_links"] for _, href, _ in links]
+        listed = list(frame.elements)
+        for i, href in zip(frame.links, hrefs, strict=True):
+            e = listed[i]
+            listed[i] = make_element(e.eid, "link", e.label, href, -1, "", "", e.option)
+        elements = tuple(listed)
+    fields = tuple((n, v, 0) for n, v in values["fields"])
+    forms = tuple(
+        Form(f.action, f.method, fields) if f.method == "POST" else f for f in frame.forms
+    )
+    selected = collapse(f"Selected: {values['selected_text']}").strip(" ")
+    text = f"{frame.head}\n{selected}\n{frame.tail}"
+    return Page(url, 200, text, elements, forms)
+
+
+def _product_frame(values: dict[str, Any]) -> _ProductFrame:
     b = _start(values)
     p = values["p"]
     b.line(p.title)
@@ -98,19 +142,26 @@ def product_page(url: str, values: dict[str, Any]) -> Page:
     )
     if values["error"]:
         b.line(values["error"])
+    first = len(b.elements)
     for dim, links in values["option_links"]:
         b.line(f"{dim}: " + " ".join(b.link(label, href, option=dim) for label, href, _ in links))
-    b.line(f"Selected: {values['selected_text']}")
+    links = range(first, len(b.elements))
+    selected = len(b.lines)
     if values["in_stock"]:
-        fields = tuple(values["fields"])
-        b.line(b.button("Buy Now", b.form("/buy", "POST", fields)))
-        b.line(b.button("Add to Cart", b.form("/cart/add", "POST", fields)))
+        b.line(b.button("Buy Now", b.form("/buy", "POST")))
+        b.line(b.button("Add to Cart", b.form("/cart/add", "POST")))
     else:
         b.line("Currently unavailable.")
     b.line("Features: " + ", ".join(p.attributes))
     b.line(p.description)
     b.line(b.link("Read reviews", f"/product/{p.id}/reviews"))
-    return b.page(url)
+    return _ProductFrame(
+        "\n".join(b.lines[:selected]),
+        "\n".join(b.lines[selected:]),
+        tuple(b.elements),
+        links,
+        tuple(b.forms),
+    )
 
 
 TEXT_PAGES: dict[str, Callable[[str, dict[str, Any]], Page]] = {
