@@ -22,6 +22,7 @@ import functools
 import html as htmllib
 import re
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 BLOCK_TAGS = (
@@ -273,6 +274,33 @@ class PageBuilder:
         eid = len(self.elements) + 1
         self.elements.append(make_element(eid, "link", label, href, -1, "", "", option, key))
         return f"[{eid}] {label}"
+
+    def link_line(self, lead: str, links: Iterable[tuple[str, str, str]], option: str = "") -> None:
+        """A line of ``lead`` and links (label, href, key), one space apart: ``line(lead + "
+        ".join(link(...)))`` in one call (a results page has thirty links)."""
+        elements = self.elements
+        eid = len(elements)
+        parts = []
+        for label, href, key in links:
+            label = collapse(label).strip(" ")
+            eid += 1
+            e = _new(Element)
+            e.__dict__.update(
+                {
+                    "eid": eid,
+                    "kind": "link",
+                    "label": label,
+                    "href": href,
+                    "form": -1,
+                    "name": "",
+                    "value": "",
+                    "option": option,
+                    "key": key,
+                }
+            )
+            elements.append(e)
+            parts.append(f"[{eid}] {label}")
+        self.line(lead + " ".join(parts))
 
     def form(self, action: str, method: str, hidden: tuple[tuple[str, str], ...] = ()) -> int:
         """A form with its hidden fields (name, value); returns its index for its inputs."""

@@ -51,7 +51,7 @@ def home_page(url: str, values: dict[str, Any]) -> Page:
     b.line("Welcome to Utility Shop")
     b.line("Search above, or browse a department:")
     for c in values["categories"]:
-        b.line(b.link(c.label, f"/search?category={c.name}"))
+        b.link_line("", ((c.label, f"/search?category={c.name}", ""),))
     return b.page(url)
 
 
@@ -65,26 +65,45 @@ def search_page(url: str, values: dict[str, Any]) -> Page:
         b.line(f"Page {values['page_no']} of {values['pages']} ({values['count_text']})")
         if values["relaxed"]:
             b.line("No product matches every word; showing products that match some of them.")
-        for p, money in values["result_products"]:
-            b.line(b.link(p.title, f"/product/{p.id}", key=p.id))
-            b.line(f"{p.id} · {money} · {p.rating} out of 5 ({p.n_reviews} reviews)")
+        rows = _result_rows(values["catalog"], values["result_products"], values["money"])
+        for p, detail in rows:
+            b.link_line("", ((p.title, f"/product/{p.id}", p.id),))
+            b.line(detail)
         pager = []
         if values["prev_url"]:
-            pager.append(b.link("< Prev", values["prev_url"]))
+            pager.append(("< Prev", values["prev_url"], ""))
         if values["next_url"]:
-            pager.append(b.link("Next >", values["next_url"]))
-        b.line(" ".join(pager))
+            pager.append(("Next >", values["next_url"], ""))
+        b.link_line("", pager)
     if values["active"]:
-        b.line(_links(b, "Filters: ", values["active"], "Remove "))
+        b.link_line("Filters: ", (("Remove " + label, h, "") for label, h in values["active"]))
     if values["departments"]:
-        b.line(_links(b, "Department: ", values["departments"]))
-    b.line(_links(b, "Price: ", values["prices"]))
-    b.line(_links(b, "Sort by: ", values["sorts"]))
+        b.link_line("Department: ", ((label, h, "") for label, h in values["departments"]))
+    b.link_line("Price: ", ((label, h, "") for label, h in values["prices"]))
+    b.link_line("Sort by: ", ((label, h, "") for label, h in values["sorts"]))
     return b.page(url)
 
 
-def _links(b: PageBuilder, lead: str, links: list[tuple[str, str]], prefix: str = "") -> str:
-    return lead + " ".join(b.link(prefix + label, href) for label, href in links)
+# A result's second line, by catalog and product (a catalog never changes): formatting its
+# price and rating is a third of a results page.
+_DETAILS: OrderedDict[tuple[str, int], str] = OrderedDict()
+_DETAILS_SIZE = 4096
+
+
+def _result_rows(
+    catalog: str, products: list[Any], money: Callable[[float], str]
+) -> list[tuple[Any, str]]:
+    rows = []
+    for p in products:
+        key = (catalog, p.num)
+        detail = _DETAILS.get(key)
+        if detail is None:
+            detail = f"{p.id} · {money(p.price)} · {p.rating} out of 5 ({p.n_reviews} reviews)"
+            detail = _DETAILS[key] = collapse(detail).strip(" ")
+            if len(_DETAILS) > _DETAILS_SIZE:
+                _DETAILS.popitem(last=False)
+        rows.append((p, detail))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -144,7 +163,7 @@ def _product_frame(values: dict[str, Any]) -> _ProductFrame:
         b.line(values["error"])
     first = len(b.elements)
     for dim, links in values["option_links"]:
-        b.line(f"{dim}: " + " ".join(b.link(label, href, option=dim) for label, href, _ in links))
+        b.link_line(f"{dim}: ", ((label, href, "") for label, href, _ in links), dim)
     links = range(first, len(b.elements))
     selected = len(b.lines)
     if values["in_stock"]:
