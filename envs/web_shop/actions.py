@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from utility_gym.core.tools import ToolError
-from utility_gym.envs.web_shop.page import Element, Page
+from utility_gym.envs.web_shop.page import Element, Page, fold_label
 
 WEB_TOOLS = ("search", "click", "select", "back", "fill")
 _ACTION = re.compile(r"^\s*(search|click|select|back|fill|ask)\s*(?:\[(.*)\])?\s*$", re.S | re.I)
@@ -126,8 +126,8 @@ def resolve_click(page: Page, target: str) -> Element:
 
 def resolve_option(page: Page, option: str) -> Element:
     """The option link ``option`` names: ``M``, ``size M``, ``size: M``, ``quantity 2`` ..."""
-    # Each option link with its folded label (the page folds its labels once).
-    folded = [(e, f) for e, f in zip(page.elements, page.folded_labels) if e.option]
+    # Each option link with its folded label.
+    folded = [(e, fold_label(e.label)) for e in page.elements if e.option]
     choices = [e for e, _ in folded]
     if not choices:
         raise ToolError("there are no options to select on this page; open a product page first")

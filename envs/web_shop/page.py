@@ -103,7 +103,7 @@ class Page:
     @functools.cached_property
     def folded_labels(self) -> tuple[str, ...]:
         """Each element's label, case-folded with single spaces (for matching by label)."""
-        return tuple(_folded(e.label) for e in self.elements)
+        return tuple(fold_label(e.label) for e in self.elements)
 
     @functools.cached_property
     def actions(self) -> tuple[str, ...]:
@@ -127,7 +127,8 @@ class Page:
 # Labels, options and numbers recur on page after page (quantities, sizes, "Buy Now"): their
 # folded forms and actions are kept (bounded) rather than made again for every new page.
 @functools.lru_cache(maxsize=8192)
-def _folded(label: str) -> str:
+def fold_label(label: str) -> str:
+    """A label case-folded with single spaces, as labels are matched (kept: labels recur)."""
     return " ".join(label.casefold().split())
 
 

@@ -40,7 +40,7 @@ from utility_gym.envs.web_shop.search import (
 )
 from utility_gym.envs.web_shop.site import shop
 from utility_gym.envs.web_shop.site.shop import Product, ShopError
-from utility_gym.envs.web_shop.site.text_pages import TEXT_PAGES
+from utility_gym.envs.web_shop.site.text_pages import TEXT_PAGES, result_rows
 from utility_gym.envs.web_shop.vocab import CATEGORIES, CATEGORY_BY_NAME
 
 HERE = Path(__file__).parent
@@ -275,11 +275,13 @@ class ShopApp:
         pages = max(1, math.ceil(len(nums) / PAGE_SIZE))
         if page_no > pages:
             raise HTTPError(404, f"There are only {pages} pages of results.")
-        shown = shop.get_products(
-            r.db, nums[(page_no - 1) * PAGE_SIZE : page_no * PAGE_SIZE], r.catalog
+        shown_nums = nums[(page_no - 1) * PAGE_SIZE : page_no * PAGE_SIZE]
+        # The HTML's result rows; a text page writes its own (``text_pages.result_rows``).
+        rows = (
+            [self._result_row(r.catalog, p) for p in shop.get_products(r.db, shown_nums, r.catalog)]
+            if r.page_url is None
+            else []
         )
-        # The HTML's result rows; a text page writes its own from the products.
-        rows = [self._result_row(r.catalog, p) for p in shown] if r.page_url is None else []
 
         params = {
             "q": q,
@@ -324,9 +326,7 @@ class ShopApp:
             q=q,
             heading=heading,
             results=rows,
-            result_products=shown,
-            catalog=r.catalog,
-            money=_money,
+            result_rows=lambda: result_rows(r.db, r.catalog, shown_nums, _money),
             page_no=page_no,
             pages=pages,
             count_text=count_text,

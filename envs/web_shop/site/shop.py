@@ -125,6 +125,19 @@ def get_products(
     return [by_num[n] for n in nums if n in by_num]
 
 
+def result_rows(
+    db: sqlite3.Connection, nums: list[int]
+) -> dict[int, tuple[str, str, float, float, int]]:
+    """What a results row shows of each product (id, title, price, rating, reviews), by row
+    number: the few columns, without decoding the product's attributes and options."""
+    rows = db.execute(
+        "SELECT num, id, title, price, rating, n_reviews FROM products WHERE num IN "
+        f"({', '.join('?' * len(nums))})",
+        nums,
+    ).fetchall()
+    return {n: (pid, t, float(pr), float(ra), int(nr)) for n, pid, t, pr, ra, nr in rows}
+
+
 def stock_of(db: sqlite3.Connection, pid: str) -> int:
     row = db.execute("SELECT quantity FROM stock WHERE product_id = ?", (pid,)).fetchone()
     return int(row[0]) if row is not None else 0

@@ -12,12 +12,14 @@ differ. The HTML is still what the server and Chromium get.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from utility_gym.envs.web_shop.page import Element, Form, Page, PageBuilder, collapse, make_element
+from utility_gym.envs.web_shop.site import shop
 
 # The header by what it shows (the query in the search box, the cart count): the same on
 # most pages of an episode.
@@ -30,19 +32,19 @@ def _start(values: dict[str, Any]) -> PageBuilder:
     link."""
     key = (values["q"], values["cart_count"])
     header = _HEADERS.get(key)
-    if header is None:
-        header = PageBuilder()
-        header.line(header.link("Utility Shop", "/"))
-        form = header.form("/search", "GET")
-        box = header.text_input("Search box", "q", key[0], form)
-        header.line(f"{box} {header.button('Search', form)}")
-        header.line(header.link(f"Cart ({key[1]})", "/cart"))
-        _HEADERS[key] = header
-        if len(_HEADERS) > _HEADERS_SIZE:
-            _HEADERS.popitem(last=False)
-    else:
+    if header is not None:
         _HEADERS.move_to_end(key)
-    return header.copy()
+        return header.copy()
+    b = PageBuilder()
+    b.link_line("", (("Utility Shop", "/", ""),))
+    form = b.form("/search", "GET")
+    box = b.text_input("Search box", "q", key[0], form)
+    b.line(f"{box} {b.button('Search', form)}")
+    b.link_line("", ((f"Cart ({key[1]})", "/cart", ""),))
+    _HEADERS[key] = b.copy()
+    if len(_HEADERS) > _HEADERS_SIZE:
+        _HEADERS.popitem(last=False)
+    return b
 
 
 def home_page(url: str, values: dict[str, Any]) -> Page:
@@ -59,15 +61,15 @@ def search_page(url: str, values: dict[str, Any]) -> Page:
     """``search.html`` (the result rows as ``app._result_row`` writes them)."""
     b = _start(values)
     b.line(values["heading"])
-    if not values["result_products"]:
+    rows = values["result_rows"]()
+    if not rows:
         b.line("No products found. Try fewer or different words.")
     else:
         b.line(f"Page {values['page_no']} of {values['pages']} ({values['count_text']})")
         if values["relaxed"]:
             b.line("No product matches every word; showing products that match some of them.")
-        rows = _result_rows(values["catalog"], values["result_products"], values["money"])
-        for p, detail in rows:
-            b.link_line("", ((p.title, f"/product/{p.id}", p.id),))
+        for title, pid, detail in rows:
+            b.link_line("", ((title, f"/product/{pid}", pid),))
             b.line(detail)
         pager = []
         if values["prev_url"]:
@@ -84,26 +86,31 @@ def search_page(url: str, values: dict[str, Any]) -> Page:
     return b.page(url)
 
 
-# A result's second line, by catalog and product (a catalog never changes): formatting its
-# price and rating is a third of a results page.
-_DETAILS: OrderedDict[tuple[str, int], str] = OrderedDict()
-_DETAILS_SIZE = 4096
+# A results row by catalog and product (a catalog never changes): (title, id, second line).
+# Fetching and formatting them was half of a results page.
+_ROWS: OrderedDict[tuple[str, int], tuple[str, str, str]] = OrderedDict()
+_ROWS_SIZE = 4096
 
 
-def _result_rows(
-    catalog: str, products: list[Any], money: Callable[[float], str]
-) -> list[tuple[Any, str]]:
-    rows = []
-    for p in products:
-        key = (catalog, p.num)
-        detail = _DETAILS.get(key)
-        if detail is None:
-            detail = f"{p.id} · {money(p.price)} · {p.rating} out of 5 ({p.n_reviews} reviews)"
-            detail = _DETAILS[key] = collapse(detail).strip(" ")
-            if len(_DETAILS) > _DETAILS_SIZE:
-                _DETAILS.popitem(last=False)
-        rows.append((p, detail))
-    return rows
+def result_rows(
+    db: sqlite3.Connection, catalog: str, nums: tuple[int, ...], money: Callable[[float], str]
+) -> list[tuple[str, str, str]]:
+    """The rows of a results page: each product's title, id and second line (as
+    ``app._result_row`` writes them), read with one light query for those not kept."""
+    missing = [n for n in nums if (catalog, n) not in _ROWS]
+    if missing:
+        for n, (pid, title, price, rating, reviews) in shop.result_rows(db, missing).items():
+            detail = f"{pid} · {money(price)} · {rating} out of 5 ({reviews} reviews)"
+            _ROWS[(catalog, n)] = (title, pid, collapse(detail).strip(" "))
+        while len(_ROWS) > _ROWS_SIZE:
+            _ROWS.popitem(last=False)
+    out = []
+    for n in nums:
+        row = _ROWS.get((catalog, n))
+        if row is not None:
+            _ROWS.move_to_end((catalog, n))
+            out.append(row)
+    return out
 
 
 @dataclass(frozen=True)
