@@ -12,6 +12,7 @@ differ. The HTML is still what the server and Chromium get.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable
@@ -23,27 +24,26 @@ from utility_gym.envs.web_shop.site import shop
 
 # The header by what it shows (the query in the search box, the cart count): the same on
 # most pages of an episode.
-_HEADERS: OrderedDict[tuple[str, int], PageBuilder] = OrderedDict()
-_HEADERS_SIZE = 64
+_BRAND = make_element(1, "link", "Utility Shop", "/")
+_SEARCH_BUTTON = make_element(3, "button", "Search", "", 0)
+
+
+@functools.lru_cache(maxsize=64)
+def _cart_link(count: int) -> Element:
+    return make_element(4, "link", f"Cart ({count})", "/cart")
 
 
 def _start(values: dict[str, Any]) -> PageBuilder:
-    """A builder holding ``base.html``'s header: the brand, the search form and the cart
-    link."""
-    key = (values["q"], values["cart_count"])
-    header = _HEADERS.get(key)
-    if header is not None:
-        _HEADERS.move_to_end(key)
-        return header.copy()
+    """A builder holding ``base.html``'s header: the brand, the search form (its box showing
+    the query) and the cart link. Their elements are the same on every page but the box's."""
+    q, count = values["q"], values["cart_count"]
     b = PageBuilder()
-    b.link_line("", (("Utility Shop", "/", ""),))
-    form = b.form("/search", "GET")
-    box = b.text_input("Search box", "q", key[0], form)
-    b.line(f"{box} {b.button('Search', form)}")
-    b.link_line("", ((f"Cart ({key[1]})", "/cart", ""),))
-    _HEADERS[key] = b.copy()
-    if len(_HEADERS) > _HEADERS_SIZE:
-        _HEADERS.popitem(last=False)
+    b.elements = [_BRAND, make_element(2, "input", "Search box", "", 0, "q", q), _SEARCH_BUTTON]
+    b.elements.append(_cart_link(count))
+    b.forms = [Form("/search", "GET", (("q", q, 2),))]
+    b.lines = ["[1] Utility Shop"]
+    b.line(f"[2] Search box: {collapse(q)} [3] Search")
+    b.lines.append(f"[4] Cart ({count})")
     return b
 
 
