@@ -282,30 +282,17 @@ class ShopApp:
             if r.page_url is None
             else []
         )
-
-        params = {
-            "q": q,
-            "category": category,
-            "min_price": r.query.get("min_price", ""),
-            "max_price": r.query.get("max_price", ""),
-            "min_rating": r.query.get("min_rating", ""),
-            "sort": sort if sort != "relevance" else "",
-            "page": "",
-        }
-        # What urlencode writes (the names need no quoting); each kept value quoted once.
-        kept = {k: f"{k}={_quoted(v)}" for k, v in params.items() if v}
-
-        def url(**change: Any) -> str:
-            parts = []
-            for k in params:
-                if k in change:
-                    v = change[k]
-                    if v is not None and v != "":
-                        parts.append(f"{k}={_quoted(str(v))}")
-                elif k in kept:
-                    parts.append(kept[k])
-            return "/search?" + "&".join(parts)
-
+        url = _search_url(
+            {
+                "q": q,
+                "category": category,
+                "min_price": r.query.get("min_price", ""),
+                "max_price": r.query.get("max_price", ""),
+                "min_rating": r.query.get("min_rating", ""),
+                "sort": sort if sort != "relevance" else "",
+                "page": "",
+            }
+        )
         heading = (
             f"Results for “{q}”"
             if q
@@ -767,6 +754,25 @@ def make_environ(
     if db is not None:
         environ[DB_KEY] = db
     return environ
+
+
+def _search_url(params: dict[str, str]) -> Callable[..., str]:
+    """The URL of this search with some parameters changed (``url(page=2)``), as urlencode
+    writes it (the names need no quoting); each value kept is quoted once."""
+    kept = {k: f"{k}={_quoted(v)}" for k, v in params.items() if v}
+
+    def url(**change: Any) -> str:
+        parts = []
+        for k in params:
+            if k in change:
+                v = change[k]
+                if v is not None and v != "":
+                    parts.append(f"{k}={_quoted(str(v))}")
+            elif k in kept:
+                parts.append(kept[k])
+        return "/search?" + "&".join(parts)
+
+    return url
 
 
 def _search_links(
