@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from utility_gym.core.tools import ToolError
-from utility_gym.envs.web_shop.page import Element, Page
+from utility_gym.envs.web_shop.page import Element, Page, fold_label
 
 WEB_TOOLS = ("search", "click", "select", "back", "fill")
 _ACTION = re.compile(r"^\s*(search|click|select|back|fill|ask)\s*(?:\[(.*)\])?\s*$", re.S | re.I)
@@ -126,27 +126,25 @@ def resolve_click(page: Page, target: str) -> Element:
 
 def resolve_option(page: Page, option: str) -> Element:
     """The option link ``option`` names: ``M``, ``size M``, ``size: M``, ``quantity 2`` ..."""
-    choices = [e for e in page.elements if e.option]
+    # Each option link with its folded label.
+    folded = [(e, fold_label(e.label)) for e in page.elements if e.option]
+    choices = [e for e, _ in folded]
     if not choices:
         raise ToolError("there are no options to select on this page; open a product page first")
     t = option.strip()
     if t.startswith("[") and t.endswith("]"):
         t = t[1:-1].strip()
-    if (
-        _is_number(t)
-        and page.element(int(t)) in choices
-        and not any(_fold(e.label) == t for e in choices)
-    ):
+    if _is_number(t) and page.element(int(t)) in choices and not any(f == t for _, f in folded):
         return page.element(int(t))  # type: ignore[return-value]
     want = _fold(t)
-    exact = [e for e in choices if _fold(e.label) == want]
+    exact = [e for e, f in folded if f == want]
     if len(exact) == 1:
         return exact[0]
     m = _OPTION_FORM.match(t)
     if m is not None:
         dim = _QTY_NAMES.get(_fold(m.group(1)), _fold(m.group(1)))
         value = _fold(m.group(2))
-        named = [e for e in choices if _fold(e.option) == dim and _fold(e.label) == value]
+        named = [e for e, f in folded if f == value and _fold(e.option) == dim]
         if len(named) == 1:
             return named[0]
     if len(exact) > 1:

@@ -242,7 +242,8 @@ class WebShopEnv(UtilityEnv):
         if self.task is not None and self.task.required_facts:
             ep.observed.add(str(out.result))  # a price told must be one the agent has seen
         state = ep.domain_state
-        if order_count(self.world.conn) > (
+        # Only a writing tool (a click may submit a form) can place an order.
+        if self.toolbox.tools[call.name].writes and order_count(self.world.conn) > (
             state.orders_at_start if isinstance(state, ShopState) else 0
         ):
             ep.record.outcome = "purchased"

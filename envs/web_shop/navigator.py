@@ -18,7 +18,7 @@ from utility_gym.core.tools import ToolContext, ToolError
 from utility_gym.envs.web_shop import catalog
 from utility_gym.envs.web_shop.actions import resolve_click, resolve_option
 from utility_gym.envs.web_shop.page import Element, Page, parse_html
-from utility_gym.envs.web_shop.site.app import ShopApp, make_environ
+from utility_gym.envs.web_shop.site.app import PAGE_URL_KEY, ShopApp, make_environ
 
 START_URL = "/"
 MAX_REDIRECTS = 5
@@ -153,11 +153,14 @@ class InProcessNavigator:
             environ = make_environ(method, path, query, body, self.ctx.db)
             environ["utility_gym.catalog_attached"] = True
             environ["utility_gym.catalog_key"] = self.ctx.extras["catalog_key"]
+            environ[PAGE_URL_KEY] = url  # the busiest pages come back as text, without HTML
             response = app.handle(environ)
             location = response.location
             if response.status in (301, 302, 303, 307, 308) and location:
                 method, url, body = "GET", location, b""
                 continue
+            if response.page is not None:
+                return response.page
             return parse_html(response.body.decode("utf-8"), url, response.status)
         raise ToolError("the shop redirected too many times")
 

@@ -2,7 +2,11 @@
 
 The text environment builds a `Page` from the HTML the web application returned
 (`parse_html`); the browser environment builds it from the live DOM, with the same rules written
-in JavaScript (``site/static/shop.js``, ``pageSnapshot``). The rules, shared by both:
+in JavaScript (``site/static/shop.js``, ``pageSnapshot``). The pages an agent sees most (home,
+search results, product) the application also writes straight as a `Page` for the text
+environment (`PageBuilder`, used by ``site/text_pages.py``), skipping the HTML and its parse:
+the same page by these rules, which ``tests/envs/web_shop/test_web_shop__text_pages.py`` checks
+against `parse_html` of the HTML. The rules, shared by all three:
 
 * only ``<body>`` counts; ``script``, ``style``, ``template``, ``noscript`` and hidden inputs
   are skipped;
@@ -18,6 +22,7 @@ import functools
 import html as htmllib
 import re
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 BLOCK_TAGS = (
@@ -98,7 +103,7 @@ class Page:
     @functools.cached_property
     def folded_labels(self) -> tuple[str, ...]:
         """Each element's label, case-folded with single spaces (for matching by label)."""
-        return tuple(" ".join(e.label.casefold().split()) for e in self.elements)
+        return tuple(fold_label(e.label) for e in self.elements)
 
     @functools.cached_property
     def actions(self) -> tuple[str, ...]:
@@ -107,9 +112,9 @@ class Page:
         out = []
         for e in self.elements:
             if e.option:
-                out.append(f"select[{e.option}: {e.label}]")
+                out.append(_select_action(e.option, e.label))
             elif e.kind in ("link", "button"):
-                out.append(f"click[{e.eid}]")
+                out.append(_click_action(e.eid))
         return tuple(out)
 
     def search_input(self) -> Element | None:
@@ -117,6 +122,24 @@ class Page:
             if e.kind == "input" and e.name == "q":
                 return e
         return None
+
+
+# Labels, options and numbers recur on page after page (quantities, sizes, "Buy Now"): their
+# folded forms and actions are kept (bounded) rather than made again for every new page.
+@functools.lru_cache(maxsize=8192)
+def fold_label(label: str) -> str:
+    """A label case-folded with single spaces, as labels are matched (kept: labels recur)."""
+    return " ".join(label.casefold().split())
+
+
+@functools.lru_cache(maxsize=4096)
+def _select_action(option: str, label: str) -> str:
+    return f"select[{option}: {label}]"
+
+
+@functools.lru_cache(maxsize=1024)
+def _click_action(eid: int) -> str:
+    return f"click[{eid}]"
 
 
 # The body is found with two searches, not one lazy ``<body>(.*?)(?:</body>|\Z)``: that pattern
@@ -135,6 +158,15 @@ _ATTR = re.compile(
 _WS_RUN = re.compile(r"[\t\n\r\f][ \t\n\r\f]*| [ \t\n\r\f]+")
 _BLOCK = re.compile(r"</?(?:" + "|".join(BLOCK_TAGS) + r")\b[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]*>")
+
+
+def collapse(text: str) -> str:
+    """``text`` with each run of spaces, tabs and newlines as one space (as ``_WS_RUN`` does);
+    most text has none, and checking is ten times cheaper than the substitution on a long
+    description."""
+    if "  " in text or "\n" in text or "\t" in text or "\r" in text or "\f" in text:
+        return _WS_RUN.sub(" ", text)
+    return text
 
 
 def attributes(text: str) -> dict[str, str]:
@@ -175,6 +207,124 @@ def parse_html(html: str, url: str, status: int = 200) -> Page:
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return page
+
+
+_new = object.__new__
+
+
+def make_element(
+    eid: int,
+    kind: str,
+    label: str,
+    href: str = "",
+    form: int = -1,
+    name: str = "",
+    value: str = "",
+    option: str = "",
+    key: str = "",
+) -> Element:
+    """``Element(...)``, made without the frozen dataclass's ``__init__`` (which sets each of
+    its nine fields through ``object.__setattr__``): the same object in a third of the time. A
+    product page has a dozen elements, a results page forty."""
+    e = _new(Element)
+    e.__dict__.update(
+        {
+            "eid": eid,
+            "kind": kind,
+            "label": label,
+            "href": href,
+            "form": form,
+            "name": name,
+            "value": value,
+            "option": option,
+            "key": key,
+        }
+    )
+    return e
+
+
+class PageBuilder:
+    """Writes a `Page` line by line, by the rules above, for pages the application knows the
+    structure of (no HTML is made or parsed). Labels and text are taken as the browser shows
+    them: whitespace runs collapse to one space, lines are stripped and empty ones dropped."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.elements: list[Element] = []
+        self.forms: list[Form] = []
+
+    def copy(self) -> PageBuilder:
+        """A builder that goes on from what this one has written (which stays as it is)."""
+        other = PageBuilder()
+        other.lines, other.elements, other.forms = (
+            list(self.lines),
+            list(self.elements),
+            list(self.forms),
+        )
+        return other
+
+    def line(self, text: str) -> None:
+        """A block of text (``<p>``, ``<h1>``, ``<li>`` ...) holding ``text``."""
+        text = collapse(text).strip(" ")
+        if text:
+            self.lines.append(text)
+
+    def link(self, label: str, href: str, *, option: str = "", key: str = "") -> str:
+        """A link, numbered; returns its text (``[N] label``) to put in a line."""
+        label = collapse(label).strip(" ")
+        eid = len(self.elements) + 1
+        self.elements.append(make_element(eid, "link", label, href, -1, "", "", option, key))
+        return f"[{eid}] {label}"
+
+    def link_line(self, lead: str, links: Iterable[tuple[str, str, str]], option: str = "") -> None:
+        """A line of ``lead`` and links (label, href, key), one space apart: ``line(lead + "
+        ".join(link(...)))`` in one call (a results page has thirty links)."""
+        elements = self.elements
+        eid = len(elements)
+        parts = []
+        for label, href, key in links:
+            label = collapse(label).strip(" ")
+            eid += 1
+            e = _new(Element)
+            e.__dict__.update(
+                {
+                    "eid": eid,
+                    "kind": "link",
+                    "label": label,
+                    "href": href,
+                    "form": -1,
+                    "name": "",
+                    "value": "",
+                    "option": option,
+                    "key": key,
+                }
+            )
+            elements.append(e)
+            parts.append(f"[{eid}] {label}")
+        self.line(lead + " ".join(parts))
+
+    def form(self, action: str, method: str, hidden: tuple[tuple[str, str], ...] = ()) -> int:
+        """A form with its hidden fields (name, value); returns its index for its inputs."""
+        self.forms.append(Form(action, method, tuple((n, v, 0) for n, v in hidden)))
+        return len(self.forms) - 1
+
+    def button(self, label: str, form: int) -> str:
+        """A submit button of ``form`` (no name or value)."""
+        label = collapse(label).strip(" ")
+        eid = len(self.elements) + 1
+        self.elements.append(make_element(eid, "button", label, "", form))
+        return f"[{eid}] {label}"
+
+    def text_input(self, label: str, name: str, value: str, form: int) -> str:
+        """A text field of ``form``: ``[N] label: value``."""
+        eid = len(self.elements) + 1
+        self.elements.append(make_element(eid, "input", label, "", form, name, value))
+        f = self.forms[form]
+        self.forms[form] = Form(f.action, f.method, (*f.fields, (name, value, eid)))
+        return f"[{eid}] {label}: {collapse(value)}"
+
+    def page(self, url: str, status: int = 200) -> Page:
+        return Page(url, status, "\n".join(self.lines), tuple(self.elements), tuple(self.forms))
 
 
 def _parse(html: str, url: str, status: int) -> Page:

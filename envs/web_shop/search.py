@@ -66,6 +66,7 @@ class Searcher:
     def __init__(self, cache_size: int = 4096) -> None:
         self._cache: OrderedDict[tuple, SearchResult] = OrderedDict()
         self._cache_size = cache_size
+        self._categories: dict[str, tuple[list[str], bytearray]] = {}
 
     def search(self, conn: sqlite3.Connection, catalog_key: str, q: SearchQuery) -> SearchResult:
         terms = query_terms(q.text)
@@ -76,20 +77,42 @@ class Searcher:
             return hit
         result = self._run(conn, terms, q)
         if result.nums:
-            cats = conn.execute(
-                "SELECT num, category FROM products WHERE num IN "
-                f"({', '.join('?' * len(result.nums))})",
+            result = SearchResult(
                 result.nums,
-            ).fetchall()
-            by_num = dict(cats)
-            seen: dict[str, None] = {}
-            for n in result.nums:
-                seen.setdefault(by_num[n], None)
-            result = SearchResult(result.nums, result.more, result.relaxed, tuple(seen))
+                result.more,
+                result.relaxed,
+                self._departments(conn, catalog_key, result),
+            )
         self._cache[key] = result
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return result
+
+    def _departments(
+        self, conn: sqlite3.Connection, catalog_key: str, result: SearchResult
+    ) -> tuple[str, ...]:
+        """The departments of the results, in order of first appearance."""
+        names, of = self._category_of(conn, catalog_key)
+        seen: dict[str, None] = {}
+        for n in result.nums:
+            seen.setdefault(names[of[n]], None)
+        return tuple(seen)
+
+    def _category_of(
+        self, conn: sqlite3.Connection, catalog_key: str
+    ) -> tuple[list[str], bytearray]:
+        """Each product's department, by row number (a catalog never changes): one byte per
+        product, read once per catalog instead of a query per search."""
+        known = self._categories.get(catalog_key)
+        if known is None:
+            rows = conn.execute("SELECT num, category FROM products").fetchall()
+            names = sorted({c for _, c in rows})
+            index = {c: i for i, c in enumerate(names)}
+            of = bytearray(max((n for n, _ in rows), default=0) + 1)
+            for n, c in rows:
+                of[n] = index[c]
+            known = self._categories[catalog_key] = (names, of)
+        return known
 
     def _run(
         self, conn: sqlite3.Connection, terms: tuple[str, ...], q: SearchQuery

@@ -4,6 +4,10 @@ One application serves people (``serve``), headless Chromium (WebShopBrowser-v1)
 environment (WebShop-v1, which calls it in-process with WSGI environ dicts). It reads and
 writes only the episode's SQLite world; it keeps no state of its own between requests (the
 search cache and pre-rendered result rows depend only on the read-only catalog).
+
+An in-process caller that wants the page as text sets ``environ[PAGE_URL_KEY]`` to the page's
+URL: the home, search and product pages then come back as a ready `Page` in
+``Response.page`` (``text_pages.py``, no HTML made); every other page as HTML, as always.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from utility_gym.envs.web_shop import catalog
+from utility_gym.envs.web_shop.page import Page
 from utility_gym.envs.web_shop.search import (
     MAX_RESULTS,
     PAGE_SIZE,
@@ -35,6 +40,7 @@ from utility_gym.envs.web_shop.search import (
 )
 from utility_gym.envs.web_shop.site import shop
 from utility_gym.envs.web_shop.site.shop import Product, ShopError
+from utility_gym.envs.web_shop.site.text_pages import TEXT_PAGES, result_rows
 from utility_gym.envs.web_shop.vocab import CATEGORIES, CATEGORY_BY_NAME
 
 HERE = Path(__file__).parent
@@ -42,6 +48,11 @@ MAX_BODY = 64 * 1024
 MAX_FIELDS = 64
 MAX_QUERY_CHARS = 200
 DB_KEY = "utility_gym.db"  # environ key: the episode connection, for in-process callers
+PAGE_URL_KEY = "utility_gym.page_url"  # environ key: answer with a `Page` at this URL if we can
+# Text pages kept by what they show (and their URL). Pages come back within an episode (back,
+# the product after choosing an option); each holds a few dozen small objects the collector
+# walks, so the cache stays small (as ``page._CACHE``).
+TEXT_PAGE_CACHE_SIZE = 256
 SORT_LABELS = {
     "relevance": "Relevance",
     "price_asc": "Price: low to high",
@@ -76,6 +87,7 @@ class Response:
     status: int
     body: bytes = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
+    page: Page | None = None  # the page as text, when the caller asked for it (no body then)
 
     @property
     def location(self) -> str | None:
@@ -93,6 +105,7 @@ class Request:
     form: dict[str, str]
     db: sqlite3.Connection
     catalog: str = ""  # which catalog the world uses (key of the per-catalog caches)
+    page_url: str | None = None  # answer with a `Page` at this URL where a text page exists
 
 
 REASONS = {
@@ -119,6 +132,7 @@ class ShopApp:
         self.searcher = Searcher()
         self._rows: OrderedDict[tuple[str, int], Markup] = OrderedDict()
         self._pages: OrderedDict[tuple, bytes] = OrderedDict()
+        self._texts: OrderedDict[tuple, Page] = OrderedDict()
         self._static = {name: (HERE / "static" / name).read_bytes() for name in STATIC_TYPES}
 
     # -- WSGI -------------------------------------------------------------------------------------
@@ -140,6 +154,7 @@ class ShopApp:
                 catalog.attach(db)
             request = self._parse(environ, db)
             request.catalog = environ.get("utility_gym.catalog_key") or catalog.catalog_key(db)
+            request.page_url = environ.get(PAGE_URL_KEY)
             return self._route(request)
         except HTTPError as e:
             if e.status >= 500:
@@ -224,7 +239,7 @@ class ShopApp:
     # -- pages ------------------------------------------------------------------------------------
     def _home(self, r: Request) -> Response:
         count = shop.cart_count(r.db)
-        return self._memo(("home", count)) or self._page(
+        return self._memo(r, ("home", count)) or self._page(
             r,
             "home.html",
             memo=("home", count),
@@ -252,7 +267,7 @@ class ShopApp:
         page_no = _int(r.query, "page", 1, MAX_RESULTS // PAGE_SIZE, default=1)
         count = shop.cart_count(r.db)
         memo = ("search", r.catalog, query, page_no, count)
-        hit = self._memo(memo)
+        hit = self._memo(r, memo)
         if hit is not None:
             return hit
         result = self.searcher.search(r.db, r.catalog, query)
@@ -260,13 +275,15 @@ class ShopApp:
         pages = max(1, math.ceil(len(nums) / PAGE_SIZE))
         if page_no > pages:
             raise HTTPError(404, f"There are only {pages} pages of results.")
-        shown = shop.get_products(
-            r.db, nums[(page_no - 1) * PAGE_SIZE : page_no * PAGE_SIZE], r.catalog
+        shown_nums = nums[(page_no - 1) * PAGE_SIZE : page_no * PAGE_SIZE]
+        # The HTML's result rows; a text page writes its own (``text_pages.result_rows``).
+        rows = (
+            [self._result_row(r.catalog, p) for p in shop.get_products(r.db, shown_nums, r.catalog)]
+            if r.page_url is None
+            else []
         )
-        rows = [self._result_row(r.catalog, p) for p in shown]
-
-        def url(**change: Any) -> str:
-            params = {
+        url = _search_url(
+            {
                 "q": q,
                 "category": category,
                 "min_price": r.query.get("min_price", ""),
@@ -275,9 +292,7 @@ class ShopApp:
                 "sort": sort if sort != "relevance" else "",
                 "page": "",
             }
-            params.update({k: ("" if v is None else str(v)) for k, v in change.items()})
-            return "/search?" + urlencode([(k, v) for k, v in params.items() if v])
-
+        )
         heading = (
             f"Results for “{q}”"
             if q
@@ -298,6 +313,7 @@ class ShopApp:
             q=q,
             heading=heading,
             results=rows,
+            result_rows=lambda: result_rows(r.db, r.catalog, shown_nums, _money),
             page_no=page_no,
             pages=pages,
             count_text=count_text,
@@ -328,13 +344,11 @@ class ShopApp:
         if p is None:
             raise HTTPError(404, "There is no such product.")
         chosen = {d: r.query[d] for d in p.options if r.query.get(d) in p.options[d]}
-        limit = shop.max_quantity(r.db)
+        limit, left, count = shop.product_state(r.db, p.id)
         qty = _int(r.query, "qty", 1, limit, default=1)
-        left = shop.stock_of(r.db, p.id)
         error = _ERRORS.get(r.query.get("error", ""), "")
         if error:
             error = error.format(dim=r.query.get("error", ""), max=limit, left=left)
-        count = shop.cart_count(r.db)
         memo = (
             "product",
             r.catalog,
@@ -346,31 +360,10 @@ class ShopApp:
             count,
             limit,
         )
-        hit = self._memo(memo)
+        hit = self._memo(r, memo)
         if hit is not None:
             return hit
-        base = f"/product/{p.id}?"
-
-        def url(dim: str, value: str) -> str:
-            # The product's URL with one option changed: options in the product's order, then qty.
-            parts = []
-            for d in p.options:
-                v = value if d == dim else chosen.get(d)
-                if v is not None:
-                    parts.append(f"{_quoted(d)}={_quoted(v)}")
-            n = value if dim == "qty" else str(qty)
-            if n != "1":
-                parts.append(f"qty={n}")
-            return base + "&".join(parts)
-
-        option_links = [
-            (dim, [(v, url(dim, v), chosen.get(dim) == v) for v in values])
-            for dim, values in p.options.items()
-        ]
-        max_qty = max(1, min(limit, left))
-        option_links.append(
-            ("quantity", [(str(n), url("qty", str(n)), n == qty) for n in range(1, max_qty + 1)])
-        )
+        option_links = _option_links(p, chosen, qty, max(1, min(limit, left)))
         selected = [f"{d} {chosen[d]}" if d in chosen else f"{d} (choose one)" for d in p.options]
         selected.append(f"quantity {qty}")
         fields = [
@@ -399,6 +392,7 @@ class ShopApp:
             option_links=option_links,
             selected_text=", ".join(selected),
             fields=fields,
+            frame=(r.catalog, p.num, left, error, count, limit),  # the text page's frame key
         )
 
     def _reviews(self, r: Request, pid: str) -> Response:
@@ -517,6 +511,14 @@ class ShopApp:
         values.setdefault("q", "")
         if "cart_count" not in values:
             values["cart_count"] = shop.cart_count(r.db)
+        text_page = TEXT_PAGES.get(template) if r.page_url is not None else None
+        if text_page is not None and r.page_url is not None:
+            page = text_page(r.page_url, values)
+            if memo is not None:
+                self._texts[(memo, r.page_url)] = page
+                if len(self._texts) > TEXT_PAGE_CACHE_SIZE:
+                    self._texts.popitem(last=False)
+            return Response(200, b"", list(PAGE_HEADERS), page)
         body = self.jinja.get_template(template).render(**values).encode("utf-8")
         if memo is not None:
             # The page is a pure function of ``memo`` (catalog pages and the cart count): keep it.
@@ -525,7 +527,13 @@ class ShopApp:
                 self._pages.popitem(last=False)
         return Response(200, body, list(PAGE_HEADERS))
 
-    def _memo(self, key: tuple) -> Response | None:
+    def _memo(self, r: Request, key: tuple) -> Response | None:
+        if r.page_url is not None:
+            page = self._texts.get((key, r.page_url))
+            if page is None:
+                return None
+            self._texts.move_to_end((key, r.page_url))
+            return Response(200, b"", list(PAGE_HEADERS), page)
         body = self._pages.get(key)
         if body is None:
             return None
@@ -648,6 +656,13 @@ def _fmt_num(x: float) -> str:
     return f"{x:g}"
 
 
+# The price filters' links: (label, min_price, max_price) as the URLs write them.
+_BANDS = tuple(
+    (_band_label(lo, hi), _fmt_num(lo) if lo else "", _fmt_num(hi) if hi else "")
+    for lo, hi in PRICE_BANDS
+)
+
+
 @functools.lru_cache(maxsize=4096)
 def _quoted(text: str) -> str:
     return quote_plus(text)
@@ -660,6 +675,47 @@ def _money(x: float) -> str:
 def _line(x: dict[str, Any]) -> dict[str, Any]:
     opts = ", ".join(f"{k} {v}" for k, v in x["options"].items()) or "no options"
     return {**x, "options_text": opts, "amount": _money(x["unit_price"] * x["quantity"])}
+
+
+def _option_links(
+    p: Product, chosen: dict[str, str], qty: int, max_qty: int
+) -> list[tuple[str, list[tuple[str, str, bool]]]]:
+    """A product page's option links, per dimension then quantity: (label, URL, selected). Each
+    URL is the page's own with one option changed: options in the product's order, then
+    ``qty`` unless 1."""
+    base = f"/product/{p.id}?"
+    dims = list(p.options)
+    parts = {d: f"{_quoted(d)}={_quoted(chosen[d])}" for d in dims if d in chosen}
+    qty_part = [f"qty={qty}"] if qty != 1 else []
+    links = []
+    for i, (dim, values) in enumerate(p.options.items()):
+        before = [parts[d] for d in dims[:i] if d in parts]
+        after = [parts[d] for d in dims[i + 1 :] if d in parts] + qty_part
+        name = _quoted(dim)
+        links.append(
+            (
+                dim,
+                [
+                    (
+                        v,
+                        base + "&".join([*before, f"{name}={_quoted(v)}", *after]),
+                        chosen.get(dim) == v,
+                    )
+                    for v in values
+                ],
+            )
+        )
+    every = list(parts.values())
+    links.append(
+        (
+            "quantity",
+            [
+                (str(n), base + "&".join(every + ([f"qty={n}"] if n != 1 else [])), n == qty)
+                for n in range(1, max_qty + 1)
+            ],
+        )
+    )
+    return links
 
 
 def _redirect(location: str) -> Response:
@@ -700,6 +756,25 @@ def make_environ(
     return environ
 
 
+def _search_url(params: dict[str, str]) -> Callable[..., str]:
+    """The URL of this search with some parameters changed (``url(page=2)``), as urlencode
+    writes it (the names need no quoting); each value kept is quoted once."""
+    kept = {k: f"{k}={_quoted(v)}" for k, v in params.items() if v}
+
+    def url(**change: Any) -> str:
+        parts = []
+        for k in params:
+            if k in change:
+                v = change[k]
+                if v is not None and v != "":
+                    parts.append(f"{k}={_quoted(str(v))}")
+            elif k in kept:
+                parts.append(kept[k])
+        return "/search?" + "&".join(parts)
+
+    return url
+
+
 def _search_links(
     query: SearchQuery, category: str, q: str, result: Any, url: Callable[..., str], sort: str
 ) -> dict[str, Any]:
@@ -716,13 +791,7 @@ def _search_links(
         active.append(("price filter", url(min_price="", max_price="")))
     if query.min_rating is not None:
         active.append(("rating filter", url(min_rating="")))
-    prices = [
-        (
-            _band_label(lo, hi),
-            url(min_price=_fmt_num(lo) if lo else "", max_price=_fmt_num(hi) if hi else ""),
-        )
-        for lo, hi in PRICE_BANDS
-    ]
+    prices = [(label, url(min_price=lo, max_price=hi)) for label, lo, hi in _BANDS]
     prices.append(("4 stars & up", url(min_rating="4")))
     sorts = [(SORT_LABELS[s], url(sort=s if s != "relevance" else "")) for s in SORTS if s != sort]
     return {"active": active, "departments": departments, "prices": prices, "sorts": sorts}

@@ -125,6 +125,19 @@ def get_products(
     return [by_num[n] for n in nums if n in by_num]
 
 
+def result_rows(
+    db: sqlite3.Connection, nums: list[int]
+) -> dict[int, tuple[str, str, float, float, int]]:
+    """What a results row shows of each product (id, title, price, rating, reviews), by row
+    number: the few columns, without decoding the product's attributes and options."""
+    rows = db.execute(
+        "SELECT num, id, title, price, rating, n_reviews FROM products WHERE num IN "
+        f"({', '.join('?' * len(nums))})",
+        nums,
+    ).fetchall()
+    return {n: (pid, t, float(pr), float(ra), int(nr)) for n, pid, t, pr, ra, nr in rows}
+
+
 def stock_of(db: sqlite3.Connection, pid: str) -> int:
     row = db.execute("SELECT quantity FROM stock WHERE product_id = ?", (pid,)).fetchone()
     return int(row[0]) if row is not None else 0
@@ -144,6 +157,23 @@ def now(db: sqlite3.Connection) -> str:
 def max_quantity(db: sqlite3.Connection) -> int:
     """The most units of an item per order (a stream's world event may lower it)."""
     return read_setting(db, "max_quantity", MAX_QUANTITY)
+
+
+def product_state(db: sqlite3.Connection, pid: str) -> tuple[int, int, int]:
+    """What a product page needs of the episode's world, in one statement instead of three:
+    the most units per order (``max_quantity``), the product's stock (``stock_of``) and the
+    units in the cart (``cart_count``)."""
+    limit, left, count = db.execute(
+        "SELECT (SELECT value FROM _meta WHERE key = 'max_quantity'), "
+        "(SELECT quantity FROM stock WHERE product_id = ?), "
+        "(SELECT coalesce(sum(quantity), 0) FROM cart_items)",
+        (pid,),
+    ).fetchone()
+    return (
+        MAX_QUANTITY if limit is None else int(limit),
+        0 if left is None else int(left),
+        int(count),
+    )
 
 
 def check_choice(

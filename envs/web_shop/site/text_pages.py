@@ -1,0 +1,197 @@
+"""The shop's busiest pages written straight as text pages, for the in-process text env.
+
+An agent in WebShop-v1 sees the home page, search results and product pages on almost every
+step. Rendering each with jinja2 and parsing the HTML back (``page.parse_html``) cost about
+0.35 ms a page; writing the `Page` from the same view values costs a tenth of that. Each
+function here follows its template in ``templates/`` line by line, and gives exactly the page
+``parse_html`` gives for the template's HTML (``tests/envs/web_shop/test_web_shop__text_pages.py``
+compares the two on every page of many episodes, and the browser parity tests compare both with
+Chromium). A change to one of these templates must be made here too; the test says where they
+differ. The HTML is still what the server and Chromium get.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from utility_gym.envs.web_shop.page import Element, Form, Page, PageBuilder, collapse, make_element
+from utility_gym.envs.web_shop.site import shop
+
+# The header by what it shows (the query in the search box, the cart count): the same on
+# most pages of an episode.
+_BRAND = make_element(1, "link", "Utility Shop", "/")
+_SEARCH_BUTTON = make_element(3, "button", "Search", "", 0)
+
+
+@functools.lru_cache(maxsize=64)
+def _cart_link(count: int) -> Element:
+    return make_element(4, "link", f"Cart ({count})", "/cart")
+
+
+def _start(values: dict[str, Any]) -> PageBuilder:
+    """A builder holding ``base.html``'s header: the brand, the search form (its box showing
+    the query) and the cart link. Their elements are the same on every page but the box's."""
+    q, count = values["q"], values["cart_count"]
+    b = PageBuilder()
+    b.elements = [_BRAND, make_element(2, "input", "Search box", "", 0, "q", q), _SEARCH_BUTTON]
+    b.elements.append(_cart_link(count))
+    b.forms = [Form("/search", "GET", (("q", q, 2),))]
+    b.lines = ["[1] Utility Shop"]
+    b.line(f"[2] Search box: {collapse(q)} [3] Search")
+    b.lines.append(f"[4] Cart ({count})")
+    return b
+
+
+def home_page(url: str, values: dict[str, Any]) -> Page:
+    """``home.html``."""
+    b = _start(values)
+    b.line("Welcome to Utility Shop")
+    b.line("Search above, or browse a department:")
+    for c in values["categories"]:
+        b.link_line("", ((c.label, f"/search?category={c.name}", ""),))
+    return b.page(url)
+
+
+def search_page(url: str, values: dict[str, Any]) -> Page:
+    """``search.html`` (the result rows as ``app._result_row`` writes them)."""
+    b = _start(values)
+    b.line(values["heading"])
+    rows = values["result_rows"]()
+    if not rows:
+        b.line("No products found. Try fewer or different words.")
+    else:
+        b.line(f"Page {values['page_no']} of {values['pages']} ({values['count_text']})")
+        if values["relaxed"]:
+            b.line("No product matches every word; showing products that match some of them.")
+        for title, pid, detail in rows:
+            b.link_line("", ((title, f"/product/{pid}", pid),))
+            b.line(detail)
+        pager = []
+        if values["prev_url"]:
+            pager.append(("< Prev", values["prev_url"], ""))
+        if values["next_url"]:
+            pager.append(("Next >", values["next_url"], ""))
+        b.link_line("", pager)
+    if values["active"]:
+        b.link_line("Filters: ", (("Remove " + label, h, "") for label, h in values["active"]))
+    if values["departments"]:
+        b.link_line("Department: ", ((label, h, "") for label, h in values["departments"]))
+    b.link_line("Price: ", ((label, h, "") for label, h in values["prices"]))
+    b.link_line("Sort by: ", ((label, h, "") for label, h in values["sorts"]))
+    return b.page(url)
+
+
+# A results row by catalog and product (a catalog never changes): (title, id, second line).
+# Fetching and formatting them was half of a results page.
+_ROWS: OrderedDict[tuple[str, int], tuple[str, str, str]] = OrderedDict()
+_ROWS_SIZE = 4096
+
+
+def result_rows(
+    db: sqlite3.Connection, catalog: str, nums: tuple[int, ...], money: Callable[[float], str]
+) -> list[tuple[str, str, str]]:
+    """The rows of a results page: each product's title, id and second line (as
+    ``app._result_row`` writes them), read with one light query for those not kept."""
+    missing = [n for n in nums if (catalog, n) not in _ROWS]
+    if missing:
+        for n, (pid, title, price, rating, reviews) in shop.result_rows(db, missing).items():
+            detail = f"{pid} · {money(price)} · {rating} out of 5 ({reviews} reviews)"
+            _ROWS[(catalog, n)] = (title, pid, collapse(detail).strip(" "))
+        while len(_ROWS) > _ROWS_SIZE:
+            _ROWS.popitem(last=False)
+    out = []
+    for n in nums:
+        row = _ROWS.get((catalog, n))
+        if row is not None:
+            _ROWS.move_to_end((catalog, n))
+            out.append(row)
+    return out
+
+
+@dataclass(frozen=True)
+class _ProductFrame:
+    """A product page whatever options are chosen: only the option links' URLs, the "Selected"
+    line and the buy forms' fields change with the choice (an agent choosing three options
+    sees four pages of one frame)."""
+
+    head: str  # the text before the "Selected" line
+    tail: str  # the text after it
+    elements: tuple[Element, ...]  # option links with the URLs of the choice first seen
+    links: range  # where the option links are in ``elements``
+    forms: tuple[Form, ...]  # the buy forms without their fields
+
+
+_FRAMES: OrderedDict[tuple, _ProductFrame] = OrderedDict()
+_FRAMES_SIZE = 256
+
+
+def product_page(url: str, values: dict[str, Any]) -> Page:
+    """``product.html``: its frame (kept by ``values["frame"]``, what the page shows but the
+    choice) with this choice's URLs, "Selected" line and form fields."""
+    key = (values["q"], *values["frame"])
+    frame = _FRAMES.get(key)
+    if frame is None:  # a new frame has this choice's URLs already
+        frame = _FRAMES[key] = _product_frame(values)
+        if len(_FRAMES) > _FRAMES_SIZE:
+            _FRAMES.popitem(last=False)
+        elements = frame.elements
+    else:
+        _FRAMES.move_to_end(key)
+        hrefs = [href for _, links in values["option_links"] for _, href, _ in links]
+        listed = list(frame.elements)
+        for i, href in zip(frame.links, hrefs, strict=True):
+            e = listed[i]
+            listed[i] = make_element(e.eid, "link", e.label, href, -1, "", "", e.option)
+        elements = tuple(listed)
+    fields = tuple((n, v, 0) for n, v in values["fields"])
+    forms = tuple(
+        Form(f.action, f.method, fields) if f.method == "POST" else f for f in frame.forms
+    )
+    selected = collapse(f"Selected: {values['selected_text']}").strip(" ")
+    text = f"{frame.head}\n{selected}\n{frame.tail}"
+    return Page(url, 200, text, elements, forms)
+
+
+def _product_frame(values: dict[str, Any]) -> _ProductFrame:
+    b = _start(values)
+    p = values["p"]
+    b.line(p.title)
+    b.line(f"{p.id} · {p.brand} · {values['category_label']} › {p.type}")
+    b.line(
+        f"Price: {values['price']} · Rating: {p.rating} out of 5 ({p.n_reviews} reviews) · "
+        f"{values['stock_text']}"
+    )
+    if values["error"]:
+        b.line(values["error"])
+    first = len(b.elements)
+    for dim, links in values["option_links"]:
+        b.link_line(f"{dim}: ", ((label, href, "") for label, href, _ in links), dim)
+    links = range(first, len(b.elements))
+    selected = len(b.lines)
+    if values["in_stock"]:
+        b.line(b.button("Buy Now", b.form("/buy", "POST")))
+        b.line(b.button("Add to Cart", b.form("/cart/add", "POST")))
+    else:
+        b.line("Currently unavailable.")
+    b.line("Features: " + ", ".join(p.attributes))
+    b.line(p.description)
+    b.line(b.link("Read reviews", f"/product/{p.id}/reviews"))
+    return _ProductFrame(
+        "\n".join(b.lines[:selected]),
+        "\n".join(b.lines[selected:]),
+        tuple(b.elements),
+        links,
+        tuple(b.forms),
+    )
+
+
+TEXT_PAGES: dict[str, Callable[[str, dict[str, Any]], Page]] = {
+    "home.html": home_page,
+    "search.html": search_page,
+    "product.html": product_page,
+}

@@ -1,0 +1,143 @@
+"""The pages the application writes straight as text (``site/text_pages.py``) are exactly the
+pages ``parse_html`` reads from the same request's HTML: URL, status, text, every element and
+every form, on odd input too."""
+
+from __future__ import annotations
+
+import random
+from urllib.parse import quote_plus
+
+import pytest
+
+from utility_gym.envs.web_shop import catalog
+from utility_gym.envs.web_shop.env import WebShopEnv
+from utility_gym.envs.web_shop.page import Page, parse_html
+from utility_gym.envs.web_shop.site.app import PAGE_URL_KEY, ShopApp, make_environ
+
+QUERIES = (
+    "rain jacket",
+    "  waterproof\t\tjacket \n for kids  ",
+    "<script>alert('x')</script> & \"quotes\"",
+    "&amp; &lt;b&gt; caf\u00e9 \u201csmart\u201d \u00a0nbsp \x0bvt",
+    "zzzz qqqq",
+    "red",
+    "x" * 199,
+)
+
+
+def _both(db, path: str, query: str = "") -> tuple[Page | None, Page]:
+    """The request answered as a text page, and as HTML parsed back."""
+    url = path + ("?" + query if query else "")
+    key = catalog.catalog_key(db)
+    environ = make_environ("GET", path, query, b"", db)
+    environ["utility_gym.catalog_key"] = key
+    html = ShopApp().handle(environ)  # a fresh application: no cached page
+    environ = make_environ("GET", path, query, b"", db)
+    environ["utility_gym.catalog_key"] = key
+    environ[PAGE_URL_KEY] = url
+    text = ShopApp().handle(environ)
+    return text.page, parse_html(html.body.decode("utf-8"), url, html.status)
+
+
+@pytest.fixture(scope="module")
+def env():
+    env = WebShopEnv(size="small", split="test")
+    env.reset(seed=0)
+    yield env
+    env.close()
+
+
+def _products(db, n: int) -> list[str]:
+    rows = db.execute("SELECT id FROM products ORDER BY num LIMIT ?", (n,)).fetchall()
+    return [r[0] for r in rows]
+
+
+def _urls(db) -> list[tuple[str, str]]:
+    urls: list[tuple[str, str]] = [("/", "")]
+    for q in QUERIES:
+        urls.append(("/search", "q=" + quote_plus(q)))
+        for extra in ("&sort=price_asc", "&min_price=25&max_price=50", "&min_rating=4", "&page=2"):
+            urls.append(("/search", "q=" + quote_plus(q) + extra))
+    for cat in ("clothing", "electronics"):
+        urls.append(("/search", f"category={cat}"))
+        urls.append(("/search", f"category={cat}&q=blue&page=3&sort=rating"))
+    rng = random.Random(3)
+    for pid in _products(db, 60):
+        urls.append((f"/product/{pid}", ""))
+        urls.append((f"/product/{pid}", f"qty={rng.randint(1, 5)}&error=quantity"))
+        urls.append((f"/product/{pid}", "error=" + rng.choice(("size", "stock", "color", "nope"))))
+        urls.append((f"/product/{pid}", "size=M&color=red&qty=2&bogus=1"))
+    return urls
+
+
+def test_web_shop__text_pages_equal_the_parsed_html_of_every_page_kind(env):
+    db = env.world.conn
+    compared: dict[str, int] = {}
+    for path, query in _urls(db):
+        text, parsed = _both(db, path, query)
+        if parsed.status != 200:
+            assert text is None  # errors stay HTML
+            continue
+        assert text is not None, (path, query)
+        assert text == parsed, (path, query)
+        kind = "no results" if "No products found" in parsed.text else path.split("/")[1]
+        compared[kind] = compared.get(kind, 0) + 1
+    assert compared.keys() == {"", "search", "no results", "product"}, compared
+    assert compared["product"] >= 200
+
+
+def test_web_shop__text_pages_equal_the_parsed_html_with_a_cart_and_out_of_stock(env):
+    db = env.world.conn
+    pids = _products(db, 8)
+    db.execute("UPDATE stock SET quantity = 0 WHERE product_id = ?", (pids[0],))
+    db.execute("UPDATE stock SET quantity = 3 WHERE product_id = ?", (pids[1],))
+    db.execute(
+        "INSERT INTO cart_items (product_id, options, quantity, unit_price, added_seq) "
+        "VALUES (?, '{}', 2, 1.0, 1)",
+        (pids[2],),
+    )
+    try:
+        for pid in pids:
+            text, parsed = _both(db, f"/product/{pid}", "qty=2")
+            assert text == parsed
+        text, parsed = _both(db, "/search", "q=blue")
+        assert text == parsed and "Cart (2)" in text.text
+    finally:
+        env.reset(seed=0)
+
+
+def test_web_shop__every_page_of_oracle_and_wandering_episodes_matches(monkeypatch):
+    """Whole episodes: every text page the navigator gets equals its HTML parsed back."""
+    compared = []
+    handle = ShopApp.handle
+
+    def checked(self, environ):
+        response = handle(self, environ)
+        if response.page is not None:
+            plain = {k: v for k, v in environ.items() if k != PAGE_URL_KEY}
+            html = ShopApp().handle(plain)  # GET pages only: the same request again, as HTML
+            parsed = parse_html(html.body.decode("utf-8"), environ[PAGE_URL_KEY], html.status)
+            assert response.page == parsed
+            compared.append(response.page.url)
+        return response
+
+    monkeypatch.setattr(ShopApp, "handle", checked)
+    env = WebShopEnv(size="small", split="test")
+    rng = random.Random(7)
+    try:
+        for task_id in env.task_ids("test")[:30]:
+            env.reset(seed=1, options={"task_id": task_id})
+            for step in env.task.plan:
+                if step.call is not None:
+                    env.step({"name": step.call.name, "arguments": dict(step.call.arguments)})
+            env.reset(seed=2, options={"task_id": task_id})
+            for _ in range(12):
+                actions = env.valid_actions()
+                if not actions:
+                    break
+                action = rng.choice(actions).replace("<query>", rng.choice(QUERIES))
+                env.step(action.replace("<question>", "which size?"))
+    finally:
+        env.close()
+    assert len(compared) > 200
+    assert {u.split("/")[1].split("?")[0] for u in compared} == {"", "search", "product"}
