@@ -22,8 +22,8 @@ from typing import Any
 from utility_gym.envs.web_shop.page import Element, Form, Page, PageBuilder, collapse, make_element
 from utility_gym.envs.web_shop.site import shop
 
-# The header by what it shows (the query in the search box, the cart count): the same on
-# most pages of an episode.
+# The header's elements, made once: only the search box's (it shows the query) and the cart
+# link's (the count) differ from page to page.
 _BRAND = make_element(1, "link", "Utility Shop", "/")
 _SEARCH_BUTTON = make_element(3, "button", "Search", "", 0)
 
