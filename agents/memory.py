@@ -53,6 +53,11 @@ _REFERENCE_RX = re.compile(
     r"it|same (?:one|way|problem|issue|address))\b",
     re.IGNORECASE,
 )
+# "It's me again" / "this is Dana Reyes again" greets; it refers to no earlier conversation.
+_GREETING_RX = re.compile(
+    r"\b(?:it'?s|it is|this is|here'?s)\s+(?:me|[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)*)\s+again\b",
+    re.IGNORECASE,
+)
 _IDENTITY_FIELDS = frozenset({"email", "customer_id", "employee_id", "requester_id"})
 RECALLED = "(recalled from an earlier conversation)"
 MAX_RECALLS = 3  # per episode
@@ -440,7 +445,7 @@ class MemoryAgent:
         with them, if they refer to one: the reply to the question most like the one just asked,
         else its opening request."""
         ep = self._ep
-        if ep.recalls >= MAX_RECALLS or not _REFERENCE_RX.search(user_text):
+        if ep.recalls >= MAX_RECALLS or not _REFERENCE_RX.search(_GREETING_RX.sub("", user_text)):
             return None
         who = ep.who | {
             m.group("name").lower()

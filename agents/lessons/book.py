@@ -41,6 +41,9 @@ class Seen:
         self.texts.append(obs)
         for event in info.get("events") or ():
             role, content = event.get("role"), str(event.get("content", ""))
+            data = event.get("data") or {}
+            if data.get("recalled") or data.get("noted"):
+                continue  # a line a memory shows the agent, not the user's words now
             if role == "user":
                 self.user.append(content)
             elif role in ("tool", "page"):
