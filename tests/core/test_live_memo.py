@@ -15,10 +15,11 @@ def _served(env_id: str, positions: int) -> list[object]:
     env = gym.make(env_id, size="small", stream_length=positions)
     agent = OracleAgent(env)
     out = []
-    for position in range(positions):
-        run_episode(env, agent, seed=3 if position == 0 else None)
-        u = env.unwrapped
-        out.append((u.task, u.stream.twin))
+    for stream_seed in (3, 4):  # the second stream starts where the first kept its results
+        for position in range(positions):
+            run_episode(env, agent, seed=stream_seed if position == 0 else None)
+            u = env.unwrapped
+            out.append((u.task, u.stream.twin))
     memo = env.unwrapped.streams.memo
     env.close()
     return [out, memo.hits]
@@ -49,5 +50,10 @@ def test_live_memo__forgets_on_restore_and_tracks_changed_tables() -> None:
     assert memo.versions.get("products", 0) == before.get("products", 0)
     u.world.reset()
     memo.catch_up()
-    assert not memo.entries and not memo.versions
+    # Back to the template (a new stream): what was read on the pristine world holds again.
+    assert memo.entries and all(e.pristine for e in memo.entries.values())
+    assert not memo.versions
+    u.world.restore(u.world.snapshot())  # any other restore (a fork) voids everything
+    memo.catch_up()
+    assert not memo.entries
     env.close()

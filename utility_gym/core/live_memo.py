@@ -6,8 +6,9 @@ change, but only in a few tables: a customer-service episode writes orders, neve
 ``LiveMemo`` keeps each result with the versions of the tables its queries read (seen with
 SQLite's trace callback, nested computations included) and uses it again while none of those
 tables has changed. The versions move with the world's change log (every table a tool writes is
-tracked, see ``world.install_change_capture``); a restore of the world (a new stream, a fork) or
-a world event clears everything.
+tracked, see ``world.install_change_capture``). A restore of the world to its template (a new
+stream) keeps what was computed on the pristine world; a restore to anything else (a fork) or a
+world event clears everything.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from utility_gym.core.world import CHANGES_TABLE, World
 class _Entry:
     value: Any
     stamp: tuple[tuple[str, int], ...]  # (table, version) of every table its queries read
+    pristine: bool  # computed on the world as restored from its template, nothing changed yet
 
 
 class LiveMemo:
@@ -37,6 +39,7 @@ class LiveMemo:
         self.versions: dict[str, int] = {}
         self._generation = -1
         self._seq = 0
+        self._pristine = False  # the world is as restored from its template (no change, no event)
         self._reading: list[set[str]] = []
         self._rx, self._expands = self._table_words(world.conn)
         self.hits = self.misses = 0
@@ -65,7 +68,13 @@ class LiveMemo:
         last call; everything forgotten if the world was restored since."""
         world = self.world
         if world.generation != self._generation:
+            # Restored: to the template, results computed on the pristine world hold again (a
+            # new stream starts where the last one did); to anything else, none does.
+            keep = {k: e for k, e in self.entries.items() if e.pristine}
             self.forget()
+            if world.restored_pristine:
+                self.entries.update(keep)
+            self._pristine = world.restored_pristine
             self._generation = world.generation
             self._seq = world.change_seq()
             return
@@ -74,11 +83,14 @@ class LiveMemo:
         ).fetchall()
         for (table,) in rows:
             self.versions[table] = self.versions.get(table, 0) + 1
+            self._pristine = False
         self._seq = world.change_seq()
 
     def forget(self) -> None:
+        """Drop every kept result (a world event changed the rules under them)."""
         self.entries.clear()
         self.versions.clear()
+        self._pristine = False
 
     @contextmanager
     def reading(self, db: sqlite3.Connection) -> Iterator[None]:
@@ -113,5 +125,6 @@ class LiveMemo:
             tables.update(self._expands.get(name, (name,)))
         if self._reading:
             self._reading[-1].update(tables)
-        self.entries[key] = _Entry(value, tuple((t, versions.get(t, 0)) for t in sorted(tables)))
+        stamp = tuple((t, versions.get(t, 0)) for t in sorted(tables))
+        self.entries[key] = _Entry(value, stamp, self._pristine)
         return value

@@ -219,12 +219,14 @@ class World:
         )
         self._changes_at_begin = -1  # conn.total_changes when the open transaction began
         self.generation = 0  # counts restores: a memo of this world's contents is void after one
+        self.restored_pristine = True  # whether the last restore was to the template's bytes
         self.restore(template.data)
 
     def restore(self, data: bytes) -> None:
         """Replace the whole database with ``data`` (a template or a snapshot)."""
         to_template = self.rollback_reset and data is self.template.data
         self.generation += 1
+        self.restored_pristine = data is self.template.data
         if self._at_template and self.conn.in_transaction:
             if to_template and self.conn.total_changes == self._changes_at_begin:
                 return  # no row was written since the template (episodes make no schema changes)
