@@ -21,6 +21,7 @@ from utility_gym.core.tasks import (
     ToolCall,
     UserGoal,
     memo,
+    memo_keyed_rows,
     memo_rows,
 )
 from utility_gym.envs.customer_service.constants import COMPENSATION, DELAY_DAYS
@@ -50,12 +51,15 @@ def _orders(
     so their tasks stay as they were when the frequent shoppers joined the world."""
     if not everyone:
         where, params = f"({where}) AND o.customer_id < ?", (*params, _frequent_from(db))
-    return memo_rows(
+    return memo_keyed_rows(
         db,
         "SELECT o.*, c.email, c.first_name, c.last_name, c.zip AS customer_zip, c.tier, "
         "p.label AS payment_label FROM orders o JOIN customers c ON c.id = o.customer_id "
-        f"JOIN payment_methods p ON p.id = o.payment_method_id WHERE {where} ORDER BY o.id",
+        "JOIN payment_methods p ON p.id = o.payment_method_id",
+        where,
         params,
+        table="orders",
+        alias="o",
     )
 
 

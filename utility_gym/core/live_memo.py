@@ -37,12 +37,14 @@ class LiveMemo:
         self.world = world
         self.entries: dict[Any, _Entry] = {}
         self.versions: dict[str, int] = {}
+        # (table, version) -> the primary keys of the rows that version changed
+        self.changed_keys: dict[tuple[str, int], frozenset[str]] = {}
         self._generation = -1
         self._seq = 0
         self._pristine = False  # the world is as restored from its template (no change, no event)
         self._reading: list[set[str]] = []
         self._rx, self._expands = self._table_words(world.conn)
-        self.hits = self.misses = 0
+        self.hits = self.misses = self.refreshes = 0
 
     @staticmethod
     def _table_words(
@@ -79,10 +81,14 @@ class LiveMemo:
             self._seq = world.change_seq()
             return
         rows = world.conn.execute(
-            f"SELECT DISTINCT tbl FROM {CHANGES_TABLE} WHERE seq > ?", (self._seq,)
+            f"SELECT tbl, pk FROM {CHANGES_TABLE} WHERE seq > ?", (self._seq,)
         ).fetchall()
-        for (table,) in rows:
-            self.versions[table] = self.versions.get(table, 0) + 1
+        changed: dict[str, set[str]] = {}
+        for table, pk in rows:
+            changed.setdefault(str(table), set()).add(str(pk))
+        for table, pks in changed.items():
+            version = self.versions[table] = self.versions.get(table, 0) + 1
+            self.changed_keys[(table, version)] = frozenset(pks)
             self._pristine = False
         self._seq = world.change_seq()
 
@@ -90,6 +96,7 @@ class LiveMemo:
         """Drop every kept result (a world event changed the rules under them)."""
         self.entries.clear()
         self.versions.clear()
+        self.changed_keys.clear()
         self._pristine = False
 
     @contextmanager
@@ -128,3 +135,37 @@ class LiveMemo:
         stamp = tuple((t, versions.get(t, 0)) for t in sorted(tables))
         self.entries[key] = _Entry(value, stamp, self._pristine)
         return value
+
+    def get_keyed(
+        self,
+        key: Any,
+        compute: Callable[[], list[dict[str, Any]]],
+        refresh: Callable[[frozenset[str]], list[dict[str, Any]]],
+        table: str,
+        pk: str,
+    ) -> list[dict[str, Any]]:
+        """``get`` for rows keyed and ordered by ``table``'s primary key ``pk``, one row per row
+        of ``table``: when only ``table`` changed since the rows were kept, ``refresh(keys)``
+        re-reads just the changed rows and they replace the old ones (the rest are the same
+        rows, since nothing else they read changed); otherwise as ``get``."""
+        entry = self.entries.get(key)
+        if entry is not None:
+            stale = [(t, v) for t, v in entry.stamp if self.versions.get(t, 0) != v]
+            if stale and all(t == table for t, _ in stale):
+                (_, since), now = stale[0], self.versions[table]
+                keys = frozenset().union(
+                    *(self.changed_keys.get((table, v), ()) for v in range(since + 1, now + 1))
+                )
+                rows = [r for r in entry.value if str(r[pk]) not in keys]
+                rows += refresh(keys) if keys else []
+                rows.sort(key=lambda r: r[pk])
+                stamp = tuple((t, self.versions.get(t, 0)) for t, _ in entry.stamp)
+                self.entries[key] = _Entry(rows, stamp, self._pristine and entry.pristine)
+                entry = self.entries[key]
+                self.refreshes += 1
+            if all(self.versions.get(t, 0) == v for t, v in entry.stamp):
+                self.hits += 1
+                if self._reading:
+                    self._reading[-1].update(t for t, _ in entry.stamp)
+                return entry.value
+        return self.get(key, compute)

@@ -382,6 +382,36 @@ def substitute_ids(obj: Any, mapping: Mapping[str, str]) -> Any:
     return sub(obj)
 
 
+def memo_keyed_rows(
+    db: sqlite3.Connection,
+    select: str,
+    where: str,
+    params: tuple,
+    *,
+    table: str,
+    alias: str,
+    pk: str = "id",
+) -> list[dict[str, Any]]:
+    """``memo_rows`` of ``{select} WHERE {where} ORDER BY {alias}.{pk}``, where ``select`` reads
+    ``table`` as ``alias`` and yields one row per row of it (joins to one row each, no
+    aggregate), with its primary key as column ``pk``. On a stream's live world, when only
+    ``table`` changed since the rows were kept, just the changed rows are read again."""
+    sql = f"{select} WHERE {where} ORDER BY {alias}.{pk}"
+    live = _LIVE.get(id(db))
+    if live is None or id(db) in _REFERENCE_DBS:
+        return memo_rows(db, sql, params)
+
+    def refresh(keys: frozenset[str]) -> list[dict[str, Any]]:
+        marks = ", ".join("?" for _ in keys)
+        only = f"{select} WHERE ({where}) AND {alias}.{pk} IN ({marks})"
+        return row_dicts(db.execute(only, (*params, *sorted(keys))).fetchall())
+
+    def compute() -> list[dict[str, Any]]:
+        return row_dicts(db.execute(sql, params).fetchall())
+
+    return live.get_keyed(("rows", sql, params), compute, refresh, table, pk)
+
+
 def memo_rows(db: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
     """A query's rows as dicts, through ``memo``: shared between calls, so callers must not mutate
     them."""
