@@ -345,19 +345,23 @@ def substitute_ids(obj: Any, mapping: Mapping[str, str]) -> Any:
         + r")(?![A-Za-z0-9])"
     )
 
-    keys = tuple(mapping)
     fields_of: dict[type, tuple[str, ...]] = {}
 
     # Immutable values come back as the same object when no id occurs in them (a stream
     # substitutes a whole Task per reset; most of it holds none of the new ids).
+    search = rx.search
+
     def sub(value: Any) -> Any:
         if isinstance(value, str):
-            if not any(k in value for k in keys):
+            if search(value) is None:
                 return value
             return rx.sub(lambda m: mapping[m.group(1)], value)
         if isinstance(value, tuple):
-            new = tuple(sub(v) for v in value)
-            return value if all(a is b for a, b in zip(new, value, strict=True)) else new
+            items = [sub(v) for v in value]
+            for a, b in zip(items, value, strict=True):
+                if a is not b:
+                    return tuple(items)
+            return value
         if isinstance(value, frozenset):
             return frozenset(sub(v) for v in value)
         if isinstance(value, list):
