@@ -182,10 +182,17 @@ class Replayer:
         """Run the plan of ``run`` and read its expected changes (per intent too)."""
         scratch, task = run.scratch, run.task
         marks: list[int] = []
-        fast = self.fast if run.skip_pure and not run.track else None
+        # The domain's fast replay makes the changes without the interface; it cannot map ids
+        # call by call, so it serves replays that only record the rows they make.
+        fast = self.fast if run.skip_pure and run.like is None else None
         done = fast is not None and fast(run.ctx, task, lambda: marks.append(scratch.change_seq()))
+        if done and run.track:
+            inserted = [(c.table, c.pk) for c in scratch.changes(run.start) if c.op == "insert"]
+            run.created = [inserted]
         if not done:
             marks = [run.intent(index) for index in range(len(task.goal.intents))]
+        if run.like is not None:
+            run.check_all_matched()
         spans = scratch.changes_in_spans(marks or [run.start])
         per_intent = [self.graded(change_facts(span)) for span in spans[: len(marks)]]
         result = Expected(self.graded(change_facts(spans[-1])), tuple(per_intent))
@@ -223,6 +230,11 @@ class _Run:
         self.start = scratch.change_seq()  # a stream's world already carries earlier episodes' log
         self.created: list[list[tuple[str, str]]] = []
         self.mapping: dict[str, str] = {}
+        # The other replay's new rows, per table in the order it made them: this replay's new
+        # rows of a table are matched with them in order (the same plan makes the same rows).
+        self.theirs: dict[str, list[str]] = {}
+        for table, pk in (row for group in like or () for row in group):
+            self.theirs.setdefault(table, []).append(pk)
         self.skip_pure = skip_pure
         self.track = track
 
@@ -266,17 +278,23 @@ class _Run:
             else []
         )
         if self.like is not None:
-            theirs = self.like[len(self.created)] if len(self.created) < len(self.like) else []
-            if [t for t, _ in theirs] != [t for t, _ in inserted]:
-                raise OraclePlanError(
-                    f"oracle plan of {self.task.task_id} creates other rows in this world at "
-                    f"{step.call.name}"
-                )
-            self.mapping.update(
-                {
-                    a: b
-                    for (_, a), (_, b) in zip(theirs, inserted, strict=True)
-                    if a != b and _ID.fullmatch(a)
-                }
-            )
+            for table, b in inserted:
+                queue = self.theirs.get(table)
+                if not queue:
+                    raise OraclePlanError(
+                        f"oracle plan of {self.task.task_id} creates other rows in this world at "
+                        f"{step.call.name}"
+                    )
+                a = queue.pop(0)
+                if a != b and _ID.fullmatch(a):
+                    self.mapping[a] = b
         self.created.append(inserted)
+
+    def check_all_matched(self) -> None:
+        """After a replay ``like`` another: it made every row the other made."""
+        left = sorted(t for t, queue in self.theirs.items() if queue)
+        if left:
+            raise OraclePlanError(
+                f"oracle plan of {self.task.task_id} creates fewer {', '.join(left)} rows in this "
+                "world"
+            )
