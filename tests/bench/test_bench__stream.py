@@ -206,3 +206,35 @@ def test_bench__per_kind_metrics_match_hand_computed_values() -> None:
     assert routing["experience_to_competence"] == 1
     assert kinds["kb"]["experience_to_competence"] is None
     assert kinds["follow-up/f"]["familiarity_gain"] == 1.0
+
+
+def test_bench__stream_command_runs_the_learner_and_reports_kinds(tmp_path, capsys) -> None:
+    out = tmp_path / "learner"
+    code = bench_main(
+        "stream",
+        "--agent",
+        "learner",
+        "--env",
+        "utility/TicketingStream-v2",
+        "--streams",
+        "2",
+        "--length",
+        "20",
+        "--size",
+        "small",
+        "--out",
+        str(out),
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "agent=learner" in printed and "per kind" in printed and "paired:" in printed
+    data = json.loads((out / "stream.json").read_text())
+    kinds = data["summary"]["kinds"]
+    assert any(not k.startswith("follow-up/") for k in kinds)  # regularity kinds were hit
+    assert all({"learning_curve", "experience_to_competence"} <= set(v) for v in kinds.values())
+    assert any(e["regularity"] for e in data["episodes"])
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return
+    assert (out / "learning_by_kind.png").stat().st_size > 1000
