@@ -36,8 +36,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from utility_gym.agents.base import Action
-from utility_gym.agents.heuristics import build_heuristic, env_domain
-from utility_gym.agents.lessons import LessonAgent, rule_book
+from utility_gym.agents.heuristics import build_heuristic
+from utility_gym.agents.lessons import LessonAgent, rule_book_for
 
 _USER_VALUE_RX = re.compile(
     r"(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})"
@@ -553,14 +553,9 @@ class MemoryHeuristicAgent(MemoryAgent):
     ) -> None:
         inner: Any = build_heuristic(env, seed=0)
         if _flag(lessons):
-            inner = LessonAgent(inner, rule_book(_domain_of(env)))
+            inner = LessonAgent(inner, rule_book_for(env))
         super().__init__(inner, replay=_flag(replay), **options)
 
 
 def _flag(value: bool | str) -> bool:
     return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
-
-
-def _domain_of(env: Any) -> str:
-    spec = getattr(env, "spec", None)
-    return env_domain(spec.id) if spec is not None else env.unwrapped.domain.name

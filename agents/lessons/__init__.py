@@ -29,6 +29,12 @@ def rule_book(domain: str) -> RuleBook:
     return BOOKS.get(domain, RuleBook)()
 
 
+def rule_book_for(env: Any) -> RuleBook:
+    """A fresh rule book for ``env``'s domain (read from its registered id, else its class)."""
+    spec = getattr(env, "spec", None)
+    return rule_book(env_domain(spec.id) if spec is not None else env.unwrapped.domain.name)
+
+
 class LessonAgent:
     """Wraps ``inner`` and applies the lessons of ``book`` to what it does."""
 
@@ -81,6 +87,4 @@ class LessonHeuristicAgent(LessonAgent):
     """``--agent learner``: LessonAgent around the env's own heuristic agent."""
 
     def __init__(self, env: Any) -> None:
-        spec = getattr(env, "spec", None)
-        domain = env_domain(spec.id) if spec is not None else env.unwrapped.domain.name
-        super().__init__(build_heuristic(env, seed=0), rule_book(domain))
+        super().__init__(build_heuristic(env, seed=0), rule_book_for(env))

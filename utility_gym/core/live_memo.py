@@ -161,11 +161,5 @@ class LiveMemo:
                 rows.sort(key=lambda r: r[pk])
                 stamp = tuple((t, self.versions.get(t, 0)) for t, _ in entry.stamp)
                 self.entries[key] = _Entry(rows, stamp, self._pristine and entry.pristine)
-                entry = self.entries[key]
                 self.refreshes += 1
-            if all(self.versions.get(t, 0) == v for t, v in entry.stamp):
-                self.hits += 1
-                if self._reading:
-                    self._reading[-1].update(t for t, _ in entry.stamp)
-                return entry.value
-        return self.get(key, compute)
+        return self.get(key, compute)  # a hit now, unless other tables changed
