@@ -238,3 +238,10 @@ def test_bench__stream_command_runs_the_learner_and_reports_kinds(tmp_path, caps
     except ImportError:
         return
     assert (out / "learning_by_kind.png").stat().st_size > 1000
+
+
+def test_bench__an_old_env_version_names_the_one_to_use(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench_main("stream", "--agent", "learner", "--env", "utility/TicketingStream-v1") == 2
+    assert "use utility/TicketingStream-v2" in capsys.readouterr().err
+    assert bench_main("run", "--agent", "heuristic", "--env", "CustomerService-v0") == 2
+    assert "use utility/CustomerService-v1" in capsys.readouterr().err

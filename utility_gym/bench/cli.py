@@ -918,6 +918,7 @@ def cmd_stream(args: argparse.Namespace, argv: list[str]) -> int:
     import gymnasium as gym
 
     from utility_gym.bench.agents import AgentNotFound, agent_path, build_agent
+    from utility_gym.bench.runner import unknown_env
     from utility_gym.bench.stream import (
         format_summary,
         plot_learning_curve,
@@ -927,7 +928,7 @@ def cmd_stream(args: argparse.Namespace, argv: list[str]) -> int:
     from utility_gym.bench.stream_kinds import plot_kind_curves
 
     if not args.env.startswith("utility/") or args.env not in gym.registry:
-        raise UsageError(f"unknown env {args.env!r}; see `{PROG} list`")
+        raise UsageError(f"{unknown_env(args.env)}; see `{PROG} list`")
     if args.permutations < 0:
         raise UsageError("--permutations must be 0 or more")
     try:

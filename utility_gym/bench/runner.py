@@ -81,6 +81,23 @@ def registered_env_ids() -> list[str]:
     return sorted(ids)
 
 
+def unknown_env(name: str) -> str:
+    """What to say of an env id that is not registered: the version to use when only its
+    version is wrong (a stream id bumped to v2), else what is registered."""
+    from gymnasium.envs.registration import find_highest_version, parse_env_id
+
+    env_id = name if name.startswith("utility/") else f"utility/{name}"
+    try:
+        namespace, base, _ = parse_env_id(env_id)
+        latest = find_highest_version(namespace, base)
+    except gym.error.Error:
+        latest = None
+    if latest is not None:
+        return f"{name!r} is not a registered version; use utility/{base}-v{latest}"
+    known = registered_env_ids()
+    return f"unknown env {name!r}; registered: {', '.join(known) or 'none'}"
+
+
 def select_envs(names: Sequence[str]) -> list[str]:
     """Expand ``all`` (every env), ``text`` (every env without a browser) and short ids."""
     from utility_gym.testing.registry import needs_browser
@@ -98,10 +115,7 @@ def select_envs(names: Sequence[str]) -> list[str]:
             else:
                 env_id = name if name.startswith("utility/") else f"utility/{name}"
                 if env_id not in gym.registry:
-                    raise EnvNotFound(
-                        f"unknown env {name!r}; registered: {', '.join(known) or 'none'} (or "
-                        "'all', 'text')"
-                    )
+                    raise EnvNotFound(f"{unknown_env(name)} (or 'all', 'text')")
                 ids = [env_id]
             chosen.extend(i for i in ids if i not in chosen)
     if not chosen:
