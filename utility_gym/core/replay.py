@@ -170,11 +170,14 @@ class Replayer:
         world: World,
         inspect: Callable[[sqlite3.Connection], Any] | None = None,
         changes_only: bool = False,
+        like: list[list[tuple[str, str]]] | None = None,
+        outputs: list[str] | None = None,
     ) -> Replayed:
-        """``replay`` on ``world`` itself (a stream's live world) inside a savepoint that is
-        rolled back: no copy of the world is made or restored, and the world is left exactly as
-        it was (its change log included)."""
-        run = _Run(self, task, world, None, None, skip_pure=changes_only, track=True)
+        """``replay`` on ``world`` itself (a stream's live world, or the world its isolated
+        twins run in) inside a savepoint that is rolled back: no copy of the world is made or
+        restored, and the world is left exactly as it was (its change log included)."""
+        skip_pure = changes_only and outputs is None
+        run = _Run(self, task, world, like, outputs, skip_pure=skip_pure, track=True)
         with world.savepoint():
             return self._play(run, inspect)
 
@@ -187,7 +190,7 @@ class Replayer:
         fast = self.fast if run.skip_pure and run.like is None else None
         done = fast is not None and fast(run.ctx, task, lambda: marks.append(scratch.change_seq()))
         if done and run.track:
-            inserted = [(c.table, c.pk) for c in scratch.changes(run.start) if c.op == "insert"]
+            inserted = scratch.inserted(run.start)
             run.created = [inserted]
         if not done:
             marks = [run.intent(index) for index in range(len(task.goal.intents))]
@@ -272,11 +275,7 @@ class _Run:
             self.outputs.append(dumps(out.result) if out.ok else str(out.error))
         if not self.track:
             return  # the pristine replay: no ids to track
-        inserted = (
-            [(c.table, c.pk) for c in self.scratch.changes(before) if c.op == "insert"]
-            if out.wrote
-            else []
-        )
+        inserted = self.scratch.inserted(before) if out.wrote else []
         if self.like is not None:
             for table, b in inserted:
                 queue = self.theirs.get(table)

@@ -88,6 +88,9 @@ class StreamServer:
             tuple[str, ...], bytes
         ] = {}  # world events applied -> world bytes
         self.memo = LiveMemo(world)  # template queries on the live world, kept while valid
+        # Where isolated twins replay, and the world events it holds (made on first use).
+        self._isolated: World | None = None
+        self._isolated_key: tuple[str, ...] = ()
 
     def plan(self, stream_seed: int, length: int) -> list[dict[str, Any]]:
         """Each position's template and seed, follow-ups of earlier positions and world events
@@ -252,9 +255,7 @@ class StreamServer:
             task, self.world, inspect=inspect, changes_only=True
         )
         applied = [n for _, n in stream.applied]
-        stream.twin = self._twin(
-            task, replayed.expected, replayed.created, self.isolated_world(task, applied)
-        )
+        stream.twin = self._twin(task, replayed.expected, replayed.created, applied)
         return task, replayed.expected
 
     @staticmethod
@@ -273,13 +274,22 @@ class StreamServer:
             stream.tasks[stream.position] = task
 
     def _twin(
-        self, task: Task, expected: Expected, created: list[list[tuple[str, str]]], isolated: bytes
+        self,
+        task: Task,
+        expected: Expected,
+        created: list[list[tuple[str, str]]],
+        event_names: Sequence[str],
     ) -> Task:
-        """``task`` as it is alone in the ``isolated`` world (pristine plus world events), or
-        OraclePlanError if it is not the same task there: its plan must run, make the same
-        changes (up to the ids of new rows) and show every fact the agent must tell."""
+        """``task`` as it is alone in the pristine world with ``event_names`` applied (and the
+        rows it carries), or OraclePlanError if it is not the same task there: its plan must
+        run, make the same changes (up to the ids of new rows) and show every fact the agent
+        must tell."""
         outputs: list[str] = []
-        alone = self.replayer.replay(task, isolated, like=created, outputs=outputs)
+        world = self._isolation_world(event_names)
+        # The isolated world is kept as it is: the carried rows and the replay are undone.
+        with world.savepoint():
+            _insert_rows(world.conn, task.extras.get("carried_rows") or ())
+            alone = self.replayer.replay_in_place(task, world, like=created, outputs=outputs)
         twin = substitute_ids(task, alone.mapping)
         if substitute_ids(expected, alone.mapping) != alone.expected:
             raise OraclePlanError(f"{task.task_id} changes the world differently in isolation")
@@ -327,14 +337,27 @@ class StreamServer:
         scratch = scratch_world(self.factory.template, self.domain.rollback_reset)
         scratch.restore(base)
         try:
-            for table, row in rows:
-                columns = ", ".join(f'"{c}"' for c in row)
-                marks = ", ".join("?" for _ in row)
-                sql = f'INSERT OR REPLACE INTO "{table}" ({columns}) VALUES ({marks})'
-                scratch.conn.execute(sql, tuple(row.values()))
+            _insert_rows(scratch.conn, rows)
             return scratch.snapshot()
         finally:
             scratch.reset()
+
+    def _isolation_world(self, event_names: Sequence[str]) -> World:
+        """A world of this server's own, kept at the pristine world with ``event_names``
+        applied: isolated twins replay on it inside a savepoint, so no copy of a world is
+        made or restored per reset (only when the stream's world events change)."""
+        key = tuple(event_names)
+        if self._isolated is None or key != self._isolated_key:
+            # A new connection for a new base: a long-used one, restored in place with
+            # ``deserialize``, has been seen to prepare its next statement against an empty
+            # schema when a savepoint came first.
+            if self._isolated is not None:
+                self._isolated.close()
+            self._isolated = World(self.factory.template, rollback_reset=self.domain.rollback_reset)
+            if key:
+                self._isolated.restore(self._isolation_base(key))
+            self._isolated_key = key
+        return self._isolated
 
     def _isolation_base(self, event_names: Sequence[str]) -> bytes:
         """The pristine world with ``event_names`` applied (what an isolated twin starts from)."""
@@ -353,6 +376,15 @@ class StreamServer:
             finally:
                 scratch.reset()
         return cache[key]
+
+
+def _insert_rows(db: sqlite3.Connection, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Write ``(table, row)`` pairs into ``db``, replacing rows with the same key."""
+    for table, row in rows:
+        columns = ", ".join(f'"{c}"' for c in row)
+        marks = ", ".join("?" for _ in row)
+        sql = f'INSERT OR REPLACE INTO "{table}" ({columns}) VALUES ({marks})'
+        db.execute(sql, tuple(row.values()))
 
 
 def _with_carried_rows(task: Task, db: sqlite3.Connection) -> Task:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import re
@@ -337,23 +338,25 @@ def memo(db: sqlite3.Connection, key: Any, compute: Callable[[], Any]) -> Any:
 def substitute_ids(obj: Any, mapping: Mapping[str, str]) -> Any:
     """``obj`` (a Task, plan, arguments, text...) with every whole-token id of ``mapping``
     replaced by its value; dataclasses, tuples, lists and mappings are rebuilt, the rest kept."""
+    mapping = {k: v for k, v in mapping.items() if k != v}
     if not mapping:
         return obj
-    rx = re.compile(
-        r"(?<![A-Za-z0-9])("
-        + "|".join(re.escape(k) for k in sorted(mapping, key=len, reverse=True))
-        + r")(?![A-Za-z0-9])"
-    )
-
-    fields_of: dict[type, tuple[str, ...]] = {}
+    rx = _id_pattern(tuple(sorted(mapping, key=len, reverse=True)))
+    keys = tuple(mapping)
+    fields_of = _init_fields
 
     # Immutable values come back as the same object when no id occurs in them (a stream
-    # substitutes a whole Task per reset; most of it holds none of the new ids).
-    search = rx.search
+    # substitutes a whole Task per reset; most of it holds none of the new ids). A substring
+    # test rules most strings out before the pattern, which also checks the token's ends.
+    def mentions(text: str) -> bool:
+        for k in keys:
+            if k in text:
+                return True
+        return False
 
     def sub(value: Any) -> Any:
         if isinstance(value, str):
-            if search(value) is None:
+            if not mentions(value):
                 return value
             return rx.sub(lambda m: mapping[m.group(1)], value)
         if isinstance(value, tuple):
@@ -369,13 +372,8 @@ def substitute_ids(obj: Any, mapping: Mapping[str, str]) -> Any:
         if isinstance(value, Mapping):
             return {sub(k): sub(v) for k, v in value.items()}
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            names = fields_of.get(type(value))
-            if names is None:
-                names = fields_of[type(value)] = tuple(
-                    f.name for f in dataclasses.fields(value) if f.init
-                )
             changed = {}
-            for name in names:
+            for name in fields_of(type(value)):
                 old = getattr(value, name)
                 new = sub(old)
                 if new is not old:
@@ -384,6 +382,20 @@ def substitute_ids(obj: Any, mapping: Mapping[str, str]) -> Any:
         return value
 
     return sub(obj)
+
+
+@functools.lru_cache(maxsize=256)
+def _id_pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
+    """Any of ``keys`` as a whole token (longest first)."""
+    return re.compile(
+        r"(?<![A-Za-z0-9])(" + "|".join(re.escape(k) for k in keys) + r")(?![A-Za-z0-9])"
+    )
+
+
+@functools.cache
+def _init_fields(cls: type) -> tuple[str, ...]:
+    """The names of a dataclass's ``__init__`` fields (a handful of record classes)."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.init)
 
 
 def memo_keyed_rows(

@@ -283,6 +283,23 @@ class World:
         """
         return _net(self._log(since), self._change_columns(), {})
 
+    def inserted(self, since: int = 0) -> list[tuple[str, str]]:
+        """``(table, key)`` of the rows ``changes(since)`` has as inserts, in the same order,
+        read from the log's operations alone (no row values decoded)."""
+        net: dict[tuple[str, str], str] = {}
+        for tbl, op, pk in self.conn.execute(
+            f"SELECT tbl, op, pk FROM {CHANGES_TABLE} WHERE seq > ? ORDER BY seq", (since,)
+        ):
+            key = (tbl, pk)
+            first = net.get(key)
+            if first is None:
+                net[key] = op
+            elif op == "delete":
+                net[key] = "delete" if first != "insert" else "noop"
+            elif op == "insert" and first == "delete":
+                net[key] = "update"
+        return [key for key, op in net.items() if op == "insert"]
+
     def changes_in_spans(self, marks: Sequence[int]) -> list[list[RowChange]]:
         """The net changes of each span of the log between increasing positions ``marks``
         (``marks[i]`` to ``marks[i + 1]``, the last one to the end), then of all of it after
