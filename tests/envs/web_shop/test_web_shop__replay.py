@@ -8,6 +8,7 @@ import dataclasses
 import gymnasium as gym
 import pytest
 
+from utility_gym.agents import OracleAgent
 from utility_gym.core.tasks import NoTask, PlanStep, ToolCall
 
 N_PER_TEMPLATE = 6
@@ -84,3 +85,37 @@ def _ctx(env):
     from utility_gym.core.tools import ToolContext
 
     return ToolContext(env.world.conn, {}, env.template.meta.get("now", ""))
+
+
+def test_replay__a_stream_serves_cart_tasks_as_planned_with_exact_twins():
+    """A stream's replay records only the rows its plan leaves (the fast replay), while the
+    isolated twin's replay goes through the site, where Add to Cart makes cart lines that
+    checkout removes again: those must not count as rows the twin makes and the stream does not
+    (they once did, and every cart task after the first purchase fell back to another
+    template)."""
+    cart_templates = {"two_items", "cart_budget"}
+    env = gym.make("utility/WebShopStream-v2", size="small", stream_length=60)
+    u = env.unwrapped
+    plan = u.stream_plan(3, 60)
+    agent = OracleAgent(env)
+    served = []
+    try:
+        obs, info = env.reset(seed=3)
+        for position in range(60):
+            if position:
+                obs, info = env.reset()
+            planned = plan[position]["template"]
+            if planned in cart_templates and position > 0:
+                served.append((position, planned, info["stream"]["template"]))
+                twin = u.isolated_options()["task"]
+                assert twin.template == planned
+            agent.reset()
+            while True:
+                obs, _, terminated, truncated, info = env.step(agent.act(obs, info))
+                if terminated or truncated:
+                    break
+            assert info["grade"]["success"], (position, info["stream"]["template"])
+    finally:
+        env.close()
+    assert len(served) >= 3, served
+    assert all(p == s for _, p, s in served), served
