@@ -185,12 +185,14 @@ class Replayer:
         """Run the plan of ``run`` and read its expected changes (per intent too)."""
         scratch, task = run.scratch, run.task
         marks: list[int] = []
-        # The domain's fast replay makes the changes without the interface; it cannot map ids
-        # call by call, so it serves replays that only record the rows they make.
-        fast = self.fast if run.skip_pure and run.like is None else None
+        # The domain's fast replay makes the changes without the interface. It cannot map ids
+        # call by call: a replay ``like`` another matches the rows it leaves once, at the end
+        # (the expected changes, compared with the ids mapped, show whether that was right).
+        fast = self.fast if run.skip_pure else None
         done = fast is not None and fast(run.ctx, task, lambda: marks.append(scratch.change_seq()))
         if done and run.track:
             inserted = scratch.inserted(run.start)
+            run.match(inserted)
             run.created = [inserted]
         if not done:
             marks = [run.intent(index) for index in range(len(task.goal.intents))]
@@ -277,19 +279,25 @@ class _Run:
         if not self.track:
             return  # the pristine replay: no ids to track
         inserted = self.scratch.inserted(before) if out.wrote else []
-        if self.like is not None:
-            for table, b in inserted:
-                queue = self.theirs.get(table)
-                if not queue:
-                    # Either a row the other replay did not make, or one this plan deletes again
-                    # (a cart line that checkout empties; a replay that records only its net
-                    # rows never saw it): check_all_matched tells them apart at the end.
-                    self.unmatched.append((table, b))
-                    continue
-                a = queue.pop(0)
-                if a != b and _ID.fullmatch(a):
-                    self.mapping[a] = b
+        self.match(inserted)
         self.created.append(inserted)
+
+    def match(self, inserted: list[tuple[str, str]]) -> None:
+        """In a replay ``like`` another, pair the rows just inserted with the other's rows of
+        the same table, in order, and map the ids that differ."""
+        if self.like is None:
+            return
+        for table, b in inserted:
+            queue = self.theirs.get(table)
+            if not queue:
+                # Either a row the other replay did not make, or one this plan deletes again
+                # (a cart line that checkout empties; a replay that records only its net rows
+                # never saw it): check_all_matched tells them apart at the end.
+                self.unmatched.append((table, b))
+                continue
+            a = queue.pop(0)
+            if a != b and _ID.fullmatch(a):
+                self.mapping[a] = b
 
     def check_all_matched(self) -> None:
         """After a replay ``like`` another: it made every row the other made, and every row it

@@ -284,12 +284,22 @@ class StreamServer:
         rows it carries), or OraclePlanError if it is not the same task there: its plan must
         run, make the same changes (up to the ids of new rows) and show every fact the agent
         must tell."""
+        # A task with no fact to tell needs only its changes compared: the domain's own replay
+        # of its writes may make them (the web shop's, which renders no page). Otherwise every
+        # call runs, look-ups too, and their results are kept to find the facts in.
+        quick = not task.required_facts and self.replayer.fast is not None
         outputs: list[str] = []
         world = self._isolation_world(event_names)
         # The isolated world is kept as it is: the carried rows and the replay are undone.
         with world.savepoint():
             _insert_rows(world.conn, task.extras.get("carried_rows") or ())
-            alone = self.replayer.replay_in_place(task, world, like=created, outputs=outputs)
+            alone = self.replayer.replay_in_place(
+                task,
+                world,
+                like=created,
+                outputs=None if quick else outputs,
+                changes_only=quick,
+            )
         twin = substitute_ids(task, alone.mapping)
         if substitute_ids(expected, alone.mapping) != alone.expected:
             raise OraclePlanError(f"{task.task_id} changes the world differently in isolation")
