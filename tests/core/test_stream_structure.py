@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import re
 from datetime import datetime, timedelta
 
 import gymnasium as gym
@@ -161,6 +163,24 @@ def test_substitute_ids__maps_whole_ids_only() -> None:
         {"t": ("INC0000012 and INC00000123", ["RT1"])}, {"INC0000012": "INC0000009"}
     )
     assert got == {"t": ("INC0000009 and INC00000123", ["RT1"])}
+
+
+def test_substitute_ids__replaces_as_a_whole_token_pattern_would() -> None:
+    """The scan that replaces ids agrees with ``re.sub`` of the whole-token pattern it stands
+    for, on short random texts over a small alphabet (ids inside ids, ids that overlap, ids
+    with dashes, neighbours that are and are not token characters), and leaves untouched
+    records as the same objects."""
+    rng = random.Random(7)
+    for _ in range(20_000):
+        keys = {"".join(rng.choice("AB1T0-") for _ in range(rng.randint(1, 4))) for _ in "xyz"}
+        mapping = {k: f"<{i}>" for i, k in enumerate(sorted(keys))}
+        alternatives = "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True))
+        pattern = re.compile(rf"(?<![A-Za-z0-9])({alternatives})(?![A-Za-z0-9])")
+        text = "".join(rng.choice("AB1-_ x.T0é") for _ in range(rng.randint(0, 14)))
+        expected = pattern.sub(lambda m, to=mapping: to[m.group(1)], text)
+        assert substitute_ids(text, mapping) == expected, (text, mapping)
+    record = (("orders", "O1", "status", "placed"), frozenset({("a", 1)}), 2.5, None)
+    assert substitute_ids(record, {"O2": "O3"}) is record
 
 
 class _Echo:

@@ -57,7 +57,17 @@ class StreamState:
         default_factory=list
     )  # (position, world event), in order
     new_events: list[dict[str, Any]] = field(default_factory=list)  # the events of this position
-    twin: Task | None = None  # the current task as it is alone in the pristine world
+    # The current task and the ids new rows get when it runs alone: its isolated twin is made
+    # from them when asked for (``twin``), since most resets never ask.
+    twin_of: tuple[Task, dict[str, str]] | None = None
+
+    @property
+    def twin(self) -> Task | None:
+        """The current task as it is alone in the pristine world (None before the first)."""
+        if self.twin_of is None:
+            return None
+        task, mapping = self.twin_of
+        return substitute_ids(task, mapping)
 
     def info(self) -> dict[str, Any]:
         """Where the stream is; ``follows_position`` is None unless the task is a follow-up
@@ -255,7 +265,7 @@ class StreamServer:
             task, self.world, inspect=inspect, changes_only=True
         )
         applied = [n for _, n in stream.applied]
-        stream.twin = self._twin(task, replayed.expected, replayed.created, applied)
+        stream.twin_of = (task, self._twin(task, replayed.expected, replayed.created, applied))
         return task, replayed.expected
 
     @staticmethod
@@ -279,11 +289,11 @@ class StreamServer:
         expected: Expected,
         created: list[list[tuple[str, str]]],
         event_names: Sequence[str],
-    ) -> Task:
-        """``task`` as it is alone in the pristine world with ``event_names`` applied (and the
-        rows it carries), or OraclePlanError if it is not the same task there: its plan must
-        run, make the same changes (up to the ids of new rows) and show every fact the agent
-        must tell."""
+    ) -> dict[str, str]:
+        """How ``task``'s ids map when it runs alone in the pristine world with ``event_names``
+        applied (and the rows it carries), or OraclePlanError if it is not the same task there:
+        its plan must run, make the same changes (up to the ids of new rows) and show every
+        fact the agent must tell."""
         # A task with no fact to tell needs only its changes compared: the domain's own replay
         # of its writes may make them (the web shop's, which renders no page). Otherwise every
         # call runs, look-ups too, and their results are kept to find the facts in.
@@ -300,20 +310,19 @@ class StreamServer:
                 outputs=None if quick else outputs,
                 changes_only=quick,
             )
-        twin = substitute_ids(task, alone.mapping)
-        if substitute_ids(expected, alone.mapping) != alone.expected:
+        mapping = alone.mapping
+        if substitute_ids(expected, mapping) != alone.expected:
             raise OraclePlanError(f"{task.task_id} changes the world differently in isolation")
-        goal = twin.goal
-        seen = Observed(
-            [*outputs, *goal.known.values(), *(i.request for i in goal.intents), goal.opening]
-        )
-        missing = [f for f in twin.required_facts if not seen.has(f)]
+        goal = task.goal
+        said = (*goal.known.values(), *(i.request for i in goal.intents), goal.opening)
+        seen = Observed([*outputs, *substitute_ids(said, mapping)])
+        missing = [f for f in substitute_ids(task.required_facts, mapping) if not seen.has(f)]
         if missing:
             raise OraclePlanError(
                 f"{task.task_id} has other facts in isolation: "
                 f"{', '.join(f.describe() for f in missing)}"
             )
-        return twin
+        return mapping
 
     def isolate(self, task: Any, world_events: Sequence[str], mode: str) -> tuple[Task, list[str]]:
         """``reset(options={"task": task, "world_events": [...]})``: this exact Task (e.g. one a

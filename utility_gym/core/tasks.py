@@ -341,24 +341,19 @@ def substitute_ids(obj: Any, mapping: Mapping[str, str]) -> Any:
     mapping = {k: v for k, v in mapping.items() if k != v}
     if not mapping:
         return obj
-    rx = _id_pattern(tuple(sorted(mapping, key=len, reverse=True)))
-    keys = tuple(mapping)
+    keys = tuple(sorted(mapping, key=len, reverse=True))
     fields_of = _init_fields
 
     # Immutable values come back as the same object when no id occurs in them (a stream
-    # substitutes a whole Task per reset; most of it holds none of the new ids). A substring
-    # test rules most strings out before the pattern, which also checks the token's ends.
-    def mentions(text: str) -> bool:
-        for k in keys:
-            if k in text:
-                return True
-        return False
-
+    # substitutes a whole Task per reset; most of it holds none of the new ids).
     def sub(value: Any) -> Any:
         if isinstance(value, str):
-            if not mentions(value):
-                return value
-            return rx.sub(lambda m: mapping[m.group(1)], value)
+            for k in keys:
+                if k in value:
+                    return _replace_tokens(value, mapping, keys)
+            return value
+        if value is None or value.__class__ in _SCALARS:
+            return value
         if isinstance(value, tuple):
             items = [sub(v) for v in value]
             for a, b in zip(items, value, strict=True):
@@ -366,7 +361,10 @@ def substitute_ids(obj: Any, mapping: Mapping[str, str]) -> Any:
                     return tuple(items)
             return value
         if isinstance(value, frozenset):
-            return frozenset(sub(v) for v in value)
+            items = [sub(v) for v in value]
+            if all(a is b for a, b in zip(items, value, strict=True)):
+                return value
+            return frozenset(items)
         if isinstance(value, list):
             return [sub(v) for v in value]
         if isinstance(value, Mapping):
@@ -384,12 +382,38 @@ def substitute_ids(obj: Any, mapping: Mapping[str, str]) -> Any:
     return sub(obj)
 
 
-@functools.lru_cache(maxsize=256)
-def _id_pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
-    """Any of ``keys`` as a whole token (longest first)."""
-    return re.compile(
-        r"(?<![A-Za-z0-9])(" + "|".join(re.escape(k) for k in keys) + r")(?![A-Za-z0-9])"
-    )
+_SCALARS = frozenset({int, float, bool})
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _replace_tokens(text: str, mapping: Mapping[str, str], keys: tuple[str, ...]) -> str:
+    """``text`` with each of ``keys`` (longest first) that stands as a whole token (no ASCII
+    letter or digit on either side) replaced by its value, scanning left to right: what
+    ``re.sub`` of ``(?<![A-Za-z0-9])(k1|k2|...)(?![A-Za-z0-9])`` does, without compiling a
+    pattern for every new mapping."""
+    out: list[str] = []
+    done = pos = 0
+    n = len(text)
+    while True:
+        at = -1
+        for k in keys:
+            j = text.find(k, pos)
+            if j != -1 and (at == -1 or j < at):
+                at = j
+        if at == -1:
+            break
+        pos = at + 1
+        if at and text[at - 1] in _TOKEN_CHARS:
+            continue
+        for k in keys:
+            end = at + len(k)
+            if text.startswith(k, at) and (end == n or text[end] not in _TOKEN_CHARS):
+                out.append(text[done:at])
+                out.append(mapping[k])
+                done = pos = end
+                break
+    out.append(text[done:])
+    return "".join(out)
 
 
 @functools.cache
