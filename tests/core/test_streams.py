@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import gymnasium as gym
 import pytest
 
@@ -9,6 +11,8 @@ import utility_gym  # noqa: F401
 from utility_gym.agents import OracleAgent
 from utility_gym.core.rollout import run_episode
 from utility_gym.core.stream_server import StreamExhausted
+from utility_gym.core.task_factory import TaskFactory
+from utility_gym.core.tasks import NoTask, TaskTemplate
 from utility_gym.testing.determinism import json_in_processes
 
 ENV_ID = "utility/CustomerService-v1"
@@ -150,3 +154,42 @@ def test_streams__a_named_task_takes_the_next_position_in_the_same_world() -> No
     assert info["stream"]["position"] == 1
     assert env.unwrapped.world.changes(0) == carried
     env.close()
+
+
+def test_streams__a_template_that_gives_up_before_drawing_gives_up_for_every_seed() -> None:
+    """``NoTask.every_seed`` is set only when the template drew nothing from its seed (the world
+    lacks what it needs, so a stream's fallbacks skip that template's other seeds); a failure
+    after a draw, or a follow-up that cannot be made for this anchor, is the seed's alone."""
+    env = gym.make("utility/CustomerServiceStream-v2", stream_length=5)
+    u = env.unwrapped
+    env.reset(seed=1)
+    db = u.world.conn
+
+    def before_drawing(db, rng, now):
+        raise NoTask("nothing in this world")
+
+    def after_drawing(db, rng, now):
+        rng.random()
+        raise NoTask("not for this seed")
+
+    domain = dataclasses.replace(
+        u.domain,
+        regularities=(
+            *u.domain.regularities,
+            TaskTemplate("t_before", "gives up at once", before_drawing),
+            TaskTemplate("t_after", "gives up after a draw", after_drawing),
+        ),
+    )
+    factory = TaskFactory(domain, u.template, u.toolbox)
+    try:
+        for name, every_seed in (("t_before", True), ("t_after", False)):
+            with pytest.raises(NoTask) as raised:
+                factory.build_task(name, 11, None, db)
+            assert raised.value.every_seed is every_seed
+        anchor = u.task
+        follow_up = next(t.name for t in u.domain.follow_ups)
+        with pytest.raises(NoTask) as raised:  # the current task is not its anchor's kind
+            u.streams._follow_up(follow_up, 11, db, anchor)
+        assert raised.value.every_seed is False
+    finally:
+        env.close()

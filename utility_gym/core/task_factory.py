@@ -114,16 +114,21 @@ class TaskFactory:
         """Run the template on ``db`` (not cached): a stream makes its tasks on its live world."""
         template = self.domain.template(template_name)
         rng = random.Random(f"{self.domain.name}/{template_name}/{seed}")
+        fresh = rng.getstate()
         now = self.template.meta.get("now", "")
-        if template.follows is None:
-            draft = template.generate(db, rng, now)
-        elif earlier is None or earlier.template != template.follows:
-            raise NoTask(
-                f"{template_name} follows up an earlier {template.follows} episode: it exists only "
-                "in a stream"
-            )
-        else:
-            draft = template.generate(db, rng, now, earlier)
+        try:
+            if template.follows is None:
+                draft = template.generate(db, rng, now)
+            elif earlier is None or earlier.template != template.follows:
+                raise NoTask(
+                    f"{template_name} follows up an earlier {template.follows} episode: it exists "
+                    "only in a stream"
+                )
+            else:
+                draft = template.generate(db, rng, now, earlier)
+        except NoTask as e:
+            e.every_seed = rng.getstate() == fresh  # the seed played no part in it
+            raise
         if split is None:
             split = (
                 "heldout" if template.heldout else ("test" if seed >= TEST_SEED_BASE else "train")

@@ -24,6 +24,10 @@ TEST_SEED_BASE = 1_000_000_000  # train seeds are drawn below this, so train nev
 class NoTask(Exception):
     """A template cannot make a task from this world and seed (e.g. no matching order)."""
 
+    # Set when the template gave up before drawing anything from its seed: no other seed would
+    # do either (the world lacks what it needs), so a stream's fallbacks skip to the next template.
+    every_seed: bool = False
+
 
 @dataclass(frozen=True)
 class ToolCall:
