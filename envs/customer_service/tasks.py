@@ -60,6 +60,7 @@ def _orders(
         params,
         table="orders",
         alias="o",
+        joins=(("customers", "customer_id"), ("payment_methods", "payment_method_id")),
     )
 
 

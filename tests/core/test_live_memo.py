@@ -9,6 +9,7 @@ import utility_gym  # noqa: F401
 from utility_gym.agents import OracleAgent
 from utility_gym.core.live_memo import LiveMemo
 from utility_gym.core.rollout import run_episode
+from utility_gym.core.tasks import live_memo, memo_keyed_rows
 
 
 def _served(env_id: str, positions: int) -> list[object]:
@@ -59,3 +60,50 @@ def test_live_memo__forgets_on_restore_and_tracks_changed_tables() -> None:
     memo.catch_up()
     assert not memo.entries
     env.close()
+
+
+def test_live_memo__rows_joined_to_a_changed_table_are_read_again() -> None:
+    """Orders kept with their customers' tier: when a customer's tier changes, that customer's
+    orders leave or join the rows (read again by the customer's key), and the rest stay."""
+    env = gym.make("utility/CustomerServiceStream-v2", size="small", stream_length=5)
+    env.reset(seed=1)
+    u = env.unwrapped
+    db, memo = u.world.conn, u.streams.memo
+    select = (
+        "SELECT o.id, o.customer_id, c.tier FROM orders o JOIN customers c ON c.id = o.customer_id"
+    )
+
+    def rows() -> list[dict]:
+        memo.catch_up()
+        with live_memo(db, memo):
+            return memo_keyed_rows(
+                db,
+                select,
+                "c.tier = ?",
+                ("gold",),
+                table="orders",
+                alias="o",
+                joins=(("customers", "customer_id"),),
+            )
+
+    def fresh() -> list[dict]:
+        sql = f"{select} WHERE c.tier = 'gold' ORDER BY o.id"
+        return [dict(r) for r in db.execute(sql)]
+
+    try:
+        assert rows() == fresh()
+        gold = rows()[0]["customer_id"]
+        other = db.execute(
+            "SELECT c.id FROM customers c JOIN orders o ON o.customer_id = c.id "
+            "WHERE c.tier != 'gold' LIMIT 1"
+        ).fetchone()[0]
+        db.execute("UPDATE customers SET tier = 'silver' WHERE id = ?", (gold,))
+        db.execute("UPDATE customers SET tier = 'gold' WHERE id = ?", (other,))
+        refreshes = memo.refreshes
+        got = rows()
+        assert memo.refreshes == refreshes + 1  # read again by key, not recomputed
+        assert got == fresh()
+        assert all(r["customer_id"] != gold for r in got)
+        assert any(r["customer_id"] == other for r in got)
+    finally:
+        env.close()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -140,24 +140,36 @@ class LiveMemo:
         self,
         key: Any,
         compute: Callable[[], list[dict[str, Any]]],
-        refresh: Callable[[frozenset[str]], list[dict[str, Any]]],
-        table: str,
+        refresh: Callable[[Mapping[str, frozenset[str]]], list[dict[str, Any]]],
+        columns: Mapping[str, str],
         pk: str,
     ) -> list[dict[str, Any]]:
-        """``get`` for rows keyed and ordered by ``table``'s primary key ``pk``, one row per row
-        of ``table``: when only ``table`` changed since the rows were kept, ``refresh(keys)``
-        re-reads just the changed rows and they replace the old ones (the rest are the same
-        rows, since nothing else they read changed); otherwise as ``get``."""
+        """``get`` for rows keyed and ordered by column ``pk``, where ``columns`` names, for each
+        table the rows read, the column of a row holding that table's key (its own primary key
+        for the main table, a foreign key for a joined one). When only those tables changed
+        since the rows were kept, the rows whose such column holds a changed key are dropped and
+        ``refresh({column: keys})`` reads them again (it may find rows that now match and drop
+        rows that no longer do); the rest are the same rows, since nothing they read changed.
+        Otherwise as ``get``."""
         entry = self.entries.get(key)
         if entry is not None:
             stale = [(t, v) for t, v in entry.stamp if self.versions.get(t, 0) != v]
-            if stale and all(t == table for t, _ in stale):
-                (_, since), now = stale[0], self.versions[table]
-                keys = frozenset().union(
-                    *(self.changed_keys.get((table, v), ()) for v in range(since + 1, now + 1))
-                )
-                rows = [r for r in entry.value if str(r[pk]) not in keys]
-                rows += refresh(keys) if keys else []
+            if stale and all(t in columns for t, _ in stale):
+                changed: dict[str, frozenset[str]] = {}
+                for table, since in stale:
+                    now = self.versions[table]
+                    found = frozenset().union(
+                        *(self.changed_keys.get((table, v), ()) for v in range(since + 1, now + 1))
+                    )
+                    if found:
+                        column = columns[table]
+                        changed[column] = changed.get(column, frozenset()) | found
+                rows = [
+                    r
+                    for r in entry.value
+                    if not any(str(r[c]) in keys for c, keys in changed.items())
+                ]
+                rows += refresh(changed) if changed else []
                 rows.sort(key=lambda r: r[pk])
                 stamp = tuple((t, self.versions.get(t, 0)) for t, _ in entry.stamp)
                 self.entries[key] = _Entry(rows, stamp, self._pristine and entry.pristine)

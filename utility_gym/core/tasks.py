@@ -435,25 +435,32 @@ def memo_keyed_rows(
     table: str,
     alias: str,
     pk: str = "id",
+    joins: tuple[tuple[str, str], ...] = (),
 ) -> list[dict[str, Any]]:
     """``memo_rows`` of ``{select} WHERE {where} ORDER BY {alias}.{pk}``, where ``select`` reads
     ``table`` as ``alias`` and yields one row per row of it (joins to one row each, no
-    aggregate), with its primary key as column ``pk``. On a stream's live world, when only
-    ``table`` changed since the rows were kept, just the changed rows are read again."""
+    aggregate), with its primary key as column ``pk``. ``joins``: ``(other table, column)``
+    for each table joined by a column of ``table`` holding its key. On a stream's live world,
+    when only these tables changed since the rows were kept, just the rows of the changed
+    keys are read again."""
     sql = f"{select} WHERE {where} ORDER BY {alias}.{pk}"
     live = _LIVE.get(id(db))
     if live is None:  # a reference world (memoised as ever) or any other
         return memo_rows(db, sql, params)
 
-    def refresh(keys: frozenset[str]) -> list[dict[str, Any]]:
-        marks = ", ".join("?" for _ in keys)
-        only = f"{select} WHERE ({where}) AND {alias}.{pk} IN ({marks})"
-        return row_dicts(db.execute(only, (*params, *sorted(keys))).fetchall())
+    def refresh(changed: Mapping[str, frozenset[str]]) -> list[dict[str, Any]]:
+        tests, values = [], []
+        for column, keys in changed.items():
+            tests.append(f"{alias}.{column} IN ({', '.join('?' for _ in keys)})")
+            values += sorted(keys)
+        only = f"{select} WHERE ({where}) AND ({' OR '.join(tests)})"
+        return row_dicts(db.execute(only, (*params, *values)).fetchall())
 
     def compute() -> list[dict[str, Any]]:
         return row_dicts(db.execute(sql, params).fetchall())
 
-    return live.get_keyed(("rows", sql, params), compute, refresh, table, pk)
+    columns = {table: pk, **dict(joins)}
+    return live.get_keyed(("rows", sql, params), compute, refresh, columns, pk)
 
 
 def memo_rows(db: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
