@@ -113,8 +113,7 @@ class TaskFactory:
     ) -> Task:
         """Run the template on ``db`` (not cached): a stream makes its tasks on its live world."""
         template = self.domain.template(template_name)
-        rng = random.Random(f"{self.domain.name}/{template_name}/{seed}")
-        fresh = rng.getstate()
+        rng = _Drawn(f"{self.domain.name}/{template_name}/{seed}")
         now = self.template.meta.get("now", "")
         try:
             if template.follows is None:
@@ -127,7 +126,7 @@ class TaskFactory:
             else:
                 draft = template.generate(db, rng, now, earlier)
         except NoTask as e:
-            e.every_seed = rng.getstate() == fresh  # the seed played no part in it
+            e.every_seed = not rng.drawn  # the seed played no part in it
             raise
         if split is None:
             split = (
@@ -221,3 +220,18 @@ class TaskFactory:
                 f"options['task_id'] {shown(task_id)} names no template of {name}; known: "
                 f"{', '.join(names)}"
             )
+
+
+class _Drawn(random.Random):
+    """A template's random source, the same draws as ``random.Random``, that notes whether
+    anything was drawn from it (every draw goes through ``random`` or ``getrandbits``)."""
+
+    drawn = False
+
+    def random(self) -> float:
+        self.drawn = True
+        return super().random()
+
+    def getrandbits(self, k: int) -> int:
+        self.drawn = True
+        return super().getrandbits(k)
