@@ -13,6 +13,7 @@ world event clears everything.
 
 from __future__ import annotations
 
+import bisect
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
@@ -164,14 +165,21 @@ class LiveMemo:
                     if found:
                         column = columns[table]
                         changed[column] = changed.get(column, frozenset()) | found
-                rows = [
-                    r
-                    for r in entry.value
-                    if not any(str(r[c]) in keys for c, keys in changed.items())
-                ]
-                rows += refresh(changed) if changed else []
-                rows.sort(key=lambda r: r[pk])
+                rows = _without(entry.value, changed)
+                for row in refresh(changed) if changed else ():  # few: kept in order by bisect
+                    bisect.insort(rows, row, key=lambda r: r[pk])
                 stamp = tuple((t, self.versions.get(t, 0)) for t, _ in entry.stamp)
                 self.entries[key] = _Entry(rows, stamp, self._pristine and entry.pristine)
                 self.refreshes += 1
         return self.get(key, compute)  # a hit now, unless other tables changed
+
+
+def _without(
+    rows: list[dict[str, Any]], changed: Mapping[str, frozenset[str]]
+) -> list[dict[str, Any]]:
+    """``rows`` but those whose column ``c`` holds one of ``changed[c]`` (keys as text)."""
+    tests = tuple(changed.items())
+    if len(tests) == 1:
+        ((column, keys),) = tests
+        return [r for r in rows if str(r[column]) not in keys]
+    return [r for r in rows if all(str(r[c]) not in keys for c, keys in tests)]
