@@ -347,14 +347,20 @@ def substitute_ids(obj: Any, mapping: Mapping[str, str]) -> Any:
         return obj
     keys = tuple(sorted(mapping, key=len, reverse=True))
     fields_of = _init_fields
+    # Texts seen before in this call (a new row's key recurs in every fact of the row).
+    texts: dict[str, str] = dict(mapping)
 
     # Immutable values come back as the same object when no id occurs in them (a stream
     # substitutes a whole Task per reset; most of it holds none of the new ids).
     def sub(value: Any) -> Any:
         if isinstance(value, str):
+            done = texts.get(value)
+            if done is not None:
+                return done
             for k in keys:
                 if k in value:
-                    return _replace_tokens(value, mapping, keys)
+                    done = texts[value] = _replace_tokens(value, mapping, keys)
+                    return done
             return value
         if value is None or value.__class__ in _SCALARS:
             return value
