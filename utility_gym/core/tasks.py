@@ -347,29 +347,42 @@ def substitute_ids(obj: Any, mapping: Mapping[str, str]) -> Any:
         return obj
     keys = tuple(sorted(mapping, key=len, reverse=True))
     fields_of = _init_fields
-    # Texts seen before in this call (a new row's key recurs in every fact of the row).
+    # Texts seen before in this call, with what they became (a new row's key recurs in every
+    # fact of the row; table and column names in all of them).
     texts: dict[str, str] = dict(mapping)
+
+    def text(value: str) -> str:
+        done = texts.get(value)
+        if done is None:
+            done = value
+            for k in keys:
+                if k in value:
+                    done = _replace_tokens(value, mapping, keys)
+                    break
+            texts[value] = done
+        return done
 
     # Immutable values come back as the same object when no id occurs in them (a stream
     # substitutes a whole Task per reset; most of it holds none of the new ids).
     def sub(value: Any) -> Any:
-        if isinstance(value, str):
-            done = texts.get(value)
-            if done is not None:
-                return done
-            for k in keys:
-                if k in value:
-                    done = texts[value] = _replace_tokens(value, mapping, keys)
-                    return done
-            return value
+        if value.__class__ is str:
+            return text(value)
         if value is None or value.__class__ in _SCALARS:
             return value
-        if isinstance(value, tuple):
-            items = [sub(v) for v in value]
-            for a, b in zip(items, value, strict=True):
-                if a is not b:
-                    return tuple(items)
-            return value
+        if isinstance(value, tuple):  # inline for its texts and numbers: most values are here
+            items = None
+            for i, v in enumerate(value):
+                if v.__class__ is str:
+                    w = texts.get(v) or text(v)
+                elif v is None or v.__class__ in _SCALARS:
+                    continue
+                else:
+                    w = sub(v)
+                if w is not v:
+                    if items is None:
+                        items = list(value)
+                    items[i] = w
+            return value if items is None else tuple(items)
         if isinstance(value, frozenset):
             items = [sub(v) for v in value]
             if all(a is b for a, b in zip(items, value, strict=True)):
@@ -387,6 +400,8 @@ def substitute_ids(obj: Any, mapping: Mapping[str, str]) -> Any:
                 if new is not old:
                     changed[name] = new
             return dataclasses.replace(value, **changed) if changed else value
+        if isinstance(value, str):
+            return text(value)
         return value
 
     return sub(obj)
