@@ -193,3 +193,49 @@ def test_streams__a_template_that_gives_up_before_drawing_gives_up_for_every_see
         assert raised.value.every_seed is False
     finally:
         env.close()
+
+
+def test_streams__a_template_that_writes_to_the_live_world_is_stopped_and_undone() -> None:
+    env = gym.make("utility/CustomerServiceStream-v2", stream_length=5)
+    u = env.unwrapped
+    env.reset(seed=1)
+    db = u.world.conn
+
+    def writes(db, rng, now):
+        db.execute("UPDATE customers SET first_name = 'Mallory'")
+        raise AssertionError("not reached: the write is the point")
+
+    domain = dataclasses.replace(
+        u.domain,
+        regularities=(*u.domain.regularities, TaskTemplate("t_writes", "writes", writes)),
+    )
+    server = u.streams
+    server.factory = TaskFactory(domain, u.template, u.toolbox)
+    try:
+        with pytest.raises(AssertionError):
+            server._generate("t_writes", 1, db, None)
+        assert (
+            db.execute("SELECT count(*) FROM customers WHERE first_name = 'Mallory'").fetchone()[0]
+            == 0
+        )
+
+        def writes_quietly(db, rng, now):
+            db.execute("UPDATE customers SET first_name = 'Mallory'")
+            return u.domain.template("change_address").generate(db, rng, now)
+
+        server.factory = TaskFactory(
+            dataclasses.replace(
+                u.domain,
+                regularities=(*u.domain.regularities, TaskTemplate("t_q", "q", writes_quietly)),
+            ),
+            u.template,
+            u.toolbox,
+        )
+        with pytest.raises(RuntimeError, match="wrote to the stream's world"):
+            server._generate("t_q", 1, db, None)
+        assert (
+            db.execute("SELECT count(*) FROM customers WHERE first_name = 'Mallory'").fetchone()[0]
+            == 0
+        )
+    finally:
+        env.close()

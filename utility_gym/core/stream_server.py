@@ -245,11 +245,7 @@ class StreamServer:
         """Make task ``name/seed`` on the stream's world; its plan must work there and alone."""
         earlier = stream.tasks.get(entry["after"]) if "after" in entry else None
         own = name == entry["template"]
-        db.execute("PRAGMA query_only = ON")  # templates read the live world, never write it
-        try:
-            task = self.factory.build_task(name, seed, None, db, earlier if own else None)
-        finally:
-            db.execute("PRAGMA query_only = OFF")
+        task = self._generate(name, seed, db, earlier if own else None)
         task = _with_carried_rows(task, db)
         # An anchor: the follow-up planned later must be possible in the world its oracle plan
         # leaves (checked within the same replay).
@@ -269,6 +265,23 @@ class StreamServer:
         applied = [n for _, n in stream.applied]
         stream.twin_of = (task, self._twin(task, replayed.expected, replayed.created, applied))
         return task, replayed.expected
+
+    def _generate(
+        self, name: str, seed: int, db: sqlite3.Connection, earlier: Task | None
+    ) -> Task:
+        """Task ``name/seed`` made on the live world ``db``. Templates only read it: a write is
+        undone and is an error. (A savepoint, not ``PRAGMA query_only``: setting that pragma
+        expires every prepared statement of the connection, and each would be compiled again.)"""
+        before = db.total_changes
+        with self.world.savepoint():
+            task = self.factory.build_task(name, seed, None, db, earlier)
+            wrote = db.total_changes != before
+        if wrote:
+            raise RuntimeError(
+                f"template {name} wrote to the stream's world while making a task; templates "
+                "may only read it"
+            )
+        return task
 
     def _follow_up(self, name: str, seed: int, db: sqlite3.Connection, anchor: Task) -> Task:
         """The follow-up ``name`` of ``anchor`` made on ``db``. If it cannot be made, another
