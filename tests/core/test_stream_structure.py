@@ -15,7 +15,8 @@ from utility_gym.agents.memory import RECALLED, MemoryAgent
 from utility_gym.bench.stream import run_stream_benchmark
 from utility_gym.core.rollout import run_episode
 from utility_gym.core.streams import build_plan, read_setting, revised_policy
-from utility_gym.core.tasks import NoTask, substitute_ids
+from utility_gym.core.substitution import substitute_ids
+from utility_gym.core.tasks import NoTask
 
 STREAM_IDS = ("utility/CustomerService-v1", "utility/Ticketing-v1")
 

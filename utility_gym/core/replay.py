@@ -16,7 +16,8 @@ from typing import Any
 
 from utility_gym.core.caches import LRUCache
 from utility_gym.core.dialogue import dumps
-from utility_gym.core.tasks import PlanStep, Task, register_reference, substitute_ids
+from utility_gym.core.substitution import substitute_ids
+from utility_gym.core.tasks import PlanStep, Task, register_reference
 from utility_gym.core.tools import Toolbox, ToolContext
 from utility_gym.core.world import World, WorldTemplate, change_facts
 

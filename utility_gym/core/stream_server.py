@@ -23,6 +23,7 @@ from utility_gym.core.replay import (
     scratch_world,
 )
 from utility_gym.core.streams import build_plan
+from utility_gym.core.substitution import substitute_ids
 from utility_gym.core.task_factory import TaskFactory
 from utility_gym.core.tasks import (
     TEST_SEED_BASE,
@@ -31,7 +32,6 @@ from utility_gym.core.tasks import (
     Task,
     live_memo,
     parse_task_id,
-    substitute_ids,
 )
 from utility_gym.core.world import World, query_one
 
@@ -266,9 +266,7 @@ class StreamServer:
         stream.twin_of = (task, self._twin(task, replayed.expected, replayed.created, applied))
         return task, replayed.expected
 
-    def _generate(
-        self, name: str, seed: int, db: sqlite3.Connection, earlier: Task | None
-    ) -> Task:
+    def _generate(self, name: str, seed: int, db: sqlite3.Connection, earlier: Task | None) -> Task:
         """Task ``name/seed`` made on the live world ``db``. Templates only read it: a write is
         undone and is an error. (A savepoint, not ``PRAGMA query_only``: setting that pragma
         expires every prepared statement of the connection, and each would be compiled again.)"""
