@@ -163,6 +163,11 @@ class WebShopEnv(UtilityEnv):
       (stream-only templates; a colleague's lesson in the last ``feedback``), the numbers and
       positions of follow-ups and regularity hits vary with the stream seed, and follow-ups
       spread over the stream. Stream scores from before are not comparable.
+    * Stream ids v2, 2026-12-07: a cart task (``two_items``, ``cart_budget``) planned in a
+      stream is served as planned; before, its isolated twin's check counted the cart lines
+      checkout empties, and the position fell back to another template whenever the stream's
+      replay of its plan was the shop's own (no pages). Some streams serve other tasks from
+      such a position on; the published figures (seeds 0-9, 50 positions) are unchanged.
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
