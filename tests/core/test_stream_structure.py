@@ -11,6 +11,7 @@ import pytest
 
 import utility_gym  # noqa: F401
 from utility_gym.agents import OracleAgent
+from utility_gym.agents.heuristics import build_heuristic
 from utility_gym.agents.memory import RECALLED, MemoryAgent
 from utility_gym.bench.stream import run_stream_benchmark
 from utility_gym.core.rollout import run_episode
@@ -316,3 +317,37 @@ def test_streams__a_world_used_up_says_so() -> None:
     obs, info = env.reset(seed=1)  # a new stream starts in a pristine world
     assert info["stream"]["position"] == 0
     env.close()
+
+
+@pytest.mark.parametrize(
+    "stream_id",
+    ["utility/CustomerServiceStream-v2", "utility/TicketingStream-v2", "utility/WebShopStream-v2"],
+)
+def test_isolated_twin__meets_the_same_simulated_user_as_its_stream_episode(stream_id) -> None:
+    """The twin's user is seeded as the stream episode's was (``user_seed`` in
+    ``isolated_options``), whatever the twin's own episode seed: at the first position (the
+    same world, no ids to map) a memoryless agent sees the same words in both, reply by reply.
+    (With another user seed most of these transcripts differ in the user's wording.)"""
+    stream = gym.make(stream_id, size="small", stream_length=3)
+    isolated = gym.make(stream_id.replace("Stream-v2", "-v1"), size="small")
+
+    def seen(env, seed, options=None) -> list[str]:
+        agent = build_heuristic(env, seed=0)
+        obs, info = env.reset(seed=seed, options=options)
+        out = [obs]
+        while True:
+            obs, _, terminated, truncated, info = env.step(agent.act(obs, info))
+            out.append(obs)
+            if terminated or truncated:
+                return out
+
+    try:
+        for stream_seed in (1, 2, 3):
+            in_stream = seen(stream, stream_seed)
+            options = stream.unwrapped.isolated_options()
+            assert options["user_seed"] == stream.unwrapped.episode.user_seed
+            for episode_seed in (0, 99):
+                assert seen(isolated, episode_seed, options) == in_stream
+    finally:
+        stream.close()
+        isolated.close()

@@ -93,6 +93,8 @@ def test_reliability__web_shop_knows_its_xl_size():
         ({"fork": "snapshot"}, ["fork", "Snapshot"]),
         ({"task": "x"}, ["task", "Task"]),
         ({"task": None, "world_events": "abc"}, ["world_events", "list"]),
+        ({"user_seed": -1}, ["options['user_seed']", "from 0", "-1"]),
+        ({"user_seed": "7"}, ["options['user_seed']", "'7'"]),
     ],
 )
 def test_reliability__reset_options_are_checked_by_name(options, words):

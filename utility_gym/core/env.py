@@ -176,7 +176,7 @@ class UtilityEnv(DomainHooks, Forking, gym.Env[str, str]):
         else:
             task = self.tasks.pick(self.split, self.np_random, options.get("task_id"))
             self.world.reset()
-        ep = self._start_episode(task)
+        ep = self._start_episode(task, options.get("user_seed"))
         ep.policy = revised_policy(self.domain.policy, revisions)
         # The world, its reference copy and the tables built for the first task live as long as
         # the process: out of the collector's way from now on.
@@ -230,7 +230,8 @@ class UtilityEnv(DomainHooks, Forking, gym.Env[str, str]):
     def isolated_options(self) -> dict[str, Any]:
         """How to run the current stream task alone: ``reset(options=...)`` of an episodic env of
         this domain with these options runs its isolated twin (the same task with the ids the
-        pristine world gives new rows, in the pristine world with the world events so far)."""
+        pristine world gives new rows, in the pristine world with the world events so far, met
+        by the same simulated user: the stream episode's user seed)."""
         if self.mode != "stream" or self.stream is None or self.task is None:
             raise RuntimeError(
                 "isolated_options() needs a stream episode: make the env with mode='stream' and "
@@ -239,6 +240,7 @@ class UtilityEnv(DomainHooks, Forking, gym.Env[str, str]):
         return {
             "task": self.stream.twin or self.task,
             "world_events": [n for _, n in self.stream.applied],
+            "user_seed": self.require_episode().user_seed,
         }
 
     def _next_stream_task(self, seed: int | None, task_id: str | None) -> Task:
@@ -254,10 +256,11 @@ class UtilityEnv(DomainHooks, Forking, gym.Env[str, str]):
         return task
 
     # -- the episode ----------------------------------------------------------------------------
-    def _start_episode(self, task: Task) -> Episode:
+    def _start_episode(self, task: Task, user_seed: int | None = None) -> Episode:
         self.task = task
-        user_rng = random.Random(int(self.np_random.integers(2**63)))
-        opening = self.user.start(task.goal, user_rng)
+        if user_seed is None:
+            user_seed = int(self.np_random.integers(2**63))
+        opening = self.user.start(task.goal, random.Random(user_seed))
         prepared, self._prepared = self._prepared, None
         if prepared is not None and prepared[0] is task:
             expected = prepared[1]
@@ -274,6 +277,7 @@ class UtilityEnv(DomainHooks, Forking, gym.Env[str, str]):
             observed=Observed([opening]),
             change_seq=self.world.change_seq(),
             cap=self._step_cap(),
+            user_seed=user_seed,
         )
         self._ctx = ToolContext(self.world.conn, ep.tool_state, self.template.meta.get("now", ""))
         self.on_start(ep)

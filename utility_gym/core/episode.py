@@ -60,6 +60,7 @@ class Episode:
     calls: list[CallRecord] = field(default_factory=list)
     policy: str = ""
     domain_state: DomainState | None = None
+    user_seed: int = 0  # the simulated user's random seed (an isolated twin uses its stream's)
 
     @property
     def task_id(self) -> str:

@@ -24,7 +24,7 @@ USERS = ("agenda", "llm")
 MAX_WORLD_SEED = 2**63 - 1
 MAX_STREAM_LENGTH = 100_000
 # What reset(options=...) understands.
-RESET_OPTIONS = ("task_id", "fork", "task", "world_events")
+RESET_OPTIONS = ("task_id", "fork", "task", "world_events", "user_seed")
 # The shortest observation bound: room for an error line, and for the truncation note.
 MIN_MAX_LENGTH = 64
 
@@ -118,6 +118,8 @@ def checked_reset_options(
         known = [e.name for e in world_events]
         for name in names:
             check_choice("a name in options['world_events']", name, known)
+    if "user_seed" in options:
+        options["user_seed"] = check_int("options['user_seed']", options["user_seed"], 0, 2**63 - 1)
     return options
 
 
