@@ -704,7 +704,7 @@ def chosen_task_problem(env: gym.Env, split: str, task_ids: list[str], parse: An
 
 def command_problems(results: dict[str, Any]) -> list[str]:
     """Where the recorded command disagrees with the run's settings ([] when it says the same)."""
-    from utility_gym.bench.cli import UsageError, build_parser
+    from utility_gym.bench.cli_parsers import UsageError, build_parser
     from utility_gym.bench.runner import select_envs
 
     command = results["provenance"]["command"]
