@@ -27,6 +27,7 @@ from utility_gym.core.tasks import (
     memo,
     memo_rows,
 )
+from utility_gym.core.world import row_dicts
 from utility_gym.envs.customer_service.constants import COMPENSATION, DELAY_DAYS
 from utility_gym.envs.customer_service.records import order_row_id
 from utility_gym.envs.customer_service.tasks import (
@@ -275,15 +276,12 @@ def return_across_orders(db: sqlite3.Connection, rng: random.Random, now: str) -
 
 
 # -- variants described by attributes, with a fallback ---------------------------------------------
-def _other_dims(db: sqlite3.Connection, item: dict) -> list[tuple[str, str, dict]]:
-    """(dimension, new value, variant) for each variant of ``item``'s product that differs from
-    it in exactly one option."""
+def _other_dims(item: dict, variants: dict[str, list[dict]]) -> list[tuple[str, str, dict]]:
+    """(dimension, new value, variant) for each variant of ``item``'s product (``variants``: by
+    product) that differs from it in exactly one option."""
     mine = dict(p.split(": ", 1) for p in item["options"].split(", "))
     out = []
-    rows = db.execute(
-        "SELECT * FROM variants WHERE product_id = ? ORDER BY id", (item["product_id"],)
-    )
-    for v in rows.fetchall():
+    for v in variants.get(item["product_id"], ()):
         theirs = dict(p.split(": ", 1) for p in v["options"].split(", "))
         diff = [d for d in mine if theirs.get(d) != mine[d]]
         if len(diff) == 1:
@@ -297,11 +295,27 @@ def _described(
     """(order, item, dimension, value, variant, in stock) where the variant is either in stock at
     an equal or lower price or out of stock."""
     out = []
+    items_of = _items_by_order(db)
+    # Every variant in one read (a few hundred rows), not a query per order item. Not kept
+    # across calls: exchanges change their stock, and the change log does not track variants.
+    variants = _grouped(db, "variants", "product_id")
     for o in orders:
-        for item in _items(db, o["id"]):
-            for dim, value, v in _other_dims(db, item):
+        for item in items_of.get(o["id"], ()):
+            for dim, value, v in _other_dims(item, variants):
                 if v["stock"] <= 0 or v["price"] <= item["price"]:
                     out.append((o, item, dim, value, v, v["stock"] > 0))
+    return out
+
+
+def _items_by_order(db: sqlite3.Connection) -> dict[str, list[dict]]:
+    """Every order item, by order, in id order (what ``_items`` gives one order at a time)."""
+    return memo(db, "items by order", lambda: _grouped(db, "order_items", "order_id"))
+
+
+def _grouped(db: sqlite3.Connection, table: str, key: str) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for row in row_dicts(db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()):
+        out.setdefault(row[key], []).append(row)
     return out
 
 
