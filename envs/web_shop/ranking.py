@@ -20,6 +20,7 @@ import math
 import sqlite3
 import threading
 
+from utility_gym.core.caches import LRUCache
 from utility_gym.envs.web_shop import catalog
 from utility_gym.envs.web_shop.schema import FTS_COLUMNS, FTS_WEIGHTS
 from utility_gym.envs.web_shop.search import MAX_RESULTS
@@ -29,6 +30,7 @@ MAX_PRODUCTS = 10_000
 # Bounds of what a ranker keeps (per catalog): occurrences read, and words tokenized.
 _MAX_POSTINGS = 250_000
 _MAX_WORDS = 20_000
+_RESULTS = 4_096  # lists kept per catalog (most hold a handful of products)
 _K1, _B = 1.2, 0.75  # FTS5's bm25 constants
 _WEIGHT = dict(zip(FTS_COLUMNS, FTS_WEIGHTS, strict=True))
 
@@ -69,7 +71,8 @@ class Ranker:
         self.tokens: dict[str, tuple[str, ...]] = {}
         self.postings: dict[str, dict[int, float]] = {}
         self.held = 0  # occurrences kept in ``postings``
-        self.lengths: dict[int, float] = {}
+        self.norms: dict[int, float] = {}  # per product: bm25's length normalisation
+        self.results: LRUCache[tuple[int, ...]] = LRUCache(_RESULTS)
         self.lock = threading.Lock()
 
     def rank(self, terms: tuple[str, ...]) -> tuple[int, ...] | None:
@@ -78,33 +81,42 @@ class Ranker:
         if not terms:
             return None
         with self.lock:
-            posts = []
-            for term in terms:
-                tokens = self._tokens(term)
-                if len(tokens) != 1:
-                    return None
-                posts.append(self._posting(tokens[0]))
-            docs = set(min(posts, key=len))
-            for post in posts:
-                docs.intersection_update(post)
-            if not docs:
-                return None  # the searcher relaxes the query to any word
-            return self._order(docs, posts)
+            nums = self.results.get(terms)
+            if nums is None:
+                nums = self._rank(terms)
+                if nums is not None:
+                    self.results.put(terms, nums)
+            return nums
+
+    def _rank(self, terms: tuple[str, ...]) -> tuple[int, ...] | None:
+        posts = []
+        for term in terms:
+            tokens = self._tokens(term)
+            if len(tokens) != 1:
+                return None
+            posts.append(self._posting(tokens[0]))
+        docs = set(min(posts, key=len))
+        for post in posts:
+            docs.intersection_update(post)
+        if not docs:
+            return None  # the searcher relaxes the query to any word
+        return self._order(docs, posts)
 
     def _order(self, docs: set[int], posts: list[dict[int, float]]) -> tuple[int, ...]:
-        """``ORDER BY bm25(products_fts, *FTS_WEIGHTS), rowid``, as fts5's bm25 scores."""
-        rows, avgdl = self.rows, self.avgdl
+        """``ORDER BY bm25(products_fts, *FTS_WEIGHTS), rowid``, as fts5's bm25 scores:
+        ``-sum(idf * (f * (k1 + 1)) / (f + k1 * (1 - b + b * D / avgdl)))`` over the words."""
+        rows = self.rows
         idf = []
         for post in posts:
             x = math.log((rows - len(post) + 0.5) / (len(post) + 0.5))
             idf.append(x if x > 0.0 else 1e-6)
         scored = []
         for doc in docs:
-            length = self._length(doc)
+            norm = self._norm(doc)
             score = 0.0
             for i, post in enumerate(posts):
                 f = post[doc]
-                score += idf[i] * ((f * (_K1 + 1.0)) / (f + _K1 * (1 - _B + _B * length / avgdl)))
+                score += idf[i] * ((f * (_K1 + 1.0)) / (f + norm))
             scored.append((-1.0 * score, doc))
         scored.sort()
         return tuple(doc for _, doc in scored[:MAX_RESULTS])
@@ -136,15 +148,16 @@ class Ranker:
             self.held += len(post)
         return post
 
-    def _length(self, doc: int) -> float:
-        """The product's length in tokens, all columns (bm25's D)."""
-        length = self.lengths.get(doc)
-        if length is None:
+    def _norm(self, doc: int) -> float:
+        """``k1 * (1 - b + b * D / avgdl)``, D the product's length in tokens (all columns)."""
+        norm = self.norms.get(doc)
+        if norm is None:
             blob = self.conn.execute(
                 "SELECT sz FROM catalog.products_fts_docsize WHERE id = ?", (doc,)
             ).fetchone()[0]
-            length = self.lengths[doc] = float(sum(_varints(blob)))
-        return length
+            length = float(sum(_varints(blob)))
+            norm = self.norms[doc] = _K1 * (1 - _B + _B * length / self.avgdl)
+        return norm
 
 
 _RANKERS: dict[str, Ranker | None] = {}

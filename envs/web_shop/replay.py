@@ -21,6 +21,7 @@ compare it with the written replay on every template.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -234,7 +235,7 @@ class _Shop:
         shop.check_choice(product, chosen, quantity, self.limit)
         if self.left(product.id) <= 0:
             raise ShopError("out of stock", "stock")
-        key = shop.options_key(chosen)
+        key = _options_key(chosen)
         line = next((ln for ln in self.cart if ln[0].id == product.id and ln[3] == key), None)
         if line is None:
             self.cart.append([product, chosen, quantity, key])
@@ -251,7 +252,7 @@ class _Shop:
         merged: dict[tuple[str, str], list[Any]] = {}
         for product, chosen, quantity in lines:
             shop.check_choice(product, chosen, quantity, self.limit)
-            key = (product.id, shop.options_key(chosen))
+            key = (product.id, _options_key(chosen))
             if key in merged:
                 merged[key][1] += quantity
             else:
@@ -297,6 +298,16 @@ class _Shop:
         self.log.extend(writes)
         self.stock.update(taken)
         self.orders += 1
+
+
+def _options_key(chosen: dict[str, str]) -> str:
+    """``shop.options_key`` (its JSON text), kept per choice."""
+    return _options_text(tuple(sorted(chosen.items())))
+
+
+@functools.lru_cache(maxsize=4096)
+def _options_text(pairs: tuple[tuple[str, str], ...]) -> str:
+    return shop.options_key(dict(pairs))
 
 
 def _net(
