@@ -17,20 +17,20 @@ relaxes the query), gives None, and the caller asks the searcher.
 from __future__ import annotations
 
 import math
+import os
 import sqlite3
 import threading
 
-from utility_gym.core.caches import LRUCache
 from utility_gym.envs.web_shop import catalog
 from utility_gym.envs.web_shop.schema import FTS_COLUMNS, FTS_WEIGHTS
-from utility_gym.envs.web_shop.search import MAX_RESULTS
 
 # Larger catalogs keep the searcher: their word lists would cost too much memory.
 MAX_PRODUCTS = 10_000
 # Bounds of what a ranker keeps (per catalog): occurrences read, and words tokenized.
 _MAX_POSTINGS = 250_000
 _MAX_WORDS = 20_000
-_RESULTS = 4_096  # lists kept per catalog (most hold a handful of products)
+# More products than this hold every word: FTS5 scores them faster than Python.
+_MAX_SCORED = 150
 _K1, _B = 1.2, 0.75  # FTS5's bm25 constants
 _WEIGHT = dict(zip(FTS_COLUMNS, FTS_WEIGHTS, strict=True))
 
@@ -72,35 +72,26 @@ class Ranker:
         self.postings: dict[str, dict[int, float]] = {}
         self.held = 0  # occurrences kept in ``postings``
         self.norms: dict[int, float] = {}  # per product: bm25's length normalisation
-        self.results: LRUCache[tuple[int, ...]] = LRUCache(_RESULTS)
         self.lock = threading.Lock()
 
-    def rank(self, terms: tuple[str, ...]) -> tuple[int, ...] | None:
-        """The row numbers a search for ``terms`` (``search.query_terms``) lists, best first;
-        None when only the searcher can tell."""
+    def rank(self, terms: tuple[str, ...], limit: int) -> tuple[int, ...] | None:
+        """The first ``limit`` row numbers of an FTS5 search for every one of ``terms``
+        (``search.query_terms``), best first; None when the search must tell (see above)."""
         if not terms:
             return None
         with self.lock:
-            nums = self.results.get(terms)
-            if nums is None:
-                nums = self._rank(terms)
-                if nums is not None:
-                    self.results.put(terms, nums)
-            return nums
-
-    def _rank(self, terms: tuple[str, ...]) -> tuple[int, ...] | None:
-        posts = []
-        for term in terms:
-            tokens = self._tokens(term)
-            if len(tokens) != 1:
-                return None
-            posts.append(self._posting(tokens[0]))
-        docs = set(min(posts, key=len))
-        for post in posts:
-            docs.intersection_update(post)
-        if not docs:
-            return None  # the searcher relaxes the query to any word
-        return self._order(docs, posts)
+            posts = []
+            for term in terms:
+                tokens = self._tokens(term)
+                if len(tokens) != 1:
+                    return None
+                posts.append(self._posting(tokens[0]))
+            docs = set(min(posts, key=len))
+            for post in posts:
+                docs.intersection_update(post)
+            if not docs or len(docs) > _MAX_SCORED:
+                return None  # none: the searcher relaxes the query to any word
+            return self._order(docs, posts)[:limit]
 
     def _order(self, docs: set[int], posts: list[dict[int, float]]) -> tuple[int, ...]:
         """``ORDER BY bm25(products_fts, *FTS_WEIGHTS), rowid``, as fts5's bm25 scores:
@@ -119,7 +110,7 @@ class Ranker:
                 score += idf[i] * ((f * (_K1 + 1.0)) / (f + norm))
             scored.append((-1.0 * score, doc))
         scored.sort()
-        return tuple(doc for _, doc in scored[:MAX_RESULTS])
+        return tuple(doc for _, doc in scored)
 
     def _tokens(self, word: str) -> tuple[str, ...]:
         tokens = self.tokens.get(word)
@@ -160,20 +151,22 @@ class Ranker:
         return norm
 
 
-_RANKERS: dict[str, Ranker | None] = {}
+# Per process and catalog: a connection must not cross a fork (the catalog is per process too).
+_RANKERS: dict[tuple[int, str], Ranker | None] = {}
 _LOCK = threading.Lock()
 
 
-def ranker(db: sqlite3.Connection) -> Ranker | None:
-    """The ranker of ``db``'s catalog (made once per catalog), or None for a catalog of more
-    than ``MAX_PRODUCTS`` products."""
-    key = catalog.catalog_key(db)
+def ranker(catalog_key: str) -> Ranker | None:
+    """The ranker of the catalog ``catalog_key`` (made once per process and catalog), or None
+    for a catalog of more than ``MAX_PRODUCTS`` products."""
+    key = (os.getpid(), catalog_key)
     if key in _RANKERS:
         return _RANKERS[key]
+    seed, _, size = catalog_key.partition("/")
+    if not (seed.isascii() and seed.isdigit() and size.isascii() and size.isdigit()):
+        return None  # not a catalog's key (the searcher works without one)
     with _LOCK:
         if key not in _RANKERS:
-            seed, size = (int(part) for part in key.split("/"))
-            _RANKERS[key] = (
-                Ranker(catalog.ensure_built(seed, size)) if size <= MAX_PRODUCTS else None
-            )
+            small = int(size) <= MAX_PRODUCTS
+            _RANKERS[key] = Ranker(catalog.ensure_built(int(seed), int(size))) if small else None
     return _RANKERS[key]

@@ -28,11 +28,11 @@ from utility_gym.core.tasks import (
     UserGoal,
 )
 from utility_gym.core.values import Value
-from utility_gym.envs.web_shop import catalog, ranking
+from utility_gym.envs.web_shop import catalog
 from utility_gym.envs.web_shop.generator import GENERATOR_VERSION
 from utility_gym.envs.web_shop.navigator import shop_app
 from utility_gym.envs.web_shop.reward import Wanted
-from utility_gym.envs.web_shop.search import PAGE_SIZE, SearchQuery, query_terms
+from utility_gym.envs.web_shop.search import PAGE_SIZE, SearchQuery
 from utility_gym.envs.web_shop.site.shop import max_quantity
 from utility_gym.envs.web_shop.vocab import UNCOUNTED_TYPES, WITH_ATTRIBUTES, plural
 
@@ -391,13 +391,8 @@ def _search_words(spec: Spec) -> str:
 
 
 def _listed(db: sqlite3.Connection, text: str) -> tuple[int, ...]:
-    """The products a search for ``text`` lists, best first (``Searcher.search(...).nums``):
-    worked out by the catalog's ranker when it can (no FTS5 query), else searched."""
-    ranker = ranking.ranker(db)
-    nums = ranker.rank(query_terms(text)) if ranker is not None else None
-    if nums is None:
-        nums = shop_app().searcher.search(db, catalog.catalog_key(db), SearchQuery(text=text)).nums
-    return nums
+    """The products a search for ``text`` lists, best first (the shop's search and cache)."""
+    return shop_app().searcher.search(db, catalog.catalog_key(db), SearchQuery(text=text)).nums
 
 
 def _find(db: sqlite3.Connection, spec: Spec, s: Script, *, essential: bool = True) -> None:
