@@ -14,7 +14,7 @@ On the pristine world the changes of those acts are known without making them:
 ``replay.predict`` works them out from the pristine world's stock, orders and rules (the
 stock a purchase takes, the order and order lines it adds, by the rules of ``place_order``,
 ``add_to_cart`` and ``checkout_cart``) and hands them to the core, which then neither writes nor
-reads a change log (~25 µs instead of ~170 µs for one purchase). The cart leaves no graded
+reads a change log (about a third of the written replay's time). The cart leaves no graded
 change (``schema.IGNORED_COLUMNS``), so the prediction keeps only stock and orders; the tests
 compare it with the written replay on every template.
 """
