@@ -15,6 +15,8 @@ medians, as in ``speed.py``:
 
 - reset (new task): ``reset(seed=s)`` for seeds never used before in the process;
 - step: tool call: the tool calls of each task's oracle plan, as ``speed.py`` times them;
+- episode, new task (``--loops N``): one episode of ``speed.py``'s episode loop with new tasks
+  (the reset and the scripted steps), after 200 warm-up resets;
 - Taxi-v4: one random step (the reference, counted the same way).
 
 Each median is printed in instructions and in Taxi steps. This is the figure to compare two
@@ -42,7 +44,12 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_ENVS = ("utility/CustomerService-v1", "utility/Ticketing-v1", "utility/TicketingQueue-v0")
-LABELS = {"reset": "reset (new task)", "tool": "step: tool call", "taxi": "Taxi-v4 step"}
+LABELS = {
+    "reset": "reset (new task)",
+    "tool": "step: tool call",
+    "loop": "episode, new task",
+    "taxi": "Taxi-v4 step",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,6 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--resets", type=int, default=60, help="new-task resets counted per env (at least 5)"
+    )
+    parser.add_argument(
+        "--loops",
+        type=int,
+        default=0,
+        help="also count this many episodes of speed.py's episode loop with new tasks (a reset "
+        "and its scripted steps each; default 0: not counted)",
     )
     parser.add_argument(
         "--jobs", type=int, default=min(2, os.cpu_count() or 1), help="valgrind runs at once"
@@ -79,11 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--steps must be at least 10 and --resets at least 5")
     envs = args.env or list(DEFAULT_ENVS)
     jobs = [("taxi", "Taxi-v4", max(args.steps, 200))]
-    jobs += [
-        (kind, env_id, args.resets if kind == "reset" else args.steps)
-        for env_id in envs
-        for kind in ("reset", "tool")
-    ]
+    kinds = ("reset", "tool", "loop") if args.loops else ("reset", "tool")
+    sizes = {"reset": args.resets, "tool": args.steps, "loop": args.loops}
+    jobs += [(kind, env_id, sizes[kind]) for env_id in envs for kind in kinds]
     print(
         f"instructions per operation under callgrind (medians; world size {args.size!r}); "
         f"{len(jobs)} valgrind runs, {args.jobs} at a time\n"
@@ -101,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     for env_id in envs:
         print(env_id)
         results["envs"][env_id] = {}
-        for kind in ("reset", "tool"):
+        for kind in kinds:
             f = figures[f"{kind} {env_id}"]
             results["envs"][env_id][kind] = f | {"taxi_steps": f["median"] / taxi["median"]}
             print_row(LABELS[kind], f, taxi)
@@ -213,6 +225,8 @@ def worker(kind: str, env_id: str, n: int, out: Path, size: str) -> int:
             measured(lambda s: env.reset(seed=s), seed)
         return 0
 
+    if kind == "loop":
+        return _loop_worker(env, n)
     toolbox = u.toolbox
     for seed in range(9_000, 9_010):  # warm up with other tasks' plans
         env.reset(seed=seed)
@@ -232,6 +246,29 @@ def worker(kind: str, env_id: str, n: int, out: Path, size: str) -> int:
             done += 1
             if result[2] or result[3]:
                 break
+    return 0
+
+
+def _loop_worker(env: Any, n: int) -> int:
+    """Episodes of ``speed.py``'s episode loop with new tasks, one counted operation each: a
+    reset with a seed never used before and the scripted actions (messages, web calls, bad
+    actions) until the episode ends."""
+    from speed import scripted_actions
+
+    _, info = env.reset(seed=0)
+    script = scripted_actions(info, env.unwrapped)
+    for seed in range(900_000, 900_200):  # warm up: caches, prepared statements, the ranker
+        env.reset(seed=seed)
+
+    def episode(seed: int) -> None:
+        env.reset(seed=seed)
+        for action in script:
+            _, _, terminated, truncated, _ = env.step(action)
+            if terminated or truncated:
+                break
+
+    for e in range(n):
+        measured(episode, 30_000 + e)
     return 0
 
 

@@ -18,9 +18,7 @@ import sqlite3
 from dataclasses import replace
 
 from utility_gym.core.tasks import Fact, Intent, NoTask, TaskDraft, TaskTemplate
-from utility_gym.envs.web_shop import catalog
-from utility_gym.envs.web_shop.navigator import shop_app
-from utility_gym.envs.web_shop.search import PAGE_SIZE, SearchQuery
+from utility_gym.envs.web_shop.search import PAGE_SIZE
 from utility_gym.envs.web_shop.tasks import TEMPLATES as BASE_TEMPLATES
 from utility_gym.envs.web_shop.tasks import (
     WORLD_EVENTS,
@@ -37,6 +35,7 @@ from utility_gym.envs.web_shop.tasks import (
     _intent,
     _join,
     _known,
+    _listed,
     _money,
     _nice_budget,
     _pick_items,
@@ -65,10 +64,8 @@ def _look_up(db: sqlite3.Connection, spec: Spec, s: Script) -> tuple[int, ...]:
     """Search so that the target shows with its price on the first page of results (no click:
     a look-up for a price the shopper asked about; the words are the oracle's own). Returns
     the products that page lists."""
-    searcher = shop_app().searcher
-    key = catalog.catalog_key(db)
     for query in (spec.item.title.replace("'", ""), " ".join([*spec.attributes, spec.item.type])):
-        nums = searcher.search(db, key, SearchQuery(text=query)).nums
+        nums = _listed(db, query)
         if spec.item.num in nums[:PAGE_SIZE]:
             s.call("search", essential=False, query=query)
             return tuple(nums[:PAGE_SIZE])
@@ -370,9 +367,7 @@ def ask_which_brand(db: sqlite3.Connection, rng: random.Random, now: str) -> Tas
         s.say(
             f"I found {len(choices)} that fit: from {_join(choices)}. Which brand would you like?"
         )
-        shown = (
-            shop_app().searcher.search(db, catalog.catalog_key(db), SearchQuery(text=query)).nums
-        )
+        shown = _listed(db, query)
         _buy_shown(db, spec, s, tuple(shown[:PAGE_SIZE]))
         return _draft(
             [_intent(request, spec)],

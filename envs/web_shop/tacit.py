@@ -33,8 +33,6 @@ from dataclasses import dataclass
 
 from utility_gym.core.tasks import Intent, NoTask, Regularity, TaskDraft, TaskTemplate
 from utility_gym.envs.web_shop import catalog
-from utility_gym.envs.web_shop.navigator import shop_app
-from utility_gym.envs.web_shop.search import SearchQuery
 from utility_gym.envs.web_shop.tasks import (
     Item,
     Script,
@@ -46,6 +44,7 @@ from utility_gym.envs.web_shop.tasks import (
     _draft,
     _intent,
     _known,
+    _listed,
     _make_unique,
     _money,
     _nice_budget,
@@ -154,7 +153,7 @@ def _draw_rules(db: sqlite3.Connection, rng: random.Random) -> Rules:
 
 def _word_finds_line(db: sqlite3.Connection, word: str, kind: str) -> bool:
     """Whether searching the shop for ``word`` lists a product of type ``kind``."""
-    nums = shop_app().searcher.search(db, catalog.catalog_key(db), SearchQuery(text=word)).nums
+    nums = _listed(db, word)
     if not nums:
         return False
     marks = ", ".join("?" * len(nums))
@@ -312,8 +311,7 @@ def _decoy_first(db: sqlite3.Connection, spec: Spec, loose: Spec) -> bool:
     that fits it before the target, so a worker who does not know the value buys that one."""
     cat = _catalog(db)
     by_num = {it.num: it for it in cat.by_type[spec.item.type]}
-    query = SearchQuery(text=_search_words(loose))
-    for num in shop_app().searcher.search(db, catalog.catalog_key(db), query).nums:
+    for num in _listed(db, _search_words(loose)):
         q = by_num.get(num)
         if q is not None and loose.fits(q):
             return q.num != spec.item.num

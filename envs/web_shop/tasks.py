@@ -54,6 +54,9 @@ class Item:
     attributes: tuple[str, ...]
     options: dict[str, tuple[str, ...]]
     stock: int
+    # The attributes and the (option, value) pairs as sets: what ``Spec.fits`` compares.
+    attribute_set: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    option_pairs: frozenset[tuple[str, str]] = field(default=frozenset(), repr=False, compare=False)
 
 
 @dataclass
@@ -92,22 +95,11 @@ def _catalog(db: sqlite3.Connection) -> Catalog:
             "SELECT num, id, category, type, brand, title, price, rating, n_reviews, attributes, "
             "options FROM products ORDER BY num"
         ):
-            items.append(
-                Item(
-                    num,
-                    pid,
-                    category,
-                    kind,
-                    brand,
-                    title,
-                    price,
-                    rating,
-                    n_reviews,
-                    tuple(json.loads(attributes)),
-                    {k: tuple(v) for k, v in json.loads(options).items()},
-                    int(stock.get(pid, 0)),
-                )
-            )
+            attrs = tuple(json.loads(attributes))
+            opts = {k: tuple(v) for k, v in json.loads(options).items()}
+            pairs = frozenset((d, v) for d, vs in opts.items() for v in vs)
+            row = (num, pid, category, kind, brand, title, price, rating, n_reviews)
+            items.append(Item(*row, attrs, opts, int(stock.get(pid, 0)), frozenset(attrs), pairs))
         by_type: dict[str, list[Item]] = {}
         titles: dict[str, int] = {}
         for it in items:
@@ -134,18 +126,31 @@ class Spec:
     best: str | None = None
 
     def fits(self, q: Item) -> bool:
-        return (
-            q.type == self.item.type
-            and q.stock >= self.quantity
-            and all(a in q.attributes for a in self.attributes)
-            and (self.budget is None or q.price <= self.budget)
-            and (self.brand is None or q.brand == self.brand)
-            and all(v in q.options.get(d, ()) for d, v in self.options.items())
-            and (self.extra is None or self.extra(q))
-        )
+        return q.type == self.item.type and bool(self.fitting([q]))
 
-    def rivals(self, cat: Catalog) -> list[Item]:
-        return [q for q in cat.by_type[self.item.type] if q.num != self.item.num and self.fits(q)]
+    def fitting(self, among: list[Item]) -> list[Item]:
+        """The products of ``among`` (all of the target's type) that meet every constraint, in
+        their order: one pass with the constraints read once (as ``fits``, product by
+        product, would)."""
+        quantity, budget, brand, extra = self.quantity, self.budget, self.brand, self.extra
+        attrs, pairs = frozenset(self.attributes), frozenset(self.options.items())
+        return [
+            q
+            for q in among
+            if q.stock >= quantity
+            and attrs <= q.attribute_set
+            and (budget is None or q.price <= budget)
+            and (brand is None or q.brand == brand)
+            and pairs <= q.option_pairs
+            and (extra is None or extra(q))
+        ]
+
+    def rivals(self, cat: Catalog, among: list[Item] | None = None) -> list[Item]:
+        """The other products that meet the goal; ``among``: earlier rivals, when the goal has
+        only been narrowed since (a narrower goal's rivals are among a wider one's)."""
+        num = self.item.num
+        pool = cat.by_type[self.item.type] if among is None else among
+        return self.fitting([q for q in pool if q.num != num])
 
     def wanted(self) -> Wanted:
         return Wanted(
@@ -185,7 +190,48 @@ def _pick_items(
             cat.pools[key] = pool
     if not pool:
         raise NoTask("no product in stock fits this template")
-    return rng.sample(pool, min(n, len(pool)))
+    return _sample(rng, pool, min(n, len(pool)))
+
+
+def _sample_inline(rng: random.Random, pool: list[Item], k: int) -> list[Item]:
+    """``rng.sample(pool, k)``: the same draws of the same generator, by CPython's algorithm,
+    with no Python call per draw (a third of the time; ``_sample`` checks it is the same)."""
+    n = len(pool)
+    bits = rng.getrandbits
+    if n <= 21 + (4 ** math.ceil(math.log(k * 3, 4)) if k > 5 else 0):
+        left = list(pool)  # an n-length list is smaller than a k-length set
+        out = []
+        for i in range(k):
+            m = n - i
+            width = m.bit_length()
+            j = bits(width)
+            while j >= m:
+                j = bits(width)
+            out.append(left[j])
+            left[j] = left[m - 1]
+        return out
+    width = n.bit_length()
+    taken: set[int] = set()
+    out = []
+    for _ in range(k):
+        j = bits(width)
+        while j >= n or j in taken:
+            j = bits(width)
+        taken.add(j)
+        out.append(pool[j])
+    return out
+
+
+def _same_as_sample() -> bool:
+    """Whether ``_sample_inline`` draws what ``random.Random.sample`` draws on this Python."""
+    for seed, n, k in ((1, 1000, 40), (2, 50, 40), (3, 7, 3), (4, 300, 40), (5, 30, 6)):
+        ours = _sample_inline(random.Random(seed), list(range(n)), k)  # type: ignore[arg-type]
+        if ours != random.Random(seed).sample(range(n), k):
+            return False
+    return True
+
+
+_sample = _sample_inline if _same_as_sample() else random.Random.sample
 
 
 def _random_options(rng: random.Random, item: Item) -> dict[str, str]:
@@ -196,8 +242,10 @@ def _make_unique(
     spec: Spec, cat: Catalog, rng: random.Random, *, budget: bool = True, brand: bool = True
 ) -> Spec:
     """Add the target's own attributes, a tighter budget or its brand until no rival fits."""
-    for _ in range(12):
-        rivals = spec.rivals(cat)
+    rivals = spec.rivals(cat)
+    for k in range(12):
+        if k:  # the goal was narrowed: its rivals are among the last ones
+            rivals = spec.rivals(cat, rivals)
         if not rivals:
             return spec
         spare = [a for a in spec.item.attributes if a not in spec.attributes]
@@ -217,7 +265,9 @@ def _make_unique(
             spec.brand = spec.item.brand
             continue
         break
-    if spec.rivals(cat):
+    else:
+        rivals = spec.rivals(cat, rivals)
+    if rivals:
         raise NoTask("no unique goal for this product")
     return spec
 
@@ -340,13 +390,16 @@ def _search_words(spec: Spec) -> str:
     return " ".join(words)
 
 
+def _listed(db: sqlite3.Connection, text: str) -> tuple[int, ...]:
+    """The products a search for ``text`` lists, best first (the shop's search and cache)."""
+    return shop_app().searcher.search(db, catalog.catalog_key(db), SearchQuery(text=text)).nums
+
+
 def _find(db: sqlite3.Connection, spec: Spec, s: Script, *, essential: bool = True) -> None:
     """Search like a person would; page on until the target shows; open it. ``essential``:
     False when the page before already lists the target (the search could be skipped)."""
-    searcher = shop_app().searcher
-    key = catalog.catalog_key(db)
     for query in (_search_words(spec), spec.item.title.replace("'", "")):
-        nums = searcher.search(db, key, SearchQuery(text=query)).nums
+        nums = _listed(db, query)
         if spec.item.num in nums:
             s.call("search", essential=essential, query=query)
             for _ in range(nums.index(spec.item.num) // PAGE_SIZE):

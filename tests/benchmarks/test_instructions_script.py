@@ -54,3 +54,19 @@ def test_instructions__usage_errors_say_what_to_fix():
         assert proc.returncode == 2 and "apt-get install valgrind" in proc.stderr
     else:
         assert proc.returncode == 2 and "--steps must be at least 10" in proc.stderr
+
+
+def test_instructions__loops_counts_whole_episodes_of_the_speed_loop(tmp_path):
+    _valgrind_or_skip()
+    out = tmp_path / "instr.json"
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--env", "utility/WebShop-v1", "--size", "small", "--steps", "10", "--resets", "5",  # noqa: E501
+         "--loops", "2", "--jobs", "2", "--json", str(out)],
+        capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    env = json.loads(out.read_text())["envs"]["utility/WebShop-v1"]
+    assert env["loop"]["n"] == 2
+    # An episode is a new task's reset and a dozen steps: more than a reset alone.
+    assert env["loop"]["median"] > env["reset"]["median"]
+    assert "episode, new task" in proc.stdout

@@ -19,10 +19,14 @@ from utility_gym.core.dialogue import dumps
 from utility_gym.core.substitution import substitute_ids
 from utility_gym.core.tasks import PlanStep, Task, register_reference
 from utility_gym.core.tools import Toolbox, ToolContext
-from utility_gym.core.world import World, WorldTemplate, change_facts
+from utility_gym.core.world import RowChange, World, WorldTemplate, change_facts
 
 ChangeSet = frozenset[tuple[str, str, str, Any]]
 FastReplay = Callable[[ToolContext, Task, Callable[[], None]], bool]
+# A fast replay may also tell a plan's changes on the pristine world without making them: its
+# ``predict(db, task)``, given the pristine reference copy, returns the net changes of each
+# intent and then of the whole plan (as ``World.changes_in_spans``), or None to replay instead.
+Predict = Callable[[sqlite3.Connection, Task], "list[list[RowChange]] | None"]
 # The ids a plan may refer to (INC0000512, RT000041): letters and digits, not bare row numbers.
 _ID = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9-]{4,}")
 
@@ -122,9 +126,14 @@ class Replayer:
         cached = _EXPECTED_CACHE.get(key) if base is None else None
         if cached is not None:
             return cached
-        result = self.replay(
-            task, base if base is not None else t.data, on=on, changes_only=True
-        ).expected
+        predict: Predict | None = getattr(self.fast, "predict", None)
+        spans = predict(reference_db(t), task) if predict is not None and base is None else None
+        if spans is not None:
+            result = self._expected(spans, len(spans) - 1)
+        else:
+            result = self.replay(
+                task, base if base is not None else t.data, on=on, changes_only=True
+            ).expected
         if base is None:
             _EXPECTED_CACHE.put(key, result)
         return result
@@ -199,12 +208,16 @@ class Replayer:
             marks = [run.intent(index) for index in range(len(task.goal.intents))]
         if run.like is not None:
             run.check_all_matched()
-        spans = scratch.changes_in_spans(marks or [run.start])
-        per_intent = [self.graded(change_facts(span)) for span in spans[: len(marks)]]
-        result = Expected(self.graded(change_facts(spans[-1])), tuple(per_intent))
+        result = self._expected(scratch.changes_in_spans(marks or [run.start]), len(marks))
         if inspect is not None:
             inspect(scratch.conn)  # e.g. whether a follow-up can be made in the world it leaves
         return Replayed(result, run.created, run.mapping)
+
+    def _expected(self, spans: list[list[RowChange]], n_intents: int) -> Expected:
+        """The expected outcome of net changes per intent (the first ``n_intents`` spans) and of
+        the whole plan (the last)."""
+        per_intent = [self.graded(change_facts(span)) for span in spans[:n_intents]]
+        return Expected(self.graded(change_facts(spans[-1])), tuple(per_intent))
 
     def graded(self, facts: ChangeSet) -> ChangeSet:
         """Drop the domain's ignored columns (the agent's own wording): an intent is done, and

@@ -161,6 +161,8 @@ class TaskFactory:
             elif intent.outcome == "refuse" and not intent.requires:
                 intent = dataclasses.replace(intent, requires=self._requires(i, intent, plan))
             intents.append(intent)
+        if all(a is b for a, b in zip(intents, goal.intents, strict=True)):
+            return goal  # nothing to fill in (the template stated it all)
         return dataclasses.replace(goal, intents=tuple(intents))
 
     def _wants(

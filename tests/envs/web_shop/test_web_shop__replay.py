@@ -119,3 +119,104 @@ def test_replay__a_stream_serves_cart_tasks_as_planned_with_exact_twins():
         env.close()
     assert len(served) >= 3, served
     assert all(p == s for _, p, s in served), served
+
+
+def _predicted(env, task):
+    from utility_gym.core.replay import reference_db
+
+    spans = env.replayer.fast.predict(reference_db(env.template), task)
+    assert spans is not None, task.task_id
+    return env.replayer._expected(spans, len(task.goal.intents))
+
+
+def test_web_shop__predicted_changes_are_those_of_the_written_replay(shop_env):
+    """The pristine prediction (no writes) equals both replays that write, per intent too."""
+    checked = set()
+    for task in _tasks(shop_env, 12):
+        fast, full = _both(shop_env, task)
+        assert _predicted(shop_env, task) == fast == full, task.task_id
+        checked.add(task.template)
+    assert checked == {t.name for t in shop_env.domain.templates}
+
+
+def _variant(task, *calls):
+    """``task`` with the plan ``calls`` (``(intent, name, arguments[, fails])``), the goal's
+    intents kept (each call must name one of them)."""
+    plan = tuple(
+        PlanStep(c[0], call=ToolCall(c[1], c[2]), expect_error=c[3:] == (True,)) for c in calls
+    )
+    return dataclasses.replace(task, plan=plan)
+
+
+def test_web_shop__predicted_refusals_change_what_the_shop_changes(shop_env):
+    """Refused acts (a missing option, more in the cart than the limit, an empty cart, a second
+    purchase beyond the stock) are predicted as the shop makes them: the same changes as the
+    full replay, intent by intent."""
+    from utility_gym.core.replay import reference_db
+    from utility_gym.envs.web_shop.site.shop import get_product, max_quantity, stock_of
+
+    db = reference_db(shop_env.template)
+    limit = max_quantity(db)
+    for task in (t for t in _tasks(shop_env, 20) if t.template == "two_items"):
+        pid = task.extras["targets"][0]["product_id"]
+        product, left = get_product(db, pid), stock_of(db, pid)
+        if product.options and left >= limit:
+            break
+    else:
+        raise AssertionError("no two_items task buys a product with options and stock")
+    find = []
+    for step in task.plan:  # the plan's own way to the first product: search, pages, click
+        if step.call is not None:
+            find.append((0, step.call.name, dict(step.call.arguments)))
+            if step.call.arguments.get("target") == pid:
+                break
+    select = [(0, "select", {"option": f"{d}: {vs[0]}"}) for d, vs in product.options.items()]
+    n = limit // 2 + 1  # twice n is over the limit; n + 1 is not (limit >= 2)
+
+    def add(k, fails=False):
+        return [
+            *find,
+            *select,
+            (0, "select", {"option": f"quantity {k}"}),
+            (0, "click", {"target": "Add to Cart"}, fails),
+        ]
+
+    checkout = [
+        (1, "click", {"target": "Proceed to checkout"}),
+        (1, "click", {"target": "Place order"}),
+    ]
+    plans = {
+        "missing option": [*find, (0, "click", {"target": "Buy Now"})],
+        "over the limit in the cart": [
+            *add(n),
+            *find,
+            *select,
+            (0, "select", {"option": f"quantity {n}"}),
+            (0, "click", {"target": "Add to Cart"}),
+            (0, "select", {"option": "quantity 1"}),
+            (0, "click", {"target": "Add to Cart"}),
+            *checkout,
+        ],
+        "empty cart": [(1, "click", {"target": "Place order"}, True)],
+    }
+    for name, plan in plans.items():
+        odd = _variant(task, *plan)
+        fast, full = _both(shop_env, odd)
+        assert _predicted(shop_env, odd) == fast == full, name
+    # Beyond the stock: the site offers no quantity above the stock left, so only the replays
+    # that make acts without pages can try it; the prediction refuses as ``place_order`` does.
+    pid, left = db.execute(
+        "SELECT product_id, quantity FROM stock WHERE quantity BETWEEN 1 AND ? ORDER BY 1", (limit,)
+    ).fetchone()
+    product = get_product(db, pid)
+    chosen = [("select", {"option": f"{d}: {vs[0]}"}) for d, vs in product.options.items()]
+    acts = [
+        ("click", {"target": pid}),
+        *chosen,
+        ("select", {"option": f"quantity {left}"}),
+        ("click", {"target": "Buy Now"}),
+    ]
+    odd = _variant(task, *[(i, *a) for i in (0, 1) for a in acts])
+    fast = shop_env.replayer.replay(odd, shop_env.template.data, changes_only=True).expected
+    assert _predicted(shop_env, odd) == fast
+    assert len(fast.per_intent[0]) > 0 and fast.per_intent[1] == frozenset()
