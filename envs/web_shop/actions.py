@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from utility_gym.core.tools import ToolError
-from utility_gym.envs.web_shop.page import Element, Page, fold_label
+from utility_gym.envs.web_shop.page import Element, Page
 
 WEB_TOOLS = ("search", "click", "select", "back", "fill")
 _ACTION = re.compile(r"^\s*(search|click|select|back|fill|ask)\s*(?:\[(.*)\])?\s*$", re.S | re.I)
@@ -127,7 +127,8 @@ def resolve_click(page: Page, target: str) -> Element:
 def resolve_option(page: Page, option: str) -> Element:
     """The option link ``option`` names: ``M``, ``size M``, ``size: M``, ``quantity 2`` ..."""
     # Each option link with its folded label.
-    folded = [(e, fold_label(e.label)) for e in page.elements if e.option]
+    elements = page.elements
+    folded = [(elements[i], f) for i, f in page.option_slots]
     choices = [e for e, _ in folded]
     if not choices:
         raise ToolError("there are no options to select on this page; open a product page first")

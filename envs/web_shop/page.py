@@ -117,6 +117,12 @@ class Page:
                 out.append(_click_action(e.eid))
         return tuple(out)
 
+    @functools.cached_property
+    def option_slots(self) -> tuple[tuple[int, str], ...]:
+        """Where the option links are in ``elements``, each with its folded label."""
+        folded = self.folded_labels
+        return tuple((i, folded[i]) for i, e in enumerate(self.elements) if e.option)
+
     def search_input(self) -> Element | None:
         for e in self.elements:
             if e.kind == "input" and e.name == "q":
@@ -243,6 +249,32 @@ def make_element(
     return e
 
 
+def make_page(
+    url: str,
+    status: int,
+    text: str,
+    elements: tuple[Element, ...],
+    forms: tuple[Form, ...],
+    known: dict[str, tuple] | None = None,
+) -> Page:
+    """``Page(...)``, made as `make_element` makes an element; ``known`` holds cached properties
+    already worked out for it (``actions``, ``folded_labels``, ``option_slots``: a page of a
+    kept frame shares them)."""
+    page = _new(Page)
+    d = page.__dict__
+    d["url"], d["status"], d["text"], d["elements"], d["forms"] = url, status, text, elements, forms
+    if known:
+        d.update(known)
+    return page
+
+
+def make_form(action: str, method: str, fields: tuple[tuple[str, str, int], ...]) -> Form:
+    """``Form(...)``, made as `make_element` makes an element."""
+    form = _new(Form)
+    form.__dict__.update(action=action, method=method, fields=fields)
+    return form
+
+
 class PageBuilder:
     """Writes a `Page` line by line, by the rules above, for pages the application knows the
     structure of (no HTML is made or parsed). Labels and text are taken as the browser shows
@@ -276,14 +308,24 @@ class PageBuilder:
         self.elements.append(make_element(eid, "link", label, href, -1, "", "", option, key))
         return f"[{eid}] {label}"
 
-    def link_line(self, lead: str, links: Iterable[tuple[str, str, str]], option: str = "") -> None:
+    def link_line(
+        self,
+        lead: str,
+        links: Iterable[tuple[str, str, str]],
+        option: str = "",
+        *,
+        clean: bool = False,
+    ) -> None:
         """A line of ``lead`` and links (label, href, key), one space apart: ``line(lead + "
-        ".join(link(...)))`` in one call (a results page has thirty links)."""
+        ".join(link(...)))`` in one call (a results page has thirty links). ``clean`` says the
+        labels are already as a browser shows them (collapsed, stripped, not empty) and the lead
+        is empty or ends in one space: nothing is collapsed then (the same line, made faster)."""
         elements = self.elements
         eid = len(elements)
         parts = []
         for label, href, key in links:
-            label = collapse(label).strip(" ")
+            if not clean:
+                label = collapse(label).strip(" ")
             eid += 1
             e = _new(Element)
             e.__dict__.update(
@@ -301,7 +343,10 @@ class PageBuilder:
             )
             elements.append(e)
             parts.append(f"[{eid}] {label}")
-        self.line(lead + " ".join(parts))
+        if clean and parts:
+            self.lines.append(lead + " ".join(parts))
+        else:
+            self.line(lead + " ".join(parts))
 
     def form(self, action: str, method: str, hidden: tuple[tuple[str, str], ...] = ()) -> int:
         """A form with its hidden fields (name, value); returns its index for its inputs."""

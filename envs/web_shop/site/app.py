@@ -40,7 +40,7 @@ from utility_gym.envs.web_shop.search import (
 )
 from utility_gym.envs.web_shop.site import shop
 from utility_gym.envs.web_shop.site.shop import Product, ShopError
-from utility_gym.envs.web_shop.site.text_pages import TEXT_PAGES, result_rows
+from utility_gym.envs.web_shop.site.text_pages import TEXT_PAGES, product_page, result_rows
 from utility_gym.envs.web_shop.vocab import CATEGORIES, CATEGORY_BY_NAME
 
 HERE = Path(__file__).parent
@@ -363,7 +363,8 @@ class ShopApp:
         hit = self._memo(r, memo)
         if hit is not None:
             return hit
-        option_links = _option_links(p, chosen, qty, max(1, min(limit, left)))
+        max_qty = max(1, min(limit, left))
+        hrefs = option_hrefs(p, chosen, qty, max_qty)
         selected = [f"{d} {chosen[d]}" if d in chosen else f"{d} (choose one)" for d in p.options]
         selected.append(f"quantity {qty}")
         fields = [
@@ -377,10 +378,9 @@ class ShopApp:
             stock_text = f"Only {left} left in stock"
         else:
             stock_text = "In stock"
-        return self._page(
-            r,
-            "product.html",
-            memo=memo,
+        values = functools.partial(
+            dict,
+            q="",
             cart_count=count,
             page="product",
             p=p,
@@ -389,10 +389,20 @@ class ShopApp:
             stock_text=stock_text,
             in_stock=left > 0,
             error=error,
-            option_links=option_links,
+            max_qty=max_qty,
+        )
+        if r.page_url is not None:  # the page as text: a kept frame with this choice
+            frame = ("", r.catalog, p.num, left, error, count, limit)
+            page = product_page(r.page_url, frame, hrefs, ", ".join(selected), fields, values)
+            return self._text(r, memo, page)
+        return self._page(
+            r,
+            "product.html",
+            memo=memo,
+            option_links=_option_links(p, chosen, qty, max_qty, hrefs),
             selected_text=", ".join(selected),
             fields=fields,
-            frame=(r.catalog, p.num, left, error, count, limit),  # the text page's frame key
+            **values(),
         )
 
     def _reviews(self, r: Request, pid: str) -> Response:
@@ -513,12 +523,7 @@ class ShopApp:
             values["cart_count"] = shop.cart_count(r.db)
         text_page = TEXT_PAGES.get(template) if r.page_url is not None else None
         if text_page is not None and r.page_url is not None:
-            page = text_page(r.page_url, values)
-            if memo is not None:
-                self._texts[(memo, r.page_url)] = page
-                if len(self._texts) > TEXT_PAGE_CACHE_SIZE:
-                    self._texts.popitem(last=False)
-            return Response(200, b"", list(PAGE_HEADERS), page)
+            return self._text(r, memo, text_page(r.page_url, values))
         body = self.jinja.get_template(template).render(**values).encode("utf-8")
         if memo is not None:
             # The page is a pure function of ``memo`` (catalog pages and the cart count): keep it.
@@ -526,6 +531,14 @@ class ShopApp:
             if len(self._pages) > 4096:
                 self._pages.popitem(last=False)
         return Response(200, body, list(PAGE_HEADERS))
+
+    def _text(self, r: Request, memo: tuple | None, page: Page) -> Response:
+        """The response holding a text page (kept by ``memo`` and its URL)."""
+        if memo is not None:
+            self._texts[(memo, r.page_url)] = page
+            if len(self._texts) > TEXT_PAGE_CACHE_SIZE:
+                self._texts.popitem(last=False)
+        return Response(200, b"", list(PAGE_HEADERS), page)
 
     def _memo(self, r: Request, key: tuple) -> Response | None:
         if r.page_url is not None:
@@ -677,44 +690,40 @@ def _line(x: dict[str, Any]) -> dict[str, Any]:
     return {**x, "options_text": opts, "amount": _money(x["unit_price"] * x["quantity"])}
 
 
-def _option_links(
-    p: Product, chosen: dict[str, str], qty: int, max_qty: int
-) -> list[tuple[str, list[tuple[str, str, bool]]]]:
-    """A product page's option links, per dimension then quantity: (label, URL, selected). Each
-    URL is the page's own with one option changed: options in the product's order, then
-    ``qty`` unless 1."""
+def option_hrefs(p: Product, chosen: dict[str, str], qty: int, max_qty: int) -> list[str]:
+    """A product page's option URLs in page order (each dimension's values, then quantities 1
+    to ``max_qty``). Each is the page's own URL with one option changed: options in the
+    product's order, then ``qty`` unless 1."""
     base = f"/product/{p.id}?"
-    dims = list(p.options)
-    parts = {d: f"{_quoted(d)}={_quoted(chosen[d])}" for d in dims if d in chosen}
-    qty_part = [f"qty={qty}"] if qty != 1 else []
-    links = []
+    parts = [f"{_quoted(d)}={_quoted(chosen[d])}" if d in chosen else "" for d in p.options]
+    qty_part = f"qty={qty}" if qty != 1 else ""
+    hrefs = []
     for i, (dim, values) in enumerate(p.options.items()):
-        before = [parts[d] for d in dims[:i] if d in parts]
-        after = [parts[d] for d in dims[i + 1 :] if d in parts] + qty_part
-        name = _quoted(dim)
-        links.append(
-            (
-                dim,
-                [
-                    (
-                        v,
-                        base + "&".join([*before, f"{name}={_quoted(v)}", *after]),
-                        chosen.get(dim) == v,
-                    )
-                    for v in values
-                ],
-            )
-        )
-    every = list(parts.values())
-    links.append(
-        (
-            "quantity",
-            [
-                (str(n), base + "&".join(every + ([f"qty={n}"] if n != 1 else [])), n == qty)
-                for n in range(1, max_qty + 1)
-            ],
-        )
-    )
+        before = "&".join([x for x in parts[:i] if x])
+        after = "&".join([x for x in (*parts[i + 1 :], qty_part) if x])
+        head = f"{base}{before}&" if before else base
+        tail = "&" + after if after else ""
+        name = _quoted(dim) + "="
+        hrefs.extend([f"{head}{name}{_quoted(v)}{tail}" for v in values])
+    every = "&".join([x for x in parts if x])
+    glue = base + every + "&" if every else base
+    hrefs.append(base + every)
+    hrefs.extend([f"{glue}qty={n}" for n in range(2, max_qty + 1)])
+    return hrefs
+
+
+def _option_links(
+    p: Product, chosen: dict[str, str], qty: int, max_qty: int, hrefs: list[str]
+) -> list[tuple[str, list[tuple[str, str, bool]]]]:
+    """The option links as ``product.html`` lists them, per dimension then quantity: (label,
+    URL, selected), the URLs from `option_hrefs`."""
+    urls = iter(hrefs)
+    links = [
+        (dim, [(v, next(urls), chosen.get(dim) == v) for v in values])
+        for dim, values in p.options.items()
+    ]
+    quantities = [(str(n), next(urls), n == qty) for n in range(1, max_qty + 1)]
+    links.append(("quantity", quantities))
     return links
 
 
