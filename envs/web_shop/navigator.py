@@ -9,6 +9,7 @@ tools call it, so the text env, the browser env and the JSON tool form share one
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import weakref
 from typing import Protocol
@@ -18,7 +19,7 @@ from utility_gym.core.tools import ToolContext, ToolError
 from utility_gym.envs.web_shop import catalog
 from utility_gym.envs.web_shop.actions import resolve_click, resolve_option
 from utility_gym.envs.web_shop.page import Element, Page, parse_html
-from utility_gym.envs.web_shop.site.app import PAGE_URL_KEY, ShopApp, make_environ
+from utility_gym.envs.web_shop.site.app import ShopApp
 
 START_URL = "/"
 MAX_REDIRECTS = 5
@@ -44,6 +45,7 @@ def form_encode(pairs: list[tuple[str, str]]) -> str:
     return "&".join(f"{_enc(k)}={_enc(v)}" for k, v in pairs)
 
 
+@functools.lru_cache(maxsize=4096)
 def _enc(text: str) -> str:
     # Lone surrogates cannot be sent; browsers replace them with U+FFFD, and so do we.
     text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
@@ -148,13 +150,10 @@ class InProcessNavigator:
 
     def _request(self, method: str, url: str, body: bytes = b"") -> Page:
         app = shop_app()
+        ctx = self.ctx
         for _ in range(MAX_REDIRECTS + 1):
-            path, _, query = url.partition("?")
-            environ = make_environ(method, path, query, body, self.ctx.db)
-            environ["utility_gym.catalog_attached"] = True
-            environ["utility_gym.catalog_key"] = self.ctx.extras["catalog_key"]
-            environ[PAGE_URL_KEY] = url  # the busiest pages come back as text, without HTML
-            response = app.handle(environ)
+            # The busiest pages come back as text, without HTML.
+            response = app.handle_page(ctx.db, ctx.extras["catalog_key"], method, url, body)
             location = response.location
             if response.status in (301, 302, 303, 307, 308) and location:
                 method, url, body = "GET", location, b""

@@ -147,15 +147,53 @@ class ShopApp:
     def handle(self, environ: dict[str, Any]) -> Response:
         """Answer one request (an environ dict) without sockets: the in-process entry point."""
         db = environ.get(DB_KEY) or self.db
+
+        def request() -> Request:
+            assert db is not None
+            if not environ.get("utility_gym.catalog_attached"):
+                catalog.attach(db)
+            r = self._parse(environ, db)
+            r.catalog = environ.get("utility_gym.catalog_key") or catalog.catalog_key(db)
+            r.page_url = environ.get(PAGE_URL_KEY)
+            return r
+
+        return self._answer(db, request)
+
+    def handle_page(
+        self, db: sqlite3.Connection, catalog_key: str, method: str, url: str, body: bytes = b""
+    ) -> Response:
+        """``handle`` of the request an in-process caller would put in an environ (``url`` as
+        path and query, a form ``body``, the catalog attached, the page wanted as text at
+        ``url``), without making the environ: the same response."""
+        path, _, query = url.partition("?")
+        path.encode("utf-8")  # raises as make_environ does: a lone surrogate cannot be sent
+
+        def request() -> Request:
+            fields = _parse_fields(query)
+            if method == "POST":
+                if len(body) > MAX_BODY:
+                    raise HTTPError(413, "The form is too large.")
+                try:
+                    text = body.decode("utf-8")
+                except UnicodeError:
+                    raise HTTPError(400, "The form is not valid UTF-8.") from None
+                form = _parse_fields(text)
+            elif method in ("GET", "HEAD"):
+                form = {}
+            else:
+                raise HTTPError(
+                    405, f"Method {method[:20]} is not allowed.", [("Allow", "GET, HEAD, POST")]
+                )
+            key = catalog_key or catalog.catalog_key(db)
+            return Request(method, path or "/", fields, form, db, key, url)
+
+        return self._answer(db, request)
+
+    def _answer(self, db: sqlite3.Connection | None, request: Callable[[], Request]) -> Response:
         try:
             if db is None:
                 raise HTTPError(500, "no database")
-            if not environ.get("utility_gym.catalog_attached"):
-                catalog.attach(db)
-            request = self._parse(environ, db)
-            request.catalog = environ.get("utility_gym.catalog_key") or catalog.catalog_key(db)
-            request.page_url = environ.get(PAGE_URL_KEY)
-            return self._route(request)
+            return self._route(request())
         except HTTPError as e:
             if e.status >= 500:
                 self.log(f"web shop: {e.status} {e.message}")
@@ -607,6 +645,11 @@ def _jinja() -> jinja2.Environment:
 
 
 def _parse_fields(text: str) -> dict[str, str]:
+    if "%" not in text:  # nothing to decode (most of the shop's own URLs): parse_qsl's pairs
+        if text.count("&") >= MAX_FIELDS:
+            raise HTTPError(400, "Malformed query: ValueError.")
+        pairs = [p.replace("+", " ").partition("=")[::2] for p in text.split("&") if p]
+        return _field_dict(pairs)
     try:
         pairs = parse_qsl(
             text,
@@ -618,6 +661,10 @@ def _parse_fields(text: str) -> dict[str, str]:
         )
     except ValueError as e:  # too many fields, or bad UTF-8 after percent-decoding
         raise HTTPError(400, f"Malformed query: {type(e).__name__}.") from None
+    return _field_dict(pairs)
+
+
+def _field_dict(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in pairs:
         if "\x00" in k or "\x00" in v:

@@ -120,19 +120,20 @@ def test_web_shop__text_pages_equal_the_parsed_html_with_a_cart_and_out_of_stock
 def test_web_shop__every_page_of_oracle_and_wandering_episodes_matches(monkeypatch):
     """Whole episodes: every text page the navigator gets equals its HTML parsed back."""
     compared = []
-    handle = ShopApp.handle
+    handle_page = ShopApp.handle_page
 
-    def checked(self, environ):
-        response = handle(self, environ)
+    def checked(self, db, catalog_key, method, url, body=b""):
+        response = handle_page(self, db, catalog_key, method, url, body)
         if response.page is not None:
-            plain = {k: v for k, v in environ.items() if k != PAGE_URL_KEY}
+            path, _, query = url.partition("?")
+            plain = make_environ("GET", path, query, b"", db)
             html = ShopApp().handle(plain)  # GET pages only: the same request again, as HTML
-            parsed = parse_html(html.body.decode("utf-8"), environ[PAGE_URL_KEY], html.status)
+            parsed = parse_html(html.body.decode("utf-8"), url, html.status)
             assert _same(response.page, parsed)
             compared.append(response.page.url)
         return response
 
-    monkeypatch.setattr(ShopApp, "handle", checked)
+    monkeypatch.setattr(ShopApp, "handle_page", checked)
     env = WebShopEnv(size="small", split="test")
     rng = random.Random(7)
     try:
@@ -152,3 +153,48 @@ def test_web_shop__every_page_of_oracle_and_wandering_episodes_matches(monkeypat
         env.close()
     assert len(compared) > 200
     assert {u.split("/")[1].split("?")[0] for u in compared} == {"", "search", "product"}
+
+
+def test_web_shop__handle_page_answers_as_handle_with_an_environ(env):
+    """The navigator's way in (``handle_page``, no environ) gives the response ``handle`` gives
+    for the environ the navigator used to make: pages, redirects, writes and every error."""
+    db = env.world.conn
+    key = catalog.catalog_key(db)
+    pid = _products(db, 1)[0]
+    requests = [
+        ("GET", "/", b""),
+        ("GET", "/search?q=rain+jacket&sort=price_asc", b""),
+        ("GET", "/search?q=caf%C3%A9+%22x%22&page=2", b""),
+        ("GET", "/search?q=%ff", b""),
+        ("GET", "/search?" + "&".join(["a=1"] * 70), b""),
+        ("GET", "/search?q=a%00b", b""),
+        ("GET", f"/product/{pid}?size=M&qty=2&error=size", b""),
+        ("GET", f"/product/{pid}?qty=\u00b2", b""),
+        ("GET", "/product/P999999", b""),
+        ("GET", "/nowhere", b""),
+        ("GET", "/cart", b""),
+        ("GET", "/checkout", b""),
+        ("POST", "/cart/add", f"product_id={pid}&qty=1".encode()),
+        ("POST", "/buy", f"product_id={pid}".encode()),
+        ("POST", "/buy", b"product_id=" + b"x" * 70_000),
+        ("POST", "/buy", b"product_id=\xff"),
+        ("POST", "/checkout", b""),
+        ("GET", "/cart/add", b""),
+        ("PUT", "/", b""),
+    ]
+    db.execute("SAVEPOINT compare")
+    try:
+        for method, url, body in requests:
+            path, _, query = url.partition("?")
+            environ = make_environ(method, path, query, body, db)
+            environ["utility_gym.catalog_attached"] = True
+            environ["utility_gym.catalog_key"] = key
+            environ[PAGE_URL_KEY] = url
+            by_environ = ShopApp(log=lambda _: None).handle(environ)
+            db.execute("ROLLBACK TO compare")
+            direct = ShopApp(log=lambda _: None).handle_page(db, key, method, url, body)
+            db.execute("ROLLBACK TO compare")
+            assert direct == by_environ, (method, url)
+    finally:
+        db.execute("ROLLBACK TO compare")
+        db.execute("RELEASE compare")
