@@ -22,6 +22,7 @@ from utility_gym.envs.web_shop.page import Element, Page, parse_html
 from utility_gym.envs.web_shop.site.app import ShopApp
 
 START_URL = "/"
+REDIRECTS = frozenset((301, 302, 303, 307, 308))
 MAX_REDIRECTS = 5
 MAX_HISTORY = 50
 
@@ -117,7 +118,7 @@ class InProcessNavigator:
         action = f.action if f.action.startswith("/") else page.url
         if f.method == "POST":
             return self._go(self._request("POST", action, body.encode("utf-8")))
-        path = urlsplit(action).path or "/"
+        path = _form_path(action)
         return self._go(self._request("GET", f"{path}?{body}" if body else path))
 
     def fill(self, element: Element, text: str) -> Page:
@@ -142,10 +143,11 @@ class InProcessNavigator:
 
     # -- helpers ------------------------------------------------------------------------------
     def _go(self, page: Page) -> Page:
-        history = (*self.ctx.state.get("history", ()), page.url)[-MAX_HISTORY:]
-        self.ctx.state["page"] = page
-        self.ctx.state["history"] = history
-        self.ctx.state["filled"] = ()
+        state = self.ctx.state
+        history = (*state.get("history", ()), page.url)[-MAX_HISTORY:]
+        state["page"] = page
+        state["history"] = history
+        state["filled"] = ()
         return page
 
     def _request(self, method: str, url: str, body: bytes = b"") -> Page:
@@ -154,8 +156,8 @@ class InProcessNavigator:
         for _ in range(MAX_REDIRECTS + 1):
             # The busiest pages come back as text, without HTML.
             response = app.handle_page(ctx.db, ctx.extras["catalog_key"], method, url, body)
-            location = response.location
-            if response.status in (301, 302, 303, 307, 308) and location:
+            location = response.location if response.status in REDIRECTS else None
+            if location:
                 method, url, body = "GET", location, b""
                 continue
             if response.page is not None:
@@ -186,6 +188,12 @@ def sanitize_field(text: str) -> str:
 
 def _collapse(text: str) -> str:
     return re.sub(r"[ \t\n\r\f]+", " ", text)
+
+
+@functools.lru_cache(maxsize=256)
+def _form_path(action: str) -> str:
+    """The path a GET form is sent to (forms are few: kept)."""
+    return urlsplit(action).path or "/"
 
 
 def navigator_for(ctx: ToolContext) -> Navigator:

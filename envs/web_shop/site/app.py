@@ -304,7 +304,8 @@ class ShopApp:
         )
         page_no = _int(r.query, "page", 1, MAX_RESULTS // PAGE_SIZE, default=1)
         count = shop.cart_count(r.db)
-        memo = ("search", r.catalog, query, page_no, count)
+        # The query's fields, not the query: a frozen dataclass hashes in Python, three times.
+        memo = ("search", r.catalog, *_query_fields(query), page_no, count)
         hit = self._memo(r, memo)
         if hit is not None:
             return hit
@@ -320,7 +321,7 @@ class ShopApp:
             if r.page_url is None
             else []
         )
-        url = _search_url(
+        url = _SearchURL(
             {
                 "q": q,
                 "category": category,
@@ -812,34 +813,50 @@ def make_environ(
     return environ
 
 
-def _search_url(params: dict[str, str]) -> Callable[..., str]:
+class _SearchURL:
     """The URL of this search with some parameters changed (``url(page=2)``), as urlencode
     writes it (the names need no quoting); each value kept is quoted once."""
-    kept = {k: f"{k}={_quoted(v)}" for k, v in params.items() if v}
 
-    def url(**change: Any) -> str:
-        parts = []
-        for k in params:
-            if k in change:
-                v = change[k]
-                if v is not None and v != "":
-                    parts.append(f"{k}={_quoted(str(v))}")
-            elif k in kept:
-                parts.append(kept[k])
-        return "/search?" + "&".join(parts)
+    __slots__ = ("keys", "parts")
 
-    return url
+    def __init__(self, params: dict[str, str]) -> None:
+        self.keys = tuple(params)
+        self.parts = [f"{k}={_quoted(v)}" if v else "" for k, v in params.items()]
+
+    def __call__(self, **change: Any) -> str:
+        parts = list(self.parts)
+        for k, v in change.items():
+            parts[self.keys.index(k)] = (
+                f"{k}={_quoted(str(v))}" if v is not None and v != "" else ""
+            )
+        return "/search?" + "&".join([p for p in parts if p])
+
+    def around(self, key: str) -> tuple[str, str]:
+        """What comes before and after ``key=value`` in ``self(key=value)`` for a value that is
+        not empty (a department link for each department)."""
+        i = self.keys.index(key)
+        head = "&".join([p for p in self.parts[:i] if p])
+        tail = "&".join([p for p in self.parts[i + 1 :] if p])
+        return f"/search?{head}&" if head else "/search?", "&" + tail if tail else ""
+
+
+def _query_fields(q: SearchQuery) -> tuple:
+    """A search query's fields, in order (what its equality compares)."""
+    return (q.text, q.category, q.min_price, q.max_price, q.min_rating, q.sort)
 
 
 def _search_links(
-    query: SearchQuery, category: str, q: str, result: Any, url: Callable[..., str], sort: str
+    query: SearchQuery, category: str, q: str, result: Any, url: _SearchURL, sort: str
 ) -> dict[str, Any]:
     """The search page's links: departments to narrow to, filters to drop, price bands and
     the other sort orders."""
     departments: list[tuple[str, str]] = []
     if not category:
         names = list(result.categories) if q else [c.name for c in CATEGORIES]
-        departments = [(CATEGORY_BY_NAME[n].label, url(category=n)) for n in names]
+        head, tail = url.around("category")
+        departments = [
+            (CATEGORY_BY_NAME[n].label, f"{head}category={_quoted(n)}{tail}") for n in names
+        ]
     active = []
     if category:
         active.append((CATEGORY_BY_NAME[category].label, url(category="")))
