@@ -831,13 +831,24 @@ class _SearchURL:
             )
         return "/search?" + "&".join([p for p in parts if p])
 
-    def around(self, key: str) -> tuple[str, str]:
-        """What comes before and after ``key=value`` in ``self(key=value)`` for a value that is
-        not empty (a department link for each department)."""
-        i = self.keys.index(key)
-        head = "&".join([p for p in self.parts[:i] if p])
-        tail = "&".join([p for p in self.parts[i + 1 :] if p])
-        return f"/search?{head}&" if head else "/search?", "&" + tail if tail else ""
+    def varying(self, *keys: str) -> Callable[..., str]:
+        """``self(**change)`` for changes of ``keys`` (neighbours in the URL) only, as a
+        function of their values: the parts around them joined once for every link."""
+        where = [self.keys.index(k) for k in keys]
+        lo, hi = min(where), max(where) + 1
+        assert hi - lo == len(keys), keys
+        pre = [p for p in self.parts[:lo] if p]
+        post = [p for p in self.parts[hi:] if p]
+
+        def url(*values: Any) -> str:
+            changed = [
+                f"{k}={_quoted(str(v))}"
+                for k, v in zip(keys, values, strict=True)
+                if v is not None and v != ""
+            ]
+            return "/search?" + "&".join(pre + changed + post)
+
+        return url
 
 
 def _query_fields(q: SearchQuery) -> tuple:
@@ -853,10 +864,8 @@ def _search_links(
     departments: list[tuple[str, str]] = []
     if not category:
         names = list(result.categories) if q else [c.name for c in CATEGORIES]
-        head, tail = url.around("category")
-        departments = [
-            (CATEGORY_BY_NAME[n].label, f"{head}category={_quoted(n)}{tail}") for n in names
-        ]
+        in_category = url.varying("category")
+        departments = [(CATEGORY_BY_NAME[n].label, in_category(n)) for n in names]
     active = []
     if category:
         active.append((CATEGORY_BY_NAME[category].label, url(category="")))
@@ -864,7 +873,9 @@ def _search_links(
         active.append(("price filter", url(min_price="", max_price="")))
     if query.min_rating is not None:
         active.append(("rating filter", url(min_rating="")))
-    prices = [(label, url(min_price=lo, max_price=hi)) for label, lo, hi in _BANDS]
-    prices.append(("4 stars & up", url(min_rating="4")))
-    sorts = [(SORT_LABELS[s], url(sort=s if s != "relevance" else "")) for s in SORTS if s != sort]
+    priced = url.varying("min_price", "max_price")
+    prices = [(label, priced(lo, hi)) for label, lo, hi in _BANDS]
+    prices.append(("4 stars & up", url.varying("min_rating")("4")))
+    sorted_by = url.varying("sort")
+    sorts = [(SORT_LABELS[s], sorted_by(s if s != "relevance" else "")) for s in SORTS if s != sort]
     return {"active": active, "departments": departments, "prices": prices, "sorts": sorts}
