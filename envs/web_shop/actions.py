@@ -102,7 +102,8 @@ def resolve_click(page: Page, target: str) -> Element:
     if not want:
         raise ToolError("click needs an element number or label, e.g. click[5] or click[Buy Now]")
     folded = page.folded_labels
-    exact = [e for e, f in zip(page.elements, folded) if f == want]
+    # Most targets are a label or a product id: the scan for a label runs in C first.
+    exact = [e for e, f in zip(page.elements, folded) if f == want] if want in folded else []
     if len(exact) == 1:
         return exact[0]
     keyed = [e for e in page.elements if e.key and e.key.casefold() == want]

@@ -264,7 +264,59 @@ def _product_frame(values: dict[str, Any], hrefs: list[str]) -> _ProductFrame:
     )
 
 
+def _item_line(line: dict[str, Any]) -> str:
+    """An item of a cart, checkout or order as the page writes it (after its title)."""
+    return f"({line['options_text']}) × {line['quantity']}: {line['amount']}"
+
+
+def cart_page(url: str, values: dict[str, Any]) -> Page:
+    """``cart.html``: each item's product link and its Remove button (a form of its own)."""
+    b = _start(values)
+    b.line("Your cart")
+    if values["error"]:
+        b.line(values["error"])
+    lines = values["lines"]
+    if lines:
+        for line in lines:
+            link = b.link(line["title"], f"/product/{line['product_id']}", key=line["product_id"])
+            b.line(f"{link} {_item_line(line)}")
+            remove = b.form("/cart/remove", "POST", (("item_id", str(line["id"])),))
+            b.line(b.button("Remove", remove))
+        b.line(f"Total: {values['total']}")
+        b.line(b.link("Proceed to checkout", "/checkout"))
+    else:
+        b.line("Your cart is empty.")
+    b.line(b.link("Continue shopping", "/"))
+    return b.page(url)
+
+
+def checkout_page(url: str, values: dict[str, Any]) -> Page:
+    """``checkout.html``: the items, the total and the Place order button."""
+    b = _start(values)
+    b.line("Checkout")
+    for line in values["lines"]:
+        b.line(f"{line['title']} {_item_line(line)}")
+    b.line(f"Order total: {values['total']}. Shipping is free; we ship to the address on file.")
+    b.line(b.button("Place order", b.form("/checkout", "POST")))
+    b.line(b.link("Back to cart", "/cart"))
+    return b.page(url)
+
+
+def order_page(url: str, values: dict[str, Any]) -> Page:
+    """``order.html``: the order placed, its items and what was charged."""
+    b = _start(values)
+    b.line(f"Thank you! Your order {values['order']['id']} is placed.")
+    for line in values["lines"]:
+        b.line(f"{line['title']} {_item_line(line)}")
+    b.line(f"Total charged: {values['total']}")
+    b.line(b.link("Continue shopping", "/"))
+    return b.page(url)
+
+
 TEXT_PAGES: dict[str, Callable[[str, dict[str, Any]], Page]] = {
     "home.html": home_page,
     "search.html": search_page,
+    "cart.html": cart_page,
+    "checkout.html": checkout_page,
+    "order.html": order_page,
 }

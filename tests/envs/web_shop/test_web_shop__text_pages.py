@@ -1,6 +1,6 @@
-"""The pages the application writes straight as text (``site/text_pages.py``) are exactly the
-pages ``parse_html`` reads from the same request's HTML: URL, status, text, every element and
-every form, on odd input too."""
+"""The pages the application writes straight as text (``site/text_pages.py``: home, results,
+product, cart, checkout and order pages) are exactly the pages ``parse_html`` reads from the
+same request's HTML: URL, status, text, every element and every form, on odd input too."""
 
 from __future__ import annotations
 
@@ -152,7 +152,8 @@ def test_web_shop__every_page_of_oracle_and_wandering_episodes_matches(monkeypat
     finally:
         env.close()
     assert len(compared) > 200
-    assert {u.split("/")[1].split("?")[0] for u in compared} == {"", "search", "product"}
+    kinds = {u.split("/")[1].split("?")[0] for u in compared}
+    assert kinds == {"", "search", "product", "cart", "checkout", "order"}
 
 
 def test_web_shop__handle_page_answers_as_handle_with_an_environ(env):
@@ -198,3 +199,42 @@ def test_web_shop__handle_page_answers_as_handle_with_an_environ(env):
     finally:
         db.execute("ROLLBACK TO compare")
         db.execute("RELEASE compare")
+
+
+def test_web_shop__cart_checkout_and_order_pages_equal_the_parsed_html(env):
+    """Empty and full carts (odd titles and options too), each cart error, checkout, and the
+    order placed from it."""
+    db = env.world.conn
+    pids = _products(db, 3)
+    try:
+        for query in ("", "error=empty", "error=stock", "error=gone", "error=nope"):
+            text, parsed = _both(db, "/cart", query)
+            assert _same(text, parsed) and "Your cart is empty." in text.text
+        db.execute("UPDATE products SET title = ? WHERE id = ?", (QUERIES[2] + "  x\t", pids[0]))
+        for seq, (pid, options) in enumerate(
+            ((pids[0], '{"size": "M  L", "color": "<b>&amp;"}'), (pids[1], "{}"), (pids[2], "{}")),
+            1,
+        ):
+            db.execute(
+                "INSERT INTO cart_items (product_id, options, quantity, unit_price, added_seq) "
+                "VALUES (?, ?, ?, 12.5, ?)",
+                (pid, options, seq, seq),
+            )
+        for query in ("", "error=stock"):
+            text, parsed = _both(db, "/cart", query)
+            assert _same(text, parsed) and text.text.count("Remove") == 3
+        text, parsed = _both(db, "/checkout")
+        assert _same(text, parsed) and "Place order" in text.text
+        db.execute(
+            "INSERT INTO orders (id, status, placed_at, item_count, total) "
+            "VALUES ('O99999', 'placed', '2026-01-01', 3, 37.5)"
+        )
+        db.execute(
+            "INSERT INTO order_items (id, order_id, product_id, options, quantity, unit_price) "
+            "SELECT 'O99999-' || id, 'O99999', product_id, options, quantity, unit_price "
+            "FROM cart_items"
+        )
+        text, parsed = _both(db, "/order/O99999")
+        assert _same(text, parsed) and "is placed" in text.text and "M L" in text.text
+    finally:
+        env.reset(seed=0)
