@@ -321,7 +321,7 @@ class ShopApp:
             if r.page_url is None
             else []
         )
-        url = _SearchURL(
+        url = _search_url(
             {
                 "q": q,
                 "category": category,
@@ -813,42 +813,23 @@ def make_environ(
     return environ
 
 
-class _SearchURL:
+def _search_url(params: dict[str, str]) -> Callable[..., str]:
     """The URL of this search with some parameters changed (``url(page=2)``), as urlencode
     writes it (the names need no quoting); each value kept is quoted once."""
+    kept = {k: f"{k}={_quoted(v)}" for k, v in params.items() if v}
 
-    __slots__ = ("keys", "parts")
+    def url(**change: Any) -> str:
+        parts = []
+        for k in params:
+            if k in change:
+                v = change[k]
+                if v is not None and v != "":
+                    parts.append(f"{k}={_quoted(str(v))}")
+            elif k in kept:
+                parts.append(kept[k])
+        return "/search?" + "&".join(parts)
 
-    def __init__(self, params: dict[str, str]) -> None:
-        self.keys = tuple(params)
-        self.parts = [f"{k}={_quoted(v)}" if v else "" for k, v in params.items()]
-
-    def __call__(self, **change: Any) -> str:
-        parts = list(self.parts)
-        for k, v in change.items():
-            parts[self.keys.index(k)] = (
-                f"{k}={_quoted(str(v))}" if v is not None and v != "" else ""
-            )
-        return "/search?" + "&".join([p for p in parts if p])
-
-    def varying(self, *keys: str) -> Callable[..., str]:
-        """``self(**change)`` for changes of ``keys`` (neighbours in the URL) only, as a
-        function of their values: the parts around them joined once for every link."""
-        where = [self.keys.index(k) for k in keys]
-        lo, hi = min(where), max(where) + 1
-        assert hi - lo == len(keys), keys
-        pre = [p for p in self.parts[:lo] if p]
-        post = [p for p in self.parts[hi:] if p]
-
-        def url(*values: Any) -> str:
-            changed = [
-                f"{k}={_quoted(str(v))}"
-                for k, v in zip(keys, values, strict=True)
-                if v is not None and v != ""
-            ]
-            return "/search?" + "&".join(pre + changed + post)
-
-        return url
+    return url
 
 
 def _query_fields(q: SearchQuery) -> tuple:
@@ -857,15 +838,14 @@ def _query_fields(q: SearchQuery) -> tuple:
 
 
 def _search_links(
-    query: SearchQuery, category: str, q: str, result: Any, url: _SearchURL, sort: str
+    query: SearchQuery, category: str, q: str, result: Any, url: Callable[..., str], sort: str
 ) -> dict[str, Any]:
     """The search page's links: departments to narrow to, filters to drop, price bands and
     the other sort orders."""
     departments: list[tuple[str, str]] = []
     if not category:
         names = list(result.categories) if q else [c.name for c in CATEGORIES]
-        in_category = url.varying("category")
-        departments = [(CATEGORY_BY_NAME[n].label, in_category(n)) for n in names]
+        departments = [(CATEGORY_BY_NAME[n].label, url(category=n)) for n in names]
     active = []
     if category:
         active.append((CATEGORY_BY_NAME[category].label, url(category="")))
@@ -873,9 +853,7 @@ def _search_links(
         active.append(("price filter", url(min_price="", max_price="")))
     if query.min_rating is not None:
         active.append(("rating filter", url(min_rating="")))
-    priced = url.varying("min_price", "max_price")
-    prices = [(label, priced(lo, hi)) for label, lo, hi in _BANDS]
-    prices.append(("4 stars & up", url.varying("min_rating")("4")))
-    sorted_by = url.varying("sort")
-    sorts = [(SORT_LABELS[s], sorted_by(s if s != "relevance" else "")) for s in SORTS if s != sort]
+    prices = [(label, url(min_price=lo, max_price=hi)) for label, lo, hi in _BANDS]
+    prices.append(("4 stars & up", url(min_rating="4")))
+    sorts = [(SORT_LABELS[s], url(sort=s if s != "relevance" else "")) for s in SORTS if s != sort]
     return {"active": active, "departments": departments, "prices": prices, "sorts": sorts}

@@ -41,20 +41,21 @@ def _cart_link(count: int) -> Element:
     return make_element(4, "link", f"Cart ({count})", "/cart")
 
 
-@functools.lru_cache(maxsize=256)
 def _search_box(q: str) -> tuple[Element, Form, str]:
-    """The search box showing ``q``: its element, its form and its line (every page but the
-    results pages shows it empty)."""
+    """The search box showing ``q``: its element, its form and its line."""
     box = make_element(2, "input", "Search box", "", 0, "q", q)
     line = collapse(f"[2] Search box: {collapse(q)} [3] Search").strip(" ")
     return box, make_form("/search", "GET", (("q", q, 2),)), line
+
+
+_EMPTY_BOX = _search_box("")  # every page but the results pages shows the box empty
 
 
 def _start(values: dict[str, Any]) -> PageBuilder:
     """A builder holding ``base.html``'s header: the brand, the search form (its box showing
     the query) and the cart link. Their elements are the same on every page but the box's."""
     q, count = values["q"], values["cart_count"]
-    box, form, line = _search_box(q)
+    box, form, line = _search_box(q) if q else _EMPTY_BOX
     b = PageBuilder()
     b.elements = [_BRAND, box, _SEARCH_BUTTON, _cart_link(count)]
     b.forms = [form]
