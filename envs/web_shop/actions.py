@@ -127,26 +127,27 @@ def resolve_click(page: Page, target: str) -> Element:
 
 def resolve_option(page: Page, option: str) -> Element:
     """The option link ``option`` names: ``M``, ``size M``, ``size: M``, ``quantity 2`` ..."""
-    # Each option link with its folded label.
-    elements = page.elements
-    folded = [(elements[i], f) for i, f in page.option_slots]
-    choices = [e for e, _ in folded]
-    if not choices:
+    # Where the option links are, each with its folded label.
+    elements, slots = page.elements, page.option_slots
+    if not slots:
         raise ToolError("there are no options to select on this page; open a product page first")
     t = option.strip()
     if t.startswith("[") and t.endswith("]"):
         t = t[1:-1].strip()
-    if _is_number(t) and page.element(int(t)) in choices and not any(f == t for _, f in folded):
-        return page.element(int(t))  # type: ignore[return-value]
+    if _is_number(t):
+        e = page.element(int(t))
+        if e is not None and e.option and not any(f == t for _, f in slots):
+            return e
     want = _fold(t)
-    exact = [e for e, f in folded if f == want]
+    exact = [elements[i] for i, f in slots if f == want]
     if len(exact) == 1:
         return exact[0]
     m = _OPTION_FORM.match(t)
     if m is not None:
-        dim = _QTY_NAMES.get(_fold(m.group(1)), _fold(m.group(1)))
+        named_dim = _fold(m.group(1))
+        dim = _QTY_NAMES.get(named_dim, named_dim)
         value = _fold(m.group(2))
-        named = [e for e, f in folded if f == value and _fold(e.option) == dim]
+        named = [elements[i] for i, f in slots if f == value and _fold(elements[i].option) == dim]
         if len(named) == 1:
             return named[0]
     if len(exact) > 1:
@@ -156,7 +157,7 @@ def resolve_option(page: Page, option: str) -> Element:
             f"{exact[0].label}]"
         )
     available: dict[str, list[str]] = {}
-    for e in choices:
-        available.setdefault(e.option, []).append(e.label)
+    for i, _ in slots:
+        available.setdefault(elements[i].option, []).append(elements[i].label)
     shown = "; ".join(f"{dim}: {', '.join(values)}" for dim, values in available.items())
     raise ToolError(f"no option {t!r} on this page; available: {shown}")
