@@ -429,6 +429,7 @@ class ShopApp:
             in_stock=left > 0,
             error=error,
             max_qty=max_qty,
+            catalog=r.catalog,
         )
         if r.page_url is not None:  # the page as text: a kept frame with this choice
             frame = ("", r.catalog, p.num, left, error, count, limit)

@@ -16,7 +16,7 @@ import functools
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from utility_gym.envs.web_shop.page import (
     Element,
@@ -230,11 +230,51 @@ def product_page(
     return page
 
 
+class _ProductText(NamedTuple):
+    """What a product page shows of the product itself (a catalog never changes), as shown."""
+
+    head: tuple[str, ...]  # the title and byline lines
+    options: tuple[tuple[str, tuple[str, ...], bool], ...]  # dimension, labels, shown as they are
+    tail: tuple[str, ...]  # the features and description lines
+
+
+_PRODUCT_TEXTS: OrderedDict[tuple[str, int], _ProductText] = OrderedDict()
+_PRODUCT_TEXTS_SIZE = 1024
+
+
+def _shown(text: str) -> str:
+    return collapse(text).strip(" ")
+
+
+def _product_text(catalog: str, p: Any, category_label: str) -> _ProductText:
+    key = (catalog, p.num)
+    known = _PRODUCT_TEXTS.get(key)
+    if known is not None:
+        _PRODUCT_TEXTS.move_to_end(key)
+        return known
+    lines = (p.title, f"{p.id} · {p.brand} · {category_label} › {p.type}")
+    tail = ("Features: " + ", ".join(p.attributes), p.description)
+    options = tuple(
+        (
+            dim,
+            labels,
+            _shown(dim) == dim and all(label and _shown(label) == label for label in labels),
+        )
+        for dim, labels in p.options.items()
+    )
+    known = _PRODUCT_TEXTS[key] = _ProductText(
+        tuple(x for x in map(_shown, lines) if x), options, tuple(x for x in map(_shown, tail) if x)
+    )
+    if len(_PRODUCT_TEXTS) > _PRODUCT_TEXTS_SIZE:
+        _PRODUCT_TEXTS.popitem(last=False)
+    return known
+
+
 def _product_frame(values: dict[str, Any], hrefs: list[str]) -> _ProductFrame:
     b = _start(values)
     p = values["p"]
-    b.line(p.title)
-    b.line(f"{p.id} · {p.brand} · {values['category_label']} › {p.type}")
+    text = _product_text(values["catalog"], p, values["category_label"])
+    b.lines.extend(text.head)
     b.line(
         f"Price: {values['price']} · Rating: {p.rating} out of 5 ({p.n_reviews} reviews) · "
         f"{values['stock_text']}"
@@ -243,9 +283,10 @@ def _product_frame(values: dict[str, Any], hrefs: list[str]) -> _ProductFrame:
         b.line(values["error"])
     first = len(b.elements)
     urls = iter(hrefs)
-    dims = [*p.options.items(), ("quantity", [str(n) for n in range(1, values["max_qty"] + 1)])]
-    for dim, labels in dims:
-        b.link_line(f"{dim}: ", ((label, next(urls), "") for label in labels), dim)
+    for dim, labels, clean in text.options:
+        b.link_line(f"{dim}: ", ((label, next(urls), "") for label in labels), dim, clean=clean)
+    quantities = ((str(n), next(urls), "") for n in range(1, values["max_qty"] + 1))
+    b.link_line("quantity: ", quantities, "quantity", clean=True)
     links = range(first, len(b.elements))
     selected = len(b.lines)
     if values["in_stock"]:
@@ -253,8 +294,7 @@ def _product_frame(values: dict[str, Any], hrefs: list[str]) -> _ProductFrame:
         b.line(b.button("Add to Cart", b.form("/cart/add", "POST")))
     else:
         b.line("Currently unavailable.")
-    b.line("Features: " + ", ".join(p.attributes))
-    b.line(p.description)
+    b.lines.extend(text.tail)
     b.line(b.link("Read reviews", f"/product/{p.id}/reviews"))
     return _ProductFrame(
         "\n".join(b.lines[:selected]),
