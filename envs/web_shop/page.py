@@ -327,26 +327,24 @@ class PageBuilder:
             if not clean:
                 label = collapse(label).strip(" ")
             eid += 1
-            e = _new(Element)
-            e.__dict__.update(
-                {
-                    "eid": eid,
-                    "kind": "link",
-                    "label": label,
-                    "href": href,
-                    "form": -1,
-                    "name": "",
-                    "value": "",
-                    "option": option,
-                    "key": key,
-                }
-            )
-            elements.append(e)
+            elements.append(make_element(eid, "link", label, href, -1, "", "", option, key))
             parts.append(f"[{eid}] {label}")
         if clean and parts:
             self.lines.append(lead + " ".join(parts))
         else:
             self.line(lead + " ".join(parts))
+
+    def entries(self, rows: Iterable[tuple[str, str, str, str]]) -> None:
+        """For each row (label, href, key, text), a line holding its link and a line of text:
+        ``link_line("", [(label, href, key)], clean=True)`` then ``line(text)`` (a results
+        page's rows). Labels and texts are as a browser shows them and not empty."""
+        elements, lines = self.elements, self.lines
+        eid = len(elements)
+        for label, href, key, text in rows:
+            eid += 1
+            elements.append(make_element(eid, "link", label, href, -1, "", "", "", key))
+            lines.append(f"[{eid}] {label}")
+            lines.append(text)
 
     def form(self, action: str, method: str, hidden: tuple[tuple[str, str], ...] = ()) -> int:
         """A form with its hidden fields (name, value); returns its index for its inputs."""

@@ -92,9 +92,12 @@ def search_page(url: str, values: dict[str, Any]) -> Page:
         b.line(f"Page {values['page_no']} of {values['pages']} ({values['count_text']})")
         if values["relaxed"]:
             b.line("No product matches every word; showing products that match some of them.")
-        for title, pid, detail, href in rows:
-            b.link_line("", ((title, href, pid),), clean=bool(title))
-            b.lines.append(detail)
+        if all(title for title, _, _, _ in rows):
+            b.entries((title, href, pid, detail) for title, pid, detail, href in rows)
+        else:  # a title that shows as nothing (never in a generated catalog)
+            for title, pid, detail, href in rows:
+                b.link_line("", ((title, href, pid),))
+                b.lines.append(detail)
         pager = []
         if values["prev_url"]:
             pager.append(("< Prev", values["prev_url"], ""))
