@@ -53,6 +53,7 @@ PAGE_URL_KEY = "utility_gym.page_url"  # environ key: answer with a `Page` at th
 # the product after choosing an option); each holds a few dozen small objects the collector
 # walks, so the cache stays small (as ``page._CACHE``).
 TEXT_PAGE_CACHE_SIZE = 256
+LINKS_CACHE_SIZE = 512  # a search's filter, price and sort links (twenty short strings)
 SORT_LABELS = {
     "relevance": "Relevance",
     "price_asc": "Price: low to high",
@@ -133,6 +134,7 @@ class ShopApp:
         self._rows: OrderedDict[tuple[str, int], Markup] = OrderedDict()
         self._pages: OrderedDict[tuple, bytes] = OrderedDict()
         self._texts: OrderedDict[tuple, Page] = OrderedDict()
+        self._links: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
         self._static = {name: (HERE / "static" / name).read_bytes() for name in STATIC_TYPES}
 
     # -- WSGI -------------------------------------------------------------------------------------
@@ -321,17 +323,16 @@ class ShopApp:
             if r.page_url is None
             else []
         )
-        url = _search_url(
-            {
-                "q": q,
-                "category": category,
-                "min_price": r.query.get("min_price", ""),
-                "max_price": r.query.get("max_price", ""),
-                "min_rating": r.query.get("min_rating", ""),
-                "sort": sort if sort != "relevance" else "",
-                "page": "",
-            }
-        )
+        params = {
+            "q": q,
+            "category": category,
+            "min_price": r.query.get("min_price", ""),
+            "max_price": r.query.get("max_price", ""),
+            "min_rating": r.query.get("min_rating", ""),
+            "sort": sort if sort != "relevance" else "",
+            "page": "",
+        }
+        url = _search_url(params)
         heading = (
             f"Results for “{q}”"
             if q
@@ -339,7 +340,16 @@ class ShopApp:
         )
         if q and category:
             heading += f" in {CATEGORY_BY_NAME[category].label}"
-        links = _search_links(query, category, q, result, url, sort)
+        # The filter, price and sort links depend on the search's parameters (and, for a query
+        # in no department, on the results' departments): kept for searches made again.
+        links_key = (*params.values(), result.categories if q and not category else ())
+        links = self._links.get(links_key)
+        if links is None:
+            links = self._links[links_key] = _search_links(query, category, q, result, url, sort)
+            if len(self._links) > LINKS_CACHE_SIZE:
+                self._links.popitem(last=False)
+        else:
+            self._links.move_to_end(links_key)
         count_text = (
             f"{len(nums)}{'+' if result.more else ''} results" if len(nums) != 1 else "1 result"
         )
