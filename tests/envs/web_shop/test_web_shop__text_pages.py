@@ -238,3 +238,40 @@ def test_web_shop__cart_checkout_and_order_pages_equal_the_parsed_html(env):
         assert _same(text, parsed) and "is placed" in text.text and "M L" in text.text
     finally:
         env.reset(seed=0)
+
+
+def test_web_shop__query_strings_without_escapes_give_parse_qsl_fields():
+    """The shop splits a query string with no ``%`` itself; the fields (and the errors: too
+    many fields, bad escapes, NUL characters) are what ``parse_qsl`` gives."""
+    from urllib.parse import parse_qsl
+
+    from utility_gym.envs.web_shop.site import app
+
+    def by_parse_qsl(text):
+        try:
+            pairs = parse_qsl(
+                text, keep_blank_values=True, errors="strict", max_num_fields=app.MAX_FIELDS
+            )
+        except ValueError:  # too many fields, or bad UTF-8 after percent-decoding
+            return "malformed"
+        if any("\x00" in k or "\x00" in v for k, v in pairs):
+            return "NUL"
+        out = {}
+        for k, v in pairs:
+            out.setdefault(k, v)
+        return out
+
+    def by_the_shop(text):
+        try:
+            return app._parse_fields(text)
+        except app.HTTPError as e:
+            return "NUL" if "NUL" in e.message else "malformed"
+
+    rng = random.Random(11)
+    alphabet = ["a", "b", "=", "&", "+", " ", "\x00", "\u00e9", ";", "q", "1", "%41", "%", "%aa"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        assert by_the_shop(text) == by_parse_qsl(text), text
+    for n in (63, 64, 65):
+        text = "&".join(["a=1"] * n)
+        assert by_the_shop(text) == by_parse_qsl(text)
