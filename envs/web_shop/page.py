@@ -3,8 +3,9 @@
 The text environment builds a `Page` from the HTML the web application returned
 (`parse_html`); the browser environment builds it from the live DOM, with the same rules written
 in JavaScript (``site/static/shop.js``, ``pageSnapshot``). The pages an agent sees most (home,
-search results, product) the application also writes straight as a `Page` for the text
-environment (`PageBuilder`, used by ``site/text_pages.py``), skipping the HTML and its parse:
+search results, product, cart, checkout, order) the application also writes straight as a
+`Page` for the text environment (`PageBuilder`, used by ``site/text_pages.py``), skipping the
+HTML and its parse:
 the same page by these rules, which ``tests/envs/web_shop/test_web_shop__text_pages.py`` checks
 against `parse_html` of the HTML. The rules, shared by all three:
 

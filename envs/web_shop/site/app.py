@@ -6,8 +6,9 @@ writes only the episode's SQLite world; it keeps no state of its own between req
 search cache and pre-rendered result rows depend only on the read-only catalog).
 
 An in-process caller that wants the page as text sets ``environ[PAGE_URL_KEY]`` to the page's
-URL: the home, search and product pages then come back as a ready `Page` in
-``Response.page`` (``text_pages.py``, no HTML made); every other page as HTML, as always.
+URL (or calls ``handle_page``, which makes no environ): the home, results, product, cart,
+checkout and order pages then come back as a ready `Page` in ``Response.page``
+(``text_pages.py``, no HTML made); reviews and error pages as HTML, as always.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The shop's busiest pages written straight as text pages, for the in-process text env.
 
 An agent in WebShop-v1 sees the home page, search results and product pages on almost every
-step. Rendering each with jinja2 and parsing the HTML back (``page.parse_html``) cost about
-0.35 ms a page; writing the `Page` from the same view values costs a tenth of that. Each
+step, and the cart, checkout and order pages on every purchase. Rendering each with jinja2 and
+parsing the HTML back (``page.parse_html``) cost about 0.35 ms a page; writing the `Page` from
+the same view values costs a tenth of that. Each
 function here follows its template in ``templates/`` line by line, and gives exactly the page
 ``parse_html`` gives for the template's HTML (``tests/envs/web_shop/test_web_shop__text_pages.py``
 compares the two on every page of many episodes, and the browser parity tests compare both with
