@@ -341,16 +341,7 @@ class ShopApp:
         )
         if q and category:
             heading += f" in {CATEGORY_BY_NAME[category].label}"
-        # The filter, price and sort links depend on the search's parameters (and, for a query
-        # in no department, on the results' departments): kept for searches made again.
-        links_key = (*params.values(), result.categories if q and not category else ())
-        links = self._links.get(links_key)
-        if links is None:
-            links = self._links[links_key] = _search_links(query, category, q, result, url, sort)
-            if len(self._links) > LINKS_CACHE_SIZE:
-                self._links.popitem(last=False)
-        else:
-            self._links.move_to_end(links_key)
+        links = self._kept_links(params, query, result, url)
         count_text = (
             f"{len(nums)}{'+' if result.more else ''} results" if len(nums) != 1 else "1 result"
         )
@@ -372,6 +363,24 @@ class ShopApp:
             next_url=url(page=page_no + 1) if page_no < pages else "",
             **links,
         )
+
+    def _kept_links(
+        self, params: dict[str, str], query: SearchQuery, result: Any, url: Callable[..., str]
+    ) -> dict[str, Any]:
+        """`_search_links`, kept for searches made again: the filter, price and sort links
+        depend on the search's parameters (and, for a query in no department, on the results'
+        departments)."""
+        q, category = params["q"], params["category"]
+        key = (*params.values(), result.categories if q and not category else ())
+        links = self._links.get(key)
+        if links is None:
+            sort = query.sort
+            links = self._links[key] = _search_links(query, category, q, result, url, sort)
+            if len(self._links) > LINKS_CACHE_SIZE:
+                self._links.popitem(last=False)
+        else:
+            self._links.move_to_end(key)
+        return links
 
     def _result_row(self, key: str, p: Product) -> Markup:
         # Result rows depend only on the read-only catalog: render each once per process.
