@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from utility_gym.core.tools import ToolError
-from utility_gym.envs.web_shop.page import Element, Page, fold_label
+from utility_gym.envs.web_shop.page import Element, Page
 
 WEB_TOOLS = ("search", "click", "select", "back", "fill")
 _ACTION = re.compile(r"^\s*(search|click|select|back|fill|ask)\s*(?:\[(.*)\])?\s*$", re.S | re.I)
@@ -102,7 +102,8 @@ def resolve_click(page: Page, target: str) -> Element:
     if not want:
         raise ToolError("click needs an element number or label, e.g. click[5] or click[Buy Now]")
     folded = page.folded_labels
-    exact = [e for e, f in zip(page.elements, folded) if f == want]
+    # Most targets are a label or a product id: the scan for a label runs in C first.
+    exact = [e for e, f in zip(page.elements, folded) if f == want] if want in folded else []
     if len(exact) == 1:
         return exact[0]
     keyed = [e for e in page.elements if e.key and e.key.casefold() == want]
@@ -126,25 +127,27 @@ def resolve_click(page: Page, target: str) -> Element:
 
 def resolve_option(page: Page, option: str) -> Element:
     """The option link ``option`` names: ``M``, ``size M``, ``size: M``, ``quantity 2`` ..."""
-    # Each option link with its folded label.
-    folded = [(e, fold_label(e.label)) for e in page.elements if e.option]
-    choices = [e for e, _ in folded]
-    if not choices:
+    # Where the option links are, each with its folded label.
+    elements, slots = page.elements, page.option_slots
+    if not slots:
         raise ToolError("there are no options to select on this page; open a product page first")
     t = option.strip()
     if t.startswith("[") and t.endswith("]"):
         t = t[1:-1].strip()
-    if _is_number(t) and page.element(int(t)) in choices and not any(f == t for _, f in folded):
-        return page.element(int(t))  # type: ignore[return-value]
+    if _is_number(t):
+        e = page.element(int(t))
+        if e is not None and e.option and not any(f == t for _, f in slots):
+            return e
     want = _fold(t)
-    exact = [e for e, f in folded if f == want]
+    exact = [elements[i] for i, f in slots if f == want]
     if len(exact) == 1:
         return exact[0]
     m = _OPTION_FORM.match(t)
     if m is not None:
-        dim = _QTY_NAMES.get(_fold(m.group(1)), _fold(m.group(1)))
+        named_dim = _fold(m.group(1))
+        dim = _QTY_NAMES.get(named_dim, named_dim)
         value = _fold(m.group(2))
-        named = [e for e, f in folded if f == value and _fold(e.option) == dim]
+        named = [elements[i] for i, f in slots if f == value and _fold(elements[i].option) == dim]
         if len(named) == 1:
             return named[0]
     if len(exact) > 1:
@@ -154,7 +157,7 @@ def resolve_option(page: Page, option: str) -> Element:
             f"{exact[0].label}]"
         )
     available: dict[str, list[str]] = {}
-    for e in choices:
-        available.setdefault(e.option, []).append(e.label)
+    for i, _ in slots:
+        available.setdefault(elements[i].option, []).append(elements[i].label)
     shown = "; ".join(f"{dim}: {', '.join(values)}" for dim, values in available.items())
     raise ToolError(f"no option {t!r} on this page; available: {shown}")

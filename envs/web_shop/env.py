@@ -54,6 +54,7 @@ class ShopState(DomainState):
     """What the web shop keeps across an episode: the orders there were when it began."""
 
     orders_at_start: int
+    tells: bool = True  # the task asks the agent to tell facts (pages are then kept as seen)
 
 
 SEARCH_TEMPLATE = "search[<query>]"
@@ -199,7 +200,10 @@ class WebShopEnv(UtilityEnv):
 
     # -- hooks of the core loop ---------------------------------------------------------------
     def on_start(self, episode: Episode) -> None:
-        episode.domain_state = ShopState(orders_at_start=order_count(self.world.conn))
+        episode.domain_state = ShopState(
+            orders_at_start=order_count(self.world.conn),
+            tells=bool(episode.task.required_facts),
+        )
         page = self._open_site()
         episode.transcript.append(Event("page", page.text, name="start"))
 
@@ -244,13 +248,13 @@ class WebShopEnv(UtilityEnv):
             events.append(Event("error", str(out.error)))
             return False
         events.append(Event("page", str(out.result), name=call.name))
-        if self.task is not None and self.task.required_facts:
-            ep.observed.add(str(out.result))  # a price told must be one the agent has seen
         state = ep.domain_state
-        # Only a writing tool (a click may submit a form) can place an order.
-        if self.toolbox.tools[call.name].writes and order_count(self.world.conn) > (
-            state.orders_at_start if isinstance(state, ShopState) else 0
-        ):
+        shop = state if isinstance(state, ShopState) else None
+        tells = shop.tells if shop is not None else bool(self.task and self.task.required_facts)
+        if tells:
+            ep.observed.add(str(out.result))  # a price told must be one the agent has seen
+        # Only a call that wrote (a click may submit a form) can place an order.
+        if out.wrote and order_count(self.world.conn) > (shop.orders_at_start if shop else 0):
             ep.record.outcome = "purchased"
             return True
         return False

@@ -9,6 +9,7 @@ tools call it, so the text env, the browser env and the JSON tool form share one
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import weakref
 from typing import Protocol
@@ -18,9 +19,10 @@ from utility_gym.core.tools import ToolContext, ToolError
 from utility_gym.envs.web_shop import catalog
 from utility_gym.envs.web_shop.actions import resolve_click, resolve_option
 from utility_gym.envs.web_shop.page import Element, Page, parse_html
-from utility_gym.envs.web_shop.site.app import PAGE_URL_KEY, ShopApp, make_environ
+from utility_gym.envs.web_shop.site.app import ShopApp
 
 START_URL = "/"
+REDIRECTS = frozenset((301, 302, 303, 307, 308))
 MAX_REDIRECTS = 5
 MAX_HISTORY = 50
 
@@ -44,6 +46,7 @@ def form_encode(pairs: list[tuple[str, str]]) -> str:
     return "&".join(f"{_enc(k)}={_enc(v)}" for k, v in pairs)
 
 
+@functools.lru_cache(maxsize=4096)
 def _enc(text: str) -> str:
     # Lone surrogates cannot be sent; browsers replace them with U+FFFD, and so do we.
     text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
@@ -115,7 +118,7 @@ class InProcessNavigator:
         action = f.action if f.action.startswith("/") else page.url
         if f.method == "POST":
             return self._go(self._request("POST", action, body.encode("utf-8")))
-        path = urlsplit(action).path or "/"
+        path = _form_path(action)
         return self._go(self._request("GET", f"{path}?{body}" if body else path))
 
     def fill(self, element: Element, text: str) -> Page:
@@ -140,23 +143,21 @@ class InProcessNavigator:
 
     # -- helpers ------------------------------------------------------------------------------
     def _go(self, page: Page) -> Page:
-        history = (*self.ctx.state.get("history", ()), page.url)[-MAX_HISTORY:]
-        self.ctx.state["page"] = page
-        self.ctx.state["history"] = history
-        self.ctx.state["filled"] = ()
+        state = self.ctx.state
+        history = (*state.get("history", ()), page.url)[-MAX_HISTORY:]
+        state["page"] = page
+        state["history"] = history
+        state["filled"] = ()
         return page
 
     def _request(self, method: str, url: str, body: bytes = b"") -> Page:
         app = shop_app()
+        ctx = self.ctx
         for _ in range(MAX_REDIRECTS + 1):
-            path, _, query = url.partition("?")
-            environ = make_environ(method, path, query, body, self.ctx.db)
-            environ["utility_gym.catalog_attached"] = True
-            environ["utility_gym.catalog_key"] = self.ctx.extras["catalog_key"]
-            environ[PAGE_URL_KEY] = url  # the busiest pages come back as text, without HTML
-            response = app.handle(environ)
-            location = response.location
-            if response.status in (301, 302, 303, 307, 308) and location:
+            # The busiest pages come back as text, without HTML.
+            response = app.handle_page(ctx.db, ctx.extras["catalog_key"], method, url, body)
+            location = response.location if response.status in REDIRECTS else None
+            if location:
                 method, url, body = "GET", location, b""
                 continue
             if response.page is not None:
@@ -187,6 +188,12 @@ def sanitize_field(text: str) -> str:
 
 def _collapse(text: str) -> str:
     return re.sub(r"[ \t\n\r\f]+", " ", text)
+
+
+@functools.lru_cache(maxsize=256)
+def _form_path(action: str) -> str:
+    """The path a GET form is sent to (forms are few: kept)."""
+    return urlsplit(action).path or "/"
 
 
 def navigator_for(ctx: ToolContext) -> Navigator:

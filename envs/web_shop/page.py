@@ -3,8 +3,9 @@
 The text environment builds a `Page` from the HTML the web application returned
 (`parse_html`); the browser environment builds it from the live DOM, with the same rules written
 in JavaScript (``site/static/shop.js``, ``pageSnapshot``). The pages an agent sees most (home,
-search results, product) the application also writes straight as a `Page` for the text
-environment (`PageBuilder`, used by ``site/text_pages.py``), skipping the HTML and its parse:
+search results, product, cart, checkout, order) the application also writes straight as a
+`Page` for the text environment (`PageBuilder`, used by ``site/text_pages.py``), skipping the
+HTML and its parse:
 the same page by these rules, which ``tests/envs/web_shop/test_web_shop__text_pages.py`` checks
 against `parse_html` of the HTML. The rules, shared by all three:
 
@@ -116,6 +117,12 @@ class Page:
             elif e.kind in ("link", "button"):
                 out.append(_click_action(e.eid))
         return tuple(out)
+
+    @functools.cached_property
+    def option_slots(self) -> tuple[tuple[int, str], ...]:
+        """Where the option links are in ``elements``, each with its folded label."""
+        folded = self.folded_labels
+        return tuple((i, folded[i]) for i, e in enumerate(self.elements) if e.option)
 
     def search_input(self) -> Element | None:
         for e in self.elements:
@@ -243,6 +250,32 @@ def make_element(
     return e
 
 
+def make_page(
+    url: str,
+    status: int,
+    text: str,
+    elements: tuple[Element, ...],
+    forms: tuple[Form, ...],
+    known: dict[str, tuple] | None = None,
+) -> Page:
+    """``Page(...)``, made as `make_element` makes an element; ``known`` holds cached properties
+    already worked out for it (``actions``, ``folded_labels``, ``option_slots``: a page of a
+    kept frame shares them)."""
+    page = _new(Page)
+    d = page.__dict__
+    d["url"], d["status"], d["text"], d["elements"], d["forms"] = url, status, text, elements, forms
+    if known:
+        d.update(known)
+    return page
+
+
+def make_form(action: str, method: str, fields: tuple[tuple[str, str, int], ...]) -> Form:
+    """``Form(...)``, made as `make_element` makes an element."""
+    form = _new(Form)
+    form.__dict__.update(action=action, method=method, fields=fields)
+    return form
+
+
 class PageBuilder:
     """Writes a `Page` line by line, by the rules above, for pages the application knows the
     structure of (no HTML is made or parsed). Labels and text are taken as the browser shows
@@ -276,32 +309,43 @@ class PageBuilder:
         self.elements.append(make_element(eid, "link", label, href, -1, "", "", option, key))
         return f"[{eid}] {label}"
 
-    def link_line(self, lead: str, links: Iterable[tuple[str, str, str]], option: str = "") -> None:
+    def link_line(
+        self,
+        lead: str,
+        links: Iterable[tuple[str, str, str]],
+        option: str = "",
+        *,
+        clean: bool = False,
+    ) -> None:
         """A line of ``lead`` and links (label, href, key), one space apart: ``line(lead + "
-        ".join(link(...)))`` in one call (a results page has thirty links)."""
+        ".join(link(...)))`` in one call (a results page has thirty links). ``clean`` says the
+        labels are already as a browser shows them (collapsed, stripped, not empty) and the lead
+        is empty or ends in one space: nothing is collapsed then (the same line, made faster)."""
         elements = self.elements
         eid = len(elements)
         parts = []
         for label, href, key in links:
-            label = collapse(label).strip(" ")
+            if not clean:
+                label = collapse(label).strip(" ")
             eid += 1
-            e = _new(Element)
-            e.__dict__.update(
-                {
-                    "eid": eid,
-                    "kind": "link",
-                    "label": label,
-                    "href": href,
-                    "form": -1,
-                    "name": "",
-                    "value": "",
-                    "option": option,
-                    "key": key,
-                }
-            )
-            elements.append(e)
+            elements.append(make_element(eid, "link", label, href, -1, "", "", option, key))
             parts.append(f"[{eid}] {label}")
-        self.line(lead + " ".join(parts))
+        if clean and parts:
+            self.lines.append(lead + " ".join(parts))
+        else:
+            self.line(lead + " ".join(parts))
+
+    def entries(self, rows: Iterable[tuple[str, str, str, str]]) -> None:
+        """For each row (label, href, key, text), a line holding its link and a line of text:
+        ``link_line("", [(label, href, key)], clean=True)`` then ``line(text)`` (a results
+        page's rows). Labels and texts are as a browser shows them and not empty."""
+        elements, lines = self.elements, self.lines
+        eid = len(elements)
+        for label, href, key, text in rows:
+            eid += 1
+            elements.append(make_element(eid, "link", label, href, -1, "", "", "", key))
+            lines.append(f"[{eid}] {label}")
+            lines.append(text)
 
     def form(self, action: str, method: str, hidden: tuple[tuple[str, str], ...] = ()) -> int:
         """A form with its hidden fields (name, value); returns its index for its inputs."""

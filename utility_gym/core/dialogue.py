@@ -175,7 +175,7 @@ def _parse_action(action: Any, max_length: int) -> Action:
             return InvalidAction(_json_error(e, "JSON tool call"))
         if not isinstance(obj, dict):
             return InvalidAction(f"malformed tool call: expected a JSON object; {_TOOL_FORM}")
-        if len(text) > 2 * MAX_NESTING:  # a shorter text cannot nest too deeply
+        if len(text) > 2 * MAX_NESTING and not _flat_call(obj):  # a shorter text cannot nest
             checked = plain_json(obj, max_length)
             if isinstance(checked, InvalidAction):
                 return checked
@@ -183,6 +183,22 @@ def _parse_action(action: Any, max_length: int) -> Action:
     if "\x00" in text:
         return InvalidAction("message contains a NUL character")
     return MessageAction(text)
+
+
+def _flat_call(obj: dict[str, Any]) -> bool:
+    """A decoded call that ``plain_json`` would pass as it is: a few keys, each holding a string
+    or (``arguments``) an object of a few strings (the common call; checking it is cheap)."""
+    if len(obj) > 4:
+        return False
+    for key, value in obj.items():
+        if type(value) is str:
+            continue
+        if key != "arguments" or type(value) is not dict or len(value) > 64:
+            return False
+        for item in value.values():
+            if type(item) is not str:
+                return False
+    return True
 
 
 def _tool_call_from_obj(obj: dict[str, Any]) -> Action:
@@ -301,6 +317,13 @@ def _json_error(e: BaseException, what: str) -> str:
     return f"malformed {what}: a number is too long"
 
 
+_encode_call = json_encoder(sort_keys=True)
+
+
 def format_tool_call(name: str, arguments: dict[str, Any]) -> str:
     """The canonical string form of a tool call action."""
-    return json.dumps({"name": name, "arguments": arguments}, ensure_ascii=False, sort_keys=True)
+    try:
+        return _encode_call({"name": name, "arguments": arguments})  # one encoder, kept
+    except RecursionError:  # a circular value: json.dumps says so (ValueError)
+        call = {"name": name, "arguments": arguments}
+        return json.dumps(call, ensure_ascii=False, sort_keys=True)

@@ -6,8 +6,9 @@ writes only the episode's SQLite world; it keeps no state of its own between req
 search cache and pre-rendered result rows depend only on the read-only catalog).
 
 An in-process caller that wants the page as text sets ``environ[PAGE_URL_KEY]`` to the page's
-URL: the home, search and product pages then come back as a ready `Page` in
-``Response.page`` (``text_pages.py``, no HTML made); every other page as HTML, as always.
+URL (or calls ``handle_page``, which makes no environ): the home, results, product, cart,
+checkout and order pages then come back as a ready `Page` in ``Response.page``
+(``text_pages.py``, no HTML made); reviews and error pages as HTML, as always.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from utility_gym.envs.web_shop.search import (
 )
 from utility_gym.envs.web_shop.site import shop
 from utility_gym.envs.web_shop.site.shop import Product, ShopError
-from utility_gym.envs.web_shop.site.text_pages import TEXT_PAGES, result_rows
+from utility_gym.envs.web_shop.site.text_pages import TEXT_PAGES, product_page, result_rows
 from utility_gym.envs.web_shop.vocab import CATEGORIES, CATEGORY_BY_NAME
 
 HERE = Path(__file__).parent
@@ -53,6 +54,7 @@ PAGE_URL_KEY = "utility_gym.page_url"  # environ key: answer with a `Page` at th
 # the product after choosing an option); each holds a few dozen small objects the collector
 # walks, so the cache stays small (as ``page._CACHE``).
 TEXT_PAGE_CACHE_SIZE = 256
+LINKS_CACHE_SIZE = 512  # a search's filter, price and sort links (twenty short strings)
 SORT_LABELS = {
     "relevance": "Relevance",
     "price_asc": "Price: low to high",
@@ -133,6 +135,7 @@ class ShopApp:
         self._rows: OrderedDict[tuple[str, int], Markup] = OrderedDict()
         self._pages: OrderedDict[tuple, bytes] = OrderedDict()
         self._texts: OrderedDict[tuple, Page] = OrderedDict()
+        self._links: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
         self._static = {name: (HERE / "static" / name).read_bytes() for name in STATIC_TYPES}
 
     # -- WSGI -------------------------------------------------------------------------------------
@@ -147,15 +150,53 @@ class ShopApp:
     def handle(self, environ: dict[str, Any]) -> Response:
         """Answer one request (an environ dict) without sockets: the in-process entry point."""
         db = environ.get(DB_KEY) or self.db
+
+        def request() -> Request:
+            assert db is not None
+            if not environ.get("utility_gym.catalog_attached"):
+                catalog.attach(db)
+            r = self._parse(environ, db)
+            r.catalog = environ.get("utility_gym.catalog_key") or catalog.catalog_key(db)
+            r.page_url = environ.get(PAGE_URL_KEY)
+            return r
+
+        return self._answer(db, request)
+
+    def handle_page(
+        self, db: sqlite3.Connection, catalog_key: str, method: str, url: str, body: bytes = b""
+    ) -> Response:
+        """``handle`` of the request an in-process caller would put in an environ (``url`` as
+        path and query, a form ``body``, the catalog attached, the page wanted as text at
+        ``url``), without making the environ: the same response."""
+        path, _, query = url.partition("?")
+        path.encode("utf-8")  # raises as make_environ does: a lone surrogate cannot be sent
+
+        def request() -> Request:
+            fields = _parse_fields(query)
+            if method == "POST":
+                if len(body) > MAX_BODY:
+                    raise HTTPError(413, "The form is too large.")
+                try:
+                    text = body.decode("utf-8")
+                except UnicodeError:
+                    raise HTTPError(400, "The form is not valid UTF-8.") from None
+                form = _parse_fields(text)
+            elif method in ("GET", "HEAD"):
+                form = {}
+            else:
+                raise HTTPError(
+                    405, f"Method {method[:20]} is not allowed.", [("Allow", "GET, HEAD, POST")]
+                )
+            key = catalog_key or catalog.catalog_key(db)
+            return Request(method, path or "/", fields, form, db, key, url)
+
+        return self._answer(db, request)
+
+    def _answer(self, db: sqlite3.Connection | None, request: Callable[[], Request]) -> Response:
         try:
             if db is None:
                 raise HTTPError(500, "no database")
-            if not environ.get("utility_gym.catalog_attached"):
-                catalog.attach(db)
-            request = self._parse(environ, db)
-            request.catalog = environ.get("utility_gym.catalog_key") or catalog.catalog_key(db)
-            request.page_url = environ.get(PAGE_URL_KEY)
-            return self._route(request)
+            return self._route(request())
         except HTTPError as e:
             if e.status >= 500:
                 self.log(f"web shop: {e.status} {e.message}")
@@ -266,7 +307,8 @@ class ShopApp:
         )
         page_no = _int(r.query, "page", 1, MAX_RESULTS // PAGE_SIZE, default=1)
         count = shop.cart_count(r.db)
-        memo = ("search", r.catalog, query, page_no, count)
+        # The query's fields, not the query: a frozen dataclass hashes in Python, three times.
+        memo = ("search", r.catalog, *_query_fields(query), page_no, count)
         hit = self._memo(r, memo)
         if hit is not None:
             return hit
@@ -282,17 +324,16 @@ class ShopApp:
             if r.page_url is None
             else []
         )
-        url = _search_url(
-            {
-                "q": q,
-                "category": category,
-                "min_price": r.query.get("min_price", ""),
-                "max_price": r.query.get("max_price", ""),
-                "min_rating": r.query.get("min_rating", ""),
-                "sort": sort if sort != "relevance" else "",
-                "page": "",
-            }
-        )
+        params = {
+            "q": q,
+            "category": category,
+            "min_price": r.query.get("min_price", ""),
+            "max_price": r.query.get("max_price", ""),
+            "min_rating": r.query.get("min_rating", ""),
+            "sort": sort if sort != "relevance" else "",
+            "page": "",
+        }
+        url = _search_url(params)
         heading = (
             f"Results for “{q}”"
             if q
@@ -300,7 +341,7 @@ class ShopApp:
         )
         if q and category:
             heading += f" in {CATEGORY_BY_NAME[category].label}"
-        links = _search_links(query, category, q, result, url, sort)
+        links = self._kept_links(params, query, result, url)
         count_text = (
             f"{len(nums)}{'+' if result.more else ''} results" if len(nums) != 1 else "1 result"
         )
@@ -322,6 +363,24 @@ class ShopApp:
             next_url=url(page=page_no + 1) if page_no < pages else "",
             **links,
         )
+
+    def _kept_links(
+        self, params: dict[str, str], query: SearchQuery, result: Any, url: Callable[..., str]
+    ) -> dict[str, Any]:
+        """`_search_links`, kept for searches made again: the filter, price and sort links
+        depend on the search's parameters (and, for a query in no department, on the results'
+        departments)."""
+        q, category = params["q"], params["category"]
+        key = (*params.values(), result.categories if q and not category else ())
+        links = self._links.get(key)
+        if links is None:
+            sort = query.sort
+            links = self._links[key] = _search_links(query, category, q, result, url, sort)
+            if len(self._links) > LINKS_CACHE_SIZE:
+                self._links.popitem(last=False)
+        else:
+            self._links.move_to_end(key)
+        return links
 
     def _result_row(self, key: str, p: Product) -> Markup:
         # Result rows depend only on the read-only catalog: render each once per process.
@@ -363,7 +422,8 @@ class ShopApp:
         hit = self._memo(r, memo)
         if hit is not None:
             return hit
-        option_links = _option_links(p, chosen, qty, max(1, min(limit, left)))
+        max_qty = max(1, min(limit, left))
+        hrefs = option_hrefs(p, chosen, qty, max_qty)
         selected = [f"{d} {chosen[d]}" if d in chosen else f"{d} (choose one)" for d in p.options]
         selected.append(f"quantity {qty}")
         fields = [
@@ -377,10 +437,9 @@ class ShopApp:
             stock_text = f"Only {left} left in stock"
         else:
             stock_text = "In stock"
-        return self._page(
-            r,
-            "product.html",
-            memo=memo,
+        values = functools.partial(
+            dict,
+            q="",
             cart_count=count,
             page="product",
             p=p,
@@ -389,10 +448,21 @@ class ShopApp:
             stock_text=stock_text,
             in_stock=left > 0,
             error=error,
-            option_links=option_links,
+            max_qty=max_qty,
+            catalog=r.catalog,
+        )
+        if r.page_url is not None:  # the page as text: a kept frame with this choice
+            frame = ("", r.catalog, p.num, left, error, count, limit)
+            page = product_page(r.page_url, frame, hrefs, ", ".join(selected), fields, values)
+            return self._text(r, memo, page)
+        return self._page(
+            r,
+            "product.html",
+            memo=memo,
+            option_links=_option_links(p, chosen, qty, max_qty, hrefs),
             selected_text=", ".join(selected),
             fields=fields,
-            frame=(r.catalog, p.num, left, error, count, limit),  # the text page's frame key
+            **values(),
         )
 
     def _reviews(self, r: Request, pid: str) -> Response:
@@ -513,12 +583,7 @@ class ShopApp:
             values["cart_count"] = shop.cart_count(r.db)
         text_page = TEXT_PAGES.get(template) if r.page_url is not None else None
         if text_page is not None and r.page_url is not None:
-            page = text_page(r.page_url, values)
-            if memo is not None:
-                self._texts[(memo, r.page_url)] = page
-                if len(self._texts) > TEXT_PAGE_CACHE_SIZE:
-                    self._texts.popitem(last=False)
-            return Response(200, b"", list(PAGE_HEADERS), page)
+            return self._text(r, memo, text_page(r.page_url, values))
         body = self.jinja.get_template(template).render(**values).encode("utf-8")
         if memo is not None:
             # The page is a pure function of ``memo`` (catalog pages and the cart count): keep it.
@@ -526,6 +591,14 @@ class ShopApp:
             if len(self._pages) > 4096:
                 self._pages.popitem(last=False)
         return Response(200, body, list(PAGE_HEADERS))
+
+    def _text(self, r: Request, memo: tuple | None, page: Page) -> Response:
+        """The response holding a text page (kept by ``memo`` and its URL)."""
+        if memo is not None:
+            self._texts[(memo, r.page_url)] = page
+            if len(self._texts) > TEXT_PAGE_CACHE_SIZE:
+                self._texts.popitem(last=False)
+        return Response(200, b"", list(PAGE_HEADERS), page)
 
     def _memo(self, r: Request, key: tuple) -> Response | None:
         if r.page_url is not None:
@@ -594,6 +667,11 @@ def _jinja() -> jinja2.Environment:
 
 
 def _parse_fields(text: str) -> dict[str, str]:
+    if "%" not in text:  # nothing to decode (most of the shop's own URLs): parse_qsl's pairs
+        if text.count("&") >= MAX_FIELDS:
+            raise HTTPError(400, "Malformed query: ValueError.")
+        pairs = [p.replace("+", " ").partition("=")[::2] for p in text.split("&") if p]
+        return _field_dict(pairs)
     try:
         pairs = parse_qsl(
             text,
@@ -605,6 +683,10 @@ def _parse_fields(text: str) -> dict[str, str]:
         )
     except ValueError as e:  # too many fields, or bad UTF-8 after percent-decoding
         raise HTTPError(400, f"Malformed query: {type(e).__name__}.") from None
+    return _field_dict(pairs)
+
+
+def _field_dict(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in pairs:
         if "\x00" in k or "\x00" in v:
@@ -677,44 +759,40 @@ def _line(x: dict[str, Any]) -> dict[str, Any]:
     return {**x, "options_text": opts, "amount": _money(x["unit_price"] * x["quantity"])}
 
 
-def _option_links(
-    p: Product, chosen: dict[str, str], qty: int, max_qty: int
-) -> list[tuple[str, list[tuple[str, str, bool]]]]:
-    """A product page's option links, per dimension then quantity: (label, URL, selected). Each
-    URL is the page's own with one option changed: options in the product's order, then
-    ``qty`` unless 1."""
+def option_hrefs(p: Product, chosen: dict[str, str], qty: int, max_qty: int) -> list[str]:
+    """A product page's option URLs in page order (each dimension's values, then quantities 1
+    to ``max_qty``). Each is the page's own URL with one option changed: options in the
+    product's order, then ``qty`` unless 1."""
     base = f"/product/{p.id}?"
-    dims = list(p.options)
-    parts = {d: f"{_quoted(d)}={_quoted(chosen[d])}" for d in dims if d in chosen}
-    qty_part = [f"qty={qty}"] if qty != 1 else []
-    links = []
+    parts = [f"{_quoted(d)}={_quoted(chosen[d])}" if d in chosen else "" for d in p.options]
+    qty_part = f"qty={qty}" if qty != 1 else ""
+    hrefs = []
     for i, (dim, values) in enumerate(p.options.items()):
-        before = [parts[d] for d in dims[:i] if d in parts]
-        after = [parts[d] for d in dims[i + 1 :] if d in parts] + qty_part
-        name = _quoted(dim)
-        links.append(
-            (
-                dim,
-                [
-                    (
-                        v,
-                        base + "&".join([*before, f"{name}={_quoted(v)}", *after]),
-                        chosen.get(dim) == v,
-                    )
-                    for v in values
-                ],
-            )
-        )
-    every = list(parts.values())
-    links.append(
-        (
-            "quantity",
-            [
-                (str(n), base + "&".join(every + ([f"qty={n}"] if n != 1 else [])), n == qty)
-                for n in range(1, max_qty + 1)
-            ],
-        )
-    )
+        before = "&".join([x for x in parts[:i] if x])
+        after = "&".join([x for x in (*parts[i + 1 :], qty_part) if x])
+        head = f"{base}{before}&" if before else base
+        tail = "&" + after if after else ""
+        name = _quoted(dim) + "="
+        hrefs.extend([f"{head}{name}{_quoted(v)}{tail}" for v in values])
+    every = "&".join([x for x in parts if x])
+    glue = base + every + "&" if every else base
+    hrefs.append(base + every)
+    hrefs.extend([f"{glue}qty={n}" for n in range(2, max_qty + 1)])
+    return hrefs
+
+
+def _option_links(
+    p: Product, chosen: dict[str, str], qty: int, max_qty: int, hrefs: list[str]
+) -> list[tuple[str, list[tuple[str, str, bool]]]]:
+    """The option links as ``product.html`` lists them, per dimension then quantity: (label,
+    URL, selected), the URLs from `option_hrefs`."""
+    urls = iter(hrefs)
+    links = [
+        (dim, [(v, next(urls), chosen.get(dim) == v) for v in values])
+        for dim, values in p.options.items()
+    ]
+    quantities = [(str(n), next(urls), n == qty) for n in range(1, max_qty + 1)]
+    links.append(("quantity", quantities))
     return links
 
 
@@ -773,6 +851,11 @@ def _search_url(params: dict[str, str]) -> Callable[..., str]:
         return "/search?" + "&".join(parts)
 
     return url
+
+
+def _query_fields(q: SearchQuery) -> tuple:
+    """A search query's fields, in order (what its equality compares)."""
+    return (q.text, q.category, q.min_price, q.max_price, q.min_rating, q.sort)
 
 
 def _search_links(

@@ -1,6 +1,6 @@
-"""The pages the application writes straight as text (``site/text_pages.py``) are exactly the
-pages ``parse_html`` reads from the same request's HTML: URL, status, text, every element and
-every form, on odd input too."""
+"""The pages the application writes straight as text (``site/text_pages.py``: home, results,
+product, cart, checkout and order pages) are exactly the pages ``parse_html`` reads from the
+same request's HTML: URL, status, text, every element and every form, on odd input too."""
 
 from __future__ import annotations
 
@@ -37,6 +37,17 @@ def _both(db, path: str, query: str = "") -> tuple[Page | None, Page]:
     environ[PAGE_URL_KEY] = url
     text = ShopApp().handle(environ)
     return text.page, parse_html(html.body.decode("utf-8"), url, html.status)
+
+
+def _same(text: Page | None, parsed: Page) -> bool:
+    """The same page, and the same properties worked out from it: a text page may bring them
+    ready (a product page shares its frame's), and they must be what the parsed page gives."""
+    return (
+        text == parsed
+        and text.actions == parsed.actions
+        and text.folded_labels == parsed.folded_labels
+        and text.option_slots == parsed.option_slots
+    )
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +90,7 @@ def test_web_shop__text_pages_equal_the_parsed_html_of_every_page_kind(env):
             assert text is None  # errors stay HTML
             continue
         assert text is not None, (path, query)
-        assert text == parsed, (path, query)
+        assert _same(text, parsed), (path, query)
         kind = "no results" if "No products found" in parsed.text else path.split("/")[1]
         compared[kind] = compared.get(kind, 0) + 1
     assert compared.keys() == {"", "search", "no results", "product"}, compared
@@ -99,9 +110,9 @@ def test_web_shop__text_pages_equal_the_parsed_html_with_a_cart_and_out_of_stock
     try:
         for pid in pids:
             text, parsed = _both(db, f"/product/{pid}", "qty=2")
-            assert text == parsed
+            assert _same(text, parsed)
         text, parsed = _both(db, "/search", "q=blue")
-        assert text == parsed and "Cart (2)" in text.text
+        assert _same(text, parsed) and "Cart (2)" in text.text
     finally:
         env.reset(seed=0)
 
@@ -109,19 +120,20 @@ def test_web_shop__text_pages_equal_the_parsed_html_with_a_cart_and_out_of_stock
 def test_web_shop__every_page_of_oracle_and_wandering_episodes_matches(monkeypatch):
     """Whole episodes: every text page the navigator gets equals its HTML parsed back."""
     compared = []
-    handle = ShopApp.handle
+    handle_page = ShopApp.handle_page
 
-    def checked(self, environ):
-        response = handle(self, environ)
+    def checked(self, db, catalog_key, method, url, body=b""):
+        response = handle_page(self, db, catalog_key, method, url, body)
         if response.page is not None:
-            plain = {k: v for k, v in environ.items() if k != PAGE_URL_KEY}
+            path, _, query = url.partition("?")
+            plain = make_environ("GET", path, query, b"", db)
             html = ShopApp().handle(plain)  # GET pages only: the same request again, as HTML
-            parsed = parse_html(html.body.decode("utf-8"), environ[PAGE_URL_KEY], html.status)
-            assert response.page == parsed
+            parsed = parse_html(html.body.decode("utf-8"), url, html.status)
+            assert _same(response.page, parsed)
             compared.append(response.page.url)
         return response
 
-    monkeypatch.setattr(ShopApp, "handle", checked)
+    monkeypatch.setattr(ShopApp, "handle_page", checked)
     env = WebShopEnv(size="small", split="test")
     rng = random.Random(7)
     try:
@@ -140,4 +152,126 @@ def test_web_shop__every_page_of_oracle_and_wandering_episodes_matches(monkeypat
     finally:
         env.close()
     assert len(compared) > 200
-    assert {u.split("/")[1].split("?")[0] for u in compared} == {"", "search", "product"}
+    kinds = {u.split("/")[1].split("?")[0] for u in compared}
+    assert kinds == {"", "search", "product", "cart", "checkout", "order"}
+
+
+def test_web_shop__handle_page_answers_as_handle_with_an_environ(env):
+    """The navigator's way in (``handle_page``, no environ) gives the response ``handle`` gives
+    for the environ the navigator used to make: pages, redirects, writes and every error."""
+    db = env.world.conn
+    key = catalog.catalog_key(db)
+    pid = _products(db, 1)[0]
+    requests = [
+        ("GET", "/", b""),
+        ("GET", "/search?q=rain+jacket&sort=price_asc", b""),
+        ("GET", "/search?q=caf%C3%A9+%22x%22&page=2", b""),
+        ("GET", "/search?q=%ff", b""),
+        ("GET", "/search?" + "&".join(["a=1"] * 70), b""),
+        ("GET", "/search?q=a%00b", b""),
+        ("GET", f"/product/{pid}?size=M&qty=2&error=size", b""),
+        ("GET", f"/product/{pid}?qty=\u00b2", b""),
+        ("GET", "/product/P999999", b""),
+        ("GET", "/nowhere", b""),
+        ("GET", "/cart", b""),
+        ("GET", "/checkout", b""),
+        ("POST", "/cart/add", f"product_id={pid}&qty=1".encode()),
+        ("POST", "/buy", f"product_id={pid}".encode()),
+        ("POST", "/buy", b"product_id=" + b"x" * 70_000),
+        ("POST", "/buy", b"product_id=\xff"),
+        ("POST", "/checkout", b""),
+        ("GET", "/cart/add", b""),
+        ("PUT", "/", b""),
+    ]
+    db.execute("SAVEPOINT compare")
+    try:
+        for method, url, body in requests:
+            path, _, query = url.partition("?")
+            environ = make_environ(method, path, query, body, db)
+            environ["utility_gym.catalog_attached"] = True
+            environ["utility_gym.catalog_key"] = key
+            environ[PAGE_URL_KEY] = url
+            by_environ = ShopApp(log=lambda _: None).handle(environ)
+            db.execute("ROLLBACK TO compare")
+            direct = ShopApp(log=lambda _: None).handle_page(db, key, method, url, body)
+            db.execute("ROLLBACK TO compare")
+            assert direct == by_environ, (method, url)
+    finally:
+        db.execute("ROLLBACK TO compare")
+        db.execute("RELEASE compare")
+
+
+def test_web_shop__cart_checkout_and_order_pages_equal_the_parsed_html(env):
+    """Empty and full carts (odd titles and options too), each cart error, checkout, and the
+    order placed from it."""
+    db = env.world.conn
+    pids = _products(db, 3)
+    try:
+        for query in ("", "error=empty", "error=stock", "error=gone", "error=nope"):
+            text, parsed = _both(db, "/cart", query)
+            assert _same(text, parsed) and "Your cart is empty." in text.text
+        db.execute("UPDATE products SET title = ? WHERE id = ?", (QUERIES[2] + "  x\t", pids[0]))
+        for seq, (pid, options) in enumerate(
+            ((pids[0], '{"size": "M  L", "color": "<b>&amp;"}'), (pids[1], "{}"), (pids[2], "{}")),
+            1,
+        ):
+            db.execute(
+                "INSERT INTO cart_items (product_id, options, quantity, unit_price, added_seq) "
+                "VALUES (?, ?, ?, 12.5, ?)",
+                (pid, options, seq, seq),
+            )
+        for query in ("", "error=stock"):
+            text, parsed = _both(db, "/cart", query)
+            assert _same(text, parsed) and text.text.count("Remove") == 3
+        text, parsed = _both(db, "/checkout")
+        assert _same(text, parsed) and "Place order" in text.text
+        db.execute(
+            "INSERT INTO orders (id, status, placed_at, item_count, total) "
+            "VALUES ('O99999', 'placed', '2026-01-01', 3, 37.5)"
+        )
+        db.execute(
+            "INSERT INTO order_items (id, order_id, product_id, options, quantity, unit_price) "
+            "SELECT 'O99999-' || id, 'O99999', product_id, options, quantity, unit_price "
+            "FROM cart_items"
+        )
+        text, parsed = _both(db, "/order/O99999")
+        assert _same(text, parsed) and "is placed" in text.text and "M L" in text.text
+    finally:
+        env.reset(seed=0)
+
+
+def test_web_shop__query_strings_without_escapes_give_parse_qsl_fields():
+    """The shop splits a query string with no ``%`` itself; the fields (and the errors: too
+    many fields, bad escapes, NUL characters) are what ``parse_qsl`` gives."""
+    from urllib.parse import parse_qsl
+
+    from utility_gym.envs.web_shop.site import app
+
+    def by_parse_qsl(text):
+        try:
+            pairs = parse_qsl(
+                text, keep_blank_values=True, errors="strict", max_num_fields=app.MAX_FIELDS
+            )
+        except ValueError:  # too many fields, or bad UTF-8 after percent-decoding
+            return "malformed"
+        if any("\x00" in k or "\x00" in v for k, v in pairs):
+            return "NUL"
+        out = {}
+        for k, v in pairs:
+            out.setdefault(k, v)
+        return out
+
+    def by_the_shop(text):
+        try:
+            return app._parse_fields(text)
+        except app.HTTPError as e:
+            return "NUL" if "NUL" in e.message else "malformed"
+
+    rng = random.Random(11)
+    alphabet = ["a", "b", "=", "&", "+", " ", "\x00", "\u00e9", ";", "q", "1", "%41", "%", "%aa"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        assert by_the_shop(text) == by_parse_qsl(text), text
+    for n in (63, 64, 65):
+        text = "&".join(["a=1"] * n)
+        assert by_the_shop(text) == by_parse_qsl(text)
