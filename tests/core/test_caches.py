@@ -81,3 +81,39 @@ def test_caches__episodes_leave_no_cyclic_garbage(text_env):
         assert kinds == [], f"{text_env}: cyclic garbage of types {kinds[:10]}"
     finally:
         env.close()
+
+
+def test_caches__a_due_full_collection_runs_at_the_reset_not_in_a_step(monkeypatch):
+    """Once ``threshold2`` young collections have passed, the next reset runs the full
+    collection itself (between episodes), and resets it does not; a disabled collector is
+    left alone."""
+    env = gym.make("utility/CustomerService-v1", size="small")
+    ran: list[int] = []
+
+    def record(phase: str, info: dict) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            ran.append(2)
+
+    try:
+        env.reset(seed=0)
+        gc.collect()  # the counters start from zero
+        gc.callbacks.append(record)
+        env.reset(seed=1)
+        assert ran == []  # not due
+        threshold2 = gc.get_threshold()[2]
+        for _ in range(threshold2):
+            gc.collect(1)  # young collections, as a long run makes them
+        assert gc.get_count()[2] >= threshold2
+        env.reset(seed=2)
+        assert ran == [2] and gc.get_count()[2] == 0
+        for _ in range(threshold2):
+            gc.collect(1)
+        gc.disable()
+        try:
+            env.reset(seed=3)
+            assert ran == [2]  # the caller turned the collector off: no collection
+        finally:
+            gc.enable()
+    finally:
+        gc.callbacks.remove(record)
+        env.close()

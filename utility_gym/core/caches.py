@@ -65,3 +65,21 @@ def freeze_long_lived(key: Hashable) -> None:
     _frozen.add(key)
     gc.collect()
     gc.freeze()
+
+
+def collect_between_episodes() -> bool:
+    """Run the collector's full collection now, at a reset, when one is about due (True if it
+    ran).
+
+    CPython runs a full collection once ``threshold2`` young collections have passed since the
+    last (and enough long-lived objects have piled up), in whichever allocation happens then:
+    most often inside a ``step()``, which then takes as long as walking every long-lived object
+    the caches hold (tens of ms). Running it between episodes instead, as soon as it could be
+    due, keeps such pauses out of ``step()`` (issue 14's long runs). It only adds collections,
+    never changes the thresholds, and costs a counter read at other resets.
+    """
+    threshold2 = gc.get_threshold()[2]
+    if not gc.isenabled() or threshold2 <= 0 or gc.get_count()[2] < threshold2:
+        return False
+    gc.collect()
+    return True

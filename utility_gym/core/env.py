@@ -20,7 +20,7 @@ from typing import Any
 
 import gymnasium as gym
 
-from utility_gym.core.caches import freeze_long_lived
+from utility_gym.core.caches import collect_between_episodes, freeze_long_lived
 from utility_gym.core.dialogue import (
     Event,
     InvalidAction,
@@ -181,6 +181,7 @@ class UtilityEnv(DomainHooks, Forking, gym.Env[str, str]):
         # The world, its reference copy and the tables built for the first task live as long as
         # the process: out of the collector's way from now on.
         freeze_long_lived((self.domain.name, self.world_seed, self.size))
+        collect_between_episodes()
         return self._observe(ep.transcript), self._info(ep.transcript)
 
     def render(self) -> str | None:
