@@ -24,6 +24,8 @@ DOMAIN = Domain(
     name="customer_service",
     builder=build_world,
     tracked_tables=TRACKED_TABLES,
+    # Written by the tools, not graded: exchanges take a variant's stock; comments are notes.
+    untracked_writes=("variants",),
     tools=TOOLS,
     policy=(Path(__file__).parent / "policy.md").read_text(encoding="utf-8"),
     # The compound templates first: the fixed test split's round-robin starts with them.

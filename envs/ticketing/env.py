@@ -26,6 +26,8 @@ DOMAIN = Domain(
     name="ticketing",
     builder=build_world,
     tracked_tables=TRACKED_TABLES,
+    # Written by the tools, not graded: exchanges take a variant's stock; comments are notes.
+    untracked_writes=("ticket_comments",),
     tools=TOOLS,
     policy=POLICY,
     templates=TEMPLATES + WORKLOAD_TEMPLATES,

@@ -9,7 +9,7 @@ import utility_gym  # noqa: F401
 from utility_gym.agents import OracleAgent
 from utility_gym.core.live_memo import LiveMemo
 from utility_gym.core.rollout import run_episode
-from utility_gym.core.tasks import live_memo, memo_keyed_rows
+from utility_gym.core.tasks import live_memo, memo_keyed_rows, memo_rows
 
 
 def _served(env_id: str, positions: int) -> list[object]:
@@ -105,5 +105,32 @@ def test_live_memo__rows_joined_to_a_changed_table_are_read_again() -> None:
         assert got == fresh()
         assert all(r["customer_id"] != gold for r in got)
         assert any(r["customer_id"] == other for r in got)
+    finally:
+        env.close()
+
+
+def test_live_memo__never_keeps_what_reads_a_table_written_without_a_trace() -> None:
+    """A variant's stock is written by exchanges but not tracked (``untracked_writes``): a
+    template query that reads it, or a result built on one, is computed afresh every time."""
+    env = gym.make("utility/CustomerServiceStream-v2", size="small", stream_length=5)
+    env.reset(seed=1)
+    u = env.unwrapped
+    db, memo = u.world.conn, u.streams.memo
+    assert "variants" in memo.volatile
+    variant = db.execute("SELECT id FROM variants WHERE stock > 0 ORDER BY id").fetchone()[0]
+    sql = "SELECT stock FROM variants WHERE id = ?"
+
+    def read() -> tuple[int, int]:
+        memo.catch_up()
+        with live_memo(db, memo):
+            inner = memo_rows(db, sql, (variant,))
+            outer = memo.get(("outer", variant), lambda: memo_rows(db, sql, (variant,))[0])
+            return inner[0]["stock"], outer["stock"]
+
+    try:
+        before = read()
+        db.execute("UPDATE variants SET stock = stock - 1 WHERE id = ?", (variant,))
+        assert read() == (before[0] - 1, before[1] - 1)
+        assert not any(key[0] == "outer" for key in memo.entries if isinstance(key, tuple))
     finally:
         env.close()

@@ -39,6 +39,10 @@ class Domain:
     # Streams only: one template per kind of tacit regularity (``TaskTemplate.regularity``).
     regularities: tuple[TaskTemplate, ...] = ()
     world_events: tuple[WorldEvent, ...] = ()
+    # Tables the tools write that the change log does not track (what they hold is not graded,
+    # e.g. a variant's stock). A stream's live memo cannot see them change, so it never keeps a
+    # template query that reads one (tests/envs/test_domain_writes.py checks the list).
+    untracked_writes: tuple[str, ...] = ()
     # Reset worlds by rolling back the episode's transaction (see World); off for a domain
     # whose tools ATTACH a database, which SQLite cannot do inside a transaction.
     rollback_reset: bool = True

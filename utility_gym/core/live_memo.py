@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import re
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -34,8 +34,10 @@ class _Entry:
 class LiveMemo:
     """The memo of one stream server's live world (see the module docstring)."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, volatile: Iterable[str] = ()) -> None:
         self.world = world
+        # Tables written without a trace in the change log: results that read one are not kept.
+        self.volatile = frozenset(volatile)
         self.entries: dict[Any, _Entry] = {}
         self.versions: dict[str, int] = {}
         # (table, version) -> the primary keys of the rows that version changed
@@ -133,6 +135,8 @@ class LiveMemo:
             tables.update(self._expands.get(name, (name,)))
         if self._reading:
             self._reading[-1].update(tables)
+        if tables & self.volatile:
+            return value  # its tables may change unseen: computed again next time
         stamp = tuple((t, versions.get(t, 0)) for t in sorted(tables))
         self.entries[key] = _Entry(value, stamp, self._pristine)
         return value

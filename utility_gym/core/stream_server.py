@@ -97,7 +97,8 @@ class StreamServer:
         self._isolation_bases: dict[
             tuple[str, ...], bytes
         ] = {}  # world events applied -> world bytes
-        self.memo = LiveMemo(world)  # template queries on the live world, kept while valid
+        # Template queries on the live world, kept while valid.
+        self.memo = LiveMemo(world, volatile=domain.untracked_writes)
         # Where isolated twins replay, and the world events it holds (made on first use).
         self._isolated: World | None = None
         self._isolated_key: tuple[str, ...] = ()
