@@ -391,15 +391,13 @@ class StreamServer:
         made or restored per reset (only when the stream's world events change)."""
         key = tuple(event_names)
         if self._isolated is None or key != self._isolated_key:
-            # A new connection for a new base: a long-used one, restored in place with
-            # ``deserialize``, has been seen to prepare its next statement against an empty
-            # schema when a savepoint came first.
+            # Events cannot be taken back but by a restore: a new world for new events.
             if self._isolated is not None:
                 self._isolated.close()
-            self._isolated = World(self.factory.template, rollback_reset=self.domain.rollback_reset)
-            if key:
-                self._isolated.restore(self._isolation_base(key))
-            self._isolated_key = key
+            world = World(self.factory.template, rollback_reset=self.domain.rollback_reset)
+            for name in key:
+                self.domain.event(name).apply(world.conn)
+            self._isolated, self._isolated_key = world, key
         return self._isolated
 
     def _isolation_base(self, event_names: Sequence[str]) -> bytes:

@@ -113,7 +113,8 @@ class TaskFactory:
     ) -> Task:
         """Run the template on ``db`` (not cached): a stream makes its tasks on its live world."""
         template = self.domain.template(template_name)
-        rng = _Drawn(f"{self.domain.name}/{template_name}/{seed}")
+        seed_text = f"{self.domain.name}/{template_name}/{seed}"
+        rng = random.Random(seed_text)
         now = self.template.meta.get("now", "")
         try:
             if template.follows is None:
@@ -126,7 +127,8 @@ class TaskFactory:
             else:
                 draft = template.generate(db, rng, now, earlier)
         except NoTask as e:
-            e.every_seed = not rng.drawn  # the seed played no part in it
+            # The seed played no part in it when nothing was drawn: the source is as seeded.
+            e.every_seed = rng.getstate() == random.Random(seed_text).getstate()
             raise
         if split is None:
             split = (
@@ -222,18 +224,3 @@ class TaskFactory:
                 f"options['task_id'] {shown(task_id)} names no template of {name}; known: "
                 f"{', '.join(names)}"
             )
-
-
-class _Drawn(random.Random):
-    """A template's random source, the same draws as ``random.Random``, that notes whether
-    anything was drawn from it (every draw goes through ``random`` or ``getrandbits``)."""
-
-    drawn = False
-
-    def random(self) -> float:
-        self.drawn = True
-        return super().random()
-
-    def getrandbits(self, k: int) -> int:
-        self.drawn = True
-        return super().getrandbits(k)

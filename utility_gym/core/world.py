@@ -291,13 +291,8 @@ class World:
             f"SELECT tbl, op, pk FROM {CHANGES_TABLE} WHERE seq > ? ORDER BY seq", (since,)
         ):
             key = (tbl, pk)
-            first = net.get(key)
-            if first is None:
-                net[key] = op
-            elif op == "delete":
-                net[key] = "delete" if first != "insert" else "noop"
-            elif op == "insert" and first == "delete":
-                net[key] = "update"
+            so_far = net.get(key)
+            net[key] = op if so_far is None else _NET_OP.get((so_far, op), so_far)
         return [key for key, op in net.items() if op == "insert"]
 
     def changes_in_spans(self, marks: Sequence[int]) -> list[list[RowChange]]:
@@ -362,6 +357,16 @@ class World:
         self.restore(state["data"])
 
 
+# A row's net change so far, and the next logged operation on it -> its net change after; any
+# other pair leaves it as it was (an update after an insert is still an insert).
+_NET_OP = {
+    ("insert", "delete"): "noop",
+    ("update", "delete"): "delete",
+    ("noop", "delete"): "delete",
+    ("delete", "insert"): "update",
+}
+
+
 def _net(
     decoded: Sequence[tuple[int, str, str, str, list[Any] | None, list[Any] | None]],
     columns: dict[str, list[str]],
@@ -381,10 +386,7 @@ def _net(
         else:
             entry[2] = after
             entry[4] = seq
-            if op == "delete":
-                entry[0] = "delete" if entry[0] != "insert" else "noop"
-            elif op == "insert" and entry[0] == "delete":
-                entry[0] = "update"
+            entry[0] = _NET_OP.get((entry[0], op), entry[0])
     out = []
     for (tbl, pk), (op, before, after, first, last) in net.items():
         if op == "noop":
