@@ -279,6 +279,17 @@ def usual_size(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraf
     return _tacit(draft, referred, Regularity("usual_size", person["id"], lesson))
 
 
+def _size_script(o: dict, item: dict, rng: random.Random) -> tuple[Script, dict[str, str]]:
+    """What the agent knows and does before offering a regular their usual size: verify them,
+    look up the order and the item's product."""
+    known = {"order_id": o["id"], "item": item["product_name"]}
+    s = Script()
+    _verify(s, o, rng, known)
+    s.call("get_order_details", essential=False, order_id=o["id"])
+    s.call("get_product_details", essential=False, product_id=item["product_id"])
+    return s, known
+
+
 def _size_exchange(
     db: sqlite3.Connection, rng: random.Random, o: dict, item: dict, v: dict
 ) -> TaskDraft:
@@ -286,11 +297,7 @@ def _size_exchange(
         f"{_greeting(rng)} I need to exchange the {item['product_name']} from order #{o['id']} "
         "for my usual size."
     ).strip()
-    known = {"order_id": o["id"], "item": item["product_name"]}
-    s = Script()
-    _verify(s, o, rng, known)
-    s.call("get_order_details", essential=False, order_id=o["id"])
-    s.call("get_product_details", essential=False, product_id=item["product_id"])
+    s, known = _size_script(o, item, rng)
     diff = round(item["price"] - v["price"], 2)
     extra = f" The difference of {_money(diff)} goes back to {o['payment_label']}." if diff else ""
     s.say(
@@ -322,11 +329,7 @@ def _size_change(
         f"{_greeting(rng)} could you change the {item['product_name']} in my order #{o['id']} "
         "to my usual size?"
     ).strip()
-    known = {"order_id": o["id"], "item": item["product_name"]}
-    s = Script()
-    _verify(s, o, rng, known)
-    s.call("get_order_details", essential=False, order_id=o["id"])
-    s.call("get_product_details", essential=False, product_id=item["product_id"])
+    s, known = _size_script(o, item, rng)
     total = round(o["total"] + v["price"] - item["price"], 2)
     s.say(
         f"I can modify the items of order #{o['id']}: change the {_item_phrase(item)} (item "
