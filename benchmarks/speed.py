@@ -168,7 +168,9 @@ def time_world_build(env_id: str, size: str) -> float | None:
     seed = int(gym.spec(env_id).kwargs.get("world_seed", 0))
     world_module._TEMPLATES.pop((domain.name, seed, size), None)
     start = time.perf_counter()
-    world_module.build_template(domain.name, seed, size, domain.builder, domain.tracked_tables)
+    world_module.build_template(
+        domain.name, seed, size, domain.builder, domain.tracked_tables, domain.prepare
+    )
     return (time.perf_counter() - start) * 1e3
 
 

@@ -12,6 +12,7 @@ from utility_gym.core.env import UtilityEnv
 from utility_gym.core.episode import DomainState, Episode
 from utility_gym.core.grading import CheckKind, Checkpoint, Grade
 from utility_gym.core.vector import vector_env_factory
+from utility_gym.envs.web_shop import catalog
 from utility_gym.envs.web_shop.actions import parse_web_action
 from utility_gym.envs.web_shop.compound import TEMPLATES, WORLD_EVENTS
 from utility_gym.envs.web_shop.follow_ups import FOLLOW_UPS
@@ -41,7 +42,7 @@ DOMAIN = Domain(
     world_events=WORLD_EVENTS,
     follow_ups=FOLLOW_UPS,
     regularities=REGULARITIES,
-    rollback_reset=False,  # the world ATTACHes the shared catalog database
+    prepare=catalog.attach,  # before the episode's transaction (rollback_reset)
     sizes=tuple(PRODUCT_COUNTS),
     replay=replay,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import random
 import sqlite3
@@ -327,5 +328,38 @@ def test_world__rollback_reset_world_returns_to_the_template_only_when_written()
         w.reset()
         assert w.conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 5
         w.conn.set_trace_callback(None)
+    finally:
+        w.close()
+
+
+def test_world__prepare_runs_once_per_connection_before_the_first_transaction(tmp_path):
+    aux = tmp_path / "aux.db"
+    with sqlite3.connect(aux) as conn:
+        conn.execute("CREATE TABLE notes (x TEXT)")
+        conn.execute("INSERT INTO notes VALUES ('kept')")
+    conn.close()
+    seen: list[bool] = []
+
+    def prepare(conn: sqlite3.Connection) -> None:
+        seen.append(conn.in_transaction)
+        conn.execute("ATTACH DATABASE ? AS aux", (str(aux),))
+
+    base = toy_template(seed=7)
+    template = dataclasses.replace(base, prepare=prepare)
+    w = World(template, rollback_reset=True)
+    try:
+        assert seen == [False]  # before the episode's transaction begins
+        assert w.conn.in_transaction
+        w.conn.execute("UPDATE orders SET status = 'x' WHERE id = 'W1000'")
+        w.reset()  # a rollback
+        snap = w.snapshot()
+        w.restore(snap)  # a deserialize
+        w.reset()
+        assert seen == [False]  # once per connection
+        # The attachment outlives rollbacks and deserialize.
+        assert w.conn.execute("SELECT x FROM aux.notes").fetchone()[0] == "kept"
+        assert w.conn.execute("SELECT status FROM orders WHERE id = 'W1000'").fetchone()[0] == (
+            "pending"
+        )
     finally:
         w.close()

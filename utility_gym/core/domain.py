@@ -6,6 +6,7 @@ that points at it; everything generic (the step loop, grading, replay, streams) 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -43,9 +44,11 @@ class Domain:
     # e.g. a variant's stock). A stream's live memo cannot see them change, so it never keeps a
     # template query that reads one (tests/envs/test_domain_writes.py checks the list).
     untracked_writes: tuple[str, ...] = ()
-    # Reset worlds by rolling back the episode's transaction (see World); off for a domain
-    # whose tools ATTACH a database, which SQLite cannot do inside a transaction.
+    # Reset worlds by rolling back the episode's transaction (see World).
     rollback_reset: bool = True
+    # Optional: ``prepare(conn)`` readies each world connection before its first transaction
+    # (the web shop attaches its shared catalog; ``WorldTemplate.prepare``).
+    prepare: Callable[[sqlite3.Connection], None] | None = None
     # The world sizes its builder knows (the ``size`` kwarg).
     sizes: tuple[str, ...] = ("small", "default", "large")
     # Optional: ``replay(ctx, task, mark)`` makes the writes of ``task``'s oracle plan without its

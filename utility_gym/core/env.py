@@ -107,7 +107,12 @@ class UtilityEnv(DomainHooks, Forking, gym.Env[str, str]):
         self.action_space = UnicodeText(self.max_length)
         domain = self.domain
         self.template = build_template(
-            domain.name, self.world_seed, self.size, domain.builder, domain.tracked_tables
+            domain.name,
+            self.world_seed,
+            self.size,
+            domain.builder,
+            domain.tracked_tables,
+            domain.prepare,
         )
         self.world = World(self.template, rollback_reset=domain.rollback_reset)
         self.values = world_value_lexicon(self.template, domain)

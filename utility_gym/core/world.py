@@ -8,7 +8,7 @@ import random
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import compress
 from operator import ne
 from typing import Any
@@ -153,6 +153,9 @@ class WorldTemplate:
     data: bytes
     tracked_tables: tuple[str, ...]
     meta: dict[str, str]
+    # Run on each world's connection once, before its first transaction (``Domain.prepare``:
+    # the web shop attaches its shared catalog there; attachments outlive ``deserialize``).
+    prepare: Callable[[sqlite3.Connection], None] | None = field(default=None, compare=False)
 
 
 _TEMPLATES: dict[tuple[str, int, str], WorldTemplate] = {}
@@ -164,11 +167,13 @@ def build_template(
     size: str,
     builder: WorldBuilder,
     tracked_tables: Iterable[str],
+    prepare: Callable[[sqlite3.Connection], None] | None = None,
 ) -> WorldTemplate:
     """Build (once per process) the world for ``(domain, world_seed, size)``.
 
     The builder runs on an in-memory database with Faker and ``random.Random`` seeded from
     ``world_seed``; change capture is installed afterwards, so the template's log is empty.
+    ``prepare``: see ``WorldTemplate.prepare``.
     """
     if size not in SIZES:
         raise ValueError(f"unknown world size {size!r}; choose one of {', '.join(SIZES)}")
@@ -187,7 +192,9 @@ def build_template(
     install_change_capture(conn, tracked)
     conn.execute("VACUUM")
     meta = dict(conn.execute(f"SELECT key, value FROM {META_TABLE}").fetchall())
-    template = WorldTemplate(domain, int(world_seed), size, conn.serialize(), tracked, meta)
+    template = WorldTemplate(
+        domain, int(world_seed), size, conn.serialize(), tracked, meta, prepare
+    )
     conn.close()
     _TEMPLATES[key] = template
     # The template is long-lived: freeze it out of the collector's generations so that
@@ -204,8 +211,9 @@ class World:
     transaction, so that going back to the template is a ``ROLLBACK``: cheaper than
     ``deserialize``, and the connection keeps its prepared statements and page cache (a
     ``deserialize`` invalidates both, and every statement is prepared again on first use).
-    The database is the same either way. A domain whose tools ``ATTACH`` a database must not
-    use it: SQLite cannot attach inside a transaction.
+    The database is the same either way. A database the tools read beside the world is attached
+    by the template's ``prepare`` before the first transaction (older SQLite versions refuse an
+    ``ATTACH`` inside one; attachments outlive ``deserialize`` and ``ROLLBACK``).
     """
 
     def __init__(self, template: WorldTemplate, *, rollback_reset: bool = False) -> None:
@@ -220,6 +228,7 @@ class World:
         self._changes_at_begin = -1  # conn.total_changes when the open transaction began
         self.generation = 0  # counts restores: a memo of this world's contents is void after one
         self.restored_pristine = True  # whether the last restore was to the template's bytes
+        self._prepared = False  # the template's ``prepare`` ran on this connection
         self.restore(template.data)
 
     def restore(self, data: bytes) -> None:
@@ -237,6 +246,10 @@ class World:
                 return
         self._at_template = False
         self.conn.deserialize(data)
+        if not self._prepared:
+            self._prepared = True
+            if self.template.prepare is not None:
+                self.template.prepare(self.conn)
         if to_template:
             self.conn.execute("BEGIN")
             self._at_template = True

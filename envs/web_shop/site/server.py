@@ -145,10 +145,10 @@ def shop_world(world_seed: int = 0, size: str = "default") -> sqlite3.Connection
     from utility_gym.envs.web_shop.generator import build_world
     from utility_gym.envs.web_shop.schema import TRACKED_TABLES
 
-    template = build_template("web_shop", world_seed, size, build_world, TRACKED_TABLES)
-    world = World(template)
-    catalog.attach(world.conn)
-    return world.conn
+    template = build_template(
+        "web_shop", world_seed, size, build_world, TRACKED_TABLES, catalog.attach
+    )
+    return World(template).conn
 
 
 def start_server(
