@@ -31,5 +31,7 @@ def test_speed__every_figure_in_microseconds_taxi_steps_and_at_the_reference_spe
             figure["median_taxi_steps"] * 1e6 / results["reference_taxi_steps_per_s"]
         )
     assert env["step_tool_call"]["n"] == 150
+    # The cached-task resets find their tasks in the task cache, every one.
+    assert env["reset_cached_task"]["task_cache_hits"] == env["reset_cached_task"]["n"]
     assert env["episode_loop"]["taxi_steps_per_s"] > 0
     assert "target < 100 µs: " in proc.stdout and "at 141k Taxi/s" in proc.stdout

@@ -52,8 +52,11 @@ class PlanStep:
         return self.call.to_dict() if self.call is not None else str(self.say)
 
 
+_NOT_WORD = re.compile(r"[^\w$.#@-]+")
+
+
 def _norm_text(text: str) -> str:
-    return " ".join(re.sub(r"[^\w$.#@-]+", " ", text.casefold()).split())
+    return " ".join(_NOT_WORD.sub(" ", text.casefold()).split())
 
 
 @dataclass(frozen=True)

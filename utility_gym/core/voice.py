@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import string
 
 from utility_gym.core.nlu.lexicon import SLOT_LABELS
 
@@ -209,8 +208,6 @@ USER_TEMPLATES: dict[str, tuple[str, ...]] = {
 }
 """Paraphrases of the simulated user's answers, formatted with `str.format`."""
 
-_FORMATTER = string.Formatter()
-
 
 def render_user(key: str, rng: random.Random, **values: object) -> str:
     """Pick a paraphrase for `key` with `rng` (deterministic given its state) and format it.
@@ -223,4 +220,4 @@ def render_user(key: str, rng: random.Random, **values: object) -> str:
         slot = str(values["slot"])
         values["slot_label"] = SLOT_LABELS.get(slot, slot.replace("_", " "))
     template = templates[rng.randrange(len(templates))]
-    return _FORMATTER.vformat(template, (), values)
+    return template.format_map(values)
