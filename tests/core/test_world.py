@@ -363,3 +363,22 @@ def test_world__prepare_runs_once_per_connection_before_the_first_transaction(tm
         )
     finally:
         w.close()
+
+
+def test_world__write_mark_moves_with_any_write_even_rolled_back_and_any_restore(world):
+    mark = world.write_mark()
+    world.conn.execute("SELECT count(*) FROM orders").fetchone()
+    assert world.write_mark() == mark  # a read leaves it
+    world.conn.execute("SAVEPOINT s")
+    world.conn.execute("UPDATE orders SET status = 'y' WHERE id = 'W1001'")
+    world.conn.execute("ROLLBACK TO s")
+    world.conn.execute("RELEASE s")
+    assert world.write_mark() != mark  # written, even if undone
+    mark = world.write_mark()
+    world.restore(world.snapshot())
+    assert world.write_mark() != mark
+    other = World(world.template)
+    try:
+        assert other.write_mark()[0] != world.write_mark()[0]  # another world's never matches
+    finally:
+        other.close()

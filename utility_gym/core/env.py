@@ -282,6 +282,7 @@ class UtilityEnv(DomainHooks, Forking, gym.Env[str, str]):
             transcript=self.opening_events(task, opening),
             observed=Observed([opening]),
             change_seq=self.world.change_seq(),
+            write_mark=self.world.write_mark(),
             cap=self._step_cap(),
             user_seed=user_seed,
         )
@@ -399,7 +400,10 @@ class UtilityEnv(DomainHooks, Forking, gym.Env[str, str]):
         return float(reward)
 
     def _actual(self) -> frozenset:
-        return change_facts(self.world.changes(self.require_episode().change_seq))
+        ep = self.require_episode()
+        if self.world.write_mark() == ep.write_mark:
+            return frozenset()  # nothing written since the start (each user turn asks)
+        return change_facts(self.world.changes(ep.change_seq))
 
     def _grade(self) -> Grade:
         ep = self.require_episode()

@@ -50,6 +50,7 @@ class Episode:
     observed: Observed  # every value the agent has seen: a fact it tells must be one of them
     change_seq: int  # the world's change log position at the start
     cap: int  # the step cap, looked up once
+    write_mark: tuple[int, int, int] = (-1, -1, -1)  # World.write_mark() at the start
     tool_state: dict[str, Any] = field(default_factory=dict)  # the tools' session (ctx.state)
     record: EpisodeRecord = field(default_factory=lambda: EpisodeRecord(set(), set(), set(), []))
     steps: int = 0

@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import compress, count
 from operator import ne
 from typing import Any
 
@@ -204,6 +204,9 @@ def build_template(
     return template
 
 
+_WORLDS = count()  # serial numbers of the worlds made in this process
+
+
 class World:
     """One live episode database, restored from template bytes with ``deserialize``.
 
@@ -229,6 +232,7 @@ class World:
         self.generation = 0  # counts restores: a memo of this world's contents is void after one
         self.restored_pristine = True  # whether the last restore was to the template's bytes
         self._prepared = False  # the template's ``prepare`` ran on this connection
+        self._serial = next(_WORLDS)  # tells this world from any other (write_mark)
         self.restore(template.data)
 
     def restore(self, data: bytes) -> None:
@@ -284,6 +288,11 @@ class World:
     def change_seq(self) -> int:
         row = self.conn.execute(f"SELECT coalesce(max(seq), 0) FROM {CHANGES_TABLE}").fetchone()
         return int(row[0])
+
+    def write_mark(self) -> tuple[int, int, int]:
+        """Equal marks of one world mean nothing was written or restored in between: a row
+        written counts in ``total_changes`` even when rolled back, a restore in ``generation``."""
+        return (self._serial, self.generation, self.conn.total_changes)
 
     def clear_changes(self) -> None:
         """Forget the change log (the world keeps its state); used between stream episodes."""
