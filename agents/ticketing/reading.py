@@ -223,6 +223,8 @@ def symptom_of(text: str) -> str:
 
 
 def impact_of(text: str) -> int:
+    """Impact the caller describes: 1 everyone (whole, entire, company-wide), 2 several
+    people, else 3 (the caller alone)."""
     low = text.lower()
     if has_any(low, ("whole", "everyone in", "entire", "company-wide", "all of us")):
         return 1
@@ -234,6 +236,8 @@ def impact_of(text: str) -> int:
 
 
 def urgency_of(text: str, default: int = 2) -> int:
+    """Urgency the caller describes: 1 cannot work, 2 slowed down, 3 not urgent, else
+    ``default``."""
     low = text.lower()
     if has_any(
         low,
@@ -254,6 +258,7 @@ def urgency_of(text: str, default: int = 2) -> int:
 
 
 def category_of(text: str) -> str:
+    """The ticket category the words name first (by CATEGORY_WORDS), else software."""
     low = text.lower()
     for category, words in CATEGORY_WORDS:
         if has_any(low, words):
