@@ -16,13 +16,13 @@ requests worded differently, which is the headroom the held-out split measures.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timedelta
 from typing import Any
 
 from utility_gym.agents.base import Action, tool_call
 from utility_gym.agents.heuristic_customer_service_plans import Batch, Planner, compound_intent
+from utility_gym.agents.text import has_any, tool_result
 
 _ORDER = re.compile(r"#?\b(W\d{6})\b", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -125,10 +125,6 @@ DONT_KNOW = (
 )
 
 
-def _has(text: str, words: tuple[str, ...]) -> bool:
-    return any(w in text for w in words)
-
-
 def _money(x: float) -> str:
     return f"${x:,.2f}"
 
@@ -189,11 +185,7 @@ class CustomerServiceHeuristicAgent:
             if line.startswith("user: "):
                 user_lines.append(line[6:])
             elif line.startswith("tool "):
-                name, _, payload = line[5:].partition(": ")
-                try:
-                    result = json.loads(payload)
-                except json.JSONDecodeError:
-                    result = None
+                name, result = tool_result(line)
                 self._absorb(name, result)
                 self.last_result = (name, result)
             elif line.startswith("error: "):
@@ -221,9 +213,9 @@ class CustomerServiceHeuristicAgent:
             zips = _ZIP.findall(text)
             if zips:
                 self.zip = zips[-1]
-        if self.awaiting == "email" and _has(low, DONT_KNOW):
+        if self.awaiting == "email" and has_any(low, DONT_KNOW):
             self.email_unknown = True
-        if "email" in low and _has(low, DONT_KNOW):
+        if "email" in low and has_any(low, DONT_KNOW):
             self.email_unknown = True
 
     def _absorb(self, name: str, result: Any) -> None:
@@ -299,11 +291,11 @@ class CustomerServiceHeuristicAgent:
         if self.pending is not None and user_text:
             call = self.pending
             self.pending = None
-            new_intent = self._parse_intent(user_text) if _has(low, DENY) else None
+            new_intent = self._parse_intent(user_text) if has_any(low, DENY) else None
             if new_intent is not None and new_intent["kind"] != self.intent["kind"]:
                 new_intent["order_id"] = new_intent["order_id"] or self.intent.get("order_id")
                 self.intent = new_intent
-            elif _has(low, AFFIRM) and not _has(low, ("no,", "no.", "not what")):
+            elif has_any(low, AFFIRM) and not has_any(low, ("no,", "no.", "not what")):
                 self.awaiting = "result:" + call["name"]
                 return call
             else:
@@ -319,7 +311,8 @@ class CustomerServiceHeuristicAgent:
             )
         if user_text:
             if self.intent is None or self.intent.get("done"):
-                if self.intent is not None and _has(low, BYE) and not self._parse_intent(user_text):
+                bye = has_any(low, BYE)
+                if self.intent is not None and bye and not self._parse_intent(user_text):
                     return tool_call("end_conversation")
                 parsed = self._parse_intent(user_text)
                 if parsed is not None:
@@ -327,7 +320,7 @@ class CustomerServiceHeuristicAgent:
                 elif self.intent is not None and self.intent.get("done"):
                     return (
                         tool_call("end_conversation")
-                        if _has(low, BYE + ("thank",))
+                        if has_any(low, BYE + ("thank",))
                         else "How else can I help you today?"
                     )
             elif self.intent is not None:
@@ -340,7 +333,7 @@ class CustomerServiceHeuristicAgent:
         """The customer's answer to a proposal of several calls: run the first on a yes."""
         batch = self.pending
         self.pending = None
-        if _has(low, AFFIRM) and not _has(low, ("no,", "no.", "not what")):
+        if has_any(low, AFFIRM) and not has_any(low, ("no,", "no.", "not what")):
             self.awaiting = "batch"
             self.batch = batch
             return batch.calls[0]

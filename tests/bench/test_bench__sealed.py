@@ -89,7 +89,9 @@ def test_bench__even_past_the_allow_list_nothing_reaches_the_server(
     """Defence in depth: with the allow-list switched off, the seal still stops every request."""
     monkeypatch.setenv("UTILITY_GYM_LLM_API_KEY", "sk-the-verifiers-own-key")
     monkeypatch.setattr(rules, "make_kwarg_problems", lambda kwargs, split: [])
-    monkeypatch.setattr("utility_gym.bench.verify.make_kwarg_problems", lambda kwargs, split: [])
+    monkeypatch.setattr(
+        "utility_gym.bench.verify_files.make_kwarg_problems", lambda kwargs, split: []
+    )
     _declare_llm_user(run_copy, server)
     assert bench_main("verify", str(run_copy), "--workers", "1", "--quiet") == 1
     assert _Counting.requests == []

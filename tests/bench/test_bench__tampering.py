@@ -643,12 +643,12 @@ def test_bench__verify_rejects_more_tampering(
 def test_bench__a_crashing_replay_is_a_problem_not_a_crash(
     run_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from utility_gym.bench import verify
+    from utility_gym.bench import verify_replay
 
     def boom(job: object) -> dict:
         raise MemoryError("the env blew up")
 
-    monkeypatch.setattr(verify, "replay_one", boom)
+    monkeypatch.setattr(verify_replay, "replay_one", boom)
     assert bench_main("verify", str(run_copy), "--workers", "1", "--quiet", "--replay-only") == 1
     out = capsys.readouterr()
     assert (
@@ -692,15 +692,15 @@ def test_bench__verify_stops_at_its_time_budget(
 
     from bench_helpers import stuck_group
 
-    from utility_gym.bench import verify
+    from utility_gym.bench import verify_replay
 
     # The stuck replay is a module-level function the workers import by name: it reaches them
     # whether they are forked or spawned (pytest-xdist's threads make the runner spawn).
     monkeypatch.setattr(
-        verify, "replay_group", stuck_group if workers == 2 else verify.replay_group
+        verify_replay, "replay_group", stuck_group if workers == 2 else verify_replay.replay_group
     )
-    monkeypatch.setattr(verify, "SECONDS_BASE", 1.0 if workers == 2 else -1.0)
-    monkeypatch.setattr(verify, "SECONDS_PER_EPISODE", 0.0)
+    monkeypatch.setattr(verify_replay, "SECONDS_BASE", 1.0 if workers == 2 else -1.0)
+    monkeypatch.setattr(verify_replay, "SECONDS_PER_EPISODE", 0.0)
     start = time.monotonic()
     with Runner(workers) as runner:
         problems = verify_run(run_copy, runner).problems
