@@ -1,6 +1,7 @@
 """The shop's state machine: carts, orders and stock in the episode's SQLite world.
 
 Only the web application calls these functions; every environment reaches them through it.
+(``money`` is here too: how the shop writes an amount, on every page.)
 """
 
 from __future__ import annotations
@@ -146,6 +147,11 @@ def stock_of(db: sqlite3.Connection, pid: str) -> int:
 def options_key(options: dict[str, str]) -> str:
     """The canonical text of chosen options, as stored in carts and orders."""
     return json.dumps(dict(sorted(options.items())), ensure_ascii=False, separators=(",", ":"))
+
+
+def money(x: float) -> str:
+    """An amount as every page writes it: ``$1,234.50``."""
+    return f"${x:,.2f}"
 
 
 def now(db: sqlite3.Connection) -> str:

@@ -82,8 +82,8 @@ def _link_actions(n: int) -> tuple[str, ...]:
 
 
 def search_page(url: str, values: dict[str, Any]) -> Page:
-    """``search.html`` (the result rows as ``app._result_row`` writes them). Every filter, price
-    and sort label is a constant as a browser shows it (``clean``)."""
+    """``search.html`` (the result rows as ``catalog_pages._result_row`` writes them). Every
+    filter, price and sort label is a constant as a browser shows it (``clean``)."""
     b = _start(values)
     b.line(values["heading"])
     rows = values["result_rows"]()
@@ -135,8 +135,8 @@ def result_rows(
     db: sqlite3.Connection, catalog: str, nums: tuple[int, ...], money: Callable[[float], str]
 ) -> list[tuple[str, str, str, str]]:
     """The rows of a results page: each product's title (as a browser shows it), id, second
-    line (as ``app._result_row`` writes them) and link, read with one light query for those
-    not kept."""
+    line (as ``catalog_pages._result_row`` writes them) and link, read with one light query for
+    those not kept."""
     missing = [n for n in nums if (catalog, n) not in _ROWS]
     if missing:
         for n, (pid, title, price, rating, reviews) in shop.result_rows(db, missing).items():

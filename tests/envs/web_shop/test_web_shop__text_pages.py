@@ -263,7 +263,7 @@ def test_web_shop__query_strings_without_escapes_give_parse_qsl_fields():
 
     def by_the_shop(text):
         try:
-            return app._parse_fields(text)
+            return app.parse_fields(text)
         except app.HTTPError as e:
             return "NUL" if "NUL" in e.message else "malformed"
 
