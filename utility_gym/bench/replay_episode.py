@@ -9,8 +9,8 @@ from typing import Any
 
 import gymnasium as gym
 
+from utility_gym.bench.episode_worker import cached_env, count_questions
 from utility_gym.bench.metrics import same_value, short_repr
-from utility_gym.bench.runner import cached_env, count_questions
 
 MAX_PROBLEMS_PER_EPISODE = 5
 # Fields of a trajectory record that replay recomputes (tokens, cost and time are self-reported).

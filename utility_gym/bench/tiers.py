@@ -17,7 +17,7 @@ def task_tiers(
 ) -> dict[TierKey, str]:
     """``{(env_id, task_id): tier}`` for the tasks of one env of a run; empty for an env whose
     tasks cannot be made outside an episode (no ``make_task`` or tool box)."""
-    from utility_gym.bench.runner import cached_env
+    from utility_gym.bench.episode_worker import cached_env
 
     env = cached_env(env_id, json.dumps(dict(make_kwargs), sort_keys=True))
     base = env.unwrapped
