@@ -18,9 +18,9 @@ reads a change log (about a third of the written replay's time). The cart leaves
 change (``schema.IGNORED_COLUMNS``), so the prediction keeps only stock and orders; the tests
 compare it with the written replay on every template. The pristine world never changes (the
 core's read-only reference copy), so what a prediction reads of it is read once per process:
-its clock, limit and order count, and each product's price, options and stock (all of them in
-one statement for a shop of up to 2,048 products, else each on first use; an LRU of 2,048). A
-write through its connection would void them (``_pristine``).
+its clock, limit and order count, and each product's stock (all of them in one statement for a
+shop of up to 2,048 products, with the products into the shop's own cache; else each on first
+use, an LRU of 2,048). A write through its connection would void them (``_pristine``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from utility_gym.core.caches import LRUCache
 from utility_gym.core.tasks import Task
@@ -45,25 +45,15 @@ _MOVES = frozenset(("Next >", "Proceed to checkout"))
 _KINDS = {"Buy Now": "buy", "Add to Cart": "add", "Place order": "order"}  # the clicks that write
 
 
-class _Item(NamedTuple):
-    """A product of the pristine world as a prediction needs it: what ``shop.Product`` says of
-    its id, price and options, and its stock."""
-
-    id: str
-    price: float
-    options: dict[str, tuple[str, ...]]
-    stock: int
-
-
-# What a plan's product click finds: the product (a ``shop.Product`` in the written replay, an
-# ``_Item`` in the prediction) and its stock, or None for no such product.
-Lookup = Callable[[int], "tuple[Product | _Item, int] | None"]
+# What a plan's click on ``target`` finds: the product and its stock, or None if ``target``
+# names no product.
+Lookup = Callable[[str], "tuple[Product, int] | None"]
 
 
 @dataclass
 class _Act:
     kind: str  # "open" (the product page a plan is on) | "buy" | "add" | "order"
-    product: Any = None  # Product | _Item
+    product: Any = None  # Product
     left: int = 0  # the product's stock when the plan is read (before any act is made)
     chosen: dict[str, str] = field(default_factory=dict)
     quantity: int = 1
@@ -79,8 +69,8 @@ class ShopReplay:
         catalog.attach(db)
         key = catalog.catalog_key(db)
 
-        def lookup(num: int) -> tuple[Product, int] | None:
-            product = shop.get_product(db, catalog.product_id(num), key)
+        def lookup(target: str) -> tuple[Product, int] | None:
+            product = shop.get_product(db, target, key)
             return None if product is None else (product, shop.stock_of(db, product.id))
 
         per_intent = _read_plan(task, lookup, shop.max_quantity(db))
@@ -142,8 +132,7 @@ def _read_plan(task: Task, lookup: Lookup, limit: int) -> list[list[_Act]] | Non
                     return None
                 acts[i].append(act)
             elif target not in _MOVES:
-                num = catalog.product_num(target)
-                found = lookup(num) if num is not None else None
+                found = lookup(target)
                 if found is None:
                     return None
                 page[i] = _Act("open", *found)
@@ -194,49 +183,44 @@ _Log = list[_Entry]
 @dataclass
 class _Pristine:
     """What predictions read of one pristine world (the core's read-only reference copy), kept
-    while nothing is written through its connection: its clock, the most units per order, its
-    number of orders, and the products plans open with their stock (an LRU of modest size)."""
+    while nothing is written through its connection: its catalog, clock, the most units per
+    order, its number of orders, and the stock of the products plans open (an LRU of modest
+    size). The products themselves are the shop's (``shop.get_product``, cached per catalog)."""
 
     db: sqlite3.Connection
     changes: int  # ``db.total_changes`` when read: a write through it voids the entry
+    key: str
     now: str
     limit: int
     orders: int
-    items: LRUCache[_Item]
+    stock: LRUCache[int]
 
-    def item(self, num: int) -> tuple[_Item, int] | None:
-        """The product numbered ``num`` and its stock (one statement the first time)."""
-        item = self.items.get(num)
-        if item is None:
-            row = self.db.execute(_ITEMS_SQL + " WHERE p.num = ?", (num,)).fetchone()
-            if row is None:
-                return None
-            item = self._keep(row)
-        return item, item.stock
+    def item(self, target: str) -> tuple[Product, int] | None:
+        """The product ``target`` names and its stock, or None if it names none."""
+        product = shop.get_product(self.db, target, self.key)
+        if product is None:
+            return None
+        left = self.stock.get(product.id)
+        if left is None:
+            left = shop.stock_of(self.db, product.id)
+            self.stock.put(product.id, left)
+        return product, left
 
     def preload(self) -> None:
-        """Read every product at once (one statement), if the cache holds them all."""
+        """Read every product (into the shop's cache) and its stock, two statements, if the
+        stock cache holds them all."""
         row = self.db.execute("SELECT value FROM _meta WHERE key = 'catalog_size'").fetchone()
-        if row is not None and int(row[0]) <= self.items.maxsize:
-            for found in self.db.execute(_ITEMS_SQL):
-                self._keep(found)
-
-    def _keep(self, row: tuple[int, str, float, str, int | None]) -> _Item:
-        num, pid, price, options, left = row
-        opts = {k: tuple(v) for k, v in json.loads(options).items()}  # as ``shop._product``
-        item = _Item(pid, float(price), opts, 0 if left is None else int(left))
-        self.items.put(num, item)
-        return item
+        if row is None or int(row[0]) > self.stock.maxsize:
+            return
+        shop.get_products(self.db, tuple(range(1, int(row[0]) + 1)), self.key)
+        for pid, left in self.db.execute("SELECT product_id, quantity FROM stock"):
+            self.stock.put(pid, int(left))
 
 
-_ITEMS_SQL = (
-    "SELECT p.num, p.id, p.price, p.options, (SELECT quantity FROM stock WHERE product_id = p.id) "
-    "FROM products p"
-)
-# Pristine worlds (one per world seed and size a process uses); the products of each: 2,048
-# (~1 MB) hold every product of a default-size shop, read in one statement on first use.
+# Pristine worlds (one per world seed and size a process uses), each with the stock of up to
+# 2,048 products (~0.3 MB): all of a default-size shop's, read in one statement on first use.
 _PRISTINE: LRUCache[_Pristine] = LRUCache(8)
-_ITEM_CACHE_SIZE = 2048
+_STOCK_CACHE_SIZE = 2048
 
 
 def _pristine(db: sqlite3.Connection) -> _Pristine:
@@ -249,8 +233,15 @@ def _pristine(db: sqlite3.Connection) -> _Pristine:
         "SELECT (SELECT value FROM _meta WHERE key = 'now'), "
         "(SELECT value FROM _meta WHERE key = 'max_quantity'), (SELECT count(*) FROM orders)"
     ).fetchone()
-    limit = MAX_QUANTITY if limit is None else int(limit)
-    world = _Pristine(db, db.total_changes, now or "", limit, orders, LRUCache(_ITEM_CACHE_SIZE))
+    world = _Pristine(
+        db,
+        db.total_changes,
+        catalog.catalog_key(db),
+        now or "",
+        MAX_QUANTITY if limit is None else int(limit),
+        orders,
+        LRUCache(_STOCK_CACHE_SIZE),
+    )
     world.preload()
     _PRISTINE.put(id(db), world)
     return world

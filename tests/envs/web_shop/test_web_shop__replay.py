@@ -273,11 +273,9 @@ def test_web_shop__options_key_is_the_shops_own():
 
 
 def test_web_shop__prediction_reads_the_products_as_the_shop_does(shop_env):
-    """The pristine world's products, read all at once (a small catalog) or one by one, are
-    what ``shop.get_product`` and ``shop.stock_of`` give; a choice the prediction accepts is
-    one ``shop.check_choice`` accepts; the kept world is read again after a write."""
-    import sqlite3
-
+    """The pristine world's stock, read all at once (a small shop) or product by product, is
+    what ``shop.stock_of`` gives; a choice the prediction accepts is one ``shop.check_choice``
+    accepts; the kept world is read again after a write through its connection."""
     from utility_gym.core.replay import reference_db
     from utility_gym.core.world import World
     from utility_gym.envs.web_shop import replay as shop_replay
@@ -286,22 +284,16 @@ def test_web_shop__prediction_reads_the_products_as_the_shop_does(shop_env):
     db = reference_db(shop_env.template)
     preloaded = shop_replay._pristine(db)
     n = db.execute("SELECT count(*) FROM products").fetchone()[0]
-    assert len(preloaded.items) == n  # a small shop: every product read in one statement
-    lazy = shop_replay._Pristine(db, 0, "", 5, 0, shop_replay.LRUCache(n + 1))
+    assert len(preloaded.stock) == db.execute("SELECT count(*) FROM stock").fetchone()[0] > 0
+    lazy = dataclasses.replace(preloaded, stock=shop_replay.LRUCache(n + 1))
     for num in range(0, n + 2):
-        product = get_product(db, f"P{num:06d}")
+        target = f"P{num:06d}"
+        product = get_product(db, target)
         if product is None:
-            assert preloaded.item(num) is None and lazy.item(num) is None
+            assert preloaded.item(target) is None and lazy.item(target) is None
             continue
-        left = stock_of(db, product.id)
-        for item, stock in (preloaded.item(num), lazy.item(num)):
-            assert (item.id, item.price, item.options, stock) == (
-                product.id,
-                product.price,
-                product.options,
-                left,
-            )
-        page = shop_replay._Act("open", item, stock)
+        assert preloaded.item(target) == lazy.item(target) == (product, stock_of(db, product.id))
+        page = shop_replay._Act("open", *lazy.item(target))
         for option in [f"{d}: {v}" for d, vs in product.options.items() for v in vs[:2]]:
             shop_replay._choose(page, option, 5)
             try:
@@ -309,14 +301,15 @@ def test_web_shop__prediction_reads_the_products_as_the_shop_does(shop_env):
                 accepted = True
             except ShopError:
                 accepted = False
-            assert shop_replay._complete(item, page.chosen, page.quantity, 5) == accepted
+            assert shop_replay._complete(product, page.chosen, page.quantity, 5) == accepted
+    assert lazy.item("P1") is None and lazy.item("Buy Now") is None
     world = World(shop_env.template, rollback_reset=True)
     try:
         kept = shop_replay._pristine(world.conn)
         assert shop_replay._pristine(world.conn) is kept
         world.conn.execute("UPDATE stock SET quantity = quantity + 1")
         again = shop_replay._pristine(world.conn)
-        assert again is not kept and isinstance(again.db, sqlite3.Connection)
-        assert again.item(1)[1] == kept.item(1)[1] + 1
+        assert again is not kept
+        assert again.item("P000001")[1] == kept.item("P000001")[1] + 1
     finally:
         world.close()
