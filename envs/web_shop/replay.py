@@ -16,18 +16,23 @@ stock a purchase takes, the order and order lines it adds, by the rules of ``pla
 ``add_to_cart`` and ``checkout_cart``) and hands them to the core, which then neither writes nor
 reads a change log (about a third of the written replay's time). The cart leaves no graded
 change (``schema.IGNORED_COLUMNS``), so the prediction keeps only stock and orders; the tests
-compare it with the written replay on every template.
+compare it with the written replay on every template. The pristine world never changes (the
+core's read-only reference copy), so what a prediction reads of it is read once per process:
+its clock, limit and order count, and each product's stock (all of them in one statement for a
+shop of up to 2,048 products, with the products into the shop's own cache; else each on first
+use, an LRU of 2,048). A write through its connection would void them (``_pristine``).
 """
 
 from __future__ import annotations
 
-import functools
+import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from utility_gym.core.tasks import PlanStep, Task
+from utility_gym.core.caches import LRUCache
+from utility_gym.core.tasks import Task
 from utility_gym.core.tools import ToolContext
 from utility_gym.core.world import RowChange
 from utility_gym.envs.web_shop import catalog
@@ -37,13 +42,19 @@ from utility_gym.envs.web_shop.vocab import MAX_QUANTITY
 
 # Clicks that only move between pages (no write): the search results' pager and checkout.
 _MOVES = frozenset(("Next >", "Proceed to checkout"))
-_WRITES = frozenset(("Buy Now", "Add to Cart", "Place order"))
+_KINDS = {"Buy Now": "buy", "Add to Cart": "add", "Place order": "order"}  # the clicks that write
+
+
+# What a plan's click on ``target`` finds: the product and its stock, or None if ``target``
+# names no product.
+Lookup = Callable[[str], "tuple[Product, int] | None"]
 
 
 @dataclass
 class _Act:
-    kind: str  # "buy" | "add" | "order"
-    product: Product | None = None
+    kind: str  # "open" (the product page a plan is on) | "buy" | "add" | "order"
+    product: Any = None  # Product
+    left: int = 0  # the product's stock when the plan is read (before any act is made)
     chosen: dict[str, str] = field(default_factory=dict)
     quantity: int = 1
 
@@ -55,7 +66,14 @@ class ShopReplay:
     def __call__(self, ctx: ToolContext, task: Task, mark: Callable[[], None]) -> bool:
         """Make the writes of ``task``'s plan on ``ctx.db``; False (nothing done) if it cannot."""
         db = ctx.db
-        per_intent = _read_plan(db, task)
+        catalog.attach(db)
+        key = catalog.catalog_key(db)
+
+        def lookup(target: str) -> tuple[Product, int] | None:
+            product = shop.get_product(db, target, key)
+            return None if product is None else (product, shop.stock_of(db, product.id))
+
+        per_intent = _read_plan(task, lookup, shop.max_quantity(db))
         if per_intent is None:
             return False
         now = shop.now(db)
@@ -69,90 +87,72 @@ class ShopReplay:
         """The net changes the plan's writes would make on the pristine world ``db`` (read,
         not written): one list per intent, then one for the whole plan; None if the plan is not
         one ``replay`` reads."""
-        per_intent = _read_plan(db, task)
+        world = _pristine(db)
+        per_intent = _read_plan(task, world.item, world.limit)
         if per_intent is None:
             return None
-        model = _Shop.of(db)
+        model = _Shop(world.now, world.limit, world.orders)
         starts = []
         for acts in per_intent:
             starts.append(len(model.log))
             for act in acts:
                 model.make(act)
-        ends = [*starts[1:], len(model.log)]
-        shared: dict[tuple[int, int], RowChange] = {}
-        spans = [_net(model.log, a, b, shared) for a, b in zip(starts, ends, strict=True)]
-        return [*spans, _net(model.log, 0, len(model.log), shared)]
+        return _spans(model.log, starts)
 
 
 replay = ShopReplay()
 
 
-def _read_plan(db: sqlite3.Connection, task: Task) -> list[list[_Act]] | None:
-    """Each intent's writing acts, or None if a call of the plan is not one ``_read`` reads."""
-    catalog.attach(db)
-    key = catalog.catalog_key(db)
-    limit = shop.max_quantity(db)
-    per_intent: list[list[_Act]] = []
-    for index in range(len(task.goal.intents)):
-        steps = [s for s in task.plan if s.intent == index and s.call is not None]
-        acts = _read(db, key, steps, limit)
-        if acts is None:
-            return None
-        per_intent.append(acts)
-    return per_intent
-
-
-def _read(db: sqlite3.Connection, key: str, steps: list[PlanStep], limit: int) -> list[_Act] | None:
-    """The writing acts of one intent's calls, or None if a call is not one we read."""
-    acts: list[_Act] = []
-    current: _Act | None = None
-    for step in steps:
-        call = step.call
-        assert call is not None
-        if call.name == "search":
-            current = None
+def _read_plan(task: Task, lookup: Lookup, limit: int) -> list[list[_Act]] | None:
+    """Each intent's writing acts, or None if a call of the plan is not one we read. The calls
+    of each intent are read in the plan's order, each intent on its own page."""
+    n = len(task.goal.intents)
+    acts: list[list[_Act]] = [[] for _ in range(n)]
+    page: list[_Act | None] = [None] * n  # the product page each intent's calls are on
+    for step in task.plan:
+        call, i = step.call, step.intent
+        if call is None or not 0 <= i < n:
             continue
-        if call.name == "select":
-            if current is None or not _choose(
-                current, str(call.arguments.get("option", "")), limit
-            ):
+        name = call.name
+        if name == "search":
+            page[i] = None
+        elif name == "select":
+            current = page[i]
+            option = str(call.arguments.get("option", ""))
+            if current is None or not _choose(current, option, limit):
                 return None
-            continue
-        if call.name != "click":
+        elif name != "click":
             return None
-        target = str(call.arguments.get("target", ""))
-        if target in _MOVES:
-            continue
-        if target in _WRITES:
-            if target != "Place order" and (current is None or not _buyable(db, current)):
-                return None
-            kind = {"Buy Now": "buy", "Add to Cart": "add"}.get(target, "order")
-            acts.append(
-                _Act(
-                    kind,
-                    *(
-                        (current.product, dict(current.chosen), current.quantity)
-                        if current is not None and kind != "order"
-                        else ()
-                    ),
-                )
-            )
-            continue
-        product = (
-            shop.get_product(db, target, key) if catalog.product_num(target) is not None else None
-        )
-        if product is None:
-            return None
-        current = _Act("open", product)
+        else:
+            target = str(call.arguments.get("target", ""))
+            kind = _KINDS.get(target)
+            if kind is not None:
+                act = _write(kind, page[i])
+                if act is None:
+                    return None
+                acts[i].append(act)
+            elif target not in _MOVES:
+                found = lookup(target)
+                if found is None:
+                    return None
+                page[i] = _Act("open", *found)
     return acts
+
+
+def _write(kind: str, page: _Act | None) -> _Act | None:
+    """The act of a click on Buy Now, Add to Cart or Place order on ``page``, or None if the
+    page offers no such button, or not the chosen quantity (the plan would fail)."""
+    if kind == "order":
+        return _Act(kind)
+    if page is None or not (page.left > 0 and page.quantity <= page.left):
+        return None
+    return _Act(kind, page.product, page.left, dict(page.chosen), page.quantity)
 
 
 def _choose(act: _Act, option: str, limit: int) -> bool:
     """``dim: value`` or ``quantity N``, as the plans write them, for the open product."""
     dim, sep, value = option.partition(": ")
-    product = act.product
-    assert product is not None
-    if sep and value in product.options.get(dim, ()):
+    if sep and value in act.product.options.get(dim, ()):
         act.chosen[dim] = value
         return True
     word, _, number = option.partition(" ")
@@ -162,21 +162,12 @@ def _choose(act: _Act, option: str, limit: int) -> bool:
     return False
 
 
-def _buyable(db: sqlite3.Connection, act: _Act) -> bool:
-    """The product page offers the buttons and the chosen quantity (else the plan would fail)."""
-    assert act.product is not None
-    left = shop.stock_of(db, act.product.id)
-    return left > 0 and act.quantity <= left
-
-
 def _make(db: sqlite3.Connection, act: _Act, now: str) -> None:
     """What the application does on the POST; a refusal writes nothing, as on the site."""
     try:
         if act.kind == "buy":
-            assert act.product is not None
             shop.place_order(db, [(act.product, act.chosen, act.quantity)], now)
         elif act.kind == "add":
-            assert act.product is not None
             shop.add_to_cart(db, act.product, act.chosen, act.quantity)
         else:
             shop.checkout_cart(db, now)
@@ -185,92 +176,139 @@ def _make(db: sqlite3.Connection, act: _Act, now: str) -> None:
 
 
 # -- the prediction: the pristine shop as the plan's acts change it -------------------------------
-_Log = list[tuple[str, str, "dict[str, Any] | None", "dict[str, Any]"]]
+_Entry = tuple[tuple[str, str], "dict[str, Any] | None", "dict[str, Any]"]
+_Log = list[_Entry]
+
+
+@dataclass
+class _Pristine:
+    """What predictions read of one pristine world (the core's read-only reference copy), kept
+    while nothing is written through its connection: its catalog, clock, the most units per
+    order, its number of orders, and the stock of the products plans open (an LRU of modest
+    size). The products themselves are the shop's (``shop.get_product``, cached per catalog)."""
+
+    db: sqlite3.Connection
+    changes: int  # ``db.total_changes`` when read: a write through it voids the entry
+    key: str
+    now: str
+    limit: int
+    orders: int
+    stock: LRUCache[int]
+
+    def item(self, target: str) -> tuple[Product, int] | None:
+        """The product ``target`` names and its stock, or None if it names none."""
+        product = shop.get_product(self.db, target, self.key)
+        if product is None:
+            return None
+        left = self.stock.get(product.id)
+        if left is None:
+            left = shop.stock_of(self.db, product.id)
+            self.stock.put(product.id, left)
+        return product, left
+
+    def preload(self) -> None:
+        """Read every product (into the shop's cache) and its stock, two statements, if the
+        stock cache holds them all."""
+        row = self.db.execute("SELECT value FROM _meta WHERE key = 'catalog_size'").fetchone()
+        if row is None or int(row[0]) > self.stock.maxsize:
+            return
+        shop.get_products(self.db, tuple(range(1, int(row[0]) + 1)), self.key)
+        for pid, left in self.db.execute("SELECT product_id, quantity FROM stock"):
+            self.stock.put(pid, int(left))
+
+
+# Pristine worlds (one per world seed and size a process uses), each with the stock of up to
+# 2,048 products (~0.3 MB): all of a default-size shop's, read in one statement on first use.
+_PRISTINE: LRUCache[_Pristine] = LRUCache(8)
+_STOCK_CACHE_SIZE = 2048
+
+
+def _pristine(db: sqlite3.Connection) -> _Pristine:
+    """The pristine world ``db``'s ``_Pristine``, read on first use."""
+    world = _PRISTINE.get(id(db))
+    if world is not None and world.db is db and world.changes == db.total_changes:
+        return world
+    catalog.attach(db)
+    now, limit, orders = db.execute(
+        "SELECT (SELECT value FROM _meta WHERE key = 'now'), "
+        "(SELECT value FROM _meta WHERE key = 'max_quantity'), (SELECT count(*) FROM orders)"
+    ).fetchone()
+    world = _Pristine(
+        db,
+        db.total_changes,
+        catalog.catalog_key(db),
+        now or "",
+        MAX_QUANTITY if limit is None else int(limit),
+        orders,
+        LRUCache(_STOCK_CACHE_SIZE),
+    )
+    world.preload()
+    _PRISTINE.put(id(db), world)
+    return world
 
 
 @dataclass
 class _Shop:
-    """What the plan's acts read and change of the pristine world: each product's stock (read
-    on first use), the cart and the orders placed; every row written goes to ``log`` as
-    ``(table, key, before, after)``, as the world's triggers would log it."""
+    """The pristine world as the plan's acts change it: the stock of the products bought, the
+    cart and the orders placed; every row written goes to ``log`` as ``((table, key), before,
+    after)``, as the world's triggers would log it."""
 
-    db: sqlite3.Connection
     now: str
     limit: int
     orders: int
-    stock: dict[str, int] = field(default_factory=dict)
-    cart: list[list[Any]] = field(default_factory=list)  # [product, chosen, quantity, key]
+    stock: dict[str, int] = field(default_factory=dict)  # as the acts left it
+    cart: list[list[Any]] = field(default_factory=list)  # [product, chosen, quantity, key, left]
     log: _Log = field(default_factory=list)
-
-    @classmethod
-    def of(cls, db: sqlite3.Connection) -> _Shop:
-        now, limit, orders = db.execute(
-            "SELECT (SELECT value FROM _meta WHERE key = 'now'), "
-            "(SELECT value FROM _meta WHERE key = 'max_quantity'), (SELECT count(*) FROM orders)"
-        ).fetchone()
-        return cls(db, now or "", MAX_QUANTITY if limit is None else int(limit), orders)
-
-    def left(self, pid: str) -> int:
-        if pid not in self.stock:
-            self.stock[pid] = shop.stock_of(self.db, pid)
-        return self.stock[pid]
 
     def make(self, act: _Act) -> None:
         """``_make`` on the model: a refusal changes nothing."""
-        try:
-            if act.kind == "buy":
-                assert act.product is not None
-                self.place([(act.product, act.chosen, act.quantity)])
-            elif act.kind == "add":
-                assert act.product is not None
-                self.add(act.product, act.chosen, act.quantity)
-            else:
-                self.place([(p, chosen, q) for p, chosen, q, _ in self.cart])
-                self.cart.clear()
-        except ShopError:
-            pass
+        if act.kind == "buy":
+            self.place([(act.product, act.chosen, act.quantity, act.left)])
+        elif act.kind == "add":
+            self.add(act)
+        elif self.cart and self.place([(p, c, q, left) for p, c, q, _, left in self.cart]):
+            self.cart.clear()  # checkout empties the cart once the order is placed
 
-    def add(self, product: Product, chosen: dict[str, str], quantity: int) -> None:
-        """``shop.add_to_cart``."""
-        shop.check_choice(product, chosen, quantity, self.limit)
-        if self.left(product.id) <= 0:
-            raise ShopError("out of stock", "stock")
+    def add(self, act: _Act) -> None:
+        """``shop.add_to_cart``; a refusal changes nothing."""
+        product, chosen, quantity = act.product, act.chosen, act.quantity
+        if not _complete(product, chosen, quantity, self.limit):
+            return
+        if self.stock.get(product.id, act.left) <= 0:
+            return
         key = _options_key(chosen)
-        line = next((ln for ln in self.cart if ln[0].id == product.id and ln[3] == key), None)
-        if line is None:
-            self.cart.append([product, chosen, quantity, key])
-        elif line[2] + quantity > self.limit:
-            raise ShopError("over the limit", "quantity")
-        else:
-            line[2] += quantity
+        for line in self.cart:
+            if line[0].id == product.id and line[3] == key:
+                if line[2] + quantity <= self.limit:
+                    line[2] += quantity
+                return
+        self.cart.append([product, chosen, quantity, key, act.left])
 
-    def place(self, lines: list[tuple[Product, dict[str, str], int]]) -> None:
-        """``shop.place_order``: the stock taken, the order lines and the order, or a refusal
-        with nothing written."""
-        if not lines:
-            raise ShopError("Your cart is empty.", "cart")
+    def place(self, lines: list[tuple[Any, dict[str, str], int, int]]) -> bool:
+        """``shop.place_order`` (given lines): the stock taken, the order lines and the order;
+        False for a refusal, with nothing written."""
         merged: dict[tuple[str, str], list[Any]] = {}
-        for product, chosen, quantity in lines:
-            shop.check_choice(product, chosen, quantity, self.limit)
+        for product, chosen, quantity, left in lines:
+            if not _complete(product, chosen, quantity, self.limit):
+                return False
             key = (product.id, _options_key(chosen))
             if key in merged:
                 merged[key][1] += quantity
             else:
-                merged[key] = [product, quantity]
+                merged[key] = [product, quantity, left]
         order_id = f"O{10001 + self.orders}"
         writes: _Log = []
         taken: dict[str, int] = {}
         total = 0.0
         items = 0
-        for k, ((pid, okey), (product, quantity)) in enumerate(sorted(merged.items()), 1):
-            left = taken.get(pid, self.left(pid))
+        for k, ((pid, okey), (product, quantity, pristine)) in enumerate(sorted(merged.items()), 1):
+            left = taken.get(pid, self.stock.get(pid, pristine))
             if quantity > self.limit or left < quantity:
-                raise ShopError("refused", "quantity")
+                return False
             taken[pid] = left - quantity
             writes.append(
                 (
-                    "stock",
-                    pid,
+                    ("stock", pid),
                     {"product_id": pid, "quantity": left},
                     {"product_id": pid, "quantity": left - quantity},
                 )
@@ -284,7 +322,7 @@ class _Shop:
                 "quantity": quantity,
                 "unit_price": product.price,
             }
-            writes.append(("order_items", line_id, None, row))
+            writes.append((("order_items", line_id), None, row))
             total += product.price * quantity
             items += quantity
         order = {
@@ -294,45 +332,64 @@ class _Shop:
             "item_count": items,
             "total": round(total, 2),
         }
-        writes.append(("orders", order_id, None, order))
+        writes.append((("orders", order_id), None, order))
         self.log.extend(writes)
         self.stock.update(taken)
         self.orders += 1
+        return True
+
+
+def _complete(product: Any, chosen: dict[str, str], quantity: int, limit: int) -> bool:
+    """``shop.check_choice`` passes: every option of the product chosen and the quantity
+    allowed. (``_choose`` keeps only the product's own options and values, so every option is
+    chosen when as many are chosen as it has.)"""
+    return len(chosen) == len(product.options) and 1 <= quantity <= limit
+
+
+_quote = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) quotes with
 
 
 def _options_key(chosen: dict[str, str]) -> str:
-    """``shop.options_key`` (its JSON text), kept per choice."""
-    return _options_text(tuple(sorted(chosen.items())))
+    """``shop.options_key(chosen)`` (its JSON text), for options and values that are strings."""
+    return "{" + ",".join([_quote(k) + ":" + _quote(v) for k, v in sorted(chosen.items())]) + "}"
 
 
-@functools.lru_cache(maxsize=4096)
-def _options_text(pairs: tuple[tuple[str, str], ...]) -> str:
-    return shop.options_key(dict(pairs))
+def _spans(log: _Log, starts: list[int]) -> list[list[RowChange]]:
+    """The net changes of each intent (its entries of ``log`` from its start to the next one's)
+    and then of the whole plan, as ``World.changes_in_spans`` gives them: a row's net change is
+    its first entry's before and its last entry's after, one object wherever it is the same."""
+    ends = [*starts[1:], len(log)]
+    if len({entry[0] for entry in log}) == len(log):  # each row written once (the usual plan)
+        made = [_change(entry, entry) for entry in log]
+        return [
+            *([c for c in made[a:b] if c is not None] for a, b in zip(starts, ends, strict=True)),
+            [c for c in made if c is not None],
+        ]
+    changes: dict[tuple[int, int], RowChange | None] = {}  # by a row's first and last entry
+
+    def net(start: int, end: int) -> list[RowChange]:
+        rows: dict[tuple[str, str], list[int]] = {}
+        for i in range(start, end):
+            seen = rows.get(log[i][0])
+            if seen is None:
+                rows[log[i][0]] = [i, i]
+            else:
+                seen[1] = i
+        out = []
+        for first, last in rows.values():
+            if (first, last) not in changes:
+                changes[(first, last)] = _change(log[first], log[last])
+            change = changes[(first, last)]
+            if change is not None:
+                out.append(change)
+        return out
+
+    return [*(net(a, b) for a, b in zip(starts, ends, strict=True)), net(0, len(log))]
 
 
-def _net(
-    log: _Log, start: int, end: int, shared: dict[tuple[int, int], RowChange]
-) -> list[RowChange]:
-    """The net change of each row that ``log[start:end]`` touches (its first before, its last
-    after). A row's change is kept in ``shared`` under the positions of its first and last
-    entry: the whole plan and the intent that holds all of a row's entries share it (and its
-    facts are worked out once)."""
-    net: dict[tuple[str, str], list[Any]] = {}
-    for i in range(start, end):
-        table, key, before, after = log[i]
-        entry = net.get((table, key))
-        if entry is None:
-            net[(table, key)] = [before, after, i, i]
-        else:
-            entry[1] = after
-            entry[3] = i
-    out = []
-    for (table, key), (before, after, first, last) in net.items():
-        if before == after:
-            continue
-        change = shared.get((first, last))
-        if change is None:
-            op = "update" if before is not None else "insert"
-            change = shared[(first, last)] = RowChange(table, key, op, before, after)
-        out.append(change)
-    return out
+def _change(first: _Entry, last: _Entry) -> RowChange | None:
+    """A row's net change from its ``first`` entry of the log to its ``last``; None if none."""
+    (table, key), before, after = first[0], first[1], last[2]
+    if before == after:
+        return None
+    return RowChange(table, key, "update" if before is not None else "insert", before, after)

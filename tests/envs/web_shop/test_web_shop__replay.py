@@ -220,3 +220,96 @@ def test_web_shop__predicted_refusals_change_what_the_shop_changes(shop_env):
     fast = shop_env.replayer.replay(odd, shop_env.template.data, changes_only=True).expected
     assert _predicted(shop_env, odd) == fast
     assert len(fast.per_intent[0]) > 0 and fast.per_intent[1] == frozenset()
+
+
+def test_web_shop__a_refused_checkout_keeps_the_cart_in_the_prediction(shop_env):
+    """Checkout refused (the cart holds more of a product than its stock) leaves the cart as it
+    was, as ``checkout_cart`` does: a later checkout, with another product added, is refused
+    again, in the prediction as in the written replay."""
+    from utility_gym.core.replay import reference_db
+    from utility_gym.envs.web_shop.site.shop import get_product, max_quantity
+
+    db = reference_db(shop_env.template)
+    limit = max_quantity(db)
+    low, other = db.execute(
+        "SELECT (SELECT product_id FROM stock WHERE quantity BETWEEN 2 AND ? ORDER BY 1), "
+        "(SELECT product_id FROM stock WHERE quantity > ? ORDER BY 1)",
+        (limit - 1, limit),
+    ).fetchone()
+    left = db.execute("SELECT quantity FROM stock WHERE product_id = ?", (low,)).fetchone()[0]
+    half = left // 2 + 1  # twice as many is over the stock, not over the limit
+
+    def add(intent, pid, quantity):
+        product = get_product(db, pid)
+        chosen = [{"option": f"{d}: {vs[0]}"} for d, vs in product.options.items()]
+        return [
+            (intent, "click", {"target": pid}),
+            *((intent, "select", c) for c in chosen),
+            (intent, "select", {"option": f"quantity {quantity}"}),
+            (intent, "click", {"target": "Add to Cart"}),
+        ]
+
+    task = next(t for t in _tasks(shop_env, 20) if t.template == "two_items")
+    order = [(1, "click", {"target": "Place order"})]
+    odd = _variant(task, *add(0, low, half), *add(0, low, half), *order, *add(1, other, 1), *order)
+    fast = shop_env.replayer.replay(odd, shop_env.template.data, changes_only=True).expected
+    assert _predicted(shop_env, odd) == fast
+    assert fast.changes == frozenset()  # both checkouts refused: nothing bought
+
+
+def test_web_shop__options_key_is_the_shops_own():
+    """The prediction writes an order line's options as ``shop.options_key`` does (JSON)."""
+    from utility_gym.envs.web_shop.replay import _options_key
+    from utility_gym.envs.web_shop.site.shop import options_key
+
+    for chosen in (
+        {},
+        {"size": "S"},
+        {"size": "S", "color": "black"},
+        {"b": 'a "quoted" \\ value', "a": "tab\there\nnewline\x01"},
+        {"größe": "日本語 ☃", "emoji": "\U0001f600", "z": "\u2028"},
+    ):
+        assert _options_key(chosen) == options_key(chosen), chosen
+
+
+def test_web_shop__prediction_reads_the_products_as_the_shop_does(shop_env):
+    """The pristine world's stock, read all at once (a small shop) or product by product, is
+    what ``shop.stock_of`` gives; a choice the prediction accepts is one ``shop.check_choice``
+    accepts; the kept world is read again after a write through its connection."""
+    from utility_gym.core.replay import reference_db
+    from utility_gym.core.world import World
+    from utility_gym.envs.web_shop import replay as shop_replay
+    from utility_gym.envs.web_shop.site.shop import ShopError, check_choice, get_product, stock_of
+
+    db = reference_db(shop_env.template)
+    preloaded = shop_replay._pristine(db)
+    n = db.execute("SELECT count(*) FROM products").fetchone()[0]
+    assert len(preloaded.stock) == db.execute("SELECT count(*) FROM stock").fetchone()[0] > 0
+    lazy = dataclasses.replace(preloaded, stock=shop_replay.LRUCache(n + 1))
+    for num in range(0, n + 2):
+        target = f"P{num:06d}"
+        product = get_product(db, target)
+        if product is None:
+            assert preloaded.item(target) is None and lazy.item(target) is None
+            continue
+        assert preloaded.item(target) == lazy.item(target) == (product, stock_of(db, product.id))
+        page = shop_replay._Act("open", *lazy.item(target))
+        for option in [f"{d}: {v}" for d, vs in product.options.items() for v in vs[:2]]:
+            shop_replay._choose(page, option, 5)
+            try:
+                check_choice(product, page.chosen, page.quantity, 5)
+                accepted = True
+            except ShopError:
+                accepted = False
+            assert shop_replay._complete(product, page.chosen, page.quantity, 5) == accepted
+    assert lazy.item("P1") is None and lazy.item("Buy Now") is None
+    world = World(shop_env.template, rollback_reset=True)
+    try:
+        kept = shop_replay._pristine(world.conn)
+        assert shop_replay._pristine(world.conn) is kept
+        world.conn.execute("UPDATE stock SET quantity = quantity + 1")
+        again = shop_replay._pristine(world.conn)
+        assert again is not kept
+        assert again.item("P000001")[1] == kept.item("P000001")[1] + 1
+    finally:
+        world.close()
