@@ -30,7 +30,7 @@ class Affirmed:
     context: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one a tool call (read, never changed)
 class CallRecord:
     """One tool call of the episode, for a refusal's prerequisites. A failed call's arguments
     may be anything (deep, huge): only its name is kept."""

@@ -300,7 +300,7 @@ class UndeclaredWrite(RuntimeError):
         return cls(f"tool {name} changed {what} but is not declared @tool({flag}=True)")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # one a tool call (read, never changed)
 class ToolOutcome:
     """What a call did: a JSON-able result, or an error message; and whether it wrote."""
 

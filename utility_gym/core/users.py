@@ -17,7 +17,7 @@ from utility_gym.core.voice import render_user
 from utility_gym.core.words import DomainWords
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made every user turn: a frozen dataclass's __init__ is slow
 class Progress:
     """The environment's view of the goal, recomputed after each agent message.
 
@@ -37,7 +37,7 @@ class Progress:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made every user turn (read, never changed)
 class UserTurn:
     """The user's answer. ``agreed``: the proposal it said yes to (what the grader holds a
     confirmed write against): narrowed to the chosen alternative of a choice question, or
