@@ -128,16 +128,17 @@ class Spec:
     def fits(self, q: Item) -> bool:
         return q.type == self.item.type and bool(self.fitting([q]))
 
-    def fitting(self, among: list[Item]) -> list[Item]:
+    def fitting(self, among: list[Item], but: int = -1) -> list[Item]:
         """The products of ``among`` (all of the target's type) that meet every constraint, in
-        their order: one pass with the constraints read once (as ``fits``, product by
-        product, would)."""
+        their order, but the product numbered ``but``: one pass with the constraints read once
+        (as ``fits``, product by product, would)."""
         quantity, budget, brand, extra = self.quantity, self.budget, self.brand, self.extra
         attrs, pairs = frozenset(self.attributes), frozenset(self.options.items())
         return [
             q
             for q in among
-            if q.stock >= quantity
+            if q.num != but
+            and q.stock >= quantity
             and attrs <= q.attribute_set
             and (budget is None or q.price <= budget)
             and (brand is None or q.brand == brand)
@@ -148,9 +149,7 @@ class Spec:
     def rivals(self, cat: Catalog, among: list[Item] | None = None) -> list[Item]:
         """The other products that meet the goal; ``among``: earlier rivals, when the goal has
         only been narrowed since (a narrower goal's rivals are among a wider one's)."""
-        num = self.item.num
-        pool = cat.by_type[self.item.type] if among is None else among
-        return self.fitting([q for q in pool if q.num != num])
+        return self.fitting(cat.by_type[self.item.type] if among is None else among, self.item.num)
 
     def wanted(self) -> Wanted:
         return Wanted(
@@ -185,12 +184,23 @@ def _pick_items(
     key must mean the same filter: its pool is kept), None: do not keep it."""
     pool = cat.pools.get(key) if key is not None else None
     if pool is None:
-        pool = [it for it in cat.items if it.stock >= 1 and ok(it)]
+        pool = list(filter(ok, _in_stock(cat)))
         if key is not None:
             cat.pools[key] = pool
     if not pool:
         raise NoTask("no product in stock fits this template")
     return _sample(rng, pool, min(n, len(pool)))
+
+
+def _in_stock(cat: Catalog) -> list[Item]:
+    """The products in stock, in catalog order: what every template's pool is filtered from."""
+    pool = cat.pools.get(_IN_STOCK)
+    if pool is None:
+        pool = cat.pools[_IN_STOCK] = [it for it in cat.items if it.stock >= 1]
+    return pool
+
+
+_IN_STOCK = ("in stock",)  # its key among the pools (no template's)
 
 
 def _sample_inline(rng: random.Random, pool: list[Item], k: int) -> list[Item]:
@@ -496,7 +506,9 @@ def _attributes_spec(
 ) -> tuple[Catalog, Spec]:
     cat = _catalog(db)
     pool_key = None if key is None else ("spec", key, quantity)
-    for item in _pick_items(cat, rng, lambda it: ok(it) and it.stock >= quantity, key=pool_key):
+    # The pool is of products in stock: one unit needs no other test.
+    fit = ok if quantity <= 1 else (lambda it: ok(it) and it.stock >= quantity)
+    for item in _pick_items(cat, rng, fit, key=pool_key):
         spec = Spec(
             item,
             _attribute_start(rng, item),
@@ -685,9 +697,7 @@ def _superlative(
         options = _random_options(rng, seed_item)
         budget = _nice_budget(rng, seed_item.price) if with_budget else None
         base = Spec(seed_item, attrs, options, 1, budget)
-        ranked = sorted(
-            (q for q in cat.by_type[seed_item.type] if base.fits(q)), key=key, reverse=not lowest
-        )
+        ranked = sorted(base.fitting(cat.by_type[seed_item.type]), key=key, reverse=not lowest)
         if len(ranked) < 2 or key(ranked[0]) == key(ranked[1]):
             continue  # nothing to compare, or two best products
         return Spec(ranked[0], attrs, options, 1, budget), ranked
