@@ -15,7 +15,6 @@ import math
 import random
 import re
 import sqlite3
-from dataclasses import replace
 
 from utility_gym.core.tasks import Fact, Intent, NoTask, TaskDraft, TaskTemplate
 from utility_gym.envs.web_shop.search import PAGE_SIZE
@@ -132,7 +131,7 @@ def _tell_then_buy(
     """A task of two intents: tell what was asked (``tell``), then buy ``spec`` at once."""
     s.intent = 1
     _buy_shown(db, spec, s, shown)
-    buy = _with(_intent(then, spec, name), condition)
+    buy = _intent(then, spec, name, condition or None)
     return _draft(
         [tell, buy], _known(spec), s, rng, summary, [spec], opening=f"{tell.request} {then}"
     )
@@ -141,12 +140,8 @@ def _tell_then_buy(
 def _buy_intents(request: str, specs: list[Spec], condition: str | None = None) -> list[Intent]:
     names = ("buy the first item", "buy the second item", "buy the third item")
     if len(specs) == 1:
-        return [_with(_intent(request, specs[0]), condition)]
-    return [_with(_intent(request, sp, names[k]), condition) for k, sp in enumerate(specs)]
-
-
-def _with(intent: Intent, condition: str | None) -> Intent:
-    return replace(intent, condition=condition) if condition else intent
+        return [_intent(request, specs[0], condition=condition or None)]
+    return [_intent(request, sp, names[k], condition or None) for k, sp in enumerate(specs)]
 
 
 def _same_type_pair(
@@ -328,7 +323,7 @@ def fallback_if_over(db: sqlite3.Connection, rng: random.Random, now: str) -> Ta
         if holds
         else f"the {a.title} costs more than {_money(limit)}"
     )
-    intent = _with(_intent(request, spec), condition)
+    intent = _intent(request, spec, condition=condition)
     known = _known(spec) | {"budget": f"{_money(limit)} for the {a.title}"}
     return _draft([intent], known, s, rng, f"buy {target.id} ({condition})", [spec])
 

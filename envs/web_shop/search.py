@@ -8,6 +8,7 @@ import re
 import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from utility_gym.envs.web_shop import ranking
 from utility_gym.envs.web_shop.schema import FTS_WEIGHTS
@@ -43,12 +44,17 @@ class SearchQuery:
     sort: str = "relevance"
 
 
-@dataclass(frozen=True)
-class SearchResult:
+class SearchResult(NamedTuple):
+    """What a search lists (a named tuple: made on every new search, it costs a tenth of a frozen
+    dataclass)."""
+
     nums: tuple[int, ...]  # product row numbers, best first, at most MAX_RESULTS
     more: bool  # more products matched than MAX_RESULTS
     relaxed: bool  # no product matched every word: these match any word
     categories: tuple[str, ...] = ()  # departments of the results, in order of first appearance
+
+
+_PLAIN = SearchQuery()  # no department, no bounds, by relevance
 
 
 def query_terms(text: str) -> tuple[str, ...]:
@@ -90,7 +96,17 @@ class Searcher:
         self._categories: dict[str, tuple[list[str], bytearray]] = {}
 
     def search(self, conn: sqlite3.Connection, catalog_key: str, q: SearchQuery) -> SearchResult:
-        terms = query_terms(q.text)
+        return self._search(conn, catalog_key, query_terms(q.text), q)
+
+    def plain(self, conn: sqlite3.Connection, catalog_key: str, text: str) -> SearchResult:
+        """``search(conn, catalog_key, SearchQuery(text=text))`` (the same cache), without making
+        the query: the task generator's searches."""
+        return self._search(conn, catalog_key, query_terms(text), _PLAIN)
+
+    def _search(
+        self, conn: sqlite3.Connection, catalog_key: str, terms: tuple[str, ...], q: SearchQuery
+    ) -> SearchResult:
+        """The search for ``terms`` with ``q``'s department, bounds and order (not its text)."""
         key = (catalog_key, terms, q.category, q.min_price, q.max_price, q.min_rating, q.sort)
         hit = self._cache.get(key)
         if hit is not None:

@@ -24,15 +24,14 @@ from utility_gym.core.tasks import (
     PlanStep,
     TaskDraft,
     TaskTemplate,
-    ToolCall,
     UserGoal,
 )
 from utility_gym.core.values import Value
-from utility_gym.envs.web_shop import catalog
+from utility_gym.envs.web_shop import catalog, interned
 from utility_gym.envs.web_shop.generator import GENERATOR_VERSION
 from utility_gym.envs.web_shop.navigator import shop_app
 from utility_gym.envs.web_shop.reward import Wanted
-from utility_gym.envs.web_shop.search import PAGE_SIZE, SearchQuery
+from utility_gym.envs.web_shop.search import PAGE_SIZE
 from utility_gym.envs.web_shop.site.shop import max_quantity
 from utility_gym.envs.web_shop.vocab import UNCOUNTED_TYPES, WITH_ATTRIBUTES, plural
 
@@ -371,10 +370,8 @@ def _greeting(rng: random.Random) -> str:
 
 
 def _persona(rng: random.Random) -> Persona:
-    return Persona(
-        style=rng.choice(("terse", "plain", "chatty", "formal")),
-        patience=rng.randint(6, 10),
-        cooperative=rng.random() < 0.85,
+    return interned.persona(
+        rng.choice(("terse", "plain", "chatty", "formal")), rng.randint(6, 10), rng.random() < 0.85
     )
 
 
@@ -388,9 +385,7 @@ class Script:
         self.steps.append(PlanStep(self.intent, say=text, essential=essential))
 
     def call(self, name: str, essential: bool = True, **arguments: str) -> None:
-        self.steps.append(
-            PlanStep(self.intent, call=ToolCall(name, arguments), essential=essential)
-        )
+        self.steps.append(interned.call_step(self.intent, name, essential, arguments))
 
 
 def _search_words(spec: Spec) -> str:
@@ -402,7 +397,7 @@ def _search_words(spec: Spec) -> str:
 
 def _listed(db: sqlite3.Connection, text: str) -> tuple[int, ...]:
     """The products a search for ``text`` lists, best first (the shop's search and cache)."""
-    return shop_app().searcher.search(db, catalog.catalog_key(db), SearchQuery(text=text)).nums
+    return shop_app().searcher.plain(db, catalog.catalog_key(db), text).nums
 
 
 def _find(db: sqlite3.Connection, spec: Spec, s: Script, *, essential: bool = True) -> None:
@@ -465,21 +460,32 @@ def _draft(
     return TaskDraft(goal, tuple(s.steps), ask, (), summary, extras)
 
 
-def _intent(request: str, spec: Spec, name: str = "buy the item") -> Intent:
-    return Intent(name, request, "write", "purchase", (spec.item.id,), wants=_wants(spec))
+def _intent(
+    request: str, spec: Spec, name: str = "buy the item", condition: str | None = None
+) -> Intent:
+    return Intent(
+        name,
+        request,
+        "write",
+        "purchase",
+        (spec.item.id,),
+        wants=_wants(spec),
+        condition=condition,
+    )
 
 
 def _wants(spec: Spec) -> tuple[Value, ...]:
     """What the shopper checks a proposal to buy against: the kind of product, its options,
     the brand they asked for and their budget."""
-    wants = [Value("product", spec.item.type)]
-    wants.extend(Value("option", v) for v in spec.options.values())
-    wants.extend(Value("attribute", a, required=False) for a in spec.attributes)
+    value = interned.value
+    wants = [value("product", spec.item.type)]
+    wants.extend(value("option", v) for v in spec.options.values())
+    wants.extend(value("attribute", a, False) for a in spec.attributes)
     if spec.brand:
-        wants.append(Value("brand", spec.brand))
+        wants.append(value("brand", spec.brand))
     if spec.budget is not None:
-        wants.append(Value("budget", f"{spec.budget:.2f}"))
-    wants.append(Value("quantity", str(spec.quantity), required=False))
+        wants.append(value("budget", f"{spec.budget:.2f}"))
+    wants.append(value("quantity", str(spec.quantity), False))
     return tuple(wants)
 
 
@@ -898,7 +904,7 @@ def refuse_over_limit(db: sqlite3.Connection, rng: random.Random, now: str) -> T
         "purchase",
         (item.id,),
         reason="limit",
-        wants=(Value("quantity", str(n), required=False),),
+        wants=(interned.value("quantity", str(n), False),),
     )
     known = _known(spec)
     known["quantity"] = str(n)
