@@ -11,9 +11,6 @@ every episode of its id, is already), and the tables are bounded (emptied when f
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 from utility_gym.core.tasks import Persona, PlanStep, ToolCall
 from utility_gym.core.values import Value
 
@@ -21,35 +18,36 @@ _SIZE = 4096  # entries a table holds before it is emptied
 _STEPS: dict[tuple[object, ...], PlanStep] = {}
 _VALUES: dict[tuple[str, str, bool], Value] = {}
 _PERSONAS: dict[tuple[str, int, bool], Persona] = {}
-T = TypeVar("T")
 
 
 def call_step(intent: int, name: str, essential: bool, arguments: dict[str, str]) -> PlanStep:
     """``PlanStep(intent, call=ToolCall(name, arguments), essential=essential)``."""
+    # The look-up is written out in each function: a shared helper would cost a Python call,
+    # a third of what a look-up saves.
     key = (intent, name, essential, *arguments.items())
-    return _shared(_STEPS, key, _call_step, intent, name, essential, arguments)
+    step = _STEPS.get(key)
+    if step is None:
+        if len(_STEPS) >= _SIZE:
+            _STEPS.clear()
+        step = _STEPS[key] = PlanStep(intent, call=ToolCall(name, arguments), essential=essential)
+    return step
 
 
 def value(kind: str, text: str, required: bool = True) -> Value:
     """``Value(kind, text, required=required)``."""
-    return _shared(_VALUES, (kind, text, required), Value, kind, text, (), required)
-
-
-def persona(style: str, patience: int, cooperative: bool) -> Persona:
-    """``Persona(style, patience, cooperative)`` (a few dozen of them)."""
-    key = (style, patience, cooperative)
-    return _shared(_PERSONAS, key, Persona, style, patience, cooperative)
-
-
-def _shared(table: dict[Any, T], key: Any, make: Callable[..., T], *args: Any) -> T:
-    """The part ``make(*args)`` of ``key``: the one made before, else a new one, kept."""
-    made = table.get(key)
+    key = (kind, text, required)
+    made = _VALUES.get(key)
     if made is None:
-        if len(table) >= _SIZE:
-            table.clear()
-        made = table[key] = make(*args)
+        if len(_VALUES) >= _SIZE:
+            _VALUES.clear()
+        made = _VALUES[key] = Value(kind, text, required=required)
     return made
 
 
-def _call_step(intent: int, name: str, essential: bool, arguments: dict[str, str]) -> PlanStep:
-    return PlanStep(intent, call=ToolCall(name, arguments), essential=essential)
+def persona(style: str, patience: int, cooperative: bool) -> Persona:
+    """``Persona(style, patience, cooperative)`` (at most 40 of them)."""
+    key = (style, patience, cooperative)
+    made = _PERSONAS.get(key)
+    if made is None:
+        made = _PERSONAS[key] = Persona(style, patience, cooperative)
+    return made

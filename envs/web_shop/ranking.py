@@ -21,7 +21,7 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection
 
 from utility_gym.envs.web_shop import catalog
 from utility_gym.envs.web_shop.schema import FTS_COLUMNS, FTS_WEIGHTS
@@ -179,24 +179,27 @@ class Ranker:
         return norms
 
 
-def _common(posts: list[dict[int, float]]) -> list[int] | dict[int, float]:
-    """The products in every posting (in no particular order): the smallest posting's, kept
-    if every other holds them (no set of a whole posting is built)."""
+def _common(posts: list[dict[int, float]]) -> Collection[int]:
+    """The products in every posting (in no particular order), each step in C over the smaller
+    side (a dict's keys and a set intersect by looking up the smaller in the larger)."""
     if len(posts) == 1:
         return posts[0]
-    ordered = sorted(posts, key=len)
-    docs = [d for d in ordered[0] if d in ordered[1]]
-    for post in ordered[2:]:
-        if not docs:
-            break
-        docs = [d for d in docs if d in post]
+    smallest = min(posts, key=len)
+    docs: Collection[int] = smallest.keys()
+    for post in posts:
+        if post is not smallest:
+            docs = post.keys() & docs
+            if not docs:
+                break
     return docs
 
 
-def _order(docs: Iterable[int], posts: list[dict[int, float]]) -> tuple[int, ...]:
+def _order(docs: Collection[int], posts: list[dict[int, float]]) -> tuple[int, ...]:
     """``ORDER BY bm25(products_fts, *FTS_WEIGHTS), rowid``: fts5's bm25 is
     ``-sum(idf * (f * (k1 + 1)) / (f + k1 * (1 - b + b * D / avgdl)))`` over the words, in their
     order; each word's term is in its posting (``Ranker._posting``)."""
+    if len(docs) == 1:
+        return tuple(docs)  # the usual answer: one product holds every word
     scored = []
     for doc in docs:
         score = 0.0
