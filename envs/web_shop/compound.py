@@ -224,12 +224,13 @@ def total_then_buy(db: sqlite3.Connection, rng: random.Random, now: str) -> Task
         limit = float(math.ceil(first.item.price))
     if not holds and limit >= total:
         raise NoTask("no limit between the first price and the total")
+    first_desc = describe(first)
+    second_desc = describe(second)
     ask = rng.choice(
         (
-            f"{_greeting(rng)} I'm thinking of buying {describe(first)} and {describe(second)}. "
+            f"{_greeting(rng)} I'm thinking of buying {first_desc} and {second_desc}. "
             "How much would the two cost together?",
-            f"{_greeting(rng)} What would {describe(first)} plus {describe(second)} "
-            "come to in total?",
+            f"{_greeting(rng)} What would {first_desc} plus {second_desc} come to in total?",
         )
     ).strip()
     then = (
@@ -348,12 +349,11 @@ def ask_which_brand(db: sqlite3.Connection, rng: random.Random, now: str) -> Tas
             continue
         choices = sorted([item.brand, *brands])
         shown = Spec(item, spec.attributes, spec.options, 1, spec.budget)
+        desc = describe(shown)
         request = rng.choice(
             (
-                f"{_greeting(rng)} I'm looking for {describe(shown)}, "
-                f"{_money(spec.budget)} at most.",
-                f"{_greeting(rng)} Could you order {describe(shown)} for me? "
-                f"Up to {_money(spec.budget)}.",
+                f"{_greeting(rng)} I'm looking for {desc}, {_money(spec.budget)} at most.",
+                f"{_greeting(rng)} Could you order {desc} for me? Up to {_money(spec.budget)}.",
             )
         ).strip()
         s = Script()

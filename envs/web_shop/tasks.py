@@ -321,15 +321,19 @@ def _join(parts: list[str]) -> str:
 def describe(spec: Spec, *, with_article: bool = True, skip: tuple[str, ...] = ()) -> str:
     """``a women's waterproof, breathable rain jacket with a hood, size M, in navy``."""
     kind = spec.item.type
-    before = [
-        a
-        for a in spec.attributes
-        if a not in WITH_ATTRIBUTES and not a.startswith(("for ", "with "))
-    ]
-    after = [a for a in spec.attributes if a in WITH_ATTRIBUTES]
-    fors = [a for a in spec.attributes if a.startswith(("for ", "with "))]
-    audience = [a for a in before if a in ("men's", "women's", "kids'")]
-    adjectives = [a for a in before if a not in audience]
+    audience: list[str] = []  # before the noun: "women's", then the adjectives
+    adjectives: list[str] = []
+    after: list[str] = []  # "with a hood"
+    fors: list[str] = []  # "for kids", "with ..." as the catalog words it
+    for a in spec.attributes:  # one pass (a list comprehension is a call each)
+        listed = a in WITH_ATTRIBUTES
+        phrase = a.startswith(("for ", "with "))
+        if listed:
+            after.append(a)
+        if phrase:
+            fors.append(a)
+        if not listed and not phrase:
+            (audience if a in ("men's", "women's", "kids'") else adjectives).append(a)
     noun = " ".join(audience + ([", ".join(adjectives)] if adjectives else []) + [kind])
     if spec.brand:
         noun = f"{spec.brand} {noun}"
@@ -550,13 +554,12 @@ def named_product(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskD
 
 def attributes_budget(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     _, spec = _attributes_spec(db, rng)
+    desc = describe(spec)
     request = rng.choice(
         (
-            f"{_greeting(rng)} I'm looking for {describe(spec)}, "
-            f"{_budget_phrase(rng, spec.budget)}.",
-            f"{_greeting(rng)} Could you buy me {describe(spec)}? My budget is "
-            f"{_money(spec.budget)}.",
-            f"{_greeting(rng)} I need {describe(spec)}, {_budget_phrase(rng, spec.budget)}. "
+            f"{_greeting(rng)} I'm looking for {desc}, {_budget_phrase(rng, spec.budget)}.",
+            f"{_greeting(rng)} Could you buy me {desc}? My budget is {_money(spec.budget)}.",
+            f"{_greeting(rng)} I need {desc}, {_budget_phrase(rng, spec.budget)}. "
             "Please order it for me.",
         )
     ).strip()
@@ -714,12 +717,11 @@ def cheapest(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     spec, ranked = _superlative(db, rng, lambda q: q.price, lowest=True, with_budget=False)
     spec.best = "cheapest"
     shown = Spec(spec.item, spec.attributes, spec.options)
+    desc = describe(shown, with_article=False)
     request = rng.choice(
         (
-            f"{_greeting(rng)} What's the cheapest {describe(shown, with_article=False)} you can "
-            "find? Please buy it for me.",
-            f"{_greeting(rng)} Please order the cheapest {describe(shown, with_article=False)} in "
-            "the shop.",
+            f"{_greeting(rng)} What's the cheapest {desc} you can find? Please buy it for me.",
+            f"{_greeting(rng)} Please order the cheapest {desc} in the shop.",
         )
     ).strip()
     s = Script()
@@ -736,12 +738,12 @@ def best_rated(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraf
     )
     spec.best = "best-rated"
     shown = Spec(spec.item, spec.attributes, spec.options)
+    desc = describe(shown, with_article=False)
     request = rng.choice(
         (
-            f"{_greeting(rng)} I want the best-rated {describe(shown, with_article=False)}, "
-            f"{_budget_phrase(rng, spec.budget)}.",
+            f"{_greeting(rng)} I want the best-rated {desc}, {_budget_phrase(rng, spec.budget)}.",
             f"{_greeting(rng)} Please buy me the highest-rated "
-            f"{describe(shown, with_article=False)} that costs {_budget_phrase(rng, spec.budget)}.",
+            f"{desc} that costs {_budget_phrase(rng, spec.budget)}.",
         )
     ).strip()
     s = Script()
@@ -760,12 +762,11 @@ def most_reviewed(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskD
     spec, ranked = _superlative(db, rng, lambda q: q.n_reviews, lowest=False, with_budget=False)
     spec.best = "most reviewed"
     shown = Spec(spec.item, spec.attributes, spec.options)
+    desc = describe(shown, with_article=False)
     request = rng.choice(
         (
-            f"{_greeting(rng)} Which {describe(shown, with_article=False)} has the most reviews? "
-            "Buy that one for me, please.",
-            f"{_greeting(rng)} I trust the crowd: please order the "
-            f"{describe(shown, with_article=False)} with the most reviews.",
+            f"{_greeting(rng)} Which {desc} has the most reviews? Buy that one for me, please.",
+            f"{_greeting(rng)} I trust the crowd: please order the {desc} with the most reviews.",
         )
     ).strip()
     s = Script()
@@ -783,10 +784,11 @@ def most_reviewed(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskD
 def quantity(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     q = rng.randint(2, max_quantity(db))
     _, spec = _attributes_spec(db, rng, quantity=q)
+    desc = describe(spec)
     request = rng.choice(
         (
-            f"{_greeting(rng)} I need {describe(spec)}, {_budget_phrase(rng, spec.budget)} each.",
-            f"{_greeting(rng)} Please buy {describe(spec)}. Each should cost "
+            f"{_greeting(rng)} I need {desc}, {_budget_phrase(rng, spec.budget)} each.",
+            f"{_greeting(rng)} Please buy {desc}. Each should cost "
             f"{_budget_phrase(rng, spec.budget)}.",
         )
     ).strip()
@@ -807,12 +809,12 @@ def brand_options(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskD
             spec = _make_unique(spec, cat, rng)
         except NoTask:
             continue
+        desc = describe(spec)
         request = rng.choice(
             (
-                f"{_greeting(rng)} I only buy {item.brand}. Could you get me {describe(spec)}, "
+                f"{_greeting(rng)} I only buy {item.brand}. Could you get me {desc}, "
                 f"{_budget_phrase(rng, spec.budget)}?",
-                f"{_greeting(rng)} Please order {describe(spec)}, "
-                f"{_budget_phrase(rng, spec.budget)}.",
+                f"{_greeting(rng)} Please order {desc}, {_budget_phrase(rng, spec.budget)}.",
             )
         ).strip()
         s = Script()
@@ -831,15 +833,17 @@ def two_items(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft
         lambda it: it.category != first.item.category,
         key=("other category", first.item.category),
     )
+    first_desc = describe(first)
+    second_desc = describe(second)
     request = rng.choice(
         (
-            f"{_greeting(rng)} I need two things: {describe(first)} "
+            f"{_greeting(rng)} I need two things: {first_desc} "
             f"({_budget_phrase(rng, first.budget)}), "
-            f"and {describe(second)} ({_budget_phrase(rng, second.budget)}). Put them in one "
+            f"and {second_desc} ({_budget_phrase(rng, second.budget)}). Put them in one "
             "order, please.",
-            f"{_greeting(rng)} Please order {describe(first)}, "
+            f"{_greeting(rng)} Please order {first_desc}, "
             f"{_budget_phrase(rng, first.budget)}, together with "
-            f"{describe(second)}, {_budget_phrase(rng, second.budget)}.",
+            f"{second_desc}, {_budget_phrase(rng, second.budget)}.",
         )
     ).strip()
     s = Script()
