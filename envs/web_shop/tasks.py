@@ -150,6 +150,24 @@ class Spec:
         only been narrowed since (a narrower goal's rivals are among a wider one's)."""
         return self.fitting(cat.by_type[self.item.type] if among is None else among, self.item.num)
 
+    def target(self) -> dict[str, Any]:
+        """``self.wanted().to_dict()`` (what ``Task.extras["targets"]`` holds), without making the
+        frozen ``Wanted`` first: ten fields set through ``object.__setattr__`` cost more than the
+        rest of the dict."""
+        item = self.item
+        return {
+            "product_id": item.id,
+            "type": item.type,
+            "category": item.category,
+            "attributes": list(self.attributes),
+            "options": dict(self.options),
+            "quantity": self.quantity,
+            "budget": self.budget,
+            "brand": self.brand,
+            "min_price": self.min_price,
+            "best": self.best,
+        }
+
     def wanted(self) -> Wanted:
         return Wanted(
             self.item.id,
@@ -259,10 +277,8 @@ def _make_unique(
             return spec
         spare = [a for a in spec.item.attributes if a not in spec.attributes]
         if spare:
-            best = max(
-                spare, key=lambda a: (sum(a not in q.attributes for q in rivals), -spare.index(a))
-            )
-            if any(best not in q.attributes for q in rivals):
+            best, lacking = _most_telling(spare, rivals)
+            if lacking:
                 spec.attributes.append(best)
                 continue
         if budget and all(q.price > spec.item.price for q in rivals):
@@ -279,6 +295,20 @@ def _make_unique(
     if rivals:
         raise NoTask("no unique goal for this product")
     return spec
+
+
+def _most_telling(spare: list[str], rivals: list[Item]) -> tuple[str, int]:
+    """The attribute of ``spare`` the most ``rivals`` lack (the first of a tie), and how many
+    lack it: ``max`` by (rivals lacking it, -its position), counted in one pass over the rivals."""
+    held = dict.fromkeys(spare, 0)
+    for q in rivals:
+        for a in q.attribute_set.intersection(spare):
+            held[a] += 1
+    best, most = spare[0], -1
+    for a in spare:
+        if len(rivals) - held[a] > most:
+            best, most = a, len(rivals) - held[a]
+    return best, most
 
 
 def _attribute_start(rng: random.Random, item: Item, lo: int = 1, hi: int = 2) -> list[str]:
@@ -460,7 +490,7 @@ def _draft(
     opening: str = "",
 ) -> TaskDraft:
     goal = UserGoal(tuple(intents), dict(known), (), opening, _persona(rng))
-    extras = {"targets": [sp.wanted().to_dict() for sp in specs]}
+    extras = {"targets": [sp.target() for sp in specs]}
     return TaskDraft(goal, tuple(s.steps), ask, (), summary, extras)
 
 
