@@ -30,7 +30,6 @@ from utility_gym.core.values import Value
 from utility_gym.envs.web_shop import catalog, interned
 from utility_gym.envs.web_shop.generator import GENERATOR_VERSION
 from utility_gym.envs.web_shop.navigator import shop_app
-from utility_gym.envs.web_shop.reward import Wanted
 from utility_gym.envs.web_shop.search import PAGE_SIZE
 from utility_gym.envs.web_shop.site.shop import max_quantity
 from utility_gym.envs.web_shop.vocab import UNCOUNTED_TYPES, WITH_ATTRIBUTES, plural
@@ -151,9 +150,9 @@ class Spec:
         return self.fitting(cat.by_type[self.item.type] if among is None else among, self.item.num)
 
     def target(self) -> dict[str, Any]:
-        """``self.wanted().to_dict()`` (what ``Task.extras["targets"]`` holds), without making the
-        frozen ``Wanted`` first: ten fields set through ``object.__setattr__`` cost more than the
-        rest of the dict."""
+        """What ``Task.extras["targets"]`` holds for this goal: ``Wanted.to_dict``'s form, written
+        directly (a frozen ``Wanted`` on the way sets ten fields through ``object.__setattr__``,
+        which costs more than the rest of the dict)."""
         item = self.item
         return {
             "product_id": item.id,
@@ -167,20 +166,6 @@ class Spec:
             "min_price": self.min_price,
             "best": self.best,
         }
-
-    def wanted(self) -> Wanted:
-        return Wanted(
-            self.item.id,
-            self.item.type,
-            self.item.category,
-            tuple(self.attributes),
-            dict(self.options),
-            self.quantity,
-            self.budget,
-            self.brand,
-            self.min_price,
-            self.best,
-        )
 
 
 def _nice_budget(rng: random.Random, price: float) -> float:
