@@ -74,10 +74,12 @@ def _look_up(db: sqlite3.Connection, spec: Spec, s: Script) -> tuple[int, ...]:
 def _merge_known(specs: list[Spec]) -> dict[str, str]:
     """What the shopper can tell about several items: a value they share once, else each
     value with its item ("blue for the smartwatch and white for the desk lamp")."""
-    per = [_known(sp) for sp in specs]
+    by_key: dict[str, list[tuple[Spec, str]]] = {}  # each slot, in order: (item, its value)
+    for sp in specs:
+        for key, value in _known(sp).items():
+            by_key.setdefault(key, []).append((sp, value))
     known: dict[str, str] = {}
-    for key in dict.fromkeys(k for kn in per for k in kn):
-        have = [(sp, kn[key]) for sp, kn in zip(specs, per, strict=True) if key in kn]
+    for key, have in by_key.items():
         if len(have) == 1 or len({v for _, v in have}) == 1 and len(have) == len(specs):
             known[key] = have[0][1]
         else:

@@ -44,6 +44,17 @@ def value(kind: str, text: str, required: bool = True) -> Value:
     return made
 
 
+def values(wanted: list[tuple[str, str, bool]]) -> tuple[Value, ...]:
+    """``value(kind, text, required)`` of each of ``wanted``, in one call."""
+    made = []
+    for key in wanted:
+        found = _VALUES.get(key)
+        if found is None:
+            found = value(*key)
+        made.append(found)
+    return tuple(made)
+
+
 def persona(style: str, patience: int, cooperative: bool) -> Persona:
     """``Persona(style, patience, cooperative)`` (at most 40 of them)."""
     key = (style, patience, cooperative)

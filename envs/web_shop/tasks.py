@@ -496,16 +496,15 @@ def _intent(
 def _wants(spec: Spec) -> tuple[Value, ...]:
     """What the shopper checks a proposal to buy against: the kind of product, its options,
     the brand they asked for and their budget."""
-    value = interned.value
-    wants = [value("product", spec.item.type)]
-    wants.extend(value("option", v) for v in spec.options.values())
-    wants.extend(value("attribute", a, False) for a in spec.attributes)
+    wants = [("product", spec.item.type, True)]
+    wants.extend(("option", v, True) for v in spec.options.values())
+    wants.extend(("attribute", a, False) for a in spec.attributes)
     if spec.brand:
-        wants.append(value("brand", spec.brand))
+        wants.append(("brand", spec.brand, True))
     if spec.budget is not None:
-        wants.append(value("budget", f"{spec.budget:.2f}"))
-    wants.append(value("quantity", str(spec.quantity), False))
-    return tuple(wants)
+        wants.append(("budget", f"{spec.budget:.2f}", True))
+    wants.append(("quantity", str(spec.quantity), False))
+    return interned.values(wants)
 
 
 def _known(spec: Spec) -> dict[str, str]:
