@@ -62,15 +62,29 @@ class Catalog:
     items: list[Item]
     by_type: dict[str, list[Item]]
     title_count: dict[str, int]
+    key: str  # the catalog's key (``catalog.catalog_key``)
     # Products in stock passing a template's filter, by the filter's key: a catalog never
     # changes in a process, so each filter scans it once, not on every new task.
     pools: dict[Any, list[Item]] = field(default_factory=dict)
 
 
 _CATALOGS: dict[str, Catalog] = {}
+# The connection asked about last, with its catalog: a task's template asks a few times, and
+# a connection's catalog never changes (see ``catalog._KNOWN``).
+_LAST: tuple[sqlite3.Connection | None, Catalog | None] = (None, None)
 
 
 def _catalog(db: sqlite3.Connection) -> Catalog:
+    global _LAST
+    last_db, last = _LAST
+    if last_db is db and last is not None:
+        return last
+    cat = _build_catalog(db)
+    _LAST = (db, cat)
+    return cat
+
+
+def _build_catalog(db: sqlite3.Connection) -> Catalog:
     catalog.attach(db)
     key = catalog.catalog_key(db)
     cat = _CATALOGS.get(key)
@@ -103,7 +117,7 @@ def _catalog(db: sqlite3.Connection) -> Catalog:
         for it in items:
             by_type.setdefault(it.type, []).append(it)
             titles[it.title.casefold()] = titles.get(it.title.casefold(), 0) + 1
-        cat = Catalog(items, by_type, titles)
+        cat = Catalog(items, by_type, titles, key)
         _CATALOGS[key] = cat
     return cat
 
@@ -416,7 +430,7 @@ def _search_words(spec: Spec) -> str:
 
 def _listed(db: sqlite3.Connection, text: str) -> tuple[int, ...]:
     """The products a search for ``text`` lists, best first (the shop's search and cache)."""
-    return shop_app().searcher.plain(db, catalog.catalog_key(db), text).nums
+    return shop_app().searcher.plain(db, _catalog(db).key, text).nums
 
 
 def _find(db: sqlite3.Connection, spec: Spec, s: Script, *, essential: bool = True) -> None:
