@@ -15,7 +15,6 @@ import math
 import random
 import re
 import sqlite3
-from dataclasses import replace
 
 from utility_gym.core.tasks import Fact, Intent, NoTask, TaskDraft, TaskTemplate
 from utility_gym.envs.web_shop.search import PAGE_SIZE
@@ -75,10 +74,12 @@ def _look_up(db: sqlite3.Connection, spec: Spec, s: Script) -> tuple[int, ...]:
 def _merge_known(specs: list[Spec]) -> dict[str, str]:
     """What the shopper can tell about several items: a value they share once, else each
     value with its item ("blue for the smartwatch and white for the desk lamp")."""
-    per = [_known(sp) for sp in specs]
+    by_key: dict[str, list[tuple[Spec, str]]] = {}  # each slot, in order: (item, its value)
+    for sp in specs:
+        for key, value in _known(sp).items():
+            by_key.setdefault(key, []).append((sp, value))
     known: dict[str, str] = {}
-    for key in dict.fromkeys(k for kn in per for k in kn):
-        have = [(sp, kn[key]) for sp, kn in zip(specs, per, strict=True) if key in kn]
+    for key, have in by_key.items():
         if len(have) == 1 or len({v for _, v in have}) == 1 and len(have) == len(specs):
             known[key] = have[0][1]
         else:
@@ -132,7 +133,7 @@ def _tell_then_buy(
     """A task of two intents: tell what was asked (``tell``), then buy ``spec`` at once."""
     s.intent = 1
     _buy_shown(db, spec, s, shown)
-    buy = _with(_intent(then, spec, name), condition)
+    buy = _intent(then, spec, name, condition or None)
     return _draft(
         [tell, buy], _known(spec), s, rng, summary, [spec], opening=f"{tell.request} {then}"
     )
@@ -141,12 +142,8 @@ def _tell_then_buy(
 def _buy_intents(request: str, specs: list[Spec], condition: str | None = None) -> list[Intent]:
     names = ("buy the first item", "buy the second item", "buy the third item")
     if len(specs) == 1:
-        return [_with(_intent(request, specs[0]), condition)]
-    return [_with(_intent(request, sp, names[k]), condition) for k, sp in enumerate(specs)]
-
-
-def _with(intent: Intent, condition: str | None) -> Intent:
-    return replace(intent, condition=condition) if condition else intent
+        return [_intent(request, specs[0], condition=condition or None)]
+    return [_intent(request, sp, names[k], condition or None) for k, sp in enumerate(specs)]
 
 
 def _same_type_pair(
@@ -229,12 +226,13 @@ def total_then_buy(db: sqlite3.Connection, rng: random.Random, now: str) -> Task
         limit = float(math.ceil(first.item.price))
     if not holds and limit >= total:
         raise NoTask("no limit between the first price and the total")
+    first_desc = describe(first)
+    second_desc = describe(second)
     ask = rng.choice(
         (
-            f"{_greeting(rng)} I'm thinking of buying {describe(first)} and {describe(second)}. "
+            f"{_greeting(rng)} I'm thinking of buying {first_desc} and {second_desc}. "
             "How much would the two cost together?",
-            f"{_greeting(rng)} What would {describe(first)} plus {describe(second)} "
-            "come to in total?",
+            f"{_greeting(rng)} What would {first_desc} plus {second_desc} come to in total?",
         )
     ).strip()
     then = (
@@ -328,7 +326,7 @@ def fallback_if_over(db: sqlite3.Connection, rng: random.Random, now: str) -> Ta
         if holds
         else f"the {a.title} costs more than {_money(limit)}"
     )
-    intent = _with(_intent(request, spec), condition)
+    intent = _intent(request, spec, condition=condition)
     known = _known(spec) | {"budget": f"{_money(limit)} for the {a.title}"}
     return _draft([intent], known, s, rng, f"buy {target.id} ({condition})", [spec])
 
@@ -353,12 +351,11 @@ def ask_which_brand(db: sqlite3.Connection, rng: random.Random, now: str) -> Tas
             continue
         choices = sorted([item.brand, *brands])
         shown = Spec(item, spec.attributes, spec.options, 1, spec.budget)
+        desc = describe(shown)
         request = rng.choice(
             (
-                f"{_greeting(rng)} I'm looking for {describe(shown)}, "
-                f"{_money(spec.budget)} at most.",
-                f"{_greeting(rng)} Could you order {describe(shown)} for me? "
-                f"Up to {_money(spec.budget)}.",
+                f"{_greeting(rng)} I'm looking for {desc}, {_money(spec.budget)} at most.",
+                f"{_greeting(rng)} Could you order {desc} for me? Up to {_money(spec.budget)}.",
             )
         ).strip()
         s = Script()

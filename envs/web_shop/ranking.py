@@ -21,6 +21,7 @@ import os
 import re
 import sqlite3
 import threading
+from collections.abc import Collection
 
 from utility_gym.envs.web_shop import catalog
 from utility_gym.envs.web_shop.schema import FTS_COLUMNS, FTS_WEIGHTS
@@ -72,9 +73,12 @@ class Ranker:
         self.rows = counts[0]
         self.avgdl = sum(counts[1:]) / self.rows
         self.tokens: dict[str, tuple[str, ...]] = {}
+        # Per token: each product holding it, with the token's term of the product's bm25 score.
         self.postings: dict[str, dict[int, float]] = {}
+        # Per word of one token: its token's posting (the two look-ups of a search in one).
+        self.by_word: dict[str, dict[int, float]] = {}
         self.held = 0  # occurrences kept in ``postings``
-        self.norms: dict[int, float] = {}  # per product: bm25's length normalisation
+        self.norms = self._norms()  # per product: bm25's length normalisation
         self.lock = threading.Lock()
         self._learn_vocabulary()
 
@@ -97,10 +101,10 @@ class Ranker:
             return  # not one token a word after all: left to one word at a time
         for word, token in zip(plain, tokens, strict=True):
             self.tokens[word] = (token,)
-        for token in dict.fromkeys(tokens):
+        for word, token in zip(plain, tokens, strict=True):
             if self.held > _MAX_POSTINGS // 2:
                 break  # a large catalog: the rest is read when searched
-            self._posting(token)
+            self.by_word[word] = self._posting(token)
 
     def rank(self, terms: tuple[str, ...], limit: int) -> tuple[int, ...] | None:
         """The first ``limit`` row numbers of an FTS5 search for every one of ``terms``
@@ -110,35 +114,27 @@ class Ranker:
         with self.lock:
             posts = []
             for term in terms:
-                tokens = self._tokens(term)
-                if len(tokens) != 1:
-                    return None
-                posts.append(self._posting(tokens[0]))
-            docs = set(min(posts, key=len))
-            for post in posts:
-                docs.intersection_update(post)
+                post = self.by_word.get(term)
+                if post is None:
+                    post = self._word(term)
+                    if post is None:
+                        return None
+                posts.append(post)
+            docs = _common(posts)
             if not docs or len(docs) > _MAX_SCORED:
                 return None  # none: the searcher relaxes the query to any word
-            return self._order(docs, posts)[:limit]
+            return _order(docs, posts)[:limit]
 
-    def _order(self, docs: set[int], posts: list[dict[int, float]]) -> tuple[int, ...]:
-        """``ORDER BY bm25(products_fts, *FTS_WEIGHTS), rowid``, as fts5's bm25 scores:
-        ``-sum(idf * (f * (k1 + 1)) / (f + k1 * (1 - b + b * D / avgdl)))`` over the words."""
-        rows = self.rows
-        idf = []
-        for post in posts:
-            x = math.log((rows - len(post) + 0.5) / (len(post) + 0.5))
-            idf.append(x if x > 0.0 else 1e-6)
-        scored = []
-        for doc in docs:
-            norm = self._norm(doc)
-            score = 0.0
-            for i, post in enumerate(posts):
-                f = post[doc]
-                score += idf[i] * ((f * (_K1 + 1.0)) / (f + norm))
-            scored.append((-1.0 * score, doc))
-        scored.sort()
-        return tuple(doc for _, doc in scored)
+    def _word(self, word: str) -> dict[int, float] | None:
+        """The posting of ``word``'s token, None when the word is not one token."""
+        tokens = self._tokens(word)
+        if len(tokens) != 1:
+            return None
+        post = self._posting(tokens[0])
+        if len(self.by_word) >= _MAX_WORDS:
+            self.by_word.clear()
+        self.by_word[word] = post
+        return post
 
     def _tokens(self, word: str) -> tuple[str, ...]:
         tokens = self.tokens.get(word)
@@ -152,31 +148,66 @@ class Ranker:
         return tokens
 
     def _posting(self, token: str) -> dict[int, float]:
-        """Each product holding ``token``, with the sum of its occurrences' column weights."""
+        """Each product holding ``token``, with the token's term of its bm25 score:
+        ``idf * (f * (k1 + 1)) / (f + norm)``, ``f`` the sum of its occurrences' column weights
+        (the operations of fts5's bm25, in its order: the same floating-point value)."""
         post = self.postings.get(token)
         if post is None:
-            post = {}
+            weights: dict[int, float] = {}
             for doc, column in self.conn.execute(
                 "SELECT doc, col FROM temp.occurrences WHERE term = ?", (token,)
             ):
-                post[doc] = post.get(doc, 0.0) + _WEIGHT[column]
+                weights[doc] = weights.get(doc, 0.0) + _WEIGHT[column]
+            x = math.log((self.rows - len(weights) + 0.5) / (len(weights) + 0.5))
+            idf = x if x > 0.0 else 1e-6
+            norms = self.norms
+            post = {doc: idf * ((f * (_K1 + 1.0)) / (f + norms[doc])) for doc, f in weights.items()}
             if self.held + len(post) > _MAX_POSTINGS:
                 self.postings.clear()
+                self.by_word.clear()  # it holds the postings too
                 self.held = 0
             self.postings[token] = post
             self.held += len(post)
         return post
 
-    def _norm(self, doc: int) -> float:
-        """``k1 * (1 - b + b * D / avgdl)``, D the product's length in tokens (all columns)."""
-        norm = self.norms.get(doc)
-        if norm is None:
-            blob = self.conn.execute(
-                "SELECT sz FROM catalog.products_fts_docsize WHERE id = ?", (doc,)
-            ).fetchone()[0]
+    def _norms(self) -> dict[int, float]:
+        """Per product ``k1 * (1 - b + b * D / avgdl)``, D its length in tokens (all columns)."""
+        norms = {}
+        for doc, blob in self.conn.execute("SELECT id, sz FROM catalog.products_fts_docsize"):
             length = float(sum(_varints(blob)))
-            norm = self.norms[doc] = _K1 * (1 - _B + _B * length / self.avgdl)
-        return norm
+            norms[doc] = _K1 * (1 - _B + _B * length / self.avgdl)
+        return norms
+
+
+def _common(posts: list[dict[int, float]]) -> Collection[int]:
+    """The products in every posting (in no particular order), each step in C over the smaller
+    side (a dict's keys and a set intersect by looking up the smaller in the larger)."""
+    if len(posts) == 1:
+        return posts[0]
+    smallest = min(posts, key=len)
+    docs: Collection[int] = smallest.keys()
+    for post in posts:
+        if post is not smallest:
+            docs = post.keys() & docs
+            if not docs:
+                break
+    return docs
+
+
+def _order(docs: Collection[int], posts: list[dict[int, float]]) -> tuple[int, ...]:
+    """``ORDER BY bm25(products_fts, *FTS_WEIGHTS), rowid``: fts5's bm25 is
+    ``-sum(idf * (f * (k1 + 1)) / (f + k1 * (1 - b + b * D / avgdl)))`` over the words, in their
+    order; each word's term is in its posting (``Ranker._posting``)."""
+    if len(docs) == 1:
+        return tuple(docs)  # the usual answer: one product holds every word
+    scored = []
+    for doc in docs:
+        score = 0.0
+        for post in posts:
+            score += post[doc]
+        scored.append((-1.0 * score, doc))
+    scored.sort()
+    return tuple(doc for _, doc in scored)
 
 
 # Per process and catalog: a connection must not cross a fork (the catalog is per process too).

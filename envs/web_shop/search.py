@@ -8,6 +8,7 @@ import re
 import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from utility_gym.envs.web_shop import ranking
 from utility_gym.envs.web_shop.schema import FTS_WEIGHTS
@@ -26,7 +27,9 @@ STOPWORDS = frozenset(
     dollars dollar usd price priced cost costs costing cheap cheaper budget max maximum""".split()
 )
 _PRICE_EXPR = re.compile(r"\$\s*\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?\s*(?:dollars?|usd|bucks)\b", re.I)
+_PRICE_CHAR = re.compile(r"[\d$]")
 _WORD = re.compile(r"\w+")
+_WEIGHTS = ", ".join(str(w) for w in FTS_WEIGHTS)  # bm25's column weights, as SQL
 
 
 @dataclass(frozen=True)
@@ -41,17 +44,39 @@ class SearchQuery:
     sort: str = "relevance"
 
 
-@dataclass(frozen=True)
-class SearchResult:
+class SearchResult(NamedTuple):
+    """What a search lists (a named tuple: made on every new search, it costs a tenth of a frozen
+    dataclass)."""
+
     nums: tuple[int, ...]  # product row numbers, best first, at most MAX_RESULTS
     more: bool  # more products matched than MAX_RESULTS
     relaxed: bool  # no product matched every word: these match any word
     categories: tuple[str, ...] = ()  # departments of the results, in order of first appearance
 
 
+_PLAIN = SearchQuery()  # no department, no bounds, by relevance
+
+
 def query_terms(text: str) -> tuple[str, ...]:
     """The words of a query that are matched: lower case, no prices, no stopwords, deduplicated."""
-    text = _PRICE_EXPR.sub(" ", text[:500])
+    text = text[:500]  # the words that count (and a bounded key)
+    terms = _TERMS.get(text)
+    if terms is None:
+        if len(_TERMS) >= _TERMS_SIZE:
+            _TERMS.clear()
+        terms = _TERMS[text] = _query_terms(text)
+    return terms
+
+
+# The words of the last few thousand queries (the generator searches a product's title or its
+# words again and again): reading the text costs more than the search that follows.
+_TERMS: dict[str, tuple[str, ...]] = {}
+_TERMS_SIZE = 4096
+
+
+def _query_terms(text: str) -> tuple[str, ...]:
+    if _PRICE_CHAR.search(text):  # a price needs a digit or a dollar sign
+        text = _PRICE_EXPR.sub(" ", text)
     seen: list[str] = []
     for word in _WORD.findall(text.lower()):
         if word in STOPWORDS or len(word) > 40 or word in seen or word == "_":
@@ -71,34 +96,36 @@ class Searcher:
         self._categories: dict[str, tuple[list[str], bytearray]] = {}
 
     def search(self, conn: sqlite3.Connection, catalog_key: str, q: SearchQuery) -> SearchResult:
-        terms = query_terms(q.text)
+        return self._search(conn, catalog_key, query_terms(q.text), q)
+
+    def plain(self, conn: sqlite3.Connection, catalog_key: str, text: str) -> SearchResult:
+        """``search(conn, catalog_key, SearchQuery(text=text))`` (the same cache), without making
+        the query: the task generator's searches."""
+        return self._search(conn, catalog_key, query_terms(text), _PLAIN)
+
+    def _search(
+        self, conn: sqlite3.Connection, catalog_key: str, terms: tuple[str, ...], q: SearchQuery
+    ) -> SearchResult:
+        """The search for ``terms`` with ``q``'s department, bounds and order (not its text)."""
         key = (catalog_key, terms, q.category, q.min_price, q.max_price, q.min_rating, q.sort)
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
-        result = self._run(conn, catalog_key, terms, q)
-        if result.nums:
-            result = SearchResult(
-                result.nums,
-                result.more,
-                result.relaxed,
-                self._departments(conn, catalog_key, result),
-            )
+        nums, more, relaxed = self._run(conn, catalog_key, terms, q)
+        departments = self._departments(conn, catalog_key, nums) if nums else ()
+        result = SearchResult(nums, more, relaxed, departments)
         self._cache[key] = result
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return result
 
     def _departments(
-        self, conn: sqlite3.Connection, catalog_key: str, result: SearchResult
+        self, conn: sqlite3.Connection, catalog_key: str, nums: tuple[int, ...]
     ) -> tuple[str, ...]:
         """The departments of the results, in order of first appearance."""
         names, of = self._category_of(conn, catalog_key)
-        seen: dict[str, None] = {}
-        for n in result.nums:
-            seen.setdefault(names[of[n]], None)
-        return tuple(seen)
+        return tuple(names[i] for i in dict.fromkeys(map(of.__getitem__, nums)))
 
     def _category_of(
         self, conn: sqlite3.Connection, catalog_key: str
@@ -118,11 +145,20 @@ class Searcher:
 
     def _run(
         self, conn: sqlite3.Connection, catalog_key: str, terms: tuple[str, ...], q: SearchQuery
-    ) -> SearchResult:
+    ) -> tuple[tuple[int, ...], bool, bool]:
+        """The search's row numbers (at most ``MAX_RESULTS``), whether more matched, and whether
+        the query was relaxed to any word."""
+        plain = not (q.category or _filtered(q))
+        if terms and plain and q.sort == "relevance":
+            # The common case, ranked without FTS5 when the catalog's ranker can (the same list).
+            ranker = ranking.ranker(catalog_key)
+            nums = ranker.rank(terms, MAX_RESULTS + 1) if ranker is not None else None
+            if nums is not None:
+                return nums[:MAX_RESULTS], len(nums) > MAX_RESULTS, False
         where, params = _filters(q)
         if not terms:
             if not q.category:
-                return SearchResult((), False, False)
+                return (), False, False
             order = {
                 "relevance": "p.rating DESC, p.n_reviews DESC",
                 "rating": "p.rating DESC, p.n_reviews DESC",
@@ -131,24 +167,16 @@ class Searcher:
             }[q.sort]
             sql = f"SELECT p.num FROM products p WHERE 1 {where} ORDER BY {order}, p.num LIMIT ?"
             rows = conn.execute(sql, (*params, MAX_RESULTS + 1)).fetchall()
-            return SearchResult(
-                tuple(r[0] for r in rows[:MAX_RESULTS]), len(rows) > MAX_RESULTS, False
-            )
-        weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+            return tuple(r[0] for r in rows[:MAX_RESULTS]), len(rows) > MAX_RESULTS, False
         if q.sort == "relevance" and not where:
-            # The common case, ranked without FTS5 when the catalog's ranker can (the same list).
-            ranker = ranking.ranker(catalog_key)
-            nums = ranker.rank(terms, MAX_RESULTS + 1) if ranker is not None else None
-            if nums is not None:
-                return SearchResult(nums[:MAX_RESULTS], len(nums) > MAX_RESULTS, False)
             # The common case needs no join: rank inside the index (about twice as fast).
             sql = (
                 "SELECT rowid FROM products_fts WHERE products_fts MATCH ? ORDER BY "
-                f"bm25(products_fts, {weights}), rowid LIMIT ?"
+                f"bm25(products_fts, {_WEIGHTS}), rowid LIMIT ?"
             )
         else:
             order = {
-                "relevance": f"bm25(products_fts, {weights})",
+                "relevance": f"bm25(products_fts, {_WEIGHTS})",
                 "rating": "p.rating DESC, p.n_reviews DESC",
                 "price_asc": "p.price ASC",
                 "price_desc": "p.price DESC",
@@ -167,9 +195,12 @@ class Searcher:
             rows = conn.execute(
                 sql, (" OR ".join(f'"{t}"' for t in terms), *params, MAX_RESULTS + 1)
             ).fetchall()
-        return SearchResult(
-            tuple(r[0] for r in rows[:MAX_RESULTS]), len(rows) > MAX_RESULTS, relaxed
-        )
+        return tuple(r[0] for r in rows[:MAX_RESULTS]), len(rows) > MAX_RESULTS, relaxed
+
+
+def _filtered(q: SearchQuery) -> bool:
+    """Whether the query bounds the price or the rating."""
+    return q.min_price is not None or q.max_price is not None or q.min_rating is not None
 
 
 def _filters(q: SearchQuery) -> tuple[str, list]:

@@ -24,15 +24,13 @@ from utility_gym.core.tasks import (
     PlanStep,
     TaskDraft,
     TaskTemplate,
-    ToolCall,
     UserGoal,
 )
 from utility_gym.core.values import Value
-from utility_gym.envs.web_shop import catalog
+from utility_gym.envs.web_shop import catalog, interned
 from utility_gym.envs.web_shop.generator import GENERATOR_VERSION
 from utility_gym.envs.web_shop.navigator import shop_app
-from utility_gym.envs.web_shop.reward import Wanted
-from utility_gym.envs.web_shop.search import PAGE_SIZE, SearchQuery
+from utility_gym.envs.web_shop.search import PAGE_SIZE
 from utility_gym.envs.web_shop.site.shop import max_quantity
 from utility_gym.envs.web_shop.vocab import UNCOUNTED_TYPES, WITH_ATTRIBUTES, plural
 
@@ -64,15 +62,29 @@ class Catalog:
     items: list[Item]
     by_type: dict[str, list[Item]]
     title_count: dict[str, int]
+    key: str  # the catalog's key (``catalog.catalog_key``)
     # Products in stock passing a template's filter, by the filter's key: a catalog never
     # changes in a process, so each filter scans it once, not on every new task.
     pools: dict[Any, list[Item]] = field(default_factory=dict)
 
 
 _CATALOGS: dict[str, Catalog] = {}
+# The connection asked about last, with its catalog: a task's template asks a few times, and
+# a connection's catalog never changes (see ``catalog._KNOWN``).
+_LAST: tuple[sqlite3.Connection | None, Catalog | None] = (None, None)
 
 
 def _catalog(db: sqlite3.Connection) -> Catalog:
+    global _LAST
+    last_db, last = _LAST
+    if last_db is db and last is not None:
+        return last
+    cat = _build_catalog(db)
+    _LAST = (db, cat)
+    return cat
+
+
+def _build_catalog(db: sqlite3.Connection) -> Catalog:
     catalog.attach(db)
     key = catalog.catalog_key(db)
     cat = _CATALOGS.get(key)
@@ -105,7 +117,7 @@ def _catalog(db: sqlite3.Connection) -> Catalog:
         for it in items:
             by_type.setdefault(it.type, []).append(it)
             titles[it.title.casefold()] = titles.get(it.title.casefold(), 0) + 1
-        cat = Catalog(items, by_type, titles)
+        cat = Catalog(items, by_type, titles, key)
         _CATALOGS[key] = cat
     return cat
 
@@ -128,16 +140,17 @@ class Spec:
     def fits(self, q: Item) -> bool:
         return q.type == self.item.type and bool(self.fitting([q]))
 
-    def fitting(self, among: list[Item]) -> list[Item]:
+    def fitting(self, among: list[Item], but: int = -1) -> list[Item]:
         """The products of ``among`` (all of the target's type) that meet every constraint, in
-        their order: one pass with the constraints read once (as ``fits``, product by
-        product, would)."""
+        their order, but the product numbered ``but``: one pass with the constraints read once
+        (as ``fits``, product by product, would)."""
         quantity, budget, brand, extra = self.quantity, self.budget, self.brand, self.extra
         attrs, pairs = frozenset(self.attributes), frozenset(self.options.items())
         return [
             q
             for q in among
-            if q.stock >= quantity
+            if q.num != but
+            and q.stock >= quantity
             and attrs <= q.attribute_set
             and (budget is None or q.price <= budget)
             and (brand is None or q.brand == brand)
@@ -148,23 +161,25 @@ class Spec:
     def rivals(self, cat: Catalog, among: list[Item] | None = None) -> list[Item]:
         """The other products that meet the goal; ``among``: earlier rivals, when the goal has
         only been narrowed since (a narrower goal's rivals are among a wider one's)."""
-        num = self.item.num
-        pool = cat.by_type[self.item.type] if among is None else among
-        return self.fitting([q for q in pool if q.num != num])
+        return self.fitting(cat.by_type[self.item.type] if among is None else among, self.item.num)
 
-    def wanted(self) -> Wanted:
-        return Wanted(
-            self.item.id,
-            self.item.type,
-            self.item.category,
-            tuple(self.attributes),
-            dict(self.options),
-            self.quantity,
-            self.budget,
-            self.brand,
-            self.min_price,
-            self.best,
-        )
+    def target(self) -> dict[str, Any]:
+        """What ``Task.extras["targets"]`` holds for this goal: ``Wanted.to_dict``'s form, written
+        directly (a frozen ``Wanted`` on the way sets ten fields through ``object.__setattr__``,
+        which costs more than the rest of the dict)."""
+        item = self.item
+        return {
+            "product_id": item.id,
+            "type": item.type,
+            "category": item.category,
+            "attributes": list(self.attributes),
+            "options": dict(self.options),
+            "quantity": self.quantity,
+            "budget": self.budget,
+            "brand": self.brand,
+            "min_price": self.min_price,
+            "best": self.best,
+        }
 
 
 def _nice_budget(rng: random.Random, price: float) -> float:
@@ -185,12 +200,23 @@ def _pick_items(
     key must mean the same filter: its pool is kept), None: do not keep it."""
     pool = cat.pools.get(key) if key is not None else None
     if pool is None:
-        pool = [it for it in cat.items if it.stock >= 1 and ok(it)]
+        pool = list(filter(ok, _in_stock(cat)))
         if key is not None:
             cat.pools[key] = pool
     if not pool:
         raise NoTask("no product in stock fits this template")
     return _sample(rng, pool, min(n, len(pool)))
+
+
+def _in_stock(cat: Catalog) -> list[Item]:
+    """The products in stock, in catalog order: what every template's pool is filtered from."""
+    pool = cat.pools.get(_IN_STOCK)
+    if pool is None:
+        pool = cat.pools[_IN_STOCK] = [it for it in cat.items if it.stock >= 1]
+    return pool
+
+
+_IN_STOCK = ("in stock",)  # its key among the pools (no template's)
 
 
 def _sample_inline(rng: random.Random, pool: list[Item], k: int) -> list[Item]:
@@ -250,10 +276,8 @@ def _make_unique(
             return spec
         spare = [a for a in spec.item.attributes if a not in spec.attributes]
         if spare:
-            best = max(
-                spare, key=lambda a: (sum(a not in q.attributes for q in rivals), -spare.index(a))
-            )
-            if any(best not in q.attributes for q in rivals):
+            best, lacking = _most_telling(spare, rivals)
+            if lacking:
                 spec.attributes.append(best)
                 continue
         if budget and all(q.price > spec.item.price for q in rivals):
@@ -270,6 +294,20 @@ def _make_unique(
     if rivals:
         raise NoTask("no unique goal for this product")
     return spec
+
+
+def _most_telling(spare: list[str], rivals: list[Item]) -> tuple[str, int]:
+    """The attribute of ``spare`` the most ``rivals`` lack (the first of a tie), and how many
+    lack it: ``max`` by (rivals lacking it, -its position), counted in one pass over the rivals."""
+    held = dict.fromkeys(spare, 0)
+    for q in rivals:
+        for a in q.attribute_set.intersection(spare):
+            held[a] += 1
+    best, most = spare[0], -1
+    for a in spare:
+        if len(rivals) - held[a] > most:
+            best, most = a, len(rivals) - held[a]
+    return best, most
 
 
 def _attribute_start(rng: random.Random, item: Item, lo: int = 1, hi: int = 2) -> list[str]:
@@ -312,15 +350,19 @@ def _join(parts: list[str]) -> str:
 def describe(spec: Spec, *, with_article: bool = True, skip: tuple[str, ...] = ()) -> str:
     """``a women's waterproof, breathable rain jacket with a hood, size M, in navy``."""
     kind = spec.item.type
-    before = [
-        a
-        for a in spec.attributes
-        if a not in WITH_ATTRIBUTES and not a.startswith(("for ", "with "))
-    ]
-    after = [a for a in spec.attributes if a in WITH_ATTRIBUTES]
-    fors = [a for a in spec.attributes if a.startswith(("for ", "with "))]
-    audience = [a for a in before if a in ("men's", "women's", "kids'")]
-    adjectives = [a for a in before if a not in audience]
+    audience: list[str] = []  # before the noun: "women's", then the adjectives
+    adjectives: list[str] = []
+    after: list[str] = []  # "with a hood"
+    fors: list[str] = []  # "for kids", "with ..." as the catalog words it
+    for a in spec.attributes:  # one pass (a list comprehension is a call each)
+        listed = a in WITH_ATTRIBUTES
+        phrase = a.startswith(("for ", "with "))
+        if listed:
+            after.append(a)
+        if phrase:
+            fors.append(a)
+        if not listed and not phrase:
+            (audience if a in ("men's", "women's", "kids'") else adjectives).append(a)
     noun = " ".join(audience + ([", ".join(adjectives)] if adjectives else []) + [kind])
     if spec.brand:
         noun = f"{spec.brand} {noun}"
@@ -361,10 +403,8 @@ def _greeting(rng: random.Random) -> str:
 
 
 def _persona(rng: random.Random) -> Persona:
-    return Persona(
-        style=rng.choice(("terse", "plain", "chatty", "formal")),
-        patience=rng.randint(6, 10),
-        cooperative=rng.random() < 0.85,
+    return interned.persona(
+        rng.choice(("terse", "plain", "chatty", "formal")), rng.randint(6, 10), rng.random() < 0.85
     )
 
 
@@ -378,9 +418,7 @@ class Script:
         self.steps.append(PlanStep(self.intent, say=text, essential=essential))
 
     def call(self, name: str, essential: bool = True, **arguments: str) -> None:
-        self.steps.append(
-            PlanStep(self.intent, call=ToolCall(name, arguments), essential=essential)
-        )
+        self.steps.append(interned.call_step(self.intent, name, essential, arguments))
 
 
 def _search_words(spec: Spec) -> str:
@@ -392,7 +430,7 @@ def _search_words(spec: Spec) -> str:
 
 def _listed(db: sqlite3.Connection, text: str) -> tuple[int, ...]:
     """The products a search for ``text`` lists, best first (the shop's search and cache)."""
-    return shop_app().searcher.search(db, catalog.catalog_key(db), SearchQuery(text=text)).nums
+    return shop_app().searcher.plain(db, _catalog(db).key, text).nums
 
 
 def _find(db: sqlite3.Connection, spec: Spec, s: Script, *, essential: bool = True) -> None:
@@ -451,26 +489,36 @@ def _draft(
     opening: str = "",
 ) -> TaskDraft:
     goal = UserGoal(tuple(intents), dict(known), (), opening, _persona(rng))
-    extras = {"targets": [sp.wanted().to_dict() for sp in specs]}
+    extras = {"targets": [sp.target() for sp in specs]}
     return TaskDraft(goal, tuple(s.steps), ask, (), summary, extras)
 
 
-def _intent(request: str, spec: Spec, name: str = "buy the item") -> Intent:
-    return Intent(name, request, "write", "purchase", (spec.item.id,), wants=_wants(spec))
+def _intent(
+    request: str, spec: Spec, name: str = "buy the item", condition: str | None = None
+) -> Intent:
+    return Intent(
+        name,
+        request,
+        "write",
+        "purchase",
+        (spec.item.id,),
+        wants=_wants(spec),
+        condition=condition,
+    )
 
 
 def _wants(spec: Spec) -> tuple[Value, ...]:
     """What the shopper checks a proposal to buy against: the kind of product, its options,
     the brand they asked for and their budget."""
-    wants = [Value("product", spec.item.type)]
-    wants.extend(Value("option", v) for v in spec.options.values())
-    wants.extend(Value("attribute", a, required=False) for a in spec.attributes)
+    wants = [("product", spec.item.type, True)]
+    wants.extend(("option", v, True) for v in spec.options.values())
+    wants.extend(("attribute", a, False) for a in spec.attributes)
     if spec.brand:
-        wants.append(Value("brand", spec.brand))
+        wants.append(("brand", spec.brand, True))
     if spec.budget is not None:
-        wants.append(Value("budget", f"{spec.budget:.2f}"))
-    wants.append(Value("quantity", str(spec.quantity), required=False))
-    return tuple(wants)
+        wants.append(("budget", f"{spec.budget:.2f}", True))
+    wants.append(("quantity", str(spec.quantity), False))
+    return interned.values(wants)
 
 
 def _known(spec: Spec) -> dict[str, str]:
@@ -496,7 +544,9 @@ def _attributes_spec(
 ) -> tuple[Catalog, Spec]:
     cat = _catalog(db)
     pool_key = None if key is None else ("spec", key, quantity)
-    for item in _pick_items(cat, rng, lambda it: ok(it) and it.stock >= quantity, key=pool_key):
+    # The pool is of products in stock: one unit needs no other test.
+    fit = ok if quantity <= 1 else (lambda it: ok(it) and it.stock >= quantity)
+    for item in _pick_items(cat, rng, fit, key=pool_key):
         spec = Spec(
             item,
             _attribute_start(rng, item),
@@ -532,13 +582,12 @@ def named_product(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskD
 
 def attributes_budget(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     _, spec = _attributes_spec(db, rng)
+    desc = describe(spec)
     request = rng.choice(
         (
-            f"{_greeting(rng)} I'm looking for {describe(spec)}, "
-            f"{_budget_phrase(rng, spec.budget)}.",
-            f"{_greeting(rng)} Could you buy me {describe(spec)}? My budget is "
-            f"{_money(spec.budget)}.",
-            f"{_greeting(rng)} I need {describe(spec)}, {_budget_phrase(rng, spec.budget)}. "
+            f"{_greeting(rng)} I'm looking for {desc}, {_budget_phrase(rng, spec.budget)}.",
+            f"{_greeting(rng)} Could you buy me {desc}? My budget is {_money(spec.budget)}.",
+            f"{_greeting(rng)} I need {desc}, {_budget_phrase(rng, spec.budget)}. "
             "Please order it for me.",
         )
     ).strip()
@@ -685,9 +734,7 @@ def _superlative(
         options = _random_options(rng, seed_item)
         budget = _nice_budget(rng, seed_item.price) if with_budget else None
         base = Spec(seed_item, attrs, options, 1, budget)
-        ranked = sorted(
-            (q for q in cat.by_type[seed_item.type] if base.fits(q)), key=key, reverse=not lowest
-        )
+        ranked = sorted(base.fitting(cat.by_type[seed_item.type]), key=key, reverse=not lowest)
         if len(ranked) < 2 or key(ranked[0]) == key(ranked[1]):
             continue  # nothing to compare, or two best products
         return Spec(ranked[0], attrs, options, 1, budget), ranked
@@ -698,12 +745,11 @@ def cheapest(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     spec, ranked = _superlative(db, rng, lambda q: q.price, lowest=True, with_budget=False)
     spec.best = "cheapest"
     shown = Spec(spec.item, spec.attributes, spec.options)
+    desc = describe(shown, with_article=False)
     request = rng.choice(
         (
-            f"{_greeting(rng)} What's the cheapest {describe(shown, with_article=False)} you can "
-            "find? Please buy it for me.",
-            f"{_greeting(rng)} Please order the cheapest {describe(shown, with_article=False)} in "
-            "the shop.",
+            f"{_greeting(rng)} What's the cheapest {desc} you can find? Please buy it for me.",
+            f"{_greeting(rng)} Please order the cheapest {desc} in the shop.",
         )
     ).strip()
     s = Script()
@@ -720,12 +766,12 @@ def best_rated(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraf
     )
     spec.best = "best-rated"
     shown = Spec(spec.item, spec.attributes, spec.options)
+    desc = describe(shown, with_article=False)
     request = rng.choice(
         (
-            f"{_greeting(rng)} I want the best-rated {describe(shown, with_article=False)}, "
-            f"{_budget_phrase(rng, spec.budget)}.",
+            f"{_greeting(rng)} I want the best-rated {desc}, {_budget_phrase(rng, spec.budget)}.",
             f"{_greeting(rng)} Please buy me the highest-rated "
-            f"{describe(shown, with_article=False)} that costs {_budget_phrase(rng, spec.budget)}.",
+            f"{desc} that costs {_budget_phrase(rng, spec.budget)}.",
         )
     ).strip()
     s = Script()
@@ -744,12 +790,11 @@ def most_reviewed(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskD
     spec, ranked = _superlative(db, rng, lambda q: q.n_reviews, lowest=False, with_budget=False)
     spec.best = "most reviewed"
     shown = Spec(spec.item, spec.attributes, spec.options)
+    desc = describe(shown, with_article=False)
     request = rng.choice(
         (
-            f"{_greeting(rng)} Which {describe(shown, with_article=False)} has the most reviews? "
-            "Buy that one for me, please.",
-            f"{_greeting(rng)} I trust the crowd: please order the "
-            f"{describe(shown, with_article=False)} with the most reviews.",
+            f"{_greeting(rng)} Which {desc} has the most reviews? Buy that one for me, please.",
+            f"{_greeting(rng)} I trust the crowd: please order the {desc} with the most reviews.",
         )
     ).strip()
     s = Script()
@@ -767,10 +812,11 @@ def most_reviewed(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskD
 def quantity(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft:
     q = rng.randint(2, max_quantity(db))
     _, spec = _attributes_spec(db, rng, quantity=q)
+    desc = describe(spec)
     request = rng.choice(
         (
-            f"{_greeting(rng)} I need {describe(spec)}, {_budget_phrase(rng, spec.budget)} each.",
-            f"{_greeting(rng)} Please buy {describe(spec)}. Each should cost "
+            f"{_greeting(rng)} I need {desc}, {_budget_phrase(rng, spec.budget)} each.",
+            f"{_greeting(rng)} Please buy {desc}. Each should cost "
             f"{_budget_phrase(rng, spec.budget)}.",
         )
     ).strip()
@@ -791,12 +837,12 @@ def brand_options(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskD
             spec = _make_unique(spec, cat, rng)
         except NoTask:
             continue
+        desc = describe(spec)
         request = rng.choice(
             (
-                f"{_greeting(rng)} I only buy {item.brand}. Could you get me {describe(spec)}, "
+                f"{_greeting(rng)} I only buy {item.brand}. Could you get me {desc}, "
                 f"{_budget_phrase(rng, spec.budget)}?",
-                f"{_greeting(rng)} Please order {describe(spec)}, "
-                f"{_budget_phrase(rng, spec.budget)}.",
+                f"{_greeting(rng)} Please order {desc}, {_budget_phrase(rng, spec.budget)}.",
             )
         ).strip()
         s = Script()
@@ -815,15 +861,17 @@ def two_items(db: sqlite3.Connection, rng: random.Random, now: str) -> TaskDraft
         lambda it: it.category != first.item.category,
         key=("other category", first.item.category),
     )
+    first_desc = describe(first)
+    second_desc = describe(second)
     request = rng.choice(
         (
-            f"{_greeting(rng)} I need two things: {describe(first)} "
+            f"{_greeting(rng)} I need two things: {first_desc} "
             f"({_budget_phrase(rng, first.budget)}), "
-            f"and {describe(second)} ({_budget_phrase(rng, second.budget)}). Put them in one "
+            f"and {second_desc} ({_budget_phrase(rng, second.budget)}). Put them in one "
             "order, please.",
-            f"{_greeting(rng)} Please order {describe(first)}, "
+            f"{_greeting(rng)} Please order {first_desc}, "
             f"{_budget_phrase(rng, first.budget)}, together with "
-            f"{describe(second)}, {_budget_phrase(rng, second.budget)}.",
+            f"{second_desc}, {_budget_phrase(rng, second.budget)}.",
         )
     ).strip()
     s = Script()
@@ -888,7 +936,7 @@ def refuse_over_limit(db: sqlite3.Connection, rng: random.Random, now: str) -> T
         "purchase",
         (item.id,),
         reason="limit",
-        wants=(Value("quantity", str(n), required=False),),
+        wants=(interned.value("quantity", str(n), False),),
     )
     known = _known(spec)
     known["quantity"] = str(n)
