@@ -174,6 +174,8 @@ class WebShopEnv(UtilityEnv):
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
     domain = DOMAIN
+    # The last page's admissible actions: (the page, back possible, the actions).
+    _listed: tuple[Page, bool, tuple[str, ...]] | None = None
 
     # -- the page and its actions -------------------------------------------------------------
     def navigator(self) -> Navigator:
@@ -190,13 +192,18 @@ class WebShopEnv(UtilityEnv):
         if self._episode is None or self._episode.done:
             return []
         page = self.page()
+        back = len(self._ctx.state.get("history", ())) > 1
+        known = self._listed
+        if known is not None and known[0] is page and known[1] == back:
+            return list(known[2])  # the same page (a message turn, a failed call): its list
         actions: list[str] = []
         if page.search_input() is not None:
             actions.append(SEARCH_TEMPLATE)
         actions.extend(page.actions)
-        if len(self._ctx.state.get("history", ())) > 1:
+        if back:
             actions.append("back")
         actions.append(ASK_TEMPLATE)
+        self._listed = (page, back, tuple(actions))
         return actions
 
     # -- hooks of the core loop ---------------------------------------------------------------

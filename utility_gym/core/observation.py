@@ -14,7 +14,8 @@ TRUNCATION_NOTE = " ... [observation truncated]"
 
 def observe(events: Sequence[Event], max_length: int) -> str:
     """The events as text, cut to ``max_length`` with a note saying so."""
-    text = render_events(list(events))
+    # One event is the common step (a user's answer, a page, an error).
+    text = events[0].render() if len(events) == 1 else render_events(list(events))
     if len(text) > max_length:
         text = text[: max_length - len(TRUNCATION_NOTE)] + TRUNCATION_NOTE
     return text

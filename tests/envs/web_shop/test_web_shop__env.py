@@ -277,3 +277,20 @@ def test_web_shop__the_header_shows_the_cart_count_on_every_page(env):
     for action in ("search[lamp]", "click[1]", "click[Cart (1)]"):
         obs, *_ = env.step(action)
         assert "\n[4] Cart (1)\n" in obs, (action, obs[:200])
+
+
+def test_web_shop__valid_actions_follow_the_page_and_are_the_callers_own(env):
+    env.reset(seed=8)
+    _, _, _, _, home = env.step("Hello! How can I help?")
+    home_actions = home["valid_actions"]
+    home_actions.append("mine")  # a caller's list: the next info does not see it
+    _, _, _, _, again = env.step("One moment, please.")
+    assert "mine" not in again["valid_actions"]
+    assert "back" not in again["valid_actions"]
+    _, _, _, _, results = env.step("search[speaker]")
+    assert "back" in results["valid_actions"]  # a new page, and a page to go back to
+    assert results["valid_actions"] != again["valid_actions"]
+    _, _, _, _, same = env.step("Still looking.")
+    assert same["valid_actions"] == results["valid_actions"]
+    _, _, _, _, back = env.step("back")
+    assert back["valid_actions"] == again["valid_actions"]  # home again: no back, as before
