@@ -3,11 +3,12 @@
 A new task searches the catalog once or twice (is the target found by these words, and on which
 page?), and an FTS5 query with its bm25 ranking costs 50-100 µs, the largest part of making a
 task. The catalog never changes in a process, so the index the query reads can be read once:
-for each word the generator searches, the products holding it and its weight in each (the sum
-of the bm25 column weights over its occurrences, from the ``fts5vocab`` instance table), and
-each product's length in tokens (``products_fts_docsize``). ``rank`` then finds the products
-holding every word and orders them by the score FTS5's ``bm25()`` computes (same formula, same
-operations in the same order, so the same floating-point values) and by row number, as
+for each word the generator searches, the products holding it and the word's term of each one's
+bm25 score (worked out from the column weights of its occurrences, from the ``fts5vocab``
+instance table, and the product's length in tokens, ``products_fts_docsize``). ``rank`` then
+finds the products holding every word and orders them by the sum of their terms, the score
+FTS5's ``bm25()`` computes (same formula, same operations in the same order, so the same
+floating-point values), and by row number, as
 ``search.Searcher`` does: the same list, in 10-20 µs. It answers only what it can answer
 exactly: a word that is not one token, or no product holding every word (the searcher then
 relaxes the query), gives None, and the caller asks the searcher.
