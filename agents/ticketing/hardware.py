@@ -80,12 +80,11 @@ def _replace(desk: Desk, kind: str, asset: dict, info: dict, reason: str) -> Act
     order = desk.result("order_replacement")
     if not order:
         return desk.failed()
-    if not desk.result("assign_ticket"):
-        return tool_call("assign_ticket", ticket_id=tid, group="desktop-support")
-    return desk.finish(
+    return _to_desktop_support(
+        desk,
+        tid,
         f"I've ordered the replacement, order {order['order_id']}. Your ticket {tid} is now "
-        "with Desktop "
-        f"Support, who will swap the {kind} for you."
+        f"with Desktop Support, who will swap the {kind} for you.",
     )
 
 
@@ -116,10 +115,17 @@ def _repair(desk: Desk, kind: str, asset: dict, info: dict) -> Action:
     repair = desk.result("order_repair")
     if not repair:
         return desk.failed()
-    if not desk.result("assign_ticket"):
-        return tool_call("assign_ticket", ticket_id=tid, group="desktop-support")
-    return desk.finish(
+    return _to_desktop_support(
+        desk,
+        tid,
         f"Your {kind} is booked for repair, repair order {repair['repair_id']} "
         f"(the warranty ended {info['warranty_until']}). Your ticket {tid} is "
-        "now with Desktop Support."
+        "now with Desktop Support.",
     )
+
+
+def _to_desktop_support(desk: Desk, tid: str, done: str) -> Action:
+    """The ticket routed to Desktop Support, then ``done`` told (the order is placed)."""
+    if not desk.result("assign_ticket"):
+        return tool_call("assign_ticket", ticket_id=tid, group="desktop-support")
+    return desk.finish(done)

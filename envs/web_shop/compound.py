@@ -17,16 +17,21 @@ import re
 import sqlite3
 
 from utility_gym.core.tasks import Fact, Intent, NoTask, TaskDraft, TaskTemplate
+from utility_gym.envs.web_shop.goals import (
+    Item,
+    Spec,
+    _attribute_start,
+    _catalog,
+    _nice_budget,
+    _pick_items,
+    _random_options,
+)
 from utility_gym.envs.web_shop.search import PAGE_SIZE
 from utility_gym.envs.web_shop.tasks import TEMPLATES as BASE_TEMPLATES
 from utility_gym.envs.web_shop.tasks import (
     WORLD_EVENTS,
-    Item,
     Script,
-    Spec,
-    _attribute_start,
     _attributes_spec,
-    _catalog,
     _choose,
     _draft,
     _find,
@@ -36,9 +41,6 @@ from utility_gym.envs.web_shop.tasks import (
     _known,
     _listed,
     _money,
-    _nice_budget,
-    _pick_items,
-    _random_options,
     describe,
     option_phrase,
 )

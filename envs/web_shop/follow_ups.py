@@ -18,19 +18,21 @@ import random
 import sqlite3
 
 from utility_gym.core.tasks import NoTask, Task, TaskDraft, TaskTemplate
+from utility_gym.envs.web_shop.goals import (
+    Spec,
+    _catalog,
+    _pick_items,
+    _random_options,
+)
 from utility_gym.envs.web_shop.schema import product_num
 from utility_gym.envs.web_shop.site.shop import max_quantity
 from utility_gym.envs.web_shop.tacit import FIRST_NAMES, LAST_NAMES, shopper_names
 from utility_gym.envs.web_shop.tasks import (
     Script,
-    Spec,
     _buy_one,
-    _catalog,
     _draft,
     _intent,
     _known,
-    _pick_items,
-    _random_options,
     option_phrase,
 )
 

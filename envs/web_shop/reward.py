@@ -16,10 +16,39 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from utility_gym.core.grading import Grade
+
+
+def wanted_dict(
+    product_id: str,
+    type: str,  # noqa: A002  (the field's name)
+    category: str,
+    attributes: Iterable[str],
+    options: dict[str, str],
+    quantity: int,
+    budget: float | None,
+    brand: str | None,
+    min_price: float | None,
+    best: str | None,
+) -> dict[str, Any]:
+    """One wanted item as ``Task.extras["targets"]`` keeps it (``Wanted.from_dict`` reads it):
+    the generator writes it without making a ``Wanted`` on the way."""
+    return {
+        "product_id": product_id,
+        "type": type,
+        "category": category,
+        "attributes": list(attributes),
+        "options": dict(options),
+        "quantity": quantity,
+        "budget": budget,
+        "brand": brand,
+        "min_price": min_price,
+        "best": best,
+    }
 
 
 @dataclass(frozen=True)
@@ -40,18 +69,18 @@ class Wanted:
     )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "product_id": self.product_id,
-            "type": self.type,
-            "category": self.category,
-            "attributes": list(self.attributes),
-            "options": dict(self.options),
-            "quantity": self.quantity,
-            "budget": self.budget,
-            "brand": self.brand,
-            "min_price": self.min_price,
-            "best": self.best,
-        }
+        return wanted_dict(
+            self.product_id,
+            self.type,
+            self.category,
+            self.attributes,
+            self.options,
+            self.quantity,
+            self.budget,
+            self.brand,
+            self.min_price,
+            self.best,
+        )
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Wanted:

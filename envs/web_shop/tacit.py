@@ -33,23 +33,25 @@ from dataclasses import dataclass
 
 from utility_gym.core.tasks import Intent, NoTask, Regularity, TaskDraft, TaskTemplate
 from utility_gym.envs.web_shop import catalog
-from utility_gym.envs.web_shop.tasks import (
+from utility_gym.envs.web_shop.goals import (
     Item,
-    Script,
     Spec,
     _attribute_start,
+    _catalog,
+    _make_unique,
+    _nice_budget,
+    _pick_items,
+    _random_options,
+)
+from utility_gym.envs.web_shop.tasks import (
+    Script,
     _budget_phrase,
     _buy_one,
-    _catalog,
     _draft,
     _intent,
     _known,
     _listed,
-    _make_unique,
     _money,
-    _nice_budget,
-    _pick_items,
-    _random_options,
     _search_words,
     describe,
 )

@@ -10,8 +10,14 @@ import pytest
 
 from utility_gym.core.replay import reference_db
 from utility_gym.envs.web_shop import catalog, ranking
+from utility_gym.envs.web_shop.goals import (
+    Spec,
+    _catalog,
+)
 from utility_gym.envs.web_shop.search import MAX_RESULTS, Searcher, SearchQuery, query_terms
-from utility_gym.envs.web_shop.tasks import Spec, _catalog, _search_words
+from utility_gym.envs.web_shop.tasks import (
+    _search_words,
+)
 
 
 def _queries(db, n, seed=0):

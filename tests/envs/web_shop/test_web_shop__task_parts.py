@@ -10,8 +10,12 @@ from utility_gym.core.replay import reference_db
 from utility_gym.core.tasks import Persona, PlanStep, ToolCall
 from utility_gym.core.values import Value
 from utility_gym.envs.web_shop import interned, search
+from utility_gym.envs.web_shop.goals import (
+    Spec,
+    _catalog,
+    _most_telling,
+)
 from utility_gym.envs.web_shop.reward import Wanted
-from utility_gym.envs.web_shop.tasks import Spec, _catalog, _most_telling
 
 
 def test_web_shop__interned_parts_equal_new_ones():
